@@ -1,0 +1,150 @@
+// The typed surface of the native addon (build/Release/tensorrt_node.node). Only lib/ imports it; the public API is
+// lib/index.ts. Errors thrown or rejected by these functions are plain Errors carrying a NativeErrorFields shape.
+
+export interface NativeErrorFields {
+  code: string;
+  message: string;
+  trtErrorCode?: number;
+  cudaError?: number;
+  trtMessages?: string[];
+  details?: string[];
+  tensor?: string;
+}
+
+export interface NativeBuildInfo {
+  napiVersion: number;
+  backends: { kind: 'tensorrt' | 'simulator'; headerVersion: string; simulatorHeader: boolean }[];
+}
+
+export interface NativeTensorInfo {
+  name: string;
+  mode: 'input' | 'output';
+  dtype: string;
+  shape: number[];
+  format: string;
+  location: 'device' | 'host';
+}
+
+export interface NativeEngineInfo {
+  name: string;
+  layers: number;
+  deviceMemoryBytes: number;
+  tensors: NativeTensorInfo[];
+  profiles: Record<string, { min: number[]; opt: number[]; max: number[] }>[];
+}
+
+export interface NativeRuntimeInfo {
+  backend: 'tensorrt' | 'simulator';
+  libraryVersion: number;
+  headerVersion: number;
+  libraryPaths: string[];
+}
+
+export interface NativeRunOutput {
+  data?: ArrayBuffer;
+  dims: number[];
+}
+
+export declare class NativeDeviceBuffer {
+  private constructor();
+  readonly byteLength: number;
+  readonly disposed: boolean;
+  write(source: ArrayBufferView | ArrayBuffer, offset?: number): Promise<void>;
+  read(offset?: number, length?: number): Promise<ArrayBuffer>;
+  dispose(): void;
+}
+
+export declare class NativeExecutionContext {
+  private constructor();
+  readonly inFlight: number;
+  readonly disposed: boolean;
+  run(
+    inputs: (ArrayBufferView | NativeDeviceBuffer)[],
+    dims: number[][],
+    outputTargets?: (NativeDeviceBuffer | undefined)[],
+  ): Promise<NativeRunOutput[]>;
+  ping(): Promise<void>;
+  setProfile(index: number): void;
+  dispose(): void;
+}
+
+export declare class NativeEngine {
+  private constructor();
+  readonly disposed: boolean;
+  info(): NativeEngineInfo;
+  createContext(): NativeExecutionContext;
+  serialize(): Uint8Array;
+  dispose(): void;
+}
+
+export declare class NativeRuntime {
+  constructor(backend: 'tensorrt' | 'simulator', minSeverity: number, logger?: (severity: number, message: string) => void);
+  readonly disposed: boolean;
+  info(): NativeRuntimeInfo;
+  deserialize(plan: Uint8Array): Promise<NativeEngine>;
+  createDeviceBuffer(byteLength: number): NativeDeviceBuffer;
+  synchronize(): number;
+  dispose(): void;
+}
+
+export interface NativeBuildOptions {
+  profiles?: { tensor: string; min: number[]; opt: number[]; max: number[] }[][];
+  workspaceBytes?: number;
+  optimizationLevel?: number;
+}
+
+export interface NativeProgressEvent {
+  kind: 'start' | 'step' | 'finish';
+  phase: string;
+  parent?: string;
+  steps?: number;
+  step?: number;
+}
+
+export interface NativeSimulatorCounters {
+  liveDeviceAllocations: number;
+  liveDeviceBytes: number;
+  livePinnedAllocations: number;
+  livePinnedBytes: number;
+  liveStreams: number;
+  liveEvents: number;
+  kernelsExecuted: number;
+  copiesExecuted: number;
+  hostCallbacksExecuted: number;
+  implicitDeviceSyncs: number;
+  stickyError: number;
+  liveRuntimes: number;
+  liveEngines: number;
+  liveContexts: number;
+  liveBuilders: number;
+  enqueues: number;
+  builds: number;
+  timingCacheHits: number;
+  timingCacheMisses: number;
+}
+
+export interface NativeSimulatorControl {
+  injectFault(kind: number, count: number, cudaError?: number, param?: number): void;
+  clearFaults(): void;
+  clearStickyError(): void;
+  counters(): NativeSimulatorCounters;
+  setDevice(computeMajor: number, computeMinor: number, totalMemoryBytes?: number, name?: string): void;
+  getDevice(): { computeMajor: number; computeMinor: number; totalMemoryBytes: number; name: string };
+  setCostModel(launchMicros: number, gflops: number, copyGBps: number, concurrentKernels: number): void;
+  deviceSynchronize(): number;
+}
+
+export interface NativeBinding {
+  Runtime: typeof NativeRuntime;
+  Engine: typeof NativeEngine;
+  ExecutionContext: typeof NativeExecutionContext;
+  DeviceBuffer: typeof NativeDeviceBuffer;
+  buildInfo(): NativeBuildInfo;
+  build(
+    backend: 'tensorrt' | 'simulator',
+    onnx: Uint8Array,
+    options?: NativeBuildOptions,
+    onProgress?: (event: NativeProgressEvent) => void,
+  ): { promise: Promise<Uint8Array>; cancel(): void };
+  simulator: NativeSimulatorControl;
+}

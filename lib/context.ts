@@ -1,0 +1,107 @@
+// An execution context: runs one engine on its own CUDA stream. run() never blocks the JS thread; many runs may be
+// in flight on one context (they pipeline on its stream) and many contexts of one engine run concurrently.
+import type { NativeDeviceBuffer, NativeExecutionContext } from '../binding.js';
+import { Disposable } from './disposable.js';
+import { DTYPES, isDType } from './dtypes.js';
+import type { DType } from './dtypes.js';
+import type { EngineSpec } from './engine-spec.js';
+import { DeviceTensor } from './device-tensor.js';
+import { fromNative, makeError } from './errors.js';
+import { Tensor } from './tensor.js';
+import { validateFeeds } from './validate.js';
+import type { Feed } from './validate.js';
+
+export interface RunOptions {
+  /** Outputs to write on the GPU instead of copying back: preallocated device tensors by output name. */
+  readonly outputs?: Readonly<Record<string, DeviceTensor>>;
+}
+
+/** Host outputs come back as Tensors; outputs given in `options.outputs` come back as those DeviceTensors. */
+export type RunResult = Record<string, Tensor | DeviceTensor>;
+
+export class ExecutionContext extends Disposable {
+  #profile = 0;
+
+  /** @internal */
+  constructor(
+    native: NativeExecutionContext,
+    readonly engine: EngineSpec,
+  ) {
+    super(native, 'ExecutionContext');
+  }
+
+  /** The optimization profile whose shape ranges apply to inputs. */
+  get profile(): number {
+    return this.#profile;
+  }
+
+  /** Runs submitted and not yet settled. */
+  get inFlight(): number {
+    return this.disposed ? 0 : this.native<NativeExecutionContext>().inFlight;
+  }
+
+  /** Selects the optimization profile for the following runs. */
+  setProfile(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.engine.profiles.length) {
+      throw makeError('INVALID_ARGUMENT', `profile ${index} does not exist; the engine has ${this.engine.profiles.length} (0..${this.engine.profiles.length - 1})`);
+    }
+    try {
+      this.native<NativeExecutionContext>().setProfile(index);
+    } catch (error) {
+      throw fromNative(error);
+    }
+    this.#profile = index;
+  }
+
+  /** Runs the engine. Inputs are validated against the engine before anything reaches the GPU. */
+  async run(feeds: Readonly<Record<string, Feed>>, options: RunOptions = {}): Promise<RunResult> {
+    const native = this.native<NativeExecutionContext>();
+    const { ordered, dims } = validateFeeds(this.engine, this.#profile, feeds);
+    const inputs = ordered.map((f) => ((f as DeviceTensor).onDevice ? (f as DeviceTensor).buffer.handle : (f as Tensor).data));
+    const targets = this.#outputTargets(options);
+    let results;
+    try {
+      results = await native.run(inputs as (ArrayBufferView | NativeDeviceBuffer)[], dims, targets);
+    } catch (error) {
+      throw fromNative(error);
+    }
+    const out: RunResult = {};
+    this.engine.outputs.forEach((spec, i) => {
+      const r = results[i]!;
+      const device = options.outputs?.[spec.name];
+      if (device) {
+        out[spec.name] = new DeviceTensor(device.buffer, device.dtype, r.dims);
+        return;
+      }
+      if (!isDType(spec.dtype)) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
+      const info = DTYPES[spec.dtype as DType];
+      out[spec.name] = new Tensor(spec.dtype, new info.typedArray(r.data!) as Tensor['data'], r.dims);
+    });
+    return out;
+  }
+
+  /** A round trip through the same completion path as run(), with no GPU work: the floor for benchmarks. */
+  ping(): Promise<void> {
+    return this.native<NativeExecutionContext>().ping();
+  }
+
+  #outputTargets(options: RunOptions): (NativeDeviceBuffer | undefined)[] | undefined {
+    if (!options.outputs) return undefined;
+    const names = new Set(this.engine.outputs.map((o) => o.name));
+    for (const name of Object.keys(options.outputs)) {
+      if (!names.has(name)) throw makeError('INVALID_INPUT', `options.outputs names '${name}', which is not an output (outputs: ${[...names].join(', ')})`, { tensor: name });
+    }
+    return this.engine.outputs.map((spec) => {
+      const target = options.outputs![spec.name];
+      if (!target) return undefined;
+      if (target.dtype !== spec.dtype) {
+        throw makeError('INVALID_INPUT', `output '${spec.name}': device tensor dtype ${target.dtype} differs from the engine's ${spec.dtype}`, {
+          tensor: spec.name,
+          expected: spec.dtype,
+          actual: target.dtype,
+        });
+      }
+      return target.buffer.handle;
+    });
+  }
+}

@@ -1,0 +1,78 @@
+// GPU-resident memory and tensors: a DeviceTensor can be a run's input or output, so engines chain without a host
+// round trip. Reads and writes are asynchronous copies through pinned staging.
+import type { NativeDeviceBuffer } from '../binding.js';
+import { Disposable } from './disposable.js';
+import { DTYPES } from './dtypes.js';
+import type { DType } from './dtypes.js';
+import { fromNative, makeError } from './errors.js';
+import { Tensor } from './tensor.js';
+
+export class DeviceBuffer extends Disposable {
+  /** @internal */
+  constructor(native: NativeDeviceBuffer) {
+    super(native, 'DeviceBuffer');
+  }
+
+  /** @internal */
+  get handle(): NativeDeviceBuffer {
+    return this.native<NativeDeviceBuffer>();
+  }
+
+  get byteLength(): number {
+    return this.handle.byteLength;
+  }
+
+  /** Copies host bytes into the buffer at `offset`. */
+  async write(source: ArrayBufferView, offset = 0): Promise<void> {
+    try {
+      await this.handle.write(source, offset);
+    } catch (error) {
+      throw fromNative(error);
+    }
+  }
+
+  /** Copies `length` bytes from `offset` back to the host. */
+  async read(offset = 0, length?: number): Promise<ArrayBuffer> {
+    try {
+      return await this.handle.read(offset, length);
+    } catch (error) {
+      throw fromNative(error);
+    }
+  }
+}
+
+/** A typed view of a DeviceBuffer: dtype and dims, for feeding or receiving a run on the GPU. */
+export class DeviceTensor<D extends DType = DType> {
+  readonly onDevice = true as const;
+
+  constructor(
+    readonly buffer: DeviceBuffer,
+    readonly dtype: D,
+    readonly dims: readonly number[],
+  ) {
+    const bytes = dims.reduce((a, b) => a * b, 1) * DTYPES[dtype].bytesPerElement;
+    if (bytes > buffer.byteLength) {
+      throw makeError('INVALID_ARGUMENT', `DeviceTensor ${dtype}[${dims.join(',')}] needs ${bytes} bytes; the buffer has ${buffer.byteLength}`);
+    }
+  }
+
+  get byteLength(): number {
+    return this.buffer.byteLength;
+  }
+
+  /** Copies the tensor to the host. */
+  async toTensor(): Promise<Tensor<D>> {
+    const size = this.dims.reduce((a, b) => a * b, 1);
+    const info = DTYPES[this.dtype];
+    const bytes = await this.buffer.read(0, size * info.bytesPerElement);
+    return new Tensor(this.dtype, new info.typedArray(bytes) as Tensor<D>['data'], this.dims);
+  }
+
+  dispose(): void {
+    this.buffer.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

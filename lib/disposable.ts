@@ -1,0 +1,53 @@
+// Ownership helpers: every wrapper of a native object has dispose() and Symbol.dispose; a FinalizationRegistry
+// frees the native side if a wrapper is garbage-collected undisposed (a safety net, not the contract).
+import { makeError } from './errors.js';
+
+interface NativeDisposable {
+  dispose(): void;
+}
+
+const registry = new FinalizationRegistry<NativeDisposable>((native) => {
+  native.dispose();
+});
+
+// Symbol.dispose exists from Node 20.?; polyfill the well-known symbol so `using` works where TS downlevels it.
+const disposeSymbol: typeof Symbol.dispose =
+  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+
+export abstract class Disposable {
+  #native: NativeDisposable | undefined;
+  readonly #what: string;
+
+  protected constructor(native: NativeDisposable, what: string) {
+    this.#native = native;
+    this.#what = what;
+    registry.register(this, native, this);
+  }
+
+  /** True once dispose() was called. */
+  get disposed(): boolean {
+    return this.#native === undefined;
+  }
+
+  /** Releases the native object now. Work already queued still completes; later calls throw DISPOSED. */
+  dispose(): void {
+    if (!this.#native) return;
+    registry.unregister(this);
+    const native = this.#native;
+    this.#native = undefined;
+    this.onDispose();
+    native.dispose();
+  }
+
+  [disposeSymbol](): void {
+    this.dispose();
+  }
+
+  protected onDispose(): void {}
+
+  /** The native object, or a DISPOSED error. */
+  protected native<T extends NativeDisposable>(): T {
+    if (!this.#native) throw makeError('DISPOSED', `${this.#what} was disposed; create a new one`);
+    return this.#native as T;
+  }
+}

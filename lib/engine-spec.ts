@@ -1,0 +1,55 @@
+// What an engine declares about its IO, in the package's terms (dtype names, -1 for dynamic extents).
+import type { NativeEngineInfo } from '../binding.js';
+import { isDType } from './dtypes.js';
+import type { DType } from './dtypes.js';
+
+export interface TensorSpec {
+  readonly name: string;
+  readonly mode: 'input' | 'output';
+  /** The element type; engines may use types this package cannot hold in a Tensor (reported as their name). */
+  readonly dtype: DType | 'fp8' | 'int4' | 'fp4' | 'unknown';
+  /** Build-time shape; -1 marks a dynamic extent. */
+  readonly shape: readonly number[];
+  readonly format: string;
+  readonly location: 'device' | 'host';
+}
+
+export interface ShapeRange {
+  readonly min: readonly number[];
+  readonly opt: readonly number[];
+  readonly max: readonly number[];
+}
+
+/** One optimization profile: the min/opt/max shape of every input. */
+export type ProfileSpec = Readonly<Record<string, ShapeRange>>;
+
+export interface EngineSpec {
+  readonly name: string;
+  readonly layers: number;
+  readonly deviceMemoryBytes: number;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+  readonly profiles: readonly ProfileSpec[];
+}
+
+export function toEngineSpec(info: NativeEngineInfo): EngineSpec {
+  const tensors = info.tensors.map(
+    (t): TensorSpec =>
+      Object.freeze({
+        name: t.name,
+        mode: t.mode,
+        dtype: (isDType(t.dtype) || ['fp8', 'int4', 'fp4'].includes(t.dtype) ? t.dtype : 'unknown') as TensorSpec['dtype'],
+        shape: Object.freeze(t.shape.slice()),
+        format: t.format,
+        location: t.location,
+      }),
+  );
+  return Object.freeze({
+    name: info.name,
+    layers: info.layers,
+    deviceMemoryBytes: info.deviceMemoryBytes,
+    inputs: Object.freeze(tensors.filter((t) => t.mode === 'input')),
+    outputs: Object.freeze(tensors.filter((t) => t.mode === 'output')),
+    profiles: Object.freeze(info.profiles.map((p) => Object.freeze({ ...p }))),
+  });
+}

@@ -1,0 +1,56 @@
+// A deserialized engine: its IO and profiles, and the factory of execution contexts.
+import type { NativeEngine } from '../binding.js';
+import { ExecutionContext } from './context.js';
+import { Disposable } from './disposable.js';
+import { toEngineSpec } from './engine-spec.js';
+import type { EngineSpec, ProfileSpec, TensorSpec } from './engine-spec.js';
+import { fromNative } from './errors.js';
+
+export class Engine extends Disposable {
+  readonly spec: EngineSpec;
+
+  /** @internal */
+  constructor(native: NativeEngine) {
+    super(native, 'Engine');
+    this.spec = toEngineSpec(native.info());
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+  get inputs(): readonly TensorSpec[] {
+    return this.spec.inputs;
+  }
+  get outputs(): readonly TensorSpec[] {
+    return this.spec.outputs;
+  }
+  get profiles(): readonly ProfileSpec[] {
+    return this.spec.profiles;
+  }
+  /** Device memory one context needs for activations. */
+  get deviceMemoryBytes(): number {
+    return this.spec.deviceMemoryBytes;
+  }
+
+  /** A new execution context with its own CUDA stream (optionally on another optimization profile). */
+  createContext(options: { profile?: number } = {}): ExecutionContext {
+    let native;
+    try {
+      native = this.native<NativeEngine>().createContext();
+    } catch (error) {
+      throw fromNative(error);
+    }
+    const context = new ExecutionContext(native, this.spec);
+    if (options.profile !== undefined && options.profile !== 0) context.setProfile(options.profile);
+    return context;
+  }
+
+  /** The plan bytes (what an .engine file holds). */
+  serialize(): Uint8Array {
+    try {
+      return this.native<NativeEngine>().serialize();
+    } catch (error) {
+      throw fromNative(error);
+    }
+  }
+}

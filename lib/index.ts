@@ -1,0 +1,29 @@
+// tensorrt-node: run NVIDIA TensorRT engines from Node.js.
+import { getNative } from './native.js';
+import type { NativeBuildInfo } from '../binding.js';
+
+export { Tensor } from './tensor.js';
+export type { ElementFor, TensorInput } from './tensor.js';
+export { DTYPES, isDType } from './dtypes.js';
+export type { DType, TypedArrayFor, AnyTypedArray } from './dtypes.js';
+export { floatToHalfBits, halfBitsToFloat, floatToBfloat16Bits, bfloat16BitsToFloat, toFloat16Array, fromFloat16Array, toBfloat16Array, fromBfloat16Array } from './float16.js';
+export { Runtime } from './runtime.js';
+export type { Backend, LogSeverity, RuntimeOptions } from './runtime.js';
+export { Engine } from './engine.js';
+export type { EngineSpec, TensorSpec, ProfileSpec, ShapeRange } from './engine-spec.js';
+export { ExecutionContext } from './context.js';
+export type { RunOptions, RunResult } from './context.js';
+export { DeviceBuffer, DeviceTensor } from './device-tensor.js';
+export type { TensorLike, DeviceTensorLike, Feed } from './validate.js';
+export { buildEngine } from './build.js';
+export type { BuildOptions, BuildProgress } from './build.js';
+export * from './errors.js';
+export { classifyCudaError, cudaErrorName, STICKY_CUDA_ERRORS } from './cuda-errors.js';
+export type { CudaErrorClass } from './cuda-errors.js';
+
+export type BuildInfo = NativeBuildInfo;
+
+/** Which backends this build of the addon holds and against which TensorRT header version each was compiled. */
+export function buildInfo(): BuildInfo {
+  return getNative().buildInfo();
+}

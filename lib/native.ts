@@ -1,0 +1,32 @@
+// Loads the addon lazily: importing the package never fails, even without a build or without TensorRT; the first
+// use of the native layer reports what is missing.
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { NativeBinding } from '../binding.js';
+import { makeError } from './errors.js';
+
+let binding: NativeBinding | undefined;
+let loadError: Error | undefined;
+
+/** The package root: dist/ or lib/ sit one level below it. */
+export const packageRoot = path.resolve(__dirname, '..');
+
+/** The addon; throws ADDON_NOT_BUILT when neither a prebuild nor a local build loads. */
+export function getNative(): NativeBinding {
+  if (binding) return binding;
+  if (!loadError) {
+    try {
+      const require = createRequire(path.join(packageRoot, 'package.json'));
+      const load = require('node-gyp-build') as (root: string) => unknown;
+      binding = load(packageRoot) as NativeBinding;
+      return binding;
+    } catch (error) {
+      loadError = error as Error;
+    }
+  }
+  throw makeError(
+    'ADDON_NOT_BUILT',
+    `the tensorrt-node addon could not be loaded from ${packageRoot} (no prebuild for ${process.platform}-${process.arch} and no local build). Run \`npm run build:native\` in the package, with cmake and a C++17 compiler. Cause: ${loadError.message}`,
+    { cause: loadError },
+  );
+}

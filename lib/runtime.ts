@@ -1,0 +1,96 @@
+// The entry point of the low-level API: loads a backend (real TensorRT or the simulator) and deserializes engines.
+import { readFile } from 'node:fs/promises';
+import type { NativeRuntime, NativeRuntimeInfo } from '../binding.js';
+import { DeviceBuffer, DeviceTensor } from './device-tensor.js';
+import { Disposable } from './disposable.js';
+import { DTYPES } from './dtypes.js';
+import type { DType } from './dtypes.js';
+import { Engine } from './engine.js';
+import { fromNative, makeError } from './errors.js';
+import { getNative } from './native.js';
+import type { Tensor } from './tensor.js';
+
+export type Backend = 'tensorrt' | 'simulator';
+export type LogSeverity = 'internal-error' | 'error' | 'warning' | 'info' | 'verbose';
+const SEVERITIES: readonly LogSeverity[] = ['internal-error', 'error', 'warning', 'info', 'verbose'];
+
+export interface RuntimeOptions {
+  /** 'tensorrt' (default) loads libnvinfer and libcudart; 'simulator' loads the bundled simulator. */
+  readonly backend?: Backend;
+  /** Receives TensorRT's log messages at or above `logSeverity`. Without it, messages are dropped (errors still
+   * reach you as typed errors). */
+  readonly logger?: (severity: LogSeverity, message: string) => void;
+  readonly logSeverity?: LogSeverity;
+}
+
+export class Runtime extends Disposable {
+  readonly backend: Backend;
+
+  private constructor(native: NativeRuntime, backend: Backend) {
+    super(native, 'Runtime');
+    this.backend = backend;
+  }
+
+  /** Loads the backend's libraries; a missing library is a LIBRARY_NOT_FOUND error naming every path tried. */
+  static create(options: RuntimeOptions = {}): Runtime {
+    const backend = options.backend ?? 'tensorrt';
+    if (backend !== 'tensorrt' && backend !== 'simulator') {
+      throw makeError('INVALID_ARGUMENT', `backend must be 'tensorrt' or 'simulator', got ${JSON.stringify(backend)}`);
+    }
+    const severity = SEVERITIES.indexOf(options.logSeverity ?? 'warning');
+    if (severity < 0) throw makeError('INVALID_ARGUMENT', `logSeverity must be one of ${SEVERITIES.join(', ')}`);
+    const logger = options.logger;
+    const native = getNative();
+    try {
+      const runtime = new native.Runtime(backend, severity, logger && ((s, m) => logger(SEVERITIES[s] ?? 'verbose', m)));
+      return new Runtime(runtime, backend);
+    } catch (error) {
+      throw fromNative(error);
+    }
+  }
+
+  /** Which libraries were loaded, their TensorRT version and the header version the backend was compiled with. */
+  get info(): NativeRuntimeInfo {
+    return this.native<NativeRuntime>().info();
+  }
+
+  /** Deserializes a plan (off the JS thread). Corrupt bytes give ENGINE_CORRUPT; a plan from another TensorRT
+   * version or GPU gives ENGINE_INCOMPATIBLE. */
+  async deserialize(plan: Uint8Array): Promise<Engine> {
+    if (!(plan instanceof Uint8Array)) {
+      throw makeError('INVALID_ARGUMENT', 'deserialize expects the plan as a Uint8Array (e.g. a Buffer from readFile)');
+    }
+    try {
+      return new Engine(await this.native<NativeRuntime>().deserialize(plan));
+    } catch (error) {
+      throw fromNative(error);
+    }
+  }
+
+  /** Reads and deserializes an engine file. */
+  async loadEngine(path: string): Promise<Engine> {
+    return this.deserialize(await readFile(path));
+  }
+
+  /** Allocates device memory. */
+  createDeviceBuffer(byteLength: number): DeviceBuffer {
+    try {
+      return new DeviceBuffer(this.native<NativeRuntime>().createDeviceBuffer(byteLength));
+    } catch (error) {
+      throw fromNative(error);
+    }
+  }
+
+  /** Allocates a device tensor; with `from`, copies a host tensor into it. */
+  async createDeviceTensor<D extends DType>(dtype: D, dims: readonly number[], from?: Tensor<D>): Promise<DeviceTensor<D>> {
+    const bytes = dims.reduce((a, b) => a * b, 1) * DTYPES[dtype].bytesPerElement;
+    const tensor = new DeviceTensor(this.createDeviceBuffer(bytes), dtype, dims);
+    if (from) await tensor.buffer.write(from.data);
+    return tensor;
+  }
+
+  /** Blocks until all device work of the process finished (for shutdown and tests). */
+  synchronize(): void {
+    this.native<NativeRuntime>().synchronize();
+  }
+}

@@ -1,0 +1,67 @@
+// Module entry: registers the classes and functions, and the per-environment state (main thread and workers).
+#include <napi.h>
+
+#include "../backend/backend.h"
+#include "addon_data.h"
+#include "exports.h"
+#include "wraps.h"
+
+namespace trtn {
+
+AddonData& addonData(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
+
+namespace {
+
+std::string versionText(int32_t v) {
+  return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+}
+
+// buildInfo(): which backends this addon was compiled with, and against which TensorRT header version.
+Napi::Value buildInfo(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("napiVersion", NAPI_VERSION);
+  auto compiled = compiledBackends();
+  Napi::Array list = Napi::Array::New(env, compiled.size());
+  for (size_t i = 0; i < compiled.size(); ++i) {
+    Napi::Object b = Napi::Object::New(env);
+    b.Set("kind", compiled[i].kind);
+    b.Set("headerVersion", versionText(compiled[i].headerVersion));
+    b.Set("simulatorHeader", compiled[i].simulatorHeader);
+    list.Set(static_cast<uint32_t>(i), b);
+  }
+  out.Set("backends", list);
+  return out;
+}
+
+}  // namespace
+}  // namespace trtn
+
+static Napi::Object InitTensorrtNode(Napi::Env env, Napi::Object exports) {
+  using namespace trtn;
+  auto* data = new AddonData();
+  env.SetInstanceData<AddonData>(data);  // deleted by N-API at environment teardown
+  data->completion = CompletionQueue::create(env);
+  auto completion = data->completion;
+  env.AddCleanupHook([completion]() { completion->close(); });
+
+  Napi::Function runtime = RuntimeWrap::define(env);
+  Napi::Function engine = EngineWrap::define(env);
+  Napi::Function context = ContextWrap::define(env);
+  Napi::Function deviceBuffer = DeviceBufferWrap::define(env);
+  data->runtimeClass = Napi::Persistent(runtime);
+  data->engineClass = Napi::Persistent(engine);
+  data->contextClass = Napi::Persistent(context);
+  data->deviceBufferClass = Napi::Persistent(deviceBuffer);
+
+  exports.Set("Runtime", runtime);
+  exports.Set("Engine", engine);
+  exports.Set("ExecutionContext", context);
+  exports.Set("DeviceBuffer", deviceBuffer);
+  exports.Set("buildInfo", Napi::Function::New(env, buildInfo, "buildInfo"));
+  exports.Set("build", Napi::Function::New(env, buildEngine, "build"));
+  exports.Set("simulator", simulatorControl(env));
+  return exports;
+}
+
+NODE_API_MODULE(tensorrt_node, InitTensorrtNode)

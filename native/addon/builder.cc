@@ -1,0 +1,162 @@
+// build(backend, onnx, options, onProgress?) -> { promise: Promise<Buffer>, cancel(): void }
+// Parses ONNX and builds a plan on a worker thread; progress phases reach JS through a thread-safe function, and
+// cancel() makes the next IProgressMonitor::stepComplete return false, which stops TensorRT's build.
+#include <atomic>
+
+#include "addon_data.h"
+#include "errors.h"
+#include "exports.h"
+
+namespace trtn {
+
+namespace {
+
+struct ProgressEvent {
+  std::string kind;  // "start", "step", "finish"
+  std::string phase;
+  std::string parent;
+  int32_t value = 0;  // steps for "start", the step for "step"
+};
+
+void callProgress(Napi::Env env, Napi::Function callback, std::nullptr_t*, ProgressEvent* event) {
+  std::unique_ptr<ProgressEvent> owned(event);
+  if (env == nullptr || callback.IsEmpty()) return;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("kind", owned->kind);
+  o.Set("phase", owned->phase);
+  if (!owned->parent.empty()) o.Set("parent", owned->parent);
+  if (owned->kind == "start") o.Set("steps", owned->value);
+  if (owned->kind == "step") o.Set("step", owned->value);
+  try {
+    callback.Call({o});
+  } catch (Napi::Error const& e) {
+    e.ThrowAsJavaScriptException();
+  }
+}
+
+using ProgressTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, ProgressEvent, &callProgress>;
+
+std::vector<int64_t> dimsOf(Napi::Env env, Napi::Value v, std::string const& what) {
+  if (!v.IsArray()) throw jsError(env, "INVALID_INPUT", what + " must be an array of integers");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<int64_t> out(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value d = a.Get(i);
+    if (!d.IsNumber()) throw jsError(env, "INVALID_INPUT", what + " must be an array of integers");
+    out[i] = d.As<Napi::Number>().Int64Value();
+  }
+  return out;
+}
+
+class BuildWorker : public Napi::AsyncWorker {
+ public:
+  BuildWorker(Napi::Env env, std::shared_ptr<Backend> backend, std::vector<uint8_t> onnx, BuildOptions options)
+      : Napi::AsyncWorker(env, "tensorrt-node build"), mBackend(std::move(backend)), mOnnx(std::move(onnx)),
+        mOptions(std::move(options)), mDeferred(env), mCancelled(std::make_shared<std::atomic<bool>>(false)) {}
+
+  ~BuildWorker() override {
+    if (mHasProgress) mProgress.Release();
+  }
+
+  void attachProgress(Napi::Env env, Napi::Function callback) {
+    mProgress = ProgressTsfn::New(env, callback, "tensorrt-node build progress", 0, 1);
+    mHasProgress = true;
+  }
+
+  Napi::Promise promise() { return mDeferred.Promise(); }
+  std::shared_ptr<std::atomic<bool>> cancelled() { return mCancelled; }
+
+  void Execute() override {
+    auto emit = [this](ProgressEvent e) {
+      if (mHasProgress) mProgress.NonBlockingCall(new ProgressEvent(std::move(e)));
+    };
+    mOptions.onPhaseStart = [&](std::string const& phase, std::string const& parent, int32_t steps) {
+      emit(ProgressEvent{"start", phase, parent, steps});
+    };
+    mOptions.onStep = [&](std::string const& phase, int32_t step) {
+      emit(ProgressEvent{"step", phase, "", step});
+      return !mCancelled->load();
+    };
+    mOptions.onPhaseFinish = [&](std::string const& phase) { emit(ProgressEvent{"finish", phase, "", 0}); };
+    mPlan = mBackend->buildFromOnnx(mOnnx.data(), mOnnx.size(), mOptions, nullptr, mFailure);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (mPlan.empty()) {
+      if (mCancelled->load()) {
+        mFailure.code = "ABORTED";
+        mFailure.message = "the build was cancelled";
+      }
+      mDeferred.Reject(toJsError(env, mFailure).Value());
+      return;
+    }
+    mDeferred.Resolve(Napi::Buffer<uint8_t>::Copy(env, mPlan.data(), mPlan.size()));
+  }
+
+  void OnError(Napi::Error const& e) override { mDeferred.Reject(e.Value()); }
+
+ private:
+  std::shared_ptr<Backend> mBackend;
+  std::vector<uint8_t> mOnnx;
+  BuildOptions mOptions;
+  Napi::Promise::Deferred mDeferred;
+  std::shared_ptr<std::atomic<bool>> mCancelled;
+  ProgressTsfn mProgress;
+  bool mHasProgress = false;
+  std::vector<uint8_t> mPlan;
+  Failure mFailure;
+};
+
+}  // namespace
+
+Napi::Value buildEngine(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  std::string kind = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "tensorrt";
+  if (info.Length() < 2 || !info[1].IsTypedArray()) {
+    throw Napi::TypeError::New(env, "build(backend, onnx: Uint8Array, options?, onProgress?)");
+  }
+  auto view = info[1].As<Napi::TypedArray>();
+  auto const* bytes = static_cast<uint8_t const*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+  BuildOptions options;
+  if (info.Length() > 2 && info[2].IsObject()) {
+    Napi::Object o = info[2].As<Napi::Object>();
+    if (o.Has("workspaceBytes") && o.Get("workspaceBytes").IsNumber()) {
+      options.workspaceBytes = o.Get("workspaceBytes").As<Napi::Number>().Int64Value();
+    }
+    if (o.Has("optimizationLevel") && o.Get("optimizationLevel").IsNumber()) {
+      options.optimizationLevel = o.Get("optimizationLevel").As<Napi::Number>().Int32Value();
+    }
+    if (o.Has("profiles") && o.Get("profiles").IsArray()) {
+      Napi::Array profiles = o.Get("profiles").As<Napi::Array>();
+      for (uint32_t p = 0; p < profiles.Length(); ++p) {
+        Napi::Value entries = profiles.Get(p);
+        if (!entries.IsArray()) throw jsError(env, "INVALID_INPUT", "each profile must be an array of inputs");
+        std::vector<BuildProfile> profile;
+        Napi::Array list = entries.As<Napi::Array>();
+        for (uint32_t k = 0; k < list.Length(); ++k) {
+          Napi::Object e = list.Get(k).As<Napi::Object>();
+          std::string tensor = e.Get("tensor").ToString().Utf8Value();
+          profile.push_back(BuildProfile{tensor, dimsOf(env, e.Get("min"), tensor + ".min"),
+                                         dimsOf(env, e.Get("opt"), tensor + ".opt"),
+                                         dimsOf(env, e.Get("max"), tensor + ".max")});
+        }
+        options.profiles.push_back(std::move(profile));
+      }
+    }
+  }
+  Failure failure;
+  auto backend = loadBackend(kind, failure);
+  if (!backend) throw toJsError(env, failure);
+  auto* worker = new BuildWorker(env, backend, std::vector<uint8_t>(bytes, bytes + view.ByteLength()), options);
+  if (info.Length() > 3 && info[3].IsFunction()) worker->attachProgress(env, info[3].As<Napi::Function>());
+  Napi::Object handle = Napi::Object::New(env);
+  handle.Set("promise", worker->promise());
+  auto cancelled = worker->cancelled();
+  handle.Set("cancel", Napi::Function::New(env, [cancelled](Napi::CallbackInfo const&) { cancelled->store(true); },
+                                           "cancel"));
+  worker->Queue();
+  return handle;
+}
+
+}  // namespace trtn

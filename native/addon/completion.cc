@@ -1,0 +1,76 @@
+#include "completion.h"
+
+namespace trtn {
+
+std::shared_ptr<CompletionQueue> CompletionQueue::create(Napi::Env env) {
+  return std::shared_ptr<CompletionQueue>(new CompletionQueue(env));
+}
+
+CompletionQueue::CompletionQueue(Napi::Env env) : mEnv(env) {
+  mTsfn = decltype(mTsfn)::New(env, "tensorrt-node completion", 0, 1, this);
+  mTsfn.Unref(env);  // an idle addon must not keep the process alive
+}
+
+CompletionQueue::~CompletionQueue() = default;
+
+int CompletionQueue::submit(CudaApi const& cuda, cuda::Stream stream, std::unique_ptr<CompletionJob>& job) {
+  job->mQueue = shared_from_this();
+  // Counted before the callback can possibly run (it may run on another thread before this returns).
+  if (mPending++ == 0) mTsfn.Ref(mEnv);
+  int rc = cuda.cudaStreamAddCallback(stream, &CompletionQueue::streamCallback, job.get(), 0);
+  if (rc != 0) {
+    job->mQueue.reset();
+    if (--mPending == 0) mTsfn.Unref(mEnv);
+    return rc;
+  }
+  job.release();
+  return 0;
+}
+
+void CompletionQueue::streamCallback(cuda::Stream, int status, void* userData) {
+  auto* job = static_cast<CompletionJob*>(userData);
+  std::shared_ptr<CompletionQueue> queue = job->mQueue;  // the job may be settled (and freed) once pushed
+  queue->push(job, status);
+}
+
+void CompletionQueue::push(CompletionJob* job, int status) {
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mMutex);
+    if (mClosed) return;  // the environment is gone; the job (and its JS handles) is abandoned with it
+    wake = mReady.empty();
+    mReady.emplace_back(job, status);
+  }
+  // One wake-up per batch: the drain takes everything queued until it runs.
+  if (wake) mTsfn.NonBlockingCall();
+}
+
+void CompletionQueue::callJs(Napi::Env env, Napi::Function, CompletionQueue* queue, void*) {
+  if (env == nullptr || queue == nullptr) return;  // the function is being torn down
+  queue->drain(env);
+}
+
+void CompletionQueue::drain(Napi::Env env) {
+  std::vector<std::pair<CompletionJob*, int>> ready;
+  {
+    std::lock_guard<std::mutex> lock(mMutex);
+    ready.swap(mReady);
+  }
+  for (auto& [job, status] : ready) {
+    Napi::HandleScope scope(env);
+    std::unique_ptr<CompletionJob> owned(job);
+    owned->mQueue.reset();
+    owned->settle(env, status);
+    if (--mPending == 0) mTsfn.Unref(env);
+  }
+}
+
+void CompletionQueue::close() {
+  {
+    std::lock_guard<std::mutex> lock(mMutex);
+    mClosed = true;
+  }
+  mTsfn.Release();
+}
+
+}  // namespace trtn

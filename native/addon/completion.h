@@ -1,0 +1,64 @@
+// How finished GPU work reaches JavaScript without blocking the JS thread and without a libuv pool thread per
+// request: work is followed on its CUDA stream by cudaStreamAddCallback, whose callback (on a CUDA thread) pushes
+// the job onto this per-environment queue and wakes the JS thread through one thread-safe function. The JS thread
+// drains everything that finished in one go.
+//
+// cudaStreamAddCallback rather than cudaLaunchHostFunc: after a sticky device error CUDA never runs host functions,
+// which would leave promises pending forever, while stream callbacks still run and receive the error.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "../backend/cuda_api.h"
+
+namespace trtn {
+
+class CompletionQueue;
+
+class CompletionJob {
+ public:
+  virtual ~CompletionJob() = default;
+  // On the JS thread. `cudaStatus` is what CUDA passed to the stream callback (0 or a sticky error).
+  virtual void settle(Napi::Env env, int cudaStatus) = 0;
+
+ private:
+  friend class CompletionQueue;
+  std::shared_ptr<CompletionQueue> mQueue;  // keeps the queue alive until the callback ran
+};
+
+class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
+ public:
+  static std::shared_ptr<CompletionQueue> create(Napi::Env env);
+  ~CompletionQueue();
+
+  // JS thread: queues the job's callback after the work already on `stream` and takes the job. Returns the CUDA
+  // error when the callback could not be queued; the job then stays with the caller, who settles it.
+  int submit(CudaApi const& cuda, cuda::Stream stream, std::unique_ptr<CompletionJob>& job);
+
+  // JS thread, at environment teardown: later callbacks are dropped.
+  void close();
+
+  size_t pending() const { return mPending; }
+
+ private:
+  using Tsfn = Napi::TypedThreadSafeFunction<CompletionQueue, void, nullptr>;
+  static void callJs(Napi::Env env, Napi::Function, CompletionQueue* queue, void*);
+  static void streamCallback(cuda::Stream stream, int status, void* userData);
+  explicit CompletionQueue(Napi::Env env);
+  void push(CompletionJob* job, int status);  // any thread
+  void drain(Napi::Env env);                  // JS thread
+
+  Napi::TypedThreadSafeFunction<CompletionQueue, void, &CompletionQueue::callJs> mTsfn;
+  std::mutex mMutex;
+  std::vector<std::pair<CompletionJob*, int>> mReady;
+  bool mClosed = false;
+  size_t mPending = 0;  // JS thread only: jobs submitted and not settled; the TSFN holds the loop while > 0
+  Napi::Env mEnv;
+};
+
+}  // namespace trtn

@@ -1,0 +1,152 @@
+// DeviceBuffer: GPU memory owned from JS. Usable as a run's input or output, so engines chain without a host round
+// trip; write()/read() copy through pinned staging on the runtime's utility stream.
+#include <cstring>
+
+#include "addon_data.h"
+#include "errors.h"
+#include "wraps.h"
+
+namespace trtn {
+
+namespace {
+
+class CopyJob : public CompletionJob {
+ public:
+  CopyJob(Napi::Env env, std::shared_ptr<DeviceBufferState> buffer) : deferred(env), buffer(std::move(buffer)) {}
+  ~CopyJob() override {
+    if (staging.data) buffer->runtime->pinned->release(staging);
+  }
+  void settle(Napi::Env env, int cudaStatus) override {
+    if (cudaStatus != 0) {
+      deferred.Reject(jsError(env, "CUDA_ERROR", std::string("device buffer copy failed: ") +
+                                                     buffer->runtime->cuda().cudaGetErrorString(cudaStatus))
+                          .Value());
+      return;
+    }
+    if (!toHost) {
+      deferred.Resolve(env.Undefined());
+      return;
+    }
+    Napi::ArrayBuffer out = Napi::ArrayBuffer::New(env, bytes);
+    if (bytes) std::memcpy(out.Data(), staging.data, bytes);
+    deferred.Resolve(out);
+  }
+  Napi::Promise::Deferred deferred;
+  std::shared_ptr<DeviceBufferState> buffer;
+  PinnedBuffer staging;
+  size_t bytes = 0;
+  bool toHost = false;
+};
+
+size_t offsetArg(Napi::CallbackInfo const& info, size_t index, size_t fallback) {
+  if (info.Length() <= index || info[index].IsUndefined()) return fallback;
+  double v = info[index].IsNumber() ? info[index].As<Napi::Number>().DoubleValue() : -1;
+  if (!(v >= 0) || v != static_cast<double>(static_cast<int64_t>(v))) {
+    throw jsError(info.Env(), "INVALID_INPUT", "offsets and lengths must be non-negative integers");
+  }
+  return static_cast<size_t>(v);
+}
+
+Napi::Value submitCopy(Napi::Env env, std::unique_ptr<CopyJob> job, void* dst, void const* src, int kind) {
+  Napi::Promise promise = job->deferred.Promise();
+  auto const& runtime = job->buffer->runtime;
+  CudaApi const& api = runtime->cuda();
+  int rc = job->bytes ? api.cudaMemcpyAsync(dst, src, job->bytes, kind, runtime->utilityStream) : 0;
+  std::unique_ptr<CompletionJob> base(job.release());
+  if (rc == 0) rc = addonData(env).completion->submit(api, runtime->utilityStream, base);
+  if (rc != 0) {
+    auto* failed = static_cast<CopyJob*>(base.get());
+    failed->deferred.Reject(jsError(env, "CUDA_ERROR", std::string("device buffer copy failed: ") +
+                                                           api.cudaGetErrorString(rc)).Value());
+  }
+  return promise;
+}
+
+}  // namespace
+
+Napi::Function DeviceBufferWrap::define(Napi::Env env) {
+  return DefineClass(env, "DeviceBuffer",
+                     {InstanceAccessor<&DeviceBufferWrap::byteLength>("byteLength"),
+                      InstanceMethod<&DeviceBufferWrap::write>("write"),
+                      InstanceMethod<&DeviceBufferWrap::read>("read"),
+                      InstanceMethod<&DeviceBufferWrap::dispose>("dispose"),
+                      InstanceAccessor<&DeviceBufferWrap::disposed>("disposed")});
+}
+
+DeviceBufferWrap::DeviceBufferWrap(Napi::CallbackInfo const& info)
+    : Napi::ObjectWrap<DeviceBufferWrap>(info),
+      mState(takeWrapped<DeviceBufferState>(info, "DeviceBuffer", "runtime.createDeviceBuffer()")) {}
+
+std::shared_ptr<DeviceBufferState> DeviceBufferWrap::from(Napi::Env env, Napi::Value value) {
+  if (!value.IsObject()) return nullptr;
+  Napi::Object object = value.As<Napi::Object>();
+  if (!object.InstanceOf(addonData(env).deviceBufferClass.Value())) return nullptr;
+  return Unwrap(object)->state(env);
+}
+
+std::shared_ptr<DeviceBufferState> const& DeviceBufferWrap::state(Napi::Env env) const {
+  if (!mState) throwDisposed(env, "DeviceBuffer");
+  return mState;
+}
+
+Napi::Value DeviceBufferWrap::byteLength(Napi::CallbackInfo const& info) {
+  return Napi::Number::New(info.Env(), mState ? double(mState->bytes) : 0);
+}
+
+// write(source: TypedArray | ArrayBuffer, offset = 0) -> Promise<void>
+Napi::Value DeviceBufferWrap::write(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  auto const& s = state(env);
+  uint8_t const* data = nullptr;
+  size_t size = 0;
+  if (info.Length() > 0 && info[0].IsTypedArray()) {
+    auto view = info[0].As<Napi::TypedArray>();
+    data = static_cast<uint8_t const*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+    size = view.ByteLength();
+  } else if (info.Length() > 0 && info[0].IsArrayBuffer()) {
+    data = static_cast<uint8_t const*>(info[0].As<Napi::ArrayBuffer>().Data());
+    size = info[0].As<Napi::ArrayBuffer>().ByteLength();
+  } else {
+    throw Napi::TypeError::New(env, "write expects a TypedArray or ArrayBuffer");
+  }
+  size_t offset = offsetArg(info, 1, 0);
+  if (offset > s->bytes || size > s->bytes - offset) {
+    throw jsError(env, "INVALID_INPUT", "write of " + std::to_string(size) + " bytes at offset " +
+                                            std::to_string(offset) + " overruns the device buffer of " +
+                                            std::to_string(s->bytes) + " bytes");
+  }
+  auto job = std::make_unique<CopyJob>(env, s);
+  job->bytes = size;
+  int rc = s->runtime->pinned->acquire(std::max<size_t>(size, 1), job->staging);
+  if (rc != 0) throw jsError(env, "OUT_OF_MEMORY", "pinned staging allocation failed");
+  if (size) std::memcpy(job->staging.data, data, size);
+  void* dst = static_cast<uint8_t*>(s->data) + offset;
+  void const* src = job->staging.data;
+  return submitCopy(env, std::move(job), dst, src, cuda::kHostToDevice);
+}
+
+// read(offset = 0, length = byteLength - offset) -> Promise<ArrayBuffer>
+Napi::Value DeviceBufferWrap::read(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  auto const& s = state(env);
+  size_t offset = offsetArg(info, 0, 0);
+  if (offset > s->bytes) throw jsError(env, "INVALID_INPUT", "read offset beyond the device buffer");
+  size_t length = offsetArg(info, 1, s->bytes - offset);
+  if (length > s->bytes - offset) throw jsError(env, "INVALID_INPUT", "read overruns the device buffer");
+  auto job = std::make_unique<CopyJob>(env, s);
+  job->bytes = length;
+  job->toHost = true;
+  int rc = s->runtime->pinned->acquire(std::max<size_t>(length, 1), job->staging);
+  if (rc != 0) throw jsError(env, "OUT_OF_MEMORY", "pinned staging allocation failed");
+  void* dst = job->staging.data;
+  void const* src = static_cast<uint8_t*>(s->data) + offset;
+  return submitCopy(env, std::move(job), dst, src, cuda::kDeviceToHost);
+}
+
+void DeviceBufferWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }
+
+Napi::Value DeviceBufferWrap::disposed(Napi::CallbackInfo const& info) {
+  return Napi::Boolean::New(info.Env(), mState == nullptr);
+}
+
+}  // namespace trtn

@@ -1,0 +1,111 @@
+// Engine: a deserialized ICudaEngine; describes its IO and profiles, creates execution contexts, serializes.
+#include "addon_data.h"
+#include "errors.h"
+#include "wraps.h"
+
+namespace trtn {
+
+namespace {
+
+Napi::Array dimsArray(Napi::Env env, std::vector<int64_t> const& dims) {
+  Napi::Array out = Napi::Array::New(env, dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, double(dims[i])));
+  return out;
+}
+
+}  // namespace
+
+Napi::Function EngineWrap::define(Napi::Env env) {
+  return DefineClass(env, "Engine",
+                     {InstanceMethod<&EngineWrap::info>("info"),
+                      InstanceMethod<&EngineWrap::createContext>("createContext"),
+                      InstanceMethod<&EngineWrap::serialize>("serialize"),
+                      InstanceMethod<&EngineWrap::dispose>("dispose"),
+                      InstanceAccessor<&EngineWrap::disposed>("disposed")});
+}
+
+EngineWrap::EngineWrap(Napi::CallbackInfo const& info)
+    : Napi::ObjectWrap<EngineWrap>(info), mState(takeWrapped<EngineState>(info, "Engine", "runtime.deserialize()")) {}
+
+std::shared_ptr<EngineState> const& EngineWrap::state(Napi::Env env) const {
+  if (!mState) throwDisposed(env, "Engine");
+  return mState;
+}
+
+Napi::Value EngineWrap::info(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  EngineInfo const& e = state(env)->engine->info();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("name", e.name);
+  out.Set("layers", e.layers);
+  out.Set("deviceMemoryBytes", Napi::Number::New(env, double(e.deviceMemoryBytes)));
+  Napi::Array tensors = Napi::Array::New(env, e.tensors.size());
+  for (size_t i = 0; i < e.tensors.size(); ++i) {
+    TensorInfo const& t = e.tensors[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", t.name);
+    o.Set("mode", t.isInput ? "input" : "output");
+    o.Set("dtype", dataTypeName(t.dataType));
+    o.Set("shape", dimsArray(env, t.shape));
+    o.Set("format", t.format);
+    o.Set("location", t.location);
+    tensors.Set(static_cast<uint32_t>(i), o);
+  }
+  out.Set("tensors", tensors);
+  Napi::Array profiles = Napi::Array::New(env, e.profiles.size());
+  for (size_t p = 0; p < e.profiles.size(); ++p) {
+    Napi::Object byName = Napi::Object::New(env);
+    for (auto const& entry : e.profiles[p]) {
+      Napi::Object shapes = Napi::Object::New(env);
+      shapes.Set("min", dimsArray(env, entry.min));
+      shapes.Set("opt", dimsArray(env, entry.opt));
+      shapes.Set("max", dimsArray(env, entry.max));
+      byName.Set(entry.tensor, shapes);
+    }
+    profiles.Set(static_cast<uint32_t>(p), byName);
+  }
+  out.Set("profiles", profiles);
+  return out;
+}
+
+Napi::Value EngineWrap::createContext(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  auto const& engine = state(env);
+  CudaApi const& api = engine->runtime->cuda();
+  auto ctx = std::make_shared<ContextState>();
+  ctx->engine = engine;
+  Failure failure;
+  int rc = api.cudaStreamCreateWithFlags(&ctx->stream, cuda::kStreamNonBlocking);
+  if (rc != 0) {
+    failure.code = "CUDA_ERROR";
+    failure.cudaError = rc;
+    failure.message = std::string("cudaStreamCreateWithFlags failed: ") + api.cudaGetErrorString(rc);
+    throw toJsError(env, failure);
+  }
+  ctx->context = engine->engine->createContext(failure);
+  if (!ctx->context) throw toJsError(env, failure);
+  size_t n = engine->engine->info().tensors.size();
+  ctx->staging = std::make_unique<PinnedPool>(api);
+  ctx->deviceBuffers.resize(n);
+  ctx->boundAddress.assign(n, nullptr);
+  ctx->inputDims.resize(engine->inputs.size());
+  ctx->outputDims.resize(engine->outputs.size());
+  return newWrapped(addonData(env).contextClass, env, std::move(ctx));
+}
+
+Napi::Value EngineWrap::serialize(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  Failure failure;
+  std::vector<uint8_t> bytes = state(env)->engine->serialize(failure);
+  if (bytes.empty()) throw toJsError(env, failure);
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(env, bytes.data(), bytes.size());
+  return out;
+}
+
+void EngineWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }
+
+Napi::Value EngineWrap::disposed(Napi::CallbackInfo const& info) {
+  return Napi::Boolean::New(info.Env(), mState == nullptr);
+}
+
+}  // namespace trtn

@@ -1,0 +1,37 @@
+#include "errors.h"
+
+namespace trtn {
+
+namespace {
+Napi::Array toArray(Napi::Env env, std::vector<std::string> const& items) {
+  Napi::Array out = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); ++i) out.Set(static_cast<uint32_t>(i), items[i]);
+  return out;
+}
+}  // namespace
+
+Napi::Error toJsError(Napi::Env env, Failure const& failure) {
+  Napi::Error error = Napi::Error::New(env, failure.message.empty() ? failure.code : failure.message);
+  Napi::Object obj = error.Value();
+  obj.Set("code", failure.code);
+  if (failure.trtErrorCode) obj.Set("trtErrorCode", failure.trtErrorCode);
+  if (failure.cudaError) obj.Set("cudaError", failure.cudaError);
+  if (!failure.trtMessages.empty()) obj.Set("trtMessages", toArray(env, failure.trtMessages));
+  if (!failure.details.empty()) obj.Set("details", toArray(env, failure.details));
+  if (!failure.tensor.empty()) obj.Set("tensor", failure.tensor);
+  return error;
+}
+
+Napi::Error jsError(Napi::Env env, std::string const& code, std::string const& message, std::string const& tensor) {
+  Failure f;
+  f.code = code;
+  f.message = message;
+  f.tensor = tensor;
+  return toJsError(env, f);
+}
+
+void throwDisposed(Napi::Env env, char const* what) {
+  throw jsError(env, "DISPOSED", std::string(what) + " was disposed; create a new one");
+}
+
+}  // namespace trtn

@@ -1,0 +1,19 @@
+// Failures as JS errors: an Error whose `code` and fields the TypeScript layer turns into its typed classes.
+#pragma once
+
+#include <napi.h>
+
+#include <string>
+
+#include "../backend/backend.h"
+
+namespace trtn {
+
+Napi::Error toJsError(Napi::Env env, Failure const& failure);
+Napi::Error jsError(Napi::Env env, std::string const& code, std::string const& message,
+                    std::string const& tensor = std::string());
+
+// Throws a DISPOSED error for an object used after dispose().
+[[noreturn]] void throwDisposed(Napi::Env env, char const* what);
+
+}  // namespace trtn

@@ -1,0 +1,11 @@
+// Free functions exported by the addon (besides the classes in wraps.h).
+#pragma once
+
+#include <napi.h>
+
+namespace trtn {
+
+Napi::Value buildEngine(Napi::CallbackInfo const& info);
+Napi::Object simulatorControl(Napi::Env env);
+
+}  // namespace trtn

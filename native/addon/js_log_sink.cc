@@ -1,0 +1,36 @@
+#include "js_log_sink.h"
+
+namespace trtn {
+
+std::shared_ptr<JsLogSink> JsLogSink::create(Napi::Env env, Napi::Value callback) {
+  auto sink = std::shared_ptr<JsLogSink>(new JsLogSink());
+  if (callback.IsFunction()) {
+    sink->mTsfn = Tsfn::New(env, callback.As<Napi::Function>(), "tensorrt-node logger", 0, 1);
+    sink->mTsfn.Unref(env);
+    sink->mActive = true;
+  }
+  return sink;
+}
+
+JsLogSink::~JsLogSink() {
+  if (mActive) mTsfn.Release();
+}
+
+void JsLogSink::log(int severity, std::string const& message) {
+  if (!mActive) return;
+  auto* m = new Message{severity, message};
+  if (mTsfn.NonBlockingCall(m) != napi_ok) delete m;
+}
+
+void JsLogSink::callJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, Message* message) {
+  std::unique_ptr<Message> owned(message);
+  if (env == nullptr || callback.IsEmpty()) return;
+  try {
+    callback.Call({Napi::Number::New(env, owned->severity), Napi::String::New(env, owned->text)});
+  } catch (Napi::Error const& e) {
+    // Not swallowed: the logger's exception surfaces as an uncaught exception, like any throwing event handler.
+    e.ThrowAsJavaScriptException();
+  }
+}
+
+}  // namespace trtn

@@ -1,0 +1,32 @@
+// TensorRT's log messages delivered to a JS callback (severity, message). TensorRT logs from any thread, so the
+// callback is reached through a thread-safe function that never keeps the process alive.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+#include <string>
+
+#include "../backend/backend.h"
+
+namespace trtn {
+
+class JsLogSink : public LogSink {
+ public:
+  // `callback` may be undefined: messages are then dropped (errors still reach the caller through the recorder).
+  static std::shared_ptr<JsLogSink> create(Napi::Env env, Napi::Value callback);
+  ~JsLogSink() override;
+  void log(int severity, std::string const& message) override;
+
+ private:
+  struct Message {
+    int severity;
+    std::string text;
+  };
+  static void callJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, Message* message);
+  using Tsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Message, &JsLogSink::callJs>;
+  Tsfn mTsfn;
+  bool mActive = false;
+};
+
+}  // namespace trtn

@@ -1,0 +1,174 @@
+// Runtime: a loaded backend, a TensorRT IRuntime with its logger and error recorder, and a utility stream.
+#include "addon_data.h"
+#include "errors.h"
+#include "wraps.h"
+
+namespace trtn {
+
+namespace {
+
+// Deserialization can take long for large engines, so it runs on a worker thread.
+class DeserializeWorker : public Napi::AsyncWorker {
+ public:
+  DeserializeWorker(Napi::Env env, std::shared_ptr<RuntimeState> runtime, std::vector<uint8_t> bytes)
+      : Napi::AsyncWorker(env, "tensorrt-node deserialize"), mRuntime(std::move(runtime)), mBytes(std::move(bytes)),
+        mDeferred(env) {}
+
+  Napi::Promise promise() { return mDeferred.Promise(); }
+
+  void Execute() override {
+    std::lock_guard<std::mutex> lock(mRuntime->deserializeMutex);
+    mEngine = mRuntime->runtime->deserialize(mBytes.data(), mBytes.size(), mFailure);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (!mEngine) {
+      mDeferred.Reject(toJsError(env, mFailure).Value());
+      return;
+    }
+    auto state = std::make_shared<EngineState>();
+    state->runtime = mRuntime;
+    state->engine = std::move(mEngine);
+    auto const& tensors = state->engine->info().tensors;
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      (tensors[i].isInput ? state->inputs : state->outputs).push_back(static_cast<int>(i));
+    }
+    mDeferred.Resolve(newWrapped(addonData(env).engineClass, env, std::move(state)));
+  }
+
+  void OnError(Napi::Error const& e) override { mDeferred.Reject(e.Value()); }
+
+ private:
+  std::shared_ptr<RuntimeState> mRuntime;
+  std::vector<uint8_t> mBytes;
+  Napi::Promise::Deferred mDeferred;
+  std::unique_ptr<EngineBackend> mEngine;
+  Failure mFailure;
+};
+
+// Bytes of a Uint8Array / Buffer / ArrayBuffer / any TypedArray view.
+bool viewBytes(Napi::Value value, uint8_t const** data, size_t* size) {
+  if (value.IsTypedArray()) {
+    auto view = value.As<Napi::TypedArray>();
+    *data = static_cast<uint8_t const*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+    *size = view.ByteLength();
+    return true;
+  }
+  if (value.IsArrayBuffer()) {
+    auto buffer = value.As<Napi::ArrayBuffer>();
+    *data = static_cast<uint8_t const*>(buffer.Data());
+    *size = buffer.ByteLength();
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Napi::Function RuntimeWrap::define(Napi::Env env) {
+  return DefineClass(env, "Runtime",
+                     {InstanceMethod<&RuntimeWrap::info>("info"),
+                      InstanceMethod<&RuntimeWrap::deserialize>("deserialize"),
+                      InstanceMethod<&RuntimeWrap::createDeviceBuffer>("createDeviceBuffer"),
+                      InstanceMethod<&RuntimeWrap::synchronize>("synchronize"),
+                      InstanceMethod<&RuntimeWrap::dispose>("dispose"),
+                      InstanceAccessor<&RuntimeWrap::disposed>("disposed")});
+}
+
+// new Runtime(backend: 'tensorrt' | 'simulator', minSeverity: 0..4, logger?: (severity, message) => void)
+RuntimeWrap::RuntimeWrap(Napi::CallbackInfo const& info) : Napi::ObjectWrap<RuntimeWrap>(info) {
+  Napi::Env env = info.Env();
+  std::string kind = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "tensorrt";
+  int minSeverity = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 2;
+  Failure failure;
+  auto backend = loadBackend(kind, failure);
+  if (!backend) throw toJsError(env, failure);
+  auto state = std::make_shared<RuntimeState>();
+  state->backend = backend;
+  state->sink = JsLogSink::create(env, info.Length() > 2 ? info[2] : env.Undefined());
+  int rc = backend->cuda().cudaStreamCreateWithFlags(&state->utilityStream, cuda::kStreamNonBlocking);
+  if (rc != 0) {
+    failure.code = "CUDA_ERROR";
+    failure.cudaError = rc;
+    failure.message = std::string("cudaStreamCreateWithFlags failed: ") + backend->cuda().cudaGetErrorString(rc);
+    throw toJsError(env, failure);
+  }
+  state->runtime = backend->createRuntime(state->sink, minSeverity, failure);
+  if (!state->runtime) throw toJsError(env, failure);
+  state->pinned = std::make_unique<PinnedPool>(backend->cuda());
+  mState = std::move(state);
+}
+
+std::shared_ptr<RuntimeState> const& RuntimeWrap::state(Napi::Env env) const {
+  if (!mState) throwDisposed(env, "Runtime");
+  return mState;
+}
+
+Napi::Value RuntimeWrap::info(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  auto const& s = state(env);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("backend", s->backend->kind());
+  out.Set("libraryVersion", s->backend->libraryVersion());
+  out.Set("headerVersion", s->backend->headerVersion());
+  auto paths = s->backend->libraryPaths();
+  Napi::Array list = Napi::Array::New(env, paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) list.Set(static_cast<uint32_t>(i), paths[i]);
+  out.Set("libraryPaths", list);
+  return out;
+}
+
+Napi::Value RuntimeWrap::deserialize(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  auto const& s = state(env);
+  uint8_t const* data = nullptr;
+  size_t size = 0;
+  if (info.Length() < 1 || !viewBytes(info[0], &data, &size)) {
+    throw Napi::TypeError::New(env, "deserialize expects the engine bytes as a Uint8Array or ArrayBuffer");
+  }
+  // Copied: the caller may reuse or detach its buffer while the worker runs.
+  auto* worker = new DeserializeWorker(env, s, std::vector<uint8_t>(data, data + size));
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value RuntimeWrap::createDeviceBuffer(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  auto const& s = state(env);
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "createDeviceBuffer(byteLength)");
+  double requested = info[0].As<Napi::Number>().DoubleValue();
+  if (!(requested >= 0) || requested > 9007199254740991.0 || requested != static_cast<double>(static_cast<int64_t>(requested))) {
+    throw jsError(env, "INVALID_INPUT", "device buffer byteLength must be a non-negative integer");
+  }
+  auto buffer = std::make_shared<DeviceBufferState>();
+  buffer->runtime = s;
+  buffer->bytes = static_cast<size_t>(requested);
+  int rc = s->cuda().cudaMalloc(&buffer->data, std::max<size_t>(buffer->bytes, 1));
+  if (rc != 0) {
+    buffer->data = nullptr;
+    Failure f;
+    f.code = rc == cuda::kErrorMemoryAllocation ? "OUT_OF_MEMORY" : "CUDA_ERROR";
+    f.cudaError = rc;
+    f.message = "cudaMalloc of " + std::to_string(buffer->bytes) + " bytes failed: " + s->cuda().cudaGetErrorString(rc);
+    throw toJsError(env, f);
+  }
+  return newWrapped(addonData(env).deviceBufferClass, env, std::move(buffer));
+}
+
+// Waits for all device work (tests and shutdown); blocks the calling thread like cudaDeviceSynchronize.
+Napi::Value RuntimeWrap::synchronize(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  auto const& s = state(env);
+  int rc = s->cuda().cudaDeviceSynchronize();
+  return Napi::Number::New(env, rc);
+}
+
+void RuntimeWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }
+
+Napi::Value RuntimeWrap::disposed(Napi::CallbackInfo const& info) {
+  return Napi::Boolean::New(info.Env(), mState == nullptr);
+}
+
+}  // namespace trtn

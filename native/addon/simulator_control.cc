@@ -1,0 +1,121 @@
+// The simulator's test controls (fault injection, counters, device and cost model), reached through the loaded
+// simulator library so that tests drive exactly the code the backend runs.
+#include "../sim/include/trtsim_control.h"
+
+#include "errors.h"
+#include "exports.h"
+#include "../backend/backend.h"
+
+namespace trtn {
+
+namespace {
+
+template <typename Fn>
+Fn symbol(Napi::Env env, char const* name) {
+  Failure failure;
+  auto backend = loadBackend("simulator", failure);
+  if (!backend) throw toJsError(env, failure);
+  void* p = backend->cudaSymbol(name);
+  if (!p) throw jsError(env, "LIBRARY_VERSION", std::string("the simulator library lacks ") + name);
+  return reinterpret_cast<Fn>(p);
+}
+
+double num(Napi::CallbackInfo const& info, size_t i, double fallback) {
+  return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : fallback;
+}
+
+Napi::Value injectFault(Napi::CallbackInfo const& info) {
+  auto fn = symbol<int (*)(int, int, int, double)>(info.Env(), "trtsim_inject_fault");
+  int rc = fn(static_cast<int>(num(info, 0, 0)), static_cast<int>(num(info, 1, 1)), static_cast<int>(num(info, 2, 0)),
+              num(info, 3, 0));
+  if (rc != 0) throw jsError(info.Env(), "INVALID_INPUT", "unknown simulator fault kind");
+  return info.Env().Undefined();
+}
+
+Napi::Value clearFaults(Napi::CallbackInfo const& info) {
+  symbol<void (*)()>(info.Env(), "trtsim_clear_faults")();
+  return info.Env().Undefined();
+}
+
+Napi::Value clearStickyError(Napi::CallbackInfo const& info) {
+  symbol<void (*)()>(info.Env(), "trtsim_clear_sticky_error")();
+  return info.Env().Undefined();
+}
+
+Napi::Value counters(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  trtsim_counters c{};
+  symbol<void (*)(trtsim_counters*)>(env, "trtsim_get_counters")(&c);
+  Napi::Object o = Napi::Object::New(env);
+  auto set = [&](char const* key, int64_t v) { o.Set(key, Napi::Number::New(env, double(v))); };
+  set("liveDeviceAllocations", c.live_device_allocations);
+  set("liveDeviceBytes", c.live_device_bytes);
+  set("livePinnedAllocations", c.live_pinned_allocations);
+  set("livePinnedBytes", c.live_pinned_bytes);
+  set("liveStreams", c.live_streams);
+  set("liveEvents", c.live_events);
+  set("kernelsExecuted", c.kernels_executed);
+  set("copiesExecuted", c.copies_executed);
+  set("hostCallbacksExecuted", c.host_callbacks_executed);
+  set("implicitDeviceSyncs", c.implicit_device_syncs);
+  set("stickyError", c.sticky_error);
+  set("liveRuntimes", c.live_runtimes);
+  set("liveEngines", c.live_engines);
+  set("liveContexts", c.live_contexts);
+  set("liveBuilders", c.live_builders);
+  set("enqueues", c.enqueues);
+  set("builds", c.builds);
+  set("timingCacheHits", c.timing_cache_hits);
+  set("timingCacheMisses", c.timing_cache_misses);
+  return o;
+}
+
+Napi::Value setDevice(Napi::CallbackInfo const& info) {
+  std::string name = info.Length() > 3 && info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
+  symbol<void (*)(int, int, int64_t, char const*)>(info.Env(), "trtsim_set_device")(
+      static_cast<int>(num(info, 0, 0)), static_cast<int>(num(info, 1, -1)), static_cast<int64_t>(num(info, 2, 0)),
+      name.c_str());
+  return info.Env().Undefined();
+}
+
+Napi::Value getDevice(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  int major = 0, minor = 0;
+  int64_t memory = 0;
+  char const* name = nullptr;
+  symbol<void (*)(int*, int*, int64_t*, char const**)>(env, "trtsim_get_device")(&major, &minor, &memory, &name);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("computeMajor", major);
+  o.Set("computeMinor", minor);
+  o.Set("totalMemoryBytes", Napi::Number::New(env, double(memory)));
+  o.Set("name", name ? name : "");
+  return o;
+}
+
+Napi::Value setCostModel(Napi::CallbackInfo const& info) {
+  symbol<void (*)(double, double, double, int)>(info.Env(), "trtsim_set_cost_model")(
+      num(info, 0, 0), num(info, 1, 0), num(info, 2, 0), static_cast<int>(num(info, 3, 0)));
+  return info.Env().Undefined();
+}
+
+Napi::Value deviceSynchronize(Napi::CallbackInfo const& info) {
+  int rc = symbol<int (*)()>(info.Env(), "cudaDeviceSynchronize")();
+  return Napi::Number::New(info.Env(), rc);
+}
+
+}  // namespace
+
+Napi::Object simulatorControl(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("injectFault", Napi::Function::New(env, injectFault, "injectFault"));
+  o.Set("clearFaults", Napi::Function::New(env, clearFaults, "clearFaults"));
+  o.Set("clearStickyError", Napi::Function::New(env, clearStickyError, "clearStickyError"));
+  o.Set("counters", Napi::Function::New(env, counters, "counters"));
+  o.Set("setDevice", Napi::Function::New(env, setDevice, "setDevice"));
+  o.Set("getDevice", Napi::Function::New(env, getDevice, "getDevice"));
+  o.Set("setCostModel", Napi::Function::New(env, setCostModel, "setCostModel"));
+  o.Set("deviceSynchronize", Napi::Function::New(env, deviceSynchronize, "deviceSynchronize"));
+  return o;
+}
+
+}  // namespace trtn

@@ -1,0 +1,38 @@
+#include "states.h"
+
+namespace trtn {
+
+RuntimeState::~RuntimeState() {
+  pinned.reset();
+  runtime.reset();
+  if (utilityStream) backend->cuda().cudaStreamDestroy(utilityStream);
+}
+
+DeviceBufferState::~DeviceBufferState() {
+  // Every run that used this buffer has settled (they hold this state), so a stream-ordered free cannot race them.
+  if (data) runtime->cuda().cudaFreeAsync(data, runtime->utilityStream);
+}
+
+int ContextState::ensureCapacity(GrowableDeviceBuffer& buffer, size_t bytes) {
+  if (buffer.data && buffer.capacity >= bytes) return 0;
+  size_t capacity = std::max<size_t>(bytes, 256);
+  if (buffer.data) capacity = std::max(capacity, buffer.capacity * 2);
+  void* fresh = nullptr;
+  int rc = cuda().cudaMallocAsync(&fresh, capacity, stream);
+  if (rc != 0) return rc;
+  if (buffer.data) cuda().cudaFreeAsync(buffer.data, stream);
+  buffer = GrowableDeviceBuffer{fresh, capacity};
+  return 0;
+}
+
+ContextState::~ContextState() {
+  CudaApi const& api = cuda();
+  context.reset();
+  for (auto& b : deviceBuffers) {
+    if (b.data) api.cudaFreeAsync(b.data, stream);
+  }
+  staging.reset();  // waits for the device, as freeing pinned memory does in CUDA
+  if (stream) api.cudaStreamDestroy(stream);
+}
+
+}  // namespace trtn

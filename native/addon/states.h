@@ -1,0 +1,70 @@
+// Native state behind each JS object. JS wrappers and in-flight jobs share these through shared_ptr, so dispose()
+// during a run only drops the wrapper's reference: the resources go when the last run settles. Destruction order
+// follows TensorRT's rules (context before engine before runtime) through the members' order.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "../backend/backend.h"
+#include "js_log_sink.h"
+#include "pinned_pool.h"
+
+namespace trtn {
+
+struct RuntimeState {
+  std::shared_ptr<Backend> backend;
+  std::shared_ptr<JsLogSink> sink;
+  std::unique_ptr<RuntimeBackend> runtime;
+  cuda::Stream utilityStream = nullptr;  // device-buffer copies and stream-ordered frees
+  std::unique_ptr<PinnedPool> pinned;    // staging for device-buffer reads and writes
+  std::mutex deserializeMutex;           // one deserialization at a time per runtime
+
+  CudaApi const& cuda() const { return backend->cuda(); }
+  ~RuntimeState();
+};
+
+struct EngineState {
+  std::shared_ptr<RuntimeState> runtime;
+  std::unique_ptr<EngineBackend> engine;
+  std::vector<int> inputs;   // indices into engine->info().tensors
+  std::vector<int> outputs;
+
+  ~EngineState() { engine.reset(); }
+};
+
+struct DeviceBufferState {
+  std::shared_ptr<RuntimeState> runtime;
+  void* data = nullptr;
+  size_t bytes = 0;
+
+  ~DeviceBufferState();
+};
+
+// A device allocation that only grows; the old block is freed in stream order, so runs still queued keep it.
+struct GrowableDeviceBuffer {
+  void* data = nullptr;
+  size_t capacity = 0;
+};
+
+struct ContextState {
+  std::shared_ptr<EngineState> engine;
+  std::unique_ptr<ContextBackend> context;
+  cuda::Stream stream = nullptr;
+  std::unique_ptr<PinnedPool> staging;
+  std::vector<GrowableDeviceBuffer> deviceBuffers;  // per IO tensor
+  std::vector<void*> boundAddress;                  // per IO tensor, what TensorRT was last given
+  std::vector<std::vector<int64_t>> inputDims;      // per input, last shape given to TensorRT
+  std::vector<std::vector<int64_t>> outputDims;     // per output, for the current input shapes
+  bool shapesKnown = false;
+  size_t inFlight = 0;
+
+  CudaApi const& cuda() const { return engine->runtime->cuda(); }
+  // Grows `buffer` to at least `bytes`; returns a CUDA error or 0.
+  int ensureCapacity(GrowableDeviceBuffer& buffer, size_t bytes);
+  ~ContextState();
+};
+
+}  // namespace trtn

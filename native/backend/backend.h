@@ -1,0 +1,132 @@
+// The boundary between the N-API layer and the code that speaks TensorRT. Nothing here names an nvinfer1 type, so
+// the N-API layer compiles once while the backend implementation (backend_impl.inc) is compiled once per TensorRT
+// API: against the simulator's header always, and against NVIDIA's headers when the build is given them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cuda_api.h"
+
+namespace trtn {
+
+// A failure with everything the TypeScript layer needs to build a typed error.
+struct Failure {
+  std::string code;     // LIBRARY_NOT_FOUND, LIBRARY_VERSION, ENGINE_INCOMPATIBLE, ENGINE_CORRUPT, INVALID_INPUT,
+                        // CUDA_TRANSIENT, CUDA_STICKY, OUT_OF_MEMORY, BUILD_FAILED, INTERNAL
+  std::string message;  // one readable sentence or more
+  int trtErrorCode = 0;  // nvinfer1::ErrorCode of the first recorded error, 0 when none
+  int cudaError = 0;     // cudaError_t when CUDA reported one
+  std::vector<std::string> trtMessages;  // every error TensorRT recorded during the call, in order
+  std::vector<std::string> details;      // paths tried, parser errors ("node 3 (Gemm_3, Gemm): ...")
+  std::string tensor;                    // the tensor concerned, when there is one
+};
+
+// Log messages from TensorRT, at or above a severity (0 internal error .. 4 verbose). Thread-safe: TensorRT logs
+// from its own threads.
+class LogSink {
+ public:
+  virtual ~LogSink() = default;
+  virtual void log(int severity, std::string const& message) = 0;
+};
+
+enum class DataType { kFLOAT, kHALF, kBF16, kINT8, kUINT8, kINT32, kINT64, kBOOL, kFP8, kINT4, kFP4, kUNKNOWN };
+char const* dataTypeName(DataType type);  // "float32", "float16", ... ("unknown")
+size_t dataTypeSize(DataType type);       // 0 for sub-byte or unknown types
+
+struct TensorInfo {
+  std::string name;
+  bool isInput = false;
+  DataType dataType = DataType::kUNKNOWN;
+  std::vector<int64_t> shape;  // -1 for dynamic extents
+  std::string format;          // "linear", "chw4", ...
+  std::string location;        // "device" or "host"
+};
+
+struct ProfileShapes {
+  std::string tensor;
+  std::vector<int64_t> min, opt, max;
+};
+
+struct EngineInfo {
+  std::string name;
+  std::vector<TensorInfo> tensors;                   // IO order: as TensorRT enumerates them
+  std::vector<std::vector<ProfileShapes>> profiles;  // per profile, one entry per input
+  int64_t deviceMemoryBytes = 0;
+  int32_t layers = 0;
+};
+
+class ContextBackend {
+ public:
+  virtual ~ContextBackend() = default;
+  virtual bool setProfile(int32_t index, cuda::Stream stream, Failure& failure) = 0;
+  virtual bool setInputShape(std::string const& name, std::vector<int64_t> const& dims, Failure& failure) = 0;
+  // Shape of any IO tensor after the input shapes were set (-1 extents if still unknown).
+  virtual std::vector<int64_t> tensorShape(std::string const& name) = 0;
+  virtual bool setTensorAddress(std::string const& name, void* address, Failure& failure) = 0;
+  // Queues the network on the stream; on failure classifies it (CUDA_TRANSIENT / CUDA_STICKY / INVALID_INPUT).
+  virtual bool enqueue(cuda::Stream stream, Failure& failure) = 0;
+};
+
+class EngineBackend {
+ public:
+  virtual ~EngineBackend() = default;
+  virtual EngineInfo const& info() const = 0;
+  virtual std::unique_ptr<ContextBackend> createContext(Failure& failure) = 0;
+  virtual std::vector<uint8_t> serialize(Failure& failure) = 0;
+};
+
+class RuntimeBackend {
+ public:
+  virtual ~RuntimeBackend() = default;
+  virtual std::unique_ptr<EngineBackend> deserialize(uint8_t const* data, size_t size, Failure& failure) = 0;
+};
+
+struct BuildProfile {
+  std::string tensor;
+  std::vector<int64_t> min, opt, max;
+};
+
+struct BuildOptions {
+  std::vector<std::vector<BuildProfile>> profiles;  // one vector per optimization profile
+  int64_t workspaceBytes = 0;                        // 0: TensorRT's default
+  int32_t optimizationLevel = -1;                    // -1: TensorRT's default
+  // Progress: phase start (name, parent, steps), step (name, step) -> false cancels, finish (name).
+  std::function<void(std::string const&, std::string const&, int32_t)> onPhaseStart;
+  std::function<bool(std::string const&, int32_t)> onStep;
+  std::function<void(std::string const&)> onPhaseFinish;
+};
+
+// One loaded set of libraries (TensorRT, ONNX parser, CUDA runtime) and the API compiled for it.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual char const* kind() const = 0;  // "tensorrt" or "simulator"
+  virtual CudaApi const& cuda() const = 0;
+  virtual int32_t libraryVersion() const = 0;  // getInferLibVersion()
+  virtual int32_t headerVersion() const = 0;   // NV_TENSORRT_VERSION the backend was compiled with
+  virtual std::vector<std::string> libraryPaths() const = 0;
+  // A symbol of the loaded CUDA runtime (the simulator's control functions live there).
+  virtual void* cudaSymbol(char const* name) const = 0;
+  virtual std::unique_ptr<RuntimeBackend> createRuntime(std::shared_ptr<LogSink> sink, int minSeverity,
+                                                        Failure& failure) = 0;
+  // Parses ONNX and builds a serialized plan. Runs on the calling thread (the N-API layer calls it off the JS thread).
+  virtual std::vector<uint8_t> buildFromOnnx(uint8_t const* onnx, size_t size, BuildOptions const& options,
+                                             std::shared_ptr<LogSink> sink, Failure& failure) = 0;
+};
+
+// Loads (once per process) the libraries of a backend kind and returns it, or nullptr with the failure.
+std::shared_ptr<Backend> loadBackend(std::string const& kind, Failure& failure);
+
+struct CompiledBackend {
+  std::string kind;
+  int32_t headerVersion;  // NV_TENSORRT_VERSION of the header
+  bool simulatorHeader;
+};
+std::vector<CompiledBackend> compiledBackends();
+
+}  // namespace trtn

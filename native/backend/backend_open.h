@@ -1,0 +1,42 @@
+// The libraries of one backend, opened and resolved (backend_registry.cc), handed to the compiled backend.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+#include "cuda_api.h"
+
+namespace trtn {
+
+struct OpenedLibraries {
+  std::string kind;
+  std::vector<std::string> paths;        // nvinfer first, then cudart, then the parser when found
+  std::vector<std::string> parserTried;  // why the ONNX parser could not be opened (builds need it)
+  CudaApi cuda;
+  void* (*createInferRuntime)(void* logger, int32_t version) = nullptr;
+  void* (*createInferBuilder)(void* logger, int32_t version) = nullptr;
+  int32_t (*getInferLibVersion)() = nullptr;
+  void* (*createNvOnnxParser)(void* network, void* logger, int version) = nullptr;
+  void* cudartHandle = nullptr;
+
+  void* cudartSymbol(char const* name) const;
+};
+
+inline std::string versionText(int32_t v) {
+  return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+}
+
+// Per compiled API: validates versions and wraps the libraries (backend_impl.inc).
+namespace sim {
+std::shared_ptr<Backend> create(std::shared_ptr<OpenedLibraries> libs, Failure& failure);
+int32_t compiledHeaderVersion();
+}  // namespace sim
+namespace real {
+std::shared_ptr<Backend> create(std::shared_ptr<OpenedLibraries> libs, Failure& failure);
+int32_t compiledHeaderVersion();
+}  // namespace real
+
+}  // namespace trtn

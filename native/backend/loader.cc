@@ -1,0 +1,62 @@
+#include "loader.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <sstream>
+
+namespace trtn {
+
+LoadedLibrary openLibrary(std::vector<std::string> const& names, std::vector<std::string> const& dirs,
+                          std::vector<std::string>& tried) {
+  for (auto const& dir : dirs) {
+    for (auto const& name : names) {
+      std::string path = dir.empty() ? name : dir + "/" + name;
+      dlerror();
+      // RTLD_LOCAL keeps the simulator's CUDA symbols from shadowing a real libcudart loaded by someone else.
+      void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (handle) return LoadedLibrary{handle, path};
+      char const* why = dlerror();
+      tried.push_back(path + ": " + (why ? why : "not found"));
+    }
+  }
+  return LoadedLibrary{};
+}
+
+void* findSymbol(LoadedLibrary const& lib, char const* symbol, std::vector<std::string>& missing) {
+  dlerror();
+  void* p = dlsym(lib.handle, symbol);
+  if (!p) missing.push_back(std::string(symbol) + " in " + lib.path);
+  return p;
+}
+
+bool resolveCudaApi(LoadedLibrary const& lib, CudaApi& api, std::vector<std::string>& missing) {
+  size_t before = missing.size();
+#define TRTN_CUDA_RESOLVE(name, ret, params) \
+  api.name = reinterpret_cast<ret(*) params>(findSymbol(lib, #name, missing));
+  TRTN_CUDA_FUNCTIONS(TRTN_CUDA_RESOLVE)
+#undef TRTN_CUDA_RESOLVE
+  return missing.size() == before;
+}
+
+std::string addonDirectory() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&addonDirectory), &info) == 0 || !info.dli_fname) return ".";
+  std::string path = info.dli_fname;
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+std::vector<std::string> envDirectories(char const* variable) {
+  std::vector<std::string> dirs;
+  char const* value = std::getenv(variable);
+  if (!value) return dirs;
+  std::stringstream in(value);
+  std::string dir;
+  while (std::getline(in, dir, ':')) {
+    if (!dir.empty()) dirs.push_back(dir);
+  }
+  return dirs;
+}
+
+}  // namespace trtn

@@ -1,0 +1,183 @@
+// Test controls of the simulator: fault injection, the simulated device, the kernel cost model, and counters.
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <thread>
+
+#include "../include/trtsim_control.h"
+#include "sim_cuda.h"
+#include "state.h"
+
+namespace trtsim::cuda {
+namespace {
+
+struct Fault {
+  int remaining = 0;
+  int cudaError = 0;
+  double param = 0;
+};
+
+std::mutex gMutex;  // guards everything below
+std::map<int, Fault> gFaults;
+CostModel gCost;
+DeviceConfig gDevice;
+trtsim_counters_hook gHook = nullptr;
+
+// Kernel slots of the cost model: a counting semaphore shared by all streams.
+std::mutex gSlotMutex;
+std::condition_variable gSlotCv;
+int gSlotsBusy = 0;
+
+int defaultErrorFor(int kind) {
+  switch (kind) {
+    case TRTSIM_FAULT_ENQUEUE: return trtn::cuda::kErrorLaunchFailure;
+    case TRTSIM_FAULT_STICKY_KERNEL: return trtn::cuda::kErrorIllegalAddress;
+    case TRTSIM_FAULT_ALLOC: return trtn::cuda::kErrorMemoryAllocation;
+    default: return 0;
+  }
+}
+
+void sleepMicros(double micros) {
+  if (micros <= 0) return;
+  std::this_thread::sleep_for(std::chrono::duration<double, std::micro>(micros));
+}
+
+}  // namespace
+
+Counters& counters() {
+  static Counters c;
+  return c;
+}
+
+CostModel costModel() {
+  std::lock_guard<std::mutex> lock(gMutex);
+  return gCost;
+}
+
+DeviceConfig deviceConfig() {
+  std::lock_guard<std::mutex> lock(gMutex);
+  return gDevice;
+}
+
+void deviceComputeCapability(int* major, int* minor) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  *major = gDevice.ccMajor;
+  *minor = gDevice.ccMinor;
+}
+
+bool takeFault(int kind, int* cudaError, double* param) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  auto it = gFaults.find(kind);
+  if (it == gFaults.end() || it->second.remaining <= 0) return false;
+  if (cudaError) *cudaError = it->second.cudaError;
+  if (param) *param = it->second.param;
+  if (--it->second.remaining == 0) gFaults.erase(it);
+  return true;
+}
+
+void spendKernelTime(double flops, double extraMillis) {
+  CostModel cost = costModel();
+  double micros = extraMillis * 1000.0;
+  if (cost.active()) {
+    micros += cost.launchMicros;
+    if (cost.gflops > 0) micros += flops / (cost.gflops * 1e3);
+  }
+  if (micros <= 0) return;
+  int slots = cost.concurrentKernels;
+  if (slots <= 0) {
+    sleepMicros(micros);
+    return;
+  }
+  {
+    std::unique_lock<std::mutex> lock(gSlotMutex);
+    gSlotCv.wait(lock, [&] { return gSlotsBusy < slots; });
+    ++gSlotsBusy;
+  }
+  sleepMicros(micros);
+  {
+    std::lock_guard<std::mutex> lock(gSlotMutex);
+    --gSlotsBusy;
+  }
+  gSlotCv.notify_one();
+}
+
+void spendCopyTime(size_t bytes) {
+  CostModel cost = costModel();
+  if (cost.copyGBps > 0) sleepMicros(static_cast<double>(bytes) / (cost.copyGBps * 1e3));
+}
+
+}  // namespace trtsim::cuda
+
+using namespace trtsim::cuda;
+
+extern "C" {
+
+TRTSIM_EXPORT int trtsim_inject_fault(int kind, int count, int cudaError, double param) {
+  if (kind < TRTSIM_FAULT_ENQUEUE || kind > TRTSIM_FAULT_CONTEXT_CREATE) return -1;
+  std::lock_guard<std::mutex> lock(gMutex);
+  if (count <= 0) {
+    gFaults.erase(kind);
+    return 0;
+  }
+  gFaults[kind] = Fault{count, cudaError != 0 ? cudaError : defaultErrorFor(kind), param};
+  return 0;
+}
+
+TRTSIM_EXPORT void trtsim_clear_faults(void) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  gFaults.clear();
+}
+
+TRTSIM_EXPORT void trtsim_clear_sticky_error(void) { clearStickyForTests(); }
+
+TRTSIM_EXPORT void trtsim_register_counters_hook(trtsim_counters_hook hook) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  gHook = hook;
+}
+
+TRTSIM_EXPORT void trtsim_get_counters(trtsim_counters* out) {
+  Counters& c = counters();
+  *out = trtsim_counters{};
+  out->live_device_allocations = c.deviceAllocations.load();
+  out->live_device_bytes = c.deviceBytes.load();
+  out->live_pinned_allocations = c.pinnedAllocations.load();
+  out->live_pinned_bytes = c.pinnedBytes.load();
+  out->live_streams = c.streams.load();
+  out->live_events = c.events.load();
+  out->kernels_executed = c.kernels.load();
+  out->copies_executed = c.copies.load();
+  out->host_callbacks_executed = c.hostCallbacks.load();
+  out->implicit_device_syncs = c.implicitSyncs.load();
+  out->sticky_error = stickyError();
+  trtsim_counters_hook hook;
+  {
+    std::lock_guard<std::mutex> lock(gMutex);
+    hook = gHook;
+  }
+  if (hook) hook(out);
+}
+
+TRTSIM_EXPORT void trtsim_set_device(int computeMajor, int computeMinor, int64_t totalMemoryBytes,
+                                     char const* name) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  if (computeMajor > 0) gDevice.ccMajor = computeMajor;
+  if (computeMinor >= 0) gDevice.ccMinor = computeMinor;
+  if (totalMemoryBytes > 0) gDevice.totalMemory = totalMemoryBytes;
+  if (name && *name) gDevice.name = name;
+}
+
+TRTSIM_EXPORT void trtsim_get_device(int* computeMajor, int* computeMinor, int64_t* totalMemoryBytes,
+                                     char const** name) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  if (computeMajor) *computeMajor = gDevice.ccMajor;
+  if (computeMinor) *computeMinor = gDevice.ccMinor;
+  if (totalMemoryBytes) *totalMemoryBytes = gDevice.totalMemory;
+  if (name) *name = gDevice.name.c_str();  // stable until the next trtsim_set_device
+}
+
+TRTSIM_EXPORT void trtsim_set_cost_model(double launchMicros, double gflops, double copyGBps, int concurrentKernels) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  gCost = CostModel{launchMicros, gflops, copyGBps, concurrentKernels};
+}
+
+}  // extern "C"

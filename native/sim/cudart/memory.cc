@@ -1,0 +1,236 @@
+// Simulated device memory: host storage behind opaque addresses in a reserved, inaccessible address range, so a
+// device pointer dereferenced on the host faults exactly as it would with a real GPU, and every access the
+// simulator makes on the device's behalf is bounds-checked. Also pinned host memory and the device queries.
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "sim_cuda.h"
+#include "state.h"
+
+namespace trtsim::cuda {
+namespace {
+
+constexpr size_t kAlignment = 256;  // cudaMalloc's guaranteed alignment
+constexpr uint8_t kUninitialized = 0xFF;  // fresh device memory reads as NaN, so unwritten outputs never look valid
+
+struct Allocation {
+  size_t size;
+  std::unique_ptr<uint8_t[]> storage;
+};
+
+struct AddressSpace {
+  uintptr_t base = 0;
+  size_t length = 0;
+  size_t next = 0;
+};
+
+std::mutex gMutex;
+AddressSpace gSpace;
+std::map<uintptr_t, Allocation> gDevice;  // keyed by device address
+std::map<uintptr_t, size_t> gPinned;      // keyed by host address
+
+bool reserveAddressSpace() {
+  if (gSpace.base != 0) return true;
+  for (size_t length : {size_t{1} << 40, size_t{1} << 36, size_t{1} << 32}) {
+    void* p = mmap(nullptr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p != MAP_FAILED) {
+      gSpace = AddressSpace{reinterpret_cast<uintptr_t>(p), length, kAlignment};
+      return true;
+    }
+  }
+  return false;
+}
+
+Allocation* findLocked(void const* ptr, uintptr_t* base) {
+  auto p = reinterpret_cast<uintptr_t>(ptr);
+  auto it = gDevice.upper_bound(p);
+  if (it == gDevice.begin()) return nullptr;
+  --it;
+  if (p >= it->first + it->second.size && !(p == it->first && it->second.size == 0)) return nullptr;
+  if (base) *base = it->first;
+  return &it->second;
+}
+
+int64_t bytesInUseLocked() {
+  int64_t total = 0;
+  for (auto const& entry : gDevice) total += static_cast<int64_t>(entry.second.size);
+  return total;
+}
+
+}  // namespace
+
+void* resolveDevice(void const* ptr, size_t bytes) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  uintptr_t base = 0;
+  Allocation* a = findLocked(ptr, &base);
+  if (!a) return nullptr;
+  size_t offset = reinterpret_cast<uintptr_t>(ptr) - base;
+  if (bytes > a->size - offset) return nullptr;
+  return a->storage.get() + offset;
+}
+
+bool isDevicePointer(void const* ptr) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  auto p = reinterpret_cast<uintptr_t>(ptr);
+  return gSpace.base != 0 && p >= gSpace.base && p < gSpace.base + gSpace.length;
+}
+
+bool isPinnedRange(void const* ptr, size_t bytes) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  auto p = reinterpret_cast<uintptr_t>(ptr);
+  auto it = gPinned.upper_bound(p);
+  if (it == gPinned.begin()) return false;
+  --it;
+  return p >= it->first && p + bytes <= it->first + it->second;
+}
+
+int allocateDevice(void** out, size_t size) {
+  if (!out) return recordError(trtn::cuda::kErrorInvalidValue);
+  if (int sticky = stickyError()) return sticky;
+  if (takeFault(3 /*TRTSIM_FAULT_ALLOC*/, nullptr, nullptr)) {
+    return recordError(trtn::cuda::kErrorMemoryAllocation);
+  }
+  DeviceConfig device = deviceConfig();
+  std::lock_guard<std::mutex> lock(gMutex);
+  if (!reserveAddressSpace()) return recordError(trtn::cuda::kErrorMemoryAllocation);
+  size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
+  if (bytesInUseLocked() + static_cast<int64_t>(size) > device.totalMemory ||
+      gSpace.next + rounded + kAlignment > gSpace.length) {
+    return recordError(trtn::cuda::kErrorMemoryAllocation);
+  }
+  Allocation a{size, std::unique_ptr<uint8_t[]>(new (std::nothrow) uint8_t[size == 0 ? 1 : size])};
+  if (!a.storage) return recordError(trtn::cuda::kErrorMemoryAllocation);
+  std::memset(a.storage.get(), kUninitialized, size);
+  uintptr_t address = gSpace.base + gSpace.next;
+  gSpace.next += rounded + kAlignment;  // a gap between allocations keeps off-by-one addresses invalid
+  gDevice.emplace(address, std::move(a));
+  counters().deviceAllocations++;
+  counters().deviceBytes += static_cast<int64_t>(size);
+  *out = reinterpret_cast<void*>(address);
+  return trtn::cuda::kSuccess;
+}
+
+int freeDevice(void* ptr) {
+  if (ptr == nullptr) return trtn::cuda::kSuccess;
+  std::lock_guard<std::mutex> lock(gMutex);
+  auto it = gDevice.find(reinterpret_cast<uintptr_t>(ptr));
+  if (it == gDevice.end()) return recordError(trtn::cuda::kErrorInvalidValue);
+  counters().deviceAllocations--;
+  counters().deviceBytes -= static_cast<int64_t>(it->second.size);
+  gDevice.erase(it);
+  return trtn::cuda::kSuccess;
+}
+
+}  // namespace trtsim::cuda
+
+using namespace trtsim::cuda;
+
+extern "C" {
+
+TRTSIM_EXPORT int cudaMalloc(void** devPtr, size_t size) { return allocateDevice(devPtr, size); }
+
+// Like CUDA, freeing device memory waits for all outstanding device work first.
+TRTSIM_EXPORT int cudaFree(void* devPtr) {
+  if (devPtr == nullptr) return trtn::cuda::kSuccess;
+  if (int sticky = stickyError()) return sticky;
+  drainAllStreams();
+  counters().implicitSyncs++;
+  return freeDevice(devPtr);
+}
+
+TRTSIM_EXPORT int cudaMallocHost(void** ptr, size_t size) {
+  if (!ptr) return recordError(trtn::cuda::kErrorInvalidValue);
+  if (int sticky = stickyError()) return sticky;
+  if (takeFault(3 /*TRTSIM_FAULT_ALLOC*/, nullptr, nullptr)) return recordError(trtn::cuda::kErrorMemoryAllocation);
+  void* p = std::aligned_alloc(4096, (size + 4095) / 4096 * 4096 + (size == 0 ? 4096 : 0));
+  if (!p) return recordError(trtn::cuda::kErrorMemoryAllocation);
+  {
+    std::lock_guard<std::mutex> lock(gMutex);
+    gPinned.emplace(reinterpret_cast<uintptr_t>(p), size);
+  }
+  counters().pinnedAllocations++;
+  counters().pinnedBytes += static_cast<int64_t>(size);
+  *ptr = p;
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaFreeHost(void* ptr) {
+  if (ptr == nullptr) return trtn::cuda::kSuccess;
+  if (int sticky = stickyError()) return sticky;
+  size_t size = 0;
+  {
+    std::lock_guard<std::mutex> lock(gMutex);
+    auto it = gPinned.find(reinterpret_cast<uintptr_t>(ptr));
+    if (it == gPinned.end()) return recordError(trtn::cuda::kErrorInvalidValue);
+    size = it->second;
+    gPinned.erase(it);
+  }
+  drainAllStreams();  // cudaFreeHost synchronizes like cudaFree
+  counters().implicitSyncs++;
+  counters().pinnedAllocations--;
+  counters().pinnedBytes -= static_cast<int64_t>(size);
+  std::free(ptr);
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaMemGetInfo(size_t* freeBytes, size_t* totalBytes) {
+  if (int sticky = stickyError()) return sticky;
+  DeviceConfig device = deviceConfig();
+  int64_t used;
+  {
+    std::lock_guard<std::mutex> lock(gMutex);
+    used = bytesInUseLocked();
+  }
+  if (freeBytes) *freeBytes = static_cast<size_t>(device.totalMemory - used);
+  if (totalBytes) *totalBytes = static_cast<size_t>(device.totalMemory);
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaRuntimeGetVersion(int* version) {
+  if (!version) return recordError(trtn::cuda::kErrorInvalidValue);
+  *version = 13000;
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaDriverGetVersion(int* version) {
+  if (!version) return recordError(trtn::cuda::kErrorInvalidValue);
+  *version = 13000;
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaGetDeviceCount(int* count) {
+  if (!count) return recordError(trtn::cuda::kErrorInvalidValue);
+  *count = 1;
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaGetDevice(int* device) {
+  if (!device) return recordError(trtn::cuda::kErrorInvalidValue);
+  *device = 0;
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaSetDevice(int device) {
+  if (int sticky = stickyError()) return sticky;
+  return device == 0 ? trtn::cuda::kSuccess : recordError(trtn::cuda::kErrorInvalidDevice);
+}
+
+TRTSIM_EXPORT int cudaDeviceGetAttribute(int* value, int attr, int device) {
+  if (!value) return recordError(trtn::cuda::kErrorInvalidValue);
+  if (device != 0) return recordError(trtn::cuda::kErrorInvalidDevice);
+  DeviceConfig config = deviceConfig();
+  switch (attr) {
+    case trtn::cuda::kDevAttrComputeCapabilityMajor: *value = config.ccMajor; break;
+    case trtn::cuda::kDevAttrComputeCapabilityMinor: *value = config.ccMinor; break;
+    case trtn::cuda::kDevAttrMultiProcessorCount: *value = config.multiProcessors; break;
+    default: return recordError(trtn::cuda::kErrorInvalidValue);
+  }
+  return trtn::cuda::kSuccess;
+}
+
+}  // extern "C"

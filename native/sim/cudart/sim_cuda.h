@@ -1,0 +1,41 @@
+// Internal interface of the simulator's libcudart, shared with the libnvinfer stand-in (which launches its "kernels"
+// through it). Not part of any real CUDA API.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "../../common/cuda_abi.h"
+
+#define TRTSIM_EXPORT __attribute__((visibility("default")))
+
+namespace trtsim::cuda {
+
+using trtn::cuda::Event;
+using trtn::cuda::Stream;
+
+// The process-wide sticky error (0 when the simulated CUDA context is healthy).
+TRTSIM_EXPORT int stickyError();
+// Poisons the process with `error`, as a failed kernel does on real hardware.
+TRTSIM_EXPORT void setStickyError(int error);
+// Sets the calling thread's last error (what cudaGetLastError returns) and returns `error`.
+TRTSIM_EXPORT int recordError(int error);
+
+// Host address backing the device range [ptr, ptr + bytes), or nullptr unless the whole range lies in one live
+// device allocation.
+TRTSIM_EXPORT void* resolveDevice(void const* ptr, size_t bytes);
+TRTSIM_EXPORT bool isDevicePointer(void const* ptr);
+
+// Queues `work` on the stream as a kernel: it runs on the stream's worker after everything queued before it, and
+// its return value (a cudaError) poisons the process when non-zero. `flops` feeds the cost model.
+TRTSIM_EXPORT int launchKernel(Stream stream, std::function<int()> work, double flops);
+TRTSIM_EXPORT bool isValidStream(Stream stream);
+
+// Consumes one armed fault of `kind` (trtsim_fault_kind); false when none is armed.
+TRTSIM_EXPORT bool takeFault(int kind, int* cudaError, double* param);
+
+// Device description used by plans (compute capability) and the runtime.
+TRTSIM_EXPORT void deviceComputeCapability(int* major, int* minor);
+
+}  // namespace trtsim::cuda

@@ -1,0 +1,52 @@
+// Process-wide state of the simulated CUDA runtime shared by its source files (not exported).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace trtsim::cuda {
+
+struct Counters {
+  std::atomic<int64_t> deviceAllocations{0};
+  std::atomic<int64_t> deviceBytes{0};
+  std::atomic<int64_t> pinnedAllocations{0};
+  std::atomic<int64_t> pinnedBytes{0};
+  std::atomic<int64_t> streams{0};
+  std::atomic<int64_t> events{0};
+  std::atomic<int64_t> kernels{0};
+  std::atomic<int64_t> copies{0};
+  std::atomic<int64_t> hostCallbacks{0};
+  std::atomic<int64_t> implicitSyncs{0};
+};
+Counters& counters();
+
+struct CostModel {
+  double launchMicros = 0;
+  double gflops = 0;
+  double copyGBps = 0;
+  int concurrentKernels = 0;
+  bool active() const { return launchMicros > 0 || gflops > 0 || copyGBps > 0; }
+};
+CostModel costModel();
+
+struct DeviceConfig {
+  int ccMajor = 8;
+  int ccMinor = 9;
+  int64_t totalMemory = int64_t{8} << 30;
+  std::string name = "tensorrt-node simulated GPU";
+  int multiProcessors = 16;
+};
+DeviceConfig deviceConfig();
+
+// Occupies one of the cost model's kernel slots for `micros` (no-op when the model is off).
+void spendKernelTime(double flops, double extraMillis);
+void spendCopyTime(size_t bytes);
+
+// Waits until every stream has drained its queue (what cudaFree and cudaDeviceSynchronize imply).
+void drainAllStreams();
+
+void clearStickyForTests();
+
+}  // namespace trtsim::cuda

@@ -1,0 +1,520 @@
+// Simulated CUDA streams and events. Each stream is a worker thread that runs its queue in order: copies, kernels,
+// event records, event waits, stream callbacks and host functions. Semantics follow the CUDA runtime documentation:
+//  - after a sticky error, queued work is skipped, cudaStreamAddCallback callbacks still run (with the error) and
+//    cudaLaunchHostFunc functions never run;
+//  - cudaMemcpyAsync from pageable host memory stages the source at once; to pageable host memory it returns only
+//    after the copy ran (a hidden synchronization, counted);
+//  - the NULL stream runs work synchronously after the blocking streams drained (legacy default stream).
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "../include/trtsim_control.h"
+#include "sim_cuda.h"
+#include "state.h"
+
+namespace trtsim::cuda {
+
+bool isPinnedRange(void const* ptr, size_t bytes);
+int allocateDevice(void** out, size_t size);
+int freeDevice(void* ptr);
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct SimEvent {
+  std::mutex m;
+  std::condition_variable cv;
+  uint64_t recorded = 0;
+  uint64_t completed = 0;
+  Clock::time_point when{};
+  unsigned flags = 0;
+};
+
+enum class WorkKind { kDevice, kCallback, kHostFn, kMarker };
+
+struct Work {
+  WorkKind kind = WorkKind::kDevice;
+  std::function<int()> run;  // kDevice / kMarker: returns a cudaError (kDevice errors poison the process)
+  trtn::cuda::StreamCallback callback = nullptr;
+  trtn::cuda::HostFn hostFn = nullptr;
+  void* userData = nullptr;
+};
+
+struct SimStream {
+  std::mutex m;
+  std::condition_variable cv;      // work arrived or stop requested
+  std::condition_variable idleCv;  // queue drained
+  std::deque<Work> queue;
+  bool running = false;
+  bool stopping = false;
+  unsigned flags = 0;
+  uint64_t submitted = 0;
+  uint64_t finished = 0;
+};
+
+std::mutex gRegistryMutex;
+std::unordered_map<CUstream_st*, std::shared_ptr<SimStream>> gStreams;  // live handles
+std::vector<std::shared_ptr<SimStream>> gAllStreams;                     // incl. destroyed ones still draining
+std::unordered_map<CUevent_st*, std::shared_ptr<SimEvent>> gEvents;
+
+bool isNullStream(Stream s) {
+  auto v = reinterpret_cast<uintptr_t>(s);
+  return v == 0 || v == 1 || v == 2;  // 0, cudaStreamLegacy, cudaStreamPerThread
+}
+
+std::shared_ptr<SimStream> lookupStream(Stream s) {
+  std::lock_guard<std::mutex> lock(gRegistryMutex);
+  auto it = gStreams.find(s);
+  return it == gStreams.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<SimEvent> lookupEvent(Event e) {
+  std::lock_guard<std::mutex> lock(gRegistryMutex);
+  auto it = gEvents.find(e);
+  return it == gEvents.end() ? nullptr : it->second;
+}
+
+void execute(Stream handle, Work& work) {
+  int sticky = stickyError();
+  switch (work.kind) {
+    case WorkKind::kDevice:
+      if (sticky == 0) {
+        int error = work.run();
+        if (error != 0) setStickyError(error);
+      }
+      break;
+    case WorkKind::kMarker:
+      work.run();  // event records and waits run even when poisoned, so nothing waits forever
+      break;
+    case WorkKind::kCallback:
+      counters().hostCallbacks++;
+      work.callback(handle, sticky, work.userData);
+      break;
+    case WorkKind::kHostFn:
+      if (sticky == 0) {
+        counters().hostCallbacks++;
+        work.hostFn(work.userData);
+      }
+      break;
+  }
+}
+
+void workerLoop(Stream handle, std::shared_ptr<SimStream> stream) {
+  for (;;) {
+    Work work;
+    {
+      std::unique_lock<std::mutex> lock(stream->m);
+      stream->cv.wait(lock, [&] { return !stream->queue.empty() || stream->stopping; });
+      if (stream->queue.empty()) break;
+      work = std::move(stream->queue.front());
+      stream->queue.pop_front();
+      stream->running = true;
+    }
+    execute(handle, work);
+    {
+      std::lock_guard<std::mutex> lock(stream->m);
+      stream->running = false;
+      stream->finished++;
+    }
+    stream->idleCv.notify_all();
+  }
+  std::lock_guard<std::mutex> lock(gRegistryMutex);
+  for (auto it = gAllStreams.begin(); it != gAllStreams.end(); ++it) {
+    if (*it == stream) {
+      gAllStreams.erase(it);
+      break;
+    }
+  }
+}
+
+void waitIdle(SimStream& stream) {
+  std::unique_lock<std::mutex> lock(stream.m);
+  stream.idleCv.wait(lock, [&] { return stream.queue.empty() && !stream.running; });
+}
+
+// Drains the blocking streams (those the legacy NULL stream synchronizes with).
+void drainBlockingStreams() {
+  std::vector<std::shared_ptr<SimStream>> streams;
+  {
+    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    for (auto const& s : gAllStreams) {
+      if ((s->flags & trtn::cuda::kStreamNonBlocking) == 0) streams.push_back(s);
+    }
+  }
+  for (auto const& s : streams) waitIdle(*s);
+}
+
+// Queues work, or on the NULL stream runs it now after the blocking streams drained.
+int submit(Stream handle, Work work) {
+  if (isNullStream(handle)) {
+    drainBlockingStreams();
+    execute(handle, work);
+    return trtn::cuda::kSuccess;
+  }
+  auto stream = lookupStream(handle);
+  if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  {
+    std::lock_guard<std::mutex> lock(stream->m);
+    stream->queue.push_back(std::move(work));
+    stream->submitted++;
+  }
+  stream->cv.notify_one();
+  return trtn::cuda::kSuccess;
+}
+
+// Waits until the stream has run everything submitted so far.
+void waitFor(Stream handle) {
+  if (isNullStream(handle)) return;
+  auto stream = lookupStream(handle);
+  if (!stream) return;
+  std::unique_lock<std::mutex> lock(stream->m);
+  uint64_t target = stream->submitted;
+  stream->idleCv.wait(lock, [&] { return stream->finished >= target; });
+}
+
+enum class Space { kDevice, kPinned, kPageable };
+
+Space spaceOf(void const* ptr, size_t bytes) {
+  if (isDevicePointer(ptr)) return Space::kDevice;
+  return isPinnedRange(ptr, bytes) ? Space::kPinned : Space::kPageable;
+}
+
+// Checks a copy's direction against where the pointers live; returns the error CUDA would give.
+int checkCopy(void* dst, void const* src, size_t count, int kind) {
+  if (count == 0) return trtn::cuda::kSuccess;
+  if (!dst || !src) return trtn::cuda::kErrorInvalidValue;
+  bool dstDevice = isDevicePointer(dst);
+  bool srcDevice = isDevicePointer(src);
+  switch (kind) {
+    case trtn::cuda::kHostToHost:
+      if (dstDevice || srcDevice) return trtn::cuda::kErrorInvalidValue;
+      break;
+    case trtn::cuda::kHostToDevice:
+      if (!dstDevice || srcDevice) return trtn::cuda::kErrorInvalidValue;
+      break;
+    case trtn::cuda::kDeviceToHost:
+      if (dstDevice || !srcDevice) return trtn::cuda::kErrorInvalidValue;
+      break;
+    case trtn::cuda::kDeviceToDevice:
+      if (!dstDevice || !srcDevice) return trtn::cuda::kErrorInvalidValue;
+      break;
+    case trtn::cuda::kDefault:
+      break;
+    default:
+      return 21;  // cudaErrorInvalidMemcpyDirection
+  }
+  if (dstDevice && !resolveDevice(dst, count)) return trtn::cuda::kErrorInvalidValue;
+  if (srcDevice && !resolveDevice(src, count)) return trtn::cuda::kErrorInvalidValue;
+  return trtn::cuda::kSuccess;
+}
+
+// The copy itself, run on the stream: device addresses are resolved again, because the memory may have been freed
+// since the copy was queued (then the "device" faults with an illegal address, as a GPU would).
+int performCopy(void* dst, void const* src, size_t count) {
+  if (count == 0) return trtn::cuda::kSuccess;
+  void* d = isDevicePointer(dst) ? resolveDevice(dst, count) : dst;
+  void const* s = isDevicePointer(src) ? resolveDevice(src, count) : src;
+  if (!d || !s) return trtn::cuda::kErrorIllegalAddress;
+  spendCopyTime(count);
+  std::memmove(d, s, count);
+  counters().copies++;
+  return trtn::cuda::kSuccess;
+}
+
+}  // namespace
+
+bool isValidStream(Stream stream) { return isNullStream(stream) || lookupStream(stream) != nullptr; }
+
+void drainAllStreams() {
+  std::vector<std::shared_ptr<SimStream>> streams;
+  {
+    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    streams = gAllStreams;
+  }
+  for (auto const& s : streams) waitIdle(*s);
+}
+
+int launchKernel(Stream stream, std::function<int()> work, double flops) {
+  if (int sticky = stickyError()) return sticky;
+  Work w;
+  w.kind = WorkKind::kDevice;
+  w.run = [work = std::move(work), flops]() {
+    int faultError = 0;
+    if (takeFault(TRTSIM_FAULT_STICKY_KERNEL, &faultError, nullptr)) return faultError;
+    double slowMillis = 0;
+    takeFault(TRTSIM_FAULT_SLOW_KERNEL, nullptr, &slowMillis);
+    spendKernelTime(flops, slowMillis);
+    counters().kernels++;
+    return work();
+  };
+  return submit(stream, std::move(w));
+}
+
+}  // namespace trtsim::cuda
+
+using namespace trtsim::cuda;
+
+extern "C" {
+
+TRTSIM_EXPORT int cudaStreamCreateWithFlags(Stream* out, unsigned flags) {
+  if (!out) return recordError(trtn::cuda::kErrorInvalidValue);
+  if (int sticky = stickyError()) return sticky;
+  auto stream = std::make_shared<SimStream>();
+  stream->flags = flags;
+  auto handle = reinterpret_cast<Stream>(stream.get());
+  {
+    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    gStreams.emplace(handle, stream);
+    gAllStreams.push_back(stream);
+  }
+  std::thread(workerLoop, handle, stream).detach();
+  counters().streams++;
+  *out = handle;
+  return trtn::cuda::kSuccess;
+}
+
+// Like CUDA: returns at once; queued work still completes, then the worker exits.
+TRTSIM_EXPORT int cudaStreamDestroy(Stream handle) {
+  if (isNullStream(handle)) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  std::shared_ptr<SimStream> stream;
+  {
+    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    auto it = gStreams.find(handle);
+    if (it == gStreams.end()) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+    stream = it->second;
+    gStreams.erase(it);
+  }
+  {
+    std::lock_guard<std::mutex> lock(stream->m);
+    stream->stopping = true;
+  }
+  stream->cv.notify_one();
+  counters().streams--;
+  return stickyError();
+}
+
+TRTSIM_EXPORT int cudaStreamSynchronize(Stream handle) {
+  if (!isValidStream(handle)) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  if (isNullStream(handle)) {
+    drainBlockingStreams();
+  } else {
+    waitFor(handle);
+  }
+  return recordError(stickyError());
+}
+
+TRTSIM_EXPORT int cudaStreamQuery(Stream handle) {
+  if (int sticky = stickyError()) return sticky;
+  if (isNullStream(handle)) return trtn::cuda::kSuccess;
+  auto stream = lookupStream(handle);
+  if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  std::lock_guard<std::mutex> lock(stream->m);
+  return stream->queue.empty() && !stream->running ? trtn::cuda::kSuccess : trtn::cuda::kErrorNotReady;
+}
+
+TRTSIM_EXPORT int cudaDeviceSynchronize() {
+  drainAllStreams();
+  counters().implicitSyncs++;
+  return recordError(stickyError());
+}
+
+TRTSIM_EXPORT int cudaStreamAddCallback(Stream handle, trtn::cuda::StreamCallback callback, void* userData,
+                                        unsigned flags) {
+  if (!callback || flags != 0) return recordError(trtn::cuda::kErrorInvalidValue);
+  Work w;
+  w.kind = WorkKind::kCallback;
+  w.callback = callback;
+  w.userData = userData;
+  return submit(handle, std::move(w));
+}
+
+TRTSIM_EXPORT int cudaLaunchHostFunc(Stream handle, trtn::cuda::HostFn fn, void* userData) {
+  if (int sticky = stickyError()) return sticky;
+  if (!fn) return recordError(trtn::cuda::kErrorInvalidValue);
+  Work w;
+  w.kind = WorkKind::kHostFn;
+  w.hostFn = fn;
+  w.userData = userData;
+  return submit(handle, std::move(w));
+}
+
+TRTSIM_EXPORT int cudaMemcpy(void* dst, void const* src, size_t count, int kind) {
+  if (int sticky = stickyError()) return sticky;
+  if (int error = checkCopy(dst, src, count, kind)) return recordError(error);
+  drainBlockingStreams();
+  int error = performCopy(dst, src, count);
+  if (error) setStickyError(error);
+  return recordError(error);
+}
+
+TRTSIM_EXPORT int cudaMemcpyAsync(void* dst, void const* src, size_t count, int kind, Stream handle) {
+  if (int sticky = stickyError()) return sticky;
+  if (!isValidStream(handle)) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  if (int error = checkCopy(dst, src, count, kind)) return recordError(error);
+  if (count == 0) return trtn::cuda::kSuccess;
+  Space srcSpace = spaceOf(src, count);
+  Space dstSpace = spaceOf(dst, count);
+  Work w;
+  w.kind = WorkKind::kDevice;
+  if (srcSpace == Space::kPageable && dstSpace == Space::kDevice) {
+    // Pageable source: CUDA copies it to a staging buffer before returning, so the caller may reuse it at once.
+    auto staged = std::make_shared<std::vector<uint8_t>>(static_cast<uint8_t const*>(src),
+                                                         static_cast<uint8_t const*>(src) + count);
+    w.run = [dst, staged, count] { return performCopy(dst, staged->data(), count); };
+  } else {
+    w.run = [dst, src, count] { return performCopy(dst, src, count); };
+  }
+  int error = submit(handle, std::move(w));
+  if (error == 0 && dstSpace == Space::kPageable && srcSpace == Space::kDevice) {
+    waitFor(handle);  // a device-to-pageable copy is synchronous in CUDA
+    counters().implicitSyncs++;
+  }
+  return error;
+}
+
+TRTSIM_EXPORT int cudaMemsetAsync(void* devPtr, int value, size_t count, Stream handle) {
+  if (int sticky = stickyError()) return sticky;
+  if (count == 0) return trtn::cuda::kSuccess;
+  if (!resolveDevice(devPtr, count)) return recordError(trtn::cuda::kErrorInvalidValue);
+  Work w;
+  w.run = [devPtr, value, count] {
+    void* p = resolveDevice(devPtr, count);
+    if (!p) return static_cast<int>(trtn::cuda::kErrorIllegalAddress);
+    std::memset(p, value, count);
+    return 0;
+  };
+  return submit(handle, std::move(w));
+}
+
+// Stream-ordered allocation: the memory is reserved now and usable by work queued after this call.
+TRTSIM_EXPORT int cudaMallocAsync(void** devPtr, size_t size, Stream handle) {
+  if (!isValidStream(handle)) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  return allocateDevice(devPtr, size);
+}
+
+// Stream-ordered free: the memory stays valid for work queued before this call, and no synchronization happens.
+TRTSIM_EXPORT int cudaFreeAsync(void* devPtr, Stream handle) {
+  if (int sticky = stickyError()) return sticky;
+  if (devPtr == nullptr) return trtn::cuda::kSuccess;
+  if (!isDevicePointer(devPtr) || !resolveDevice(devPtr, 0)) return recordError(trtn::cuda::kErrorInvalidValue);
+  Work w;
+  w.kind = WorkKind::kMarker;  // the free happens even when poisoned, so memory accounting stays exact
+  w.run = [devPtr] { return freeDevice(devPtr); };
+  return submit(handle, std::move(w));
+}
+
+TRTSIM_EXPORT int cudaEventCreateWithFlags(Event* out, unsigned flags) {
+  if (!out) return recordError(trtn::cuda::kErrorInvalidValue);
+  if (int sticky = stickyError()) return sticky;
+  auto event = std::make_shared<SimEvent>();
+  event->flags = flags;
+  auto handle = reinterpret_cast<Event>(event.get());
+  {
+    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    gEvents.emplace(handle, event);
+  }
+  counters().events++;
+  *out = handle;
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaEventDestroy(Event handle) {
+  {
+    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    if (gEvents.erase(handle) == 0) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  }
+  counters().events--;
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaEventRecord(Event handle, Stream stream) {
+  if (int sticky = stickyError()) return sticky;
+  auto event = lookupEvent(handle);
+  if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  uint64_t generation;
+  {
+    std::lock_guard<std::mutex> lock(event->m);
+    generation = ++event->recorded;
+  }
+  Work w;
+  w.kind = WorkKind::kMarker;
+  w.run = [event, generation] {
+    {
+      std::lock_guard<std::mutex> lock(event->m);
+      if (event->completed < generation) {
+        event->completed = generation;
+        event->when = Clock::now();
+      }
+    }
+    event->cv.notify_all();
+    return 0;
+  };
+  return submit(stream, std::move(w));
+}
+
+TRTSIM_EXPORT int cudaEventQuery(Event handle) {
+  if (int sticky = stickyError()) return sticky;
+  auto event = lookupEvent(handle);
+  if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  std::lock_guard<std::mutex> lock(event->m);
+  return event->completed >= event->recorded ? trtn::cuda::kSuccess : trtn::cuda::kErrorNotReady;
+}
+
+TRTSIM_EXPORT int cudaEventSynchronize(Event handle) {
+  auto event = lookupEvent(handle);
+  if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  std::unique_lock<std::mutex> lock(event->m);
+  uint64_t target = event->recorded;
+  event->cv.wait(lock, [&] { return event->completed >= target; });
+  return recordError(stickyError());
+}
+
+TRTSIM_EXPORT int cudaStreamWaitEvent(Stream stream, Event handle, unsigned flags) {
+  if (int sticky = stickyError()) return sticky;
+  if (flags != 0) return recordError(trtn::cuda::kErrorInvalidValue);
+  auto event = lookupEvent(handle);
+  if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  uint64_t target;
+  {
+    std::lock_guard<std::mutex> lock(event->m);
+    target = event->recorded;
+  }
+  Work w;
+  w.kind = WorkKind::kMarker;
+  w.run = [event, target] {
+    std::unique_lock<std::mutex> lock(event->m);
+    event->cv.wait(lock, [&] { return event->completed >= target; });
+    return 0;
+  };
+  return submit(stream, std::move(w));
+}
+
+TRTSIM_EXPORT int cudaEventElapsedTime(float* ms, Event start, Event end) {
+  if (!ms) return recordError(trtn::cuda::kErrorInvalidValue);
+  if (int sticky = stickyError()) return sticky;
+  auto a = lookupEvent(start);
+  auto b = lookupEvent(end);
+  if (!a || !b) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  if ((a->flags | b->flags) & trtn::cuda::kEventDisableTiming) return recordError(400);
+  std::unique_lock<std::mutex> lockA(a->m, std::defer_lock);
+  std::unique_lock<std::mutex> lockB(b->m, std::defer_lock);
+  if (a == b) {
+    lockA.lock();
+  } else {
+    std::lock(lockA, lockB);
+  }
+  if (a->completed < a->recorded || b->completed < b->recorded) return trtn::cuda::kErrorNotReady;
+  if (a->recorded == 0 || b->recorded == 0) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  *ms = std::chrono::duration<float, std::milli>(b->when - a->when).count();
+  return trtn::cuda::kSuccess;
+}
+
+}  // extern "C"

@@ -1,0 +1,171 @@
+// tensorrt-node simulator: the builder half of the TensorRT API subset that tensorrt-node uses (network, builder
+// config, optimization profiles, timing cache, progress monitor). See NvInferRuntime.h for how this header relates to
+// NVIDIA's SDK header of the same name.
+#pragma once
+
+#include "NvInferRuntime.h"
+
+namespace nvinfer1 {
+inline namespace trtsim {
+
+//! Bit positions in BuilderFlags (TensorRT 10.16 numbering; TensorRT 11 renumbers, so code uses names only).
+enum class BuilderFlag : int32_t {
+  kFP16 = 0,
+  kINT8 = 1,
+  kDEBUG = 2,
+  kGPU_FALLBACK = 3,
+  kREFIT = 4,
+  kDISABLE_TIMING_CACHE = 5,
+  kTF32 = 6,
+  kSPARSE_WEIGHTS = 7,
+  kSAFETY_SCOPE = 8,
+  kOBEY_PRECISION_CONSTRAINTS = 9,
+  kPREFER_PRECISION_CONSTRAINTS = 10,
+  kDIRECT_IO = 11,
+  kREJECT_EMPTY_ALGORITHMS = 12,
+  kVERSION_COMPATIBLE = 13,
+  kEXCLUDE_LEAN_RUNTIME = 14,
+  kFP8 = 15,
+  kERROR_ON_TIMING_CACHE_MISS = 16,
+  kBF16 = 17,
+  kDISABLE_COMPILATION_CACHE = 18,
+  kSTRIP_PLAN = 19,
+  kREFIT_IDENTICAL = 20,
+  kWEIGHT_STREAMING = 21,
+  kINT4 = 22,
+  kREFIT_INDIVIDUAL = 23,
+  kSTRICT_NANS = 24,
+  kMONITOR_MEMORY = 25,
+  kFP4 = 26,
+  kEDITABLE_TIMING_CACHE = 27,
+  kDISTRIBUTIVE_INDEPENDENCE = 28,
+};
+using BuilderFlags = uint32_t;
+
+enum class MemoryPoolType : int32_t {
+  kWORKSPACE = 0,
+  kDLA_MANAGED_SRAM = 1,
+  kDLA_LOCAL_DRAM = 2,
+  kDLA_GLOBAL_DRAM = 3,
+  kTACTIC_DRAM = 4,
+  kTACTIC_SHARED_MEMORY = 5,
+};
+
+enum class NetworkDefinitionCreationFlag : int32_t {
+  kEXPLICIT_BATCH = 0,
+  kSTRONGLY_TYPED = 1,
+  kPREFER_JIT_PYTHON_PLUGINS = 2,
+  kPREFER_AOT_PYTHON_PLUGINS = 3,
+};
+using NetworkDefinitionCreationFlags = uint32_t;
+
+class ITensor : public INoCopy {
+ public:
+  ~ITensor() noexcept override = default;
+  virtual void setName(char const* name) noexcept = 0;
+  virtual char const* getName() const noexcept = 0;
+  virtual void setDimensions(Dims const& dimensions) noexcept = 0;
+  virtual Dims getDimensions() const noexcept = 0;
+  virtual void setType(DataType type) noexcept = 0;
+  virtual DataType getType() const noexcept = 0;
+  virtual bool isNetworkInput() const noexcept = 0;
+  virtual bool isNetworkOutput() const noexcept = 0;
+  virtual bool isShapeTensor() const noexcept = 0;
+};
+
+class INetworkDefinition : public INoCopy {
+ public:
+  ~INetworkDefinition() noexcept override = default;
+  virtual int32_t getNbInputs() const noexcept = 0;
+  virtual ITensor* getInput(int32_t index) const noexcept = 0;
+  virtual int32_t getNbOutputs() const noexcept = 0;
+  virtual ITensor* getOutput(int32_t index) const noexcept = 0;
+  virtual int32_t getNbLayers() const noexcept = 0;
+  virtual ITensor* addInput(char const* name, DataType type, Dims const& dimensions) noexcept = 0;
+  virtual void markOutput(ITensor& tensor) noexcept = 0;
+  virtual bool getFlag(NetworkDefinitionCreationFlag networkDefinitionCreationFlag) const noexcept = 0;
+  virtual void setName(char const* name) noexcept = 0;
+  virtual char const* getName() const noexcept = 0;
+};
+
+class ITimingCache : public INoCopy {
+ public:
+  ~ITimingCache() noexcept override = default;
+  virtual IHostMemory* serialize() const noexcept = 0;
+  virtual bool combine(ITimingCache const& inputCache, bool ignoreMismatch) noexcept = 0;
+  virtual bool reset() noexcept = 0;
+};
+
+namespace v_1_0 {
+//! Build progress in nested phases; stepComplete returning false cancels the build.
+class IProgressMonitor : public IVersionedInterface {
+ public:
+  IProgressMonitor() = default;
+  ~IProgressMonitor() noexcept override = default;
+  InterfaceInfo getInterfaceInfo() const noexcept override { return InterfaceInfo{"IProgressMonitor", 1, 0}; }
+  virtual void phaseStart(char const* phaseName, char const* parentPhase, int32_t nbSteps) noexcept = 0;
+  virtual bool stepComplete(char const* phaseName, int32_t step) noexcept = 0;
+  virtual void phaseFinish(char const* phaseName) noexcept = 0;
+
+ protected:
+  IProgressMonitor(IProgressMonitor const&) = default;
+  IProgressMonitor(IProgressMonitor&&) = default;
+  IProgressMonitor& operator=(IProgressMonitor const&) & = default;
+  IProgressMonitor& operator=(IProgressMonitor&&) & = default;
+};
+}  // namespace v_1_0
+using IProgressMonitor = v_1_0::IProgressMonitor;
+
+class IBuilderConfig : public INoCopy {
+ public:
+  ~IBuilderConfig() noexcept override = default;
+  virtual void setFlags(BuilderFlags builderFlags) noexcept = 0;
+  virtual BuilderFlags getFlags() const noexcept = 0;
+  virtual void clearFlag(BuilderFlag builderFlag) noexcept = 0;
+  virtual void setFlag(BuilderFlag builderFlag) noexcept = 0;
+  virtual bool getFlag(BuilderFlag builderFlag) const noexcept = 0;
+  virtual void setMemoryPoolLimit(MemoryPoolType pool, std::size_t poolSize) noexcept = 0;
+  virtual std::size_t getMemoryPoolLimit(MemoryPoolType pool) const noexcept = 0;
+  virtual int32_t addOptimizationProfile(IOptimizationProfile const* profile) noexcept = 0;
+  virtual int32_t getNbOptimizationProfiles() const noexcept = 0;
+  virtual ITimingCache* createTimingCache(void const* blob, std::size_t size) const noexcept = 0;
+  virtual bool setTimingCache(ITimingCache const& cache, bool ignoreMismatch) noexcept = 0;
+  virtual ITimingCache const* getTimingCache() const noexcept = 0;
+  virtual void setBuilderOptimizationLevel(int32_t level) noexcept = 0;
+  virtual int32_t getBuilderOptimizationLevel() noexcept = 0;
+  virtual void setHardwareCompatibilityLevel(HardwareCompatibilityLevel hardwareCompatibilityLevel) noexcept = 0;
+  virtual HardwareCompatibilityLevel getHardwareCompatibilityLevel() const noexcept = 0;
+  virtual void setProgressMonitor(IProgressMonitor* monitor) noexcept = 0;
+  virtual IProgressMonitor* getProgressMonitor() const noexcept = 0;
+};
+
+class IBuilder : public INoCopy {
+ public:
+  ~IBuilder() noexcept override = default;
+  virtual IBuilderConfig* createBuilderConfig() noexcept = 0;
+  virtual INetworkDefinition* createNetworkV2(NetworkDefinitionCreationFlags flags) noexcept = 0;
+  virtual IOptimizationProfile* createOptimizationProfile() noexcept = 0;
+  virtual void setErrorRecorder(IErrorRecorder* recorder) noexcept = 0;
+  virtual IErrorRecorder* getErrorRecorder() const noexcept = 0;
+  virtual ILogger* getLogger() const noexcept = 0;
+  virtual bool setMaxThreads(int32_t maxThreads) noexcept = 0;
+  virtual IHostMemory* buildSerializedNetwork(INetworkDefinition& network, IBuilderConfig& config) noexcept = 0;
+  virtual bool isNetworkSupported(INetworkDefinition const& network, IBuilderConfig const& config) const noexcept = 0;
+  virtual void reset() noexcept = 0;
+};
+
+}  // namespace trtsim
+}  // namespace nvinfer1
+
+extern "C" TENSORRTAPI void* createInferBuilder_INTERNAL(void* logger, int32_t version) noexcept;
+
+namespace nvinfer1 {
+inline namespace trtsim {
+namespace {
+//! The SDK's convenience factory; it links libnvinfer, so tensorrt-node itself never calls it.
+inline IBuilder* createInferBuilder(ILogger& logger) noexcept {
+  return static_cast<IBuilder*>(createInferBuilder_INTERNAL(&logger, NV_TENSORRT_VERSION));
+}
+}  // namespace
+}  // namespace trtsim
+}  // namespace nvinfer1

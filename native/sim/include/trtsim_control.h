@@ -1,0 +1,70 @@
+// Control and counters of the TensorRT + CUDA simulator, for tests and benchmarks. Exported by the simulator's
+// libcudart (the libnvinfer and ONNX parser stand-ins link it). Nothing here exists in real CUDA or TensorRT.
+#pragma once
+
+#include <cstdint>
+
+extern "C" {
+
+enum trtsim_fault_kind {
+  // enqueueV3 returns false and reports "IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime (<text of
+  // cudaError>)" without poisoning the CUDA context: the next enqueue works (a transient launch failure).
+  TRTSIM_FAULT_ENQUEUE = 1,
+  // The next kernel fails on the device with `cudaError` (default 700, illegal address) and poisons the process
+  // like real hardware: every later CUDA call returns that error.
+  TRTSIM_FAULT_STICKY_KERNEL = 2,
+  // The next cudaMalloc / cudaMallocAsync / cudaMallocHost calls fail with cudaErrorMemoryAllocation.
+  TRTSIM_FAULT_ALLOC = 3,
+  // The next kernels take `param` extra milliseconds.
+  TRTSIM_FAULT_SLOW_KERNEL = 4,
+  // The next createExecutionContext calls fail (device memory for activations cannot be allocated).
+  TRTSIM_FAULT_CONTEXT_CREATE = 5,
+};
+
+// Arms `count` occurrences of a fault (count <= 0 clears that kind). `cudaError` selects the CUDA error where the
+// kind uses one (0 picks the kind's default). Returns 0, or -1 for an unknown kind.
+int trtsim_inject_fault(int kind, int count, int cudaError, double param);
+void trtsim_clear_faults(void);
+
+// Test-only: forgets a sticky error so a test process can go on (impossible on real hardware).
+void trtsim_clear_sticky_error(void);
+
+typedef struct trtsim_counters {
+  int64_t live_device_allocations;
+  int64_t live_device_bytes;
+  int64_t live_pinned_allocations;
+  int64_t live_pinned_bytes;
+  int64_t live_streams;
+  int64_t live_events;
+  int64_t kernels_executed;
+  int64_t copies_executed;
+  int64_t host_callbacks_executed;
+  int64_t implicit_device_syncs;  // cudaFree, cudaDeviceSynchronize, synchronous copies to pageable memory
+  int64_t sticky_error;           // 0, or the cudaError poisoning the process
+  // libnvinfer stand-in
+  int64_t live_runtimes;
+  int64_t live_engines;
+  int64_t live_contexts;
+  int64_t live_builders;
+  int64_t enqueues;
+  int64_t builds;
+  int64_t timing_cache_hits;
+  int64_t timing_cache_misses;
+} trtsim_counters;
+
+void trtsim_get_counters(trtsim_counters* out);
+
+// The simulated GPU. Plans record the compute capability and refuse to load on another one.
+void trtsim_set_device(int computeMajor, int computeMinor, int64_t totalMemoryBytes, char const* name);
+void trtsim_get_device(int* computeMajor, int* computeMinor, int64_t* totalMemoryBytes, char const** name);
+
+// Kernel cost model: a kernel lasts launchMicros + flops / (gflops * 1e3) microseconds and holds one of
+// `concurrentKernels` execution slots shared by all streams; a copy lasts bytes / (copyGBps * 1e3) microseconds.
+// All zero (the default) means no modelled time: work runs as fast as the host computes it.
+void trtsim_set_cost_model(double launchMicros, double gflops, double copyGBps, int concurrentKernels);
+
+// Counters of the libnvinfer stand-in live in that library; it registers this hook so one call reads both.
+typedef void (*trtsim_counters_hook)(trtsim_counters* out);
+void trtsim_register_counters_hook(trtsim_counters_hook hook);
+
+}  // extern "C"

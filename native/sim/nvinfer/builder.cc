@@ -1,0 +1,342 @@
+// IBuilder, IBuilderConfig, IOptimizationProfile and ITimingCache of the simulator. A build validates the network
+// and its profiles the way TensorRT does, reports progress in phases, consults the timing cache per layer, and
+// writes the simulator's plan format.
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "../include/NvInfer.h"
+#include "lib_state.h"
+#include "network.h"
+#include "plan.h"
+#include "report.h"
+#include "shapes.h"
+
+namespace trtsim {
+namespace {
+
+using nvinfer1::ErrorCode;
+using nvinfer1::OptProfileSelector;
+
+class OptimizationProfileImpl : public nvinfer1::IOptimizationProfile {
+ public:
+  std::map<std::string, std::array<Shape, 3>> shapes;
+  std::map<std::string, std::array<bool, 3>> isSet;
+  float extraMemoryTarget = 1.0f;
+
+  bool setDimensions(char const* inputName, OptProfileSelector select, nvinfer1::Dims const& dims) noexcept override {
+    if (!inputName || dims.nbDims < 0 || dims.nbDims > 8) return false;
+    for (int32_t i = 0; i < dims.nbDims; ++i) {
+      if (dims.d[i] < 0) return false;
+    }
+    int s = static_cast<int>(select);
+    if (s < 0 || s > 2) return false;
+    shapes[inputName][s] = fromDims(dims);
+    isSet[inputName][s] = true;
+    return true;
+  }
+  nvinfer1::Dims getDimensions(char const* inputName, OptProfileSelector select) const noexcept override {
+    auto it = shapes.find(inputName ? inputName : "");
+    int s = static_cast<int>(select);
+    if (it == shapes.end() || s < 0 || s > 2 || !isSet.at(it->first)[s]) return invalidDims();
+    return toDims(it->second[s]);
+  }
+  int32_t getNbShapeValues(char const*) const noexcept override { return -1; }
+  bool setExtraMemoryTarget(float target) noexcept override {
+    if (target < 0) return false;
+    extraMemoryTarget = target;
+    return true;
+  }
+  float getExtraMemoryTarget() const noexcept override { return extraMemoryTarget; }
+  bool isValid() const noexcept override {
+    for (auto const& [name, s] : shapes) {
+      auto const& set = isSet.at(name);
+      if (!set[0] || !set[1] || !set[2]) return false;
+      if (s[0].size() != s[1].size() || s[1].size() != s[2].size()) return false;
+      for (size_t i = 0; i < s[0].size(); ++i) {
+        if (s[0][i] > s[1][i] || s[1][i] > s[2][i]) return false;
+      }
+    }
+    return true;
+  }
+};
+
+class TimingCacheImpl : public nvinfer1::ITimingCache {
+ public:
+  std::set<std::string> entries;
+
+  nvinfer1::IHostMemory* serialize() const noexcept override {
+    std::string text = "trtsim-timing-cache-v1\n";
+    for (auto const& e : entries) text += e + "\n";
+    return new HostMemoryImpl(std::vector<uint8_t>(text.begin(), text.end()));
+  }
+  bool combine(nvinfer1::ITimingCache const& other, bool) noexcept override {
+    auto const* o = dynamic_cast<TimingCacheImpl const*>(&other);
+    if (!o) return false;
+    entries.insert(o->entries.begin(), o->entries.end());
+    return true;
+  }
+  bool reset() noexcept override {
+    entries.clear();
+    return true;
+  }
+  static TimingCacheImpl* parse(void const* blob, size_t size) {
+    auto* cache = new TimingCacheImpl();
+    if (size == 0) return cache;
+    std::string text(static_cast<char const*>(blob), size);
+    std::istringstream in(text);
+    std::string line;
+    if (!std::getline(in, line) || line != "trtsim-timing-cache-v1") {
+      delete cache;
+      return nullptr;
+    }
+    while (std::getline(in, line)) {
+      if (!line.empty()) cache->entries.insert(line);
+    }
+    return cache;
+  }
+};
+
+class BuilderConfigImpl : public nvinfer1::IBuilderConfig {
+ public:
+  nvinfer1::BuilderFlags flags = 1u << static_cast<uint32_t>(nvinfer1::BuilderFlag::kTF32);
+  std::map<int, size_t> poolLimits;
+  std::vector<OptimizationProfileImpl const*> profiles;
+  TimingCacheImpl* timingCache = nullptr;  // not owned
+  int32_t optimizationLevel = 3;
+  nvinfer1::HardwareCompatibilityLevel hardwareLevel = nvinfer1::HardwareCompatibilityLevel::kNONE;
+  nvinfer1::IProgressMonitor* monitor = nullptr;
+
+  void setFlags(nvinfer1::BuilderFlags f) noexcept override { flags = f; }
+  nvinfer1::BuilderFlags getFlags() const noexcept override { return flags; }
+  void clearFlag(nvinfer1::BuilderFlag f) noexcept override { flags &= ~(1u << static_cast<uint32_t>(f)); }
+  void setFlag(nvinfer1::BuilderFlag f) noexcept override { flags |= 1u << static_cast<uint32_t>(f); }
+  bool getFlag(nvinfer1::BuilderFlag f) const noexcept override {
+    return (flags & (1u << static_cast<uint32_t>(f))) != 0;
+  }
+  void setMemoryPoolLimit(nvinfer1::MemoryPoolType pool, std::size_t size) noexcept override {
+    poolLimits[static_cast<int>(pool)] = size;
+  }
+  std::size_t getMemoryPoolLimit(nvinfer1::MemoryPoolType pool) const noexcept override {
+    auto it = poolLimits.find(static_cast<int>(pool));
+    return it == poolLimits.end() ? std::size_t{8} << 30 : it->second;
+  }
+  int32_t addOptimizationProfile(nvinfer1::IOptimizationProfile const* profile) noexcept override {
+    auto const* p = dynamic_cast<OptimizationProfileImpl const*>(profile);
+    if (!p || !p->isValid()) return -1;
+    profiles.push_back(p);
+    return static_cast<int32_t>(profiles.size() - 1);
+  }
+  int32_t getNbOptimizationProfiles() const noexcept override { return static_cast<int32_t>(profiles.size()); }
+  nvinfer1::ITimingCache* createTimingCache(void const* blob, std::size_t size) const noexcept override {
+    return TimingCacheImpl::parse(blob, size);
+  }
+  bool setTimingCache(nvinfer1::ITimingCache const& cache, bool) noexcept override {
+    timingCache = dynamic_cast<TimingCacheImpl*>(const_cast<nvinfer1::ITimingCache*>(&cache));
+    return timingCache != nullptr;
+  }
+  nvinfer1::ITimingCache const* getTimingCache() const noexcept override { return timingCache; }
+  void setBuilderOptimizationLevel(int32_t level) noexcept override { optimizationLevel = level; }
+  int32_t getBuilderOptimizationLevel() noexcept override { return optimizationLevel; }
+  void setHardwareCompatibilityLevel(nvinfer1::HardwareCompatibilityLevel level) noexcept override {
+    hardwareLevel = level;
+  }
+  nvinfer1::HardwareCompatibilityLevel getHardwareCompatibilityLevel() const noexcept override {
+    return hardwareLevel;
+  }
+  void setProgressMonitor(nvinfer1::IProgressMonitor* m) noexcept override { monitor = m; }
+  nvinfer1::IProgressMonitor* getProgressMonitor() const noexcept override { return monitor; }
+};
+
+// Thrown inside a build to stop it; the message is already reported.
+struct BuildAbort {};
+
+class BuilderImpl : public nvinfer1::IBuilder {
+ public:
+  explicit BuilderImpl(nvinfer1::ILogger* logger) : mLogger(logger) { inferCounters().builders++; }
+  ~BuilderImpl() noexcept override {
+    for (auto* p : mProfiles) delete p;
+    inferCounters().builders--;
+  }
+
+  nvinfer1::IBuilderConfig* createBuilderConfig() noexcept override { return new BuilderConfigImpl(); }
+  nvinfer1::INetworkDefinition* createNetworkV2(nvinfer1::NetworkDefinitionCreationFlags flags) noexcept override {
+    return new NetworkImpl(flags);
+  }
+  nvinfer1::IOptimizationProfile* createOptimizationProfile() noexcept override {
+    mProfiles.push_back(new OptimizationProfileImpl());
+    return mProfiles.back();
+  }
+  void setErrorRecorder(nvinfer1::IErrorRecorder* recorder) noexcept override { mRecorder.set(recorder); }
+  nvinfer1::IErrorRecorder* getErrorRecorder() const noexcept override { return mRecorder.get(); }
+  nvinfer1::ILogger* getLogger() const noexcept override { return mLogger; }
+  bool setMaxThreads(int32_t n) noexcept override { return n > 0; }
+  bool isNetworkSupported(nvinfer1::INetworkDefinition const&, nvinfer1::IBuilderConfig const&) const noexcept override {
+    return true;
+  }
+  void reset() noexcept override {}
+
+  nvinfer1::IHostMemory* buildSerializedNetwork(nvinfer1::INetworkDefinition& network,
+                                                nvinfer1::IBuilderConfig& config) noexcept override {
+    Reporter report(mLogger, mRecorder.get());
+    auto* net = dynamic_cast<NetworkImpl*>(&network);
+    auto* cfg = dynamic_cast<BuilderConfigImpl*>(&config);
+    if (!net || !cfg) {
+      report.error(ErrorCode::kINVALID_ARGUMENT, "IBuilder::buildSerializedNetwork", "API Usage Error",
+                   "network or config was not created by this builder");
+      return nullptr;
+    }
+    try {
+      auto plan = build(*net, *cfg, report);
+      inferCounters().builds++;
+      int major = 0, minor = 0;
+      cuda::deviceComputeCapability(&major, &minor);
+      return new HostMemoryImpl(writePlan(plan, major, minor));
+    } catch (BuildAbort const&) {
+      return nullptr;
+    } catch (std::exception const& e) {
+      report.error(ErrorCode::kINTERNAL_ERROR, "IBuilder::buildSerializedNetwork", "Internal Error", e.what());
+      return nullptr;
+    }
+  }
+
+ private:
+  // Progress reporting; a false from stepComplete cancels the build as in TensorRT.
+  struct Phases {
+    nvinfer1::IProgressMonitor* monitor;
+    Reporter const& report;
+    void start(char const* name, char const* parent, int32_t steps) const {
+      if (monitor) monitor->phaseStart(name, parent, steps);
+    }
+    void step(char const* name, int32_t i) const {
+      if (monitor && !monitor->stepComplete(name, i)) {
+        report.error(ErrorCode::kUNSPECIFIED_ERROR, "IBuilder::buildSerializedNetwork", "Internal Error",
+                     "Build was cancelled by the progress monitor.");
+        throw BuildAbort{};
+      }
+    }
+    void finish(char const* name) const {
+      if (monitor) monitor->phaseFinish(name);
+    }
+  };
+
+  PlanContents build(NetworkImpl const& net, BuilderConfigImpl const& cfg, Reporter const& report) {
+    Graph const& g = net.graph();
+    auto fail = [&](ErrorCode code, std::string const& category, std::string const& detail) {
+      report.error(code, "IBuilder::buildSerializedNetwork", category, detail);
+      throw BuildAbort{};
+    };
+    if (g.outputs.empty()) fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error", "Network must have at least one output.");
+
+    Phases phases{cfg.monitor, report};
+    phases.start("Building engine", nullptr, 3);
+
+    // Profiles: dynamic inputs need one with min/opt/max inside the fixed extents.
+    std::vector<int> dynamicInputs;
+    for (int idx : g.inputs) {
+      for (int64_t d : g.tensors[idx].shape) {
+        if (d < 0) {
+          dynamicInputs.push_back(idx);
+          break;
+        }
+      }
+    }
+    std::vector<Profile> profiles;
+    if (cfg.profiles.empty()) {
+      if (!dynamicInputs.empty()) {
+        fail(ErrorCode::kINVALID_CONFIG, "Configuration Error",
+             "Network has dynamic or shape inputs, but no optimization profile has been defined.");
+      }
+      profiles.push_back(Profile{});
+    }
+    for (size_t p = 0; p < cfg.profiles.size(); ++p) {
+      Profile profile;
+      for (int idx : g.inputs) {
+        TensorDef const& t = g.tensors[idx];
+        auto it = cfg.profiles[p]->shapes.find(t.name);
+        bool dynamic = std::find(dynamicInputs.begin(), dynamicInputs.end(), idx) != dynamicInputs.end();
+        if (it == cfg.profiles[p]->shapes.end()) {
+          if (dynamic) {
+            fail(ErrorCode::kINVALID_CONFIG, "Configuration Error",
+                 "Optimization profile " + std::to_string(p) + " is missing values for input tensor " + t.name +
+                     ". Set its minimum, optimum and maximum dimensions.");
+          }
+          continue;
+        }
+        auto const& s = it->second;
+        for (int k = 0; k < 3; ++k) {
+          bool ok = s[k].size() == t.shape.size();
+          for (size_t i = 0; ok && i < t.shape.size(); ++i) ok = t.shape[i] < 0 || t.shape[i] == s[k][i];
+          if (!ok) {
+            fail(ErrorCode::kINVALID_CONFIG, "Configuration Error",
+                 "Optimization profile " + std::to_string(p) + " dimensions " + dimsText(s[k]) + " for input " +
+                     t.name + " do not match the network input dimensions " + dimsText(t.shape) + ".");
+          }
+        }
+        profile.shapes.emplace(idx, s);
+      }
+      profiles.push_back(std::move(profile));
+    }
+    phases.step("Building engine", 0);
+
+    // Validate shapes at each profile's min and max and size the activation memory for the max.
+    PlanContents plan;
+    phases.start("Graph validation", "Building engine", static_cast<int32_t>(profiles.size()));
+    for (size_t p = 0; p < profiles.size(); ++p) {
+      int64_t memory = 0;
+      for (int k : {0, 2}) {
+        std::vector<Shape> inputShapes;
+        for (int idx : g.inputs) {
+          auto it = profiles[p].shapes.find(idx);
+          inputShapes.push_back(it == profiles[p].shapes.end() ? g.tensors[idx].shape : it->second[k]);
+        }
+        try {
+          auto infos = resolveGraph(g, inputShapes);
+          memory = std::max(memory, activationBytes(g, infos));
+        } catch (OpError const& e) {
+          fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error",
+               std::string("shape check at optimization profile ") + std::to_string(p) + " failed: " + e.what());
+        }
+      }
+      plan.deviceMemoryPerProfile.push_back(memory);
+      phases.step("Graph validation", static_cast<int32_t>(p));
+    }
+    phases.finish("Graph validation");
+    phases.step("Building engine", 1);
+
+    // "Tactic selection": one step per layer, answered from the timing cache when it knows the layer.
+    phases.start("Tactic selection", "Building engine", static_cast<int32_t>(g.nodes.size()));
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+      NodeDef const& n = g.nodes[i];
+      std::string key = n.opType;
+      for (int idx : n.inputs) key += idx >= 0 ? dimsText(g.tensors[idx].shape) : "[]";
+      if (cfg.timingCache && cfg.timingCache->entries.count(key)) {
+        inferCounters().timingCacheHits++;
+      } else {
+        inferCounters().timingCacheMisses++;
+        if (cfg.timingCache) cfg.timingCache->entries.insert(key);
+      }
+      phases.step("Tactic selection", static_cast<int32_t>(i));
+    }
+    phases.finish("Tactic selection");
+    phases.step("Building engine", 2);
+    phases.finish("Building engine");
+
+    plan.graph = g;
+    plan.profiles = std::move(profiles);
+    if (cfg.getFlag(nvinfer1::BuilderFlag::kVERSION_COMPATIBLE)) plan.flags |= kPlanFlagVersionCompatible;
+    if (cfg.hardwareLevel != nvinfer1::HardwareCompatibilityLevel::kNONE) plan.flags |= kPlanFlagHardwareCompatible;
+    plan.hardwareCompatibilityLevel = static_cast<int>(cfg.hardwareLevel);
+    return plan;
+  }
+
+  nvinfer1::ILogger* mLogger;
+  RecorderHolder mRecorder;
+  std::vector<OptimizationProfileImpl*> mProfiles;
+};
+
+}  // namespace
+
+nvinfer1::IBuilder* createBuilder(nvinfer1::ILogger* logger) { return new BuilderImpl(logger); }
+
+}  // namespace trtsim

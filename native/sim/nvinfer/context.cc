@@ -1,0 +1,466 @@
+// IExecutionContext of the simulator. enqueueV3 checks what TensorRT checks (input shapes inside the active profile,
+// every IO address set, a valid stream, a healthy CUDA context), then queues one kernel per layer on the stream.
+// Kernels resolve every device address when they run, so a freed or too-small buffer faults like on a GPU.
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "../cudart/sim_cuda.h"
+#include "../include/trtsim_control.h"
+#include "engine.h"
+#include "lib_state.h"
+#include "shapes.h"
+
+extern "C" int cudaMalloc(void** devPtr, size_t size);
+extern "C" int cudaFree(void* devPtr);
+extern "C" char const* cudaGetErrorString(int error);
+
+namespace trtsim {
+namespace {
+
+using nvinfer1::ErrorCode;
+
+// Everything a run's kernels need, fixed at enqueue time (later setInputShape/setTensorAddress calls for the next
+// run must not affect it).
+struct RunState {
+  std::shared_ptr<PlanContents const> plan;  // keeps the graph alive while kernels are queued
+  std::vector<TensorInfo> infos;
+  std::vector<void*> addresses;  // device address of every tensor
+};
+
+std::string shapeListText(Shape const& a, Shape const& b) { return dimsText(a) + ".." + dimsText(b); }
+
+class ContextImpl : public nvinfer1::IExecutionContext {
+ public:
+  ContextImpl(EngineImpl const& engine, void* activations, int64_t activationBytes)
+      : mEngine(engine), mActivations(activations), mActivationBytes(activationBytes),
+        mRecorder(engine.getErrorRecorder()) {
+    size_t n = graph().tensors.size();
+    mInputShapes.resize(graph().inputs.size());
+    mShapeSet.assign(graph().inputs.size(), false);
+    mAddresses.assign(n, nullptr);
+    mAllocators.assign(n, nullptr);
+    for (size_t i = 0; i < graph().inputs.size(); ++i) {
+      Shape const& s = graph().tensors[graph().inputs[i]].shape;
+      bool isStatic = std::all_of(s.begin(), s.end(), [](int64_t d) { return d >= 0; });
+      if (isStatic) {
+        mInputShapes[i] = s;
+        mShapeSet[i] = true;
+      }
+    }
+    inferCounters().contexts++;
+  }
+
+  ~ContextImpl() noexcept override {
+    if (mActivations) cudaFree(mActivations);
+    inferCounters().contexts--;
+  }
+
+  nvinfer1::ICudaEngine const& getEngine() const noexcept override { return mEngine; }
+  void setName(char const* name) noexcept override { mName = name ? name : ""; }
+  char const* getName() const noexcept override { return mName.c_str(); }
+  void setErrorRecorder(nvinfer1::IErrorRecorder* recorder) noexcept override { mRecorder.set(recorder); }
+  nvinfer1::IErrorRecorder* getErrorRecorder() const noexcept override { return mRecorder.get(); }
+
+  bool setInputShape(char const* tensorName, nvinfer1::Dims const& dims) noexcept override {
+    Reporter report = reporter();
+    int idx = mEngine.ioTensor(tensorName);
+    std::string name = tensorName ? tensorName : "(null)";
+    if (idx < 0 || !mEngine.isInput(idx)) {
+      report.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::setInputShape", "API Usage Error",
+                   "Parameter check failed, condition: mEngine.tensorNameToIndex(tensorName) != -1. Given invalid "
+                   "tensor name: " + name + ". Get valid tensor names with getIOTensorName().");
+      return false;
+    }
+    Shape wanted = fromDims(dims);
+    Shape const& built = graph().tensors[idx].shape;
+    if (dims.nbDims != static_cast<int32_t>(built.size())) {
+      report.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::setInputShape", "API Usage Error",
+                   "Parameter check failed, condition: engineDims.nbDims == dimensions.nbDims. The number of "
+                   "dimensions " + std::to_string(dims.nbDims) + " of " + name + " differs from the engine's " +
+                   std::to_string(built.size()) + ".");
+      return false;
+    }
+    auto const& profile = mEngine.plan()->profiles[mProfile];
+    auto it = profile.shapes.find(idx);
+    Shape const& lo = it == profile.shapes.end() ? built : it->second[0];
+    Shape const& hi = it == profile.shapes.end() ? built : it->second[2];
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      if (wanted[i] < lo[i] || wanted[i] > hi[i]) {
+        report.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::setInputShape", "API Usage Error",
+                     "Parameter check failed, condition: satisfyProfile. Set dimension " + dimsText(wanted) +
+                         " for tensor " + name + " does not satisfy any optimization profile. Valid range for profile " +
+                         std::to_string(mProfile) + ": " + shapeListText(lo, hi) + ".");
+        return false;
+      }
+    }
+    size_t pos = inputPosition(idx);
+    if (!mShapeSet[pos] || mInputShapes[pos] != wanted) mResolved.reset();
+    mInputShapes[pos] = std::move(wanted);
+    mShapeSet[pos] = true;
+    return true;
+  }
+
+  nvinfer1::Dims getTensorShape(char const* tensorName) const noexcept override {
+    int idx = mEngine.ioTensor(tensorName);
+    if (idx < 0) return invalidDims();
+    if (mEngine.isInput(idx)) {
+      size_t pos = inputPosition(idx);
+      return toDims(mShapeSet[pos] ? mInputShapes[pos] : graph().tensors[idx].shape);
+    }
+    auto const* infos = resolved(nullptr);
+    return toDims(infos ? (*infos)[idx].shape : graph().tensors[idx].shape);
+  }
+
+  nvinfer1::Dims getTensorStrides(char const* tensorName) const noexcept override {
+    nvinfer1::Dims shape = getTensorShape(tensorName);
+    if (shape.nbDims < 0) return shape;
+    nvinfer1::Dims strides = shape;
+    int64_t stride = 1;
+    for (int32_t i = shape.nbDims - 1; i >= 0; --i) {
+      strides.d[i] = stride;
+      stride *= std::max<int64_t>(shape.d[i], 1);
+    }
+    return strides;
+  }
+
+  bool allInputDimensionsSpecified() const noexcept override {
+    return std::all_of(mShapeSet.begin(), mShapeSet.end(), [](bool b) { return b; });
+  }
+
+  int32_t inferShapes(int32_t nbMaxNames, char const** tensorNames) noexcept override {
+    int32_t missing = 0;
+    for (size_t i = 0; i < mShapeSet.size(); ++i) {
+      if (mShapeSet[i]) continue;
+      if (tensorNames && missing < nbMaxNames) tensorNames[missing] = graph().tensors[graph().inputs[i]].name.c_str();
+      ++missing;
+    }
+    if (missing > 0) return missing;
+    std::string error;
+    return resolved(&error) ? 0 : -1;
+  }
+
+  bool setTensorAddress(char const* tensorName, void* data) noexcept override {
+    int idx = mEngine.ioTensor(tensorName);
+    if (idx < 0) {
+      reporter().error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::setTensorAddress", "API Usage Error",
+                       std::string("Parameter check failed, condition: mEngine.tensorNameToIndex(tensorName) != -1. "
+                                   "Given invalid tensor name: ") + (tensorName ? tensorName : "(null)") +
+                           ". Get valid tensor names with getIOTensorName().");
+      return false;
+    }
+    if (data != nullptr && reinterpret_cast<uintptr_t>(data) % 256 != 0 &&
+        reinterpret_cast<uintptr_t>(data) % dtypeSize(graph().tensors[idx].type) != 0) {
+      reporter().error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::setTensorAddress", "API Usage Error",
+                       std::string("Parameter check failed, condition: isAligned. Address for tensor ") + tensorName +
+                           " is not aligned to its element size.");
+      return false;
+    }
+    mAddresses[idx] = data;
+    return true;
+  }
+
+  void const* getTensorAddress(char const* tensorName) const noexcept override {
+    int idx = mEngine.ioTensor(tensorName);
+    return idx < 0 ? nullptr : mAddresses[idx];
+  }
+
+  bool setInputTensorAddress(char const* tensorName, void const* data) noexcept override {
+    int idx = mEngine.ioTensor(tensorName);
+    if (idx >= 0 && !mEngine.isInput(idx)) {
+      reporter().error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::setInputTensorAddress", "API Usage Error",
+                       std::string("Parameter check failed, condition: tensor ") + tensorName + " is an input.");
+      return false;
+    }
+    return setTensorAddress(tensorName, const_cast<void*>(data));
+  }
+
+  bool setOutputTensorAddress(char const* tensorName, void* data) noexcept override {
+    int idx = mEngine.ioTensor(tensorName);
+    if (idx >= 0 && mEngine.isInput(idx)) {
+      reporter().error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::setOutputTensorAddress", "API Usage Error",
+                       std::string("Parameter check failed, condition: tensor ") + tensorName + " is an output.");
+      return false;
+    }
+    return setTensorAddress(tensorName, data);
+  }
+
+  void* getOutputTensorAddress(char const* tensorName) const noexcept override {
+    int idx = mEngine.ioTensor(tensorName);
+    return idx < 0 || mEngine.isInput(idx) ? nullptr : mAddresses[idx];
+  }
+
+  bool setOutputAllocator(char const* tensorName, nvinfer1::IOutputAllocator* allocator) noexcept override {
+    int idx = mEngine.ioTensor(tensorName);
+    if (idx < 0 || mEngine.isInput(idx)) return false;
+    mAllocators[idx] = allocator;
+    return true;
+  }
+
+  nvinfer1::IOutputAllocator* getOutputAllocator(char const* tensorName) const noexcept override {
+    int idx = mEngine.ioTensor(tensorName);
+    return idx < 0 ? nullptr : mAllocators[idx];
+  }
+
+  int64_t getMaxOutputSize(char const* tensorName) const noexcept override {
+    int idx = mEngine.ioTensor(tensorName);
+    if (idx < 0 || mEngine.isInput(idx)) return -1;
+    auto const* infos = resolved(nullptr);
+    if (!infos) return -1;
+    return shapeVolume((*infos)[idx].shape) * static_cast<int64_t>(dtypeSize((*infos)[idx].type));
+  }
+
+  bool setOptimizationProfileAsync(int32_t profileIndex, cudaStream_t stream) noexcept override {
+    if (profileIndex < 0 || profileIndex >= mEngine.getNbOptimizationProfiles()) {
+      reporter().error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::setOptimizationProfileAsync",
+                       "API Usage Error",
+                       "Parameter check failed, condition: profileIndex >= 0 && profileIndex < "
+                       "mEngine.getNbOptimizationProfiles(). Profile index " + std::to_string(profileIndex) +
+                           " is out of range.");
+      return false;
+    }
+    if (!cuda::isValidStream(stream)) {
+      reporter().error(ErrorCode::kUNSPECIFIED_ERROR, "IExecutionContext::setOptimizationProfileAsync",
+                       "Cuda Runtime", cudaGetErrorString(trtn::cuda::kErrorInvalidResourceHandle));
+      return false;
+    }
+    if (profileIndex != mProfile) {
+      mProfile = profileIndex;
+      // Shapes set for the old profile must be set again, as in TensorRT.
+      for (size_t i = 0; i < mShapeSet.size(); ++i) {
+        Shape const& s = graph().tensors[graph().inputs[i]].shape;
+        mShapeSet[i] = std::all_of(s.begin(), s.end(), [](int64_t d) { return d >= 0; });
+      }
+      mResolved.reset();
+    }
+    return true;
+  }
+
+  int32_t getOptimizationProfile() const noexcept override { return mProfile; }
+
+  void setDeviceMemoryV2(void*, int64_t) noexcept override {
+    reporter().error(ErrorCode::kINVALID_STATE, "IExecutionContext::setDeviceMemoryV2", "API Usage Error",
+                     "Parameter check failed, condition: the context was created with kUSER_MANAGED.");
+  }
+
+  size_t updateDeviceMemorySizeForShapes() noexcept override {
+    auto const* infos = resolved(nullptr);
+    return infos ? static_cast<size_t>(activationBytes(graph(), *infos)) : 0;
+  }
+
+  bool setInputConsumedEvent(cudaEvent_t event) noexcept override {
+    mInputConsumed = event;
+    return true;
+  }
+  cudaEvent_t getInputConsumedEvent() const noexcept override { return mInputConsumed; }
+
+  bool executeV2(void* const*) noexcept override {
+    reporter().error(ErrorCode::kUNSUPPORTED_STATE, "IExecutionContext::executeV2", "API Usage Error",
+                     "executeV2 is not implemented by the tensorrt-node simulator; use enqueueV3.");
+    return false;
+  }
+
+  bool enqueueV3(cudaStream_t stream) noexcept override {
+    inferCounters().enqueues++;
+    Reporter report = reporter();
+    auto cudaFailure = [&](int error) {
+      report.error(ErrorCode::kUNSPECIFIED_ERROR, "IExecutionContext::enqueueV3", "Cuda Runtime",
+                   cudaGetErrorString(error));
+      return false;
+    };
+    int injected = 0;
+    if (cuda::takeFault(TRTSIM_FAULT_ENQUEUE, &injected, nullptr)) return cudaFailure(injected);
+    if (int sticky = cuda::stickyError()) return cudaFailure(sticky);
+    if (!cuda::isValidStream(stream)) return cudaFailure(trtn::cuda::kErrorInvalidResourceHandle);
+    for (size_t i = 0; i < mShapeSet.size(); ++i) {
+      if (!mShapeSet[i]) {
+        report.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::enqueueV3", "API Usage Error",
+                     "Parameter check failed, condition: allInputDimensionsSpecified(routine). Input shape of " +
+                         graph().tensors[graph().inputs[i]].name + " is not set. Call setInputShape before enqueue.");
+        return false;
+      }
+    }
+    std::string error;
+    auto const* infos = resolved(&error);
+    if (!infos) {
+      report.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::enqueueV3", "API Usage Error", error);
+      return false;
+    }
+    auto run = std::make_shared<RunState>();
+    run->plan = mEngine.plan();
+    run->infos = *infos;
+    run->addresses.assign(graph().tensors.size(), nullptr);
+    int64_t activationOffset = 0;
+    for (size_t i = 0; i < graph().tensors.size(); ++i) {
+      TensorDef const& t = graph().tensors[i];
+      if (t.isInput || t.isOutput) {
+        if (!t.isInput && !mAddresses[i] && mAllocators[i]) {
+          if (!allocateOutput(static_cast<int>(i), (*infos)[i], stream)) return false;
+        }
+        if (!mAddresses[i]) {
+          bool input = t.isInput;
+          report.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::enqueueV3", "API Usage Error",
+                       std::string("Parameter check failed, condition: mContext.profileObliviousBindings.at(") +
+                           "profileObliviousIndex) || getPtrOrNull(mOutputAllocators, profileObliviousIndex). "
+                           "Address is not set for " + (input ? "input" : "output") + " tensor " + t.name + ". Call " +
+                           (input ? "setInputTensorAddress or setTensorAddress"
+                                  : "setOutputTensorAddress, setTensorAddress or setOutputAllocator") +
+                           " before enqueue/execute.");
+          return false;
+        }
+        run->addresses[i] = mAddresses[i];
+        if (t.constData && t.isOutput) continue;  // a folded output is copied from the weights below
+      } else if (t.constData) {
+        run->addresses[i] = static_cast<uint8_t*>(mEngine.weights()) + mEngine.constOffsets()[i];
+      } else {
+        int64_t volume = shapeVolume((*infos)[i].shape);
+        int64_t bytes = std::max<int64_t>(volume, 0) * static_cast<int64_t>(dtypeSize((*infos)[i].type));
+        run->addresses[i] = static_cast<uint8_t*>(mActivations) + activationOffset;
+        activationOffset += (bytes + 255) / 256 * 256;
+      }
+    }
+    if (activationOffset > mActivationBytes) {
+      report.error(ErrorCode::kFAILED_ALLOCATION, "IExecutionContext::enqueueV3", "Internal Error",
+                   "Activation memory of the context is smaller than the shapes require.");
+      return false;
+    }
+    for (int outputIdx : graph().outputs) {
+      TensorDef const& t = graph().tensors[outputIdx];
+      if (!t.constData) continue;
+      void* src = static_cast<uint8_t*>(mEngine.weights()) + mEngine.constOffsets()[outputIdx];
+      void* dst = run->addresses[outputIdx];
+      size_t bytes = t.constData->size();
+      int rc = cuda::launchKernel(stream, [src, dst, bytes] {
+        void* s = cuda::resolveDevice(src, bytes);
+        void* d = cuda::resolveDevice(dst, bytes);
+        if (!s || !d) return static_cast<int>(trtn::cuda::kErrorIllegalAddress);
+        std::memcpy(d, s, bytes);
+        return 0;
+      }, static_cast<double>(bytes));
+      if (rc != 0) return cudaFailure(rc);
+    }
+    for (size_t n = 0; n < graph().nodes.size(); ++n) {
+      int rc = cuda::launchKernel(stream, [run, n] { return runNode(*run, n); }, nodeFlops(*run, n));
+      if (rc != 0) return cudaFailure(rc);
+    }
+    return true;
+  }
+
+ private:
+  Graph const& graph() const { return mEngine.graph(); }
+  Reporter reporter() const { return Reporter(mEngine.logger(), mRecorder.get()); }
+
+  size_t inputPosition(int tensor) const {
+    auto const& inputs = graph().inputs;
+    return static_cast<size_t>(std::find(inputs.begin(), inputs.end(), tensor) - inputs.begin());
+  }
+
+  // Concrete infos of all tensors for the current input shapes, cached until a shape changes.
+  std::vector<TensorInfo> const* resolved(std::string* error) const {
+    if (mResolved) return mResolved.get();
+    if (!std::all_of(mShapeSet.begin(), mShapeSet.end(), [](bool b) { return b; })) return nullptr;
+    try {
+      mResolved = std::make_unique<std::vector<TensorInfo>>(resolveGraph(graph(), mInputShapes));
+    } catch (OpError const& e) {
+      if (error) *error = e.what();
+      return nullptr;
+    }
+    return mResolved.get();
+  }
+
+  bool allocateOutput(int idx, TensorInfo const& info, cudaStream_t stream) {
+    uint64_t bytes = static_cast<uint64_t>(shapeVolume(info.shape)) * dtypeSize(info.type);
+    char const* name = graph().tensors[idx].name.c_str();
+    void* memory = mAllocators[idx]->reallocateOutputAsync(name, mAddresses[idx], bytes, 256, stream);
+    if (!memory && bytes > 0) {
+      reporter().error(ErrorCode::kFAILED_ALLOCATION, "IExecutionContext::enqueueV3", "Failed Allocation",
+                       std::string("IOutputAllocator returned nullptr for output tensor ") + name + ".");
+      return false;
+    }
+    mAddresses[idx] = memory;
+    mAllocators[idx]->notifyShape(name, toDims(info.shape));
+    return true;
+  }
+
+  static std::vector<HostTensor> tensorsFor(RunState const& run, std::vector<int> const& indices, bool* ok) {
+    std::vector<HostTensor> out;
+    out.reserve(indices.size());
+    for (int idx : indices) {
+      if (idx < 0) {
+        out.push_back(HostTensor{});
+        continue;
+      }
+      TensorInfo const& info = run.infos[idx];
+      size_t bytes = static_cast<size_t>(std::max<int64_t>(shapeVolume(info.shape), 0)) * dtypeSize(info.type);
+      void* host = cuda::resolveDevice(run.addresses[idx], bytes);
+      if (!host) *ok = false;
+      out.push_back(HostTensor{info.type, info.shape, host});
+    }
+    return out;
+  }
+
+  // One layer, run on the stream's worker. A device address outside a live allocation is an illegal address.
+  static int runNode(RunState const& run, size_t n) {
+    NodeDef const& node = run.plan->graph.nodes[n];
+    bool ok = true;
+    auto inputs = tensorsFor(run, node.inputs, &ok);
+    auto outputs = tensorsFor(run, node.outputs, &ok);
+    if (!ok) return trtn::cuda::kErrorIllegalAddress;
+    try {
+      node.op->compute(inputs, outputs);
+    } catch (std::exception const&) {
+      return trtn::cuda::kErrorLaunchFailure;
+    }
+    return 0;
+  }
+
+  static double nodeFlops(RunState const& run, size_t n) {
+    NodeDef const& node = run.plan->graph.nodes[n];
+    std::vector<HostTensor> in, out;
+    for (int idx : node.inputs) in.push_back(idx < 0 ? HostTensor{} : HostTensor{run.infos[idx].type, run.infos[idx].shape, nullptr});
+    for (int idx : node.outputs) out.push_back(HostTensor{run.infos[idx].type, run.infos[idx].shape, nullptr});
+    return node.op->flops(in, out);
+  }
+
+  EngineImpl const& mEngine;
+  void* mActivations;
+  int64_t mActivationBytes;
+  RecorderHolder mRecorder;
+  std::string mName;
+  int32_t mProfile = 0;
+  std::vector<Shape> mInputShapes;  // indexed like graph().inputs
+  std::vector<bool> mShapeSet;
+  std::vector<void*> mAddresses;  // indexed like graph().tensors
+  std::vector<nvinfer1::IOutputAllocator*> mAllocators;
+  cudaEvent_t mInputConsumed = nullptr;
+  mutable std::unique_ptr<std::vector<TensorInfo>> mResolved;
+};
+
+}  // namespace
+
+nvinfer1::IExecutionContext* createContext(EngineImpl const& engine,
+                                           nvinfer1::ExecutionContextAllocationStrategy strategy) {
+  Reporter report = engine.reporter();
+  if (strategy == nvinfer1::ExecutionContextAllocationStrategy::kUSER_MANAGED) {
+    report.error(ErrorCode::kUNSUPPORTED_STATE, "ICudaEngine::createExecutionContext", "API Usage Error",
+                 "kUSER_MANAGED device memory is not implemented by the tensorrt-node simulator.");
+    return nullptr;
+  }
+  int64_t bytes = engine.getDeviceMemorySizeV2();
+  void* activations = nullptr;
+  int rc = 0;
+  if (cuda::takeFault(TRTSIM_FAULT_CONTEXT_CREATE, nullptr, nullptr)) {
+    rc = trtn::cuda::kErrorMemoryAllocation;
+  } else if (bytes > 0) {
+    rc = cudaMalloc(&activations, static_cast<size_t>(bytes));
+  }
+  if (rc != 0) {
+    report.error(ErrorCode::kFAILED_ALLOCATION, "ICudaEngine::createExecutionContext", "Failed Allocation",
+                 "Requested amount of GPU memory (" + std::to_string(bytes) +
+                     " bytes) could not be allocated. There may not be enough free memory for allocation to succeed.");
+    return nullptr;
+  }
+  return new ContextImpl(engine, activations, bytes);
+}
+
+}  // namespace trtsim

@@ -1,0 +1,142 @@
+#include "engine.h"
+
+#include <cstring>
+
+#include "../cudart/sim_cuda.h"
+#include "lib_state.h"
+#include "shapes.h"
+
+extern "C" int cudaFree(void* devPtr);
+
+namespace trtsim {
+
+EngineImpl::EngineImpl(std::shared_ptr<PlanContents const> plan, void* weights, std::vector<int64_t> constOffsets,
+                       nvinfer1::ILogger* logger, nvinfer1::IErrorRecorder* recorder)
+    : mPlan(std::move(plan)), mWeights(weights), mConstOffsets(std::move(constOffsets)), mLogger(logger),
+      mRecorder(recorder) {
+  mIo = graph().inputs;
+  mIo.insert(mIo.end(), graph().outputs.begin(), graph().outputs.end());
+  inferCounters().engines++;
+}
+
+EngineImpl::~EngineImpl() noexcept {
+  // TensorRT requires contexts to be destroyed first; freeing waits for device work like cudaFree does.
+  if (mWeights) cudaFree(mWeights);
+  inferCounters().engines--;
+}
+
+int EngineImpl::ioTensor(char const* name) const {
+  if (!name) return -1;
+  for (int idx : mIo) {
+    if (graph().tensors[idx].name == name) return idx;
+  }
+  return -1;
+}
+
+int32_t EngineImpl::getNbIOTensors() const noexcept { return static_cast<int32_t>(mIo.size()); }
+
+char const* EngineImpl::getIOTensorName(int32_t index) const noexcept {
+  if (index < 0 || index >= getNbIOTensors()) return nullptr;
+  return graph().tensors[mIo[index]].name.c_str();
+}
+
+nvinfer1::TensorIOMode EngineImpl::getTensorIOMode(char const* name) const noexcept {
+  int idx = ioTensor(name);
+  if (idx < 0) return nvinfer1::TensorIOMode::kNONE;
+  return isInput(idx) ? nvinfer1::TensorIOMode::kINPUT : nvinfer1::TensorIOMode::kOUTPUT;
+}
+
+nvinfer1::DataType EngineImpl::getTensorDataType(char const* name) const noexcept {
+  int idx = ioTensor(name);
+  if (idx < 0) return nvinfer1::DataType::kFLOAT;
+  return static_cast<nvinfer1::DataType>(graph().tensors[idx].type);
+}
+
+nvinfer1::Dims EngineImpl::getTensorShape(char const* name) const noexcept {
+  int idx = ioTensor(name);
+  if (idx < 0) return invalidDims();
+  return toDims(graph().tensors[idx].shape);
+}
+
+nvinfer1::TensorLocation EngineImpl::getTensorLocation(char const* name) const noexcept {
+  (void)name;
+  return nvinfer1::TensorLocation::kDEVICE;
+}
+
+bool EngineImpl::isShapeInferenceIO(char const*) const noexcept { return false; }
+
+nvinfer1::TensorFormat EngineImpl::getTensorFormat(char const*) const noexcept {
+  return nvinfer1::TensorFormat::kLINEAR;
+}
+
+nvinfer1::TensorFormat EngineImpl::getTensorFormat(char const*, int32_t) const noexcept {
+  return nvinfer1::TensorFormat::kLINEAR;
+}
+
+char const* EngineImpl::getTensorFormatDesc(char const* name) const noexcept {
+  return ioTensor(name) < 0 ? nullptr : "Row major linear format";
+}
+
+int32_t EngineImpl::getTensorBytesPerComponent(char const* name) const noexcept {
+  int idx = ioTensor(name);
+  return idx < 0 ? -1 : static_cast<int32_t>(dtypeSize(graph().tensors[idx].type));
+}
+
+int32_t EngineImpl::getTensorComponentsPerElement(char const* name) const noexcept {
+  return ioTensor(name) < 0 ? -1 : 1;
+}
+
+int32_t EngineImpl::getTensorVectorizedDim(char const*) const noexcept { return -1; }
+
+int32_t EngineImpl::getNbOptimizationProfiles() const noexcept {
+  return static_cast<int32_t>(mPlan->profiles.size());
+}
+
+nvinfer1::Dims EngineImpl::getProfileShape(char const* name, int32_t profileIndex,
+                                           nvinfer1::OptProfileSelector select) const noexcept {
+  int idx = ioTensor(name);
+  int s = static_cast<int>(select);
+  if (idx < 0 || !isInput(idx) || profileIndex < 0 || profileIndex >= getNbOptimizationProfiles() || s < 0 || s > 2) {
+    return invalidDims();
+  }
+  auto const& shapes = mPlan->profiles[profileIndex].shapes;
+  auto it = shapes.find(idx);
+  // Static inputs have no profile entry; their profile shape is their fixed shape.
+  return toDims(it == shapes.end() ? graph().tensors[idx].shape : it->second[s]);
+}
+
+int64_t EngineImpl::getDeviceMemorySizeV2() const noexcept {
+  int64_t most = 0;
+  for (int64_t m : mPlan->deviceMemoryPerProfile) most = std::max(most, m);
+  return most;
+}
+
+int64_t EngineImpl::getDeviceMemorySizeForProfileV2(int32_t profileIndex) const noexcept {
+  if (profileIndex < 0 || profileIndex >= static_cast<int32_t>(mPlan->deviceMemoryPerProfile.size())) return 0;
+  return mPlan->deviceMemoryPerProfile[profileIndex];
+}
+
+nvinfer1::IExecutionContext* EngineImpl::createExecutionContext(
+    nvinfer1::ExecutionContextAllocationStrategy strategy) noexcept {
+  return createContext(*this, strategy);
+}
+
+nvinfer1::IHostMemory* EngineImpl::serialize() const noexcept {
+  int major = 0, minor = 0;
+  cuda::deviceComputeCapability(&major, &minor);
+  return new HostMemoryImpl(writePlan(*mPlan, major, minor));
+}
+
+char const* EngineImpl::getName() const noexcept { return graph().name.c_str(); }
+int32_t EngineImpl::getNbLayers() const noexcept { return static_cast<int32_t>(graph().nodes.size()); }
+nvinfer1::EngineCapability EngineImpl::getEngineCapability() const noexcept {
+  return nvinfer1::EngineCapability::kSTANDARD;
+}
+nvinfer1::HardwareCompatibilityLevel EngineImpl::getHardwareCompatibilityLevel() const noexcept {
+  return static_cast<nvinfer1::HardwareCompatibilityLevel>(mPlan->hardwareCompatibilityLevel);
+}
+bool EngineImpl::isRefittable() const noexcept { return false; }
+void EngineImpl::setErrorRecorder(nvinfer1::IErrorRecorder* recorder) noexcept { mRecorder.set(recorder); }
+nvinfer1::IErrorRecorder* EngineImpl::getErrorRecorder() const noexcept { return mRecorder.get(); }
+
+}  // namespace trtsim

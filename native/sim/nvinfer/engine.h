@@ -1,0 +1,73 @@
+// ICudaEngine of the simulator: an immutable plan plus its weights in (simulated) device memory.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../include/NvInferRuntime.h"
+#include "plan.h"
+#include "report.h"
+
+namespace trtsim {
+
+class EngineImpl : public nvinfer1::ICudaEngine {
+ public:
+  // Takes ownership of the decoded plan; `weights` is the device block holding every constant at `constOffsets`.
+  EngineImpl(std::shared_ptr<PlanContents const> plan, void* weights, std::vector<int64_t> constOffsets,
+             nvinfer1::ILogger* logger, nvinfer1::IErrorRecorder* recorder);
+  ~EngineImpl() noexcept override;
+
+  std::shared_ptr<PlanContents const> const& plan() const { return mPlan; }
+  Graph const& graph() const { return mPlan->graph; }
+  void* weights() const { return mWeights; }
+  std::vector<int64_t> const& constOffsets() const { return mConstOffsets; }
+  nvinfer1::ILogger* logger() const { return mLogger; }
+  Reporter reporter() const { return Reporter(mLogger, mRecorder.get()); }
+  // Index into graph().tensors of an IO tensor name, or -1.
+  int ioTensor(char const* name) const;
+  bool isInput(int tensor) const { return graph().tensors[tensor].isInput; }
+
+  int32_t getNbIOTensors() const noexcept override;
+  char const* getIOTensorName(int32_t index) const noexcept override;
+  nvinfer1::TensorIOMode getTensorIOMode(char const* tensorName) const noexcept override;
+  nvinfer1::DataType getTensorDataType(char const* tensorName) const noexcept override;
+  nvinfer1::Dims getTensorShape(char const* tensorName) const noexcept override;
+  nvinfer1::TensorLocation getTensorLocation(char const* tensorName) const noexcept override;
+  bool isShapeInferenceIO(char const* tensorName) const noexcept override;
+  nvinfer1::TensorFormat getTensorFormat(char const* tensorName) const noexcept override;
+  nvinfer1::TensorFormat getTensorFormat(char const* tensorName, int32_t profileIndex) const noexcept override;
+  char const* getTensorFormatDesc(char const* tensorName) const noexcept override;
+  int32_t getTensorBytesPerComponent(char const* tensorName) const noexcept override;
+  int32_t getTensorComponentsPerElement(char const* tensorName) const noexcept override;
+  int32_t getTensorVectorizedDim(char const* tensorName) const noexcept override;
+  int32_t getNbOptimizationProfiles() const noexcept override;
+  nvinfer1::Dims getProfileShape(char const* tensorName, int32_t profileIndex,
+                                 nvinfer1::OptProfileSelector select) const noexcept override;
+  int64_t getDeviceMemorySizeV2() const noexcept override;
+  int64_t getDeviceMemorySizeForProfileV2(int32_t profileIndex) const noexcept override;
+  nvinfer1::IExecutionContext* createExecutionContext(
+      nvinfer1::ExecutionContextAllocationStrategy strategy) noexcept override;
+  nvinfer1::IHostMemory* serialize() const noexcept override;
+  char const* getName() const noexcept override;
+  int32_t getNbLayers() const noexcept override;
+  nvinfer1::EngineCapability getEngineCapability() const noexcept override;
+  nvinfer1::HardwareCompatibilityLevel getHardwareCompatibilityLevel() const noexcept override;
+  bool isRefittable() const noexcept override;
+  void setErrorRecorder(nvinfer1::IErrorRecorder* recorder) noexcept override;
+  nvinfer1::IErrorRecorder* getErrorRecorder() const noexcept override;
+
+ private:
+  std::shared_ptr<PlanContents const> mPlan;
+  std::vector<int> mIo;  // tensor indices: inputs, then outputs
+  void* mWeights;
+  std::vector<int64_t> mConstOffsets;
+  nvinfer1::ILogger* mLogger;
+  RecorderHolder mRecorder;
+};
+
+// Creates a context; defined in context.cc.
+nvinfer1::IExecutionContext* createContext(EngineImpl const& engine,
+                                           nvinfer1::ExecutionContextAllocationStrategy strategy);
+
+}  // namespace trtsim

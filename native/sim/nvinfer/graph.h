@@ -1,0 +1,57 @@
+// The simulator's network representation, shared by the network definition (build time), the plan format and the
+// executor (run time).
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ops/op.h"
+
+namespace trtsim {
+
+struct TensorDef {
+  std::string name;
+  DType type = DType::kFLOAT;
+  Shape shape;  // build-time extents; -1 where dynamic
+  bool isInput = false;
+  bool isOutput = false;
+  std::shared_ptr<std::vector<uint8_t>> constData;  // weights and folded constants
+};
+
+struct NodeDef {
+  std::string name;
+  std::string opType;
+  Attributes attrs;
+  std::vector<int> inputs;  // tensor indices; -1 for an omitted optional input
+  std::vector<int> outputs;
+  std::shared_ptr<Op> op;
+};
+
+// Min/opt/max shapes for each dynamic input, indexed by tensor index.
+struct Profile {
+  std::map<int, std::array<Shape, 3>> shapes;
+};
+
+struct Graph {
+  std::string name;
+  int64_t opset = 17;
+  std::vector<TensorDef> tensors;
+  std::vector<NodeDef> nodes;  // topological order
+  std::vector<int> inputs;     // in declaration order
+  std::vector<int> outputs;
+
+  int find(std::string const& tensorName) const {
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      if (tensors[i].name == tensorName) return static_cast<int>(i);
+    }
+    return -1;
+  }
+};
+
+// "[1,-1,16]"-style text used in error messages, like TensorRT's.
+std::string dimsText(Shape const& shape);
+
+}  // namespace trtsim

@@ -1,0 +1,193 @@
+// Unary elementwise ops (Relu, Sigmoid, Tanh, Sqrt, Exp, Log, Neg, Abs, Erf, Gelu) and Softmax.
+// Transcendental functions are evaluated in double and rounded once to the output type.
+#include <cmath>
+
+#include "common.h"
+
+namespace trtsim {
+namespace ops {
+namespace {
+
+enum class UnKind { kRelu, kSigmoid, kTanh, kSqrt, kExp, kLog, kNeg, kAbs, kErf, kGeluNone, kGeluTanh };
+
+bool allowsInts(UnKind k) { return k == UnKind::kRelu || k == UnKind::kNeg || k == UnKind::kAbs; }
+
+class UnaryOp : public OpBase {
+ public:
+  UnaryOp(std::string name, UnKind kind) : OpBase(std::move(name), 1, 1), kind_(kind) {}
+
+  double flops(std::vector<HostTensor> const& /*in*/, std::vector<HostTensor> const& out) const override {
+    double v = static_cast<double>(shapeVolume(out[0].shape));
+    switch (kind_) {
+      case UnKind::kGeluNone:
+      case UnKind::kGeluTanh: return 8 * v;
+      case UnKind::kSigmoid: return 4 * v;
+      default: return v;
+    }
+  }
+
+ protected:
+  std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
+    if (allowsInts(kind_)) {
+      requireType(in[0], "input X", {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT8, DType::kINT32, DType::kINT64});
+    } else {
+      requireType(in[0], "input X", {DType::kFLOAT, DType::kHALF, DType::kBF16});
+    }
+    return {TensorInfo{in[0].type, in[0].shape, nullptr}};
+  }
+
+  static float apply(UnKind k, float xf) {
+    double x = xf;
+    switch (k) {
+      case UnKind::kRelu: return xf < 0.f ? 0.f : xf;  // NaN propagates
+      case UnKind::kSigmoid: return static_cast<float>(1.0 / (1.0 + std::exp(-x)));
+      case UnKind::kTanh: return static_cast<float>(std::tanh(x));
+      case UnKind::kSqrt: return std::sqrt(xf);
+      case UnKind::kExp: return static_cast<float>(std::exp(x));
+      case UnKind::kLog: return static_cast<float>(std::log(x));
+      case UnKind::kNeg: return -xf;
+      case UnKind::kAbs: return std::fabs(xf);
+      case UnKind::kErf: return static_cast<float>(std::erf(x));
+      case UnKind::kGeluNone: return static_cast<float>(0.5 * x * (1.0 + std::erf(x * 0.70710678118654752440)));
+      case UnKind::kGeluTanh: {
+        double const c = 0.79788456080286535588;  // sqrt(2/pi)
+        return static_cast<float>(0.5 * x * (1.0 + std::tanh(c * (x + 0.044715 * x * x * x))));
+      }
+    }
+    return xf;
+  }
+
+  template <typename Tag, typename F>
+  static void loop(HostTensor const& in, HostTensor const& out, F f) {
+    using S = typename Tag::S;
+    int64_t n = shapeVolume(in.shape);
+    auto x = static_cast<S const*>(in.data);
+    auto y = static_cast<S*>(out.data);
+    for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+  }
+
+  void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
+    expectShape(out[0], in[0].shape);
+    UnKind k = kind_;
+    visitDType(name_, in[0].type, [&](auto tag) {
+      using Tag = decltype(tag);
+      using S = typename Tag::S;
+      if constexpr (Tag::kFloat) {
+        switch (k) {  // hoist the switch out of the loop for the common activations
+          case UnKind::kRelu: loop<Tag>(in[0], out[0], [](S v) { float f = Tag::toF(v); return Tag::fromF(f < 0.f ? 0.f : f); }); break;
+          case UnKind::kNeg: loop<Tag>(in[0], out[0], [](S v) { return Tag::fromF(-Tag::toF(v)); }); break;
+          default: loop<Tag>(in[0], out[0], [k](S v) { return Tag::fromF(apply(k, Tag::toF(v))); }); break;
+        }
+      } else if constexpr (std::is_same<Tag, I8Tag>::value || std::is_same<Tag, I32Tag>::value ||
+                           std::is_same<Tag, I64Tag>::value) {
+        switch (k) {
+          case UnKind::kRelu: loop<Tag>(in[0], out[0], [](S v) { return v < 0 ? S(0) : v; }); break;
+          case UnKind::kNeg: loop<Tag>(in[0], out[0], [](S v) { return wrapNeg<S>(v); }); break;
+          case UnKind::kAbs: loop<Tag>(in[0], out[0], [](S v) { return v < 0 ? wrapNeg<S>(v) : v; }); break;
+          default: fail("internal: integer input to a float-only op");
+        }
+      } else {
+        fail(std::string("input X has unsupported type ") + dtypeName(Tag::kType));
+      }
+    });
+  }
+
+ private:
+  UnKind kind_;
+};
+
+class SoftmaxOp : public OpBase {
+ public:
+  SoftmaxOp(int64_t axis, bool coerce2d) : OpBase("Softmax", 1, 1), axis_(axis), coerce2d_(coerce2d) {}
+
+  double flops(std::vector<HostTensor> const& in, std::vector<HostTensor> const&) const override {
+    return 5.0 * static_cast<double>(shapeVolume(in[0].shape));
+  }
+
+ protected:
+  Fold foldPolicy() const override { return Fold::kNever; }
+
+  std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
+    requireType(in[0], "input", {DType::kFLOAT, DType::kHALF, DType::kBF16});
+    normalizeAxis(name_, "axis", axis_, static_cast<int64_t>(in[0].shape.size()));
+    return {TensorInfo{in[0].type, in[0].shape, nullptr}};
+  }
+
+  void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
+    Shape const& s = in[0].shape;
+    expectShape(out[0], s);
+    int64_t rank = static_cast<int64_t>(s.size());
+    int64_t axis = normalizeAxis(name_, "axis", axis_, rank);
+    int64_t outer = productOf(s, 0, static_cast<size_t>(axis));
+    int64_t n, inner;
+    if (coerce2d_) {  // opset < 13: softmax over the flattened trailing block [axis, rank)
+      n = productOf(s, static_cast<size_t>(axis), s.size());
+      inner = 1;
+    } else {
+      n = s[static_cast<size_t>(axis)];
+      inner = productOf(s, static_cast<size_t>(axis) + 1, s.size());
+    }
+    std::vector<float> xbuf, ybuf;
+    float const* x = floatInput(in[0], xbuf);
+    float* y = floatOutput(out[0], ybuf);
+    std::vector<double> e(static_cast<size_t>(n));
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t i = 0; i < inner; ++i) {
+        int64_t base = o * n * inner + i;
+        if (n == 0) continue;
+        float mx = x[base];
+        for (int64_t k = 1; k < n; ++k) {
+          float v = x[base + k * inner];
+          if (v > mx || std::isnan(v)) mx = v;
+        }
+        double sum = 0;
+        for (int64_t k = 0; k < n; ++k) {
+          double t = std::exp(static_cast<double>(x[base + k * inner]) - static_cast<double>(mx));
+          e[static_cast<size_t>(k)] = t;
+          sum += t;
+        }
+        for (int64_t k = 0; k < n; ++k) y[base + k * inner] = static_cast<float>(e[static_cast<size_t>(k)] / sum);
+      }
+    }
+    storeFloatOutput(out[0], ybuf);
+  }
+
+ private:
+  int64_t axis_;
+  bool coerce2d_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> makeActivationOp(std::string const& type, Attributes const& attrs, int64_t /*opset*/) {
+  if (type == "Gelu") {
+    checkAttributes(type, attrs, {"approximate"});
+    std::string approx = attrs.getString("approximate", "none");
+    if (approx == "none") return std::make_unique<UnaryOp>(type, UnKind::kGeluNone);
+    if (approx == "tanh") return std::make_unique<UnaryOp>(type, UnKind::kGeluTanh);
+    fail(type, "unsupported value \"" + approx + "\" for attribute 'approximate' (supported: \"none\", \"tanh\")");
+  }
+  checkAttributes(type, attrs, {});
+  UnKind k;
+  if (type == "Relu") k = UnKind::kRelu;
+  else if (type == "Sigmoid") k = UnKind::kSigmoid;
+  else if (type == "Tanh") k = UnKind::kTanh;
+  else if (type == "Sqrt") k = UnKind::kSqrt;
+  else if (type == "Exp") k = UnKind::kExp;
+  else if (type == "Log") k = UnKind::kLog;
+  else if (type == "Neg") k = UnKind::kNeg;
+  else if (type == "Abs") k = UnKind::kAbs;
+  else if (type == "Erf") k = UnKind::kErf;
+  else fail(type, "internal: not a unary op");
+  return std::make_unique<UnaryOp>(type, k);
+}
+
+std::unique_ptr<Op> makeSoftmaxOp(std::string const& type, Attributes const& attrs, int64_t opset) {
+  checkAttributes(type, attrs, {"axis"});
+  bool coerce = opset > 0 && opset < 13;
+  int64_t axis = attrs.getInt("axis", coerce ? 1 : -1);
+  return std::make_unique<SoftmaxOp>(axis, coerce);
+}
+
+}  // namespace ops
+}  // namespace trtsim

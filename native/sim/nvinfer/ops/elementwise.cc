@@ -1,0 +1,277 @@
+// Broadcasting binary ops (Add, Sub, Mul, Div, Pow, Equal, Less, Greater, And, Or), Where and Not.
+#include <cmath>
+
+#include "common.h"
+
+namespace trtsim {
+namespace ops {
+namespace {
+
+enum class BinKind { kAdd, kSub, kMul, kDiv, kPow, kEqual, kLess, kGreater, kAnd, kOr };
+
+// out[i] = f(a[i], b[i]) over a broadcast plan whose operands are (out, a, b).
+template <typename TA, typename TB, typename TO, typename F>
+void binaryLoop(StridedPlan const& p, TA const* a, TB const* b, TO* o, F f) {
+  forEachRow(p, [&](int64_t const* off, int64_t n, int64_t const* s) {
+    TO* op = o + off[0];
+    TA const* ap = a + off[1];
+    TB const* bp = b + off[2];
+    int64_t const sa = s[1], sb = s[2];
+    if (sa == 1 && sb == 1) {
+      for (int64_t j = 0; j < n; ++j) op[j] = f(ap[j], bp[j]);
+    } else if (sa == 1 && sb == 0) {
+      TB const bv = bp[0];
+      for (int64_t j = 0; j < n; ++j) op[j] = f(ap[j], bv);
+    } else if (sa == 0 && sb == 1) {
+      TA const av = ap[0];
+      for (int64_t j = 0; j < n; ++j) op[j] = f(av, bp[j]);
+    } else {
+      for (int64_t j = 0; j < n; ++j) op[j] = f(ap[j * sa], bp[j * sb]);
+    }
+  });
+}
+
+std::initializer_list<DType> const kArithTypes = {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT32,
+                                                  DType::kINT64};
+std::initializer_list<DType> const kCompareTypes = {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT8,
+                                                    DType::kUINT8, DType::kINT32, DType::kINT64};
+
+class BinaryOp : public OpBase {
+ public:
+  BinaryOp(std::string name, BinKind kind) : OpBase(std::move(name), 2, 2), kind_(kind) {}
+
+ protected:
+  bool arithmetic() const { return kind_ <= BinKind::kPow; }
+
+  std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
+    TensorInfo const& a = in[0];
+    TensorInfo const& b = in[1];
+    switch (kind_) {
+      case BinKind::kPow:
+        requireType(a, "input X", kArithTypes);
+        requireType(b, "input Y", kArithTypes);
+        break;
+      case BinKind::kEqual:
+        requireType(a, "input A", {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT8, DType::kUINT8,
+                                   DType::kINT32, DType::kINT64, DType::kBOOL});
+        requireSameType(a, b, "input A", "input B");
+        break;
+      case BinKind::kLess:
+      case BinKind::kGreater:
+        requireType(a, "input A", kCompareTypes);
+        requireSameType(a, b, "input A", "input B");
+        break;
+      case BinKind::kAnd:
+      case BinKind::kOr:
+        requireType(a, "input A", {DType::kBOOL});
+        requireType(b, "input B", {DType::kBOOL});
+        break;
+      default:
+        requireType(a, "input A", kArithTypes);
+        requireSameType(a, b, "input A", "input B");
+        break;
+    }
+    TensorInfo out;
+    out.type = arithmetic() ? a.type : DType::kBOOL;
+    out.shape = broadcastShapes(name_, {a.shape, b.shape});
+    return {out};
+  }
+
+  void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
+    HostTensor const& a = in[0];
+    HostTensor const& b = in[1];
+    HostTensor const& o = out[0];
+    Shape shape = broadcastShapes(name_, {a.shape, b.shape});
+    expectShape(o, shape);
+    StridedPlan plan = makeBroadcastPlan(shape, {a.shape, b.shape});
+    if (kind_ == BinKind::kPow) {
+      runPow(plan, a, b, o);
+      return;
+    }
+    visitDType(name_, a.type, [&](auto tag) {
+      using Tag = decltype(tag);
+      using S = typename Tag::S;
+      auto ap = static_cast<S const*>(a.data);
+      auto bp = static_cast<S const*>(b.data);
+      if constexpr (Tag::kFloat) {
+        if (arithmetic()) {
+          auto op = static_cast<S*>(o.data);
+          switch (kind_) {
+            case BinKind::kAdd: binaryLoop(plan, ap, bp, op, [](S x, S y) { return Tag::fromF(Tag::toF(x) + Tag::toF(y)); }); break;
+            case BinKind::kSub: binaryLoop(plan, ap, bp, op, [](S x, S y) { return Tag::fromF(Tag::toF(x) - Tag::toF(y)); }); break;
+            case BinKind::kMul: binaryLoop(plan, ap, bp, op, [](S x, S y) { return Tag::fromF(Tag::toF(x) * Tag::toF(y)); }); break;
+            case BinKind::kDiv: binaryLoop(plan, ap, bp, op, [](S x, S y) { return Tag::fromF(Tag::toF(x) / Tag::toF(y)); }); break;
+            default: fail("internal: bad arithmetic kind");
+          }
+        } else {
+          auto op = static_cast<uint8_t*>(o.data);
+          switch (kind_) {
+            case BinKind::kEqual: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return Tag::toF(x) == Tag::toF(y); }); break;
+            case BinKind::kLess: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return Tag::toF(x) < Tag::toF(y); }); break;
+            case BinKind::kGreater: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return Tag::toF(x) > Tag::toF(y); }); break;
+            default: fail("internal: bad comparison kind");
+          }
+        }
+      } else {
+        if (arithmetic()) {
+          auto op = static_cast<S*>(o.data);
+          switch (kind_) {
+            case BinKind::kAdd: binaryLoop(plan, ap, bp, op, [](S x, S y) { return wrapAdd<S>(x, y); }); break;
+            case BinKind::kSub: binaryLoop(plan, ap, bp, op, [](S x, S y) { return wrapSub<S>(x, y); }); break;
+            case BinKind::kMul: binaryLoop(plan, ap, bp, op, [](S x, S y) { return wrapMul<S>(x, y); }); break;
+            case BinKind::kDiv: {
+              bool divByZero = false;
+              binaryLoop(plan, ap, bp, op, [&divByZero](S x, S y) -> S {
+                if (y == 0) {
+                  divByZero = true;
+                  return 0;
+                }
+                if (std::is_signed<S>::value && y == S(-1)) return wrapNeg<S>(x);  // avoids MIN / -1 overflow
+                return static_cast<S>(x / y);
+              });
+              if (divByZero) fail("integer division by zero");
+              break;
+            }
+            default: fail("internal: bad arithmetic kind");
+          }
+        } else {
+          auto op = static_cast<uint8_t*>(o.data);
+          switch (kind_) {
+            case BinKind::kEqual: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return Tag::toI(x) == Tag::toI(y); }); break;
+            case BinKind::kLess: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return x < y; }); break;
+            case BinKind::kGreater: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return x > y; }); break;
+            case BinKind::kAnd: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return x != 0 && y != 0; }); break;
+            case BinKind::kOr: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return x != 0 || y != 0; }); break;
+            default: fail("internal: bad comparison kind");
+          }
+        }
+      }
+    });
+  }
+
+  // Pow(X, Y): the output has X's type; Y may be any supported numeric type. Integer bases follow onnxruntime:
+  // the power is computed in double and converted back (truncating).
+  void runPow(StridedPlan const& plan, HostTensor const& a, HostTensor const& b, HostTensor const& o) const {
+    visitDType(name_, a.type, [&](auto atag) {
+      using TA = decltype(atag);
+      using SA = typename TA::S;
+      visitDType(name_, b.type, [&](auto btag) {
+        using TB = decltype(btag);
+        using SB = typename TB::S;
+        auto expOf = [](SB y) -> double {
+          double e;
+          if constexpr (TB::kFloat) {
+            e = static_cast<double>(TB::toF(y));
+          } else {
+            e = static_cast<double>(TB::toI(y));
+          }
+          return e;
+        };
+        auto ap = static_cast<SA const*>(a.data);
+        auto bp = static_cast<SB const*>(b.data);
+        auto op = static_cast<SA*>(o.data);
+        if constexpr (TA::kFloat) {
+          binaryLoop(plan, ap, bp, op, [&](SA x, SB y) {
+            double e = expOf(y);
+            float xf = TA::toF(x);
+            float r = e == 2.0 ? xf * xf : static_cast<float>(std::pow(static_cast<double>(xf), e));
+            return TA::fromF(r);
+          });
+        } else {
+          binaryLoop(plan, ap, bp, op, [&](SA x, SB y) {
+            return floatToInt<SA>(std::pow(static_cast<double>(x), expOf(y)));
+          });
+        }
+      });
+    });
+  }
+
+ private:
+  BinKind kind_;
+};
+
+class WhereOp : public OpBase {
+ public:
+  WhereOp() : OpBase("Where", 3, 3) {}
+
+ protected:
+  std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
+    requireType(in[0], "condition", {DType::kBOOL});
+    requireSameType(in[1], in[2], "input X", "input Y");
+    TensorInfo out;
+    out.type = in[1].type;
+    out.shape = broadcastShapes(name_, {in[0].shape, in[1].shape, in[2].shape});
+    return {out};
+  }
+
+  template <typename T>
+  static void select(StridedPlan const& plan, uint8_t const* c, T const* x, T const* y, T* o) {
+    forEachRow(plan, [&](int64_t const* off, int64_t n, int64_t const* s) {
+      T* op = o + off[0];
+      uint8_t const* cp = c + off[1];
+      T const* xp = x + off[2];
+      T const* yp = y + off[3];
+      int64_t const sc = s[1], sx = s[2], sy = s[3];
+      for (int64_t j = 0; j < n; ++j) op[j] = cp[j * sc] ? xp[j * sx] : yp[j * sy];
+    });
+  }
+
+  void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
+    Shape shape = broadcastShapes(name_, {in[0].shape, in[1].shape, in[2].shape});
+    expectShape(out[0], shape);
+    StridedPlan plan = makeBroadcastPlan(shape, {in[0].shape, in[1].shape, in[2].shape});
+    auto c = static_cast<uint8_t const*>(in[0].data);
+    switch (dtypeSize(in[1].type)) {
+      case 1: select(plan, c, static_cast<uint8_t const*>(in[1].data), static_cast<uint8_t const*>(in[2].data), static_cast<uint8_t*>(out[0].data)); break;
+      case 2: select(plan, c, static_cast<uint16_t const*>(in[1].data), static_cast<uint16_t const*>(in[2].data), static_cast<uint16_t*>(out[0].data)); break;
+      case 4: select(plan, c, static_cast<uint32_t const*>(in[1].data), static_cast<uint32_t const*>(in[2].data), static_cast<uint32_t*>(out[0].data)); break;
+      case 8: select(plan, c, static_cast<uint64_t const*>(in[1].data), static_cast<uint64_t const*>(in[2].data), static_cast<uint64_t*>(out[0].data)); break;
+      default: fail("internal: bad element size");
+    }
+  }
+};
+
+class NotOp : public OpBase {
+ public:
+  NotOp() : OpBase("Not", 1, 1) {}
+
+ protected:
+  std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
+    requireType(in[0], "input X", {DType::kBOOL});
+    TensorInfo out;
+    out.type = DType::kBOOL;
+    out.shape = in[0].shape;
+    return {out};
+  }
+  void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
+    expectShape(out[0], in[0].shape);
+    int64_t n = shapeVolume(in[0].shape);
+    auto x = static_cast<uint8_t const*>(in[0].data);
+    auto y = static_cast<uint8_t*>(out[0].data);
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] == 0 ? 1 : 0;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Op> makeElementwiseOp(std::string const& type, Attributes const& attrs, int64_t /*opset*/) {
+  checkAttributes(type, attrs, {});
+  if (type == "Where") return std::make_unique<WhereOp>();
+  if (type == "Not") return std::make_unique<NotOp>();
+  BinKind kind;
+  if (type == "Add") kind = BinKind::kAdd;
+  else if (type == "Sub") kind = BinKind::kSub;
+  else if (type == "Mul") kind = BinKind::kMul;
+  else if (type == "Div") kind = BinKind::kDiv;
+  else if (type == "Pow") kind = BinKind::kPow;
+  else if (type == "Equal") kind = BinKind::kEqual;
+  else if (type == "Less") kind = BinKind::kLess;
+  else if (type == "Greater") kind = BinKind::kGreater;
+  else if (type == "And") kind = BinKind::kAnd;
+  else if (type == "Or") kind = BinKind::kOr;
+  else fail(type, "internal: not an elementwise op");
+  return std::make_unique<BinaryOp>(type, kind);
+}
+
+}  // namespace ops
+}  // namespace trtsim

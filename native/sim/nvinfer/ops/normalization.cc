@@ -1,0 +1,150 @@
+// LayerNormalization (opset 17): Y, and the optional Mean and InvStdDev outputs (float32, stash_type 1).
+// Statistics use two passes in double.
+#include <cmath>
+
+#include "common.h"
+
+namespace trtsim {
+namespace ops {
+namespace {
+
+class LayerNormOp : public OpBase {
+ public:
+  LayerNormOp(int64_t axis, float epsilon) : OpBase("LayerNormalization", 2, 3, 3), axis_(axis), epsilon_(epsilon) {}
+
+  double flops(std::vector<HostTensor> const& in, std::vector<HostTensor> const&) const override {
+    return 8.0 * static_cast<double>(shapeVolume(in[0].shape));
+  }
+
+ protected:
+  Fold foldPolicy() const override { return Fold::kNever; }
+
+  // Checks that `p` (Scale or B) broadcasts unidirectionally onto the normalized shape x[axis:].
+  void checkParam(Shape const& x, int64_t axis, Shape const& p, char const* what) const {
+    Shape norm(x.begin() + axis, x.end());
+    size_t lead = 0;
+    while (lead < p.size() && p.size() - lead > norm.size() && p[lead] == 1) ++lead;
+    if (p.size() - lead > norm.size()) {
+      fail(std::string(what) + " of shape " + shapeToString(p) + " has a higher rank than the normalized shape " +
+           shapeToString(norm) + " (input " + shapeToString(x) + ", axis " + std::to_string(axis) +
+           "); broadcasting it over the outer dimensions is not supported");
+    }
+    for (size_t i = lead; i < p.size(); ++i) {
+      int64_t pd = p[i];
+      int64_t nd = norm[norm.size() - (p.size() - i)];
+      if (pd >= 0 && pd != 1 && nd >= 0 && pd != nd) {
+        fail(std::string(what) + " of shape " + shapeToString(p) + " does not broadcast to the normalized shape " +
+             shapeToString(norm) + " (input " + shapeToString(x) + ", axis " + std::to_string(axis) + ")");
+      }
+    }
+  }
+
+  int64_t axisFor(Shape const& x) const {
+    if (x.empty()) fail("input X must have rank >= 1, got a scalar");
+    return normalizeAxis(name_, "axis", axis_, static_cast<int64_t>(x.size()));
+  }
+
+  Shape statShape(Shape const& x, int64_t axis) const {
+    Shape s(x.begin(), x.begin() + axis);
+    s.resize(x.size(), 1);
+    return s;
+  }
+
+  std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
+    requireType(in[0], "input X", {DType::kFLOAT, DType::kHALF, DType::kBF16});
+    requireSameType(in[0], in[1], "input X", "Scale");
+    if (in.size() > 2) requireSameType(in[0], in[2], "input X", "B");
+    int64_t axis = axisFor(in[0].shape);
+    checkParam(in[0].shape, axis, in[1].shape, "Scale");
+    if (in.size() > 2) checkParam(in[0].shape, axis, in[2].shape, "B");
+    Shape st = statShape(in[0].shape, axis);
+    return {TensorInfo{in[0].type, in[0].shape, nullptr}, TensorInfo{DType::kFLOAT, st, nullptr},
+            TensorInfo{DType::kFLOAT, st, nullptr}};
+  }
+
+  // Expands a Scale/B tensor to one value per normalized element.
+  static void expand(HostTensor const& p, Shape const& norm, std::vector<float>& dst) {
+    std::vector<float> buf;
+    float const* v = floatInput(p, buf);
+    int64_t n = shapeVolume(norm);
+    dst.resize(static_cast<size_t>(n));
+    Shape ps = p.shape;
+    while (ps.size() > norm.size()) ps.erase(ps.begin());  // leading 1s (checked)
+    StridedPlan plan = makeBroadcastPlan(norm, {ps});
+    forEachRow(plan, [&](int64_t const* off, int64_t len, int64_t const* s) {
+      for (int64_t j = 0; j < len; ++j) dst[static_cast<size_t>(off[0] + j)] = v[off[1] + j * s[1]];
+    });
+  }
+
+  void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
+    Shape const& xs = in[0].shape;
+    int64_t axis = axisFor(xs);
+    checkParam(xs, axis, in[1].shape, "Scale");
+    if (in.size() > 2) checkParam(xs, axis, in[2].shape, "B");
+    expectShape(out[0], xs, "Y");
+    Shape st = statShape(xs, axis);
+    float* meanOut = nullptr;
+    float* invOut = nullptr;
+    if (out.size() > 1 && out[1].data) {
+      if (out[1].type != DType::kFLOAT) fail("the Mean output must be float32");
+      expectShape(out[1], st, "Mean");
+      meanOut = static_cast<float*>(out[1].data);
+    }
+    if (out.size() > 2 && out[2].data) {
+      if (out[2].type != DType::kFLOAT) fail("the InvStdDev output must be float32");
+      expectShape(out[2], st, "InvStdDev");
+      invOut = static_cast<float*>(out[2].data);
+    }
+    Shape norm(xs.begin() + axis, xs.end());
+    int64_t n = shapeVolume(norm);
+    int64_t rows = productOf(xs, 0, static_cast<size_t>(axis));
+    std::vector<float> scale, bias, xbuf, ybuf;
+    expand(in[1], norm, scale);
+    if (in.size() > 2) expand(in[2], norm, bias);
+    float const* x = floatInput(in[0], xbuf);
+    float* y = floatOutput(out[0], ybuf);
+    double const eps = epsilon_;
+    for (int64_t r = 0; r < rows; ++r) {
+      float const* xr = x + r * n;
+      float* yr = y + r * n;
+      double sum = 0;
+      for (int64_t j = 0; j < n; ++j) sum += xr[j];
+      double mean = sum / static_cast<double>(n);
+      double sq = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        double d = xr[j] - mean;
+        sq += d * d;
+      }
+      double var = sq / static_cast<double>(n);
+      double inv = 1.0 / std::sqrt(var + eps);
+      if (bias.empty()) {
+        for (int64_t j = 0; j < n; ++j) yr[j] = static_cast<float>((xr[j] - mean) * inv * scale[static_cast<size_t>(j)]);
+      } else {
+        for (int64_t j = 0; j < n; ++j) {
+          yr[j] = static_cast<float>((xr[j] - mean) * inv * scale[static_cast<size_t>(j)] + bias[static_cast<size_t>(j)]);
+        }
+      }
+      if (meanOut) meanOut[r] = static_cast<float>(mean);
+      if (invOut) invOut[r] = static_cast<float>(inv);
+    }
+    storeFloatOutput(out[0], ybuf);
+  }
+
+ private:
+  int64_t axis_;
+  float epsilon_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> makeLayerNormOp(std::string const& type, Attributes const& attrs, int64_t /*opset*/) {
+  checkAttributes(type, attrs, {"axis", "epsilon", "stash_type"});
+  int64_t stash = attrs.getInt("stash_type", 1);
+  if (stash != 1) {
+    fail(type, "unsupported value " + std::to_string(stash) + " for attribute 'stash_type' (only 1, float32, is supported)");
+  }
+  return std::make_unique<LayerNormOp>(attrs.getInt("axis", -1), attrs.getFloat("epsilon", 1e-5f));
+}
+
+}  // namespace ops
+}  // namespace trtsim

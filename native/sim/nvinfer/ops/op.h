@@ -1,0 +1,108 @@
+// The simulator's operator interface: shape/type inference at build and run time, host computation at run time.
+// Each ONNX op the simulator supports is one Op subclass; the network, the plan and the executor only see this file.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace trtsim {
+
+// Same numeric values as nvinfer1::DataType, so plans and the public API can cast between them.
+enum class DType : int32_t {
+  kFLOAT = 0,
+  kHALF = 1,
+  kINT8 = 2,
+  kINT32 = 3,
+  kBOOL = 4,
+  kUINT8 = 5,
+  kFP8 = 6,
+  kBF16 = 7,
+  kINT64 = 8,
+};
+
+// Bytes per element; throws OpError for types the simulator cannot store.
+size_t dtypeSize(DType type);
+char const* dtypeName(DType type);
+
+// -1 marks an extent unknown at build time (a dynamic input dimension and everything that depends on it).
+using Shape = std::vector<int64_t>;
+int64_t shapeVolume(Shape const& shape);  // -1 when any extent is unknown
+std::string shapeToString(Shape const& shape);  // "[1,-1,16]"
+
+// Thrown by ops for anything the builder or executor must report: unsupported attribute, bad rank, shape mismatch.
+class OpError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Attribute {
+  enum class Kind : int32_t { kFLOAT = 0, kINT = 1, kSTRING = 2, kFLOATS = 3, kINTS = 4 };
+  Kind kind = Kind::kINT;
+  float f = 0.f;
+  int64_t i = 0;
+  std::string s;
+  std::vector<float> floats;
+  std::vector<int64_t> ints;
+};
+
+class Attributes {
+ public:
+  std::map<std::string, Attribute> values;
+
+  bool has(std::string const& name) const { return values.count(name) != 0; }
+  int64_t getInt(std::string const& name, int64_t fallback) const;
+  float getFloat(std::string const& name, float fallback) const;
+  std::string getString(std::string const& name, std::string const& fallback) const;
+  std::vector<int64_t> getInts(std::string const& name, std::vector<int64_t> const& fallback) const;
+  std::vector<float> getFloats(std::string const& name, std::vector<float> const& fallback) const;
+};
+
+// What is known about a tensor during inference. `constData` is set for initializers (and constant-folded values),
+// so ops such as Reshape, Unsqueeze or ReduceMean can read their shape/axes inputs at build time.
+struct TensorInfo {
+  DType type = DType::kFLOAT;
+  Shape shape;
+  std::shared_ptr<std::vector<uint8_t>> constData;  // little-endian element bytes, volume * dtypeSize(type)
+};
+
+// A tensor at run time: concrete shape, host-addressable data (the simulator's device memory).
+struct HostTensor {
+  DType type = DType::kFLOAT;
+  Shape shape;
+  void* data = nullptr;
+};
+
+class Op {
+ public:
+  virtual ~Op() = default;
+
+  // Output types and shapes from input infos. Called at build time (shapes may hold -1) and, with concrete shapes,
+  // before every run. Throws OpError with a message that names the problem (e.g. "MatMul: inner dimensions 16 and 8
+  // differ").
+  virtual std::vector<TensorInfo> inferOutputs(std::vector<TensorInfo> const& inputs) const = 0;
+
+  // Computes outputs into pre-allocated buffers whose shapes came from inferOutputs on the same concrete inputs.
+  virtual void compute(std::vector<HostTensor> const& inputs, std::vector<HostTensor> const& outputs) const = 0;
+
+  // Arithmetic work of one run, for the simulator's kernel cost model (multiply-adds count as 2).
+  virtual double flops(std::vector<HostTensor> const& inputs, std::vector<HostTensor> const& outputs) const;
+
+  // Number of inputs that may be omitted at the end (ONNX optional inputs), and required ones.
+  virtual int minInputs() const = 0;
+  virtual int maxInputs() const = 0;
+  virtual int numOutputs() const { return 1; }
+};
+
+// Creates the op for an ONNX node. `opset` is the model's default-domain opset (ReduceMean takes axes as an
+// attribute before opset 18 and as an input after). Throws OpError for unsupported ops or attribute values, naming
+// the op and the attribute.
+std::unique_ptr<Op> createOp(std::string const& opType, Attributes const& attrs, int64_t opset);
+
+// Names of all supported ONNX op types (for IParser::supportsOperator and `inspect`).
+std::vector<std::string> supportedOps();
+
+}  // namespace trtsim

@@ -1,0 +1,236 @@
+// ReduceMean, ReduceSum, ReduceMax. Axes are an attribute before opset 18 (ReduceSum: 13) and an optional constant
+// second input from then on (with noop_with_empty_axes). Float reductions accumulate in double.
+#include <cmath>
+
+#include "common.h"
+
+namespace trtsim {
+namespace ops {
+namespace {
+
+enum class RedKind { kMean, kSum, kMax };
+
+class ReduceOp : public OpBase {
+ public:
+  ReduceOp(std::string name, RedKind kind, bool axesInput, bool hasAttrAxes, std::vector<int64_t> attrAxes,
+           bool keepdims, bool noop)
+      : OpBase(std::move(name), 1, axesInput ? 2 : 1),
+        kind_(kind),
+        axesInput_(axesInput),
+        hasAttrAxes_(hasAttrAxes),
+        attrAxes_(std::move(attrAxes)),
+        keepdims_(keepdims),
+        noop_(noop) {}
+
+  double flops(std::vector<HostTensor> const& in, std::vector<HostTensor> const&) const override {
+    return static_cast<double>(shapeVolume(in[0].shape));
+  }
+
+ protected:
+  struct Resolved {
+    bool identity = false;
+    std::vector<bool> reduce;  // per input dim
+    Shape out;
+  };
+
+  // `axes` is null when not given (attribute absent / input omitted).
+  Resolved resolve(Shape const& in, std::vector<int64_t> const* axes) const {
+    Resolved r;
+    int64_t rank = static_cast<int64_t>(in.size());
+    r.reduce.assign(in.size(), false);
+    bool all = axes == nullptr || axes->empty();
+    if (all && axesInput_ && noop_) {
+      r.identity = true;
+      r.out = in;
+      return r;
+    }
+    if (all) {
+      std::fill(r.reduce.begin(), r.reduce.end(), true);
+    } else {
+      for (int64_t a : *axes) {
+        int64_t n = normalizeAxis(name_, "axis", a, rank);
+        if (r.reduce[static_cast<size_t>(n)]) fail("axis " + std::to_string(a) + " is listed more than once in axes");
+        r.reduce[static_cast<size_t>(n)] = true;
+      }
+    }
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (!r.reduce[i]) r.out.push_back(in[i]);
+      else if (keepdims_) r.out.push_back(1);
+    }
+    return r;
+  }
+
+  std::vector<DType> types() const {
+    if (kind_ == RedKind::kMax) {
+      return {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT8, DType::kUINT8, DType::kINT32, DType::kINT64};
+    }
+    return {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT32, DType::kINT64};
+  }
+
+  std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
+    std::vector<DType> ok = types();
+    bool found = false;
+    for (DType d : ok) found = found || d == in[0].type;
+    if (!found) fail(std::string("input data has unsupported type ") + dtypeName(in[0].type));
+    Resolved r;
+    if (axesInput_ && in.size() > 1) {
+      std::vector<int64_t> axes = constInts(name_, "axes", in[1]);
+      r = resolve(in[0].shape, &axes);
+    } else {
+      r = resolve(in[0].shape, hasAttrAxes_ ? &attrAxes_ : nullptr);
+    }
+    return {TensorInfo{in[0].type, r.out, nullptr}};
+  }
+
+  template <typename Tag>
+  void reduce(HostTensor const& in, HostTensor const& out, Resolved const& r) const {
+    using S = typename Tag::S;
+    Shape const& s = in.shape;
+    int64_t outVol = shapeVolume(r.out);
+    int64_t inVol = shapeVolume(s);
+    int64_t count = 1;
+    for (size_t i = 0; i < s.size(); ++i)
+      if (r.reduce[i]) count *= s[i];
+    // Accumulator strides over the input dims: 0 on reduced dims, contiguous over the kept ones.
+    std::vector<int64_t> accStrides(s.size(), 0);
+    int64_t st = 1;
+    for (size_t i = s.size(); i-- > 0;) {
+      if (!r.reduce[i]) {
+        accStrides[i] = st;
+        st *= s[i];
+      }
+    }
+    StridedPlan plan = makeStridedPlan(s, {contiguousStrides(s), accStrides});
+    auto x = static_cast<S const*>(in.data);
+    auto y = static_cast<S*>(out.data);
+    if constexpr (Tag::kFloat) {
+      double init = kind_ == RedKind::kMax ? -INFINITY : 0.0;
+      std::vector<double> acc(static_cast<size_t>(outVol), init);
+      double* ap = acc.data();
+      if (inVol > 0) {
+        if (kind_ == RedKind::kMax) {
+          forEachRow(plan, [&](int64_t const* off, int64_t n, int64_t const* sd) {
+            S const* xp = x + off[0];
+            double* a = ap + off[1];
+            int64_t const sa = sd[1];
+            for (int64_t j = 0; j < n; ++j) {
+              double v = Tag::toF(xp[j]);
+              double& t = a[j * sa];
+              if (v > t || std::isnan(v)) t = v;
+            }
+          });
+        } else {
+          forEachRow(plan, [&](int64_t const* off, int64_t n, int64_t const* sd) {
+            S const* xp = x + off[0];
+            double* a = ap + off[1];
+            if (sd[1] == 0) {
+              double sum = 0;
+              for (int64_t j = 0; j < n; ++j) sum += Tag::toF(xp[j]);
+              *a += sum;
+            } else {
+              for (int64_t j = 0; j < n; ++j) a[j] += Tag::toF(xp[j]);
+            }
+          });
+        }
+      }
+      double div = kind_ == RedKind::kMean ? static_cast<double>(count) : 1.0;
+      for (int64_t i = 0; i < outVol; ++i) {
+        double v = kind_ == RedKind::kMean ? acc[static_cast<size_t>(i)] / div : acc[static_cast<size_t>(i)];
+        y[i] = Tag::fromF(static_cast<float>(v));
+      }
+    } else {
+      if (kind_ == RedKind::kMean && count == 0 && outVol > 0) fail("mean over an empty set of integers");
+      int64_t init = kind_ == RedKind::kMax ? static_cast<int64_t>(std::numeric_limits<S>::min()) : 0;
+      std::vector<int64_t> acc(static_cast<size_t>(outVol), init);
+      int64_t* ap = acc.data();
+      if (inVol > 0) {
+        forEachRow(plan, [&](int64_t const* off, int64_t n, int64_t const* sd) {
+          S const* xp = x + off[0];
+          int64_t* a = ap + off[1];
+          int64_t const sa = sd[1];
+          if (kind_ == RedKind::kMax) {
+            for (int64_t j = 0; j < n; ++j) {
+              int64_t v = xp[j];
+              if (v > a[j * sa]) a[j * sa] = v;
+            }
+          } else {
+            for (int64_t j = 0; j < n; ++j) a[j * sa] = wrapAdd<int64_t>(a[j * sa], static_cast<int64_t>(xp[j]));
+          }
+        });
+      }
+      for (int64_t i = 0; i < outVol; ++i) {
+        int64_t v = acc[static_cast<size_t>(i)];
+        if (kind_ == RedKind::kMean) v = v / count;
+        y[i] = Tag::fromI(v);
+      }
+    }
+  }
+
+  void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
+    Resolved r;
+    if (axesInput_ && in.size() > 1) {
+      HostTensor const& a = in[1];
+      if (a.type != DType::kINT64 && a.type != DType::kINT32) fail("the axes input must be int64");
+      int64_t n = shapeVolume(a.shape);
+      std::vector<int64_t> axes(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) {
+        axes[static_cast<size_t>(i)] = a.type == DType::kINT64 ? static_cast<int64_t const*>(a.data)[i]
+                                                               : static_cast<int32_t const*>(a.data)[i];
+      }
+      r = resolve(in[0].shape, &axes);
+    } else {
+      r = resolve(in[0].shape, hasAttrAxes_ ? &attrAxes_ : nullptr);
+    }
+    expectShape(out[0], r.out);
+    if (r.identity) {
+      size_t bytes = static_cast<size_t>(shapeVolume(in[0].shape)) * dtypeSize(in[0].type);
+      if (bytes && out[0].data != in[0].data) std::memmove(out[0].data, in[0].data, bytes);
+      return;
+    }
+    visitDType(name_, in[0].type, [&](auto tag) {
+      using Tag = decltype(tag);
+      if constexpr (std::is_same<Tag, BoolTag>::value) {
+        fail("input data has unsupported type bool");
+      } else {
+        reduce<Tag>(in[0], out[0], r);
+      }
+    });
+  }
+
+ private:
+  RedKind kind_;
+  bool axesInput_;
+  bool hasAttrAxes_;
+  std::vector<int64_t> attrAxes_;
+  bool keepdims_;
+  bool noop_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> makeReduceOp(std::string const& type, Attributes const& attrs, int64_t opset) {
+  RedKind kind = type == "ReduceMean" ? RedKind::kMean : type == "ReduceSum" ? RedKind::kSum : RedKind::kMax;
+  int64_t since = kind == RedKind::kSum ? 13 : 18;
+  bool axesInput = opset <= 0 || opset >= since;
+  int64_t keep = attrs.getInt("keepdims", 1);
+  if (keep != 0 && keep != 1) fail(type, "unsupported value " + std::to_string(keep) + " for attribute 'keepdims' (0 or 1)");
+  if (axesInput) {
+    if (attrs.has("axes")) {
+      fail(type, "attribute 'axes' (value " + attributeValueString(attrs.values.at("axes")) +
+                     ") is not valid from opset " + std::to_string(since) + " (axes are the second input); model opset is " +
+                     std::to_string(opset));
+    }
+    checkAttributes(type, attrs, {"keepdims", "noop_with_empty_axes"});
+    int64_t noop = attrs.getInt("noop_with_empty_axes", 0);
+    if (noop != 0 && noop != 1) {
+      fail(type, "unsupported value " + std::to_string(noop) + " for attribute 'noop_with_empty_axes' (0 or 1)");
+    }
+    return std::make_unique<ReduceOp>(type, kind, true, false, std::vector<int64_t>{}, keep == 1, noop == 1);
+  }
+  checkAttributes(type, attrs, {"keepdims", "axes"});
+  bool has = attrs.has("axes");
+  return std::make_unique<ReduceOp>(type, kind, false, has, attrs.getInts("axes", {}), keep == 1, false);
+}
+
+}  // namespace ops
+}  // namespace trtsim

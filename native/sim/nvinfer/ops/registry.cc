@@ -1,0 +1,53 @@
+// createOp / supportedOps: maps ONNX op types (default domain) to the op families' factories.
+#include <map>
+
+#include "common.h"
+
+namespace trtsim {
+namespace {
+
+using Factory = std::unique_ptr<Op> (*)(std::string const&, Attributes const&, int64_t);
+
+std::map<std::string, Factory> const& registry() {
+  static std::map<std::string, Factory> const r = [] {
+    std::map<std::string, Factory> m;
+    for (char const* t : {"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater", "And", "Or", "Not", "Where"})
+      m[t] = &ops::makeElementwiseOp;
+    for (char const* t : {"Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs", "Erf", "Gelu"})
+      m[t] = &ops::makeActivationOp;
+    m["Softmax"] = &ops::makeSoftmaxOp;
+    m["MatMul"] = &ops::makeMatMulOp;
+    m["Gemm"] = &ops::makeGemmOp;
+    m["Gather"] = &ops::makeGatherOp;
+    for (char const* t : {"ReduceMean", "ReduceSum", "ReduceMax"}) m[t] = &ops::makeReduceOp;
+    m["LayerNormalization"] = &ops::makeLayerNormOp;
+    m["Cast"] = &ops::makeCastOp;
+    for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})
+      m[t] = &ops::makeShapeOp;
+    return m;
+  }();
+  return r;
+}
+
+}  // namespace
+
+std::unique_ptr<Op> createOp(std::string const& opType, Attributes const& attrs, int64_t opset) {
+  auto it = registry().find(opType);
+  if (it == registry().end()) throw OpError("unsupported ONNX operator '" + opType + "'");
+  try {
+    return it->second(opType, attrs, opset);
+  } catch (OpError const& e) {
+    // Attribute getters do not know the op: prefix its name when missing.
+    std::string msg = e.what();
+    if (msg.compare(0, opType.size() + 1, opType + ":") == 0) throw;
+    throw OpError(opType + ": " + msg);
+  }
+}
+
+std::vector<std::string> supportedOps() {
+  std::vector<std::string> names;
+  for (auto const& kv : registry()) names.push_back(kv.first);
+  return names;
+}
+
+}  // namespace trtsim

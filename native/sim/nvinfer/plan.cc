@@ -1,0 +1,321 @@
+#include "plan.h"
+
+#include <cstring>
+#include <sstream>
+
+#include "../include/NvInferVersion.h"
+
+namespace trtsim {
+namespace {
+
+class Writer {
+ public:
+  std::vector<uint8_t> bytes;
+
+  template <typename T>
+  void pod(T value) {
+    uint8_t raw[sizeof(T)];
+    std::memcpy(raw, &value, sizeof(T));
+    bytes.insert(bytes.end(), raw, raw + sizeof(T));
+  }
+  void str(std::string const& s) {
+    pod<uint64_t>(s.size());
+    bytes.insert(bytes.end(), s.begin(), s.end());
+  }
+  void blob(std::vector<uint8_t> const& b) {
+    pod<uint64_t>(b.size());
+    bytes.insert(bytes.end(), b.begin(), b.end());
+  }
+  void shape(Shape const& s) {
+    pod<uint32_t>(static_cast<uint32_t>(s.size()));
+    for (int64_t d : s) pod<int64_t>(d);
+  }
+  template <typename T>
+  void vec(std::vector<T> const& v) {
+    pod<uint64_t>(v.size());
+    for (T const& x : v) pod<T>(x);
+  }
+};
+
+// Bounds-checked reader: any overrun is a corrupt plan, never an out-of-bounds read.
+class Reader {
+ public:
+  Reader(uint8_t const* data, size_t size) : mData(data), mSize(size) {}
+
+  template <typename T>
+  T pod() {
+    need(sizeof(T));
+    T value;
+    std::memcpy(&value, mData + mPos, sizeof(T));
+    mPos += sizeof(T);
+    return value;
+  }
+  std::string str() {
+    uint64_t n = pod<uint64_t>();
+    need(n);
+    std::string s(reinterpret_cast<char const*>(mData + mPos), n);
+    mPos += n;
+    return s;
+  }
+  std::vector<uint8_t> blob() {
+    uint64_t n = pod<uint64_t>();
+    need(n);
+    std::vector<uint8_t> b(mData + mPos, mData + mPos + n);
+    mPos += n;
+    return b;
+  }
+  Shape shape() {
+    uint32_t rank = pod<uint32_t>();
+    if (rank > 8) corrupt("tensor rank above 8");
+    Shape s(rank);
+    for (auto& d : s) d = pod<int64_t>();
+    return s;
+  }
+  template <typename T>
+  std::vector<T> vec() {
+    uint64_t n = pod<uint64_t>();
+    need(n * sizeof(T));
+    std::vector<T> v(n);
+    for (auto& x : v) x = pod<T>();
+    return v;
+  }
+  int32_t index(size_t limit, bool allowMissing) {
+    int32_t i = pod<int32_t>();
+    if ((i < 0 && !(allowMissing && i == -1)) || (i >= 0 && static_cast<size_t>(i) >= limit)) {
+      corrupt("tensor index out of range");
+    }
+    return i;
+  }
+  bool atEnd() const { return mPos == mSize; }
+  [[noreturn]] static void corrupt(std::string const& why) { throw PlanError(PlanError::Kind::kCorrupt, why); }
+
+ private:
+  void need(uint64_t n) {
+    if (n > mSize - mPos) corrupt("unexpected end of plan body");
+  }
+  uint8_t const* mData;
+  size_t mSize;
+  size_t mPos = 0;
+};
+
+void writeAttributes(Writer& w, Attributes const& attrs) {
+  w.pod<uint32_t>(static_cast<uint32_t>(attrs.values.size()));
+  for (auto const& [key, a] : attrs.values) {
+    w.str(key);
+    w.pod<int32_t>(static_cast<int32_t>(a.kind));
+    w.pod<float>(a.f);
+    w.pod<int64_t>(a.i);
+    w.str(a.s);
+    w.vec(a.floats);
+    w.vec(a.ints);
+  }
+}
+
+Attributes readAttributes(Reader& r) {
+  Attributes attrs;
+  uint32_t n = r.pod<uint32_t>();
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string key = r.str();
+    Attribute a;
+    int32_t kind = r.pod<int32_t>();
+    if (kind < 0 || kind > static_cast<int32_t>(Attribute::Kind::kINTS)) Reader::corrupt("bad attribute kind");
+    a.kind = static_cast<Attribute::Kind>(kind);
+    a.f = r.pod<float>();
+    a.i = r.pod<int64_t>();
+    a.s = r.str();
+    a.floats = r.vec<float>();
+    a.ints = r.vec<int64_t>();
+    attrs.values.emplace(std::move(key), std::move(a));
+  }
+  return attrs;
+}
+
+void writeBody(Writer& w, PlanContents const& plan) {
+  Graph const& g = plan.graph;
+  w.str(g.name);
+  w.pod<int64_t>(g.opset);
+  w.pod<int32_t>(plan.hardwareCompatibilityLevel);
+  w.pod<uint32_t>(static_cast<uint32_t>(g.tensors.size()));
+  for (auto const& t : g.tensors) {
+    w.str(t.name);
+    w.pod<int32_t>(static_cast<int32_t>(t.type));
+    w.shape(t.shape);
+    w.pod<uint8_t>(t.isInput);
+    w.pod<uint8_t>(t.isOutput);
+    w.pod<uint8_t>(t.constData != nullptr);
+    if (t.constData) w.blob(*t.constData);
+  }
+  w.pod<uint32_t>(static_cast<uint32_t>(g.nodes.size()));
+  for (auto const& n : g.nodes) {
+    w.str(n.name);
+    w.str(n.opType);
+    writeAttributes(w, n.attrs);
+    w.vec(std::vector<int32_t>(n.inputs.begin(), n.inputs.end()));
+    w.vec(std::vector<int32_t>(n.outputs.begin(), n.outputs.end()));
+  }
+  w.vec(std::vector<int32_t>(g.inputs.begin(), g.inputs.end()));
+  w.vec(std::vector<int32_t>(g.outputs.begin(), g.outputs.end()));
+  w.pod<uint32_t>(static_cast<uint32_t>(plan.profiles.size()));
+  for (auto const& p : plan.profiles) {
+    w.pod<uint32_t>(static_cast<uint32_t>(p.shapes.size()));
+    for (auto const& [tensor, shapes] : p.shapes) {
+      w.pod<int32_t>(tensor);
+      for (auto const& s : shapes) w.shape(s);
+    }
+  }
+  w.vec(plan.deviceMemoryPerProfile);
+}
+
+PlanContents readBody(Reader& r) {
+  PlanContents plan;
+  Graph& g = plan.graph;
+  g.name = r.str();
+  g.opset = r.pod<int64_t>();
+  plan.hardwareCompatibilityLevel = r.pod<int32_t>();
+  uint32_t nTensors = r.pod<uint32_t>();
+  for (uint32_t i = 0; i < nTensors; ++i) {
+    TensorDef t;
+    t.name = r.str();
+    t.type = static_cast<DType>(r.pod<int32_t>());
+    t.shape = r.shape();
+    t.isInput = r.pod<uint8_t>() != 0;
+    t.isOutput = r.pod<uint8_t>() != 0;
+    if (r.pod<uint8_t>()) t.constData = std::make_shared<std::vector<uint8_t>>(r.blob());
+    g.tensors.push_back(std::move(t));
+  }
+  uint32_t nNodes = r.pod<uint32_t>();
+  for (uint32_t i = 0; i < nNodes; ++i) {
+    NodeDef n;
+    n.name = r.str();
+    n.opType = r.str();
+    n.attrs = readAttributes(r);
+    for (int32_t idx : r.vec<int32_t>()) {
+      if (idx < -1 || idx >= static_cast<int32_t>(nTensors)) Reader::corrupt("node input out of range");
+      n.inputs.push_back(idx);
+    }
+    for (int32_t idx : r.vec<int32_t>()) {
+      if (idx < 0 || idx >= static_cast<int32_t>(nTensors)) Reader::corrupt("node output out of range");
+      n.outputs.push_back(idx);
+    }
+    g.nodes.push_back(std::move(n));
+  }
+  for (int32_t idx : r.vec<int32_t>()) {
+    if (idx < 0 || idx >= static_cast<int32_t>(nTensors)) Reader::corrupt("input index out of range");
+    g.inputs.push_back(idx);
+  }
+  for (int32_t idx : r.vec<int32_t>()) {
+    if (idx < 0 || idx >= static_cast<int32_t>(nTensors)) Reader::corrupt("output index out of range");
+    g.outputs.push_back(idx);
+  }
+  uint32_t nProfiles = r.pod<uint32_t>();
+  for (uint32_t i = 0; i < nProfiles; ++i) {
+    Profile p;
+    uint32_t entries = r.pod<uint32_t>();
+    for (uint32_t e = 0; e < entries; ++e) {
+      int32_t tensor = r.index(nTensors, false);
+      std::array<Shape, 3> shapes{r.shape(), r.shape(), r.shape()};
+      p.shapes.emplace(tensor, std::move(shapes));
+    }
+    plan.profiles.push_back(std::move(p));
+  }
+  plan.deviceMemoryPerProfile = r.vec<int64_t>();
+  if (!r.atEnd()) Reader::corrupt("trailing bytes after plan body");
+  return plan;
+}
+
+void putU32(std::vector<uint8_t>& b, size_t at, uint32_t v) { std::memcpy(b.data() + at, &v, 4); }
+void putU64(std::vector<uint8_t>& b, size_t at, uint64_t v) { std::memcpy(b.data() + at, &v, 8); }
+
+}  // namespace
+
+uint32_t serializationVersionOf(int major, int minor, int patch) {
+  return static_cast<uint32_t>(239 + (major - 10) * 64 + (minor - 16) * 2 + (patch - 1));
+}
+
+uint64_t fnv1a64(uint8_t const* data, size_t size) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < size; ++i) {
+    h ^= data[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::vector<uint8_t> writePlan(PlanContents const& plan, int ccMajor, int ccMinor) {
+  Writer body;
+  writeBody(body, plan);
+  std::vector<uint8_t> out(kPlanHeaderSize, 0);
+  putU32(out, 0, kPlanMagic);
+  putU32(out, 4, 0);
+  putU64(out, 8, kPlanHeaderSize + body.bytes.size());
+  putU32(out, 16, serializationVersionOf(NV_TENSORRT_MAJOR, NV_TENSORRT_MINOR, NV_TENSORRT_PATCH));
+  putU32(out, 20, plan.flags);
+  out[24] = NV_TENSORRT_MAJOR;
+  out[25] = NV_TENSORRT_MINOR;
+  out[26] = NV_TENSORRT_PATCH;
+  out[27] = NV_TENSORRT_BUILD;
+  out[28] = static_cast<uint8_t>(ccMajor);
+  out[29] = static_cast<uint8_t>(ccMinor);
+  putU64(out, 32, fnv1a64(body.bytes.data(), body.bytes.size()));
+  out.insert(out.end(), body.bytes.begin(), body.bytes.end());
+  return out;
+}
+
+PlanHeader readPlanHeader(uint8_t const* data, size_t size) {
+  PlanHeader h;
+  if (size < 4) throw PlanError(PlanError::Kind::kMagic, "Magic tag does not match");
+  std::memcpy(&h.magic, data, 4);
+  if (h.magic != kPlanMagic) throw PlanError(PlanError::Kind::kMagic, "Magic tag does not match");
+  if (size < kPlanHeaderSize) throw PlanError(PlanError::Kind::kSize, "Size specified in header does not match archive size");
+  std::memcpy(&h.layout, data + 4, 4);
+  std::memcpy(&h.totalSize, data + 8, 8);
+  std::memcpy(&h.serializationVersion, data + 16, 4);
+  std::memcpy(&h.flags, data + 20, 4);
+  h.trtMajor = data[24];
+  h.trtMinor = data[25];
+  h.trtPatch = data[26];
+  h.trtBuild = data[27];
+  h.ccMajor = data[28];
+  h.ccMinor = data[29];
+  std::memcpy(&h.checksum, data + 32, 8);
+  if (h.totalSize != size) {
+    throw PlanError(PlanError::Kind::kSize, "Size specified in header does not match archive size");
+  }
+  return h;
+}
+
+PlanContents readPlan(uint8_t const* data, size_t size, int ccMajor, int ccMinor) {
+  PlanHeader h = readPlanHeader(data, size);
+  bool sameVersion = h.trtMajor == NV_TENSORRT_MAJOR && h.trtMinor == NV_TENSORRT_MINOR &&
+                     h.trtPatch == NV_TENSORRT_PATCH && h.trtBuild == NV_TENSORRT_BUILD;
+  // Version-compatible plans load on a newer TensorRT of the same major version.
+  bool compatible = (h.flags & kPlanFlagVersionCompatible) && h.trtMajor == NV_TENSORRT_MAJOR &&
+                    (h.trtMinor < NV_TENSORRT_MINOR ||
+                     (h.trtMinor == NV_TENSORRT_MINOR && h.trtPatch <= NV_TENSORRT_PATCH));
+  if (!sameVersion && !compatible) {
+    std::ostringstream why;
+    why << "Version tag does not match. Note: Current Version: "
+        << serializationVersionOf(NV_TENSORRT_MAJOR, NV_TENSORRT_MINOR, NV_TENSORRT_PATCH)
+        << ", Serialized Engine Version: " << h.serializationVersion;
+    throw PlanError(PlanError::Kind::kVersion, why.str());
+  }
+  bool sameDevice = h.ccMajor == ccMajor && h.ccMinor == ccMinor;
+  bool hardwareCompatible = (h.flags & kPlanFlagHardwareCompatible) && ccMajor >= 8;
+  if (!sameDevice && !hardwareCompatible) {
+    std::ostringstream why;
+    why << "The engine plan file is generated on an incompatible device, expecting compute " << int(h.ccMajor) << "."
+        << int(h.ccMinor) << " got compute " << ccMajor << "." << ccMinor << ", please rebuild.";
+    throw PlanError(PlanError::Kind::kDevice, why.str());
+  }
+  uint8_t const* body = data + kPlanHeaderSize;
+  size_t bodySize = size - kPlanHeaderSize;
+  if (fnv1a64(body, bodySize) != h.checksum) {
+    throw PlanError(PlanError::Kind::kCorrupt, "Plan checksum does not match its contents");
+  }
+  Reader r(body, bodySize);
+  PlanContents plan = readBody(r);
+  plan.flags = h.flags;
+  return plan;
+}
+
+}  // namespace trtsim

@@ -1,0 +1,49 @@
+#include "shapes.h"
+
+namespace trtsim {
+
+std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> const& inputShapes) {
+  std::vector<TensorInfo> infos(graph.tensors.size());
+  for (size_t i = 0; i < graph.tensors.size(); ++i) {
+    TensorDef const& t = graph.tensors[i];
+    infos[i].type = t.type;
+    infos[i].shape = t.shape;
+    infos[i].constData = t.constData;
+  }
+  for (size_t i = 0; i < graph.inputs.size() && i < inputShapes.size(); ++i) {
+    infos[graph.inputs[i]].shape = inputShapes[i];
+  }
+  for (NodeDef const& node : graph.nodes) {
+    std::vector<TensorInfo> in;
+    in.reserve(node.inputs.size());
+    for (int idx : node.inputs) in.push_back(idx >= 0 ? infos[idx] : TensorInfo{});
+    std::vector<TensorInfo> out;
+    try {
+      out = node.op->inferOutputs(in);
+    } catch (OpError const& e) {
+      throw OpError("node '" + node.name + "' (" + node.opType + "): " + e.what());
+    }
+    for (size_t k = 0; k < node.outputs.size() && k < out.size(); ++k) {
+      TensorInfo& info = infos[node.outputs[k]];
+      info.type = out[k].type;
+      info.shape = out[k].shape;
+      if (!graph.tensors[node.outputs[k]].constData) info.constData = out[k].constData;
+    }
+  }
+  return infos;
+}
+
+int64_t activationBytes(Graph const& graph, std::vector<TensorInfo> const& infos) {
+  int64_t total = 0;
+  for (size_t i = 0; i < graph.tensors.size(); ++i) {
+    TensorDef const& t = graph.tensors[i];
+    if (t.isInput || t.isOutput || t.constData) continue;
+    int64_t volume = shapeVolume(infos[i].shape);
+    if (volume < 0) continue;
+    int64_t bytes = volume * static_cast<int64_t>(dtypeSize(infos[i].type));
+    total += (bytes + 255) / 256 * 256;
+  }
+  return total;
+}
+
+}  // namespace trtsim

@@ -1,0 +1,285 @@
+// The simulator's ONNX parser (stand-in for libnvonnxparser): reads ModelProto bytes and fills the simulator's
+// network node by node. Errors are IParserError records naming the node index, name and op type, as the real parser
+// reports them; parsing stops at the first failing node.
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "../include/NvOnnxParser.h"
+#include "../nvinfer/network.h"
+#include "onnx_model.h"
+
+namespace trtsim {
+namespace {
+
+using nvonnxparser::ErrorCode;
+
+class ParserError : public nvonnxparser::IParserError {
+ public:
+  ParserError(ErrorCode code, std::string desc, int node, std::string nodeName, std::string nodeOp, std::string func)
+      : mCode(code), mDesc(std::move(desc)), mNode(node), mNodeName(std::move(nodeName)), mNodeOp(std::move(nodeOp)),
+        mFunc(std::move(func)) {}
+  ~ParserError() override = default;
+  ErrorCode code() const override { return mCode; }
+  char const* desc() const override { return mDesc.c_str(); }
+  char const* file() const override { return "trtsim/onnxparser/parser.cc"; }
+  int line() const override { return 0; }
+  char const* func() const override { return mFunc.c_str(); }
+  int node() const override { return mNode; }
+  char const* nodeName() const override { return mNodeName.c_str(); }
+  char const* nodeOperator() const override { return mNodeOp.c_str(); }
+  char const* const* localFunctionStack() const override { return nullptr; }
+  int32_t localFunctionStackSize() const override { return 0; }
+
+ private:
+  ErrorCode mCode;
+  std::string mDesc;
+  int mNode;
+  std::string mNodeName;
+  std::string mNodeOp;
+  std::string mFunc;
+};
+
+// Raised inside parse() after the error was recorded.
+struct Stop {};
+
+bool toDType(int32_t elemType, DType* out) {
+  switch (elemType) {
+    case onnx::kFLOAT: *out = DType::kFLOAT; return true;
+    case onnx::kFLOAT16: *out = DType::kHALF; return true;
+    case onnx::kBFLOAT16: *out = DType::kBF16; return true;
+    case onnx::kINT8: *out = DType::kINT8; return true;
+    case onnx::kUINT8: *out = DType::kUINT8; return true;
+    case onnx::kINT32: *out = DType::kINT32; return true;
+    case onnx::kINT64: *out = DType::kINT64; return true;
+    case onnx::kBOOL: *out = DType::kBOOL; return true;
+    default: return false;
+  }
+}
+
+class ParserImpl : public nvonnxparser::IParser {
+ public:
+  ParserImpl(NetworkImpl* network, nvinfer1::ILogger* logger) : mNetwork(network), mLogger(logger) {}
+
+  bool parse(void const* data, size_t size, char const* modelPath) noexcept override {
+    (void)modelPath;
+    try {
+      parseModel(static_cast<uint8_t const*>(data), size);
+      return true;
+    } catch (Stop const&) {
+      return false;
+    } catch (std::exception const& e) {
+      record(ErrorCode::kINTERNAL_ERROR, std::string("unexpected parser failure: ") + e.what(), -1, "", "");
+      return false;
+    }
+  }
+
+  bool parseFromFile(char const* path, int verbosity) noexcept override {
+    (void)verbosity;
+    std::ifstream in(path ? path : "", std::ios::binary);
+    if (!in) {
+      record(ErrorCode::kMODEL_DESERIALIZE_FAILED, std::string("Failed to open file: ") + (path ? path : "(null)"),
+             -1, "", "");
+      return false;
+    }
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return parse(bytes.data(), bytes.size(), path);
+  }
+
+  bool supportsOperator(char const* opName) const noexcept override {
+    if (!opName) return false;
+    std::string op(opName);
+    if (op == "Constant") return true;
+    for (auto const& s : supportedOps()) {
+      if (s == op) return true;
+    }
+    return false;
+  }
+
+  int getNbErrors() const noexcept override { return static_cast<int>(mErrors.size()); }
+  nvonnxparser::IParserError const* getError(int index) const noexcept override {
+    return index >= 0 && index < getNbErrors() ? mErrors[index].get() : nullptr;
+  }
+  void clearErrors() noexcept override { mErrors.clear(); }
+
+ private:
+  void record(ErrorCode code, std::string desc, int node, std::string name, std::string op) {
+    mErrors.push_back(std::make_unique<ParserError>(code, std::move(desc), node, std::move(name), std::move(op),
+                                                    "parse"));
+    if (mLogger) {
+      std::string msg = "ModelImporter.cpp: ERROR: " + std::string(mErrors.back()->desc());
+      mLogger->log(nvinfer1::ILogger::Severity::kERROR, msg.c_str());
+    }
+  }
+  [[noreturn]] void fail(ErrorCode code, std::string desc, int node = -1, std::string name = "",
+                         std::string op = "") {
+    record(code, std::move(desc), node, std::move(name), std::move(op));
+    throw Stop{};
+  }
+
+  void parseModel(uint8_t const* data, size_t size) {
+    if (!mNetwork) fail(ErrorCode::kINVALID_VALUE, "the network was not created by the simulator's builder");
+    onnx::Model model;
+    try {
+      model = onnx::parseModel(data, size);
+    } catch (onnx::ParseError const& e) {
+      fail(ErrorCode::kMODEL_DESERIALIZE_FAILED, std::string("Failed to parse ONNX model from memory: ") + e.what());
+    }
+    int64_t opset = model.defaultOpset();
+    if (opset <= 0) fail(ErrorCode::kINVALID_GRAPH, "The model does not import the default ONNX opset.");
+    mNetwork->setOpset(opset);
+    mNetwork->setName(model.graph.name.c_str());
+
+    std::set<std::string> initializerNames;
+    for (auto const& t : model.graph.initializers) {
+      initializerNames.insert(t.name);
+      addInitializer(t);
+    }
+    for (auto const& input : model.graph.inputs) {
+      if (initializerNames.count(input.name)) continue;
+      DType type;
+      if (!toDType(input.elemType, &type)) {
+        fail(ErrorCode::kUNSUPPORTED_NODE_DATATYPE, "Graph input " + input.name + " has unsupported data type " +
+                                                        onnx::elemTypeName(input.elemType) + ".");
+      }
+      if (!input.hasShape) fail(ErrorCode::kINVALID_GRAPH, "Graph input " + input.name + " has no shape (unknown rank).");
+      Shape shape;
+      for (auto const& d : input.dims) shape.push_back(d.value >= 0 ? d.value : -1);
+      try {
+        mNetwork->addGraphInput(input.name, type, shape);
+      } catch (std::exception const& e) {
+        fail(ErrorCode::kINVALID_GRAPH, e.what());
+      }
+    }
+    for (size_t i = 0; i < model.graph.nodes.size(); ++i) addNode(model.graph.nodes[i], static_cast<int>(i), opset);
+    for (auto const& output : model.graph.outputs) {
+      try {
+        mNetwork->markGraphOutput(output.name);
+      } catch (std::exception const& e) {
+        fail(ErrorCode::kINVALID_GRAPH, e.what());
+      }
+    }
+  }
+
+  void addInitializer(onnx::Tensor const& t) {
+    if (t.external) {
+      fail(ErrorCode::kUNSUPPORTED_GRAPH, "Initializer " + t.name +
+                                              " stores its data externally; the simulator reads only embedded weights.");
+    }
+    std::vector<uint8_t> bytes = t.data;
+    DType type;
+    if (t.dataType == onnx::kDOUBLE) {
+      // Like the real parser, doubles are narrowed to float32.
+      std::vector<uint8_t> narrowed(bytes.size() / 2);
+      for (size_t i = 0; i < bytes.size() / 8; ++i) {
+        double v;
+        std::memcpy(&v, bytes.data() + i * 8, 8);
+        float f = static_cast<float>(v);
+        std::memcpy(narrowed.data() + i * 4, &f, 4);
+      }
+      bytes = std::move(narrowed);
+      type = DType::kFLOAT;
+    } else if (!toDType(t.dataType, &type)) {
+      fail(ErrorCode::kUNSUPPORTED_NODE_DATATYPE,
+           "Initializer " + t.name + " has unsupported data type " + onnx::elemTypeName(t.dataType) + ".");
+    }
+    try {
+      mNetwork->addConstant(t.name, type, Shape(t.dims.begin(), t.dims.end()), std::move(bytes));
+    } catch (std::exception const& e) {
+      fail(ErrorCode::kINVALID_GRAPH, e.what());
+    }
+  }
+
+  void addConstantNode(onnx::Node const& node, int index) {
+    auto failNode = [&](std::string const& why) {
+      fail(ErrorCode::kUNSUPPORTED_NODE_ATTR, why, index, node.name, node.opType);
+    };
+    if (node.outputs.size() != 1 || node.attributes.size() != 1) failNode("Constant needs one output and one value");
+    onnx::Attribute const& a = node.attributes[0];
+    onnx::Tensor t;
+    t.name = node.outputs[0];
+    auto put = [&](auto const& values, int32_t type, bool scalar) {
+      t.dataType = type;
+      if (!scalar) t.dims = {static_cast<int64_t>(values.size())};
+      t.data.resize(values.size() * sizeof(values[0]));
+      if (!t.data.empty()) std::memcpy(t.data.data(), values.data(), t.data.size());
+    };
+    if (a.name == "value") {
+      t = a.t;
+      t.name = node.outputs[0];
+    } else if (a.name == "value_float") {
+      put(std::vector<float>{a.f}, onnx::kFLOAT, true);
+    } else if (a.name == "value_floats") {
+      put(a.floats, onnx::kFLOAT, false);
+    } else if (a.name == "value_int") {
+      put(std::vector<int64_t>{a.i}, onnx::kINT64, true);
+    } else if (a.name == "value_ints") {
+      put(a.ints, onnx::kINT64, false);
+    } else {
+      failNode("Constant attribute '" + a.name + "' is not supported");
+    }
+    addInitializer(t);
+  }
+
+  void addNode(onnx::Node const& node, int index, int64_t opset) {
+    std::string name = node.name.empty() ? node.opType + "_" + std::to_string(index) : node.name;
+    if (!node.domain.empty() && node.domain != "ai.onnx") {
+      fail(ErrorCode::kUNSUPPORTED_NODE, "No importer registered for op: " + node.opType + " in domain " + node.domain +
+                                             ".", index, name, node.opType);
+    }
+    if (node.opType == "Constant") {
+      addConstantNode(node, index);
+      return;
+    }
+    Attributes attrs;
+    for (auto const& a : node.attributes) {
+      Attribute out;
+      switch (a.type) {
+        case onnx::Attribute::kFLOAT: out.kind = Attribute::Kind::kFLOAT; out.f = a.f; break;
+        case onnx::Attribute::kINT: out.kind = Attribute::Kind::kINT; out.i = a.i; break;
+        case onnx::Attribute::kSTRING: out.kind = Attribute::Kind::kSTRING; out.s = a.s; break;
+        case onnx::Attribute::kFLOATS: out.kind = Attribute::Kind::kFLOATS; out.floats = a.floats; break;
+        case onnx::Attribute::kINTS: out.kind = Attribute::Kind::kINTS; out.ints = a.ints; break;
+        default:
+          fail(ErrorCode::kUNSUPPORTED_NODE_ATTR,
+               "Attribute " + a.name + " of " + node.opType + " has a type the simulator does not support.", index,
+               name, node.opType);
+      }
+      attrs.values[a.name] = std::move(out);
+    }
+    try {
+      mNetwork->addNode(name, node.opType, attrs, node.inputs, node.outputs, opset);
+    } catch (OpError const& e) {
+      std::string what = e.what();
+      bool unsupported = what.find("unsupported ONNX operator") != std::string::npos;
+      fail(unsupported ? ErrorCode::kUNSUPPORTED_NODE : ErrorCode::kINVALID_NODE,
+           (unsupported ? "No importer registered for op: " + node.opType + ". " : std::string()) + what, index, name,
+           node.opType);
+    }
+  }
+
+  NetworkImpl* mNetwork;
+  nvinfer1::ILogger* mLogger;
+  std::vector<std::unique_ptr<ParserError>> mErrors;
+};
+
+}  // namespace
+}  // namespace trtsim
+
+extern "C" {
+
+TRTSIM_EXPORT void* createNvOnnxParser_INTERNAL(void* network, void* logger, int version) noexcept {
+  if (version != NV_ONNX_PARSER_VERSION) return nullptr;
+  auto* net = dynamic_cast<trtsim::NetworkImpl*>(static_cast<nvinfer1::INetworkDefinition*>(network));
+  return static_cast<nvonnxparser::IParser*>(
+      new trtsim::ParserImpl(net, static_cast<nvinfer1::ILogger*>(logger)));
+}
+
+TRTSIM_EXPORT int getNvOnnxParserVersion() noexcept { return NV_ONNX_PARSER_VERSION; }
+
+}  // extern "C"

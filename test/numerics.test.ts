@@ -1,0 +1,65 @@
+// Every output of the simulator's engines against onnxruntime-node (CPU) on the same ONNX model and inputs.
+// Tolerance: float32 outputs within atol 1e-5 + rtol 1e-4 (the simulator and onnxruntime sum in different orders;
+// Erf and Tanh come from different libm implementations); int64 and bool outputs exactly.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Runtime, Tensor } from '../lib/index.js';
+import type { Engine } from '../lib/index.js';
+import { compareOutputs, formatComparison, runOrt } from './helpers/ort.js';
+import type { TensorMap } from './helpers/ort.js';
+import { getModel } from './models/index.js';
+import type { ModelName } from './models/index.js';
+import { simulatorEngine } from './helpers/engines.js';
+
+const TOLERANCE = { atol: 1e-5, rtol: 1e-4 };
+let runtime: Runtime;
+beforeAll(() => {
+  runtime = Runtime.create({ backend: 'simulator' });
+});
+afterAll(() => runtime.dispose());
+
+function asTensorMap(result: Record<string, unknown>): TensorMap {
+  const out: TensorMap = {};
+  for (const [name, t] of Object.entries(result)) {
+    const tensor = t as Tensor;
+    out[name] = { dtype: tensor.dtype as never, dims: [...tensor.dims], data: tensor.data as never };
+  }
+  return out;
+}
+
+async function expectMatchesOrt(engine: Engine, name: ModelName, sizes: Record<string, number>, seed: number) {
+  const model = getModel(name);
+  const feeds = model.makeFeeds({ seed, ...sizes });
+  const context = engine.createContext();
+  try {
+    const actual = asTensorMap(await context.run(feeds));
+    const expected = await runOrt(model.onnx, feeds);
+    expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+    const comparison = compareOutputs(actual, expected, TOLERANCE);
+    expect(comparison.pass, formatComparison(comparison)).toBe(true);
+  } finally {
+    context.dispose();
+  }
+}
+
+const CASES: { model: ModelName; sizes: Record<string, number>[] }[] = [
+  { model: 'mlp', sizes: [{ batch: 1 }, { batch: 3 }, { batch: 16 }] },
+  { model: 'embedding', sizes: [{ batch: 1, seq: 1 }, { batch: 2, seq: 7 }, { batch: 8, seq: 32 }] },
+  { model: 'int64_bool', sizes: [{ batch: 1, n: 1 }, { batch: 3, n: 9 }, { batch: 8, n: 16, large: 1 }] },
+  { model: 'tiny_add', sizes: [{}] },
+  { model: 'softmax_transpose', sizes: [{ n: 1 }, { n: 6 }, { n: 16 }] },
+  { model: 'gelu20', sizes: [{ batch: 1 }, { batch: 8 }] },
+];
+
+describe('simulator engines match onnxruntime-node CPU', () => {
+  for (const { model, sizes } of CASES) {
+    it(`${model}: every output at ${sizes.map((s) => JSON.stringify(s)).join(', ')}`, async () => {
+      const engine = await simulatorEngine(runtime, model);
+      try {
+        let seed = 1;
+        for (const s of sizes) await expectMatchesOrt(engine, model, s, seed++);
+      } finally {
+        engine.dispose();
+      }
+    });
+  }
+});

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // Each test file in its own process: the simulator's fault injection and sticky errors are process-wide, as
+    // CUDA's are.
+    pool: 'forks',
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+  },
+});
