@@ -1,0 +1,93 @@
+// Transient enqueue failures and allocation failures, as the simulator injects them with TensorRT's and CUDA's
+// own error shapes. (Sticky errors poison the process, so they have a file of their own.)
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CudaTransientError, OutOfMemoryError, Runtime, Tensor } from '../lib/index.js';
+import type { Engine, ExecutionContext } from '../lib/index.js';
+import { simulator } from '../lib/testing/index.js';
+import { simulatorEngine } from './helpers/engines.js';
+
+let runtime: Runtime;
+let engine: Engine;
+let context: ExecutionContext;
+const x = () => Tensor.from('float32', new Float32Array(2 * 16).fill(0.5), [2, 16]);
+
+beforeAll(async () => {
+  runtime = Runtime.create({ backend: 'simulator' });
+  engine = await simulatorEngine(runtime, 'mlp');
+  context = engine.createContext();
+});
+afterEach(() => simulator.clearFaults());
+afterAll(() => {
+  context.dispose();
+  engine.dispose();
+  runtime.dispose();
+});
+
+describe('transient enqueue failure', () => {
+  it('surfaces as CUDA_TRANSIENT with TensorRT\'s message, and the next run succeeds with the right values', async () => {
+    const good = await context.run({ y: undefined, x: x() } as never).catch(() => undefined); // unknown name
+    expect(good).toBeUndefined();
+    const reference = await context.run({ x: x() });
+
+    simulator.injectFault({ kind: 'enqueue', count: 1 });
+    const error = await context.run({ x: x() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CudaTransientError);
+    const e = error as CudaTransientError;
+    expect(e.code).toBe('CUDA_TRANSIENT');
+    expect(e.retryable).toBe(true);
+    expect(e.trtErrorCode).toBe(1);
+    expect(e.trtMessages).toEqual(['IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime (unspecified launch failure)']);
+    expect(e.message).toBe('IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime (unspecified launch failure)');
+    expect(e.cudaError).toBe(719);
+    expect(e.cudaErrorName).toBe('cudaErrorLaunchFailure');
+
+    const after = await context.run({ x: x() });
+    expect(Array.from(after.y!.data as Float32Array)).toEqual(Array.from(reference.y!.data as Float32Array));
+    expect(simulator.counters().stickyError).toBe(0);
+  });
+
+  it('reports the CUDA error it was given (invalid resource handle)', async () => {
+    simulator.injectFault({ kind: 'enqueue', count: 2, cudaError: 400 });
+    for (let i = 0; i < 2; i++) {
+      const e = (await context.run({ x: x() }).catch((err: unknown) => err)) as CudaTransientError;
+      expect(e.code).toBe('CUDA_TRANSIENT');
+      expect(e.message).toContain('Cuda Runtime (invalid resource handle)');
+      expect(e.cudaError).toBe(400);
+    }
+    await expect(context.run({ x: x() })).resolves.toHaveProperty('y');
+  });
+
+  it('a failed run never resolves with zeros', async () => {
+    simulator.injectFault({ kind: 'enqueue', count: 1 });
+    const results = await Promise.allSettled([context.run({ x: x() }), context.run({ x: x() })]);
+    expect(results[0]!.status).toBe('rejected');
+    expect(results[1]!.status).toBe('fulfilled');
+    const y = (results[1] as PromiseFulfilledResult<Record<string, Tensor>>).value.y!;
+    expect(Array.from(y.data as Float32Array).some((v) => v !== 0)).toBe(true);
+  });
+});
+
+describe('allocation failure', () => {
+  it('creating a context without device memory gives OUT_OF_MEMORY with TensorRT\'s message', () => {
+    simulator.injectFault({ kind: 'context-create', count: 1 });
+    let error: unknown;
+    try {
+      engine.createContext();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(OutOfMemoryError);
+    expect((error as OutOfMemoryError).message).toMatch(/Requested amount of GPU memory \(\d+ bytes\) could not be allocated/);
+  });
+
+  it('a device buffer larger than the GPU gives OUT_OF_MEMORY naming cudaErrorMemoryAllocation', () => {
+    let error: unknown;
+    try {
+      runtime.createDeviceBuffer(64 * 2 ** 30);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(OutOfMemoryError);
+    expect((error as OutOfMemoryError).cudaErrorName).toBe('cudaErrorMemoryAllocation');
+  });
+});
