@@ -5,6 +5,8 @@ export default defineConfig({
     // Each test file in its own process: the simulator's fault injection and sticky errors are process-wide, as
     // CUDA's are.
     pool: 'forks',
+    // --expose-gc: the lifecycle tests check the FinalizationRegistry safety net.
+    execArgv: ['--expose-gc'],
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
   },

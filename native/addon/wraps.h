@@ -24,7 +24,8 @@ std::shared_ptr<State> takeWrapped(Napi::CallbackInfo const& info, char const* c
   if (info.Length() < 1 || !info[0].IsExternal()) {
     throw Napi::TypeError::New(info.Env(), std::string(className) + " cannot be constructed directly; use " + factory);
   }
-  return *info[0].As<Napi::External<std::shared_ptr<State>>>().Data();
+  // Moved out: the External lives until the next GC, and must not keep the state alive after dispose().
+  return std::move(*info[0].As<Napi::External<std::shared_ptr<State>>>().Data());
 }
 
 class RuntimeWrap : public Napi::ObjectWrap<RuntimeWrap> {

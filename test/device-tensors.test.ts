@@ -1,0 +1,58 @@
+// GPU-resident tensors: an output kept on the device feeds another engine directly (no host round trip), and the
+// chained result equals the host path.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidInputError, Runtime, Tensor } from '../lib/index.js';
+import { simulator } from '../lib/testing/index.js';
+import { simulatorEngine } from './helpers/engines.js';
+
+let runtime: Runtime;
+beforeAll(() => {
+  runtime = Runtime.create({ backend: 'simulator' });
+});
+afterAll(() => runtime.dispose());
+
+describe('device tensors', () => {
+  it('chains two engines on the GPU: copies only at the ends', async () => {
+    const mlp = await simulatorEngine(runtime, 'gelu20'); // x [b,8] -> y [b,8], z [b,4]
+    const add = await simulatorEngine(runtime, 'gelu20');
+    const first = mlp.createContext();
+    const second = add.createContext();
+    const x = Tensor.from('float32', Float32Array.from({ length: 16 }, (_, i) => i / 8 - 1), [2, 8]);
+
+    const hostY = (await first.run({ x })).y as Tensor;
+    const hostChained = (await second.run({ x: hostY })).y as Tensor;
+
+    const y = await runtime.createDeviceTensor('float32', [2, 8]);
+    const z = await runtime.createDeviceTensor('float32', [2, 4]);
+    const copiesBefore = simulator.counters().copiesExecuted;
+    const out1 = await first.run({ x }, { outputs: { y, z } });
+    expect(out1.y).toMatchObject({ onDevice: true, dims: [2, 8] });
+    const out2 = await second.run({ x: y });
+    // One input copy for the first run, two output copies (y, z) for the second: y never came to the host.
+    expect(simulator.counters().copiesExecuted - copiesBefore).toBe(3);
+    expect(Array.from(out2.y!.data as Float32Array)).toEqual(Array.from(hostChained.data as Float32Array));
+    expect(Array.from((await y.toTensor()).data)).toEqual(Array.from(hostY.data as Float32Array));
+
+    y.dispose();
+    z.dispose();
+    first.dispose();
+    second.dispose();
+    mlp.dispose();
+    add.dispose();
+  });
+
+  it('a device tensor too small for the input shape is INVALID_INPUT naming the tensor', async () => {
+    const engine = await simulatorEngine(runtime, 'gelu20');
+    const context = engine.createContext();
+    const small = await runtime.createDeviceTensor('float32', [1, 8]);
+    const feed = { dtype: 'float32', dims: [2, 8], byteLength: small.byteLength, onDevice: true as const, buffer: small.buffer };
+    const e = (await context.run({ x: feed as never }).catch((err: unknown) => err)) as InvalidInputError;
+    expect(e).toBeInstanceOf(InvalidInputError);
+    expect(e.tensor).toBe('x');
+    expect(e.expected).toMatch(/64 bytes/);
+    expect(e.actual).toMatch(/32 bytes/);
+    small.dispose();
+    context.dispose();
+    engine.dispose();
+  });
+});

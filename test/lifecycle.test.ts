@@ -1,0 +1,110 @@
+// Ownership: every native object is released by dispose() (or, failing that, by the garbage collector), using a
+// disposed object is a DISPOSED error, and the simulator's live allocations, streams and events return to zero.
+import { describe, expect, it } from 'vitest';
+import { DisposedError, Runtime, Tensor } from '../lib/index.js';
+import { simulator } from '../lib/testing/index.js';
+import { simulatorPlan } from './helpers/engines.js';
+
+const x = (batch = 2) => Tensor.from('float32', new Float32Array(batch * 16).fill(0.25), [batch, 16]);
+
+function expectNothingLive() {
+  simulator.synchronize(); // stream-ordered frees run on the device timeline
+  const c = simulator.counters();
+  expect({
+    deviceAllocations: c.liveDeviceAllocations,
+    deviceBytes: c.liveDeviceBytes,
+    pinned: c.livePinnedAllocations,
+    streams: c.liveStreams,
+    events: c.liveEvents,
+    runtimes: c.liveRuntimes,
+    engines: c.liveEngines,
+    contexts: c.liveContexts,
+  }).toEqual({ deviceAllocations: 0, deviceBytes: 0, pinned: 0, streams: 0, events: 0, runtimes: 0, engines: 0, contexts: 0 });
+}
+
+describe('dispose', () => {
+  it('returns every allocation, stream and TensorRT object after real work', async () => {
+    const plan = await simulatorPlan('mlp');
+    {
+      using runtime = Runtime.create({ backend: 'simulator' });
+      using engine = await runtime.deserialize(plan);
+      using a = engine.createContext();
+      using b = engine.createContext();
+      await Promise.all([a.run({ x: x(1) }), a.run({ x: x(16) }), b.run({ x: x(4) })]);
+      const device = await runtime.createDeviceTensor('float32', [2, 16], x());
+      const out = await runtime.createDeviceTensor('float32', [2, 8]);
+      await a.run({ x: device }, { outputs: { y: out } });
+      expect(simulator.counters().liveDeviceAllocations).toBeGreaterThan(0);
+      expect(simulator.counters().liveStreams).toBe(3);
+      device.dispose();
+      out.dispose();
+    }
+    expectNothingLive();
+  });
+
+  it('calls on disposed objects throw DISPOSED, never crash', async () => {
+    const runtime = Runtime.create({ backend: 'simulator' });
+    const engine = await runtime.deserialize(await simulatorPlan('mlp'));
+    const context = engine.createContext();
+    const buffer = runtime.createDeviceBuffer(64);
+    context.dispose();
+    context.dispose(); // idempotent
+    await expect(context.run({ x: x() })).rejects.toBeInstanceOf(DisposedError);
+    expect(() => context.setProfile(0)).toThrow(DisposedError);
+    buffer.dispose();
+    await expect(buffer.read()).rejects.toBeInstanceOf(DisposedError);
+    engine.dispose();
+    expect(() => engine.createContext()).toThrow(DisposedError);
+    expect(() => engine.serialize()).toThrow(DisposedError);
+    runtime.dispose();
+    await expect(runtime.deserialize(new Uint8Array(4))).rejects.toBeInstanceOf(DisposedError);
+    expect(() => runtime.createDeviceBuffer(4)).toThrow(DisposedError);
+    expectNothingLive();
+  });
+
+  it('disposing the runtime and engine first keeps live children working (native ownership is shared)', async () => {
+    const runtime = Runtime.create({ backend: 'simulator' });
+    const engine = await runtime.deserialize(await simulatorPlan('mlp'));
+    const context = engine.createContext();
+    runtime.dispose();
+    engine.dispose();
+    const out = await context.run({ x: x() });
+    expect(out.y!.dims).toEqual([2, 8]);
+    context.dispose();
+    expectNothingLive();
+  });
+
+  it('dispose during runs: the runs in flight finish with correct results, later runs are DISPOSED', async () => {
+    const runtime = Runtime.create({ backend: 'simulator' });
+    const engine = await runtime.deserialize(await simulatorPlan('mlp'));
+    const reference = engine.createContext();
+    const expected = await reference.run({ x: x() });
+    reference.dispose();
+    const context = engine.createContext();
+    simulator.injectFault({ kind: 'slow-kernel', count: 3, millis: 10 });
+    const runs = Array.from({ length: 8 }, () => context.run({ x: x() }));
+    context.dispose();
+    engine.dispose();
+    runtime.dispose();
+    const results = await Promise.all(runs);
+    for (const r of results) expect(Array.from(r.y!.data as Float32Array)).toEqual(Array.from(expected.y!.data as Float32Array));
+    await expect(context.run({ x: x() })).rejects.toBeInstanceOf(DisposedError);
+    expectNothingLive();
+  });
+
+  it('the garbage collector frees undisposed objects (FinalizationRegistry safety net)', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) throw new Error('run the tests with --expose-gc (vitest config sets it)');
+    const plan = await simulatorPlan('mlp');
+    await (async () => {
+      const runtime = Runtime.create({ backend: 'simulator' });
+      const engine = await runtime.deserialize(plan);
+      await engine.createContext().run({ x: x() });
+    })();
+    for (let i = 0; i < 10 && simulator.counters().liveContexts + simulator.counters().liveEngines > 0; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expectNothingLive();
+  });
+});
