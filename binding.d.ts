@@ -131,6 +131,7 @@ export interface NativeSimulatorControl {
   setDevice(computeMajor: number, computeMinor: number, totalMemoryBytes?: number, name?: string): void;
   getDevice(): { computeMajor: number; computeMinor: number; totalMemoryBytes: number; name: string };
   setCostModel(launchMicros: number, gflops: number, copyGBps: number, concurrentKernels: number): void;
+  setBuildStepDelay(millis: number): void;
   deviceSynchronize(): number;
 }
 

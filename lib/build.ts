@@ -22,7 +22,9 @@ export interface BuildOptions {
 /** Parses ONNX and builds a plan. Parser errors give BUILD_FAILED listing each failing node. */
 export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}): Promise<Uint8Array> {
   if (!(onnx instanceof Uint8Array)) throw makeError('INVALID_ARGUMENT', 'buildEngine expects the ONNX model as a Uint8Array');
-  options.signal?.throwIfAborted?.();
+  if (options.signal?.aborted) {
+    throw makeError('ABORTED', 'the build was cancelled before it started', { cause: options.signal.reason });
+  }
   const nativeOptions: NativeBuildOptions = {
     profiles: options.profiles?.map((p) =>
       Object.entries(p).map(([tensor, r]) => ({ tensor, min: [...r.min], opt: [...r.opt], max: [...r.max] })),

@@ -49,6 +49,10 @@ export const simulator = {
     const d = getNative().simulator.getDevice();
     return { computeCapability: [d.computeMajor, d.computeMinor], totalMemoryBytes: d.totalMemoryBytes, name: d.name };
   },
+  /** Makes every builder progress step take `millis`, so a test can watch progress and cancel a build. */
+  setBuildStepDelay(millis: number): void {
+    getNative().simulator.setBuildStepDelay(millis);
+  },
   /** Kernel time = launchMicros + flops / (gflops * 1e3) us, at most `concurrentKernels` at once; all 0 = off. */
   setCostModel(model: { launchMicros?: number; gflops?: number; copyGBps?: number; concurrentKernels?: number }): void {
     getNative().simulator.setCostModel(model.launchMicros ?? 0, model.gflops ?? 0, model.copyGBps ?? 0, model.concurrentKernels ?? 0);

@@ -98,6 +98,11 @@ Napi::Value setCostModel(Napi::CallbackInfo const& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value setBuildStepDelay(Napi::CallbackInfo const& info) {
+  symbol<void (*)(double)>(info.Env(), "trtsim_set_build_step_delay")(num(info, 0, 0));
+  return info.Env().Undefined();
+}
+
 Napi::Value deviceSynchronize(Napi::CallbackInfo const& info) {
   int rc = symbol<int (*)()>(info.Env(), "cudaDeviceSynchronize")();
   return Napi::Number::New(info.Env(), rc);
@@ -114,6 +119,7 @@ Napi::Object simulatorControl(Napi::Env env) {
   o.Set("setDevice", Napi::Function::New(env, setDevice, "setDevice"));
   o.Set("getDevice", Napi::Function::New(env, getDevice, "getDevice"));
   o.Set("setCostModel", Napi::Function::New(env, setCostModel, "setCostModel"));
+  o.Set("setBuildStepDelay", Napi::Function::New(env, setBuildStepDelay, "setBuildStepDelay"));
   o.Set("deviceSynchronize", Napi::Function::New(env, deviceSynchronize, "deviceSynchronize"));
   return o;
 }

@@ -16,8 +16,11 @@ LoadedLibrary openLibrary(std::vector<std::string> const& names, std::vector<std
       // RTLD_LOCAL keeps the simulator's CUDA symbols from shadowing a real libcudart loaded by someone else.
       void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
       if (handle) return LoadedLibrary{handle, path};
-      char const* why = dlerror();
-      tried.push_back(path + ": " + (why ? why : "not found"));
+      char const* raw = dlerror();
+      std::string why = raw ? raw : "";
+      // glibc's text already starts with the path; keep one copy.
+      if (why.rfind(path + ": ", 0) == 0) why = why.substr(path.size() + 2);
+      tried.push_back(path + ": " + (why.empty() ? "not found" : why));
     }
   }
   return LoadedLibrary{};

@@ -22,6 +22,7 @@ std::map<int, Fault> gFaults;
 CostModel gCost;
 DeviceConfig gDevice;
 trtsim_counters_hook gHook = nullptr;
+double gBuildStepDelayMillis = 0;
 
 // Kernel slots of the cost model: a counting semaphore shared by all streams.
 std::mutex gSlotMutex;
@@ -173,6 +174,16 @@ TRTSIM_EXPORT void trtsim_get_device(int* computeMajor, int* computeMinor, int64
   if (computeMinor) *computeMinor = gDevice.ccMinor;
   if (totalMemoryBytes) *totalMemoryBytes = gDevice.totalMemory;
   if (name) *name = gDevice.name.c_str();  // stable until the next trtsim_set_device
+}
+
+TRTSIM_EXPORT void trtsim_set_build_step_delay(double millis) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  gBuildStepDelayMillis = millis > 0 ? millis : 0;
+}
+
+TRTSIM_EXPORT double trtsim_build_step_delay(void) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  return gBuildStepDelayMillis;
 }
 
 TRTSIM_EXPORT void trtsim_set_cost_model(double launchMicros, double gflops, double copyGBps, int concurrentKernels) {

@@ -63,6 +63,10 @@ void trtsim_get_device(int* computeMajor, int* computeMinor, int64_t* totalMemor
 // All zero (the default) means no modelled time: work runs as fast as the host computes it.
 void trtsim_set_cost_model(double launchMicros, double gflops, double copyGBps, int concurrentKernels);
 
+// Each builder progress step takes this long (0 by default), so tests can observe progress and cancel a build.
+void trtsim_set_build_step_delay(double millis);
+double trtsim_build_step_delay(void);
+
 // Counters of the libnvinfer stand-in live in that library; it registers this hook so one call reads both.
 typedef void (*trtsim_counters_hook)(trtsim_counters* out);
 void trtsim_register_counters_hook(trtsim_counters_hook hook);

@@ -1,11 +1,15 @@
 // IBuilder, IBuilderConfig, IOptimizationProfile and ITimingCache of the simulator. A build validates the network
 // and its profiles the way TensorRT does, reports progress in phases, consults the timing cache per layer, and
 // writes the simulator's plan format.
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "../include/NvInfer.h"
+#include "../include/trtsim_control.h"
 #include "lib_state.h"
 #include "network.h"
 #include "plan.h"
@@ -209,6 +213,8 @@ class BuilderImpl : public nvinfer1::IBuilder {
       if (monitor) monitor->phaseStart(name, parent, steps);
     }
     void step(char const* name, int32_t i) const {
+      double delay = trtsim_build_step_delay();
+      if (delay > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(delay));
       if (monitor && !monitor->stepComplete(name, i)) {
         report.error(ErrorCode::kUNSPECIFIED_ERROR, "IBuilder::buildSerializedNetwork", "Internal Error",
                      "Build was cancelled by the progress monitor.");

@@ -1,0 +1,119 @@
+// Building from ONNX (minimal builder of the foundation): profiles, progress, cancellation, and the typed errors of a
+// model the parser or builder refuses.
+import { describe, expect, it } from 'vitest';
+import { AbortedError, BuildFailedError, InvalidInputError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import type { BuildProgress } from '../lib/index.js';
+import { simulator } from '../lib/testing/index.js';
+import { getModel } from './models/index.js';
+import { model, node, valueInfo } from './models/onnx-builder.js';
+
+describe('buildEngine', () => {
+  it('two optimization profiles: each context validates against its own profile', async () => {
+    const plan = await buildEngine(getModel('mlp').onnx, {
+      backend: 'simulator',
+      profiles: [{ x: { min: [1, 16], opt: [2, 16], max: [4, 16] } }, { x: { min: [8, 16], opt: [32, 16], max: [64, 16] } }],
+    });
+    using runtime = Runtime.create({ backend: 'simulator' });
+    using engine = await runtime.deserialize(plan);
+    expect(engine.profiles).toEqual([
+      { x: { min: [1, 16], opt: [2, 16], max: [4, 16] } },
+      { x: { min: [8, 16], opt: [32, 16], max: [64, 16] } },
+    ]);
+    expect(engine.inputs[0]).toMatchObject({ name: 'x', dtype: 'float32', shape: [-1, 16], format: 'linear', location: 'device' });
+    using small = engine.createContext();
+    using large = engine.createContext({ profile: 1 });
+    const x = (b: number) => Tensor.from('float32', new Float32Array(b * 16).fill(1), [b, 16]);
+    expect((await small.run({ x: x(4) })).y!.dims).toEqual([4, 8]);
+    expect((await large.run({ x: x(64) })).y!.dims).toEqual([64, 8]);
+    const e = (await small.run({ x: x(8) }).catch((err: unknown) => err)) as InvalidInputError;
+    expect(e).toBeInstanceOf(InvalidInputError);
+    expect(e.expected).toMatch(/1\.\.4/);
+    const e2 = (await large.run({ x: x(4) }).catch((err: unknown) => err)) as InvalidInputError;
+    expect(e2.expected).toMatch(/8\.\.64/);
+  });
+
+  it('reports progress in phases with steps', async () => {
+    const events: BuildProgress[] = [];
+    await buildEngine(getModel('embedding').onnx, {
+      backend: 'simulator',
+      profiles: [{ input_ids: { min: [1, 1], opt: [1, 4], max: [2, 8] } }],
+      onProgress: (e) => events.push(e),
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(events[0]).toEqual({ kind: 'start', phase: 'Building engine', steps: 3 });
+    expect(events.at(-1)).toEqual({ kind: 'finish', phase: 'Building engine' });
+    const tactic = events.filter((e) => e.phase === 'Tactic selection' && e.kind === 'step');
+    expect(tactic.length).toBeGreaterThan(3);
+  });
+
+  it('an AbortSignal cancels the build through the progress monitor: ABORTED, nothing built', async () => {
+    simulator.setBuildStepDelay(20); // a slow build, so the abort lands mid-way
+    try {
+      const builds = simulator.counters().builds;
+      const controller = new AbortController();
+      const phases: string[] = [];
+      const e = await buildEngine(getModel('embedding').onnx, {
+        backend: 'simulator',
+        profiles: [{ input_ids: { min: [1, 1], opt: [1, 4], max: [2, 8] } }],
+        onProgress: (event) => {
+          phases.push(event.phase);
+          if (event.kind === 'step') controller.abort();
+        },
+        signal: controller.signal,
+      }).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(AbortedError);
+      expect(phases).not.toContain('Tactic selection');
+      expect(simulator.counters().builds).toBe(builds);
+    } finally {
+      simulator.setBuildStepDelay(0);
+    }
+  });
+
+  it('an already aborted signal rejects before any work', async () => {
+    const e = await buildEngine(getModel('mlp').onnx, { backend: 'simulator', signal: AbortSignal.abort() }).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(AbortedError);
+  });
+
+  it('an unsupported operator: BUILD_FAILED naming the node, its op type and index', async () => {
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', [2, 3])],
+      outputs: [valueInfo('y', 'float32', [2, 3])],
+      nodes: [node('Relu', ['x'], ['r'], {}, 'relu_ok'), node('Hardmax', ['r'], ['y'], {}, 'the_hardmax')],
+    });
+    const e = (await buildEngine(onnx, { backend: 'simulator' }).catch((err: unknown) => err)) as BuildFailedError;
+    expect(e).toBeInstanceOf(BuildFailedError);
+    expect(e.details[0]).toMatch(/^node 1 \(the_hardmax, Hardmax\): No importer registered for op: Hardmax/);
+  });
+
+  it('a shape mismatch inside the graph: BUILD_FAILED naming the node', async () => {
+    const onnx = model({
+      inputs: [valueInfo('a', 'float32', [2, 3]), valueInfo('b', 'float32', [4, 5])],
+      outputs: [valueInfo('y', 'float32', [2, 5])],
+      nodes: [node('MatMul', ['a', 'b'], ['y'], {}, 'mm')],
+    });
+    const e = (await buildEngine(onnx, { backend: 'simulator' }).catch((err: unknown) => err)) as BuildFailedError;
+    expect(e).toBeInstanceOf(BuildFailedError);
+    expect(e.details[0]).toMatch(/node 0 \(mm, MatMul\)/);
+    expect(e.details[0]).toMatch(/3.*4|4.*3/);
+  });
+
+  it('a dynamic input without a profile: BUILD_FAILED with TensorRT\'s message', async () => {
+    const e = (await buildEngine(getModel('mlp').onnx, { backend: 'simulator' }).catch((err: unknown) => err)) as BuildFailedError;
+    expect(e).toBeInstanceOf(BuildFailedError);
+    expect(e.message).toMatch(/Network has dynamic or shape inputs, but no optimization profile has been defined\./);
+  });
+
+  it('garbage instead of ONNX: BUILD_FAILED from the parser', async () => {
+    const e = (await buildEngine(new Uint8Array([1, 2, 3, 4, 5]), { backend: 'simulator' }).catch((err: unknown) => err)) as BuildFailedError;
+    expect(e).toBeInstanceOf(BuildFailedError);
+    expect(e.details[0]).toMatch(/Failed to parse ONNX model/);
+  });
+
+  it('a profile with min > max: BUILD_FAILED', async () => {
+    const e = await buildEngine(getModel('mlp').onnx, {
+      backend: 'simulator',
+      profiles: [{ x: { min: [8, 16], opt: [4, 16], max: [2, 16] } }],
+    }).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(BuildFailedError);
+  });
+});
