@@ -78,6 +78,8 @@ class RuntimeImpl : public nvinfer1::IRuntime {
         if (data) std::memcpy(host + offsets[i], data->data(), data->size());
       }
     }
+    report.log(nvinfer1::ILogger::Severity::kINFO,
+               "Loaded engine size: " + std::to_string((size + (1u << 20) - 1) >> 20) + " MiB");
     return new EngineImpl(std::move(plan), weights, std::move(offsets), mLogger, mRecorder.get());
   }
 
