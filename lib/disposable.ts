@@ -10,10 +10,6 @@ const registry = new FinalizationRegistry<NativeDisposable>((native) => {
   native.dispose();
 });
 
-// Symbol.dispose exists from Node 20.?; polyfill the well-known symbol so `using` works where TS downlevels it.
-const disposeSymbol: typeof Symbol.dispose =
-  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
-
 export abstract class Disposable {
   #native: NativeDisposable | undefined;
   readonly #what: string;
@@ -39,7 +35,8 @@ export abstract class Disposable {
     native.dispose();
   }
 
-  [disposeSymbol](): void {
+  /** `using` support (Symbol.dispose exists on Node >= 20.4). */
+  [Symbol.dispose](): void {
     this.dispose();
   }
 
