@@ -5,6 +5,7 @@
 
 #include "addon_data.h"
 #include "errors.h"
+#include "js_bytes.h"
 #include "exports.h"
 
 namespace trtn {
@@ -113,11 +114,11 @@ class BuildWorker : public Napi::AsyncWorker {
 Napi::Value buildEngine(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   std::string kind = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "tensorrt";
-  if (info.Length() < 2 || !info[1].IsTypedArray()) {
+  uint8_t const* bytes = nullptr;
+  size_t size = 0;
+  if (info.Length() < 2 || !bytesOf(info[1], &bytes, &size)) {
     throw Napi::TypeError::New(env, "build(backend, onnx: Uint8Array, options?, onProgress?)");
   }
-  auto view = info[1].As<Napi::TypedArray>();
-  auto const* bytes = static_cast<uint8_t const*>(view.ArrayBuffer().Data()) + view.ByteOffset();
   BuildOptions options;
   if (info.Length() > 2 && info[2].IsObject()) {
     Napi::Object o = info[2].As<Napi::Object>();
@@ -148,7 +149,7 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
   Failure failure;
   auto backend = loadBackend(kind, failure);
   if (!backend) throw toJsError(env, failure);
-  auto* worker = new BuildWorker(env, backend, std::vector<uint8_t>(bytes, bytes + view.ByteLength()), options);
+  auto* worker = new BuildWorker(env, backend, std::vector<uint8_t>(bytes, bytes + size), options);
   if (info.Length() > 3 && info[3].IsFunction()) worker->attachProgress(env, info[3].As<Napi::Function>());
   Napi::Object handle = Napi::Object::New(env);
   handle.Set("promise", worker->promise());

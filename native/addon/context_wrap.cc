@@ -5,6 +5,7 @@
 
 #include "addon_data.h"
 #include "errors.h"
+#include "js_bytes.h"
 #include "wraps.h"
 
 namespace trtn {
@@ -91,24 +92,6 @@ class PingJob : public CompletionJob {
   }
   Napi::Promise::Deferred deferred;
 };
-
-// A host input: the bytes of a TypedArray, DataView or ArrayBuffer.
-bool hostBytes(Napi::Value value, uint8_t const** data, size_t* size) {
-  if (value.IsTypedArray()) {
-    auto view = value.As<Napi::TypedArray>();
-    Napi::ArrayBuffer buffer = view.ArrayBuffer();
-    *data = static_cast<uint8_t const*>(buffer.Data()) + view.ByteOffset();
-    *size = view.ByteLength();
-    return true;
-  }
-  if (value.IsArrayBuffer()) {
-    auto buffer = value.As<Napi::ArrayBuffer>();
-    *data = static_cast<uint8_t const*>(buffer.Data());
-    *size = buffer.ByteLength();
-    return true;
-  }
-  return false;
-}
 
 std::vector<int64_t> readDims(Napi::Env env, Napi::Value value, std::string const& tensor) {
   if (!value.IsArray()) throw jsError(env, "INVALID_INPUT", "dims of input '" + tensor + "' must be an array", tensor);
@@ -244,7 +227,7 @@ Napi::Value ContextWrap::run(Napi::CallbackInfo const& info) {
         sources[i].device = buffer->data;
         have = buffer->bytes;
         job->deviceBuffers.push_back(std::move(buffer));
-      } else if (!hostBytes(value, &sources[i].host, &have)) {
+      } else if (!bytesOf(value, &sources[i].host, &have)) {
         throw jsError(env, "INVALID_INPUT", "input '" + t.name + "' must be a TypedArray or a DeviceBuffer", t.name);
       }
       if (have < need) {

@@ -4,6 +4,7 @@
 
 #include "addon_data.h"
 #include "errors.h"
+#include "js_bytes.h"
 #include "wraps.h"
 
 namespace trtn {
@@ -99,14 +100,7 @@ Napi::Value DeviceBufferWrap::write(Napi::CallbackInfo const& info) {
   auto const& s = state(env);
   uint8_t const* data = nullptr;
   size_t size = 0;
-  if (info.Length() > 0 && info[0].IsTypedArray()) {
-    auto view = info[0].As<Napi::TypedArray>();
-    data = static_cast<uint8_t const*>(view.ArrayBuffer().Data()) + view.ByteOffset();
-    size = view.ByteLength();
-  } else if (info.Length() > 0 && info[0].IsArrayBuffer()) {
-    data = static_cast<uint8_t const*>(info[0].As<Napi::ArrayBuffer>().Data());
-    size = info[0].As<Napi::ArrayBuffer>().ByteLength();
-  } else {
+  if (info.Length() < 1 || !bytesOf(info[0], &data, &size)) {
     throw Napi::TypeError::New(env, "write expects a TypedArray or ArrayBuffer");
   }
   size_t offset = offsetArg(info, 1, 0);

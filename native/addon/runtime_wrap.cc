@@ -1,6 +1,7 @@
 // Runtime: a loaded backend, a TensorRT IRuntime with its logger and error recorder, and a utility stream.
 #include "addon_data.h"
 #include "errors.h"
+#include "js_bytes.h"
 #include "wraps.h"
 
 namespace trtn {
@@ -46,23 +47,6 @@ class DeserializeWorker : public Napi::AsyncWorker {
   std::unique_ptr<EngineBackend> mEngine;
   Failure mFailure;
 };
-
-// Bytes of a Uint8Array / Buffer / ArrayBuffer / any TypedArray view.
-bool viewBytes(Napi::Value value, uint8_t const** data, size_t* size) {
-  if (value.IsTypedArray()) {
-    auto view = value.As<Napi::TypedArray>();
-    *data = static_cast<uint8_t const*>(view.ArrayBuffer().Data()) + view.ByteOffset();
-    *size = view.ByteLength();
-    return true;
-  }
-  if (value.IsArrayBuffer()) {
-    auto buffer = value.As<Napi::ArrayBuffer>();
-    *data = static_cast<uint8_t const*>(buffer.Data());
-    *size = buffer.ByteLength();
-    return true;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -124,7 +108,7 @@ Napi::Value RuntimeWrap::deserialize(Napi::CallbackInfo const& info) {
   auto const& s = state(env);
   uint8_t const* data = nullptr;
   size_t size = 0;
-  if (info.Length() < 1 || !viewBytes(info[0], &data, &size)) {
+  if (info.Length() < 1 || !bytesOf(info[0], &data, &size)) {
     throw Napi::TypeError::New(env, "deserialize expects the engine bytes as a Uint8Array or ArrayBuffer");
   }
   // Copied: the caller may reuse or detach its buffer while the worker runs.
