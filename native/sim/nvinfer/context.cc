@@ -418,7 +418,9 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     NodeDef const& node = run.plan->graph.nodes[n];
     std::vector<HostTensor> in, out;
     for (int idx : node.inputs) in.push_back(idx < 0 ? HostTensor{} : HostTensor{run.infos[idx].type, run.infos[idx].shape, nullptr});
-    for (int idx : node.outputs) out.push_back(HostTensor{run.infos[idx].type, run.infos[idx].shape, nullptr});
+    for (int idx : node.outputs) {
+      out.push_back(idx < 0 ? HostTensor{} : HostTensor{run.infos[idx].type, run.infos[idx].shape, nullptr});
+    }
     return node.op->flops(in, out);
   }
 

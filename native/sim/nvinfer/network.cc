@@ -105,7 +105,10 @@ void NetworkImpl::addNode(std::string const& name, std::string const& opType, At
     if (!out[k].constData) allConstant = false;
   }
   for (size_t k = 0; k < outputs.size(); ++k) {
-    if (outputs[k].empty()) continue;
+    if (outputs[k].empty()) {
+      node.outputs.push_back(-1);  // an omitted optional output keeps its position
+      continue;
+    }
     TensorDef def;
     def.name = outputs[k];
     def.type = out[k].type;

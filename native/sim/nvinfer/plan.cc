@@ -194,7 +194,7 @@ PlanContents readBody(Reader& r) {
       n.inputs.push_back(idx);
     }
     for (int32_t idx : r.vec<int32_t>()) {
-      if (idx < 0 || idx >= static_cast<int32_t>(nTensors)) Reader::corrupt("node output out of range");
+      if (idx < -1 || idx >= static_cast<int32_t>(nTensors)) Reader::corrupt("node output out of range");
       n.outputs.push_back(idx);
     }
     g.nodes.push_back(std::move(n));

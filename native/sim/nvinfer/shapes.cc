@@ -24,6 +24,7 @@ std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> cons
       throw OpError("node '" + node.name + "' (" + node.opType + "): " + e.what());
     }
     for (size_t k = 0; k < node.outputs.size() && k < out.size(); ++k) {
+      if (node.outputs[k] < 0) continue;
       TensorInfo& info = infos[node.outputs[k]];
       info.type = out[k].type;
       info.shape = out[k].shape;

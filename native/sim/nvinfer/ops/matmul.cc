@@ -140,6 +140,7 @@ class GemmOp : public OpBase {
 
   double flops(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
     Shape const& a = in[0].shape;
+    if (a.size() != 2 || out.empty()) return Op::flops(in, out);
     double K = static_cast<double>(transA_ ? a[0] : a[1]);
     double mn = static_cast<double>(shapeVolume(out[0].shape));
     return 2.0 * mn * K + (in.size() > 2 ? 2.0 * mn : 0.0);

@@ -1,5 +1,5 @@
 // LayerNormalization (opset 17): Y, and the optional Mean and InvStdDev outputs (float32, stash_type 1).
-// Statistics use two passes in double.
+// Statistics use two passes in double; Y is computed in float from the rounded statistics (as onnxruntime).
 #include <cmath>
 
 #include "common.h"
@@ -19,22 +19,17 @@ class LayerNormOp : public OpBase {
  protected:
   Fold foldPolicy() const override { return Fold::kNever; }
 
-  // Checks that `p` (Scale or B) broadcasts unidirectionally onto the normalized shape x[axis:].
-  void checkParam(Shape const& x, int64_t axis, Shape const& p, char const* what) const {
-    Shape norm(x.begin() + axis, x.end());
-    size_t lead = 0;
-    while (lead < p.size() && p.size() - lead > norm.size() && p[lead] == 1) ++lead;
-    if (p.size() - lead > norm.size()) {
-      fail(std::string(what) + " of shape " + shapeToString(p) + " has a higher rank than the normalized shape " +
-           shapeToString(norm) + " (input " + shapeToString(x) + ", axis " + std::to_string(axis) +
-           "); broadcasting it over the outer dimensions is not supported");
+  // Checks that `p` (Scale or B) broadcasts unidirectionally to X's shape (numpy rules: the output keeps X's shape).
+  void checkParam(Shape const& x, Shape const& p, char const* what) const {
+    if (p.size() > x.size()) {
+      fail(std::string(what) + " of shape " + shapeToString(p) + " has a higher rank than the input " + shapeToString(x));
     }
-    for (size_t i = lead; i < p.size(); ++i) {
+    for (size_t i = 0; i < p.size(); ++i) {
       int64_t pd = p[i];
-      int64_t nd = norm[norm.size() - (p.size() - i)];
-      if (pd >= 0 && pd != 1 && nd >= 0 && pd != nd) {
-        fail(std::string(what) + " of shape " + shapeToString(p) + " does not broadcast to the normalized shape " +
-             shapeToString(norm) + " (input " + shapeToString(x) + ", axis " + std::to_string(axis) + ")");
+      int64_t xd = x[x.size() - p.size() + i];
+      if (pd >= 0 && pd != 1 && xd >= 0 && pd != xd) {
+        fail(std::string(what) + " of shape " + shapeToString(p) + " does not broadcast to the input shape " +
+             shapeToString(x));
       }
     }
   }
@@ -55,22 +50,31 @@ class LayerNormOp : public OpBase {
     requireSameType(in[0], in[1], "input X", "Scale");
     if (in.size() > 2) requireSameType(in[0], in[2], "input X", "B");
     int64_t axis = axisFor(in[0].shape);
-    checkParam(in[0].shape, axis, in[1].shape, "Scale");
-    if (in.size() > 2) checkParam(in[0].shape, axis, in[2].shape, "B");
+    checkParam(in[0].shape, in[1].shape, "Scale");
+    if (in.size() > 2) checkParam(in[0].shape, in[2].shape, "B");
     Shape st = statShape(in[0].shape, axis);
     return {TensorInfo{in[0].type, in[0].shape, nullptr}, TensorInfo{DType::kFLOAT, st, nullptr},
             TensorInfo{DType::kFLOAT, st, nullptr}};
   }
 
-  // Expands a Scale/B tensor to one value per normalized element.
-  static void expand(HostTensor const& p, Shape const& norm, std::vector<float>& dst) {
+  // Expands a Scale/B tensor: to one value per normalized element when it is constant over the outer (row) dims
+  // (*rowStride = 0), else to one value per element of X (*rowStride = normalized size).
+  static void expand(HostTensor const& p, Shape const& x, int64_t axis, std::vector<float>& dst, int64_t* rowStride) {
     std::vector<float> buf;
     float const* v = floatInput(p, buf);
-    int64_t n = shapeVolume(norm);
-    dst.resize(static_cast<size_t>(n));
+    Shape norm(x.begin() + axis, x.end());
     Shape ps = p.shape;
-    while (ps.size() > norm.size()) ps.erase(ps.begin());  // leading 1s (checked)
-    StridedPlan plan = makeBroadcastPlan(norm, {ps});
+    bool perRow = false;
+    while (ps.size() > norm.size()) {
+      if (ps.front() != 1) perRow = true;
+      if (perRow) break;
+      ps.erase(ps.begin());
+    }
+    Shape target = perRow ? x : norm;
+    if (perRow) ps = p.shape;
+    *rowStride = perRow ? shapeVolume(norm) : 0;
+    dst.resize(static_cast<size_t>(shapeVolume(target)));
+    StridedPlan plan = makeBroadcastPlan(target, {ps});
     forEachRow(plan, [&](int64_t const* off, int64_t len, int64_t const* s) {
       for (int64_t j = 0; j < len; ++j) dst[static_cast<size_t>(off[0] + j)] = v[off[1] + j * s[1]];
     });
@@ -79,8 +83,8 @@ class LayerNormOp : public OpBase {
   void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
     Shape const& xs = in[0].shape;
     int64_t axis = axisFor(xs);
-    checkParam(xs, axis, in[1].shape, "Scale");
-    if (in.size() > 2) checkParam(xs, axis, in[2].shape, "B");
+    checkParam(xs, in[1].shape, "Scale");
+    if (in.size() > 2) checkParam(xs, in[2].shape, "B");
     expectShape(out[0], xs, "Y");
     Shape st = statShape(xs, axis);
     float* meanOut = nullptr;
@@ -95,18 +99,21 @@ class LayerNormOp : public OpBase {
       expectShape(out[2], st, "InvStdDev");
       invOut = static_cast<float*>(out[2].data);
     }
-    Shape norm(xs.begin() + axis, xs.end());
-    int64_t n = shapeVolume(norm);
+    int64_t n = productOf(xs, static_cast<size_t>(axis), xs.size());
     int64_t rows = productOf(xs, 0, static_cast<size_t>(axis));
     std::vector<float> scale, bias, xbuf, ybuf;
-    expand(in[1], norm, scale);
-    if (in.size() > 2) expand(in[2], norm, bias);
+    int64_t scaleStride = 0, biasStride = 0;
+    expand(in[1], xs, axis, scale, &scaleStride);
+    if (in.size() > 2) expand(in[2], xs, axis, bias, &biasStride);
     float const* x = floatInput(in[0], xbuf);
     float* y = floatOutput(out[0], ybuf);
     double const eps = epsilon_;
     for (int64_t r = 0; r < rows; ++r) {
       float const* xr = x + r * n;
       float* yr = y + r * n;
+      float const* sr = scale.data() + r * scaleStride;
+      // Statistics in double (two passes); the normalization itself in float with the float-rounded mean and
+      // 1/stddev, as onnxruntime's CPU kernel does (this matters when |mean| >> stddev).
       double sum = 0;
       for (int64_t j = 0; j < n; ++j) sum += xr[j];
       double mean = sum / static_cast<double>(n);
@@ -115,17 +122,17 @@ class LayerNormOp : public OpBase {
         double d = xr[j] - mean;
         sq += d * d;
       }
-      double var = sq / static_cast<double>(n);
-      double inv = 1.0 / std::sqrt(var + eps);
+      double inv = 1.0 / std::sqrt(sq / static_cast<double>(n) + eps);
+      float const mf = static_cast<float>(mean);
+      float const invf = static_cast<float>(inv);
       if (bias.empty()) {
-        for (int64_t j = 0; j < n; ++j) yr[j] = static_cast<float>((xr[j] - mean) * inv * scale[static_cast<size_t>(j)]);
+        for (int64_t j = 0; j < n; ++j) yr[j] = (xr[j] - mf) * invf * sr[j];
       } else {
-        for (int64_t j = 0; j < n; ++j) {
-          yr[j] = static_cast<float>((xr[j] - mean) * inv * scale[static_cast<size_t>(j)] + bias[static_cast<size_t>(j)]);
-        }
+        float const* br = bias.data() + r * biasStride;
+        for (int64_t j = 0; j < n; ++j) yr[j] = (xr[j] - mf) * invf * sr[j] + br[j];
       }
-      if (meanOut) meanOut[r] = static_cast<float>(mean);
-      if (invOut) invOut[r] = static_cast<float>(inv);
+      if (meanOut) meanOut[r] = mf;
+      if (invOut) invOut[r] = invf;
     }
     storeFloatOutput(out[0], ybuf);
   }

@@ -109,14 +109,38 @@ class ReduceOp : public OpBase {
       double* ap = acc.data();
       if (inVol > 0) {
         if (kind_ == RedKind::kMax) {
+          // onnxruntime's order: start from the group's first element, then keep v when v > max. So a NaN
+          // propagates only when it comes first; later NaNs are skipped.
+          std::vector<uint8_t> seen(static_cast<size_t>(outVol), 0);
+          uint8_t* sp = seen.data();
           forEachRow(plan, [&](int64_t const* off, int64_t n, int64_t const* sd) {
             S const* xp = x + off[0];
             double* a = ap + off[1];
+            uint8_t* sn = sp + off[1];
             int64_t const sa = sd[1];
-            for (int64_t j = 0; j < n; ++j) {
-              double v = Tag::toF(xp[j]);
-              double& t = a[j * sa];
-              if (v > t || std::isnan(v)) t = v;
+            if (sa == 0) {
+              int64_t j = 0;
+              double t = *a;
+              if (!*sn) {
+                t = Tag::toF(xp[0]);
+                j = 1;
+                *sn = 1;
+              }
+              for (; j < n; ++j) {
+                double v = Tag::toF(xp[j]);
+                if (v > t) t = v;
+              }
+              *a = t;
+            } else {
+              for (int64_t j = 0; j < n; ++j) {
+                double v = Tag::toF(xp[j]);
+                if (!sn[j * sa]) {
+                  a[j * sa] = v;
+                  sn[j * sa] = 1;
+                } else if (v > a[j * sa]) {
+                  a[j * sa] = v;
+                }
+              }
             }
           });
         } else {
@@ -133,13 +157,13 @@ class ReduceOp : public OpBase {
           });
         }
       }
-      double div = kind_ == RedKind::kMean ? static_cast<double>(count) : 1.0;
+      // The mean of an empty set is 0 (onnxruntime), not 0/0.
+      double div = kind_ == RedKind::kMean && count > 0 ? static_cast<double>(count) : 1.0;
       for (int64_t i = 0; i < outVol; ++i) {
         double v = kind_ == RedKind::kMean ? acc[static_cast<size_t>(i)] / div : acc[static_cast<size_t>(i)];
         y[i] = Tag::fromF(static_cast<float>(v));
       }
     } else {
-      if (kind_ == RedKind::kMean && count == 0 && outVol > 0) fail("mean over an empty set of integers");
       int64_t init = kind_ == RedKind::kMax ? static_cast<int64_t>(std::numeric_limits<S>::min()) : 0;
       std::vector<int64_t> acc(static_cast<size_t>(outVol), init);
       int64_t* ap = acc.data();
@@ -160,7 +184,7 @@ class ReduceOp : public OpBase {
       }
       for (int64_t i = 0; i < outVol; ++i) {
         int64_t v = acc[static_cast<size_t>(i)];
-        if (kind_ == RedKind::kMean) v = v / count;
+        if (kind_ == RedKind::kMean && count > 0) v = v / count;
         y[i] = Tag::fromI(v);
       }
     }

@@ -130,11 +130,15 @@ class ReshapeOp : public ViewOp {
   }
 
   std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
-    if (!in[1].constData) {
-      fail("the shape input must be a constant (an initializer or a value computable at build time, e.g. from "
-           "Shape/Gather/Concat of known extents); a shape computed at run time is not supported");
-    }
     if (in[1].shape.size() != 1) fail("the shape input must be 1-D, got shape " + shapeToString(in[1].shape));
+    if (!in[1].constData) {
+      // At build time a shape computed from dynamic extents (Shape -> Gather -> Concat of a dynamic batch) is only
+      // known at run time, when the input extents are, and folds then; the output rank is known already.
+      bool inputDynamic = std::any_of(in[0].shape.begin(), in[0].shape.end(), [](int64_t d) { return d < 0; });
+      if (inputDynamic && in[1].shape[0] >= 0) return {TensorInfo{in[0].type, Shape(in[1].shape[0], -1), nullptr}};
+      fail("the shape input must be computable from the input extents (an initializer, or Shape/Gather/Concat of "
+           "extents); a shape that depends on tensor values is not supported");
+    }
     std::vector<int64_t> spec = constInts(name_, "shape", in[1]);
     return {TensorInfo{in[0].type, target(in[0].shape, spec), nullptr}};
   }

@@ -1,0 +1,46 @@
+// The simulator's C++ unit tests (operators, ONNX reader), compiled and run as part of `npm test`. Here they are
+// built without sanitizers to stay quick; `npm run test:native` runs them under ASan and UBSan.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '..');
+const work = mkdtempSync(path.join(tmpdir(), 'trtn-native-tests-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function compileAndRun(name: string, sources: string[], include: string, args: string[] = []) {
+  const binary = path.join(work, name);
+  await run('g++', ['-std=c++17', '-O1', `-I${path.join(root, include)}`, ...sources.map((s) => path.join(root, s)), '-o', binary], {
+    maxBuffer: 16 << 20,
+  });
+  return run(binary, args, { maxBuffer: 16 << 20 });
+}
+
+describe('simulator C++ unit tests', () => {
+  it('operators: shape inference, computation, errors, float16/bfloat16 conversion', { timeout: 180_000 }, async () => {
+    const ops = readdirSync(path.join(root, 'native/sim/nvinfer/ops')).filter((f) => f.endsWith('.cc'));
+    const { stdout } = await compileAndRun(
+      'ops_test',
+      [...ops.map((o) => `native/sim/nvinfer/ops/${o}`), 'native/sim/nvinfer/ops/test/ops_test.cc'],
+      'native/sim/nvinfer/ops',
+    );
+    expect(stdout).toMatch(/\d+ checks, 0 failures/);
+  });
+
+  it('ONNX reader: valid models, every truncation, malformed wire data', { timeout: 180_000 }, async () => {
+    const fixtures = path.join(work, 'onnx-fixtures');
+    await run(process.execPath, [path.join(root, 'native/sim/onnxparser/test/make_fixtures.cjs'), fixtures]);
+    const { stdout } = await compileAndRun(
+      'onnx_model_test',
+      ['native/sim/onnxparser/onnx_model.cc', 'native/sim/onnxparser/test/onnx_model_test.cc'],
+      'native/sim/onnxparser',
+      [fixtures],
+    );
+    expect(stdout).toMatch(/all \d+ checks passed/);
+    expect(stdout).not.toMatch(/SKIPPED/);
+  });
+});
