@@ -40,10 +40,9 @@ export interface NativeRuntimeInfo {
   libraryPaths: string[];
 }
 
-export interface NativeRunOutput {
-  data?: ArrayBuffer;
-  dims: number[];
-}
+/** [dims of every output, then each output's bytes (undefined for outputs written to a DeviceBuffer)]. The dims
+ * arrays are shared between runs of the same shapes: copy before changing them. */
+export type NativeRunResult = [readonly (readonly number[])[], ...(ArrayBuffer | undefined)[]];
 
 export declare class NativeDeviceBuffer {
   private constructor();
@@ -62,7 +61,7 @@ export declare class NativeExecutionContext {
     inputs: (ArrayBufferView | NativeDeviceBuffer)[],
     dims: number[][],
     outputTargets?: (NativeDeviceBuffer | undefined)[],
-  ): Promise<NativeRunOutput[]>;
+  ): Promise<NativeRunResult>;
   ping(): Promise<void>;
   setProfile(index: number): void;
   dispose(): void;

@@ -65,18 +65,21 @@ export class ExecutionContext extends Disposable {
     } catch (error) {
       throw fromNative(error);
     }
+    const dimsList = results[0];
     const out: RunResult = {};
-    this.engine.outputs.forEach((spec, i) => {
-      const r = results[i]!;
+    const outputs = this.engine.outputs;
+    for (let i = 0; i < outputs.length; i++) {
+      const spec = outputs[i]!;
+      const dims = dimsList[i]!;
       const device = options.outputs?.[spec.name];
       if (device) {
-        out[spec.name] = new DeviceTensor(device.buffer, device.dtype, r.dims);
-        return;
+        out[spec.name] = new DeviceTensor(device.buffer, device.dtype, dims);
+        continue;
       }
       if (!isDType(spec.dtype)) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
-      const info = DTYPES[spec.dtype as DType];
-      out[spec.name] = new Tensor(spec.dtype, new info.typedArray(r.data!) as Tensor['data'], r.dims);
-    });
+      const info = DTYPES[spec.dtype];
+      out[spec.name] = Tensor.trusted(spec.dtype, new info.typedArray(results[i + 1] as ArrayBuffer), dims);
+    }
     return out;
   }
 

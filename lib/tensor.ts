@@ -158,6 +158,19 @@ export class Tensor<D extends DType = DType> {
     this.byteLength = size * info.bytesPerElement;
   }
 
+  /** @internal Wraps data the package produced itself (run outputs), skipping the checks the constructor makes. */
+  static trusted<D extends DType>(dtype: D, data: TypedArrayFor<D>, dims: readonly number[]): Tensor<D> {
+    const t = Object.create(Tensor.prototype) as { -readonly [K in keyof Tensor<D>]: Tensor<D>[K] };
+    let size = 1;
+    for (const d of dims) size *= d;
+    t.dtype = dtype;
+    t.data = data;
+    t.dims = Object.freeze(dims.slice());
+    t.size = size;
+    t.byteLength = size * DTYPES[dtype].bytesPerElement;
+    return t as Tensor<D>;
+  }
+
   /** Builds a tensor from the exact storage array (no copy) or a plain array (validated and converted). */
   static from<D extends DType>(dtype: D, data: TensorInput<D>, dims?: readonly number[]): Tensor<D> {
     assertDType(dtype, 'Tensor.from');

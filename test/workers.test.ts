@@ -16,8 +16,8 @@ const native = require('node-gyp-build')(workerData.root);
   const results = [];
   for (let i = 0; i < 4; i++) {
     const x = new Float32Array(16).fill(workerData.value + i);
-    const [y] = await context.run([x], [[1, 16]]);
-    results.push(Array.from(new Float32Array(y.data)));
+    const [, y] = await context.run([x], [[1, 16]]);
+    results.push(Array.from(new Float32Array(y)));
   }
   context.dispose(); engine.dispose(); runtime.dispose();
   parentPort.postMessage(results);

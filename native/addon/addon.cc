@@ -42,6 +42,7 @@ static Napi::Object InitTensorrtNode(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData<AddonData>(data);  // deleted by N-API at environment teardown
   data->completion = CompletionQueue::create(env);
+  data->completion->installNextTurn(env);
   auto completion = data->completion;
   env.AddCleanupHook([completion]() { completion->close(); });
 

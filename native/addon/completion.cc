@@ -33,15 +33,25 @@ void CompletionQueue::streamCallback(cuda::Stream, int status, void* userData) {
   queue->push(job, status);
 }
 
+void CompletionQueue::installNextTurn(Napi::Env env) {
+  mSetImmediate = Napi::Persistent(env.Global().Get("setImmediate").As<Napi::Function>());
+  std::weak_ptr<CompletionQueue> weak = shared_from_this();
+  mDrainNextTurn = Napi::Persistent(Napi::Function::New(
+      env,
+      [weak](Napi::CallbackInfo const& info) {
+        if (auto queue = weak.lock()) queue->drain(info.Env());
+      },
+      "drainCompletions"));
+}
+
 void CompletionQueue::push(CompletionJob* job, int status) {
-  bool wake;
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mMutex);
     if (mClosed) return;  // the environment is gone; the job (and its JS handles) is abandoned with it
-    wake = mReady.empty();
     mReady.emplace_back(job, status);
+    if (!mWakePending) wake = mWakePending = true;
   }
-  // One wake-up per batch: the drain takes everything queued until it runs.
   if (wake) mTsfn.NonBlockingCall();
 }
 
@@ -51,18 +61,25 @@ void CompletionQueue::callJs(Napi::Env env, Napi::Function, CompletionQueue* que
 }
 
 void CompletionQueue::drain(Napi::Env env) {
-  std::vector<std::pair<CompletionJob*, int>> ready;
   {
     std::lock_guard<std::mutex> lock(mMutex);
-    ready.swap(mReady);
+    mDraining.swap(mReady);
   }
-  for (auto& [job, status] : ready) {
+  for (auto& [job, status] : mDraining) {
     Napi::HandleScope scope(env);
     std::unique_ptr<CompletionJob> owned(job);
     owned->mQueue.reset();
     owned->settle(env, status);
     if (--mPending == 0) mTsfn.Unref(env);
   }
+  mDraining.clear();
+  bool again;
+  {
+    std::lock_guard<std::mutex> lock(mMutex);
+    again = !mReady.empty() && !mClosed;
+    mWakePending = again;  // still pending: the next-turn drain below will take what arrived meanwhile
+  }
+  if (again) mSetImmediate.Call({mDrainNextTurn.Value()});
 }
 
 void CompletionQueue::close() {

@@ -34,6 +34,8 @@ class CompletionJob {
 class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
  public:
   static std::shared_ptr<CompletionQueue> create(Napi::Env env);
+  // JS thread, once after create(): the JS function the next-turn drains are scheduled with.
+  void installNextTurn(Napi::Env env);
   ~CompletionQueue();
 
   // JS thread: queues the job's callback after the work already on `stream` and takes the job. Returns the CUDA
@@ -56,7 +58,11 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   Napi::TypedThreadSafeFunction<CompletionQueue, void, &CompletionQueue::callJs> mTsfn;
   std::mutex mMutex;
   std::vector<std::pair<CompletionJob*, int>> mReady;
+  std::vector<std::pair<CompletionJob*, int>> mDraining;  // JS thread only; swapped with mReady to keep capacity
+  bool mWakePending = false;  // a TSFN call or a setImmediate drain is on its way
   bool mClosed = false;
+  Napi::FunctionReference mSetImmediate;
+  Napi::FunctionReference mDrainNextTurn;
   size_t mPending = 0;  // JS thread only: jobs submitted and not settled; the TSFN holds the loop while > 0
   Napi::Env mEnv;
 };

@@ -30,7 +30,6 @@ Failure cudaFailure(CudaApi const& api, int rc, std::string const& what) {
 }
 
 struct OutputPlan {
-  std::vector<int64_t> dims;
   size_t bytes = 0;
   size_t stagingOffset = 0;
   bool onDevice = false;
@@ -55,19 +54,16 @@ class RunJob : public CompletionJob {
       deferred.Reject(toJsError(env, f).Value());
       return;
     }
-    Napi::Array results = Napi::Array::New(env, outputs.size());
+    // [dims of every output (an array shared by runs of the same shapes), output 0 bytes, output 1 bytes, ...];
+    // outputs written to a DeviceBuffer have `undefined` bytes.
+    Napi::Array results = Napi::Array::New(env, outputs.size() + 1);
+    results.Set(uint32_t{0}, outputDims.Value());
     for (size_t i = 0; i < outputs.size(); ++i) {
       OutputPlan const& o = outputs[i];
-      Napi::Object r = Napi::Object::New(env);
-      if (!o.onDevice) {
-        Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, o.bytes);
-        if (o.bytes) std::memcpy(data.Data(), static_cast<uint8_t*>(staging.data) + o.stagingOffset, o.bytes);
-        r.Set("data", data);
-      }
-      Napi::Array dims = Napi::Array::New(env, o.dims.size());
-      for (size_t k = 0; k < o.dims.size(); ++k) dims.Set(static_cast<uint32_t>(k), double(o.dims[k]));
-      r.Set("dims", dims);
-      results.Set(static_cast<uint32_t>(i), r);
+      if (o.onDevice) continue;
+      Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, o.bytes);
+      if (o.bytes) std::memcpy(data.Data(), static_cast<uint8_t*>(staging.data) + o.stagingOffset, o.bytes);
+      results.Set(static_cast<uint32_t>(i + 1), data);
     }
     releaseStaging();
     deferred.Resolve(results);
@@ -77,6 +73,7 @@ class RunJob : public CompletionJob {
   std::shared_ptr<ContextState> ctx;
   PinnedBuffer staging;
   std::vector<OutputPlan> outputs;
+  Napi::ObjectReference outputDims;  // the output shapes at enqueue time
   std::vector<std::shared_ptr<DeviceBufferState>> deviceBuffers;  // kept alive until the run settles
 };
 
@@ -161,7 +158,7 @@ Napi::Value ContextWrap::ping(Napi::CallbackInfo const& info) {
 }
 
 // run(inputs: (TypedArray | DeviceBuffer)[], dims: number[][], outputTargets?: (DeviceBuffer | undefined)[])
-//   -> Promise<{ data?: ArrayBuffer, dims: number[] }[]>   (inputs and outputs in engine order)
+//   -> Promise<[outputDims: number[][], ...outputBytes: (ArrayBuffer | undefined)[]]>   (engine order)
 Napi::Value ContextWrap::run(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto job = std::make_unique<RunJob>(env);
@@ -206,8 +203,17 @@ Napi::Value ContextWrap::run(Napi::CallbackInfo const& info) {
           }
         }
       }
+      Napi::Array dimsJs = Napi::Array::New(env, nOut);
+      for (size_t o = 0; o < nOut; ++o) {
+        auto const& d = ctx->outputDims[o];
+        Napi::Array one = Napi::Array::New(env, d.size());
+        for (size_t k = 0; k < d.size(); ++k) one.Set(static_cast<uint32_t>(k), static_cast<double>(d[k]));
+        dimsJs.Set(static_cast<uint32_t>(o), one);
+      }
+      ctx->outputDimsJs = Napi::Persistent(dimsJs);
       ctx->shapesKnown = true;
     }
+    job->outputDims = Napi::Persistent(ctx->outputDimsJs.Value().As<Napi::Object>());
 
     // 2. Sources and sizes; every byte count is checked here, so nothing reads past a caller's buffer.
     struct Source {
@@ -248,13 +254,13 @@ Napi::Value ContextWrap::run(Napi::CallbackInfo const& info) {
     for (size_t o = 0; o < nOut; ++o) {
       TensorInfo const& t = ei.tensors[engine.outputs[o]];
       OutputPlan& plan = job->outputs[o];
-      plan.dims = ctx->outputDims[o];
-      plan.bytes = volume(plan.dims) * dataTypeSize(t.dataType);
+      std::vector<int64_t> const& dims = ctx->outputDims[o];
+      plan.bytes = volume(dims) * dataTypeSize(t.dataType);
       Napi::Value target = targets.IsEmpty() ? env.Undefined() : targets.Get(static_cast<uint32_t>(o));
       if (auto buffer = DeviceBufferWrap::from(env, target)) {
         if (buffer->bytes < plan.bytes) {
           throw jsError(env, "INVALID_INPUT", "output buffer for '" + t.name + "' needs " +
-                                                  std::to_string(plan.bytes) + " bytes for " + dimsText(plan.dims) +
+                                                  std::to_string(plan.bytes) + " bytes for " + dimsText(dims) +
                                                   ", has " + std::to_string(buffer->bytes), t.name);
         }
         plan.onDevice = true;

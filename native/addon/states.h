@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <napi.h>
+
 #include "../backend/backend.h"
 #include "js_log_sink.h"
 #include "pinned_pool.h"
@@ -58,6 +60,7 @@ struct ContextState {
   std::vector<void*> boundAddress;                  // per IO tensor, what TensorRT was last given
   std::vector<std::vector<int64_t>> inputDims;      // per input, last shape given to TensorRT
   std::vector<std::vector<int64_t>> outputDims;     // per output, for the current input shapes
+  Napi::Reference<Napi::Array> outputDimsJs;        // the same as a JS array of arrays, shared by the runs' results
   bool shapesKnown = false;
   size_t inFlight = 0;
 

@@ -5,6 +5,11 @@
 //  - cudaMemcpyAsync from pageable host memory stages the source at once; to pageable host memory it returns only
 //    after the copy ran (a hidden synchronization, counted);
 //  - the NULL stream runs work synchronously after the blocking streams drained (legacy default stream).
+//
+// Like a GPU's push buffer, queued copies and kernels wait for a doorbell before the worker starts on them: stream
+// callbacks, host functions, event records, synchronization and queries ring it (and so does a long queue). A run
+// that queues copies, a kernel and a callback thus wakes the worker once, not per item; what a program can observe
+// through CUDA's API is unchanged.
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -55,6 +60,8 @@ struct SimStream {
   std::deque<Work> queue;
   bool running = false;
   bool stopping = false;
+  bool rung = false;     // the doorbell: the worker may start on the queue
+  bool waiting = false;  // the worker sleeps on cv
   unsigned flags = 0;
   uint64_t submitted = 0;
   uint64_t finished = 0;
@@ -108,22 +115,25 @@ void execute(Stream handle, Work& work) {
 }
 
 void workerLoop(Stream handle, std::shared_ptr<SimStream> stream) {
+  std::deque<Work> batch;
   for (;;) {
-    Work work;
     {
       std::unique_lock<std::mutex> lock(stream->m);
-      stream->cv.wait(lock, [&] { return !stream->queue.empty() || stream->stopping; });
-      if (stream->queue.empty()) break;
-      work = std::move(stream->queue.front());
-      stream->queue.pop_front();
+      stream->waiting = true;
+      stream->cv.wait(lock, [&] { return (stream->rung && !stream->queue.empty()) || stream->stopping; });
+      stream->waiting = false;
+      if (stream->queue.empty()) break;  // stopping with nothing left
+      batch.swap(stream->queue);
+      stream->rung = false;
       stream->running = true;
     }
-    execute(handle, work);
+    for (Work& work : batch) execute(handle, work);
     {
       std::lock_guard<std::mutex> lock(stream->m);
       stream->running = false;
-      stream->finished++;
+      stream->finished += batch.size();
     }
+    batch.clear();
     stream->idleCv.notify_all();
   }
   std::lock_guard<std::mutex> lock(gRegistryMutex);
@@ -135,7 +145,19 @@ void workerLoop(Stream handle, std::shared_ptr<SimStream> stream) {
   }
 }
 
+// Rings the doorbell so the worker starts on everything queued (callers about to wait for the stream).
+void ring(SimStream& stream) {
+  bool notify;
+  {
+    std::lock_guard<std::mutex> lock(stream.m);
+    stream.rung = true;
+    notify = stream.waiting && !stream.queue.empty();
+  }
+  if (notify) stream.cv.notify_one();
+}
+
 void waitIdle(SimStream& stream) {
+  ring(stream);
   std::unique_lock<std::mutex> lock(stream.m);
   stream.idleCv.wait(lock, [&] { return stream.queue.empty() && !stream.running; });
 }
@@ -152,7 +174,10 @@ void drainBlockingStreams() {
   for (auto const& s : streams) waitIdle(*s);
 }
 
-// Queues work, or on the NULL stream runs it now after the blocking streams drained.
+constexpr size_t kDoorbellQueueLength = 32;
+
+// Queues work, or on the NULL stream runs it now after the blocking streams drained. Anything but plain device
+// work (copies, kernels) rings the doorbell.
 int submit(Stream handle, Work work) {
   if (isNullStream(handle)) {
     drainBlockingStreams();
@@ -161,12 +186,16 @@ int submit(Stream handle, Work work) {
   }
   auto stream = lookupStream(handle);
   if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  bool doorbell = work.kind != WorkKind::kDevice;
+  bool notify;
   {
     std::lock_guard<std::mutex> lock(stream->m);
     stream->queue.push_back(std::move(work));
     stream->submitted++;
+    if (doorbell || stream->queue.size() >= kDoorbellQueueLength) stream->rung = true;
+    notify = stream->rung && stream->waiting;
   }
-  stream->cv.notify_one();
+  if (notify) stream->cv.notify_one();
   return trtn::cuda::kSuccess;
 }
 
@@ -175,6 +204,7 @@ void waitFor(Stream handle) {
   if (isNullStream(handle)) return;
   auto stream = lookupStream(handle);
   if (!stream) return;
+  ring(*stream);
   std::unique_lock<std::mutex> lock(stream->m);
   uint64_t target = stream->submitted;
   stream->idleCv.wait(lock, [&] { return stream->finished >= target; });
@@ -316,6 +346,7 @@ TRTSIM_EXPORT int cudaStreamQuery(Stream handle) {
   if (isNullStream(handle)) return trtn::cuda::kSuccess;
   auto stream = lookupStream(handle);
   if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  ring(*stream);  // a polling caller must see progress
   std::lock_guard<std::mutex> lock(stream->m);
   return stream->queue.empty() && !stream->running ? trtn::cuda::kSuccess : trtn::cuda::kErrorNotReady;
 }

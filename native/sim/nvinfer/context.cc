@@ -26,6 +26,8 @@ struct RunState {
   std::shared_ptr<PlanContents const> plan;  // keeps the graph alive while kernels are queued
   std::vector<TensorInfo> infos;
   std::vector<void*> addresses;  // device address of every tensor
+  std::vector<double> flops;     // per node, for the cost model
+  uint64_t shapesEpoch = 0;      // which input shapes `infos` were resolved for
 };
 
 std::string shapeListText(Shape const& a, Shape const& b) { return dimsText(a) + ".." + dimsText(b); }
@@ -95,7 +97,10 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       }
     }
     size_t pos = inputPosition(idx);
-    if (!mShapeSet[pos] || mInputShapes[pos] != wanted) mResolved.reset();
+    if (!mShapeSet[pos] || mInputShapes[pos] != wanted) {
+      mResolved.reset();
+      ++mShapesEpoch;
+    }
     mInputShapes[pos] = std::move(wanted);
     mShapeSet[pos] = true;
     return true;
@@ -232,6 +237,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
         mShapeSet[i] = std::all_of(s.begin(), s.end(), [](int64_t d) { return d >= 0; });
       }
       mResolved.reset();
+      ++mShapesEpoch;
     }
     return true;
   }
@@ -286,10 +292,10 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       report.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::enqueueV3", "API Usage Error", error);
       return false;
     }
-    auto run = std::make_shared<RunState>();
-    run->plan = mEngine.plan();
-    run->infos = *infos;
-    run->addresses.assign(graph().tensors.size(), nullptr);
+    // The addresses of this run; when they and the shapes equal the previous run's, its (immutable) state is
+    // shared instead of rebuilt, which keeps the enqueue of a steady stream of requests free of allocations.
+    std::vector<void*>& addresses = mScratchAddresses;
+    addresses.assign(graph().tensors.size(), nullptr);
     int64_t activationOffset = 0;
     for (size_t i = 0; i < graph().tensors.size(); ++i) {
       TensorDef const& t = graph().tensors[i];
@@ -308,17 +314,26 @@ class ContextImpl : public nvinfer1::IExecutionContext {
                            " before enqueue/execute.");
           return false;
         }
-        run->addresses[i] = mAddresses[i];
-        if (t.constData && t.isOutput) continue;  // a folded output is copied from the weights below
+        addresses[i] = mAddresses[i];
       } else if (t.constData) {
-        run->addresses[i] = static_cast<uint8_t*>(mEngine.weights()) + mEngine.constOffsets()[i];
+        addresses[i] = static_cast<uint8_t*>(mEngine.weights()) + mEngine.constOffsets()[i];
       } else {
         int64_t volume = shapeVolume((*infos)[i].shape);
         int64_t bytes = std::max<int64_t>(volume, 0) * static_cast<int64_t>(dtypeSize((*infos)[i].type));
-        run->addresses[i] = static_cast<uint8_t*>(mActivations) + activationOffset;
+        addresses[i] = static_cast<uint8_t*>(mActivations) + activationOffset;
         activationOffset += (bytes + 255) / 256 * 256;
       }
     }
+    if (!mLastRun || mLastRun->shapesEpoch != mShapesEpoch || mLastRun->addresses != addresses) {
+      auto fresh = std::make_shared<RunState>();
+      fresh->plan = mEngine.plan();
+      fresh->infos = *infos;
+      fresh->addresses = addresses;
+      fresh->shapesEpoch = mShapesEpoch;
+      for (size_t n = 0; n < graph().nodes.size(); ++n) fresh->flops.push_back(nodeFlops(*fresh, n));
+      mLastRun = std::move(fresh);
+    }
+    std::shared_ptr<RunState const> run = mLastRun;
     if (activationOffset > mActivationBytes) {
       report.error(ErrorCode::kFAILED_ALLOCATION, "IExecutionContext::enqueueV3", "Internal Error",
                    "Activation memory of the context is smaller than the shapes require.");
@@ -340,7 +355,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       if (rc != 0) return cudaFailure(rc);
     }
     for (size_t n = 0; n < graph().nodes.size(); ++n) {
-      int rc = cuda::launchKernel(stream, [run, n] { return runNode(*run, n); }, nodeFlops(*run, n));
+      int rc = cuda::launchKernel(stream, [run, n] { return runNode(*run, n); }, run->flops[n]);
       if (rc != 0) return cudaFailure(rc);
     }
     return true;
@@ -436,6 +451,9 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   std::vector<nvinfer1::IOutputAllocator*> mAllocators;
   cudaEvent_t mInputConsumed = nullptr;
   mutable std::unique_ptr<std::vector<TensorInfo>> mResolved;
+  uint64_t mShapesEpoch = 0;  // bumped whenever mResolved is dropped
+  std::vector<void*> mScratchAddresses;
+  std::shared_ptr<RunState const> mLastRun;
 };
 
 }  // namespace

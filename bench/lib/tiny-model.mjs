@@ -1,0 +1,43 @@
+// The tiny Add model of the overhead benchmark, built in JS with onnx-proto (no files, identical bytes every run):
+//   input  a: float32 [n, 4]  (dim_param 'n')
+//   init   b: float32 [1, 4]
+//   c = Add(a, b): float32 [n, 4]
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+
+/** The initializer's values, so the bench can check c = a + b itself. */
+export const B_VALUES = Float32Array.of(0.5, -1, 2, 10);
+
+function valueInfo(name, dims) {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
+  });
+}
+
+/** Serialized ONNX bytes (opset 17, IR 8) of c = a + b. */
+export function tinyAddOnnx() {
+  const raw = new Uint8Array(B_VALUES.length * 4);
+  const view = new DataView(raw.buffer);
+  B_VALUES.forEach((v, i) => view.setFloat32(i * 4, v, true)); // ONNX raw_data is little-endian
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'tensorrt-node-bench',
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'tiny_add',
+      input: [valueInfo('a', ['n', 4])],
+      output: [valueInfo('c', ['n', 4])],
+      initializer: [onnx.TensorProto.create({ name: 'b', dataType: FLOAT, dims: [1, 4], rawData: raw })],
+      node: [onnx.NodeProto.create({ opType: 'Add', name: 'Add_0', input: ['a', 'b'], output: ['c'] })],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}

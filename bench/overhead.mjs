@@ -1,0 +1,456 @@
+// npm run bench:overhead — the per-call overhead of tensorrt-node against its own floor and onnxruntime-node.
+//
+// One process, one run, variants interleaved in rounds (so machine noise hits all of them alike):
+//   (a)  context.ping()        a bare promise round trip through run()'s completion path, no GPU work (the floor)
+//   (b)  context.run({ a })    the tiny Add engine on the simulator, cost model off (zero kernel time)
+//   (c)  ort session.run()     onnxruntime-node, CPU EP, 1 intra-op thread, same ONNX model
+//   (d)  context.run({ a })    with the simulator's cost model at a realistic tiny kernel (5 us launch, 1 at a time)
+//   (b0) native run()          diagnostic: the addon's run() without the TS layer (no validation, no Tensor wrapping)
+// each in two modes: 1 request in flight (sequential awaits) and 64 in flight (a refilling window of promises).
+//
+// Environment knobs: BENCH_ROUNDS (5), BENCH_ROUND_MS (400: target duration of one cell in one round),
+// BENCH_WARMUP (3000 calls per cell), BENCH_DEPTH (64), BENCH_SKIP_COST=1 (no (d)), BENCH_SKIP_DIAG=1 (no (b0)).
+// Results: a table on stdout and bench/results/overhead.json. Exit code 0 whether or not targets are met.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import ort from 'onnxruntime-node';
+import { Runtime, Tensor, buildEngine } from '../dist/index.js';
+import { simulator } from '../dist/testing.js';
+import { median, percentileSorted, poolSorted, readEld, round } from './lib/stats.mjs';
+import { B_VALUES, tinyAddOnnx } from './lib/tiny-model.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const env = (name, fallback) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : fallback);
+const CONFIG = {
+  rounds: env('BENCH_ROUNDS', 5),
+  roundMs: env('BENCH_ROUND_MS', 400),
+  warmup: env('BENCH_WARMUP', 3000),
+  depth: env('BENCH_DEPTH', 64),
+  eldResolutionMs: 1, // the minimum monitorEventLoopDelay allows
+  withCostModel: process.env.BENCH_SKIP_COST !== '1',
+  withDiagnostic: process.env.BENCH_SKIP_DIAG !== '1',
+};
+const COST_MODEL = { launchMicros: 5, concurrentKernels: 1 };
+const TARGETS = { latencyRatioMax: 1.3, throughputRatioMin: 2, eldP99MaxMs: 1 };
+
+const hr = process.hrtime.bigint;
+const log = (...args) => console.log(...args);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Measurement loops. Latency per call is submit -> settle with process.hrtime.bigint; calls/s = calls / wall time.
+
+// The JS thread's own CPU time and run-queue wait (Linux: /proc/self/task/<pid>/schedstat, in ns); null elsewhere.
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+function jsThreadSchedstat() {
+  try {
+    const [run, wait] = readFileSync(SCHEDSTAT, 'utf8').trim().split(/\s+/).map(Number);
+    return { run, wait };
+  } catch {
+    return null;
+  }
+}
+
+function startProbe() {
+  const eld = monitorEventLoopDelay({ resolution: CONFIG.eldResolutionMs });
+  const cpu = process.cpuUsage();
+  const js = jsThreadSchedstat();
+  eld.enable();
+  return { eld, cpu, js, t0: hr() };
+}
+
+function stopProbe(probe, lat) {
+  const wallNs = Number(hr() - probe.t0);
+  probe.eld.disable();
+  const cpu = process.cpuUsage(probe.cpu);
+  const js = jsThreadSchedstat();
+  return {
+    lat,
+    wallNs,
+    eld: readEld(probe.eld, CONFIG.eldResolutionMs),
+    cpuUs: cpu.user + cpu.system,
+    jsRunNs: js && probe.js ? js.run - probe.js.run : NaN,
+    jsWaitNs: js && probe.js ? js.wait - probe.js.wait : NaN,
+  };
+}
+
+async function runSequential(call, n) {
+  const lat = new Float64Array(n);
+  const probe = startProbe();
+  for (let i = 0; i < n; i++) {
+    const s = hr();
+    await call();
+    lat[i] = Number(hr() - s);
+  }
+  return stopProbe(probe, lat);
+}
+
+function runWindowed(call, n, depth) {
+  return new Promise((resolve, reject) => {
+    const lat = new Float64Array(n);
+    let next = 0;
+    let settled = 0;
+    const probe = startProbe();
+    const launch = () => {
+      const i = next++;
+      const s = hr();
+      call().then(() => {
+        lat[i] = Number(hr() - s);
+        if (++settled === n) resolve(stopProbe(probe, lat));
+        else if (next < n) launch();
+      }, reject);
+    };
+    for (let k = 0; k < Math.min(depth, n); k++) launch();
+  });
+}
+
+async function runIdle(ms) {
+  const probe = startProbe();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return stopProbe(probe, new Float64Array(0));
+}
+
+function measure(cell, n) {
+  if (cell.variant.idle) return runIdle(CONFIG.roundMs);
+  return cell.mode.depth === 1 ? runSequential(cell.variant.call, n) : runWindowed(cell.variant.call, n, cell.mode.depth);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Set-up: the model, the simulator engine, onnxruntime, and one correctness check per path.
+
+function assertAdd(name, got, a) {
+  const expected = Float32Array.from(a, (v, i) => Math.fround(v + B_VALUES[i]));
+  const values = Array.from(got);
+  if (values.length !== expected.length || values.some((v, i) => v !== expected[i])) {
+    throw new Error(`${name}: output ${JSON.stringify(values)} differs from a + b = ${JSON.stringify(Array.from(expected))}`);
+  }
+}
+
+async function setUp() {
+  const onnxBytes = tinyAddOnnx();
+  const plan = await buildEngine(onnxBytes, {
+    backend: 'simulator',
+    profiles: [{ a: { min: [1, 4], opt: [1, 4], max: [64, 4] } }],
+  });
+  const runtime = Runtime.create({ backend: 'simulator' });
+  const engine = await runtime.deserialize(plan);
+  const context = engine.createContext();
+  const aValues = Float32Array.of(1.25, -2, 3.5, 0.125);
+  const feeds = { a: new Tensor('float32', aValues, [1, 4]) };
+
+  const session = await ort.InferenceSession.create(onnxBytes, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  });
+  const ortFeeds = { a: new ort.Tensor('float32', aValues, [1, 4]) };
+
+  // The addon's own run(), without the TS layer: ExecutionContext.native() is a protected helper in TS but an
+  // ordinary method at run time. Diagnostic only; skipped if the internals ever change shape.
+  let nativeContext;
+  try {
+    nativeContext = typeof context.native === 'function' ? context.native() : undefined;
+    if (typeof nativeContext?.run !== 'function') nativeContext = undefined;
+  } catch {
+    nativeContext = undefined;
+  }
+  const nativeInputs = [aValues];
+  const nativeDims = [[1, 4]];
+
+  // Correctness, once per path: never benchmark a broken path.
+  const b = await context.run(feeds);
+  assertAdd('(b) context.run', b.c.data, aValues);
+  if (b.c.dtype !== 'float32' || b.c.dims.join(',') !== '1,4') throw new Error(`(b) output is ${b.c}`);
+  const c = await session.run(ortFeeds);
+  assertAdd('(c) onnxruntime-node', c.c.data, aValues);
+  await context.ping();
+  if (CONFIG.withCostModel) {
+    simulator.setCostModel(COST_MODEL);
+    try {
+      assertAdd('(d) context.run with cost model', (await context.run(feeds)).c.data, aValues);
+    } finally {
+      simulator.setCostModel({});
+    }
+  }
+  if (CONFIG.withDiagnostic && nativeContext) {
+    const [, r] = await nativeContext.run(nativeInputs, nativeDims);
+    assertAdd("(b0) native run", new Float32Array(r), aValues);
+  }
+
+  const variants = [
+    { key: 'a', label: '(a) ping (floor)', call: () => context.ping() },
+    { key: 'b', label: '(b) context.run', call: () => context.run(feeds) },
+    { key: 'c', label: '(c) onnxruntime-node', call: () => session.run(ortFeeds) },
+  ];
+  if (CONFIG.withCostModel) {
+    variants.push({
+      key: 'd',
+      label: '(d) run, 5us kernel',
+      call: () => context.run(feeds),
+      before: () => simulator.setCostModel(COST_MODEL),
+      after: () => simulator.setCostModel({}),
+    });
+  }
+  if (CONFIG.withDiagnostic && nativeContext) {
+    variants.push({ key: 'b0', label: '(b0) native run [diag]', call: () => nativeContext.run(nativeInputs, nativeDims) });
+  }
+
+  const tearDown = async () => {
+    simulator.setCostModel({});
+    await session.release();
+    context.dispose();
+    engine.dispose();
+    runtime.dispose();
+  };
+  return { variants, tearDown, context, feeds, session, ortFeeds, nativeContext, nativeInputs, nativeDims };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Where (b)'s time goes, outside the timed rounds: the synchronous part of each call on the JS thread (the time
+// until the call returns its promise), sequentially, for the floor, the native run and the full run.
+
+async function submitCost(call, n) {
+  const sync = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = hr();
+    const p = call();
+    sync[i] = Number(hr() - s);
+    await p;
+  }
+  const sorted = sync.sort();
+  return { medianUs: percentileSorted(sorted, 50) / 1e3, p99Us: percentileSorted(sorted, 99) / 1e3 };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function summarize(cell, rounds) {
+  const sorted = poolSorted(rounds.map((r) => r.lat));
+  const calls = sorted.length;
+  const idle = calls === 0;
+  const wallNs = rounds.reduce((s, r) => s + r.wallNs, 0);
+  const cpuUs = rounds.reduce((s, r) => s + r.cpuUs, 0);
+  const jsRunNs = rounds.reduce((s, r) => s + r.jsRunNs, 0);
+  const jsWaitNs = rounds.reduce((s, r) => s + r.jsWaitNs, 0);
+  const us = (ns) => ns / 1e3;
+  return {
+    variant: cell.variant.key,
+    label: cell.variant.label,
+    inFlight: cell.mode.depth,
+    calls,
+    callsPerRound: rounds.map((r) => r.lat.length),
+    wallSeconds: wallNs / 1e9,
+    latencyUs: idle ? null : {
+      median: us(percentileSorted(sorted, 50)),
+      p90: us(percentileSorted(sorted, 90)),
+      p99: us(percentileSorted(sorted, 99)),
+      p999: us(percentileSorted(sorted, 99.9)),
+      max: us(sorted[sorted.length - 1]),
+      mean: us(sorted.reduce((s, v) => s + v, 0) / calls),
+    },
+    callsPerSecond: idle ? null : calls / (wallNs / 1e9),
+    callsPerSecondPerRound: idle ? null : rounds.map((r) => r.lat.length / (r.wallNs / 1e9)),
+    // Process CPU (all threads: JS, the simulator's stream workers, onnxruntime) per call.
+    cpuUsPerCall: idle ? null : cpuUs / calls,
+    // The JS thread alone: its CPU time per call, and the share of the wall time it spent waiting for a CPU
+    // (run-queue wait: other processes or our own threads holding both vCPUs). NaN without /proc.
+    jsThreadCpuUsPerCall: idle ? null : jsRunNs / 1e3 / calls,
+    jsThreadBusy: jsRunNs / wallNs,
+    jsThreadRunQueueWait: jsWaitNs / wallNs,
+    eventLoopDelayMs: {
+      // One histogram per round (a paused monitor records the whole pause when re-enabled, so they cannot be
+      // pooled): p99 is the median of the rounds' p99s, p99Worst the worst round, max the largest single delay.
+      // "excess" values subtract the 1 ms timer interval Node includes in each sample.
+      p99: median(rounds.map((r) => r.eld.excessP99)),
+      p99Worst: Math.max(...rounds.map((r) => r.eld.excessP99)),
+      max: Math.max(...rounds.map((r) => r.eld.excessMax)),
+      rawP50: median(rounds.map((r) => r.eld.p50)),
+      rawP99: median(rounds.map((r) => r.eld.p99)),
+      rawMax: Math.max(...rounds.map((r) => r.eld.max)),
+      samplesPerRound: rounds.map((r) => r.eld.count),
+    },
+  };
+}
+
+function formatTable(results) {
+  const headers = ['variant', 'in flight', 'median us', 'p99 us', 'calls/s', 'ELD p99 ms', 'ELD max ms', 'CPU us/call', 'JS thread us/call'];
+  const rows = results.map((r) => [
+    r.label,
+    r.latencyUs ? String(r.inFlight) : '-',
+    r.latencyUs ? r.latencyUs.median.toFixed(1) : '-',
+    r.latencyUs ? r.latencyUs.p99.toFixed(1) : '-',
+    r.latencyUs ? Math.round(r.callsPerSecond).toLocaleString('en-US') : '-',
+    r.eventLoopDelayMs.p99.toFixed(2),
+    r.eventLoopDelayMs.max.toFixed(2),
+    r.latencyUs ? r.cpuUsPerCall.toFixed(1) : '-',
+    r.latencyUs && Number.isFinite(r.jsThreadCpuUsPerCall) ? r.jsThreadCpuUsPerCall.toFixed(1) : '-',
+  ]);
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function main() {
+  const started = hr();
+  const { variants, tearDown, context, feeds, nativeContext, nativeInputs, nativeDims } = await setUp();
+  const modes = [
+    { key: 'seq', depth: 1 },
+    { key: `w${CONFIG.depth}`, depth: CONFIG.depth },
+  ];
+  const cells = variants.flatMap((variant) => modes.map((mode) => ({ variant, mode, rounds: [], n: 0 })));
+  // The noise floor of the event-loop-delay numbers: the same monitor over an idle loop, in every round.
+  cells.push({ variant: { key: 'idle', label: '(0) idle loop [ELD noise]', idle: true }, mode: { key: 'idle', depth: 0 }, rounds: [], n: 0 });
+
+  const loadBefore = os.loadavg();
+  log(`tensorrt-node overhead benchmark — node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, load average ${loadBefore.map((v) => v.toFixed(2)).join(' ')}`);
+  log(`rounds ${CONFIG.rounds}, ~${CONFIG.roundMs} ms per cell per round, warm-up ${CONFIG.warmup} calls per cell, window ${CONFIG.depth}`);
+  log('correctness: (b), (c)' + (CONFIG.withCostModel ? ', (d)' : '') + (nativeContext && CONFIG.withDiagnostic ? ', (b0)' : '') + ' return a + b');
+
+  // Warm-up, then calibration: enough calls per round that one cell lasts ~roundMs.
+  for (const cell of cells) {
+    if (cell.variant.idle) continue;
+    cell.variant.before?.();
+    try {
+      await measure(cell, CONFIG.warmup);
+      const calib = await measure(cell, Math.max(500, CONFIG.warmup >> 1));
+      const perCallNs = calib.wallNs / calib.lat.length;
+      cell.n = Math.min(2_000_000, Math.max(1000, Math.round((CONFIG.roundMs * 1e6) / perCallNs)));
+    } finally {
+      cell.variant.after?.();
+    }
+  }
+  log(`calls per round: ${cells.filter((c) => !c.variant.idle).map((c) => `${c.variant.key}/${c.mode.key} ${c.n}`).join(', ')}`);
+
+  // The timed rounds: every cell once per round, starting one cell later each round.
+  for (let r = 0; r < CONFIG.rounds; r++) {
+    const order = cells.map((_, i) => cells[(i + r * 3) % cells.length]);
+    for (const cell of order) {
+      cell.variant.before?.();
+      try {
+        cell.rounds.push(await measure(cell, cell.n));
+      } finally {
+        cell.variant.after?.();
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    process.stdout.write(`round ${r + 1}/${CONFIG.rounds} done\n`);
+  }
+
+  const results = cells.map((cell) => summarize(cell, cell.rounds));
+  const get = (variant, depth) => results.find((r) => r.variant === variant && r.inFlight === depth);
+
+  // Where the time goes: synchronous (JS-thread) part of one call, outside the timed rounds.
+  const submitN = 20000;
+  const breakdown = {
+    note: 'synchronous part of one call (until it returns its promise), sequential, cost model off',
+    pingUs: await submitCost(() => context.ping(), submitN),
+    runUs: await submitCost(() => context.run(feeds), submitN),
+  };
+  if (nativeContext) breakdown.nativeRunUs = await submitCost(() => nativeContext.run(nativeInputs, nativeDims), submitN);
+
+  const ratio = (x, y) => x / y;
+  const a1 = get('a', 1);
+  const aN = get('a', CONFIG.depth);
+  const b1 = get('b', 1);
+  const bN = get('b', CONFIG.depth);
+  const cN = get('c', CONFIG.depth);
+  const bEldWorst = Math.max(b1.eventLoopDelayMs.p99, bN.eventLoopDelayMs.p99);
+  const idleEld = get('idle', 0).eventLoopDelayMs;
+  const targets = [
+    {
+      name: `(b)/(a) latency median, 1 in flight`,
+      value: ratio(b1.latencyUs.median, a1.latencyUs.median),
+      target: `<= ${TARGETS.latencyRatioMax}`,
+      pass: ratio(b1.latencyUs.median, a1.latencyUs.median) <= TARGETS.latencyRatioMax,
+    },
+    {
+      name: `(b)/(a) latency median, ${CONFIG.depth} in flight`,
+      value: ratio(bN.latencyUs.median, aN.latencyUs.median),
+      target: `<= ${TARGETS.latencyRatioMax}`,
+      pass: ratio(bN.latencyUs.median, aN.latencyUs.median) <= TARGETS.latencyRatioMax,
+    },
+    {
+      name: `(b)/(c) calls/s, ${CONFIG.depth} in flight`,
+      value: ratio(bN.callsPerSecond, cN.callsPerSecond),
+      target: `>= ${TARGETS.throughputRatioMin}`,
+      pass: ratio(bN.callsPerSecond, cN.callsPerSecond) >= TARGETS.throughputRatioMin,
+    },
+    {
+      name: `(b) ELD p99 ms (worse of both modes)`,
+      value: bEldWorst,
+      target: `<= ${TARGETS.eldP99MaxMs}`,
+      pass: bEldWorst <= TARGETS.eldP99MaxMs,
+    },
+  ];
+  const extraRatios = {
+    'b/a calls/s, 1 in flight': ratio(b1.callsPerSecond, a1.callsPerSecond),
+    [`b/a calls/s, ${CONFIG.depth} in flight`]: ratio(bN.callsPerSecond, aN.callsPerSecond),
+    'b/c latency median, 1 in flight': ratio(b1.latencyUs.median, get('c', 1).latencyUs.median),
+    'b/c calls/s, 1 in flight': ratio(b1.callsPerSecond, get('c', 1).callsPerSecond),
+  };
+  if (get('b0', 1)) {
+    extraRatios['b0/a latency median, 1 in flight'] = ratio(get('b0', 1).latencyUs.median, a1.latencyUs.median);
+    extraRatios[`b0/a latency median, ${CONFIG.depth} in flight`] = ratio(get('b0', CONFIG.depth).latencyUs.median, aN.latencyUs.median);
+  }
+  if (get('d', 1)) {
+    extraRatios['d/a latency median, 1 in flight'] = ratio(get('d', 1).latencyUs.median, a1.latencyUs.median);
+    extraRatios[`d/c calls/s, ${CONFIG.depth} in flight`] = ratio(get('d', CONFIG.depth).callsPerSecond, cN.callsPerSecond);
+  }
+
+  log('');
+  log(formatTable(results));
+  log('');
+  log('ELD = event-loop delay beyond the 1 ms monitor tick (monitorEventLoopDelay, resolution 1 ms): p99 is the median of');
+  log('the rounds\' p99s, max the largest single delay seen. CPU us/call counts all threads of the process, JS thread');
+  log('us/call the main thread alone.');
+  log(`ELD noise floor (idle loop, same rounds): p99 ${idleEld.p99.toFixed(2)} ms, max ${idleEld.max.toFixed(2)} ms` +
+    (idleEld.p99 > TARGETS.eldP99MaxMs / 2 ? ' — the machine itself is noisy; read the ELD columns against this' : ''));
+  log('');
+  log('targets:');
+  for (const t of targets) log(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(40)} ${t.value.toFixed(2).padStart(8)}  (target ${t.target})`);
+  log('other ratios:');
+  for (const [k, v] of Object.entries(extraRatios)) log(`        ${k.padEnd(40)} ${v.toFixed(2).padStart(8)}`);
+  log('');
+  log(`synchronous part of one call (median / p99 us): ping ${breakdown.pingUs.medianUs.toFixed(2)} / ${breakdown.pingUs.p99Us.toFixed(2)}` +
+    (breakdown.nativeRunUs ? `, native run ${breakdown.nativeRunUs.medianUs.toFixed(2)} / ${breakdown.nativeRunUs.p99Us.toFixed(2)}` : '') +
+    `, context.run ${breakdown.runUs.medianUs.toFixed(2)} / ${breakdown.runUs.p99Us.toFixed(2)}`);
+
+  const cpus = os.cpus();
+  const out = {
+    benchmark: 'overhead',
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform}-${process.arch}`,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    cpuCount: cpus.length,
+    // Other processes compete for the same CPUs; a high load average makes every number noisier.
+    loadAverage: { before: loadBefore, after: os.loadavg() },
+    onnxruntimeNode: ort.env?.versions?.node ?? null,
+    config: { ...CONFIG, costModel: CONFIG.withCostModel ? COST_MODEL : null, model: 'c = a + b, a float32 [1,4] (profile [1,4]..[64,4])' },
+    results,
+    targets: targets.map((t) => ({ ...t, value: round(t.value, 4) })),
+    eldNoiseFloorMs: idleEld,
+    ratios: Object.fromEntries(Object.entries(extraRatios).map(([k, v]) => [k, round(v, 4)])),
+    breakdown,
+  };
+  const resultsDir = path.join(here, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, 'overhead.json');
+  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  log(`\nwrote ${path.relative(process.cwd(), file) || file} (${(Number(hr() - started) / 1e9).toFixed(1)} s, load average now ${os.loadavg().map((v) => v.toFixed(2)).join(' ')})`);
+
+  await tearDown();
+}
+
+main().then(
+  () => {
+    process.exitCode = 0;
+  },
+  (error) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);
