@@ -76,10 +76,22 @@ export declare class NativeEngine {
   dispose(): void;
 }
 
+export interface NativeDeviceInfo {
+  index: number;
+  computeCapability: [number, number];
+  multiProcessors: number;
+  totalMemoryBytes: number;
+  freeMemoryBytes: number;
+  /** 13000 for CUDA 13.0 */
+  cudaRuntimeVersion: number;
+  cudaDriverVersion: number;
+}
+
 export declare class NativeRuntime {
   constructor(backend: 'tensorrt' | 'simulator', minSeverity: number, logger?: (severity: number, message: string) => void);
   readonly disposed: boolean;
   info(): NativeRuntimeInfo;
+  device(): NativeDeviceInfo;
   deserialize(plan: Uint8Array): Promise<NativeEngine>;
   createDeviceBuffer(byteLength: number): NativeDeviceBuffer;
   synchronize(): number;

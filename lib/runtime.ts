@@ -1,6 +1,6 @@
 // The entry point of the low-level API: loads a backend (real TensorRT or the simulator) and deserializes engines.
 import { readFile } from 'node:fs/promises';
-import type { NativeRuntime, NativeRuntimeInfo } from '../binding.js';
+import type { NativeDeviceInfo, NativeRuntime, NativeRuntimeInfo } from '../binding.js';
 import { DeviceBuffer, DeviceTensor } from './device-tensor.js';
 import { Disposable } from './disposable.js';
 import { DTYPES } from './dtypes.js';
@@ -52,6 +52,21 @@ export class Runtime extends Disposable {
   /** Which libraries were loaded, their TensorRT version and the header version the backend was compiled with. */
   get info(): NativeRuntimeInfo {
     return this.native<NativeRuntime>().info();
+  }
+
+  /** The CUDA device this runtime uses: compute capability, memory, CUDA runtime and driver versions. */
+  get device(): NativeDeviceInfo {
+    try {
+      return this.native<NativeRuntime>().device();
+    } catch (error) {
+      throw fromNative(error);
+    }
+  }
+
+  /** TensorRT's version as [major, minor, patch] (from the loaded library). */
+  get tensorrtVersion(): [number, number, number] {
+    const v = this.info.libraryVersion;
+    return [Math.floor(v / 10000), Math.floor(v / 100) % 100, v % 100];
   }
 
   /** Deserializes a plan (off the JS thread). Corrupt bytes give ENGINE_CORRUPT; a plan from another TensorRT

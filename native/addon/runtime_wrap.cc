@@ -53,6 +53,7 @@ class DeserializeWorker : public Napi::AsyncWorker {
 Napi::Function RuntimeWrap::define(Napi::Env env) {
   return DefineClass(env, "Runtime",
                      {InstanceMethod<&RuntimeWrap::info>("info"),
+                      InstanceMethod<&RuntimeWrap::device>("device"),
                       InstanceMethod<&RuntimeWrap::deserialize>("deserialize"),
                       InstanceMethod<&RuntimeWrap::createDeviceBuffer>("createDeviceBuffer"),
                       InstanceMethod<&RuntimeWrap::synchronize>("synchronize"),
@@ -100,6 +101,40 @@ Napi::Value RuntimeWrap::info(Napi::CallbackInfo const& info) {
   Napi::Array list = Napi::Array::New(env, paths.size());
   for (size_t i = 0; i < paths.size(); ++i) list.Set(static_cast<uint32_t>(i), paths[i]);
   out.Set("libraryPaths", list);
+  return out;
+}
+
+// device(): the current CUDA device's compute capability, multiprocessors and memory, and the CUDA versions.
+Napi::Value RuntimeWrap::device(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  CudaApi const& api = state(env)->cuda();
+  int device = 0, major = 0, minor = 0, sms = 0, runtimeVersion = 0, driverVersion = 0;
+  size_t freeBytes = 0, totalBytes = 0;
+  int rc = api.cudaGetDevice(&device);
+  if (rc == 0) rc = api.cudaDeviceGetAttribute(&major, cuda::kDevAttrComputeCapabilityMajor, device);
+  if (rc == 0) rc = api.cudaDeviceGetAttribute(&minor, cuda::kDevAttrComputeCapabilityMinor, device);
+  if (rc == 0) rc = api.cudaDeviceGetAttribute(&sms, cuda::kDevAttrMultiProcessorCount, device);
+  if (rc == 0) rc = api.cudaMemGetInfo(&freeBytes, &totalBytes);
+  if (rc != 0) {
+    Failure f;
+    f.code = "CUDA_ERROR";
+    f.cudaError = rc;
+    f.message = std::string("querying the CUDA device failed: ") + api.cudaGetErrorString(rc);
+    throw toJsError(env, f);
+  }
+  api.cudaRuntimeGetVersion(&runtimeVersion);
+  api.cudaDriverGetVersion(&driverVersion);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("index", device);
+  Napi::Array cc = Napi::Array::New(env, 2);
+  cc.Set(uint32_t{0}, major);
+  cc.Set(uint32_t{1}, minor);
+  out.Set("computeCapability", cc);
+  out.Set("multiProcessors", sms);
+  out.Set("totalMemoryBytes", Napi::Number::New(env, double(totalBytes)));
+  out.Set("freeMemoryBytes", Napi::Number::New(env, double(freeBytes)));
+  out.Set("cudaRuntimeVersion", runtimeVersion);
+  out.Set("cudaDriverVersion", driverVersion);
   return out;
 }
 
