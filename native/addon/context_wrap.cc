@@ -57,7 +57,7 @@ class RunJob : public CompletionJob {
     // [dims of every output (an array shared by runs of the same shapes), output 0 bytes, output 1 bytes, ...];
     // outputs written to a DeviceBuffer have `undefined` bytes.
     Napi::Array results = Napi::Array::New(env, outputs.size() + 1);
-    results.Set(uint32_t{0}, outputDims.Value());
+    results.Set(uint32_t{0}, outputDims->Value());
     for (size_t i = 0; i < outputs.size(); ++i) {
       OutputPlan const& o = outputs[i];
       if (o.onDevice) continue;
@@ -73,7 +73,7 @@ class RunJob : public CompletionJob {
   std::shared_ptr<ContextState> ctx;
   PinnedBuffer staging;
   std::vector<OutputPlan> outputs;
-  Napi::ObjectReference outputDims;  // the output shapes at enqueue time
+  std::shared_ptr<Napi::Reference<Napi::Array>> outputDims;  // the output shapes at enqueue time
   std::vector<std::shared_ptr<DeviceBufferState>> deviceBuffers;  // kept alive until the run settles
 };
 
@@ -210,10 +210,10 @@ Napi::Value ContextWrap::run(Napi::CallbackInfo const& info) {
         for (size_t k = 0; k < d.size(); ++k) one.Set(static_cast<uint32_t>(k), static_cast<double>(d[k]));
         dimsJs.Set(static_cast<uint32_t>(o), one);
       }
-      ctx->outputDimsJs = Napi::Persistent(dimsJs);
+      ctx->outputDimsJs = std::make_shared<Napi::Reference<Napi::Array>>(Napi::Persistent(dimsJs));
       ctx->shapesKnown = true;
     }
-    job->outputDims = Napi::Persistent(ctx->outputDimsJs.Value().As<Napi::Object>());
+    job->outputDims = ctx->outputDimsJs;
 
     // 2. Sources and sizes; every byte count is checked here, so nothing reads past a caller's buffer.
     struct Source {

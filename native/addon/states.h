@@ -60,7 +60,8 @@ struct ContextState {
   std::vector<void*> boundAddress;                  // per IO tensor, what TensorRT was last given
   std::vector<std::vector<int64_t>> inputDims;      // per input, last shape given to TensorRT
   std::vector<std::vector<int64_t>> outputDims;     // per output, for the current input shapes
-  Napi::Reference<Napi::Array> outputDimsJs;        // the same as a JS array of arrays, shared by the runs' results
+  // The same as a JS array of arrays, shared by the results of runs with these shapes (replaced on a change).
+  std::shared_ptr<Napi::Reference<Napi::Array>> outputDimsJs;
   bool shapesKnown = false;
   size_t inFlight = 0;
 

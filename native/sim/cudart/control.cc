@@ -1,4 +1,5 @@
 // Test controls of the simulator: fault injection, the simulated device, the kernel cost model, and counters.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -19,6 +20,9 @@ struct Fault {
 
 std::mutex gMutex;  // guards everything below
 std::map<int, Fault> gFaults;
+// Fast paths for the common case of no fault armed and no cost model (read on every kernel and copy).
+std::atomic<int> gArmedFaults{0};
+std::atomic<bool> gCostActive{false};
 CostModel gCost;
 DeviceConfig gDevice;
 trtsim_counters_hook gHook = nullptr;
@@ -67,16 +71,19 @@ void deviceComputeCapability(int* major, int* minor) {
 }
 
 bool takeFault(int kind, int* cudaError, double* param) {
+  if (gArmedFaults.load(std::memory_order_acquire) == 0) return false;
   std::lock_guard<std::mutex> lock(gMutex);
   auto it = gFaults.find(kind);
   if (it == gFaults.end() || it->second.remaining <= 0) return false;
   if (cudaError) *cudaError = it->second.cudaError;
   if (param) *param = it->second.param;
   if (--it->second.remaining == 0) gFaults.erase(it);
+  gArmedFaults.store(static_cast<int>(gFaults.size()), std::memory_order_release);
   return true;
 }
 
 void spendKernelTime(double flops, double extraMillis) {
+  if (extraMillis <= 0 && !gCostActive.load(std::memory_order_acquire)) return;
   CostModel cost = costModel();
   double micros = extraMillis * 1000.0;
   if (cost.active()) {
@@ -103,6 +110,7 @@ void spendKernelTime(double flops, double extraMillis) {
 }
 
 void spendCopyTime(size_t bytes) {
+  if (!gCostActive.load(std::memory_order_acquire)) return;
   CostModel cost = costModel();
   if (cost.copyGBps > 0) sleepMicros(static_cast<double>(bytes) / (cost.copyGBps * 1e3));
 }
@@ -118,15 +126,17 @@ TRTSIM_EXPORT int trtsim_inject_fault(int kind, int count, int cudaError, double
   std::lock_guard<std::mutex> lock(gMutex);
   if (count <= 0) {
     gFaults.erase(kind);
-    return 0;
+  } else {
+    gFaults[kind] = Fault{count, cudaError != 0 ? cudaError : defaultErrorFor(kind), param};
   }
-  gFaults[kind] = Fault{count, cudaError != 0 ? cudaError : defaultErrorFor(kind), param};
+  gArmedFaults.store(static_cast<int>(gFaults.size()), std::memory_order_release);
   return 0;
 }
 
 TRTSIM_EXPORT void trtsim_clear_faults(void) {
   std::lock_guard<std::mutex> lock(gMutex);
   gFaults.clear();
+  gArmedFaults.store(0, std::memory_order_release);
 }
 
 TRTSIM_EXPORT void trtsim_clear_sticky_error(void) { clearStickyForTests(); }
@@ -189,6 +199,7 @@ TRTSIM_EXPORT double trtsim_build_step_delay(void) {
 TRTSIM_EXPORT void trtsim_set_cost_model(double launchMicros, double gflops, double copyGBps, int concurrentKernels) {
   std::lock_guard<std::mutex> lock(gMutex);
   gCost = CostModel{launchMicros, gflops, copyGBps, concurrentKernels};
+  gCostActive.store(gCost.active(), std::memory_order_release);
 }
 
 }  // extern "C"

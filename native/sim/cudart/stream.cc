@@ -45,13 +45,26 @@ struct SimEvent {
 
 enum class WorkKind { kDevice, kCallback, kHostFn, kMarker };
 
+// One queued item. Copies and kernels are described by plain fields (no closure allocation per copy); other
+// device work and markers carry a closure.
 struct Work {
   WorkKind kind = WorkKind::kDevice;
   std::function<int()> run;  // kDevice / kMarker: returns a cudaError (kDevice errors poison the process)
   trtn::cuda::StreamCallback callback = nullptr;
   trtn::cuda::HostFn hostFn = nullptr;
   void* userData = nullptr;
+  // A copy when `copyBytes` > 0 (and `run` is empty): the source is `staged` when the call staged it.
+  void* copyDst = nullptr;
+  void const* copySrc = nullptr;
+  size_t copyBytes = 0;
+  std::shared_ptr<std::vector<uint8_t>> staged;
+  // A kernel when `isKernel`: `run` is the kernel body, `flops` feeds the cost model.
+  bool isKernel = false;
+  double flops = 0;
 };
+
+int performCopy(void* dst, void const* src, size_t count);
+int runKernel(Work& work);
 
 struct SimStream {
   std::mutex m;
@@ -94,7 +107,10 @@ void execute(Stream handle, Work& work) {
   switch (work.kind) {
     case WorkKind::kDevice:
       if (sticky == 0) {
-        int error = work.run();
+        int error = work.isKernel     ? runKernel(work)
+                    : work.copyBytes ? performCopy(work.copyDst, work.staged ? work.staged->data() : work.copySrc,
+                                                   work.copyBytes)
+                                     : work.run();
         if (error != 0) setStickyError(error);
       }
       break;
@@ -259,6 +275,16 @@ int performCopy(void* dst, void const* src, size_t count) {
   return trtn::cuda::kSuccess;
 }
 
+int runKernel(Work& work) {
+  int faultError = 0;
+  if (takeFault(TRTSIM_FAULT_STICKY_KERNEL, &faultError, nullptr)) return faultError;
+  double slowMillis = 0;
+  takeFault(TRTSIM_FAULT_SLOW_KERNEL, nullptr, &slowMillis);
+  spendKernelTime(work.flops, slowMillis);
+  counters().kernels++;
+  return work.run();
+}
+
 }  // namespace
 
 bool isValidStream(Stream stream) { return isNullStream(stream) || lookupStream(stream) != nullptr; }
@@ -276,15 +302,9 @@ int launchKernel(Stream stream, std::function<int()> work, double flops) {
   if (int sticky = stickyError()) return sticky;
   Work w;
   w.kind = WorkKind::kDevice;
-  w.run = [work = std::move(work), flops]() {
-    int faultError = 0;
-    if (takeFault(TRTSIM_FAULT_STICKY_KERNEL, &faultError, nullptr)) return faultError;
-    double slowMillis = 0;
-    takeFault(TRTSIM_FAULT_SLOW_KERNEL, nullptr, &slowMillis);
-    spendKernelTime(flops, slowMillis);
-    counters().kernels++;
-    return work();
-  };
+  w.isKernel = true;
+  w.run = std::move(work);
+  w.flops = flops;
   return submit(stream, std::move(w));
 }
 
@@ -395,13 +415,13 @@ TRTSIM_EXPORT int cudaMemcpyAsync(void* dst, void const* src, size_t count, int 
   Space dstSpace = spaceOf(dst, count);
   Work w;
   w.kind = WorkKind::kDevice;
+  w.copyDst = dst;
+  w.copySrc = src;
+  w.copyBytes = count;
   if (srcSpace == Space::kPageable && dstSpace == Space::kDevice) {
     // Pageable source: CUDA copies it to a staging buffer before returning, so the caller may reuse it at once.
-    auto staged = std::make_shared<std::vector<uint8_t>>(static_cast<uint8_t const*>(src),
-                                                         static_cast<uint8_t const*>(src) + count);
-    w.run = [dst, staged, count] { return performCopy(dst, staged->data(), count); };
-  } else {
-    w.run = [dst, src, count] { return performCopy(dst, src, count); };
+    w.staged = std::make_shared<std::vector<uint8_t>>(static_cast<uint8_t const*>(src),
+                                                      static_cast<uint8_t const*>(src) + count);
   }
   int error = submit(handle, std::move(w));
   if (error == 0 && dstSpace == Space::kPageable && srcSpace == Space::kDevice) {
