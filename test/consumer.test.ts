@@ -1,0 +1,86 @@
+// The package as a user gets it: `npm pack`, installed into a scratch project, imported from ESM and CommonJS, with
+// the addon and the simulator libraries laid out as prebuildify ships them (prebuilds/<platform>-<arch>/).
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '..');
+const scratch = mkdtempSync(path.join(tmpdir(), 'trtn-consumer-'));
+const installed = path.join(scratch, 'app', 'node_modules', 'tensorrt-node');
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: root, env, maxBuffer: 64 << 20 });
+  const tarball = path.join(scratch, stdout.trim().split('\n').pop()!);
+  const app = path.join(scratch, 'app');
+  mkdirSync(app);
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'commonjs' }));
+  // --ignore-scripts: the addon is not rebuilt here (the repository's own install does that); instead the build is
+  // placed where prebuildify puts it, which is what a published package carries.
+  await run('npm', ['install', '--ignore-scripts', '--no-package-lock', tarball], { cwd: app, env, maxBuffer: 64 << 20 });
+  const prebuilds = path.join(installed, 'prebuilds', `${process.platform}-${process.arch}`);
+  mkdirSync(prebuilds, { recursive: true });
+  const release = path.join(root, 'build', 'Release');
+  for (const file of readdirSync(release)) {
+    if (file.endsWith('.so')) cpSync(path.join(release, file), path.join(prebuilds, file));
+  }
+  cpSync(path.join(release, 'tensorrt_node.node'), path.join(prebuilds, 'tensorrt-node.node'));
+}, 240_000);
+
+const program = (importLine: string) => `
+${importLine}
+(async () => {
+  const info = buildInfo();
+  const runtime = Runtime.create({ backend: 'simulator' });
+  const { simulator } = testing;
+  process.stdout.write(JSON.stringify({
+    backends: info.backends.map((b) => b.kind),
+    libraryPaths: runtime.info.libraryPaths,
+    counters: typeof simulator.counters().liveRuntimes,
+    tensor: Array.from(Tensor.from('float32', [1, 2, 3]).data),
+  }));
+  runtime.dispose();
+})();
+`;
+
+async function runIn(file: string, source: string) {
+  const target = path.join(scratch, 'app', file);
+  writeFileSync(target, source);
+  const { stdout } = await run(process.execPath, [target], { cwd: path.join(scratch, 'app') });
+  return JSON.parse(stdout) as { backends: string[]; libraryPaths: string[]; counters: string; tensor: number[] };
+}
+
+describe('the packed package', () => {
+  it('ships what it needs and nothing from the build tree', () => {
+    const files = readdirSync(installed);
+    expect(files).toEqual(expect.arrayContaining(['dist', 'native', 'CMakeLists.txt', 'package.json', 'README.md']));
+    expect(files).not.toContain('test');
+    expect(files).not.toContain('build');
+  });
+
+  it('works from CommonJS', async () => {
+    const out = await runIn(
+      'main.cjs',
+      program(`const { buildInfo, Runtime, Tensor } = require('tensorrt-node'); const testing = require('tensorrt-node/testing');`),
+    );
+    expect(out.backends).toContain('simulator');
+    expect(out.libraryPaths[0]).toContain(path.join('node_modules', 'tensorrt-node', 'prebuilds'));
+    expect(out.counters).toBe('number');
+    expect(out.tensor).toEqual([1, 2, 3]);
+  });
+
+  it('works from ESM', async () => {
+    const out = await runIn(
+      'main.mjs',
+      program(`import { buildInfo, Runtime, Tensor } from 'tensorrt-node'; import * as testing from 'tensorrt-node/testing';`),
+    );
+    expect(out.backends).toContain('simulator');
+    expect(out.libraryPaths[0]).toContain(path.join('node_modules', 'tensorrt-node', 'prebuilds'));
+    expect(out.tensor).toEqual([1, 2, 3]);
+  });
+});
