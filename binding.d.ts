@@ -102,6 +102,13 @@ export interface NativeBuildOptions {
   profiles?: { tensor: string; min: number[]; opt: number[]; max: number[] }[][];
   workspaceBytes?: number;
   optimizationLevel?: number;
+  precision?: 'fp32' | 'fp16' | 'bf16' | 'int8';
+  stronglyTyped?: boolean;
+  calibrationCache?: Uint8Array;
+  timingCache?: Uint8Array;
+  versionCompatible?: boolean;
+  excludeLeanRuntime?: boolean;
+  hardwareCompatibility?: 'none' | 'ampere+' | 'same-compute-capability';
 }
 
 export interface NativeProgressEvent {
@@ -157,6 +164,6 @@ export interface NativeBinding {
     onnx: Uint8Array,
     options?: NativeBuildOptions,
     onProgress?: (event: NativeProgressEvent) => void,
-  ): { promise: Promise<Uint8Array>; cancel(): void };
+  ): { promise: Promise<{ plan: Uint8Array; timingCache: Uint8Array }>; cancel(): void };
   simulator: NativeSimulatorControl;
 }

@@ -1,22 +1,57 @@
 // Building a serialized engine (plan) from ONNX bytes, off the JS thread, with progress and cancellation.
+import { readFile } from 'node:fs/promises';
 import type { NativeBuildOptions, NativeProgressEvent } from '../binding.js';
 import type { ShapeRange } from './engine-spec.js';
 import { fromNative, makeError } from './errors.js';
+import { writeFileAtomic } from './fs-atomic.js';
 import { getNative } from './native.js';
 import type { Backend } from './runtime.js';
 
 export type BuildProgress = NativeProgressEvent;
+export type Precision = 'fp32' | 'fp16' | 'bf16' | 'int8';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'bf16', 'int8'];
 
 export interface BuildOptions {
   readonly backend?: Backend;
   /** One entry per optimization profile: min/opt/max per dynamic input. */
   readonly profiles?: readonly Readonly<Record<string, ShapeRange>>[];
+  /** Which reduced precisions TensorRT may use (builder flags; TensorRT 10). int8 needs `calibrationCache`.
+   * TensorRT 10.12 deprecates these flags and TensorRT 11 removes them: prefer `stronglyTyped` with a model exported
+   * in the precision you want (fp16 weights, or Q/DQ nodes for int8). */
+  readonly precision?: Precision;
+  /** The network's own types decide precision (the only mode of TensorRT 11). */
+  readonly stronglyTyped?: boolean;
+  /** int8: a TensorRT calibration cache (bytes, or a file path). */
+  readonly calibrationCache?: Uint8Array | string;
+  /** A timing cache file: read before the build when it exists, rewritten after it, so rebuilds are fast. */
+  readonly timingCachePath?: string;
   readonly workspaceBytes?: number;
   /** TensorRT's builder optimization level, 0..5 (default 3). */
   readonly optimizationLevel?: number;
+  /** Plans that newer TensorRT versions of the same major can run (lean runtime embedded). */
+  readonly versionCompatible?: boolean;
+  readonly hardwareCompatibility?: 'none' | 'ampere+' | 'same-compute-capability';
   readonly onProgress?: (event: BuildProgress) => void;
   /** Aborting cancels the build (TensorRT stops at its next progress step); the promise rejects with ABORTED. */
   readonly signal?: AbortSignal;
+}
+
+async function readOptional(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function bytesOf(value: Uint8Array | string | undefined, what: string): Promise<Uint8Array | undefined> {
+  if (value === undefined || value instanceof Uint8Array) return value;
+  try {
+    return await readFile(value);
+  } catch (error) {
+    throw makeError('INVALID_ARGUMENT', `the ${what} ${value} cannot be read: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Parses ONNX and builds a plan. Parser errors give BUILD_FAILED listing each failing node. */
@@ -25,12 +60,24 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   if (options.signal?.aborted) {
     throw makeError('ABORTED', 'the build was cancelled before it started', { cause: options.signal.reason });
   }
+  if (options.precision !== undefined && !PRECISIONS.includes(options.precision)) {
+    throw makeError('INVALID_ARGUMENT', `precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(options.precision)}`);
+  }
+  if (options.precision === 'int8' && options.calibrationCache === undefined) {
+    throw makeError('INVALID_ARGUMENT', 'precision int8 needs a calibration cache (calibrationCache: bytes or a file path)');
+  }
   const nativeOptions: NativeBuildOptions = {
     profiles: options.profiles?.map((p) =>
       Object.entries(p).map(([tensor, r]) => ({ tensor, min: [...r.min], opt: [...r.opt], max: [...r.max] })),
     ),
     workspaceBytes: options.workspaceBytes,
     optimizationLevel: options.optimizationLevel,
+    precision: options.precision,
+    stronglyTyped: options.stronglyTyped,
+    calibrationCache: await bytesOf(options.calibrationCache, 'calibration cache'),
+    timingCache: options.timingCachePath ? await readOptional(options.timingCachePath) : undefined,
+    versionCompatible: options.versionCompatible,
+    hardwareCompatibility: options.hardwareCompatibility,
   };
   let handle;
   try {
@@ -40,11 +87,14 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   }
   const onAbort = () => handle.cancel();
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  let result;
   try {
-    return await handle.promise;
+    result = await handle.promise;
   } catch (error) {
     throw fromNative(error);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
+  if (options.timingCachePath && result.timingCache.length > 0) await writeFileAtomic(options.timingCachePath, result.timingCache);
+  return result.plan;
 }

@@ -1,4 +1,4 @@
-// build(backend, onnx, options, onProgress?) -> { promise: Promise<Buffer>, cancel(): void }
+// build(backend, onnx, options, onProgress?) -> { promise: Promise<{ plan, timingCache }>, cancel(): void }
 // Parses ONNX and builds a plan on a worker thread; progress phases reach JS through a thread-safe function, and
 // cancel() makes the next IProgressMonitor::stepComplete return false, which stops TensorRT's build.
 #include <atomic>
@@ -79,12 +79,12 @@ class BuildWorker : public Napi::AsyncWorker {
       return !mCancelled->load();
     };
     mOptions.onPhaseFinish = [&](std::string const& phase) { emit(ProgressEvent{"finish", phase, "", 0}); };
-    mPlan = mBackend->buildFromOnnx(mOnnx.data(), mOnnx.size(), mOptions, nullptr, mFailure);
+    mResult = mBackend->buildFromOnnx(mOnnx.data(), mOnnx.size(), mOptions, nullptr, mFailure);
   }
 
   void OnOK() override {
     Napi::Env env = Env();
-    if (mPlan.empty()) {
+    if (mResult.plan.empty()) {
       if (mCancelled->load()) {
         mFailure.code = "ABORTED";
         mFailure.message = "the build was cancelled";
@@ -92,7 +92,10 @@ class BuildWorker : public Napi::AsyncWorker {
       mDeferred.Reject(toJsError(env, mFailure).Value());
       return;
     }
-    mDeferred.Resolve(Napi::Buffer<uint8_t>::Copy(env, mPlan.data(), mPlan.size()));
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("plan", Napi::Buffer<uint8_t>::Copy(env, mResult.plan.data(), mResult.plan.size()));
+    out.Set("timingCache", Napi::Buffer<uint8_t>::Copy(env, mResult.timingCache.data(), mResult.timingCache.size()));
+    mDeferred.Resolve(out);
   }
 
   void OnError(Napi::Error const& e) override { mDeferred.Reject(e.Value()); }
@@ -105,7 +108,7 @@ class BuildWorker : public Napi::AsyncWorker {
   std::shared_ptr<std::atomic<bool>> mCancelled;
   ProgressTsfn mProgress;
   bool mHasProgress = false;
-  std::vector<uint8_t> mPlan;
+  BuildResult mResult;
   Failure mFailure;
 };
 
@@ -128,6 +131,17 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
     if (o.Has("optimizationLevel") && o.Get("optimizationLevel").IsNumber()) {
       options.optimizationLevel = o.Get("optimizationLevel").As<Napi::Number>().Int32Value();
     }
+    if (o.Get("precision").IsString()) options.precision = o.Get("precision").As<Napi::String>().Utf8Value();
+    options.stronglyTyped = o.Get("stronglyTyped").ToBoolean().Value();
+    options.versionCompatible = o.Get("versionCompatible").ToBoolean().Value();
+    options.excludeLeanRuntime = o.Get("excludeLeanRuntime").ToBoolean().Value();
+    if (o.Get("hardwareCompatibility").IsString()) {
+      options.hardwareCompatibility = o.Get("hardwareCompatibility").As<Napi::String>().Utf8Value();
+    }
+    uint8_t const* blob = nullptr;
+    size_t blobSize = 0;
+    if (bytesOf(o.Get("calibrationCache"), &blob, &blobSize)) options.calibrationCache.assign(blob, blob + blobSize);
+    if (bytesOf(o.Get("timingCache"), &blob, &blobSize)) options.timingCache.assign(blob, blob + blobSize);
     if (o.Has("profiles") && o.Get("profiles").IsArray()) {
       Napi::Array profiles = o.Get("profiles").As<Napi::Array>();
       for (uint32_t p = 0; p < profiles.Length(); ++p) {

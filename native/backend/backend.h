@@ -95,10 +95,22 @@ struct BuildOptions {
   std::vector<std::vector<BuildProfile>> profiles;  // one vector per optimization profile
   int64_t workspaceBytes = 0;                        // 0: TensorRT's default
   int32_t optimizationLevel = -1;                    // -1: TensorRT's default
+  std::string precision = "fp32";                    // fp32 | fp16 | bf16 | int8 (builder flags, TensorRT 10)
+  bool stronglyTyped = false;                        // the ONNX model's types decide (TensorRT 11: always)
+  std::vector<uint8_t> calibrationCache;             // int8: a TensorRT calibration cache
+  std::vector<uint8_t> timingCache;                  // read before the build (may be empty)
+  bool versionCompatible = false;
+  bool excludeLeanRuntime = false;
+  std::string hardwareCompatibility = "none";        // none | ampere+ | same-compute-capability
   // Progress: phase start (name, parent, steps), step (name, step) -> false cancels, finish (name).
   std::function<void(std::string const&, std::string const&, int32_t)> onPhaseStart;
   std::function<bool(std::string const&, int32_t)> onStep;
   std::function<void(std::string const&)> onPhaseFinish;
+};
+
+struct BuildResult {
+  std::vector<uint8_t> plan;
+  std::vector<uint8_t> timingCache;
 };
 
 // One loaded set of libraries (TensorRT, ONNX parser, CUDA runtime) and the API compiled for it.
@@ -115,8 +127,9 @@ class Backend {
   virtual std::unique_ptr<RuntimeBackend> createRuntime(std::shared_ptr<LogSink> sink, int minSeverity,
                                                         Failure& failure) = 0;
   // Parses ONNX and builds a serialized plan. Runs on the calling thread (the N-API layer calls it off the JS thread).
-  virtual std::vector<uint8_t> buildFromOnnx(uint8_t const* onnx, size_t size, BuildOptions const& options,
-                                             std::shared_ptr<LogSink> sink, Failure& failure) = 0;
+  // On success the plan is non-empty and `timingCache` holds the cache after the build.
+  virtual BuildResult buildFromOnnx(uint8_t const* onnx, size_t size, BuildOptions const& options,
+                                    std::shared_ptr<LogSink> sink, Failure& failure) = 0;
 };
 
 // Loads (once per process) the libraries of a backend kind and returns it, or nullptr with the failure.

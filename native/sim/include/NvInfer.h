@@ -116,6 +116,35 @@ class IProgressMonitor : public IVersionedInterface {
 }  // namespace v_1_0
 using IProgressMonitor = v_1_0::IProgressMonitor;
 
+//! INT8 calibration algorithms (deprecated since TensorRT 10.1 in favour of explicit quantization; gone in 11).
+enum class CalibrationAlgoType : int32_t {
+  kLEGACY_CALIBRATION = 0,
+  kENTROPY_CALIBRATION = 1,
+  kENTROPY_CALIBRATION_2 = 2,
+  kMINMAX_CALIBRATION = 3,
+};
+
+//! Supplies calibration batches, or a calibration cache that makes them unnecessary.
+class IInt8Calibrator : public IVersionedInterface {
+ public:
+  virtual int32_t getBatchSize() const noexcept = 0;
+  virtual bool getBatch(void* bindings[], char const* names[], int32_t nbBindings) noexcept = 0;
+  virtual void const* readCalibrationCache(std::size_t& length) noexcept = 0;
+  virtual void writeCalibrationCache(void const* ptr, std::size_t length) noexcept = 0;
+  virtual CalibrationAlgoType getAlgorithm() noexcept = 0;
+  ~IInt8Calibrator() noexcept override = default;
+};
+
+namespace v_1_0 {
+class IInt8EntropyCalibrator2 : public IInt8Calibrator {
+ public:
+  InterfaceInfo getInterfaceInfo() const noexcept override { return InterfaceInfo{"IInt8EntropyCalibrator2", 1, 0}; }
+  CalibrationAlgoType getAlgorithm() noexcept override { return CalibrationAlgoType::kENTROPY_CALIBRATION_2; }
+  ~IInt8EntropyCalibrator2() noexcept override = default;
+};
+}  // namespace v_1_0
+using IInt8EntropyCalibrator2 = v_1_0::IInt8EntropyCalibrator2;
+
 class IBuilderConfig : public INoCopy {
  public:
   ~IBuilderConfig() noexcept override = default;
@@ -137,6 +166,8 @@ class IBuilderConfig : public INoCopy {
   virtual HardwareCompatibilityLevel getHardwareCompatibilityLevel() const noexcept = 0;
   virtual void setProgressMonitor(IProgressMonitor* monitor) noexcept = 0;
   virtual IProgressMonitor* getProgressMonitor() const noexcept = 0;
+  virtual void setInt8Calibrator(IInt8Calibrator* calibrator) noexcept = 0;
+  virtual IInt8Calibrator* getInt8Calibrator() const noexcept = 0;
 };
 
 class IBuilder : public INoCopy {

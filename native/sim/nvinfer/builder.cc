@@ -3,6 +3,7 @@
 // writes the simulator's plan format.
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <set>
 #include <sstream>
@@ -15,6 +16,7 @@
 #include "plan.h"
 #include "report.h"
 #include "shapes.h"
+#include "precision.h"
 
 namespace trtsim {
 namespace {
@@ -110,6 +112,7 @@ class BuilderConfigImpl : public nvinfer1::IBuilderConfig {
   int32_t optimizationLevel = 3;
   nvinfer1::HardwareCompatibilityLevel hardwareLevel = nvinfer1::HardwareCompatibilityLevel::kNONE;
   nvinfer1::IProgressMonitor* monitor = nullptr;
+  nvinfer1::IInt8Calibrator* calibrator = nullptr;
 
   void setFlags(nvinfer1::BuilderFlags f) noexcept override { flags = f; }
   nvinfer1::BuilderFlags getFlags() const noexcept override { return flags; }
@@ -150,7 +153,41 @@ class BuilderConfigImpl : public nvinfer1::IBuilderConfig {
   }
   void setProgressMonitor(nvinfer1::IProgressMonitor* m) noexcept override { monitor = m; }
   nvinfer1::IProgressMonitor* getProgressMonitor() const noexcept override { return monitor; }
+  void setInt8Calibrator(nvinfer1::IInt8Calibrator* c) noexcept override { calibrator = c; }
+  nvinfer1::IInt8Calibrator* getInt8Calibrator() const noexcept override { return calibrator; }
 };
+
+// A calibration cache as TensorRT writes it: a "TRT-<version>-<Algorithm>" line, then "<tensor>: <hex of the
+// float32 scale>" per tensor.
+std::map<std::string, float> parseCalibrationCache(std::string const& text, std::string* error) {
+  std::map<std::string, float> scales;
+  std::istringstream in(text);
+  std::string line;
+  if (!std::getline(in, line) || line.rfind("TRT-", 0) != 0) {
+    *error = "the calibration cache does not start with a TRT-<version>-<algorithm> line";
+    return scales;
+  }
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto colon = line.rfind(": ");
+    if (colon == std::string::npos) {
+      *error = "calibration cache line without ': ': " + line;
+      return {};
+    }
+    std::string hex = line.substr(colon + 2);
+    char* end = nullptr;
+    unsigned long bits = std::strtoul(hex.c_str(), &end, 16);
+    if (hex.empty() || *end != '\0' || hex.size() > 8) {
+      *error = "calibration cache scale is not 8 hex digits: " + line;
+      return {};
+    }
+    uint32_t u = static_cast<uint32_t>(bits);
+    float scale;
+    std::memcpy(&scale, &u, sizeof scale);
+    scales[line.substr(0, colon)] = scale;
+  }
+  return scales;
+}
 
 // Thrown inside a build to stop it; the message is already reported.
 struct BuildAbort {};
@@ -329,11 +366,67 @@ class BuilderImpl : public nvinfer1::IBuilder {
     phases.finish("Building engine");
 
     plan.graph = g;
+    choosePrecision(net, cfg, plan, fail, report);
     plan.profiles = std::move(profiles);
     if (cfg.getFlag(nvinfer1::BuilderFlag::kVERSION_COMPATIBLE)) plan.flags |= kPlanFlagVersionCompatible;
     if (cfg.hardwareLevel != nvinfer1::HardwareCompatibilityLevel::kNONE) plan.flags |= kPlanFlagHardwareCompatible;
     plan.hardwareCompatibilityLevel = static_cast<int>(cfg.hardwareLevel);
     return plan;
+  }
+
+  template <typename Fail>
+  static void choosePrecision(NetworkImpl const& net, BuilderConfigImpl const& cfg, PlanContents& plan, Fail&& fail,
+                              Reporter const& report) {
+    using nvinfer1::BuilderFlag;
+    bool fp16 = cfg.getFlag(BuilderFlag::kFP16);
+    bool bf16 = cfg.getFlag(BuilderFlag::kBF16);
+    bool int8 = cfg.getFlag(BuilderFlag::kINT8);
+    if ((fp16 || bf16 || int8) && net.getFlag(nvinfer1::NetworkDefinitionCreationFlag::kSTRONGLY_TYPED)) {
+      fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error",
+           "Parameter check failed, condition: !flags[BuilderFlag::kFP16] && !flags[BuilderFlag::kBF16] && "
+           "!flags[BuilderFlag::kINT8]. Precision flags are not allowed with a strongly typed network: the "
+           "network's own types decide.");
+    }
+    plan.precision = int8 ? Precision::kINT8 : fp16 ? Precision::kFP16 : bf16 ? Precision::kBF16 : Precision::kFP32;
+    if (int8) {
+      std::map<std::string, float> byName;
+      size_t length = 0;
+      void const* cache = cfg.calibrator ? cfg.calibrator->readCalibrationCache(length) : nullptr;
+      if (cache && length > 0) {
+        std::string error;
+        byName = parseCalibrationCache(std::string(static_cast<char const*>(cache), length), &error);
+        if (!error.empty()) fail(ErrorCode::kINVALID_CONFIG, "Configuration Error", error);
+      }
+      if (byName.empty()) {
+        fail(ErrorCode::kINVALID_CONFIG, "Configuration Error",
+             "Calibration failure occurred with no scaling factors detected. This could be due to no int8 "
+             "calibrator or insufficient custom scales for network layers.");
+      }
+      size_t missing = 0;
+      for (size_t i = 0; i < plan.graph.tensors.size(); ++i) {
+        TensorDef const& t = plan.graph.tensors[i];
+        if (t.type != DType::kFLOAT || t.constData) continue;
+        auto it = byName.find(t.name);
+        if (it != byName.end() && it->second > 0) {
+          plan.int8Scales[static_cast<int>(i)] = it->second;
+        } else {
+          ++missing;
+        }
+      }
+      if (missing > 0) {
+        report.log(nvinfer1::ILogger::Severity::kWARNING,
+                   "Missing scale and zero-point for " + std::to_string(missing) +
+                       " tensors; they run in higher precision.");
+      }
+    }
+    // Weights as reduced-precision kernels see them: rounded (fp16, bf16) or quantized per tensor (int8, matrices).
+    for (TensorDef& t : plan.graph.tensors) {
+      if (!t.constData || t.type != DType::kFLOAT || plan.precision == Precision::kFP32) continue;
+      if (plan.precision == Precision::kINT8 && t.shape.size() < 2) continue;  // biases, scales stay in fp32
+      auto data = std::make_shared<std::vector<uint8_t>>(*t.constData);
+      reducePrecision(plan.precision, reinterpret_cast<float*>(data->data()), data->size() / sizeof(float), 0.f);
+      t.constData = data;
+    }
   }
 
   nvinfer1::ILogger* mLogger;

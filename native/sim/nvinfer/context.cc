@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "lib_state.h"
 #include "shapes.h"
+#include "precision.h"
 
 extern "C" int cudaMalloc(void** devPtr, size_t size);
 extern "C" int cudaFree(void* devPtr);
@@ -426,7 +427,24 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     } catch (std::exception const&) {
       return trtn::cuda::kErrorLaunchFailure;
     }
+    applyPrecision(*run.plan, node, outputs);
     return 0;
+  }
+
+  // What a reduced-precision kernel would have written: float outputs rounded, or quantized where int8 has scales.
+  static void applyPrecision(PlanContents const& plan, NodeDef const& node, std::vector<HostTensor> const& outputs) {
+    if (plan.precision == Precision::kFP32) return;
+    for (size_t k = 0; k < outputs.size(); ++k) {
+      HostTensor const& t = outputs[k];
+      if (!t.data || t.type != DType::kFLOAT) continue;
+      size_t count = static_cast<size_t>(std::max<int64_t>(shapeVolume(t.shape), 0));
+      if (plan.precision == Precision::kINT8) {
+        auto it = plan.int8Scales.find(node.outputs[k]);
+        if (it != plan.int8Scales.end()) reducePrecision(Precision::kINT8, static_cast<float*>(t.data), count, it->second);
+      } else {
+        reducePrecision(plan.precision, static_cast<float*>(t.data), count, 0.f);
+      }
+    }
   }
 
   static double nodeFlops(RunState const& run, size_t n) {

@@ -164,6 +164,12 @@ void writeBody(Writer& w, PlanContents const& plan) {
     }
   }
   w.vec(plan.deviceMemoryPerProfile);
+  w.pod<uint8_t>(static_cast<uint8_t>(plan.precision));
+  w.pod<uint32_t>(static_cast<uint32_t>(plan.int8Scales.size()));
+  for (auto const& [tensor, scale] : plan.int8Scales) {
+    w.pod<int32_t>(tensor);
+    w.pod<float>(scale);
+  }
 }
 
 PlanContents readBody(Reader& r) {
@@ -219,6 +225,14 @@ PlanContents readBody(Reader& r) {
     plan.profiles.push_back(std::move(p));
   }
   plan.deviceMemoryPerProfile = r.vec<int64_t>();
+  uint8_t precision = r.pod<uint8_t>();
+  if (precision > static_cast<uint8_t>(Precision::kINT8)) Reader::corrupt("unknown precision");
+  plan.precision = static_cast<Precision>(precision);
+  uint32_t nScales = r.pod<uint32_t>();
+  for (uint32_t i = 0; i < nScales; ++i) {
+    int32_t tensor = r.index(nTensors, false);
+    plan.int8Scales[tensor] = r.pod<float>();
+  }
   if (!r.atEnd()) Reader::corrupt("trailing bytes after plan body");
   return plan;
 }

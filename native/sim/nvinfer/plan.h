@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <map>
 #include <vector>
 
 #include "graph.h"
@@ -39,12 +40,19 @@ struct PlanHeader {
   uint64_t checksum = 0;
 };
 
+// The precision the builder was allowed to use for float tensors. The simulator computes in float32 and then
+// rounds (fp16, bf16) or fake-quantizes with the calibration scales (int8) every float output of every layer, so
+// results differ from fp32 the way reduced-precision kernels make them differ.
+enum class Precision : uint8_t { kFP32 = 0, kFP16 = 1, kBF16 = 2, kINT8 = 3 };
+
 struct PlanContents {
   Graph graph;
   std::vector<Profile> profiles;
   std::vector<int64_t> deviceMemoryPerProfile;
   uint32_t flags = 0;
   int hardwareCompatibilityLevel = 0;
+  Precision precision = Precision::kFP32;
+  std::map<int, float> int8Scales;  // tensor index -> scale (int8 only)
 };
 
 // Why a plan was refused; `kind` selects the TensorRT message shape.
