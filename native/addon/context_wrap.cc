@@ -90,10 +90,10 @@ class PingJob : public CompletionJob {
   Napi::Promise::Deferred deferred;
 };
 
-std::vector<int64_t> readDims(Napi::Env env, Napi::Value value, std::string const& tensor) {
+void readDims(Napi::Env env, Napi::Value value, std::string const& tensor, std::vector<int64_t>& dims) {
   if (!value.IsArray()) throw jsError(env, "INVALID_INPUT", "dims of input '" + tensor + "' must be an array", tensor);
   Napi::Array array = value.As<Napi::Array>();
-  std::vector<int64_t> dims(array.Length());
+  dims.resize(array.Length());
   for (uint32_t i = 0; i < array.Length(); ++i) {
     Napi::Value d = array.Get(i);
     double v = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
@@ -103,7 +103,6 @@ std::vector<int64_t> readDims(Napi::Env env, Napi::Value value, std::string cons
     }
     dims[i] = static_cast<int64_t>(v);
   }
-  return dims;
 }
 
 size_t volume(std::vector<int64_t> const& dims) {
@@ -184,10 +183,11 @@ Napi::Value ContextWrap::run(Napi::CallbackInfo const& info) {
     // 1. Shapes: tell TensorRT only what changed, then read the output shapes it infers.
     for (size_t i = 0; i < nIn; ++i) {
       TensorInfo const& t = ei.tensors[engine.inputs[i]];
-      std::vector<int64_t> dims = readDims(env, dimsList.Get(static_cast<uint32_t>(i)), t.name);
+      std::vector<int64_t>& dims = ctx->scratchDims;
+      readDims(env, dimsList.Get(static_cast<uint32_t>(i)), t.name, dims);
       if (dims != ctx->inputDims[i]) {
         if (!ctx->context->setInputShape(t.name, dims, failure)) throw toJsError(env, failure);
-        ctx->inputDims[i] = std::move(dims);
+        ctx->inputDims[i] = dims;
         ctx->shapesKnown = false;
       }
     }
@@ -250,7 +250,8 @@ Napi::Value ContextWrap::run(Napi::CallbackInfo const& info) {
       }
     }
     job->outputs.resize(nOut);
-    std::vector<void*> outputDevice(nOut, nullptr);
+    std::vector<void*>& outputDevice = ctx->scratchOutputDevice;
+    outputDevice.assign(nOut, nullptr);
     for (size_t o = 0; o < nOut; ++o) {
       TensorInfo const& t = ei.tensors[engine.outputs[o]];
       OutputPlan& plan = job->outputs[o];

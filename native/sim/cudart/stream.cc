@@ -16,6 +16,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -80,7 +81,7 @@ struct SimStream {
   uint64_t finished = 0;
 };
 
-std::mutex gRegistryMutex;
+std::shared_mutex gRegistryMutex;  // lookups (every queued item) share it; creation and destruction own it
 std::unordered_map<CUstream_st*, std::shared_ptr<SimStream>> gStreams;  // live handles
 std::vector<std::shared_ptr<SimStream>> gAllStreams;                     // incl. destroyed ones still draining
 std::unordered_map<CUevent_st*, std::shared_ptr<SimEvent>> gEvents;
@@ -91,13 +92,13 @@ bool isNullStream(Stream s) {
 }
 
 std::shared_ptr<SimStream> lookupStream(Stream s) {
-  std::lock_guard<std::mutex> lock(gRegistryMutex);
+  std::shared_lock<std::shared_mutex> lock(gRegistryMutex);
   auto it = gStreams.find(s);
   return it == gStreams.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<SimEvent> lookupEvent(Event e) {
-  std::lock_guard<std::mutex> lock(gRegistryMutex);
+  std::shared_lock<std::shared_mutex> lock(gRegistryMutex);
   auto it = gEvents.find(e);
   return it == gEvents.end() ? nullptr : it->second;
 }
@@ -152,7 +153,7 @@ void workerLoop(Stream handle, std::shared_ptr<SimStream> stream) {
     batch.clear();
     stream->idleCv.notify_all();
   }
-  std::lock_guard<std::mutex> lock(gRegistryMutex);
+  std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
   for (auto it = gAllStreams.begin(); it != gAllStreams.end(); ++it) {
     if (*it == stream) {
       gAllStreams.erase(it);
@@ -182,7 +183,7 @@ void waitIdle(SimStream& stream) {
 void drainBlockingStreams() {
   std::vector<std::shared_ptr<SimStream>> streams;
   {
-    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
     for (auto const& s : gAllStreams) {
       if ((s->flags & trtn::cuda::kStreamNonBlocking) == 0) streams.push_back(s);
     }
@@ -292,7 +293,7 @@ bool isValidStream(Stream stream) { return isNullStream(stream) || lookupStream(
 void drainAllStreams() {
   std::vector<std::shared_ptr<SimStream>> streams;
   {
-    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
     streams = gAllStreams;
   }
   for (auto const& s : streams) waitIdle(*s);
@@ -321,7 +322,7 @@ TRTSIM_EXPORT int cudaStreamCreateWithFlags(Stream* out, unsigned flags) {
   stream->flags = flags;
   auto handle = reinterpret_cast<Stream>(stream.get());
   {
-    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
     gStreams.emplace(handle, stream);
     gAllStreams.push_back(stream);
   }
@@ -336,7 +337,7 @@ TRTSIM_EXPORT int cudaStreamDestroy(Stream handle) {
   if (isNullStream(handle)) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   std::shared_ptr<SimStream> stream;
   {
-    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
     auto it = gStreams.find(handle);
     if (it == gStreams.end()) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
     stream = it->second;
@@ -469,7 +470,7 @@ TRTSIM_EXPORT int cudaEventCreateWithFlags(Event* out, unsigned flags) {
   event->flags = flags;
   auto handle = reinterpret_cast<Event>(event.get());
   {
-    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
     gEvents.emplace(handle, event);
   }
   counters().events++;
@@ -479,7 +480,7 @@ TRTSIM_EXPORT int cudaEventCreateWithFlags(Event* out, unsigned flags) {
 
 TRTSIM_EXPORT int cudaEventDestroy(Event handle) {
   {
-    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
     if (gEvents.erase(handle) == 0) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   }
   counters().events--;
