@@ -1,7 +1,8 @@
 // The simulator's C++ unit tests (operators, ONNX reader), compiled and run as part of `npm test`. Here they are
 // built without sanitizers to stay quick; `npm run test:native` runs them under ASan and UBSan.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +22,29 @@ async function compileAndRun(name: string, sources: string[], include: string, a
 }
 
 describe('simulator C++ unit tests', () => {
+  it('the TensorRT/CUDA stand-ins report misuse where and how TensorRT does (API-level test)', { timeout: 180_000 }, async () => {
+    const { model, node, valueInfo } = await import('./models/onnx-builder.js');
+    const onnx = path.join(work, 'relu.onnx');
+    writeFileSync(
+      onnx,
+      model({
+        inputs: [valueInfo('x', 'float32', ['batch', 4])],
+        outputs: [valueInfo('y', 'float32', ['batch', 4])],
+        nodes: [node('Relu', ['x'], ['y'])],
+      }),
+    );
+    const libs = path.dirname((createRequire(import.meta.url)('node-gyp-build') as { path(root: string): string }).path(root));
+    const binary = path.join(work, 'sim_api_test');
+    await run(
+      'g++',
+      ['-std=c++17', '-O1', `-I${path.join(root, 'native/sim/include')}`, path.join(root, 'native/sim/test/sim_api_test.cc'),
+        `-L${libs}`, '-ltrtsim_nvonnxparser', '-ltrtsim_nvinfer', '-ltrtsim_cudart', `-Wl,-rpath,${libs}`, '-o', binary],
+      { maxBuffer: 16 << 20 },
+    );
+    const { stdout } = await run(binary, [onnx]);
+    expect(stdout).toMatch(/\d+ checks, 0 failures/);
+  });
+
   it('operators: shape inference, computation, errors, float16/bfloat16 conversion', { timeout: 180_000 }, async () => {
     const ops = readdirSync(path.join(root, 'native/sim/nvinfer/ops')).filter((f) => f.endsWith('.cc'));
     const { stdout } = await compileAndRun(

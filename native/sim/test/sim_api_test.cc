@@ -1,0 +1,186 @@
+// The simulator's TensorRT and CUDA stand-ins driven directly through the API (the same calls the backend makes),
+// checking that each misuse is reported where, and how, real TensorRT reports it. Built and run by
+// test/native-units.test.ts against the built libraries; argv[1] is an ONNX model file (x [batch,4] -> Relu -> y).
+#include <NvInfer.h>
+#include <NvOnnxParser.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../../common/cuda_abi.h"
+#include "../include/trtsim_control.h"
+
+extern "C" {
+#define DECLARE(name, ret, params) ret name params;
+TRTN_CUDA_FUNCTIONS(DECLARE)
+#undef DECLARE
+}
+
+namespace {
+
+int failures = 0;
+int checks = 0;
+
+void check(bool ok, std::string const& what) {
+  ++checks;
+  if (!ok) {
+    ++failures;
+    std::printf("FAIL %s\n", what.c_str());
+  }
+}
+
+class Logger : public nvinfer1::ILogger {
+ public:
+  void log(Severity, char const*) noexcept override {}
+};
+
+class Recorder : public nvinfer1::IErrorRecorder {
+ public:
+  std::vector<std::pair<nvinfer1::ErrorCode, std::string>> errors;
+  int32_t refs = 0;
+  int32_t getNbErrors() const noexcept override { return static_cast<int32_t>(errors.size()); }
+  nvinfer1::ErrorCode getErrorCode(int32_t i) const noexcept override { return errors[i].first; }
+  ErrorDesc getErrorDesc(int32_t i) const noexcept override { return errors[i].second.c_str(); }
+  bool hasOverflowed() const noexcept override { return false; }
+  void clear() noexcept override { errors.clear(); }
+  bool reportError(nvinfer1::ErrorCode code, ErrorDesc desc) noexcept override {
+    errors.emplace_back(code, desc);
+    return false;
+  }
+  RefCount incRefCount() noexcept override { return ++refs; }
+  RefCount decRefCount() noexcept override { return --refs; }
+  std::string last() const { return errors.empty() ? "" : errors.back().second; }
+};
+
+nvinfer1::Dims dims2(int64_t a, int64_t b) {
+  nvinfer1::Dims d{};
+  d.nbDims = 2;
+  d.d[0] = a;
+  d.d[1] = b;
+  return d;
+}
+
+std::vector<uint8_t> buildPlan(Logger& logger, std::vector<uint8_t> const& onnx) {
+  std::unique_ptr<nvinfer1::IBuilder> builder(
+      static_cast<nvinfer1::IBuilder*>(createInferBuilder_INTERNAL(&logger, NV_TENSORRT_VERSION)));
+  std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(0));
+  std::unique_ptr<nvinfer1::IBuilderConfig> config(builder->createBuilderConfig());
+  std::unique_ptr<nvonnxparser::IParser> parser(static_cast<nvonnxparser::IParser*>(
+      createNvOnnxParser_INTERNAL(network.get(), &logger, NV_ONNX_PARSER_VERSION)));
+  check(parser->parse(onnx.data(), onnx.size()), "parse the fixture");
+  nvinfer1::IOptimizationProfile* profile = builder->createOptimizationProfile();
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMIN, dims2(1, 4));
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kOPT, dims2(2, 4));
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMAX, dims2(8, 4));
+  check(config->addOptimizationProfile(profile) == 0, "add a profile");
+  std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
+  check(plan != nullptr, "build");
+  auto const* p = static_cast<uint8_t const*>(plan->data());
+  return std::vector<uint8_t>(p, p + plan->size());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::printf("usage: sim_api_test model.onnx\n");
+    return 2;
+  }
+  std::ifstream in(argv[1], std::ios::binary);
+  std::vector<uint8_t> onnx((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Logger logger;
+  Recorder recorder;
+  std::vector<uint8_t> plan = buildPlan(logger, onnx);
+
+  auto* runtime = static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION));
+  check(createInferRuntime_INTERNAL(&logger, 90000) == nullptr, "a caller built for TensorRT 9 is refused");
+  runtime->setErrorRecorder(&recorder);
+  check(recorder.refs == 1, "setErrorRecorder takes a reference");
+  nvinfer1::ICudaEngine* engine = runtime->deserializeCudaEngine(plan.data(), plan.size());
+  check(engine != nullptr, "deserialize");
+  check(engine->getNbIOTensors() == 2 && std::strcmp(engine->getIOTensorName(0), "x") == 0, "IO tensors");
+  check(engine->getTensorShape("x").d[0] == -1, "dynamic dim reported as -1");
+  check(engine->getTensorIOMode("nope") == nvinfer1::TensorIOMode::kNONE, "unknown name is kNONE");
+  nvinfer1::IExecutionContext* context = engine->createExecutionContext();
+  check(recorder.refs == 3, "engine and context inherit the runtime's recorder");
+
+  cudaStream_t stream = nullptr;
+  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
+  void* x = nullptr;
+  void* y = nullptr;
+  cudaMalloc(&x, 8 * 4 * sizeof(float));
+  cudaMalloc(&y, 8 * 4 * sizeof(float));
+
+  // 1. Dynamic input shape not set.
+  check(!context->enqueueV3(stream), "enqueue without the input shape fails");
+  check(recorder.last().rfind("IExecutionContext::enqueueV3: Error Code 3: API Usage Error (Parameter check failed, "
+                              "condition: allInputDimensionsSpecified(routine).", 0) == 0,
+        "... with Error Code 3: " + recorder.last());
+  // 2. Shape outside the profile.
+  check(!context->setInputShape("x", dims2(9, 4)), "a shape above the profile is refused");
+  check(recorder.last().find("Set dimension [9,4] for tensor x does not satisfy any optimization profile. Valid range "
+                             "for profile 0: [1,4]..[8,4].") != std::string::npos,
+        "... naming the valid range: " + recorder.last());
+  check(context->setInputShape("x", dims2(2, 4)), "a shape inside the profile");
+  check(context->getTensorShape("y").d[0] == 2, "output shape inferred from the input shape");
+  // 3. Address not set.
+  check(!context->enqueueV3(stream), "enqueue without addresses fails");
+  check(recorder.last().find("Address is not set for input tensor x.") != std::string::npos,
+        "... naming the tensor: " + recorder.last());
+  context->setTensorAddress("x", x);
+  check(!context->enqueueV3(stream), "enqueue without the output address fails");
+  check(recorder.last().find("Address is not set for output tensor y.") != std::string::npos, "... names y");
+  context->setTensorAddress("y", y);
+  // 4. Invalid stream.
+  cudaStream_t dead = nullptr;
+  cudaStreamCreateWithFlags(&dead, 0);
+  cudaStreamDestroy(dead);
+  check(!context->enqueueV3(dead), "a destroyed stream is refused");
+  check(recorder.last() == "IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime (invalid resource handle)",
+        "... as TensorRT reports it: " + recorder.last());
+  // 5. A real run: Relu of [-1, 2, -3, 4, ...].
+  float host[8] = {-1, 2, -3, 4, -5, 6, -7, 8};
+  float out[8] = {};
+  check(cudaMemcpyAsync(x, host, sizeof host, trtn::cuda::kHostToDevice, stream) == 0, "copy in");
+  check(context->enqueueV3(stream), "enqueue");
+  check(cudaMemcpyAsync(out, y, sizeof out, trtn::cuda::kDeviceToHost, stream) == 0, "copy out (pageable: sync)");
+  check(cudaStreamSynchronize(stream) == 0, "synchronize");
+  check(out[0] == 0 && out[1] == 2 && out[6] == 0 && out[7] == 8, "Relu computed");
+  // 6. Device pointers are not host pointers, and copies are bounds-checked.
+  check(cudaMemcpy(out, x, 1 << 20, trtn::cuda::kDeviceToHost) == trtn::cuda::kErrorInvalidValue,
+        "a copy past the end of an allocation is an invalid value");
+  check(cudaMemcpy(x, host, sizeof host, trtn::cuda::kDeviceToHost) == trtn::cuda::kErrorInvalidValue,
+        "a copy in the wrong direction is an invalid value");
+  // 7. A kernel that reads freed memory faults like a GPU: sticky illegal address for every later call.
+  cudaFree(x);
+  check(context->enqueueV3(stream), "enqueue with a dangling address is accepted (the kernel faults later)");
+  check(cudaStreamSynchronize(stream) == trtn::cuda::kErrorIllegalAddress, "the stream reports the illegal address");
+  check(cudaGetLastError() == trtn::cuda::kErrorIllegalAddress && cudaGetLastError() == trtn::cuda::kErrorIllegalAddress,
+        "a sticky error is never cleared");
+  void* more = nullptr;
+  check(cudaMalloc(&more, 16) == trtn::cuda::kErrorIllegalAddress, "later calls fail with the sticky error");
+  check(!context->enqueueV3(stream), "TensorRT refuses to enqueue on a poisoned context");
+  check(recorder.last() ==
+            "IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime (an illegal memory access was encountered)",
+        "... with the CUDA text: " + recorder.last());
+  trtsim_clear_sticky_error();
+
+  delete context;
+  delete engine;
+  delete runtime;
+  check(recorder.refs == 0, "every reference returned");
+  cudaFree(y);
+  cudaStreamDestroy(stream);
+  cudaDeviceSynchronize();
+  trtsim_counters c{};
+  trtsim_get_counters(&c);
+  check(c.live_device_allocations == 0 && c.live_streams == 0 && c.live_engines == 0 && c.live_contexts == 0,
+        "nothing left alive");
+  std::printf("%d checks, %d failures\n", checks, failures);
+  return failures == 0 ? 0 : 1;
+}
