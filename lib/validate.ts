@@ -77,17 +77,27 @@ export function validateInput(spec: TensorSpec, profile: ProfileSpec | undefined
   return dims;
 }
 
+const inputNames = new WeakMap<EngineSpec, ReadonlySet<string>>();
+
+function namesOf(engine: EngineSpec): ReadonlySet<string> {
+  let names = inputNames.get(engine);
+  if (!names) {
+    names = new Set(engine.inputs.map((t) => t.name));
+    inputNames.set(engine, names);
+  }
+  return names;
+}
+
 /** Validates the feeds as a whole: every input present, nothing unknown. Returns dims in engine input order. */
 export function validateFeeds(engine: EngineSpec, profileIndex: number, feeds: unknown): { ordered: Feed[]; dims: number[][] } {
   if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds)) {
     throw makeError('INVALID_INPUT', `run() expects an object mapping input names to tensors, got ${describeType(feeds)}`);
   }
   const given = feeds as Record<string, unknown>;
-  const known = new Set(engine.inputs.map((t) => t.name));
-  for (const key of Object.keys(given)) {
-    if (!known.has(key)) {
-      throw invalidInput(key, 'unknown input name', `one of ${[...known].join(', ')}`, `'${key}'`);
-    }
+  const known = namesOf(engine);
+  for (const key in given) {
+    if (!Object.hasOwn(given, key)) continue;
+    if (!known.has(key)) throw invalidInput(key, 'unknown input name', `one of ${[...known].join(', ')}`, `'${key}'`);
   }
   const profile = engine.profiles[profileIndex];
   const ordered: Feed[] = [];
