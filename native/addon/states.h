@@ -64,9 +64,7 @@ struct ContextState {
   std::shared_ptr<Napi::Reference<Napi::Array>> outputDimsJs;
   bool shapesKnown = false;
   size_t inFlight = 0;
-  // Per-run scratch, reused so a steady stream of runs does not allocate for them (JS thread only).
-  std::vector<int64_t> scratchDims;
-  std::vector<void*> scratchOutputDevice;
+  std::vector<int64_t> scratchDims;  // reused by each run to read its input dims (JS thread only)
 
   CudaApi const& cuda() const { return engine->runtime->cuda(); }
   // Grows `buffer` to at least `bytes`; returns a CUDA error or 0.

@@ -1,0 +1,312 @@
+#include "run_submission.h"
+
+#include <cstring>
+
+#include "addon_data.h"
+#include "errors.h"
+#include "js_bytes.h"
+#include "wraps.h"
+
+namespace trtn {
+
+Failure cudaFailure(CudaApi const& api, int rc, std::string const& what) {
+  Failure f;
+  f.code = rc == cuda::kErrorMemoryAllocation ? "OUT_OF_MEMORY" : "CUDA_ERROR";
+  f.cudaError = rc;
+  f.message = what + " failed: " + api.cudaGetErrorName(rc) + " (" + api.cudaGetErrorString(rc) + ")";
+  return f;
+}
+
+namespace {
+
+constexpr size_t kAlign = 256;
+size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+std::string dimsText(std::vector<int64_t> const& d) {
+  std::string s = "[";
+  for (size_t i = 0; i < d.size(); ++i) s += (i ? "," : "") + std::to_string(d[i]);
+  return s + "]";
+}
+
+size_t volume(std::vector<int64_t> const& dims) {
+  size_t v = 1;
+  for (int64_t d : dims) v *= static_cast<size_t>(d);
+  return v;
+}
+
+void readDims(Napi::Env env, Napi::Value value, std::string const& tensor, std::vector<int64_t>& dims) {
+  if (!value.IsArray()) throw jsError(env, "INVALID_INPUT", "dims of input '" + tensor + "' must be an array", tensor);
+  Napi::Array array = value.As<Napi::Array>();
+  dims.resize(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value d = array.Get(i);
+    double v = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
+    if (!(v >= 0) || v > 9007199254740991.0 || v != static_cast<double>(static_cast<int64_t>(v))) {
+      throw jsError(env, "INVALID_INPUT", "dim " + std::to_string(i) + " of input '" + tensor +
+                                              "' must be a non-negative integer", tensor);
+    }
+    dims[i] = static_cast<int64_t>(v);
+  }
+}
+
+struct OutputPlan {
+  size_t bytes = 0;
+  size_t stagingOffset = 0;
+  bool onDevice = false;
+  void* device = nullptr;
+};
+
+struct InputPlan {
+  uint8_t const* host = nullptr;
+  void* device = nullptr;  // a DeviceBuffer given by the caller
+  size_t bytes = 0;
+  size_t stagingOffset = 0;
+};
+
+// Settles the run's promise from the completion queue, on the JS thread.
+class RunJob : public CompletionJob {
+ public:
+  explicit RunJob(Napi::Env env) : deferred(env) {}
+  ~RunJob() override { releaseStaging(); }
+
+  void releaseStaging() {
+    if (ctx && staging.data) ctx->staging->release(staging);
+    staging = PinnedBuffer{};
+  }
+
+  void settle(Napi::Env env, int cudaStatus) override {
+    ctx->inFlight--;
+    if (cudaStatus != 0) {
+      Failure f = cudaFailure(ctx->cuda(), cudaStatus, "the run on the GPU");
+      f.code = "CUDA_ERROR";
+      releaseStaging();
+      deferred.Reject(toJsError(env, f).Value());
+      return;
+    }
+    // [dims of every output (an array shared by runs of the same shapes), output 0 bytes, output 1 bytes, ...];
+    // outputs written to a DeviceBuffer have `undefined` bytes.
+    Napi::Array results = Napi::Array::New(env, outputs.size() + 1);
+    results.Set(uint32_t{0}, outputDims->Value());
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      OutputPlan const& o = outputs[i];
+      if (o.onDevice) continue;
+      Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, o.bytes);
+      if (o.bytes) std::memcpy(data.Data(), static_cast<uint8_t*>(staging.data) + o.stagingOffset, o.bytes);
+      results.Set(static_cast<uint32_t>(i + 1), data);
+    }
+    releaseStaging();
+    deferred.Resolve(results);
+  }
+
+  Napi::Promise::Deferred deferred;
+  std::shared_ptr<ContextState> ctx;
+  PinnedBuffer staging;
+  std::vector<OutputPlan> outputs;
+  std::shared_ptr<Napi::Reference<Napi::Array>> outputDims;  // the output shapes at enqueue time
+  std::vector<std::shared_ptr<DeviceBufferState>> deviceBuffers;  // kept alive until the run settles
+};
+
+// The steps of one submission; each throws a JS error, which submitRun turns into the promise's rejection.
+class RunSubmission {
+ public:
+  RunSubmission(Napi::Env env, std::shared_ptr<ContextState> const& ctx, RunJob& job)
+      : mEnv(env), mCtx(*ctx), mEngine(*ctx->engine), mInfo(mEngine.engine->info()), mApi(ctx->cuda()), mJob(job) {}
+
+  // Tells TensorRT only the shapes that changed, then reads the output shapes it infers.
+  void applyInputShapes(Napi::Array dimsList) {
+    for (size_t i = 0; i < mEngine.inputs.size(); ++i) {
+      TensorInfo const& t = tensor(mEngine.inputs[i]);
+      std::vector<int64_t>& dims = mCtx.scratchDims;
+      readDims(mEnv, dimsList.Get(static_cast<uint32_t>(i)), t.name, dims);
+      if (dims == mCtx.inputDims[i]) continue;
+      if (!mCtx.context->setInputShape(t.name, dims, mFailure)) throw toJsError(mEnv, mFailure);
+      mCtx.inputDims[i] = dims;
+      mCtx.shapesKnown = false;
+    }
+    if (!mCtx.shapesKnown) refreshOutputShapes();
+    mJob.outputDims = mCtx.outputDimsJs;
+  }
+
+  // Where each input comes from and how many bytes it needs.
+  void planInputs(Napi::Array inputs) {
+    mInputs.assign(mEngine.inputs.size(), InputPlan{});
+    for (size_t i = 0; i < mInputs.size(); ++i) {
+      TensorInfo const& t = tensor(mEngine.inputs[i]);
+      InputPlan& plan = mInputs[i];
+      plan.bytes = volume(mCtx.inputDims[i]) * dataTypeSize(t.dataType);
+      Napi::Value value = inputs.Get(static_cast<uint32_t>(i));
+      size_t have = 0;
+      if (auto buffer = DeviceBufferWrap::from(mEnv, value)) {
+        plan.device = buffer->data;
+        have = buffer->bytes;
+        mJob.deviceBuffers.push_back(std::move(buffer));
+      } else if (!bytesOf(value, &plan.host, &have)) {
+        throw jsError(mEnv, "INVALID_INPUT", "input '" + t.name + "' must be a TypedArray or a DeviceBuffer", t.name);
+      }
+      if (have < plan.bytes) {
+        throw jsError(mEnv, "INVALID_INPUT", "input '" + t.name + "' needs " + std::to_string(plan.bytes) +
+                                                 " bytes for " + dimsText(mCtx.inputDims[i]) + " of " +
+                                                 dataTypeName(t.dataType) + ", got " + std::to_string(have) +
+                                                 (have == 0 && plan.bytes > 0 ? " (a detached or empty buffer?)" : ""),
+                      t.name);
+      }
+      if (plan.host) plan.stagingOffset = reserveStaging(plan.bytes);
+    }
+  }
+
+  // Each output goes to the caller's DeviceBuffer or, through staging, back to the host.
+  void planOutputs(Napi::Array targets) {
+    mJob.outputs.assign(mEngine.outputs.size(), OutputPlan{});
+    for (size_t o = 0; o < mJob.outputs.size(); ++o) {
+      TensorInfo const& t = tensor(mEngine.outputs[o]);
+      OutputPlan& plan = mJob.outputs[o];
+      std::vector<int64_t> const& dims = mCtx.outputDims[o];
+      plan.bytes = volume(dims) * dataTypeSize(t.dataType);
+      Napi::Value target = targets.IsEmpty() ? mEnv.Undefined() : targets.Get(static_cast<uint32_t>(o));
+      if (auto buffer = DeviceBufferWrap::from(mEnv, target)) {
+        if (buffer->bytes < plan.bytes) {
+          throw jsError(mEnv, "INVALID_INPUT", "output buffer for '" + t.name + "' needs " +
+                                                   std::to_string(plan.bytes) + " bytes for " + dimsText(dims) +
+                                                   ", has " + std::to_string(buffer->bytes), t.name);
+        }
+        plan.onDevice = true;
+        plan.device = buffer->data;
+        mJob.deviceBuffers.push_back(std::move(buffer));
+      } else {
+        plan.stagingOffset = reserveStaging(plan.bytes);
+      }
+    }
+  }
+
+  // Pinned staging, device buffers and the addresses TensorRT reads and writes; host inputs are copied in.
+  void stageAndBind() {
+    int rc = mCtx.staging->acquire(std::max<size_t>(mStagingBytes, 1), mJob.staging);
+    if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaMallocHost"));
+    auto* staging = static_cast<uint8_t*>(mJob.staging.data);
+    for (size_t i = 0; i < mInputs.size(); ++i) {
+      InputPlan const& plan = mInputs[i];
+      int ti = mEngine.inputs[i];
+      if (plan.device) {
+        bind(ti, plan.device);
+        continue;
+      }
+      bind(ti, grow(ti, plan.bytes));
+      if (plan.bytes == 0) continue;
+      std::memcpy(staging + plan.stagingOffset, plan.host, plan.bytes);
+      rc = mApi.cudaMemcpyAsync(mCtx.boundAddress[ti], staging + plan.stagingOffset, plan.bytes, cuda::kHostToDevice,
+                                mCtx.stream);
+      if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaMemcpyAsync (input)"));
+    }
+    for (size_t o = 0; o < mJob.outputs.size(); ++o) {
+      OutputPlan& plan = mJob.outputs[o];
+      int ti = mEngine.outputs[o];
+      if (!plan.onDevice) plan.device = grow(ti, plan.bytes);
+      bind(ti, plan.device);
+    }
+  }
+
+  // The network and the copies back, in stream order.
+  void enqueue() {
+    if (!mCtx.context->enqueue(mCtx.stream, mFailure)) throw toJsError(mEnv, mFailure);
+    auto* staging = static_cast<uint8_t*>(mJob.staging.data);
+    for (OutputPlan const& plan : mJob.outputs) {
+      if (plan.onDevice || plan.bytes == 0) continue;
+      int rc = mApi.cudaMemcpyAsync(staging + plan.stagingOffset, plan.device, plan.bytes, cuda::kDeviceToHost,
+                                    mCtx.stream);
+      if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaMemcpyAsync (output)"));
+    }
+  }
+
+ private:
+  TensorInfo const& tensor(int index) const { return mInfo.tensors[index]; }
+
+  size_t reserveStaging(size_t bytes) {
+    size_t offset = mStagingBytes;
+    mStagingBytes += aligned(bytes);
+    return offset;
+  }
+
+  void refreshOutputShapes() {
+    size_t nOut = mEngine.outputs.size();
+    Napi::Array dimsJs = Napi::Array::New(mEnv, nOut);
+    for (size_t o = 0; o < nOut; ++o) {
+      TensorInfo const& t = tensor(mEngine.outputs[o]);
+      std::vector<int64_t>& d = mCtx.outputDims[o];
+      d = mCtx.context->tensorShape(t.name);
+      Napi::Array one = Napi::Array::New(mEnv, d.size());
+      for (size_t k = 0; k < d.size(); ++k) {
+        if (d[k] < 0) {
+          throw jsError(mEnv, "INVALID_INPUT", "output '" + t.name + "' has a data-dependent shape " + dimsText(d) +
+                                                   ", which is not supported yet", t.name);
+        }
+        one.Set(static_cast<uint32_t>(k), static_cast<double>(d[k]));
+      }
+      dimsJs.Set(static_cast<uint32_t>(o), one);
+    }
+    mCtx.outputDimsJs = std::make_shared<Napi::Reference<Napi::Array>>(Napi::Persistent(dimsJs));
+    mCtx.shapesKnown = true;
+  }
+
+  // The context's own device buffer for a tensor, grown to `bytes` (stream-ordered, no synchronization).
+  void* grow(int tensorIndex, size_t bytes) {
+    GrowableDeviceBuffer& device = mCtx.deviceBuffers[tensorIndex];
+    int rc = mCtx.ensureCapacity(device, bytes);
+    if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaMallocAsync"));
+    return device.data;
+  }
+
+  // setTensorAddress, only when the address changed since the last run.
+  void bind(int tensorIndex, void* address) {
+    if (mCtx.boundAddress[tensorIndex] == address) return;
+    if (!mCtx.context->setTensorAddress(tensor(tensorIndex).name, address, mFailure)) throw toJsError(mEnv, mFailure);
+    mCtx.boundAddress[tensorIndex] = address;
+  }
+
+  Napi::Env mEnv;
+  ContextState& mCtx;
+  EngineState const& mEngine;
+  EngineInfo const& mInfo;
+  CudaApi const& mApi;
+  RunJob& mJob;
+  Failure mFailure;
+  std::vector<InputPlan> mInputs;
+  size_t mStagingBytes = 0;
+};
+
+}  // namespace
+
+Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx) {
+  Napi::Env env = info.Env();
+  auto job = std::make_unique<RunJob>(env);
+  Napi::Promise promise = job->deferred.Promise();
+  try {
+    if (!ctx) throwDisposed(env, "ExecutionContext");
+    job->ctx = ctx;
+    size_t nIn = ctx->engine->inputs.size();
+    if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsArray() ||
+        info[0].As<Napi::Array>().Length() != nIn || info[1].As<Napi::Array>().Length() != nIn) {
+      throw jsError(env, "INVALID_INPUT", "run expects " + std::to_string(nIn) + " inputs and their dims");
+    }
+    RunSubmission submission(env, ctx, *job);
+    submission.applyInputShapes(info[1].As<Napi::Array>());
+    submission.planInputs(info[0].As<Napi::Array>());
+    submission.planOutputs(info.Length() > 2 && info[2].IsArray() ? info[2].As<Napi::Array>() : Napi::Array());
+    submission.stageAndBind();
+    submission.enqueue();
+    CudaApi const& api = ctx->cuda();
+    std::unique_ptr<CompletionJob> base(job.release());
+    int rc = addonData(env).completion->submit(api, ctx->stream, base);
+    if (rc != 0) {
+      job.reset(static_cast<RunJob*>(base.release()));
+      throw toJsError(env, cudaFailure(api, rc, "cudaStreamAddCallback"));
+    }
+    ctx->inFlight++;
+  } catch (Napi::Error const& e) {
+    job->deferred.Reject(e.Value());
+  } catch (std::exception const& e) {
+    job->deferred.Reject(jsError(env, "INTERNAL", std::string("run failed: ") + e.what()).Value());
+  }
+  return promise;
+}
+
+}  // namespace trtn
