@@ -18,6 +18,8 @@ export type { TensorLike, DeviceTensorLike, Feed } from './validate.js';
 export { buildEngine, PRECISIONS } from './build.js';
 export type { BuildOptions, BuildProgress, Precision } from './build.js';
 export * from './errors.js';
+export { EngineStore, engineName, parseEngineName, SIDECAR_FORMAT, readSidecar, sidecarPathOf, verifyEngine, readPlanHeader, parsePlanHeader, PLAN_MAGIC } from './store/index.js';
+export type * from './store/index.js';
 export { classifyCudaError, cudaErrorName, STICKY_CUDA_ERRORS } from './cuda-errors.js';
 export type { CudaErrorClass } from './cuda-errors.js';
 

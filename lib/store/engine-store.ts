@@ -1,0 +1,266 @@
+// The EngineStore: a folder of verified engines, one per (model, TensorRT version, precision, GPU), built at most
+// once across processes. Readers trust an engine only when its sidecar exists and its checksum matches, so every
+// crash leaves either a finished, verifiable engine or something a reader refuses and quarantines.
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildEngine } from '../build.js';
+import type { BuildProgress } from '../build.js';
+import type { ShapeRange } from '../engine-spec.js';
+import { TensorRTNodeError, makeError } from '../errors.js';
+import type { Backend } from '../runtime.js';
+import { throwIfAborted } from './abort.js';
+import { sha256 } from './checksum.js';
+import { commitEngine } from './commit.js';
+import { exists, isMissing } from './files.js';
+import { acquireLock } from './lock.js';
+import type { FileLock, LockInfo } from './lock.js';
+import { ENGINE_EXT, LOCK_EXT, engineName, isPrecision, PRECISIONS, stemOf } from './naming.js';
+import type { EngineNameParts, Precision } from './naming.js';
+import { pruneStore } from './prune.js';
+import type { PruneOptions, PruneResult } from './prune.js';
+import { quarantineEngine } from './quarantine.js';
+import type { QuarantineResult } from './quarantine.js';
+import { createSidecar, profilesRecord, readSidecar, sidecarPathOf } from './sidecar.js';
+import type { Sidecar } from './sidecar.js';
+import { builderId, targetOf } from './target.js';
+import type { StoreRuntime } from './target.js';
+import { verifyEngine } from './verify.js';
+import type { VerifyOptions } from './verify.js';
+
+export interface EngineStoreOptions {
+  /** A build lock not refreshed for this long is taken over (default 10 minutes). Its holder refreshes it every
+   * quarter of this while it builds, so only a dead or hung holder loses it. */
+  readonly lockStaleMs?: number;
+  /** Polling backoff while another process builds (default 25 ms growing to 1 s). */
+  readonly lockPollMinMs?: number;
+  readonly lockPollMaxMs?: number;
+}
+
+export interface GetOrBuildOptions {
+  /** The runtime the engine is for: its TensorRT version, GPU and backend name the engine and are verified. */
+  readonly runtime: StoreRuntime;
+  readonly task: string;
+  readonly model: string;
+  /** Default: the first 12 hex digits of the ONNX's SHA-256. */
+  readonly revision?: string;
+  /** Default 'fp32'. int8 needs `calibrationCache`; see BuildOptions.precision for TensorRT 11. */
+  readonly precision?: Precision;
+  readonly stronglyTyped?: boolean;
+  /** int8: a TensorRT calibration cache (bytes or a file path). */
+  readonly calibrationCache?: Uint8Array | string;
+  /** A timing cache file shared by builds (read, then rewritten after each build). */
+  readonly timingCachePath?: string;
+  readonly profiles?: readonly Readonly<Record<string, ShapeRange>>[];
+  readonly workspaceBytes?: number;
+  readonly optimizationLevel?: number;
+  /** Default: the runtime's backend (a plan only loads in the backend that built it). */
+  readonly backend?: Backend;
+  readonly onProgress?: (event: BuildProgress) => void;
+  /** Called when another process is building this engine and this call starts waiting for it. */
+  readonly onWait?: (holder: LockInfo | undefined) => void;
+  /** Cancels waiting for the lock and the build; nothing is left behind (ABORTED). */
+  readonly signal?: AbortSignal;
+}
+
+export interface GetOrBuildResult {
+  /** The verified engine file; load it with runtime.loadEngine(path). */
+  readonly path: string;
+  readonly sidecar: Sidecar;
+  /** True when this call built it, false when it was already there or another process built it meanwhile. */
+  readonly built: boolean;
+  /** The bad engine this call moved aside before rebuilding, if any. */
+  readonly quarantined?: QuarantineResult;
+}
+
+export type EngineStatus = 'ok' | 'incompatible' | 'corrupt';
+
+export interface EngineListEntry {
+  readonly name: string;
+  readonly path: string;
+  /** null when the sidecar is missing or unreadable. */
+  readonly sidecar: Sidecar | null;
+  readonly status: EngineStatus;
+  /** Why it is not 'ok' (the verify error's message). */
+  readonly reason?: string;
+  readonly error?: TensorRTNodeError;
+}
+
+type Check = { kind: 'ok'; sidecar: Sidecar } | { kind: 'missing' } | { kind: 'bad'; error: TensorRTNodeError };
+
+const UNUSABLE = new Set(['ENGINE_CORRUPT', 'ENGINE_INCOMPATIBLE']);
+
+function isUnusable(error: unknown): error is TensorRTNodeError {
+  return error instanceof TensorRTNodeError && UNUSABLE.has(error.code);
+}
+
+export class EngineStore {
+  readonly dir: string;
+  readonly #options: EngineStoreOptions;
+
+  constructor(dir: string, options: EngineStoreOptions = {}) {
+    if (typeof dir !== 'string' || dir === '') throw makeError('INVALID_ARGUMENT', 'EngineStore needs the path of its folder');
+    this.dir = path.resolve(dir);
+    this.#options = options;
+  }
+
+  /** The path an engine with these parts has in this store. */
+  pathFor(parts: EngineNameParts): string {
+    return path.join(this.dir, engineName(parts));
+  }
+
+  /** Returns a verified engine for the model and runtime, building it (once across processes) when it is missing,
+   * and quarantining then rebuilding it when it is corrupt or incompatible. */
+  async getOrBuild(onnx: Uint8Array | string, options: GetOrBuildOptions): Promise<GetOrBuildResult> {
+    const onnxBytes = await readOnnx(onnx);
+    const onnxSha256 = sha256(onnxBytes);
+    const target = targetOf(options.runtime);
+    const backend = options.backend ?? target.backend;
+    if (backend !== target.backend) {
+      throw makeError(
+        'INVALID_ARGUMENT',
+        `backend '${backend}' differs from the runtime's '${target.backend}': a plan only loads in the backend that built it. Omit backend or pass a '${backend}' runtime.`,
+      );
+    }
+    const precision = options.precision ?? 'fp32';
+    if (!isPrecision(precision)) {
+      throw makeError('INVALID_ARGUMENT', `precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(precision)}`);
+    }
+    const parts: EngineNameParts = {
+      task: options.task,
+      model: options.model,
+      revision: options.revision ?? onnxSha256.slice(0, 12),
+      trtVersion: target.trtVersion,
+      precision,
+      computeCapability: target.computeCapability,
+    };
+    const enginePath = this.pathFor(parts);
+    const profiles = profilesRecord(options.profiles);
+    const expect: VerifyOptions = { runtime: options.runtime, onnx: onnxBytes, profiles };
+    await mkdir(this.dir, { recursive: true });
+
+    // Fast path, no lock: a finished engine is never rewritten in place, only quarantined and replaced.
+    const first = await this.#check(enginePath, expect);
+    if (first.kind === 'ok') return { path: enginePath, sidecar: first.sidecar, built: false };
+
+    const lockPath = path.join(this.dir, stemOf(path.basename(enginePath)) + LOCK_EXT);
+    const acquire = () =>
+      acquireLock(lockPath, {
+        staleMs: this.#options.lockStaleMs,
+        pollMinMs: this.#options.lockPollMinMs,
+        pollMaxMs: this.#options.lockPollMaxMs,
+        signal: options.signal,
+        onWait: options.onWait,
+      });
+    let lock: FileLock = await acquire();
+    try {
+      // Another process may have built it (or quarantined it) while this one waited.
+      const again = await this.#check(enginePath, expect);
+      if (again.kind === 'ok') return { path: enginePath, sidecar: again.sidecar, built: false };
+      let quarantined = again.kind === 'bad' ? await quarantineEngine(enginePath, again.error) : undefined;
+      const plan = await buildEngine(onnxBytes, {
+        backend,
+        precision,
+        stronglyTyped: options.stronglyTyped,
+        calibrationCache: options.calibrationCache,
+        timingCachePath: options.timingCachePath,
+        profiles: options.profiles,
+        workspaceBytes: options.workspaceBytes,
+        optimizationLevel: options.optimizationLevel,
+        onProgress: options.onProgress,
+        signal: options.signal,
+      });
+      throwIfAborted(options.signal, 'the engine build');
+      // A holder that stalled past lockStaleMs may have lost its lock; take it again and re-check before writing.
+      if (!(await lock.isHeld())) {
+        await lock.release();
+        lock = await acquire();
+        const latest = await this.#check(enginePath, expect);
+        if (latest.kind === 'ok') return { path: enginePath, sidecar: latest.sidecar, built: false, quarantined };
+        if (latest.kind === 'bad') quarantined = await quarantineEngine(enginePath, latest.error);
+      }
+      const sidecar = createSidecar({
+        task: parts.task,
+        model: parts.model,
+        revision: parts.revision,
+        onnxSha256,
+        target,
+        precision,
+        profiles,
+        workspaceBytes: options.workspaceBytes,
+        optimizationLevel: options.optimizationLevel,
+        planSha256: sha256(plan),
+        planBytes: plan.byteLength,
+        builder: builderId(),
+      });
+      await commitEngine(enginePath, plan, sidecar, options.signal);
+      // Read back through the same checks every reader applies: what is returned is what others will trust.
+      return { path: enginePath, sidecar: await verifyEngine(enginePath, expect), built: true, quarantined };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Checks an engine without deserializing it (see verifyEngine); returns its sidecar, or throws ENGINE_CORRUPT /
+   * ENGINE_INCOMPATIBLE saying what failed. */
+  verify(enginePath: string, options: VerifyOptions): Promise<Sidecar> {
+    return verifyEngine(path.resolve(this.dir, enginePath), options);
+  }
+
+  /** Moves an engine and its sidecar to `<dir>/quarantine/` with a reason file. It does not take the build lock:
+   * call it for an engine no build is writing (getOrBuild quarantines under the lock itself). */
+  quarantine(enginePath: string, reason: string | Error): Promise<QuarantineResult> {
+    return quarantineEngine(path.resolve(this.dir, enginePath), reason);
+  }
+
+  /** Every engine in the folder with its sidecar and whether the runtime can use it. */
+  async list(options: { runtime: StoreRuntime }): Promise<EngineListEntry[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+    const entries: EngineListEntry[] = [];
+    for (const name of names.filter((n) => n.endsWith(ENGINE_EXT) && !n.startsWith('.')).sort()) {
+      const enginePath = path.join(this.dir, name);
+      let sidecar: Sidecar | null = null;
+      try {
+        sidecar = await readSidecar(sidecarPathOf(enginePath));
+      } catch (error) {
+        if (!isUnusable(error)) throw error;
+        // verify below reports the same problem as the entry's reason.
+      }
+      try {
+        await verifyEngine(enginePath, { runtime: options.runtime });
+        entries.push({ name, path: enginePath, sidecar, status: 'ok' });
+      } catch (error) {
+        if (!isUnusable(error)) throw error;
+        const status: EngineStatus = error.code === 'ENGINE_CORRUPT' ? 'corrupt' : 'incompatible';
+        entries.push({ name, path: enginePath, sidecar, status, reason: error.message, error });
+      }
+    }
+    return entries;
+  }
+
+  /** Removes temp files of crashed builds, stale locks, and quarantined entries older than `keep` ms. */
+  prune(options: PruneOptions = {}): Promise<PruneResult> {
+    return pruneStore(this.dir, options);
+  }
+
+  async #check(enginePath: string, expect: VerifyOptions): Promise<Check> {
+    if (!(await exists(enginePath)) && !(await exists(sidecarPathOf(enginePath)))) return { kind: 'missing' };
+    try {
+      return { kind: 'ok', sidecar: await verifyEngine(enginePath, expect) };
+    } catch (error) {
+      if (isUnusable(error)) return { kind: 'bad', error };
+      throw error;
+    }
+  }
+}
+
+async function readOnnx(onnx: Uint8Array | string): Promise<Uint8Array> {
+  if (typeof onnx === 'string') return readFile(onnx);
+  if (onnx instanceof Uint8Array) return onnx;
+  throw makeError('INVALID_ARGUMENT', 'getOrBuild expects the ONNX model as a Uint8Array or the path of an .onnx file');
+}

@@ -1,0 +1,80 @@
+// Cleaning up after crashes and expiring the quarantine. Only what is provably abandoned is removed: temp files
+// whose writer is dead, stale locks (same rule as waiters use), and quarantined entries past their keep time.
+import { readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseTempName } from './atomic-write.js';
+import { isMissing, removeIfPresent } from './files.js';
+import { breakStaleLock, DEFAULT_STALE_MS, isProcessAlive } from './lock.js';
+import { LOCK_EXT } from './naming.js';
+import { listQuarantine, QUARANTINE_DIR } from './quarantine.js';
+
+export interface PruneOptions {
+  /** How long quarantined entries are kept, in ms (default 7 days); 0 removes them all. */
+  readonly keep?: number;
+  /** Temp files younger than this are left alone even if their pid looks dead (default 60 s). */
+  readonly tempMinAgeMs?: number;
+  /** Lock staleness, as for waiting (default 10 minutes). */
+  readonly lockStaleMs?: number;
+}
+
+export interface PruneResult {
+  /** Temp files of crashed writes (absolute paths). */
+  readonly temp: readonly string[];
+  /** Stale lock files. */
+  readonly locks: readonly string[];
+  /** Files of expired quarantined entries. */
+  readonly quarantined: readonly string[];
+}
+
+export const DEFAULT_QUARANTINE_KEEP_MS = 7 * 24 * 3600_000;
+
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+}
+
+// The pid in a temp name is only meaningful on the host that wrote it; the minimum age keeps a write in progress on
+// another host sharing the folder safe (a write takes seconds, not a minute).
+async function pruneTemp(dir: string, minAgeMs: number, now: number): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await namesIn(dir)) {
+    const temp = parseTempName(name);
+    if (!temp) continue;
+    const file = path.join(dir, name);
+    const st = await stat(file).catch((e: unknown) => {
+      if (isMissing(e)) return undefined;
+      throw e;
+    });
+    if (!st || now - st.mtimeMs < minAgeMs || isProcessAlive(temp.pid)) continue;
+    if (await removeIfPresent(file)) removed.push(file);
+  }
+  return removed;
+}
+
+export async function pruneStore(dir: string, options: PruneOptions = {}): Promise<PruneResult> {
+  const now = Date.now();
+  const minAge = options.tempMinAgeMs ?? 60_000;
+  const temp = [...(await pruneTemp(dir, minAge, now)), ...(await pruneTemp(path.join(dir, QUARANTINE_DIR), minAge, now))];
+
+  const locks: string[] = [];
+  for (const name of await namesIn(dir)) {
+    if (!name.endsWith(LOCK_EXT)) continue;
+    const file = path.join(dir, name);
+    if ((await breakStaleLock(file, options.lockStaleMs ?? DEFAULT_STALE_MS)) !== undefined) locks.push(file);
+  }
+
+  const keep = options.keep ?? DEFAULT_QUARANTINE_KEEP_MS;
+  const quarantined: string[] = [];
+  for (const entry of await listQuarantine(dir)) {
+    if (now - entry.time.getTime() < keep) continue;
+    for (const file of entry.files) {
+      await rm(file, { force: true });
+      quarantined.push(file);
+    }
+  }
+  return { temp, locks, quarantined };
+}

@@ -1,0 +1,199 @@
+// The JSON sidecar next to every engine: where it came from, what it needs, and the checksum that makes a reader
+// trust it. Written after the engine, so an engine without a sidecar is an unfinished build.
+import { readFile } from 'node:fs/promises';
+import type { ShapeRange } from '../engine-spec.js';
+import { makeError } from '../errors.js';
+import { REBUILD_ADVICE } from './advice.js';
+import { isMissing } from './files.js';
+import { ENGINE_EXT, SIDECAR_EXT, isPrecision, PRECISIONS } from './naming.js';
+import type { Precision } from './naming.js';
+import type { Target } from './target.js';
+
+export const SIDECAR_FORMAT = 'tensorrt-node-engine/1';
+
+export interface ShapeRangeRecord {
+  readonly min: readonly number[];
+  readonly opt: readonly number[];
+  readonly max: readonly number[];
+}
+
+export interface BuildOptionsRecord {
+  /** One entry per optimization profile, min/opt/max per dynamic input. */
+  readonly profiles: readonly Readonly<Record<string, ShapeRangeRecord>>[];
+  readonly workspace_bytes: number | null;
+  readonly optimization_level: number | null;
+  /** Builder flags beyond the defaults (e.g. 'fp16'); empty for fp32. */
+  readonly flags: readonly string[];
+}
+
+export interface Sidecar {
+  readonly format: typeof SIDECAR_FORMAT;
+  readonly task: string;
+  readonly model_name: string;
+  readonly model_revision: string;
+  readonly onnx_sha256: string;
+  readonly backend: 'tensorrt' | 'simulator';
+  readonly trt_version: string;
+  readonly cuda_version: string;
+  readonly compute_capability: string;
+  readonly device_name: string;
+  readonly precision: Precision;
+  readonly build_options: BuildOptionsRecord;
+  /** Max of dim 0 over the profiles when some profile lets dim 0 vary, else null. */
+  readonly max_batch_size: number | null;
+  /** Max of dim 1 over the profiles when some profile lets dim 1 vary, else null. */
+  readonly seq_len: number | null;
+  readonly plan_sha256: string;
+  readonly plan_bytes: number;
+  readonly created_at: string;
+  readonly builder: string;
+}
+
+export function sidecarPathOf(enginePath: string): string {
+  const stem = enginePath.endsWith(ENGINE_EXT) ? enginePath.slice(0, -ENGINE_EXT.length) : enginePath;
+  return stem + SIDECAR_EXT;
+}
+
+/** Profiles as plain JSON (the caller's arrays may be readonly or typed). */
+export function profilesRecord(profiles: readonly Readonly<Record<string, ShapeRange>>[] | undefined): BuildOptionsRecord['profiles'] {
+  return (profiles ?? []).map((p) =>
+    Object.fromEntries(Object.entries(p).map(([name, r]) => [name, { min: [...r.min], opt: [...r.opt], max: [...r.max] }])),
+  );
+}
+
+/** Max of dimension `dim` over all profiles and inputs, counting only inputs some profile lets vary there. The
+ * store does not deserialize the plan, so "dynamic" is read from the profiles: min differs from max. */
+export function maxDynamicDim(profiles: BuildOptionsRecord['profiles'], dim: number): number | null {
+  let max: number | null = null;
+  for (const profile of profiles) {
+    for (const range of Object.values(profile)) {
+      const lo = range.min[dim];
+      const hi = range.max[dim];
+      if (lo === undefined || hi === undefined || lo === hi) continue;
+      max = Math.max(max ?? 0, hi);
+    }
+  }
+  return max;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The problems of a parsed sidecar, one line each; empty when it is well-formed. */
+export function sidecarProblems(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['it is not a JSON object'];
+  const v = value as Record<string, unknown>;
+  const problems: string[] = [];
+  const need = (ok: boolean, field: string, what: string) => {
+    if (!ok) problems.push(`${field} must be ${what}, got ${JSON.stringify(v[field])}`);
+  };
+  const isString = (f: string) => typeof v[f] === 'string' && v[f] !== '';
+  const isCount = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
+  need(v.format === SIDECAR_FORMAT, 'format', JSON.stringify(SIDECAR_FORMAT));
+  for (const f of ['task', 'model_name', 'model_revision', 'device_name', 'builder']) need(isString(f), f, 'a non-empty string');
+  need(v.backend === 'tensorrt' || v.backend === 'simulator', 'backend', "'tensorrt' or 'simulator'");
+  need(typeof v.onnx_sha256 === 'string' && HEX64.test(v.onnx_sha256), 'onnx_sha256', 'a hex SHA-256');
+  need(typeof v.plan_sha256 === 'string' && HEX64.test(v.plan_sha256), 'plan_sha256', 'a hex SHA-256');
+  need(typeof v.trt_version === 'string' && /^\d+\.\d+\.\d+$/.test(v.trt_version), 'trt_version', "'major.minor.patch'");
+  need(typeof v.cuda_version === 'string' && /^\d+\.\d+$/.test(v.cuda_version), 'cuda_version', "'major.minor'");
+  need(typeof v.compute_capability === 'string' && /^\d+\.\d$/.test(v.compute_capability), 'compute_capability', "'major.minor'");
+  need(isPrecision(v.precision), 'precision', PRECISIONS.join(' | '));
+  need(isCount(v.plan_bytes), 'plan_bytes', 'a byte count');
+  need(v.max_batch_size === null || isCount(v.max_batch_size), 'max_batch_size', 'a count or null');
+  need(v.seq_len === null || isCount(v.seq_len), 'seq_len', 'a count or null');
+  need(typeof v.created_at === 'string' && !Number.isNaN(Date.parse(v.created_at)), 'created_at', 'an ISO date');
+  problems.push(...buildOptionsProblems(v.build_options));
+  return problems;
+}
+
+function buildOptionsProblems(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) return ['build_options must be an object'];
+  const b = value as Record<string, unknown>;
+  const problems: string[] = [];
+  const dims = (x: unknown) => Array.isArray(x) && x.every((d) => Number.isSafeInteger(d));
+  const rangeOk = (r: unknown) =>
+    typeof r === 'object' && r !== null && dims((r as ShapeRangeRecord).min) && dims((r as ShapeRangeRecord).opt) && dims((r as ShapeRangeRecord).max);
+  if (!Array.isArray(b.profiles) || !b.profiles.every((p) => typeof p === 'object' && p !== null && Object.values(p).every(rangeOk))) {
+    problems.push('build_options.profiles must be a list of {input: {min, opt, max}}');
+  }
+  for (const f of ['workspace_bytes', 'optimization_level']) {
+    if (b[f] !== null && !Number.isSafeInteger(b[f])) problems.push(`build_options.${f} must be an integer or null`);
+  }
+  if (!Array.isArray(b.flags) || !b.flags.every((f) => typeof f === 'string')) problems.push('build_options.flags must be a list of strings');
+  return problems;
+}
+
+/** Reads and checks a sidecar; a missing, unreadable or malformed one is ENGINE_CORRUPT saying which. */
+export async function readSidecar(path: string): Promise<Sidecar> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (isMissing(error)) {
+      throw makeError(
+        'ENGINE_CORRUPT',
+        `the engine's sidecar ${path} is missing, so the engine is an unfinished build or was copied without it. ${REBUILD_ADVICE}.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw makeError('ENGINE_CORRUPT', `the engine's sidecar ${path} is not valid JSON (${(error as Error).message}). ${REBUILD_ADVICE}.`, { cause: error });
+  }
+  const problems = sidecarProblems(parsed);
+  if (problems.length > 0) {
+    throw makeError('ENGINE_CORRUPT', `the engine's sidecar ${path} is invalid: ${problems.join('; ')}. ${REBUILD_ADVICE}.`, { details: problems });
+  }
+  return parsed as Sidecar;
+}
+
+export function serializeSidecar(sidecar: Sidecar): string {
+  return `${JSON.stringify(sidecar, null, 2)}\n`;
+}
+
+export interface SidecarInput {
+  readonly task: string;
+  readonly model: string;
+  readonly revision: string;
+  readonly onnxSha256: string;
+  readonly target: Target;
+  readonly precision: Precision;
+  readonly profiles: BuildOptionsRecord['profiles'];
+  readonly workspaceBytes?: number;
+  readonly optimizationLevel?: number;
+  readonly planSha256: string;
+  readonly planBytes: number;
+  readonly builder: string;
+  readonly createdAt?: Date;
+}
+
+export function createSidecar(input: SidecarInput): Sidecar {
+  return {
+    format: SIDECAR_FORMAT,
+    task: input.task,
+    model_name: input.model,
+    model_revision: input.revision,
+    onnx_sha256: input.onnxSha256,
+    backend: input.target.backend,
+    trt_version: input.target.trtVersion,
+    cuda_version: input.target.cudaVersion,
+    compute_capability: input.target.computeCapability,
+    device_name: input.target.deviceName,
+    precision: input.precision,
+    build_options: {
+      profiles: input.profiles,
+      workspace_bytes: input.workspaceBytes ?? null,
+      optimization_level: input.optimizationLevel ?? null,
+      flags: input.precision === 'fp32' ? [] : [input.precision],
+    },
+    max_batch_size: maxDynamicDim(input.profiles, 0),
+    seq_len: maxDynamicDim(input.profiles, 1),
+    plan_sha256: input.planSha256,
+    plan_bytes: input.planBytes,
+    created_at: (input.createdAt ?? new Date()).toISOString(),
+    builder: input.builder,
+  };
+}

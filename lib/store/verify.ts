@@ -1,0 +1,141 @@
+// Deciding whether an engine file may be handed to deserialize, without deserializing it. Integrity first (a
+// damaged file is ENGINE_CORRUPT whatever it claims), then compatibility with the runtime (ENGINE_INCOMPATIBLE).
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { makeError } from '../errors.js';
+import { REBUILD_ADVICE } from './advice.js';
+import { sha256, sha256File } from './checksum.js';
+import { exists, isMissing } from './files.js';
+import { parseEngineName } from './naming.js';
+import { readPlanHeader } from './plan-header.js';
+import { readSidecar, sidecarPathOf } from './sidecar.js';
+import type { BuildOptionsRecord, Sidecar } from './sidecar.js';
+import { targetOf } from './target.js';
+import type { StoreRuntime } from './target.js';
+
+export interface VerifyOptions {
+  /** The runtime the engine must load in: its TensorRT version, compute capability and backend. */
+  readonly runtime: StoreRuntime;
+  /** The ONNX the engine must have been built from (bytes or a path); its SHA-256 must match the sidecar's. */
+  readonly onnx?: Uint8Array | string;
+  /** The optimization profiles the engine must have been built with (they decide which input shapes it takes). */
+  readonly profiles?: BuildOptionsRecord['profiles'];
+}
+
+function corrupt(enginePath: string, what: string, extra: { expected?: string; actual?: string } = {}) {
+  return makeError('ENGINE_CORRUPT', `engine ${enginePath} is corrupt: ${what}. ${REBUILD_ADVICE}.`, extra);
+}
+
+function incompatible(enginePath: string, what: string, extra: { expected?: string; actual?: string } = {}) {
+  return makeError('ENGINE_INCOMPATIBLE', `engine ${enginePath} cannot be used with this runtime: ${what}. ${REBUILD_ADVICE}.`, extra);
+}
+
+/** Canonical JSON (sorted keys), so equal profiles compare equal whatever order their inputs were listed in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Checks an engine file against its sidecar and the runtime; returns the sidecar when the engine can be loaded.
+ * ENGINE_CORRUPT: sidecar missing or malformed, size or SHA-256 differ, not a TensorRT plan, or the sidecar does not
+ * describe this file. ENGINE_INCOMPATIBLE: another TensorRT version, compute capability or backend, or (by choice:
+ * the file is sound, it is just the wrong one) built from another ONNX model or with other profiles.
+ */
+export async function verifyEngine(enginePath: string, options: VerifyOptions): Promise<Sidecar> {
+  const sidecarPath = sidecarPathOf(enginePath);
+  let size: number;
+  try {
+    size = (await stat(enginePath)).size;
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    // A sidecar without its engine is a broken entry; with neither, there is simply nothing to verify.
+    if (!(await exists(sidecarPath))) throw makeError('INVALID_ARGUMENT', `there is no engine at ${enginePath}`, { cause: error });
+    throw corrupt(enginePath, `the engine file is missing but its sidecar ${sidecarPath} exists (an interrupted write or a manual delete)`);
+  }
+  const sidecar = await readSidecar(sidecarPath);
+
+  // Integrity.
+  if (size !== sidecar.plan_bytes) {
+    throw corrupt(enginePath, `it has ${size} bytes but its sidecar records ${sidecar.plan_bytes} (${size < sidecar.plan_bytes ? 'truncated' : 'appended to'})`, {
+      expected: String(sidecar.plan_bytes),
+      actual: String(size),
+    });
+  }
+  const { sha256: actualSha } = await sha256File(enginePath);
+  if (actualSha !== sidecar.plan_sha256) {
+    throw corrupt(enginePath, `its SHA-256 is ${actualSha} but its sidecar records ${sidecar.plan_sha256} (the file was changed or damaged)`, {
+      expected: sidecar.plan_sha256,
+      actual: actualSha,
+    });
+  }
+  const header = await readPlanHeader(enginePath);
+
+  // Compatibility. The header's version wins over the sidecar's: it is what TensorRT itself will check.
+  const target = targetOf(options.runtime);
+  const headerVersion = header.trtVersion?.slice(0, 3).join('.');
+  const builtBy = headerVersion ?? sidecar.trt_version;
+  if (builtBy !== target.trtVersion) {
+    throw incompatible(
+      enginePath,
+      `it was built by TensorRT ${builtBy} but this runtime loads TensorRT ${target.trtVersion}, and a plan only loads in the version that built it`,
+      { expected: target.trtVersion, actual: builtBy },
+    );
+  }
+  if (headerVersion !== undefined && headerVersion !== sidecar.trt_version) {
+    throw corrupt(enginePath, `its header says TensorRT ${headerVersion} but its sidecar says ${sidecar.trt_version}, so the sidecar belongs to another file`);
+  }
+  if (sidecar.compute_capability !== target.computeCapability) {
+    throw incompatible(
+      enginePath,
+      `it was built for compute capability ${sidecar.compute_capability} but this GPU is ${target.computeCapability}; TensorRT plans are specific to the GPU architecture they were built on`,
+      { expected: target.computeCapability, actual: sidecar.compute_capability },
+    );
+  }
+  if (sidecar.backend !== target.backend) {
+    throw incompatible(enginePath, `it was built by the '${sidecar.backend}' backend but this runtime is '${target.backend}'`, {
+      expected: target.backend,
+      actual: sidecar.backend,
+    });
+  }
+  if (options.onnx !== undefined) {
+    const onnxSha = typeof options.onnx === 'string' ? (await sha256File(options.onnx)).sha256 : sha256(options.onnx);
+    if (onnxSha !== sidecar.onnx_sha256) {
+      throw incompatible(
+        enginePath,
+        `it was built from another version of the model (ONNX SHA-256 ${sidecar.onnx_sha256}, the given model is ${onnxSha})`,
+        { expected: onnxSha, actual: sidecar.onnx_sha256 },
+      );
+    }
+  }
+  if (options.profiles !== undefined && canonical(options.profiles) !== canonical(sidecar.build_options.profiles)) {
+    throw incompatible(enginePath, `it was built with other optimization profiles (${canonical(sidecar.build_options.profiles)}, wanted ${canonical(options.profiles)})`, {
+      expected: canonical(options.profiles),
+      actual: canonical(sidecar.build_options.profiles),
+    });
+  }
+
+  // A store file name must describe what its sidecar says (a renamed file would otherwise be trusted).
+  const parts = parseEngineName(path.basename(enginePath));
+  if (parts) {
+    const mismatches = (
+      [
+        ['task', parts.task, sidecar.task],
+        ['model', parts.model, sidecar.model_name],
+        ['revision', parts.revision, sidecar.model_revision],
+        ['precision', parts.precision, sidecar.precision],
+        ['TensorRT version', parts.trtVersion, sidecar.trt_version],
+        ['compute capability', parts.computeCapability, sidecar.compute_capability],
+      ] as const
+    ).filter(([, fromName, fromSidecar]) => fromName !== fromSidecar);
+    if (mismatches.length > 0) {
+      const list = mismatches.map(([what, n, s]) => `${what} ${n} in the name, ${s} in the sidecar`).join('; ');
+      throw corrupt(enginePath, `its file name does not match its sidecar (${list})`);
+    }
+  }
+  return sidecar;
+}

@@ -1,0 +1,385 @@
+// getOrBuild: builds once and reuses; every kind of bad engine gets its typed error from verify, is quarantined with
+// a reason and is rebuilt into an engine that runs; cancellation leaves nothing behind.
+import { createHash } from 'node:crypto';
+import { copyFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AbortedError, EngineCorruptError, EngineIncompatibleError, InvalidArgumentError, Runtime, Tensor } from '../../lib/index.js';
+import type { TensorRTNodeError } from '../../lib/index.js';
+import { tryAcquireLock } from '../../lib/store/lock.js';
+import { EngineStore, sidecarPathOf } from '../../lib/store/index.js';
+import type { GetOrBuildResult, Sidecar } from '../../lib/store/index.js';
+import { rewritePlanHeader, simulator } from '../../lib/testing/index.js';
+import { PROFILES } from '../helpers/engines.js';
+import { getModel } from '../models/index.js';
+
+let work: string;
+let runtime: Runtime;
+const mlp = getModel('mlp');
+const options = () => ({ runtime, task: 'test', model: 'mlp', profiles: [PROFILES.mlp!] });
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'trt-store-'));
+  runtime = Runtime.create({ backend: 'simulator' });
+});
+afterAll(async () => {
+  runtime.dispose();
+  await rm(work, { recursive: true, force: true });
+});
+
+let n = 0;
+const freshStore = () => new EngineStore(path.join(work, `store-${++n}`));
+
+async function readSidecarJson(enginePath: string): Promise<Sidecar> {
+  return JSON.parse(await readFile(sidecarPathOf(enginePath), 'utf8')) as Sidecar;
+}
+async function writeSidecarJson(enginePath: string, sidecar: unknown): Promise<void> {
+  await writeFile(sidecarPathOf(enginePath), JSON.stringify(sidecar));
+}
+/** Replaces the engine's bytes and makes the sidecar's checksum and size match, so only `change` differs. */
+async function replacePlan(enginePath: string, plan: Uint8Array, change: Partial<Sidecar> = {}): Promise<void> {
+  await writeFile(enginePath, plan);
+  const sidecar = await readSidecarJson(enginePath);
+  await writeSidecarJson(enginePath, { ...sidecar, plan_sha256: sha256(plan), plan_bytes: plan.length, ...change });
+}
+
+function lockFilesIn(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.lock')).map((f) => path.join(dir, f));
+}
+
+async function runOnce(enginePath: string): Promise<readonly number[]> {
+  using engine = await runtime.loadEngine(enginePath);
+  using context = engine.createContext();
+  const { y } = await context.run({ x: Tensor.from('float32', new Float32Array(3 * 16).fill(0.25), [3, 16]) });
+  return y!.dims;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<TensorRTNodeError> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: TensorRTNodeError) => e,
+  );
+}
+
+describe('getOrBuild', () => {
+  it('builds once; the second call reuses the verified engine', async () => {
+    const store = freshStore();
+    const builds = simulator.counters().builds;
+    const first = await store.getOrBuild(mlp.onnx, options());
+    expect(first.built).toBe(true);
+    expect(simulator.counters().builds).toBe(builds + 1);
+    const second = await store.getOrBuild(mlp.onnx, options());
+    expect(second).toEqual({ path: first.path, sidecar: first.sidecar, built: false });
+    expect(simulator.counters().builds).toBe(builds + 1);
+    expect((await readdir(store.dir)).sort()).toEqual([path.basename(sidecarPathOf(first.path)), path.basename(first.path)].sort());
+    expect(await runOnce(first.path)).toEqual([3, 8]);
+  });
+
+  it('takes the ONNX as a path too, and finds the same engine', async () => {
+    const store = freshStore();
+    const onnxPath = path.join(store.dir, '..', `mlp-${n}.onnx`);
+    await writeFile(onnxPath, mlp.onnx);
+    const a = await store.getOrBuild(onnxPath, options());
+    const b = await store.getOrBuild(mlp.onnx, options());
+    expect([a.built, b.built]).toEqual([true, false]);
+    expect(b.path).toBe(a.path);
+  });
+
+  it('builds each precision under its own name; refuses another backend, int8 without a calibration cache and bad names, writing nothing', async () => {
+    const built = freshStore();
+    const fp16 = await built.getOrBuild(mlp.onnx, { ...options(), precision: 'fp16' });
+    expect(fp16.built).toBe(true);
+    expect(path.basename(fp16.path)).toMatch(/-fp16-sm89\.engine$/);
+    expect(fp16.sidecar.precision).toBe('fp16');
+    const store = freshStore();
+    const e1 = await errorOf(store.getOrBuild(mlp.onnx, { ...options(), backend: 'tensorrt' }));
+    expect(e1).toBeInstanceOf(InvalidArgumentError);
+    expect(e1.message).toMatch(/backend 'tensorrt' differs from the runtime's 'simulator'/);
+    const e2 = await errorOf(store.getOrBuild(mlp.onnx, { ...options(), precision: 'int8' }));
+    expect(e2).toBeInstanceOf(InvalidArgumentError);
+    expect(e2.message).toMatch(/calibration cache/);
+    const e3 = await errorOf(store.getOrBuild(mlp.onnx, { ...options(), task: 'a.b' }));
+    expect(e3).toBeInstanceOf(InvalidArgumentError);
+    expect(await readdir(store.dir).catch(() => [])).toEqual([]);
+  });
+
+  it('a build that fails (BUILD_FAILED) leaves nothing and releases the lock', async () => {
+    const store = freshStore();
+    const e = await errorOf(store.getOrBuild(mlp.onnx, { ...options(), profiles: [] }));
+    expect(e.code).toBe('BUILD_FAILED');
+    expect(await readdir(store.dir)).toEqual([]);
+  });
+});
+
+interface Damage {
+  name: string;
+  damage(result: GetOrBuildResult, plan: Uint8Array): Promise<void>;
+  error: typeof EngineCorruptError | typeof EngineIncompatibleError;
+  message: RegExp;
+  /** Where the same bytes are also refused by deserialize, the error class TensorRT gives. */
+  deserialize?: typeof EngineCorruptError | typeof EngineIncompatibleError;
+}
+
+const DAMAGES: Damage[] = [
+  {
+    name: 'a flipped byte',
+    damage: async ({ path: p }, plan) => {
+      const bad = new Uint8Array(plan);
+      bad[plan.length - 10]! ^= 0xff;
+      await writeFile(p, bad);
+    },
+    error: EngineCorruptError,
+    message: /is corrupt: its SHA-256 is [0-9a-f]{64} but its sidecar records [0-9a-f]{64}/,
+    deserialize: EngineCorruptError,
+  },
+  {
+    name: 'a truncated file',
+    damage: ({ path: p }, plan) => writeFile(p, plan.subarray(0, plan.length - 100)),
+    error: EngineCorruptError,
+    message: /has \d+ bytes but its sidecar records \d+ \(truncated\)/,
+    deserialize: EngineCorruptError,
+  },
+  {
+    name: 'a sidecar whose checksum was edited',
+    damage: async ({ path: p }) => writeSidecarJson(p, { ...(await readSidecarJson(p)), plan_sha256: 'a'.repeat(64) }),
+    error: EngineCorruptError,
+    message: /but its sidecar records a{64}/,
+  },
+  {
+    name: 'a missing sidecar',
+    damage: ({ path: p }) => rm(sidecarPathOf(p)),
+    error: EngineCorruptError,
+    message: /sidecar .* is missing, so the engine is an unfinished build/,
+  },
+  {
+    name: 'a sidecar that is not JSON',
+    damage: ({ path: p }) => writeFile(sidecarPathOf(p), '{"format": "tensorrt-node-en'),
+    error: EngineCorruptError,
+    message: /sidecar .* is not valid JSON/,
+  },
+  {
+    name: 'a sidecar with a wrong field',
+    damage: async ({ path: p }) => writeSidecarJson(p, { ...(await readSidecarJson(p)), plan_bytes: 'many' }),
+    error: EngineCorruptError,
+    message: /sidecar .* is invalid: plan_bytes must be a byte count, got "many"/,
+  },
+  {
+    name: 'bytes that are not a plan (checksum recomputed)',
+    damage: ({ path: p }, plan) => replacePlan(p, Uint8Array.from([...new TextEncoder().encode('GGUF'), ...plan.subarray(4)])),
+    error: EngineCorruptError,
+    message: /is not a TensorRT plan: it starts with 0x46554747 instead of the "ftrt" tag/,
+    deserialize: EngineCorruptError,
+  },
+  {
+    name: 'a plan from another TensorRT version (checksum recomputed)',
+    damage: ({ path: p }, plan) => replacePlan(p, rewritePlanHeader(plan, { trtVersion: [10, 15, 1, 4] })),
+    error: EngineIncompatibleError,
+    message: /was built by TensorRT 10\.15\.1 but this runtime loads TensorRT 10\.16\.1/,
+    deserialize: EngineIncompatibleError,
+  },
+  {
+    name: 'a plan for another compute capability (sidecar says 7.5)',
+    damage: ({ path: p }, plan) => replacePlan(p, rewritePlanHeader(plan, { computeCapability: [7, 5] }), { compute_capability: '7.5' }),
+    error: EngineIncompatibleError,
+    message: /was built for compute capability 7\.5 but this GPU is 8\.9/,
+    deserialize: EngineIncompatibleError,
+  },
+];
+
+describe.each(DAMAGES)('an engine with $name', (d) => {
+  it('verify gives the typed error; getOrBuild quarantines it and rebuilds an engine that runs', async () => {
+    const store = freshStore();
+    const original = await store.getOrBuild(mlp.onnx, options());
+    const plan = new Uint8Array(await readFile(original.path));
+    await d.damage(original, plan);
+    const damagedBytes = await readFile(original.path);
+
+    const e = await errorOf(store.verify(original.path, { runtime }));
+    expect(e).toBeInstanceOf(d.error);
+    expect(e.message).toMatch(d.message);
+    expect(e.message).toMatch(/getOrBuild\(\) quarantines it and builds a new one/);
+    if (d.deserialize) expect(await errorOf(runtime.deserialize(damagedBytes))).toBeInstanceOf(d.deserialize);
+
+    const builds = simulator.counters().builds;
+    const rebuilt = await store.getOrBuild(mlp.onnx, options());
+    expect(rebuilt.built).toBe(true);
+    expect(simulator.counters().builds).toBe(builds + 1);
+    expect(rebuilt.path).toBe(original.path);
+    expect(await readFile(rebuilt.path)).toEqual(Buffer.from(plan));
+
+    // The damaged files are kept, with the reason, out of the main folder.
+    const q = rebuilt.quarantined!;
+    expect(q.dir).toBe(path.join(store.dir, 'quarantine'));
+    const reason = JSON.parse(await readFile(q.reasonPath, 'utf8'));
+    expect(reason).toMatchObject({ engine: path.basename(original.path), code: e.code, reason: e.message, pid: process.pid });
+    expect(Date.now() - Date.parse(reason.time)).toBeLessThan(60_000);
+    const quarantinedEngine = q.files.find((f) => f.endsWith('.engine'))!;
+    expect(await readFile(quarantinedEngine)).toEqual(damagedBytes);
+    expect((await readdir(q.dir)).sort()).toEqual([...q.files.map((f) => path.basename(f)), path.basename(q.reasonPath)].sort());
+    expect((await readdir(store.dir)).sort()).toEqual(['quarantine', path.basename(sidecarPathOf(original.path)), path.basename(original.path)].sort());
+
+    await expect(store.verify(rebuilt.path, { runtime, onnx: mlp.onnx })).resolves.toEqual(rebuilt.sidecar);
+    expect(await runOnce(rebuilt.path)).toEqual([3, 8]);
+  });
+});
+
+describe('what the engine was built from', () => {
+  it('another ONNX under the same revision: ENGINE_INCOMPATIBLE, quarantined and rebuilt', async () => {
+    const store = freshStore();
+    const built = await store.getOrBuild(mlp.onnx, { ...options(), revision: 'v1' });
+    const other = getModel('gelu20').onnx;
+    const e = await errorOf(store.verify(built.path, { runtime, onnx: other }));
+    expect(e).toBeInstanceOf(EngineIncompatibleError);
+    expect(e.message).toMatch(/was built from another version of the model \(ONNX SHA-256 [0-9a-f]{64}, the given model is [0-9a-f]{64}\)/);
+    const again = await store.getOrBuild(other, { ...options(), model: 'mlp', revision: 'v1', profiles: [PROFILES.gelu20!] });
+    expect(again).toMatchObject({ built: true, path: built.path });
+    expect(again.sidecar.onnx_sha256).toBe(sha256(other));
+    expect(JSON.parse(await readFile(again.quarantined!.reasonPath, 'utf8')).code).toBe('ENGINE_INCOMPATIBLE');
+  });
+
+  it('other profiles: ENGINE_INCOMPATIBLE, rebuilt with the profiles asked for', async () => {
+    const store = freshStore();
+    await store.getOrBuild(mlp.onnx, options());
+    const wide = { x: { min: [1, 16], opt: [8, 16], max: [64, 16] } };
+    const rebuilt = await store.getOrBuild(mlp.onnx, { ...options(), profiles: [wide] });
+    expect(rebuilt.built).toBe(true);
+    expect(rebuilt.quarantined?.reason.reason).toMatch(/built with other optimization profiles/);
+    expect(rebuilt.sidecar.max_batch_size).toBe(64);
+  });
+
+  it('a GPU of another compute capability gets its own engine; list() marks the other one incompatible', async () => {
+    const store = freshStore();
+    const sm89 = await store.getOrBuild(mlp.onnx, options());
+    simulator.setDevice({ computeCapability: [9, 0] });
+    try {
+      const sm90 = await store.getOrBuild(mlp.onnx, options());
+      expect(sm90.built).toBe(true);
+      expect(path.basename(sm90.path)).toMatch(/-sm90\.engine$/);
+      expect(sm90.quarantined).toBeUndefined();
+      const list = await store.list({ runtime });
+      expect(list.map((e) => [e.name, e.status])).toEqual([
+        [path.basename(sm89.path), 'incompatible'],
+        [path.basename(sm90.path), 'ok'],
+      ]);
+      expect(list[0]!.reason).toMatch(/built for compute capability 8\.9 but this GPU is 9\.0/);
+      expect(list[0]!.sidecar).toEqual(sm89.sidecar);
+    } finally {
+      simulator.setDevice({ computeCapability: [8, 9] });
+    }
+  });
+});
+
+describe('list', () => {
+  it('every engine with its sidecar and status', async () => {
+    const store = freshStore();
+    expect(await store.list({ runtime })).toEqual([]);
+    const a = await store.getOrBuild(mlp.onnx, options());
+    const b = await store.getOrBuild(getModel('gelu20').onnx, { runtime, task: 'test', model: 'gelu20', profiles: [PROFILES.gelu20!] });
+    await rm(sidecarPathOf(b.path));
+    const list = await store.list({ runtime });
+    expect(list).toHaveLength(2);
+    const byName = Object.fromEntries(list.map((e) => [e.name, e]));
+    expect(byName[path.basename(a.path)]).toMatchObject({ status: 'ok', sidecar: a.sidecar, path: a.path });
+    expect(byName[path.basename(b.path)]).toMatchObject({ status: 'corrupt', sidecar: null });
+    expect(byName[path.basename(b.path)]!.reason).toMatch(/missing/);
+    expect(byName[path.basename(b.path)]!.error).toBeInstanceOf(EngineCorruptError);
+  });
+});
+
+describe('cancellation', () => {
+  for (const when of ['step', 'finish'] as const) {
+    it(`aborting at the build's first '${when}' event: ABORTED, no engine, no sidecar, no temp file, no lock`, async () => {
+      const store = freshStore();
+      simulator.setBuildStepDelay(20);
+      try {
+        const controller = new AbortController();
+        const e = await errorOf(
+          store.getOrBuild(mlp.onnx, {
+            ...options(),
+            signal: controller.signal,
+            onProgress: (event) => {
+              if (event.kind === when) controller.abort(new Error('shutting down'));
+            },
+          }),
+        );
+        expect(e).toBeInstanceOf(AbortedError);
+        expect(await readdir(store.dir)).toEqual([]);
+      } finally {
+        simulator.setBuildStepDelay(0);
+      }
+    });
+  }
+
+  it('aborting while another holder has the lock: ABORTED from the wait, nothing written', async () => {
+    const store = freshStore();
+    const target = await store.getOrBuild(mlp.onnx, options());
+    await store.quarantine(target.path, 'make room for the test');
+    const lock = await tryAcquireLock(target.path.replace(/\.engine$/, '.lock'));
+    try {
+      let waited = false;
+      const e = await errorOf(store.getOrBuild(mlp.onnx, { ...options(), signal: AbortSignal.timeout(150), onWait: () => (waited = true) }));
+      expect(e).toBeInstanceOf(AbortedError);
+      expect(e.message).toMatch(/waiting for the build lock .*\.lock was cancelled/);
+      expect(waited).toBe(true);
+    } finally {
+      await lock!.release();
+    }
+    expect(await readdir(store.dir)).toEqual(['quarantine']);
+  });
+});
+
+describe('a builder that lost its lock (stalled past lockStaleMs and broken by another process)', () => {
+  const lockOf = (enginePath: string) => enginePath.replace(/\.engine$/, '.lock');
+
+  it('takes the lock again before writing and commits its engine', async () => {
+    const store = freshStore();
+    simulator.setBuildStepDelay(10);
+    try {
+      let removed = false;
+      const result = await store.getOrBuild(mlp.onnx, {
+        ...options(),
+        onProgress: () => {
+          if (removed) return;
+          const [lock] = lockFilesIn(store.dir);
+          rmSync(lock!);
+          removed = true;
+        },
+      });
+      expect(removed).toBe(true);
+      expect(result.built).toBe(true);
+      await expect(store.verify(result.path, { runtime })).resolves.toEqual(result.sidecar);
+      expect((await readdir(store.dir)).filter((f) => f.endsWith('.lock'))).toEqual([]);
+    } finally {
+      simulator.setBuildStepDelay(0);
+    }
+  });
+
+  it('finding that the process which took over finished the engine, returns that one (built=false)', async () => {
+    const elsewhere = await freshStore().getOrBuild(mlp.onnx, options());
+    const store = freshStore();
+    simulator.setBuildStepDelay(10);
+    try {
+      let replaced = false;
+      const result = await store.getOrBuild(mlp.onnx, {
+        ...options(),
+        onProgress: () => {
+          if (replaced) return;
+          const target = path.join(store.dir, path.basename(elsewhere.path));
+          rmSync(lockOf(target));
+          copyFileSync(elsewhere.path, target);
+          copyFileSync(sidecarPathOf(elsewhere.path), sidecarPathOf(target));
+          replaced = true;
+        },
+      });
+      expect(replaced).toBe(true);
+      expect(result).toMatchObject({ built: false, sidecar: elsewhere.sidecar });
+    } finally {
+      simulator.setBuildStepDelay(0);
+    }
+  });
+});

@@ -1,0 +1,110 @@
+// quarantine() moves an engine aside with its reason and never deletes it; prune() removes only what is provably
+// abandoned: temp files of dead writers, stale locks, and quarantined entries past their keep time.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidArgumentError, Runtime } from '../../lib/index.js';
+import { EngineStore, sidecarPathOf } from '../../lib/store/index.js';
+import { PROFILES } from '../helpers/engines.js';
+import { getModel } from '../models/index.js';
+
+let work: string;
+let runtime: Runtime;
+let n = 0;
+const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+const age = async (file: string, ms: number) => {
+  const t = new Date(Date.now() - ms);
+  await utimes(file, t, t);
+};
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'trt-store-prune-'));
+  runtime = Runtime.create({ backend: 'simulator' });
+});
+afterAll(async () => {
+  runtime.dispose();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function storeWithEngine() {
+  const store = new EngineStore(path.join(work, `store-${++n}`));
+  const built = await store.getOrBuild(getModel('mlp').onnx, { runtime, task: 't', model: 'mlp', profiles: [PROFILES.mlp!] });
+  return { store, built };
+}
+
+describe('quarantine', () => {
+  it('moves the engine and sidecar with a reason file; the next getOrBuild rebuilds', async () => {
+    const { store, built } = await storeWithEngine();
+    const plan = await readFile(built.path);
+    const q = await store.quarantine(built.path, 'suspected bad GPU memory during the build');
+    expect(q.reason).toMatchObject({
+      engine: path.basename(built.path),
+      reason: 'suspected bad GPU memory during the build',
+      code: null,
+      pid: process.pid,
+      hostname: hostname(),
+    });
+    expect(JSON.parse(await readFile(q.reasonPath, 'utf8'))).toEqual(q.reason);
+    expect(q.files.map((f) => path.extname(f)).sort()).toEqual(['.engine', '.json']);
+    expect(await readFile(q.files.find((f) => f.endsWith('.engine'))!)).toEqual(plan);
+    expect(await readdir(store.dir)).toEqual(['quarantine']);
+    // Quarantined twice: entries do not overwrite each other.
+    const rebuilt = await store.getOrBuild(getModel('mlp').onnx, { runtime, task: 't', model: 'mlp', profiles: [PROFILES.mlp!] });
+    expect(rebuilt.built).toBe(true);
+    await store.quarantine(rebuilt.path, new Error('again'));
+    expect(await readdir(q.dir)).toHaveLength(6);
+  });
+
+  it('an engine without a sidecar is quarantined alone; nothing at all is INVALID_ARGUMENT', async () => {
+    const { store, built } = await storeWithEngine();
+    await rm(sidecarPathOf(built.path));
+    const q = await store.quarantine(built.path, 'orphan');
+    expect(q.files).toHaveLength(1);
+    const e = await store.quarantine(built.path, 'again').catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect((e as Error).message).toMatch(/nothing to quarantine: neither .* nor its sidecar exists/);
+  });
+});
+
+describe('prune', () => {
+  it('removes temp files of dead writers older than a minute, and keeps the others', async () => {
+    const { store, built } = await storeWithEngine();
+    const name = path.basename(built.path);
+    const dead = deadPid();
+    const abandoned = path.join(store.dir, `.${name}.${dead}.a1b2c3.tmp`);
+    const young = path.join(store.dir, `.${name}.${dead}.d4e5f6.tmp`);
+    const live = path.join(store.dir, `.${name}.${process.pid}.0a0b0c.tmp`);
+    for (const f of [abandoned, young, live]) await writeFile(f, 'partial');
+    await age(abandoned, 2 * 60_000);
+    await age(live, 2 * 60_000);
+    const result = await store.prune();
+    expect(result).toEqual({ temp: [abandoned], locks: [], quarantined: [] });
+    expect((await readdir(store.dir)).sort()).toEqual([path.basename(young), path.basename(live), name, path.basename(sidecarPathOf(built.path))].sort());
+  });
+
+  it('removes stale locks but not held ones', async () => {
+    const { store, built } = await storeWithEngine();
+    const stale = built.path.replace(/\.engine$/, '.lock');
+    await writeFile(stale, JSON.stringify({ pid: deadPid(), hostname: hostname(), started_at: new Date().toISOString(), token: 't' }));
+    const held = path.join(store.dir, 'other.lock');
+    await writeFile(held, JSON.stringify({ pid: process.pid, hostname: hostname(), started_at: new Date().toISOString(), token: 'u' }));
+    expect(await store.prune()).toEqual({ temp: [], locks: [stale], quarantined: [] });
+    expect((await readdir(store.dir)).filter((f) => f.endsWith('.lock'))).toEqual(['other.lock']);
+  });
+
+  it('removes quarantined entries older than `keep`, and only those', async () => {
+    const { store, built } = await storeWithEngine();
+    const q = await store.quarantine(built.path, 'old');
+    expect(await store.prune()).toEqual({ temp: [], locks: [], quarantined: [] }); // default keep: 7 days
+    expect(await store.prune({ keep: 60_000 })).toMatchObject({ quarantined: [] });
+    const removed = await store.prune({ keep: 0 });
+    expect([...removed.quarantined].sort()).toEqual([...q.files, q.reasonPath].sort());
+    expect(await readdir(q.dir)).toEqual([]);
+  });
+
+  it('an empty or missing folder prunes to nothing', async () => {
+    expect(await new EngineStore(path.join(work, 'nowhere')).prune()).toEqual({ temp: [], locks: [], quarantined: [] });
+  });
+});
