@@ -13,7 +13,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -71,7 +70,7 @@ struct SimStream {
   std::mutex m;
   std::condition_variable cv;      // work arrived or stop requested
   std::condition_variable idleCv;  // queue drained
-  std::deque<Work> queue;
+  std::vector<Work> queue;  // swapped whole with the worker's batch, so both keep their capacity
   bool running = false;
   bool stopping = false;
   bool rung = false;     // the doorbell: the worker may start on the queue
@@ -132,7 +131,7 @@ void execute(Stream handle, Work& work) {
 }
 
 void workerLoop(Stream handle, std::shared_ptr<SimStream> stream) {
-  std::deque<Work> batch;
+  std::vector<Work> batch;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(stream->m);
