@@ -57,9 +57,10 @@ export declare class NativeExecutionContext {
   private constructor();
   readonly inFlight: number;
   readonly disposed: boolean;
+  /** `dims`: every input's extents one after the other, in engine input order. */
   run(
     inputs: (ArrayBufferView | NativeDeviceBuffer)[],
-    dims: number[][],
+    dims: Float64Array,
     outputTargets?: (NativeDeviceBuffer | undefined)[],
   ): Promise<NativeRunResult>;
   ping(): Promise<void>;

@@ -158,7 +158,7 @@ async function setUp() {
     nativeContext = undefined;
   }
   const nativeInputs = [aValues];
-  const nativeDims = [[1, 4]];
+  const nativeDims = Float64Array.of(1, 4);
 
   // Correctness, once per path: never benchmark a broken path.
   const b = await context.run(feeds);

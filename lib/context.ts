@@ -21,6 +21,8 @@ export type RunResult = Record<string, Tensor | DeviceTensor>;
 
 export class ExecutionContext extends Disposable {
   #profile = 0;
+  /** Every input's extents in a row, refilled per run (the addon reads it synchronously). */
+  readonly #dims: Float64Array;
 
   /** @internal */
   constructor(
@@ -28,6 +30,7 @@ export class ExecutionContext extends Disposable {
     readonly engine: EngineSpec,
   ) {
     super(native, 'ExecutionContext');
+    this.#dims = new Float64Array(engine.inputs.reduce((n, t) => n + t.shape.length, 0));
   }
 
   /** The optimization profile whose shape ranges apply to inputs. */
@@ -58,10 +61,15 @@ export class ExecutionContext extends Disposable {
     const native = this.native<NativeExecutionContext>();
     const { ordered, dims } = validateFeeds(this.engine, this.#profile, feeds);
     const inputs = ordered.map((f) => ((f as DeviceTensor).onDevice ? (f as DeviceTensor).buffer.handle : (f as Tensor).data));
+    let at = 0;
+    for (const d of dims) {
+      this.#dims.set(d, at);
+      at += d.length;
+    }
     const targets = this.#outputTargets(options);
     let results;
     try {
-      results = await native.run(inputs as (ArrayBufferView | NativeDeviceBuffer)[], dims, targets);
+      results = await native.run(inputs as (ArrayBufferView | NativeDeviceBuffer)[], this.#dims, targets);
     } catch (error) {
       throw fromNative(error);
     }

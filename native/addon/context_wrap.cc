@@ -70,7 +70,8 @@ Napi::Value ContextWrap::ping(Napi::CallbackInfo const& info) {
   return promise;
 }
 
-// run(inputs: (TypedArray | DeviceBuffer)[], dims: number[][], outputTargets?: (DeviceBuffer | undefined)[])
+// run(inputs: (TypedArray | DeviceBuffer)[], dims: Float64Array (all inputs' extents in order),
+//     outputTargets?: (DeviceBuffer | undefined)[])
 //   -> Promise<[outputDims: number[][], ...outputBytes: (ArrayBuffer | undefined)[]]>   (engine order)
 Napi::Value ContextWrap::run(Napi::CallbackInfo const& info) { return submitRun(info, mState); }
 

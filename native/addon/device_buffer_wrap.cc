@@ -79,7 +79,8 @@ DeviceBufferWrap::DeviceBufferWrap(Napi::CallbackInfo const& info)
       mState(takeWrapped<DeviceBufferState>(info, "DeviceBuffer", "runtime.createDeviceBuffer()")) {}
 
 std::shared_ptr<DeviceBufferState> DeviceBufferWrap::from(Napi::Env env, Napi::Value value) {
-  if (!value.IsObject()) return nullptr;
+  // Host data is the common case: rule it out before the (costly) instanceof check.
+  if (!value.IsObject() || value.IsTypedArray() || value.IsArrayBuffer()) return nullptr;
   Napi::Object object = value.As<Napi::Object>();
   if (!object.InstanceOf(addonData(env).deviceBufferClass.Value())) return nullptr;
   return Unwrap(object)->state(env);

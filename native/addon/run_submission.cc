@@ -34,21 +34,6 @@ size_t volume(std::vector<int64_t> const& dims) {
   return v;
 }
 
-void readDims(Napi::Env env, Napi::Value value, std::string const& tensor, std::vector<int64_t>& dims) {
-  if (!value.IsArray()) throw jsError(env, "INVALID_INPUT", "dims of input '" + tensor + "' must be an array", tensor);
-  Napi::Array array = value.As<Napi::Array>();
-  dims.resize(array.Length());
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    Napi::Value d = array.Get(i);
-    double v = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
-    if (!(v >= 0) || v > 9007199254740991.0 || v != static_cast<double>(static_cast<int64_t>(v))) {
-      throw jsError(env, "INVALID_INPUT", "dim " + std::to_string(i) + " of input '" + tensor +
-                                              "' must be a non-negative integer", tensor);
-    }
-    dims[i] = static_cast<int64_t>(v);
-  }
-}
-
 struct OutputPlan {
   size_t bytes = 0;
   size_t stagingOffset = 0;
@@ -112,12 +97,37 @@ class RunSubmission {
   RunSubmission(Napi::Env env, std::shared_ptr<ContextState> const& ctx, RunJob& job)
       : mEnv(env), mCtx(*ctx), mEngine(*ctx->engine), mInfo(mEngine.engine->info()), mApi(ctx->cuda()), mJob(job) {}
 
-  // Tells TensorRT only the shapes that changed, then reads the output shapes it infers.
-  void applyInputShapes(Napi::Array dimsList) {
+  // Tells TensorRT only the shapes that changed, then reads the output shapes it infers. `flatDims` holds every
+  // input's extents one after the other (a Float64Array the caller reuses: one read instead of one per extent).
+  void applyInputShapes(Napi::Value flatDims) {
+    double const* flat = nullptr;
+    size_t count = 0;
+    if (flatDims.IsTypedArray() && flatDims.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array) {
+      auto view = flatDims.As<Napi::Float64Array>();
+      flat = view.Data();
+      count = view.ElementLength();
+    } else {
+      throw jsError(mEnv, "INVALID_INPUT", "run expects the input dims as one Float64Array");
+    }
+    size_t at = 0;
     for (size_t i = 0; i < mEngine.inputs.size(); ++i) {
       TensorInfo const& t = tensor(mEngine.inputs[i]);
+      size_t rank = t.shape.size();
+      if (at + rank > count) {
+        throw jsError(mEnv, "INVALID_INPUT", "the dims array holds " + std::to_string(count) + " extents; the inputs' "
+                                                 "ranks need more", t.name);
+      }
       std::vector<int64_t>& dims = mCtx.scratchDims;
-      readDims(mEnv, dimsList.Get(static_cast<uint32_t>(i)), t.name, dims);
+      dims.resize(rank);
+      for (size_t k = 0; k < rank; ++k) {
+        double v = flat[at + k];
+        if (!(v >= 0) || v > 9007199254740991.0 || v != static_cast<double>(static_cast<int64_t>(v))) {
+          throw jsError(mEnv, "INVALID_INPUT", "dim " + std::to_string(k) + " of input '" + t.name +
+                                                   "' must be a non-negative integer", t.name);
+        }
+        dims[k] = static_cast<int64_t>(v);
+      }
+      at += rank;
       if (dims == mCtx.inputDims[i]) continue;
       if (!mCtx.context->setInputShape(t.name, dims, mFailure)) throw toJsError(mEnv, mFailure);
       mCtx.inputDims[i] = dims;
@@ -283,12 +293,11 @@ Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
     if (!ctx) throwDisposed(env, "ExecutionContext");
     job->ctx = ctx;
     size_t nIn = ctx->engine->inputs.size();
-    if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsArray() ||
-        info[0].As<Napi::Array>().Length() != nIn || info[1].As<Napi::Array>().Length() != nIn) {
+    if (info.Length() < 2 || !info[0].IsArray() || info[0].As<Napi::Array>().Length() != nIn) {
       throw jsError(env, "INVALID_INPUT", "run expects " + std::to_string(nIn) + " inputs and their dims");
     }
     RunSubmission submission(env, ctx, *job);
-    submission.applyInputShapes(info[1].As<Napi::Array>());
+    submission.applyInputShapes(info[1]);
     submission.planInputs(info[0].As<Napi::Array>());
     submission.planOutputs(info.Length() > 2 && info[2].IsArray() ? info[2].As<Napi::Array>() : Napi::Array());
     submission.stageAndBind();
