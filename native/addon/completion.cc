@@ -39,7 +39,7 @@ void CompletionQueue::installNextTurn(Napi::Env env) {
   mDrainNextTurn = Napi::Persistent(Napi::Function::New(
       env,
       [weak](Napi::CallbackInfo const& info) {
-        if (auto queue = weak.lock()) queue->drain(info.Env());
+        if (auto queue = weak.lock()) queue->drain(info.Env(), /*fromWakeUp=*/false);
       },
       "drainCompletions"));
 }
@@ -57,10 +57,10 @@ void CompletionQueue::push(CompletionJob* job, int status) {
 
 void CompletionQueue::callJs(Napi::Env env, Napi::Function, CompletionQueue* queue, void*) {
   if (env == nullptr || queue == nullptr) return;  // the function is being torn down
-  queue->drain(env);
+  queue->drain(env, /*fromWakeUp=*/true);
 }
 
-void CompletionQueue::drain(Napi::Env env) {
+void CompletionQueue::drain(Napi::Env env, bool fromWakeUp) {
   {
     std::lock_guard<std::mutex> lock(mMutex);
     mDraining.swap(mReady);
@@ -73,11 +73,14 @@ void CompletionQueue::drain(Napi::Env env) {
     if (--mPending == 0) mTsfn.Unref(env);
   }
   mDraining.clear();
+  // After a wake-up, one more drain follows on the next loop turn: runs settled here usually submit new work whose
+  // completions arrive while Node is still dispatching, and a new wake-up then would be served in the same
+  // dispatch loop. Only a next-turn drain that finds nothing hands back to the thread-safe function.
   bool again;
   {
     std::lock_guard<std::mutex> lock(mMutex);
-    again = !mReady.empty() && !mClosed;
-    mWakePending = again;  // still pending: the next-turn drain below will take what arrived meanwhile
+    again = !mClosed && (fromWakeUp || !mReady.empty());
+    mWakePending = again;
   }
   if (again) mSetImmediate.Call({mDrainNextTurn.Value()});
 }

@@ -53,7 +53,7 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   static void streamCallback(cuda::Stream stream, int status, void* userData);
   explicit CompletionQueue(Napi::Env env);
   void push(CompletionJob* job, int status);  // any thread
-  void drain(Napi::Env env);                  // JS thread
+  void drain(Napi::Env env, bool fromWakeUp);  // JS thread
 
   Napi::TypedThreadSafeFunction<CompletionQueue, void, &CompletionQueue::callJs> mTsfn;
   std::mutex mMutex;
