@@ -1,0 +1,163 @@
+// `tensorrt-node build <model.onnx> [--precision] [--profile name:min:opt:max …] [--workspace MiB]
+//   [--timing-cache file] [--calib-cache file] [--out dir] [--task] [--model] [--revision] [--backend] [--json]`:
+// gets a verified engine for the model from the EngineStore in --out (default ./engines), building it when it is
+// missing or unusable. All --profile options form one optimization profile. Progress goes to stderr. Ctrl-C
+// (SIGINT) cancels the build through its AbortSignal; the store then leaves no finished-looking file (exit 130).
+//
+// --json document:
+//   { command: 'build', ok: true, path: string, sidecarPath: string,
+//     built: boolean,                     // false: an engine that verified was reused
+//     seconds: number,                    // wall time of this command's getOrBuild
+//     quarantined: { files: string[], reason: string } | null,   // a bad engine moved aside first
+//     sidecar: <the store's Sidecar> }
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import { TensorRTNodeError } from '../errors.js';
+import type { Backend } from '../runtime.js';
+import { EngineStore, PRECISIONS, sidecarPathOf } from '../store/index.js';
+import type { Precision, Sidecar } from '../store/index.js';
+import { backendOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { CliError, EXIT, usageError } from './errors.js';
+import { parseNonNegative, parseProfile } from './inputs.js';
+import type { ProfileArg } from './inputs.js';
+import { profileFromArgs } from './model-shapes.js';
+import { isPlan, readOnnxFile } from './model-files.js';
+import { respond, writeErr } from './output.js';
+import type { Outcome } from './output.js';
+import { buildProgress } from './progress.js';
+import { renderSidecar } from './sidecar-text.js';
+
+interface BuildCliOptions {
+  precision: Precision;
+  profile?: ProfileArg[];
+  workspace?: number;
+  timingCache?: string;
+  calibCache?: string;
+  out: string;
+  task: string;
+  model?: string;
+  revision?: string;
+  backend: Backend;
+  json?: boolean;
+}
+
+export interface BuildReport {
+  readonly path: string;
+  readonly sidecarPath: string;
+  readonly built: boolean;
+  readonly seconds: number;
+  readonly quarantined: { files: readonly string[]; reason: string } | null;
+  readonly sidecar: Sidecar;
+}
+
+/** 'My Model v2.onnx' → 'My_Model_v2': the store's model names allow letters, digits, '_', '-' and '.'. */
+export function modelNameOf(file: string): string {
+  const stem = path.basename(file).replace(/\.onnx$/i, '');
+  const name = stem.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[.-]+/, '');
+  return name === '' ? 'model' : name;
+}
+
+/** Cancels `controller` on the first SIGINT; a second one ends the process the default way. */
+function cancelOnSigint(controller: AbortController): () => void {
+  const onSigint = () => {
+    writeErr('build: SIGINT received, cancelling the build…');
+    controller.abort(new Error('SIGINT'));
+  };
+  process.once('SIGINT', onSigint);
+  return () => process.removeListener('SIGINT', onSigint);
+}
+
+async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildReport>> {
+  await requireFile(file, 'ONNX model');
+  // The timing cache is written after the build: find a missing folder now, not after minutes of building.
+  if (o.timingCache !== undefined && !existsSync(path.dirname(path.resolve(o.timingCache)))) {
+    throw usageError(`the folder of --timing-cache ${o.timingCache} does not exist; create it or choose another path`);
+  }
+  if (o.precision === 'int8' && o.calibCache === undefined) {
+    throw usageError('--precision int8 needs --calib-cache <file>, a TensorRT calibration cache made for this model');
+  }
+  if (o.calibCache !== undefined) await requireFile(o.calibCache, 'calibration cache');
+  const onnx = await readFile(file);
+  if (isPlan(onnx)) throw usageError(`${file} is already a TensorRT engine; build takes the ONNX model (inspect or verify take engines)`);
+  const declared = readOnnxFile(file, onnx).inputs;
+  const profile = profileFromArgs(declared, o.profile ?? []);
+  const profiles = Object.keys(profile).length > 0 ? [profile] : [];
+
+  using runtime = openRuntime(o.backend);
+  const store = new EngineStore(o.out);
+  const progress = buildProgress('build');
+  const controller = new AbortController();
+  const stopListening = cancelOnSigint(controller);
+  const started = performance.now();
+  try {
+    const result = await store.getOrBuild(onnx, {
+      runtime,
+      task: o.task,
+      model: o.model ?? modelNameOf(file),
+      revision: o.revision,
+      precision: o.precision,
+      calibrationCache: o.calibCache,
+      timingCachePath: o.timingCache,
+      profiles,
+      workspaceBytes: o.workspace === undefined ? undefined : Math.round(o.workspace * 2 ** 20),
+      onProgress: progress.onProgress,
+      onWait: (holder) =>
+        writeErr(`build: another process${holder ? ` (pid ${holder.pid} on ${holder.hostname})` : ''} is building this engine; waiting for it…`),
+      signal: controller.signal,
+    });
+    const q = result.quarantined;
+    return {
+      ok: true,
+      data: {
+        path: result.path,
+        sidecarPath: sidecarPathOf(result.path),
+        built: result.built,
+        seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+        quarantined: q ? { files: q.files, reason: q.reason.reason } : null,
+        sidecar: result.sidecar,
+      },
+    };
+  } catch (error) {
+    if (controller.signal.aborted && error instanceof TensorRTNodeError && error.code === 'ABORTED') {
+      throw new CliError('ABORTED', `the build was cancelled by SIGINT; no engine was written to ${store.dir}`, EXIT.INTERRUPTED);
+    }
+    throw error;
+  } finally {
+    progress.stop();
+    stopListening();
+  }
+}
+
+function render(r: BuildReport): string {
+  const lines = [
+    r.built ? `built   ${r.path} (${r.seconds} s)` : `reused  ${r.path} (already built and verified)`,
+    `sidecar ${r.sidecarPath}`,
+    renderSidecar(r.sidecar, '  '),
+  ];
+  if (r.quarantined) lines.push(`note: a bad engine was moved aside first (${r.quarantined.reason}): ${r.quarantined.files.join(', ')}`);
+  return lines.join('\n');
+}
+
+export function registerBuild(program: Command): void {
+  program
+    .command('build')
+    .description('build (or reuse) a verified engine for an ONNX model in an engine store folder')
+    .argument('<model.onnx>', 'the ONNX model')
+    .addOption(new Option('--precision <precision>', 'precision TensorRT may use').choices(PRECISIONS).default('fp32'))
+    .option('--profile <name:min:opt:max>', 'shape range of a dynamic input, dims as 1x16 (repeat per input), e.g. x:1x16:8x16:64x16', parseProfile)
+    .option('--workspace <MiB>', 'builder workspace limit in MiB', parseNonNegative('--workspace'))
+    .option('--timing-cache <file>', 'timing cache file: read if present, rewritten after the build')
+    .option('--calib-cache <file>', 'int8 calibration cache file')
+    .option('--out <dir>', 'engine store folder', './engines')
+    .option('--task <name>', "what the engine is for; the first part of the engine's name", 'default')
+    .option('--model <name>', "model name in the engine's name (default: the ONNX file's name)")
+    .option('--revision <rev>', 'model revision in the engine name (default: the first 12 hex digits of the ONNX SHA-256)')
+    .addOption(backendOption())
+    .addOption(jsonOption())
+    .action(async (file: string, options: BuildCliOptions) => {
+      await respond('build', options, () => build(file, options), render);
+    });
+}

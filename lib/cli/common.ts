@@ -1,0 +1,43 @@
+// Options and checks every command shares: --backend, --json, and "this file must exist" as a usage error.
+import { stat } from 'node:fs/promises';
+import { Option } from 'commander';
+import { Runtime } from '../runtime.js';
+import type { Backend } from '../runtime.js';
+import { usageError } from './errors.js';
+
+export const BACKENDS: readonly Backend[] = ['tensorrt', 'simulator'];
+
+export function backendOption(): Option {
+  return new Option('--backend <name>', "'tensorrt' (NVIDIA's libraries) or 'simulator' (the bundled stand-in)").choices(BACKENDS).default('tensorrt');
+}
+
+export function jsonOption(): Option {
+  return new Option('--json', 'print one JSON document on stdout (documented in the command module)');
+}
+
+/** Throws a usage error (exit 2) unless `file` is an existing regular file. */
+export async function requireFile(file: string, what: string): Promise<void> {
+  let isFile = false;
+  try {
+    isFile = (await stat(file)).isFile();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw usageError(`the ${what} ${file} does not exist; check the path`);
+  }
+  if (!isFile) throw usageError(`the ${what} ${file} is not a file`);
+}
+
+/** A runtime for the chosen backend; its typed errors (LIBRARY_NOT_FOUND, …) propagate with their messages. */
+export function openRuntime(backend: Backend): Runtime {
+  return Runtime.create({ backend });
+}
+
+/** TensorRT's packed version (101601) as '10.16.1'. */
+export function versionString(packed: number): string {
+  return `${Math.floor(packed / 10000)}.${Math.floor(packed / 100) % 100}.${packed % 100}`;
+}
+
+/** CUDA's packed version (13000) as '13.0'. */
+export function cudaVersionString(packed: number): string {
+  return `${Math.floor(packed / 1000)}.${Math.floor((packed % 1000) / 10)}`;
+}

@@ -1,0 +1,126 @@
+// `tensorrt-node inspect <file.engine|file.onnx> [--backend] [--json]`: what a file holds. An engine is
+// deserialized with the chosen backend (IO tensors, profiles, device memory, layers) and its store sidecar is shown
+// when one sits next to it; an ONNX model is read without any backend (IO with dim_param names, opsets, op
+// histogram). The kind is told by content: TensorRT plans start with the "ftrt" tag.
+//
+// --json document, for an engine:
+//   { command: 'inspect', ok: true, kind: 'engine', file, bytes, backend,
+//     planTrtVersion: '10.16.1' | null,           // from the plan header, before deserializing
+//     engine: { name, layers, deviceMemoryBytes,
+//               inputs: [{ name, mode, dtype, shape, format, location }], outputs: [same],
+//               profiles: [{ <input>: { min, opt, max } }] },
+//     sidecar: <the store's Sidecar> | null, sidecarError: { code, message } | null }
+// for an ONNX model:
+//   { command: 'inspect', ok: true, kind: 'onnx', file, bytes, irVersion, producerName, producerVersion,
+//     opsets: [{ domain, version }], graphName,
+//     inputs: [{ name, dtype, dims: (number | string | null)[] | null }], outputs: [same],
+//     initializers, parameters, nodes, ops: { <OpType>: count } }   // most frequent first
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { EngineSpec } from '../engine-spec.js';
+import type { Backend } from '../runtime.js';
+import { parsePlanHeader, sidecarPathOf } from '../store/index.js';
+import type { Sidecar } from '../store/index.js';
+import { backendOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { isPlan, readOnnxFile, sidecarNextTo } from './model-files.js';
+import { formatOnnxDims } from './onnx-info.js';
+import type { OnnxInfo } from './onnx-info.js';
+import { formatBytes, formatDims, respond, table } from './output.js';
+import type { Outcome } from './output.js';
+import { renderSidecar } from './sidecar-text.js';
+
+export interface EngineReport {
+  readonly kind: 'engine';
+  readonly file: string;
+  readonly bytes: number;
+  readonly backend: Backend;
+  readonly planTrtVersion: string | null;
+  readonly engine: EngineSpec;
+  readonly sidecar: Sidecar | null;
+  readonly sidecarError: { code: string; message: string } | null;
+}
+
+export interface OnnxReport extends OnnxInfo {
+  readonly kind: 'onnx';
+  readonly file: string;
+  readonly bytes: number;
+}
+
+export type InspectReport = EngineReport | OnnxReport;
+
+async function inspectEngine(file: string, bytes: Uint8Array, backend: Backend): Promise<EngineReport> {
+  const header = parsePlanHeader(bytes, file);
+  using runtime = openRuntime(backend);
+  using engine = await runtime.deserialize(bytes);
+  return {
+    kind: 'engine',
+    file: path.resolve(file),
+    bytes: bytes.byteLength,
+    backend,
+    planTrtVersion: header.trtVersion ? header.trtVersion.slice(0, 3).join('.') : null,
+    engine: engine.spec,
+    ...(await sidecarNextTo(file)),
+  };
+}
+
+async function inspect(file: string, backend: Backend): Promise<Outcome<InspectReport>> {
+  await requireFile(file, 'file');
+  const bytes = await readFile(file);
+  if (isPlan(bytes)) return { ok: true, data: await inspectEngine(file, bytes, backend) };
+  const info = readOnnxFile(file, bytes);
+  return { ok: true, data: { kind: 'onnx', file: path.resolve(file), bytes: bytes.byteLength, ...info } };
+}
+
+function renderEngine(r: EngineReport): string {
+  const e = r.engine;
+  const tensors = [...e.inputs, ...e.outputs].map((t) => [t.name, t.mode, t.dtype, formatDims(t.shape), t.format, t.location]);
+  const lines = [
+    `engine  ${r.file} (${formatBytes(r.bytes)}${r.planTrtVersion ? `, TensorRT ${r.planTrtVersion} per its header` : ''})`,
+    `name    ${e.name || '(unnamed)'}; ${e.layers} layers; device memory per context ${formatBytes(e.deviceMemoryBytes)}; backend ${r.backend}`,
+    '',
+    table(['TENSOR', 'MODE', 'DTYPE', 'SHAPE', 'FORMAT', 'LOCATION'], tensors),
+    '',
+    e.profiles.length === 0 ? 'profiles: none (all shapes are fixed)' : 'profiles:',
+  ];
+  e.profiles.forEach((p, i) => {
+    for (const [name, range] of Object.entries(p)) {
+      lines.push(`  ${i}: ${name} min ${formatDims(range.min)} opt ${formatDims(range.opt)} max ${formatDims(range.max)}`);
+    }
+  });
+  lines.push('');
+  if (r.sidecar) lines.push(`sidecar ${sidecarPathOf(r.file)}:`, renderSidecar(r.sidecar, '  '));
+  else if (r.sidecarError) lines.push(`sidecar: unusable: ${r.sidecarError.code}: ${r.sidecarError.message}`);
+  else lines.push('sidecar: none (not an EngineStore engine)');
+  return lines.join('\n');
+}
+
+function renderOnnx(r: OnnxReport): string {
+  const opsets = r.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ');
+  const io = (list: OnnxInfo['inputs']) => table(['NAME', 'DTYPE', 'DIMS'], list.map((v) => [v.name, v.dtype, formatOnnxDims(v.dims)]));
+  return [
+    `onnx    ${r.file} (${formatBytes(r.bytes)}); IR ${r.irVersion}; opsets ${opsets || 'none'}${r.producerName ? `; producer ${r.producerName} ${r.producerVersion}`.trimEnd() : ''}`,
+    `graph   ${r.graphName || '(unnamed)'}: ${r.nodes} nodes, ${r.initializers} initializers (${r.parameters} parameters)`,
+    '',
+    'inputs:',
+    io(r.inputs),
+    '',
+    'outputs:',
+    io(r.outputs),
+    '',
+    'ops:',
+    table(['OP', 'COUNT'], Object.entries(r.ops).map(([op, n]) => [op, String(n)])),
+  ].join('\n');
+}
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('show what an engine (.engine) or an ONNX model (.onnx) holds')
+    .argument('<file>', 'an engine file or an ONNX model')
+    .addOption(backendOption())
+    .addOption(jsonOption())
+    .action(async (file: string, options: { backend: Backend; json?: boolean }) => {
+      await respond('inspect', options, () => inspect(file, options.backend), (r) => (r.kind === 'engine' ? renderEngine(r) : renderOnnx(r)));
+    });
+}

@@ -1,0 +1,19 @@
+// The human form of an EngineStore sidecar, shared by inspect, build and verify.
+import type { Sidecar } from '../store/index.js';
+import { formatBytes, formatDims } from './output.js';
+
+export function renderSidecar(s: Sidecar, indent = ''): string {
+  const profiles = s.build_options.profiles
+    .map((p, i) => Object.entries(p).map(([n, r]) => `${i}: ${n} ${formatDims(r.min)}..${formatDims(r.max)} (opt ${formatDims(r.opt)})`).join('; '))
+    .join(' | ');
+  return [
+    `model     ${s.task}.${s.model_name} revision ${s.model_revision} (onnx sha256 ${s.onnx_sha256.slice(0, 16)}…)`,
+    `target    ${s.backend} TensorRT ${s.trt_version}, CUDA ${s.cuda_version}, compute capability ${s.compute_capability}, ${s.device_name}`,
+    `precision ${s.precision}${s.build_options.flags.length ? ` (flags ${s.build_options.flags.join(', ')})` : ''}`,
+    `profiles  ${profiles || 'none'}`,
+    `plan      ${formatBytes(s.plan_bytes)}, sha256 ${s.plan_sha256.slice(0, 16)}…`,
+    `built     ${s.created_at} by ${s.builder}`,
+  ]
+    .map((l) => indent + l)
+    .join('\n');
+}

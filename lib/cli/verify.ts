@@ -1,0 +1,74 @@
+// `tensorrt-node verify <file.engine> [--onnx model.onnx] [--backend] [--json]`: the EngineStore's checks of an
+// engine against this machine's runtime, without deserializing it: its sidecar, size and SHA-256 (ENGINE_CORRUPT),
+// then TensorRT version, compute capability and backend (ENGINE_INCOMPATIBLE), and with --onnx the model it was
+// built from. Exit 0 when it would load here, 1 with the reason when not.
+//
+// --json document:
+//   { command: 'verify', ok: boolean, path: string, backend: 'tensorrt' | 'simulator',
+//     sidecar: <the store's Sidecar> | null,                      // null when verification failed
+//     error: { code: 'ENGINE_CORRUPT' | 'ENGINE_INCOMPATIBLE', message, details, expected?, actual? } | null,
+//     fix: string | null }                                       // what to run when it failed
+import path from 'node:path';
+import type { Command } from 'commander';
+import { TensorRTNodeError } from '../errors.js';
+import type { Backend } from '../runtime.js';
+import { verifyEngine } from '../store/index.js';
+import type { Sidecar } from '../store/index.js';
+import { backendOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { jsonError, reportOf } from './errors.js';
+import { respond } from './output.js';
+import type { Outcome } from './output.js';
+import { renderSidecar } from './sidecar-text.js';
+
+export interface VerifyReport {
+  readonly path: string;
+  readonly backend: Backend;
+  readonly sidecar: Sidecar | null;
+  readonly error: ReturnType<typeof jsonError> | null;
+  readonly fix: string | null;
+}
+
+/** The CLI form of the store's remedy: `build` quarantines the bad engine and builds a new one. */
+function fixFor(enginePath: string): string {
+  return `rebuild it with \`tensorrt-node build <model.onnx> --out ${path.dirname(enginePath)}\` (with the same --task, --model and --profile), which moves this engine to quarantine/ first`;
+}
+
+const VERDICTS = new Set(['ENGINE_CORRUPT', 'ENGINE_INCOMPATIBLE']);
+
+async function verify(file: string, options: { onnx?: string; backend: Backend }): Promise<Outcome<VerifyReport>> {
+  await requireFile(file, 'engine file');
+  if (options.onnx !== undefined) await requireFile(options.onnx, 'ONNX model');
+  const enginePath = path.resolve(file);
+  using runtime = openRuntime(options.backend);
+  try {
+    const sidecar = await verifyEngine(enginePath, { runtime, onnx: options.onnx });
+    return { ok: true, data: { path: enginePath, backend: options.backend, sidecar, error: null, fix: null } };
+  } catch (error) {
+    // Only a verdict about the engine is a result; anything else (I/O, the runtime) is an error of the command.
+    if (!(error instanceof TensorRTNodeError) || !VERDICTS.has(error.code)) throw error;
+    return { ok: false, data: { path: enginePath, backend: options.backend, sidecar: null, error: jsonError(reportOf(error)), fix: fixFor(enginePath) } };
+  }
+}
+
+function render(r: VerifyReport): string {
+  if (r.sidecar) return [`ok      ${r.path} can be loaded by this '${r.backend}' runtime`, renderSidecar(r.sidecar, '  ')].join('\n');
+  const e = r.error!;
+  const lines = [`FAILED  ${r.path}`, `  [${e.code}] ${e.message}`];
+  if (e.expected !== undefined || e.actual !== undefined) lines.push(`  expected: ${e.expected ?? '-'}`, `  actual:   ${e.actual ?? '-'}`);
+  for (const d of e.details) lines.push(`  - ${d}`);
+  if (r.fix) lines.push(`  fix: ${r.fix}`);
+  return lines.join('\n');
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description("check that an engine file is intact and can be loaded by this machine's runtime")
+    .argument('<file.engine>', 'an engine with its JSON sidecar next to it')
+    .option('--onnx <model.onnx>', 'also check that the engine was built from this ONNX model')
+    .addOption(backendOption())
+    .addOption(jsonOption())
+    .action(async (file: string, options: { onnx?: string; backend: Backend; json?: boolean }) => {
+      await respond('verify', options, () => verify(file, options), render);
+    });
+}

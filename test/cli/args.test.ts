@@ -1,0 +1,87 @@
+// Bad command lines exit 2 with a message that names the problem and the fix; help and --version exit 0.
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STACK_TRACE, cliPackage, json, root, runCli, scratch, writeExampleModel } from './helpers.js';
+
+const dir = scratch('args');
+let model: string;
+
+beforeAll(async () => {
+  await cliPackage();
+  model = await writeExampleModel(dir);
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function usage(args: string[], message: RegExp) {
+  const r = await runCli(args, { cwd: dir });
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr).not.toMatch(STACK_TRACE);
+  return r;
+}
+
+describe.concurrent('the command line', () => {
+  it('--help lists every command and exits 0', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const command of ['doctor', 'inspect', 'build', 'verify', 'run']) expect(r.stdout).toContain(command);
+  });
+
+  it('--version prints the package version', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version);
+  });
+
+  it('without a command shows the help and exits 2', async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage: tensorrt-node');
+  });
+
+  it('an unknown command or option exits 2 and points at --help', async () => {
+    await usage(['frobnicate'], /unknown command 'frobnicate'[\s\S]*--help/);
+    await usage(['doctor', '--bogus'], /unknown option '--bogus'[\s\S]*--help/);
+  });
+
+  it('a missing file exits 2 naming it', async () => {
+    await usage(['inspect', 'missing.onnx'], /the file missing\.onnx does not exist/);
+    await usage(['verify', 'missing.engine', '--backend', 'simulator'], /the engine file missing\.engine does not exist/);
+    await usage(['run', model, '--backend', 'simulator', '--shapes', 'x:2x16', '--input', 'x=absent.npy'], /absent\.npy given for input 'x' does not exist/);
+    await usage(['inspect'], /missing required argument 'file'/);
+  });
+
+  it('a malformed --profile exits 2 with the expected form', async () => {
+    await usage(['build', model, '--profile', 'x:1x16:8x16'], /--profile[\s\S]*expected name:min:opt:max, e\.g\. x:1x16:8x16:64x16/);
+    await usage(['build', model, '--profile', 'x:1x16:8xa:64x16'], /opt '8xa' is not a shape: write the dims joined by 'x'/);
+    await usage(['build', model, '--profile', 'x:1x16:8x16:4x16'], /dim 0 of 'x' must satisfy min <= opt <= max, got 1 \/ 8 \/ 4/);
+    await usage(['build', model, '--profile', 'x:1x16:8x16:64'], /same rank/);
+    await usage(['build', model, '--profile', 'x:1x16:8x16:64x16', '--profile', 'x:1x16:8x16:64x16'], /given twice for 'x'/);
+  });
+
+  it('profiles and shapes are checked against the model before building', async () => {
+    await usage(['build', model, '--backend', 'simulator'], /input 'x' has dynamic dims \[batch,16\].*--profile x:1x16:8x16:64x16/);
+    await usage(['build', model, '--backend', 'simulator', '--profile', 'z:1x16:8x16:64x16'], /--profile names 'z', which the model does not have as an input; its inputs are x \[batch,16\]/);
+    await usage(['build', model, '--backend', 'simulator', '--profile', 'x:1x8:8x8:64x8'], /gives dim 1 the size 8, but the model fixes it to 16/);
+    await usage(['run', model, '--backend', 'simulator', '--input', 'x=random'], /dynamic dims \[batch,16\]: give its shape with --shapes x:1x16/);
+    await usage(['run', model, '--backend', 'simulator', '--shapes', 'x:2x16'], /no --input for 'x'.*--input x=random/);
+    await usage(['run', model, '--backend', 'simulator', '--shapes', 'x:2x16', '--input', 'q=random', '--input', 'x=random'], /--input names 'q'/);
+  });
+
+  it('a value outside its choices or of the wrong kind exits 2', async () => {
+    await usage(['doctor', '--backend', 'gpu'], /Allowed choices are tensorrt, simulator/);
+    await usage(['build', model, '--precision', 'fp8'], /Allowed choices are fp32, fp16, bf16, int8/);
+    await usage(['build', model, '--precision', 'int8', '--backend', 'simulator', '--profile', 'x:1x16:8x16:64x16'], /--precision int8 needs --calib-cache/);
+    await usage(['run', model, '--atol', 'abc'], /--atol must be a non-negative number/);
+    await usage(['run', model, '--compare', 'gpu'], /Allowed choices are cpu/);
+    await usage(['run', model, '--input', 'x=data.csv'], /must be a \.json file, a \.npy file or the word random/);
+  });
+
+  it('with --json, a usage error found by the command is also a JSON document', async () => {
+    const r = await usage(['build', model, '--backend', 'simulator', '--json'], /dynamic dims/);
+    const doc = json(r);
+    expect(doc).toMatchObject({ command: 'build', ok: false, error: { code: 'USAGE' } });
+    expect(doc.error.message).toContain('--profile x:1x16:8x16:64x16');
+  });
+});

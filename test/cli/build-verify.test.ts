@@ -1,0 +1,147 @@
+// build through the EngineStore (engine + sidecar, reuse, naming, progress, SIGINT) and verify against this
+// machine's runtime (ok, corrupted, wrong model, missing sidecar).
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STACK_TRACE, cliPackage, collect, json, runCli, scratch, spawnCli, writeExampleModel, writeZooModel } from './helpers.js';
+
+const dir = scratch('build');
+const out = path.join(dir, 'engines');
+const SIM = ['--backend', 'simulator'];
+const PROFILE = ['--profile', 'x:1x16:8x16:64x16'];
+let model: string;
+let engine: string;
+
+beforeAll(async () => {
+  await cliPackage();
+  model = await writeExampleModel(dir);
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A copy of the engine and its sidecar in a folder of its own, to damage without touching the shared one. */
+function copyEntry(name: string): string {
+  const target = path.join(dir, name);
+  mkdirSync(target, { recursive: true });
+  const copy = path.join(target, path.basename(engine));
+  copyFileSync(engine, copy);
+  copyFileSync(engine.replace(/\.engine$/, '.json'), copy.replace(/\.engine$/, '.json'));
+  return copy;
+}
+
+describe('build', () => {
+  it('builds an engine and its sidecar into --out, printing both, with plain progress lines on stderr', async () => {
+    const r = await runCli(['build', model, ...SIM, ...PROFILE, '--out', out], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const files = readdirSync(out).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toMatch(/^default\.mlp-[0-9a-f]{12}-trt10\.16\.1-fp32-sm89\.engine$/);
+    expect(files[1]).toBe(files[0]!.replace('.engine', '.json'));
+    engine = path.join(out, files[0]!);
+    expect(r.stdout).toContain(`built   ${engine}`);
+    expect(r.stdout).toContain(`sidecar ${engine.replace('.engine', '.json')}`);
+    expect(r.stdout).toMatch(/precision fp32\n\s+profiles\s+0: x \[1,16\]\.\.\[64,16\] \(opt \[8,16\]\)/);
+    expect(r.stderr).toMatch(/^build: Building engine \(\d+ steps\)$/m);
+    expect(r.stderr).toMatch(/^build: Building engine done in \d+ ms$/m);
+    expect(r.stderr).not.toContain('\x1b'); // no terminal control codes off a TTY
+  });
+
+  it('a second build reuses the verified engine; --json has the documented fields', async () => {
+    const r = await runCli(['build', model, ...SIM, ...PROFILE, '--out', out, '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = json(r);
+    expect(doc).toMatchObject({ command: 'build', ok: true, path: engine, sidecarPath: engine.replace('.engine', '.json'), built: false, quarantined: null });
+    expect(doc.seconds).toEqual(expect.any(Number));
+    expect(doc.sidecar).toMatchObject({ task: 'default', model_name: 'mlp', precision: 'fp32', backend: 'simulator', trt_version: '10.16.1', compute_capability: '8.9' });
+    expect(doc.sidecar.build_options.profiles).toEqual([{ x: { min: [1, 16], opt: [8, 16], max: [64, 16] } }]);
+    expect(r.stderr).not.toContain('Building engine');
+    expect(readdirSync(out)).toHaveLength(2);
+  });
+
+  it('--task, --model, --revision, --precision and --timing-cache shape the engine and its sidecar', async () => {
+    const cache = path.join(dir, 'timing.cache');
+    const r = await runCli(['build', model, ...SIM, ...PROFILE, '--out', path.join(dir, 'named'), '--task', 'embed', '--model', 'mini-lm', '--revision', 'r1', '--precision', 'fp16', '--timing-cache', cache, '--workspace', '64', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = json(r);
+    expect(path.basename(doc.path)).toBe('embed.mini-lm-r1-trt10.16.1-fp16-sm89.engine');
+    expect(doc.built).toBe(true);
+    expect(doc.sidecar.build_options).toMatchObject({ workspace_bytes: 64 * 2 ** 20, flags: ['fp16'] });
+    expect(existsSync(cache)).toBe(true);
+  });
+
+  it('a name the store cannot use exits 2 with its rule', async () => {
+    const r = await runCli(['build', model, ...SIM, ...PROFILE, '--out', path.join(dir, 'bad'), '--task', 'a.b']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error \[INVALID_ARGUMENT\]: engine task "a\.b" is not usable in a file name/);
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('Ctrl-C cancels the build through its AbortSignal and leaves no engine or sidecar', async () => {
+    // Slow the simulator's builder down from inside the CLI process, so the signal lands mid-build.
+    const pkg = await cliPackage();
+    const preload = path.join(dir, 'slow-build.mjs');
+    writeFileSync(preload, `import { simulator } from ${JSON.stringify(path.join(pkg.dir, 'dist', 'testing.js'))};\nsimulator.setBuildStepDelay(300);\n`);
+    const target = path.join(dir, 'interrupted');
+    const child = await spawnCli(['build', model, ...SIM, ...PROFILE, '--out', target], { nodeArgs: ['--import', preload] });
+    const done = collect(child);
+    await new Promise<void>((resolve) => {
+      child.stderr!.on('data', (chunk: string) => {
+        if (String(chunk).includes('Building engine')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('SIGINT received, cancelling the build');
+    expect(r.stderr).toMatch(/error \[ABORTED\]: the build was cancelled by SIGINT; no engine was written to /);
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+    const left = existsSync(target) ? readdirSync(target) : [];
+    expect(left.filter((f) => f.endsWith('.engine') || f.endsWith('.json'))).toEqual([]);
+  });
+});
+
+describe('verify', () => {
+  it('a sound engine exits 0 with its sidecar', async () => {
+    const r = await runCli(['verify', engine, ...SIM]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`ok      ${engine} can be loaded by this 'simulator' runtime`);
+    const doc = json(await runCli(['verify', engine, ...SIM, '--json', '--onnx', model]));
+    expect(doc).toMatchObject({ command: 'verify', ok: true, path: engine, backend: 'simulator', error: null, fix: null });
+    expect(doc.sidecar.model_name).toBe('mlp');
+  });
+
+  it('a corrupted engine exits 1 with the reason and what to run', async () => {
+    const copy = copyEntry('corrupt');
+    const bytes = readFileSync(copy);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(copy, bytes);
+    const r = await runCli(['verify', copy, ...SIM]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAILED  .*\n\s+\[ENGINE_CORRUPT\] engine .* is corrupt: its SHA-256 is [0-9a-f]{64} but its sidecar records [0-9a-f]{64} \(the file was changed or damaged\)/);
+    expect(r.stdout).toMatch(/fix: rebuild it with `tensorrt-node build <model\.onnx> --out /);
+    const doc = json(await runCli(['verify', copy, ...SIM, '--json']));
+    expect(doc).toMatchObject({ command: 'verify', ok: false, sidecar: null, error: { code: 'ENGINE_CORRUPT' } });
+    expect(doc.error.expected).toMatch(/^[0-9a-f]{64}$/);
+    expect(doc.fix).toContain('tensorrt-node build');
+  });
+
+  it('a truncated engine, or one without its sidecar, exits 1 saying which', async () => {
+    const truncated = copyEntry('truncated');
+    writeFileSync(truncated, readFileSync(truncated).subarray(0, 100));
+    const t = await runCli(['verify', truncated, ...SIM]);
+    expect(t.code).toBe(1);
+    expect(t.stdout).toMatch(/has 100 bytes but its sidecar records \d+ \(truncated\)/);
+
+    const lone = copyEntry('lone');
+    rmSync(lone.replace(/\.engine$/, '.json'));
+    const l = await runCli(['verify', lone, ...SIM]);
+    expect(l.code).toBe(1);
+    expect(l.stdout).toMatch(/\[ENGINE_CORRUPT\] the engine's sidecar .* is missing/);
+  });
+
+  it('--onnx with another model exits 1: the engine was built from something else', async () => {
+    const other = writeZooModel(dir, 'mlp', 'other-mlp.onnx');
+    const r = await runCli(['verify', engine, ...SIM, '--onnx', other]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\[ENGINE_INCOMPATIBLE\] .* built from another version of the model/);
+  });
+});

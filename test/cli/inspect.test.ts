@@ -1,0 +1,110 @@
+// inspect: ONNX models are read without a backend (IO, opsets, op histogram); engines are deserialized and shown
+// with their store sidecar.
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STACK_TRACE, cliPackage, json, runCli, scratch, writeExampleModel, writeZooModel } from './helpers.js';
+
+const dir = scratch('inspect');
+let embedding: string;
+let engine: string;
+
+beforeAll(async () => {
+  await cliPackage();
+  embedding = writeZooModel(dir, 'embedding');
+  const mlp = await writeExampleModel(dir);
+  const r = await runCli(['build', mlp, '--backend', 'simulator', '--profile', 'x:1x16:8x16:64x16', '--out', path.join(dir, 'engines'), '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  engine = json(r).path;
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.concurrent('inspect', () => {
+  it('an ONNX model: inputs with dim_param names, outputs, opset and the op histogram', async () => {
+    const r = await runCli(['inspect', embedding]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/IR 8; opsets ai\.onnx 17; producer tensorrt-node-tests/);
+    expect(r.stdout).toMatch(/9 nodes, 7 initializers/);
+    expect(r.stdout).toMatch(/input_ids\s+int64\s+\[batch,seq\]/);
+    expect(r.stdout).toMatch(/hidden\s+float32\s+\[batch,seq,16\]/);
+    // The histogram is sorted by count: Mul appears twice, so it comes first.
+    expect(r.stdout).toMatch(/ops:\nOP\s+COUNT\n[- ]+\nMul\s+2\n/);
+    expect(r.stdout).toMatch(/LayerNormalization\s+1/);
+  });
+
+  it('an ONNX model --json has the documented fields', async () => {
+    const r = await runCli(['inspect', embedding, '--json']);
+    expect(r.code).toBe(0);
+    expect(json(r)).toEqual({
+      command: 'inspect',
+      ok: true,
+      kind: 'onnx',
+      file: embedding,
+      bytes: expect.any(Number),
+      irVersion: 8,
+      producerName: 'tensorrt-node-tests',
+      producerVersion: '',
+      opsets: [{ domain: '', version: 17 }],
+      graphName: 'graph',
+      inputs: [{ name: 'input_ids', dtype: 'int64', dims: ['batch', 'seq'] }],
+      outputs: [
+        { name: 'pooled', dtype: 'float32', dims: ['batch', 16] },
+        { name: 'hidden', dtype: 'float32', dims: ['batch', 'seq', 16] },
+      ],
+      initializers: 7,
+      parameters: expect.any(Number),
+      nodes: 9,
+      ops: { Mul: 2, Add: 1, Div: 1, Erf: 1, Gather: 1, LayerNormalization: 1, MatMul: 1, ReduceMean: 1 },
+    });
+  });
+
+  it('an engine: IO tensors, profile, device memory, layers and the sidecar', async () => {
+    const r = await runCli(['inspect', engine, '--backend', 'simulator']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/TensorRT 10\.16\.1 per its header/);
+    expect(r.stdout).toMatch(/\d+ layers; device memory per context/);
+    expect(r.stdout).toMatch(/x\s+input\s+float32\s+\[-1,16\]\s+\S+\s+device/);
+    expect(r.stdout).toMatch(/y\s+output\s+float32\s+\[-1,8\]/);
+    expect(r.stdout).toContain('0: x min [1,16] opt [8,16] max [64,16]');
+    expect(r.stdout).toMatch(/sidecar .*\.json:\n\s+model\s+default\.mlp revision [0-9a-f]{12}/);
+  });
+
+  it('an engine --json has the documented fields', async () => {
+    const r = await runCli(['inspect', engine, '--backend', 'simulator', '--json']);
+    expect(r.code).toBe(0);
+    const doc = json(r);
+    expect(doc).toMatchObject({ command: 'inspect', ok: true, kind: 'engine', file: engine, backend: 'simulator', planTrtVersion: '10.16.1', sidecarError: null });
+    expect(doc.engine.inputs).toEqual([{ name: 'x', mode: 'input', dtype: 'float32', shape: [-1, 16], format: expect.any(String), location: 'device' }]);
+    expect(doc.engine.outputs).toEqual([{ name: 'y', mode: 'output', dtype: 'float32', shape: [-1, 8], format: expect.any(String), location: 'device' }]);
+    expect(doc.engine.profiles).toEqual([{ x: { min: [1, 16], opt: [8, 16], max: [64, 16] } }]);
+    expect(doc.engine.layers).toBeGreaterThan(0);
+    expect(doc.engine.deviceMemoryBytes).toBeGreaterThan(0);
+    expect(doc.sidecar).toMatchObject({ format: 'tensorrt-node-engine/1', model_name: 'mlp', backend: 'simulator', precision: 'fp32' });
+  });
+
+  it('an engine without a sidecar is still inspected', async () => {
+    const lone = path.join(dir, 'lone');
+    mkdirSync(lone, { recursive: true });
+    copyFileSync(engine, path.join(lone, 'copy.engine'));
+    const r = await runCli(['inspect', path.join(lone, 'copy.engine'), '--backend', 'simulator', '--json']);
+    expect(r.code).toBe(0);
+    expect(json(r)).toMatchObject({ kind: 'engine', sidecar: null, sidecarError: null });
+  });
+
+  it('a file that is neither exits 1 saying so', async () => {
+    const junk = path.join(dir, 'junk.bin');
+    writeFileSync(junk, 'this is not a model at all');
+    const r = await runCli(['inspect', junk]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error \[NOT_ONNX\]: .*junk\.bin is neither a TensorRT engine \(it does not start with the "ftrt" tag\) nor an ONNX model/);
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('an engine with a backend that cannot load exits 1 with the typed error, not a stack trace', async () => {
+    const r = await runCli(['inspect', engine], { env: { TENSORRT_NODE_LIB_DIR: path.join(dir, 'lone') } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error \[LIBRARY_NOT_FOUND\]: TensorRT \(libnvinfer\) could not be loaded/);
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+    expect(readdirSync(path.dirname(engine)).filter((f) => f.endsWith('.engine'))).toHaveLength(1);
+  });
+});
