@@ -165,6 +165,6 @@ export interface NativeBinding {
     onnx: Uint8Array,
     options?: NativeBuildOptions,
     onProgress?: (event: NativeProgressEvent) => void,
-  ): { promise: Promise<{ plan: Uint8Array; timingCache: Uint8Array }>; cancel(): void };
+  ): { promise: Promise<{ plan: Uint8Array; timingCache: Uint8Array; libraryVersion: number }>; cancel(): void };
   simulator: NativeSimulatorControl;
 }

@@ -32,6 +32,8 @@ export interface BuildOptions {
   readonly versionCompatible?: boolean;
   readonly hardwareCompatibility?: 'none' | 'ampere+' | 'same-compute-capability';
   readonly onProgress?: (event: BuildProgress) => void;
+  /** Advice about the build that is not an error (e.g. a deprecated way to ask for a precision). */
+  readonly onWarning?: (message: string) => void;
   /** Aborting cancels the build (TensorRT stops at its next progress step); the promise rejects with ABORTED. */
   readonly signal?: AbortSignal;
 }
@@ -52,6 +54,17 @@ async function bytesOf(value: Uint8Array | string | undefined, what: string): Pr
   } catch (error) {
     throw makeError('INVALID_ARGUMENT', `the ${what} ${value} cannot be read: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** TensorRT 10.12 deprecates the precision builder flags (11 removes them): say so, and what to do instead. */
+function precisionFlagDeprecation(options: BuildOptions, libraryVersion: number): string | undefined {
+  const precision = options.precision ?? 'fp32';
+  if (precision === 'fp32' || options.stronglyTyped || libraryVersion < 101200) return undefined;
+  const quantized = precision === 'int8' ? 'with Q/DQ (QuantizeLinear/DequantizeLinear) nodes' : `in ${precision}`;
+  return (
+    `precision '${precision}' uses TensorRT builder flags${precision === 'int8' ? ' and implicit INT8 calibration' : ''}, ` +
+    `deprecated since TensorRT 10.12 and removed in 11: export the ONNX model ${quantized} and build with stronglyTyped: true`
+  );
 }
 
 /** Parses ONNX and builds a plan. Parser errors give BUILD_FAILED listing each failing node. */
@@ -96,5 +109,7 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
     options.signal?.removeEventListener('abort', onAbort);
   }
   if (options.timingCachePath && result.timingCache.length > 0) await writeFileAtomic(options.timingCachePath, result.timingCache);
+  const deprecation = precisionFlagDeprecation(options, result.libraryVersion);
+  if (deprecation) options.onWarning?.(deprecation);
   return result.plan;
 }

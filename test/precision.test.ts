@@ -111,6 +111,15 @@ describe('precision', () => {
     }
   }
 
+  it('precision flags come with a deprecation warning (TensorRT 10.12+), a strongly typed build without', async () => {
+    const warnings: string[] = [];
+    const onWarning = (m: string) => warnings.push(m);
+    await buildEngine(getModel('mlp').onnx, { backend: 'simulator', precision: 'fp16', profiles: [PROFILES.mlp!], onWarning });
+    expect(warnings).toEqual([expect.stringMatching(/deprecated since TensorRT 10\.12 .* export the ONNX model in fp16 and build with stronglyTyped: true/)]);
+    await buildEngine(getModel('mlp').onnx, { backend: 'simulator', stronglyTyped: true, profiles: [PROFILES.mlp!], onWarning });
+    expect(warnings).toHaveLength(1);
+  });
+
   it('int8 without a calibration cache is refused before building', async () => {
     await expect(buildEngine(getModel('mlp').onnx, { backend: 'simulator', precision: 'int8' })).rejects.toBeInstanceOf(InvalidArgumentError);
   });

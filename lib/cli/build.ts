@@ -104,6 +104,7 @@ async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildRep
       profiles,
       workspaceBytes: o.workspace === undefined ? undefined : Math.round(o.workspace * 2 ** 20),
       onProgress: progress.onProgress,
+      onWarning: (message) => writeErr(`warning: ${message}`),
       onWait: (holder) =>
         writeErr(`build: another process${holder ? ` (pid ${holder.pid} on ${holder.hostname})` : ''} is building this engine; waiting for it…`),
       signal: controller.signal,

@@ -56,6 +56,7 @@ export interface GetOrBuildOptions {
   /** Default: the runtime's backend (a plan only loads in the backend that built it). */
   readonly backend?: Backend;
   readonly onProgress?: (event: BuildProgress) => void;
+  readonly onWarning?: (message: string) => void;
   /** Called when another process is building this engine and this call starts waiting for it. */
   readonly onWait?: (holder: LockInfo | undefined) => void;
   /** Cancels waiting for the lock and the build; nothing is left behind (ABORTED). */
@@ -163,6 +164,7 @@ export class EngineStore {
         stronglyTyped: options.stronglyTyped,
         calibrationCache: options.calibrationCache,
         timingCachePath: options.timingCachePath,
+        onWarning: options.onWarning,
         profiles: options.profiles,
         workspaceBytes: options.workspaceBytes,
         optimizationLevel: options.optimizationLevel,

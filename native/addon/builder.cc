@@ -95,6 +95,7 @@ class BuildWorker : public Napi::AsyncWorker {
     Napi::Object out = Napi::Object::New(env);
     out.Set("plan", Napi::Buffer<uint8_t>::Copy(env, mResult.plan.data(), mResult.plan.size()));
     out.Set("timingCache", Napi::Buffer<uint8_t>::Copy(env, mResult.timingCache.data(), mResult.timingCache.size()));
+    out.Set("libraryVersion", mBackend->libraryVersion());
     mDeferred.Resolve(out);
   }
 
