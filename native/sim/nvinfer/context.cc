@@ -155,11 +155,11 @@ class ContextImpl : public nvinfer1::IExecutionContext {
                            ". Get valid tensor names with getIOTensorName().");
       return false;
     }
-    if (data != nullptr && reinterpret_cast<uintptr_t>(data) % 256 != 0 &&
-        reinterpret_cast<uintptr_t>(data) % dtypeSize(graph().tensors[idx].type) != 0) {
+    // TensorRT documents that every tensor address needs at least 256-byte alignment (cudaMalloc gives that).
+    if (data != nullptr && reinterpret_cast<uintptr_t>(data) % 256 != 0) {
       reporter().error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::setTensorAddress", "API Usage Error",
-                       std::string("Parameter check failed, condition: isAligned. Address for tensor ") + tensorName +
-                           " is not aligned to its element size.");
+                       std::string("Parameter check failed, condition: isAligned(data, 256). The address for tensor ") +
+                           tensorName + " must have at least 256-byte alignment.");
       return false;
     }
     mAddresses[idx] = data;

@@ -132,6 +132,8 @@ int main(int argc, char** argv) {
   check(!context->enqueueV3(stream), "enqueue without addresses fails");
   check(recorder.last().find("Address is not set for input tensor x.") != std::string::npos,
         "... naming the tensor: " + recorder.last());
+  check(!context->setTensorAddress("x", static_cast<char*>(x) + 4), "an address without 256-byte alignment is refused");
+  check(recorder.last().find("isAligned(data, 256)") != std::string::npos, "... saying why: " + recorder.last());
   context->setTensorAddress("x", x);
   check(!context->enqueueV3(stream), "enqueue without the output address fails");
   check(recorder.last().find("Address is not set for output tensor y.") != std::string::npos, "... names y");
