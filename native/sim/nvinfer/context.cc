@@ -29,6 +29,10 @@ struct RunState {
   std::vector<void*> addresses;  // device address of every tensor
   std::vector<double> flops;     // per node, for the cost model
   uint64_t shapesEpoch = 0;      // which input shapes `infos` were resolved for
+  // Per node, the tensors its kernel sees; only the host addresses change between executions. Kernels of one
+  // context run in stream order on one worker, so filling them in place is race-free.
+  mutable std::vector<std::vector<HostTensor>> nodeInputs, nodeOutputs;
+  std::vector<std::vector<size_t>> nodeInputBytes, nodeOutputBytes;
 };
 
 std::string shapeListText(Shape const& a, Shape const& b) { return dimsText(a) + ".." + dimsText(b); }
@@ -332,6 +336,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       fresh->addresses = addresses;
       fresh->shapesEpoch = mShapesEpoch;
       for (size_t n = 0; n < graph().nodes.size(); ++n) fresh->flops.push_back(nodeFlops(*fresh, n));
+      describeNodeTensors(*fresh);
       mLastRun = std::move(fresh);
     }
     std::shared_ptr<RunState const> run = mLastRun;
@@ -398,29 +403,50 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     return true;
   }
 
-  static std::vector<HostTensor> tensorsFor(RunState const& run, std::vector<int> const& indices, bool* ok) {
-    std::vector<HostTensor> out;
-    out.reserve(indices.size());
-    for (int idx : indices) {
-      if (idx < 0) {
-        out.push_back(HostTensor{});
-        continue;
+  static void describeNodeTensors(RunState& run) {
+    auto describe = [&](std::vector<int> const& indices, std::vector<HostTensor>& tensors, std::vector<size_t>& bytes) {
+      for (int idx : indices) {
+        if (idx < 0) {
+          tensors.push_back(HostTensor{});
+          bytes.push_back(0);
+          continue;
+        }
+        TensorInfo const& info = run.infos[idx];
+        tensors.push_back(HostTensor{info.type, info.shape, nullptr});
+        bytes.push_back(static_cast<size_t>(std::max<int64_t>(shapeVolume(info.shape), 0)) * dtypeSize(info.type));
       }
-      TensorInfo const& info = run.infos[idx];
-      size_t bytes = static_cast<size_t>(std::max<int64_t>(shapeVolume(info.shape), 0)) * dtypeSize(info.type);
-      void* host = cuda::resolveDevice(run.addresses[idx], bytes);
-      if (!host) *ok = false;
-      out.push_back(HostTensor{info.type, info.shape, host});
+    };
+    size_t n = run.plan->graph.nodes.size();
+    run.nodeInputs.resize(n);
+    run.nodeOutputs.resize(n);
+    run.nodeInputBytes.resize(n);
+    run.nodeOutputBytes.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      NodeDef const& node = run.plan->graph.nodes[i];
+      describe(node.inputs, run.nodeInputs[i], run.nodeInputBytes[i]);
+      describe(node.outputs, run.nodeOutputs[i], run.nodeOutputBytes[i]);
     }
-    return out;
+  }
+
+  // Resolves the device addresses of a node's tensors to host memory now, when the kernel runs.
+  static bool resolve(RunState const& run, std::vector<int> const& indices, std::vector<HostTensor>& tensors,
+                      std::vector<size_t> const& bytes) {
+    bool ok = true;
+    for (size_t k = 0; k < indices.size(); ++k) {
+      if (indices[k] < 0) continue;
+      tensors[k].data = cuda::resolveDevice(run.addresses[indices[k]], bytes[k]);
+      ok = ok && tensors[k].data != nullptr;
+    }
+    return ok;
   }
 
   // One layer, run on the stream's worker. A device address outside a live allocation is an illegal address.
   static int runNode(RunState const& run, size_t n) {
     NodeDef const& node = run.plan->graph.nodes[n];
-    bool ok = true;
-    auto inputs = tensorsFor(run, node.inputs, &ok);
-    auto outputs = tensorsFor(run, node.outputs, &ok);
+    std::vector<HostTensor>& inputs = run.nodeInputs[n];
+    std::vector<HostTensor>& outputs = run.nodeOutputs[n];
+    bool ok = resolve(run, node.inputs, inputs, run.nodeInputBytes[n]);
+    ok = resolve(run, node.outputs, outputs, run.nodeOutputBytes[n]) && ok;
     if (!ok) return trtn::cuda::kErrorIllegalAddress;
     try {
       node.op->compute(inputs, outputs);

@@ -81,9 +81,8 @@ class BinaryOp : public OpBase {
     HostTensor const& a = in[0];
     HostTensor const& b = in[1];
     HostTensor const& o = out[0];
-    Shape shape = broadcastShapes(name_, {a.shape, b.shape});
-    expectShape(o, shape);
-    StridedPlan plan = makeBroadcastPlan(shape, {a.shape, b.shape});
+    StridedPlan broadcast;
+    StridedPlan const& plan = a.shape == b.shape ? flatPlan(a, o) : (broadcast = planBroadcast(a, b, o));
     if (kind_ == BinKind::kPow) {
       runPow(plan, a, b, o);
       return;
@@ -187,6 +186,25 @@ class BinaryOp : public OpBase {
   }
 
  private:
+  StridedPlan planBroadcast(HostTensor const& a, HostTensor const& b, HostTensor const& o) const {
+    Shape shape = broadcastShapes(name_, {a.shape, b.shape});
+    expectShape(o, shape);
+    return makeBroadcastPlan(shape, {a.shape, b.shape});
+  }
+
+  // Same-shape operands, the common case, need no broadcast planning: one contiguous row per operand. The plan is
+  // reused per thread so a run of small kernels does not allocate.
+  StridedPlan const& flatPlan(HostTensor const& a, HostTensor const& o) const {
+    expectShape(o, a.shape);
+    thread_local StridedPlan flat;
+    int64_t volume = shapeVolume(a.shape);
+    flat.count = 3;
+    flat.volume = volume;
+    flat.dims.assign(1, volume);
+    for (int k = 0; k < 3; ++k) flat.strides[k].assign(1, 1);
+    return flat;
+  }
+
   BinKind kind_;
 };
 
