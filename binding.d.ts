@@ -41,8 +41,9 @@ export interface NativeRuntimeInfo {
 }
 
 /** [dims of every output, then each output's bytes (undefined for outputs written to a DeviceBuffer)]. The dims
- * arrays are shared between runs of the same shapes: copy before changing them. */
-export type NativeRunResult = [readonly (readonly number[])[], ...(ArrayBuffer | undefined)[]];
+ * arrays are shared between runs of the same shapes: copy before changing them. When the engine has one host output
+ * and its dims equal those of the previous run settled on this context (runs settle in order), only the ArrayBuffer. */
+export type NativeRunResult = [readonly (readonly number[])[], ...(ArrayBuffer | undefined)[]] | ArrayBuffer;
 
 export declare class NativeDeviceBuffer {
   private constructor();

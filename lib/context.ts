@@ -23,6 +23,8 @@ export class ExecutionContext extends Disposable {
   #profile = 0;
   /** Every input's extents in a row, refilled per run (the addon reads it synchronously). */
   readonly #dims: Float64Array;
+  /** Output dims of the last settled run: the addon omits them when they did not change. */
+  #lastOutputDims: readonly (readonly number[])[] = [];
 
   /** @internal */
   constructor(
@@ -73,7 +75,15 @@ export class ExecutionContext extends Disposable {
     } catch (error) {
       throw fromNative(error);
     }
-    const dimsList = results[0];
+    let dimsList: readonly (readonly number[])[];
+    let data: readonly (ArrayBuffer | undefined)[];
+    if (results instanceof ArrayBuffer) {
+      dimsList = this.#lastOutputDims;
+      data = [results];
+    } else {
+      dimsList = this.#lastOutputDims = results[0];
+      data = results.slice(1) as (ArrayBuffer | undefined)[];
+    }
     const out: RunResult = {};
     const outputs = this.engine.outputs;
     for (let i = 0; i < outputs.length; i++) {
@@ -86,7 +96,7 @@ export class ExecutionContext extends Disposable {
       }
       if (!isDType(spec.dtype)) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
       const info = DTYPES[spec.dtype];
-      out[spec.name] = Tensor.trusted(spec.dtype, new info.typedArray(results[i + 1] as ArrayBuffer), dims);
+      out[spec.name] = Tensor.trusted(spec.dtype, new info.typedArray(data[i] as ArrayBuffer), dims);
     }
     return out;
   }

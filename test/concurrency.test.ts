@@ -65,3 +65,25 @@ describe('concurrent runs', () => {
     context.dispose();
   });
 });
+
+describe('one-output engines (results carry their dims only when they change)', () => {
+  it('interleaved shapes in flight each come back with their own dims and values', async () => {
+    const mlp = await simulatorEngine(runtime, 'mlp');
+    const context = mlp.createContext();
+    const model = getModel('mlp');
+    const batches = [1, 1, 3, 3, 3, 16, 1, 16, 16, 2];
+    const feeds = batches.map((batch, i) => model.makeFeeds({ seed: 50 + i, batch }));
+    const results = await Promise.all(feeds.map((f) => context.run(f)));
+    for (let i = 0; i < batches.length; i++) {
+      expect(results[i]!.y!.dims).toEqual([batches[i], 8]);
+      const expected = await runOrt(model.onnx, feeds[i]!);
+      const c = compareOutputs({ y: { dtype: 'float32', dims: [...results[i]!.y!.dims], data: (results[i]!.y as Tensor).data as Float32Array } }, expected, {
+        atol: 1e-5,
+        rtol: 1e-4,
+      });
+      expect(c.pass, `run ${i}: ${formatComparison(c)}`).toBe(true);
+    }
+    context.dispose();
+    mlp.dispose();
+  });
+});

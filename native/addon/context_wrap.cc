@@ -72,7 +72,8 @@ Napi::Value ContextWrap::ping(Napi::CallbackInfo const& info) {
 
 // run(inputs: (TypedArray | DeviceBuffer)[], dims: Float64Array (all inputs' extents in order),
 //     outputTargets?: (DeviceBuffer | undefined)[])
-//   -> Promise<[outputDims: number[][], ...outputBytes: (ArrayBuffer | undefined)[]]>   (engine order)
+//   -> Promise<[outputDims: number[][], ...outputBytes: (ArrayBuffer | undefined)[]]>   (engine order), or just
+//      the ArrayBuffer when the engine has one host output whose dims equal the previous settled run's
 Napi::Value ContextWrap::run(Napi::CallbackInfo const& info) { return submitRun(info, mState); }
 
 void ContextWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }

@@ -62,6 +62,9 @@ struct ContextState {
   std::vector<std::vector<int64_t>> outputDims;     // per output, for the current input shapes
   // The same as a JS array of arrays, shared by the results of runs with these shapes (replaced on a change).
   std::shared_ptr<Napi::Reference<Napi::Array>> outputDimsJs;
+  // The output dims the last settled run reported (runs settle in stream order); a run with the same dims and one
+  // host output resolves with its bytes alone.
+  std::shared_ptr<Napi::Reference<Napi::Array>> lastSettledDims;
   bool shapesKnown = false;
   size_t inFlight = 0;
   std::vector<int64_t> scratchDims;  // reused by each run to read its input dims (JS thread only)

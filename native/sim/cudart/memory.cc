@@ -3,6 +3,7 @@
 // simulator makes on the device's behalf is bounds-checked. Also pinned host memory and the device queries.
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -31,6 +32,9 @@ struct AddressSpace {
 
 std::mutex gMutex;
 AddressSpace gSpace;
+// The reserved range, published once it exists, so classifying a pointer needs no lock.
+std::atomic<uintptr_t> gSpaceBase{0};
+std::atomic<size_t> gSpaceLength{0};
 std::map<uintptr_t, Allocation> gDevice;  // keyed by device address
 std::map<uintptr_t, size_t> gPinned;      // keyed by host address
 
@@ -40,6 +44,8 @@ bool reserveAddressSpace() {
     void* p = mmap(nullptr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p != MAP_FAILED) {
       gSpace = AddressSpace{reinterpret_cast<uintptr_t>(p), length, kAlignment};
+      gSpaceLength.store(length, std::memory_order_relaxed);
+      gSpaceBase.store(gSpace.base, std::memory_order_release);
       return true;
     }
   }
@@ -75,9 +81,9 @@ void* resolveDevice(void const* ptr, size_t bytes) {
 }
 
 bool isDevicePointer(void const* ptr) {
-  std::lock_guard<std::mutex> lock(gMutex);
+  uintptr_t base = gSpaceBase.load(std::memory_order_acquire);
   auto p = reinterpret_cast<uintptr_t>(ptr);
-  return gSpace.base != 0 && p >= gSpace.base && p < gSpace.base + gSpace.length;
+  return base != 0 && p >= base && p < base + gSpaceLength.load(std::memory_order_relaxed);
 }
 
 bool isPinnedRange(void const* ptr, size_t bytes) {
