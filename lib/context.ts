@@ -9,7 +9,7 @@ import { DeviceTensor } from './device-tensor.js';
 import { fromNative, makeError } from './errors.js';
 import { Tensor } from './tensor.js';
 import { validateFeeds } from './validate.js';
-import type { Feed } from './validate.js';
+import type { DeviceTensorLike, Feed } from './validate.js';
 
 export interface RunOptions {
   /** Outputs to write on the GPU instead of copying back: preallocated device tensors by output name. */
@@ -23,6 +23,9 @@ export class ExecutionContext extends Disposable {
   #profile = 0;
   /** Every input's extents in a row, refilled per run (the addon reads it synchronously). */
   readonly #dims: Float64Array;
+  /** Each input's data (or device tensor), refilled per run like #dims. */
+  readonly #inputs: (ArrayBufferView | DeviceTensorLike)[] = [];
+  readonly #nativeInputs: (ArrayBufferView | NativeDeviceBuffer)[] = [];
   /** Output dims of the last settled run: the addon omits them when they did not change. */
   #lastOutputDims: readonly (readonly number[])[] = [];
 
@@ -61,17 +64,24 @@ export class ExecutionContext extends Disposable {
   /** Runs the engine. Inputs are validated against the engine before anything reaches the GPU. */
   async run(feeds: Readonly<Record<string, Feed>>, options: RunOptions = {}): Promise<RunResult> {
     const native = this.native<NativeExecutionContext>();
-    const { ordered, dims } = validateFeeds(this.engine, this.#profile, feeds);
-    const inputs = ordered.map((f) => ((f as DeviceTensor).onDevice ? (f as DeviceTensor).buffer.handle : (f as Tensor).data));
-    let at = 0;
-    for (const d of dims) {
-      this.#dims.set(d, at);
-      at += d.length;
+    validateFeeds(this.engine, this.#profile, feeds, this.#inputs, this.#dims);
+    const inputs = this.#nativeInputs;
+    for (let i = 0; i < this.#inputs.length; i++) {
+      const input = this.#inputs[i]!;
+      inputs[i] = (input as DeviceTensor).onDevice ? (input as DeviceTensor).buffer.handle : (input as ArrayBufferView);
     }
     const targets = this.#outputTargets(options);
+    let pending;
+    try {
+      // The addon reads the inputs and dims synchronously, so both arrays are free again once it returns.
+      pending = native.run(inputs, this.#dims, targets);
+    } finally {
+      this.#inputs.fill(undefined as never); // keep no caller buffer alive past the call
+      inputs.fill(undefined as never);
+    }
     let results;
     try {
-      results = await native.run(inputs as (ArrayBufferView | NativeDeviceBuffer)[], this.#dims, targets);
+      results = await pending;
     } catch (error) {
       throw fromNative(error);
     }

@@ -36,6 +36,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const PREVIEW = 8;
 const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom');
+const frozenDims = new WeakMap<readonly number[], readonly number[]>();
 
 /** Validates dims and returns their product; `who` prefixes error messages. */
 function elementCount(dims: unknown, who: string): number {
@@ -158,14 +159,21 @@ export class Tensor<D extends DType = DType> {
     this.byteLength = size * info.bytesPerElement;
   }
 
-  /** @internal Wraps data the package produced itself (run outputs), skipping the checks the constructor makes. */
+  /** @internal Wraps data the package produced itself (run outputs), skipping the checks the constructor makes.
+   * `dims` may be shared by several results (the addon reuses them while shapes repeat): a frozen copy of each is
+   * made once. */
   static trusted<D extends DType>(dtype: D, data: TypedArrayFor<D>, dims: readonly number[]): Tensor<D> {
     const t = Object.create(Tensor.prototype) as { -readonly [K in keyof Tensor<D>]: Tensor<D>[K] };
     let size = 1;
     for (const d of dims) size *= d;
+    let frozen = frozenDims.get(dims);
+    if (!frozen) {
+      frozen = Object.freeze(dims.slice());
+      frozenDims.set(dims, frozen);
+    }
     t.dtype = dtype;
     t.data = data;
-    t.dims = Object.freeze(dims.slice());
+    t.dims = frozen;
     t.size = size;
     t.byteLength = size * DTYPES[dtype].bytesPerElement;
     return t as Tensor<D>;

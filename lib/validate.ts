@@ -88,8 +88,15 @@ function namesOf(engine: EngineSpec): ReadonlySet<string> {
   return names;
 }
 
-/** Validates the feeds as a whole: every input present, nothing unknown. Returns dims in engine input order. */
-export function validateFeeds(engine: EngineSpec, profileIndex: number, feeds: unknown): { ordered: Feed[]; dims: number[][] } {
+/** Validates the feeds as a whole: every input present, nothing unknown. Writes, in engine input order, each input
+ * into `inputs` (its data, or the feed itself when on the device) and all extents one after the other into `dims`. */
+export function validateFeeds(
+  engine: EngineSpec,
+  profileIndex: number,
+  feeds: unknown,
+  inputs: (ArrayBufferView | DeviceTensorLike)[],
+  dims: Float64Array,
+): void {
   if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds)) {
     throw makeError('INVALID_INPUT', `run() expects an object mapping input names to tensors, got ${describeType(feeds)}`);
   }
@@ -100,16 +107,16 @@ export function validateFeeds(engine: EngineSpec, profileIndex: number, feeds: u
     if (!known.has(key)) throw invalidInput(key, 'unknown input name', `one of ${[...known].join(', ')}`, `'${key}'`);
   }
   const profile = engine.profiles[profileIndex];
-  const ordered: Feed[] = [];
-  const dims: number[][] = [];
-  for (const spec of engine.inputs) {
+  let at = 0;
+  for (let i = 0; i < engine.inputs.length; i++) {
+    const spec = engine.inputs[i]!;
     if (!isDType(spec.dtype)) {
       throw makeError('INVALID_INPUT', `input '${spec.name}' has dtype ${spec.dtype}, which this package cannot feed from JavaScript`, { tensor: spec.name });
     }
     const feed = given[spec.name];
     if (feed === undefined) throw invalidInput(spec.name, 'missing input', 'a tensor', 'nothing');
-    dims.push(validateInput(spec, profile, profileIndex, feed));
-    ordered.push(feed as Feed);
+    const d = validateInput(spec, profile, profileIndex, feed);
+    for (let k = 0; k < d.length; k++) dims[at++] = d[k]!;
+    inputs[i] = isDeviceFeed(feed as Feed) ? (feed as DeviceTensorLike) : (feed as TensorLike).data;
   }
-  return { ordered, dims };
 }
