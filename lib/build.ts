@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { NativeBuildOptions, NativeProgressEvent } from '../binding.js';
 import type { ShapeRange } from './engine-spec.js';
 import { fromNative, makeError } from './errors.js';
-import { writeFileAtomic } from './fs-atomic.js';
+import { writeFileAtomic } from './store/atomic-write.js';
 import { getNative } from './native.js';
 import type { Backend } from './runtime.js';
 
