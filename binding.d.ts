@@ -80,6 +80,8 @@ export declare class NativeEngine {
 
 export interface NativeDeviceInfo {
   index: number;
+  /** The GPU's name ("unknown" when the CUDA runtime cannot tell). */
+  name: string;
   computeCapability: [number, number];
   multiProcessors: number;
   totalMemoryBytes: number;

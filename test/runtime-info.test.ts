@@ -20,13 +20,13 @@ describe('runtime info', () => {
 
   it('reports the device, which the simulator lets a test change', () => {
     using runtime = Runtime.create({ backend: 'simulator' });
-    expect(runtime.device).toMatchObject({ computeCapability: [8, 9], cudaRuntimeVersion: 13000 });
-    simulator.setDevice({ computeCapability: [9, 0], totalMemoryBytes: 2 ** 30 });
+    expect(runtime.device).toMatchObject({ name: 'tensorrt-node simulated GPU', computeCapability: [8, 9], cudaRuntimeVersion: 13000 });
+    simulator.setDevice({ computeCapability: [9, 0], totalMemoryBytes: 2 ** 30, name: 'Simulated H100' });
     try {
-      expect(runtime.device).toMatchObject({ computeCapability: [9, 0], totalMemoryBytes: 2 ** 30 });
+      expect(runtime.device).toMatchObject({ name: 'Simulated H100', computeCapability: [9, 0], totalMemoryBytes: 2 ** 30 });
       expect(simulator.getDevice().computeCapability).toEqual([9, 0]);
     } finally {
-      simulator.setDevice({ computeCapability: [8, 9], totalMemoryBytes: 8 * 2 ** 30 });
+      simulator.setDevice({ computeCapability: [8, 9], totalMemoryBytes: 8 * 2 ** 30, name: 'tensorrt-node simulated GPU' });
     }
   });
 });

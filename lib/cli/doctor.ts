@@ -220,7 +220,7 @@ async function doctor(backend: Backend): Promise<Outcome<DoctorReport>> {
               'gpu',
               'GPU',
               'ok',
-              `device ${d.index}: compute capability ${device.computeCapability}, ${d.multiProcessors} SMs, ${formatBytes(d.totalMemoryBytes)} (${formatBytes(d.freeMemoryBytes)} free)`,
+              `device ${d.index}: ${d.name}, compute capability ${device.computeCapability}, ${d.multiProcessors} SMs, ${formatBytes(d.totalMemoryBytes)} (${formatBytes(d.freeMemoryBytes)} free)`,
             ),
           );
           runtimeOk = !driverOld;

@@ -27,7 +27,6 @@ export function targetOf(runtime: StoreRuntime): Target {
   const device = runtime.device;
   const [ccMajor, ccMinor] = device.computeCapability;
   const cuda = device.cudaRuntimeVersion;
-  // The device info has no name today; take one if a later addon reports it.
   const name = (device as { name?: unknown }).name;
   return {
     backend: runtime.backend,

@@ -1,4 +1,7 @@
 // Runtime: a loaded backend, a TensorRT IRuntime with its logger and error recorder, and a utility stream.
+#include <cstring>
+#include <vector>
+
 #include "addon_data.h"
 #include "errors.h"
 #include "js_bytes.h"
@@ -124,8 +127,15 @@ Napi::Value RuntimeWrap::device(Napi::CallbackInfo const& info) {
   }
   api.cudaRuntimeGetVersion(&runtimeVersion);
   api.cudaDriverGetVersion(&driverVersion);
+  // A buffer well above any cudaDeviceProp size (1008 bytes in CUDA 13); only the leading name is read.
+  std::vector<char> props(8192, 0);
+  std::string name = "unknown";
+  if (api.getDeviceProperties && api.getDeviceProperties(props.data(), device) == 0 && props[0] != '\0') {
+    name.assign(props.data(), strnlen(props.data(), 256));
+  }
   Napi::Object out = Napi::Object::New(env);
   out.Set("index", device);
+  out.Set("name", name);
   Napi::Array cc = Napi::Array::New(env, 2);
   cc.Set(uint32_t{0}, major);
   cc.Set(uint32_t{1}, minor);

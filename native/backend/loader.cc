@@ -39,6 +39,9 @@ bool resolveCudaApi(LoadedLibrary const& lib, CudaApi& api, std::vector<std::str
   api.name = reinterpret_cast<ret(*) params>(findSymbol(lib, #name, missing));
   TRTN_CUDA_FUNCTIONS(TRTN_CUDA_RESOLVE)
 #undef TRTN_CUDA_RESOLVE
+  void* props = dlsym(lib.handle, "cudaGetDeviceProperties_v2");
+  if (!props) props = dlsym(lib.handle, "cudaGetDeviceProperties");
+  api.getDeviceProperties = reinterpret_cast<int (*)(void*, int)>(props);
   return missing.size() == before;
 }
 

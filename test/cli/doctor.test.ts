@@ -43,7 +43,7 @@ describe.concurrent('doctor', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/libnvinfer\s+ok\s+\S*libtrtsim_nvinfer\.so \(TensorRT 10\.16\.1, headers 10\.16\.1\)/);
     expect(r.stdout).toMatch(/CUDA\s+ok\s+runtime 13\.0, driver 13\.0/);
-    expect(r.stdout).toMatch(/GPU\s+ok\s+device 0: compute capability 8\.9/);
+    expect(r.stdout).toMatch(/GPU\s+ok\s+device 0: tensorrt-node simulated GPU, compute capability 8\.9/);
     expect(r.stdout).toMatch(/onnxruntime-node\s+ok\s+1\.30\.0; execution providers: cpu/);
     expect(r.stdout).toContain("verdict: the 'simulator' backend can run on this machine");
   });

@@ -71,7 +71,7 @@ describe('the sidecar', () => {
       trt_version: '10.16.1',
       cuda_version: '13.0',
       compute_capability: '8.9',
-      device_name: 'unknown',
+      device_name: 'tensorrt-node simulated GPU',
       precision: 'fp32',
       build_options: { profiles: [{ x: { min: [1, 16], opt: [4, 16], max: [16, 16] } }], workspace_bytes: null, optimization_level: null, flags: [] },
       max_batch_size: 16,

@@ -226,6 +226,22 @@ TRTSIM_EXPORT int cudaSetDevice(int device) {
   return device == 0 ? trtn::cuda::kSuccess : recordError(trtn::cuda::kErrorInvalidDevice);
 }
 
+// cudaDeviceProp (CUDA 12 and 13): `char name[256]` at offset 0, `size_t totalGlobalMem` at 288; the struct is 1008
+// bytes in CUDA 13. The simulator fills those two fields and zeroes the rest.
+TRTSIM_EXPORT int cudaGetDeviceProperties_v2(void* prop, int device) {
+  if (!prop) return recordError(trtn::cuda::kErrorInvalidValue);
+  if (device != 0) return recordError(trtn::cuda::kErrorInvalidDevice);
+  DeviceConfig config = deviceConfig();
+  auto* bytes = static_cast<uint8_t*>(prop);
+  std::memset(bytes, 0, 1008);
+  std::strncpy(reinterpret_cast<char*>(bytes), config.name.c_str(), 255);
+  size_t total = static_cast<size_t>(config.totalMemory);
+  std::memcpy(bytes + 288, &total, sizeof total);
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaGetDeviceProperties(void* prop, int device) { return cudaGetDeviceProperties_v2(prop, device); }
+
 TRTSIM_EXPORT int cudaDeviceGetAttribute(int* value, int attr, int device) {
   if (!value) return recordError(trtn::cuda::kErrorInvalidValue);
   if (device != 0) return recordError(trtn::cuda::kErrorInvalidDevice);
