@@ -31,7 +31,6 @@ export abstract class Disposable {
     registry.unregister(this);
     const native = this.#native;
     this.#native = undefined;
-    this.onDispose();
     native.dispose();
   }
 
@@ -39,8 +38,6 @@ export abstract class Disposable {
   [Symbol.dispose](): void {
     this.dispose();
   }
-
-  protected onDispose(): void {}
 
   /** The native object, or a DISPOSED error. */
   protected native<T extends NativeDisposable>(): T {
