@@ -45,6 +45,19 @@ describe('simulator C++ unit tests', () => {
     expect(stdout).toMatch(/\d+ checks, 0 failures/);
   });
 
+  it('the simulator header\'s API surface check is up to date and compiles (scripts/check-real-headers.sh compares it with NVIDIA\'s headers)', { timeout: 120_000 }, async () => {
+    const regenerated = path.join(work, 'api_surface.cc');
+    await run('python3', [path.join(root, 'scripts/gen-api-surface.py'), regenerated]);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(regenerated, 'utf8')).toBe(readFileSync(path.join(root, 'native/sim/test/api_surface.cc'), 'utf8'));
+    const binary = path.join(work, 'api_surface');
+    await run('g++', ['-std=c++17', `-I${path.join(root, 'native/sim/include')}`, regenerated, '-o', binary]);
+    const { stdout } = await run(binary, []);
+    expect(stdout).toContain('nvinfer1::BuilderFlag::kVERSION_COMPATIBLE 13');
+    expect(stdout).toContain('nvinfer1::DataType::kINT64 8');
+    expect(stdout.trim().split('\n').length).toBeGreaterThan(100);
+  });
+
   it('operators: shape inference, computation, errors, float16/bfloat16 conversion', { timeout: 180_000 }, async () => {
     const ops = readdirSync(path.join(root, 'native/sim/nvinfer/ops')).filter((f) => f.endsWith('.cc'));
     const { stdout } = await compileAndRun(
