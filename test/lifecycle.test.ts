@@ -108,3 +108,24 @@ describe('dispose', () => {
     expectNothingLive();
   });
 });
+
+describe('steady state', () => {
+  it('many runs do not grow native allocations: device and pinned counts stop changing once warm', async () => {
+    using runtime = Runtime.create({ backend: 'simulator' });
+    using engine = await runtime.deserialize(await simulatorPlan('mlp'));
+    using context = engine.createContext();
+    const wave = () => Promise.all(Array.from({ length: 64 }, (_, i) => context.run({ x: x(1 + (i % 4)) })));
+    for (let i = 0; i < 5; i++) await wave();
+    simulator.synchronize();
+    const warm = simulator.counters();
+    for (let i = 0; i < 30; i++) await wave();
+    simulator.synchronize();
+    const after = simulator.counters();
+    expect(after.liveDeviceAllocations).toBe(warm.liveDeviceAllocations);
+    expect(after.liveDeviceBytes).toBe(warm.liveDeviceBytes);
+    expect(after.livePinnedAllocations).toBe(warm.livePinnedAllocations);
+    expect(after.livePinnedAllocations).toBeLessThanOrEqual(64);
+    expect(after.liveStreams).toBe(warm.liveStreams);
+    expect(after.kernelsExecuted - warm.kernelsExecuted).toBeGreaterThanOrEqual(30 * 64);
+  });
+});
