@@ -41,6 +41,29 @@ describe('device tensors', () => {
     add.dispose();
   });
 
+  it('a write, a run and a read of device tensors stay ordered on the device even when nothing is awaited in between', async () => {
+    const engine = await simulatorEngine(runtime, 'gelu20');
+    const context = engine.createContext();
+    const host = Tensor.from('float32', Float32Array.from({ length: 16 }, (_, i) => i / 4 - 2), [2, 8]);
+    const expected = (await context.run({ x: host })).y as Tensor;
+    const x = await runtime.createDeviceTensor('float32', [2, 8]);
+    const y = await runtime.createDeviceTensor('float32', [2, 8]);
+    const z = await runtime.createDeviceTensor('float32', [2, 4]);
+    simulator.setCostModel({ copyGBps: 0.00001 }); // 64-byte copies now take milliseconds: any race would show
+    try {
+      const write = x.buffer.write(host.data); // utility stream
+      const run = context.run({ x }, { outputs: { y, z } }); // the context's stream
+      const read = y.buffer.read(); // utility stream again
+      const [, , bytes] = await Promise.all([write, run, read]);
+      expect(Array.from(new Float32Array(bytes))).toEqual(Array.from(expected.data as Float32Array));
+    } finally {
+      simulator.setCostModel({});
+    }
+    for (const t of [x, y, z]) t.dispose();
+    context.dispose();
+    engine.dispose();
+  });
+
   it('a device tensor too small for the input shape is INVALID_INPUT naming the tensor', async () => {
     const engine = await simulatorEngine(runtime, 'gelu20');
     const context = engine.createContext();

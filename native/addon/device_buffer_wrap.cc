@@ -52,7 +52,9 @@ Napi::Value submitCopy(Napi::Env env, std::unique_ptr<CopyJob> job, void* dst, v
   Napi::Promise promise = job->deferred.Promise();
   auto const& runtime = job->buffer->runtime;
   CudaApi const& api = runtime->cuda();
-  int rc = job->bytes ? api.cudaMemcpyAsync(dst, src, job->bytes, kind, runtime->utilityStream) : 0;
+  int rc = job->buffer->waitForPreviousUse(runtime->utilityStream);
+  if (rc == 0 && job->bytes) rc = api.cudaMemcpyAsync(dst, src, job->bytes, kind, runtime->utilityStream);
+  if (rc == 0) rc = job->buffer->markUse(runtime->utilityStream);
   std::unique_ptr<CompletionJob> base(job.release());
   if (rc == 0) rc = addonData(env).completion->submit(api, runtime->utilityStream, base);
   if (rc != 0) {

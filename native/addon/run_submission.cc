@@ -226,9 +226,17 @@ class RunSubmission {
     }
   }
 
-  // The network and the copies back, in stream order.
+  // The network and the copies back, in stream order, after any pending use of the caller's device buffers.
   void enqueue() {
+    for (auto const& buffer : mJob.deviceBuffers) {
+      int rc = buffer->waitForPreviousUse(mCtx.stream);
+      if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaStreamWaitEvent"));
+    }
     if (!mCtx.context->enqueue(mCtx.stream, mFailure)) throw toJsError(mEnv, mFailure);
+    for (auto const& buffer : mJob.deviceBuffers) {
+      int rc = buffer->markUse(mCtx.stream);
+      if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaEventRecord"));
+    }
     auto* staging = static_cast<uint8_t*>(mJob.staging.data);
     for (OutputPlan const& plan : mJob.outputs) {
       if (plan.onDevice || plan.bytes == 0) continue;

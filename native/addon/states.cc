@@ -8,9 +8,23 @@ RuntimeState::~RuntimeState() {
   if (utilityStream) backend->cuda().cudaStreamDestroy(utilityStream);
 }
 
+int DeviceBufferState::waitForPreviousUse(cuda::Stream stream) {
+  return lastUse ? runtime->cuda().cudaStreamWaitEvent(stream, lastUse, 0) : 0;
+}
+
+int DeviceBufferState::markUse(cuda::Stream stream) {
+  CudaApi const& api = runtime->cuda();
+  if (!lastUse) {
+    int rc = api.cudaEventCreateWithFlags(&lastUse, cuda::kEventDisableTiming);
+    if (rc != 0) return rc;
+  }
+  return api.cudaEventRecord(lastUse, stream);
+}
+
 DeviceBufferState::~DeviceBufferState() {
   // Every run that used this buffer has settled (they hold this state), so a stream-ordered free cannot race them.
   if (data) runtime->cuda().cudaFreeAsync(data, runtime->utilityStream);
+  if (lastUse) runtime->cuda().cudaEventDestroy(lastUse);
 }
 
 int ContextState::ensureCapacity(GrowableDeviceBuffer& buffer, size_t bytes) {

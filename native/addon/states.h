@@ -41,7 +41,15 @@ struct DeviceBufferState {
   std::shared_ptr<RuntimeState> runtime;
   void* data = nullptr;
   size_t bytes = 0;
+  // Recorded after the last operation queued on the buffer (a copy on the utility stream, a run on a context's
+  // stream). Every next operation first waits for it, on whatever stream it runs, so a write, a run and a read are
+  // ordered on the device even when the caller does not await each step.
+  cuda::Event lastUse = nullptr;
 
+  // Makes `stream` wait for the previous use; returns a CUDA error or 0.
+  int waitForPreviousUse(cuda::Stream stream);
+  // Marks the work queued so far on `stream` as the buffer's latest use.
+  int markUse(cuda::Stream stream);
   ~DeviceBufferState();
 };
 
