@@ -64,17 +64,16 @@ export class ExecutionContext extends Disposable {
   /** Runs the engine. Inputs are validated against the engine before anything reaches the GPU. */
   async run(feeds: Readonly<Record<string, Feed>>, options: RunOptions = {}): Promise<RunResult> {
     const native = this.native<NativeExecutionContext>();
-    validateFeeds(this.engine, this.#profile, feeds, this.#inputs, this.#dims);
     const inputs = this.#nativeInputs;
-    for (let i = 0; i < this.#inputs.length; i++) {
-      const input = this.#inputs[i]!;
-      inputs[i] = (input as DeviceTensor).onDevice ? (input as DeviceTensor).buffer.handle : (input as ArrayBufferView);
-    }
-    const targets = this.#outputTargets(options);
     let pending;
     try {
+      validateFeeds(this.engine, this.#profile, feeds, this.#inputs, this.#dims);
+      for (let i = 0; i < this.#inputs.length; i++) {
+        const input = this.#inputs[i]!;
+        inputs[i] = (input as DeviceTensor).onDevice ? (input as DeviceTensor).buffer.handle : (input as ArrayBufferView);
+      }
       // The addon reads the inputs and dims synchronously, so both arrays are free again once it returns.
-      pending = native.run(inputs, this.#dims, targets);
+      pending = native.run(inputs, this.#dims, this.#outputTargets(options));
     } finally {
       this.#inputs.fill(undefined as never); // keep no caller buffer alive past the call
       inputs.fill(undefined as never);

@@ -1,6 +1,7 @@
 // Checks every input against the engine before any native call: names (missing and unknown), dtype, rank, each
 // extent against the active optimization profile, and the buffer's size. Errors name the tensor, the expected and
 // the actual value.
+import { DeviceBuffer } from './device-tensor.js';
 import { DTYPES, describeType, isDType } from './dtypes.js';
 import type { DType } from './dtypes.js';
 import type { EngineSpec, ProfileSpec, TensorSpec } from './engine-spec.js';
@@ -61,6 +62,9 @@ export function validateInput(spec: TensorSpec, profile: ProfileSpec | undefined
   const size = dims.reduce((a, b) => a * b, 1);
   const bytes = size * DTYPES[spec.dtype as DType].bytesPerElement;
   if (isDeviceFeed(f)) {
+    if (!((f as { buffer?: unknown }).buffer instanceof DeviceBuffer)) {
+      throw invalidInput(name, 'a device feed needs its DeviceBuffer', 'a DeviceTensor (runtime.createDeviceTensor)', describeType(f));
+    }
     if (f.byteLength < bytes) throw invalidInput(name, 'device buffer too small', `${bytes} bytes for ${dimsText(dims)}`, `${f.byteLength} bytes`);
     return dims;
   }

@@ -74,6 +74,11 @@ describe('device tensors', () => {
     expect(e.tensor).toBe('x');
     expect(e.expected).toMatch(/64 bytes/);
     expect(e.actual).toMatch(/32 bytes/);
+    const noBuffer = (await context.run({ x: { dtype: 'float32', dims: [2, 8], byteLength: 64, onDevice: true } as never }).catch(
+      (err: unknown) => err,
+    )) as InvalidInputError;
+    expect(noBuffer).toBeInstanceOf(InvalidInputError);
+    expect(noBuffer.expected).toMatch(/DeviceTensor/);
     small.dispose();
     context.dispose();
     engine.dispose();
