@@ -41,9 +41,13 @@ export interface NativeRuntimeInfo {
 }
 
 /** [dims of every output, then each output's bytes (undefined for outputs written to a DeviceBuffer)]. The dims
- * arrays are shared between runs of the same shapes: copy before changing them. When the engine has one host output
- * and its dims equal those of the previous run settled on this context (runs settle in order), only the ArrayBuffer. */
-export type NativeRunResult = [readonly (readonly number[])[], ...(ArrayBuffer | undefined)[]] | ArrayBuffer;
+ * arrays are shared between runs of the same shapes: copy before changing them. When every output is on the host
+ * and their dims equal those of the previous run settled on this context (runs settle in order), only the bytes:
+ * the ArrayBuffer for one output, an array of them for several. */
+export type NativeRunResult =
+  | [readonly (readonly number[])[], ...(ArrayBuffer | undefined)[]]
+  | ArrayBuffer
+  | ArrayBuffer[];
 
 export declare class NativeDeviceBuffer {
   private constructor();

@@ -89,6 +89,9 @@ export class ExecutionContext extends Disposable {
     if (results instanceof ArrayBuffer) {
       dimsList = this.#lastOutputDims;
       data = [results];
+    } else if (!Array.isArray(results[0])) {
+      dimsList = this.#lastOutputDims; // several outputs, dims unchanged: just their bytes
+      data = results as unknown as ArrayBuffer[];
     } else {
       dimsList = this.#lastOutputDims = results[0];
       data = results.slice(1) as (ArrayBuffer | undefined)[];

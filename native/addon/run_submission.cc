@@ -1,5 +1,6 @@
 #include "run_submission.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "addon_data.h"
@@ -68,14 +69,20 @@ class RunJob : public CompletionJob {
       deferred.Reject(toJsError(env, f).Value());
       return;
     }
-    // One host output whose dims equal the previous settled run's: just its bytes (the common steady state).
-    if (outputs.size() == 1 && !outputs[0].onDevice && ctx->lastSettledDims == outputDims) {
-      Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, outputs[0].bytes);
-      if (outputs[0].bytes) {
-        std::memcpy(data.Data(), static_cast<uint8_t*>(staging.data) + outputs[0].stagingOffset, outputs[0].bytes);
+    // Host outputs whose dims equal the previous settled run's (the steady state): just their bytes, one output as
+    // its ArrayBuffer, several as an array of them.
+    bool allHost = std::none_of(outputs.begin(), outputs.end(), [](OutputPlan const& o) { return o.onDevice; });
+    if (allHost && ctx->lastSettledDims == outputDims) {
+      if (outputs.size() == 1) {
+        Napi::ArrayBuffer data = copyOut(env, outputs[0]);
+        releaseStaging();
+        deferred.Resolve(data);
+        return;
       }
+      Napi::Array buffers = Napi::Array::New(env, outputs.size());
+      for (size_t i = 0; i < outputs.size(); ++i) buffers.Set(static_cast<uint32_t>(i), copyOut(env, outputs[i]));
       releaseStaging();
-      deferred.Resolve(data);
+      deferred.Resolve(buffers);
       return;
     }
     ctx->lastSettledDims = outputDims;
@@ -84,14 +91,17 @@ class RunJob : public CompletionJob {
     Napi::Array results = Napi::Array::New(env, outputs.size() + 1);
     results.Set(uint32_t{0}, outputDims->Value());
     for (size_t i = 0; i < outputs.size(); ++i) {
-      OutputPlan const& o = outputs[i];
-      if (o.onDevice) continue;
-      Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, o.bytes);
-      if (o.bytes) std::memcpy(data.Data(), static_cast<uint8_t*>(staging.data) + o.stagingOffset, o.bytes);
-      results.Set(static_cast<uint32_t>(i + 1), data);
+      if (!outputs[i].onDevice) results.Set(static_cast<uint32_t>(i + 1), copyOut(env, outputs[i]));
     }
     releaseStaging();
     deferred.Resolve(results);
+  }
+
+  // An output's bytes, copied from pinned staging into a new ArrayBuffer.
+  Napi::ArrayBuffer copyOut(Napi::Env env, OutputPlan const& o) const {
+    Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, o.bytes);
+    if (o.bytes) std::memcpy(data.Data(), static_cast<uint8_t*>(staging.data) + o.stagingOffset, o.bytes);
+    return data;
   }
 
   Napi::Promise::Deferred deferred;
