@@ -158,6 +158,8 @@ export interface NativeSimulatorControl {
   getDevice(): { computeMajor: number; computeMinor: number; totalMemoryBytes: number; name: string };
   setCostModel(launchMicros: number, gflops: number, copyGBps: number, concurrentKernels: number): void;
   setBuildStepDelay(millis: number): void;
+  /** Sets the stream workers' doorbell polling time (omit to only read it); returns the previous value in us. */
+  setStreamSpin(micros?: number): number;
   deviceSynchronize(): number;
 }
 

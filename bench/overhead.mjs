@@ -6,6 +6,7 @@
 //   (c)  ort session.run()     onnxruntime-node, CPU EP, 1 intra-op thread, same ONNX model
 //   (d)  context.run({ a })    with the simulator's cost model at a realistic tiny kernel (5 us launch, 1 at a time)
 //   (b0) native run()          diagnostic: the addon's run() without the TS layer (no validation, no Tensor wrapping)
+//   (as), (bs)                 diagnostic: (a) and (b) with the simulator's idle stream workers sleeping, not polling
 // each in two modes: 1 request in flight (sequential awaits) and 64 in flight (a refilling window of promises).
 //
 // Environment knobs: BENCH_ROUNDS (5), BENCH_ROUND_MS (400: target duration of one cell in one round),
@@ -181,6 +182,8 @@ async function setUp() {
     assertAdd('(b0) native run', new Float32Array(r), aValues);
   }
 
+  const defaultSpin = simulator.setStreamSpin(50);
+  simulator.setStreamSpin(defaultSpin);
   const variants = [
     { key: 'a', label: '(a) ping (floor)', call: () => context.ping() },
     { key: 'b', label: '(b) context.run', call: () => context.run(feeds) },
@@ -194,6 +197,13 @@ async function setUp() {
       before: () => simulator.setCostModel(COST_MODEL),
       after: () => simulator.setCostModel({}),
     });
+  }
+  if (CONFIG.withDiagnostic) {
+    // The same (a) and (b) with the simulator's stream workers sleeping when idle instead of polling: every
+    // submission then pays a futex wake-up of the worker, as the first version of the simulator did.
+    const sleeping = { before: () => simulator.setStreamSpin(0), after: () => simulator.setStreamSpin(defaultSpin) };
+    variants.push({ key: 'as', label: '(a) ping, workers sleep [diag]', call: () => context.ping(), ...sleeping });
+    variants.push({ key: 'bs', label: '(b) run, workers sleep [diag]', call: () => context.run(feeds), ...sleeping });
   }
   if (CONFIG.withDiagnostic && nativeContext) {
     variants.push({ key: 'b0', label: '(b0) native run [diag]', call: () => nativeContext.run(nativeInputs, nativeDims) });
@@ -395,6 +405,11 @@ async function main() {
     extraRatios['b0/a latency median, 1 in flight'] = ratio(get('b0', 1).latencyUs.median, a1.latencyUs.median);
     extraRatios[`b0/a latency median, ${CONFIG.depth} in flight`] = ratio(get('b0', CONFIG.depth).latencyUs.median, aN.latencyUs.median);
   }
+  if (get('bs', 1)) {
+    extraRatios['bs/as latency median, 1 in flight (workers sleep)'] = ratio(get('bs', 1).latencyUs.median, get('as', 1).latencyUs.median);
+    extraRatios['b/bs latency median, 1 in flight'] = ratio(b1.latencyUs.median, get('bs', 1).latencyUs.median);
+    extraRatios[`b/bs calls/s, ${CONFIG.depth} in flight`] = ratio(bN.callsPerSecond, get('bs', CONFIG.depth).callsPerSecond);
+  }
   if (get('d', 1)) {
     extraRatios['d/a latency median, 1 in flight'] = ratio(get('d', 1).latencyUs.median, a1.latencyUs.median);
     extraRatios[`d/c calls/s, ${CONFIG.depth} in flight`] = ratio(get('d', CONFIG.depth).callsPerSecond, cN.callsPerSecond);
@@ -412,7 +427,7 @@ async function main() {
   log('targets:');
   for (const t of targets) log(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(40)} ${t.value.toFixed(2).padStart(8)}  (target ${t.target})`);
   log('other ratios:');
-  for (const [k, v] of Object.entries(extraRatios)) log(`        ${k.padEnd(40)} ${v.toFixed(2).padStart(8)}`);
+  for (const [k, v] of Object.entries(extraRatios)) log(`        ${k.padEnd(52)} ${v.toFixed(2).padStart(8)}`);
   log('');
   log(`synchronous part of one call (median / p99 us): ping ${breakdown.pingUs.medianUs.toFixed(2)} / ${breakdown.pingUs.p99Us.toFixed(2)}` +
     (breakdown.nativeRunUs ? `, native run ${breakdown.nativeRunUs.medianUs.toFixed(2)} / ${breakdown.nativeRunUs.p99Us.toFixed(2)}` : '') +

@@ -20,7 +20,22 @@ afterAll(() => {
 });
 
 describe('concurrent runs', () => {
-  it('64 runs over 4 contexts, mixed shapes, each result matches onnxruntime', async () => {
+  // Idle stream workers poll for new work by default (a GPU needs no OS wake-up); with polling off every submission
+  // to an idle stream wakes a sleeping thread. Both hand-offs must lose nothing.
+  it.each([
+    ['polling', 50],
+    ['sleeping', 0],
+  ])('64 runs over 4 contexts, mixed shapes, each result matches onnxruntime (idle workers %s)', async (_, spinMicros) => {
+    const before = simulator.setStreamSpin(spinMicros);
+    expect(before).toBe(Number(process.env.TRTSIM_STREAM_SPIN_US || 50)); // the default, restored below
+    try {
+      await sixtyFourRunsOverFourContexts();
+    } finally {
+      expect(simulator.setStreamSpin(before)).toBe(spinMicros);
+    }
+  });
+
+  async function sixtyFourRunsOverFourContexts(): Promise<void> {
     const model = getModel('embedding');
     const contexts = Array.from({ length: 4 }, () => engine.createContext());
     const requests = Array.from({ length: 64 }, (_, i) => model.makeFeeds({ seed: 1000 + i, batch: 1 + (i % 8), seq: 1 + ((i * 7) % 32) }));
@@ -35,7 +50,7 @@ describe('concurrent runs', () => {
       expect(c.pass, `request ${i}: ${formatComparison(c)}`).toBe(true);
     }
     for (const c of contexts) c.dispose();
-  });
+  }
 
   it('the event loop keeps turning while slow kernels run (nothing blocks the JS thread)', async () => {
     const context = engine.createContext();

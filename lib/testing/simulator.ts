@@ -53,6 +53,14 @@ export const simulator = {
   setBuildStepDelay(millis: number): void {
     getNative().simulator.setBuildStepDelay(millis);
   },
+  /**
+   * How long an idle stream worker polls for new work before it sleeps (default 50 us, or TRTSIM_STREAM_SPIN_US).
+   * A GPU sees new work without an OS wake-up; polling models that. 0 makes every submission to an idle stream pay
+   * a futex wake-up, as a sleeping host thread would. Returns the previous value.
+   */
+  setStreamSpin(micros: number): number {
+    return getNative().simulator.setStreamSpin(micros);
+  },
   /** Kernel time = launchMicros + flops / (gflops * 1e3) us, at most `concurrentKernels` at once; all 0 = off. */
   setCostModel(model: { launchMicros?: number; gflops?: number; copyGBps?: number; concurrentKernels?: number }): void {
     getNative().simulator.setCostModel(model.launchMicros ?? 0, model.gflops ?? 0, model.copyGBps ?? 0, model.concurrentKernels ?? 0);

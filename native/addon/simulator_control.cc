@@ -103,6 +103,15 @@ Napi::Value setBuildStepDelay(Napi::CallbackInfo const& info) {
   return info.Env().Undefined();
 }
 
+// setStreamSpin(micros?): sets the workers' doorbell polling time; returns the time in effect before.
+Napi::Value setStreamSpin(Napi::CallbackInfo const& info) {
+  double before = symbol<double (*)()>(info.Env(), "trtsim_stream_spin")();
+  if (info.Length() > 0 && info[0].IsNumber()) {
+    symbol<void (*)(double)>(info.Env(), "trtsim_set_stream_spin")(num(info, 0, 0));
+  }
+  return Napi::Number::New(info.Env(), before);
+}
+
 Napi::Value deviceSynchronize(Napi::CallbackInfo const& info) {
   int rc = symbol<int (*)()>(info.Env(), "cudaDeviceSynchronize")();
   return Napi::Number::New(info.Env(), rc);
@@ -120,6 +129,7 @@ Napi::Object simulatorControl(Napi::Env env) {
   o.Set("getDevice", Napi::Function::New(env, getDevice, "getDevice"));
   o.Set("setCostModel", Napi::Function::New(env, setCostModel, "setCostModel"));
   o.Set("setBuildStepDelay", Napi::Function::New(env, setBuildStepDelay, "setBuildStepDelay"));
+  o.Set("setStreamSpin", Napi::Function::New(env, setStreamSpin, "setStreamSpin"));
   o.Set("deviceSynchronize", Napi::Function::New(env, deviceSynchronize, "deviceSynchronize"));
   return o;
 }

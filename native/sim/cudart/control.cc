@@ -1,6 +1,7 @@
 // Test controls of the simulator: fault injection, the simulated device, the kernel cost model, and counters.
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <map>
 #include <thread>
@@ -42,10 +43,23 @@ int defaultErrorFor(int kind) {
   }
 }
 
+// Spends modelled device time. sleep_for cannot sleep less than the timer slack plus a wake-up (about 90 us on the
+// VMs measured), so the last stretch is spent polling the clock: a 5 us kernel then takes about 5 us.
 void sleepMicros(double micros) {
   if (micros <= 0) return;
-  std::this_thread::sleep_for(std::chrono::duration<double, std::micro>(micros));
+  using Clock = std::chrono::steady_clock;
+  auto deadline = Clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000));
+  constexpr double kSleepGranularityMicros = 150;
+  if (micros > kSleepGranularityMicros) {
+    std::this_thread::sleep_for(std::chrono::duration<double, std::micro>(micros - kSleepGranularityMicros));
+  }
+  while (Clock::now() < deadline) __builtin_ia32_pause();
 }
+
+std::atomic<double> gStreamSpinMicros{[] {
+  char const* text = std::getenv("TRTSIM_STREAM_SPIN_US");
+  return text && *text ? std::atof(text) : 50.0;
+}()};
 
 }  // namespace
 
@@ -53,6 +67,8 @@ Counters& counters() {
   static Counters c;
   return c;
 }
+
+double streamSpinMicros() { return gStreamSpinMicros.load(std::memory_order_relaxed); }
 
 CostModel costModel() {
   std::lock_guard<std::mutex> lock(gMutex);
@@ -195,6 +211,12 @@ TRTSIM_EXPORT double trtsim_build_step_delay(void) {
   std::lock_guard<std::mutex> lock(gMutex);
   return gBuildStepDelayMillis;
 }
+
+TRTSIM_EXPORT void trtsim_set_stream_spin(double micros) {
+  gStreamSpinMicros.store(micros > 0 ? micros : 0, std::memory_order_relaxed);
+}
+
+TRTSIM_EXPORT double trtsim_stream_spin(void) { return streamSpinMicros(); }
 
 TRTSIM_EXPORT void trtsim_set_cost_model(double launchMicros, double gflops, double copyGBps, int concurrentKernels) {
   std::lock_guard<std::mutex> lock(gMutex);

@@ -40,6 +40,9 @@ struct DeviceConfig {
 };
 DeviceConfig deviceConfig();
 
+// How long a stream worker polls for the next doorbell before it sleeps (trtsim_set_stream_spin).
+double streamSpinMicros();
+
 // Occupies one of the cost model's kernel slots for `micros` (no-op when the model is off).
 void spendKernelTime(double flops, double extraMillis);
 void spendCopyTime(size_t bytes);

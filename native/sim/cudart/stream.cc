@@ -10,6 +10,14 @@
 // callbacks, host functions, event records, synchronization and queries ring it (and so does a long queue). A run
 // that queues copies, a kernel and a callback thus wakes the worker once, not per item; what a program can observe
 // through CUDA's API is unchanged.
+//
+// A GPU never has to be woken by the OS: its front end sees a doorbell within a microsecond or two. So after running
+// a batch the worker polls for the next doorbell for a while (50 us by default) before it sleeps, and a submitter
+// finding it polling skips the futex wake-up. Like cudaDeviceScheduleAuto, which spins only while the process has
+// fewer active CUDA threads than cores, at most (cores - 1) workers poll at once. TRTSIM_STREAM_SPIN_US or
+// trtsim_set_stream_spin() sets the time (0: always sleep).
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -75,6 +83,7 @@ struct SimStream {
   bool stopping = false;
   bool rung = false;     // the doorbell: the worker may start on the queue
   bool waiting = false;  // the worker sleeps on cv
+  std::atomic<bool> rungWork{false};  // rung with work queued: what a polling worker watches
   unsigned flags = 0;
   uint64_t submitted = 0;
   uint64_t finished = 0;
@@ -130,9 +139,29 @@ void execute(Stream handle, Work& work) {
   }
 }
 
+std::atomic<int> gPollingWorkers{0};
+int const gMaxPollingWorkers = std::max(0, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+
+// Polls the doorbell for up to the spin time, if fewer than gMaxPollingWorkers workers are polling already.
+void pollDoorbell(SimStream& stream) {
+  double micros = streamSpinMicros();
+  if (micros <= 0) return;
+  int polling = gPollingWorkers.load(std::memory_order_relaxed);
+  do {
+    if (polling >= gMaxPollingWorkers) return;
+  } while (!gPollingWorkers.compare_exchange_weak(polling, polling + 1, std::memory_order_relaxed));
+  auto deadline = Clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000));
+  for (unsigned i = 0; !stream.rungWork.load(std::memory_order_acquire); ++i) {
+    if (i % 32 == 31 && Clock::now() >= deadline) break;  // reading the clock costs more than a pause
+    __builtin_ia32_pause();
+  }
+  gPollingWorkers.fetch_sub(1, std::memory_order_relaxed);
+}
+
 void workerLoop(Stream handle, std::shared_ptr<SimStream> stream) {
   std::vector<Work> batch;
   for (;;) {
+    pollDoorbell(*stream);
     {
       std::unique_lock<std::mutex> lock(stream->m);
       stream->waiting = true;
@@ -141,6 +170,7 @@ void workerLoop(Stream handle, std::shared_ptr<SimStream> stream) {
       if (stream->queue.empty()) break;  // stopping with nothing left
       batch.swap(stream->queue);
       stream->rung = false;
+      stream->rungWork.store(false, std::memory_order_relaxed);
       stream->running = true;
     }
     for (Work& work : batch) execute(handle, work);
@@ -167,6 +197,7 @@ void ring(SimStream& stream) {
   {
     std::lock_guard<std::mutex> lock(stream.m);
     stream.rung = true;
+    if (!stream.queue.empty()) stream.rungWork.store(true, std::memory_order_release);
     notify = stream.waiting && !stream.queue.empty();
   }
   if (notify) stream.cv.notify_one();
@@ -209,6 +240,7 @@ int submit(Stream handle, Work work) {
     stream->queue.push_back(std::move(work));
     stream->submitted++;
     if (doorbell || stream->queue.size() >= kDoorbellQueueLength) stream->rung = true;
+    if (stream->rung) stream->rungWork.store(true, std::memory_order_release);
     notify = stream->rung && stream->waiting;
   }
   if (notify) stream->cv.notify_one();
@@ -345,6 +377,7 @@ TRTSIM_EXPORT int cudaStreamDestroy(Stream handle) {
   {
     std::lock_guard<std::mutex> lock(stream->m);
     stream->stopping = true;
+    stream->rungWork.store(true, std::memory_order_release);  // ends a poll at once
   }
   stream->cv.notify_one();
   counters().streams--;

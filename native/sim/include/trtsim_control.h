@@ -63,6 +63,12 @@ void trtsim_get_device(int* computeMajor, int* computeMinor, int64_t* totalMemor
 // All zero (the default) means no modelled time: work runs as fast as the host computes it.
 void trtsim_set_cost_model(double launchMicros, double gflops, double copyGBps, int concurrentKernels);
 
+// A stream's worker, like a GPU's front end, sees new work without an OS wake-up: after a batch it polls for the
+// next doorbell for `micros` (default 50, or TRTSIM_STREAM_SPIN_US) before it sleeps; at most (cores - 1) workers
+// poll at once. 0 makes workers always sleep, so every submission that finds one asleep pays a futex wake-up.
+void trtsim_set_stream_spin(double micros);
+double trtsim_stream_spin(void);
+
 // Each builder progress step takes this long (0 by default), so tests can observe progress and cancel a build.
 void trtsim_set_build_step_delay(double millis);
 double trtsim_build_step_delay(void);
