@@ -1,6 +1,6 @@
 // An execution context: runs one engine on its own CUDA stream. run() never blocks the JS thread; many runs may be
 // in flight on one context (they pipeline on its stream) and many contexts of one engine run concurrently.
-import type { NativeDeviceBuffer, NativeExecutionContext } from '../binding.js';
+import type { NativeDeviceBuffer, NativeExecutionContext, NativeRunResult } from '../binding.js';
 import { Disposable } from './disposable.js';
 import { DTYPES, isDType } from './dtypes.js';
 import type { DType } from './dtypes.js';
@@ -19,6 +19,21 @@ export interface RunOptions {
 /** Host outputs come back as Tensors; outputs given in `options.outputs` come back as those DeviceTensors. */
 export type RunResult = Record<string, Tensor | DeviceTensor>;
 
+interface OutputShape {
+  readonly dims: readonly number[];
+  readonly size: number;
+}
+
+function outputShape(dims: readonly number[]): OutputShape {
+  let size = 1;
+  for (let k = 0; k < dims.length; k++) size *= dims[k]!;
+  return { dims: Object.freeze(dims.slice()), size };
+}
+
+function rethrowNative(error: unknown): never {
+  throw fromNative(error);
+}
+
 export class ExecutionContext extends Disposable {
   #profile = 0;
   /** Every input's extents in a row, refilled per run (the addon reads it synchronously). */
@@ -26,8 +41,8 @@ export class ExecutionContext extends Disposable {
   /** Each input's data (or device tensor), refilled per run like #dims. */
   readonly #inputs: (ArrayBufferView | DeviceTensorLike)[] = [];
   readonly #nativeInputs: (ArrayBufferView | NativeDeviceBuffer)[] = [];
-  /** Output dims of the last settled run: the addon omits them when they did not change. */
-  #lastOutputDims: readonly (readonly number[])[] = [];
+  /** Output shapes of the last settled run (frozen once): the addon omits the dims while they do not change. */
+  #outputShapes: readonly OutputShape[] = [];
 
   /** @internal */
   constructor(
@@ -62,53 +77,54 @@ export class ExecutionContext extends Disposable {
   }
 
   /** Runs the engine. Inputs are validated against the engine before anything reaches the GPU. */
-  async run(feeds: Readonly<Record<string, Feed>>, options: RunOptions = {}): Promise<RunResult> {
-    const native = this.native<NativeExecutionContext>();
-    const inputs = this.#nativeInputs;
-    let pending;
+  run(feeds: Readonly<Record<string, Feed>>, options: RunOptions = {}): Promise<RunResult> {
+    // Not an async function: this is the hot path, and the only promise besides the addon's is the one .then makes.
+    let pending: Promise<NativeRunResult>;
+    const inputs = this.#inputs;
+    const nativeInputs = this.#nativeInputs;
     try {
-      validateFeeds(this.engine, this.#profile, feeds, this.#inputs, this.#dims);
-      for (let i = 0; i < this.#inputs.length; i++) {
-        const input = this.#inputs[i]!;
-        inputs[i] = (input as DeviceTensor).onDevice ? (input as DeviceTensor).buffer.handle : (input as ArrayBufferView);
+      const native = this.native<NativeExecutionContext>();
+      validateFeeds(this.engine, this.#profile, feeds, inputs, this.#dims);
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i]!;
+        nativeInputs[i] = (input as DeviceTensor).onDevice ? (input as DeviceTensor).buffer.handle : (input as ArrayBufferView);
       }
       // The addon reads the inputs and dims synchronously, so both arrays are free again once it returns.
-      pending = native.run(inputs, this.#dims, this.#outputTargets(options));
-    } finally {
-      this.#inputs.fill(undefined as never); // keep no caller buffer alive past the call
-      inputs.fill(undefined as never);
-    }
-    let results;
-    try {
-      results = await pending;
+      pending = native.run(nativeInputs, this.#dims, options.outputs ? this.#outputTargets(options.outputs) : undefined);
     } catch (error) {
-      throw fromNative(error);
+      return Promise.reject(error);
+    } finally {
+      for (let i = 0; i < inputs.length; i++) inputs[i] = nativeInputs[i] = undefined as never; // keep no caller buffer alive
     }
-    let dimsList: readonly (readonly number[])[];
+    const devices = options.outputs;
+    return devices ? pending.then((results) => this.#collect(results, devices), rethrowNative) : pending.then(this.#collectHost, rethrowNative);
+  }
+
+  readonly #collectHost = (results: NativeRunResult): RunResult => this.#collect(results, undefined);
+
+  /** Turns what the addon resolved with into the result record. */
+  #collect(results: NativeRunResult, devices: RunOptions['outputs']): RunResult {
     let data: readonly (ArrayBuffer | undefined)[];
     if (results instanceof ArrayBuffer) {
-      dimsList = this.#lastOutputDims;
-      data = [results];
+      data = [results]; // one output, dims unchanged: just its bytes
     } else if (!Array.isArray(results[0])) {
-      dimsList = this.#lastOutputDims; // several outputs, dims unchanged: just their bytes
-      data = results as unknown as ArrayBuffer[];
+      data = results as unknown as ArrayBuffer[]; // several outputs, dims unchanged: just their bytes
     } else {
-      dimsList = this.#lastOutputDims = results[0];
+      this.#outputShapes = results[0].map(outputShape);
       data = results.slice(1) as (ArrayBuffer | undefined)[];
     }
     const out: RunResult = {};
     const outputs = this.engine.outputs;
     for (let i = 0; i < outputs.length; i++) {
       const spec = outputs[i]!;
-      const dims = dimsList[i]!;
-      const device = options.outputs?.[spec.name];
+      const shape = this.#outputShapes[i]!;
+      const device = devices?.[spec.name];
       if (device) {
-        out[spec.name] = new DeviceTensor(device.buffer, device.dtype, dims);
+        out[spec.name] = new DeviceTensor(device.buffer, device.dtype, shape.dims);
         continue;
       }
       if (!isDType(spec.dtype)) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
-      const info = DTYPES[spec.dtype];
-      out[spec.name] = Tensor.trusted(spec.dtype, new info.typedArray(data[i] as ArrayBuffer), dims);
+      out[spec.name] = Tensor.trusted(spec.dtype, new DTYPES[spec.dtype].typedArray(data[i] as ArrayBuffer), shape.dims, shape.size);
     }
     return out;
   }
@@ -118,14 +134,13 @@ export class ExecutionContext extends Disposable {
     return this.native<NativeExecutionContext>().ping();
   }
 
-  #outputTargets(options: RunOptions): (NativeDeviceBuffer | undefined)[] | undefined {
-    if (!options.outputs) return undefined;
+  #outputTargets(targets: NonNullable<RunOptions['outputs']>): (NativeDeviceBuffer | undefined)[] {
     const names = new Set(this.engine.outputs.map((o) => o.name));
-    for (const name of Object.keys(options.outputs)) {
+    for (const name of Object.keys(targets)) {
       if (!names.has(name)) throw makeError('INVALID_INPUT', `options.outputs names '${name}', which is not an output (outputs: ${[...names].join(', ')})`, { tensor: name });
     }
     return this.engine.outputs.map((spec) => {
-      const target = options.outputs![spec.name];
+      const target = targets[spec.name];
       if (!target) return undefined;
       if (target.dtype !== spec.dtype) {
         throw makeError('INVALID_INPUT', `output '${spec.name}': device tensor dtype ${target.dtype} differs from the engine's ${spec.dtype}`, {

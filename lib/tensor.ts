@@ -36,8 +36,6 @@ const INT64_MAX = 2n ** 63n - 1n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const PREVIEW = 8;
 const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom');
-const frozenDims = new WeakMap<readonly number[], readonly number[]>();
-
 /** Validates dims and returns their product; `who` prefixes error messages. */
 function elementCount(dims: unknown, who: string): number {
   if (!Array.isArray(dims)) throw new TypeError(`${who}: dims must be an array of integers, got ${describeType(dims)}`);
@@ -160,20 +158,12 @@ export class Tensor<D extends DType = DType> {
   }
 
   /** @internal Wraps data the package produced itself (run outputs), skipping the checks the constructor makes.
-   * `dims` may be shared by several results (the addon reuses them while shapes repeat): a frozen copy of each is
-   * made once. */
-  static trusted<D extends DType>(dtype: D, data: TypedArrayFor<D>, dims: readonly number[]): Tensor<D> {
+   * `dims` must already be frozen (several results share them while shapes repeat) and `size` their product. */
+  static trusted<D extends DType>(dtype: D, data: TypedArrayFor<D>, dims: readonly number[], size: number): Tensor<D> {
     const t = Object.create(Tensor.prototype) as { -readonly [K in keyof Tensor<D>]: Tensor<D>[K] };
-    let size = 1;
-    for (const d of dims) size *= d;
-    let frozen = frozenDims.get(dims);
-    if (!frozen) {
-      frozen = Object.freeze(dims.slice());
-      frozenDims.set(dims, frozen);
-    }
     t.dtype = dtype;
     t.data = data;
-    t.dims = frozen;
+    t.dims = dims;
     t.size = size;
     t.byteLength = size * DTYPES[dtype].bytesPerElement;
     return t as Tensor<D>;

@@ -45,9 +45,11 @@ export function validateInput(spec: TensorSpec, profile: ProfileSpec | undefined
     throw invalidInput(name, 'wrong rank', `${spec.shape.length} dims like ${dimsText(spec.shape)}`, `${dims.length} dims ${dimsText(dims)}`);
   }
   const range = profile?.[name];
+  let size = 1;
   for (let i = 0; i < dims.length; i++) {
     const d = dims[i]!;
     if (!Number.isSafeInteger(d) || d < 0) throw invalidInput(name, `dim ${i} is not a non-negative integer`, 'an integer >= 0', String(d));
+    size *= d;
     const fixed = spec.shape[i]!;
     if (fixed >= 0 && d !== fixed) throw invalidInput(name, `dim ${i} is fixed`, String(fixed), `${d} in ${dimsText(dims)}`);
     if (fixed < 0 && range && (d < range.min[i]! || d > range.max[i]!)) {
@@ -59,7 +61,6 @@ export function validateInput(spec: TensorSpec, profile: ProfileSpec | undefined
       );
     }
   }
-  const size = dims.reduce((a, b) => a * b, 1);
   const bytes = size * DTYPES[spec.dtype as DType].bytesPerElement;
   if (isDeviceFeed(f)) {
     if (!((f as { buffer?: unknown }).buffer instanceof DeviceBuffer)) {
@@ -70,8 +71,9 @@ export function validateInput(spec: TensorSpec, profile: ProfileSpec | undefined
   }
   const data = (f as TensorLike).data;
   if (!ArrayBuffer.isView(data)) throw invalidInput(name, 'data is not a TypedArray', 'a TypedArray', describeType(data));
-  if (size > 0 && isDetached(data.buffer)) throw invalidInput(name, 'data buffer is detached', `${bytes} bytes`, 'a detached ArrayBuffer');
   if (data.byteLength < bytes) {
+    // A detached buffer has no bytes at all; only now is it worth asking (reading .buffer can allocate).
+    if (isDetached(data.buffer)) throw invalidInput(name, 'data buffer is detached', `${bytes} bytes`, 'a detached ArrayBuffer');
     throw invalidInput(name, 'buffer shorter than the shape', `${bytes} bytes (${size} x ${spec.dtype} for ${dimsText(dims)})`, `${data.byteLength} bytes`);
   }
   const expectedArray = DTYPES[spec.dtype as DType].typedArray;

@@ -8,27 +8,44 @@
 
 namespace trtn {
 
+// A TypedArray's element type, first element and length in elements, in one N-API call (the hot path of run()).
+// False when `value` is not a TypedArray. A detached array has length 0.
+inline bool typedArrayInfo(napi_env env, napi_value value, napi_typedarray_type* type, void** data, size_t* length) {
+  return napi_get_typedarray_info(env, value, type, length, data, nullptr, nullptr) == napi_ok;
+}
+
+inline size_t typedArrayElementSize(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    default:  // float64, bigint64, biguint64
+      return 8;
+  }
+}
+
 // False when `value` holds no bytes of its own (not a view nor an ArrayBuffer). A detached buffer has size 0.
 inline bool bytesOf(Napi::Value value, uint8_t const** data, size_t* size) {
-  if (value.IsTypedArray() || value.IsDataView()) {
-    napi_value arrayBuffer = nullptr;
-    void* base = nullptr;
-    size_t offset = 0;
-    size_t length = 0;
-    if (value.IsTypedArray()) {
-      auto view = value.As<Napi::TypedArray>();
-      arrayBuffer = view.ArrayBuffer();
-      offset = view.ByteOffset();
-      length = view.ByteLength();
-    } else {
-      auto view = value.As<Napi::DataView>();
-      arrayBuffer = view.ArrayBuffer();
-      offset = view.ByteOffset();
-      length = view.ByteLength();
-    }
-    base = Napi::ArrayBuffer(value.Env(), arrayBuffer).Data();
-    *data = static_cast<uint8_t const*>(base) + offset;
-    *size = length;
+  napi_typedarray_type type;
+  void* first = nullptr;
+  size_t length = 0;
+  if (typedArrayInfo(value.Env(), value, &type, &first, &length)) {
+    *data = static_cast<uint8_t const*>(first);
+    *size = length * typedArrayElementSize(type);
+    return true;
+  }
+  if (value.IsDataView()) {
+    auto view = value.As<Napi::DataView>();
+    *data = static_cast<uint8_t const*>(view.Data());
+    *size = view.ByteLength();
     return true;
   }
   if (value.IsArrayBuffer()) {

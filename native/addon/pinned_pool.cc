@@ -1,6 +1,5 @@
 #include "pinned_pool.h"
 
-#include <algorithm>
 
 namespace trtn {
 
@@ -8,29 +7,38 @@ PinnedPool::~PinnedPool() {
   for (void* p : mAll) mCuda.cudaFreeHost(p);
 }
 
+size_t PinnedPool::classOf(size_t bytes) {
+  constexpr size_t kLargestClass = sizeof(size_t) * 8 - 13;  // kSmallest << class must not overflow
+  size_t c = 0;
+  while (c < kLargestClass && (kSmallest << c) < bytes) ++c;
+  return c;
+}
+
 int PinnedPool::acquire(size_t bytes, PinnedBuffer& out) {
-  // Smallest free buffer that fits, so large buffers stay available for large requests.
-  auto best = mFree.end();
-  for (auto it = mFree.begin(); it != mFree.end(); ++it) {
-    if (it->capacity >= bytes && (best == mFree.end() || it->capacity < best->capacity)) best = it;
+  size_t wanted = classOf(bytes);
+  // Its own class first, then a larger free buffer rather than a new allocation (cudaMallocHost is slow).
+  for (size_t c = wanted; c < mFree.size(); ++c) {
+    if (!mFree[c].empty()) {
+      out = mFree[c].back();
+      mFree[c].pop_back();
+      return 0;
+    }
   }
-  if (best != mFree.end()) {
-    out = *best;
-    mFree.erase(best);
-    return 0;
-  }
-  size_t capacity = std::max<size_t>({bytes, 4096, bytes > mLargest ? std::min(bytes * 2, bytes + mLargest) : bytes});
+  size_t capacity = kSmallest << wanted;
+  if (capacity < bytes) return cuda::kErrorMemoryAllocation;  // overflowed: no such size
   void* p = nullptr;
   int rc = mCuda.cudaMallocHost(&p, capacity);
   if (rc != 0) return rc;
   mAll.push_back(p);
-  mLargest = std::max(mLargest, capacity);
   out = PinnedBuffer{p, capacity};
   return 0;
 }
 
 void PinnedPool::release(PinnedBuffer buffer) {
-  if (buffer.data) mFree.push_back(buffer);
+  if (!buffer.data) return;
+  size_t c = classOf(buffer.capacity);
+  if (c >= mFree.size()) mFree.resize(c + 1);
+  mFree[c].push_back(buffer);
 }
 
 }  // namespace trtn

@@ -22,16 +22,18 @@ class PinnedPool {
   PinnedPool(PinnedPool const&) = delete;
   PinnedPool& operator=(PinnedPool const&) = delete;
 
-  // A free buffer of at least `bytes`, or a new one (capacity doubles past the largest so far). Returns the CUDA
-  // error on allocation failure.
+  // A free buffer of at least `bytes`, or a new one. Capacities are powers of two from 4 KiB (size classes), so
+  // acquire and release take constant time however many runs are in flight. Returns the CUDA error on failure.
   int acquire(size_t bytes, PinnedBuffer& out);
   void release(PinnedBuffer buffer);
 
  private:
+  static constexpr size_t kSmallest = 4096;
+  static size_t classOf(size_t bytes);  // smallest class whose capacity (kSmallest << class) holds `bytes`
+
   CudaApi const& mCuda;
-  std::vector<PinnedBuffer> mFree;
+  std::vector<std::vector<PinnedBuffer>> mFree;  // free buffers by size class
   std::vector<void*> mAll;
-  size_t mLargest = 0;
 };
 
 }  // namespace trtn

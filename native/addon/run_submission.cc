@@ -121,15 +121,13 @@ class RunSubmission {
   // Tells TensorRT only the shapes that changed, then reads the output shapes it infers. `flatDims` holds every
   // input's extents one after the other (a Float64Array the caller reuses: one read instead of one per extent).
   void applyInputShapes(Napi::Value flatDims) {
-    double const* flat = nullptr;
+    napi_typedarray_type type;
+    void* first = nullptr;
     size_t count = 0;
-    if (flatDims.IsTypedArray() && flatDims.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array) {
-      auto view = flatDims.As<Napi::Float64Array>();
-      flat = view.Data();
-      count = view.ElementLength();
-    } else {
+    if (!typedArrayInfo(mEnv, flatDims, &type, &first, &count) || type != napi_float64_array) {
       throw jsError(mEnv, "INVALID_INPUT", "run expects the input dims as one Float64Array");
     }
+    double const* flat = static_cast<double const*>(first);
     size_t at = 0;
     for (size_t i = 0; i < mEngine.inputs.size(); ++i) {
       TensorInfo const& t = tensor(mEngine.inputs[i]);
@@ -167,7 +165,12 @@ class RunSubmission {
       plan.bytes = volume(mCtx.inputDims[i]) * dataTypeSize(t.dataType);
       Napi::Value value = inputs.Get(static_cast<uint32_t>(i));
       size_t have = 0;
-      if (auto buffer = DeviceBufferWrap::from(mEnv, value)) {
+      napi_typedarray_type type;
+      void* first = nullptr;
+      if (typedArrayInfo(mEnv, value, &type, &first, &have)) {  // the common case first: one N-API call
+        plan.host = static_cast<uint8_t const*>(first);
+        have *= typedArrayElementSize(type);
+      } else if (auto buffer = DeviceBufferWrap::from(mEnv, value)) {
         plan.device = buffer->data;
         have = buffer->bytes;
         mJob.deviceBuffers.push_back(std::move(buffer));
@@ -308,7 +311,7 @@ class RunSubmission {
   CudaApi const& mApi;
   RunJob& mJob;
   Failure mFailure;
-  std::vector<InputPlan> mInputs;
+  std::vector<InputPlan> mInputs;  // TODO
   size_t mStagingBytes = 0;
 };
 

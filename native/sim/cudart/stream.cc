@@ -223,16 +223,13 @@ void drainBlockingStreams() {
 
 constexpr size_t kDoorbellQueueLength = 32;
 
-// Queues work, or on the NULL stream runs it now after the blocking streams drained. Anything but plain device
-// work (copies, kernels) rings the doorbell.
-int submit(Stream handle, Work work) {
-  if (isNullStream(handle)) {
+// Queues work on a live stream. Anything but plain device work (copies, kernels) rings the doorbell.
+int submitTo(SimStream* stream, Stream handle, Work work) {
+  if (!stream) {  // the NULL stream: runs the work now, after the blocking streams drained
     drainBlockingStreams();
     execute(handle, work);
     return trtn::cuda::kSuccess;
   }
-  auto stream = lookupStream(handle);
-  if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   bool doorbell = work.kind != WorkKind::kDevice;
   bool notify;
   {
@@ -245,6 +242,14 @@ int submit(Stream handle, Work work) {
   }
   if (notify) stream->cv.notify_one();
   return trtn::cuda::kSuccess;
+}
+
+// Queues work, or on the NULL stream runs it now.
+int submit(Stream handle, Work work) {
+  if (isNullStream(handle)) return submitTo(nullptr, handle, std::move(work));
+  auto stream = lookupStream(handle);
+  if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  return submitTo(stream.get(), handle, std::move(work));
 }
 
 // Waits until the stream has run everything submitted so far.
@@ -441,7 +446,10 @@ TRTSIM_EXPORT int cudaMemcpy(void* dst, void const* src, size_t count, int kind)
 
 TRTSIM_EXPORT int cudaMemcpyAsync(void* dst, void const* src, size_t count, int kind, Stream handle) {
   if (int sticky = stickyError()) return sticky;
-  if (!isValidStream(handle)) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  std::shared_ptr<SimStream> stream;  // stays empty for the NULL stream
+  if (!isNullStream(handle) && !(stream = lookupStream(handle))) {
+    return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  }
   if (int error = checkCopy(dst, src, count, kind)) return recordError(error);
   if (count == 0) return trtn::cuda::kSuccess;
   Space srcSpace = spaceOf(src, count);
@@ -456,7 +464,7 @@ TRTSIM_EXPORT int cudaMemcpyAsync(void* dst, void const* src, size_t count, int 
     w.staged = std::make_shared<std::vector<uint8_t>>(static_cast<uint8_t const*>(src),
                                                       static_cast<uint8_t const*>(src) + count);
   }
-  int error = submit(handle, std::move(w));
+  int error = submitTo(stream.get(), handle, std::move(w));
   if (error == 0 && dstSpace == Space::kPageable && srcSpace == Space::kDevice) {
     waitFor(handle);  // a device-to-pageable copy is synchronous in CUDA
     counters().implicitSyncs++;
