@@ -62,11 +62,12 @@ export declare class NativeExecutionContext {
   private constructor();
   readonly inFlight: number;
   readonly disposed: boolean;
-  /** `dims`: every input's extents one after the other, in engine input order. */
+  /** `dims`: every input's extents one after the other, in engine input order; then the output targets (or
+   * undefined), then one argument per input, in engine input order. */
   run(
-    inputs: (ArrayBufferView | NativeDeviceBuffer)[],
     dims: Float64Array,
-    outputTargets?: (NativeDeviceBuffer | undefined)[],
+    outputTargets: (NativeDeviceBuffer | undefined)[] | undefined,
+    ...inputs: (ArrayBufferView | NativeDeviceBuffer)[]
   ): Promise<NativeRunResult>;
   ping(): Promise<void>;
   setProfile(index: number): void;

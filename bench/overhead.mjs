@@ -177,7 +177,7 @@ async function setUp() {
     }
   }
   if (CONFIG.withDiagnostic && nativeContext) {
-    const out = await nativeContext.run(nativeInputs, nativeDims);
+    const out = await nativeContext.run(nativeDims, undefined, nativeInputs[0]);
     const r = out instanceof ArrayBuffer ? out : out[1]; // bytes alone once the output dims repeat
     assertAdd('(b0) native run', new Float32Array(r), aValues);
   }
@@ -206,7 +206,7 @@ async function setUp() {
     variants.push({ key: 'bs', label: '(b) run, workers sleep [diag]', call: () => context.run(feeds), ...sleeping });
   }
   if (CONFIG.withDiagnostic && nativeContext) {
-    variants.push({ key: 'b0', label: '(b0) native run [diag]', call: () => nativeContext.run(nativeInputs, nativeDims) });
+    variants.push({ key: 'b0', label: '(b0) native run [diag]', call: () => nativeContext.run(nativeDims, undefined, nativeInputs[0]) });
   }
 
   const tearDown = async () => {
@@ -359,7 +359,7 @@ async function main() {
     pingUs: await submitCost(() => context.ping(), submitN),
     runUs: await submitCost(() => context.run(feeds), submitN),
   };
-  if (nativeContext) breakdown.nativeRunUs = await submitCost(() => nativeContext.run(nativeInputs, nativeDims), submitN);
+  if (nativeContext) breakdown.nativeRunUs = await submitCost(() => nativeContext.run(nativeDims, undefined, nativeInputs[0]), submitN);
 
   const ratio = (x, y) => x / y;
   const a1 = get('a', 1);

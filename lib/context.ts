@@ -89,8 +89,14 @@ export class ExecutionContext extends Disposable {
         const input = inputs[i]!;
         nativeInputs[i] = (input as DeviceTensor).onDevice ? (input as DeviceTensor).buffer.handle : (input as ArrayBufferView);
       }
-      // The addon reads the inputs and dims synchronously, so both arrays are free again once it returns.
-      pending = native.run(nativeInputs, this.#dims, options.outputs ? this.#outputTargets(options.outputs) : undefined);
+      // The addon reads the inputs and dims synchronously, so both arrays are free again once it returns. Inputs go
+      // as trailing arguments (reading them from an array costs a native call each); most engines have one or two.
+      const dims = this.#dims;
+      const targets = options.outputs ? this.#outputTargets(options.outputs) : undefined;
+      pending =
+        nativeInputs.length === 1 ? native.run(dims, targets, nativeInputs[0]!)
+        : nativeInputs.length === 2 ? native.run(dims, targets, nativeInputs[0]!, nativeInputs[1]!)
+        : native.run(dims, targets, ...nativeInputs);
     } catch (error) {
       return Promise.reject(error);
     } finally {

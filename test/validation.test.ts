@@ -96,14 +96,21 @@ describe('input validation', () => {
 describe('the native layer checks sizes too (defence in depth)', () => {
   it('rejects a short buffer even when TypeScript validation is bypassed', async () => {
     const native = (context as unknown as { native(): { run: (...a: unknown[]) => Promise<unknown> } }).native();
-    const error = await native.run([new BigInt64Array(3)], Float64Array.of(2, 4)).catch((e: unknown) => e);
+    const error = await native.run(Float64Array.of(2, 4), undefined, new BigInt64Array(3)).catch((e: unknown) => e);
     expect((error as { code: string }).code).toBe('INVALID_INPUT');
     expect((error as Error).message).toMatch(/needs 64 bytes .* got 24/);
   });
 
+  it('rejects a call with the wrong number of inputs, naming how many it needs', async () => {
+    const native = (context as unknown as { native(): { run: (...a: unknown[]) => Promise<unknown> } }).native();
+    const error = await native.run(Float64Array.of(2, 4), undefined).catch((e: unknown) => e);
+    expect((error as { code: string }).code).toBe('INVALID_INPUT');
+    expect((error as Error).message).toMatch(/expects the dims, the output targets and 1 inputs; got 2 arguments/);
+  });
+
   it('rejects a shape outside the profile with TensorRT\'s own error when validation is bypassed', async () => {
     const native = (context as unknown as { native(): { run: (...a: unknown[]) => Promise<unknown> } }).native();
-    const error = (await native.run([new BigInt64Array(64)], Float64Array.of(1, 64)).catch((e: unknown) => e)) as {
+    const error = (await native.run(Float64Array.of(1, 64), undefined, new BigInt64Array(64)).catch((e: unknown) => e)) as {
       code: string;
       trtMessages: string[];
       trtErrorCode: number;

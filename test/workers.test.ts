@@ -16,7 +16,7 @@ const native = require('node-gyp-build')(workerData.root);
   const results = [];
   for (let i = 0; i < 4; i++) {
     const x = new Float32Array(16).fill(workerData.value + i);
-    const out = await context.run([x], Float64Array.of(1, 16));
+    const out = await context.run(Float64Array.of(1, 16), undefined, x);
     const y = out instanceof ArrayBuffer ? out : out[1]; // bytes alone once the dims repeat
     results.push(Array.from(new Float32Array(y)));
   }

@@ -1,5 +1,7 @@
 #include "completion.h"
 
+#include <optional>
+
 namespace trtn {
 
 std::shared_ptr<CompletionQueue> CompletionQueue::create(Napi::Env env) {
@@ -65,14 +67,23 @@ void CompletionQueue::drain(Napi::Env env, bool fromWakeUp) {
     std::lock_guard<std::mutex> lock(mMutex);
     mDraining.swap(mReady);
   }
+  // One handle scope per batch of settles rather than per job (opening one allocates); bounded so a long batch
+  // does not hold every result's handles at once.
+  constexpr size_t kSettlesPerScope = 64;
+  std::optional<Napi::HandleScope> scope;
+  size_t inScope = 0;
   for (auto& [job, status] : mDraining) {
-    Napi::HandleScope scope(env);
+    if (inScope++ % kSettlesPerScope == 0) {
+      scope.reset();
+      scope.emplace(env);
+    }
     std::unique_ptr<CompletionJob> owned(job);
     owned->mQueue.reset();
     owned->settle(env, status);
     if (--mPending == 0) mTsfn.Unref(env);
   }
   mDraining.clear();
+  scope.reset();
   // After a wake-up, one more drain follows on the next loop turn: runs settled here usually submit new work whose
   // completions arrive while Node is still dispatching, and a new wake-up then would be served in the same
   // dispatch loop. Only a next-turn drain that finds nothing hands back to the thread-safe function.

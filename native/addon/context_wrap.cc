@@ -70,8 +70,8 @@ Napi::Value ContextWrap::ping(Napi::CallbackInfo const& info) {
   return promise;
 }
 
-// run(inputs: (TypedArray | DeviceBuffer)[], dims: Float64Array (all inputs' extents in order),
-//     outputTargets?: (DeviceBuffer | undefined)[])
+// run(dims: Float64Array (all inputs' extents in order), outputTargets: (DeviceBuffer | undefined)[] | undefined,
+//     ...inputs: (TypedArray | DeviceBuffer)[])   (the inputs as trailing arguments: no array to read them from)
 //   -> Promise<[outputDims: number[][], ...outputBytes: (ArrayBuffer | undefined)[]]>   (engine order), or just
 //      the ArrayBuffer when the engine has one host output whose dims equal the previous settled run's
 Napi::Value ContextWrap::run(Napi::CallbackInfo const& info) { return submitRun(info, mState); }

@@ -157,13 +157,13 @@ class RunSubmission {
   }
 
   // Where each input comes from and how many bytes it needs.
-  void planInputs(Napi::Array inputs) {
+  void planInputs(Napi::CallbackInfo const& info) {
     mInputs.assign(mEngine.inputs.size(), InputPlan{});
     for (size_t i = 0; i < mInputs.size(); ++i) {
       TensorInfo const& t = tensor(mEngine.inputs[i]);
       InputPlan& plan = mInputs[i];
       plan.bytes = volume(mCtx.inputDims[i]) * dataTypeSize(t.dataType);
-      Napi::Value value = inputs.Get(static_cast<uint32_t>(i));
+      Napi::Value value = info[2 + i];
       size_t have = 0;
       napi_typedarray_type type;
       void* first = nullptr;
@@ -196,8 +196,9 @@ class RunSubmission {
       OutputPlan& plan = mJob.outputs[o];
       std::vector<int64_t> const& dims = mCtx.outputDims[o];
       plan.bytes = volume(dims) * dataTypeSize(t.dataType);
-      Napi::Value target = targets.IsEmpty() ? mEnv.Undefined() : targets.Get(static_cast<uint32_t>(o));
-      if (auto buffer = DeviceBufferWrap::from(mEnv, target)) {
+      std::shared_ptr<DeviceBufferState> buffer;
+      if (!targets.IsEmpty()) buffer = DeviceBufferWrap::from(mEnv, targets.Get(static_cast<uint32_t>(o)));
+      if (buffer) {
         if (buffer->bytes < plan.bytes) {
           throw jsError(mEnv, "INVALID_INPUT", "output buffer for '" + t.name + "' needs " +
                                                    std::to_string(plan.bytes) + " bytes for " + dimsText(dims) +
@@ -325,13 +326,14 @@ Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
     if (!ctx) throwDisposed(env, "ExecutionContext");
     job->ctx = ctx;
     size_t nIn = ctx->engine->inputs.size();
-    if (info.Length() < 2 || !info[0].IsArray() || info[0].As<Napi::Array>().Length() != nIn) {
-      throw jsError(env, "INVALID_INPUT", "run expects " + std::to_string(nIn) + " inputs and their dims");
+    if (info.Length() != 2 + nIn) {
+      throw jsError(env, "INVALID_INPUT", "run expects the dims, the output targets and " + std::to_string(nIn) +
+                                              " inputs; got " + std::to_string(info.Length()) + " arguments");
     }
     RunSubmission submission(env, ctx, *job);
-    submission.applyInputShapes(info[1]);
-    submission.planInputs(info[0].As<Napi::Array>());
-    submission.planOutputs(info.Length() > 2 && info[2].IsArray() ? info[2].As<Napi::Array>() : Napi::Array());
+    submission.applyInputShapes(info[0]);
+    submission.planInputs(info);
+    submission.planOutputs(info[1].IsArray() ? info[1].As<Napi::Array>() : Napi::Array());
     submission.stageAndBind();
     submission.enqueue();
     CudaApi const& api = ctx->cuda();
