@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The simulator's C++ unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (slow to compile: minutes).
+# The simulator's C++ unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (slow to compile: minutes),
+# and its CUDA streams under ThreadSanitizer (the simulated libcudart rebuilt with -fsanitize=thread).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
@@ -13,3 +14,8 @@ g++ "${flags[@]}" -I"$root/native/sim/onnxparser" "$root/native/sim/onnxparser/o
 wait
 "$work/ops_test" | tail -1
 "$work/onnx_model_test" "$work/fixtures" | tail -1
+tsan=(-std=c++17 -O1 -g -fsanitize=thread)
+g++ "${tsan[@]}" -fPIC -shared "$root"/native/sim/cudart/*.cc -o "$work/libtrtsim_cudart.so" -lpthread
+g++ "${tsan[@]}" -I"$root/native/sim/include" "$root/native/sim/test/stream_stress_test.cc" \
+  -L"$work" -ltrtsim_cudart -Wl,-rpath,"$work" -o "$work/stream_stress_test"
+TSAN_OPTIONS=halt_on_error=1 "$work/stream_stress_test" 200

@@ -1,5 +1,6 @@
-// The simulator's C++ unit tests (operators, ONNX reader), compiled and run as part of `npm test`. Here they are
-// built without sanitizers to stay quick; `npm run test:native` runs them under ASan and UBSan.
+// The simulator's C++ unit tests (operators, ONNX reader, the API-level test, stream concurrency), compiled and run
+// as part of `npm test`. Here they are built without sanitizers to stay quick; `npm run test:native` runs the
+// operator and reader tests under ASan and UBSan and the stream test under ThreadSanitizer.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,6 +44,21 @@ describe('simulator C++ unit tests', () => {
     );
     const { stdout } = await run(binary, [onnx]);
     expect(stdout).toMatch(/\d+ checks, 0 failures/);
+  });
+
+  it('simulated streams keep order and lose nothing with three host threads, idle workers polling or sleeping', { timeout: 120_000 }, async () => {
+    const libs = path.dirname((createRequire(import.meta.url)('node-gyp-build') as { path(root: string): string }).path(root));
+    const binary = path.join(work, 'stream_stress_test');
+    await run(
+      'g++',
+      ['-std=c++17', '-O1', `-I${path.join(root, 'native/sim/include')}`, path.join(root, 'native/sim/test/stream_stress_test.cc'),
+        `-L${libs}`, '-ltrtsim_cudart', `-Wl,-rpath,${libs}`, '-lpthread', '-o', binary],
+      { maxBuffer: 16 << 20 },
+    );
+    const { stdout } = await run(binary, ['400']);
+    // 3 threads x 2 phases x 400 chains; each chain checks its bytes, then per thread order, status and clean-up.
+    expect(stdout).toMatch(/^(\d+) checks, 0 failures/m);
+    expect(Number(/^(\d+) checks/m.exec(stdout)![1])).toBeGreaterThan(2000);
   });
 
   it('the simulator header\'s API surface check is up to date and compiles (scripts/check-real-headers.sh compares it with NVIDIA\'s headers)', { timeout: 120_000 }, async () => {
