@@ -177,4 +177,7 @@ export interface NativeBinding {
     onProgress?: (event: NativeProgressEvent) => void,
   ): { promise: Promise<{ plan: Uint8Array; timingCache: Uint8Array; libraryVersion: number }>; cancel(): void };
   simulator: NativeSimulatorControl;
+  /** This thread's completion polling time in us (omit to only read it); returns the previous value. */
+  setCompletionPolling(micros?: number): number;
+  completionStats(): { wakeUps: number; settled: number };
 }

@@ -6,6 +6,7 @@
 //   (c)  ort session.run()     onnxruntime-node, CPU EP, 1 intra-op thread, same ONNX model
 //   (d)  context.run({ a })    with the simulator's cost model at a realistic tiny kernel (5 us launch, 1 at a time)
 //   (b0) native run()          diagnostic: the addon's run() without the TS layer (no validation, no Tensor wrapping)
+//   (ap), (bp), (dp)           (a), (b) and (d) with completion polling on (setCompletionPolling(200))
 //   (as), (bs)                 diagnostic: (a) and (b) with the simulator's idle stream workers sleeping, not polling
 // each in two modes: 1 request in flight (sequential awaits) and 64 in flight (a refilling window of promises).
 //
@@ -18,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
-import { Runtime, Tensor, buildEngine } from '../dist/index.js';
+import { Runtime, Tensor, buildEngine, setCompletionPolling } from '../dist/index.js';
 import { simulator } from '../dist/testing.js';
 import { median, percentileSorted, poolSorted, readEld, round } from './lib/stats.mjs';
 import { B_VALUES, tinyAddOnnx } from './lib/tiny-model.mjs';
@@ -35,6 +36,7 @@ const CONFIG = {
   withDiagnostic: process.env.BENCH_SKIP_DIAG !== '1',
 };
 const COST_MODEL = { launchMicros: 5, concurrentKernels: 1 };
+const POLL_MICROS = 200;
 const TARGETS = { latencyRatioMax: 1.3, throughputRatioMin: 2, eldP99MaxMs: 1 };
 
 const hr = process.hrtime.bigint;
@@ -196,6 +198,26 @@ async function setUp() {
       call: () => context.run(feeds),
       before: () => simulator.setCostModel(COST_MODEL),
       after: () => simulator.setCostModel({}),
+    });
+  }
+  // The same calls with completion polling on (setCompletionPolling): the loop drains completions every turn for up
+  // to POLL_MICROS after each submission instead of sleeping until woken.
+  const polling = { before: () => setCompletionPolling(POLL_MICROS), after: () => setCompletionPolling(0) };
+  variants.push({ key: 'ap', label: `(a) ping, polling ${POLL_MICROS}us`, call: () => context.ping(), ...polling });
+  variants.push({ key: 'bp', label: `(b) run, polling ${POLL_MICROS}us`, call: () => context.run(feeds), ...polling });
+  if (CONFIG.withCostModel) {
+    variants.push({
+      key: 'dp',
+      label: `(d) 5us kernel, polling ${POLL_MICROS}us`,
+      call: () => context.run(feeds),
+      before: () => {
+        simulator.setCostModel(COST_MODEL);
+        setCompletionPolling(POLL_MICROS);
+      },
+      after: () => {
+        simulator.setCostModel({});
+        setCompletionPolling(0);
+      },
     });
   }
   if (CONFIG.withDiagnostic) {
@@ -405,6 +427,12 @@ async function main() {
     extraRatios['b0/a latency median, 1 in flight'] = ratio(get('b0', 1).latencyUs.median, a1.latencyUs.median);
     extraRatios[`b0/a latency median, ${CONFIG.depth} in flight`] = ratio(get('b0', CONFIG.depth).latencyUs.median, aN.latencyUs.median);
   }
+  if (get('bp', 1)) {
+    extraRatios['bp/ap latency median, 1 in flight (both polling)'] = ratio(get('bp', 1).latencyUs.median, get('ap', 1).latencyUs.median);
+    extraRatios[`bp/ap latency median, ${CONFIG.depth} in flight (both polling)`] = ratio(get('bp', CONFIG.depth).latencyUs.median, get('ap', CONFIG.depth).latencyUs.median);
+    extraRatios[`bp/c calls/s, ${CONFIG.depth} in flight`] = ratio(get('bp', CONFIG.depth).callsPerSecond, cN.callsPerSecond);
+  }
+  if (get('dp', 1)) extraRatios['dp/d latency median, 1 in flight'] = ratio(get('dp', 1).latencyUs.median, get('d', 1).latencyUs.median);
   if (get('bs', 1)) {
     extraRatios['bs/as latency median, 1 in flight (workers sleep)'] = ratio(get('bs', 1).latencyUs.median, get('as', 1).latencyUs.median);
     extraRatios['b/bs latency median, 1 in flight'] = ratio(b1.latencyUs.median, get('bs', 1).latencyUs.median);

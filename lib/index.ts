@@ -12,6 +12,7 @@ export type { Backend, LogSeverity, RuntimeOptions } from './runtime.js';
 export { Engine } from './engine.js';
 export type { EngineSpec, TensorSpec, ProfileSpec, ShapeRange } from './engine-spec.js';
 export { ExecutionContext } from './context.js';
+export { completionStats, setCompletionPolling } from './completion.js';
 export type { RunOptions, RunResult } from './context.js';
 export { DeviceBuffer, DeviceTensor } from './device-tensor.js';
 export type { TensorLike, DeviceTensorLike, Feed } from './validate.js';

@@ -34,6 +34,25 @@ Napi::Value buildInfo(Napi::CallbackInfo const& info) {
   return out;
 }
 
+// setCompletionPolling(micros?): this environment's completion polling time (see completion.h); returns the
+// previous value. Without an argument it only reads it.
+Napi::Value setCompletionPolling(Napi::CallbackInfo const& info) {
+  auto& completion = *addonData(info.Env()).completion;
+  double before = completion.setPollMicros(0);
+  double micros = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : before;
+  completion.setPollMicros(micros);
+  return Napi::Number::New(info.Env(), before);
+}
+
+// completionStats(): how this environment's completions reached JavaScript.
+Napi::Value completionStats(Napi::CallbackInfo const& info) {
+  CompletionQueue::Stats stats = addonData(info.Env()).completion->stats();
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("wakeUps", static_cast<double>(stats.wakeUps));
+  out.Set("settled", static_cast<double>(stats.settled));
+  return out;
+}
+
 }  // namespace
 }  // namespace trtn
 
@@ -62,6 +81,8 @@ static Napi::Object InitTensorrtNode(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, buildInfo, "buildInfo"));
   exports.Set("build", Napi::Function::New(env, buildEngine, "build"));
   exports.Set("simulator", simulatorControl(env));
+  exports.Set("setCompletionPolling", Napi::Function::New(env, setCompletionPolling, "setCompletionPolling"));
+  exports.Set("completionStats", Napi::Function::New(env, completionStats, "completionStats"));
   return exports;
 }
 

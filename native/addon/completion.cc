@@ -1,6 +1,7 @@
 #include "completion.h"
 
 #include <optional>
+#include <thread>
 
 namespace trtn {
 
@@ -17,8 +18,10 @@ CompletionQueue::~CompletionQueue() = default;
 
 int CompletionQueue::submit(CudaApi const& cuda, cuda::Stream stream, std::unique_ptr<CompletionJob>& job) {
   job->mQueue = shared_from_this();
-  // Counted before the callback can possibly run (it may run on another thread before this returns).
+  // Counted before the callback can possibly run (it may run on another thread before this returns), and for the
+  // same reason polling starts first: a completion must find the drain already scheduled.
   if (mPending++ == 0) mTsfn.Ref(mEnv);
+  if (mPollMicros > 0) startPolling();
   int rc = cuda.cudaStreamAddCallback(stream, &CompletionQueue::streamCallback, job.get(), 0);
   if (rc != 0) {
     job->mQueue.reset();
@@ -27,6 +30,29 @@ int CompletionQueue::submit(CudaApi const& cuda, cuda::Stream stream, std::uniqu
   }
   job.release();
   return 0;
+}
+
+double CompletionQueue::setPollMicros(double micros) {
+  double before = mPollMicros;
+  mPollMicros = micros > 0 ? micros : 0;
+  return before;
+}
+
+CompletionQueue::Stats CompletionQueue::stats() {
+  std::lock_guard<std::mutex> lock(mMutex);
+  return Stats{mWakeUps, mSettled};
+}
+
+// Keeps a next-turn drain going until the poll time after this submission has passed. While one is scheduled,
+// mWakePending stops completions from waking the thread-safe function.
+void CompletionQueue::startPolling() {
+  mPollUntil = std::chrono::steady_clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(mPollMicros * 1000));
+  bool schedule = false;
+  {
+    std::lock_guard<std::mutex> lock(mMutex);
+    if (!mWakePending && !mClosed) schedule = mWakePending = true;
+  }
+  if (schedule) mSetImmediate.Call({mDrainNextTurn.Value()});
 }
 
 void CompletionQueue::streamCallback(cuda::Stream, int status, void* userData) {
@@ -52,7 +78,10 @@ void CompletionQueue::push(CompletionJob* job, int status) {
     std::lock_guard<std::mutex> lock(mMutex);
     if (mClosed) return;  // the environment is gone; the job (and its JS handles) is abandoned with it
     mReady.emplace_back(job, status);
-    if (!mWakePending) wake = mWakePending = true;
+    if (!mWakePending) {
+      wake = mWakePending = true;
+      ++mWakeUps;
+    }
   }
   if (wake) mTsfn.NonBlockingCall();
 }
@@ -63,6 +92,26 @@ void CompletionQueue::callJs(Napi::Env env, Napi::Function, CompletionQueue* que
 }
 
 void CompletionQueue::drain(Napi::Env env, bool fromWakeUp) {
+  size_t settled = settleReady(env);
+  // After a wake-up, one more drain follows on the next loop turn: runs settled here usually submit new work whose
+  // completions arrive while Node is still dispatching, and a new wake-up then would be served in the same
+  // dispatch loop. Only a next-turn drain that finds nothing hands back to the thread-safe function. While polling,
+  // drains go on every turn as long as work is in flight and the poll time has not run out.
+  bool polling = mPollMicros > 0 && mPending > 0 && std::chrono::steady_clock::now() < mPollUntil;
+  bool again;
+  {
+    std::lock_guard<std::mutex> lock(mMutex);
+    again = !mClosed && (fromWakeUp || polling || !mReady.empty());
+    mWakePending = again;
+  }
+  // A polling turn that found nothing yields the CPU: the thread that will deliver the completion (a CUDA callback
+  // thread, or the simulator's stream worker) may have been woken onto this CPU and would otherwise wait until the
+  // poll ends. Measured here: without the yield, a 500 us kernel started up to the whole poll time late.
+  if (polling && settled == 0) std::this_thread::yield();
+  if (again) mSetImmediate.Call({mDrainNextTurn.Value()});
+}
+
+size_t CompletionQueue::settleReady(Napi::Env env) {
   {
     std::lock_guard<std::mutex> lock(mMutex);
     mDraining.swap(mReady);
@@ -71,29 +120,20 @@ void CompletionQueue::drain(Napi::Env env, bool fromWakeUp) {
   // does not hold every result's handles at once.
   constexpr size_t kSettlesPerScope = 64;
   std::optional<Napi::HandleScope> scope;
-  size_t inScope = 0;
+  size_t count = 0;
   for (auto& [job, status] : mDraining) {
-    if (inScope++ % kSettlesPerScope == 0) {
+    if (count++ % kSettlesPerScope == 0) {
       scope.reset();
       scope.emplace(env);
     }
     std::unique_ptr<CompletionJob> owned(job);
     owned->mQueue.reset();
     owned->settle(env, status);
+    ++mSettled;
     if (--mPending == 0) mTsfn.Unref(env);
   }
   mDraining.clear();
-  scope.reset();
-  // After a wake-up, one more drain follows on the next loop turn: runs settled here usually submit new work whose
-  // completions arrive while Node is still dispatching, and a new wake-up then would be served in the same
-  // dispatch loop. Only a next-turn drain that finds nothing hands back to the thread-safe function.
-  bool again;
-  {
-    std::lock_guard<std::mutex> lock(mMutex);
-    again = !mClosed && (fromWakeUp || !mReady.empty());
-    mWakePending = again;
-  }
-  if (again) mSetImmediate.Call({mDrainNextTurn.Value()});
+  return count;
 }
 
 void CompletionQueue::close() {

@@ -5,10 +5,17 @@
 //
 // cudaStreamAddCallback rather than cudaLaunchHostFunc: after a sticky device error CUDA never runs host functions,
 // which would leave promises pending forever, while stream callbacks still run and receive the error.
+//
+// Waking a sleeping JS thread costs 20-50 us on a VM, more than a small engine's GPU time. With completion polling
+// (off by default, setPollMicros) the queue is instead drained on every loop turn, through setImmediate, for up to
+// that long after each submission: the loop keeps turning (timers and I/O still run) without sleeping in epoll, and
+// a completion arriving meanwhile needs no wake-up. Like cudaDeviceScheduleSpin, it trades CPU for latency.
 #pragma once
 
 #include <napi.h>
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -47,23 +54,39 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
 
   size_t pending() const { return mPending; }
 
+  // JS thread: how long after a submission to poll for completions instead of sleeping (0: never). Returns the
+  // previous value.
+  double setPollMicros(double micros);
+
+  struct Stats {
+    uint64_t wakeUps = 0;  // thread-safe function calls made to wake the JS thread
+    uint64_t settled = 0;  // jobs settled
+  };
+  Stats stats();
+
  private:
   using Tsfn = Napi::TypedThreadSafeFunction<CompletionQueue, void, nullptr>;
   static void callJs(Napi::Env env, Napi::Function, CompletionQueue* queue, void*);
   static void streamCallback(cuda::Stream stream, int status, void* userData);
   explicit CompletionQueue(Napi::Env env);
   void push(CompletionJob* job, int status);  // any thread
-  void drain(Napi::Env env, bool fromWakeUp);  // JS thread
+  void startPolling();  // JS thread
+  void drain(Napi::Env env, bool fromWakeUp);  // JS thread: settles what is ready, then schedules the next drain
+  size_t settleReady(Napi::Env env);            // JS thread: returns how many jobs it settled
 
   Napi::TypedThreadSafeFunction<CompletionQueue, void, &CompletionQueue::callJs> mTsfn;
   std::mutex mMutex;
   std::vector<std::pair<CompletionJob*, int>> mReady;
   std::vector<std::pair<CompletionJob*, int>> mDraining;  // JS thread only; swapped with mReady to keep capacity
   bool mWakePending = false;  // a TSFN call or a setImmediate drain is on its way
+  uint64_t mWakeUps = 0;       // guarded by mMutex
   bool mClosed = false;
   Napi::FunctionReference mSetImmediate;
   Napi::FunctionReference mDrainNextTurn;
   size_t mPending = 0;  // JS thread only: jobs submitted and not settled; the TSFN holds the loop while > 0
+  uint64_t mSettled = 0;  // JS thread only
+  double mPollMicros = 0;  // JS thread only
+  std::chrono::steady_clock::time_point mPollUntil{};  // JS thread only: polling ends here unless renewed
   Napi::Env mEnv;
 };
 
