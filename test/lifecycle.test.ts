@@ -92,6 +92,30 @@ describe('dispose', () => {
     expectNothingLive();
   });
 
+  // In CUDA, destroying a context or engine and freeing pinned memory wait for the whole device. Done on the JS
+  // thread, dispose() would stall the event loop for as long as any run on any context takes.
+  it('dispose() of an idle context and engine does not wait for a slow run on another context', async () => {
+    const runtime = Runtime.create({ backend: 'simulator' });
+    const plan = await simulatorPlan('mlp');
+    const busyEngine = await runtime.deserialize(plan);
+    const idleEngine = await runtime.deserialize(plan);
+    const busy = busyEngine.createContext();
+    const idle = idleEngine.createContext();
+    await idle.run({ x: x() }); // the idle context has staging and device buffers to free
+    simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 400 });
+    const kernelsBefore = simulator.counters().kernelsExecuted;
+    const slowRun = busy.run({ x: x() });
+    idle.dispose();
+    idleEngine.dispose();
+    // Kernels are counted when they finish: had dispose() waited for the device, the slow kernel would be done.
+    expect(simulator.counters().kernelsExecuted).toBe(kernelsBefore);
+    expect((await slowRun).y!.dims).toEqual([2, 8]);
+    busy.dispose();
+    busyEngine.dispose();
+    runtime.dispose();
+    expectNothingLive(); // synchronize() also waits for the releases still under way
+  });
+
   it('the garbage collector frees undisposed objects (FinalizationRegistry safety net)', async () => {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (!gc) throw new Error('run the tests with --expose-gc (vitest config sets it)');

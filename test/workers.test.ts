@@ -25,6 +25,27 @@ const native = require('node-gyp-build')(workerData.root);
 })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
 `;
 
+// A worker that leaves everything undisposed (and a logger attached) when it exits: its environment's teardown
+// releases the objects, the reaper thread frees contexts and engines afterwards, and nothing may crash. With
+// workerData.exitMidRun it calls process.exit() while runs are still on the device: those runs finish after the
+// environment is gone, so their promises can never settle, yet their memory, context and engine must still be freed
+// (before this was handled they leaked, and a settle during the exit could abort the whole process).
+const LEAKY_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const native = require('node-gyp-build')(workerData.root);
+(async () => {
+  const runtime = new native.Runtime('simulator', 0, () => {}); // verbose: the logger's function is called
+  const engine = await runtime.deserialize(workerData.plan);
+  const contexts = [engine.createContext(), engine.createContext()];
+  await Promise.all(contexts.map((c) => c.run(Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1))));
+  parentPort.postMessage('ran');
+  if (workerData.exitMidRun) {
+    for (const c of contexts) for (let i = 0; i < 4; i++) c.run(Float64Array.of(1, 16), undefined, new Float32Array(16));
+    process.exit(0);
+  }
+})().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
+`;
+
 function runWorker(plan: Uint8Array, value: number): Promise<number[][]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER, { eval: true, workerData: { root: packageRoot, plan, value } });
@@ -34,6 +55,32 @@ function runWorker(plan: Uint8Array, value: number): Promise<number[][]> {
 }
 
 describe('worker threads', () => {
+  it('a worker exiting with its objects undisposed, even by process.exit() with runs in flight, releases them all', async () => {
+    const plan = await simulatorPlan('mlp');
+    const { simulator } = await import('../lib/testing/index.js');
+    for (let i = 0; i < 12; i++) {
+      const worker = new Worker(LEAKY_WORKER, { eval: true, workerData: { root: packageRoot, plan, exitMidRun: i % 2 === 1 } });
+      const messages: unknown[] = [];
+      worker.on('message', (m) => messages.push(m));
+      const exitCode = await new Promise((resolve, reject) => {
+        worker.once('exit', resolve);
+        worker.once('error', reject);
+      });
+      expect(messages).toEqual(['ran']);
+      expect(exitCode).toBe(0); // its loop ran dry with the objects still alive; teardown released them
+    }
+    simulator.synchronize(); // waits for the reaper and the device
+    const c = simulator.counters();
+    expect({
+      runtimes: c.liveRuntimes,
+      engines: c.liveEngines,
+      contexts: c.liveContexts,
+      streams: c.liveStreams,
+      device: c.liveDeviceAllocations,
+      pinned: c.livePinnedAllocations,
+    }).toEqual({ runtimes: 0, engines: 0, contexts: 0, streams: 0, device: 0, pinned: 0 });
+  });
+
   it('two workers and the main thread run engines at the same time, each getting its own results', async () => {
     const plan = await simulatorPlan('mlp');
     const { Runtime, Tensor } = await import('../lib/index.js');

@@ -4,6 +4,7 @@
 #include "../backend/backend.h"
 #include "addon_data.h"
 #include "exports.h"
+#include "reaper.h"
 #include "wraps.h"
 
 namespace trtn {
@@ -63,7 +64,10 @@ static Napi::Object InitTensorrtNode(Napi::Env env, Napi::Object exports) {
   data->completion = CompletionQueue::create(env);
   data->completion->installNextTurn(env);
   auto completion = data->completion;
-  env.AddCleanupHook([completion]() { completion->close(); });
+  env.AddCleanupHook([completion]() {
+    completion->close();
+    Reaper::drain();  // best effort: what this environment released so far is gone before it is
+  });
 
   Napi::Function runtime = RuntimeWrap::define(env);
   Napi::Function engine = EngineWrap::define(env);

@@ -1,5 +1,7 @@
 #include "completion.h"
 
+#include "reaper.h"
+
 #include <optional>
 #include <thread>
 
@@ -52,7 +54,7 @@ void CompletionQueue::startPolling() {
     std::lock_guard<std::mutex> lock(mMutex);
     if (!mWakePending && !mClosed) schedule = mWakePending = true;
   }
-  if (schedule) mSetImmediate.Call({mDrainNextTurn.Value()});
+  if (schedule) scheduleNextTurn();
 }
 
 void CompletionQueue::streamCallback(cuda::Stream, int status, void* userData) {
@@ -76,7 +78,12 @@ void CompletionQueue::push(CompletionJob* job, int status) {
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mMutex);
-    if (mClosed) return;  // the environment is gone; the job (and its JS handles) is abandoned with it
+    if (mClosed) {  // the environment is gone: free the job's native side off this CUDA thread, leak its JS side
+      job->leakJsHandles();
+      job->mQueue.reset();  // close() already dropped the queue's own JS references
+      Reaper::post([job] { delete job; });
+      return;
+    }
     mReady.emplace_back(job, status);
     if (!mWakePending) {
       wake = mWakePending = true;
@@ -108,7 +115,18 @@ void CompletionQueue::drain(Napi::Env env, bool fromWakeUp) {
   // thread, or the simulator's stream worker) may have been woken onto this CPU and would otherwise wait until the
   // poll ends. Measured here: without the yield, a 500 us kernel started up to the whole poll time late.
   if (polling && settled == 0) std::this_thread::yield();
-  if (again) mSetImmediate.Call({mDrainNextTurn.Value()});
+  if (again) scheduleNextTurn();
+}
+
+// setImmediate(drainNextTurn). It fails only when the environment is stopping (a worker's process.exit); then no
+// drain is pending any more and a later completion goes to the thread-safe function, which close() has released.
+void CompletionQueue::scheduleNextTurn() {
+  try {
+    mSetImmediate.Call({mDrainNextTurn.Value()});
+  } catch (Napi::Error const&) {
+    std::lock_guard<std::mutex> lock(mMutex);
+    mWakePending = false;
+  }
 }
 
 size_t CompletionQueue::settleReady(Napi::Env env) {
@@ -128,7 +146,7 @@ size_t CompletionQueue::settleReady(Napi::Env env) {
     }
     std::unique_ptr<CompletionJob> owned(job);
     owned->mQueue.reset();
-    owned->settle(env, status);
+    settleOne(env, *owned, status);
     ++mSettled;
     if (--mPending == 0) mTsfn.Unref(env);
   }
@@ -136,11 +154,34 @@ size_t CompletionQueue::settleReady(Napi::Env env) {
   return count;
 }
 
+// A settle that throws (an allocation failing, or JS no longer allowed because the environment is stopping) must not
+// escape into the thread-safe function's dispatch, which would abort the process: the error rejects the promise
+// instead, and when even that is impossible there is no JS left to tell.
+void CompletionQueue::settleOne(Napi::Env env, CompletionJob& job, int status) {
+  try {
+    job.settle(env, status);
+  } catch (Napi::Error const& e) {
+    try {
+      if (!e.Value().IsEmpty()) job.deferred.Reject(e.Value());
+    } catch (Napi::Error const&) {
+      // The environment is stopping (a worker's process.exit): nothing can receive the error.
+    }
+  }
+}
+
 void CompletionQueue::close() {
+  std::vector<std::pair<CompletionJob*, int>> unsettled;
   {
     std::lock_guard<std::mutex> lock(mMutex);
     mClosed = true;
+    unsettled.swap(mReady);
   }
+  // Finished but never settled: the environment is still alive here, so they are simply deleted (their promises
+  // go with the environment).
+  for (auto& [job, status] : unsettled) delete job;
+  // Whoever holds the queue last may be another thread after the environment is gone: drop its JS references now.
+  mSetImmediate.Reset();
+  mDrainNextTurn.Reset();
   mTsfn.Release();
 }
 

@@ -29,9 +29,16 @@ class CompletionQueue;
 
 class CompletionJob {
  public:
+  explicit CompletionJob(Napi::Env env) : deferred(env) {}
   virtual ~CompletionJob() = default;
   // On the JS thread. `cudaStatus` is what CUDA passed to the stream callback (0 or a sticky error).
   virtual void settle(Napi::Env env, int cudaStatus) = 0;
+  // On a CUDA thread, when the job finished after its environment was torn down (a worker that exited with runs in
+  // flight): nothing may touch JS any more, so JS handles are leaked on purpose. The native resources (device and
+  // pinned memory, the context) must still be freed, which the reaper thread then does.
+  virtual void leakJsHandles() {}
+
+  Napi::Promise::Deferred deferred;  // the promise the job settles
 
  private:
   friend class CompletionQueue;
@@ -71,8 +78,10 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   explicit CompletionQueue(Napi::Env env);
   void push(CompletionJob* job, int status);  // any thread
   void startPolling();  // JS thread
+  void scheduleNextTurn();  // JS thread
   void drain(Napi::Env env, bool fromWakeUp);  // JS thread: settles what is ready, then schedules the next drain
   size_t settleReady(Napi::Env env);            // JS thread: returns how many jobs it settled
+  static void settleOne(Napi::Env env, CompletionJob& job, int status);  // JS thread
 
   Napi::TypedThreadSafeFunction<CompletionQueue, void, &CompletionQueue::callJs> mTsfn;
   std::mutex mMutex;

@@ -14,7 +14,7 @@ namespace {
 
 class PingJob : public CompletionJob {
  public:
-  explicit PingJob(Napi::Env env) : deferred(env) {}
+  explicit PingJob(Napi::Env env) : CompletionJob(env) {}
   void settle(Napi::Env env, int cudaStatus) override {
     if (cudaStatus != 0) {
       deferred.Reject(jsError(env, "CUDA_ERROR", "ping failed").Value());
@@ -22,7 +22,6 @@ class PingJob : public CompletionJob {
       deferred.Resolve(env.Undefined());
     }
   }
-  Napi::Promise::Deferred deferred;
 };
 
 }  // namespace

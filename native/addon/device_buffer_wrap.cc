@@ -13,7 +13,7 @@ namespace {
 
 class CopyJob : public CompletionJob {
  public:
-  CopyJob(Napi::Env env, std::shared_ptr<DeviceBufferState> buffer) : deferred(env), buffer(std::move(buffer)) {}
+  CopyJob(Napi::Env env, std::shared_ptr<DeviceBufferState> buffer) : CompletionJob(env), buffer(std::move(buffer)) {}
   ~CopyJob() override {
     if (staging.data) buffer->runtime->pinned->release(staging);
   }
@@ -32,7 +32,6 @@ class CopyJob : public CompletionJob {
     if (bytes) std::memcpy(out.Data(), staging.data, bytes);
     deferred.Resolve(out);
   }
-  Napi::Promise::Deferred deferred;
   std::shared_ptr<DeviceBufferState> buffer;
   PinnedBuffer staging;
   size_t bytes = 0;

@@ -1,6 +1,7 @@
 // Engine: a deserialized ICudaEngine; describes its IO and profiles, creates execution contexts, serializes.
 #include "addon_data.h"
 #include "errors.h"
+#include "reaper.h"
 #include "wraps.h"
 
 namespace trtn {
@@ -72,7 +73,7 @@ Napi::Value EngineWrap::createContext(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& engine = state(env);
   CudaApi const& api = engine->runtime->cuda();
-  auto ctx = std::make_shared<ContextState>();
+  std::shared_ptr<ContextState> ctx = reaped(new ContextState());
   ctx->engine = engine;
   Failure failure;
   int rc = api.cudaStreamCreateWithFlags(&ctx->stream, cuda::kStreamNonBlocking);

@@ -5,19 +5,31 @@ namespace trtn {
 std::shared_ptr<JsLogSink> JsLogSink::create(Napi::Env env, Napi::Value callback) {
   auto sink = std::shared_ptr<JsLogSink>(new JsLogSink());
   if (callback.IsFunction()) {
-    sink->mTsfn = Tsfn::New(env, callback.As<Napi::Function>(), "tensorrt-node logger", 0, 1);
+    auto* gate = new std::shared_ptr<Gate>(sink->mGate);  // the finalizer's own reference
+    sink->mTsfn = Tsfn::New(env, callback.As<Napi::Function>(), "tensorrt-node logger", 0, 1, nullptr,
+                            [](Napi::Env, std::shared_ptr<Gate>* g, std::nullptr_t*) {
+                              {
+                                std::lock_guard<std::mutex> lock((*g)->mutex);
+                                (*g)->open = false;
+                              }
+                              delete g;
+                            },
+                            gate);
     sink->mTsfn.Unref(env);
-    sink->mActive = true;
+    sink->mGate->open = true;
   }
   return sink;
 }
 
 JsLogSink::~JsLogSink() {
-  if (mActive) mTsfn.Release();
+  std::lock_guard<std::mutex> lock(mGate->mutex);
+  if (mGate->open) mTsfn.Release();
+  mGate->open = false;
 }
 
 void JsLogSink::log(int severity, std::string const& message) {
-  if (!mActive) return;
+  std::lock_guard<std::mutex> lock(mGate->mutex);
+  if (!mGate->open) return;
   auto* m = new Message{severity, message};
   if (mTsfn.NonBlockingCall(m) != napi_ok) delete m;
 }

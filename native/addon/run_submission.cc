@@ -52,8 +52,13 @@ struct InputPlan {
 // Settles the run's promise from the completion queue, on the JS thread.
 class RunJob : public CompletionJob {
  public:
-  explicit RunJob(Napi::Env env) : deferred(env) {}
+  explicit RunJob(Napi::Env env) : CompletionJob(env) {}
   ~RunJob() override { releaseStaging(); }
+
+  void leakJsHandles() override {
+    leakOnPurpose(outputDims);
+    if (ctx) ctx->leakJsHandles();
+  }
 
   void releaseStaging() {
     if (ctx && staging.data) ctx->staging->release(staging);
@@ -104,7 +109,6 @@ class RunJob : public CompletionJob {
     return data;
   }
 
-  Napi::Promise::Deferred deferred;
   std::shared_ptr<ContextState> ctx;
   PinnedBuffer staging;
   std::vector<OutputPlan> outputs;

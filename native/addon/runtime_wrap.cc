@@ -5,6 +5,7 @@
 #include "addon_data.h"
 #include "errors.h"
 #include "js_bytes.h"
+#include "reaper.h"
 #include "wraps.h"
 
 namespace trtn {
@@ -31,7 +32,7 @@ class DeserializeWorker : public Napi::AsyncWorker {
       mDeferred.Reject(toJsError(env, mFailure).Value());
       return;
     }
-    auto state = std::make_shared<EngineState>();
+    std::shared_ptr<EngineState> state = reaped(new EngineState());
     state->runtime = mRuntime;
     state->engine = std::move(mEngine);
     auto const& tensors = state->engine->info().tensors;
@@ -190,6 +191,7 @@ Napi::Value RuntimeWrap::createDeviceBuffer(Napi::CallbackInfo const& info) {
 Napi::Value RuntimeWrap::synchronize(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& s = state(env);
+  Reaper::drain();  // contexts and engines still being released
   int rc = s->cuda().cudaDeviceSynchronize();
   return Napi::Number::New(env, rc);
 }

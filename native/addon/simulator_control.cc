@@ -4,6 +4,7 @@
 
 #include "errors.h"
 #include "exports.h"
+#include "reaper.h"
 #include "../backend/backend.h"
 
 namespace trtn {
@@ -112,7 +113,9 @@ Napi::Value setStreamSpin(Napi::CallbackInfo const& info) {
   return Napi::Number::New(info.Env(), before);
 }
 
+// Waits for the contexts and engines still being released, then for all device work.
 Napi::Value deviceSynchronize(Napi::CallbackInfo const& info) {
+  Reaper::drain();
   int rc = symbol<int (*)()>(info.Env(), "cudaDeviceSynchronize")();
   return Napi::Number::New(info.Env(), rc);
 }

@@ -1,6 +1,7 @@
 // Native state behind each JS object. JS wrappers and in-flight jobs share these through shared_ptr, so dispose()
 // during a run only drops the wrapper's reference: the resources go when the last run settles. Destruction order
-// follows TensorRT's rules (context before engine before runtime) through the members' order.
+// follows TensorRT's rules (context before engine before runtime) through the members' order. Contexts and engines
+// are owned through reaped() (reaper.h): their destruction synchronizes the device, so it runs off the JS thread.
 #pragma once
 
 #include <memory>
@@ -15,6 +16,12 @@
 #include "pinned_pool.h"
 
 namespace trtn {
+
+// Keeps `p`'s object alive forever: for JS references that outlived their environment and may not be deleted.
+template <typename T>
+void leakOnPurpose(std::shared_ptr<T>& p) {
+  if (p) new std::shared_ptr<T>(std::move(p));
+}
 
 struct RuntimeState {
   std::shared_ptr<Backend> backend;
@@ -34,6 +41,7 @@ struct EngineState {
   std::vector<int> inputs;   // indices into engine->info().tensors
   std::vector<int> outputs;
 
+  void releaseOnJsThread() {}
   ~EngineState() { engine.reset(); }
 };
 
@@ -80,6 +88,16 @@ struct ContextState {
   CudaApi const& cuda() const { return engine->runtime->cuda(); }
   // Grows `buffer` to at least `bytes`; returns a CUDA error or 0.
   int ensureCapacity(GrowableDeviceBuffer& buffer, size_t bytes);
+  // The JS references, dropped where the last owner let go (always the JS thread) before the reaper gets the rest.
+  void releaseOnJsThread() {
+    outputDimsJs.reset();
+    lastSettledDims.reset();
+  }
+  // After the environment was torn down (CompletionJob::leakJsHandles).
+  void leakJsHandles() {
+    leakOnPurpose(outputDimsJs);
+    leakOnPurpose(lastSettledDims);
+  }
   ~ContextState();
 };
 
