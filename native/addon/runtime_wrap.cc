@@ -73,7 +73,7 @@ RuntimeWrap::RuntimeWrap(Napi::CallbackInfo const& info) : Napi::ObjectWrap<Runt
   Failure failure;
   auto backend = loadBackend(kind, failure);
   if (!backend) throw toJsError(env, failure);
-  auto state = std::make_shared<RuntimeState>();
+  std::shared_ptr<RuntimeState> state = reaped(new RuntimeState());
   state->backend = backend;
   state->sink = JsLogSink::create(env, info.Length() > 2 ? info[2] : env.Undefined());
   int rc = backend->cuda().cudaStreamCreateWithFlags(&state->utilityStream, cuda::kStreamNonBlocking);

@@ -1,7 +1,8 @@
 // Native state behind each JS object. JS wrappers and in-flight jobs share these through shared_ptr, so dispose()
 // during a run only drops the wrapper's reference: the resources go when the last run settles. Destruction order
-// follows TensorRT's rules (context before engine before runtime) through the members' order. Contexts and engines
-// are owned through reaped() (reaper.h): their destruction synchronizes the device, so it runs off the JS thread.
+// follows TensorRT's rules (context before engine before runtime) through the members' order. Contexts, engines and
+// runtimes are owned through reaped() (reaper.h): their destruction synchronizes the device, so it runs off the JS
+// thread.
 #pragma once
 
 #include <memory>
@@ -32,6 +33,7 @@ struct RuntimeState {
   std::mutex deserializeMutex;           // one deserialization at a time per runtime
 
   CudaApi const& cuda() const { return backend->cuda(); }
+  void releaseOnJsThread() {}  // the log sink is safe to release anywhere (js_log_sink.h)
   ~RuntimeState();
 };
 
