@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # The simulator's C++ unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (slow to compile: minutes),
-# and its CUDA streams under ThreadSanitizer (the simulated libcudart rebuilt with -fsanitize=thread).
+# its CUDA streams under ThreadSanitizer (the simulated libcudart rebuilt with -fsanitize=thread), and the addon
+# itself under AddressSanitizer: the committed HEAD is built with -fsanitize=address in a scratch worktree and the
+# tests of ownership, teardown, workers and completions run with libasan preloaded into node.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+  git -C "$root" worktree remove --force "$work/addon" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 flags=(-std=c++17 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all)
 g++ "${flags[@]}" -I"$root/native/sim/nvinfer/ops" "$root"/native/sim/nvinfer/ops/*.cc \
   "$root/native/sim/nvinfer/ops/test/ops_test.cc" -o "$work/ops_test" &
@@ -19,3 +25,12 @@ g++ "${tsan[@]}" -fPIC -shared "$root"/native/sim/cudart/*.cc -o "$work/libtrtsi
 g++ "${tsan[@]}" -I"$root/native/sim/include" "$root/native/sim/test/stream_stress_test.cc" \
   -L"$work" -ltrtsim_cudart -Wl,-rpath,"$work" -o "$work/stream_stress_test"
 TSAN_OPTIONS=halt_on_error=1 "$work/stream_stress_test" 200
+
+git -C "$root" worktree add -q --detach "$work/addon" HEAD
+ln -s "$root/node_modules" "$work/addon/node_modules"
+(cd "$work/addon" && CXXFLAGS="-fsanitize=address -fno-omit-frame-pointer -g -O1" LDFLAGS="-fsanitize=address" \
+  npx cmake-js compile >"$work/addon-build.log" 2>&1) || { tail -30 "$work/addon-build.log"; exit 1; }
+(cd "$work/addon" && npx tsup >/dev/null && \
+  LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
+  npx vitest run test/lifecycle.test.ts test/workers.test.ts test/completion-polling.test.ts test/concurrency.test.ts \
+    test/faults.test.ts test/sticky.test.ts test/device-tensors.test.ts test/validation.test.ts 2>&1 | tail -4)
