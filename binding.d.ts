@@ -40,14 +40,16 @@ export interface NativeRuntimeInfo {
   libraryPaths: string[];
 }
 
-/** [dims of every output, then each output's bytes (undefined for outputs written to a DeviceBuffer)]. The dims
- * arrays are shared between runs of the same shapes: copy before changing them. When every output is on the host
- * and their dims equal those of the previous run settled on this context (runs settle in order), only the bytes:
- * the ArrayBuffer for one output, an array of them for several. */
+/** [dims of every output, then each output's bytes (undefined for outputs written to a DeviceBuffer or copied into
+ * a TypedArray target)]. The dims arrays are shared between runs of the same shapes: copy before changing them.
+ * When every output is on the host and their dims equal those of the previous run settled on this context (runs
+ * settle in order), only the bytes: the ArrayBuffer for one output (undefined if it went into a target), an array
+ * of them for several. */
 export type NativeRunResult =
   | [readonly (readonly number[])[], ...(ArrayBuffer | undefined)[]]
   | ArrayBuffer
-  | ArrayBuffer[];
+  | undefined
+  | (ArrayBuffer | undefined)[];
 
 export declare class NativeDeviceBuffer {
   private constructor();
@@ -66,7 +68,7 @@ export declare class NativeExecutionContext {
    * undefined), then one argument per input, in engine input order. */
   run(
     dims: Float64Array,
-    outputTargets: (NativeDeviceBuffer | undefined)[] | undefined,
+    outputTargets: (NativeDeviceBuffer | ArrayBufferView | undefined)[] | undefined,
     ...inputs: (ArrayBufferView | NativeDeviceBuffer)[]
   ): Promise<NativeRunResult>;
   ping(): Promise<void>;

@@ -3,6 +3,7 @@
 // One process, one run, variants interleaved in rounds (so machine noise hits all of them alike):
 //   (a)  context.ping()        a bare promise round trip through run()'s completion path, no GPU work (the floor)
 //   (b)  context.run({ a })    the tiny Add engine on the simulator, cost model off (zero kernel time)
+//   (bt) context.run({ a }, { outputs: { c: array } })   the same, the output copied into one preallocated array
 //   (c)  ort session.run()     onnxruntime-node, CPU EP, 1 intra-op thread, same ONNX model
 //   (d)  context.run({ a })    with the simulator's cost model at a realistic tiny kernel (5 us launch, 1 at a time)
 //   (b0) native run()          diagnostic: the addon's run() without the TS layer (no validation, no Tensor wrapping)
@@ -142,6 +143,8 @@ async function setUp() {
   const context = engine.createContext();
   const aValues = Float32Array.of(1.25, -2, 3.5, 0.125);
   const feeds = { a: new Tensor('float32', aValues, [1, 4]) };
+  // (bt): the output goes into this caller array on every run instead of a new one.
+  const targetOptions = { outputs: { c: new Float32Array(4) } };
 
   const session = await ort.InferenceSession.create(onnxBytes, {
     executionProviders: ['cpu'],
@@ -166,6 +169,9 @@ async function setUp() {
   // Correctness, once per path: never benchmark a broken path.
   const b = await context.run(feeds);
   assertAdd('(b) context.run', b.c.data, aValues);
+  const bt = await context.run(feeds, targetOptions);
+  assertAdd('(bt) run into an array', bt.c.data, aValues);
+  if (bt.c.data !== targetOptions.outputs.c) throw new Error('(bt) did not return the caller array');
   if (b.c.dtype !== 'float32' || b.c.dims.join(',') !== '1,4') throw new Error(`(b) output is ${b.c}`);
   const c = await session.run(ortFeeds);
   assertAdd('(c) onnxruntime-node', c.c.data, aValues);
@@ -189,6 +195,7 @@ async function setUp() {
   const variants = [
     { key: 'a', label: '(a) ping (floor)', call: () => context.ping() },
     { key: 'b', label: '(b) context.run', call: () => context.run(feeds) },
+    { key: 'bt', label: '(bt) run into an array', call: () => context.run(feeds, targetOptions) },
     { key: 'c', label: '(c) onnxruntime-node', call: () => session.run(ortFeeds) },
   ];
   if (CONFIG.withCostModel) {
@@ -426,6 +433,11 @@ async function main() {
   if (get('b0', 1)) {
     extraRatios['b0/a latency median, 1 in flight'] = ratio(get('b0', 1).latencyUs.median, a1.latencyUs.median);
     extraRatios[`b0/a latency median, ${CONFIG.depth} in flight`] = ratio(get('b0', CONFIG.depth).latencyUs.median, aN.latencyUs.median);
+  }
+  if (get('bt', 1)) {
+    extraRatios['bt/a latency median, 1 in flight'] = ratio(get('bt', 1).latencyUs.median, a1.latencyUs.median);
+    extraRatios[`bt/a latency median, ${CONFIG.depth} in flight`] = ratio(get('bt', CONFIG.depth).latencyUs.median, aN.latencyUs.median);
+    extraRatios[`bt/c calls/s, ${CONFIG.depth} in flight`] = ratio(get('bt', CONFIG.depth).callsPerSecond, cN.callsPerSecond);
   }
   if (get('bp', 1)) {
     extraRatios['bp/ap latency median, 1 in flight (both polling)'] = ratio(get('bp', 1).latencyUs.median, get('ap', 1).latencyUs.median);

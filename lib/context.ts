@@ -2,8 +2,8 @@
 // in flight on one context (they pipeline on its stream) and many contexts of one engine run concurrently.
 import type { NativeDeviceBuffer, NativeExecutionContext, NativeRunResult } from '../binding.js';
 import { Disposable } from './disposable.js';
-import { DTYPES, isDType } from './dtypes.js';
-import type { DType } from './dtypes.js';
+import { DTYPES, describeType, isDType } from './dtypes.js';
+import type { AnyTypedArray, DType } from './dtypes.js';
 import type { EngineSpec } from './engine-spec.js';
 import { DeviceTensor } from './device-tensor.js';
 import { fromNative, makeError } from './errors.js';
@@ -12,11 +12,16 @@ import { validateFeeds } from './validate.js';
 import type { DeviceTensorLike, Feed } from './validate.js';
 
 export interface RunOptions {
-  /** Outputs to write on the GPU instead of copying back: preallocated device tensors by output name. */
-  readonly outputs?: Readonly<Record<string, DeviceTensor>>;
+  /**
+   * Where outputs go instead of a new array per run, by output name: a DeviceTensor keeps the output on the GPU; a
+   * TypedArray of the output's dtype (at least as long as the output) receives its values when the run settles, so
+   * a steady stream of runs allocates nothing for it. Do not read such an array before the run's promise settles.
+   */
+  readonly outputs?: Readonly<Record<string, DeviceTensor | AnyTypedArray>>;
 }
 
-/** Host outputs come back as Tensors; outputs given in `options.outputs` come back as those DeviceTensors. */
+/** Host outputs come back as Tensors (over the given TypedArray, if any); outputs given as DeviceTensors come back
+ * as those DeviceTensors. */
 export type RunResult = Record<string, Tensor | DeviceTensor>;
 
 interface OutputShape {
@@ -28,6 +33,20 @@ function outputShape(dims: readonly number[]): OutputShape {
   let size = 1;
   for (let k = 0; k < dims.length; k++) size *= dims[k]!;
   return { dims: Object.freeze(dims.slice()), size };
+}
+
+/** A caller's TypedArray for an output: it must be the output dtype's array type (its length is checked natively,
+ * against the shape the run will have). */
+function hostTarget(name: string, dtype: string, target: unknown): AnyTypedArray {
+  const expected = isDType(dtype) ? DTYPES[dtype].typedArray : undefined;
+  if (!expected || !(target instanceof expected)) {
+    throw makeError('INVALID_INPUT', `options.outputs.${name} must be a DeviceTensor or a ${expected?.name ?? dtype} for the ${dtype} output`, {
+      tensor: name,
+      expected: expected?.name ?? dtype,
+      actual: describeType(target),
+    });
+  }
+  return target as AnyTypedArray;
 }
 
 function rethrowNative(error: unknown): never {
@@ -111,8 +130,8 @@ export class ExecutionContext extends Disposable {
   /** Turns what the addon resolved with into the result record. */
   #collect(results: NativeRunResult, devices: RunOptions['outputs']): RunResult {
     let data: readonly (ArrayBuffer | undefined)[];
-    if (results instanceof ArrayBuffer) {
-      data = [results]; // one output, dims unchanged: just its bytes
+    if (results instanceof ArrayBuffer || results === undefined) {
+      data = [results]; // one output, dims unchanged: just its bytes (none when it went into the caller's array)
     } else if (!Array.isArray(results[0])) {
       data = results as unknown as ArrayBuffer[]; // several outputs, dims unchanged: just their bytes
     } else {
@@ -124,13 +143,16 @@ export class ExecutionContext extends Disposable {
     for (let i = 0; i < outputs.length; i++) {
       const spec = outputs[i]!;
       const shape = this.#outputShapes[i]!;
-      const device = devices?.[spec.name];
-      if (device) {
-        out[spec.name] = new DeviceTensor(device.buffer, device.dtype, shape.dims);
+      const target = devices?.[spec.name];
+      if (target instanceof DeviceTensor) {
+        out[spec.name] = new DeviceTensor(target.buffer, target.dtype, shape.dims);
         continue;
       }
       if (!isDType(spec.dtype)) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
-      out[spec.name] = Tensor.trusted(spec.dtype, new DTYPES[spec.dtype].typedArray(data[i] as ArrayBuffer), shape.dims, shape.size);
+      const values = target
+        ? target.length === shape.size ? target : target.subarray(0, shape.size)
+        : new DTYPES[spec.dtype].typedArray(data[i] as ArrayBuffer);
+      out[spec.name] = Tensor.trusted(spec.dtype, values as never, shape.dims, shape.size);
     }
     return out;
   }
@@ -140,7 +162,7 @@ export class ExecutionContext extends Disposable {
     return this.native<NativeExecutionContext>().ping();
   }
 
-  #outputTargets(targets: NonNullable<RunOptions['outputs']>): (NativeDeviceBuffer | undefined)[] {
+  #outputTargets(targets: NonNullable<RunOptions['outputs']>): (NativeDeviceBuffer | AnyTypedArray | undefined)[] {
     const names = new Set(this.engine.outputs.map((o) => o.name));
     for (const name of Object.keys(targets)) {
       if (!names.has(name)) throw makeError('INVALID_INPUT', `options.outputs names '${name}', which is not an output (outputs: ${[...names].join(', ')})`, { tensor: name });
@@ -148,6 +170,7 @@ export class ExecutionContext extends Disposable {
     return this.engine.outputs.map((spec) => {
       const target = targets[spec.name];
       if (!target) return undefined;
+      if (!(target instanceof DeviceTensor)) return hostTarget(spec.name, spec.dtype, target);
       if (target.dtype !== spec.dtype) {
         throw makeError('INVALID_INPUT', `output '${spec.name}': device tensor dtype ${target.dtype} differs from the engine's ${spec.dtype}`, {
           tensor: spec.name,

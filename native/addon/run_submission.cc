@@ -39,6 +39,7 @@ struct OutputPlan {
   size_t bytes = 0;
   size_t stagingOffset = 0;
   bool onDevice = false;
+  bool toHostTarget = false;  // copied into the caller's TypedArray at settle (no allocation per run)
   void* device = nullptr;
 };
 
@@ -57,6 +58,7 @@ class RunJob : public CompletionJob {
 
   void leakJsHandles() override {
     leakOnPurpose(outputDims);
+    if (!targets.IsEmpty()) new Napi::Reference<Napi::Array>(std::move(targets));
     if (ctx) ctx->leakJsHandles();
   }
 
@@ -74,32 +76,60 @@ class RunJob : public CompletionJob {
       deferred.Reject(toJsError(env, f).Value());
       return;
     }
+    if (!targets.IsEmpty() && !copyToHostTargets(env)) return;
     // Host outputs whose dims equal the previous settled run's (the steady state): just their bytes, one output as
-    // its ArrayBuffer, several as an array of them.
+    // its ArrayBuffer, several as an array of them (undefined for those copied into the caller's arrays).
     bool allHost = std::none_of(outputs.begin(), outputs.end(), [](OutputPlan const& o) { return o.onDevice; });
     if (allHost && ctx->lastSettledDims == outputDims) {
       if (outputs.size() == 1) {
-        Napi::ArrayBuffer data = copyOut(env, outputs[0]);
+        Napi::Value data = outputs[0].toHostTarget ? env.Undefined() : Napi::Value(copyOut(env, outputs[0]));
         releaseStaging();
         deferred.Resolve(data);
         return;
       }
       Napi::Array buffers = Napi::Array::New(env, outputs.size());
-      for (size_t i = 0; i < outputs.size(); ++i) buffers.Set(static_cast<uint32_t>(i), copyOut(env, outputs[i]));
+      for (size_t i = 0; i < outputs.size(); ++i) {
+        if (!outputs[i].toHostTarget) buffers.Set(static_cast<uint32_t>(i), copyOut(env, outputs[i]));
+      }
       releaseStaging();
       deferred.Resolve(buffers);
       return;
     }
     ctx->lastSettledDims = outputDims;
     // [dims of every output (an array shared by runs of the same shapes), output 0 bytes, output 1 bytes, ...];
-    // outputs written to a DeviceBuffer have `undefined` bytes.
+    // outputs written to a DeviceBuffer or copied into the caller's arrays have `undefined` bytes.
     Napi::Array results = Napi::Array::New(env, outputs.size() + 1);
     results.Set(uint32_t{0}, outputDims->Value());
     for (size_t i = 0; i < outputs.size(); ++i) {
-      if (!outputs[i].onDevice) results.Set(static_cast<uint32_t>(i + 1), copyOut(env, outputs[i]));
+      if (!outputs[i].onDevice && !outputs[i].toHostTarget) {
+        results.Set(static_cast<uint32_t>(i + 1), copyOut(env, outputs[i]));
+      }
     }
     releaseStaging();
     deferred.Resolve(results);
+  }
+
+  // Copies outputs into the TypedArrays the caller gave for them. They were checked at submission; false (and the
+  // promise rejected) if one was detached since.
+  bool copyToHostTargets(Napi::Env env) {
+    Napi::Array given = targets.Value();
+    for (size_t o = 0; o < outputs.size(); ++o) {
+      OutputPlan const& plan = outputs[o];
+      if (!plan.toHostTarget) continue;
+      napi_typedarray_type type;
+      void* first = nullptr;
+      size_t length = 0;
+      if (!typedArrayInfo(env, given.Get(static_cast<uint32_t>(o)), &type, &first, &length) ||
+          length * typedArrayElementSize(type) < plan.bytes) {
+        releaseStaging();
+        std::string name = ctx->engine->engine->info().tensors[ctx->engine->outputs[o]].name;
+        deferred.Reject(jsError(env, "INVALID_INPUT", "the array given for output '" + name + "' was detached or "
+                                                      "shrunk before the run finished", name).Value());
+        return false;
+      }
+      if (plan.bytes) std::memcpy(first, static_cast<uint8_t*>(staging.data) + plan.stagingOffset, plan.bytes);
+    }
+    return true;
   }
 
   // An output's bytes, copied from pinned staging into a new ArrayBuffer.
@@ -110,6 +140,7 @@ class RunJob : public CompletionJob {
   }
 
   std::shared_ptr<ContextState> ctx;
+  Napi::Reference<Napi::Array> targets;  // the output targets, when some are host TypedArrays
   PinnedBuffer staging;
   std::vector<OutputPlan> outputs;
   std::shared_ptr<Napi::Reference<Napi::Array>> outputDims;  // the output shapes at enqueue time
@@ -192,16 +223,35 @@ class RunSubmission {
     }
   }
 
-  // Each output goes to the caller's DeviceBuffer or, through staging, back to the host.
+  // Each output goes to the caller's DeviceBuffer or, through staging, back to the host: into a new ArrayBuffer, or
+  // into the caller's TypedArray.
   void planOutputs(Napi::Array targets) {
     mJob.outputs.assign(mEngine.outputs.size(), OutputPlan{});
+    bool hostTargets = false;
     for (size_t o = 0; o < mJob.outputs.size(); ++o) {
       TensorInfo const& t = tensor(mEngine.outputs[o]);
       OutputPlan& plan = mJob.outputs[o];
       std::vector<int64_t> const& dims = mCtx.outputDims[o];
       plan.bytes = volume(dims) * dataTypeSize(t.dataType);
       std::shared_ptr<DeviceBufferState> buffer;
-      if (!targets.IsEmpty()) buffer = DeviceBufferWrap::from(mEnv, targets.Get(static_cast<uint32_t>(o)));
+      if (!targets.IsEmpty()) {
+        Napi::Value target = targets.Get(static_cast<uint32_t>(o));
+        napi_typedarray_type type;
+        void* first = nullptr;
+        size_t length = 0;
+        if (typedArrayInfo(mEnv, target, &type, &first, &length)) {
+          size_t have = length * typedArrayElementSize(type);
+          if (have < plan.bytes) {
+            throw jsError(mEnv, "INVALID_INPUT", "output array for '" + t.name + "' needs " +
+                                                     std::to_string(plan.bytes) + " bytes for " + dimsText(dims) +
+                                                     ", has " + std::to_string(have), t.name);
+          }
+          plan.toHostTarget = hostTargets = true;
+          plan.stagingOffset = reserveStaging(plan.bytes);
+          continue;
+        }
+        buffer = DeviceBufferWrap::from(mEnv, target);
+      }
       if (buffer) {
         if (buffer->bytes < plan.bytes) {
           throw jsError(mEnv, "INVALID_INPUT", "output buffer for '" + t.name + "' needs " +
@@ -215,6 +265,7 @@ class RunSubmission {
         plan.stagingOffset = reserveStaging(plan.bytes);
       }
     }
+    if (hostTargets) mJob.targets = Napi::Persistent(targets);
   }
 
   // Pinned staging, device buffers and the addresses TensorRT reads and writes; host inputs are copied in.

@@ -1,0 +1,98 @@
+// Host output targets: `run(feeds, { outputs: { y: someFloat32Array } })` copies the output into the caller's array
+// instead of allocating one per run. The values must equal onnxruntime's, the returned Tensor must be that memory,
+// a shorter shape gets a view of the array, and a wrong or too small array is INVALID_INPUT before anything runs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidInputError, Runtime, Tensor } from '../lib/index.js';
+import type { Engine, ExecutionContext } from '../lib/index.js';
+import { simulator } from '../lib/testing/index.js';
+import { compareOutputs, formatComparison, runOrt } from './helpers/ort.js';
+import { getModel } from './models/index.js';
+import { simulatorEngine } from './helpers/engines.js';
+
+let runtime: Runtime;
+let engine: Engine;
+let context: ExecutionContext;
+beforeAll(async () => {
+  runtime = Runtime.create({ backend: 'simulator' });
+  engine = await simulatorEngine(runtime, 'gelu20'); // x [b,8] -> y [b,8], z [b,4]
+  context = engine.createContext();
+});
+afterAll(() => {
+  context.dispose();
+  engine.dispose();
+  runtime.dispose();
+});
+
+const model = () => getModel('gelu20');
+const x = (batch: number, seed: number) => {
+  const f = model().makeFeeds({ seed, batch });
+  return Tensor.from('float32', f.x!.data as Float32Array, f.x!.dims);
+};
+
+async function expectLikeOrt(feeds: { x: Tensor }, out: Record<string, Tensor>): Promise<void> {
+  const expected = await runOrt(model().onnx, { x: { dtype: 'float32', dims: [...feeds.x.dims], data: feeds.x.data } });
+  const actual = Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dtype: t.dtype, dims: [...t.dims], data: t.data }]));
+  const c = compareOutputs(actual as never, expected, { atol: 1e-5, rtol: 1e-4 });
+  expect(c.pass, formatComparison(c)).toBe(true);
+}
+
+describe('host output targets', () => {
+  it('writes each run into the same caller arrays, and the results are those arrays', async () => {
+    const y = new Float32Array(16);
+    const z = new Float32Array(8);
+    for (let seed = 1; seed <= 4; seed++) {
+      const feeds = { x: x(2, seed) };
+      const out = (await context.run(feeds, { outputs: { y, z } })) as Record<string, Tensor>;
+      expect(out.y!.data).toBe(y);
+      expect(out.z!.data).toBe(z);
+      expect(out.y!.dims).toEqual([2, 8]);
+      await expectLikeOrt(feeds, out);
+    }
+  });
+
+  it('one output into an array, the other allocated as usual', async () => {
+    const z = new Float32Array(8);
+    const feeds = { x: x(2, 9) };
+    const out = (await context.run(feeds, { outputs: { z } })) as Record<string, Tensor>;
+    expect(out.z!.data).toBe(z);
+    expect(out.y!.data).not.toBe(z);
+    await expectLikeOrt(feeds, out);
+  });
+
+  it('a smaller shape than the array holds gets a view of its first elements', async () => {
+    const y = new Float32Array(8 * 8);
+    const feeds = { x: x(3, 5) };
+    const out = (await context.run(feeds, { outputs: { y } })) as Record<string, Tensor>;
+    expect(out.y!.dims).toEqual([3, 8]);
+    expect(out.y!.data.length).toBe(24);
+    expect((out.y!.data as Float32Array).buffer).toBe(y.buffer);
+    await expectLikeOrt(feeds, out);
+  });
+
+  it('an array too short for the shape is INVALID_INPUT naming the output, before anything is enqueued', async () => {
+    const enqueues = simulator.counters().enqueues;
+    const error = await context.run({ x: x(4, 1) }, { outputs: { y: new Float32Array(16) } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ tensor: 'y' });
+    expect((error as Error).message).toMatch(/output array for 'y' needs 128 bytes for \[4,8\], has 64/);
+    expect(simulator.counters().enqueues).toBe(enqueues);
+  });
+
+  it('an array of another type than the output dtype is INVALID_INPUT with the expected type', async () => {
+    const error = await context.run({ x: x(2, 1) }, { outputs: { y: new Int32Array(16) } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ tensor: 'y', expected: 'Float32Array', actual: expect.stringMatching(/Int32Array/) });
+  });
+
+  it('an array detached while the run is on the device rejects the run, and the context keeps working', async () => {
+    const y = new Float32Array(16);
+    simulator.injectFault({ kind: 'slow-kernel', millis: 20 });
+    const run = context.run({ x: x(2, 1) }, { outputs: { y } });
+    structuredClone(y.buffer, { transfer: [y.buffer] }); // detaches y
+    const error = await run.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toMatch(/array given for output 'y' was detached or shrunk before the run finished/);
+    const feeds = { x: x(2, 2) };
+    await expectLikeOrt(feeds, (await context.run(feeds)) as Record<string, Tensor>);
+  });
+});
