@@ -163,14 +163,22 @@ export class ExecutionContext extends Disposable {
   }
 
   #outputTargets(targets: NonNullable<RunOptions['outputs']>): (NativeDeviceBuffer | AnyTypedArray | undefined)[] {
-    const names = new Set(this.engine.outputs.map((o) => o.name));
-    for (const name of Object.keys(targets)) {
-      if (!names.has(name)) throw makeError('INVALID_INPUT', `options.outputs names '${name}', which is not an output (outputs: ${[...names].join(', ')})`, { tensor: name });
-    }
-    return this.engine.outputs.map((spec) => {
+    const outputs = this.engine.outputs;
+    // A new array per run: the addon keeps it until the run settles to find the TypedArrays to copy into.
+    const list: (NativeDeviceBuffer | AnyTypedArray | undefined)[] = new Array(outputs.length);
+    let given = 0;
+    for (let i = 0; i < outputs.length; i++) {
+      const spec = outputs[i]!;
       const target = targets[spec.name];
-      if (!target) return undefined;
-      if (!(target instanceof DeviceTensor)) return hostTarget(spec.name, spec.dtype, target);
+      if (!target) {
+        list[i] = undefined;
+        continue;
+      }
+      given++;
+      if (!(target instanceof DeviceTensor)) {
+        list[i] = hostTarget(spec.name, spec.dtype, target);
+        continue;
+      }
       if (target.dtype !== spec.dtype) {
         throw makeError('INVALID_INPUT', `output '${spec.name}': device tensor dtype ${target.dtype} differs from the engine's ${spec.dtype}`, {
           tensor: spec.name,
@@ -178,7 +186,16 @@ export class ExecutionContext extends Disposable {
           actual: target.dtype,
         });
       }
-      return target.buffer.handle;
-    });
+      list[i] = target.buffer.handle;
+    }
+    // Every name given must be an output; counting the matches is enough unless one is not.
+    if (given !== Object.keys(targets).length) {
+      const names = new Set(outputs.map((o) => o.name));
+      for (const name of Object.keys(targets)) {
+        if (!names.has(name)) throw makeError('INVALID_INPUT', `options.outputs names '${name}', which is not an output (outputs: ${[...names].join(', ')})`, { tensor: name });
+      }
+    }
+    return list;
   }
+
 }

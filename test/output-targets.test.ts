@@ -50,6 +50,17 @@ describe('host output targets', () => {
     }
   });
 
+  it('runs in flight together each fill their own arrays', async () => {
+    const ys = Array.from({ length: 4 }, () => new Float32Array(16));
+    const feeds = ys.map((_, i) => ({ x: x(2, 20 + i) }));
+    simulator.injectFault({ kind: 'slow-kernel', count: 2, millis: 5 }); // keep the first runs on the device a while
+    const outs = (await Promise.all(ys.map((y, i) => context.run(feeds[i]!, { outputs: { y } })))) as Record<string, Tensor>[];
+    for (let i = 0; i < ys.length; i++) {
+      expect(outs[i]!.y!.data).toBe(ys[i]);
+      await expectLikeOrt(feeds[i]!, outs[i]!);
+    }
+  });
+
   it('one output into an array, the other allocated as usual', async () => {
     const z = new Float32Array(8);
     const feeds = { x: x(2, 9) };
