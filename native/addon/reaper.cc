@@ -1,6 +1,7 @@
 #include "reaper.h"
 
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -50,6 +51,9 @@ void Reaper::post(std::function<void()> work) {
     if (!s.started) {
       std::thread(reaperLoop).detach();
       s.started = true;
+      // process.exit() skips the environment's cleanup hooks, and the libraries' static destructors run at exit:
+      // releases still under way finish first (registered after those libraries were loaded, so it runs before).
+      std::atexit([] { Reaper::drain(); });
     }
     s.queue.push_back(std::move(work));
     ++s.posted;
