@@ -116,6 +116,42 @@ describe('dispose', () => {
     expectNothingLive(); // synchronize() also waits for the releases still under way
   });
 
+  // The other side of releasing off the JS thread: memory a dispose() gave back may not be free yet when the next
+  // allocation comes (a model swap: dispose the old engine, load the new one). Running out of memory then must
+  // wait for the releases under way and try again, not fail.
+  it('an allocation that finds memory still being released waits for the release instead of failing', async () => {
+    const runtime = Runtime.create({ backend: 'simulator' });
+    const plan = await simulatorPlan('mlp');
+    const busyEngine = await runtime.deserialize(plan);
+    const busy = busyEngine.createContext();
+    await busy.run({ x: x() });
+    const oldEngine = await runtime.deserialize(plan);
+    const oldContext = oldEngine.createContext();
+    await oldContext.run({ x: x() });
+    simulator.synchronize();
+    const totalBefore = simulator.getDevice().totalMemoryBytes;
+    const used = simulator.counters().liveDeviceBytes;
+    simulator.setDevice({ totalMemoryBytes: used + 4096 }); // no room for a second copy of the engine
+    try {
+      simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 300 });
+      const slowRun = busy.run({ x: x() });
+      oldContext.dispose(); // its release waits on the device for the slow kernel (cudaFree synchronizes)
+      oldEngine.dispose();
+      const newEngine = await runtime.deserialize(plan);
+      const newContext = newEngine.createContext();
+      expect((await newContext.run({ x: x() })).y!.dims).toEqual([2, 8]);
+      await slowRun;
+      newContext.dispose();
+      newEngine.dispose();
+    } finally {
+      simulator.setDevice({ totalMemoryBytes: totalBefore });
+    }
+    busy.dispose();
+    busyEngine.dispose();
+    runtime.dispose();
+    expectNothingLive();
+  });
+
   it('the garbage collector frees undisposed objects (FinalizationRegistry safety net)', async () => {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (!gc) throw new Error('run the tests with --expose-gc (vitest config sets it)');

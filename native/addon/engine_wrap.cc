@@ -83,7 +83,12 @@ Napi::Value EngineWrap::createContext(Napi::CallbackInfo const& info) {
     failure.message = std::string("cudaStreamCreateWithFlags failed: ") + api.cudaGetErrorString(rc);
     throw toJsError(env, failure);
   }
-  ctx->context = engine->engine->createContext(failure);
+  ctx->context = retryAfterReleases(
+      [&] {
+        failure = Failure{};
+        return engine->engine->createContext(failure);
+      },
+      [&](auto const& context) { return !context && failure.code == "OUT_OF_MEMORY"; });
   if (!ctx->context) throw toJsError(env, failure);
   size_t n = engine->engine->info().tensors.size();
   ctx->staging = std::make_unique<PinnedPool>(api);

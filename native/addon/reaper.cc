@@ -61,6 +61,12 @@ void Reaper::post(std::function<void()> work) {
   s.wake.notify_one();
 }
 
+bool Reaper::pending() {
+  ReaperState& s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  return s.done != s.posted;
+}
+
 void Reaper::drain() {
   ReaperState& s = state();
   std::unique_lock<std::mutex> lock(s.mutex);

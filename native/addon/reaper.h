@@ -16,7 +16,22 @@ class Reaper {
   static void post(std::function<void()> work);
   // Blocks until everything posted so far has run (tests; environment teardown).
   static void drain();
+  // Whether releases are under way.
+  static bool pending();
 };
+
+// The price of releasing off the JS thread: memory a dispose() gave back may not be free yet when the next
+// allocation comes (dispose the old engine, load the new one). An attempt that ran out of memory while releases were
+// under way is made once more after they finished.
+template <typename Attempt, typename OutOfMemory>
+auto retryAfterReleases(Attempt attempt, OutOfMemory outOfMemory) {
+  auto result = attempt();
+  if (outOfMemory(result) && Reaper::pending()) {
+    Reaper::drain();
+    result = attempt();
+  }
+  return result;
+}
 
 // A shared_ptr whose deleter calls p->releaseOnJsThread() where the last reference went, then deletes `p` on the
 // reaper thread.

@@ -23,7 +23,12 @@ class DeserializeWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     std::lock_guard<std::mutex> lock(mRuntime->deserializeMutex);
-    mEngine = mRuntime->runtime->deserialize(mBytes.data(), mBytes.size(), mFailure);
+    mEngine = retryAfterReleases(
+        [&] {
+          mFailure = Failure{};
+          return mRuntime->runtime->deserialize(mBytes.data(), mBytes.size(), mFailure);
+        },
+        [&](auto const& engine) { return !engine && mFailure.code == "OUT_OF_MEMORY"; });
   }
 
   void OnOK() override {
@@ -175,7 +180,8 @@ Napi::Value RuntimeWrap::createDeviceBuffer(Napi::CallbackInfo const& info) {
   auto buffer = std::make_shared<DeviceBufferState>();
   buffer->runtime = s;
   buffer->bytes = static_cast<size_t>(requested);
-  int rc = s->cuda().cudaMalloc(&buffer->data, std::max<size_t>(buffer->bytes, 1));
+  int rc = retryAfterReleases([&] { return s->cuda().cudaMalloc(&buffer->data, std::max<size_t>(buffer->bytes, 1)); },
+                              [](int error) { return error == cuda::kErrorMemoryAllocation; });
   if (rc != 0) {
     buffer->data = nullptr;
     Failure f;
