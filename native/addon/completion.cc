@@ -1,9 +1,9 @@
 #include "completion.h"
 
-#include "reaper.h"
-
 #include <optional>
 #include <thread>
+
+#include "reaper.h"
 
 namespace trtn {
 

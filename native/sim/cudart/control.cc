@@ -53,7 +53,7 @@ void sleepMicros(double micros) {
   if (micros > kSleepGranularityMicros) {
     std::this_thread::sleep_for(std::chrono::duration<double, std::micro>(micros - kSleepGranularityMicros));
   }
-  while (Clock::now() < deadline) __builtin_ia32_pause();
+  while (Clock::now() < deadline) cpuRelax();
 }
 
 std::atomic<double> gStreamSpinMicros{[] {

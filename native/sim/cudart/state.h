@@ -40,6 +40,15 @@ struct DeviceConfig {
 };
 DeviceConfig deviceConfig();
 
+// The body of a polling loop: tells the CPU this is a spin (saves power, yields to the sibling hyperthread).
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 // How long a stream worker polls for the next doorbell before it sleeps (trtsim_set_stream_spin).
 double streamSpinMicros();
 

@@ -153,7 +153,7 @@ void pollDoorbell(SimStream& stream) {
   auto deadline = Clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000));
   for (unsigned i = 0; !stream.rungWork.load(std::memory_order_acquire); ++i) {
     if (i % 32 == 31 && Clock::now() >= deadline) break;  // reading the clock costs more than a pause
-    __builtin_ia32_pause();
+    cpuRelax();
   }
   gPollingWorkers.fetch_sub(1, std::memory_order_relaxed);
 }
