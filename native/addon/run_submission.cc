@@ -39,7 +39,7 @@ struct OutputPlan {
   size_t bytes = 0;
   size_t stagingOffset = 0;
   bool onDevice = false;
-  bool toHostTarget = false;  // copied into the caller's TypedArray at settle (no allocation per run)
+  napi_ref hostTarget = nullptr;  // the caller's TypedArray, copied into at settle (no allocation per run)
   void* device = nullptr;
 };
 
@@ -53,12 +53,15 @@ struct InputPlan {
 // Settles the run's promise from the completion queue, on the JS thread.
 class RunJob : public CompletionJob {
  public:
-  explicit RunJob(Napi::Env env) : CompletionJob(env) {}
-  ~RunJob() override { releaseStaging(); }
+  explicit RunJob(Napi::Env env) : CompletionJob(env), env(env) {}
+  ~RunJob() override {
+    releaseStaging();
+    releaseHostTargets();  // on the JS thread: settled, failed before enqueue, or dropped at environment teardown
+  }
 
   void leakJsHandles() override {
     leakOnPurpose(outputDims);
-    if (!targets.IsEmpty()) new Napi::Reference<Napi::Array>(std::move(targets));
+    for (OutputPlan& plan : outputs) plan.hostTarget = nullptr;  // leaked with the environment
     if (ctx) ctx->leakJsHandles();
   }
 
@@ -76,20 +79,20 @@ class RunJob : public CompletionJob {
       deferred.Reject(toJsError(env, f).Value());
       return;
     }
-    if (!targets.IsEmpty() && !copyToHostTargets(env)) return;
+    if (hasHostTargets && !copyToHostTargets(env)) return;
     // Host outputs whose dims equal the previous settled run's (the steady state): just their bytes, one output as
     // its ArrayBuffer, several as an array of them (undefined for those copied into the caller's arrays).
     bool allHost = std::none_of(outputs.begin(), outputs.end(), [](OutputPlan const& o) { return o.onDevice; });
     if (allHost && ctx->lastSettledDims == outputDims) {
       if (outputs.size() == 1) {
-        Napi::Value data = outputs[0].toHostTarget ? env.Undefined() : Napi::Value(copyOut(env, outputs[0]));
+        Napi::Value data = outputs[0].hostTarget ? env.Undefined() : Napi::Value(copyOut(env, outputs[0]));
         releaseStaging();
         deferred.Resolve(data);
         return;
       }
       Napi::Array buffers = Napi::Array::New(env, outputs.size());
       for (size_t i = 0; i < outputs.size(); ++i) {
-        if (!outputs[i].toHostTarget) buffers.Set(static_cast<uint32_t>(i), copyOut(env, outputs[i]));
+        if (!outputs[i].hostTarget) buffers.Set(static_cast<uint32_t>(i), copyOut(env, outputs[i]));
       }
       releaseStaging();
       deferred.Resolve(buffers);
@@ -101,7 +104,7 @@ class RunJob : public CompletionJob {
     Napi::Array results = Napi::Array::New(env, outputs.size() + 1);
     results.Set(uint32_t{0}, outputDims->Value());
     for (size_t i = 0; i < outputs.size(); ++i) {
-      if (!outputs[i].onDevice && !outputs[i].toHostTarget) {
+      if (!outputs[i].onDevice && !outputs[i].hostTarget) {
         results.Set(static_cast<uint32_t>(i + 1), copyOut(env, outputs[i]));
       }
     }
@@ -112,14 +115,15 @@ class RunJob : public CompletionJob {
   // Copies outputs into the TypedArrays the caller gave for them. They were checked at submission; false (and the
   // promise rejected) if one was detached since.
   bool copyToHostTargets(Napi::Env env) {
-    Napi::Array given = targets.Value();
     for (size_t o = 0; o < outputs.size(); ++o) {
       OutputPlan const& plan = outputs[o];
-      if (!plan.toHostTarget) continue;
+      if (!plan.hostTarget) continue;
+      napi_value target = nullptr;
       napi_typedarray_type type;
       void* first = nullptr;
       size_t length = 0;
-      if (!typedArrayInfo(env, given.Get(static_cast<uint32_t>(o)), &type, &first, &length) ||
+      if (napi_get_reference_value(env, plan.hostTarget, &target) != napi_ok ||
+          !typedArrayInfo(env, target, &type, &first, &length) ||
           length * typedArrayElementSize(type) < plan.bytes) {
         releaseStaging();
         std::string name = ctx->engine->engine->info().tensors[ctx->engine->outputs[o]].name;
@@ -132,6 +136,13 @@ class RunJob : public CompletionJob {
     return true;
   }
 
+  void releaseHostTargets() {
+    for (OutputPlan& plan : outputs) {
+      if (plan.hostTarget) napi_delete_reference(env, plan.hostTarget);
+      plan.hostTarget = nullptr;
+    }
+  }
+
   // An output's bytes, copied from pinned staging into a new ArrayBuffer.
   Napi::ArrayBuffer copyOut(Napi::Env env, OutputPlan const& o) const {
     Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, o.bytes);
@@ -140,7 +151,8 @@ class RunJob : public CompletionJob {
   }
 
   std::shared_ptr<ContextState> ctx;
-  Napi::Reference<Napi::Array> targets;  // the output targets, when some are host TypedArrays
+  napi_env env;
+  bool hasHostTargets = false;
   PinnedBuffer staging;
   std::vector<OutputPlan> outputs;
   std::shared_ptr<Napi::Reference<Napi::Array>> outputDims;  // the output shapes at enqueue time
@@ -227,7 +239,6 @@ class RunSubmission {
   // into the caller's TypedArray.
   void planOutputs(Napi::Array targets) {
     mJob.outputs.assign(mEngine.outputs.size(), OutputPlan{});
-    bool hostTargets = false;
     for (size_t o = 0; o < mJob.outputs.size(); ++o) {
       TensorInfo const& t = tensor(mEngine.outputs[o]);
       OutputPlan& plan = mJob.outputs[o];
@@ -246,7 +257,8 @@ class RunSubmission {
                                                      std::to_string(plan.bytes) + " bytes for " + dimsText(dims) +
                                                      ", has " + std::to_string(have), t.name);
           }
-          plan.toHostTarget = hostTargets = true;
+          napi_create_reference(mEnv, target, 1, &plan.hostTarget);
+          mJob.hasHostTargets = true;
           plan.stagingOffset = reserveStaging(plan.bytes);
           continue;
         }
@@ -265,7 +277,6 @@ class RunSubmission {
         plan.stagingOffset = reserveStaging(plan.bytes);
       }
     }
-    if (hostTargets) mJob.targets = Napi::Persistent(targets);
   }
 
   // Pinned staging, device buffers and the addresses TensorRT reads and writes; host inputs are copied in.
