@@ -1,6 +1,12 @@
 // Ownership: every native object is released by dispose() (or, failing that, by the garbage collector), using a
 // disposed object is a DISPOSED error, and the simulator's live allocations, streams and events return to zero.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../lib/native.js';
 import { DisposedError, Runtime, Tensor } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorPlan } from './helpers/engines.js';
@@ -150,6 +156,32 @@ describe('dispose', () => {
     busyEngine.dispose();
     runtime.dispose();
     expectNothingLive();
+  });
+
+  it('process.exit() while a release still waits for the device exits cleanly', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'trtn-exit-'));
+    try {
+      writeFileSync(path.join(work, 'mlp.plan'), await simulatorPlan('mlp'));
+      const script = `
+        const native = require(${JSON.stringify(path.join(packageRoot, 'node_modules/node-gyp-build'))})(${JSON.stringify(packageRoot)});
+        (async () => {
+          const plan = require('node:fs').readFileSync(${JSON.stringify(path.join(work, 'mlp.plan'))});
+          const runtime = new native.Runtime('simulator', 2);
+          const busy = (await runtime.deserialize(plan)).createContext();
+          const engine = await runtime.deserialize(plan);
+          const context = engine.createContext();
+          await context.run(Float64Array.of(1, 16), undefined, new Float32Array(16));
+          native.simulator.injectFault(4, 1, 0, 200); // the next kernel takes 200 ms
+          busy.run(Float64Array.of(1, 16), undefined, new Float32Array(16));
+          context.dispose(); // its release waits for that kernel
+          engine.dispose();
+          process.exit(0);
+        })();`;
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-e', script]);
+      expect({ stdout, stderr }).toEqual({ stdout: '', stderr: '' });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('the garbage collector frees undisposed objects (FinalizationRegistry safety net)', async () => {
