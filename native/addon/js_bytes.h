@@ -32,14 +32,20 @@ inline size_t typedArrayElementSize(napi_typedarray_type type) {
   }
 }
 
+// A TypedArray's first byte and size in bytes, in one N-API call; false when `value` is not a TypedArray.
+inline bool typedArrayBytes(napi_env env, napi_value value, void** data, size_t* bytes) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  if (!typedArrayInfo(env, value, &type, data, &length)) return false;
+  *bytes = length * typedArrayElementSize(type);
+  return true;
+}
+
 // False when `value` holds no bytes of its own (not a view nor an ArrayBuffer). A detached buffer has size 0.
 inline bool bytesOf(Napi::Value value, uint8_t const** data, size_t* size) {
-  napi_typedarray_type type;
   void* first = nullptr;
-  size_t length = 0;
-  if (typedArrayInfo(value.Env(), value, &type, &first, &length)) {
+  if (typedArrayBytes(value.Env(), value, &first, size)) {
     *data = static_cast<uint8_t const*>(first);
-    *size = length * typedArrayElementSize(type);
     return true;
   }
   if (value.IsDataView()) {

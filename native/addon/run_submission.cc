@@ -53,7 +53,7 @@ struct InputPlan {
 // Settles the run's promise from the completion queue, on the JS thread.
 class RunJob : public CompletionJob {
  public:
-  explicit RunJob(Napi::Env env) : CompletionJob(env), env(env) {}
+  explicit RunJob(Napi::Env env) : CompletionJob(env) {}
   ~RunJob() override {
     releaseStaging();
     releaseHostTargets();  // on the JS thread: settled, failed before enqueue, or dropped at environment teardown
@@ -79,7 +79,7 @@ class RunJob : public CompletionJob {
       deferred.Reject(toJsError(env, f).Value());
       return;
     }
-    if (hasHostTargets && !copyToHostTargets(env)) return;
+    if (!copyToHostTargets(env)) return;
     // Host outputs whose dims equal the previous settled run's (the steady state): just their bytes, one output as
     // its ArrayBuffer, several as an array of them (undefined for those copied into the caller's arrays).
     bool allHost = std::none_of(outputs.begin(), outputs.end(), [](OutputPlan const& o) { return o.onDevice; });
@@ -119,12 +119,10 @@ class RunJob : public CompletionJob {
       OutputPlan const& plan = outputs[o];
       if (!plan.hostTarget) continue;
       napi_value target = nullptr;
-      napi_typedarray_type type;
       void* first = nullptr;
-      size_t length = 0;
+      size_t have = 0;
       if (napi_get_reference_value(env, plan.hostTarget, &target) != napi_ok ||
-          !typedArrayInfo(env, target, &type, &first, &length) ||
-          length * typedArrayElementSize(type) < plan.bytes) {
+          !typedArrayBytes(env, target, &first, &have) || have < plan.bytes) {
         releaseStaging();
         std::string name = ctx->engine->engine->info().tensors[ctx->engine->outputs[o]].name;
         deferred.Reject(jsError(env, "INVALID_INPUT", "the array given for output '" + name + "' was detached or "
@@ -138,7 +136,7 @@ class RunJob : public CompletionJob {
 
   void releaseHostTargets() {
     for (OutputPlan& plan : outputs) {
-      if (plan.hostTarget) napi_delete_reference(env, plan.hostTarget);
+      if (plan.hostTarget) napi_delete_reference(deferred.Env(), plan.hostTarget);
       plan.hostTarget = nullptr;
     }
   }
@@ -151,8 +149,6 @@ class RunJob : public CompletionJob {
   }
 
   std::shared_ptr<ContextState> ctx;
-  napi_env env;
-  bool hasHostTargets = false;
   PinnedBuffer staging;
   std::vector<OutputPlan> outputs;
   std::shared_ptr<Napi::Reference<Napi::Array>> outputDims;  // the output shapes at enqueue time
@@ -212,11 +208,9 @@ class RunSubmission {
       plan.bytes = volume(mCtx.inputDims[i]) * dataTypeSize(t.dataType);
       Napi::Value value = info[2 + i];
       size_t have = 0;
-      napi_typedarray_type type;
       void* first = nullptr;
-      if (typedArrayInfo(mEnv, value, &type, &first, &have)) {  // the common case first: one N-API call
+      if (typedArrayBytes(mEnv, value, &first, &have)) {  // the common case first: one N-API call
         plan.host = static_cast<uint8_t const*>(first);
-        have *= typedArrayElementSize(type);
       } else if (auto buffer = DeviceBufferWrap::from(mEnv, value)) {
         plan.device = buffer->data;
         have = buffer->bytes;
@@ -247,18 +241,15 @@ class RunSubmission {
       std::shared_ptr<DeviceBufferState> buffer;
       if (!targets.IsEmpty()) {
         Napi::Value target = targets.Get(static_cast<uint32_t>(o));
-        napi_typedarray_type type;
         void* first = nullptr;
-        size_t length = 0;
-        if (typedArrayInfo(mEnv, target, &type, &first, &length)) {
-          size_t have = length * typedArrayElementSize(type);
+        size_t have = 0;
+        if (typedArrayBytes(mEnv, target, &first, &have)) {
           if (have < plan.bytes) {
             throw jsError(mEnv, "INVALID_INPUT", "output array for '" + t.name + "' needs " +
                                                      std::to_string(plan.bytes) + " bytes for " + dimsText(dims) +
                                                      ", has " + std::to_string(have), t.name);
           }
           napi_create_reference(mEnv, target, 1, &plan.hostTarget);
-          mJob.hasHostTargets = true;
           plan.stagingOffset = reserveStaging(plan.bytes);
           continue;
         }
@@ -378,7 +369,7 @@ class RunSubmission {
   CudaApi const& mApi;
   RunJob& mJob;
   Failure mFailure;
-  std::vector<InputPlan> mInputs;  // TODO
+  std::vector<InputPlan> mInputs;
   size_t mStagingBytes = 0;
 };
 
