@@ -33,4 +33,5 @@ ln -s "$root/node_modules" "$work/addon/node_modules"
 (cd "$work/addon" && npx tsup >/dev/null && \
   LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
   npx vitest run test/lifecycle.test.ts test/workers.test.ts test/completion-polling.test.ts test/concurrency.test.ts \
-    test/faults.test.ts test/sticky.test.ts test/device-tensors.test.ts test/validation.test.ts 2>&1 | tail -4)
+    test/faults.test.ts test/sticky.test.ts test/device-tensors.test.ts test/validation.test.ts \
+    test/data-dependent-shapes.test.ts 2>&1 | tail -4)

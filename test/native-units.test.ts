@@ -34,6 +34,15 @@ describe('simulator C++ unit tests', () => {
         nodes: [node('Relu', ['x'], ['y'])],
       }),
     );
+    const nonZero = path.join(work, 'nonzero.onnx');
+    writeFileSync(
+      nonZero,
+      model({
+        inputs: [valueInfo('x', 'float32', ['n'])],
+        outputs: [valueInfo('idx', 'int64', [1, 'count'])],
+        nodes: [node('NonZero', ['x'], ['idx'])],
+      }),
+    );
     const libs = path.dirname((createRequire(import.meta.url)('node-gyp-build') as { path(root: string): string }).path(root));
     const binary = path.join(work, 'sim_api_test');
     await run(
@@ -42,7 +51,7 @@ describe('simulator C++ unit tests', () => {
         `-L${libs}`, '-ltrtsim_nvonnxparser', '-ltrtsim_nvinfer', '-ltrtsim_cudart', `-Wl,-rpath,${libs}`, '-o', binary],
       { maxBuffer: 16 << 20 },
     );
-    const { stdout } = await run(binary, [onnx]);
+    const { stdout } = await run(binary, [onnx, nonZero]);
     expect(stdout).toMatch(/\d+ checks, 0 failures/);
   });
 

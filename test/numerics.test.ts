@@ -48,6 +48,7 @@ const CASES: { model: ModelName; sizes: Record<string, number>[] }[] = [
   { model: 'tiny_add', sizes: [{}] },
   { model: 'softmax_transpose', sizes: [{ n: 1 }, { n: 6 }, { n: 16 }] },
   { model: 'gelu20', sizes: [{ batch: 1 }, { batch: 8 }] },
+  { model: 'nonzero', sizes: [{ batch: 1, n: 1 }, { batch: 2, n: 6 }, { batch: 4, n: 16 }, { batch: 3, n: 5, negative: 1 }] },
 ];
 
 describe('simulator engines match onnxruntime-node CPU', () => {

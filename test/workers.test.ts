@@ -56,9 +56,11 @@ function runWorker(plan: Uint8Array, value: number): Promise<number[][]> {
 
 describe('worker threads', () => {
   it('a worker exiting with its objects undisposed, even by process.exit() with runs in flight, releases them all', async () => {
-    const plan = await simulatorPlan('mlp');
+    // Both take x [1,16]; nonzero's runs go through its contexts' launcher threads (data-dependent output shape).
+    const plans = [await simulatorPlan('mlp'), await simulatorPlan('nonzero')];
     const { simulator } = await import('../lib/testing/index.js');
     for (let i = 0; i < 12; i++) {
+      const plan = plans[Math.floor(i / 2) % 2];
       const worker = new Worker(LEAKY_WORKER, { eval: true, workerData: { root: packageRoot, plan, exitMidRun: i % 2 === 1 } });
       const messages: unknown[] = [];
       worker.on('message', (m) => messages.push(m));

@@ -34,6 +34,22 @@ int CompletionQueue::submit(CudaApi const& cuda, cuda::Stream stream, std::uniqu
   return 0;
 }
 
+CompletionJob* CompletionQueue::expect(std::unique_ptr<CompletionJob>& job) {
+  job->mQueue = shared_from_this();
+  if (mPending++ == 0) mTsfn.Ref(mEnv);
+  if (mPollMicros > 0) startPolling();
+  return job.release();
+}
+
+int CompletionQueue::followStream(CudaApi const& cuda, cuda::Stream stream, CompletionJob* job) {
+  return cuda.cudaStreamAddCallback(stream, &CompletionQueue::streamCallback, job, 0);
+}
+
+void CompletionQueue::finish(CompletionJob* job, int status) {
+  std::shared_ptr<CompletionQueue> queue = job->mQueue;  // the job may be settled (and freed) once pushed
+  queue->push(job, status);
+}
+
 double CompletionQueue::setPollMicros(double micros) {
   double before = mPollMicros;
   mPollMicros = micros > 0 ? micros : 0;
@@ -58,9 +74,7 @@ void CompletionQueue::startPolling() {
 }
 
 void CompletionQueue::streamCallback(cuda::Stream, int status, void* userData) {
-  auto* job = static_cast<CompletionJob*>(userData);
-  std::shared_ptr<CompletionQueue> queue = job->mQueue;  // the job may be settled (and freed) once pushed
-  queue->push(job, status);
+  finish(static_cast<CompletionJob*>(userData), status);
 }
 
 void CompletionQueue::installNextTurn(Napi::Env env) {

@@ -56,6 +56,15 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   // error when the callback could not be queued; the job then stays with the caller, who settles it.
   int submit(CudaApi const& cuda, cuda::Stream stream, std::unique_ptr<CompletionJob>& job);
 
+  // For jobs whose GPU work another thread queues (dynamic_run.h). JS thread: counts the job as in flight and takes
+  // it; the other thread then hands it back through followStream or finish.
+  CompletionJob* expect(std::unique_ptr<CompletionJob>& job);
+  // Any thread, for an expected job: settles it after the work already on `stream`. Returns the CUDA error when the
+  // callback could not be queued (the caller then calls finish).
+  static int followStream(CudaApi const& cuda, cuda::Stream stream, CompletionJob* job);
+  // Any thread, for an expected job: settles it now with `status`.
+  static void finish(CompletionJob* job, int status);
+
   // JS thread, at environment teardown: later callbacks are dropped.
   void close();
 

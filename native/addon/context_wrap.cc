@@ -48,6 +48,11 @@ void ContextWrap::setProfile(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& ctx = state(env);
   int32_t index = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : -1;
+  if (ctx->dynamic && ctx->inFlight > 0) {  // its launcher thread may be inside TensorRT (dynamic_run.h)
+    throw jsError(env, "INVALID_ARGUMENT", "wait for the " + std::to_string(ctx->inFlight) + " run(s) in flight "
+                                           "before changing the profile: this engine has data-dependent output "
+                                           "shapes, so its runs call TensorRT from another thread");
+  }
   Failure failure;
   if (!ctx->context->setProfile(index, ctx->stream, failure)) throw toJsError(env, failure);
   for (auto& d : ctx->inputDims) d.clear();  // TensorRT forgets the input shapes on a profile change

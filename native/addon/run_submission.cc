@@ -5,6 +5,7 @@
 
 #include "addon_data.h"
 #include "errors.h"
+#include "dynamic_run.h"
 #include "js_bytes.h"
 #include "wraps.h"
 
@@ -18,11 +19,6 @@ Failure cudaFailure(CudaApi const& api, int rc, std::string const& what) {
   return f;
 }
 
-namespace {
-
-constexpr size_t kAlign = 256;
-size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
-
 std::string dimsText(std::vector<int64_t> const& d) {
   std::string s = "[";
   for (size_t i = 0; i < d.size(); ++i) s += (i ? "," : "") + std::to_string(d[i]);
@@ -34,6 +30,47 @@ size_t volume(std::vector<int64_t> const& dims) {
   for (int64_t d : dims) v *= static_cast<size_t>(d);
   return v;
 }
+
+FlatDims::FlatDims(Napi::Env env, Napi::Value value) : mEnv(env) {
+  napi_typedarray_type type;
+  void* first = nullptr;
+  if (!typedArrayInfo(env, value, &type, &first, &mCount) || type != napi_float64_array) {
+    throw jsError(env, "INVALID_INPUT", "run expects the input dims as one Float64Array");
+  }
+  mFlat = static_cast<double const*>(first);
+}
+
+void FlatDims::next(TensorInfo const& t, std::vector<int64_t>& dims) {
+  size_t rank = t.shape.size();
+  if (mAt + rank > mCount) {
+    throw jsError(mEnv, "INVALID_INPUT", "the dims array holds " + std::to_string(mCount) + " extents; the inputs' "
+                                             "ranks need more", t.name);
+  }
+  dims.resize(rank);
+  for (size_t k = 0; k < rank; ++k) {
+    double v = mFlat[mAt + k];
+    if (!(v >= 0) || v > 9007199254740991.0 || v != static_cast<double>(static_cast<int64_t>(v))) {
+      throw jsError(mEnv, "INVALID_INPUT", "dim " + std::to_string(k) + " of input '" + t.name +
+                                               "' must be a non-negative integer", t.name);
+    }
+    dims[k] = static_cast<int64_t>(v);
+  }
+  mAt += rank;
+}
+
+Napi::Error inputTooShort(Napi::Env env, TensorInfo const& t, std::vector<int64_t> const& dims, size_t needed,
+                          size_t have) {
+  return jsError(env, "INVALID_INPUT", "input '" + t.name + "' needs " + std::to_string(needed) + " bytes for " +
+                                           dimsText(dims) + " of " + dataTypeName(t.dataType) + ", got " +
+                                           std::to_string(have) +
+                                           (have == 0 && needed > 0 ? " (a detached or empty buffer?)" : ""),
+                 t.name);
+}
+
+namespace {
+
+constexpr size_t kAlign = 256;
+size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
 struct OutputPlan {
   size_t bytes = 0;
@@ -164,32 +201,11 @@ class RunSubmission {
   // Tells TensorRT only the shapes that changed, then reads the output shapes it infers. `flatDims` holds every
   // input's extents one after the other (a Float64Array the caller reuses: one read instead of one per extent).
   void applyInputShapes(Napi::Value flatDims) {
-    napi_typedarray_type type;
-    void* first = nullptr;
-    size_t count = 0;
-    if (!typedArrayInfo(mEnv, flatDims, &type, &first, &count) || type != napi_float64_array) {
-      throw jsError(mEnv, "INVALID_INPUT", "run expects the input dims as one Float64Array");
-    }
-    double const* flat = static_cast<double const*>(first);
-    size_t at = 0;
+    FlatDims flat(mEnv, flatDims);
     for (size_t i = 0; i < mEngine.inputs.size(); ++i) {
       TensorInfo const& t = tensor(mEngine.inputs[i]);
-      size_t rank = t.shape.size();
-      if (at + rank > count) {
-        throw jsError(mEnv, "INVALID_INPUT", "the dims array holds " + std::to_string(count) + " extents; the inputs' "
-                                                 "ranks need more", t.name);
-      }
       std::vector<int64_t>& dims = mCtx.scratchDims;
-      dims.resize(rank);
-      for (size_t k = 0; k < rank; ++k) {
-        double v = flat[at + k];
-        if (!(v >= 0) || v > 9007199254740991.0 || v != static_cast<double>(static_cast<int64_t>(v))) {
-          throw jsError(mEnv, "INVALID_INPUT", "dim " + std::to_string(k) + " of input '" + t.name +
-                                                   "' must be a non-negative integer", t.name);
-        }
-        dims[k] = static_cast<int64_t>(v);
-      }
-      at += rank;
+      flat.next(t, dims);
       if (dims == mCtx.inputDims[i]) continue;
       if (!mCtx.context->setInputShape(t.name, dims, mFailure)) throw toJsError(mEnv, mFailure);
       mCtx.inputDims[i] = dims;
@@ -198,6 +214,9 @@ class RunSubmission {
     if (!mCtx.shapesKnown) refreshOutputShapes();
     mJob.outputDims = mCtx.outputDimsJs;
   }
+
+  // Whether an output's shape stayed unknown once every input shape was set: it depends on the data.
+  bool foundDataDependentOutput() const { return mFoundDataDependent; }
 
   // Where each input comes from and how many bytes it needs.
   void planInputs(Napi::CallbackInfo const& info) {
@@ -218,13 +237,7 @@ class RunSubmission {
       } else if (!bytesOf(value, &plan.host, &have)) {
         throw jsError(mEnv, "INVALID_INPUT", "input '" + t.name + "' must be a TypedArray or a DeviceBuffer", t.name);
       }
-      if (have < plan.bytes) {
-        throw jsError(mEnv, "INVALID_INPUT", "input '" + t.name + "' needs " + std::to_string(plan.bytes) +
-                                                 " bytes for " + dimsText(mCtx.inputDims[i]) + " of " +
-                                                 dataTypeName(t.dataType) + ", got " + std::to_string(have) +
-                                                 (have == 0 && plan.bytes > 0 ? " (a detached or empty buffer?)" : ""),
-                      t.name);
-      }
+      if (have < plan.bytes) throw inputTooShort(mEnv, t, mCtx.inputDims[i], plan.bytes, have);
       if (plan.host) plan.stagingOffset = reserveStaging(plan.bytes);
     }
   }
@@ -328,19 +341,17 @@ class RunSubmission {
 
   void refreshOutputShapes() {
     size_t nOut = mEngine.outputs.size();
+    for (size_t o = 0; o < nOut; ++o) {
+      std::vector<int64_t>& d = mCtx.outputDims[o];
+      d = mCtx.context->tensorShape(tensor(mEngine.outputs[o]).name);
+      if (std::any_of(d.begin(), d.end(), [](int64_t e) { return e < 0; })) mFoundDataDependent = true;
+    }
+    if (mFoundDataDependent) return;
     Napi::Array dimsJs = Napi::Array::New(mEnv, nOut);
     for (size_t o = 0; o < nOut; ++o) {
-      TensorInfo const& t = tensor(mEngine.outputs[o]);
-      std::vector<int64_t>& d = mCtx.outputDims[o];
-      d = mCtx.context->tensorShape(t.name);
+      std::vector<int64_t> const& d = mCtx.outputDims[o];
       Napi::Array one = Napi::Array::New(mEnv, d.size());
-      for (size_t k = 0; k < d.size(); ++k) {
-        if (d[k] < 0) {
-          throw jsError(mEnv, "INVALID_INPUT", "output '" + t.name + "' has a data-dependent shape " + dimsText(d) +
-                                                   ", which is not supported yet", t.name);
-        }
-        one.Set(static_cast<uint32_t>(k), static_cast<double>(d[k]));
-      }
+      for (size_t k = 0; k < d.size(); ++k) one.Set(static_cast<uint32_t>(k), static_cast<double>(d[k]));
       dimsJs.Set(static_cast<uint32_t>(o), one);
     }
     mCtx.outputDimsJs = std::make_shared<Napi::Reference<Napi::Array>>(Napi::Persistent(dimsJs));
@@ -371,6 +382,7 @@ class RunSubmission {
   Failure mFailure;
   std::vector<InputPlan> mInputs;
   size_t mStagingBytes = 0;
+  bool mFoundDataDependent = false;
 };
 
 }  // namespace
@@ -387,8 +399,15 @@ Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
       throw jsError(env, "INVALID_INPUT", "run expects the dims, the output targets and " + std::to_string(nIn) +
                                               " inputs; got " + std::to_string(info.Length()) + " arguments");
     }
+    if (ctx->dynamic) return submitDynamicRun(info, ctx);
     RunSubmission submission(env, ctx, *job);
     submission.applyInputShapes(info[0]);
+    if (submission.foundDataDependentOutput()) {
+      // The context's first run found an output whose shape depends on the data; from now on its runs go through
+      // its launcher thread (this one too: `job` is dropped unsettled, nothing saw its promise).
+      enableDynamicRuns(env, ctx);
+      return submitDynamicRun(info, ctx);
+    }
     submission.planInputs(info);
     submission.planOutputs(info[1].IsArray() ? info[1].As<Napi::Array>() : Napi::Array());
     submission.stageAndBind();

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "../backend/backend.h"
 #include "states.h"
@@ -18,5 +19,26 @@ Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
 
 // A failure of the CUDA call `what` that returned `rc`.
 Failure cudaFailure(CudaApi const& api, int rc, std::string const& what);
+
+// Shared with dynamic_run.cc.
+std::string dimsText(std::vector<int64_t> const& dims);  // "[2,3]"
+size_t volume(std::vector<int64_t> const& dims);
+
+// The run's input extents: one Float64Array holding every input's dims in order. Throws INVALID_INPUT.
+class FlatDims {
+ public:
+  FlatDims(Napi::Env env, Napi::Value value);
+  // The next input's dims, each checked to be a non-negative integer.
+  void next(TensorInfo const& input, std::vector<int64_t>& dims);
+
+ private:
+  Napi::Env mEnv;
+  double const* mFlat = nullptr;
+  size_t mCount = 0;
+  size_t mAt = 0;
+};
+
+Napi::Error inputTooShort(Napi::Env env, TensorInfo const& input, std::vector<int64_t> const& dims, size_t needed,
+                          size_t have);
 
 }  // namespace trtn

@@ -1,5 +1,7 @@
 #include "states.h"
 
+#include "dynamic_run.h"
+
 namespace trtn {
 
 RuntimeState::~RuntimeState() {
@@ -39,9 +41,14 @@ int ContextState::ensureCapacity(GrowableDeviceBuffer& buffer, size_t bytes) {
   return 0;
 }
 
+ContextState::ContextState() = default;
+
 ContextState::~ContextState() {
   CudaApi const& api = cuda();
+  std::unique_ptr<DynamicRunState> launched = std::move(dynamic);
+  if (launched) launched->stopLauncher();  // idle: every run held this state until it settled
   context.reset();
+  launched.reset();  // the output sinks TensorRT called, and their memory
   for (auto& b : deviceBuffers) {
     if (b.data) api.cudaFreeAsync(b.data, stream);
   }

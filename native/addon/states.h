@@ -69,6 +69,8 @@ struct GrowableDeviceBuffer {
   size_t capacity = 0;
 };
 
+struct DynamicRunState;  // dynamic_run.h
+
 struct ContextState {
   std::shared_ptr<EngineState> engine;
   std::unique_ptr<ContextBackend> context;
@@ -86,7 +88,12 @@ struct ContextState {
   bool shapesKnown = false;
   size_t inFlight = 0;
   std::vector<int64_t> scratchDims;  // reused by each run to read its input dims (JS thread only)
+  // Set once a run found an output whose shape depends on the data: from then on every TensorRT call of this
+  // context's runs happens on its launcher thread (dynamic_run.h), and the JS thread touches the TensorRT context
+  // only while no run is in flight.
+  std::unique_ptr<DynamicRunState> dynamic;
 
+  ContextState();  // defined where DynamicRunState is complete
   CudaApi const& cuda() const { return engine->runtime->cuda(); }
   // Grows `buffer` to at least `bytes`; returns a CUDA error or 0.
   int ensureCapacity(GrowableDeviceBuffer& buffer, size_t bytes);

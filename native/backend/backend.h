@@ -60,6 +60,16 @@ struct EngineInfo {
   int32_t layers = 0;
 };
 
+// Receives an output whose extents depend on the data (TensorRT's IOutputAllocator). During enqueue, TensorRT asks it
+// for memory once the size is known, then tells it the shape; both happen before enqueue returns, on its thread.
+class DynamicOutputSink {
+ public:
+  virtual ~DynamicOutputSink() = default;
+  // Device memory of at least `bytes` (always > 0), usable in the order of `stream`; nullptr when it cannot be had.
+  virtual void* reallocate(size_t bytes, cuda::Stream stream) = 0;
+  virtual void shape(std::vector<int64_t> const& dims) = 0;
+};
+
 class ContextBackend {
  public:
   virtual ~ContextBackend() = default;
@@ -68,6 +78,8 @@ class ContextBackend {
   // Shape of any IO tensor after the input shapes were set (-1 extents if still unknown).
   virtual std::vector<int64_t> tensorShape(std::string const& name) = 0;
   virtual bool setTensorAddress(std::string const& name, void* address, Failure& failure) = 0;
+  // Routes a data-dependent output to `sink` (which must outlive the context) instead of a fixed address.
+  virtual bool setOutputSink(std::string const& name, DynamicOutputSink* sink, Failure& failure) = 0;
   // Queues the network on the stream; on failure classifies it (CUDA_TRANSIENT / CUDA_STICKY / INVALID_INPUT).
   virtual bool enqueue(cuda::Stream stream, Failure& failure) = 0;
 };

@@ -245,6 +245,29 @@ function gelu20(): ZooModel {
   };
 }
 
+// 7. nonzero: r = Relu(x), idx = NonZero(r). idx is int64 [2, count], and count depends on the values: a
+// data-dependent output shape. `negative: 1` makes every value negative (count 0).
+function nonZero(): ZooModel {
+  const inputs = { x: { dtype: 'float32' as const, dims: ['batch', 'n'] } };
+  return {
+    name: 'nonzero',
+    inputs,
+    outputs: ['r', 'idx'],
+    weights: {},
+    onnx: model({
+      inputs: [valueInfo('x', 'float32', ['batch', 'n'])],
+      outputs: [valueInfo('r', 'float32', ['batch', 'n']), valueInfo('idx', 'int64', [2, 'count'])],
+      nodes: [node('Relu', ['x'], ['r']), node('NonZero', ['r'], ['idx'])],
+    }),
+    makeFeeds(opts = {}) {
+      const dims = resolveDims(inputs.x.dims, opts);
+      const data = rng(opts.seed ?? 7).uniform(dims[0] * dims[1], -1, 1);
+      if (opts.negative) data.forEach((v, i) => (data[i] = -Math.abs(v) - 0.5));
+      return { x: { dtype: 'float32', dims, data } };
+    },
+  };
+}
+
 // Built lazily and cached: keeps `import` cheap and the bytes object stable (runOrt caches
 // sessions per bytes object).
 const builders = {
@@ -254,6 +277,7 @@ const builders = {
   tiny_add: tinyAdd,
   softmax_transpose: softmaxTranspose,
   gelu20,
+  nonzero: nonZero,
 } as const;
 export type ModelName = keyof typeof builders;
 export const MODEL_NAMES = Object.keys(builders) as ModelName[];

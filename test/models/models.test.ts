@@ -167,6 +167,27 @@ describe('gelu20', () => {
   });
 });
 
+describe('nonzero', () => {
+  it.each([[1, 1, 0], [2, 6, 0], [3, 4, 1]])('batch %i n %i (negative %i) matches JS Relu -> NonZero', async (batch, n, negative) => {
+    const m = getModel('nonzero');
+    const feeds = m.makeFeeds({ batch, n, negative });
+    const out = await runOrt(m.onnx, feeds);
+    const x = feeds.x.data as Float32Array;
+    const rows: bigint[] = [];
+    const cols: bigint[] = [];
+    x.forEach((v, i) => {
+      if (v > 0) {
+        rows.push(BigInt(Math.floor(i / n)));
+        cols.push(BigInt(i % n));
+      }
+    });
+    expect(out.r.data).toEqual(x.map((v) => Math.max(v, 0)));
+    expect(out.idx.dims).toEqual([2, rows.length]);
+    expect(Array.from(out.idx.data as BigInt64Array)).toEqual([...rows, ...cols]);
+    if (negative) expect(rows.length).toBe(0);
+  });
+});
+
 describe('onnx-builder', () => {
   it('names nodes and picks attribute kinds', () => {
     // decoded protobufjs messages type every field as optional, hence the `!`s

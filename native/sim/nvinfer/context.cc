@@ -14,6 +14,9 @@
 
 extern "C" int cudaMalloc(void** devPtr, size_t size);
 extern "C" int cudaFree(void* devPtr);
+extern "C" int cudaMallocAsync(void** devPtr, size_t size, cudaStream_t stream);
+extern "C" int cudaFreeAsync(void* devPtr, cudaStream_t stream);
+extern "C" int cudaStreamSynchronize(cudaStream_t stream);
 extern "C" char const* cudaGetErrorString(int error);
 
 namespace trtsim {
@@ -33,9 +36,22 @@ struct RunState {
   // context run in stream order on one worker, so filling them in place is race-free.
   mutable std::vector<std::vector<HostTensor>> nodeInputs, nodeOutputs;
   std::vector<std::vector<size_t>> nodeInputBytes, nodeOutputBytes;
+  // Data-dependent outputs: the shape their kernel found, by tensor index (keys set at enqueue, values written by
+  // the kernel on the stream's worker and read by enqueueV3 after it synchronized the stream).
+  mutable std::map<int, Shape> actualShapes;
 };
 
 std::string shapeListText(Shape const& a, Shape const& b) { return dimsText(a) + ".." + dimsText(b); }
+
+// Storage enqueueV3 needs only while it runs, freed in stream order on every path out of it.
+struct TemporaryStorage {
+  explicit TemporaryStorage(cudaStream_t s) : stream(s) {}
+  ~TemporaryStorage() {
+    for (auto const& [idx, memory] : blocks) cudaFreeAsync(memory, stream);
+  }
+  cudaStream_t stream;
+  std::map<int, void*> blocks;  // by tensor index
+};
 
 class ContextImpl : public nvinfer1::IExecutionContext {
  public:
@@ -217,7 +233,9 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     if (idx < 0 || mEngine.isInput(idx)) return -1;
     auto const* infos = resolved(nullptr);
     if (!infos) return -1;
-    return shapeVolume((*infos)[idx].shape) * static_cast<int64_t>(dtypeSize((*infos)[idx].type));
+    auto bound = mUpperBounds.find(idx);
+    Shape const& shape = bound == mUpperBounds.end() ? (*infos)[idx].shape : bound->second;
+    return shapeVolume(shape) * static_cast<int64_t>(dtypeSize((*infos)[idx].type));
   }
 
   bool setOptimizationProfileAsync(int32_t profileIndex, cudaStream_t stream) noexcept override {
@@ -304,11 +322,12 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     int64_t activationOffset = 0;
     for (size_t i = 0; i < graph().tensors.size(); ++i) {
       TensorDef const& t = graph().tensors[i];
+      bool dataDependent = mUpperBounds.count(static_cast<int>(i)) != 0;
       if (t.isInput || t.isOutput) {
-        if (!t.isInput && !mAddresses[i] && mAllocators[i]) {
+        if (!t.isInput && !dataDependent && !mAddresses[i] && mAllocators[i]) {
           if (!allocateOutput(static_cast<int>(i), (*infos)[i], stream)) return false;
         }
-        if (!mAddresses[i]) {
+        if (!mAddresses[i] && !(dataDependent && mAllocators[i])) {
           bool input = t.isInput;
           report.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::enqueueV3", "API Usage Error",
                        std::string("Parameter check failed, condition: mContext.profileObliviousBindings.at(") +
@@ -329,10 +348,29 @@ class ContextImpl : public nvinfer1::IExecutionContext {
         activationOffset += (bytes + 255) / 256 * 256;
       }
     }
+    // Data-dependent outputs are computed into temporary storage as large as their upper bound; enqueueV3 copies
+    // them out once their shape is known (below).
+    TemporaryStorage temporary(stream);
+    for (auto const& [idx, bound] : mUpperBounds) {
+      size_t bytes = static_cast<size_t>(shapeVolume(bound)) * dtypeSize((*infos)[idx].type);
+      void* memory = nullptr;
+      if (cudaMallocAsync(&memory, std::max<size_t>(bytes, 1), stream) != 0) {
+        report.error(ErrorCode::kFAILED_ALLOCATION, "IExecutionContext::enqueueV3", "Failed Allocation",
+                     "Requested amount of GPU memory (" + std::to_string(bytes) + " bytes) for the data-dependent "
+                     "output " + graph().tensors[idx].name + " could not be allocated.");
+        return false;
+      }
+      temporary.blocks[idx] = memory;
+      addresses[idx] = memory;
+    }
     if (!mLastRun || mLastRun->shapesEpoch != mShapesEpoch || mLastRun->addresses != addresses) {
       auto fresh = std::make_shared<RunState>();
       fresh->plan = mEngine.plan();
       fresh->infos = *infos;
+      for (auto const& [idx, bound] : mUpperBounds) {
+        fresh->infos[idx].shape = bound;
+        fresh->actualShapes[idx] = Shape{};
+      }
       fresh->addresses = addresses;
       fresh->shapesEpoch = mShapesEpoch;
       for (size_t n = 0; n < graph().nodes.size(); ++n) fresh->flops.push_back(nodeFlops(*fresh, n));
@@ -364,7 +402,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       int rc = cuda::launchKernel(stream, [run, n] { return runNode(*run, n); }, run->flops[n]);
       if (rc != 0) return cudaFailure(rc);
     }
-    return true;
+    return mUpperBounds.empty() || deliverDataDependentOutputs(*run, temporary, stream);
   }
 
  private:
@@ -381,12 +419,59 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     if (mResolved) return mResolved.get();
     if (!std::all_of(mShapeSet.begin(), mShapeSet.end(), [](bool b) { return b; })) return nullptr;
     try {
-      mResolved = std::make_unique<std::vector<TensorInfo>>(resolveGraph(graph(), mInputShapes));
+      auto infos = std::make_unique<std::vector<TensorInfo>>(resolveGraph(graph(), mInputShapes));
+      mUpperBounds = dataDependentUpperBounds(graph(), *infos);
+      mResolved = std::move(infos);
     } catch (OpError const& e) {
       if (error) *error = e.what();
       return nullptr;
     }
     return mResolved.get();
+  }
+
+  // Like TensorRT, enqueueV3 of a network with data-dependent output shapes waits for the kernels that decide them,
+  // then asks each output's IOutputAllocator for memory of the actual size (or uses the address set with
+  // setTensorAddress), queues the copy out of temporary storage and reports the shape through notifyShape, all
+  // before it returns.
+  bool deliverDataDependentOutputs(RunState const& run, TemporaryStorage const& temporary, cudaStream_t stream) {
+    Reporter report = reporter();
+    if (int rc = cudaStreamSynchronize(stream)) {
+      report.error(ErrorCode::kUNSPECIFIED_ERROR, "IExecutionContext::enqueueV3", "Cuda Runtime",
+                   cudaGetErrorString(rc));
+      return false;
+    }
+    for (auto const& [idx, actual] : run.actualShapes) {
+      char const* name = graph().tensors[idx].name.c_str();
+      size_t bytes = static_cast<size_t>(shapeVolume(actual)) * dtypeSize(run.infos[idx].type);
+      nvinfer1::IOutputAllocator* allocator = mAllocators[idx];
+      void* destination = mAddresses[idx];
+      if (allocator) {
+        // The size is always positive, even for an empty tensor (the header's contract).
+        destination = allocator->reallocateOutputAsync(name, mAddresses[idx], std::max<size_t>(bytes, 1), 256, stream);
+        if (!destination) {
+          report.error(ErrorCode::kFAILED_ALLOCATION, "IExecutionContext::enqueueV3", "Failed Allocation",
+                       std::string("IOutputAllocator returned nullptr for output tensor ") + name + ".");
+          return false;
+        }
+        mAddresses[idx] = destination;
+      }
+      void* source = temporary.blocks.at(idx);
+      int rc = cuda::launchKernel(stream, [source, destination, bytes] {
+        if (bytes == 0) return 0;
+        void* s = cuda::resolveDevice(source, bytes);
+        void* d = cuda::resolveDevice(destination, bytes);
+        if (!s || !d) return static_cast<int>(trtn::cuda::kErrorIllegalAddress);
+        std::memcpy(d, s, bytes);
+        return 0;
+      }, static_cast<double>(bytes));
+      if (rc != 0) {
+        report.error(ErrorCode::kUNSPECIFIED_ERROR, "IExecutionContext::enqueueV3", "Cuda Runtime",
+                     cudaGetErrorString(rc));
+        return false;
+      }
+      if (allocator) allocator->notifyShape(name, toDims(actual));
+    }
+    return true;
   }
 
   bool allocateOutput(int idx, TensorInfo const& info, cudaStream_t stream) {
@@ -449,6 +534,13 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     ok = resolve(run, node.outputs, outputs, run.nodeOutputBytes[n]) && ok;
     if (!ok) return trtn::cuda::kErrorIllegalAddress;
     try {
+      if (node.op->dataDependent()) {
+        std::vector<Shape> shapes = node.op->computeDynamic(inputs, outputs);
+        for (size_t k = 0; k < node.outputs.size() && k < shapes.size(); ++k) {
+          if (node.outputs[k] >= 0) run.actualShapes[node.outputs[k]] = shapes[k];
+        }
+        return 0;
+      }
       node.op->compute(inputs, outputs);
     } catch (std::exception const&) {
       return trtn::cuda::kErrorLaunchFailure;
@@ -495,6 +587,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   std::vector<nvinfer1::IOutputAllocator*> mAllocators;
   cudaEvent_t mInputConsumed = nullptr;
   mutable std::unique_ptr<std::vector<TensorInfo>> mResolved;
+  mutable std::map<int, Shape> mUpperBounds;  // data-dependent outputs' largest shapes, for the resolved shapes
   uint64_t mShapesEpoch = 0;  // bumped whenever mResolved is dropped
   std::vector<void*> mScratchAddresses;
   std::shared_ptr<RunState const> mLastRun;

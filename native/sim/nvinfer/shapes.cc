@@ -34,6 +34,20 @@ std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> cons
   return infos;
 }
 
+std::map<int, Shape> dataDependentUpperBounds(Graph const& graph, std::vector<TensorInfo> const& infos) {
+  std::map<int, Shape> bounds;
+  for (NodeDef const& node : graph.nodes) {
+    if (!node.op->dataDependent()) continue;
+    std::vector<TensorInfo> in;
+    for (int idx : node.inputs) in.push_back(idx >= 0 ? infos[idx] : TensorInfo{});
+    std::vector<Shape> shapes = node.op->upperBounds(in);
+    for (size_t k = 0; k < node.outputs.size() && k < shapes.size(); ++k) {
+      if (node.outputs[k] >= 0) bounds[node.outputs[k]] = shapes[k];
+    }
+  }
+  return bounds;
+}
+
 int64_t activationBytes(Graph const& graph, std::vector<TensorInfo> const& infos) {
   int64_t total = 0;
   for (size_t i = 0; i < graph.tensors.size(); ++i) {

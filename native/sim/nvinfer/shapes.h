@@ -2,6 +2,7 @@
 // context (the concrete shapes of one run).
 #pragma once
 
+#include <map>
 #include <vector>
 
 #include "../include/NvInferRuntime.h"
@@ -12,6 +13,10 @@ namespace trtsim {
 // Infos of every tensor given the shapes of the graph inputs (indexed like graph.inputs). Constants keep their data.
 // Throws OpError naming the node when an op rejects its inputs.
 std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> const& inputShapes);
+
+// The largest shapes of the tensors whose extents depend on data (outputs of ops such as NonZero), by tensor index,
+// for resolved infos.
+std::map<int, Shape> dataDependentUpperBounds(Graph const& graph, std::vector<TensorInfo> const& infos);
 
 // Bytes of the activations (tensors that are neither IO nor constant) for resolved infos, each aligned to 256.
 int64_t activationBytes(Graph const& graph, std::vector<TensorInfo> const& infos);

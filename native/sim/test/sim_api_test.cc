@@ -1,6 +1,7 @@
 // The simulator's TensorRT and CUDA stand-ins driven directly through the API (the same calls the backend makes),
 // checking that each misuse is reported where, and how, real TensorRT reports it. Built and run by
-// test/native-units.test.ts against the built libraries; argv[1] is an ONNX model file (x [batch,4] -> Relu -> y).
+// test/native-units.test.ts against the built libraries; argv[1] is an ONNX model file (x [batch,4] -> Relu -> y),
+// argv[2] one with a data-dependent output (x [n] -> NonZero -> idx).
 #include <NvInfer.h>
 #include <NvOnnxParser.h>
 
@@ -82,6 +83,110 @@ std::vector<uint8_t> buildPlan(Logger& logger, std::vector<uint8_t> const& onnx)
   check(plan != nullptr, "build");
   auto const* p = static_cast<uint8_t const*>(plan->data());
   return std::vector<uint8_t>(p, p + plan->size());
+}
+
+// Hands out one growing cudaMalloc block per output, like the addon's allocator, and records the calls in order.
+class OutputAllocator : public nvinfer1::IOutputAllocator {
+ public:
+  std::vector<std::string> calls;
+  void* memory = nullptr;
+  uint64_t capacity = 0;
+  bool refuse = false;
+  nvinfer1::Dims shape{};
+
+  void* reallocateOutputAsync(char const* name, void*, uint64_t size, uint64_t alignment, cudaStream_t) override {
+    calls.push_back(std::string("reallocate ") + name + " " + std::to_string(size) + " " + std::to_string(alignment));
+    if (refuse) return nullptr;
+    if (size > capacity) {
+      cudaFree(memory);
+      memory = nullptr;
+      if (cudaMalloc(&memory, size) != 0) return nullptr;
+      capacity = size;
+    }
+    return memory;
+  }
+  void notifyShape(char const* name, nvinfer1::Dims const& dims) noexcept override {
+    std::string text = std::string("shape ") + name + " [";
+    for (int32_t i = 0; i < dims.nbDims; ++i) text += (i ? "," : "") + std::to_string(dims.d[i]);
+    calls.push_back(text + "]");
+    shape = dims;
+  }
+  ~OutputAllocator() override { cudaFree(memory); }
+};
+
+// x [n] -> NonZero -> idx [1, count]: the output's extent depends on the values, so enqueueV3 asks the output
+// allocator for memory and reports the shape before it returns, as TensorRT does.
+void testDataDependentOutput(Logger& logger, Recorder& recorder, std::vector<uint8_t> const& onnx) {
+  std::unique_ptr<nvinfer1::IBuilder> builder(
+      static_cast<nvinfer1::IBuilder*>(createInferBuilder_INTERNAL(&logger, NV_TENSORRT_VERSION)));
+  std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(0));
+  std::unique_ptr<nvinfer1::IBuilderConfig> config(builder->createBuilderConfig());
+  std::unique_ptr<nvonnxparser::IParser> parser(static_cast<nvonnxparser::IParser*>(
+      createNvOnnxParser_INTERNAL(network.get(), &logger, NV_ONNX_PARSER_VERSION)));
+  check(parser->parse(onnx.data(), onnx.size()), "parse the NonZero model");
+  nvinfer1::IOptimizationProfile* profile = builder->createOptimizationProfile();
+  nvinfer1::Dims d{};
+  d.nbDims = 1;
+  for (auto [selector, n] : {std::pair{nvinfer1::OptProfileSelector::kMIN, 1}, {nvinfer1::OptProfileSelector::kOPT, 4},
+                             {nvinfer1::OptProfileSelector::kMAX, 16}}) {
+    d.d[0] = n;
+    profile->setDimensions("x", selector, d);
+  }
+  config->addOptimizationProfile(profile);
+  std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
+  check(plan != nullptr, "build the NonZero model");
+  if (!plan) return;
+  std::unique_ptr<nvinfer1::IRuntime> runtime(
+      static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION)));
+  runtime->setErrorRecorder(&recorder);
+  std::unique_ptr<nvinfer1::ICudaEngine> engine(runtime->deserializeCudaEngine(plan->data(), plan->size()));
+  nvinfer1::Dims engineShape = engine->getTensorShape("idx");
+  check(engineShape.nbDims == 2 && engineShape.d[0] == 1 && engineShape.d[1] == -1, "the engine reports [1,-1]");
+  std::unique_ptr<nvinfer1::IExecutionContext> context(engine->createExecutionContext());
+  cudaStream_t stream = nullptr;
+  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
+  void* x = nullptr;
+  cudaMalloc(&x, 16 * sizeof(float));
+  d.d[0] = 6;
+  context->setInputShape("x", d);
+  context->setTensorAddress("x", x);
+  nvinfer1::Dims shape = context->getTensorShape("idx");
+  check(shape.nbDims == 2 && shape.d[1] == -1, "the count stays -1 once the input shape is known");
+  check(context->getMaxOutputSize("idx") == 6 * 8, "getMaxOutputSize: the upper bound, 6 int64 coordinates");
+  check(!context->enqueueV3(stream), "enqueue without an allocator or address for the output fails");
+  check(recorder.last().find("Address is not set for output tensor idx. Call setOutputTensorAddress, setTensorAddress "
+                             "or setOutputAllocator") != std::string::npos,
+        "... naming the output and the allocator: " + recorder.last());
+
+  OutputAllocator allocator;
+  check(context->setOutputAllocator("idx", &allocator) && context->getOutputAllocator("idx") == &allocator,
+        "setOutputAllocator");
+  float values[6] = {0, 3, 0, 0, 5, 1};
+  cudaMemcpyAsync(x, values, sizeof values, trtn::cuda::kHostToDevice, stream);
+  check(context->enqueueV3(stream), "enqueue with the allocator");
+  check((allocator.calls == std::vector<std::string>{"reallocate idx 24 256", "shape idx [1,3]"}),
+        "memory for 3 coordinates, then the shape, both before enqueueV3 returned");
+  int64_t got[3] = {};
+  cudaMemcpyAsync(got, allocator.memory, sizeof got, trtn::cuda::kDeviceToHost, stream);
+  check(cudaStreamSynchronize(stream) == 0 && got[0] == 1 && got[1] == 4 && got[2] == 5, "the coordinates");
+
+  float zeros[6] = {};
+  allocator.calls.clear();
+  cudaMemcpyAsync(x, zeros, sizeof zeros, trtn::cuda::kHostToDevice, stream);
+  check(context->enqueueV3(stream), "enqueue with no non-zero element");
+  check((allocator.calls == std::vector<std::string>{"reallocate idx 1 256", "shape idx [1,0]"}),
+        "an empty output still gets a positive size, and the shape [1,0]");
+
+  allocator.refuse = true;
+  check(!context->enqueueV3(stream), "an allocator returning nullptr fails the enqueue");
+  check(recorder.last().find("IOutputAllocator returned nullptr for output tensor idx.") != std::string::npos,
+        "... saying so: " + recorder.last());
+  check(cudaStreamSynchronize(stream) == 0, "the failed enqueue left the stream healthy");
+  context.reset();
+  engine.reset();
+  runtime.reset();
+  cudaFree(x);
+  cudaStreamDestroy(stream);
 }
 
 }  // namespace
@@ -176,6 +281,12 @@ int main(int argc, char** argv) {
   delete engine;
   delete runtime;
   check(recorder.refs == 0, "every reference returned");
+  if (argc > 2) {
+    std::ifstream nonZero(argv[2], std::ios::binary);
+    testDataDependentOutput(logger, recorder, std::vector<uint8_t>((std::istreambuf_iterator<char>(nonZero)),
+                                                                   std::istreambuf_iterator<char>()));
+    check(recorder.refs == 0, "every reference returned after the data-dependent test");
+  }
   cudaFree(y);
   cudaStreamDestroy(stream);
   cudaDeviceSynchronize();

@@ -114,6 +114,15 @@ double Op::flops(std::vector<HostTensor> const& /*inputs*/, std::vector<HostTens
   return total;
 }
 
+std::vector<Shape> Op::upperBounds(std::vector<TensorInfo> const& /*inputs*/) const {
+  throw OpError("the op's output shapes do not depend on data");
+}
+
+std::vector<Shape> Op::computeDynamic(std::vector<HostTensor> const& /*inputs*/,
+                                      std::vector<HostTensor> const& /*outputs*/) const {
+  throw OpError("the op's output shapes do not depend on data");
+}
+
 namespace ops {
 
 // ---------------------------------------------------------------------------------------------------------------

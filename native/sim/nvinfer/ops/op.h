@@ -91,6 +91,14 @@ class Op {
   // Arithmetic work of one run, for the simulator's kernel cost model (multiply-adds count as 2).
   virtual double flops(std::vector<HostTensor> const& inputs, std::vector<HostTensor> const& outputs) const;
 
+  // Ops whose output extents depend on the input values (NonZero). inferOutputs reports those extents as -1, even
+  // for concrete inputs; upperBounds gives the largest shapes the outputs can take for concrete inputs, and
+  // computeDynamic computes into buffers of those shapes, laid out densely for the actual shapes it returns.
+  virtual bool dataDependent() const { return false; }
+  virtual std::vector<Shape> upperBounds(std::vector<TensorInfo> const& inputs) const;
+  virtual std::vector<Shape> computeDynamic(std::vector<HostTensor> const& inputs,
+                                            std::vector<HostTensor> const& outputs) const;
+
   // Number of inputs that may be omitted at the end (ONNX optional inputs), and required ones.
   virtual int minInputs() const = 0;
   virtual int maxInputs() const = 0;

@@ -22,6 +22,7 @@ std::map<std::string, Factory> const& registry() {
     for (char const* t : {"ReduceMean", "ReduceSum", "ReduceMax"}) m[t] = &ops::makeReduceOp;
     m["LayerNormalization"] = &ops::makeLayerNormOp;
     m["Cast"] = &ops::makeCastOp;
+    m["NonZero"] = &ops::makeNonZeroOp;
     for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})
       m[t] = &ops::makeShapeOp;
     return m;

@@ -1254,6 +1254,53 @@ static void testShapeAndFolding() {
   }, "holds 8 bytes, expected 16");
 }
 
+static void testNonZero() {
+  g_test = "NonZero";
+  auto op = createOp("NonZero", Attributes{}, 17);
+  CHECK(op->dataDependent(), "NonZero is data-dependent");
+  CHECK(!createOp("Relu", Attributes{}, 17)->dataDependent(), "Relu is not");
+  expectShapeEq("build-time shape", infer("NonZero", A(), {ti(DType::kFLOAT, {-1, 3})})[0].shape, {2, -1});
+  auto concrete = infer("NonZero", A(), {ti(DType::kFLOAT, {2, 3})})[0];
+  expectShapeEq("the count stays unknown for concrete inputs", concrete.shape, {2, -1});
+  CHECK(concrete.type == DType::kINT64, "int64 output");
+  CHECK(!infer("NonZero", A(), {infoOf(F({2}, {1, 0}).c())})[0].constData, "never folded (its shape is data-dependent)");
+  expectShapeEq("upper bound", op->upperBounds({ti(DType::kFLOAT, {2, 3})})[0], {2, 6});
+  expectThrow("scalar", [] { infer("NonZero", A(), {ti(DType::kFLOAT, {})}); }, "NonZero: a scalar input is not supported");
+  expectThrow("attribute", [] { createOp("NonZero", A().i("axis", 0).a, 17); }, "NonZero: unsupported attribute 'axis'");
+
+  auto runDynamic = [&](T const& x, Shape* actual) {
+    Shape bound = op->upperBounds({infoOf(x)})[0];
+    std::vector<int64_t> out(static_cast<size_t>(shapeVolume(bound)), -7);
+    HostTensor in{x.type, x.shape, const_cast<uint8_t*>(x.bytes.data())};
+    *actual = op->computeDynamic({in}, {HostTensor{DType::kINT64, bound, out.data()}})[0];
+    out.resize(static_cast<size_t>(shapeVolume(*actual)));
+    return out;
+  };
+  Shape actual;
+  // [[0, 1.5, 0], [-2, 0, NaN]]: coordinates (0,1), (1,0), (1,2) in row-major order; NaN counts as non-zero.
+  auto out = runDynamic(F({2, 3}, {0, 1.5f, 0, -2, 0, NAN}), &actual);
+  expectShapeEq("float: shape", actual, {2, 3});
+  CHECK((out == std::vector<int64_t>{0, 1, 1, 1, 0, 2}), "float: rows of coordinates, densely for the actual count");
+  out = runDynamic(B({4}, {0, 1, 1, 0}), &actual);
+  expectShapeEq("bool: shape", actual, {1, 2});
+  CHECK((out == std::vector<int64_t>{1, 2}), "bool");
+  out = runDynamic(I64({2, 2}, {0, 0, 0, 0}), &actual);
+  expectShapeEq("all zero: an empty [rank, 0]", actual, {2, 0});
+  out = runDynamic(H({1, 2, 2}, {1, 0, 0, 1}), &actual);
+  expectShapeEq("float16 rank 3", actual, {3, 2});
+  CHECK((out == std::vector<int64_t>{0, 0, 0, 1, 0, 1}), "float16 rank 3 values");
+  expectThrow("plain compute refused", [&] {
+    std::vector<int64_t> y(4);
+    op->compute({HostTensor{DType::kFLOAT, {2}, y.data()}}, {HostTensor{DType::kINT64, {1, 2}, y.data()}});
+  }, "computeDynamic");
+  expectThrow("wrong buffer", [&] {
+    std::vector<int64_t> y(4);
+    op->computeDynamic({HostTensor{DType::kFLOAT, {2}, y.data()}}, {HostTensor{DType::kINT64, {1, 1}, y.data()}});
+  }, "upper bound");
+  expectThrow("not data-dependent", [] { createOp("Relu", Attributes{}, 17)->upperBounds({ti(DType::kFLOAT, {2})}); },
+              "do not depend on data");
+}
+
 static void testFlops() {
   g_test = "flops";
   std::vector<float> a(6), b(6), c(6);
@@ -1291,6 +1338,7 @@ int main() {
       {"testSqueezeUnsqueeze", testSqueezeUnsqueeze},
       {"testConcatFlatten", testConcatFlatten},
       {"testShapeAndFolding", testShapeAndFolding},
+      {"testNonZero", testNonZero},
       {"testFlops", testFlops},
   };
   for (auto const& t : tests) {

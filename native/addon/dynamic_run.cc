@@ -1,0 +1,314 @@
+#include "dynamic_run.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "addon_data.h"
+#include "completion.h"
+#include "errors.h"
+#include "js_bytes.h"
+#include "run_submission.h"
+#include "wraps.h"
+
+namespace trtn {
+
+DynamicOutput::~DynamicOutput() {
+  if (mBuffer.data) mCtx.cuda().cudaFreeAsync(mBuffer.data, mCtx.stream);
+}
+
+void* DynamicOutput::reallocate(size_t bytes, cuda::Stream) {
+  mCudaError = mCtx.ensureCapacity(mBuffer, bytes);
+  return mCudaError == 0 ? mBuffer.data : nullptr;
+}
+
+namespace {
+
+constexpr size_t kAlign = 256;
+size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+// One run: filled on the JS thread (inputs), then on the launcher thread (outputs or the failure), settled on the JS
+// thread.
+class DynamicRunJob : public CompletionJob {
+ public:
+  explicit DynamicRunJob(Napi::Env env) : CompletionJob(env) {}
+  ~DynamicRunJob() override { releaseStaging(); }
+
+  void leakJsHandles() override {
+    if (ctx) ctx->leakJsHandles();
+  }
+
+  void settle(Napi::Env env, int cudaStatus) override {
+    ctx->inFlight--;
+    if (failure || cudaStatus != 0) {
+      Failure f = failure ? *failure : cudaFailure(ctx->cuda(), cudaStatus, "the run on the GPU");
+      if (!failure) f.code = "CUDA_ERROR";
+      releaseStaging();
+      deferred.Reject(toJsError(env, f).Value());
+      return;
+    }
+    // [dims of every output, output 0 bytes, output 1 bytes, ...]: the dims are this run's own.
+    size_t n = outputs.size();
+    Napi::Array results = Napi::Array::New(env, n + 1);
+    Napi::Array dims = Napi::Array::New(env, n);
+    for (size_t o = 0; o < n; ++o) {
+      Output const& out = outputs[o];
+      Napi::Array one = Napi::Array::New(env, out.dims.size());
+      for (size_t k = 0; k < out.dims.size(); ++k) one.Set(static_cast<uint32_t>(k), static_cast<double>(out.dims[k]));
+      dims.Set(static_cast<uint32_t>(o), one);
+      Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, out.bytes);
+      if (out.bytes) std::memcpy(data.Data(), static_cast<uint8_t*>(outputStaging.data) + out.stagingOffset, out.bytes);
+      results.Set(static_cast<uint32_t>(o + 1), data);
+    }
+    results.Set(uint32_t{0}, dims);
+    releaseStaging();
+    deferred.Resolve(results);
+  }
+
+  void releaseStaging() {
+    if (!ctx) return;
+    if (inputStaging.data) ctx->staging->release(inputStaging);
+    inputStaging = PinnedBuffer{};
+    if (outputStaging.data) {
+      std::lock_guard<std::mutex> lock(ctx->dynamic->outputStagingMutex);
+      ctx->dynamic->outputStaging.release(outputStaging);
+    }
+    outputStaging = PinnedBuffer{};
+  }
+
+  struct Input {
+    std::vector<int64_t> dims;
+    size_t bytes = 0;
+    size_t stagingOffset = 0;
+  };
+  struct Output {
+    std::vector<int64_t> dims;
+    size_t bytes = 0;
+    size_t stagingOffset = 0;
+    void* device = nullptr;
+  };
+
+  std::shared_ptr<ContextState> ctx;
+  std::vector<Input> inputs;
+  std::vector<Output> outputs;  // launcher thread, until the job is handed back
+  PinnedBuffer inputStaging;    // from the context's pool (JS thread)
+  PinnedBuffer outputStaging;   // from the launcher's pool
+  std::optional<Failure> failure;
+};
+
+// The TensorRT and CUDA calls of one run, on the launcher thread, in the context stream's order. Each step that
+// fails hands the job back with the failure, after the work already queued (which may still read its staging).
+class DynamicLaunch {
+ public:
+  explicit DynamicLaunch(DynamicRunJob& job)
+      : mJob(job), mCtx(*job.ctx), mRuns(*mCtx.dynamic), mEngine(*mCtx.engine), mInfo(mEngine.engine->info()),
+        mApi(mCtx.cuda()) {}
+
+  void run() {
+    if (applyShapes() && copyInputs() && bindKnownOutputs() && enqueue() && copyOutputs()) {
+      if (int rc = CompletionQueue::followStream(mApi, mCtx.stream, &mJob)) {
+        mJob.failure = cudaFailure(mApi, rc, "cudaStreamAddCallback");
+        CompletionQueue::finish(&mJob, 0);
+      }
+    }
+  }
+
+ private:
+  bool fail(Failure failure) {
+    mJob.failure = std::move(failure);
+    if (CompletionQueue::followStream(mApi, mCtx.stream, &mJob) != 0) CompletionQueue::finish(&mJob, 0);
+    return false;
+  }
+  bool failCuda(int rc, std::string const& what) { return fail(cudaFailure(mApi, rc, what)); }
+
+  TensorInfo const& tensor(int index) const { return mInfo.tensors[index]; }
+
+  bool applyShapes() {
+    for (size_t i = 0; i < mJob.inputs.size(); ++i) {
+      std::vector<int64_t> const& dims = mJob.inputs[i].dims;
+      if (dims == mCtx.inputDims[i]) continue;
+      if (!mCtx.context->setInputShape(tensor(mEngine.inputs[i]).name, dims, mFailure)) return fail(mFailure);
+      mCtx.inputDims[i] = dims;
+    }
+    return true;
+  }
+
+  // The context's own device buffer for a tensor, grown to `bytes` and bound.
+  bool bindOwnBuffer(int tensorIndex, size_t bytes, void** device) {
+    GrowableDeviceBuffer& buffer = mCtx.deviceBuffers[tensorIndex];
+    if (int rc = mCtx.ensureCapacity(buffer, bytes)) return failCuda(rc, "cudaMallocAsync");
+    *device = buffer.data;
+    if (mCtx.boundAddress[tensorIndex] == buffer.data) return true;
+    if (!mCtx.context->setTensorAddress(tensor(tensorIndex).name, buffer.data, mFailure)) return fail(mFailure);
+    mCtx.boundAddress[tensorIndex] = buffer.data;
+    return true;
+  }
+
+  bool copyInputs() {
+    auto* staging = static_cast<uint8_t*>(mJob.inputStaging.data);
+    for (size_t i = 0; i < mJob.inputs.size(); ++i) {
+      DynamicRunJob::Input const& in = mJob.inputs[i];
+      void* device = nullptr;
+      if (!bindOwnBuffer(mEngine.inputs[i], in.bytes, &device)) return false;
+      if (in.bytes == 0) continue;
+      int rc = mApi.cudaMemcpyAsync(device, staging + in.stagingOffset, in.bytes, cuda::kHostToDevice, mCtx.stream);
+      if (rc != 0) return failCuda(rc, "cudaMemcpyAsync (input)");
+    }
+    return true;
+  }
+
+  bool bindKnownOutputs() {
+    mJob.outputs.assign(mEngine.outputs.size(), DynamicRunJob::Output{});
+    for (size_t o = 0; o < mJob.outputs.size(); ++o) {
+      if (mRuns.outputs[o]) {
+        mRuns.outputs[o]->startRun();
+        continue;
+      }
+      TensorInfo const& t = tensor(mEngine.outputs[o]);
+      DynamicRunJob::Output& out = mJob.outputs[o];
+      out.dims = mCtx.context->tensorShape(t.name);
+      out.bytes = volume(out.dims) * dataTypeSize(t.dataType);
+      if (!bindOwnBuffer(mEngine.outputs[o], out.bytes, &out.device)) return false;
+    }
+    return true;
+  }
+
+  // Blocks until TensorRT knows the data-dependent shapes (that is why this runs here).
+  bool enqueue() {
+    if (mCtx.context->enqueue(mCtx.stream, mFailure)) return true;
+    for (size_t o = 0; o < mJob.outputs.size(); ++o) {
+      DynamicOutput const* sink = mRuns.outputs[o].get();
+      if (sink && sink->cudaError() != 0) {
+        Failure f = cudaFailure(mApi, sink->cudaError(),
+                                "cudaMallocAsync (output '" + tensor(mEngine.outputs[o]).name + "')");
+        f.trtMessages = mFailure.trtMessages;
+        return fail(f);
+      }
+    }
+    return fail(mFailure);
+  }
+
+  bool copyOutputs() {
+    size_t stagingBytes = 0;
+    for (size_t o = 0; o < mJob.outputs.size(); ++o) {
+      DynamicRunJob::Output& out = mJob.outputs[o];
+      if (DynamicOutput const* sink = mRuns.outputs[o].get()) {
+        std::string const& name = tensor(mEngine.outputs[o]).name;
+        if (!sink->shapeKnown()) {
+          Failure f;
+          f.code = "INTERNAL";
+          f.message = "TensorRT returned from enqueueV3 without the shape of the data-dependent output '" + name + "'";
+          f.tensor = name;
+          return fail(f);
+        }
+        out.dims = sink->dims();
+        out.bytes = volume(out.dims) * dataTypeSize(tensor(mEngine.outputs[o]).dataType);
+        out.device = sink->data();
+      }
+      out.stagingOffset = stagingBytes;
+      stagingBytes += aligned(out.bytes);
+    }
+    int rc;
+    {
+      std::lock_guard<std::mutex> lock(mRuns.outputStagingMutex);
+      rc = mRuns.outputStaging.acquire(std::max<size_t>(stagingBytes, 1), mJob.outputStaging);
+    }
+    if (rc != 0) return failCuda(rc, "cudaMallocHost");
+    auto* staging = static_cast<uint8_t*>(mJob.outputStaging.data);
+    for (DynamicRunJob::Output const& out : mJob.outputs) {
+      if (out.bytes == 0) continue;
+      rc = mApi.cudaMemcpyAsync(staging + out.stagingOffset, out.device, out.bytes, cuda::kDeviceToHost, mCtx.stream);
+      if (rc != 0) return failCuda(rc, "cudaMemcpyAsync (output)");
+    }
+    return true;
+  }
+
+  DynamicRunJob& mJob;
+  ContextState& mCtx;
+  DynamicRunState& mRuns;
+  EngineState const& mEngine;
+  EngineInfo const& mInfo;
+  CudaApi const& mApi;
+  Failure mFailure;
+};
+
+std::string firstDynamicOutput(ContextState const& ctx) {
+  for (size_t o = 0; o < ctx.dynamic->outputs.size(); ++o) {
+    if (ctx.dynamic->outputs[o]) return ctx.engine->engine->info().tensors[ctx.engine->outputs[o]].name;
+  }
+  return "";
+}
+
+}  // namespace
+
+void enableDynamicRuns(Napi::Env env, std::shared_ptr<ContextState> const& ctx) {
+  auto state = std::make_unique<DynamicRunState>(ctx->cuda());
+  EngineState const& engine = *ctx->engine;
+  for (size_t o = 0; o < engine.outputs.size(); ++o) {
+    state->outputs.emplace_back();
+    std::vector<int64_t> const& dims = ctx->outputDims[o];
+    if (std::none_of(dims.begin(), dims.end(), [](int64_t d) { return d < 0; })) continue;
+    auto sink = std::make_unique<DynamicOutput>(*ctx);
+    Failure failure;
+    if (!ctx->context->setOutputSink(engine.engine->info().tensors[engine.outputs[o]].name, sink.get(), failure)) {
+      throw toJsError(env, failure);
+    }
+    state->outputs.back() = std::move(sink);
+  }
+  ctx->dynamic = std::move(state);
+}
+
+Napi::Value submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx) {
+  Napi::Env env = info.Env();
+  auto job = std::make_unique<DynamicRunJob>(env);
+  Napi::Promise promise = job->deferred.Promise();
+  try {
+    job->ctx = ctx;
+    EngineState const& engine = *ctx->engine;
+    EngineInfo const& engineInfo = engine.engine->info();
+    if (info[1].IsArray()) {
+      std::string name = firstDynamicOutput(*ctx);
+      throw jsError(env, "INVALID_INPUT", "run options.outputs is not supported yet for engines with data-dependent "
+                                          "output shapes (output '" + name + "')", name);
+    }
+    FlatDims flat(env, info[0]);
+    job->inputs.resize(engine.inputs.size());
+    std::vector<uint8_t const*> hosts(engine.inputs.size());
+    size_t stagingBytes = 0;
+    for (size_t i = 0; i < engine.inputs.size(); ++i) {
+      TensorInfo const& t = engineInfo.tensors[engine.inputs[i]];
+      DynamicRunJob::Input& in = job->inputs[i];
+      flat.next(t, in.dims);
+      in.bytes = volume(in.dims) * dataTypeSize(t.dataType);
+      Napi::Value value = info[2 + i];
+      void* first = nullptr;
+      size_t have = 0;
+      if (typedArrayBytes(env, value, &first, &have)) {
+        hosts[i] = static_cast<uint8_t const*>(first);
+      } else if (DeviceBufferWrap::from(env, value)) {
+        throw jsError(env, "INVALID_INPUT", "input '" + t.name + "': a DeviceTensor input is not supported yet for "
+                                            "engines with data-dependent output shapes (output '" +
+                                            firstDynamicOutput(*ctx) + "'); pass a TypedArray", t.name);
+      } else if (!bytesOf(value, &hosts[i], &have)) {
+        throw jsError(env, "INVALID_INPUT", "input '" + t.name + "' must be a TypedArray", t.name);
+      }
+      if (have < in.bytes) throw inputTooShort(env, t, in.dims, in.bytes, have);
+      in.stagingOffset = stagingBytes;
+      stagingBytes += aligned(in.bytes);
+    }
+    int rc = ctx->staging->acquire(std::max<size_t>(stagingBytes, 1), job->inputStaging);
+    if (rc != 0) throw toJsError(env, cudaFailure(ctx->cuda(), rc, "cudaMallocHost"));
+    for (size_t i = 0; i < job->inputs.size(); ++i) {
+      DynamicRunJob::Input const& in = job->inputs[i];
+      if (in.bytes) std::memcpy(static_cast<uint8_t*>(job->inputStaging.data) + in.stagingOffset, hosts[i], in.bytes);
+    }
+    std::unique_ptr<CompletionJob> owned(job.release());
+    auto* expected = static_cast<DynamicRunJob*>(addonData(env).completion->expect(owned));
+    ctx->inFlight++;
+    ctx->dynamic->launcher->post([expected] { DynamicLaunch(*expected).run(); });
+  } catch (Napi::Error const& e) {
+    if (job) job->deferred.Reject(e.Value());
+  }
+  return promise;
+}
+
+}  // namespace trtn

@@ -1,0 +1,178 @@
+// Outputs whose shape depends on the data (NonZero): TensorRT hands them to an IOutputAllocator from inside
+// enqueueV3, which then waits for the kernels that decide the shape. The addon makes those calls on the context's
+// launcher thread, so run() stays asynchronous; every result is checked against onnxruntime-node (int64 exactly,
+// float32 exactly too: Relu only selects values).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BuildFailedError, CudaTransientError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import type { Engine, TensorRTNodeError } from '../lib/index.js';
+import { simulator } from '../lib/testing/index.js';
+import { simulatorEngine, simulatorPlan } from './helpers/engines.js';
+import { runOrt } from './helpers/ort.js';
+import { getModel } from './models/index.js';
+import { model, node, valueInfo } from './models/onnx-builder.js';
+
+const zoo = getModel('nonzero');
+let runtime: Runtime;
+let engine: Engine;
+
+beforeAll(async () => {
+  runtime = Runtime.create({ backend: 'simulator' });
+  engine = await simulatorEngine(runtime, 'nonzero');
+});
+afterEach(() => simulator.clearFaults());
+afterAll(() => {
+  engine.dispose();
+  runtime.dispose();
+});
+
+function feedsFor(batch: number, n: number, seed: number, negative = 0) {
+  const feeds = zoo.makeFeeds({ batch, n, seed, negative });
+  return { tensor: Tensor.from('float32', feeds.x.data as Float32Array, feeds.x.dims), feeds };
+}
+
+async function expectOrtResult(result: Record<string, unknown>, feeds: ReturnType<typeof zoo.makeFeeds>) {
+  const expected = await runOrt(zoo.onnx, feeds);
+  const idx = result.idx as Tensor<'int64'>;
+  const r = result.r as Tensor<'float32'>;
+  expect(idx.dims).toEqual(expected.idx!.dims);
+  expect(Array.from(idx.data)).toEqual(Array.from(expected.idx!.data as BigInt64Array));
+  expect(r.dims).toEqual(expected.r!.dims);
+  expect(Array.from(r.data)).toEqual(Array.from(expected.r!.data as Float32Array));
+}
+
+describe('engines with a data-dependent output shape', () => {
+  it('report -1 for the extent that depends on data', () => {
+    expect(engine.outputs.map((o) => [o.name, o.dtype, o.shape])).toEqual([
+      ['r', 'float32', [-1, -1]],
+      ['idx', 'int64', [2, -1]],
+    ]);
+  });
+
+  it('run with a fresh shape per run, matching onnxruntime, including an empty result', async () => {
+    using context = engine.createContext();
+    const cases: [number, number, number][] = [[2, 6, 0], [1, 1, 0], [4, 16, 0], [3, 5, 1], [2, 6, 0]];
+    let seed = 1;
+    for (const [batch, n, negative] of cases) {
+      const { tensor, feeds } = feedsFor(batch, n, seed++, negative);
+      const result = await context.run({ x: tensor });
+      await expectOrtResult(result, feeds);
+      if (negative) expect((result.idx as Tensor).dims).toEqual([2, 0]);
+    }
+  });
+
+  it('keep 48 concurrent runs on 3 contexts apart, each with its own shape and values', async () => {
+    const contexts = [engine.createContext(), engine.createContext(), engine.createContext()];
+    try {
+      const runs = Array.from({ length: 48 }, (_, i) => {
+        const { tensor, feeds } = feedsFor(1 + (i % 4), 1 + ((i * 5) % 16), 100 + i, i % 7 === 0 ? 1 : 0);
+        return { promise: contexts[i % 3]!.run({ x: tensor }), feeds };
+      });
+      expect(contexts.map((c) => c.inFlight).reduce((a, b) => a + b)).toBe(48);
+      for (const { promise, feeds } of runs) await expectOrtResult(await promise, feeds);
+      expect(contexts.map((c) => c.inFlight)).toEqual([0, 0, 0]);
+    } finally {
+      for (const c of contexts) c.dispose();
+    }
+  });
+
+  it('do not block the JS thread while the network runs: run() returns before the first kernel finished', async () => {
+    using context = engine.createContext();
+    await context.run({ x: feedsFor(1, 4, 1).tensor }); // the first run decides how the context submits
+    simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 150 });
+    const before = simulator.counters().kernelsExecuted;
+    const { tensor, feeds } = feedsFor(2, 8, 2);
+    const pending = context.run({ x: tensor });
+    // enqueueV3 waits for the kernels on this engine; had it run on the JS thread, they would have executed by now.
+    expect(simulator.counters().kernelsExecuted).toBe(before);
+    await expectOrtResult(await pending, feeds);
+    expect(simulator.counters().kernelsExecuted).toBeGreaterThan(before);
+  });
+
+  it('a transient enqueue failure is CUDA_TRANSIENT with TensorRT\'s message, and the next run is right', async () => {
+    using context = engine.createContext();
+    simulator.injectFault({ kind: 'enqueue', count: 1 });
+    const error = (await context.run({ x: feedsFor(2, 3, 3).tensor }).catch((e: unknown) => e)) as CudaTransientError;
+    expect(error).toBeInstanceOf(CudaTransientError);
+    expect(error.message).toBe('IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime (unspecified launch failure)');
+    const { tensor, feeds } = feedsFor(2, 3, 4);
+    await expectOrtResult(await context.run({ x: tensor }), feeds);
+  });
+
+  it('an allocation failure for the data-dependent output is OUT_OF_MEMORY, and the next run is right', async () => {
+    using context = engine.createContext();
+    await context.run({ x: feedsFor(1, 1, 5).tensor }); // small buffers first, so the next run must grow them
+    simulator.injectFault({ kind: 'alloc', count: 1 });
+    const error = (await context.run({ x: feedsFor(4, 16, 6).tensor }).catch((e: unknown) => e)) as TensorRTNodeError;
+    expect(error.code).toBe('OUT_OF_MEMORY');
+    const { tensor, feeds } = feedsFor(4, 16, 7);
+    await expectOrtResult(await context.run({ x: tensor }), feeds);
+  });
+
+  it('refuse what they do not support yet with INVALID_INPUT naming the tensor: output targets, device inputs', async () => {
+    using context = engine.createContext();
+    await context.run({ x: feedsFor(1, 2, 8).tensor });
+    const target = await context.run({ x: feedsFor(1, 2, 8).tensor }, { outputs: { r: new Float32Array(2) } }).catch((e: unknown) => e);
+    expect(target).toMatchObject({ code: 'INVALID_INPUT', tensor: 'idx' });
+    expect((target as Error).message).toMatch(/options\.outputs is not supported yet for engines with data-dependent output shapes/);
+    using device = await runtime.createDeviceTensor('float32', [1, 2], feedsFor(1, 2, 8).tensor);
+    const input = await context.run({ x: device }).catch((e: unknown) => e);
+    expect(input).toMatchObject({ code: 'INVALID_INPUT', tensor: 'x' });
+    expect((input as Error).message).toMatch(/a DeviceTensor input is not supported yet/);
+  });
+
+  it('change profile only while no run is in flight (their TensorRT calls happen on another thread)', async () => {
+    const plan = await simulatorPlan('nonzero', [
+      { x: { min: [1, 1], opt: [1, 4], max: [1, 8] } },
+      { x: { min: [2, 1], opt: [2, 4], max: [4, 16] } },
+    ]);
+    using twoProfiles = await runtime.deserialize(plan);
+    using context = twoProfiles.createContext();
+    await context.run({ x: feedsFor(1, 3, 9).tensor });
+    const pending = context.run({ x: feedsFor(1, 3, 10).tensor });
+    const refused = (() => {
+      try {
+        context.setProfile(1);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/wait for the 1 run\(s\) in flight/) });
+    expect(context.profile).toBe(0);
+    await pending;
+    context.setProfile(1);
+    const { tensor, feeds } = feedsFor(3, 12, 11);
+    await expectOrtResult(await context.run({ x: tensor }), feeds);
+  });
+
+  it('dispose during runs in flight: the runs still settle right, and every allocation and thread goes', async () => {
+    {
+      using rt = Runtime.create({ backend: 'simulator' });
+      const own = await rt.deserialize(await simulatorPlan('nonzero'));
+      const context = own.createContext();
+      const runs = [1, 2, 3, 4].map((seed) => {
+        const { tensor, feeds } = feedsFor(2, 4 + seed, 20 + seed);
+        return { promise: context.run({ x: tensor }), feeds };
+      });
+      context.dispose();
+      own.dispose();
+      for (const { promise, feeds } of runs) await expectOrtResult(await promise, feeds);
+    }
+    simulator.synchronize();
+    // This file's own runtime, engine and contexts are still alive; what the block above made must be gone.
+    const c = simulator.counters();
+    expect({ runtimes: c.liveRuntimes, engines: c.liveEngines, contexts: c.liveContexts }).toEqual({ runtimes: 1, engines: 1, contexts: 0 });
+  });
+});
+
+describe('the simulator\'s limit on data-dependent shapes', () => {
+  it('a layer that reads a data-dependent tensor: BUILD_FAILED saying so, naming both layers', async () => {
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', [4])],
+      outputs: [valueInfo('y', 'float32', [1, 'count'])],
+      nodes: [node('NonZero', ['x'], ['nz'], {}, 'find'), node('Cast', ['nz'], ['y'], { to: 1 }, 'to_float')],
+    });
+    const e = (await buildEngine(onnx, { backend: 'simulator' }).catch((err: unknown) => err)) as BuildFailedError;
+    expect(e).toBeInstanceOf(BuildFailedError);
+    expect(e.message).toMatch(/Tensor nz of layer find \(NonZero\) has a data-dependent shape and layer to_float \(Cast\) reads it/);
+  });
+});
