@@ -44,7 +44,7 @@ export interface NativeRuntimeInfo {
  * a TypedArray target)]. The dims arrays are shared between runs of the same shapes: copy before changing them.
  * When every output is on the host and their dims equal those of the previous run settled on this context (runs
  * settle in order), only the bytes: the ArrayBuffer for one output (undefined if it went into a target), an array
- * of them for several. */
+ * of them for several. Engines with a data-dependent output shape always resolve with the dims, that run's own. */
 export type NativeRunResult =
   | [readonly (readonly number[])[], ...(ArrayBuffer | undefined)[]]
   | ArrayBuffer

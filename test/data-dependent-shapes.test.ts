@@ -98,12 +98,21 @@ describe('engines with a data-dependent output shape', () => {
     await expectOrtResult(await context.run({ x: tensor }), feeds);
   });
 
-  it('an allocation failure for the data-dependent output is OUT_OF_MEMORY, and the next run is right', async () => {
+  it('allocation failures inside enqueueV3 are OUT_OF_MEMORY, and the next run is right', async () => {
     using context = engine.createContext();
-    await context.run({ x: feedsFor(1, 1, 5).tensor }); // small buffers first, so the next run must grow them
+    const ones = Tensor.from('float32', new Float32Array(64).fill(1), [4, 16]); // 64 non-zero: idx needs 1 KiB
+    await context.run({ x: Tensor.from('float32', Float32Array.of(1), [1, 1]) }); // small buffers, which must grow
+    // First TensorRT's own temporary storage for the output fails, then (after that one succeeded) the memory our
+    // output allocator asks for when TensorRT hands it the actual size.
     simulator.injectFault({ kind: 'alloc', count: 1 });
-    const error = (await context.run({ x: feedsFor(4, 16, 6).tensor }).catch((e: unknown) => e)) as TensorRTNodeError;
-    expect(error.code).toBe('OUT_OF_MEMORY');
+    const temporary = (await context.run({ x: ones }).catch((e: unknown) => e)) as TensorRTNodeError;
+    expect(temporary.code).toBe('OUT_OF_MEMORY');
+    expect(temporary.message).toMatch(/Error Code 5: Failed Allocation \(Requested amount of GPU memory \(1024 bytes\) for the data-dependent output idx/);
+    simulator.injectFault({ kind: 'alloc', count: 1, after: 1 });
+    const allocator = (await context.run({ x: ones }).catch((e: unknown) => e)) as TensorRTNodeError;
+    expect(allocator.code).toBe('OUT_OF_MEMORY');
+    expect(allocator.message).toMatch(/cudaMallocAsync \(output 'idx'\) failed: cudaErrorMemoryAllocation/);
+    expect(allocator.trtMessages).toContain('IExecutionContext::enqueueV3: Error Code 5: Failed Allocation (IOutputAllocator returned nullptr for output tensor idx.)');
     const { tensor, feeds } = feedsFor(4, 16, 7);
     await expectOrtResult(await context.run({ x: tensor }), feeds);
   });

@@ -10,8 +10,8 @@ export type SimulatorFault =
   | { kind: 'enqueue'; count?: number; cudaError?: number }
   /** The next kernel fails on the "device" and poisons the process (700 illegal address by default). */
   | { kind: 'sticky'; cudaError?: number }
-  /** The next device or pinned allocations fail with cudaErrorMemoryAllocation. */
-  | { kind: 'alloc'; count?: number }
+  /** The next device or pinned allocations fail with cudaErrorMemoryAllocation, after `after` more succeeded. */
+  | { kind: 'alloc'; count?: number; after?: number }
   /** The next kernels take `millis` longer. */
   | { kind: 'slow-kernel'; count?: number; millis: number }
   /** The next execution contexts cannot allocate their activation memory. */
@@ -23,8 +23,8 @@ export const simulator = {
   injectFault(fault: SimulatorFault): void {
     const count = 'count' in fault && fault.count !== undefined ? fault.count : 1;
     const cudaError = 'cudaError' in fault ? (fault.cudaError ?? 0) : 0;
-    const millis = fault.kind === 'slow-kernel' ? fault.millis : 0;
-    getNative().simulator.injectFault(KINDS[fault.kind], count, cudaError, millis);
+    const param = fault.kind === 'slow-kernel' ? fault.millis : fault.kind === 'alloc' ? (fault.after ?? 0) : 0;
+    getNative().simulator.injectFault(KINDS[fault.kind], count, cudaError, param);
   },
   clearFaults(): void {
     getNative().simulator.clearFaults();

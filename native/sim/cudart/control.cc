@@ -91,6 +91,10 @@ bool takeFault(int kind, int* cudaError, double* param) {
   std::lock_guard<std::mutex> lock(gMutex);
   auto it = gFaults.find(kind);
   if (it == gFaults.end() || it->second.remaining <= 0) return false;
+  if (kind == TRTSIM_FAULT_ALLOC && it->second.param >= 1) {  // allocations still to let through first
+    it->second.param -= 1;
+    return false;
+  }
   if (cudaError) *cudaError = it->second.cudaError;
   if (param) *param = it->second.param;
   if (--it->second.remaining == 0) gFaults.erase(it);

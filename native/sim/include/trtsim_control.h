@@ -13,7 +13,8 @@ enum trtsim_fault_kind {
   // The next kernel fails on the device with `cudaError` (default 700, illegal address) and poisons the process
   // like real hardware: every later CUDA call returns that error.
   TRTSIM_FAULT_STICKY_KERNEL = 2,
-  // The next cudaMalloc / cudaMallocAsync / cudaMallocHost calls fail with cudaErrorMemoryAllocation.
+  // The next cudaMalloc / cudaMallocAsync / cudaMallocHost calls fail with cudaErrorMemoryAllocation, after `param`
+  // more allocations succeeded (0: at once).
   TRTSIM_FAULT_ALLOC = 3,
   // The next kernels take `param` extra milliseconds.
   TRTSIM_FAULT_SLOW_KERNEL = 4,
