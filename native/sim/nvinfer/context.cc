@@ -43,6 +43,18 @@ struct RunState {
 
 std::string shapeListText(Shape const& a, Shape const& b) { return dimsText(a) + ".." + dimsText(b); }
 
+// A device-to-device copy as a kernel on the stream: addresses outside live allocations fault when it runs.
+int launchDeviceCopy(cudaStream_t stream, void const* source, void* destination, size_t bytes) {
+  return cuda::launchKernel(stream, [source, destination, bytes] {
+    if (bytes == 0) return 0;
+    void* s = cuda::resolveDevice(source, bytes);
+    void* d = cuda::resolveDevice(destination, bytes);
+    if (!s || !d) return static_cast<int>(trtn::cuda::kErrorIllegalAddress);
+    std::memcpy(d, s, bytes);
+    return 0;
+  }, static_cast<double>(bytes));
+}
+
 // Storage enqueueV3 needs only while it runs, freed in stream order on every path out of it.
 struct TemporaryStorage {
   explicit TemporaryStorage(cudaStream_t s) : stream(s) {}
@@ -387,16 +399,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       TensorDef const& t = graph().tensors[outputIdx];
       if (!t.constData) continue;
       void* src = static_cast<uint8_t*>(mEngine.weights()) + mEngine.constOffsets()[outputIdx];
-      void* dst = run->addresses[outputIdx];
-      size_t bytes = t.constData->size();
-      int rc = cuda::launchKernel(stream, [src, dst, bytes] {
-        void* s = cuda::resolveDevice(src, bytes);
-        void* d = cuda::resolveDevice(dst, bytes);
-        if (!s || !d) return static_cast<int>(trtn::cuda::kErrorIllegalAddress);
-        std::memcpy(d, s, bytes);
-        return 0;
-      }, static_cast<double>(bytes));
-      if (rc != 0) return cudaFailure(rc);
+      if (int rc = launchDeviceCopy(stream, src, run->addresses[outputIdx], t.constData->size())) return cudaFailure(rc);
     }
     for (size_t n = 0; n < graph().nodes.size(); ++n) {
       int rc = cuda::launchKernel(stream, [run, n] { return runNode(*run, n); }, run->flops[n]);
@@ -455,16 +458,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
         }
         mAddresses[idx] = destination;
       }
-      void* source = temporary.blocks.at(idx);
-      int rc = cuda::launchKernel(stream, [source, destination, bytes] {
-        if (bytes == 0) return 0;
-        void* s = cuda::resolveDevice(source, bytes);
-        void* d = cuda::resolveDevice(destination, bytes);
-        if (!s || !d) return static_cast<int>(trtn::cuda::kErrorIllegalAddress);
-        std::memcpy(d, s, bytes);
-        return 0;
-      }, static_cast<double>(bytes));
-      if (rc != 0) {
+      if (int rc = launchDeviceCopy(stream, temporary.blocks.at(idx), destination, bytes)) {
         report.error(ErrorCode::kUNSPECIFIED_ERROR, "IExecutionContext::enqueueV3", "Cuda Runtime",
                      cudaGetErrorString(rc));
         return false;

@@ -66,7 +66,16 @@ nvinfer1::Dims dims2(int64_t a, int64_t b) {
   return d;
 }
 
-std::vector<uint8_t> buildPlan(Logger& logger, std::vector<uint8_t> const& onnx) {
+nvinfer1::Dims dims1(int64_t a) {
+  nvinfer1::Dims d{};
+  d.nbDims = 1;
+  d.d[0] = a;
+  return d;
+}
+
+// A plan of the model whose one input "x" gets the profile min..max.
+std::vector<uint8_t> buildPlan(Logger& logger, std::vector<uint8_t> const& onnx, nvinfer1::Dims const& min,
+                               nvinfer1::Dims const& opt, nvinfer1::Dims const& max) {
   std::unique_ptr<nvinfer1::IBuilder> builder(
       static_cast<nvinfer1::IBuilder*>(createInferBuilder_INTERNAL(&logger, NV_TENSORRT_VERSION)));
   std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(0));
@@ -75,9 +84,9 @@ std::vector<uint8_t> buildPlan(Logger& logger, std::vector<uint8_t> const& onnx)
       createNvOnnxParser_INTERNAL(network.get(), &logger, NV_ONNX_PARSER_VERSION)));
   check(parser->parse(onnx.data(), onnx.size()), "parse the fixture");
   nvinfer1::IOptimizationProfile* profile = builder->createOptimizationProfile();
-  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMIN, dims2(1, 4));
-  profile->setDimensions("x", nvinfer1::OptProfileSelector::kOPT, dims2(2, 4));
-  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMAX, dims2(8, 4));
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMIN, min);
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kOPT, opt);
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMAX, max);
   check(config->addOptimizationProfile(profile) == 0, "add a profile");
   std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
   check(plan != nullptr, "build");
@@ -117,29 +126,13 @@ class OutputAllocator : public nvinfer1::IOutputAllocator {
 // x [n] -> NonZero -> idx [1, count]: the output's extent depends on the values, so enqueueV3 asks the output
 // allocator for memory and reports the shape before it returns, as TensorRT does.
 void testDataDependentOutput(Logger& logger, Recorder& recorder, std::vector<uint8_t> const& onnx) {
-  std::unique_ptr<nvinfer1::IBuilder> builder(
-      static_cast<nvinfer1::IBuilder*>(createInferBuilder_INTERNAL(&logger, NV_TENSORRT_VERSION)));
-  std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(0));
-  std::unique_ptr<nvinfer1::IBuilderConfig> config(builder->createBuilderConfig());
-  std::unique_ptr<nvonnxparser::IParser> parser(static_cast<nvonnxparser::IParser*>(
-      createNvOnnxParser_INTERNAL(network.get(), &logger, NV_ONNX_PARSER_VERSION)));
-  check(parser->parse(onnx.data(), onnx.size()), "parse the NonZero model");
-  nvinfer1::IOptimizationProfile* profile = builder->createOptimizationProfile();
-  nvinfer1::Dims d{};
-  d.nbDims = 1;
-  for (auto [selector, n] : {std::pair{nvinfer1::OptProfileSelector::kMIN, 1}, {nvinfer1::OptProfileSelector::kOPT, 4},
-                             {nvinfer1::OptProfileSelector::kMAX, 16}}) {
-    d.d[0] = n;
-    profile->setDimensions("x", selector, d);
-  }
-  config->addOptimizationProfile(profile);
-  std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
-  check(plan != nullptr, "build the NonZero model");
-  if (!plan) return;
+  std::vector<uint8_t> plan = buildPlan(logger, onnx, dims1(1), dims1(4), dims1(16));
   std::unique_ptr<nvinfer1::IRuntime> runtime(
       static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION)));
   runtime->setErrorRecorder(&recorder);
-  std::unique_ptr<nvinfer1::ICudaEngine> engine(runtime->deserializeCudaEngine(plan->data(), plan->size()));
+  std::unique_ptr<nvinfer1::ICudaEngine> engine(runtime->deserializeCudaEngine(plan.data(), plan.size()));
+  check(engine != nullptr, "deserialize the NonZero model");
+  if (!engine) return;
   nvinfer1::Dims engineShape = engine->getTensorShape("idx");
   check(engineShape.nbDims == 2 && engineShape.d[0] == 1 && engineShape.d[1] == -1, "the engine reports [1,-1]");
   std::unique_ptr<nvinfer1::IExecutionContext> context(engine->createExecutionContext());
@@ -147,8 +140,7 @@ void testDataDependentOutput(Logger& logger, Recorder& recorder, std::vector<uin
   cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
   void* x = nullptr;
   cudaMalloc(&x, 16 * sizeof(float));
-  d.d[0] = 6;
-  context->setInputShape("x", d);
+  context->setInputShape("x", dims1(6));
   context->setTensorAddress("x", x);
   nvinfer1::Dims shape = context->getTensorShape("idx");
   check(shape.nbDims == 2 && shape.d[1] == -1, "the count stays -1 once the input shape is known");
@@ -200,7 +192,7 @@ int main(int argc, char** argv) {
   std::vector<uint8_t> onnx((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   Logger logger;
   Recorder recorder;
-  std::vector<uint8_t> plan = buildPlan(logger, onnx);
+  std::vector<uint8_t> plan = buildPlan(logger, onnx, dims2(1, 4), dims2(2, 4), dims2(8, 4));
 
   auto* runtime = static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION));
   check(createInferRuntime_INTERNAL(&logger, 90000) == nullptr, "a caller built for TensorRT 9 is refused");
