@@ -117,16 +117,37 @@ describe('engines with a data-dependent output shape', () => {
     await expectOrtResult(await context.run({ x: tensor }), feeds);
   });
 
-  it('refuse what they do not support yet with INVALID_INPUT naming the tensor: output targets, device inputs', async () => {
+  it('write outputs into the caller\'s arrays, sized when the run settles (a data-dependent size is known only then)', async () => {
+    using context = engine.createContext();
+    const idx = new BigInt64Array(2 * 64);
+    const r = new Float32Array(64);
+    for (const [batch, n, seed] of [[2, 6, 30], [4, 16, 31], [1, 3, 32]] as const) {
+      const { tensor, feeds } = feedsFor(batch, n, seed);
+      const result = await context.run({ x: tensor }, { outputs: { idx, r } });
+      await expectOrtResult(result, feeds);
+      expect((result.idx as Tensor).data.buffer).toBe(idx.buffer); // a view of the caller's array, no copy
+      expect((result.r as Tensor).data.buffer).toBe(r.buffer);
+    }
+    // 64 positive values need 2 x 64 coordinates: an array for 10 is too small, which only the settle can tell.
+    const ones = Tensor.from('float32', new Float32Array(64).fill(1), [4, 16]);
+    const small = await context.run({ x: ones }, { outputs: { idx: new BigInt64Array(10) } }).catch((e: unknown) => e);
+    expect(small).toMatchObject({ code: 'INVALID_INPUT', tensor: 'idx' });
+    expect((small as Error).message).toBe("the array given for output 'idx' holds 80 bytes; this run's [2,64] needs 1024");
+    const { tensor, feeds } = feedsFor(2, 5, 33);
+    await expectOrtResult(await context.run({ x: tensor }), feeds);
+  });
+
+  it('refuse DeviceTensors as inputs or outputs (not supported yet) with INVALID_INPUT naming the tensor', async () => {
     using context = engine.createContext();
     await context.run({ x: feedsFor(1, 2, 8).tensor });
-    const target = await context.run({ x: feedsFor(1, 2, 8).tensor }, { outputs: { r: new Float32Array(2) } }).catch((e: unknown) => e);
-    expect(target).toMatchObject({ code: 'INVALID_INPUT', tensor: 'idx' });
-    expect((target as Error).message).toMatch(/options\.outputs is not supported yet for engines with data-dependent output shapes/);
     using device = await runtime.createDeviceTensor('float32', [1, 2], feedsFor(1, 2, 8).tensor);
     const input = await context.run({ x: device }).catch((e: unknown) => e);
     expect(input).toMatchObject({ code: 'INVALID_INPUT', tensor: 'x' });
-    expect((input as Error).message).toMatch(/a DeviceTensor input is not supported yet/);
+    expect((input as Error).message).toMatch(/a DeviceTensor input is not supported yet for engines with data-dependent output shapes \(output 'idx'\)/);
+    using out = await runtime.createDeviceTensor('float32', [1, 2]);
+    const output = await context.run({ x: feedsFor(1, 2, 8).tensor }, { outputs: { r: out } }).catch((e: unknown) => e);
+    expect(output).toMatchObject({ code: 'INVALID_INPUT', tensor: 'r' });
+    expect((output as Error).message).toMatch(/a DeviceTensor output is not supported yet/);
   });
 
   it('change profile only while no run is in flight (their TensorRT calls happen on another thread)', async () => {

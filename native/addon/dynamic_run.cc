@@ -31,9 +31,15 @@ size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 class DynamicRunJob : public CompletionJob {
  public:
   explicit DynamicRunJob(Napi::Env env) : CompletionJob(env) {}
-  ~DynamicRunJob() override { releaseStaging(); }
+  ~DynamicRunJob() override {
+    releaseStaging();
+    for (napi_ref target : hostTargets) {  // on the JS thread, or leaked before (leakJsHandles)
+      if (target) napi_delete_reference(deferred.Env(), target);
+    }
+  }
 
   void leakJsHandles() override {
+    hostTargets.clear();  // leaked with the environment
     if (ctx) ctx->leakJsHandles();
   }
 
@@ -46,7 +52,9 @@ class DynamicRunJob : public CompletionJob {
       deferred.Reject(toJsError(env, f).Value());
       return;
     }
-    // [dims of every output, output 0 bytes, output 1 bytes, ...]: the dims are this run's own.
+    // [dims of every output, output 0 bytes, output 1 bytes, ...]: the dims are this run's own; outputs copied into
+    // the caller's arrays have `undefined` bytes.
+    if (!copyToHostTargets(env)) return;
     size_t n = outputs.size();
     Napi::Array results = Napi::Array::New(env, n + 1);
     Napi::Array dims = Napi::Array::New(env, n);
@@ -55,6 +63,7 @@ class DynamicRunJob : public CompletionJob {
       Napi::Array one = Napi::Array::New(env, out.dims.size());
       for (size_t k = 0; k < out.dims.size(); ++k) one.Set(static_cast<uint32_t>(k), static_cast<double>(out.dims[k]));
       dims.Set(static_cast<uint32_t>(o), one);
+      if (!hostTargets.empty() && hostTargets[o]) continue;
       Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, out.bytes);
       if (out.bytes) std::memcpy(data.Data(), static_cast<uint8_t*>(outputStaging.data) + out.stagingOffset, out.bytes);
       results.Set(static_cast<uint32_t>(o + 1), data);
@@ -62,6 +71,25 @@ class DynamicRunJob : public CompletionJob {
     results.Set(uint32_t{0}, dims);
     releaseStaging();
     deferred.Resolve(results);
+  }
+
+  // Only now is the size of a data-dependent output known: an array too small for it rejects the run.
+  bool copyToHostTargets(Napi::Env env) {
+    for (size_t o = 0; o < hostTargets.size(); ++o) {
+      if (!hostTargets[o]) continue;
+      Output const& out = outputs[o];
+      size_t have = 0;
+      if (!copyIntoTypedArray(env, hostTargets[o], static_cast<uint8_t*>(outputStaging.data) + out.stagingOffset,
+                              out.bytes, &have)) {
+        releaseStaging();
+        std::string name = ctx->engine->engine->info().tensors[ctx->engine->outputs[o]].name;
+        deferred.Reject(jsError(env, "INVALID_INPUT", "the array given for output '" + name + "' holds " +
+                                                      std::to_string(have) + " bytes; this run's " + dimsText(out.dims) +
+                                                      " needs " + std::to_string(out.bytes), name).Value());
+        return false;
+      }
+    }
+    return true;
   }
 
   void releaseStaging() {
@@ -93,6 +121,7 @@ class DynamicRunJob : public CompletionJob {
   PinnedBuffer inputStaging;    // from the context's pool (JS thread)
   PinnedBuffer outputStaging;   // from the launcher's pool
   std::optional<Failure> failure;
+  std::vector<napi_ref> hostTargets;  // per output, the caller's TypedArray or null (empty: none given)
 };
 
 // The TensorRT and CUDA calls of one run, on the launcher thread, in the context stream's order. Each step that
@@ -238,6 +267,26 @@ std::string firstDynamicOutput(ContextState const& ctx) {
   return "";
 }
 
+// The caller's TypedArrays for outputs (run options.outputs), kept until the run settles. Their sizes are checked
+// then: a data-dependent output's is not known before.
+void adoptHostTargets(Napi::Env env, Napi::Array targets, DynamicRunJob& job) {
+  EngineState const& engine = *job.ctx->engine;
+  job.hostTargets.assign(engine.outputs.size(), nullptr);
+  for (size_t o = 0; o < engine.outputs.size(); ++o) {
+    Napi::Value target = targets.Get(static_cast<uint32_t>(o));
+    if (target.IsUndefined()) continue;
+    void* first = nullptr;
+    size_t have = 0;
+    if (!typedArrayBytes(env, target, &first, &have)) {
+      std::string name = engine.engine->info().tensors[engine.outputs[o]].name;
+      throw jsError(env, "INVALID_INPUT", "output '" + name + "': a DeviceTensor output is not supported yet for "
+                                          "engines with data-dependent output shapes (output '" +
+                                          firstDynamicOutput(*job.ctx) + "'); give a TypedArray or nothing", name);
+    }
+    napi_create_reference(env, target, 1, &job.hostTargets[o]);
+  }
+}
+
 }  // namespace
 
 void enableDynamicRuns(Napi::Env env, std::shared_ptr<ContextState> const& ctx) {
@@ -265,11 +314,7 @@ Napi::Value submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<Con
     job->ctx = ctx;
     EngineState const& engine = *ctx->engine;
     EngineInfo const& engineInfo = engine.engine->info();
-    if (info[1].IsArray()) {
-      std::string name = firstDynamicOutput(*ctx);
-      throw jsError(env, "INVALID_INPUT", "run options.outputs is not supported yet for engines with data-dependent "
-                                          "output shapes (output '" + name + "')", name);
-    }
+    if (info[1].IsArray()) adoptHostTargets(env, info[1].As<Napi::Array>(), *job);
     FlatDims flat(env, info[0]);
     job->inputs.resize(engine.inputs.size());
     std::vector<uint8_t const*> hosts(engine.inputs.size());

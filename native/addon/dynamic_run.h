@@ -5,7 +5,8 @@
 // order. The JS thread only checks the arguments and copies the inputs into pinned memory; the promise settles
 // through the completion queue like any other run, with the output shapes of that run.
 //
-// Not supported on these contexts yet (INVALID_INPUT): DeviceTensor inputs and run options.outputs.
+// Not supported on these contexts yet (INVALID_INPUT): DeviceTensors as inputs or outputs. Their order on the device
+// is kept by events recorded when the run is queued, which here happens later, on another thread.
 #pragma once
 
 #include <napi.h>

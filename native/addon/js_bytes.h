@@ -1,10 +1,12 @@
-// The bytes behind a JS value: a TypedArray or DataView (its window), or a whole ArrayBuffer.
+// The bytes behind a JS value: a TypedArray or DataView (its window), or a whole ArrayBuffer; and copies into a
+// caller's TypedArray.
 #pragma once
 
 #include <napi.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace trtn {
 
@@ -61,6 +63,20 @@ inline bool bytesOf(Napi::Value value, uint8_t const** data, size_t* size) {
     return true;
   }
   return false;
+}
+
+// Copies `bytes` from `source` into the TypedArray `target` refers to (a caller's output array). False, with
+// `*have` its current size in bytes, when it was detached or is smaller than `bytes`.
+inline bool copyIntoTypedArray(napi_env env, napi_ref target, void const* source, size_t bytes, size_t* have) {
+  napi_value array = nullptr;
+  void* first = nullptr;
+  *have = 0;
+  if (napi_get_reference_value(env, target, &array) != napi_ok || !typedArrayBytes(env, array, &first, have) ||
+      *have < bytes) {
+    return false;
+  }
+  if (bytes) std::memcpy(first, source, bytes);
+  return true;
 }
 
 }  // namespace trtn

@@ -155,18 +155,15 @@ class RunJob : public CompletionJob {
     for (size_t o = 0; o < outputs.size(); ++o) {
       OutputPlan const& plan = outputs[o];
       if (!plan.hostTarget) continue;
-      napi_value target = nullptr;
-      void* first = nullptr;
       size_t have = 0;
-      if (napi_get_reference_value(env, plan.hostTarget, &target) != napi_ok ||
-          !typedArrayBytes(env, target, &first, &have) || have < plan.bytes) {
+      if (!copyIntoTypedArray(env, plan.hostTarget, static_cast<uint8_t*>(staging.data) + plan.stagingOffset,
+                              plan.bytes, &have)) {
         releaseStaging();
         std::string name = ctx->engine->engine->info().tensors[ctx->engine->outputs[o]].name;
         deferred.Reject(jsError(env, "INVALID_INPUT", "the array given for output '" + name + "' was detached or "
                                                       "shrunk before the run finished", name).Value());
         return false;
       }
-      if (plan.bytes) std::memcpy(first, static_cast<uint8_t*>(staging.data) + plan.stagingOffset, plan.bytes);
     }
     return true;
   }
