@@ -64,4 +64,22 @@ describe('sticky CUDA error', () => {
     expect(context.inFlight).toBe(0);
     context.dispose();
   });
+
+  it('on an engine with a data-dependent output (runs on a launcher thread): every queued run rejects, none hangs', async () => {
+    simulator.clearStickyError();
+    const nonZero = await simulatorEngine(runtime, 'nonzero');
+    const context = nonZero.createContext();
+    const ok = await context.run({ x: x() });
+    expect((ok.idx as Tensor).dims).toEqual([2, 16]); // every value is 1
+    simulator.injectFault({ kind: 'sticky' });
+    const settled = await Promise.allSettled(Array.from({ length: 6 }, () => context.run({ x: x() })));
+    expect(settled.every((s) => s.status === 'rejected')).toBe(true);
+    for (const s of settled as PromiseRejectedResult[]) {
+      expect(s.reason).toBeInstanceOf(CudaStickyError);
+      expect((s.reason as CudaStickyError).cudaError).toBe(700);
+    }
+    expect(context.inFlight).toBe(0);
+    context.dispose();
+    nonZero.dispose();
+  });
 });
