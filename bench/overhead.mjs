@@ -7,6 +7,8 @@
 //   (c)  ort session.run()     onnxruntime-node, CPU EP, 1 intra-op thread, same ONNX model
 //   (d)  context.run({ a })    with the simulator's cost model at a realistic tiny kernel (5 us launch, 1 at a time)
 //   (b0) native run()          diagnostic: the addon's run() without the TS layer (no validation, no Tensor wrapping)
+//   (e)  context.run({ a })    diagnostic: a NonZero engine, whose data-dependent output shape makes every run go
+//                              through the context's launcher thread (enqueueV3 waits for the kernel)
 //   (ap), (bp), (dp)           (a), (b) and (d) with completion polling on (setCompletionPolling(200))
 //   (as), (bs)                 diagnostic: (a) and (b) with the simulator's idle stream workers sleeping, not polling
 // each in two modes: 1 request in flight (sequential awaits) and 64 in flight (a refilling window of promises).
@@ -23,7 +25,7 @@ import ort from 'onnxruntime-node';
 import { Runtime, Tensor, buildEngine, setCompletionPolling } from '../dist/index.js';
 import { simulator } from '../dist/testing.js';
 import { median, percentileSorted, poolSorted, readEld, round } from './lib/stats.mjs';
-import { B_VALUES, tinyAddOnnx } from './lib/tiny-model.mjs';
+import { B_VALUES, tinyAddOnnx, tinyNonZeroOnnx } from './lib/tiny-model.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const env = (name, fallback) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : fallback);
@@ -193,6 +195,14 @@ async function setUp() {
     assertAdd('(b0) native run', new Float32Array(r), aValues);
   }
 
+  // (e): the same input through NonZero; a = [1.25, -2, 3.5, 0.125] has no zero, so nz = [[0,0,0,0],[0,1,2,3]].
+  const nonZeroEngine = await runtime.deserialize(
+    await buildEngine(tinyNonZeroOnnx(), { backend: 'simulator', profiles: [{ a: { min: [1, 4], opt: [1, 4], max: [64, 4] } }] }),
+  );
+  const nonZeroContext = nonZeroEngine.createContext();
+  const nz = (await nonZeroContext.run(feeds)).nz;
+  if (nz.dims.join(',') !== '2,4' || Array.from(nz.data).join(',') !== '0,0,0,0,0,1,2,3') throw new Error(`(e) NonZero gave ${nz}`);
+
   const defaultSpin = simulator.setStreamSpin(50);
   simulator.setStreamSpin(defaultSpin);
   const variants = [
@@ -237,6 +247,9 @@ async function setUp() {
     variants.push({ key: 'as', label: '(a) ping, workers sleep [diag]', call: () => context.ping(), ...sleeping });
     variants.push({ key: 'bs', label: '(b) run, workers sleep [diag]', call: () => context.run(feeds), ...sleeping });
   }
+  if (CONFIG.withDiagnostic) {
+    variants.push({ key: 'e', label: '(e) data-dependent run [diag]', call: () => nonZeroContext.run(feeds) });
+  }
   if (CONFIG.withDiagnostic && nativeContext) {
     variants.push({ key: 'b0', label: '(b0) native run [diag]', call: () => nativeContext.run(nativeDims, undefined, nativeInputs[0]) });
   }
@@ -246,6 +259,8 @@ async function setUp() {
     await session.release();
     context.dispose();
     engine.dispose();
+    nonZeroContext.dispose();
+    nonZeroEngine.dispose();
     runtime.dispose();
   };
   return { variants, tearDown, context, feeds, session, ortFeeds, nativeContext, nativeInputs, nativeDims };
@@ -466,6 +481,10 @@ async function main() {
     extraRatios['bs/as latency median, 1 in flight (workers sleep)'] = ratio(get('bs', 1).latencyUs.median, get('as', 1).latencyUs.median);
     extraRatios['b/bs latency median, 1 in flight'] = ratio(b1.latencyUs.median, get('bs', 1).latencyUs.median);
     extraRatios[`b/bs calls/s, ${CONFIG.depth} in flight`] = ratio(bN.callsPerSecond, get('bs', CONFIG.depth).callsPerSecond);
+  }
+  if (get('e', 1)) {
+    extraRatios['e/b latency median, 1 in flight (launcher thread)'] = ratio(get('e', 1).latencyUs.median, b1.latencyUs.median);
+    extraRatios[`e/b calls/s, ${CONFIG.depth} in flight`] = ratio(get('e', CONFIG.depth).callsPerSecond, bN.callsPerSecond);
   }
   if (get('d', 1)) {
     extraRatios['d/a latency median, 1 in flight'] = ratio(get('d', 1).latencyUs.median, a1.latencyUs.median);

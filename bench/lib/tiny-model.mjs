@@ -1,7 +1,6 @@
-// The tiny Add model of the overhead benchmark, built in JS with onnx-proto (no files, identical bytes every run):
-//   input  a: float32 [n, 4]  (dim_param 'n')
-//   init   b: float32 [1, 4]
-//   c = Add(a, b): float32 [n, 4]
+// The tiny models of the overhead benchmark, built in JS with onnx-proto (no files, identical bytes every run):
+//   tinyAddOnnx:     input a: float32 [n, 4] (dim_param 'n'), init b: float32 [1, 4], c = Add(a, b): float32 [n, 4]
+//   tinyNonZeroOnnx: input a: float32 [n, 4], nz = NonZero(a): int64 [2, count] (a data-dependent shape)
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
@@ -10,12 +9,12 @@ const FLOAT = onnx.TensorProto.DataType.FLOAT;
 /** The initializer's values, so the bench can check c = a + b itself. */
 export const B_VALUES = Float32Array.of(0.5, -1, 2, 10);
 
-function valueInfo(name, dims) {
+function valueInfo(name, dims, elemType = FLOAT) {
   return onnx.ValueInfoProto.create({
     name,
     type: {
       tensorType: {
-        elemType: FLOAT,
+        elemType,
         shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
       },
     },
@@ -37,6 +36,22 @@ export function tinyAddOnnx() {
       output: [valueInfo('c', ['n', 4])],
       initializer: [onnx.TensorProto.create({ name: 'b', dataType: FLOAT, dims: [1, 4], rawData: raw })],
       node: [onnx.NodeProto.create({ opType: 'Add', name: 'Add_0', input: ['a', 'b'], output: ['c'] })],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Serialized ONNX bytes (opset 17, IR 8) of nz = NonZero(a). */
+export function tinyNonZeroOnnx() {
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'tensorrt-node-bench',
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'tiny_nonzero',
+      input: [valueInfo('a', ['n', 4])],
+      output: [valueInfo('nz', [2, 'count'], onnx.TensorProto.DataType.INT64)],
+      node: [onnx.NodeProto.create({ opType: 'NonZero', name: 'NonZero_0', input: ['a'], output: ['nz'] })],
     },
   });
   return onnx.ModelProto.encode(model).finish();

@@ -86,7 +86,7 @@ struct SimStream {
   std::atomic<bool> rungWork{false};  // rung with work queued: what a polling worker watches
   unsigned flags = 0;
   uint64_t submitted = 0;
-  uint64_t finished = 0;
+  std::atomic<uint64_t> finished{0};  // written under m; read without it by a synchronizing thread that spins
 };
 
 std::shared_mutex gRegistryMutex;  // lookups (every queued item) share it; creation and destruction own it
@@ -177,7 +177,7 @@ void workerLoop(Stream handle, std::shared_ptr<SimStream> stream) {
     {
       std::lock_guard<std::mutex> lock(stream->m);
       stream->running = false;
-      stream->finished += batch.size();
+      stream->finished.fetch_add(batch.size(), std::memory_order_release);
     }
     batch.clear();
     stream->idleCv.notify_all();
@@ -253,14 +253,27 @@ int submit(Stream handle, Work work) {
 }
 
 // Waits until the stream has run everything submitted so far.
+// Like CUDA's default scheduling (cudaDeviceScheduleAuto spins while there are more cores than active contexts), a
+// synchronizing thread first polls for the stream spin time, then sleeps until the worker tells it.
 void waitFor(Stream handle) {
   if (isNullStream(handle)) return;
   auto stream = lookupStream(handle);
   if (!stream) return;
   ring(*stream);
-  std::unique_lock<std::mutex> lock(stream->m);
-  uint64_t target = stream->submitted;
-  stream->idleCv.wait(lock, [&] { return stream->finished >= target; });
+  uint64_t target;
+  {
+    std::lock_guard<std::mutex> lock(stream->m);
+    target = stream->submitted;
+  }
+  auto deadline = Clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(streamSpinMicros() * 1000));
+  for (unsigned i = 0; stream->finished.load(std::memory_order_acquire) < target; ++i) {
+    if (i % 32 == 31 && Clock::now() >= deadline) {
+      std::unique_lock<std::mutex> lock(stream->m);
+      stream->idleCv.wait(lock, [&] { return stream->finished.load(std::memory_order_relaxed) >= target; });
+      return;
+    }
+    cpuRelax();
+  }
 }
 
 enum class Space { kDevice, kPinned, kPageable };
