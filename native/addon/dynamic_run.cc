@@ -23,9 +23,6 @@ void* DynamicOutput::reallocate(size_t bytes, cuda::Stream) {
 
 namespace {
 
-constexpr size_t kAlign = 256;
-size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
-
 // One run: filled on the JS thread (inputs), then on the launcher thread (outputs or the failure), settled on the JS
 // thread.
 class DynamicRunJob : public CompletionJob {

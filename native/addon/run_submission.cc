@@ -4,8 +4,8 @@
 #include <cstring>
 
 #include "addon_data.h"
-#include "errors.h"
 #include "dynamic_run.h"
+#include "errors.h"
 #include "js_bytes.h"
 #include "wraps.h"
 
@@ -68,9 +68,6 @@ Napi::Error inputTooShort(Napi::Env env, TensorInfo const& t, std::vector<int64_
 }
 
 namespace {
-
-constexpr size_t kAlign = 256;
-size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
 struct OutputPlan {
   size_t bytes = 0;

@@ -23,6 +23,8 @@ Failure cudaFailure(CudaApi const& api, int rc, std::string const& what);
 // Shared with dynamic_run.cc.
 std::string dimsText(std::vector<int64_t> const& dims);  // "[2,3]"
 size_t volume(std::vector<int64_t> const& dims);
+// Each tensor's place in a staging buffer starts on a 256-byte boundary, as TensorRT wants device addresses.
+inline size_t aligned(size_t bytes) { return (bytes + 255) / 256 * 256; }
 
 // The run's input extents: one Float64Array holding every input's dims in order. Throws INVALID_INPUT.
 class FlatDims {
