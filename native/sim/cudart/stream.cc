@@ -142,19 +142,27 @@ void execute(Stream handle, Work& work) {
 std::atomic<int> gPollingWorkers{0};
 int const gMaxPollingWorkers = std::max(0, static_cast<int>(std::thread::hardware_concurrency()) - 1);
 
-// Polls the doorbell for up to the spin time, if fewer than gMaxPollingWorkers workers are polling already.
-void pollDoorbell(SimStream& stream) {
+// Polls until `done()` or the stream spin time ran out; returns whether `done()` became true.
+template <typename Done>
+bool pollFor(Done const& done) {
   double micros = streamSpinMicros();
-  if (micros <= 0) return;
+  if (micros <= 0) return done();
+  auto deadline = Clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000));
+  for (unsigned i = 0; !done(); ++i) {
+    if (i % 32 == 31 && Clock::now() >= deadline) return done();  // reading the clock costs more than a pause
+    cpuRelax();
+  }
+  return true;
+}
+
+// An idle worker polls its doorbell before it sleeps, if fewer than gMaxPollingWorkers workers poll already. On real
+// hardware this polling is the GPU's and costs no host CPU; here it does, so it must not crowd out host threads.
+void pollDoorbell(SimStream& stream) {
   int polling = gPollingWorkers.load(std::memory_order_relaxed);
   do {
     if (polling >= gMaxPollingWorkers) return;
   } while (!gPollingWorkers.compare_exchange_weak(polling, polling + 1, std::memory_order_relaxed));
-  auto deadline = Clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000));
-  for (unsigned i = 0; !stream.rungWork.load(std::memory_order_acquire); ++i) {
-    if (i % 32 == 31 && Clock::now() >= deadline) break;  // reading the clock costs more than a pause
-    cpuRelax();
-  }
+  pollFor([&] { return stream.rungWork.load(std::memory_order_acquire); });
   gPollingWorkers.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -254,7 +262,8 @@ int submit(Stream handle, Work work) {
 
 // Waits until the stream has run everything submitted so far.
 // Like CUDA's default scheduling (cudaDeviceScheduleAuto spins while there are more cores than active contexts), a
-// synchronizing thread first polls for the stream spin time, then sleeps until the worker tells it.
+// synchronizing thread first polls for the stream spin time, then sleeps until the worker tells it. That spin is the
+// host's own on real hardware too, so it does not count against the workers' polling budget.
 void waitFor(Stream handle) {
   if (isNullStream(handle)) return;
   auto stream = lookupStream(handle);
@@ -265,15 +274,9 @@ void waitFor(Stream handle) {
     std::lock_guard<std::mutex> lock(stream->m);
     target = stream->submitted;
   }
-  auto deadline = Clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(streamSpinMicros() * 1000));
-  for (unsigned i = 0; stream->finished.load(std::memory_order_acquire) < target; ++i) {
-    if (i % 32 == 31 && Clock::now() >= deadline) {
-      std::unique_lock<std::mutex> lock(stream->m);
-      stream->idleCv.wait(lock, [&] { return stream->finished.load(std::memory_order_relaxed) >= target; });
-      return;
-    }
-    cpuRelax();
-  }
+  if (pollFor([&] { return stream->finished.load(std::memory_order_acquire) >= target; })) return;
+  std::unique_lock<std::mutex> lock(stream->m);
+  stream->idleCv.wait(lock, [&] { return stream->finished.load(std::memory_order_relaxed) >= target; });
 }
 
 enum class Space { kDevice, kPinned, kPageable };
