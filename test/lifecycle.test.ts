@@ -188,6 +188,28 @@ describe('dispose', () => {
     }
   });
 
+  it('process.exit() while a launcher thread is inside enqueueV3 (data-dependent output) exits cleanly', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'trtn-exit-'));
+    try {
+      writeFileSync(path.join(work, 'nonzero.plan'), await simulatorPlan('nonzero'));
+      const script = `
+        const native = require(${JSON.stringify(path.join(packageRoot, 'node_modules/node-gyp-build'))})(${JSON.stringify(packageRoot)});
+        (async () => {
+          const plan = require('node:fs').readFileSync(${JSON.stringify(path.join(work, 'nonzero.plan'))});
+          const runtime = new native.Runtime('simulator', 2);
+          const context = (await runtime.deserialize(plan)).createContext();
+          await context.run(Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
+          native.simulator.injectFault(4, 1, 0, 200); // the next kernel takes 200 ms: enqueueV3 waits for it
+          for (let i = 0; i < 3; i++) context.run(Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
+          setTimeout(() => process.exit(0), 20);
+        })();`;
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-e', script]);
+      expect({ stdout, stderr }).toEqual({ stdout: '', stderr: '' });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it('the garbage collector frees undisposed objects (FinalizationRegistry safety net)', async () => {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (!gc) throw new Error('run the tests with --expose-gc (vitest config sets it)');
