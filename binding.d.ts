@@ -23,6 +23,8 @@ export interface NativeTensorInfo {
   shape: number[];
   format: string;
   location: 'device' | 'host';
+  /** An output whose shape depends on the values computed (found by a probe context at deserialize). */
+  dataDependent: boolean;
 }
 
 export interface NativeEngineInfo {

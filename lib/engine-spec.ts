@@ -12,6 +12,11 @@ export interface TensorSpec {
   readonly shape: readonly number[];
   readonly format: string;
   readonly location: 'device' | 'host';
+  /**
+   * An output whose shape depends on the values it is computed from (NonZero and the like), not only on the input
+   * shapes: its -1 extents are known only per run. Always false for inputs.
+   */
+  readonly dataDependent: boolean;
 }
 
 export interface ShapeRange {
@@ -42,6 +47,7 @@ export function toEngineSpec(info: NativeEngineInfo): EngineSpec {
         shape: Object.freeze(t.shape.slice()),
         format: t.format,
         location: t.location,
+        dataDependent: t.dataDependent === true,
       }),
   );
   return Object.freeze({

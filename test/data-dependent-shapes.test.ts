@@ -41,11 +41,19 @@ async function expectOrtResult(result: Record<string, unknown>, feeds: ReturnTyp
 }
 
 describe('engines with a data-dependent output shape', () => {
-  it('report -1 for the extent that depends on data', () => {
-    expect(engine.outputs.map((o) => [o.name, o.dtype, o.shape])).toEqual([
-      ['r', 'float32', [-1, -1]],
-      ['idx', 'int64', [2, -1]],
+  it('report -1 for the extent that depends on data, and which outputs are data-dependent', async () => {
+    expect(engine.outputs.map((o) => [o.name, o.dtype, o.shape, o.dataDependent])).toEqual([
+      ['r', 'float32', [-1, -1], false], // -1 only until the input shape is known
+      ['idx', 'int64', [2, -1], true],
     ]);
+    expect(engine.inputs[0]!.dataDependent).toBe(false);
+    // The probe behind the flag is a user-managed context: it allocates no device memory.
+    const before = simulator.counters();
+    using mlp = await simulatorEngine(runtime, 'mlp');
+    expect(mlp.outputs.map((o) => o.dataDependent)).toEqual([false]);
+    const after = simulator.counters();
+    expect(after.liveContexts).toBe(before.liveContexts);
+    expect(after.liveDeviceAllocations - before.liveDeviceAllocations).toBe(1); // the engine's weights only
   });
 
   it('run with a fresh shape per run, matching onnxruntime, including an empty result', async () => {

@@ -7,7 +7,7 @@
 //   { command: 'inspect', ok: true, kind: 'engine', file, bytes, backend,
 //     planTrtVersion: '10.16.1' | null,           // from the plan header, before deserializing
 //     engine: { name, layers, deviceMemoryBytes,
-//               inputs: [{ name, mode, dtype, shape, format, location }], outputs: [same],
+//               inputs: [{ name, mode, dtype, shape, format, location, dataDependent }], outputs: [same],
 //               profiles: [{ <input>: { min, opt, max } }] },
 //     sidecar: <the store's Sidecar> | null, sidecarError: { code, message } | null }
 // for an ONNX model:
@@ -18,7 +18,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { EngineSpec } from '../engine-spec.js';
+import type { EngineSpec, TensorSpec } from '../engine-spec.js';
 import type { Backend } from '../runtime.js';
 import { parsePlanHeader, sidecarPathOf } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
@@ -74,7 +74,9 @@ async function inspect(file: string, backend: Backend): Promise<Outcome<InspectR
 
 function renderEngine(r: EngineReport): string {
   const e = r.engine;
-  const tensors = [...e.inputs, ...e.outputs].map((t) => [t.name, t.mode, t.dtype, formatDims(t.shape), t.format, t.location]);
+  // A data-dependent output's -1 extents are known only per run; say so next to the shape.
+  const shape = (t: TensorSpec) => `${formatDims(t.shape)}${t.dataDependent ? ' (data-dependent)' : ''}`;
+  const tensors = [...e.inputs, ...e.outputs].map((t) => [t.name, t.mode, t.dtype, shape(t), t.format, t.location]);
   const lines = [
     `engine  ${r.file} (${formatBytes(r.bytes)}${r.planTrtVersion ? `, TensorRT ${r.planTrtVersion} per its header` : ''})`,
     `name    ${e.name || '(unnamed)'}; ${e.layers} layers; device memory per context ${formatBytes(e.deviceMemoryBytes)}; backend ${r.backend}`,

@@ -50,6 +50,7 @@ Napi::Value EngineWrap::info(Napi::CallbackInfo const& info) {
     o.Set("shape", dimsArray(env, t.shape));
     o.Set("format", t.format);
     o.Set("location", t.location);
+    o.Set("dataDependent", t.dataDependent);
     tensors.Set(static_cast<uint32_t>(i), o);
   }
   out.Set("tensors", tensors);

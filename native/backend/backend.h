@@ -45,6 +45,7 @@ struct TensorInfo {
   std::vector<int64_t> shape;  // -1 for dynamic extents
   std::string format;          // "linear", "chw4", ...
   std::string location;        // "device" or "host"
+  bool dataDependent = false;  // an output whose shape depends on the values computed, not only on input shapes
 };
 
 struct ProfileShapes {

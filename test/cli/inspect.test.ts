@@ -74,8 +74,8 @@ describe.concurrent('inspect', () => {
     expect(r.code).toBe(0);
     const doc = json(r);
     expect(doc).toMatchObject({ command: 'inspect', ok: true, kind: 'engine', file: engine, backend: 'simulator', planTrtVersion: '10.16.1', sidecarError: null });
-    expect(doc.engine.inputs).toEqual([{ name: 'x', mode: 'input', dtype: 'float32', shape: [-1, 16], format: expect.any(String), location: 'device' }]);
-    expect(doc.engine.outputs).toEqual([{ name: 'y', mode: 'output', dtype: 'float32', shape: [-1, 8], format: expect.any(String), location: 'device' }]);
+    expect(doc.engine.inputs).toEqual([{ name: 'x', mode: 'input', dtype: 'float32', shape: [-1, 16], format: expect.any(String), location: 'device', dataDependent: false }]);
+    expect(doc.engine.outputs).toEqual([{ name: 'y', mode: 'output', dtype: 'float32', shape: [-1, 8], format: expect.any(String), location: 'device', dataDependent: false }]);
     expect(doc.engine.profiles).toEqual([{ x: { min: [1, 16], opt: [8, 16], max: [64, 16] } }]);
     expect(doc.engine.layers).toBeGreaterThan(0);
     expect(doc.engine.deviceMemoryBytes).toBeGreaterThan(0);

@@ -67,8 +67,9 @@ struct TemporaryStorage {
 
 class ContextImpl : public nvinfer1::IExecutionContext {
  public:
-  ContextImpl(EngineImpl const& engine, void* activations, int64_t activationBytes)
-      : mEngine(engine), mActivations(activations), mActivationBytes(activationBytes),
+  // `activations` is owned unless the context is user-managed (kUSER_MANAGED: none until setDeviceMemoryV2).
+  ContextImpl(EngineImpl const& engine, void* activations, int64_t activationBytes, bool userManaged)
+      : mEngine(engine), mActivations(activations), mActivationBytes(activationBytes), mUserManaged(userManaged),
         mRecorder(engine.getErrorRecorder()) {
     size_t n = graph().tensors.size();
     mInputShapes.resize(graph().inputs.size());
@@ -87,7 +88,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   }
 
   ~ContextImpl() noexcept override {
-    if (mActivations) cudaFree(mActivations);
+    if (mActivations && !mUserManaged) cudaFree(mActivations);
     inferCounters().contexts--;
   }
 
@@ -279,9 +280,23 @@ class ContextImpl : public nvinfer1::IExecutionContext {
 
   int32_t getOptimizationProfile() const noexcept override { return mProfile; }
 
-  void setDeviceMemoryV2(void*, int64_t) noexcept override {
-    reporter().error(ErrorCode::kINVALID_STATE, "IExecutionContext::setDeviceMemoryV2", "API Usage Error",
-                     "Parameter check failed, condition: the context was created with kUSER_MANAGED.");
+  void setDeviceMemoryV2(void* memory, int64_t size) noexcept override {
+    Reporter report = reporter();
+    if (!mUserManaged) {
+      report.error(ErrorCode::kINVALID_STATE, "IExecutionContext::setDeviceMemoryV2", "API Usage Error",
+                   "Parameter check failed, condition: the context was created with kUSER_MANAGED.");
+      return;
+    }
+    int64_t needed = mEngine.getDeviceMemorySizeForProfileV2(mProfile);
+    if (size < needed || (memory == nullptr && needed > 0) || reinterpret_cast<uintptr_t>(memory) % 256 != 0) {
+      report.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::setDeviceMemoryV2", "API Usage Error",
+                   "Parameter check failed, condition: memory is 256-byte aligned and size >= " +
+                       std::to_string(needed) + " (getDeviceMemorySizeForProfileV2). Given " + std::to_string(size) +
+                       " bytes.");
+      return;
+    }
+    mActivations = memory;
+    mActivationBytes = size;
   }
 
   size_t updateDeviceMemorySizeForShapes() noexcept override {
@@ -325,6 +340,12 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     auto const* infos = resolved(&error);
     if (!infos) {
       report.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::enqueueV3", "API Usage Error", error);
+      return false;
+    }
+    if (mUserManaged && !mActivations && activationBytes(graph(), *infos) > 0) {
+      report.error(ErrorCode::kINVALID_STATE, "IExecutionContext::enqueueV3", "API Usage Error",
+                   "Parameter check failed, condition: the device memory of a context created with kUSER_MANAGED is "
+                   "set. Call setDeviceMemoryV2 before enqueue.");
       return false;
     }
     // The addresses of this run; when they and the shapes equal the previous run's, its (immutable) state is
@@ -572,6 +593,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   EngineImpl const& mEngine;
   void* mActivations;
   int64_t mActivationBytes;
+  bool mUserManaged;
   RecorderHolder mRecorder;
   std::string mName;
   int32_t mProfile = 0;
@@ -593,9 +615,7 @@ nvinfer1::IExecutionContext* createContext(EngineImpl const& engine,
                                            nvinfer1::ExecutionContextAllocationStrategy strategy) {
   Reporter report = engine.reporter();
   if (strategy == nvinfer1::ExecutionContextAllocationStrategy::kUSER_MANAGED) {
-    report.error(ErrorCode::kUNSUPPORTED_STATE, "ICudaEngine::createExecutionContext", "API Usage Error",
-                 "kUSER_MANAGED device memory is not implemented by the tensorrt-node simulator.");
-    return nullptr;
+    return new ContextImpl(engine, nullptr, 0, /*userManaged=*/true);  // no memory until setDeviceMemoryV2
   }
   int64_t bytes = engine.getDeviceMemorySizeV2();
   void* activations = nullptr;
@@ -611,7 +631,7 @@ nvinfer1::IExecutionContext* createContext(EngineImpl const& engine,
                      " bytes) could not be allocated. There may not be enough free memory for allocation to succeed.");
     return nullptr;
   }
-  return new ContextImpl(engine, activations, bytes);
+  return new ContextImpl(engine, activations, bytes, /*userManaged=*/false);
 }
 
 }  // namespace trtsim

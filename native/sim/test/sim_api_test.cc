@@ -90,6 +90,7 @@ std::vector<uint8_t> buildPlan(Logger& logger, std::vector<uint8_t> const& onnx,
   check(config->addOptimizationProfile(profile) == 0, "add a profile");
   std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
   check(plan != nullptr, "build");
+  if (!plan) return {};
   auto const* p = static_cast<uint8_t const*>(plan->data());
   return std::vector<uint8_t>(p, p + plan->size());
 }
@@ -250,6 +251,38 @@ int main(int argc, char** argv) {
   check(cudaMemcpyAsync(out, y, sizeof out, trtn::cuda::kDeviceToHost, stream) == 0, "copy out (pageable: sync)");
   check(cudaStreamSynchronize(stream) == 0, "synchronize");
   check(out[0] == 0 && out[1] == 2 && out[6] == 0 && out[7] == 8, "Relu computed");
+  // 5b. A user-managed context allocates nothing and runs only once it is given its device memory.
+  {
+    trtsim_counters before{};
+    trtsim_get_counters(&before);
+    std::unique_ptr<nvinfer1::IExecutionContext> managed(
+        engine->createExecutionContext(nvinfer1::ExecutionContextAllocationStrategy::kUSER_MANAGED));
+    trtsim_counters after{};
+    trtsim_get_counters(&after);
+    check(managed && after.live_device_allocations == before.live_device_allocations,
+          "kUSER_MANAGED: no device memory allocated");
+    managed->setInputShape("x", dims2(8, 4));
+    managed->setTensorAddress("x", x);
+    managed->setTensorAddress("y", y);
+    int64_t needed = engine->getDeviceMemorySizeV2();
+    if (needed > 0) {
+      check(!managed->enqueueV3(stream), "kUSER_MANAGED: enqueue without device memory fails");
+      check(recorder.last().find("Call setDeviceMemoryV2 before enqueue.") != std::string::npos,
+            "... saying what to call: " + recorder.last());
+      void* memory = nullptr;
+      cudaMalloc(&memory, static_cast<size_t>(needed));
+      managed->setDeviceMemoryV2(memory, needed - 1);
+      check(recorder.last().find("size >= " + std::to_string(needed)) != std::string::npos,
+            "setDeviceMemoryV2 refuses too little memory: " + recorder.last());
+      managed->setDeviceMemoryV2(memory, needed);
+      check(managed->enqueueV3(stream) && cudaStreamSynchronize(stream) == 0, "kUSER_MANAGED: runs with its memory");
+      managed.reset();
+      check(cudaFree(memory) == 0, "the context did not free the caller's memory");
+    }
+    context->setDeviceMemoryV2(x, 1 << 20);
+    check(recorder.last().find("the context was created with kUSER_MANAGED") != std::string::npos,
+          "setDeviceMemoryV2 on an ordinary context is refused");
+  }
   // 6. Device pointers are not host pointers, and copies are bounds-checked.
   check(cudaMemcpy(out, x, 1 << 20, trtn::cuda::kDeviceToHost) == trtn::cuda::kErrorInvalidValue,
         "a copy past the end of an allocation is an invalid value");
