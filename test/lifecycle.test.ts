@@ -162,52 +162,45 @@ describe('dispose', () => {
     expectNothingLive();
   });
 
-  it('process.exit() while a release still waits for the device exits cleanly', async () => {
+  // Runs `body` in a fresh Node process with `native` (the addon) and `plan` (the zoo model's simulator plan) in scope;
+  // it must end in process.exit(0) with nothing on stdout or stderr.
+  async function expectCleanExit(model: 'mlp' | 'nonzero', body: string) {
     const work = mkdtempSync(path.join(tmpdir(), 'trtn-exit-'));
     try {
-      writeFileSync(path.join(work, 'mlp.plan'), await simulatorPlan('mlp'));
+      writeFileSync(path.join(work, 'model.plan'), await simulatorPlan(model));
       const script = `
         const native = require(${JSON.stringify(path.join(packageRoot, 'node_modules/node-gyp-build'))})(${JSON.stringify(packageRoot)});
-        (async () => {
-          const plan = require('node:fs').readFileSync(${JSON.stringify(path.join(work, 'mlp.plan'))});
-          const runtime = new native.Runtime('simulator', 2);
-          const busy = (await runtime.deserialize(plan)).createContext();
-          const engine = await runtime.deserialize(plan);
-          const context = engine.createContext();
-          await context.run(Float64Array.of(1, 16), undefined, new Float32Array(16));
-          native.simulator.injectFault(4, 1, 0, 200); // the next kernel takes 200 ms
-          busy.run(Float64Array.of(1, 16), undefined, new Float32Array(16));
-          context.dispose(); // its release waits for that kernel
-          engine.dispose();
-          process.exit(0);
-        })();`;
+        const plan = require('node:fs').readFileSync(${JSON.stringify(path.join(work, 'model.plan'))});
+        (async () => {${body}})();`;
       const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-e', script]);
       expect({ stdout, stderr }).toEqual({ stdout: '', stderr: '' });
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  }
+
+  it('process.exit() while a release still waits for the device exits cleanly', async () => {
+    await expectCleanExit('mlp', `
+      const runtime = new native.Runtime('simulator', 2);
+      const busy = (await runtime.deserialize(plan)).createContext();
+      const engine = await runtime.deserialize(plan);
+      const context = engine.createContext();
+      await context.run(Float64Array.of(1, 16), undefined, new Float32Array(16));
+      native.simulator.injectFault(4, 1, 0, 200); // the next kernel takes 200 ms
+      busy.run(Float64Array.of(1, 16), undefined, new Float32Array(16));
+      context.dispose(); // its release waits for that kernel
+      engine.dispose();
+      process.exit(0);`);
   });
 
   it('process.exit() while a launcher thread is inside enqueueV3 (data-dependent output) exits cleanly', async () => {
-    const work = mkdtempSync(path.join(tmpdir(), 'trtn-exit-'));
-    try {
-      writeFileSync(path.join(work, 'nonzero.plan'), await simulatorPlan('nonzero'));
-      const script = `
-        const native = require(${JSON.stringify(path.join(packageRoot, 'node_modules/node-gyp-build'))})(${JSON.stringify(packageRoot)});
-        (async () => {
-          const plan = require('node:fs').readFileSync(${JSON.stringify(path.join(work, 'nonzero.plan'))});
-          const runtime = new native.Runtime('simulator', 2);
-          const context = (await runtime.deserialize(plan)).createContext();
-          await context.run(Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
-          native.simulator.injectFault(4, 1, 0, 200); // the next kernel takes 200 ms: enqueueV3 waits for it
-          for (let i = 0; i < 3; i++) context.run(Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
-          setTimeout(() => process.exit(0), 20);
-        })();`;
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-e', script]);
-      expect({ stdout, stderr }).toEqual({ stdout: '', stderr: '' });
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+    await expectCleanExit('nonzero', `
+      const runtime = new native.Runtime('simulator', 2);
+      const context = (await runtime.deserialize(plan)).createContext();
+      await context.run(Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
+      native.simulator.injectFault(4, 1, 0, 200); // the next kernel takes 200 ms: enqueueV3 waits for it
+      for (let i = 0; i < 3; i++) context.run(Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
+      setTimeout(() => process.exit(0), 20);`);
   });
 
   it('the garbage collector frees undisposed objects (FinalizationRegistry safety net)', async () => {

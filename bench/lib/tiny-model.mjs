@@ -21,38 +21,37 @@ function valueInfo(name, dims, elemType = FLOAT) {
   });
 }
 
-/** Serialized ONNX bytes (opset 17, IR 8) of c = a + b. */
-export function tinyAddOnnx() {
-  const raw = new Uint8Array(B_VALUES.length * 4);
-  const view = new DataView(raw.buffer);
-  B_VALUES.forEach((v, i) => view.setFloat32(i * 4, v, true)); // ONNX raw_data is little-endian
+/** Serialized ONNX bytes (opset 17, IR 8) of a graph. */
+function encode(graph) {
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'tensorrt-node-bench',
     opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'tiny_add',
-      input: [valueInfo('a', ['n', 4])],
-      output: [valueInfo('c', ['n', 4])],
-      initializer: [onnx.TensorProto.create({ name: 'b', dataType: FLOAT, dims: [1, 4], rawData: raw })],
-      node: [onnx.NodeProto.create({ opType: 'Add', name: 'Add_0', input: ['a', 'b'], output: ['c'] })],
-    },
+    graph,
   });
   return onnx.ModelProto.encode(model).finish();
 }
 
-/** Serialized ONNX bytes (opset 17, IR 8) of nz = NonZero(a). */
-export function tinyNonZeroOnnx() {
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'tensorrt-node-bench',
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'tiny_nonzero',
-      input: [valueInfo('a', ['n', 4])],
-      output: [valueInfo('nz', [2, 'count'], onnx.TensorProto.DataType.INT64)],
-      node: [onnx.NodeProto.create({ opType: 'NonZero', name: 'NonZero_0', input: ['a'], output: ['nz'] })],
-    },
+/** c = a + b. */
+export function tinyAddOnnx() {
+  const raw = new Uint8Array(B_VALUES.length * 4);
+  const view = new DataView(raw.buffer);
+  B_VALUES.forEach((v, i) => view.setFloat32(i * 4, v, true)); // ONNX raw_data is little-endian
+  return encode({
+    name: 'tiny_add',
+    input: [valueInfo('a', ['n', 4])],
+    output: [valueInfo('c', ['n', 4])],
+    initializer: [onnx.TensorProto.create({ name: 'b', dataType: FLOAT, dims: [1, 4], rawData: raw })],
+    node: [onnx.NodeProto.create({ opType: 'Add', name: 'Add_0', input: ['a', 'b'], output: ['c'] })],
   });
-  return onnx.ModelProto.encode(model).finish();
+}
+
+/** nz = NonZero(a). */
+export function tinyNonZeroOnnx() {
+  return encode({
+    name: 'tiny_nonzero',
+    input: [valueInfo('a', ['n', 4])],
+    output: [valueInfo('nz', [2, 'count'], onnx.TensorProto.DataType.INT64)],
+    node: [onnx.NodeProto.create({ opType: 'NonZero', name: 'NonZero_0', input: ['a'], output: ['nz'] })],
+  });
 }
