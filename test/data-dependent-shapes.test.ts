@@ -3,7 +3,7 @@
 // launcher thread, so run() stays asynchronous; every result is checked against onnxruntime-node (int64 exactly,
 // float32 exactly too: Relu only selects values).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BuildFailedError, CudaTransientError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import { CudaTransientError, Runtime, Tensor, buildEngine } from '../lib/index.js';
 import type { Engine, TensorRTNodeError } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorEngine, simulatorPlan } from './helpers/engines.js';
@@ -115,7 +115,7 @@ describe('engines with a data-dependent output shape', () => {
     simulator.injectFault({ kind: 'alloc', count: 1 });
     const temporary = (await context.run({ x: ones }).catch((e: unknown) => e)) as TensorRTNodeError;
     expect(temporary.code).toBe('OUT_OF_MEMORY');
-    expect(temporary.message).toMatch(/Error Code 5: Failed Allocation \(Requested amount of GPU memory \(1024 bytes\) for the data-dependent output idx/);
+    expect(temporary.message).toMatch(/Error Code 5: Failed Allocation \(Requested amount of GPU memory \(1024 bytes\) for the data-dependent tensor idx/);
     simulator.injectFault({ kind: 'alloc', count: 1, after: 1 });
     const allocator = (await context.run({ x: ones }).catch((e: unknown) => e)) as TensorRTNodeError;
     expect(allocator.code).toBe('OUT_OF_MEMORY');
@@ -202,15 +202,37 @@ describe('engines with a data-dependent output shape', () => {
   });
 });
 
-describe('the simulator\'s limit on data-dependent shapes', () => {
-  it('a layer that reads a data-dependent tensor: BUILD_FAILED saying so, naming both layers', async () => {
-    const onnx = model({
-      inputs: [valueInfo('x', 'float32', [4])],
-      outputs: [valueInfo('y', 'float32', [1, 'count'])],
-      nodes: [node('NonZero', ['x'], ['nz'], {}, 'find'), node('Cast', ['nz'], ['y'], { to: 1 }, 'to_float')],
-    });
-    const e = (await buildEngine(onnx, { backend: 'simulator' }).catch((err: unknown) => err)) as BuildFailedError;
-    expect(e).toBeInstanceOf(BuildFailedError);
-    expect(e.message).toMatch(/Tensor nz of layer find \(NonZero\) has a data-dependent shape and layer to_float \(Cast\) reads it/);
+describe('layers after a data-dependent one', () => {
+  // nz = NonZero(x) [1, count] -> t = Transpose(nz) [count, 1] -> f = Cast(t) float [count, 1] -> s = ReduceSum(f) [].
+  // t and f are data-dependent too; s reads them but has a known shape.
+  const onnx = model({
+    inputs: [valueInfo('x', 'float32', ['n'])],
+    outputs: [valueInfo('t', 'int64', ['count', 1]), valueInfo('f', 'float32', ['count', 1]), valueInfo('s', 'float32', [])],
+    nodes: [
+      node('NonZero', ['x'], ['nz'], {}, 'find'),
+      node('Transpose', ['nz'], ['t'], { perm: [1, 0] }, 'flip'),
+      node('Cast', ['t'], ['f'], { to: 1 }, 'to_float'),
+      node('ReduceSum', ['f'], ['s'], { keepdims: 0 }, 'total'),
+    ],
+  });
+
+  it('compute with the shapes found on the device, matching onnxruntime; each data-dependent output is flagged', async () => {
+    const plan = await buildEngine(onnx, { backend: 'simulator', profiles: [{ x: { min: [1], opt: [8], max: [32] } }] });
+    using chain = await runtime.deserialize(plan);
+    expect(chain.outputs.map((o) => [o.name, o.shape, o.dataDependent])).toEqual([
+      ['t', [-1, 1], true],
+      ['f', [-1, 1], true],
+      ['s', [], false],
+    ]);
+    using context = chain.createContext();
+    for (const values of [[0, 2, 0, 3, 5], [0, 0, 0], [7], Array.from({ length: 32 }, (_, i) => (i % 3) - 1)]) {
+      const x = Float32Array.from(values);
+      const result = await context.run({ x: Tensor.from('float32', x, [x.length]) });
+      const expected = await runOrt(onnx, { x: { dtype: 'float32', dims: [x.length], data: x } });
+      for (const name of ['t', 'f', 's']) {
+        expect((result[name] as Tensor).dims, name).toEqual(expected[name]!.dims);
+        expect(Array.from((result[name] as Tensor).data as ArrayLike<unknown>), name).toEqual(Array.from(expected[name]!.data as ArrayLike<unknown>));
+      }
+    }
   });
 });

@@ -159,33 +159,6 @@ class BuilderConfigImpl : public nvinfer1::IBuilderConfig {
 
 // A calibration cache as TensorRT writes it: a "TRT-<version>-<Algorithm>" line, then "<tensor>: <hex of the
 // float32 scale>" per tensor.
-// TensorRT lets layers consume tensors whose extents depend on data; the simulator computes such a tensor's shape only
-// when its kernel ran (enqueueV3 then synchronizes, as TensorRT does), so it supports them only as network outputs
-// no layer reads, and says so at build time rather than computing something else.
-template <typename Fail>
-void checkDataDependentTensors(Graph const& g, Fail const& fail) {
-  for (NodeDef const& producer : g.nodes) {
-    if (!producer.op->dataDependent()) continue;
-    for (int out : producer.outputs) {
-      if (out < 0) continue;
-      TensorDef const& t = g.tensors[out];
-      std::string why;
-      if (!t.isOutput) why = "it is not a network output";
-      for (NodeDef const& consumer : g.nodes) {
-        if (std::find(consumer.inputs.begin(), consumer.inputs.end(), out) != consumer.inputs.end()) {
-          why = "layer " + consumer.name + " (" + consumer.opType + ") reads it";
-          break;
-        }
-      }
-      if (why.empty()) continue;
-      fail(ErrorCode::kUNSUPPORTED_STATE, "Unsupported",
-           "Tensor " + t.name + " of layer " + producer.name + " (" + producer.opType + ") has a data-dependent shape "
-           "and " + why + ". The tensorrt-node simulator supports data-dependent shapes only on network outputs "
-           "that no layer reads.");
-    }
-  }
-}
-
 std::map<std::string, float> parseCalibrationCache(std::string const& text, std::string* error) {
   std::map<std::string, float> scales;
   std::istringstream in(text);
@@ -297,7 +270,6 @@ class BuilderImpl : public nvinfer1::IBuilder {
       throw BuildAbort{};
     };
     if (g.outputs.empty()) fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error", "Network must have at least one output.");
-    checkDataDependentTensors(g, fail);
 
     Phases phases{cfg.monitor, report};
     phases.start("Building engine", nullptr, 3);
@@ -363,6 +335,7 @@ class BuilderImpl : public nvinfer1::IBuilder {
         }
         try {
           auto infos = resolveGraph(g, inputShapes);
+          dataDependentUpperBounds(g, infos);  // enqueueV3 sizes data-dependent tensors by these; they must exist
           memory = std::max(memory, activationBytes(g, infos));
         } catch (OpError const& e) {
           fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error",

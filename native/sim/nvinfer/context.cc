@@ -36,8 +36,8 @@ struct RunState {
   // context run in stream order on one worker, so filling them in place is race-free.
   mutable std::vector<std::vector<HostTensor>> nodeInputs, nodeOutputs;
   std::vector<std::vector<size_t>> nodeInputBytes, nodeOutputBytes;
-  // Data-dependent outputs: the shape their kernel found, by tensor index (keys set at enqueue, values written by
-  // the kernel on the stream's worker and read by enqueueV3 after it synchronized the stream).
+  // Data-dependent tensors: the shape their kernel found, by tensor index (keys set at enqueue, values written by
+  // the kernels on the stream's worker, read by later kernels and by enqueueV3 after it synchronized the stream).
   mutable std::map<int, Shape> actualShapes;
 };
 
@@ -381,8 +381,8 @@ class ContextImpl : public nvinfer1::IExecutionContext {
         activationOffset += (bytes + 255) / 256 * 256;
       }
     }
-    // Data-dependent outputs are computed into temporary storage as large as their upper bound; enqueueV3 copies
-    // them out once their shape is known (below).
+    // Data-dependent tensors are computed into temporary storage as large as their upper bound; enqueueV3 copies the
+    // outputs among them out once their shape is known (below).
     TemporaryStorage temporary(stream);
     for (auto const& [idx, bound] : mUpperBounds) {
       size_t bytes = static_cast<size_t>(shapeVolume(bound)) * dtypeSize((*infos)[idx].type);
@@ -390,7 +390,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       if (cudaMallocAsync(&memory, std::max<size_t>(bytes, 1), stream) != 0) {
         report.error(ErrorCode::kFAILED_ALLOCATION, "IExecutionContext::enqueueV3", "Failed Allocation",
                      "Requested amount of GPU memory (" + std::to_string(bytes) + " bytes) for the data-dependent "
-                     "output " + graph().tensors[idx].name + " could not be allocated.");
+                     "tensor " + graph().tensors[idx].name + " could not be allocated.");
         return false;
       }
       temporary.blocks[idx] = memory;
@@ -465,6 +465,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       return false;
     }
     for (auto const& [idx, actual] : run.actualShapes) {
+      if (!graph().tensors[idx].isOutput) continue;  // an intermediate tensor: read by later layers in place
       char const* name = graph().tensors[idx].name.c_str();
       size_t bytes = static_cast<size_t>(shapeVolume(actual)) * dtypeSize(run.infos[idx].type);
       nvinfer1::IOutputAllocator* allocator = mAllocators[idx];
@@ -556,12 +557,47 @@ class ContextImpl : public nvinfer1::IExecutionContext {
         }
         return 0;
       }
+      if (readsDataDependent(run, node) && !useActualShapes(run, node, inputs, outputs)) {
+        return trtn::cuda::kErrorLaunchFailure;
+      }
       node.op->compute(inputs, outputs);
     } catch (std::exception const&) {
       return trtn::cuda::kErrorLaunchFailure;
     }
     applyPrecision(*run.plan, node, outputs);
     return 0;
+  }
+
+  static bool readsDataDependent(RunState const& run, NodeDef const& node) {
+    return std::any_of(node.inputs.begin(), node.inputs.end(),
+                       [&](int idx) { return idx >= 0 && run.actualShapes.count(idx) != 0; });
+  }
+
+  // A layer after a data-dependent one learns its inputs' shapes only now, from the kernels before it (stream order),
+  // and infers its outputs' shapes from them, as TensorRT's kernels do on the device. Its buffers are sized for the
+  // upper bounds; false when an output would not fit.
+  static bool useActualShapes(RunState const& run, NodeDef const& node, std::vector<HostTensor>& inputs,
+                              std::vector<HostTensor>& outputs) {
+    std::vector<TensorInfo> in;
+    for (size_t k = 0; k < node.inputs.size(); ++k) {
+      int idx = node.inputs[k];
+      if (idx < 0) {
+        in.push_back(TensorInfo{});
+        continue;
+      }
+      auto actual = run.actualShapes.find(idx);
+      if (actual != run.actualShapes.end()) inputs[k].shape = actual->second;
+      in.push_back(TensorInfo{inputs[k].type, inputs[k].shape, run.infos[idx].constData});
+    }
+    std::vector<TensorInfo> out = node.op->inferOutputs(in);
+    for (size_t k = 0; k < node.outputs.size() && k < out.size(); ++k) {
+      int idx = node.outputs[k];
+      if (idx < 0) continue;
+      if (shapeVolume(out[k].shape) > shapeVolume(run.infos[idx].shape)) return false;  // beyond the bound
+      outputs[k].shape = out[k].shape;
+      if (run.actualShapes.count(idx)) run.actualShapes[idx] = out[k].shape;
+    }
+    return true;
   }
 
   // What a reduced-precision kernel would have written: float outputs rounded, or quantized where int8 has scales.
@@ -603,7 +639,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   std::vector<nvinfer1::IOutputAllocator*> mAllocators;
   cudaEvent_t mInputConsumed = nullptr;
   mutable std::unique_ptr<std::vector<TensorInfo>> mResolved;
-  mutable std::map<int, Shape> mUpperBounds;  // data-dependent outputs' largest shapes, for the resolved shapes
+  mutable std::map<int, Shape> mUpperBounds;  // data-dependent tensors' largest shapes, for the resolved shapes
   uint64_t mShapesEpoch = 0;  // bumped whenever mResolved is dropped
   std::vector<void*> mScratchAddresses;
   std::shared_ptr<RunState const> mLastRun;

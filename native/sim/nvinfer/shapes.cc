@@ -1,5 +1,7 @@
 #include "shapes.h"
 
+#include <algorithm>
+
 namespace trtsim {
 
 std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> const& inputShapes) {
@@ -36,13 +38,38 @@ std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> cons
 
 std::map<int, Shape> dataDependentUpperBounds(Graph const& graph, std::vector<TensorInfo> const& infos) {
   std::map<int, Shape> bounds;
+  std::vector<Shape> bounded(infos.size());  // every tensor's shape, data-dependent ones at their bound
+  for (size_t i = 0; i < infos.size(); ++i) bounded[i] = infos[i].shape;
   for (NodeDef const& node : graph.nodes) {
-    if (!node.op->dataDependent()) continue;
     std::vector<TensorInfo> in;
-    for (int idx : node.inputs) in.push_back(idx >= 0 ? infos[idx] : TensorInfo{});
-    std::vector<Shape> shapes = node.op->upperBounds(in);
+    bool readsBounded = false;
+    for (int idx : node.inputs) {
+      if (idx < 0) {
+        in.push_back(TensorInfo{});
+        continue;
+      }
+      in.push_back(TensorInfo{infos[idx].type, bounded[idx], infos[idx].constData});
+      readsBounded = readsBounded || bounds.count(idx) != 0;
+    }
+    if (!node.op->dataDependent() && !readsBounded) continue;
+    std::vector<Shape> shapes;
+    if (node.op->dataDependent()) {
+      shapes = node.op->upperBounds(in);
+    } else {
+      for (TensorInfo const& out : node.op->inferOutputs(in)) shapes.push_back(out.shape);
+    }
     for (size_t k = 0; k < node.outputs.size() && k < shapes.size(); ++k) {
-      if (node.outputs[k] >= 0) bounds[node.outputs[k]] = shapes[k];
+      int idx = node.outputs[k];
+      if (idx < 0) continue;
+      bounded[idx] = shapes[k];
+      // Only tensors whose extents stay unknown are data-dependent; one that reads them may still have a known shape.
+      if (!std::all_of(infos[idx].shape.begin(), infos[idx].shape.end(), [](int64_t d) { return d >= 0; })) {
+        if (!std::all_of(shapes[k].begin(), shapes[k].end(), [](int64_t d) { return d >= 0; })) {
+          throw OpError("node '" + node.name + "' (" + node.opType + "): the largest shape of its output " +
+                        graph.tensors[idx].name + " cannot be computed from its inputs' largest shapes");
+        }
+        bounds[idx] = shapes[k];
+      }
     }
   }
   return bounds;

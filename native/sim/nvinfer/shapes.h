@@ -14,8 +14,9 @@ namespace trtsim {
 // Throws OpError naming the node when an op rejects its inputs.
 std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> const& inputShapes);
 
-// The largest shapes of the tensors whose extents depend on data (outputs of ops such as NonZero), by tensor index,
-// for resolved infos.
+// The largest shapes of the tensors whose extents depend on data (outputs of ops such as NonZero, and what is computed
+// from them while its extents stay unknown), by tensor index, for resolved infos. Throws OpError when a bound cannot
+// be computed.
 std::map<int, Shape> dataDependentUpperBounds(Graph const& graph, std::vector<TensorInfo> const& infos);
 
 // Bytes of the activations (tensors that are neither IO nor constant) for resolved infos, each aligned to 256.
