@@ -36,6 +36,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const PREVIEW = 8;
 const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom');
+
 /** Validates dims and returns their product; `who` prefixes error messages. */
 function elementCount(dims: unknown, who: string): number {
   if (!Array.isArray(dims)) throw new TypeError(`${who}: dims must be an array of integers, got ${describeType(dims)}`);

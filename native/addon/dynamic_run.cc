@@ -163,10 +163,7 @@ class DynamicLaunch {
     GrowableDeviceBuffer& buffer = mCtx.deviceBuffers[tensorIndex];
     if (int rc = mCtx.ensureCapacity(buffer, bytes)) return failCuda(rc, "cudaMallocAsync");
     *device = buffer.data;
-    if (mCtx.boundAddress[tensorIndex] == buffer.data) return true;
-    if (!mCtx.context->setTensorAddress(tensor(tensorIndex).name, buffer.data, mFailure)) return fail(mFailure);
-    mCtx.boundAddress[tensorIndex] = buffer.data;
-    return true;
+    return mCtx.bindTensor(tensorIndex, buffer.data, mFailure) || fail(mFailure);
   }
 
   bool copyInputs() {
@@ -291,8 +288,7 @@ void enableDynamicRuns(Napi::Env env, std::shared_ptr<ContextState> const& ctx) 
   EngineState const& engine = *ctx->engine;
   for (size_t o = 0; o < engine.outputs.size(); ++o) {
     state->outputs.emplace_back();
-    std::vector<int64_t> const& dims = ctx->outputDims[o];
-    if (std::none_of(dims.begin(), dims.end(), [](int64_t d) { return d < 0; })) continue;
+    if (!hasUnknownExtent(ctx->outputDims[o])) continue;
     auto sink = std::make_unique<DynamicOutput>(*ctx);
     Failure failure;
     if (!ctx->context->setOutputSink(engine.engine->info().tensors[engine.outputs[o]].name, sink.get(), failure)) {

@@ -338,7 +338,7 @@ class RunSubmission {
     for (size_t o = 0; o < nOut; ++o) {
       std::vector<int64_t>& d = mCtx.outputDims[o];
       d = mCtx.context->tensorShape(tensor(mEngine.outputs[o]).name);
-      if (std::any_of(d.begin(), d.end(), [](int64_t e) { return e < 0; })) mFoundDataDependent = true;
+      if (hasUnknownExtent(d)) mFoundDataDependent = true;
     }
     if (mFoundDataDependent) return;
     Napi::Array dimsJs = Napi::Array::New(mEnv, nOut);
@@ -362,9 +362,7 @@ class RunSubmission {
 
   // setTensorAddress, only when the address changed since the last run.
   void bind(int tensorIndex, void* address) {
-    if (mCtx.boundAddress[tensorIndex] == address) return;
-    if (!mCtx.context->setTensorAddress(tensor(tensorIndex).name, address, mFailure)) throw toJsError(mEnv, mFailure);
-    mCtx.boundAddress[tensorIndex] = address;
+    if (!mCtx.bindTensor(tensorIndex, address, mFailure)) throw toJsError(mEnv, mFailure);
   }
 
   Napi::Env mEnv;

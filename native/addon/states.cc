@@ -43,6 +43,13 @@ int ContextState::ensureCapacity(GrowableDeviceBuffer& buffer, size_t bytes) {
 
 ContextState::ContextState() = default;
 
+bool ContextState::bindTensor(int index, void* address, Failure& failure) {
+  if (boundAddress[index] == address) return true;
+  if (!context->setTensorAddress(engine->engine->info().tensors[index].name, address, failure)) return false;
+  boundAddress[index] = address;
+  return true;
+}
+
 ContextState::~ContextState() {
   CudaApi const& api = cuda();
   std::unique_ptr<DynamicRunState> launched = std::move(dynamic);

@@ -97,6 +97,8 @@ struct ContextState {
   CudaApi const& cuda() const { return engine->runtime->cuda(); }
   // Grows `buffer` to at least `bytes`; returns a CUDA error or 0.
   int ensureCapacity(GrowableDeviceBuffer& buffer, size_t bytes);
+  // setTensorAddress for IO tensor `index`, only when the address changed since the last run; false with the failure.
+  bool bindTensor(int index, void* address, Failure& failure);
   // The JS references, dropped where the last owner let go (always the JS thread) before the reaper gets the rest.
   void releaseOnJsThread() {
     outputDimsJs.reset();

@@ -1,7 +1,5 @@
 #include "shapes.h"
 
-#include <algorithm>
-
 namespace trtsim {
 
 std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> const& inputShapes) {
@@ -63,8 +61,8 @@ std::map<int, Shape> dataDependentUpperBounds(Graph const& graph, std::vector<Te
       if (idx < 0) continue;
       bounded[idx] = shapes[k];
       // Only tensors whose extents stay unknown are data-dependent; one that reads them may still have a known shape.
-      if (!std::all_of(infos[idx].shape.begin(), infos[idx].shape.end(), [](int64_t d) { return d >= 0; })) {
-        if (!std::all_of(shapes[k].begin(), shapes[k].end(), [](int64_t d) { return d >= 0; })) {
+      if (shapeVolume(infos[idx].shape) < 0) {  // an extent is unknown
+        if (shapeVolume(shapes[k]) < 0) {
           throw OpError("node '" + node.name + "' (" + node.opType + "): the largest shape of its output " +
                         graph.tensors[idx].name + " cannot be computed from its inputs' largest shapes");
         }
