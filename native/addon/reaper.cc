@@ -67,11 +67,13 @@ bool Reaper::pending() {
   return s.done != s.posted;
 }
 
-void Reaper::drain() {
+bool Reaper::drain() {
   ReaperState& s = state();
   std::unique_lock<std::mutex> lock(s.mutex);
+  bool any = s.done != s.posted;
   // Until nothing is left, including what the work itself posted (a context's release releases its engine).
   s.idle.wait(lock, [&] { return s.done == s.posted; });
+  return any;
 }
 
 }  // namespace trtn

@@ -14,8 +14,8 @@ class Reaper {
  public:
   // Any thread: runs `work` on the reaper thread after everything posted before it.
   static void post(std::function<void()> work);
-  // Blocks until everything posted so far has run (tests; environment teardown).
-  static void drain();
+  // Blocks until everything posted so far has run (tests; environment teardown). Returns whether anything had to.
+  static bool drain();
   // Whether releases are under way.
   static bool pending();
 };

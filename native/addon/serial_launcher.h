@@ -21,6 +21,10 @@ class SerialLauncher {
   // Any thread. Tasks must not throw.
   void post(std::function<void()> task);
 
+  // Blocks until every launcher's tasks posted so far have run (tests; the simulator's synchronize). Returns whether
+  // there were any: a task may have queued GPU work whose completion releases more.
+  static bool drainAll();
+
  private:
   void loop();
 

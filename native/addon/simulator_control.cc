@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "exports.h"
 #include "reaper.h"
+#include "serial_launcher.h"
 #include "../backend/backend.h"
 
 namespace trtn {
@@ -114,9 +115,17 @@ Napi::Value setStreamSpin(Napi::CallbackInfo const& info) {
 }
 
 // Waits for the contexts and engines still being released, then for all device work.
+// Until nothing is left anywhere: launcher threads queue GPU work, whose completions (after a worker exited) post
+// releases to the reaper, whose releases free memory in stream order. Each pass that found work makes another.
 Napi::Value deviceSynchronize(Napi::CallbackInfo const& info) {
-  Reaper::drain();
-  int rc = symbol<int (*)()>(info.Env(), "cudaDeviceSynchronize")();
+  auto cudaDeviceSynchronize = symbol<int (*)()>(info.Env(), "cudaDeviceSynchronize");
+  int rc;
+  bool worked;
+  do {
+    worked = SerialLauncher::drainAll();
+    worked = Reaper::drain() || worked;
+    rc = cudaDeviceSynchronize();
+  } while (worked || Reaper::pending());
   return Napi::Number::New(info.Env(), rc);
 }
 
