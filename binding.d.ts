@@ -7,6 +7,7 @@ export interface NativeErrorFields {
   trtErrorCode?: number;
   cudaError?: number;
   trtMessages?: string[];
+  trtLog?: string[];
   details?: string[];
   tensor?: string;
 }

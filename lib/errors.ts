@@ -26,6 +26,9 @@ export interface ErrorDetails {
   trtErrorCode?: number;
   /** Every message TensorRT recorded during the failed call, in order. */
   trtMessages?: readonly string[];
+  /** The warnings and errors TensorRT logged during the failed call ("[W] ...", "[E] ..."), whatever the runtime's
+   * log level: some causes are only logged (TensorRT tells the size of a failed allocation only to its logger). */
+  trtLog?: readonly string[];
   cudaError?: number;
   cudaErrorName?: string;
   /** The tensor concerned (INVALID_INPUT), with what was expected and what was given. */
@@ -45,6 +48,7 @@ export class TensorRTNodeError extends Error {
   readonly retryable: boolean;
   readonly trtErrorCode?: number;
   readonly trtMessages: readonly string[];
+  readonly trtLog: readonly string[];
   readonly cudaError?: number;
   readonly cudaErrorName?: string;
   readonly tensor?: string;
@@ -59,6 +63,7 @@ export class TensorRTNodeError extends Error {
     this.retryable = RETRYABLE.has(code);
     this.trtErrorCode = extra.trtErrorCode;
     this.trtMessages = extra.trtMessages ?? [];
+    this.trtLog = extra.trtLog ?? [];
     this.cudaError = extra.cudaError;
     this.cudaErrorName = extra.cudaErrorName ?? (extra.cudaError === undefined ? undefined : cudaErrorName(extra.cudaError));
     this.tensor = extra.tensor;
@@ -126,6 +131,7 @@ interface NativeLike {
   trtErrorCode?: unknown;
   cudaError?: unknown;
   trtMessages?: unknown;
+  trtLog?: unknown;
   details?: unknown;
   tensor?: unknown;
 }
@@ -139,6 +145,7 @@ export function fromNative(error: unknown): TensorRTNodeError {
   const extra: ErrorDetails = {
     trtErrorCode: typeof e.trtErrorCode === 'number' ? e.trtErrorCode : undefined,
     trtMessages,
+    trtLog: Array.isArray(e.trtLog) ? (e.trtLog as string[]) : [],
     cudaError: typeof e.cudaError === 'number' ? e.cudaError : undefined,
     details: Array.isArray(e.details) ? (e.details as string[]) : [],
     tensor: typeof e.tensor === 'string' ? e.tensor : undefined,

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CudaTransientError, OutOfMemoryError, Runtime, Tensor } from '../lib/index.js';
 import type { Engine, ExecutionContext } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
-import { simulatorEngine } from './helpers/engines.js';
+import { simulatorEngine, simulatorPlan } from './helpers/engines.js';
 
 let runtime: Runtime;
 let engine: Engine;
@@ -76,8 +76,62 @@ describe('allocation failure', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(OutOfMemoryError);
-    expect((error as OutOfMemoryError).message).toMatch(/Requested amount of GPU memory \(\d+ bytes\) could not be allocated/);
+    // As TensorRT 10 tells it: no ErrorCode means "out of memory"; the allocator's CUDA error and an OutOfMemory
+    // error are recorded, and the size is also in a warning that goes only to the logger.
+    const e = error as OutOfMemoryError;
+    expect(e).toBeInstanceOf(OutOfMemoryError);
+    const bytes = engine.deviceMemoryBytes;
+    expect(bytes).toBeGreaterThan(0);
+    expect(e.message).toBe(`ICudaEngine::createExecutionContext: Error Code 2: OutOfMemory (Requested size was ${bytes} bytes.)`);
+    expect(e.trtMessages).toEqual([
+      'ICudaEngine::createExecutionContext: Error Code 1: Cuda Runtime (out of memory)',
+      e.message,
+    ]);
+    expect(e.trtLog).toEqual([
+      `[W] Requested amount of GPU memory (${bytes} bytes) could not be allocated. There may not be enough free memory for allocation to succeed.`,
+    ]);
+  });
+
+  it('the warnings TensorRT logged during a failed call ride on the error whatever the log level, and reach the logger once', async () => {
+    for (const logSeverity of ['error', 'warning'] as const) {
+      const logged: string[] = [];
+      using rt = Runtime.create({ backend: 'simulator', logSeverity, logger: (_s, m) => logged.push(m) });
+      using eng = await simulatorEngine(rt, 'mlp');
+      simulator.injectFault({ kind: 'context-create', count: 1 });
+      const e = (() => {
+        try {
+          eng.createContext();
+        } catch (caught) {
+          return caught as OutOfMemoryError;
+        }
+        throw new Error('createContext succeeded');
+      })();
+      expect(e.trtLog).toHaveLength(1);
+      expect(e.trtLog[0]).toMatch(/^\[W\] Requested amount of GPU memory \(\d+ bytes\)/);
+      await new Promise((r) => setImmediate(r)); // log calls hop to the JS thread
+      expect(logged).toEqual(logSeverity === 'warning' ? [e.trtLog[0]!.slice(4)] : []);
+      using ok = eng.createContext(); // nothing left over from the failed call
+      expect(ok.inFlight).toBe(0);
+    }
+  });
+
+  it('loading an engine without device memory for its weights gives OUT_OF_MEMORY with the size', async () => {
+    simulator.injectFault({ kind: 'alloc', count: 1 }); // the weights are the first allocation of a deserialize
+    const e = (await runtime.deserialize(await simulatorPlan('mlp')).catch((err: unknown) => err)) as OutOfMemoryError;
+    expect(e).toBeInstanceOf(OutOfMemoryError);
+    expect(e.message).toMatch(/^IRuntime::deserializeCudaEngine: Error Code 2: OutOfMemory \(Requested size was (\d+) bytes\.\)$/);
+    const bytes = /was (\d+) bytes/.exec(e.message)![1];
+    expect(e.trtMessages[0]).toBe('IRuntime::deserializeCudaEngine: Error Code 1: Cuda Runtime (out of memory)');
+    expect(e.trtLog).toEqual([expect.stringContaining(`[W] Requested amount of GPU memory (${bytes} bytes) could not be allocated.`)]);
+    using loaded = await runtime.deserialize(await simulatorPlan('mlp')); // with the memory back, it loads
+    expect(loaded.inputs.map((t) => t.name)).toEqual(['x']);
+  });
+
+  it('a successful call leaves nothing in the next error\'s log', async () => {
+    simulator.injectFault({ kind: 'enqueue', count: 1 });
+    const e = (await context.run({ x: x() }).catch((err: unknown) => err)) as CudaTransientError;
+    expect(e.code).toBe('CUDA_TRANSIENT');
+    expect(e.trtLog).toEqual([]);
   });
 
   it('a device buffer larger than the GPU gives OUT_OF_MEMORY naming cudaErrorMemoryAllocation', () => {

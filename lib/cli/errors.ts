@@ -68,7 +68,7 @@ export function reportOf(error: unknown): ErrorReport {
   if (error instanceof TensorRTNodeError) {
     const exitCode = error.code === 'ABORTED' ? EXIT.INTERRUPTED : USAGE_CODES.has(error.code) ? EXIT.USAGE : EXIT.FAILED;
     // Native messages often already quote their details; repeating them adds nothing.
-    const details = [...new Set([...error.details, ...error.trtMessages])].filter((d) => !error.message.includes(d));
+    const details = [...new Set([...error.details, ...error.trtMessages, ...error.trtLog])].filter((d) => !error.message.includes(d));
     return { code: error.code, message: error.message, details, expected: error.expected, actual: error.actual, hint: HINTS[error.code], exitCode };
   }
   const e = error instanceof Error ? error : new Error(String(error));

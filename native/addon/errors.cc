@@ -17,6 +17,7 @@ Napi::Error toJsError(Napi::Env env, Failure const& failure) {
   if (failure.trtErrorCode) obj.Set("trtErrorCode", failure.trtErrorCode);
   if (failure.cudaError) obj.Set("cudaError", failure.cudaError);
   if (!failure.trtMessages.empty()) obj.Set("trtMessages", toArray(env, failure.trtMessages));
+  if (!failure.logMessages.empty()) obj.Set("trtLog", toArray(env, failure.logMessages));
   if (!failure.details.empty()) obj.Set("details", toArray(env, failure.details));
   if (!failure.tensor.empty()) obj.Set("tensor", failure.tensor);
   return error;

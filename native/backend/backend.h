@@ -22,6 +22,7 @@ struct Failure {
   int trtErrorCode = 0;  // nvinfer1::ErrorCode of the first recorded error, 0 when none
   int cudaError = 0;     // cudaError_t when CUDA reported one
   std::vector<std::string> trtMessages;  // every error TensorRT recorded during the call, in order
+  std::vector<std::string> logMessages;  // warnings and errors TensorRT logged during the call ("[W] ...")
   std::vector<std::string> details;      // paths tried, parser errors ("node 3 (Gemm_3, Gemm): ...")
   std::string tensor;                    // the tensor concerned, when there is one
 };

@@ -5,19 +5,13 @@
 #include <map>
 #include <mutex>
 
+#include "cudart_calls.h"
 #include "../cudart/sim_cuda.h"
 #include "../include/trtsim_control.h"
 #include "engine.h"
 #include "lib_state.h"
 #include "shapes.h"
 #include "precision.h"
-
-extern "C" int cudaMalloc(void** devPtr, size_t size);
-extern "C" int cudaFree(void* devPtr);
-extern "C" int cudaMallocAsync(void** devPtr, size_t size, cudaStream_t stream);
-extern "C" int cudaFreeAsync(void* devPtr, cudaStream_t stream);
-extern "C" int cudaStreamSynchronize(cudaStream_t stream);
-extern "C" char const* cudaGetErrorString(int error);
 
 namespace trtsim {
 namespace {
@@ -387,10 +381,8 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     for (auto const& [idx, bound] : mUpperBounds) {
       size_t bytes = static_cast<size_t>(shapeVolume(bound)) * dtypeSize((*infos)[idx].type);
       void* memory = nullptr;
-      if (cudaMallocAsync(&memory, std::max<size_t>(bytes, 1), stream) != 0) {
-        report.error(ErrorCode::kFAILED_ALLOCATION, "IExecutionContext::enqueueV3", "Failed Allocation",
-                     "Requested amount of GPU memory (" + std::to_string(bytes) + " bytes) for the data-dependent "
-                     "tensor " + graph().tensors[idx].name + " could not be allocated.");
+      if (int rc = cudaMallocAsync(&memory, std::max<size_t>(bytes, 1), stream)) {
+        report.outOfMemory("IExecutionContext::enqueueV3", static_cast<int64_t>(std::max<size_t>(bytes, 1)), rc);
         return false;
       }
       temporary.blocks[idx] = memory;
@@ -662,9 +654,7 @@ nvinfer1::IExecutionContext* createContext(EngineImpl const& engine,
     rc = cudaMalloc(&activations, static_cast<size_t>(bytes));
   }
   if (rc != 0) {
-    report.error(ErrorCode::kFAILED_ALLOCATION, "ICudaEngine::createExecutionContext", "Failed Allocation",
-                 "Requested amount of GPU memory (" + std::to_string(bytes) +
-                     " bytes) could not be allocated. There may not be enough free memory for allocation to succeed.");
+    report.outOfMemory("ICudaEngine::createExecutionContext", bytes, rc);
     return nullptr;
   }
   return new ContextImpl(engine, activations, bytes, /*userManaged=*/false);

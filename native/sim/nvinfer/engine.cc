@@ -3,10 +3,9 @@
 #include <cstring>
 
 #include "../cudart/sim_cuda.h"
+#include "cudart_calls.h"
 #include "lib_state.h"
 #include "shapes.h"
-
-extern "C" int cudaFree(void* devPtr);
 
 namespace trtsim {
 

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "cudart_calls.h"
 #include "graph.h"
 
 namespace trtsim {
@@ -36,6 +37,15 @@ void Reporter::error(nvinfer1::ErrorCode code, std::string const& where, std::st
 
 void Reporter::log(nvinfer1::ILogger::Severity severity, std::string const& message) const {
   if (mLogger) mLogger->log(severity, message.c_str());
+}
+
+void Reporter::outOfMemory(std::string const& where, int64_t bytes, int cudaError) const {
+  error(nvinfer1::ErrorCode::kUNSPECIFIED_ERROR, where, "Cuda Runtime", cudaGetErrorString(cudaError));
+  log(nvinfer1::ILogger::Severity::kWARNING,
+      "Requested amount of GPU memory (" + std::to_string(bytes) +
+          " bytes) could not be allocated. There may not be enough free memory for allocation to succeed.");
+  error(nvinfer1::ErrorCode::kINTERNAL_ERROR, where, "OutOfMemory",
+        "Requested size was " + std::to_string(bytes) + " bytes.");
 }
 
 std::string dimsText(Shape const& shape) {

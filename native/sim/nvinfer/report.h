@@ -2,6 +2,7 @@
 // (<detail>)", sent to the error recorder when one is set and to the logger otherwise.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "../include/NvInferRuntime.h"
@@ -17,6 +18,9 @@ class Reporter {
   void error(nvinfer1::ErrorCode code, std::string const& where, std::string const& category,
              std::string const& detail) const;
   void log(nvinfer1::ILogger::Severity severity, std::string const& message) const;
+  // An allocation of `bytes` failed with `cudaError`, told as TensorRT 10 tells it: the allocator's CUDA error, a
+  // warning with the size (to the logger only), then an OutOfMemory error. No ErrorCode says "out of memory".
+  void outOfMemory(std::string const& where, int64_t bytes, int cudaError) const;
 
   nvinfer1::ILogger* logger() const { return mLogger; }
   nvinfer1::IErrorRecorder* recorder() const { return mRecorder; }

@@ -1,14 +1,12 @@
 // IRuntime of the simulator and the library's C entry points (the names libnvinfer exports).
 #include <cstring>
 
+#include "cudart_calls.h"
 #include "../cudart/sim_cuda.h"
 #include "../include/NvInfer.h"
 #include "../include/trtsim_control.h"
 #include "engine.h"
 #include "lib_state.h"
-
-extern "C" int cudaMalloc(void** devPtr, size_t size);
-extern "C" char const* cudaGetErrorString(int error);
 
 namespace trtsim {
 
@@ -65,11 +63,8 @@ class RuntimeImpl : public nvinfer1::IRuntime {
     }
     void* weights = nullptr;
     if (total > 0) {
-      if (cudaMalloc(&weights, static_cast<size_t>(total)) != 0) {
-        report.error(ErrorCode::kFAILED_ALLOCATION, kWhere, "Failed Allocation",
-                     "Requested amount of GPU memory (" + std::to_string(total) +
-                         " bytes) could not be allocated. There may not be enough free memory for allocation to "
-                         "succeed.");
+      if (int rc = cudaMalloc(&weights, static_cast<size_t>(total))) {
+        report.outOfMemory(kWhere, total, rc);
         return nullptr;
       }
       auto* host = static_cast<uint8_t*>(cuda::resolveDevice(weights, static_cast<size_t>(total)));
