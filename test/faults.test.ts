@@ -97,6 +97,9 @@ describe('allocation failure', () => {
       const logged: string[] = [];
       using rt = Runtime.create({ backend: 'simulator', logSeverity, logger: (_s, m) => logged.push(m) });
       using eng = await simulatorEngine(rt, 'mlp');
+      // The previous round's objects may still be being released: an allocation that fails meanwhile is retried
+      // once they are gone (retryAfterReleases), which would consume the fault and succeed.
+      simulator.synchronize();
       simulator.injectFault({ kind: 'context-create', count: 1 });
       const e = (() => {
         try {
