@@ -162,6 +162,7 @@ export interface NativeSimulatorControl {
   counters(): NativeSimulatorCounters;
   setDevice(computeMajor: number, computeMinor: number, totalMemoryBytes?: number, name?: string): void;
   getDevice(): { computeMajor: number; computeMinor: number; totalMemoryBytes: number; name: string };
+  setDeviceCount(count: number): number;
   setCostModel(launchMicros: number, gflops: number, copyGBps: number, concurrentKernels: number): void;
   setBuildStepDelay(millis: number): void;
   /** Sets the stream workers' doorbell polling time (omit to only read it); returns the previous value in us. */

@@ -51,7 +51,8 @@ describe('simulator C++ unit tests', () => {
         `-L${libs}`, '-ltrtsim_nvonnxparser', '-ltrtsim_nvinfer', '-ltrtsim_cudart', `-Wl,-rpath,${libs}`, '-o', binary],
       { maxBuffer: 16 << 20 },
     );
-    const { stdout } = await run(binary, [onnx, nonZero]);
+    // A failing check exits 1: its FAIL lines are in stdout, which the assertion shows.
+    const { stdout } = (await run(binary, [onnx, nonZero]).catch((e: { stdout: string }) => e)) as { stdout: string };
     expect(stdout).toMatch(/\d+ checks, 0 failures/);
   });
 

@@ -45,6 +45,15 @@ export const simulator = {
     const [major, minor] = device.computeCapability ?? [0, -1];
     getNative().simulator.setDevice(major, minor, device.totalMemoryBytes ?? 0, device.name ?? '');
   },
+  /**
+   * How many GPUs the simulated machine has (1 by default, or TRTSIM_DEVICE_COUNT), all alike, each with its own
+   * memory. CUDA's rules apply: work for a device must be launched with that device current on the calling thread,
+   * and a kernel that touches another device's memory faults. Returns the previous count.
+   */
+  setDeviceCount(count: number): number {
+    if (!Number.isInteger(count) || count < 1 || count > 16) throw new RangeError(`device count must be 1..16, got ${count}`);
+    return getNative().simulator.setDeviceCount(count);
+  },
   getDevice(): { computeCapability: [number, number]; totalMemoryBytes: number; name: string } {
     const d = getNative().simulator.getDevice();
     return { computeCapability: [d.computeMajor, d.computeMinor], totalMemoryBytes: d.totalMemoryBytes, name: d.name };

@@ -94,6 +94,11 @@ Napi::Value getDevice(Napi::CallbackInfo const& info) {
   return o;
 }
 
+Napi::Value setDeviceCount(Napi::CallbackInfo const& info) {
+  return Napi::Number::New(info.Env(), symbol<int (*)(int)>(info.Env(), "trtsim_set_device_count")(
+                                           static_cast<int>(num(info, 0, 1))));
+}
+
 Napi::Value setCostModel(Napi::CallbackInfo const& info) {
   symbol<void (*)(double, double, double, int)>(info.Env(), "trtsim_set_cost_model")(
       num(info, 0, 0), num(info, 1, 0), num(info, 2, 0), static_cast<int>(num(info, 3, 0)));
@@ -139,6 +144,7 @@ Napi::Object simulatorControl(Napi::Env env) {
   o.Set("counters", Napi::Function::New(env, counters, "counters"));
   o.Set("setDevice", Napi::Function::New(env, setDevice, "setDevice"));
   o.Set("getDevice", Napi::Function::New(env, getDevice, "getDevice"));
+  o.Set("setDeviceCount", Napi::Function::New(env, setDeviceCount, "setDeviceCount"));
   o.Set("setCostModel", Napi::Function::New(env, setCostModel, "setCostModel"));
   o.Set("setBuildStepDelay", Napi::Function::New(env, setBuildStepDelay, "setBuildStepDelay"));
   o.Set("setStreamSpin", Napi::Function::New(env, setStreamSpin, "setStreamSpin"));

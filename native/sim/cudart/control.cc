@@ -75,6 +75,19 @@ CostModel costModel() {
   return gCost;
 }
 
+namespace {
+std::atomic<int> gDeviceCount{[] {
+  char const* text = std::getenv("TRTSIM_DEVICE_COUNT");
+  int n = text && *text ? std::atoi(text) : 1;
+  return n >= 1 && n <= TRTSIM_MAX_DEVICES ? n : 1;
+}()};
+thread_local int tCurrentDevice = 0;
+}  // namespace
+
+int deviceCount() { return gDeviceCount.load(std::memory_order_relaxed); }
+int currentDevice() { return tCurrentDevice; }
+void setCurrentDevice(int device) { tCurrentDevice = device; }
+
 DeviceConfig deviceConfig() {
   std::lock_guard<std::mutex> lock(gMutex);
   return gDevice;
@@ -195,6 +208,11 @@ TRTSIM_EXPORT void trtsim_set_device(int computeMajor, int computeMinor, int64_t
   if (computeMinor >= 0) gDevice.ccMinor = computeMinor;
   if (totalMemoryBytes > 0) gDevice.totalMemory = totalMemoryBytes;
   if (name && *name) gDevice.name = name;
+}
+
+TRTSIM_EXPORT int trtsim_set_device_count(int count) {
+  if (count < 1 || count > TRTSIM_MAX_DEVICES) return -1;
+  return gDeviceCount.exchange(count);
 }
 
 TRTSIM_EXPORT void trtsim_get_device(int* computeMajor, int* computeMinor, int64_t* totalMemoryBytes,

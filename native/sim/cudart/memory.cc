@@ -22,7 +22,12 @@ constexpr uint8_t kUninitialized = 0xFF;  // fresh device memory reads as NaN, s
 struct Allocation {
   size_t size;
   std::unique_ptr<uint8_t[]> storage;
+  int device;
 };
+
+// The device whose kernel runs on this thread (a stream worker, while it runs one), or -1: a kernel reaches only its
+// own device's memory.
+thread_local int tKernelDevice = -1;
 
 struct AddressSpace {
   uintptr_t base = 0;
@@ -62,9 +67,11 @@ Allocation* findLocked(void const* ptr, uintptr_t* base) {
   return &it->second;
 }
 
-int64_t bytesInUseLocked() {
+int64_t bytesInUseLocked(int device) {
   int64_t total = 0;
-  for (auto const& entry : gDevice) total += static_cast<int64_t>(entry.second.size);
+  for (auto const& entry : gDevice) {
+    if (entry.second.device == device) total += static_cast<int64_t>(entry.second.size);
+  }
   return total;
 }
 
@@ -74,10 +81,19 @@ void* resolveDevice(void const* ptr, size_t bytes) {
   std::lock_guard<std::mutex> lock(gMutex);
   uintptr_t base = 0;
   Allocation* a = findLocked(ptr, &base);
-  if (!a) return nullptr;
+  if (!a || (tKernelDevice >= 0 && a->device != tKernelDevice)) return nullptr;
   size_t offset = reinterpret_cast<uintptr_t>(ptr) - base;
   if (bytes > a->size - offset) return nullptr;
   return a->storage.get() + offset;
+}
+
+KernelDeviceScope::KernelDeviceScope(int device) : mPrevious(tKernelDevice) { tKernelDevice = device; }
+KernelDeviceScope::~KernelDeviceScope() { tKernelDevice = mPrevious; }
+
+int deviceOfPointer(void const* ptr) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  Allocation* a = findLocked(ptr, nullptr);
+  return a ? a->device : -1;
 }
 
 bool isDevicePointer(void const* ptr) {
@@ -95,7 +111,7 @@ bool isPinnedRange(void const* ptr, size_t bytes) {
   return p >= it->first && p + bytes <= it->first + it->second;
 }
 
-int allocateDevice(void** out, size_t size) {
+int allocateDevice(void** out, size_t size, int deviceIndex) {
   if (!out) return recordError(trtn::cuda::kErrorInvalidValue);
   if (int sticky = stickyError()) return sticky;
   if (takeFault(3 /*TRTSIM_FAULT_ALLOC*/, nullptr, nullptr)) {
@@ -105,11 +121,11 @@ int allocateDevice(void** out, size_t size) {
   std::lock_guard<std::mutex> lock(gMutex);
   if (!reserveAddressSpace()) return recordError(trtn::cuda::kErrorMemoryAllocation);
   size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
-  if (bytesInUseLocked() + static_cast<int64_t>(size) > device.totalMemory ||
+  if (bytesInUseLocked(deviceIndex) + static_cast<int64_t>(size) > device.totalMemory ||
       gSpace.next + rounded + kAlignment > gSpace.length) {
     return recordError(trtn::cuda::kErrorMemoryAllocation);
   }
-  Allocation a{size, std::unique_ptr<uint8_t[]>(new (std::nothrow) uint8_t[size == 0 ? 1 : size])};
+  Allocation a{size, std::unique_ptr<uint8_t[]>(new (std::nothrow) uint8_t[size == 0 ? 1 : size]), deviceIndex};
   if (!a.storage) return recordError(trtn::cuda::kErrorMemoryAllocation);
   std::memset(a.storage.get(), kUninitialized, size);
   uintptr_t address = gSpace.base + gSpace.next;
@@ -138,7 +154,7 @@ using namespace trtsim::cuda;
 
 extern "C" {
 
-TRTSIM_EXPORT int cudaMalloc(void** devPtr, size_t size) { return allocateDevice(devPtr, size); }
+TRTSIM_EXPORT int cudaMalloc(void** devPtr, size_t size) { return allocateDevice(devPtr, size, currentDevice()); }
 
 // Like CUDA, freeing device memory waits for all outstanding device work first.
 TRTSIM_EXPORT int cudaFree(void* devPtr) {
@@ -190,7 +206,7 @@ TRTSIM_EXPORT int cudaMemGetInfo(size_t* freeBytes, size_t* totalBytes) {
   int64_t used;
   {
     std::lock_guard<std::mutex> lock(gMutex);
-    used = bytesInUseLocked();
+    used = bytesInUseLocked(currentDevice());
   }
   if (freeBytes) *freeBytes = static_cast<size_t>(device.totalMemory - used);
   if (totalBytes) *totalBytes = static_cast<size_t>(device.totalMemory);
@@ -211,26 +227,28 @@ TRTSIM_EXPORT int cudaDriverGetVersion(int* version) {
 
 TRTSIM_EXPORT int cudaGetDeviceCount(int* count) {
   if (!count) return recordError(trtn::cuda::kErrorInvalidValue);
-  *count = 1;
+  *count = deviceCount();
   return trtn::cuda::kSuccess;
 }
 
 TRTSIM_EXPORT int cudaGetDevice(int* device) {
   if (!device) return recordError(trtn::cuda::kErrorInvalidValue);
-  *device = 0;
+  *device = currentDevice();
   return trtn::cuda::kSuccess;
 }
 
 TRTSIM_EXPORT int cudaSetDevice(int device) {
   if (int sticky = stickyError()) return sticky;
-  return device == 0 ? trtn::cuda::kSuccess : recordError(trtn::cuda::kErrorInvalidDevice);
+  if (device < 0 || device >= deviceCount()) return recordError(trtn::cuda::kErrorInvalidDevice);
+  setCurrentDevice(device);
+  return trtn::cuda::kSuccess;
 }
 
 // cudaDeviceProp (CUDA 12 and 13): `char name[256]` at offset 0, `size_t totalGlobalMem` at 288; the struct is 1008
 // bytes in CUDA 13. The simulator fills those two fields and zeroes the rest.
 TRTSIM_EXPORT int cudaGetDeviceProperties_v2(void* prop, int device) {
   if (!prop) return recordError(trtn::cuda::kErrorInvalidValue);
-  if (device != 0) return recordError(trtn::cuda::kErrorInvalidDevice);
+  if (device < 0 || device >= deviceCount()) return recordError(trtn::cuda::kErrorInvalidDevice);
   DeviceConfig config = deviceConfig();
   auto* bytes = static_cast<uint8_t*>(prop);
   std::memset(bytes, 0, 1008);
@@ -244,7 +262,7 @@ TRTSIM_EXPORT int cudaGetDeviceProperties(void* prop, int device) { return cudaG
 
 TRTSIM_EXPORT int cudaDeviceGetAttribute(int* value, int attr, int device) {
   if (!value) return recordError(trtn::cuda::kErrorInvalidValue);
-  if (device != 0) return recordError(trtn::cuda::kErrorInvalidDevice);
+  if (device < 0 || device >= deviceCount()) return recordError(trtn::cuda::kErrorInvalidDevice);
   DeviceConfig config = deviceConfig();
   switch (attr) {
     case trtn::cuda::kDevAttrComputeCapabilityMajor: *value = config.ccMajor; break;

@@ -24,13 +24,30 @@ TRTSIM_EXPORT int recordError(int error);
 
 // Host address backing the device range [ptr, ptr + bytes), or nullptr unless the whole range lies in one live
 // device allocation.
+// Inside a kernel, only the kernel's own device's memory resolves (no peer access).
 TRTSIM_EXPORT void* resolveDevice(void const* ptr, size_t bytes);
 TRTSIM_EXPORT bool isDevicePointer(void const* ptr);
+// The device a device pointer belongs to, or -1.
+TRTSIM_EXPORT int deviceOfPointer(void const* ptr);
+
+// While alive, this thread runs a kernel of `device` (stream.cc, around each kernel body).
+class TRTSIM_EXPORT KernelDeviceScope {
+ public:
+  explicit KernelDeviceScope(int device);
+  ~KernelDeviceScope();
+  KernelDeviceScope(KernelDeviceScope const&) = delete;
+  KernelDeviceScope& operator=(KernelDeviceScope const&) = delete;
+
+ private:
+  int mPrevious;
+};
 
 // Queues `work` on the stream as a kernel: it runs on the stream's worker after everything queued before it, and
 // its return value (a cudaError) poisons the process when non-zero. `flops` feeds the cost model.
 TRTSIM_EXPORT int launchKernel(Stream stream, std::function<int()> work, double flops);
 TRTSIM_EXPORT bool isValidStream(Stream stream);
+// The device a stream belongs to (the NULL stream: the current device's), or -1 for no such stream.
+TRTSIM_EXPORT int deviceOfStream(Stream stream);
 
 // Consumes one armed fault of `kind` (trtsim_fault_kind); false when none is armed.
 TRTSIM_EXPORT bool takeFault(int kind, int* cudaError, double* param);

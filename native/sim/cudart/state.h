@@ -40,6 +40,12 @@ struct DeviceConfig {
 };
 DeviceConfig deviceConfig();
 
+// The simulated machine has deviceCount() GPUs (1 unless trtsim_set_device_count or TRTSIM_DEVICE_COUNT says
+// otherwise), all described by deviceConfig(), each with its own memory. CUDA's current device is per host thread.
+int deviceCount();
+int currentDevice();
+void setCurrentDevice(int device);
+
 // The body of a polling loop: tells the CPU this is a spin (saves power, yields to the sibling hyperthread).
 inline void cpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)

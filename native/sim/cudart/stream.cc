@@ -35,7 +35,7 @@
 namespace trtsim::cuda {
 
 bool isPinnedRange(void const* ptr, size_t bytes);
-int allocateDevice(void** out, size_t size);
+int allocateDevice(void** out, size_t size, int device);
 int freeDevice(void* ptr);
 
 namespace {
@@ -49,6 +49,7 @@ struct SimEvent {
   uint64_t completed = 0;
   Clock::time_point when{};
   unsigned flags = 0;
+  int device = 0;  // current when it was created: it records only on streams of this device
 };
 
 enum class WorkKind { kDevice, kCallback, kHostFn, kMarker };
@@ -69,6 +70,7 @@ struct Work {
   // A kernel when `isKernel`: `run` is the kernel body, `flops` feeds the cost model.
   bool isKernel = false;
   double flops = 0;
+  int device = 0;  // a kernel's: the memory it can reach
 };
 
 int performCopy(void* dst, void const* src, size_t count);
@@ -85,6 +87,7 @@ struct SimStream {
   bool waiting = false;  // the worker sleeps on cv
   std::atomic<bool> rungWork{false};  // rung with work queued: what a polling worker watches
   unsigned flags = 0;
+  int device = 0;  // current when it was created
   uint64_t submitted = 0;
   std::atomic<uint64_t> finished{0};  // written under m; read without it by a synchronizing thread that spins
 };
@@ -335,12 +338,19 @@ int runKernel(Work& work) {
   takeFault(TRTSIM_FAULT_SLOW_KERNEL, nullptr, &slowMillis);
   spendKernelTime(work.flops, slowMillis);
   counters().kernels++;
+  KernelDeviceScope scope(work.device);
   return work.run();
 }
 
 }  // namespace
 
 bool isValidStream(Stream stream) { return isNullStream(stream) || lookupStream(stream) != nullptr; }
+
+int deviceOfStream(Stream stream) {
+  if (isNullStream(stream)) return currentDevice();  // each device has its own NULL stream
+  auto s = lookupStream(stream);
+  return s ? s->device : -1;
+}
 
 void drainAllStreams() {
   std::vector<std::shared_ptr<SimStream>> streams;
@@ -353,7 +363,11 @@ void drainAllStreams() {
 
 int launchKernel(Stream stream, std::function<int()> work, double flops) {
   if (int sticky = stickyError()) return sticky;
+  // "A kernel launch will fail if it is issued to a stream that is not associated to the current device."
+  int device = deviceOfStream(stream);
+  if (device != currentDevice()) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   Work w;
+  w.device = device;
   w.kind = WorkKind::kDevice;
   w.isKernel = true;
   w.run = std::move(work);
@@ -372,6 +386,7 @@ TRTSIM_EXPORT int cudaStreamCreateWithFlags(Stream* out, unsigned flags) {
   if (int sticky = stickyError()) return sticky;
   auto stream = std::make_shared<SimStream>();
   stream->flags = flags;
+  stream->device = currentDevice();
   auto handle = reinterpret_cast<Stream>(stream.get());
   {
     std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
@@ -504,8 +519,9 @@ TRTSIM_EXPORT int cudaMemsetAsync(void* devPtr, int value, size_t count, Stream 
 
 // Stream-ordered allocation: the memory is reserved now and usable by work queued after this call.
 TRTSIM_EXPORT int cudaMallocAsync(void** devPtr, size_t size, Stream handle) {
-  if (!isValidStream(handle)) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  return allocateDevice(devPtr, size);
+  int device = deviceOfStream(handle);
+  if (device < 0) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  return allocateDevice(devPtr, size, device);  // from the stream's device's pool
 }
 
 // Stream-ordered free: the memory stays valid for work queued before this call, and no synchronization happens.
@@ -524,6 +540,7 @@ TRTSIM_EXPORT int cudaEventCreateWithFlags(Event* out, unsigned flags) {
   if (int sticky = stickyError()) return sticky;
   auto event = std::make_shared<SimEvent>();
   event->flags = flags;
+  event->device = currentDevice();
   auto handle = reinterpret_cast<Event>(event.get());
   {
     std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
@@ -547,6 +564,8 @@ TRTSIM_EXPORT int cudaEventRecord(Event handle, Stream stream) {
   if (int sticky = stickyError()) return sticky;
   auto event = lookupEvent(handle);
   if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  // "cudaEventRecord() will fail if the input event and input stream are associated to different devices."
+  if (deviceOfStream(stream) != event->device) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(event->m);

@@ -59,6 +59,14 @@ void trtsim_get_counters(trtsim_counters* out);
 void trtsim_set_device(int computeMajor, int computeMinor, int64_t totalMemoryBytes, char const* name);
 void trtsim_get_device(int* computeMajor, int* computeMinor, int64_t* totalMemoryBytes, char const** name);
 
+// How many GPUs the machine has (1 by default, or TRTSIM_DEVICE_COUNT), all alike, each with totalMemoryBytes of
+// its own. They follow CUDA's rules: a kernel launched into a stream of another device than the calling thread's
+// current one fails with cudaErrorInvalidResourceHandle; an event records only on a stream of its own device; a
+// kernel that touches another device's memory faults (cudaErrorIllegalAddress, sticky; peer access is not
+// simulated); copies between devices work. Returns the previous count, or -1 for a count outside 1..16.
+#define TRTSIM_MAX_DEVICES 16
+int trtsim_set_device_count(int count);
+
 // Kernel cost model: a kernel lasts launchMicros + flops / (gflops * 1e3) microseconds and holds one of
 // `concurrentKernels` execution slots shared by all streams; a copy lasts bytes / (copyGBps * 1e3) microseconds.
 // All zero (the default) means no modelled time: work runs as fast as the host computes it.

@@ -184,6 +184,88 @@ void testDataDependentOutput(Logger& logger, Recorder& recorder, std::vector<uin
 
 }  // namespace
 
+// Two GPUs, with CUDA's rules for the current device: kernels go only into streams of the current device, events
+// record only on streams of their own device, memory is per device, and a kernel that touches another device's
+// memory faults. An engine loaded on device 1 runs there.
+void testTwoDevices(Logger& logger, Recorder& recorder, std::vector<uint8_t> const& plan) {
+  check(trtsim_set_device_count(2) == 1, "the machine had one device");
+  int count = 0;
+  cudaGetDeviceCount(&count);
+  check(count == 2, "cudaGetDeviceCount sees two");
+  check(cudaSetDevice(2) == trtn::cuda::kErrorInvalidDevice, "device 2 does not exist");
+  cudaGetLastError();
+  size_t free0 = 0, free1 = 0, total = 0;
+  cudaMemGetInfo(&free0, &total);
+
+  check(cudaSetDevice(1) == 0, "cudaSetDevice(1)");
+  size_t free1Before = 0;
+  cudaMemGetInfo(&free1Before, &total);
+  check(free1Before == total, "device 1 starts empty");
+  int current = -1;
+  cudaGetDevice(&current);
+  check(current == 1, "the thread's current device is 1");
+  auto* runtime = static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION));
+  runtime->setErrorRecorder(&recorder);
+  nvinfer1::ICudaEngine* engine = runtime->deserializeCudaEngine(plan.data(), plan.size());
+  nvinfer1::IExecutionContext* context = engine->createExecutionContext();
+  cudaStream_t stream1 = nullptr;
+  cudaStreamCreateWithFlags(&stream1, trtn::cuda::kStreamNonBlocking);
+  void* x = nullptr;
+  void* y = nullptr;
+  cudaMalloc(&x, 4 * sizeof(float));
+  cudaMalloc(&y, 4 * sizeof(float));
+  cudaMemGetInfo(&free1, &total);
+  cudaSetDevice(0);
+  size_t free0After = 0;
+  cudaMemGetInfo(&free0After, &total);
+  check(free0After == free0 && free1 + 2 * 4 * sizeof(float) <= free1Before,
+        "memory is counted on the device it was allocated on");
+
+  float host[4] = {-1, 2, -3, 4};
+  float out[4] = {};
+  context->setInputShape("x", dims2(1, 4));
+  context->setTensorAddress("x", x);
+  context->setTensorAddress("y", y);
+  check(cudaMemcpy(x, host, sizeof host, trtn::cuda::kHostToDevice) == 0, "a copy works whatever the current device");
+  check(!context->enqueueV3(stream1), "enqueue into device 1's stream while device 0 is current fails");
+  check(recorder.last() == "IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime (invalid resource handle)",
+        "... as a launch into another device's stream: " + recorder.last());
+  cudaGetLastError();
+  trtn::cuda::Event event0 = nullptr;
+  cudaEventCreateWithFlags(&event0, trtn::cuda::kEventDisableTiming);
+  check(cudaEventRecord(event0, stream1) == trtn::cuda::kErrorInvalidResourceHandle,
+        "an event of device 0 does not record on device 1's stream");
+  cudaGetLastError();
+  check(cudaStreamWaitEvent(stream1, event0, 0) == 0, "a stream may wait for another device's event");
+
+  cudaSetDevice(1);
+  check(context->enqueueV3(stream1), "with device 1 current the engine runs");
+  check(cudaMemcpyAsync(out, y, sizeof out, trtn::cuda::kDeviceToHost, stream1) == 0 &&
+            cudaStreamSynchronize(stream1) == 0 && out[0] == 0 && out[1] == 2 && out[3] == 4,
+        "... and computes on device 1");
+
+  // A context of device 1 given device 0's memory: the kernel faults, as without peer access on a GPU.
+  cudaSetDevice(0);
+  void* foreign = nullptr;
+  cudaMalloc(&foreign, 4 * sizeof(float));
+  cudaSetDevice(1);
+  context->setTensorAddress("y", foreign);
+  check(context->enqueueV3(stream1), "enqueue with another device's memory is accepted (the kernel faults later)");
+  check(cudaStreamSynchronize(stream1) == trtn::cuda::kErrorIllegalAddress, "... with an illegal address");
+  trtsim_clear_sticky_error();
+
+  delete context;
+  delete engine;
+  delete runtime;
+  cudaFree(x);
+  cudaFree(y);
+  cudaFree(foreign);
+  cudaEventDestroy(event0);
+  cudaStreamDestroy(stream1);
+  cudaSetDevice(0);
+  check(trtsim_set_device_count(1) == 2, "back to one device");
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::printf("usage: sim_api_test model.onnx\n");
@@ -312,6 +394,8 @@ int main(int argc, char** argv) {
                                                                    std::istreambuf_iterator<char>()));
     check(recorder.refs == 0, "every reference returned after the data-dependent test");
   }
+  testTwoDevices(logger, recorder, plan);
+  check(recorder.refs == 0, "every reference returned after the two-device test");
   cudaFree(y);
   cudaStreamDestroy(stream);
   cudaDeviceSynchronize();
