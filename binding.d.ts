@@ -102,7 +102,7 @@ export interface NativeDeviceInfo {
 }
 
 export declare class NativeRuntime {
-  constructor(backend: 'tensorrt' | 'simulator', minSeverity: number, logger?: (severity: number, message: string) => void);
+  constructor(backend: 'tensorrt' | 'simulator', minSeverity: number, logger?: (severity: number, message: string) => void, device?: number);
   readonly disposed: boolean;
   info(): NativeRuntimeInfo;
   device(): NativeDeviceInfo;

@@ -21,6 +21,12 @@ export interface RuntimeOptions {
    * reach you as typed errors). */
   readonly logger?: (severity: LogSeverity, message: string) => void;
   readonly logSeverity?: LogSeverity;
+  /**
+   * The CUDA device (0 by default) that this runtime's engines, contexts and device tensors live on. Every call
+   * makes it current on its thread for as long as it needs it, so runtimes of different GPUs can be used side by
+   * side from one thread, and a DeviceTensor of one GPU is refused as a run's input or output on another.
+   */
+  readonly device?: number;
 }
 
 export class Runtime extends Disposable {
@@ -39,10 +45,14 @@ export class Runtime extends Disposable {
     }
     const severity = SEVERITIES.indexOf(options.logSeverity ?? 'warning');
     if (severity < 0) throw makeError('INVALID_ARGUMENT', `logSeverity must be one of ${SEVERITIES.join(', ')}`);
+    const device = options.device ?? 0;
+    if (!Number.isSafeInteger(device) || device < 0) {
+      throw makeError('INVALID_ARGUMENT', `device must be a CUDA device index (an integer >= 0), got ${String(device)}`);
+    }
     const logger = options.logger;
     const native = getNative();
     try {
-      const runtime = new native.Runtime(backend, severity, logger && ((s, m) => logger(SEVERITIES[s] ?? 'verbose', m)));
+      const runtime = new native.Runtime(backend, severity, logger && ((s, m) => logger(SEVERITIES[s] ?? 'verbose', m)), device);
       return new Runtime(runtime, backend);
     } catch (error) {
       throw fromNative(error);

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "addon_data.h"
+#include "device_scope.h"
 #include "errors.h"
 #include "run_submission.h"
 #include "wraps.h"
@@ -53,6 +54,7 @@ void ContextWrap::setProfile(Napi::CallbackInfo const& info) {
                                            "before changing the profile: this engine has data-dependent output "
                                            "shapes, so its runs call TensorRT from another thread");
   }
+  DeviceScope device(ctx->cuda(), ctx->deviceIndex());
   Failure failure;
   if (!ctx->context->setProfile(index, ctx->stream, failure)) throw toJsError(env, failure);
   for (auto& d : ctx->inputDims) d.clear();  // TensorRT forgets the input shapes on a profile change
@@ -67,6 +69,7 @@ Napi::Value ContextWrap::inFlight(Napi::CallbackInfo const& info) {
 Napi::Value ContextWrap::ping(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& ctx = state(env);
+  DeviceScope device(ctx->cuda(), ctx->deviceIndex());
   std::unique_ptr<CompletionJob> job = std::make_unique<PingJob>(env);
   Napi::Promise promise = static_cast<PingJob*>(job.get())->deferred.Promise();
   int rc = addonData(env).completion->submit(ctx->cuda(), ctx->stream, job);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "addon_data.h"
+#include "device_scope.h"
 #include "errors.h"
 #include "js_bytes.h"
 #include "wraps.h"
@@ -100,6 +101,7 @@ Napi::Value DeviceBufferWrap::byteLength(Napi::CallbackInfo const& info) {
 Napi::Value DeviceBufferWrap::write(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& s = state(env);
+  DeviceScope device(s->runtime->cuda(), s->runtime->device);
   uint8_t const* data = nullptr;
   size_t size = 0;
   if (info.Length() < 1 || !bytesOf(info[0], &data, &size)) {
@@ -125,6 +127,7 @@ Napi::Value DeviceBufferWrap::write(Napi::CallbackInfo const& info) {
 Napi::Value DeviceBufferWrap::read(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& s = state(env);
+  DeviceScope device(s->runtime->cuda(), s->runtime->device);
   size_t offset = offsetArg(info, 0, 0);
   if (offset > s->bytes) throw jsError(env, "INVALID_INPUT", "read offset beyond the device buffer");
   size_t length = offsetArg(info, 1, s->bytes - offset);

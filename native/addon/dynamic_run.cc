@@ -5,6 +5,7 @@
 
 #include "addon_data.h"
 #include "completion.h"
+#include "device_scope.h"
 #include "errors.h"
 #include "js_bytes.h"
 #include "run_submission.h"
@@ -130,6 +131,7 @@ class DynamicLaunch {
         mApi(mCtx.cuda()) {}
 
   void run() {
+    DeviceScope device(mApi, mCtx.deviceIndex());  // this thread serves only this context, but says so anyway
     if (applyShapes() && copyInputs() && bindKnownOutputs() && enqueue() && copyOutputs()) {
       if (int rc = CompletionQueue::followStream(mApi, mCtx.stream, &mJob)) {
         mJob.failure = cudaFailure(mApi, rc, "cudaStreamAddCallback");

@@ -1,5 +1,6 @@
 // Engine: a deserialized ICudaEngine; describes its IO and profiles, creates execution contexts, serializes.
 #include "addon_data.h"
+#include "device_scope.h"
 #include "errors.h"
 #include "reaper.h"
 #include "wraps.h"
@@ -74,6 +75,7 @@ Napi::Value EngineWrap::createContext(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& engine = state(env);
   CudaApi const& api = engine->runtime->cuda();
+  DeviceScope device(api, engine->deviceIndex());
   std::shared_ptr<ContextState> ctx = reaped(new ContextState());
   ctx->engine = engine;
   Failure failure;
@@ -102,8 +104,10 @@ Napi::Value EngineWrap::createContext(Napi::CallbackInfo const& info) {
 
 Napi::Value EngineWrap::serialize(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
+  auto const& engine = state(env);
+  DeviceScope device(engine->cuda(), engine->deviceIndex());
   Failure failure;
-  std::vector<uint8_t> bytes = state(env)->engine->serialize(failure);
+  std::vector<uint8_t> bytes = engine->engine->serialize(failure);
   if (bytes.empty()) throw toJsError(env, failure);
   Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(env, bytes.data(), bytes.size());
   return out;

@@ -31,6 +31,14 @@ Napi::Error jsError(Napi::Env env, std::string const& code, std::string const& m
   return toJsError(env, f);
 }
 
+Failure cudaFailure(CudaApi const& api, int rc, std::string const& what) {
+  Failure f;
+  f.code = rc == cuda::kErrorMemoryAllocation ? "OUT_OF_MEMORY" : "CUDA_ERROR";
+  f.cudaError = rc;
+  f.message = what + " failed: " + api.cudaGetErrorName(rc) + " (" + api.cudaGetErrorString(rc) + ")";
+  return f;
+}
+
 void throwDisposed(Napi::Env env, char const* what) {
   throw jsError(env, "DISPOSED", std::string(what) + " was disposed; create a new one");
 }

@@ -6,12 +6,16 @@
 #include <string>
 
 #include "../backend/backend.h"
+#include "../backend/cuda_api.h"
 
 namespace trtn {
 
 Napi::Error toJsError(Napi::Env env, Failure const& failure);
 Napi::Error jsError(Napi::Env env, std::string const& code, std::string const& message,
                     std::string const& tensor = std::string());
+
+// A failure of the CUDA call `what` that returned `rc` (OUT_OF_MEMORY for cudaErrorMemoryAllocation).
+Failure cudaFailure(CudaApi const& api, int rc, std::string const& what);
 
 // Throws a DISPOSED error for an object used after dispose().
 [[noreturn]] void throwDisposed(Napi::Env env, char const* what);

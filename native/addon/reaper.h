@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 
+#include "device_scope.h"
+
 namespace trtn {
 
 class Reaper {
@@ -34,12 +36,15 @@ auto retryAfterReleases(Attempt attempt, OutOfMemory outOfMemory) {
 }
 
 // A shared_ptr whose deleter calls p->releaseOnJsThread() where the last reference went, then deletes `p` on the
-// reaper thread.
+// reaper thread, with p's CUDA device current.
 template <typename T>
 std::shared_ptr<T> reaped(T* p) {
   return std::shared_ptr<T>(p, [](T* q) {
     q->releaseOnJsThread();
-    Reaper::post([q] { delete q; });
+    Reaper::post([q] {
+      DeviceScope scope(q->cuda(), q->deviceIndex());
+      delete q;
+    });
   });
 }
 

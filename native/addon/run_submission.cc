@@ -4,20 +4,13 @@
 #include <cstring>
 
 #include "addon_data.h"
+#include "device_scope.h"
 #include "dynamic_run.h"
 #include "errors.h"
 #include "js_bytes.h"
 #include "wraps.h"
 
 namespace trtn {
-
-Failure cudaFailure(CudaApi const& api, int rc, std::string const& what) {
-  Failure f;
-  f.code = rc == cuda::kErrorMemoryAllocation ? "OUT_OF_MEMORY" : "CUDA_ERROR";
-  f.cudaError = rc;
-  f.message = what + " failed: " + api.cudaGetErrorName(rc) + " (" + api.cudaGetErrorString(rc) + ")";
-  return f;
-}
 
 std::string dimsText(std::vector<int64_t> const& d) {
   std::string s = "[";
@@ -212,6 +205,17 @@ class RunSubmission {
   // Whether an output's shape stayed unknown once every input shape was set: it depends on the data.
   bool foundDataDependentOutput() const { return mFoundDataDependent; }
 
+  // A kernel cannot reach another GPU's memory (it would fault and poison the process), so a DeviceBuffer must be
+  // on the context's device.
+  void checkSameDevice(DeviceBufferState const& buffer, char const* role, std::string const& name) const {
+    int context = mCtx.deviceIndex();
+    if (buffer.runtime->device == context) return;
+    throw jsError(mEnv, "INVALID_INPUT", std::string(role) + " '" + name + "': the DeviceTensor is on CUDA device " +
+                                             std::to_string(buffer.runtime->device) + ", this context runs on device " +
+                                             std::to_string(context) + "; copy it through the host or allocate it "
+                                             "from a runtime of device " + std::to_string(context), name);
+  }
+
   // Where each input comes from and how many bytes it needs.
   void planInputs(Napi::CallbackInfo const& info) {
     mInputs.assign(mEngine.inputs.size(), InputPlan{});
@@ -225,6 +229,7 @@ class RunSubmission {
       if (typedArrayBytes(mEnv, value, &first, &have)) {  // the common case first: one N-API call
         plan.host = static_cast<uint8_t const*>(first);
       } else if (auto buffer = DeviceBufferWrap::from(mEnv, value)) {
+        checkSameDevice(*buffer, "input", t.name);
         plan.device = buffer->data;
         have = buffer->bytes;
         mJob.deviceBuffers.push_back(std::move(buffer));
@@ -263,6 +268,7 @@ class RunSubmission {
         buffer = DeviceBufferWrap::from(mEnv, target);
       }
       if (buffer) {
+        checkSameDevice(*buffer, "output", t.name);
         if (buffer->bytes < plan.bytes) {
           throw jsError(mEnv, "INVALID_INPUT", "output buffer for '" + t.name + "' needs " +
                                                    std::to_string(plan.bytes) + " bytes for " + dimsText(dims) +
@@ -385,6 +391,7 @@ Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
   Napi::Promise promise = job->deferred.Promise();
   try {
     if (!ctx) throwDisposed(env, "ExecutionContext");
+    DeviceScope device(ctx->cuda(), ctx->deviceIndex());
     job->ctx = ctx;
     size_t nIn = ctx->engine->inputs.size();
     if (info.Length() != 2 + nIn) {

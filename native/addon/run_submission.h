@@ -17,8 +17,6 @@ namespace trtn {
 // The promise of a run of `ctx` (a DISPOSED rejection when it is null). Never throws: failures reject.
 Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx);
 
-// A failure of the CUDA call `what` that returned `rc`.
-Failure cudaFailure(CudaApi const& api, int rc, std::string const& what);
 
 // Shared with dynamic_run.cc.
 std::string dimsText(std::vector<int64_t> const& dims);  // "[2,3]"

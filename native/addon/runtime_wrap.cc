@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "addon_data.h"
+#include "device_scope.h"
 #include "errors.h"
 #include "js_bytes.h"
 #include "reaper.h"
@@ -22,6 +23,7 @@ class DeserializeWorker : public Napi::AsyncWorker {
   Napi::Promise promise() { return mDeferred.Promise(); }
 
   void Execute() override {
+    DeviceScope device(mRuntime->cuda(), mRuntime->device);  // a libuv pool thread, shared by every runtime
     std::lock_guard<std::mutex> lock(mRuntime->deserializeMutex);
     mEngine = retryAfterReleases(
         [&] {
@@ -57,6 +59,16 @@ class DeserializeWorker : public Napi::AsyncWorker {
   Failure mFailure;
 };
 
+// A device index the machine does not have is the caller's mistake, named with the devices there are.
+void checkDeviceExists(Napi::Env env, CudaApi const& cuda, int device) {
+  int count = 0;
+  int rc = cuda.cudaGetDeviceCount(&count);
+  if (rc != 0) throw toJsError(env, cudaFailure(cuda, rc, "cudaGetDeviceCount"));
+  if (device >= 0 && device < count) return;
+  throw jsError(env, "INVALID_ARGUMENT", "CUDA device " + std::to_string(device) + " does not exist: this machine has " +
+                                             std::to_string(count) + " (0.." + std::to_string(count - 1) + ")");
+}
+
 }  // namespace
 
 Napi::Function RuntimeWrap::define(Napi::Env env) {
@@ -70,16 +82,21 @@ Napi::Function RuntimeWrap::define(Napi::Env env) {
                       InstanceAccessor<&RuntimeWrap::disposed>("disposed")});
 }
 
-// new Runtime(backend: 'tensorrt' | 'simulator', minSeverity: 0..4, logger?: (severity, message) => void)
+// new Runtime(backend: 'tensorrt' | 'simulator', minSeverity: 0..4, logger?: (severity, message) => void,
+//             device = 0)
 RuntimeWrap::RuntimeWrap(Napi::CallbackInfo const& info) : Napi::ObjectWrap<RuntimeWrap>(info) {
   Napi::Env env = info.Env();
   std::string kind = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "tensorrt";
   int minSeverity = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 2;
+  int deviceIndex = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int32Value() : 0;
   Failure failure;
   auto backend = loadBackend(kind, failure);
   if (!backend) throw toJsError(env, failure);
+  checkDeviceExists(env, backend->cuda(), deviceIndex);
+  DeviceScope device(backend->cuda(), deviceIndex);
   std::shared_ptr<RuntimeState> state = reaped(new RuntimeState());
   state->backend = backend;
+  state->device = deviceIndex;
   state->sink = JsLogSink::create(env, info.Length() > 2 ? info[2] : env.Undefined());
   int rc = backend->cuda().cudaStreamCreateWithFlags(&state->utilityStream, cuda::kStreamNonBlocking);
   if (rc != 0) {
@@ -116,11 +133,12 @@ Napi::Value RuntimeWrap::info(Napi::CallbackInfo const& info) {
 // device(): the current CUDA device's compute capability, multiprocessors and memory, and the CUDA versions.
 Napi::Value RuntimeWrap::device(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
-  CudaApi const& api = state(env)->cuda();
-  int device = 0, major = 0, minor = 0, sms = 0, runtimeVersion = 0, driverVersion = 0;
+  auto const& s = state(env);
+  CudaApi const& api = s->cuda();
+  DeviceScope scope(api, s->device);  // cudaMemGetInfo reports the current device
+  int device = s->device, major = 0, minor = 0, sms = 0, runtimeVersion = 0, driverVersion = 0;
   size_t freeBytes = 0, totalBytes = 0;
-  int rc = api.cudaGetDevice(&device);
-  if (rc == 0) rc = api.cudaDeviceGetAttribute(&major, cuda::kDevAttrComputeCapabilityMajor, device);
+  int rc = api.cudaDeviceGetAttribute(&major, cuda::kDevAttrComputeCapabilityMajor, device);
   if (rc == 0) rc = api.cudaDeviceGetAttribute(&minor, cuda::kDevAttrComputeCapabilityMinor, device);
   if (rc == 0) rc = api.cudaDeviceGetAttribute(&sms, cuda::kDevAttrMultiProcessorCount, device);
   if (rc == 0) rc = api.cudaMemGetInfo(&freeBytes, &totalBytes);
@@ -177,6 +195,7 @@ Napi::Value RuntimeWrap::createDeviceBuffer(Napi::CallbackInfo const& info) {
   if (!(requested >= 0) || requested > 9007199254740991.0 || requested != static_cast<double>(static_cast<int64_t>(requested))) {
     throw jsError(env, "INVALID_INPUT", "device buffer byteLength must be a non-negative integer");
   }
+  DeviceScope device(s->cuda(), s->device);
   auto buffer = std::make_shared<DeviceBufferState>();
   buffer->runtime = s;
   buffer->bytes = static_cast<size_t>(requested);
@@ -198,6 +217,7 @@ Napi::Value RuntimeWrap::synchronize(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& s = state(env);
   Reaper::drain();  // contexts and engines still being released
+  DeviceScope device(s->cuda(), s->device);  // cudaDeviceSynchronize waits for the current device
   int rc = s->cuda().cudaDeviceSynchronize();
   return Napi::Number::New(env, rc);
 }

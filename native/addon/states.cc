@@ -1,5 +1,6 @@
 #include "states.h"
 
+#include "device_scope.h"
 #include "dynamic_run.h"
 
 namespace trtn {
@@ -24,6 +25,7 @@ int DeviceBufferState::markUse(cuda::Stream stream) {
 }
 
 DeviceBufferState::~DeviceBufferState() {
+  DeviceScope device(runtime->cuda(), runtime->device);  // wherever the last reference went
   // Every run that used this buffer has settled (they hold this state), so a stream-ordered free cannot race them.
   if (data) runtime->cuda().cudaFreeAsync(data, runtime->utilityStream);
   if (lastUse) runtime->cuda().cudaEventDestroy(lastUse);

@@ -26,6 +26,7 @@ void leakOnPurpose(std::shared_ptr<T>& p) {
 
 struct RuntimeState {
   std::shared_ptr<Backend> backend;
+  int device = 0;  // the CUDA device of everything this runtime makes (device_scope.h)
   std::shared_ptr<JsLogSink> sink;
   std::unique_ptr<RuntimeBackend> runtime;
   cuda::Stream utilityStream = nullptr;  // device-buffer copies and stream-ordered frees
@@ -33,6 +34,7 @@ struct RuntimeState {
   std::mutex deserializeMutex;           // one deserialization at a time per runtime
 
   CudaApi const& cuda() const { return backend->cuda(); }
+  int deviceIndex() const { return device; }
   void releaseOnJsThread() {}  // the log sink is safe to release anywhere (js_log_sink.h)
   ~RuntimeState();
 };
@@ -43,6 +45,8 @@ struct EngineState {
   std::vector<int> inputs;   // indices into engine->info().tensors
   std::vector<int> outputs;
 
+  CudaApi const& cuda() const { return runtime->cuda(); }
+  int deviceIndex() const { return runtime->device; }
   void releaseOnJsThread() {}
   ~EngineState() { engine.reset(); }
 };
@@ -95,6 +99,7 @@ struct ContextState {
 
   ContextState();  // defined where DynamicRunState is complete
   CudaApi const& cuda() const { return engine->runtime->cuda(); }
+  int deviceIndex() const { return engine->runtime->device; }
   // Grows `buffer` to at least `bytes`; returns a CUDA error or 0.
   int ensureCapacity(GrowableDeviceBuffer& buffer, size_t bytes);
   // setTensorAddress for IO tensor `index`, only when the address changed since the last run; false with the failure.

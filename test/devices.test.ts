@@ -1,0 +1,109 @@
+// Several GPUs in one process: a runtime per device, used side by side from one thread. The simulator enforces
+// CUDA's rules (a kernel launched into another device's stream fails, a kernel touching another device's memory
+// faults and poisons the process), so an entry point that forgot to make its runtime's device current fails here.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidArgumentError, InvalidInputError, Runtime, Tensor } from '../lib/index.js';
+import type { Engine, RunResult } from '../lib/index.js';
+import { simulator } from '../lib/testing/index.js';
+import { simulatorEngine } from './helpers/engines.js';
+import { compareOutputs, formatComparison, runOrt } from './helpers/ort.js';
+import { getModel } from './models/index.js';
+import type { Feeds } from './models/index.js';
+
+let gpu0: Runtime;
+let gpu1: Runtime;
+beforeAll(() => {
+  expect(simulator.setDeviceCount(2)).toBe(1);
+  gpu0 = Runtime.create({ backend: 'simulator' });
+  gpu1 = Runtime.create({ backend: 'simulator', device: 1 });
+});
+afterAll(() => {
+  gpu0.dispose();
+  gpu1.dispose();
+  simulator.synchronize();
+  const c = simulator.counters();
+  expect({ device: c.liveDeviceAllocations, streams: c.liveStreams, contexts: c.liveContexts, engines: c.liveEngines })
+    .toEqual({ device: 0, streams: 0, contexts: 0, engines: 0 });
+  expect(simulator.setDeviceCount(1)).toBe(2);
+  expect(simulator.counters().stickyError).toBe(0);
+});
+
+async function expectOrt(model: ReturnType<typeof getModel>, feeds: Feeds, result: RunResult) {
+  const expected = await runOrt(model.onnx, feeds);
+  const actual = Object.fromEntries(Object.entries(result).map(([k, t]) => [k, { dtype: t.dtype, dims: [...t.dims], data: (t as Tensor).data }]));
+  const c = compareOutputs(actual as never, expected, { atol: 1e-5, rtol: 1e-4 });
+  expect(c.pass, formatComparison(c)).toBe(true);
+}
+
+describe('several GPUs', () => {
+  it('a device the machine does not have, or not an index, is INVALID_ARGUMENT naming the devices there are', () => {
+    expect(() => Runtime.create({ backend: 'simulator', device: 2 })).toThrow(InvalidArgumentError);
+    expect(() => Runtime.create({ backend: 'simulator', device: 2 })).toThrow('CUDA device 2 does not exist: this machine has 2 (0..1)');
+    for (const device of [-1, 1.5, Number.NaN]) {
+      expect(() => Runtime.create({ backend: 'simulator', device })).toThrow(/device must be a CUDA device index/);
+    }
+  });
+
+  it('each runtime reports its own device, and memory is taken from that device only', async () => {
+    expect(gpu1.device.index).toBe(1);
+    expect(gpu0.device.index).toBe(0);
+    const free0 = gpu0.device.freeMemoryBytes;
+    const free1 = gpu1.device.freeMemoryBytes;
+    const tensor = await gpu1.createDeviceTensor('float32', [1024, 1024]);
+    expect(free1 - gpu1.device.freeMemoryBytes).toBeGreaterThanOrEqual(4 << 20);
+    expect(gpu0.device.freeMemoryBytes).toBe(free0);
+    tensor.dispose();
+    simulator.synchronize();
+    expect(gpu1.device.freeMemoryBytes).toBe(free1);
+  });
+
+  it('engines loaded on both devices run side by side from one thread, each result matching onnxruntime', async () => {
+    const model = getModel('embedding');
+    const engines: Engine[] = [await simulatorEngine(gpu0, 'embedding'), await simulatorEngine(gpu1, 'embedding')];
+    const contexts = engines.flatMap((e) => [e.createContext(), e.createContext()]);
+    const requests = Array.from({ length: 32 }, (_, i) => model.makeFeeds({ seed: 500 + i, batch: 1 + (i % 4), seq: 1 + ((i * 5) % 32) }));
+    // Interleaved: consecutive submissions alternate between the devices' contexts.
+    const results = await Promise.all(requests.map((feeds, i) => contexts[i % 4]!.run(feeds)));
+    for (let i = 0; i < requests.length; i++) await expectOrt(model, requests[i]!, results[i]!);
+    for (const c of contexts) c.dispose();
+    for (const e of engines) e.dispose();
+  });
+
+  it('an engine whose output shape depends on the data runs on device 1 (its runs go through a launcher thread)', async () => {
+    using engine = await simulatorEngine(gpu1, 'nonzero');
+    using context = engine.createContext();
+    const model = getModel('nonzero');
+    for (let seed = 0; seed < 3; seed++) {
+      const feeds = model.makeFeeds({ seed });
+      await expectOrt(model, feeds, await context.run(feeds));
+    }
+  });
+
+  it('device tensors chain engines on device 1; one of another device is refused, naming both devices', async () => {
+    using first = await simulatorEngine(gpu1, 'gelu20'); // x [b,8] -> y [b,8], z [b,4]
+    using second = await simulatorEngine(gpu1, 'gelu20');
+    using a = first.createContext();
+    using b = second.createContext();
+    const x = Tensor.from('float32', Float32Array.from({ length: 16 }, (_, i) => i / 8 - 1), [2, 8]);
+    const hostChained = (await b.run({ x: (await a.run({ x })).y as Tensor })).y as Tensor;
+
+    using y = await gpu1.createDeviceTensor('float32', [2, 8]);
+    using z = await gpu1.createDeviceTensor('float32', [2, 4]);
+    await a.run({ x }, { outputs: { y, z } });
+    const chained = (await b.run({ x: y })).y as Tensor;
+    expect(Array.from(chained.data as Float32Array)).toEqual(Array.from(hostChained.data as Float32Array));
+
+    using elsewhere = await gpu0.createDeviceTensor('float32', [2, 8], x);
+    const asInput = await b.run({ x: elsewhere }).catch((e: unknown) => e);
+    expect(asInput).toBeInstanceOf(InvalidInputError);
+    expect((asInput as InvalidInputError).message).toBe(
+      "input 'x': the DeviceTensor is on CUDA device 0, this context runs on device 1; copy it through the host or allocate it from a runtime of device 1",
+    );
+    expect((asInput as InvalidInputError).tensor).toBe('x');
+    const asOutput = await a.run({ x }, { outputs: { y: elsewhere, z } }).catch((e: unknown) => e);
+    expect((asOutput as InvalidInputError).message).toMatch(/^output 'y': the DeviceTensor is on CUDA device 0, this context runs on device 1/);
+    // Nothing reached the device: the process is not poisoned and both devices still run.
+    expect(simulator.counters().stickyError).toBe(0);
+    expect(Array.from(((await b.run({ x: y })).y as Tensor).data as Float32Array)).toEqual(Array.from(hostChained.data as Float32Array));
+  });
+});
