@@ -30,6 +30,7 @@ class DynamicRunJob : public CompletionJob {
  public:
   explicit DynamicRunJob(Napi::Env env) : CompletionJob(env) {}
   ~DynamicRunJob() override {
+    releaseDeviceCopies();
     releaseStaging();
     for (napi_ref target : hostTargets) {  // on the JS thread, or leaked before (leakJsHandles)
       if (target) napi_delete_reference(deferred.Env(), target);
@@ -90,6 +91,20 @@ class DynamicRunJob : public CompletionJob {
     return true;
   }
 
+  // Device copies of DeviceTensor inputs that the launcher never took over (the run failed before): freed after the
+  // copy into them, on the stream that made it.
+  void releaseDeviceCopies() {
+    if (!ctx) return;
+    RuntimeState const& runtime = *ctx->engine->runtime;
+    DeviceScope device(runtime.cuda(), runtime.device);  // at settle, or on the reaper after a worker exited
+    for (Input& in : inputs) {
+      if (in.deviceCopy) runtime.cuda().cudaFreeAsync(in.deviceCopy, in.copyStream);
+      if (in.copied) runtime.cuda().cudaEventDestroy(in.copied);
+      in.deviceCopy = nullptr;
+      in.copied = nullptr;
+    }
+  }
+
   void releaseStaging() {
     if (!ctx) return;
     if (inputStaging.data) ctx->staging->release(inputStaging);
@@ -105,6 +120,12 @@ class DynamicRunJob : public CompletionJob {
     std::vector<int64_t> dims;
     size_t bytes = 0;
     size_t stagingOffset = 0;
+    // A DeviceTensor input: its bytes copied on the JS thread, in the buffer's order of uses, into memory of this run
+    // (the launcher queues the run later, too late for the buffer's next user to wait for it); `copied` completes
+    // when the copy did.
+    void* deviceCopy = nullptr;
+    cuda::Event copied = nullptr;
+    cuda::Stream copyStream = nullptr;  // the buffer's runtime's utility stream
   };
   struct Output {
     std::vector<int64_t> dims;
@@ -120,7 +141,29 @@ class DynamicRunJob : public CompletionJob {
   PinnedBuffer outputStaging;   // from the launcher's pool
   std::optional<Failure> failure;
   std::vector<napi_ref> hostTargets;  // per output, the caller's TypedArray or null (empty: none given)
+  std::vector<std::shared_ptr<DeviceBufferState>> deviceBuffers;  // DeviceTensor inputs, kept until the run settles
 };
+
+// JS thread: copies a DeviceTensor input into memory of this run, after the buffer's previous use and before its
+// next (markUse). A run of this context is queued later by the launcher; this way the caller's later writes to the
+// buffer, queued before that, cannot reach the run.
+void copyDeviceInput(DynamicRunJob& job, DynamicRunJob::Input& in, std::shared_ptr<DeviceBufferState> buffer,
+                     std::string const& name) {
+  Napi::Env env = job.deferred.Env();
+  CudaApi const& api = buffer->runtime->cuda();
+  cuda::Stream stream = buffer->runtime->utilityStream;
+  in.copyStream = stream;
+  job.deviceBuffers.push_back(buffer);
+  auto check = [&](int rc, char const* what) {
+    if (rc != 0) throw toJsError(env, cudaFailure(api, rc, std::string(what) + " (input '" + name + "')"));
+  };
+  check(api.cudaMallocAsync(&in.deviceCopy, std::max<size_t>(in.bytes, 1), stream), "cudaMallocAsync");
+  check(buffer->waitForPreviousUse(stream), "cudaStreamWaitEvent");
+  if (in.bytes) check(api.cudaMemcpyAsync(in.deviceCopy, buffer->data, in.bytes, cuda::kDeviceToDevice, stream), "cudaMemcpyAsync");
+  check(buffer->markUse(stream), "cudaEventRecord");
+  check(api.cudaEventCreateWithFlags(&in.copied, cuda::kEventDisableTiming), "cudaEventCreateWithFlags");
+  check(api.cudaEventRecord(in.copied, stream), "cudaEventRecord");
+}
 
 // The TensorRT and CUDA calls of one run, on the launcher thread, in the context stream's order. Each step that
 // fails hands the job back with the failure, after the work already queued (which may still read its staging).
@@ -133,6 +176,7 @@ class DynamicLaunch {
   void run() {
     DeviceScope device(mApi, mCtx.deviceIndex());  // this thread serves only this context, but says so anyway
     if (applyShapes() && copyInputs() && bindKnownOutputs() && enqueue() && copyOutputs()) {
+      freeDeviceCopies();
       if (int rc = CompletionQueue::followStream(mApi, mCtx.stream, &mJob)) {
         mJob.failure = cudaFailure(mApi, rc, "cudaStreamAddCallback");
         CompletionQueue::finish(&mJob, 0);
@@ -141,7 +185,14 @@ class DynamicLaunch {
   }
 
  private:
+  // After everything of the run on the context's stream; before the job goes back (it may be freed at once).
+  void freeDeviceCopies() {
+    for (void* copy : mCopiesToFree) mApi.cudaFreeAsync(copy, mCtx.stream);
+    mCopiesToFree.clear();
+  }
+
   bool fail(Failure failure) {
+    freeDeviceCopies();
     mJob.failure = std::move(failure);
     if (CompletionQueue::followStream(mApi, mCtx.stream, &mJob) != 0) CompletionQueue::finish(&mJob, 0);
     return false;
@@ -171,13 +222,26 @@ class DynamicLaunch {
   bool copyInputs() {
     auto* staging = static_cast<uint8_t*>(mJob.inputStaging.data);
     for (size_t i = 0; i < mJob.inputs.size(); ++i) {
-      DynamicRunJob::Input const& in = mJob.inputs[i];
+      DynamicRunJob::Input& in = mJob.inputs[i];
+      if (in.deviceCopy) {
+        if (!bindDeviceCopy(mEngine.inputs[i], in)) return false;
+        continue;
+      }
       void* device = nullptr;
       if (!bindOwnBuffer(mEngine.inputs[i], in.bytes, &device)) return false;
       if (in.bytes == 0) continue;
       int rc = mApi.cudaMemcpyAsync(device, staging + in.stagingOffset, in.bytes, cuda::kHostToDevice, mCtx.stream);
       if (rc != 0) return failCuda(rc, "cudaMemcpyAsync (input)");
     }
+    return true;
+  }
+
+  // The run reads its own copy of a DeviceTensor input once the copy is done, and frees it after the run.
+  bool bindDeviceCopy(int tensorIndex, DynamicRunJob::Input& in) {
+    if (int rc = mApi.cudaStreamWaitEvent(mCtx.stream, in.copied, 0)) return failCuda(rc, "cudaStreamWaitEvent");
+    if (!mCtx.bindTensor(tensorIndex, in.deviceCopy, mFailure)) return fail(mFailure);
+    mCopiesToFree.push_back(in.deviceCopy);  // from now on the launcher frees it, after the run
+    in.deviceCopy = nullptr;
     return true;
   }
 
@@ -249,6 +313,7 @@ class DynamicLaunch {
 
   DynamicRunJob& mJob;
   ContextState& mCtx;
+  std::vector<void*> mCopiesToFree;  // inputs' device copies bound for this run
   DynamicRunState& mRuns;
   EngineState const& mEngine;
   EngineInfo const& mInfo;
@@ -324,12 +389,13 @@ Napi::Value submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<Con
       size_t have = 0;
       if (typedArrayBytes(env, value, &first, &have)) {
         hosts[i] = static_cast<uint8_t const*>(first);
-      } else if (DeviceBufferWrap::from(env, value)) {
-        throw jsError(env, "INVALID_INPUT", "input '" + t.name + "': a DeviceTensor input is not supported yet for "
-                                            "engines with data-dependent output shapes (output '" +
-                                            firstDynamicOutput(*ctx) + "'); pass a TypedArray", t.name);
+      } else if (auto buffer = DeviceBufferWrap::from(env, value)) {
+        requireSameDevice(env, *buffer, *ctx, "input", t.name);
+        if (buffer->bytes < in.bytes) throw inputTooShort(env, t, in.dims, in.bytes, buffer->bytes);
+        copyDeviceInput(*job, in, std::move(buffer), t.name);
+        continue;
       } else if (!bytesOf(value, &hosts[i], &have)) {
-        throw jsError(env, "INVALID_INPUT", "input '" + t.name + "' must be a TypedArray", t.name);
+        throw jsError(env, "INVALID_INPUT", "input '" + t.name + "' must be a TypedArray or a DeviceBuffer", t.name);
       }
       if (have < in.bytes) throw inputTooShort(env, t, in.dims, in.bytes, have);
       in.stagingOffset = stagingBytes;
@@ -339,7 +405,7 @@ Napi::Value submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<Con
     if (rc != 0) throw toJsError(env, cudaFailure(ctx->cuda(), rc, "cudaMallocHost"));
     for (size_t i = 0; i < job->inputs.size(); ++i) {
       DynamicRunJob::Input const& in = job->inputs[i];
-      if (in.bytes) std::memcpy(static_cast<uint8_t*>(job->inputStaging.data) + in.stagingOffset, hosts[i], in.bytes);
+      if (in.bytes && hosts[i]) std::memcpy(static_cast<uint8_t*>(job->inputStaging.data) + in.stagingOffset, hosts[i], in.bytes);
     }
     std::unique_ptr<CompletionJob> owned(job.release());
     auto* expected = static_cast<DynamicRunJob*>(addonData(env).completion->expect(owned));

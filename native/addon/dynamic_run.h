@@ -5,8 +5,11 @@
 // order. The JS thread only checks the arguments and copies the inputs into pinned memory; the promise settles
 // through the completion queue like any other run, with the output shapes of that run.
 //
-// Not supported on these contexts yet (INVALID_INPUT): DeviceTensors as inputs or outputs. Their order on the device
-// is kept by events recorded when the run is queued, which here happens later, on another thread.
+// DeviceTensors keep their order on the device through events recorded when a run is queued, which here happens
+// later, on another thread: too late for the caller's next use of the buffer to wait for. So a DeviceTensor input is
+// copied on the JS thread, in the buffer's order of uses, into memory of the run (one device-to-device copy), and
+// DeviceTensor outputs are not supported yet (INVALID_INPUT): their write would have to be ordered before uses that
+// are queued before the run itself.
 #pragma once
 
 #include <napi.h>

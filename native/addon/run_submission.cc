@@ -12,6 +12,16 @@
 
 namespace trtn {
 
+void requireSameDevice(Napi::Env env, DeviceBufferState const& buffer, ContextState const& ctx, char const* role,
+                       std::string const& name) {
+  int context = ctx.deviceIndex();
+  if (buffer.runtime->device == context) return;
+  throw jsError(env, "INVALID_INPUT", std::string(role) + " '" + name + "': the DeviceTensor is on CUDA device " +
+                                          std::to_string(buffer.runtime->device) + ", this context runs on device " +
+                                          std::to_string(context) + "; copy it through the host or allocate it from "
+                                          "a runtime of device " + std::to_string(context), name);
+}
+
 std::string dimsText(std::vector<int64_t> const& d) {
   std::string s = "[";
   for (size_t i = 0; i < d.size(); ++i) s += (i ? "," : "") + std::to_string(d[i]);
@@ -205,17 +215,6 @@ class RunSubmission {
   // Whether an output's shape stayed unknown once every input shape was set: it depends on the data.
   bool foundDataDependentOutput() const { return mFoundDataDependent; }
 
-  // A kernel cannot reach another GPU's memory (it would fault and poison the process), so a DeviceBuffer must be
-  // on the context's device.
-  void checkSameDevice(DeviceBufferState const& buffer, char const* role, std::string const& name) const {
-    int context = mCtx.deviceIndex();
-    if (buffer.runtime->device == context) return;
-    throw jsError(mEnv, "INVALID_INPUT", std::string(role) + " '" + name + "': the DeviceTensor is on CUDA device " +
-                                             std::to_string(buffer.runtime->device) + ", this context runs on device " +
-                                             std::to_string(context) + "; copy it through the host or allocate it "
-                                             "from a runtime of device " + std::to_string(context), name);
-  }
-
   // Where each input comes from and how many bytes it needs.
   void planInputs(Napi::CallbackInfo const& info) {
     mInputs.assign(mEngine.inputs.size(), InputPlan{});
@@ -229,7 +228,7 @@ class RunSubmission {
       if (typedArrayBytes(mEnv, value, &first, &have)) {  // the common case first: one N-API call
         plan.host = static_cast<uint8_t const*>(first);
       } else if (auto buffer = DeviceBufferWrap::from(mEnv, value)) {
-        checkSameDevice(*buffer, "input", t.name);
+        requireSameDevice(mEnv, *buffer, mCtx, "input", t.name);
         plan.device = buffer->data;
         have = buffer->bytes;
         mJob.deviceBuffers.push_back(std::move(buffer));
@@ -268,7 +267,7 @@ class RunSubmission {
         buffer = DeviceBufferWrap::from(mEnv, target);
       }
       if (buffer) {
-        checkSameDevice(*buffer, "output", t.name);
+        requireSameDevice(mEnv, *buffer, mCtx, "output", t.name);
         if (buffer->bytes < plan.bytes) {
           throw jsError(mEnv, "INVALID_INPUT", "output buffer for '" + t.name + "' needs " +
                                                    std::to_string(plan.bytes) + " bytes for " + dimsText(dims) +
