@@ -90,6 +90,8 @@ export declare class NativeEngine {
 
 export interface NativeDeviceInfo {
   index: number;
+  /** How many CUDA devices the machine has (indices 0..deviceCount-1). */
+  deviceCount: number;
   /** The GPU's name ("unknown" when the CUDA runtime cannot tell). */
   name: string;
   computeCapability: [number, number];

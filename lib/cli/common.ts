@@ -28,8 +28,8 @@ export async function requireFile(file: string, what: string): Promise<void> {
 }
 
 /** A runtime for the chosen backend; its typed errors (LIBRARY_NOT_FOUND, …) propagate with their messages. */
-export function openRuntime(backend: Backend): Runtime {
-  return Runtime.create({ backend });
+export function openRuntime(backend: Backend, device = 0): Runtime {
+  return Runtime.create({ backend, device });
 }
 
 /** TensorRT's packed version (101601) as '10.16.1'. */

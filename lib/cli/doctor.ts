@@ -10,7 +10,8 @@
 //     libraries: [{ name: 'libnvinfer', status: 'ok' | 'fail' | 'skip', path: string | null,
 //                   version: string | null, error: ErrorJson | null, tried: string[] }],
 //     cuda: { runtimeVersion: '13.0', driverVersion: '13.0' } | null,
-//     device: { index, computeCapability: '8.9', multiProcessors, totalMemoryBytes, freeMemoryBytes } | null,
+//     device: { index, name, computeCapability: '8.9', multiProcessors, totalMemoryBytes, freeMemoryBytes } | null,
+//     devices: [same as device, for every CUDA device of the machine],
 //     onnxruntime: { installed: boolean, version: string | null,
 //                    executionProviders: [{ name, bundled }], error: string | null },
 //     checks: [{ id, title, status: 'ok' | 'warn' | 'fail' | 'skip', detail, fix: string | null, details: string[] }],
@@ -54,19 +55,44 @@ export interface LibraryRow {
   readonly tried: readonly string[];
 }
 
+interface DeviceRow {
+  index: number;
+  name: string;
+  computeCapability: string;
+  multiProcessors: number;
+  totalMemoryBytes: number;
+  freeMemoryBytes: number;
+}
+
+function deviceRow(d: Runtime['device']): DeviceRow {
+  return {
+    index: d.index,
+    name: d.name,
+    computeCapability: d.computeCapability.join('.'),
+    multiProcessors: d.multiProcessors,
+    totalMemoryBytes: d.totalMemoryBytes,
+    freeMemoryBytes: d.freeMemoryBytes,
+  };
+}
+
+function gpuCheck(d: DeviceRow): Check {
+  return check(
+    d.index === 0 ? 'gpu' : `gpu:${d.index}`,
+    d.index === 0 ? 'GPU' : `GPU ${d.index}`,
+    'ok',
+    `device ${d.index}: ${d.name}, compute capability ${d.computeCapability}, ${d.multiProcessors} SMs, ${formatBytes(d.totalMemoryBytes)} (${formatBytes(d.freeMemoryBytes)} free)`,
+  );
+}
+
 export interface DoctorReport {
   readonly backend: Backend;
   readonly node: { version: string; napiVersion: number | null };
   readonly addon: { loaded: boolean; napiVersion: number | null; backends: NativeBuildInfo['backends']; error: ErrorJson | null };
   readonly libraries: readonly LibraryRow[];
   readonly cuda: { runtimeVersion: string; driverVersion: string } | null;
-  readonly device: {
-    index: number;
-    computeCapability: string;
-    multiProcessors: number;
-    totalMemoryBytes: number;
-    freeMemoryBytes: number;
-  } | null;
+  /** Device 0, as `devices[0]` (kept for the documents of older versions). */
+  readonly device: DeviceRow | null;
+  readonly devices: readonly DeviceRow[];
   readonly onnxruntime: { installed: boolean; version: string | null; executionProviders: readonly { name: string; bundled: boolean }[]; error: string | null };
   readonly checks: readonly Check[];
   readonly verdict: string;
@@ -163,7 +189,7 @@ async function doctor(backend: Backend): Promise<Outcome<DoctorReport>> {
   // The backend's libraries, CUDA and the GPU: all known only once a runtime loads.
   const libraries: LibraryRow[] = [];
   let cuda: DoctorReport['cuda'] = null;
-  let device: DoctorReport['device'] = null;
+  const devices: DeviceRow[] = [];
   let runtimeOk = false;
   let failure = '';
   if (info) {
@@ -198,13 +224,7 @@ async function doctor(backend: Backend): Promise<Outcome<DoctorReport>> {
         try {
           const d = runtime.device;
           cuda = { runtimeVersion: cudaVersionString(d.cudaRuntimeVersion), driverVersion: cudaVersionString(d.cudaDriverVersion) };
-          device = {
-            index: d.index,
-            computeCapability: d.computeCapability.join('.'),
-            multiProcessors: d.multiProcessors,
-            totalMemoryBytes: d.totalMemoryBytes,
-            freeMemoryBytes: d.freeMemoryBytes,
-          };
+          devices.push(deviceRow(d));
           const driverOld = Math.floor(d.cudaDriverVersion / 1000) < Math.floor(d.cudaRuntimeVersion / 1000);
           checks.push(
             check(
@@ -215,16 +235,23 @@ async function doctor(backend: Backend): Promise<Outcome<DoctorReport>> {
               driverOld ? `The driver supports CUDA ${cuda.driverVersion} but the runtime is ${cuda.runtimeVersion}: update the NVIDIA driver.` : null,
             ),
           );
-          checks.push(
-            check(
-              'gpu',
-              'GPU',
-              'ok',
-              `device ${d.index}: ${d.name}, compute capability ${device.computeCapability}, ${d.multiProcessors} SMs, ${formatBytes(d.totalMemoryBytes)} (${formatBytes(d.freeMemoryBytes)} free)`,
-            ),
-          );
+          checks.push(gpuCheck(devices[0]!));
           runtimeOk = !driverOld;
           if (driverOld) failure = `the NVIDIA driver (CUDA ${cuda.driverVersion}) is older than the CUDA runtime (${cuda.runtimeVersion})`;
+          // The other GPUs, each through a runtime of its own (a runtime makes its device current when it works).
+          for (let index = 1; index < d.deviceCount; index++) {
+            try {
+              using other = openRuntime(backend, index);
+              const row = deviceRow(other.device);
+              devices.push(row);
+              checks.push(gpuCheck(row));
+            } catch (error) {
+              if (!(error instanceof TensorRTNodeError)) throw error;
+              runtimeOk = false;
+              failure ||= `GPU ${index} does not answer (${error.code})`;
+              checks.push(check(`gpu:${index}`, `GPU ${index}`, 'fail', `${error.code}: ${error.message}`, fixFor(error, backend, undefined), error.details));
+            }
+          }
         } catch (error) {
           if (!(error instanceof TensorRTNodeError)) throw error;
           failure = `no usable CUDA device (${error.code})`;
@@ -274,7 +301,7 @@ async function doctor(backend: Backend): Promise<Outcome<DoctorReport>> {
 
   const ok = info !== undefined && runtimeOk && checks.every((c) => c.status !== 'fail' || c.id === 'onnxruntime');
   const verdict = ok ? `the '${backend}' backend can run on this machine` : `the '${backend}' backend cannot run on this machine: ${failure || 'see the failed rows'}`;
-  return { ok, data: { backend, node, addon, libraries, cuda, device, onnxruntime, checks, verdict } };
+  return { ok, data: { backend, node, addon, libraries, cuda, device: devices[0] ?? null, devices, onnxruntime, checks, verdict } };
 }
 
 const MARK: Record<Status, string> = { ok: 'ok', warn: 'WARN', fail: 'FAIL', skip: '-' };

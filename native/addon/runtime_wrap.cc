@@ -130,7 +130,8 @@ Napi::Value RuntimeWrap::info(Napi::CallbackInfo const& info) {
   return out;
 }
 
-// device(): the current CUDA device's compute capability, multiprocessors and memory, and the CUDA versions.
+// device(): this runtime's CUDA device (compute capability, multiprocessors, memory), how many devices the machine
+// has, and the CUDA versions.
 Napi::Value RuntimeWrap::device(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& s = state(env);
@@ -149,6 +150,8 @@ Napi::Value RuntimeWrap::device(Napi::CallbackInfo const& info) {
     f.message = std::string("querying the CUDA device failed: ") + api.cudaGetErrorString(rc);
     throw toJsError(env, f);
   }
+  int count = 0;
+  api.cudaGetDeviceCount(&count);
   api.cudaRuntimeGetVersion(&runtimeVersion);
   api.cudaDriverGetVersion(&driverVersion);
   // A buffer well above any cudaDeviceProp size (1008 bytes in CUDA 13); only the leading name is read.
@@ -159,6 +162,7 @@ Napi::Value RuntimeWrap::device(Napi::CallbackInfo const& info) {
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("index", device);
+  out.Set("deviceCount", count);
   out.Set("name", name);
   Napi::Array cc = Napi::Array::New(env, 2);
   cc.Set(uint32_t{0}, major);

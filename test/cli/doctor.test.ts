@@ -70,6 +70,18 @@ describe.concurrent('doctor', () => {
     expect(doc.checks.every((c: { status: string }) => c.status === 'ok')).toBe(true);
   });
 
+  it('lists every GPU of the machine, each with its own row', async () => {
+    const r = await runCli(['doctor', '--backend', 'simulator', '--json'], { env: { TRTSIM_DEVICE_COUNT: '2' } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const doc = json(r);
+    expect(doc.devices.map((d: { index: number; computeCapability: string }) => [d.index, d.computeCapability])).toEqual([[0, '8.9'], [1, '8.9']]);
+    expect(doc.device).toEqual(doc.devices[0]);
+    expect(doc.checks.filter((c: { id: string }) => c.id.startsWith('gpu')).map((c: { id: string; status: string }) => [c.id, c.status]))
+      .toEqual([['gpu', 'ok'], ['gpu:1', 'ok']]);
+    const human = await runCli(['doctor', '--backend', 'simulator'], { env: { TRTSIM_DEVICE_COUNT: '2' } });
+    expect(human.stdout).toMatch(/^GPU 1\s+ok\s+device 1: tensorrt-node simulated GPU, compute capability 8\.9/m);
+  });
+
   it('without onnxruntime-node warns with the install command and still passes', async () => {
     const r = await runCli(['doctor', '--backend', 'simulator'], { pkg: await cliPackageWithoutOrt() });
     expect(r.code, r.stdout + r.stderr).toBe(0);
