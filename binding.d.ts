@@ -125,6 +125,7 @@ export interface NativeBuildOptions {
   versionCompatible?: boolean;
   excludeLeanRuntime?: boolean;
   hardwareCompatibility?: 'none' | 'ampere+' | 'same-compute-capability';
+  device?: number;
 }
 
 export interface NativeProgressEvent {
@@ -162,8 +163,8 @@ export interface NativeSimulatorControl {
   clearFaults(): void;
   clearStickyError(): void;
   counters(): NativeSimulatorCounters;
-  setDevice(computeMajor: number, computeMinor: number, totalMemoryBytes?: number, name?: string): void;
-  getDevice(): { computeMajor: number; computeMinor: number; totalMemoryBytes: number; name: string };
+  setDevice(computeMajor: number, computeMinor: number, totalMemoryBytes?: number, name?: string, index?: number): void;
+  getDevice(index?: number): { computeMajor: number; computeMinor: number; totalMemoryBytes: number; name: string };
   setDeviceCount(count: number): number;
   setCostModel(launchMicros: number, gflops: number, copyGBps: number, concurrentKernels: number): void;
   setBuildStepDelay(millis: number): void;

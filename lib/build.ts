@@ -31,6 +31,9 @@ export interface BuildOptions {
   /** Plans that newer TensorRT versions of the same major can run (lean runtime embedded). */
   readonly versionCompatible?: boolean;
   readonly hardwareCompatibility?: 'none' | 'ampere+' | 'same-compute-capability';
+  /** The CUDA device to build on (0 by default): the plan is for that GPU's compute capability, and loads only on
+   * a GPU like it (unless `hardwareCompatibility` says otherwise). */
+  readonly device?: number;
   readonly onProgress?: (event: BuildProgress) => void;
   /** Advice about the build that is not an error (e.g. a deprecated way to ask for a precision). */
   readonly onWarning?: (message: string) => void;
@@ -79,6 +82,9 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   if (options.precision === 'int8' && options.calibrationCache === undefined) {
     throw makeError('INVALID_ARGUMENT', 'precision int8 needs a calibration cache (calibrationCache: bytes or a file path)');
   }
+  if (options.device !== undefined && (!Number.isSafeInteger(options.device) || options.device < 0)) {
+    throw makeError('INVALID_ARGUMENT', `device must be a CUDA device index (an integer >= 0), got ${String(options.device)}`);
+  }
   const nativeOptions: NativeBuildOptions = {
     profiles: options.profiles?.map((p) =>
       Object.entries(p).map(([tensor, r]) => ({ tensor, min: [...r.min], opt: [...r.opt], max: [...r.max] })),
@@ -91,6 +97,7 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
     timingCache: options.timingCachePath ? await readOptional(options.timingCachePath) : undefined,
     versionCompatible: options.versionCompatible,
     hardwareCompatibility: options.hardwareCompatibility,
+    device: options.device,
   };
   let handle;
   try {

@@ -2,7 +2,7 @@
 // CUDA's rules (a kernel launched into another device's stream fails, a kernel touching another device's memory
 // faults and poisons the process), so an entry point that forgot to make its runtime's device current fails here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, InvalidInputError, Runtime, Tensor } from '../lib/index.js';
+import { EngineIncompatibleError, InvalidArgumentError, InvalidInputError, Runtime, Tensor, buildEngine } from '../lib/index.js';
 import type { Engine, RunResult } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorEngine } from './helpers/engines.js';
@@ -24,6 +24,7 @@ afterAll(() => {
   const c = simulator.counters();
   expect({ device: c.liveDeviceAllocations, streams: c.liveStreams, contexts: c.liveContexts, engines: c.liveEngines })
     .toEqual({ device: 0, streams: 0, contexts: 0, engines: 0 });
+  simulator.setDevice({ computeCapability: [8, 9] }); // every device as it was
   expect(simulator.setDeviceCount(1)).toBe(2);
   expect(simulator.counters().stickyError).toBe(0);
 });
@@ -105,5 +106,29 @@ describe('several GPUs', () => {
     // Nothing reached the device: the process is not poisoned and both devices still run.
     expect(simulator.counters().stickyError).toBe(0);
     expect(Array.from(((await b.run({ x: y })).y as Tensor).data as Float32Array)).toEqual(Array.from(hostChained.data as Float32Array));
+  });
+
+  it('GPUs of different kinds: an engine built on device 1 is for device 1\'s compute capability, and loads only there', async () => {
+    simulator.setDevice({ index: 1, computeCapability: [9, 0], name: 'simulated sm90' });
+    try {
+      expect(gpu1.device).toMatchObject({ index: 1, computeCapability: [9, 0], name: 'simulated sm90' });
+      expect(gpu0.device.computeCapability).toEqual([8, 9]);
+      const model = getModel('mlp');
+      const profiles = [{ x: { min: [1, 16], opt: [4, 16], max: [16, 16] } }];
+      const forDevice1 = await buildEngine(model.onnx, { backend: 'simulator', profiles, device: 1 });
+      const forDevice0 = await buildEngine(model.onnx, { backend: 'simulator', profiles });
+      const wrongGpu = (await gpu0.deserialize(forDevice1).catch((e: unknown) => e)) as EngineIncompatibleError;
+      expect(wrongGpu).toBeInstanceOf(EngineIncompatibleError);
+      expect(wrongGpu.trtMessages[0]).toContain('expecting compute 9.0 got compute 8.9, please rebuild.');
+      const otherWay = (await gpu1.deserialize(forDevice0).catch((e: unknown) => e)) as EngineIncompatibleError;
+      expect(otherWay.trtMessages[0]).toContain('expecting compute 8.9 got compute 9.0, please rebuild.');
+      using engine = await gpu1.deserialize(forDevice1);
+      using context = engine.createContext();
+      const feeds = model.makeFeeds({ seed: 4, batch: 3 });
+      await expectOrt(model, feeds, await context.run(feeds));
+      await expect(buildEngine(model.onnx, { backend: 'simulator', profiles, device: 2 })).rejects.toThrow('CUDA device 2 does not exist');
+    } finally {
+      simulator.setDevice({ index: 1, computeCapability: [8, 9], name: 'tensorrt-node simulated GPU' });
+    }
   });
 });

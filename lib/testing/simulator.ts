@@ -41,9 +41,11 @@ export const simulator = {
   synchronize(): void {
     getNative().simulator.deviceSynchronize();
   },
-  setDevice(device: { computeCapability?: readonly [number, number]; totalMemoryBytes?: number; name?: string }): void {
+  /** Describes the simulated GPUs: every one, or only `index` (a machine with GPUs of different kinds). Plans record
+   * the compute capability of the device they were built on and refuse to load on another. */
+  setDevice(device: { index?: number; computeCapability?: readonly [number, number]; totalMemoryBytes?: number; name?: string }): void {
     const [major, minor] = device.computeCapability ?? [0, -1];
-    getNative().simulator.setDevice(major, minor, device.totalMemoryBytes ?? 0, device.name ?? '');
+    getNative().simulator.setDevice(major, minor, device.totalMemoryBytes ?? 0, device.name ?? '', device.index ?? -1);
   },
   /**
    * How many GPUs the simulated machine has (1 by default, or TRTSIM_DEVICE_COUNT), all alike, each with its own
@@ -54,8 +56,8 @@ export const simulator = {
     if (!Number.isInteger(count) || count < 1 || count > 16) throw new RangeError(`device count must be 1..16, got ${count}`);
     return getNative().simulator.setDeviceCount(count);
   },
-  getDevice(): { computeCapability: [number, number]; totalMemoryBytes: number; name: string } {
-    const d = getNative().simulator.getDevice();
+  getDevice(index = 0): { computeCapability: [number, number]; totalMemoryBytes: number; name: string } {
+    const d = getNative().simulator.getDevice(index);
     return { computeCapability: [d.computeMajor, d.computeMinor], totalMemoryBytes: d.totalMemoryBytes, name: d.name };
   },
   /** Makes every builder progress step take `millis`, so a test can watch progress and cancel a build. */

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "addon_data.h"
+#include "device_scope.h"
 #include "errors.h"
 #include "js_bytes.h"
 #include "exports.h"
@@ -51,9 +52,11 @@ std::vector<int64_t> dimsOf(Napi::Env env, Napi::Value v, std::string const& wha
 
 class BuildWorker : public Napi::AsyncWorker {
  public:
-  BuildWorker(Napi::Env env, std::shared_ptr<Backend> backend, std::vector<uint8_t> onnx, BuildOptions options)
-      : Napi::AsyncWorker(env, "tensorrt-node build"), mBackend(std::move(backend)), mOnnx(std::move(onnx)),
-        mOptions(std::move(options)), mDeferred(env), mCancelled(std::make_shared<std::atomic<bool>>(false)) {}
+  BuildWorker(Napi::Env env, std::shared_ptr<Backend> backend, int device, std::vector<uint8_t> onnx,
+              BuildOptions options)
+      : Napi::AsyncWorker(env, "tensorrt-node build"), mBackend(std::move(backend)), mDevice(device),
+        mOnnx(std::move(onnx)), mOptions(std::move(options)), mDeferred(env),
+        mCancelled(std::make_shared<std::atomic<bool>>(false)) {}
 
   ~BuildWorker() override {
     if (mHasProgress) mProgress.Release();
@@ -68,6 +71,7 @@ class BuildWorker : public Napi::AsyncWorker {
   std::shared_ptr<std::atomic<bool>> cancelled() { return mCancelled; }
 
   void Execute() override {
+    DeviceScope device(mBackend->cuda(), mDevice);  // TensorRT builds for, and times kernels on, the current device
     auto emit = [this](ProgressEvent e) {
       if (mHasProgress) mProgress.NonBlockingCall(new ProgressEvent(std::move(e)));
     };
@@ -103,6 +107,7 @@ class BuildWorker : public Napi::AsyncWorker {
 
  private:
   std::shared_ptr<Backend> mBackend;
+  int mDevice;
   std::vector<uint8_t> mOnnx;
   BuildOptions mOptions;
   Napi::Promise::Deferred mDeferred;
@@ -124,8 +129,10 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
     throw Napi::TypeError::New(env, "build(backend, onnx: Uint8Array, options?, onProgress?)");
   }
   BuildOptions options;
+  int device = 0;
   if (info.Length() > 2 && info[2].IsObject()) {
     Napi::Object o = info[2].As<Napi::Object>();
+    if (o.Get("device").IsNumber()) device = o.Get("device").As<Napi::Number>().Int32Value();
     if (o.Has("workspaceBytes") && o.Get("workspaceBytes").IsNumber()) {
       options.workspaceBytes = o.Get("workspaceBytes").As<Napi::Number>().Int64Value();
     }
@@ -164,7 +171,8 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
   Failure failure;
   auto backend = loadBackend(kind, failure);
   if (!backend) throw toJsError(env, failure);
-  auto* worker = new BuildWorker(env, backend, std::vector<uint8_t>(bytes, bytes + size), options);
+  requireDeviceExists(env, backend->cuda(), device);
+  auto* worker = new BuildWorker(env, backend, device, std::vector<uint8_t>(bytes, bytes + size), options);
   if (info.Length() > 3 && info[3].IsFunction()) worker->attachProgress(env, info[3].As<Napi::Function>());
   Napi::Object handle = Napi::Object::New(env);
   handle.Set("promise", worker->promise());

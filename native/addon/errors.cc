@@ -39,6 +39,15 @@ Failure cudaFailure(CudaApi const& api, int rc, std::string const& what) {
   return f;
 }
 
+void requireDeviceExists(Napi::Env env, CudaApi const& cuda, int device) {
+  int count = 0;
+  int rc = cuda.cudaGetDeviceCount(&count);
+  if (rc != 0) throw toJsError(env, cudaFailure(cuda, rc, "cudaGetDeviceCount"));
+  if (device >= 0 && device < count) return;
+  throw jsError(env, "INVALID_ARGUMENT", "CUDA device " + std::to_string(device) + " does not exist: this machine has " +
+                                             std::to_string(count) + " (0.." + std::to_string(count - 1) + ")");
+}
+
 void throwDisposed(Napi::Env env, char const* what) {
   throw jsError(env, "DISPOSED", std::string(what) + " was disposed; create a new one");
 }

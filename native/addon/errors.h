@@ -17,6 +17,9 @@ Napi::Error jsError(Napi::Env env, std::string const& code, std::string const& m
 // A failure of the CUDA call `what` that returned `rc` (OUT_OF_MEMORY for cudaErrorMemoryAllocation).
 Failure cudaFailure(CudaApi const& api, int rc, std::string const& what);
 
+// Throws INVALID_ARGUMENT naming the devices there are, unless the machine has CUDA device `device`.
+void requireDeviceExists(Napi::Env env, CudaApi const& cuda, int device);
+
 // Throws a DISPOSED error for an object used after dispose().
 [[noreturn]] void throwDisposed(Napi::Env env, char const* what);
 

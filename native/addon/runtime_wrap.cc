@@ -59,16 +59,6 @@ class DeserializeWorker : public Napi::AsyncWorker {
   Failure mFailure;
 };
 
-// A device index the machine does not have is the caller's mistake, named with the devices there are.
-void checkDeviceExists(Napi::Env env, CudaApi const& cuda, int device) {
-  int count = 0;
-  int rc = cuda.cudaGetDeviceCount(&count);
-  if (rc != 0) throw toJsError(env, cudaFailure(cuda, rc, "cudaGetDeviceCount"));
-  if (device >= 0 && device < count) return;
-  throw jsError(env, "INVALID_ARGUMENT", "CUDA device " + std::to_string(device) + " does not exist: this machine has " +
-                                             std::to_string(count) + " (0.." + std::to_string(count - 1) + ")");
-}
-
 }  // namespace
 
 Napi::Function RuntimeWrap::define(Napi::Env env) {
@@ -92,7 +82,7 @@ RuntimeWrap::RuntimeWrap(Napi::CallbackInfo const& info) : Napi::ObjectWrap<Runt
   Failure failure;
   auto backend = loadBackend(kind, failure);
   if (!backend) throw toJsError(env, failure);
-  checkDeviceExists(env, backend->cuda(), deviceIndex);
+  requireDeviceExists(env, backend->cuda(), deviceIndex);
   DeviceScope device(backend->cuda(), deviceIndex);
   std::shared_ptr<RuntimeState> state = reaped(new RuntimeState());
   state->backend = backend;

@@ -72,11 +72,13 @@ Napi::Value counters(Napi::CallbackInfo const& info) {
   return o;
 }
 
+// setDevice(major, minor, totalMemoryBytes, name, index = -1: every device)
 Napi::Value setDevice(Napi::CallbackInfo const& info) {
   std::string name = info.Length() > 3 && info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
-  symbol<void (*)(int, int, int64_t, char const*)>(info.Env(), "trtsim_set_device")(
-      static_cast<int>(num(info, 0, 0)), static_cast<int>(num(info, 1, -1)), static_cast<int64_t>(num(info, 2, 0)),
-      name.c_str());
+  int rc = symbol<int (*)(int, int, int, int64_t, char const*)>(info.Env(), "trtsim_set_device_config")(
+      static_cast<int>(num(info, 4, -1)), static_cast<int>(num(info, 0, 0)), static_cast<int>(num(info, 1, -1)),
+      static_cast<int64_t>(num(info, 2, 0)), name.c_str());
+  if (rc != 0) throw jsError(info.Env(), "INVALID_ARGUMENT", "simulated device index must be 0..15");
   return info.Env().Undefined();
 }
 
@@ -85,7 +87,8 @@ Napi::Value getDevice(Napi::CallbackInfo const& info) {
   int major = 0, minor = 0;
   int64_t memory = 0;
   char const* name = nullptr;
-  symbol<void (*)(int*, int*, int64_t*, char const**)>(env, "trtsim_get_device")(&major, &minor, &memory, &name);
+  symbol<void (*)(int, int*, int*, int64_t*, char const**)>(env, "trtsim_get_device_config")(
+      static_cast<int>(num(info, 0, 0)), &major, &minor, &memory, &name);
   Napi::Object o = Napi::Object::New(env);
   o.Set("computeMajor", major);
   o.Set("computeMinor", minor);

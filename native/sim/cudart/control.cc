@@ -25,7 +25,7 @@ std::map<int, Fault> gFaults;
 std::atomic<int> gArmedFaults{0};
 std::atomic<bool> gCostActive{false};
 CostModel gCost;
-DeviceConfig gDevice;
+DeviceConfig gDevices[TRTSIM_MAX_DEVICES];  // each GPU's description (alike unless set one by one)
 trtsim_counters_hook gHook = nullptr;
 double gBuildStepDelayMillis = 0;
 
@@ -88,15 +88,17 @@ int deviceCount() { return gDeviceCount.load(std::memory_order_relaxed); }
 int currentDevice() { return tCurrentDevice; }
 void setCurrentDevice(int device) { tCurrentDevice = device; }
 
-DeviceConfig deviceConfig() {
+DeviceConfig deviceConfig(int device) {
   std::lock_guard<std::mutex> lock(gMutex);
-  return gDevice;
+  return gDevices[device >= 0 && device < TRTSIM_MAX_DEVICES ? device : 0];
 }
 
+DeviceConfig deviceConfig() { return deviceConfig(currentDevice()); }
+
 void deviceComputeCapability(int* major, int* minor) {
-  std::lock_guard<std::mutex> lock(gMutex);
-  *major = gDevice.ccMajor;
-  *minor = gDevice.ccMinor;
+  DeviceConfig config = deviceConfig();
+  *major = config.ccMajor;
+  *minor = config.ccMinor;
 }
 
 bool takeFault(int kind, int* cudaError, double* param) {
@@ -201,13 +203,24 @@ TRTSIM_EXPORT void trtsim_get_counters(trtsim_counters* out) {
   if (hook) hook(out);
 }
 
+TRTSIM_EXPORT int trtsim_set_device_config(int device, int computeMajor, int computeMinor, int64_t totalMemoryBytes,
+                                           char const* name) {
+  if (device < -1 || device >= TRTSIM_MAX_DEVICES) return -1;
+  std::lock_guard<std::mutex> lock(gMutex);
+  for (int d = 0; d < TRTSIM_MAX_DEVICES; ++d) {
+    if (device != -1 && d != device) continue;
+    DeviceConfig& config = gDevices[d];
+    if (computeMajor > 0) config.ccMajor = computeMajor;
+    if (computeMinor >= 0) config.ccMinor = computeMinor;
+    if (totalMemoryBytes > 0) config.totalMemory = totalMemoryBytes;
+    if (name && *name) config.name = name;
+  }
+  return 0;
+}
+
 TRTSIM_EXPORT void trtsim_set_device(int computeMajor, int computeMinor, int64_t totalMemoryBytes,
                                      char const* name) {
-  std::lock_guard<std::mutex> lock(gMutex);
-  if (computeMajor > 0) gDevice.ccMajor = computeMajor;
-  if (computeMinor >= 0) gDevice.ccMinor = computeMinor;
-  if (totalMemoryBytes > 0) gDevice.totalMemory = totalMemoryBytes;
-  if (name && *name) gDevice.name = name;
+  trtsim_set_device_config(-1, computeMajor, computeMinor, totalMemoryBytes, name);
 }
 
 TRTSIM_EXPORT int trtsim_set_device_count(int count) {
@@ -215,13 +228,19 @@ TRTSIM_EXPORT int trtsim_set_device_count(int count) {
   return gDeviceCount.exchange(count);
 }
 
+TRTSIM_EXPORT void trtsim_get_device_config(int device, int* computeMajor, int* computeMinor,
+                                            int64_t* totalMemoryBytes, char const** name) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  DeviceConfig const& config = gDevices[device >= 0 && device < TRTSIM_MAX_DEVICES ? device : 0];
+  if (computeMajor) *computeMajor = config.ccMajor;
+  if (computeMinor) *computeMinor = config.ccMinor;
+  if (totalMemoryBytes) *totalMemoryBytes = config.totalMemory;
+  if (name) *name = config.name.c_str();  // stable until that device's name is set again
+}
+
 TRTSIM_EXPORT void trtsim_get_device(int* computeMajor, int* computeMinor, int64_t* totalMemoryBytes,
                                      char const** name) {
-  std::lock_guard<std::mutex> lock(gMutex);
-  if (computeMajor) *computeMajor = gDevice.ccMajor;
-  if (computeMinor) *computeMinor = gDevice.ccMinor;
-  if (totalMemoryBytes) *totalMemoryBytes = gDevice.totalMemory;
-  if (name) *name = gDevice.name.c_str();  // stable until the next trtsim_set_device
+  trtsim_get_device_config(0, computeMajor, computeMinor, totalMemoryBytes, name);
 }
 
 TRTSIM_EXPORT void trtsim_set_build_step_delay(double millis) {

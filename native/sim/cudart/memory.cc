@@ -117,7 +117,7 @@ int allocateDevice(void** out, size_t size, int deviceIndex) {
   if (takeFault(3 /*TRTSIM_FAULT_ALLOC*/, nullptr, nullptr)) {
     return recordError(trtn::cuda::kErrorMemoryAllocation);
   }
-  DeviceConfig device = deviceConfig();
+  DeviceConfig device = deviceConfig(deviceIndex);
   std::lock_guard<std::mutex> lock(gMutex);
   if (!reserveAddressSpace()) return recordError(trtn::cuda::kErrorMemoryAllocation);
   size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
@@ -249,7 +249,7 @@ TRTSIM_EXPORT int cudaSetDevice(int device) {
 TRTSIM_EXPORT int cudaGetDeviceProperties_v2(void* prop, int device) {
   if (!prop) return recordError(trtn::cuda::kErrorInvalidValue);
   if (device < 0 || device >= deviceCount()) return recordError(trtn::cuda::kErrorInvalidDevice);
-  DeviceConfig config = deviceConfig();
+  DeviceConfig config = deviceConfig(device);
   auto* bytes = static_cast<uint8_t*>(prop);
   std::memset(bytes, 0, 1008);
   std::strncpy(reinterpret_cast<char*>(bytes), config.name.c_str(), 255);
@@ -263,7 +263,7 @@ TRTSIM_EXPORT int cudaGetDeviceProperties(void* prop, int device) { return cudaG
 TRTSIM_EXPORT int cudaDeviceGetAttribute(int* value, int attr, int device) {
   if (!value) return recordError(trtn::cuda::kErrorInvalidValue);
   if (device < 0 || device >= deviceCount()) return recordError(trtn::cuda::kErrorInvalidDevice);
-  DeviceConfig config = deviceConfig();
+  DeviceConfig config = deviceConfig(device);
   switch (attr) {
     case trtn::cuda::kDevAttrComputeCapabilityMajor: *value = config.ccMajor; break;
     case trtn::cuda::kDevAttrComputeCapabilityMinor: *value = config.ccMinor; break;

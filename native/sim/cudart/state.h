@@ -38,7 +38,8 @@ struct DeviceConfig {
   std::string name = "tensorrt-node simulated GPU";
   int multiProcessors = 16;
 };
-DeviceConfig deviceConfig();
+DeviceConfig deviceConfig();           // the calling thread's current device's
+DeviceConfig deviceConfig(int device);
 
 // The simulated machine has deviceCount() GPUs (1 unless trtsim_set_device_count or TRTSIM_DEVICE_COUNT says
 // otherwise), all described by deviceConfig(), each with its own memory. CUDA's current device is per host thread.

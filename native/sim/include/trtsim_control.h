@@ -55,9 +55,15 @@ typedef struct trtsim_counters {
 
 void trtsim_get_counters(trtsim_counters* out);
 
-// The simulated GPU. Plans record the compute capability and refuse to load on another one.
+// The simulated GPUs. Plans record the compute capability of the device current when they were built and refuse to
+// load on another one. trtsim_set_device sets every device (0 or less, or a null or empty name, leaves a field as
+// it is); trtsim_set_device_config one (-1: every one; returns -1 for an index outside 0..15). The getters read
+// device 0, or the given one.
 void trtsim_set_device(int computeMajor, int computeMinor, int64_t totalMemoryBytes, char const* name);
+int trtsim_set_device_config(int device, int computeMajor, int computeMinor, int64_t totalMemoryBytes, char const* name);
 void trtsim_get_device(int* computeMajor, int* computeMinor, int64_t* totalMemoryBytes, char const** name);
+void trtsim_get_device_config(int device, int* computeMajor, int* computeMinor, int64_t* totalMemoryBytes,
+                              char const** name);
 
 // How many GPUs the machine has (1 by default, or TRTSIM_DEVICE_COUNT), all alike, each with totalMemoryBytes of
 // its own. They follow CUDA's rules: a kernel launched into a stream of another device than the calling thread's
