@@ -313,12 +313,12 @@ class DynamicLaunch {
 
   DynamicRunJob& mJob;
   ContextState& mCtx;
-  std::vector<void*> mCopiesToFree;  // inputs' device copies bound for this run
   DynamicRunState& mRuns;
   EngineState const& mEngine;
   EngineInfo const& mInfo;
   CudaApi const& mApi;
   Failure mFailure;
+  std::vector<void*> mCopiesToFree;  // inputs' device copies bound for this run
 };
 
 std::string firstDynamicOutput(ContextState const& ctx) {

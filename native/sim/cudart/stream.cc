@@ -363,16 +363,20 @@ void drainAllStreams() {
 
 int launchKernel(Stream stream, std::function<int()> work, double flops) {
   if (int sticky = stickyError()) return sticky;
+  std::shared_ptr<SimStream> target;  // stays empty for the NULL stream (the current device's)
+  if (!isNullStream(stream) && !(target = lookupStream(stream))) {
+    return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  }
   // "A kernel launch will fail if it is issued to a stream that is not associated to the current device."
-  int device = deviceOfStream(stream);
-  if (device != currentDevice()) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  int device = currentDevice();
+  if (target && target->device != device) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   Work w;
   w.device = device;
   w.kind = WorkKind::kDevice;
   w.isKernel = true;
   w.run = std::move(work);
   w.flops = flops;
-  return submit(stream, std::move(w));
+  return submitTo(target.get(), stream, std::move(w));
 }
 
 }  // namespace trtsim::cuda
