@@ -19,7 +19,7 @@ import { TensorRTNodeError } from '../errors.js';
 import type { Backend } from '../runtime.js';
 import { EngineStore, PRECISIONS, sidecarPathOf } from '../store/index.js';
 import type { Precision, Sidecar } from '../store/index.js';
-import { backendOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
 import { CliError, EXIT, usageError } from './errors.js';
 import { parseNonNegative, parseProfile } from './inputs.js';
 import type { ProfileArg } from './inputs.js';
@@ -41,6 +41,7 @@ interface BuildCliOptions {
   model?: string;
   revision?: string;
   backend: Backend;
+  device: number;
   json?: boolean;
 }
 
@@ -86,7 +87,7 @@ async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildRep
   const profile = profileFromArgs(declared, o.profile ?? []);
   const profiles = Object.keys(profile).length > 0 ? [profile] : [];
 
-  using runtime = openRuntime(o.backend);
+  using runtime = openRuntime(o.backend, o.device);
   const store = new EngineStore(o.out);
   const progress = buildProgress('build');
   const controller = new AbortController();
@@ -157,6 +158,7 @@ export function registerBuild(program: Command): void {
     .option('--model <name>', "model name in the engine's name (default: the ONNX file's name)")
     .option('--revision <rev>', 'model revision in the engine name (default: the first 12 hex digits of the ONNX SHA-256)')
     .addOption(backendOption())
+    .addOption(deviceOption())
     .addOption(jsonOption())
     .action(async (file: string, options: BuildCliOptions) => {
       await respond('build', options, () => build(file, options), render);

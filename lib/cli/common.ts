@@ -1,6 +1,6 @@
-// Options and checks every command shares: --backend, --json, and "this file must exist" as a usage error.
+// Options and checks every command shares: --backend, --device, --json, and "this file must exist" as a usage error.
 import { stat } from 'node:fs/promises';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { Runtime } from '../runtime.js';
 import type { Backend } from '../runtime.js';
 import { usageError } from './errors.js';
@@ -9,6 +9,16 @@ export const BACKENDS: readonly Backend[] = ['tensorrt', 'simulator'];
 
 export function backendOption(): Option {
   return new Option('--backend <name>', "'tensorrt' (NVIDIA's libraries) or 'simulator' (the bundled stand-in)").choices(BACKENDS).default('tensorrt');
+}
+
+export function deviceOption(): Option {
+  return new Option('--device <index>', 'the CUDA device to use').argParser(parseDeviceIndex).default(0);
+}
+
+function parseDeviceIndex(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('--device must be a CUDA device index (0, 1, ...).');
+  return n;
 }
 
 export function jsonOption(): Option {
@@ -28,6 +38,7 @@ export async function requireFile(file: string, what: string): Promise<void> {
 }
 
 /** A runtime for the chosen backend; its typed errors (LIBRARY_NOT_FOUND, …) propagate with their messages. */
+/** A runtime for the command: a device the machine lacks is a usage error (exit 2) naming the devices there are. */
 export function openRuntime(backend: Backend, device = 0): Runtime {
   return Runtime.create({ backend, device });
 }

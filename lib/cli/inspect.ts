@@ -22,7 +22,7 @@ import type { EngineSpec, TensorSpec } from '../engine-spec.js';
 import type { Backend } from '../runtime.js';
 import { parsePlanHeader, sidecarPathOf } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
-import { backendOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
 import { isPlan, readOnnxFile, sidecarNextTo } from './model-files.js';
 import { formatOnnxDims } from './onnx-info.js';
 import type { OnnxInfo } from './onnx-info.js';
@@ -49,9 +49,9 @@ export interface OnnxReport extends OnnxInfo {
 
 export type InspectReport = EngineReport | OnnxReport;
 
-async function inspectEngine(file: string, bytes: Uint8Array, backend: Backend): Promise<EngineReport> {
+async function inspectEngine(file: string, bytes: Uint8Array, backend: Backend, device: number): Promise<EngineReport> {
   const header = parsePlanHeader(bytes, file);
-  using runtime = openRuntime(backend);
+  using runtime = openRuntime(backend, device);
   using engine = await runtime.deserialize(bytes);
   return {
     kind: 'engine',
@@ -64,10 +64,10 @@ async function inspectEngine(file: string, bytes: Uint8Array, backend: Backend):
   };
 }
 
-async function inspect(file: string, backend: Backend): Promise<Outcome<InspectReport>> {
+async function inspect(file: string, backend: Backend, device: number): Promise<Outcome<InspectReport>> {
   await requireFile(file, 'file');
   const bytes = await readFile(file);
-  if (isPlan(bytes)) return { ok: true, data: await inspectEngine(file, bytes, backend) };
+  if (isPlan(bytes)) return { ok: true, data: await inspectEngine(file, bytes, backend, device) };
   const info = readOnnxFile(file, bytes);
   return { ok: true, data: { kind: 'onnx', file: path.resolve(file), bytes: bytes.byteLength, ...info } };
 }
@@ -121,8 +121,9 @@ export function registerInspect(program: Command): void {
     .description('show what an engine (.engine) or an ONNX model (.onnx) holds')
     .argument('<file>', 'an engine file or an ONNX model')
     .addOption(backendOption())
+    .addOption(deviceOption())
     .addOption(jsonOption())
-    .action(async (file: string, options: { backend: Backend; json?: boolean }) => {
-      await respond('inspect', options, () => inspect(file, options.backend), (r) => (r.kind === 'engine' ? renderEngine(r) : renderOnnx(r)));
+    .action(async (file: string, options: { backend: Backend; device: number; json?: boolean }) => {
+      await respond('inspect', options, () => inspect(file, options.backend, options.device), (r) => (r.kind === 'engine' ? renderEngine(r) : renderOnnx(r)));
     });
 }

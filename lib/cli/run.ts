@@ -29,7 +29,7 @@ import { buildEngine } from '../build.js';
 import type { Engine } from '../engine.js';
 import type { Backend } from '../runtime.js';
 import { Tensor } from '../tensor.js';
-import { backendOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
 import { compareOutput } from './compare.js';
 import type { OutputComparison, Tolerance } from './compare.js';
 import { failure, usageError } from './errors.js';
@@ -60,6 +60,7 @@ interface RunCliOptions {
   rtol: number;
   seed: number;
   backend: Backend;
+  device: number;
   json?: boolean;
 }
 
@@ -197,7 +198,7 @@ async function run(file: string, o: RunCliOptions): Promise<Outcome<RunReport>> 
   const loaded = await loadInputs(o.input ?? []);
   const warnings: string[] = [];
 
-  using runtime = openRuntime(o.backend);
+  using runtime = openRuntime(o.backend, o.device);
   const prepared = await preparePlan(bytes, onnxInfo, loaded, o);
   using engine = await runtime.deserialize(prepared.plan);
   const shapes = prepared.shapes ?? (await engineShapes(file, engine, loaded, o, warnings));
@@ -314,6 +315,7 @@ export function registerRun(program: Command): void {
     .option('--rtol <number>', 'relative tolerance of --compare', parseNonNegative('--rtol'), 1e-4)
     .option('--seed <n>', 'seed of random inputs', parseInteger('--seed'), 0)
     .addOption(backendOption())
+    .addOption(deviceOption())
     .addOption(jsonOption())
     .action(async (file: string, options: RunCliOptions) => {
       await respond('run', options, () => run(file, options), render);

@@ -14,7 +14,7 @@ import { TensorRTNodeError } from '../errors.js';
 import type { Backend } from '../runtime.js';
 import { verifyEngine } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
-import { backendOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
 import { jsonError, reportOf } from './errors.js';
 import { respond } from './output.js';
 import type { Outcome } from './output.js';
@@ -35,11 +35,11 @@ function fixFor(enginePath: string): string {
 
 const VERDICTS = new Set(['ENGINE_CORRUPT', 'ENGINE_INCOMPATIBLE']);
 
-async function verify(file: string, options: { onnx?: string; backend: Backend }): Promise<Outcome<VerifyReport>> {
+async function verify(file: string, options: { onnx?: string; backend: Backend; device: number }): Promise<Outcome<VerifyReport>> {
   await requireFile(file, 'engine file');
   if (options.onnx !== undefined) await requireFile(options.onnx, 'ONNX model');
   const enginePath = path.resolve(file);
-  using runtime = openRuntime(options.backend);
+  using runtime = openRuntime(options.backend, options.device);
   try {
     const sidecar = await verifyEngine(enginePath, { runtime, onnx: options.onnx });
     return { ok: true, data: { path: enginePath, backend: options.backend, sidecar, error: null, fix: null } };
@@ -67,8 +67,9 @@ export function registerVerify(program: Command): void {
     .argument('<file.engine>', 'an engine with its JSON sidecar next to it')
     .option('--onnx <model.onnx>', 'also check that the engine was built from this ONNX model')
     .addOption(backendOption())
+    .addOption(deviceOption())
     .addOption(jsonOption())
-    .action(async (file: string, options: { onnx?: string; backend: Backend; json?: boolean }) => {
+    .action(async (file: string, options: { onnx?: string; backend: Backend; device: number; json?: boolean }) => {
       await respond('verify', options, () => verify(file, options), render);
     });
 }

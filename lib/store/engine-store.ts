@@ -160,6 +160,7 @@ export class EngineStore {
       let quarantined = again.kind === 'bad' ? await quarantineEngine(enginePath, again.error) : undefined;
       const plan = await buildEngine(onnxBytes, {
         backend,
+        device: options.runtime.device.index, // the GPU it is for: the same kind as the runtime's, on a mixed host
         precision,
         stronglyTyped: options.stronglyTyped,
         calibrationCache: options.calibrationCache,

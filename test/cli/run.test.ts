@@ -48,6 +48,24 @@ describe.concurrent('run', () => {
     expect(r.stdout).toMatch(/\ny\s+pass\s+\S+\s+\S+\s+0\/16\s+\[\d,\d\] \(index \d+\): engine \S+ vs cpu \S+/);
   });
 
+  it('--device runs on that GPU (build, verify and run of an engine there); a device the machine lacks exits 2', async () => {
+    const twoGpus = { env: { TRTSIM_DEVICE_COUNT: '2' } };
+    const built = await runCli(['build', example, ...SIM, '--device', '1', '--profile', 'x:1x16:4x16:16x16', '--out', path.join(dir, 'gpu1'), '--json'], twoGpus);
+    expect(built.code, built.stderr).toBe(0);
+    const engine = json(built).path as string;
+    const verified = await runCli(['verify', engine, ...SIM, '--device', '1'], twoGpus);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    const r = await runCli(['run', engine, ...SIM, '--device', '1', '--shapes', 'x:2x16', '--input', 'x=random', '--onnx', example, '--compare', 'cpu'], twoGpus);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/: PASS/);
+    const missing = await runCli(['run', engine, ...SIM, '--device', '2', '--shapes', 'x:2x16'], twoGpus);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('CUDA device 2 does not exist: this machine has 2 (0..1)');
+    const malformed = await runCli(['run', engine, ...SIM, '--device', 'first']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('--device must be a CUDA device index');
+  });
+
   it('--json has the documented fields', async () => {
     const r = await runCli(['run', example, ...SIM, '--shapes', 'x:3x16', '--input', 'x=random', '--compare', 'cpu', '--json']);
     expect(r.code).toBe(0);
