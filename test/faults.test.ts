@@ -5,6 +5,7 @@ import { CudaTransientError, OutOfMemoryError, Runtime, Tensor } from '../lib/in
 import type { Engine, ExecutionContext } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorEngine, simulatorPlan } from './helpers/engines.js';
+import { createContextOutOfMemory } from './helpers/faults.js';
 
 let runtime: Runtime;
 let engine: Engine;
@@ -69,13 +70,7 @@ describe('transient enqueue failure', () => {
 
 describe('allocation failure', () => {
   it('creating a context without device memory gives OUT_OF_MEMORY with TensorRT\'s message', () => {
-    simulator.injectFault({ kind: 'context-create', count: 1 });
-    let error: unknown;
-    try {
-      engine.createContext();
-    } catch (e) {
-      error = e;
-    }
+    const error = createContextOutOfMemory(engine);
     // As TensorRT 10 tells it: no ErrorCode means "out of memory"; the allocator's CUDA error and an OutOfMemory
     // error are recorded, and the size is also in a warning that goes only to the logger.
     const e = error as OutOfMemoryError;
@@ -97,18 +92,7 @@ describe('allocation failure', () => {
       const logged: string[] = [];
       using rt = Runtime.create({ backend: 'simulator', logSeverity, logger: (_s, m) => logged.push(m) });
       using eng = await simulatorEngine(rt, 'mlp');
-      // The previous round's objects may still be being released: an allocation that fails meanwhile is retried
-      // once they are gone (retryAfterReleases), which would consume the fault and succeed.
-      simulator.synchronize();
-      simulator.injectFault({ kind: 'context-create', count: 1 });
-      const e = (() => {
-        try {
-          eng.createContext();
-        } catch (caught) {
-          return caught as OutOfMemoryError;
-        }
-        throw new Error('createContext succeeded');
-      })();
+      const e = createContextOutOfMemory(eng); // waits for the previous round's releases first
       expect(e.trtLog).toHaveLength(1);
       expect(e.trtLog[0]).toMatch(/^\[W\] Requested amount of GPU memory \(\d+ bytes\)/);
       await new Promise((r) => setImmediate(r)); // log calls hop to the JS thread

@@ -2,22 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { formatError, reportOf } from '../../lib/cli/errors.js';
 import { Runtime } from '../../lib/index.js';
-import { simulator } from '../../lib/testing/index.js';
 import { simulatorEngine } from '../helpers/engines.js';
+import { createContextOutOfMemory } from '../helpers/faults.js';
 
 describe('CLI error report', () => {
   it('an out-of-memory failure lists TensorRT\'s other error and its logged warning under the message, then the hint', async () => {
     using runtime = Runtime.create({ backend: 'simulator' });
     using engine = await simulatorEngine(runtime, 'mlp');
-    simulator.injectFault({ kind: 'context-create', count: 1 });
-    let error: unknown;
-    try {
-      engine.createContext();
-    } catch (e) {
-      error = e;
-    } finally {
-      simulator.clearFaults();
-    }
+    const error = createContextOutOfMemory(engine);
     const bytes = engine.deviceMemoryBytes;
     expect(formatError(reportOf(error)).split('\n')).toEqual([
       `error [OUT_OF_MEMORY]: ICudaEngine::createExecutionContext: Error Code 2: OutOfMemory (Requested size was ${bytes} bytes.)`,
