@@ -5,7 +5,7 @@ import { CudaTransientError, OutOfMemoryError, Runtime, Tensor } from '../lib/in
 import type { Engine, ExecutionContext } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorEngine, simulatorPlan } from './helpers/engines.js';
-import { createContextOutOfMemory } from './helpers/faults.js';
+import { createContextOutOfMemory, injectAllocationFault } from './helpers/faults.js';
 
 let runtime: Runtime;
 let engine: Engine;
@@ -103,7 +103,7 @@ describe('allocation failure', () => {
   });
 
   it('loading an engine without device memory for its weights gives OUT_OF_MEMORY with the size', async () => {
-    simulator.injectFault({ kind: 'alloc', count: 1 }); // the weights are the first allocation of a deserialize
+    injectAllocationFault({ kind: 'alloc', count: 1 }); // the weights are the first allocation of a deserialize
     const e = (await runtime.deserialize(await simulatorPlan('mlp')).catch((err: unknown) => err)) as OutOfMemoryError;
     expect(e).toBeInstanceOf(OutOfMemoryError);
     expect(e.message).toMatch(/^IRuntime::deserializeCudaEngine: Error Code 2: OutOfMemory \(Requested size was (\d+) bytes\.\)$/);

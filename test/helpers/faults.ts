@@ -2,11 +2,16 @@
 import type { Engine, TensorRTNodeError } from '../../lib/index.js';
 import { simulator } from '../../lib/testing/index.js';
 
-/** The error engine.createContext() throws when its device memory cannot be allocated. Releases still under way are
- * waited for first: an allocation that fails meanwhile is retried once they are done, which would take the fault. */
-export function createContextOutOfMemory(engine: Engine): TensorRTNodeError {
+/** Injects an allocation fault once the releases still under way are done: an allocation (loading an engine,
+ * creating a context) that fails while releases are pending is retried after them, and the retry would succeed. */
+export function injectAllocationFault(fault: Parameters<typeof simulator.injectFault>[0]): void {
   simulator.synchronize();
-  simulator.injectFault({ kind: 'context-create', count: 1 });
+  simulator.injectFault(fault);
+}
+
+/** The error engine.createContext() throws when its device memory cannot be allocated. */
+export function createContextOutOfMemory(engine: Engine): TensorRTNodeError {
+  injectAllocationFault({ kind: 'context-create', count: 1 });
   try {
     engine.createContext().dispose();
   } catch (error) {
