@@ -76,6 +76,7 @@ export declare class NativeExecutionContext {
   ): Promise<NativeRunResult>;
   ping(): Promise<void>;
   setProfile(index: number): void;
+  useCudaGraphs(enabled: boolean): void;
   dispose(): void;
 }
 
@@ -156,6 +157,9 @@ export interface NativeSimulatorCounters {
   builds: number;
   timingCacheHits: number;
   timingCacheMisses: number;
+  liveGraphs: number;
+  liveGraphExecs: number;
+  graphLaunches: number;
 }
 
 export interface NativeSimulatorControl {

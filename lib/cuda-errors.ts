@@ -25,6 +25,7 @@ const TABLE: readonly CudaErrorEntry[] = [
   { code: 222, name: 'cudaErrorUnsupportedPtxVersion', text: 'the provided PTX was compiled with an unsupported toolchain.', kind: 'environment' },
   { code: 226, name: 'cudaErrorContained', text: 'Invalid access of peer GPU memory over nvlink or a hardware error', kind: 'sticky' },
   { code: 400, name: 'cudaErrorInvalidResourceHandle', text: 'invalid resource handle', kind: 'transient' },
+  { code: 401, name: 'cudaErrorIllegalState', text: 'the operation cannot be performed in the present state', kind: 'transient' },
   { code: 700, name: 'cudaErrorIllegalAddress', text: 'an illegal memory access was encountered', kind: 'sticky' },
   { code: 701, name: 'cudaErrorLaunchOutOfResources', text: 'too many resources requested for launch', kind: 'transient' },
   { code: 702, name: 'cudaErrorLaunchTimeout', text: 'the launch timed out and was terminated', kind: 'sticky' },
@@ -39,6 +40,8 @@ const TABLE: readonly CudaErrorEntry[] = [
   { code: 803, name: 'cudaErrorSystemDriverMismatch', text: 'system has unsupported display driver / cuda driver combination', kind: 'environment' },
   { code: 804, name: 'cudaErrorCompatNotSupportedOnDevice', text: 'forward compatibility was attempted on non supported HW', kind: 'environment' },
   { code: 810, name: 'cudaErrorMpsClientTerminated', text: 'the MPS client has been terminated by the server', kind: 'sticky' },
+  { code: 900, name: 'cudaErrorStreamCaptureUnsupported', text: 'operation not permitted when stream is capturing', kind: 'transient' },
+  { code: 901, name: 'cudaErrorStreamCaptureInvalidated', text: 'operation failed due to a previous error during capture', kind: 'transient' },
   { code: 911, name: 'cudaErrorExternalDevice', text: 'an async error has occured in external entity outside of CUDA', kind: 'sticky' },
 ];
 

@@ -15,9 +15,11 @@ export type SimulatorFault =
   /** The next kernels take `millis` longer. */
   | { kind: 'slow-kernel'; count?: number; millis: number }
   /** The next execution contexts cannot allocate their activation memory. */
-  | { kind: 'context-create'; count?: number };
+  | { kind: 'context-create'; count?: number }
+  /** The next CUDA stream captures end invalidated (as another thread's prohibited call would do it). */
+  | { kind: 'capture'; count?: number };
 
-const KINDS = { enqueue: 1, sticky: 2, alloc: 3, 'slow-kernel': 4, 'context-create': 5 } as const;
+const KINDS = { enqueue: 1, sticky: 2, alloc: 3, 'slow-kernel': 4, 'context-create': 5, capture: 6 } as const;
 
 export const simulator = {
   injectFault(fault: SimulatorFault): void {

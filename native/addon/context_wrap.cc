@@ -6,6 +6,7 @@
 #include "addon_data.h"
 #include "device_scope.h"
 #include "errors.h"
+#include "graph_launch.h"
 #include "run_submission.h"
 #include "wraps.h"
 
@@ -31,6 +32,7 @@ Napi::Function ContextWrap::define(Napi::Env env) {
   return DefineClass(env, "ExecutionContext",
                      {InstanceMethod<&ContextWrap::run>("run"), InstanceMethod<&ContextWrap::ping>("ping"),
                       InstanceMethod<&ContextWrap::setProfile>("setProfile"),
+                      InstanceMethod<&ContextWrap::useCudaGraphs>("useCudaGraphs"),
                       InstanceAccessor<&ContextWrap::inFlight>("inFlight"),
                       InstanceMethod<&ContextWrap::dispose>("dispose"),
                       InstanceAccessor<&ContextWrap::disposed>("disposed")});
@@ -57,8 +59,19 @@ void ContextWrap::setProfile(Napi::CallbackInfo const& info) {
   DeviceScope device(ctx->cuda(), ctx->deviceIndex());
   Failure failure;
   if (!ctx->context->setProfile(index, ctx->stream, failure)) throw toJsError(env, failure);
+  ++ctx->bindingsEpoch;
   for (auto& d : ctx->inputDims) d.clear();  // TensorRT forgets the input shapes on a profile change
   ctx->shapesKnown = false;
+}
+
+// useCudaGraphs(enabled): replay captured CUDA graphs while a context's shapes and addresses repeat
+// (graph_launch.h). Engines with data-dependent output shapes cannot be captured and keep plain enqueues.
+void ContextWrap::useCudaGraphs(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  auto const& ctx = state(env);
+  DeviceScope device(ctx->cuda(), ctx->deviceIndex());
+  ctx->useGraphs = info.Length() > 0 && info[0].ToBoolean().Value();
+  if (!ctx->useGraphs) dropGraph(*ctx);
 }
 
 Napi::Value ContextWrap::inFlight(Napi::CallbackInfo const& info) {

@@ -7,6 +7,7 @@
 #include "device_scope.h"
 #include "dynamic_run.h"
 #include "errors.h"
+#include "graph_launch.h"
 #include "js_bytes.h"
 #include "wraps.h"
 
@@ -205,6 +206,7 @@ class RunSubmission {
       flat.next(t, dims);
       if (dims == mCtx.inputDims[i]) continue;
       if (!mCtx.context->setInputShape(t.name, dims, mFailure)) throw toJsError(mEnv, mFailure);
+      ++mCtx.bindingsEpoch;
       mCtx.inputDims[i] = dims;
       mCtx.shapesKnown = false;
     }
@@ -315,7 +317,7 @@ class RunSubmission {
       int rc = buffer->waitForPreviousUse(mCtx.stream);
       if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaStreamWaitEvent"));
     }
-    if (!mCtx.context->enqueue(mCtx.stream, mFailure)) throw toJsError(mEnv, mFailure);
+    if (!enqueueOrLaunchGraph(mCtx, mFailure)) throw toJsError(mEnv, mFailure);
     for (auto const& buffer : mJob.deviceBuffers) {
       int rc = buffer->markUse(mCtx.stream);
       if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaEventRecord"));

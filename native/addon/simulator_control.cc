@@ -69,6 +69,9 @@ Napi::Value counters(Napi::CallbackInfo const& info) {
   set("builds", c.builds);
   set("timingCacheHits", c.timing_cache_hits);
   set("timingCacheMisses", c.timing_cache_misses);
+  set("liveGraphs", c.live_graphs);
+  set("liveGraphExecs", c.live_graph_execs);
+  set("graphLaunches", c.graph_launches);
   return o;
 }
 

@@ -2,6 +2,7 @@
 
 #include "device_scope.h"
 #include "dynamic_run.h"
+#include "graph_launch.h"
 
 namespace trtn {
 
@@ -49,6 +50,7 @@ bool ContextState::bindTensor(int index, void* address, Failure& failure) {
   if (boundAddress[index] == address) return true;
   if (!context->setTensorAddress(engine->engine->info().tensors[index].name, address, failure)) return false;
   boundAddress[index] = address;
+  ++bindingsEpoch;
   return true;
 }
 
@@ -56,6 +58,7 @@ ContextState::~ContextState() {
   CudaApi const& api = cuda();
   std::unique_ptr<DynamicRunState> launched = std::move(dynamic);
   if (launched) launched->stopLauncher();  // idle: every run held this state until it settled
+  dropGraph(*this);
   context.reset();
   launched.reset();  // the output sinks TensorRT called, and their memory
   for (auto& b : deviceBuffers) {

@@ -96,6 +96,14 @@ struct ContextState {
   // context's runs happens on its launcher thread (dynamic_run.h), and the JS thread touches the TensorRT context
   // only while no run is in flight.
   std::unique_ptr<DynamicRunState> dynamic;
+  // CUDA graphs (graph_launch.h): bumped by every setInputShape, setTensorAddress and profile change, so a graph
+  // captured with other bindings is never replayed.
+  uint64_t bindingsEpoch = 0;
+  bool useGraphs = false;
+  bool graphsUnsupported = false;      // a capture failed: plain enqueues from then on
+  uint64_t lastEnqueueEpoch = ~uint64_t{0};  // the bindings of the latest plain enqueue
+  cuda::GraphExec graph = nullptr;
+  uint64_t graphEpoch = 0;             // the bindings `graph` was captured with
 
   ContextState();  // defined where DynamicRunState is complete
   CudaApi const& cuda() const { return engine->runtime->cuda(); }

@@ -86,6 +86,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   Napi::Value run(Napi::CallbackInfo const& info);
   Napi::Value ping(Napi::CallbackInfo const& info);
   void setProfile(Napi::CallbackInfo const& info);
+  void useCudaGraphs(Napi::CallbackInfo const& info);
   Napi::Value inFlight(Napi::CallbackInfo const& info);
   void dispose(Napi::CallbackInfo const& info);
   Napi::Value disposed(Napi::CallbackInfo const& info);

@@ -8,11 +8,15 @@
 
 struct CUstream_st;
 struct CUevent_st;
+struct CUgraph_st;
+struct CUgraphExec_st;
 
 namespace trtn::cuda {
 
 using Stream = CUstream_st*;  // == cudaStream_t
 using Event = CUevent_st*;    // == cudaEvent_t
+using Graph = CUgraph_st*;    // == cudaGraph_t
+using GraphExec = CUgraphExec_st*;  // == cudaGraphExec_t
 using StreamCallback = void (*)(Stream stream, int status, void* userData);
 using HostFn = void (*)(void* userData);
 
@@ -26,11 +30,14 @@ enum Error : int {
   kErrorNoDevice = 100,
   kErrorInvalidDevice = 101,
   kErrorInvalidResourceHandle = 400,
+  kErrorIllegalState = 401,
   kErrorNotReady = 600,
   kErrorIllegalAddress = 700,
   kErrorLaunchOutOfResources = 701,
   kErrorLaunchFailure = 719,
   kErrorNotSupported = 801,
+  kErrorStreamCaptureUnsupported = 900,
+  kErrorStreamCaptureInvalidated = 901,
   kErrorUnknown = 999,
 };
 
@@ -86,4 +93,11 @@ constexpr int kDevAttrComputeCapabilityMinor = 76;
   X(cudaEventRecord, int, (trtn::cuda::Event event, trtn::cuda::Stream stream))                         \
   X(cudaEventQuery, int, (trtn::cuda::Event event))                                                     \
   X(cudaEventSynchronize, int, (trtn::cuda::Event event))                                               \
-  X(cudaEventElapsedTime, int, (float* ms, trtn::cuda::Event start, trtn::cuda::Event end))
+  X(cudaEventElapsedTime, int, (float* ms, trtn::cuda::Event start, trtn::cuda::Event end))              \
+  X(cudaStreamBeginCapture, int, (trtn::cuda::Stream stream, int mode))                                 \
+  X(cudaStreamEndCapture, int, (trtn::cuda::Stream stream, trtn::cuda::Graph * graph))                  \
+  X(cudaStreamIsCapturing, int, (trtn::cuda::Stream stream, int* status))                               \
+  X(cudaGraphInstantiate, int, (trtn::cuda::GraphExec * exec, trtn::cuda::Graph graph, unsigned long long flags)) \
+  X(cudaGraphLaunch, int, (trtn::cuda::GraphExec exec, trtn::cuda::Stream stream))                      \
+  X(cudaGraphExecDestroy, int, (trtn::cuda::GraphExec exec))                                            \
+  X(cudaGraphDestroy, int, (trtn::cuda::Graph graph))

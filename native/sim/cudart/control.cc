@@ -157,7 +157,7 @@ using namespace trtsim::cuda;
 extern "C" {
 
 TRTSIM_EXPORT int trtsim_inject_fault(int kind, int count, int cudaError, double param) {
-  if (kind < TRTSIM_FAULT_ENQUEUE || kind > TRTSIM_FAULT_CONTEXT_CREATE) return -1;
+  if (kind < TRTSIM_FAULT_ENQUEUE || kind > TRTSIM_FAULT_CAPTURE) return -1;
   std::lock_guard<std::mutex> lock(gMutex);
   if (count <= 0) {
     gFaults.erase(kind);
@@ -194,6 +194,9 @@ TRTSIM_EXPORT void trtsim_get_counters(trtsim_counters* out) {
   out->copies_executed = c.copies.load();
   out->host_callbacks_executed = c.hostCallbacks.load();
   out->implicit_device_syncs = c.implicitSyncs.load();
+  out->live_graphs = c.graphs.load();
+  out->live_graph_execs = c.graphExecs.load();
+  out->graph_launches = c.graphLaunches.load();
   out->sticky_error = stickyError();
   trtsim_counters_hook hook;
   {

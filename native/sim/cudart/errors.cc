@@ -28,6 +28,7 @@ constexpr ErrorText kErrors[] = {
     {209, "cudaErrorNoKernelImageForDevice", "no kernel image is available for execution on the device"},
     {226, "cudaErrorContained", "Invalid access of peer GPU memory over nvlink or a hardware error"},
     {400, "cudaErrorInvalidResourceHandle", "invalid resource handle"},
+    {401, "cudaErrorIllegalState", "the operation cannot be performed in the present state"},
     {600, "cudaErrorNotReady", "device not ready"},
     {700, "cudaErrorIllegalAddress", "an illegal memory access was encountered"},
     {701, "cudaErrorLaunchOutOfResources", "too many resources requested for launch"},
@@ -42,6 +43,8 @@ constexpr ErrorText kErrors[] = {
     {721, "cudaErrorTensorMemoryLeak", "tensor memory not completely freed"},
     {801, "cudaErrorNotSupported", "operation not supported"},
     {810, "cudaErrorMpsClientTerminated", "the MPS client has been terminated by the server"},
+    {900, "cudaErrorStreamCaptureUnsupported", "operation not permitted when stream is capturing"},
+    {901, "cudaErrorStreamCaptureInvalidated", "operation failed due to a previous error during capture"},
     {911, "cudaErrorExternalDevice", "an async error has occured in external entity outside of CUDA"},
     {999, "cudaErrorUnknown", "unknown error"},
 };

@@ -13,6 +13,8 @@
 namespace trtsim::cuda {
 
 using trtn::cuda::Event;
+using trtn::cuda::Graph;
+using trtn::cuda::GraphExec;
 using trtn::cuda::Stream;
 
 // The process-wide sticky error (0 when the simulated CUDA context is healthy).

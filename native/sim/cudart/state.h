@@ -19,6 +19,9 @@ struct Counters {
   std::atomic<int64_t> copies{0};
   std::atomic<int64_t> hostCallbacks{0};
   std::atomic<int64_t> implicitSyncs{0};
+  std::atomic<int64_t> graphs{0};         // captured, not yet destroyed
+  std::atomic<int64_t> graphExecs{0};     // instantiated, not yet destroyed
+  std::atomic<int64_t> graphLaunches{0};
 };
 Counters& counters();
 

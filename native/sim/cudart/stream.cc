@@ -26,6 +26,7 @@
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "../include/trtsim_control.h"
@@ -88,6 +89,10 @@ struct SimStream {
   std::atomic<bool> rungWork{false};  // rung with work queued: what a polling worker watches
   unsigned flags = 0;
   int device = 0;  // current when it was created
+  // While capturing (cudaStreamBeginCapture), work goes into `capture` instead of the queue; `captureError` is the
+  // error that invalidated the capture (cudaStreamEndCapture then returns it), 0 while it is valid.
+  std::shared_ptr<std::vector<Work>> capture;
+  int captureError = 0;
   uint64_t submitted = 0;
   std::atomic<uint64_t> finished{0};  // written under m; read without it by a synchronizing thread that spins
 };
@@ -96,6 +101,12 @@ std::shared_mutex gRegistryMutex;  // lookups (every queued item) share it; crea
 std::unordered_map<CUstream_st*, std::shared_ptr<SimStream>> gStreams;  // live handles
 std::vector<std::shared_ptr<SimStream>> gAllStreams;                     // incl. destroyed ones still draining
 std::unordered_map<CUevent_st*, std::shared_ptr<SimEvent>> gEvents;
+
+struct SimGraph {
+  std::vector<Work> nodes;
+};
+std::unordered_set<SimGraph*> gGraphs;      // captured graphs (cudaGraph_t)
+std::unordered_set<SimGraph*> gGraphExecs;  // instantiated ones (cudaGraphExec_t)
 
 bool isNullStream(Stream s) {
   auto v = reinterpret_cast<uintptr_t>(s);
@@ -245,6 +256,17 @@ int submitTo(SimStream* stream, Stream handle, Work work) {
   bool notify;
   {
     std::lock_guard<std::mutex> lock(stream->m);
+    if (stream->capture) {
+      // Kernels, copies and host functions become graph nodes; anything else cannot be captured, and invalidates
+      // the capture (stricter than CUDA, which also captures event records and waits between capturing streams).
+      bool capturable = work.kind == WorkKind::kDevice || work.kind == WorkKind::kHostFn;
+      if (capturable && !work.staged) {
+        stream->capture->push_back(std::move(work));
+        return trtn::cuda::kSuccess;
+      }
+      stream->captureError = trtn::cuda::kErrorStreamCaptureInvalidated;
+      return recordError(trtn::cuda::kErrorStreamCaptureUnsupported);
+    }
     stream->queue.push_back(std::move(work));
     stream->submitted++;
     if (doorbell || stream->queue.size() >= kDoorbellQueueLength) stream->rung = true;
@@ -346,6 +368,16 @@ int runKernel(Work& work) {
 
 bool isValidStream(Stream stream) { return isNullStream(stream) || lookupStream(stream) != nullptr; }
 
+// Synchronizing with a capturing stream is not allowed: the call fails and the capture is invalidated.
+int refuseWhileCapturing(Stream handle) {
+  auto stream = isNullStream(handle) ? nullptr : lookupStream(handle);
+  if (!stream) return 0;
+  std::lock_guard<std::mutex> lock(stream->m);
+  if (!stream->capture) return 0;
+  stream->captureError = trtn::cuda::kErrorStreamCaptureInvalidated;
+  return recordError(trtn::cuda::kErrorStreamCaptureUnsupported);
+}
+
 int deviceOfStream(Stream stream) {
   if (isNullStream(stream)) return currentDevice();  // each device has its own NULL stream
   auto s = lookupStream(stream);
@@ -426,6 +458,7 @@ TRTSIM_EXPORT int cudaStreamDestroy(Stream handle) {
 
 TRTSIM_EXPORT int cudaStreamSynchronize(Stream handle) {
   if (!isValidStream(handle)) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  if (int error = refuseWhileCapturing(handle)) return error;
   if (isNullStream(handle)) {
     drainBlockingStreams();
   } else {
@@ -439,6 +472,7 @@ TRTSIM_EXPORT int cudaStreamQuery(Stream handle) {
   if (isNullStream(handle)) return trtn::cuda::kSuccess;
   auto stream = lookupStream(handle);
   if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  if (int error = refuseWhileCapturing(handle)) return error;
   ring(*stream);  // a polling caller must see progress
   std::lock_guard<std::mutex> lock(stream->m);
   return stream->queue.empty() && !stream->running ? trtn::cuda::kSuccess : trtn::cuda::kErrorNotReady;
@@ -525,6 +559,7 @@ TRTSIM_EXPORT int cudaMemsetAsync(void* devPtr, int value, size_t count, Stream 
 TRTSIM_EXPORT int cudaMallocAsync(void** devPtr, size_t size, Stream handle) {
   int device = deviceOfStream(handle);
   if (device < 0) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  if (int error = refuseWhileCapturing(handle)) return error;  // CUDA makes a memory node; not simulated
   return allocateDevice(devPtr, size, device);  // from the stream's device's pool
 }
 
@@ -645,6 +680,122 @@ TRTSIM_EXPORT int cudaEventElapsedTime(float* ms, Event start, Event end) {
   if (a->completed < a->recorded || b->completed < b->recorded) return trtn::cuda::kErrorNotReady;
   if (a->recorded == 0 || b->recorded == 0) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   *ms = std::chrono::duration<float, std::milli>(b->when - a->when).count();
+  return trtn::cuda::kSuccess;
+}
+
+
+// ---- stream capture and graphs ----------------------------------------------------------------------------------
+// A captured graph is the list of work items (kernels, copies, host functions) in capture order; an instantiated
+// graph is a copy of it, and a launch queues a copy of each item on the stream, ringing its doorbell once.
+
+TRTSIM_EXPORT int cudaStreamBeginCapture(Stream handle, int mode) {
+  if (int sticky = stickyError()) return sticky;
+  if (mode < 0 || mode > 2) return recordError(trtn::cuda::kErrorInvalidValue);
+  if (isNullStream(handle)) return recordError(trtn::cuda::kErrorStreamCaptureUnsupported);  // the legacy stream
+  auto stream = lookupStream(handle);
+  if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  std::lock_guard<std::mutex> lock(stream->m);
+  if (stream->capture) return recordError(trtn::cuda::kErrorIllegalState);
+  stream->capture = std::make_shared<std::vector<Work>>();
+  stream->captureError = takeFault(TRTSIM_FAULT_CAPTURE, nullptr, nullptr) ? trtn::cuda::kErrorStreamCaptureInvalidated : 0;
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaStreamEndCapture(Stream handle, Graph* graph) {
+  if (!graph) return recordError(trtn::cuda::kErrorInvalidValue);
+  *graph = nullptr;
+  auto stream = isNullStream(handle) ? nullptr : lookupStream(handle);
+  if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  std::shared_ptr<std::vector<Work>> captured;
+  int error;
+  {
+    std::lock_guard<std::mutex> lock(stream->m);
+    if (!stream->capture) return recordError(trtn::cuda::kErrorIllegalState);
+    captured = std::move(stream->capture);
+    error = stream->captureError;
+    stream->captureError = 0;
+  }
+  if (error) return recordError(error);
+  auto* g = new SimGraph{std::move(*captured)};
+  {
+    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
+    gGraphs.insert(g);
+  }
+  counters().graphs++;
+  *graph = reinterpret_cast<Graph>(g);
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaStreamIsCapturing(Stream handle, int* status) {
+  if (!status) return recordError(trtn::cuda::kErrorInvalidValue);
+  auto stream = isNullStream(handle) ? nullptr : lookupStream(handle);
+  *status = 0;  // cudaStreamCaptureStatusNone
+  if (!stream) return isNullStream(handle) ? 0 : recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  std::lock_guard<std::mutex> lock(stream->m);
+  if (stream->capture) *status = stream->captureError ? 2 : 1;  // Invalidated : Active
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaGraphDestroy(Graph graph) {
+  auto* g = reinterpret_cast<SimGraph*>(graph);
+  {
+    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
+    if (gGraphs.erase(g) == 0) return recordError(trtn::cuda::kErrorInvalidValue);
+  }
+  delete g;
+  counters().graphs--;
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaGraphInstantiate(GraphExec* exec, Graph graph, unsigned long long flags) {
+  if (!exec || flags != 0) return recordError(trtn::cuda::kErrorInvalidValue);
+  if (int sticky = stickyError()) return sticky;
+  auto* g = reinterpret_cast<SimGraph*>(graph);
+  auto* e = new SimGraph{};
+  {
+    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
+    if (gGraphs.count(g) == 0) {
+      delete e;
+      return recordError(trtn::cuda::kErrorInvalidValue);
+    }
+    e->nodes = g->nodes;
+    gGraphExecs.insert(e);
+  }
+  counters().graphExecs++;
+  *exec = reinterpret_cast<GraphExec>(e);
+  return trtn::cuda::kSuccess;
+}
+
+// Like CUDA: an executable graph still running is freed once its launches completed (they hold copies here).
+TRTSIM_EXPORT int cudaGraphExecDestroy(GraphExec exec) {
+  auto* e = reinterpret_cast<SimGraph*>(exec);
+  {
+    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
+    if (gGraphExecs.erase(e) == 0) return recordError(trtn::cuda::kErrorInvalidValue);
+  }
+  delete e;
+  counters().graphExecs--;
+  return trtn::cuda::kSuccess;
+}
+
+TRTSIM_EXPORT int cudaGraphLaunch(GraphExec exec, Stream handle) {
+  if (int sticky = stickyError()) return sticky;
+  auto* e = reinterpret_cast<SimGraph*>(exec);
+  std::vector<Work> nodes;
+  {
+    std::shared_lock<std::shared_mutex> lock(gRegistryMutex);
+    if (gGraphExecs.count(e) == 0) return recordError(trtn::cuda::kErrorInvalidValue);
+    nodes = e->nodes;
+  }
+  std::shared_ptr<SimStream> stream;  // empty for the NULL stream
+  if (!isNullStream(handle) && !(stream = lookupStream(handle))) {
+    return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  }
+  for (Work& node : nodes) {
+    if (int error = submitTo(stream.get(), handle, std::move(node))) return error;
+  }
+  if (stream) ring(*stream);
+  counters().graphLaunches++;
   return trtn::cuda::kSuccess;
 }
 

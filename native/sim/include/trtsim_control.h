@@ -20,6 +20,10 @@ enum trtsim_fault_kind {
   TRTSIM_FAULT_SLOW_KERNEL = 4,
   // The next createExecutionContext calls fail (device memory for activations cannot be allocated).
   TRTSIM_FAULT_CONTEXT_CREATE = 5,
+  // The next stream captures are invalidated as they begin, as another thread's prohibited call would invalidate a
+  // cudaStreamCaptureModeGlobal capture: work is still accepted, and cudaStreamEndCapture returns
+  // cudaErrorStreamCaptureInvalidated.
+  TRTSIM_FAULT_CAPTURE = 6,
 };
 
 // Arms `count` occurrences of a fault (count <= 0 clears that kind). `cudaError` selects the CUDA error where the
@@ -51,6 +55,10 @@ typedef struct trtsim_counters {
   int64_t builds;
   int64_t timing_cache_hits;
   int64_t timing_cache_misses;
+  // CUDA graphs
+  int64_t live_graphs;       // captured (cudaStreamEndCapture) and not destroyed
+  int64_t live_graph_execs;  // instantiated and not destroyed
+  int64_t graph_launches;
 } trtsim_counters;
 
 void trtsim_get_counters(trtsim_counters* out);

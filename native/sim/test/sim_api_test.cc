@@ -5,6 +5,7 @@
 #include <NvInfer.h>
 #include <NvOnnxParser.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -266,6 +267,67 @@ void testTwoDevices(Logger& logger, Recorder& recorder, std::vector<uint8_t> con
   check(trtsim_set_device_count(1) == 2, "back to one device");
 }
 
+// Stream capture and graphs: enqueueV3 captured and replayed computes like a plain enqueue; synchronizing with a
+// capturing stream fails and invalidates the capture, as in CUDA.
+void testCapture(Logger& logger, std::vector<uint8_t> const& plan) {
+  auto* runtime = static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION));
+  nvinfer1::ICudaEngine* engine = runtime->deserializeCudaEngine(plan.data(), plan.size());
+  nvinfer1::IExecutionContext* context = engine->createExecutionContext();
+  cudaStream_t stream = nullptr;
+  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
+  void* x = nullptr;
+  void* y = nullptr;
+  cudaMalloc(&x, 4 * sizeof(float));
+  cudaMalloc(&y, 4 * sizeof(float));
+  context->setInputShape("x", dims2(1, 4));
+  context->setTensorAddress("x", x);
+  context->setTensorAddress("y", y);
+
+  trtn::cuda::Graph graph = nullptr;
+  check(cudaStreamEndCapture(stream, &graph) == trtn::cuda::kErrorIllegalState, "ending a capture never begun");
+  cudaGetLastError();
+  check(cudaStreamBeginCapture(nullptr, 0) == trtn::cuda::kErrorStreamCaptureUnsupported,
+        "the legacy NULL stream cannot be captured");
+  cudaGetLastError();
+  check(cudaStreamBeginCapture(stream, 0) == 0 && context->enqueueV3(stream), "enqueueV3 under capture");
+  check(cudaStreamSynchronize(stream) == trtn::cuda::kErrorStreamCaptureUnsupported,
+        "synchronizing with a capturing stream is refused");
+  check(cudaStreamEndCapture(stream, &graph) == trtn::cuda::kErrorStreamCaptureInvalidated && graph == nullptr,
+        "... and invalidates the capture");
+  cudaGetLastError();
+
+  trtsim_counters before{};
+  trtsim_get_counters(&before);
+  check(cudaStreamBeginCapture(stream, 0) == 0 && context->enqueueV3(stream), "capture again");
+  trtsim_counters during{};
+  trtsim_get_counters(&during);
+  check(cudaStreamEndCapture(stream, &graph) == 0 && graph != nullptr, "a valid capture gives a graph");
+  trtn::cuda::GraphExec exec = nullptr;
+  check(cudaGraphInstantiate(&exec, graph, 0) == 0 && cudaGraphDestroy(graph) == 0, "instantiate, then drop the graph");
+  float out[4] = {};
+  for (float sign : {1.0f, -1.0f}) {
+    float host[4] = {-1 * sign, 2 * sign, -3 * sign, 4 * sign};
+    cudaMemcpy(x, host, sizeof host, trtn::cuda::kHostToDevice);
+    check(cudaGraphLaunch(exec, stream) == 0 && cudaStreamSynchronize(stream) == 0, "launch the graph");
+    cudaMemcpy(out, y, sizeof out, trtn::cuda::kDeviceToHost);
+    check(out[0] == std::max(0.0f, host[0]) && out[1] == std::max(0.0f, host[1]) && out[3] == std::max(0.0f, host[3]),
+          "each launch computes Relu of the input at that time");
+  }
+  trtsim_counters after{};
+  trtsim_get_counters(&after);
+  check(during.kernels_executed == before.kernels_executed, "nothing ran while capturing");
+  check(after.graph_launches - before.graph_launches == 2 && after.live_graph_execs == 1 && after.live_graphs == 0,
+        "two launches, one executable graph alive");
+  check(cudaGraphExecDestroy(exec) == 0, "destroy the executable graph");
+
+  delete context;
+  delete engine;
+  delete runtime;
+  cudaFree(x);
+  cudaFree(y);
+  cudaStreamDestroy(stream);
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::printf("usage: sim_api_test model.onnx\n");
@@ -395,13 +457,15 @@ int main(int argc, char** argv) {
     check(recorder.refs == 0, "every reference returned after the data-dependent test");
   }
   testTwoDevices(logger, recorder, plan);
+  testCapture(logger, plan);
   check(recorder.refs == 0, "every reference returned after the two-device test");
   cudaFree(y);
   cudaStreamDestroy(stream);
   cudaDeviceSynchronize();
   trtsim_counters c{};
   trtsim_get_counters(&c);
-  check(c.live_device_allocations == 0 && c.live_streams == 0 && c.live_engines == 0 && c.live_contexts == 0,
+  check(c.live_device_allocations == 0 && c.live_streams == 0 && c.live_engines == 0 && c.live_contexts == 0 &&
+            c.live_graphs == 0 && c.live_graph_execs == 0,
         "nothing left alive");
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
