@@ -4,7 +4,9 @@
 //    cudaLaunchHostFunc functions never run;
 //  - cudaMemcpyAsync from pageable host memory stages the source at once; to pageable host memory it returns only
 //    after the copy ran (a hidden synchronization, counted);
-//  - the NULL stream runs work synchronously after the blocking streams drained (legacy default stream).
+//  - the NULL stream runs work synchronously after the blocking streams drained (legacy default stream);
+//  - a capturing stream (cudaStreamBeginCapture) records kernels, copies and host functions into a graph instead of
+//    running them; a graph launch queues copies of them. Synchronizing with a capturing stream invalidates the capture.
 //
 // Like a GPU's push buffer, queued copies and kernels wait for a doorbell before the worker starts on them: stream
 // callbacks, host functions, event records, synchronization and queries ring it (and so does a long queue). A run
