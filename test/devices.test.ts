@@ -80,6 +80,18 @@ describe('several GPUs', () => {
     }
   });
 
+  it('CUDA graphs are captured and replayed on device 1', async () => {
+    const model = getModel('embedding');
+    using engine = await simulatorEngine(gpu1, 'embedding');
+    using context = engine.createContext({ cudaGraph: true });
+    const before = simulator.counters().graphLaunches;
+    for (let seed = 0; seed < 4; seed++) {
+      const feeds = model.makeFeeds({ seed: 40 + seed, batch: 2, seq: 6 });
+      await expectOrt(model, feeds, await context.run(feeds));
+    }
+    expect(simulator.counters().graphLaunches - before).toBe(3); // the second run captured; three launches
+  });
+
   it('device tensors chain engines on device 1; one of another device is refused, naming both devices', async () => {
     using first = await simulatorEngine(gpu1, 'gelu20'); // x [b,8] -> y [b,8], z [b,4]
     using second = await simulatorEngine(gpu1, 'gelu20');
