@@ -203,10 +203,7 @@ class DynamicLaunch {
 
   bool applyShapes() {
     for (size_t i = 0; i < mJob.inputs.size(); ++i) {
-      std::vector<int64_t> const& dims = mJob.inputs[i].dims;
-      if (dims == mCtx.inputDims[i]) continue;
-      if (!mCtx.context->setInputShape(tensor(mEngine.inputs[i]).name, dims, mFailure)) return fail(mFailure);
-      mCtx.inputDims[i] = dims;
+      if (!mCtx.applyInputShape(i, mJob.inputs[i].dims, mFailure)) return fail(mFailure);
     }
     return true;
   }

@@ -205,9 +205,7 @@ class RunSubmission {
       std::vector<int64_t>& dims = mCtx.scratchDims;
       flat.next(t, dims);
       if (dims == mCtx.inputDims[i]) continue;
-      if (!mCtx.context->setInputShape(t.name, dims, mFailure)) throw toJsError(mEnv, mFailure);
-      ++mCtx.bindingsEpoch;
-      mCtx.inputDims[i] = dims;
+      if (!mCtx.applyInputShape(i, dims, mFailure)) throw toJsError(mEnv, mFailure);
       mCtx.shapesKnown = false;
     }
     if (!mCtx.shapesKnown) refreshOutputShapes();

@@ -22,16 +22,9 @@ Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
 void requireSameDevice(Napi::Env env, DeviceBufferState const& buffer, ContextState const& ctx, char const* role,
                        std::string const& name);
 
-
 // Shared with dynamic_run.cc.
 std::string dimsText(std::vector<int64_t> const& dims);  // "[2,3]"
 size_t volume(std::vector<int64_t> const& dims);
-inline bool hasUnknownExtent(std::vector<int64_t> const& dims) {
-  for (int64_t d : dims) {
-    if (d < 0) return true;
-  }
-  return false;
-}
 // Each tensor's place in a staging buffer starts on a 256-byte boundary, as TensorRT wants device addresses.
 inline size_t aligned(size_t bytes) { return (bytes + 255) / 256 * 256; }
 

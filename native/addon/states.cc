@@ -54,6 +54,14 @@ bool ContextState::bindTensor(int index, void* address, Failure& failure) {
   return true;
 }
 
+bool ContextState::applyInputShape(size_t input, std::vector<int64_t> const& dims, Failure& failure) {
+  if (dims == inputDims[input]) return true;
+  if (!context->setInputShape(engine->engine->info().tensors[engine->inputs[input]].name, dims, failure)) return false;
+  inputDims[input] = dims;
+  ++bindingsEpoch;
+  return true;
+}
+
 ContextState::~ContextState() {
   CudaApi const& api = cuda();
   std::unique_ptr<DynamicRunState> launched = std::move(dynamic);

@@ -112,6 +112,8 @@ struct ContextState {
   int ensureCapacity(GrowableDeviceBuffer& buffer, size_t bytes);
   // setTensorAddress for IO tensor `index`, only when the address changed since the last run; false with the failure.
   bool bindTensor(int index, void* address, Failure& failure);
+  // setInputShape for input `input` (engine input order), only when the shape changed; false with the failure.
+  bool applyInputShape(size_t input, std::vector<int64_t> const& dims, Failure& failure);
   // The JS references, dropped where the last owner let go (always the JS thread) before the reaper gets the rest.
   void releaseOnJsThread() {
     outputDimsJs.reset();

@@ -39,6 +39,14 @@ enum class DataType { kFLOAT, kHALF, kBF16, kINT8, kUINT8, kINT32, kINT64, kBOOL
 char const* dataTypeName(DataType type);  // "float32", "float16", ... ("unknown")
 size_t dataTypeSize(DataType type);       // 0 for sub-byte or unknown types
 
+// A -1 extent left once every input has a shape: the shape depends on the data (NonZero and the like).
+inline bool hasUnknownExtent(std::vector<int64_t> const& dims) {
+  for (int64_t d : dims) {
+    if (d < 0) return true;
+  }
+  return false;
+}
+
 struct TensorInfo {
   std::string name;
   bool isInput = false;
