@@ -42,6 +42,7 @@ const TABLE: readonly CudaErrorEntry[] = [
   { code: 810, name: 'cudaErrorMpsClientTerminated', text: 'the MPS client has been terminated by the server', kind: 'sticky' },
   { code: 900, name: 'cudaErrorStreamCaptureUnsupported', text: 'operation not permitted when stream is capturing', kind: 'transient' },
   { code: 901, name: 'cudaErrorStreamCaptureInvalidated', text: 'operation failed due to a previous error during capture', kind: 'transient' },
+  { code: 908, name: 'cudaErrorStreamCaptureWrongThread', text: 'attempt to terminate a thread-local capture sequence from another thread', kind: 'transient' },
   { code: 911, name: 'cudaErrorExternalDevice', text: 'an async error has occured in external entity outside of CUDA', kind: 'sticky' },
 ];
 

@@ -25,7 +25,9 @@ bool failedForCapture(Failure const& failure) {
 bool capture(ContextState& ctx, Failure& failure, bool& enqueueFailed) {
   CudaApi const& api = ctx.cuda();
   dropGraph(ctx);
-  if (api.cudaStreamBeginCapture(ctx.stream, 0 /* cudaStreamCaptureModeGlobal */) != 0) {
+  // ThreadLocal, not NVIDIA's usual Global: a Global capture makes cudaMalloc, cudaFree and cudaFreeHost fail on
+  // every thread while it lasts, and the reaper, launchers and deserializing workers make those calls at any time.
+  if (api.cudaStreamBeginCapture(ctx.stream, 1 /* cudaStreamCaptureModeThreadLocal */) != 0) {
     api.cudaGetLastError();
     return false;
   }

@@ -38,6 +38,7 @@ enum Error : int {
   kErrorNotSupported = 801,
   kErrorStreamCaptureUnsupported = 900,
   kErrorStreamCaptureInvalidated = 901,
+  kErrorStreamCaptureWrongThread = 908,
   kErrorUnknown = 999,
 };
 

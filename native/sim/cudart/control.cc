@@ -82,7 +82,33 @@ std::atomic<int> gDeviceCount{[] {
   return n >= 1 && n <= TRTSIM_MAX_DEVICES ? n : 1;
 }()};
 thread_local int tCurrentDevice = 0;
+std::atomic<int> gGlobalCaptures{0};  // active Global-mode captures, on any thread
+thread_local int tStrictCaptures = 0;  // active Global- or ThreadLocal-mode captures begun on this thread
+thread_local int tGlobalCaptures = 0;  // of those, Global-mode ones
 }  // namespace
+
+void captureBegun(int mode) {
+  if (mode == 2) return;
+  ++tStrictCaptures;
+  if (mode == 0) {
+    ++tGlobalCaptures;
+    gGlobalCaptures.fetch_add(1);
+  }
+}
+
+void captureEnded(int mode) {
+  if (mode == 2) return;
+  --tStrictCaptures;
+  if (mode == 0) {
+    --tGlobalCaptures;
+    gGlobalCaptures.fetch_sub(1);
+  }
+}
+
+int unsafeCallError() {
+  bool forbidden = tStrictCaptures > 0 || gGlobalCaptures.load() > tGlobalCaptures;
+  return forbidden ? trtn::cuda::kErrorStreamCaptureUnsupported : 0;
+}
 
 int deviceCount() { return gDeviceCount.load(std::memory_order_relaxed); }
 int currentDevice() { return tCurrentDevice; }

@@ -45,6 +45,7 @@ constexpr ErrorText kErrors[] = {
     {810, "cudaErrorMpsClientTerminated", "the MPS client has been terminated by the server"},
     {900, "cudaErrorStreamCaptureUnsupported", "operation not permitted when stream is capturing"},
     {901, "cudaErrorStreamCaptureInvalidated", "operation failed due to a previous error during capture"},
+    {908, "cudaErrorStreamCaptureWrongThread", "attempt to terminate a thread-local capture sequence from another thread"},
     {911, "cudaErrorExternalDevice", "an async error has occured in external entity outside of CUDA"},
     {999, "cudaErrorUnknown", "unknown error"},
 };

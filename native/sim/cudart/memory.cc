@@ -154,12 +154,16 @@ using namespace trtsim::cuda;
 
 extern "C" {
 
-TRTSIM_EXPORT int cudaMalloc(void** devPtr, size_t size) { return allocateDevice(devPtr, size, currentDevice()); }
+TRTSIM_EXPORT int cudaMalloc(void** devPtr, size_t size) {
+  if (int error = unsafeCallError()) return recordError(error);
+  return allocateDevice(devPtr, size, currentDevice());
+}
 
 // Like CUDA, freeing device memory waits for all outstanding device work first.
 TRTSIM_EXPORT int cudaFree(void* devPtr) {
   if (devPtr == nullptr) return trtn::cuda::kSuccess;
   if (int sticky = stickyError()) return sticky;
+  if (int error = unsafeCallError()) return recordError(error);
   drainAllStreams();
   counters().implicitSyncs++;
   return freeDevice(devPtr);
@@ -168,6 +172,7 @@ TRTSIM_EXPORT int cudaFree(void* devPtr) {
 TRTSIM_EXPORT int cudaMallocHost(void** ptr, size_t size) {
   if (!ptr) return recordError(trtn::cuda::kErrorInvalidValue);
   if (int sticky = stickyError()) return sticky;
+  if (int error = unsafeCallError()) return recordError(error);
   if (takeFault(3 /*TRTSIM_FAULT_ALLOC*/, nullptr, nullptr)) return recordError(trtn::cuda::kErrorMemoryAllocation);
   void* p = std::aligned_alloc(4096, (size + 4095) / 4096 * 4096 + (size == 0 ? 4096 : 0));
   if (!p) return recordError(trtn::cuda::kErrorMemoryAllocation);
@@ -184,6 +189,7 @@ TRTSIM_EXPORT int cudaMallocHost(void** ptr, size_t size) {
 TRTSIM_EXPORT int cudaFreeHost(void* ptr) {
   if (ptr == nullptr) return trtn::cuda::kSuccess;
   if (int sticky = stickyError()) return sticky;
+  if (int error = unsafeCallError()) return recordError(error);
   size_t size = 0;
   {
     std::lock_guard<std::mutex> lock(gMutex);

@@ -50,6 +50,14 @@ int deviceCount();
 int currentDevice();
 void setCurrentDevice(int device);
 
+// Stream capture modes (cudaStreamCaptureMode: 0 Global, 1 ThreadLocal, 2 Relaxed). While a capture begun in Global
+// mode is active, "potentially unsafe" calls (cudaMalloc, cudaFree, cudaMallocHost, cudaFreeHost) fail on every
+// thread; in ThreadLocal mode only on the capturing thread; in Relaxed mode nowhere. unsafeCallError() gives the
+// error the calling thread's unsafe call must return now, or 0.
+void captureBegun(int mode);
+void captureEnded(int mode);
+int unsafeCallError();
+
 // The body of a polling loop: tells the CPU this is a spin (saves power, yields to the sibling hyperthread).
 inline void cpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)

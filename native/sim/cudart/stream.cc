@@ -95,6 +95,8 @@ struct SimStream {
   // error that invalidated the capture (cudaStreamEndCapture then returns it), 0 while it is valid.
   std::shared_ptr<std::vector<Work>> capture;
   int captureError = 0;
+  int captureMode = 0;                 // cudaStreamCaptureMode it was begun with
+  std::thread::id captureThread;       // that began it (Global and ThreadLocal captures end there)
   uint64_t submitted = 0;
   std::atomic<uint64_t> finished{0};  // written under m; read without it by a synchronizing thread that spins
 };
@@ -699,6 +701,9 @@ TRTSIM_EXPORT int cudaStreamBeginCapture(Stream handle, int mode) {
   std::lock_guard<std::mutex> lock(stream->m);
   if (stream->capture) return recordError(trtn::cuda::kErrorIllegalState);
   stream->capture = std::make_shared<std::vector<Work>>();
+  stream->captureMode = mode;
+  stream->captureThread = std::this_thread::get_id();
+  captureBegun(mode);
   stream->captureError = takeFault(TRTSIM_FAULT_CAPTURE, nullptr, nullptr) ? trtn::cuda::kErrorStreamCaptureInvalidated : 0;
   return trtn::cuda::kSuccess;
 }
@@ -713,6 +718,10 @@ TRTSIM_EXPORT int cudaStreamEndCapture(Stream handle, Graph* graph) {
   {
     std::lock_guard<std::mutex> lock(stream->m);
     if (!stream->capture) return recordError(trtn::cuda::kErrorIllegalState);
+    if (stream->captureMode != 2 && stream->captureThread != std::this_thread::get_id()) {
+      return recordError(trtn::cuda::kErrorStreamCaptureWrongThread);
+    }
+    captureEnded(stream->captureMode);
     captured = std::move(stream->capture);
     error = stream->captureError;
     stream->captureError = 0;

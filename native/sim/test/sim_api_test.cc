@@ -12,6 +12,7 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../../common/cuda_abi.h"
@@ -295,6 +296,32 @@ void testCapture(Logger& logger, std::vector<uint8_t> const& plan) {
   check(cudaStreamEndCapture(stream, &graph) == trtn::cuda::kErrorStreamCaptureInvalidated && graph == nullptr,
         "... and invalidates the capture");
   cudaGetLastError();
+
+  // Which threads may allocate and free while a capture is active depends on its mode.
+  auto mallocFreeOnOtherThread = [] {
+    int rc = -1;
+    std::thread([&] {
+      void* p = nullptr;
+      rc = cudaMalloc(&p, 16);
+      if (rc == 0) rc = cudaFree(p);
+    }).join();
+    return rc;
+  };
+  void* scratch = nullptr;
+  check(cudaStreamBeginCapture(stream, 0) == 0, "a Global capture");
+  check(mallocFreeOnOtherThread() == trtn::cuda::kErrorStreamCaptureUnsupported,
+        "... forbids cudaMalloc on every thread");
+  check(cudaStreamEndCapture(stream, &graph) == 0 && cudaGraphDestroy(graph) == 0, "... ends");
+  check(cudaStreamBeginCapture(stream, 1) == 0, "a ThreadLocal capture");
+  check(mallocFreeOnOtherThread() == 0, "... lets other threads allocate and free");
+  check(cudaMalloc(&scratch, 16) == trtn::cuda::kErrorStreamCaptureUnsupported, "... but not the capturing one");
+  cudaGetLastError();
+  int endedElsewhere = -1;
+  std::thread([&] { endedElsewhere = cudaStreamEndCapture(stream, &graph); }).join();
+  check(endedElsewhere == trtn::cuda::kErrorStreamCaptureWrongThread, "... and only that thread ends it");
+  check(cudaStreamEndCapture(stream, &graph) == 0 && cudaGraphDestroy(graph) == 0, "... ends there");
+  check(mallocFreeOnOtherThread() == 0 && cudaMalloc(&scratch, 16) == 0 && cudaFree(scratch) == 0,
+        "after the captures, allocation works everywhere");
 
   trtsim_counters before{};
   trtsim_get_counters(&before);
