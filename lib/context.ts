@@ -61,6 +61,9 @@ export class ExecutionContext extends Disposable {
   /** Each input's data (or device tensor), refilled per run like #dims. */
   readonly #inputs: (ArrayBufferView | DeviceTensorLike)[] = [];
   readonly #nativeInputs: (ArrayBufferView | NativeDeviceBuffer)[] = [];
+  /** Each output's target from options.outputs, refilled per run like #dims (the addon keeps its own references to
+   * the TypedArrays it copies into, not to this list). */
+  readonly #targets: (NativeDeviceBuffer | AnyTypedArray | undefined)[] = [];
   /** Output shapes of the last settled run (frozen once): the addon omits the dims while they do not change. */
   #outputShapes: readonly OutputShape[] = [];
 
@@ -121,6 +124,7 @@ export class ExecutionContext extends Disposable {
       return Promise.reject(error);
     } finally {
       for (let i = 0; i < inputs.length; i++) inputs[i] = nativeInputs[i] = undefined as never; // keep no caller buffer alive
+      this.#targets.fill(undefined);
     }
     const devices = options.outputs;
     return devices ? pending.then((results) => this.#collect(results, devices), rethrowNative) : pending.then(this.#collectHost, rethrowNative);
@@ -165,8 +169,7 @@ export class ExecutionContext extends Disposable {
 
   #outputTargets(targets: NonNullable<RunOptions['outputs']>): (NativeDeviceBuffer | AnyTypedArray | undefined)[] {
     const outputs = this.engine.outputs;
-    // A new array per run: the addon keeps it until the run settles to find the TypedArrays to copy into.
-    const list: (NativeDeviceBuffer | AnyTypedArray | undefined)[] = new Array(outputs.length);
+    const list = this.#targets;
     let given = 0;
     for (let i = 0; i < outputs.length; i++) {
       const spec = outputs[i]!;
