@@ -16,7 +16,9 @@ export interface RunOptions {
    * Where outputs go instead of a new array per run, by output name: a DeviceTensor keeps the output on the GPU; a
    * TypedArray of the output's dtype (at least as long as the output) receives its values when the run settles, so
    * a steady stream of runs allocates nothing for it. Do not read such an array before the run's promise settles.
-   * On engines with a data-dependent output shape, only TypedArrays (whose size is checked when the run settles).
+   * On engines with a data-dependent output shape, sizes are checked when the shape is known, during the run; a
+   * DeviceTensor given there cannot be used otherwise (as an input, an output or a copy) until the run settles, which
+   * tells its shape.
    */
   readonly outputs?: Readonly<Record<string, DeviceTensor | AnyTypedArray>>;
 }

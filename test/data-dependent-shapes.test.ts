@@ -3,11 +3,11 @@
 // launcher thread, so run() stays asynchronous; every result is checked against onnxruntime-node (int64 exactly,
 // float32 exactly too: Relu only selects values).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CudaTransientError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import { CudaTransientError, DeviceTensor, Runtime, Tensor, buildEngine } from '../lib/index.js';
 import type { Engine, TensorRTNodeError } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorEngine, simulatorPlan } from './helpers/engines.js';
-import { runOrt } from './helpers/ort.js';
+import { compareOutputs, formatComparison, runOrt } from './helpers/ort.js';
 import { getModel } from './models/index.js';
 import { model, node, valueInfo } from './models/onnx-builder.js';
 
@@ -38,6 +38,14 @@ async function expectOrtResult(result: Record<string, unknown>, feeds: ReturnTyp
   expect(Array.from(idx.data)).toEqual(Array.from(expected.idx!.data as BigInt64Array));
   expect(r.dims).toEqual(expected.r!.dims);
   expect(Array.from(r.data)).toEqual(Array.from(expected.r!.data as Float32Array));
+}
+
+/** gelu20's result on the GPU-chained `relu` values against onnxruntime's on the same values (Gelu's tanh: 1e-4). */
+async function expectGeluOf(result: Record<string, unknown>, relu: ArrayLike<number>) {
+  const expected = await runOrt(getModel('gelu20').onnx, { x: { dtype: 'float32', dims: [2, 8], data: Float32Array.from(relu) } });
+  const y = result.y as Tensor<'float32'>;
+  const c = compareOutputs({ y: { dtype: 'float32', dims: [...y.dims], data: y.data } }, { y: expected.y! }, { atol: 1e-5, rtol: 1e-4 });
+  expect(c.pass, formatComparison(c)).toBe(true);
 }
 
 describe('engines with a data-dependent output shape', () => {
@@ -182,13 +190,106 @@ describe('engines with a data-dependent output shape', () => {
     await expectOrtResult(await d.run({ x: y }), expected[1]!.feeds as never);
   });
 
-  it('refuse DeviceTensors as outputs (not supported yet) with INVALID_INPUT naming the tensor', async () => {
-    using context = engine.createContext();
-    await context.run({ x: feedsFor(1, 2, 8).tensor });
-    using out = await runtime.createDeviceTensor('float32', [1, 2]);
-    const output = await context.run({ x: feedsFor(1, 2, 8).tensor }, { outputs: { r: out } }).catch((e: unknown) => e);
-    expect(output).toMatchObject({ code: 'INVALID_INPUT', tensor: 'r' });
-    expect((output as Error).message).toMatch(/a DeviceTensor output is not supported yet/);
+  it('write DeviceTensors as outputs (the data-dependent one copied in once its size is known), which feed the next engine on the GPU', async () => {
+    using consumer = await simulatorEngine(runtime, 'gelu20'); // x [b,8] -> y [b,8], z [b,4]
+    using g = consumer.createContext();
+    using d = engine.createContext();
+    using rOut = await runtime.createDeviceTensor('float32', [2, 8]);
+    using idxOut = await runtime.createDeviceTensor('int64', [2, 16]);
+    const live: number[] = [];
+    for (const seed of [5, 6, 7]) {
+      const { tensor, feeds } = feedsFor(2, 8, seed);
+      const result = await d.run({ x: tensor }, { outputs: { r: rOut, idx: idxOut } });
+      const expected = await runOrt(zoo.onnx, feeds);
+      expect(result.idx).toBeInstanceOf(DeviceTensor);
+      expect(result.idx!.dims).toEqual(expected.idx!.dims); // this run's count, not the tensor's [2,16]
+      await expectOrtResult({ idx: await (result.idx as DeviceTensor).toTensor(), r: await (result.r as DeviceTensor).toTensor() }, feeds);
+      // r stays on the GPU as the next engine's input.
+      await expectGeluOf(await g.run({ x: result.r as DeviceTensor }), expected.r!.data as Float32Array);
+      simulator.synchronize();
+      live.push(simulator.counters().liveDeviceAllocations);
+    }
+    expect(live[2]).toBe(live[1]); // nothing per run: the contexts' own buffers grew in the first runs only
+  });
+
+  it('refuse every other use of a DeviceTensor that a run in flight is to write, until it settles', async () => {
+    using consumer = await simulatorEngine(runtime, 'gelu20');
+    using g = consumer.createContext();
+    using d = engine.createContext();
+    using d2 = engine.createContext();
+    using rOut = await runtime.createDeviceTensor('float32', [2, 8]);
+    const { tensor, feeds } = feedsFor(2, 8, 12);
+    await d.run({ x: tensor }); // the context's first run finds the data-dependent output
+    simulator.injectFault({ kind: 'slow-kernel', count: 2, millis: 20 }); // keep the writing run in flight
+    const writing = d.run({ x: tensor }, { outputs: { r: rOut } });
+    const uses = {
+      plainInput: g.run({ x: rOut }),
+      launcherInput: d2.run({ x: rOut }),
+      secondWrite: d.run({ x: tensor }, { outputs: { r: rOut } }),
+      plainOutput: g.run({ x: tensor }, { outputs: { y: rOut } }),
+      read: rOut.toTensor(),
+      write: rOut.buffer.write(new Float32Array(16)),
+    };
+    const errors = Object.fromEntries(await Promise.all(Object.entries(uses).map(async ([k, p]) => [k, await (p as Promise<unknown>).catch((e: unknown) => e)])));
+    expect(errors.plainInput).toMatchObject({ code: 'INVALID_INPUT', tensor: 'x' });
+    expect((errors.plainInput as Error).message).toBe(
+      "input 'x': the DeviceTensor is output 'r' of a run still in flight on an engine with data-dependent output shapes, whose write cannot be ordered before this use; await that run first",
+    );
+    expect(errors.launcherInput).toMatchObject({ code: 'INVALID_INPUT', tensor: 'x' });
+    expect(errors.secondWrite).toMatchObject({ code: 'INVALID_INPUT', tensor: 'r' });
+    expect(errors.plainOutput).toMatchObject({ code: 'INVALID_INPUT', tensor: 'y' });
+    expect(errors.read).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect((errors.read as Error).message).toMatch(/^read: the DeviceTensor is output 'r' of a run still in flight/);
+    expect(errors.write).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const written = await writing;
+    expect(written.r).toBeInstanceOf(DeviceTensor);
+    // Settled: every use works again, and sees this run's values.
+    const expected = await runOrt(zoo.onnx, feeds);
+    expect(Array.from((await rOut.toTensor()).data)).toEqual(Array.from(expected.r!.data as Float32Array));
+    await expectOrtResult(await d2.run({ x: rOut }), { x: { dtype: 'float32', dims: [2, 8], data: expected.r!.data } } as never);
+  });
+
+  it('write a DeviceTensor output only after its earlier uses finished, though they were not awaited', async () => {
+    using consumer = await simulatorEngine(runtime, 'gelu20');
+    using g = consumer.createContext();
+    using d = engine.createContext();
+    using rOut = await runtime.createDeviceTensor('float32', [2, 8]);
+    const first = feedsFor(2, 8, 21);
+    const second = feedsFor(2, 8, 22);
+    await d.run({ x: first.tensor }, { outputs: { r: rOut } }); // rOut = Relu(first)
+    // The consumer's first kernel sleeps before it reads rOut (it is queued first, so it takes the fault); the
+    // launcher queues the overwrite meanwhile, and its kernels run at full speed.
+    simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 30 });
+    const reading = g.run({ x: rOut });
+    const overwriting = d.run({ x: second.tensor }, { outputs: { r: rOut } });
+    const [read] = await Promise.all([reading, overwriting]);
+    await expectGeluOf(read, (await runOrt(zoo.onnx, first.feeds)).r!.data as Float32Array);
+    expect(Array.from((await rOut.toTensor()).data)).toEqual(Array.from((await runOrt(zoo.onnx, second.feeds)).r!.data as Float32Array));
+  });
+
+  it('reject a run whose DeviceTensor output is too small for this run\'s shape (INVALID_INPUT), and free everything', async () => {
+    using d = engine.createContext();
+    const ones = Tensor.from('float32', new Float32Array(64).fill(1), [4, 16]);
+    await d.run({ x: ones });
+    simulator.synchronize();
+    const liveBefore = simulator.counters().liveDeviceAllocations;
+    using idxSmall = await runtime.createDeviceTensor('int64', [2, 2]);
+    using rSmall = await runtime.createDeviceTensor('float32', [1, 2]);
+    const dependent = await d.run({ x: ones }, { outputs: { idx: idxSmall } }).catch((e: unknown) => e);
+    expect(dependent).toMatchObject({ code: 'INVALID_INPUT', tensor: 'idx' });
+    expect((dependent as Error).message).toBe("the DeviceTensor given for output 'idx' holds 32 bytes; this run's [2,64] needs 1024");
+    const known = await d.run({ x: ones }, { outputs: { r: rSmall } }).catch((e: unknown) => e);
+    expect(known).toMatchObject({ code: 'INVALID_INPUT', tensor: 'r' });
+    expect((known as Error).message).toBe("output buffer for 'r' needs 256 bytes for [4,16], has 8");
+    // Both tensors are free for use again, and the context runs on.
+    expect((await idxSmall.toTensor()).data.length).toBe(4);
+    const { tensor, feeds } = feedsFor(1, 2, 4);
+    const fits = await d.run({ x: tensor }, { outputs: { r: rSmall } });
+    await expectOrtResult({ ...fits, r: await (fits.r as DeviceTensor).toTensor() }, feeds);
+    idxSmall.dispose();
+    rSmall.dispose();
+    simulator.synchronize();
+    expect(simulator.counters().liveDeviceAllocations).toBe(liveBefore);
   });
 
   it('change profile only while no run is in flight (their TensorRT calls happen on another thread)', async () => {

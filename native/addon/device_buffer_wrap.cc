@@ -101,6 +101,7 @@ Napi::Value DeviceBufferWrap::byteLength(Napi::CallbackInfo const& info) {
 Napi::Value DeviceBufferWrap::write(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& s = state(env);
+  requireNoPendingWrite(env, *s, "write");
   DeviceScope device(s->runtime->cuda(), s->runtime->device);
   uint8_t const* data = nullptr;
   size_t size = 0;
@@ -127,6 +128,7 @@ Napi::Value DeviceBufferWrap::write(Napi::CallbackInfo const& info) {
 Napi::Value DeviceBufferWrap::read(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& s = state(env);
+  requireNoPendingWrite(env, *s, "read");
   DeviceScope device(s->runtime->cuda(), s->runtime->device);
   size_t offset = offsetArg(info, 0, 0);
   if (offset > s->bytes) throw jsError(env, "INVALID_INPUT", "read offset beyond the device buffer");

@@ -44,6 +44,9 @@ class DynamicRunJob : public CompletionJob {
 
   void settle(Napi::Env env, int cudaStatus) override {
     ctx->inFlight--;
+    for (auto const& target : deviceTargets) {
+      if (target) target->pendingLauncherWrites--;
+    }
     if (failure || cudaStatus != 0) {
       Failure f = failure ? *failure : cudaFailure(ctx->cuda(), cudaStatus, "the run on the GPU");
       if (!failure) f.code = "CUDA_ERROR";
@@ -62,7 +65,7 @@ class DynamicRunJob : public CompletionJob {
       Napi::Array one = Napi::Array::New(env, out.dims.size());
       for (size_t k = 0; k < out.dims.size(); ++k) one.Set(static_cast<uint32_t>(k), static_cast<double>(out.dims[k]));
       dims.Set(static_cast<uint32_t>(o), one);
-      if (!hostTargets.empty() && hostTargets[o]) continue;
+      if (out.onDevice || (!hostTargets.empty() && hostTargets[o])) continue;
       Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, out.bytes);
       if (out.bytes) std::memcpy(data.Data(), static_cast<uint8_t*>(outputStaging.data) + out.stagingOffset, out.bytes);
       results.Set(static_cast<uint32_t>(o + 1), data);
@@ -132,6 +135,7 @@ class DynamicRunJob : public CompletionJob {
     size_t bytes = 0;
     size_t stagingOffset = 0;
     void* device = nullptr;
+    bool onDevice = false;  // written into the caller's DeviceTensor (deviceTargets)
   };
 
   std::shared_ptr<ContextState> ctx;
@@ -141,6 +145,8 @@ class DynamicRunJob : public CompletionJob {
   PinnedBuffer outputStaging;   // from the launcher's pool
   std::optional<Failure> failure;
   std::vector<napi_ref> hostTargets;  // per output, the caller's TypedArray or null (empty: none given)
+  // Per output, the caller's DeviceTensor or null (empty: none given); each counts as a pending write until settle.
+  std::vector<std::shared_ptr<DeviceBufferState>> deviceTargets;
   std::vector<std::shared_ptr<DeviceBufferState>> deviceBuffers;  // DeviceTensor inputs, kept until the run settles
 };
 
@@ -175,7 +181,8 @@ class DynamicLaunch {
 
   void run() {
     DeviceScope device(mApi, mCtx.deviceIndex());  // this thread serves only this context, but says so anyway
-    if (applyShapes() && copyInputs() && bindKnownOutputs() && enqueue() && copyOutputs()) {
+    if (applyShapes() && copyInputs() && bindKnownOutputs() && waitForTargets() && enqueue() && copyOutputs() &&
+        markTargets()) {
       freeDeviceCopies();
       if (int rc = CompletionQueue::followStream(mApi, mCtx.stream, &mJob)) {
         mJob.failure = cudaFailure(mApi, rc, "cudaStreamAddCallback");
@@ -192,6 +199,9 @@ class DynamicLaunch {
   }
 
   bool fail(Failure failure) {
+    // Part of the run may have been queued: later uses of the caller's DeviceTensors wait for it too (this failure
+    // is the one reported, whatever marking returns).
+    if (mTargetsWaited) recordTargetUses();
     freeDeviceCopies();
     mJob.failure = std::move(failure);
     if (CompletionQueue::followStream(mApi, mCtx.stream, &mJob) != 0) CompletionQueue::finish(&mJob, 0);
@@ -253,9 +263,56 @@ class DynamicLaunch {
       DynamicRunJob::Output& out = mJob.outputs[o];
       out.dims = mCtx.context->tensorShape(t.name);
       out.bytes = volume(out.dims) * dataTypeSize(t.dataType);
+      if (DeviceBufferState const* target = deviceTarget(o)) {
+        if (target->bytes < out.bytes) {
+          return fail(invalidOutput(t.name, "output buffer for '" + t.name + "' needs " + std::to_string(out.bytes) +
+                                                " bytes for " + dimsText(out.dims) + ", has " +
+                                                std::to_string(target->bytes)));
+        }
+        out.device = target->data;
+        out.onDevice = true;
+        if (!mCtx.bindTensor(mEngine.outputs[o], out.device, mFailure)) return fail(mFailure);
+        continue;
+      }
       if (!bindOwnBuffer(mEngine.outputs[o], out.bytes, &out.device)) return false;
     }
     return true;
+  }
+
+  DeviceBufferState* deviceTarget(size_t output) const {
+    return mJob.deviceTargets.empty() ? nullptr : mJob.deviceTargets[output].get();
+  }
+
+  static Failure invalidOutput(std::string const& name, std::string message) {
+    Failure f;
+    f.code = "INVALID_INPUT";
+    f.message = std::move(message);
+    f.tensor = name;
+    return f;
+  }
+
+  // The caller's DeviceTensors are written only after their earlier uses (the JS thread queues none meanwhile).
+  bool waitForTargets() {
+    for (auto const& target : mJob.deviceTargets) {
+      if (!target) continue;
+      if (int rc = target->waitForPreviousUse(mCtx.stream)) return failCuda(rc, "cudaStreamWaitEvent");
+    }
+    mTargetsWaited = true;
+    return true;
+  }
+
+  // This run's writes (queued so far on the context's stream) are the targets' latest use.
+  bool markTargets() {
+    int rc = recordTargetUses();
+    return rc == 0 || failCuda(rc, "cudaEventRecord");
+  }
+  int recordTargetUses() {
+    mTargetsWaited = false;
+    for (auto const& target : mJob.deviceTargets) {
+      if (!target) continue;
+      if (int rc = target->markUse(mCtx.stream)) return rc;
+    }
+    return 0;
   }
 
   // Blocks until TensorRT knows the data-dependent shapes (that is why this runs here).
@@ -289,7 +346,12 @@ class DynamicLaunch {
         out.dims = sink->dims();
         out.bytes = volume(out.dims) * dataTypeSize(tensor(mEngine.outputs[o]).dataType);
         out.device = sink->data();
+        if (DeviceBufferState const* target = deviceTarget(o)) {
+          if (!copyIntoTarget(name, out, *target)) return false;
+          continue;
+        }
       }
+      if (out.onDevice) continue;
       out.stagingOffset = stagingBytes;
       stagingBytes += aligned(out.bytes);
     }
@@ -301,10 +363,26 @@ class DynamicLaunch {
     if (rc != 0) return failCuda(rc, "cudaMallocHost");
     auto* staging = static_cast<uint8_t*>(mJob.outputStaging.data);
     for (DynamicRunJob::Output const& out : mJob.outputs) {
-      if (out.bytes == 0) continue;
+      if (out.bytes == 0 || out.onDevice) continue;
       rc = mApi.cudaMemcpyAsync(staging + out.stagingOffset, out.device, out.bytes, cuda::kDeviceToHost, mCtx.stream);
       if (rc != 0) return failCuda(rc, "cudaMemcpyAsync (output)");
     }
+    return true;
+  }
+
+  // A data-dependent output for the caller's DeviceTensor: from the context's buffer, now that its size is known.
+  bool copyIntoTarget(std::string const& name, DynamicRunJob::Output& out, DeviceBufferState const& target) {
+    if (target.bytes < out.bytes) {
+      return fail(invalidOutput(name, "the DeviceTensor given for output '" + name + "' holds " +
+                                          std::to_string(target.bytes) + " bytes; this run's " + dimsText(out.dims) +
+                                          " needs " + std::to_string(out.bytes)));
+    }
+    if (out.bytes) {
+      int rc = mApi.cudaMemcpyAsync(target.data, out.device, out.bytes, cuda::kDeviceToDevice, mCtx.stream);
+      if (rc != 0) return failCuda(rc, "cudaMemcpyAsync (output '" + name + "')");
+    }
+    out.device = target.data;
+    out.onDevice = true;
     return true;
   }
 
@@ -316,32 +394,40 @@ class DynamicLaunch {
   CudaApi const& mApi;
   Failure mFailure;
   std::vector<void*> mCopiesToFree;  // inputs' device copies bound for this run
+  bool mTargetsWaited = false;       // the stream waits for the caller's DeviceTensors; markTargets() is due
 };
 
-std::string firstDynamicOutput(ContextState const& ctx) {
-  for (size_t o = 0; o < ctx.dynamic->outputs.size(); ++o) {
-    if (ctx.dynamic->outputs[o]) return ctx.engine->engine->info().tensors[ctx.engine->outputs[o]].name;
-  }
-  return "";
-}
-
-// The caller's TypedArrays for outputs (run options.outputs), kept until the run settles. Their sizes are checked
-// then: a data-dependent output's is not known before.
-void adoptHostTargets(Napi::Env env, Napi::Array targets, DynamicRunJob& job) {
+// The caller's TypedArrays and DeviceTensors for outputs (run options.outputs), kept until the run settles. Their
+// sizes are checked on the launcher: a data-dependent output's is not known before.
+void adoptOutputTargets(Napi::Env env, Napi::Array targets, DynamicRunJob& job) {
   EngineState const& engine = *job.ctx->engine;
   job.hostTargets.assign(engine.outputs.size(), nullptr);
+  job.deviceTargets.assign(engine.outputs.size(), nullptr);
   for (size_t o = 0; o < engine.outputs.size(); ++o) {
     Napi::Value target = targets.Get(static_cast<uint32_t>(o));
     if (target.IsUndefined()) continue;
     void* first = nullptr;
     size_t have = 0;
-    if (!typedArrayBytes(env, target, &first, &have)) {
-      std::string name = engine.engine->info().tensors[engine.outputs[o]].name;
-      throw jsError(env, "INVALID_INPUT", "output '" + name + "': a DeviceTensor output is not supported yet for "
-                                          "engines with data-dependent output shapes (output '" +
-                                          firstDynamicOutput(*job.ctx) + "'); give a TypedArray or nothing", name);
+    if (typedArrayBytes(env, target, &first, &have)) {
+      napi_create_reference(env, target, 1, &job.hostTargets[o]);
+      continue;
     }
-    napi_create_reference(env, target, 1, &job.hostTargets[o]);
+    std::string const& name = engine.engine->info().tensors[engine.outputs[o]].name;
+    auto buffer = DeviceBufferWrap::from(env, target);
+    if (!buffer) throw jsError(env, "INVALID_INPUT", "output '" + name + "' must be a TypedArray or a DeviceBuffer", name);
+    requireSameDevice(env, *buffer, *job.ctx, "output", name);
+    requireNoPendingWrite(env, *buffer, "output '" + name + "'", name);
+    job.deviceTargets[o] = std::move(buffer);
+  }
+}
+
+// From submission to settle, nothing else may use the DeviceTensors this run is to write.
+void holdDeviceTargets(DynamicRunJob& job) {
+  EngineInfo const& info = job.ctx->engine->engine->info();
+  for (size_t o = 0; o < job.deviceTargets.size(); ++o) {
+    if (!job.deviceTargets[o]) continue;
+    job.deviceTargets[o]->pendingLauncherWrites++;
+    job.deviceTargets[o]->launcherWriter = info.tensors[job.ctx->engine->outputs[o]].name;
   }
 }
 
@@ -371,7 +457,7 @@ Napi::Value submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<Con
     job->ctx = ctx;
     EngineState const& engine = *ctx->engine;
     EngineInfo const& engineInfo = engine.engine->info();
-    if (info[1].IsArray()) adoptHostTargets(env, info[1].As<Napi::Array>(), *job);
+    if (info[1].IsArray()) adoptOutputTargets(env, info[1].As<Napi::Array>(), *job);
     FlatDims flat(env, info[0]);
     job->inputs.resize(engine.inputs.size());
     std::vector<uint8_t const*> hosts(engine.inputs.size());
@@ -388,6 +474,7 @@ Napi::Value submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<Con
         hosts[i] = static_cast<uint8_t const*>(first);
       } else if (auto buffer = DeviceBufferWrap::from(env, value)) {
         requireSameDevice(env, *buffer, *ctx, "input", t.name);
+        requireNoPendingWrite(env, *buffer, "input '" + t.name + "'", t.name);
         if (buffer->bytes < in.bytes) throw inputTooShort(env, t, in.dims, in.bytes, buffer->bytes);
         copyDeviceInput(*job, in, std::move(buffer), t.name);
         continue;
@@ -406,6 +493,7 @@ Napi::Value submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<Con
     }
     std::unique_ptr<CompletionJob> owned(job.release());
     auto* expected = static_cast<DynamicRunJob*>(addonData(env).completion->expect(owned));
+    holdDeviceTargets(*expected);
     ctx->inFlight++;
     ctx->dynamic->launcher->post([expected] { DynamicLaunch(*expected).run(); });
   } catch (Napi::Error const& e) {

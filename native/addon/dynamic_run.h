@@ -7,9 +7,11 @@
 //
 // DeviceTensors keep their order on the device through events recorded when a run is queued, which here happens
 // later, on another thread: too late for the caller's next use of the buffer to wait for. So a DeviceTensor input is
-// copied on the JS thread, in the buffer's order of uses, into memory of the run (one device-to-device copy), and
-// DeviceTensor outputs are not supported yet (INVALID_INPUT): their write would have to be ordered before uses that
-// are queued before the run itself.
+// copied on the JS thread, in the buffer's order of uses, into memory of the run (one device-to-device copy). A
+// DeviceTensor output is written by the launcher after the buffer's earlier uses; until the run settles, every
+// other use of that buffer is refused (requireNoPendingWrite). A caller needs the settled run anyway: it tells the
+// output's shape. A data-dependent output is copied into the tensor from the context's own buffer, because its
+// size is known only inside enqueueV3 (a tensor too small for it rejects the run).
 #pragma once
 
 #include <napi.h>

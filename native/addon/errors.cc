@@ -1,5 +1,7 @@
 #include "errors.h"
 
+#include "states.h"
+
 namespace trtn {
 
 namespace {
@@ -46,6 +48,15 @@ void requireDeviceExists(Napi::Env env, CudaApi const& cuda, int device) {
   if (device >= 0 && device < count) return;
   throw jsError(env, "INVALID_ARGUMENT", "CUDA device " + std::to_string(device) + " does not exist: this machine has " +
                                              std::to_string(count) + " (0.." + std::to_string(count - 1) + ")");
+}
+
+void requireNoPendingWrite(Napi::Env env, DeviceBufferState const& buffer, std::string const& use,
+                           std::string const& tensor) {
+  if (buffer.pendingLauncherWrites == 0) return;
+  throw jsError(env, tensor.empty() ? "INVALID_ARGUMENT" : "INVALID_INPUT",
+                use + ": the DeviceTensor is output '" + buffer.launcherWriter + "' of a run still in flight on an "
+                "engine with data-dependent output shapes, whose write cannot be ordered before this use; await that "
+                "run first", tensor);
 }
 
 void throwDisposed(Napi::Env env, char const* what) {

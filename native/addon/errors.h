@@ -20,6 +20,12 @@ Failure cudaFailure(CudaApi const& api, int rc, std::string const& what);
 // Throws INVALID_ARGUMENT naming the devices there are, unless the machine has CUDA device `device`.
 void requireDeviceExists(Napi::Env env, CudaApi const& cuda, int device);
 
+struct DeviceBufferState;
+// Throws INVALID_INPUT naming `tensor` (INVALID_ARGUMENT without one) while a run of an engine with data-dependent
+// output shapes is still to write `buffer`: `use` ("input 'x'", "read") could not be ordered after that write.
+void requireNoPendingWrite(Napi::Env env, DeviceBufferState const& buffer, std::string const& use,
+                           std::string const& tensor = std::string());
+
 // Throws a DISPOSED error for an object used after dispose().
 [[noreturn]] void throwDisposed(Napi::Env env, char const* what);
 

@@ -229,6 +229,7 @@ class RunSubmission {
         plan.host = static_cast<uint8_t const*>(first);
       } else if (auto buffer = DeviceBufferWrap::from(mEnv, value)) {
         requireSameDevice(mEnv, *buffer, mCtx, "input", t.name);
+        requireNoPendingWrite(mEnv, *buffer, "input '" + t.name + "'", t.name);
         plan.device = buffer->data;
         have = buffer->bytes;
         mJob.deviceBuffers.push_back(std::move(buffer));
@@ -268,6 +269,7 @@ class RunSubmission {
       }
       if (buffer) {
         requireSameDevice(mEnv, *buffer, mCtx, "output", t.name);
+        requireNoPendingWrite(mEnv, *buffer, "output '" + t.name + "'", t.name);
         if (buffer->bytes < plan.bytes) {
           throw jsError(mEnv, "INVALID_INPUT", "output buffer for '" + t.name + "' needs " +
                                                    std::to_string(plan.bytes) + " bytes for " + dimsText(dims) +

@@ -59,6 +59,11 @@ struct DeviceBufferState {
   // stream). Every next operation first waits for it, on whatever stream it runs, so a write, a run and a read are
   // ordered on the device even when the caller does not await each step.
   cuda::Event lastUse = nullptr;
+  // Runs of engines with data-dependent output shapes that are to write this buffer as an output. Their launcher
+  // thread queues the write later than any use queued now could wait for (dynamic_run.h), so while one is pending,
+  // every other use is refused (requireNoPendingWrite). JS thread only; the launcher touches `lastUse` meanwhile.
+  int pendingLauncherWrites = 0;
+  std::string launcherWriter;  // that run's output name, for the error
 
   // Makes `stream` wait for the previous use; returns a CUDA error or 0.
   int waitForPreviousUse(cuda::Stream stream);
