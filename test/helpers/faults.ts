@@ -9,6 +9,14 @@ export function injectAllocationFault(fault: Parameters<typeof simulator.injectF
   simulator.injectFault(fault);
 }
 
+/** Poisons the device once the releases still under way are done. Once poisoned, every CUDA call fails, frees too
+ * (as on a GPU, where the process must be replaced): a context released meanwhile would keep its memory, and a test
+ * that clears the error and counts allocations afterwards would find it. */
+export function injectStickyFault(fault: Omit<Extract<Parameters<typeof simulator.injectFault>[0], { kind: 'sticky' }>, 'kind'> = {}): void {
+  simulator.synchronize();
+  simulator.injectFault({ kind: 'sticky', ...fault });
+}
+
 /** The error engine.createContext() throws when its device memory cannot be allocated. */
 export function createContextOutOfMemory(engine: Engine): TensorRTNodeError {
   injectAllocationFault({ kind: 'context-create', count: 1 });
