@@ -2,7 +2,8 @@
 # The simulator's C++ unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (slow to compile: minutes),
 # its CUDA streams under ThreadSanitizer (the simulated libcudart rebuilt with -fsanitize=thread), and the addon
 # itself under AddressSanitizer: the committed HEAD is built with -fsanitize=address in a scratch worktree and the
-# tests of ownership, teardown, workers and completions run with libasan preloaded into node.
+# tests of ownership, teardown, workers and completions run with libasan preloaded into node, then most test files
+# once more under LeakSanitizer.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
@@ -38,3 +39,20 @@ ln -s "$root/node_modules" "$work/addon/node_modules"
   # Which test failed, and why: the summary alone does not say.
   grep -E "FAIL|×|Error|expected" "$work/addon-tests.log" | head -40; tail -4 "$work/addon-tests.log"; exit 1; }
 tail -4 "$work/addon-tests.log"
+
+# The same build under LeakSanitizer, over the addon's test files in one process (scripts/leak-check/): every leak
+# whose allocating frame is in the addon or a simulator library fails. Left out: sticky.test.ts (a poisoned device
+# frees nothing, as on a GPU), library-loading.test.ts (it needs a process of its own) and native-units.test.ts (the
+# simulator's C++ tests, covered above).
+mkdir -p "$work/lsan"
+leak_files=()
+for f in "$work"/addon/test/*.test.ts; do
+  case "$(basename "$f")" in sticky.test.ts | library-loading.test.ts | native-units.test.ts) ;; *) leak_files+=("test/$(basename "$f")") ;; esac
+done
+(cd "$work/addon" && LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
+  ASAN_OPTIONS=detect_leaks=1:halt_on_error=0:exitcode=0:fast_unwind_on_malloc=0:log_path="$work/lsan/report" \
+  node --expose-gc --require ./scripts/leak-check/pin-addon.cjs node_modules/vitest/vitest.mjs run \
+    --config scripts/leak-check/vitest.config.mjs "${leak_files[@]}" >"$work/leak-tests.log" 2>&1) || {
+  grep -E "FAIL|×|Error|expected" "$work/leak-tests.log" | head -40; tail -4 "$work/leak-tests.log"; exit 1; }
+tail -4 "$work/leak-tests.log" | head -2
+node "$root/scripts/leak-check/our-leaks.mjs" "$work"/lsan/report.*

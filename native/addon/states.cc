@@ -6,6 +6,13 @@
 
 namespace trtn {
 
+void keepForever(std::shared_ptr<void> owner) {
+  static auto* mutex = new std::mutex();  // never destroyed: CUDA threads may call this while the process exits
+  static auto* kept = new std::vector<std::shared_ptr<void>>();
+  std::lock_guard<std::mutex> lock(*mutex);
+  kept->push_back(std::move(owner));
+}
+
 RuntimeState::~RuntimeState() {
   pinned.reset();
   runtime.reset();

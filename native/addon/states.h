@@ -18,10 +18,14 @@
 
 namespace trtn {
 
-// Keeps `p`'s object alive forever: for JS references that outlived their environment and may not be deleted.
+// Keeps `owner`'s object alive until the process exits: for JS references that outlived their environment and may
+// not be deleted. They stay reachable from one list, so a leak checker (scripts/test-native-sanitized.sh) does not
+// take them for lost memory. Any thread.
+void keepForever(std::shared_ptr<void> owner);
+
 template <typename T>
 void leakOnPurpose(std::shared_ptr<T>& p) {
-  if (p) new std::shared_ptr<T>(std::move(p));
+  if (p) keepForever(std::move(p));
 }
 
 struct RuntimeState {
