@@ -29,8 +29,10 @@ TSAN_OPTIONS=halt_on_error=1 "$work/stream_stress_test" 200
 
 git -C "$root" worktree add -q --detach "$work/addon" HEAD
 ln -s "$root/node_modules" "$work/addon/node_modules"
-(cd "$work/addon" && CXXFLAGS="-fsanitize=address -fno-omit-frame-pointer -g -O1" LDFLAGS="-fsanitize=address" \
-  npx cmake-js compile >"$work/addon-build.log" 2>&1) || { tail -30 "$work/addon-build.log"; exit 1; }
+(cd "$work/addon" && npx cmake-js compile --CDTRTN_SANITIZE=address >"$work/addon-build.log" 2>&1) || {
+  tail -30 "$work/addon-build.log"; exit 1; }
+# Instrumented, not just linked against the runtime (CMakeLists.txt, TRTN_SANITIZE).
+nm -D "$work/addon/build/Release/tensorrt_node.node" | grep -q __asan_report || { echo "the addon is not instrumented"; exit 1; }
 (cd "$work/addon" && npx tsup >/dev/null && \
   LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
   npx vitest run test/lifecycle.test.ts test/workers.test.ts test/completion-polling.test.ts test/concurrency.test.ts \
