@@ -135,13 +135,14 @@ std::shared_ptr<Backend> loadBackend(std::string const& kind, Failure& failure) 
     return nullptr;
   }
   static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<Backend>> loaded;
+  // Never destroyed: the libraries' threads may still run work for a backend while the process exits.
+  static auto* loaded = new std::map<std::string, std::shared_ptr<Backend>>();
   std::lock_guard<std::mutex> lock(mutex);
-  auto it = loaded.find(kind);
-  if (it != loaded.end()) return it->second;
+  auto it = loaded->find(kind);
+  if (it != loaded->end()) return it->second;
   // Failures are not cached: a later call may succeed once the environment is fixed.
   auto backend = open(kind, failure);
-  if (backend) loaded.emplace(kind, backend);
+  if (backend) loaded->emplace(kind, backend);
   return backend;
 }
 

@@ -19,19 +19,21 @@ struct Fault {
   double param = 0;
 };
 
+// State that stream workers read is never destroyed (allocated once, reached through references): a process can exit
+// with kernels still running on those detached threads, and static destructors would free what they read.
 std::mutex gMutex;  // guards everything below
-std::map<int, Fault> gFaults;
+std::map<int, Fault>& gFaults = *new std::map<int, Fault>();
 // Fast paths for the common case of no fault armed and no cost model (read on every kernel and copy).
 std::atomic<int> gArmedFaults{0};
 std::atomic<bool> gCostActive{false};
 CostModel gCost;
-DeviceConfig gDevices[TRTSIM_MAX_DEVICES];  // each GPU's description (alike unless set one by one)
+DeviceConfig* const gDevices = new DeviceConfig[TRTSIM_MAX_DEVICES]();  // each GPU's (alike unless set one by one)
 trtsim_counters_hook gHook = nullptr;
 double gBuildStepDelayMillis = 0;
 
 // Kernel slots of the cost model: a counting semaphore shared by all streams.
 std::mutex gSlotMutex;
-std::condition_variable gSlotCv;
+std::condition_variable& gSlotCv = *new std::condition_variable();
 int gSlotsBusy = 0;
 
 int defaultErrorFor(int kind) {

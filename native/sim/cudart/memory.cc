@@ -40,8 +40,10 @@ AddressSpace gSpace;
 // The reserved range, published once it exists, so classifying a pointer needs no lock.
 std::atomic<uintptr_t> gSpaceBase{0};
 std::atomic<size_t> gSpaceLength{0};
-std::map<uintptr_t, Allocation> gDevice;  // keyed by device address
-std::map<uintptr_t, size_t> gPinned;      // keyed by host address
+// Never destroyed (allocated once, reached through references): a process can exit with kernels still running on the
+// streams' detached worker threads, and they resolve addresses here.
+std::map<uintptr_t, Allocation>& gDevice = *new std::map<uintptr_t, Allocation>();  // keyed by device address
+std::map<uintptr_t, size_t>& gPinned = *new std::map<uintptr_t, size_t>();          // keyed by host address
 
 bool reserveAddressSpace() {
   if (gSpace.base != 0) return true;

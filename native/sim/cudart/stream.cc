@@ -101,16 +101,22 @@ struct SimStream {
   std::atomic<uint64_t> finished{0};  // written under m; read without it by a synchronizing thread that spins
 };
 
-std::shared_mutex gRegistryMutex;  // lookups (every queued item) share it; creation and destruction own it
-std::unordered_map<CUstream_st*, std::shared_ptr<SimStream>> gStreams;  // live handles
-std::vector<std::shared_ptr<SimStream>> gAllStreams;                     // incl. destroyed ones still draining
-std::unordered_map<CUevent_st*, std::shared_ptr<SimEvent>> gEvents;
+// The registries are never destroyed (allocated once, reached through references): a process can exit while the
+// detached worker threads still run queued work, and static destructors would free what they look up.
+template <typename T>
+T& immortal() {
+  return *new T();
+}
+std::shared_mutex& gRegistryMutex = immortal<std::shared_mutex>();  // lookups share it; creation, destruction own it
+auto& gStreams = immortal<std::unordered_map<CUstream_st*, std::shared_ptr<SimStream>>>();  // live handles
+auto& gAllStreams = immortal<std::vector<std::shared_ptr<SimStream>>>();  // incl. destroyed ones still draining
+auto& gEvents = immortal<std::unordered_map<CUevent_st*, std::shared_ptr<SimEvent>>>();
 
 struct SimGraph {
   std::vector<Work> nodes;
 };
-std::unordered_set<SimGraph*> gGraphs;      // captured graphs (cudaGraph_t)
-std::unordered_set<SimGraph*> gGraphExecs;  // instantiated ones (cudaGraphExec_t)
+auto& gGraphs = immortal<std::unordered_set<SimGraph*>>();      // captured graphs (cudaGraph_t)
+auto& gGraphExecs = immortal<std::unordered_set<SimGraph*>>();  // instantiated ones (cudaGraphExec_t)
 
 bool isNullStream(Stream s) {
   auto v = reinterpret_cast<uintptr_t>(s);

@@ -9,25 +9,26 @@ namespace {
 using Factory = std::unique_ptr<Op> (*)(std::string const&, Attributes const&, int64_t);
 
 std::map<std::string, Factory> const& registry() {
-  static std::map<std::string, Factory> const r = [] {
-    std::map<std::string, Factory> m;
+  // Never destroyed: kernels may still run on detached stream threads while the process exits.
+  static auto const* r = [] {
+    auto* m = new std::map<std::string, Factory>();
     for (char const* t : {"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater", "And", "Or", "Not", "Where"})
-      m[t] = &ops::makeElementwiseOp;
+      (*m)[t] = &ops::makeElementwiseOp;
     for (char const* t : {"Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs", "Erf", "Gelu"})
-      m[t] = &ops::makeActivationOp;
-    m["Softmax"] = &ops::makeSoftmaxOp;
-    m["MatMul"] = &ops::makeMatMulOp;
-    m["Gemm"] = &ops::makeGemmOp;
-    m["Gather"] = &ops::makeGatherOp;
-    for (char const* t : {"ReduceMean", "ReduceSum", "ReduceMax"}) m[t] = &ops::makeReduceOp;
-    m["LayerNormalization"] = &ops::makeLayerNormOp;
-    m["Cast"] = &ops::makeCastOp;
-    m["NonZero"] = &ops::makeNonZeroOp;
+      (*m)[t] = &ops::makeActivationOp;
+    (*m)["Softmax"] = &ops::makeSoftmaxOp;
+    (*m)["MatMul"] = &ops::makeMatMulOp;
+    (*m)["Gemm"] = &ops::makeGemmOp;
+    (*m)["Gather"] = &ops::makeGatherOp;
+    for (char const* t : {"ReduceMean", "ReduceSum", "ReduceMax"}) (*m)[t] = &ops::makeReduceOp;
+    (*m)["LayerNormalization"] = &ops::makeLayerNormOp;
+    (*m)["Cast"] = &ops::makeCastOp;
+    (*m)["NonZero"] = &ops::makeNonZeroOp;
     for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})
-      m[t] = &ops::makeShapeOp;
+      (*m)[t] = &ops::makeShapeOp;
     return m;
   }();
-  return r;
+  return *r;
 }
 
 }  // namespace
