@@ -110,6 +110,7 @@ class RunJob : public CompletionJob {
 
   void settle(Napi::Env env, int cudaStatus) override {
     ctx->inFlight--;
+    if (rejectedAtSubmission) return;  // only waited for its queued copies; the staging goes back now
     if (cudaStatus != 0) {
       Failure f = cudaFailure(ctx->cuda(), cudaStatus, "the run on the GPU");
       f.code = "CUDA_ERROR";
@@ -185,6 +186,10 @@ class RunJob : public CompletionJob {
 
   std::shared_ptr<ContextState> ctx;
   PinnedBuffer staging;
+  // Copies out of `staging` were queued on the stream: if the submission fails after that, the staging goes back to
+  // the pool only once the stream has passed them (a next run would overwrite what a queued copy still reads).
+  bool queuedWork = false;
+  bool rejectedAtSubmission = false;
   std::vector<OutputPlan> outputs;
   std::shared_ptr<Napi::Reference<Napi::Array>> outputDims;  // the output shapes at enqueue time
   std::vector<std::shared_ptr<DeviceBufferState>> deviceBuffers;  // kept alive until the run settles
@@ -288,6 +293,7 @@ class RunSubmission {
   void stageAndBind() {
     int rc = mCtx.staging->acquire(std::max<size_t>(mStagingBytes, 1), mJob.staging);
     if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaMallocHost"));
+    mJob.queuedWork = true;
     auto* staging = static_cast<uint8_t*>(mJob.staging.data);
     for (size_t i = 0; i < mInputs.size(); ++i) {
       InputPlan const& plan = mInputs[i];
@@ -384,6 +390,17 @@ class RunSubmission {
   bool mFoundDataDependent = false;
 };
 
+// A run rejected during submission: if it had queued copies out of its staging, the job (its staging, the device
+// buffers it bound) lives on until the stream passed them, counted in flight; otherwise it goes now.
+void releaseAfterQueuedWork(Napi::Env env, std::unique_ptr<RunJob> job) {
+  if (!job || !job->queuedWork) return;
+  std::shared_ptr<ContextState> ctx = job->ctx;
+  job->rejectedAtSubmission = true;
+  std::unique_ptr<CompletionJob> base(job.release());
+  if (addonData(env).completion->submit(ctx->cuda(), ctx->stream, base) == 0) ctx->inFlight++;
+  // else (a poisoned device) `base` is deleted here: no queued copy will run any more.
+}
+
 }  // namespace
 
 Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx) {
@@ -422,8 +439,10 @@ Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
     ctx->inFlight++;
   } catch (Napi::Error const& e) {
     job->deferred.Reject(e.Value());
+    releaseAfterQueuedWork(env, std::move(job));
   } catch (std::exception const& e) {
     job->deferred.Reject(jsError(env, "INTERNAL", std::string("run failed: ") + e.what()).Value());
+    releaseAfterQueuedWork(env, std::move(job));
   }
   return promise;
 }
