@@ -25,7 +25,7 @@ afterAll(() => {
 });
 
 describe('transient enqueue failure', () => {
-  it('keeps the failed run\'s pinned staging from the next run until the stream has passed the copy out of it', async () => {
+  it('settles a run that failed after queuing its input copy only once the stream passed that copy, keeping its staging from the next run', async () => {
     using ctx = engine.createContext();
     await ctx.run({ x: x() }); // device buffers and one staging block exist
     simulator.synchronize();
@@ -33,14 +33,14 @@ describe('transient enqueue failure', () => {
     simulator.setCostModel({ copyGBps: 1e-6 }); // the input copy (128 bytes) takes about 128 ms
     try {
       simulator.injectFault({ kind: 'enqueue', count: 1 });
-      const failed = await ctx.run({ x: x() }).catch((e: unknown) => e);
-      expect(failed).toBeInstanceOf(CudaTransientError);
-      // The rejected run's input copy is still queued and reads its staging: the run still counts as in flight,
-      // and the next run gets a staging block of its own instead of overwriting that one.
+      const failing = ctx.run({ x: x() });
+      // Its input copy is still queued and reads its staging: the run is in flight until the stream passed it, and
+      // the next run gets a staging block of its own instead of overwriting that one.
       expect(ctx.inFlight).toBe(1);
       const next = ctx.run({ x: x() });
       expect(simulator.counters().livePinnedAllocations).toBe(pinnedBefore + 1);
       simulator.setCostModel({});
+      expect(await failing.catch((e: unknown) => e)).toBeInstanceOf(CudaTransientError);
       expect(Array.from(((await next).y as Tensor).data)).toEqual(Array.from(((await context.run({ x: x() })).y as Tensor).data));
     } finally {
       simulator.setCostModel({});

@@ -98,6 +98,7 @@ class RunJob : public CompletionJob {
   }
 
   void leakJsHandles() override {
+    if (!submissionError.IsEmpty()) submissionError.SuppressDestruct();  // leaked with the environment
     leakOnPurpose(outputDims);
     for (OutputPlan& plan : outputs) plan.hostTarget = nullptr;  // leaked with the environment
     if (ctx) ctx->leakJsHandles();
@@ -110,7 +111,11 @@ class RunJob : public CompletionJob {
 
   void settle(Napi::Env env, int cudaStatus) override {
     ctx->inFlight--;
-    if (rejectedAtSubmission) return;  // only waited for its queued copies; the staging goes back now
+    if (!submissionError.IsEmpty()) {  // failed while submitting; waited for the copies it had queued
+      releaseStaging();
+      deferred.Reject(submissionError.Value());
+      return;
+    }
     if (cudaStatus != 0) {
       Failure f = cudaFailure(ctx->cuda(), cudaStatus, "the run on the GPU");
       f.code = "CUDA_ERROR";
@@ -186,10 +191,11 @@ class RunJob : public CompletionJob {
 
   std::shared_ptr<ContextState> ctx;
   PinnedBuffer staging;
-  // Copies out of `staging` were queued on the stream: if the submission fails after that, the staging goes back to
-  // the pool only once the stream has passed them (a next run would overwrite what a queued copy still reads).
+  // Copies out of `staging` were queued on the stream: if the submission fails after that, the run settles (and the
+  // staging goes back to the pool) only once the stream has passed them, as any run does; a next run would
+  // otherwise be handed the block and overwrite what a queued copy still reads.
   bool queuedWork = false;
-  bool rejectedAtSubmission = false;
+  Napi::Reference<Napi::Value> submissionError;  // that failure, rejected at settle
   std::vector<OutputPlan> outputs;
   std::shared_ptr<Napi::Reference<Napi::Array>> outputDims;  // the output shapes at enqueue time
   std::vector<std::shared_ptr<DeviceBufferState>> deviceBuffers;  // kept alive until the run settles
@@ -390,15 +396,21 @@ class RunSubmission {
   bool mFoundDataDependent = false;
 };
 
-// A run rejected during submission: if it had queued copies out of its staging, the job (its staging, the device
-// buffers it bound) lives on until the stream passed them, counted in flight; otherwise it goes now.
-void releaseAfterQueuedWork(Napi::Env env, std::unique_ptr<RunJob> job) {
-  if (!job || !job->queuedWork) return;
-  std::shared_ptr<ContextState> ctx = job->ctx;
-  job->rejectedAtSubmission = true;
-  std::unique_ptr<CompletionJob> base(job.release());
-  if (addonData(env).completion->submit(ctx->cuda(), ctx->stream, base) == 0) ctx->inFlight++;
-  // else (a poisoned device) `base` is deleted here: no queued copy will run any more.
+// A run that failed during submission: rejected now, unless it had queued copies out of its staging; then the job
+// (its staging, the device buffers it bound) settles with `error` once the stream passed them, counted in flight.
+void failSubmission(Napi::Env env, std::unique_ptr<RunJob> job, Napi::Value error) {
+  if (!job) return;  // already handed to the completion queue, which settles it
+  if (job->queuedWork) {
+    std::shared_ptr<ContextState> ctx = job->ctx;
+    job->submissionError = Napi::Persistent(error);
+    std::unique_ptr<CompletionJob> base(job.release());
+    if (addonData(env).completion->submit(ctx->cuda(), ctx->stream, base) == 0) {
+      ctx->inFlight++;
+      return;
+    }
+    job.reset(static_cast<RunJob*>(base.release()));  // a poisoned device: no queued copy runs any more
+  }
+  job->deferred.Reject(error);
 }
 
 }  // namespace
@@ -438,11 +450,9 @@ Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
     }
     ctx->inFlight++;
   } catch (Napi::Error const& e) {
-    job->deferred.Reject(e.Value());
-    releaseAfterQueuedWork(env, std::move(job));
+    failSubmission(env, std::move(job), e.Value());
   } catch (std::exception const& e) {
-    job->deferred.Reject(jsError(env, "INTERNAL", std::string("run failed: ") + e.what()).Value());
-    releaseAfterQueuedWork(env, std::move(job));
+    failSubmission(env, std::move(job), jsError(env, "INTERNAL", std::string("run failed: ") + e.what()).Value());
   }
   return promise;
 }
