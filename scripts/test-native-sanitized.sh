@@ -9,6 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 cleanup() {
   git -C "$root" worktree remove --force "$work/addon" 2>/dev/null || true
+  git -C "$root" worktree remove --force "$work/tsan" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,7 +43,7 @@ nm -D "$work/addon/build/Release/tensorrt_node.node" | grep -q __asan_report || 
   grep -E "FAIL|×|Error|expected" "$work/addon-tests.log" | head -40; tail -4 "$work/addon-tests.log"; exit 1; }
 tail -4 "$work/addon-tests.log"
 
-# The same build under LeakSanitizer, over the addon's test files in one process (scripts/leak-check/): every leak
+# The same build under LeakSanitizer, over the addon's test files in one process (scripts/sanitizers/): every leak
 # whose allocating frame is in the addon or a simulator library fails. Left out: sticky.test.ts (a poisoned device
 # frees nothing, as on a GPU), library-loading.test.ts (it needs a process of its own) and native-units.test.ts (the
 # simulator's C++ tests, covered above).
@@ -53,8 +54,26 @@ for f in "$work"/addon/test/*.test.ts; do
 done
 (cd "$work/addon" && LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
   ASAN_OPTIONS=detect_leaks=1:halt_on_error=0:exitcode=0:fast_unwind_on_malloc=0:log_path="$work/lsan/report" \
-  node --expose-gc --require ./scripts/leak-check/pin-addon.cjs node_modules/vitest/vitest.mjs run \
-    --config scripts/leak-check/vitest.config.mjs "${leak_files[@]}" >"$work/leak-tests.log" 2>&1) || {
+  node --expose-gc --require ./scripts/sanitizers/pin-addon.cjs node_modules/vitest/vitest.mjs run \
+    --config scripts/sanitizers/vitest.one-process.config.mjs "${leak_files[@]}" >"$work/leak-tests.log" 2>&1) || {
   grep -E "FAIL|×|Error|expected" "$work/leak-tests.log" | head -40; tail -4 "$work/leak-tests.log"; exit 1; }
 tail -4 "$work/leak-tests.log" | head -2
-node "$root/scripts/leak-check/our-leaks.mjs" "$work"/lsan/report.*
+node "$root/scripts/sanitizers/our-leaks.mjs" "$work/lsan"
+
+# The addon and the simulator under ThreadSanitizer, built in a second worktree: the tests of concurrency, completions,
+# workers, launcher threads, CUDA graphs and faults, with libtsan preloaded into node (which is not instrumented).
+# Any report with a frame of ours fails; scripts/sanitizers/our-races.mjs says what it leaves out and why.
+git -C "$root" worktree add -q --detach "$work/tsan" HEAD
+ln -s "$root/node_modules" "$work/tsan/node_modules"
+(cd "$work/tsan" && npx cmake-js compile --CDTRTN_SANITIZE=thread >"$work/tsan-build.log" 2>&1 && npx tsup >/dev/null) || {
+  tail -30 "$work/tsan-build.log"; exit 1; }
+mkdir -p "$work/tsan-reports"
+(cd "$work/tsan" && LD_PRELOAD="$(gcc -print-file-name=libtsan.so)" \
+  TSAN_OPTIONS="halt_on_error=0:exitcode=0:log_path=$work/tsan-reports/report" \
+  node node_modules/vitest/vitest.mjs run test/concurrency.test.ts test/completion-polling.test.ts test/workers.test.ts \
+    test/data-dependent-shapes.test.ts test/device-tensors.test.ts test/cuda-graphs.test.ts test/lifecycle.test.ts \
+    test/faults.test.ts test/devices.test.ts test/output-targets.test.ts test/sticky.test.ts test/validation.test.ts \
+    >"$work/tsan-tests.log" 2>&1) || {
+  grep -E "FAIL|×|Error|expected" "$work/tsan-tests.log" | head -40; tail -4 "$work/tsan-tests.log"; exit 1; }
+tail -4 "$work/tsan-tests.log" | head -2
+node "$root/scripts/sanitizers/our-races.mjs" "$work/tsan-reports"
