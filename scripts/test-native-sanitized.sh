@@ -33,7 +33,9 @@ ln -s "$root/node_modules" "$work/addon/node_modules"
 (cd "$work/addon" && npx cmake-js compile --CDTRTN_SANITIZE=address >"$work/addon-build.log" 2>&1) || {
   tail -30 "$work/addon-build.log"; exit 1; }
 # Instrumented, not just linked against the runtime (CMakeLists.txt, TRTN_SANITIZE).
-nm -D "$work/addon/build/Release/tensorrt_node.node" | grep -q __asan_report || { echo "the addon is not instrumented"; exit 1; }
+# (Through a file: with pipefail, `grep -q` closing the pipe early would fail nm with SIGPIPE.)
+nm -D "$work/addon/build/Release/tensorrt_node.node" >"$work/addon-symbols.txt"
+grep -q __asan_report "$work/addon-symbols.txt" || { echo "the addon is not instrumented"; exit 1; }
 (cd "$work/addon" && npx tsup >/dev/null && \
   LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
   npx vitest run test/lifecycle.test.ts test/workers.test.ts test/completion-polling.test.ts test/concurrency.test.ts \
