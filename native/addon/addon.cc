@@ -1,8 +1,11 @@
 // Module entry: registers the classes and functions, and the per-environment state (main thread and workers).
 #include <napi.h>
 
+#include <cmath>
+
 #include "../backend/backend.h"
 #include "addon_data.h"
+#include "errors.h"
 #include "exports.h"
 #include "reaper.h"
 #include "wraps.h"
@@ -39,9 +42,13 @@ Napi::Value buildInfo(Napi::CallbackInfo const& info) {
 // previous value. Without an argument it only reads it.
 Napi::Value setCompletionPolling(Napi::CallbackInfo const& info) {
   auto& completion = *addonData(info.Env()).completion;
+  bool reading = info.Length() == 0 || info[0].IsUndefined();
+  double micros = !reading && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!reading && !(micros >= 0 && std::isfinite(micros))) {
+    throw jsError(info.Env(), "INVALID_ARGUMENT", "the completion polling time must be a finite number of microseconds >= 0");
+  }
   double before = completion.setPollMicros(0);
-  double micros = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : before;
-  completion.setPollMicros(micros);
+  completion.setPollMicros(reading ? before : micros);
   return Napi::Number::New(info.Env(), before);
 }
 

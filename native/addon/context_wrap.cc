@@ -70,7 +70,8 @@ void ContextWrap::useCudaGraphs(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& ctx = state(env);
   DeviceScope device(ctx->cuda(), ctx->deviceIndex());
-  ctx->useGraphs = info.Length() > 0 && info[0].ToBoolean().Value();
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw jsError(env, "INVALID_ARGUMENT", "useCudaGraphs expects a boolean");
+  ctx->useGraphs = info[0].As<Napi::Boolean>().Value();
   if (!ctx->useGraphs) dropGraph(*ctx);
 }
 

@@ -74,11 +74,34 @@ Napi::Function RuntimeWrap::define(Napi::Env env) {
 
 // new Runtime(backend: 'tensorrt' | 'simulator', minSeverity: 0..4, logger?: (severity, message) => void,
 //             device = 0)
+namespace {
+
+// Argument `index`, an integer in [min, max], or `fallback` when it is absent; anything else is INVALID_ARGUMENT
+// (the TypeScript layer checks these first, but nothing reaching the addon directly may be taken for something else).
+int intArgument(Napi::CallbackInfo const& info, size_t index, char const* name, int min, int max, int fallback) {
+  if (info.Length() <= index || info[index].IsUndefined()) return fallback;
+  double v = info[index].IsNumber() ? info[index].As<Napi::Number>().DoubleValue() : -1e300;
+  if (!(v >= min && v <= max) || v != static_cast<double>(static_cast<int>(v))) {
+    throw jsError(info.Env(), "INVALID_ARGUMENT", std::string(name) + " must be an integer from " + std::to_string(min) +
+                                                      " to " + std::to_string(max));
+  }
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
 RuntimeWrap::RuntimeWrap(Napi::CallbackInfo const& info) : Napi::ObjectWrap<RuntimeWrap>(info) {
   Napi::Env env = info.Env();
+  if (info.Length() > 0 && !info[0].IsUndefined() && !info[0].IsString()) {
+    throw jsError(env, "INVALID_ARGUMENT", "backend must be 'tensorrt' or 'simulator'");
+  }
   std::string kind = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "tensorrt";
-  int minSeverity = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 2;
-  int deviceIndex = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int32Value() : 0;
+  // ILogger::Severity: kINTERNAL_ERROR (0) to kVERBOSE (4); messages up to this one reach the logger.
+  int minSeverity = intArgument(info, 1, "minSeverity", 0, 4, 2);
+  int deviceIndex = intArgument(info, 3, "device", 0, 1 << 20, 0);
+  if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull() && !info[2].IsFunction()) {
+    throw jsError(env, "INVALID_ARGUMENT", "logger must be a function (severity, message)");
+  }
   Failure failure;
   auto backend = loadBackend(kind, failure);
   if (!backend) throw toJsError(env, failure);
