@@ -60,6 +60,8 @@ export declare class NativeDeviceBuffer {
   readonly disposed: boolean;
   write(source: ArrayBufferView | ArrayBuffer, offset?: number): Promise<void>;
   read(offset?: number, length?: number): Promise<ArrayBuffer>;
+  /** Copies the first byteLength bytes (default: all) into target, on this GPU or another; ordered with both. */
+  copyTo(target: NativeDeviceBuffer, byteLength?: number): Promise<void>;
   dispose(): void;
 }
 

@@ -39,6 +39,17 @@ export class DeviceBuffer extends Disposable {
       throw fromNative(error);
     }
   }
+
+  /** Copies the first `byteLength` bytes (default: all) into `target`, which may be on another GPU. Ordered like
+   * every use of either buffer: after the work already queued on them, before what is queued next. */
+  async copyTo(target: DeviceBuffer, byteLength?: number): Promise<void> {
+    if (!(target instanceof DeviceBuffer)) throw makeError('INVALID_ARGUMENT', 'copyTo expects a DeviceBuffer as its target');
+    try {
+      await this.handle.copyTo(target.handle, byteLength);
+    } catch (error) {
+      throw fromNative(error);
+    }
+  }
 }
 
 /** A typed view of a DeviceBuffer: dtype and dims, for feeding or receiving a run on the GPU. */
@@ -58,6 +69,19 @@ export class DeviceTensor<D extends DType = DType> {
 
   get byteLength(): number {
     return this.buffer.byteLength;
+  }
+
+  /** Copies the tensor into `target`'s memory, on this GPU or another (a runtime per device), and returns it
+   * there with this tensor's dtype and dims: the way to hand a GPU result to an engine on another GPU. */
+  async copyTo(target: DeviceTensor | DeviceBuffer): Promise<DeviceTensor<D>> {
+    const buffer = target instanceof DeviceTensor ? target.buffer : target;
+    if (!(buffer instanceof DeviceBuffer)) throw makeError('INVALID_ARGUMENT', 'copyTo expects a DeviceTensor or a DeviceBuffer as its target');
+    const bytes = this.dims.reduce((a, b) => a * b, 1) * DTYPES[this.dtype].bytesPerElement;
+    if (bytes > buffer.byteLength) {
+      throw makeError('INVALID_ARGUMENT', `copyTo: ${this.dtype}[${this.dims.join(',')}] needs ${bytes} bytes; the target holds ${buffer.byteLength}`);
+    }
+    await this.buffer.copyTo(buffer, bytes);
+    return new DeviceTensor(buffer, this.dtype, this.dims);
   }
 
   /** Copies the tensor to the host. */

@@ -110,7 +110,7 @@ describe('several GPUs', () => {
     const asInput = await b.run({ x: elsewhere }).catch((e: unknown) => e);
     expect(asInput).toBeInstanceOf(InvalidInputError);
     expect((asInput as InvalidInputError).message).toBe(
-      "input 'x': the DeviceTensor is on CUDA device 0, this context runs on device 1; copy it through the host or allocate it from a runtime of device 1",
+      "input 'x': the DeviceTensor is on CUDA device 0, this context runs on device 1; copy it to a DeviceTensor of device 1 first (deviceTensor.copyTo)",
     );
     expect((asInput as InvalidInputError).tensor).toBe('x');
     const asOutput = await a.run({ x }, { outputs: { y: elsewhere, z } }).catch((e: unknown) => e);
@@ -118,6 +118,67 @@ describe('several GPUs', () => {
     // Nothing reached the device: the process is not poisoned and both devices still run.
     expect(simulator.counters().stickyError).toBe(0);
     expect(Array.from(((await b.run({ x: y })).y as Tensor).data as Float32Array)).toEqual(Array.from(hostChained.data as Float32Array));
+  });
+
+  it('deviceTensor.copyTo hands a GPU result to an engine on the other GPU, in order with both sides\' work, nothing awaited in between', async () => {
+    using onGpu0 = await simulatorEngine(gpu0, 'gelu20'); // x [b,8] -> y [b,8], z [b,4]
+    using onGpu1 = await simulatorEngine(gpu1, 'gelu20');
+    using a = onGpu0.createContext();
+    using b = onGpu1.createContext();
+    const xs = [3, 4].map((k) => Tensor.from('float32', Float32Array.from({ length: 16 }, (_, i) => Math.sin(k * 5 + i)), [2, 8]));
+    const expected: Float32Array[] = [];
+    for (const x of xs) {
+      const y = (await a.run({ x })).y as Tensor;
+      expected.push(((await b.run({ x: y })).y as Tensor).data as Float32Array);
+    }
+    simulator.synchronize();
+    const before = simulator.counters();
+
+    using y0 = await gpu0.createDeviceTensor('float32', [2, 8]);
+    using z0 = await gpu0.createDeviceTensor('float32', [2, 4]);
+    using y1 = await gpu1.createDeviceTensor('float32', [2, 8]);
+    // Device 0 writes y0 (slowly), the copy takes y0 to device 1, device 1 reads it; then all of it once more with
+    // other values. Only the last promise of each round is awaited: the copy must wait for device 0's kernel, the
+    // run on device 1 for the copy, and the second round's copy for the first round's read of y1.
+    simulator.injectFault({ kind: 'slow-kernel', count: 4, millis: 15 });
+    const results = [];
+    for (const x of xs) {
+      void a.run({ x }, { outputs: { y: y0, z: z0 } });
+      void y0.copyTo(y1);
+      results.push(b.run({ x: y1 }));
+    }
+    const settled = await Promise.all(results);
+    for (let k = 0; k < xs.length; k++) expect(Array.from((settled[k]!.y as Tensor).data as Float32Array)).toEqual(Array.from(expected[k]!));
+
+    // The other way round: a copy into y1 waits for the run still reading y1 (its kernel sleeps before it reads).
+    await y1.buffer.write(xs[0]!.data as Float32Array);
+    await y0.buffer.write(xs[1]!.data as Float32Array);
+    simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 40 });
+    const reading = b.run({ x: y1 });
+    const overwriting = y0.copyTo(y1);
+    const direct = (await b.run({ x: xs[0]! })).y as Tensor;
+    expect(Array.from(((await reading).y as Tensor).data as Float32Array)).toEqual(Array.from(direct.data as Float32Array));
+    await overwriting;
+    expect(Array.from((await y1.toTensor()).data)).toEqual(Array.from(xs[1]!.data as Float32Array));
+
+    // The copy resolves with the target holding this tensor's dtype and dims; same-device copies work the same way.
+    using sameDevice = await gpu0.createDeviceTensor('float32', [4, 8]);
+    const copied = await y0.copyTo(sameDevice);
+    expect([copied.dtype, copied.dims, copied.buffer === sameDevice.buffer]).toEqual(['float32', [2, 8], true]);
+    expect(Array.from((await copied.toTensor()).data)).toEqual(Array.from((await y0.toTensor()).data));
+
+    // A target too small, or a disposed one, is refused before anything reaches the device.
+    using small = await gpu1.createDeviceTensor('float32', [2, 2]);
+    await expect(y0.copyTo(small)).rejects.toThrow(InvalidArgumentError);
+    await expect(y0.copyTo(small)).rejects.toThrow('copyTo: float32[2,8] needs 64 bytes; the target holds 16');
+    await expect(y0.buffer.copyTo(small.buffer, 64)).rejects.toThrow('copyTo of 64 bytes: the source holds 64, the target 16');
+    await expect(y0.copyTo(y0)).rejects.toThrow('copyTo needs a target other than the source');
+    const gone = await gpu1.createDeviceTensor('float32', [2, 8]);
+    gone.dispose();
+    await expect(y0.copyTo(gone)).rejects.toMatchObject({ code: 'DISPOSED' });
+    expect(simulator.counters().stickyError).toBe(0);
+    simulator.synchronize();
+    expect(simulator.counters().liveEvents - before.liveEvents).toBeLessThanOrEqual(4); // one last-use event per tensor
   });
 
   it('GPUs of different kinds: an engine built on device 1 is for device 1\'s compute capability, and loads only there', async () => {

@@ -133,7 +133,7 @@ describe('the native surface, called directly with wrong arguments', () => {
       ...(await fuzz(runtime, ['info', 'device', 'deserialize', 'createDeviceBuffer', 'synchronize'])),
       ...(await fuzz(engine, ['info', 'createContext', 'serialize'])),
       ...(await fuzz(context, ['run', 'ping', 'setProfile', 'useCudaGraphs'])),
-      ...(await fuzz(buffer, ['write', 'read'])),
+      ...(await fuzz(buffer, ['write', 'read', 'copyTo'])),
       ...(await fuzz(native, ['buildInfo', 'completionStats', 'setCompletionPolling'])),
     };
     native.setCompletionPolling(polling);

@@ -1,5 +1,5 @@
 // DeviceBuffer: GPU memory owned from JS. Usable as a run's input or output, so engines chain without a host round
-// trip; write()/read() copy through pinned staging on the runtime's utility stream.
+// trip; write()/read() copy through pinned staging on the runtime's utility stream, copyTo() from GPU to GPU.
 #include <cstring>
 
 #include "addon_data.h"
@@ -34,6 +34,7 @@ class CopyJob : public CompletionJob {
     deferred.Resolve(out);
   }
   std::shared_ptr<DeviceBufferState> buffer;
+  std::shared_ptr<DeviceBufferState> source;  // copyTo: the buffer copied from, kept until the copy is done
   PinnedBuffer staging;
   size_t bytes = 0;
   bool toHost = false;
@@ -72,6 +73,7 @@ Napi::Function DeviceBufferWrap::define(Napi::Env env) {
                      {InstanceAccessor<&DeviceBufferWrap::byteLength>("byteLength"),
                       InstanceMethod<&DeviceBufferWrap::write>("write"),
                       InstanceMethod<&DeviceBufferWrap::read>("read"),
+                      InstanceMethod<&DeviceBufferWrap::copyTo>("copyTo"),
                       InstanceMethod<&DeviceBufferWrap::dispose>("dispose"),
                       InstanceAccessor<&DeviceBufferWrap::disposed>("disposed")});
 }
@@ -142,6 +144,65 @@ Napi::Value DeviceBufferWrap::read(Napi::CallbackInfo const& info) {
   void* dst = job->staging.data;
   void const* src = static_cast<uint8_t*>(s->data) + offset;
   return submitCopy(env, std::move(job), dst, src, cuda::kDeviceToHost);
+}
+
+// copyTo(target: DeviceBuffer, byteLength = byteLength) -> Promise<void>: this buffer's first byteLength bytes into
+// the target's, on this GPU or another (CUDA's unified addressing: the driver copies peer to peer or through the
+// host). Ordered like every use: after both buffers' earlier uses, before their next. Settles on the target's
+// runtime once the copy is done.
+Napi::Value DeviceBufferWrap::copyTo(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  auto const& src = state(env);
+  std::shared_ptr<DeviceBufferState> dst = info.Length() > 0 ? DeviceBufferWrap::from(env, info[0]) : nullptr;
+  if (!dst) throw jsError(env, "INVALID_ARGUMENT", "copyTo expects a DeviceBuffer as its target");
+  // CUDA leaves overlapping copies undefined; a buffer onto itself would be the only way to ask for one here.
+  if (dst == src) throw jsError(env, "INVALID_ARGUMENT", "copyTo needs a target other than the source");
+  size_t bytes = offsetArg(info, 1, src->bytes);
+  if (bytes > src->bytes || bytes > dst->bytes) {
+    throw jsError(env, "INVALID_ARGUMENT", "copyTo of " + std::to_string(bytes) + " bytes: the source holds " +
+                                               std::to_string(src->bytes) + ", the target " +
+                                               std::to_string(dst->bytes));
+  }
+  if (src->runtime->backend != dst->runtime->backend) {
+    throw jsError(env, "INVALID_ARGUMENT", "copyTo between runtimes of different backends");
+  }
+  requireNoPendingWrite(env, *src, "copyTo (source)");
+  requireNoPendingWrite(env, *dst, "copyTo (target)");
+  RuntimeState const& from = *src->runtime;
+  RuntimeState const& to = *dst->runtime;
+  CudaApi const& api = from.cuda();
+  auto job = std::make_unique<CopyJob>(env, dst);
+  job->source = src;
+  job->bytes = bytes;
+  Napi::Promise promise = job->deferred.Promise();
+  int rc = 0;
+  cuda::Event copied = nullptr;
+  {
+    DeviceScope device(api, from.device);
+    rc = src->waitForPreviousUse(from.utilityStream);
+    if (rc == 0) rc = dst->waitForPreviousUse(from.utilityStream);  // an event of another device may be waited for
+    if (rc == 0 && bytes) rc = api.cudaMemcpyAsync(dst->data, src->data, bytes, cuda::kDefault, from.utilityStream);
+    if (rc == 0) rc = src->markUse(from.utilityStream);
+    if (rc == 0 && from.device == to.device) rc = dst->markUse(from.utilityStream);
+    // An event records only on a stream of its own device: the target's side continues on its runtime's stream.
+    if (rc == 0 && from.device != to.device) rc = api.cudaEventCreateWithFlags(&copied, cuda::kEventDisableTiming);
+    if (rc == 0 && copied) rc = api.cudaEventRecord(copied, from.utilityStream);
+  }
+  cuda::Stream settleOn = from.utilityStream;
+  if (from.device != to.device) {
+    DeviceScope device(api, to.device);
+    if (rc == 0) rc = api.cudaStreamWaitEvent(to.utilityStream, copied, 0);
+    if (rc == 0) rc = dst->markUse(to.utilityStream);
+    if (copied) api.cudaEventDestroy(copied);  // released once the wait queued on it is done
+    settleOn = to.utilityStream;
+  }
+  std::unique_ptr<CompletionJob> base(job.release());
+  if (rc == 0) rc = addonData(env).completion->submit(api, settleOn, base);
+  if (rc != 0) {
+    static_cast<CopyJob*>(base.get())->deferred.Reject(
+        jsError(env, "CUDA_ERROR", std::string("device buffer copy failed: ") + api.cudaGetErrorString(rc)).Value());
+  }
+  return promise;
 }
 
 void DeviceBufferWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }

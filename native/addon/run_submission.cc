@@ -19,8 +19,8 @@ void requireSameDevice(Napi::Env env, DeviceBufferState const& buffer, ContextSt
   if (buffer.runtime->device == context) return;
   throw jsError(env, "INVALID_INPUT", std::string(role) + " '" + name + "': the DeviceTensor is on CUDA device " +
                                           std::to_string(buffer.runtime->device) + ", this context runs on device " +
-                                          std::to_string(context) + "; copy it through the host or allocate it from "
-                                          "a runtime of device " + std::to_string(context), name);
+                                          std::to_string(context) + "; copy it to a DeviceTensor of device " +
+                                          std::to_string(context) + " first (deviceTensor.copyTo)", name);
 }
 
 std::string dimsText(std::vector<int64_t> const& d) {

@@ -71,6 +71,7 @@ class DeviceBufferWrap : public Napi::ObjectWrap<DeviceBufferWrap> {
   Napi::Value byteLength(Napi::CallbackInfo const& info);
   Napi::Value write(Napi::CallbackInfo const& info);
   Napi::Value read(Napi::CallbackInfo const& info);
+  Napi::Value copyTo(Napi::CallbackInfo const& info);
   void dispose(Napi::CallbackInfo const& info);
   Napi::Value disposed(Napi::CallbackInfo const& info);
   std::shared_ptr<DeviceBufferState> const& state(Napi::Env env) const;
