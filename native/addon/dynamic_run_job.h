@@ -1,0 +1,152 @@
+// One run of a context whose engine has data-dependent output shapes (dynamic_run.h): filled on the JS thread
+// (inputs, output targets), then on the launcher thread (dynamic_launch.cc: outputs or the failure), and settled on
+// the JS thread from the completion queue.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../backend/backend.h"
+#include "completion.h"
+#include "device_scope.h"
+#include "dynamic_run.h"
+#include "errors.h"
+#include "js_bytes.h"
+#include "run_submission.h"
+#include "states.h"
+
+namespace trtn {
+
+class DynamicRunJob : public CompletionJob {
+ public:
+  explicit DynamicRunJob(Napi::Env env) : CompletionJob(env) {}
+  ~DynamicRunJob() override {
+    releaseDeviceCopies();
+    releaseStaging();
+    for (napi_ref target : hostTargets) {  // on the JS thread, or leaked before (leakJsHandles)
+      if (target) napi_delete_reference(deferred.Env(), target);
+    }
+  }
+
+  void leakJsHandles() override {
+    hostTargets.clear();  // leaked with the environment
+    if (ctx) ctx->leakJsHandles();
+  }
+
+  void settle(Napi::Env env, int cudaStatus) override {
+    ctx->inFlight--;
+    for (auto const& target : deviceTargets) {
+      if (target) target->pendingLauncherWrites--;
+    }
+    if (failure || cudaStatus != 0) {
+      Failure f = failure ? *failure : cudaFailure(ctx->cuda(), cudaStatus, "the run on the GPU");
+      if (!failure) f.code = "CUDA_ERROR";
+      releaseStaging();
+      deferred.Reject(toJsError(env, f).Value());
+      return;
+    }
+    // [dims of every output, output 0 bytes, output 1 bytes, ...]: the dims are this run's own; outputs copied into
+    // the caller's arrays have `undefined` bytes.
+    if (!copyToHostTargets(env)) return;
+    size_t n = outputs.size();
+    Napi::Array results = Napi::Array::New(env, n + 1);
+    Napi::Array dims = Napi::Array::New(env, n);
+    for (size_t o = 0; o < n; ++o) {
+      Output const& out = outputs[o];
+      Napi::Array one = Napi::Array::New(env, out.dims.size());
+      for (size_t k = 0; k < out.dims.size(); ++k) one.Set(static_cast<uint32_t>(k), static_cast<double>(out.dims[k]));
+      dims.Set(static_cast<uint32_t>(o), one);
+      if (out.onDevice || (!hostTargets.empty() && hostTargets[o])) continue;
+      Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, out.bytes);
+      if (out.bytes) std::memcpy(data.Data(), static_cast<uint8_t*>(outputStaging.data) + out.stagingOffset, out.bytes);
+      results.Set(static_cast<uint32_t>(o + 1), data);
+    }
+    results.Set(uint32_t{0}, dims);
+    releaseStaging();
+    deferred.Resolve(results);
+  }
+
+  // Only now is the size of a data-dependent output known: an array too small for it rejects the run.
+  bool copyToHostTargets(Napi::Env env) {
+    for (size_t o = 0; o < hostTargets.size(); ++o) {
+      if (!hostTargets[o]) continue;
+      Output const& out = outputs[o];
+      size_t have = 0;
+      if (!copyIntoTypedArray(env, hostTargets[o], static_cast<uint8_t*>(outputStaging.data) + out.stagingOffset,
+                              out.bytes, &have)) {
+        releaseStaging();
+        std::string name = ctx->engine->engine->info().tensors[ctx->engine->outputs[o]].name;
+        deferred.Reject(jsError(env, "INVALID_INPUT", "the array given for output '" + name + "' holds " +
+                                                      std::to_string(have) + " bytes; this run's " + dimsText(out.dims) +
+                                                      " needs " + std::to_string(out.bytes), name).Value());
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Device copies of DeviceTensor inputs that the launcher never took over (the run failed before): freed after the
+  // copy into them, on the stream that made it.
+  void releaseDeviceCopies() {
+    if (!ctx) return;
+    RuntimeState const& runtime = *ctx->engine->runtime;
+    DeviceScope device(runtime.cuda(), runtime.device);  // at settle, or on the reaper after a worker exited
+    for (Input& in : inputs) {
+      if (in.deviceCopy) runtime.cuda().cudaFreeAsync(in.deviceCopy, in.copyStream);
+      if (in.copied) runtime.cuda().cudaEventDestroy(in.copied);
+      in.deviceCopy = nullptr;
+      in.copied = nullptr;
+    }
+  }
+
+  void releaseStaging() {
+    if (!ctx) return;
+    if (inputStaging.data) ctx->staging->release(inputStaging);
+    inputStaging = PinnedBuffer{};
+    if (outputStaging.data) {
+      std::lock_guard<std::mutex> lock(ctx->dynamic->outputStagingMutex);
+      ctx->dynamic->outputStaging.release(outputStaging);
+    }
+    outputStaging = PinnedBuffer{};
+  }
+
+  struct Input {
+    std::vector<int64_t> dims;
+    size_t bytes = 0;
+    size_t stagingOffset = 0;
+    // A DeviceTensor input: its bytes copied on the JS thread, in the buffer's order of uses, into memory of this run
+    // (the launcher queues the run later, too late for the buffer's next user to wait for it); `copied` completes
+    // when the copy did.
+    void* deviceCopy = nullptr;
+    cuda::Event copied = nullptr;
+    cuda::Stream copyStream = nullptr;  // the buffer's runtime's utility stream
+  };
+  struct Output {
+    std::vector<int64_t> dims;
+    size_t bytes = 0;
+    size_t stagingOffset = 0;
+    void* device = nullptr;
+    bool onDevice = false;  // written into the caller's DeviceTensor (deviceTargets)
+  };
+
+  std::shared_ptr<ContextState> ctx;
+  std::vector<Input> inputs;
+  std::vector<Output> outputs;  // launcher thread, until the job is handed back
+  PinnedBuffer inputStaging;    // from the context's pool (JS thread)
+  PinnedBuffer outputStaging;   // from the launcher's pool
+  std::optional<Failure> failure;
+  std::vector<napi_ref> hostTargets;  // per output, the caller's TypedArray or null (empty: none given)
+  // Per output, the caller's DeviceTensor or null (empty: none given); each counts as a pending write until settle.
+  std::vector<std::shared_ptr<DeviceBufferState>> deviceTargets;
+  std::vector<std::shared_ptr<DeviceBufferState>> deviceBuffers;  // DeviceTensor inputs, kept until the run settles
+};
+
+// Launcher thread: the run's TensorRT and CUDA calls, in the context stream's order (dynamic_launch.cc). Hands the
+// job to the completion queue, with its outputs or its failure.
+void launchDynamicRun(DynamicRunJob& job);
+
+}  // namespace trtn
