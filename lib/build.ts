@@ -1,8 +1,9 @@
 // Building a serialized engine (plan) from ONNX bytes, off the JS thread, with progress and cancellation.
 import { readFile } from 'node:fs/promises';
 import type { NativeBuildOptions, NativeProgressEvent } from '../binding.js';
+import { showValue } from './dtypes.js';
 import type { ShapeRange } from './engine-spec.js';
-import { fromNative, makeError } from './errors.js';
+import { fromNative, makeError, requireOptionsObject } from './errors.js';
 import { writeFileAtomic } from './store/atomic-write.js';
 import { getNative } from './native.js';
 import type { Backend } from './runtime.js';
@@ -70,25 +71,45 @@ function precisionFlagDeprecation(options: BuildOptions, libraryVersion: number)
   );
 }
 
+/** The optimization profiles in the addon's form; each range's shape is checked by the builder, which names the
+ * tensor and the profile, so here only the structure that reading them relies on. */
+function nativeProfiles(profiles: unknown): NativeBuildOptions['profiles'] {
+  if (!Array.isArray(profiles)) throw makeError('INVALID_ARGUMENT', `profiles must be an array of { tensor: { min, opt, max } }, got ${showValue(profiles)}`);
+  return profiles.map((profile: unknown, k) => {
+    if (profile === null || typeof profile !== 'object') {
+      throw makeError('INVALID_ARGUMENT', `profile ${k} must be an object of { min, opt, max } by input name, got ${showValue(profile)}`);
+    }
+    return Object.entries(profile).map(([tensor, range]: [string, unknown]) => {
+      const r = range as Partial<Record<'min' | 'opt' | 'max', unknown>> | null;
+      for (const key of ['min', 'opt', 'max'] as const) {
+        if (r === null || typeof r !== 'object' || !Array.isArray(r[key])) {
+          throw makeError('INVALID_ARGUMENT', `profile ${k}, input '${tensor}': ${key} must be an array of dims, got ${showValue(r === null || typeof r !== 'object' ? r : r[key])}`);
+        }
+      }
+      const dims = r as Record<'min' | 'opt' | 'max', number[]>;
+      return { tensor, min: [...dims.min], opt: [...dims.opt], max: [...dims.max] };
+    });
+  });
+}
+
 /** Parses ONNX and builds a plan. Parser errors give BUILD_FAILED listing each failing node. */
 export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}): Promise<Uint8Array> {
   if (!(onnx instanceof Uint8Array)) throw makeError('INVALID_ARGUMENT', 'buildEngine expects the ONNX model as a Uint8Array');
+  requireOptionsObject(options, 'buildEngine');
   if (options.signal?.aborted) {
     throw makeError('ABORTED', 'the build was cancelled before it started', { cause: options.signal.reason });
   }
   if (options.precision !== undefined && !PRECISIONS.includes(options.precision)) {
-    throw makeError('INVALID_ARGUMENT', `precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(options.precision)}`);
+    throw makeError('INVALID_ARGUMENT', `precision must be one of ${PRECISIONS.join(', ')}, got ${showValue(options.precision)}`);
   }
   if (options.precision === 'int8' && options.calibrationCache === undefined) {
     throw makeError('INVALID_ARGUMENT', 'precision int8 needs a calibration cache (calibrationCache: bytes or a file path)');
   }
   if (options.device !== undefined && (!Number.isSafeInteger(options.device) || options.device < 0)) {
-    throw makeError('INVALID_ARGUMENT', `device must be a CUDA device index (an integer >= 0), got ${String(options.device)}`);
+    throw makeError('INVALID_ARGUMENT', `device must be a CUDA device index (an integer >= 0), got ${showValue(options.device)}`);
   }
   const nativeOptions: NativeBuildOptions = {
-    profiles: options.profiles?.map((p) =>
-      Object.entries(p).map(([tensor, r]) => ({ tensor, min: [...r.min], opt: [...r.opt], max: [...r.max] })),
-    ),
+    profiles: options.profiles === undefined ? undefined : nativeProfiles(options.profiles),
     workspaceBytes: options.workspaceBytes,
     optimizationLevel: options.optimizationLevel,
     precision: options.precision,

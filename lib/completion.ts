@@ -1,6 +1,7 @@
 // How finished GPU work reaches JavaScript: by default a completion wakes the JS thread through a thread-safe
 // function, which costs a thread wake-up (20-50 us on a VM) when the loop is asleep. Completion polling trades CPU
 // for that latency, like CUDA's cudaDeviceScheduleSpin.
+import { showValue } from './dtypes.js';
 import { makeError } from './errors.js';
 import { getNative } from './native.js';
 
@@ -13,7 +14,7 @@ import { getNative } from './native.js';
  */
 export function setCompletionPolling(micros: number): number {
   if (typeof micros !== 'number' || !Number.isFinite(micros) || micros < 0) {
-    throw makeError('INVALID_ARGUMENT', `completion polling time must be a finite number of microseconds >= 0, got ${String(micros)}`);
+    throw makeError('INVALID_ARGUMENT', `completion polling time must be a finite number of microseconds >= 0, got ${showValue(micros)}`);
   }
   return getNative().setCompletionPolling(micros);
 }

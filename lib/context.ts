@@ -2,11 +2,11 @@
 // in flight on one context (they pipeline on its stream) and many contexts of one engine run concurrently.
 import type { NativeDeviceBuffer, NativeExecutionContext, NativeRunResult } from '../binding.js';
 import { Disposable } from './disposable.js';
-import { DTYPES, describeType, isDType } from './dtypes.js';
+import { DTYPES, describeType, isDType, showValue } from './dtypes.js';
 import type { AnyTypedArray, DType } from './dtypes.js';
 import type { EngineSpec } from './engine-spec.js';
 import { DeviceTensor } from './device-tensor.js';
-import { fromNative, makeError } from './errors.js';
+import { fromNative, makeError, requireOptionsObject } from './errors.js';
 import { Tensor } from './tensor.js';
 import { validateFeeds } from './validate.js';
 import type { DeviceTensorLike, Feed } from './validate.js';
@@ -91,7 +91,7 @@ export class ExecutionContext extends Disposable {
   /** Selects the optimization profile for the following runs. */
   setProfile(index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.engine.profiles.length) {
-      throw makeError('INVALID_ARGUMENT', `profile ${index} does not exist; the engine has ${this.engine.profiles.length} (0..${this.engine.profiles.length - 1})`);
+      throw makeError('INVALID_ARGUMENT', `profile ${showValue(index)} does not exist; the engine has ${this.engine.profiles.length} (0..${this.engine.profiles.length - 1})`);
     }
     try {
       this.native<NativeExecutionContext>().setProfile(index);
@@ -108,6 +108,7 @@ export class ExecutionContext extends Disposable {
     const inputs = this.#inputs;
     const nativeInputs = this.#nativeInputs;
     try {
+      if (options === null || typeof options !== 'object') requireOptionsObject(options, 'run');
       const native = this.native<NativeExecutionContext>();
       validateFeeds(this.engine, this.#profile, feeds, inputs, this.#dims);
       for (let i = 0; i < inputs.length; i++) {

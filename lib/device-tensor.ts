@@ -2,7 +2,7 @@
 // round trip. Reads and writes are asynchronous copies through pinned staging.
 import type { NativeDeviceBuffer } from '../binding.js';
 import { Disposable } from './disposable.js';
-import { DTYPES } from './dtypes.js';
+import { DTYPES, isDType, showValue } from './dtypes.js';
 import type { DType } from './dtypes.js';
 import { fromNative, makeError } from './errors.js';
 import { Tensor } from './tensor.js';
@@ -52,6 +52,15 @@ export class DeviceBuffer extends Disposable {
   }
 }
 
+/** The bytes a tensor of `dtype` and `dims` takes; INVALID_ARGUMENT (naming `who`) for anything that is not one. */
+export function deviceTensorBytes(dtype: unknown, dims: unknown, who: string): number {
+  if (!isDType(dtype)) throw makeError('INVALID_ARGUMENT', `${who}: unknown dtype ${showValue(dtype)}; expected one of ${Object.keys(DTYPES).join(', ')}`);
+  if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw makeError('INVALID_ARGUMENT', `${who}: dims must be an array of non-negative integers, got ${Array.isArray(dims) ? `[${dims.map(showValue).join(',')}]` : showValue(dims)}`);
+  }
+  return (dims as number[]).reduce((a, b) => a * b, 1) * DTYPES[dtype].bytesPerElement;
+}
+
 /** A typed view of a DeviceBuffer: dtype and dims, for feeding or receiving a run on the GPU. */
 export class DeviceTensor<D extends DType = DType> {
   readonly onDevice = true as const;
@@ -61,7 +70,8 @@ export class DeviceTensor<D extends DType = DType> {
     readonly dtype: D,
     readonly dims: readonly number[],
   ) {
-    const bytes = dims.reduce((a, b) => a * b, 1) * DTYPES[dtype].bytesPerElement;
+    if (!(buffer instanceof DeviceBuffer)) throw makeError('INVALID_ARGUMENT', `DeviceTensor needs a DeviceBuffer, got ${showValue(buffer)}`);
+    const bytes = deviceTensorBytes(dtype, dims, 'DeviceTensor');
     if (bytes > buffer.byteLength) {
       throw makeError('INVALID_ARGUMENT', `DeviceTensor ${dtype}[${dims.join(',')}] needs ${bytes} bytes; the buffer has ${buffer.byteLength}`);
     }

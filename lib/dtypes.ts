@@ -81,6 +81,15 @@ export function describeType(x: unknown): string {
   return typeof x;
 }
 
+/** A short text for a value in an error message: never throws (a template literal throws on a symbol, and
+ * JSON.stringify on a bigint). */
+export function showValue(x: unknown): string {
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (typeof x === 'bigint') return `${x}n`;
+  if (x === undefined || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'symbol') return String(x);
+  return describeType(x);
+}
+
 /** Dtypes that can be inferred from the storage array alone. */
 export type InferableDType = 'float32' | 'int8' | 'uint8' | 'int32' | 'int64';
 

@@ -4,7 +4,7 @@ import { ExecutionContext } from './context.js';
 import { Disposable } from './disposable.js';
 import { toEngineSpec } from './engine-spec.js';
 import type { EngineSpec, ProfileSpec, TensorSpec } from './engine-spec.js';
-import { fromNative } from './errors.js';
+import { fromNative, requireOptionsObject } from './errors.js';
 
 export class Engine extends Disposable {
   readonly spec: EngineSpec;
@@ -42,6 +42,7 @@ export class Engine extends Disposable {
    * output shapes, for one) simply keeps plain launches.
    */
   createContext(options: { profile?: number; cudaGraph?: boolean } = {}): ExecutionContext {
+    requireOptionsObject(options, 'createContext');
     let native;
     try {
       native = this.native<NativeEngine>().createContext();

@@ -116,6 +116,14 @@ export function makeError(code: ErrorCode, message: string, extra: ErrorDetails 
   return new CLASSES[code](code, message, extra);
 }
 
+/** Throws INVALID_ARGUMENT unless `options` is an object (or undefined, which the callers default to `{}`): a
+ * JavaScript caller's `null` or `1` would otherwise surface as a TypeError from reading one of its fields. */
+export function requireOptionsObject(options: unknown, what: string): void {
+  if (options === null || typeof options !== 'object') {
+    throw makeError('INVALID_ARGUMENT', `${what} options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+}
+
 /** An INVALID_INPUT error that names the tensor and what was expected versus given. */
 export function invalidInput(tensor: string, what: string, expected: string, actual: string): InvalidInputError {
   return makeError('INVALID_INPUT', `input '${tensor}': ${what}: expected ${expected}, got ${actual}`, {

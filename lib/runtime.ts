@@ -1,14 +1,14 @@
 // The entry point of the low-level API: loads a backend (real TensorRT or the simulator) and deserializes engines.
 import { readFile } from 'node:fs/promises';
 import type { NativeDeviceInfo, NativeRuntime, NativeRuntimeInfo } from '../binding.js';
-import { DeviceBuffer, DeviceTensor } from './device-tensor.js';
+import { DeviceBuffer, DeviceTensor, deviceTensorBytes } from './device-tensor.js';
 import { Disposable } from './disposable.js';
-import { DTYPES } from './dtypes.js';
+import { DTYPES, showValue } from './dtypes.js';
 import type { DType } from './dtypes.js';
 import { Engine } from './engine.js';
-import { fromNative, makeError } from './errors.js';
+import { fromNative, makeError, requireOptionsObject } from './errors.js';
 import { getNative } from './native.js';
-import type { Tensor } from './tensor.js';
+import { Tensor } from './tensor.js';
 
 export type Backend = 'tensorrt' | 'simulator';
 export type LogSeverity = 'internal-error' | 'error' | 'warning' | 'info' | 'verbose';
@@ -39,15 +39,16 @@ export class Runtime extends Disposable {
 
   /** Loads the backend's libraries; a missing library is a LIBRARY_NOT_FOUND error naming every path tried. */
   static create(options: RuntimeOptions = {}): Runtime {
+    requireOptionsObject(options, 'Runtime.create');
     const backend = options.backend ?? 'tensorrt';
     if (backend !== 'tensorrt' && backend !== 'simulator') {
-      throw makeError('INVALID_ARGUMENT', `backend must be 'tensorrt' or 'simulator', got ${JSON.stringify(backend)}`);
+      throw makeError('INVALID_ARGUMENT', `backend must be 'tensorrt' or 'simulator', got ${showValue(backend)}`);
     }
     const severity = SEVERITIES.indexOf(options.logSeverity ?? 'warning');
     if (severity < 0) throw makeError('INVALID_ARGUMENT', `logSeverity must be one of ${SEVERITIES.join(', ')}`);
     const device = options.device ?? 0;
     if (!Number.isSafeInteger(device) || device < 0) {
-      throw makeError('INVALID_ARGUMENT', `device must be a CUDA device index (an integer >= 0), got ${String(device)}`);
+      throw makeError('INVALID_ARGUMENT', `device must be a CUDA device index (an integer >= 0), got ${showValue(device)}`);
     }
     const logger = options.logger;
     const native = getNative();
@@ -108,7 +109,10 @@ export class Runtime extends Disposable {
 
   /** Allocates a device tensor; with `from`, copies a host tensor into it. */
   async createDeviceTensor<D extends DType>(dtype: D, dims: readonly number[], from?: Tensor<D>): Promise<DeviceTensor<D>> {
-    const bytes = dims.reduce((a, b) => a * b, 1) * DTYPES[dtype].bytesPerElement;
+    const bytes = deviceTensorBytes(dtype, dims, 'createDeviceTensor');
+    if (from !== undefined && !(from instanceof Tensor && from.dtype === dtype && from.byteLength === bytes)) {
+      throw makeError('INVALID_ARGUMENT', `createDeviceTensor: the initial values must be a ${dtype} Tensor of ${bytes} bytes, got ${from instanceof Tensor ? `${from.dtype}, ${from.byteLength} bytes` : showValue(from)}`);
+    }
     const tensor = new DeviceTensor(this.createDeviceBuffer(bytes), dtype, dims);
     if (from) await tensor.buffer.write(from.data);
     return tensor;

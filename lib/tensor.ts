@@ -1,4 +1,4 @@
-import { DTYPES, describeType, isDType, typedArrayName } from './dtypes.js';
+import { DTYPES, describeType, isDType, showValue, typedArrayName } from './dtypes.js';
 import type { DType, TypedArrayFor } from './dtypes.js';
 import { bfloat16BitsToFloat, fromBfloat16Array, fromFloat16Array, halfBitsToFloat, toBfloat16Array, toFloat16Array } from './float16.js';
 
@@ -44,7 +44,7 @@ function elementCount(dims: unknown, who: string): number {
   for (let i = 0; i < dims.length; i++) {
     const d: unknown = dims[i];
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      throw new TypeError(`${who}: dim ${i} must be a non-negative safe integer, got ${String(d)}`);
+      throw new TypeError(`${who}: dim ${i} must be a non-negative safe integer, got ${showValue(d)}`);
     }
     size *= d;
   }
@@ -70,7 +70,7 @@ function formatDims(dims: readonly number[]): string {
 
 function assertDType(dtype: unknown, who: string): asserts dtype is DType {
   if (!isDType(dtype)) {
-    throw new TypeError(`${who}: unknown dtype ${JSON.stringify(dtype) ?? String(dtype)}; expected one of ${Object.keys(DTYPES).join(', ')}`);
+    throw new TypeError(`${who}: unknown dtype ${showValue(dtype)}; expected one of ${Object.keys(DTYPES).join(', ')}`);
   }
 }
 

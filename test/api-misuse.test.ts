@@ -1,0 +1,149 @@
+// The public API called with wrong arguments of every kind, as a JavaScript caller without types might: every
+// refusal is a TensorRTNodeError with a code (INVALID_ARGUMENT, INVALID_INPUT, DISPOSED...), thrown or rejected,
+// never a TypeError from deep inside, never a crash, and the objects work on afterwards.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Runtime, Tensor, TensorRTNodeError, buildEngine, setCompletionPolling } from '../lib/index.js';
+import type { DeviceTensor, Engine, ExecutionContext } from '../lib/index.js';
+import { simulatorPlan } from './helpers/engines.js';
+import { getModel } from './models/index.js';
+
+let runtime: Runtime;
+let engine: Engine;
+let context: ExecutionContext;
+let tensor: DeviceTensor;
+
+beforeAll(async () => {
+  runtime = Runtime.create({ backend: 'simulator' });
+  engine = await runtime.deserialize(await simulatorPlan('mlp')); // x float32 [b,16] -> y [b,8]
+  context = engine.createContext();
+  tensor = await runtime.createDeviceTensor('float32', [2, 16]);
+});
+afterAll(() => {
+  tensor.dispose();
+  context.dispose();
+  engine.dispose();
+  runtime.dispose();
+});
+
+const odd: unknown[] = [
+  undefined, null, 0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, 'x', '', true, {}, [], [1, -2], Symbol('s'),
+  () => 1, 1n, new Uint8Array(3), new Float64Array([1, 16]), new ArrayBuffer(3), new Map(), Object.create(null),
+];
+
+type Ending = 'ok' | 'typed error';
+
+/** How a call ended; any other error fails the test with the call's description. */
+async function ending(what: string, call: () => unknown): Promise<Ending> {
+  try {
+    const result = call();
+    if (result instanceof Promise) {
+      const value = await result;
+      (value as { dispose?: () => void } | undefined)?.dispose?.();
+    } else {
+      (result as { dispose?: () => void } | undefined)?.dispose?.();
+    }
+    return 'ok';
+  } catch (error) {
+    if (error instanceof TensorRTNodeError) return 'typed error';
+    throw new Error(`${what} threw ${String((error as Error)?.constructor?.name)}: ${String((error as Error)?.message ?? error)}`);
+  }
+}
+
+async function each(name: string, call: (v: unknown) => unknown): Promise<Set<Ending>> {
+  const seen = new Set<Ending>();
+  for (const v of odd) seen.add(await ending(`${name}(${show(v)})`, () => call(v)));
+  return seen;
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'symbol' || typeof v === 'function' || typeof v === 'bigint') return typeof v;
+  try {
+    return v instanceof ArrayBuffer || ArrayBuffer.isView(v) ? `${v.constructor.name}` : JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+describe.sequential('the public API with wrong arguments', () => {
+  it('Runtime.create and the runtime\'s methods refuse them with typed errors', async () => {
+    const seen = {
+      create: await each('Runtime.create', (v) => Runtime.create(v as never)),
+      backend: await each('Runtime.create({ backend })', (v) => Runtime.create({ backend: v as never })),
+      severity: await each('Runtime.create({ logSeverity })', (v) => Runtime.create({ backend: 'simulator', logSeverity: v as never })),
+      logger: await each('Runtime.create({ logger })', (v) => Runtime.create({ backend: 'simulator', logger: v as never })),
+      device: await each('Runtime.create({ device })', (v) => Runtime.create({ backend: 'simulator', device: v as never })),
+      deserialize: await each('runtime.deserialize', (v) => runtime.deserialize(v as never)),
+      buffer: await each('runtime.createDeviceBuffer', (v) => runtime.createDeviceBuffer(v as never)),
+      tensorDtype: await each('runtime.createDeviceTensor(dtype)', (v) => runtime.createDeviceTensor(v as never, [2])),
+      tensorDims: await each('runtime.createDeviceTensor(dims)', (v) => runtime.createDeviceTensor('float32', v as never)),
+      tensorData: await each('runtime.createDeviceTensor(data)', (v) => runtime.createDeviceTensor('float32', [2], v as never)),
+    };
+    for (const [name, s] of Object.entries(seen)) expect(s.has('typed error'), name).toBe(true);
+  });
+
+  it('engines, contexts, runs and profiles refuse them with typed errors', async () => {
+    const x = Tensor.from('float32', new Float32Array(32), [2, 16]);
+    const seen = {
+      createContext: await each('engine.createContext', (v) => engine.createContext(v as never)),
+      feeds: await each('context.run(feeds)', (v) => context.run(v as never)),
+      feed: await each('context.run({ x })', (v) => context.run({ x: v as never })),
+      options: await each('context.run(feeds, options)', (v) => context.run({ x }, v as never)),
+      outputs: await each('context.run(feeds, { outputs })', (v) => context.run({ x }, { outputs: v as never })),
+      output: await each('context.run(feeds, { outputs: { y } })', (v) => context.run({ x }, { outputs: { y: v as never } })),
+      profile: await each('context.setProfile', (v) => context.setProfile(v as never)),
+    };
+    for (const [name, s] of Object.entries(seen)) expect(s.has('typed error'), name).toBe(true);
+    const y = (await context.run({ x })).y as Tensor;
+    expect(y.dims).toEqual([2, 8]);
+  });
+
+  it('Tensor construction refuses them as the TypedArray constructors do: a TypeError or RangeError naming what is wrong', () => {
+    // Building a Tensor is the caller's own data handling, before anything reaches an engine: like `new
+    // Float32Array(-1)`, it throws the built-in error types, with a message that starts with the function.
+    const calls: [string, (v: unknown) => unknown][] = [
+      ['Tensor.from(dtype)', (v) => Tensor.from(v as never, [1, 2])],
+      ['Tensor.from(data)', (v) => Tensor.from('float32', v as never)],
+      ['Tensor.from(dims)', (v) => Tensor.from('float32', new Float32Array(4), v as never)],
+      ['new Tensor(dtype)', (v) => new Tensor(v as never, new Float32Array(2), [2])],
+      ['new Tensor(data)', (v) => new Tensor('float32', v as never, [2])],
+      ['new Tensor(dims)', (v) => new Tensor('float32', new Float32Array(2), v as never)],
+    ];
+    for (const [name, call] of calls) {
+      let refused = 0;
+      for (const v of odd) {
+        try {
+          call(v);
+        } catch (error) {
+          refused++;
+          expect(error instanceof TypeError || error instanceof RangeError, `${name}(${show(v)}): ${String(error)}`).toBe(true);
+          expect((error as Error).message, `${name}(${show(v)})`).toMatch(/^(Tensor|element|dtype|dims)|^[a-z]+ \d|index/i);
+        }
+      }
+      expect(refused, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('device tensors and copies refuse them with typed errors', async () => {
+    const seen = {
+      write: await each('deviceBuffer.write', (v) => tensor.buffer.write(v as never)),
+      writeOffset: await each('deviceBuffer.write(offset)', (v) => tensor.buffer.write(new Uint8Array(4), v as never)),
+      read: await each('deviceBuffer.read', (v) => tensor.buffer.read(v as never)),
+      copyTo: await each('deviceTensor.copyTo', (v) => tensor.copyTo(v as never)),
+      bufferCopyTo: await each('deviceBuffer.copyTo', (v) => tensor.buffer.copyTo(v as never)),
+    };
+    for (const [name, s] of Object.entries(seen)) expect(s.has('typed error'), name).toBe(true);
+  });
+
+  it('buildEngine and setCompletionPolling refuse them with typed errors', async () => {
+    const onnx = getModel('mlp').onnx;
+    const seen = {
+      onnx: await each('buildEngine(onnx)', (v) => buildEngine(v as never, { backend: 'simulator' })),
+      options: await each('buildEngine(onnx, options)', (v) => buildEngine(onnx, v as never)),
+      profiles: await each('buildEngine(onnx, { profiles })', (v) => buildEngine(onnx, { backend: 'simulator', profiles: v as never })),
+      precision: await each('buildEngine(onnx, { precision })', (v) => buildEngine(onnx, { backend: 'simulator', precision: v as never })),
+      polling: await each('setCompletionPolling', (v) => setCompletionPolling(v as never)),
+    };
+    setCompletionPolling(0);
+    for (const [name, s] of Object.entries(seen)) expect(s.has('typed error'), name).toBe(true);
+  });
+});
