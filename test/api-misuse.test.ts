@@ -2,7 +2,10 @@
 // refusal is a TensorRTNodeError with a code (INVALID_ARGUMENT, INVALID_INPUT, DISPOSED...), thrown or rejected,
 // never a TypeError from deep inside, never a crash, and the objects work on afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Runtime, Tensor, TensorRTNodeError, buildEngine, setCompletionPolling } from '../lib/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { EngineStore, Runtime, Tensor, TensorRTNodeError, buildEngine, setCompletionPolling } from '../lib/index.js';
 import type { DeviceTensor, Engine, ExecutionContext } from '../lib/index.js';
 import { simulatorPlan } from './helpers/engines.js';
 import { getModel } from './models/index.js';
@@ -132,6 +135,28 @@ describe.sequential('the public API with wrong arguments', () => {
       bufferCopyTo: await each('deviceBuffer.copyTo', (v) => tensor.buffer.copyTo(v as never)),
     };
     for (const [name, s] of Object.entries(seen)) expect(s.has('typed error'), name).toBe(true);
+  });
+
+  it('the EngineStore refuses them with typed errors', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trtn-misuse-'));
+    try {
+      const store = new EngineStore(dir);
+      const onnx = getModel('mlp').onnx;
+      const seen = {
+        dir: await each('new EngineStore', (v) => new EngineStore(v as never)),
+        options: await each('new EngineStore(dir, options)', (v) => new EngineStore(dir, v as never)),
+        pathFor: await each('store.pathFor', (v) => store.pathFor(v as never)),
+        getOrBuild: await each('store.getOrBuild(onnx)', (v) => store.getOrBuild(v as never, { runtime } as never)),
+        getOrBuildOptions: await each('store.getOrBuild(onnx, options)', (v) => store.getOrBuild(onnx, v as never)),
+        verify: await each('store.verify', (v) => store.verify(v as never, { runtime } as never)),
+        quarantine: await each('store.quarantine', (v) => store.quarantine(v as never, 'reason')),
+        list: await each('store.list', (v) => store.list(v as never)),
+        prune: await each('store.prune', (v) => store.prune(v as never)),
+      };
+      for (const [name, s] of Object.entries(seen)) expect(s.has('typed error'), name).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('buildEngine and setCompletionPolling refuse them with typed errors', async () => {

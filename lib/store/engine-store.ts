@@ -6,7 +6,8 @@ import path from 'node:path';
 import { buildEngine } from '../build.js';
 import type { BuildProgress } from '../build.js';
 import type { ShapeRange } from '../engine-spec.js';
-import { TensorRTNodeError, makeError } from '../errors.js';
+import { showValue } from '../dtypes.js';
+import { TensorRTNodeError, makeError, requireOptionsObject } from '../errors.js';
 import type { Backend } from '../runtime.js';
 import { throwIfAborted } from './abort.js';
 import { sha256 } from './checksum.js';
@@ -100,6 +101,7 @@ export class EngineStore {
 
   constructor(dir: string, options: EngineStoreOptions = {}) {
     if (typeof dir !== 'string' || dir === '') throw makeError('INVALID_ARGUMENT', 'EngineStore needs the path of its folder');
+    requireOptionsObject(options, 'EngineStore');
     this.dir = path.resolve(dir);
     this.#options = options;
   }
@@ -112,6 +114,7 @@ export class EngineStore {
   /** Returns a verified engine for the model and runtime, building it (once across processes) when it is missing,
    * and quarantining then rebuilding it when it is corrupt or incompatible. */
   async getOrBuild(onnx: Uint8Array | string, options: GetOrBuildOptions): Promise<GetOrBuildResult> {
+    requireOptionsObject(options, 'getOrBuild');
     const onnxBytes = await readOnnx(onnx);
     const onnxSha256 = sha256(onnxBytes);
     const target = targetOf(options.runtime);
@@ -124,7 +127,7 @@ export class EngineStore {
     }
     const precision = options.precision ?? 'fp32';
     if (!isPrecision(precision)) {
-      throw makeError('INVALID_ARGUMENT', `precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(precision)}`);
+      throw makeError('INVALID_ARGUMENT', `precision must be one of ${PRECISIONS.join(', ')}, got ${showValue(precision)}`);
     }
     const parts: EngineNameParts = {
       task: options.task,
@@ -205,18 +208,29 @@ export class EngineStore {
 
   /** Checks an engine without deserializing it (see verifyEngine); returns its sidecar, or throws ENGINE_CORRUPT /
    * ENGINE_INCOMPATIBLE saying what failed. */
-  verify(enginePath: string, options: VerifyOptions): Promise<Sidecar> {
-    return verifyEngine(path.resolve(this.dir, enginePath), options);
+  async verify(enginePath: string, options: VerifyOptions): Promise<Sidecar> {
+    requireOptionsObject(options, 'verify');
+    return verifyEngine(this.#resolve(enginePath, 'verify'), options);
   }
 
   /** Moves an engine and its sidecar to `<dir>/quarantine/` with a reason file. It does not take the build lock:
    * call it for an engine no build is writing (getOrBuild quarantines under the lock itself). */
-  quarantine(enginePath: string, reason: string | Error): Promise<QuarantineResult> {
-    return quarantineEngine(path.resolve(this.dir, enginePath), reason);
+  async quarantine(enginePath: string, reason: string | Error): Promise<QuarantineResult> {
+    return quarantineEngine(this.#resolve(enginePath, 'quarantine'), reason);
+  }
+
+  /** An engine's path given to a method, against the store's folder. */
+  #resolve(enginePath: unknown, what: string): string {
+    if (typeof enginePath !== 'string' || enginePath === '') {
+      throw makeError('INVALID_ARGUMENT', `${what} needs the path of an engine file, got ${showValue(enginePath)}`);
+    }
+    return path.resolve(this.dir, enginePath);
   }
 
   /** Every engine in the folder with its sidecar and whether the runtime can use it. */
   async list(options: { runtime: StoreRuntime }): Promise<EngineListEntry[]> {
+    requireOptionsObject(options, 'list');
+    targetOf(options.runtime); // refuses a missing runtime even when the folder is empty
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -247,7 +261,8 @@ export class EngineStore {
   }
 
   /** Removes temp files of crashed builds, stale locks, and quarantined entries older than `keep` ms. */
-  prune(options: PruneOptions = {}): Promise<PruneResult> {
+  async prune(options: PruneOptions = {}): Promise<PruneResult> {
+    requireOptionsObject(options, 'prune');
     return pruneStore(this.dir, options);
   }
 
@@ -263,7 +278,13 @@ export class EngineStore {
 }
 
 async function readOnnx(onnx: Uint8Array | string): Promise<Uint8Array> {
-  if (typeof onnx === 'string') return readFile(onnx);
+  if (typeof onnx === 'string') {
+    try {
+      return await readFile(onnx);
+    } catch (error) {
+      throw makeError('INVALID_ARGUMENT', `getOrBuild cannot read the ONNX model ${JSON.stringify(onnx)}: ${(error as Error).message}`, { cause: error });
+    }
+  }
   if (onnx instanceof Uint8Array) return onnx;
   throw makeError('INVALID_ARGUMENT', 'getOrBuild expects the ONNX model as a Uint8Array or the path of an .onnx file');
 }

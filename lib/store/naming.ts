@@ -1,6 +1,7 @@
 // Engine file names: `<task>.<model>-<revision>-trt<version>-<precision>-sm<cc>.engine`. Everything that decides
 // whether a plan can be loaded here is in the name, so two incompatible engines never share a file.
-import { makeError } from '../errors.js';
+import { showValue } from '../dtypes.js';
+import { makeError, requireOptionsObject } from '../errors.js';
 
 import { PRECISIONS } from '../build.js';
 import type { Precision } from '../build.js';
@@ -37,7 +38,7 @@ const NAME = /^([A-Za-z0-9_]+)\.([A-Za-z0-9_][A-Za-z0-9_.-]*)-([A-Za-z0-9_]+)-tr
 
 function check(value: string, pattern: RegExp, what: string, rule: string): void {
   if (typeof value !== 'string' || !pattern.test(value)) {
-    throw makeError('INVALID_ARGUMENT', `engine ${what} ${JSON.stringify(value)} is not usable in a file name: ${rule}`);
+    throw makeError('INVALID_ARGUMENT', `engine ${what} ${showValue(value)} is not usable in a file name: ${rule}`);
   }
 }
 
@@ -47,13 +48,14 @@ export function isPrecision(value: unknown): value is Precision {
 
 /** The engine's file name; throws INVALID_ARGUMENT naming the part that cannot go into a file name. */
 export function engineName(parts: EngineNameParts): string {
+  requireOptionsObject(parts, 'engine name');
   check(parts.task, TASK, 'task', "use letters, digits and '_'");
   check(parts.model, MODEL, 'model', "use letters, digits, '_', '-' and '.' (not first)");
   check(parts.revision, REVISION, 'revision', "use letters, digits and '_'");
   check(parts.trtVersion, VERSION, 'TensorRT version', "use 'major.minor.patch'");
   check(parts.computeCapability, CC, 'compute capability', "use 'major.minor'");
   if (!isPrecision(parts.precision)) {
-    throw makeError('INVALID_ARGUMENT', `precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(parts.precision)}`);
+    throw makeError('INVALID_ARGUMENT', `precision must be one of ${PRECISIONS.join(', ')}, got ${showValue(parts.precision)}`);
   }
   const sm = parts.computeCapability.replace('.', '');
   return `${parts.task}.${parts.model}-${parts.revision}-trt${parts.trtVersion}-${parts.precision}-sm${sm}${ENGINE_EXT}`;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NativeDeviceInfo } from '../../binding.js';
+import { makeError } from '../errors.js';
 import { packageRoot } from '../native.js';
 import type { Backend } from '../runtime.js';
 
@@ -24,7 +25,11 @@ export interface Target {
 }
 
 export function targetOf(runtime: StoreRuntime): Target {
-  const device = runtime.device;
+  // A Runtime, or anything shaped like one (tests, other processes); the store cannot name an engine without it.
+  const device = (runtime as Partial<StoreRuntime> | null | undefined)?.device;
+  if (!device || !Array.isArray(device.computeCapability) || !Array.isArray(runtime.tensorrtVersion)) {
+    throw makeError('INVALID_ARGUMENT', 'the EngineStore needs options.runtime: the Runtime the engine is for (its TensorRT version and GPU name the engine)');
+  }
   const [ccMajor, ccMinor] = device.computeCapability;
   const cuda = device.cudaRuntimeVersion;
   const name = (device as { name?: unknown }).name;
