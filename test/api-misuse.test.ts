@@ -8,6 +8,7 @@ import path from 'node:path';
 import { EngineStore, Runtime, Tensor, TensorRTNodeError, buildEngine, setCompletionPolling } from '../lib/index.js';
 import type { DeviceTensor, Engine, ExecutionContext } from '../lib/index.js';
 import { simulatorPlan } from './helpers/engines.js';
+import { simulator } from '../lib/testing/index.js';
 import { getModel } from './models/index.js';
 
 let runtime: Runtime;
@@ -157,6 +158,40 @@ describe.sequential('the public API with wrong arguments', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the simulator harness refuses them with typed errors, so a fault a test asked for is never silently dropped', async () => {
+    const spin = simulator.setStreamSpin(50);
+    const device = simulator.getDevice(0);
+    try {
+      const seen = {
+        fault: await each('simulator.injectFault', (v) => simulator.injectFault(v as never)),
+        kind: await each('simulator.injectFault({ kind })', (v) => simulator.injectFault({ kind: v as never })),
+        count: await each('simulator.injectFault({ count })', (v) => simulator.injectFault({ kind: 'enqueue', count: v as never })),
+        cudaError: await each('simulator.injectFault({ cudaError })', (v) => simulator.injectFault({ kind: 'sticky', cudaError: v as never })),
+        millis: await each('simulator.injectFault({ millis })', (v) => simulator.injectFault({ kind: 'slow-kernel', millis: v as never })),
+        after: await each('simulator.injectFault({ after })', (v) => simulator.injectFault({ kind: 'alloc', after: v as never })),
+        setDevice: await each('simulator.setDevice', (v) => simulator.setDevice(v as never)),
+        computeCapability: await each('simulator.setDevice({ computeCapability })', (v) => simulator.setDevice({ computeCapability: v as never })),
+        setDeviceCount: await each('simulator.setDeviceCount', (v) => simulator.setDeviceCount(v as never)),
+        getDevice: await each('simulator.getDevice', (v) => simulator.getDevice(v as never)),
+        costModel: await each('simulator.setCostModel', (v) => simulator.setCostModel(v as never)),
+        launchMicros: await each('simulator.setCostModel({ launchMicros })', (v) => simulator.setCostModel({ launchMicros: v as never })),
+        streamSpin: await each('simulator.setStreamSpin', (v) => simulator.setStreamSpin(v as never)),
+        buildStepDelay: await each('simulator.setBuildStepDelay', (v) => simulator.setBuildStepDelay(v as never)),
+      };
+      for (const [name, s] of Object.entries(seen)) expect(s.has('typed error'), name).toBe(true);
+    } finally {
+      // Whatever a call accepted is undone: no fault armed, one GPU as it was, no cost model, default polling.
+      simulator.clearFaults();
+      simulator.clearStickyError();
+      simulator.setCostModel({});
+      simulator.setStreamSpin(spin);
+      simulator.setBuildStepDelay(0);
+      simulator.setDeviceCount(1);
+      simulator.setDevice(device);
+    }
+    expect((await context.run({ x: Tensor.from('float32', new Float32Array(32), [2, 16]) })).y!.dims).toEqual([2, 8]);
   });
 
   it('buildEngine and setCompletionPolling refuse them with typed errors', async () => {

@@ -1,6 +1,8 @@
 // Control of the bundled TensorRT + CUDA simulator for tests: fault injection with the real error shapes, the
 // simulated GPU, the kernel cost model and counters of live native resources.
 import type { NativeSimulatorCounters } from '../../binding.js';
+import { showValue } from '../dtypes.js';
+import { makeError, requireOptionsObject } from '../errors.js';
 import { getNative } from '../native.js';
 
 export type SimulatorCounters = NativeSimulatorCounters;
@@ -21,11 +23,34 @@ export type SimulatorFault =
 
 const KINDS = { enqueue: 1, sticky: 2, alloc: 3, 'slow-kernel': 4, 'context-create': 5, capture: 6 } as const;
 
+// A harness that took a misspelt fault or a negative delay without a word would let a test of a failure path pass
+// without the failure ever happening: every argument is checked, and a wrong one is INVALID_ARGUMENT.
+function integer(value: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    throw makeError('INVALID_ARGUMENT', `simulator: ${what} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got ${showValue(value)}`);
+  }
+  return value as number;
+}
+
+function amount(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw makeError('INVALID_ARGUMENT', `simulator: ${what} must be a finite number >= 0, got ${showValue(value)}`);
+  }
+  return value;
+}
+
 export const simulator = {
   injectFault(fault: SimulatorFault): void {
-    const count = 'count' in fault && fault.count !== undefined ? fault.count : 1;
-    const cudaError = 'cudaError' in fault ? (fault.cudaError ?? 0) : 0;
-    const param = fault.kind === 'slow-kernel' ? fault.millis : fault.kind === 'alloc' ? (fault.after ?? 0) : 0;
+    requireOptionsObject(fault, 'injectFault');
+    if (typeof fault.kind !== 'string' || !Object.hasOwn(KINDS, fault.kind)) {
+      throw makeError('INVALID_ARGUMENT', `simulator: fault kind must be one of ${Object.keys(KINDS).join(', ')}, got ${showValue(fault.kind)}`);
+    }
+    const count = 'count' in fault && fault.count !== undefined ? integer(fault.count, 'fault count', 1) : 1;
+    const cudaError = 'cudaError' in fault && fault.cudaError !== undefined ? integer(fault.cudaError, 'cudaError', 1, 999) : 0;
+    const param =
+      fault.kind === 'slow-kernel' ? amount(fault.millis, 'slow-kernel millis')
+      : fault.kind === 'alloc' && fault.after !== undefined ? integer(fault.after, 'alloc after', 0)
+      : 0;
     getNative().simulator.injectFault(KINDS[fault.kind], count, cudaError, param);
   },
   clearFaults(): void {
@@ -46,6 +71,16 @@ export const simulator = {
   /** Describes the simulated GPUs: every one, or only `index` (a machine with GPUs of different kinds). Plans record
    * the compute capability of the device they were built on and refuse to load on another. */
   setDevice(device: { index?: number; computeCapability?: readonly [number, number]; totalMemoryBytes?: number; name?: string }): void {
+    requireOptionsObject(device, 'setDevice');
+    if (device.index !== undefined) integer(device.index, 'device index', 0, 15);
+    if (device.computeCapability !== undefined) {
+      const cc: unknown = device.computeCapability;
+      if (!Array.isArray(cc) || cc.length !== 2) throw makeError('INVALID_ARGUMENT', `simulator: computeCapability must be [major, minor], got ${showValue(cc)}`);
+      integer(cc[0], 'compute capability major', 1, 99);
+      integer(cc[1], 'compute capability minor', 0, 9);
+    }
+    if (device.totalMemoryBytes !== undefined) integer(device.totalMemoryBytes, 'totalMemoryBytes', 1);
+    if (device.name !== undefined && typeof device.name !== 'string') throw makeError('INVALID_ARGUMENT', `simulator: name must be a string, got ${showValue(device.name)}`);
     const [major, minor] = device.computeCapability ?? [0, -1];
     getNative().simulator.setDevice(major, minor, device.totalMemoryBytes ?? 0, device.name ?? '', device.index ?? -1);
   },
@@ -55,16 +90,15 @@ export const simulator = {
    * and a kernel that touches another device's memory faults. Returns the previous count.
    */
   setDeviceCount(count: number): number {
-    if (!Number.isInteger(count) || count < 1 || count > 16) throw new RangeError(`device count must be 1..16, got ${count}`);
-    return getNative().simulator.setDeviceCount(count);
+    return getNative().simulator.setDeviceCount(integer(count, 'device count', 1, 16));
   },
   getDevice(index = 0): { computeCapability: [number, number]; totalMemoryBytes: number; name: string } {
-    const d = getNative().simulator.getDevice(index);
+    const d = getNative().simulator.getDevice(integer(index, 'device index', 0, 15));
     return { computeCapability: [d.computeMajor, d.computeMinor], totalMemoryBytes: d.totalMemoryBytes, name: d.name };
   },
   /** Makes every builder progress step take `millis`, so a test can watch progress and cancel a build. */
   setBuildStepDelay(millis: number): void {
-    getNative().simulator.setBuildStepDelay(millis);
+    getNative().simulator.setBuildStepDelay(amount(millis, 'build step delay'));
   },
   /**
    * How long an idle stream worker polls for new work before it sleeps (default 50 us, or TRTSIM_STREAM_SPIN_US).
@@ -72,11 +106,17 @@ export const simulator = {
    * a futex wake-up, as a sleeping host thread would. Returns the previous value.
    */
   setStreamSpin(micros: number): number {
-    return getNative().simulator.setStreamSpin(micros);
+    return getNative().simulator.setStreamSpin(amount(micros, 'stream spin'));
   },
   /** Kernel time = launchMicros + flops / (gflops * 1e3) us, at most `concurrentKernels` at once; all 0 = off. */
   setCostModel(model: { launchMicros?: number; gflops?: number; copyGBps?: number; concurrentKernels?: number }): void {
-    getNative().simulator.setCostModel(model.launchMicros ?? 0, model.gflops ?? 0, model.copyGBps ?? 0, model.concurrentKernels ?? 0);
+    requireOptionsObject(model, 'setCostModel');
+    getNative().simulator.setCostModel(
+      amount(model.launchMicros ?? 0, 'launchMicros'),
+      amount(model.gflops ?? 0, 'gflops'),
+      amount(model.copyGBps ?? 0, 'copyGBps'),
+      integer(model.concurrentKernels ?? 0, 'concurrentKernels', 0),
+    );
   },
 };
 
