@@ -329,7 +329,12 @@ class RunSubmission {
       int rc = buffer->waitForPreviousUse(mCtx.stream);
       if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaStreamWaitEvent"));
     }
-    if (!enqueueOrLaunchGraph(mCtx, mFailure)) throw toJsError(mEnv, mFailure);
+    if (!enqueueOrLaunchGraph(mCtx, mFailure)) {
+      // TensorRT may have queued part of the network before it failed: later uses of the caller's device buffers
+      // wait for that part too (the error reported is this one, whatever marking returns).
+      for (auto const& buffer : mJob.deviceBuffers) buffer->markUse(mCtx.stream);
+      throw toJsError(mEnv, mFailure);
+    }
     for (auto const& buffer : mJob.deviceBuffers) {
       int rc = buffer->markUse(mCtx.stream);
       if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaEventRecord"));
