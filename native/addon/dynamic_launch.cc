@@ -192,11 +192,7 @@ class DynamicLaunch {
       out.stagingOffset = stagingBytes;
       stagingBytes += aligned(out.bytes);
     }
-    int rc;
-    {
-      std::lock_guard<std::mutex> lock(mRuns.outputStagingMutex);
-      rc = mRuns.outputStaging.acquire(std::max<size_t>(stagingBytes, 1), mJob.outputStaging);
-    }
+    int rc = mRuns.outputStaging.acquire(std::max<size_t>(stagingBytes, 1), mJob.outputStaging);
     if (rc != 0) return failCuda(rc, "cudaMallocHost");
     auto* staging = static_cast<uint8_t*>(mJob.outputStaging.data);
     for (DynamicRunJob::Output const& out : mJob.outputs) {

@@ -58,8 +58,7 @@ struct DynamicRunState {
 
   std::vector<std::unique_ptr<DynamicOutput>> outputs;  // per engine output; null where the shape is known
   // Pinned memory for the outputs: their size is known only on the launcher thread, and runs give it back on the
-  // JS thread.
-  std::mutex outputStagingMutex;
+  // JS thread (the pool is thread-safe).
   PinnedPool outputStaging;
   std::unique_ptr<SerialLauncher> launcher = std::make_unique<SerialLauncher>();
 };

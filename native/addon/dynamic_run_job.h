@@ -107,10 +107,7 @@ class DynamicRunJob : public CompletionJob {
     if (!ctx) return;
     if (inputStaging.data) ctx->staging->release(inputStaging);
     inputStaging = PinnedBuffer{};
-    if (outputStaging.data) {
-      std::lock_guard<std::mutex> lock(ctx->dynamic->outputStagingMutex);
-      ctx->dynamic->outputStaging.release(outputStaging);
-    }
+    if (outputStaging.data) ctx->dynamic->outputStaging.release(outputStaging);
     outputStaging = PinnedBuffer{};
   }
 

@@ -1,6 +1,5 @@
 #include "pinned_pool.h"
 
-
 namespace trtn {
 
 PinnedPool::~PinnedPool() {
@@ -16,19 +15,23 @@ size_t PinnedPool::classOf(size_t bytes) {
 
 int PinnedPool::acquire(size_t bytes, PinnedBuffer& out) {
   size_t wanted = classOf(bytes);
-  // Its own class first, then a larger free buffer rather than a new allocation (cudaMallocHost is slow).
-  for (size_t c = wanted; c < mFree.size(); ++c) {
-    if (!mFree[c].empty()) {
-      out = mFree[c].back();
-      mFree[c].pop_back();
-      return 0;
+  {
+    std::lock_guard<std::mutex> lock(mMutex);
+    // Its own class first, then a larger free buffer rather than a new allocation (cudaMallocHost is slow).
+    for (size_t c = wanted; c < mFree.size(); ++c) {
+      if (!mFree[c].empty()) {
+        out = mFree[c].back();
+        mFree[c].pop_back();
+        return 0;
+      }
     }
   }
   size_t capacity = kSmallest << wanted;
   if (capacity < bytes) return cuda::kErrorMemoryAllocation;  // overflowed: no such size
   void* p = nullptr;
-  int rc = mCuda.cudaMallocHost(&p, capacity);
+  int rc = mCuda.cudaMallocHost(&p, capacity);  // outside the lock: it can take long
   if (rc != 0) return rc;
+  std::lock_guard<std::mutex> lock(mMutex);
   mAll.push_back(p);
   out = PinnedBuffer{p, capacity};
   return 0;
@@ -37,6 +40,7 @@ int PinnedPool::acquire(size_t bytes, PinnedBuffer& out) {
 void PinnedPool::release(PinnedBuffer buffer) {
   if (!buffer.data) return;
   size_t c = classOf(buffer.capacity);
+  std::lock_guard<std::mutex> lock(mMutex);
   if (c >= mFree.size()) mFree.resize(c + 1);
   mFree[c].push_back(buffer);
 }

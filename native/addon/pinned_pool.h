@@ -1,9 +1,13 @@
 // Reusable page-locked (pinned) host buffers for staging copies. Copies to or from pinned memory are truly
 // asynchronous; copies to pageable memory would block the JS thread until the stream reaches them. Freeing pinned
 // memory synchronizes the device, so buffers are recycled for the owner's lifetime and freed only at its end.
+// Thread-safe: runs give their staging back on the JS thread, a launcher takes output staging on its own thread, and
+// after a worker's environment is torn down, jobs still finishing give theirs back on the reaper thread while the
+// teardown gives back others (ThreadSanitizer caught the two racing on one pool).
 #pragma once
 
 #include <cstddef>
+#include <mutex>
 #include <vector>
 
 #include "../backend/cuda_api.h"
@@ -32,6 +36,7 @@ class PinnedPool {
   static size_t classOf(size_t bytes);  // smallest class whose capacity (kSmallest << class) holds `bytes`
 
   CudaApi const& mCuda;
+  std::mutex mMutex;  // guards the lists below
   std::vector<std::vector<PinnedBuffer>> mFree;  // free buffers by size class
   std::vector<void*> mAll;
 };
