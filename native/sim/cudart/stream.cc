@@ -496,6 +496,7 @@ TRTSIM_EXPORT int cudaDeviceSynchronize() {
 
 TRTSIM_EXPORT int cudaStreamAddCallback(Stream handle, trtn::cuda::StreamCallback callback, void* userData,
                                         unsigned flags) {
+  if (int sticky = stickyError()) return sticky;  // like every runtime call once the context is poisoned
   if (!callback || flags != 0) return recordError(trtn::cuda::kErrorInvalidValue);
   Work w;
   w.kind = WorkKind::kCallback;
