@@ -108,7 +108,7 @@ export class ExecutionContext extends Disposable {
     const inputs = this.#inputs;
     const nativeInputs = this.#nativeInputs;
     try {
-      if (options === null || typeof options !== 'object') requireOptionsObject(options, 'run');
+      requireOptionsObject(options, 'run');
       const native = this.native<NativeExecutionContext>();
       validateFeeds(this.engine, this.#profile, feeds, inputs, this.#dims);
       for (let i = 0; i < inputs.length; i++) {

@@ -60,8 +60,7 @@ void adoptOutputTargets(Napi::Env env, Napi::Array targets, DynamicRunJob& job) 
     std::string const& name = engine.engine->info().tensors[engine.outputs[o]].name;
     auto buffer = DeviceBufferWrap::from(env, target);
     if (!buffer) throw jsError(env, "INVALID_INPUT", "output '" + name + "' must be a TypedArray or a DeviceBuffer", name);
-    requireSameDevice(env, *buffer, *job.ctx, "output", name);
-    requireNoPendingWrite(env, *buffer, "output '" + name + "'", name);
+    requireUsableByRun(env, *buffer, *job.ctx, "output", name);
     job.deviceTargets[o] = std::move(buffer);
   }
 }
@@ -118,8 +117,7 @@ Napi::Value submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<Con
       if (typedArrayBytes(env, value, &first, &have)) {
         hosts[i] = static_cast<uint8_t const*>(first);
       } else if (auto buffer = DeviceBufferWrap::from(env, value)) {
-        requireSameDevice(env, *buffer, *ctx, "input", t.name);
-        requireNoPendingWrite(env, *buffer, "input '" + t.name + "'", t.name);
+        requireUsableByRun(env, *buffer, *ctx, "input", t.name);
         if (buffer->bytes < in.bytes) throw inputTooShort(env, t, in.dims, in.bytes, buffer->bytes);
         copyDeviceInput(*job, in, std::move(buffer), t.name);
         continue;

@@ -13,8 +13,10 @@
 
 namespace trtn {
 
-void requireSameDevice(Napi::Env env, DeviceBufferState const& buffer, ContextState const& ctx, char const* role,
-                       std::string const& name) {
+void requireUsableByRun(Napi::Env env, DeviceBufferState const& buffer, ContextState const& ctx, char const* role,
+                        std::string const& name) {
+  // The message is built only when it is needed: this runs for every DeviceTensor of every run.
+  if (buffer.pendingLauncherWrites != 0) requireNoPendingWrite(env, buffer, std::string(role) + " '" + name + "'", name);
   int context = ctx.deviceIndex();
   if (buffer.runtime->device == context) return;
   throw jsError(env, "INVALID_INPUT", std::string(role) + " '" + name + "': the DeviceTensor is on CUDA device " +
@@ -239,8 +241,7 @@ class RunSubmission {
       if (typedArrayBytes(mEnv, value, &first, &have)) {  // the common case first: one N-API call
         plan.host = static_cast<uint8_t const*>(first);
       } else if (auto buffer = DeviceBufferWrap::from(mEnv, value)) {
-        requireSameDevice(mEnv, *buffer, mCtx, "input", t.name);
-        requireNoPendingWrite(mEnv, *buffer, "input '" + t.name + "'", t.name);
+        requireUsableByRun(mEnv, *buffer, mCtx, "input", t.name);
         plan.device = buffer->data;
         have = buffer->bytes;
         mJob.deviceBuffers.push_back(std::move(buffer));
@@ -279,8 +280,7 @@ class RunSubmission {
         buffer = DeviceBufferWrap::from(mEnv, target);
       }
       if (buffer) {
-        requireSameDevice(mEnv, *buffer, mCtx, "output", t.name);
-        requireNoPendingWrite(mEnv, *buffer, "output '" + t.name + "'", t.name);
+        requireUsableByRun(mEnv, *buffer, mCtx, "output", t.name);
         if (buffer->bytes < plan.bytes) {
           throw jsError(mEnv, "INVALID_INPUT", "output buffer for '" + t.name + "' needs " +
                                                    std::to_string(plan.bytes) + " bytes for " + dimsText(dims) +

@@ -17,10 +17,11 @@ namespace trtn {
 // The promise of a run of `ctx` (a DISPOSED rejection when it is null). Never throws: failures reject.
 Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx);
 
-// A kernel cannot reach another GPU's memory (it would fault and poison the process): a DeviceBuffer given to a run
-// must be on the context's device, or INVALID_INPUT names both. `role` is "input" or "output".
-void requireSameDevice(Napi::Env env, DeviceBufferState const& buffer, ContextState const& ctx, char const* role,
-                       std::string const& name);
+// A DeviceBuffer given to a run must have no data-dependent run still to write it (requireNoPendingWrite), and be on
+// the context's device: a kernel cannot reach another GPU's memory (it would fault and poison the process), so
+// INVALID_INPUT names both devices. `role` is "input" or "output".
+void requireUsableByRun(Napi::Env env, DeviceBufferState const& buffer, ContextState const& ctx, char const* role,
+                        std::string const& name);
 
 // Shared with dynamic_run.cc.
 std::string dimsText(std::vector<int64_t> const& dims);  // "[2,3]"
