@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { NativeBuildOptions, NativeProgressEvent } from '../binding.js';
 import { showValue } from './dtypes.js';
 import type { ShapeRange } from './engine-spec.js';
-import { fromNative, makeError, requireOptionsObject } from './errors.js';
+import { deviceIndexOf, fromNative, makeError, requireOptionsObject } from './errors.js';
 import { writeFileAtomic } from './store/atomic-write.js';
 import { getNative } from './native.js';
 import type { Backend } from './runtime.js';
@@ -105,9 +105,7 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   if (options.precision === 'int8' && options.calibrationCache === undefined) {
     throw makeError('INVALID_ARGUMENT', 'precision int8 needs a calibration cache (calibrationCache: bytes or a file path)');
   }
-  if (options.device !== undefined && (!Number.isSafeInteger(options.device) || options.device < 0)) {
-    throw makeError('INVALID_ARGUMENT', `device must be a CUDA device index (an integer >= 0), got ${showValue(options.device)}`);
-  }
+  deviceIndexOf(options.device);
   const nativeOptions: NativeBuildOptions = {
     profiles: options.profiles === undefined ? undefined : nativeProfiles(options.profiles),
     workspaceBytes: options.workspaceBytes,

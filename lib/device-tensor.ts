@@ -86,7 +86,7 @@ export class DeviceTensor<D extends DType = DType> {
   async copyTo(target: DeviceTensor | DeviceBuffer): Promise<DeviceTensor<D>> {
     const buffer = target instanceof DeviceTensor ? target.buffer : target;
     if (!(buffer instanceof DeviceBuffer)) throw makeError('INVALID_ARGUMENT', 'copyTo expects a DeviceTensor or a DeviceBuffer as its target');
-    const bytes = this.dims.reduce((a, b) => a * b, 1) * DTYPES[this.dtype].bytesPerElement;
+    const bytes = deviceTensorBytes(this.dtype, this.dims, 'copyTo');
     if (bytes > buffer.byteLength) {
       throw makeError('INVALID_ARGUMENT', `copyTo: ${this.dtype}[${this.dims.join(',')}] needs ${bytes} bytes; the target holds ${buffer.byteLength}`);
     }

@@ -1,5 +1,6 @@
 // Typed errors: one base class with a stable string `code` and `retryable`, a subclass per code for `instanceof`,
 // and the TensorRT and CUDA details riding along.
+import { showValue } from './dtypes.js';
 import { classifyCudaError, cudaErrorFromMessage, cudaErrorName } from './cuda-errors.js';
 
 export type ErrorCode =
@@ -122,6 +123,16 @@ export function requireOptionsObject(options: unknown, what: string): void {
   if (options === null || typeof options !== 'object') {
     throw makeError('INVALID_ARGUMENT', `${what} options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
+}
+
+/** `device` (a CUDA device index: an integer >= 0), or 0 when it is undefined; INVALID_ARGUMENT otherwise. Whether
+ * the machine has that device is the addon's to say. */
+export function deviceIndexOf(device: unknown): number {
+  if (device === undefined) return 0;
+  if (!Number.isSafeInteger(device) || (device as number) < 0) {
+    throw makeError('INVALID_ARGUMENT', `device must be a CUDA device index (an integer >= 0), got ${showValue(device)}`);
+  }
+  return device as number;
 }
 
 /** An INVALID_INPUT error that names the tensor and what was expected versus given. */

@@ -6,7 +6,7 @@ import { Disposable } from './disposable.js';
 import { DTYPES, showValue } from './dtypes.js';
 import type { DType } from './dtypes.js';
 import { Engine } from './engine.js';
-import { fromNative, makeError, requireOptionsObject } from './errors.js';
+import { deviceIndexOf, fromNative, makeError, requireOptionsObject } from './errors.js';
 import { getNative } from './native.js';
 import { Tensor } from './tensor.js';
 
@@ -46,10 +46,7 @@ export class Runtime extends Disposable {
     }
     const severity = SEVERITIES.indexOf(options.logSeverity ?? 'warning');
     if (severity < 0) throw makeError('INVALID_ARGUMENT', `logSeverity must be one of ${SEVERITIES.join(', ')}`);
-    const device = options.device ?? 0;
-    if (!Number.isSafeInteger(device) || device < 0) {
-      throw makeError('INVALID_ARGUMENT', `device must be a CUDA device index (an integer >= 0), got ${showValue(device)}`);
-    }
+    const device = deviceIndexOf(options.device);
     const logger = options.logger;
     const native = getNative();
     try {
