@@ -37,6 +37,7 @@ const TABLE: readonly CudaErrorEntry[] = [
   { code: 718, name: 'cudaErrorInvalidPc', text: 'invalid program counter', kind: 'sticky' },
   { code: 719, name: 'cudaErrorLaunchFailure', text: 'unspecified launch failure', kind: 'sticky' },
   { code: 721, name: 'cudaErrorTensorMemoryLeak', text: 'tensor memory not completely freed', kind: 'sticky' },
+  { code: 800, name: 'cudaErrorNotPermitted', text: 'operation not permitted', kind: 'transient' },
   { code: 803, name: 'cudaErrorSystemDriverMismatch', text: 'system has unsupported display driver / cuda driver combination', kind: 'environment' },
   { code: 804, name: 'cudaErrorCompatNotSupportedOnDevice', text: 'forward compatibility was attempted on non supported HW', kind: 'environment' },
   { code: 810, name: 'cudaErrorMpsClientTerminated', text: 'the MPS client has been terminated by the server', kind: 'sticky' },

@@ -35,6 +35,7 @@ enum Error : int {
   kErrorIllegalAddress = 700,
   kErrorLaunchOutOfResources = 701,
   kErrorLaunchFailure = 719,
+  kErrorNotPermitted = 800,
   kErrorNotSupported = 801,
   kErrorStreamCaptureUnsupported = 900,
   kErrorStreamCaptureInvalidated = 901,

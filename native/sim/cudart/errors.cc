@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "sim_cuda.h"
+#include "state.h"
 
 namespace trtsim::cuda {
 namespace {
@@ -41,6 +42,7 @@ constexpr ErrorText kErrors[] = {
     {718, "cudaErrorInvalidPc", "invalid program counter"},
     {719, "cudaErrorLaunchFailure", "unspecified launch failure"},
     {721, "cudaErrorTensorMemoryLeak", "tensor memory not completely freed"},
+    {800, "cudaErrorNotPermitted", "operation not permitted"},
     {801, "cudaErrorNotSupported", "operation not supported"},
     {810, "cudaErrorMpsClientTerminated", "the MPS client has been terminated by the server"},
     {900, "cudaErrorStreamCaptureUnsupported", "operation not permitted when stream is capturing"},
@@ -59,6 +61,7 @@ ErrorText const* find(int code) {
 
 std::atomic<int> gSticky{0};
 thread_local int tLastError = 0;
+thread_local int tHostCallbackDepth = 0;
 
 }  // namespace
 
@@ -72,6 +75,13 @@ void setStickyError(int error) {
 int recordError(int error) {
   if (error != 0) tLastError = error;
   return error;
+}
+
+HostCallbackScope::HostCallbackScope() { ++tHostCallbackDepth; }
+HostCallbackScope::~HostCallbackScope() { --tHostCallbackDepth; }
+
+int refuseInHostCallback() {
+  return tHostCallbackDepth > 0 ? recordError(trtn::cuda::kErrorNotPermitted) : 0;
 }
 
 void clearStickyForTests() { gSticky.store(0, std::memory_order_release); }

@@ -157,12 +157,14 @@ using namespace trtsim::cuda;
 extern "C" {
 
 TRTSIM_EXPORT int cudaMalloc(void** devPtr, size_t size) {
+  if (int error = refuseInHostCallback()) return error;
   if (int error = unsafeCallError()) return recordError(error);
   return allocateDevice(devPtr, size, currentDevice());
 }
 
 // Like CUDA, freeing device memory waits for all outstanding device work first.
 TRTSIM_EXPORT int cudaFree(void* devPtr) {
+  if (int error = refuseInHostCallback()) return error;
   if (devPtr == nullptr) return trtn::cuda::kSuccess;
   if (int sticky = stickyError()) return sticky;
   if (int error = unsafeCallError()) return recordError(error);
@@ -172,6 +174,7 @@ TRTSIM_EXPORT int cudaFree(void* devPtr) {
 }
 
 TRTSIM_EXPORT int cudaMallocHost(void** ptr, size_t size) {
+  if (int error = refuseInHostCallback()) return error;
   if (!ptr) return recordError(trtn::cuda::kErrorInvalidValue);
   if (int sticky = stickyError()) return sticky;
   if (int error = unsafeCallError()) return recordError(error);
@@ -189,6 +192,7 @@ TRTSIM_EXPORT int cudaMallocHost(void** ptr, size_t size) {
 }
 
 TRTSIM_EXPORT int cudaFreeHost(void* ptr) {
+  if (int error = refuseInHostCallback()) return error;
   if (ptr == nullptr) return trtn::cuda::kSuccess;
   if (int sticky = stickyError()) return sticky;
   if (int error = unsafeCallError()) return recordError(error);
@@ -209,6 +213,7 @@ TRTSIM_EXPORT int cudaFreeHost(void* ptr) {
 }
 
 TRTSIM_EXPORT int cudaMemGetInfo(size_t* freeBytes, size_t* totalBytes) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   DeviceConfig device = deviceConfig();
   int64_t used;
@@ -222,30 +227,35 @@ TRTSIM_EXPORT int cudaMemGetInfo(size_t* freeBytes, size_t* totalBytes) {
 }
 
 TRTSIM_EXPORT int cudaRuntimeGetVersion(int* version) {
+  if (int error = refuseInHostCallback()) return error;
   if (!version) return recordError(trtn::cuda::kErrorInvalidValue);
   *version = 13000;
   return trtn::cuda::kSuccess;
 }
 
 TRTSIM_EXPORT int cudaDriverGetVersion(int* version) {
+  if (int error = refuseInHostCallback()) return error;
   if (!version) return recordError(trtn::cuda::kErrorInvalidValue);
   *version = 13000;
   return trtn::cuda::kSuccess;
 }
 
 TRTSIM_EXPORT int cudaGetDeviceCount(int* count) {
+  if (int error = refuseInHostCallback()) return error;
   if (!count) return recordError(trtn::cuda::kErrorInvalidValue);
   *count = deviceCount();
   return trtn::cuda::kSuccess;
 }
 
 TRTSIM_EXPORT int cudaGetDevice(int* device) {
+  if (int error = refuseInHostCallback()) return error;
   if (!device) return recordError(trtn::cuda::kErrorInvalidValue);
   *device = currentDevice();
   return trtn::cuda::kSuccess;
 }
 
 TRTSIM_EXPORT int cudaSetDevice(int device) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   if (device < 0 || device >= deviceCount()) return recordError(trtn::cuda::kErrorInvalidDevice);
   setCurrentDevice(device);
@@ -255,6 +265,7 @@ TRTSIM_EXPORT int cudaSetDevice(int device) {
 // cudaDeviceProp (CUDA 12 and 13): `char name[256]` at offset 0, `size_t totalGlobalMem` at 288; the struct is 1008
 // bytes in CUDA 13. The simulator fills those two fields and zeroes the rest.
 TRTSIM_EXPORT int cudaGetDeviceProperties_v2(void* prop, int device) {
+  if (int error = refuseInHostCallback()) return error;
   if (!prop) return recordError(trtn::cuda::kErrorInvalidValue);
   if (device < 0 || device >= deviceCount()) return recordError(trtn::cuda::kErrorInvalidDevice);
   DeviceConfig config = deviceConfig(device);
@@ -269,6 +280,7 @@ TRTSIM_EXPORT int cudaGetDeviceProperties_v2(void* prop, int device) {
 TRTSIM_EXPORT int cudaGetDeviceProperties(void* prop, int device) { return cudaGetDeviceProperties_v2(prop, device); }
 
 TRTSIM_EXPORT int cudaDeviceGetAttribute(int* value, int attr, int device) {
+  if (int error = refuseInHostCallback()) return error;
   if (!value) return recordError(trtn::cuda::kErrorInvalidValue);
   if (device < 0 || device >= deviceCount()) return recordError(trtn::cuda::kErrorInvalidDevice);
   DeviceConfig config = deviceConfig(device);

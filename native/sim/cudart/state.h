@@ -77,6 +77,21 @@ void spendCopyTime(size_t bytes);
 // Waits until every stream has drained its queue (what cudaFree and cudaDeviceSynchronize imply).
 void drainAllStreams();
 
+// CUDA: "Callbacks must not make any CUDA API calls. Attempting to use CUDA APIs may result in
+// cudaErrorNotPermitted" (cudaStreamAddCallback; the same for cudaLaunchHostFunc). Real CUDA may fail that way, hang
+// or appear to work; the simulator always fails, so such code is caught here rather than on a GPU. The stream worker
+// holds a HostCallbackScope while a callback or host function runs; every runtime entry point that touches the
+// device starts with refuseInHostCallback(), which returns cudaErrorNotPermitted there (0 elsewhere). Only the error
+// texts and the last-error queries stay callable.
+class HostCallbackScope {
+ public:
+  HostCallbackScope();
+  ~HostCallbackScope();
+  HostCallbackScope(HostCallbackScope const&) = delete;
+  HostCallbackScope& operator=(HostCallbackScope const&) = delete;
+};
+int refuseInHostCallback();
+
 void clearStickyForTests();
 
 }  // namespace trtsim::cuda

@@ -150,13 +150,16 @@ void execute(Stream handle, Work& work) {
     case WorkKind::kMarker:
       work.run();  // event records and waits run even when poisoned, so nothing waits forever
       break;
-    case WorkKind::kCallback:
+    case WorkKind::kCallback: {
       counters().hostCallbacks++;
+      HostCallbackScope noCudaCalls;
       work.callback(handle, sticky, work.userData);
       break;
+    }
     case WorkKind::kHostFn:
       if (sticky == 0) {
         counters().hostCallbacks++;
+        HostCallbackScope noCudaCalls;
         work.hostFn(work.userData);
       }
       break;
@@ -404,6 +407,7 @@ void drainAllStreams() {
 }
 
 int launchKernel(Stream stream, std::function<int()> work, double flops) {
+  if (int error = refuseInHostCallback()) return error;  // the cudaLaunchKernel of the simulated libnvinfer
   if (int sticky = stickyError()) return sticky;
   std::shared_ptr<SimStream> target;  // stays empty for the NULL stream (the current device's)
   if (!isNullStream(stream) && !(target = lookupStream(stream))) {
@@ -428,6 +432,7 @@ using namespace trtsim::cuda;
 extern "C" {
 
 TRTSIM_EXPORT int cudaStreamCreateWithFlags(Stream* out, unsigned flags) {
+  if (int error = refuseInHostCallback()) return error;
   if (!out) return recordError(trtn::cuda::kErrorInvalidValue);
   if (int sticky = stickyError()) return sticky;
   auto stream = std::make_shared<SimStream>();
@@ -447,6 +452,7 @@ TRTSIM_EXPORT int cudaStreamCreateWithFlags(Stream* out, unsigned flags) {
 
 // Like CUDA: returns at once; queued work still completes, then the worker exits.
 TRTSIM_EXPORT int cudaStreamDestroy(Stream handle) {
+  if (int error = refuseInHostCallback()) return error;
   if (isNullStream(handle)) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   std::shared_ptr<SimStream> stream;
   {
@@ -467,6 +473,7 @@ TRTSIM_EXPORT int cudaStreamDestroy(Stream handle) {
 }
 
 TRTSIM_EXPORT int cudaStreamSynchronize(Stream handle) {
+  if (int error = refuseInHostCallback()) return error;
   if (!isValidStream(handle)) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   if (int error = refuseWhileCapturing(handle)) return error;
   if (isNullStream(handle)) {
@@ -478,6 +485,7 @@ TRTSIM_EXPORT int cudaStreamSynchronize(Stream handle) {
 }
 
 TRTSIM_EXPORT int cudaStreamQuery(Stream handle) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   if (isNullStream(handle)) return trtn::cuda::kSuccess;
   auto stream = lookupStream(handle);
@@ -489,6 +497,7 @@ TRTSIM_EXPORT int cudaStreamQuery(Stream handle) {
 }
 
 TRTSIM_EXPORT int cudaDeviceSynchronize() {
+  if (int error = refuseInHostCallback()) return error;
   drainAllStreams();
   counters().implicitSyncs++;
   return recordError(stickyError());
@@ -496,6 +505,7 @@ TRTSIM_EXPORT int cudaDeviceSynchronize() {
 
 TRTSIM_EXPORT int cudaStreamAddCallback(Stream handle, trtn::cuda::StreamCallback callback, void* userData,
                                         unsigned flags) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;  // like every runtime call once the context is poisoned
   if (!callback || flags != 0) return recordError(trtn::cuda::kErrorInvalidValue);
   Work w;
@@ -506,6 +516,7 @@ TRTSIM_EXPORT int cudaStreamAddCallback(Stream handle, trtn::cuda::StreamCallbac
 }
 
 TRTSIM_EXPORT int cudaLaunchHostFunc(Stream handle, trtn::cuda::HostFn fn, void* userData) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   if (!fn) return recordError(trtn::cuda::kErrorInvalidValue);
   Work w;
@@ -516,6 +527,7 @@ TRTSIM_EXPORT int cudaLaunchHostFunc(Stream handle, trtn::cuda::HostFn fn, void*
 }
 
 TRTSIM_EXPORT int cudaMemcpy(void* dst, void const* src, size_t count, int kind) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   if (int error = checkCopy(dst, src, count, kind)) return recordError(error);
   drainBlockingStreams();
@@ -525,6 +537,7 @@ TRTSIM_EXPORT int cudaMemcpy(void* dst, void const* src, size_t count, int kind)
 }
 
 TRTSIM_EXPORT int cudaMemcpyAsync(void* dst, void const* src, size_t count, int kind, Stream handle) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   std::shared_ptr<SimStream> stream;  // stays empty for the NULL stream
   if (!isNullStream(handle) && !(stream = lookupStream(handle))) {
@@ -553,6 +566,7 @@ TRTSIM_EXPORT int cudaMemcpyAsync(void* dst, void const* src, size_t count, int 
 }
 
 TRTSIM_EXPORT int cudaMemsetAsync(void* devPtr, int value, size_t count, Stream handle) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   if (count == 0) return trtn::cuda::kSuccess;
   if (!resolveDevice(devPtr, count)) return recordError(trtn::cuda::kErrorInvalidValue);
@@ -568,6 +582,7 @@ TRTSIM_EXPORT int cudaMemsetAsync(void* devPtr, int value, size_t count, Stream 
 
 // Stream-ordered allocation: the memory is reserved now and usable by work queued after this call.
 TRTSIM_EXPORT int cudaMallocAsync(void** devPtr, size_t size, Stream handle) {
+  if (int error = refuseInHostCallback()) return error;
   int device = deviceOfStream(handle);
   if (device < 0) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   if (int error = refuseWhileCapturing(handle)) return error;  // CUDA makes a memory node; not simulated
@@ -576,6 +591,7 @@ TRTSIM_EXPORT int cudaMallocAsync(void** devPtr, size_t size, Stream handle) {
 
 // Stream-ordered free: the memory stays valid for work queued before this call, and no synchronization happens.
 TRTSIM_EXPORT int cudaFreeAsync(void* devPtr, Stream handle) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   if (devPtr == nullptr) return trtn::cuda::kSuccess;
   if (!isDevicePointer(devPtr) || !resolveDevice(devPtr, 0)) return recordError(trtn::cuda::kErrorInvalidValue);
@@ -586,6 +602,7 @@ TRTSIM_EXPORT int cudaFreeAsync(void* devPtr, Stream handle) {
 }
 
 TRTSIM_EXPORT int cudaEventCreateWithFlags(Event* out, unsigned flags) {
+  if (int error = refuseInHostCallback()) return error;
   if (!out) return recordError(trtn::cuda::kErrorInvalidValue);
   if (int sticky = stickyError()) return sticky;
   auto event = std::make_shared<SimEvent>();
@@ -602,6 +619,7 @@ TRTSIM_EXPORT int cudaEventCreateWithFlags(Event* out, unsigned flags) {
 }
 
 TRTSIM_EXPORT int cudaEventDestroy(Event handle) {
+  if (int error = refuseInHostCallback()) return error;
   {
     std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
     if (gEvents.erase(handle) == 0) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
@@ -611,6 +629,7 @@ TRTSIM_EXPORT int cudaEventDestroy(Event handle) {
 }
 
 TRTSIM_EXPORT int cudaEventRecord(Event handle, Stream stream) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   auto event = lookupEvent(handle);
   if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
@@ -638,6 +657,7 @@ TRTSIM_EXPORT int cudaEventRecord(Event handle, Stream stream) {
 }
 
 TRTSIM_EXPORT int cudaEventQuery(Event handle) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   auto event = lookupEvent(handle);
   if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
@@ -646,6 +666,7 @@ TRTSIM_EXPORT int cudaEventQuery(Event handle) {
 }
 
 TRTSIM_EXPORT int cudaEventSynchronize(Event handle) {
+  if (int error = refuseInHostCallback()) return error;
   auto event = lookupEvent(handle);
   if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   std::unique_lock<std::mutex> lock(event->m);
@@ -655,6 +676,7 @@ TRTSIM_EXPORT int cudaEventSynchronize(Event handle) {
 }
 
 TRTSIM_EXPORT int cudaStreamWaitEvent(Stream stream, Event handle, unsigned flags) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   if (flags != 0) return recordError(trtn::cuda::kErrorInvalidValue);
   auto event = lookupEvent(handle);
@@ -675,6 +697,7 @@ TRTSIM_EXPORT int cudaStreamWaitEvent(Stream stream, Event handle, unsigned flag
 }
 
 TRTSIM_EXPORT int cudaEventElapsedTime(float* ms, Event start, Event end) {
+  if (int error = refuseInHostCallback()) return error;
   if (!ms) return recordError(trtn::cuda::kErrorInvalidValue);
   if (int sticky = stickyError()) return sticky;
   auto a = lookupEvent(start);
@@ -700,6 +723,7 @@ TRTSIM_EXPORT int cudaEventElapsedTime(float* ms, Event start, Event end) {
 // graph is a copy of it, and a launch queues a copy of each item on the stream, ringing its doorbell once.
 
 TRTSIM_EXPORT int cudaStreamBeginCapture(Stream handle, int mode) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   if (mode < 0 || mode > 2) return recordError(trtn::cuda::kErrorInvalidValue);
   if (isNullStream(handle)) return recordError(trtn::cuda::kErrorStreamCaptureUnsupported);  // the legacy stream
@@ -716,6 +740,7 @@ TRTSIM_EXPORT int cudaStreamBeginCapture(Stream handle, int mode) {
 }
 
 TRTSIM_EXPORT int cudaStreamEndCapture(Stream handle, Graph* graph) {
+  if (int error = refuseInHostCallback()) return error;
   if (!graph) return recordError(trtn::cuda::kErrorInvalidValue);
   *graph = nullptr;
   auto stream = isNullStream(handle) ? nullptr : lookupStream(handle);
@@ -745,6 +770,7 @@ TRTSIM_EXPORT int cudaStreamEndCapture(Stream handle, Graph* graph) {
 }
 
 TRTSIM_EXPORT int cudaStreamIsCapturing(Stream handle, int* status) {
+  if (int error = refuseInHostCallback()) return error;
   if (!status) return recordError(trtn::cuda::kErrorInvalidValue);
   auto stream = isNullStream(handle) ? nullptr : lookupStream(handle);
   *status = 0;  // cudaStreamCaptureStatusNone
@@ -755,6 +781,7 @@ TRTSIM_EXPORT int cudaStreamIsCapturing(Stream handle, int* status) {
 }
 
 TRTSIM_EXPORT int cudaGraphDestroy(Graph graph) {
+  if (int error = refuseInHostCallback()) return error;
   auto* g = reinterpret_cast<SimGraph*>(graph);
   {
     std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
@@ -766,6 +793,7 @@ TRTSIM_EXPORT int cudaGraphDestroy(Graph graph) {
 }
 
 TRTSIM_EXPORT int cudaGraphInstantiate(GraphExec* exec, Graph graph, unsigned long long flags) {
+  if (int error = refuseInHostCallback()) return error;
   if (!exec || flags != 0) return recordError(trtn::cuda::kErrorInvalidValue);
   if (int sticky = stickyError()) return sticky;
   auto* g = reinterpret_cast<SimGraph*>(graph);
@@ -786,6 +814,7 @@ TRTSIM_EXPORT int cudaGraphInstantiate(GraphExec* exec, Graph graph, unsigned lo
 
 // Like CUDA: an executable graph still running is freed once its launches completed (they hold copies here).
 TRTSIM_EXPORT int cudaGraphExecDestroy(GraphExec exec) {
+  if (int error = refuseInHostCallback()) return error;
   auto* e = reinterpret_cast<SimGraph*>(exec);
   {
     std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
@@ -797,6 +826,7 @@ TRTSIM_EXPORT int cudaGraphExecDestroy(GraphExec exec) {
 }
 
 TRTSIM_EXPORT int cudaGraphLaunch(GraphExec exec, Stream handle) {
+  if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   auto* e = reinterpret_cast<SimGraph*>(exec);
   std::vector<Work> nodes;

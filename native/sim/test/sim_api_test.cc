@@ -355,6 +355,73 @@ void testCapture(Logger& logger, std::vector<uint8_t> const& plan) {
   cudaStreamDestroy(stream);
 }
 
+// CUDA forbids runtime calls inside stream callbacks and host functions ("may result in cudaErrorNotPermitted"); the
+// simulator always refuses them, so code that makes them fails here instead of hanging or misbehaving on a GPU.
+struct InCallback {
+  nvinfer1::IExecutionContext* context = nullptr;
+  int malloc = -1, sync = -1, record = -1, getDevice = -1;
+  bool enqueued = true;
+  std::string text;
+  int lastError = -1;
+};
+
+void tryCudaCalls(void* data) {
+  auto* seen = static_cast<InCallback*>(data);
+  void* memory = nullptr;
+  seen->malloc = cudaMalloc(&memory, 16);
+  seen->sync = cudaDeviceSynchronize();
+  int device = -1;
+  seen->getDevice = cudaGetDevice(&device);
+  seen->text = cudaGetErrorString(seen->malloc);  // error texts stay callable
+  seen->lastError = cudaGetLastError();
+  if (seen->context) seen->enqueued = seen->context->enqueueV3(nullptr);
+}
+
+void testNoCudaCallsInCallbacks(Logger& logger, Recorder& recorder, std::vector<uint8_t> const& plan) {
+  auto* runtime = static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION));
+  runtime->setErrorRecorder(&recorder);
+  nvinfer1::ICudaEngine* engine = runtime->deserializeCudaEngine(plan.data(), plan.size());
+  nvinfer1::IExecutionContext* context = engine->createExecutionContext();
+  cudaStream_t stream = nullptr;
+  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
+  void* x = nullptr;
+  void* y = nullptr;
+  cudaMalloc(&x, 4 * sizeof(float));
+  cudaMalloc(&y, 4 * sizeof(float));
+  context->setInputShape("x", dims2(1, 4));
+  context->setTensorAddress("x", x);
+  context->setTensorAddress("y", y);
+
+  InCallback callback;
+  callback.context = context;
+  check(cudaStreamAddCallback(stream, [](trtn::cuda::Stream, int, void* data) { tryCudaCalls(data); }, &callback, 0) == 0,
+        "queue a stream callback");
+  InCallback hostFn;
+  check(cudaLaunchHostFunc(stream, tryCudaCalls, &hostFn) == 0, "queue a host function");
+  check(cudaStreamSynchronize(stream) == 0, "the stream completes; refusing the calls poisons nothing");
+  for (InCallback const* seen : {&callback, &hostFn}) {
+    std::string where = seen == &callback ? "in a stream callback: " : "in a host function: ";
+    check(seen->malloc == trtn::cuda::kErrorNotPermitted, where + "cudaMalloc is not permitted");
+    check(seen->sync == trtn::cuda::kErrorNotPermitted, where + "cudaDeviceSynchronize is not permitted");
+    check(seen->getDevice == trtn::cuda::kErrorNotPermitted, where + "cudaGetDevice is not permitted");
+    check(seen->text == "operation not permitted", where + "cudaGetErrorString still works: " + seen->text);
+    check(seen->lastError == trtn::cuda::kErrorNotPermitted, where + "... and the refusal is the last error");
+  }
+  check(!callback.enqueued, "enqueueV3 inside a callback fails");
+  check(recorder.last() == "IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime (operation not permitted)",
+        "... as TensorRT reports a CUDA error: " + recorder.last());
+  void* after = nullptr;
+  check(cudaMalloc(&after, 16) == 0 && cudaFree(after) == 0, "outside the callback CUDA calls work again");
+  check(context->enqueueV3(stream) && cudaStreamSynchronize(stream) == 0, "so does enqueueV3");
+
+  delete context;
+  delete engine;
+  delete runtime;
+  cudaFree(x);
+  cudaFree(y);
+  cudaStreamDestroy(stream);
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::printf("usage: sim_api_test model.onnx\n");
@@ -485,6 +552,7 @@ int main(int argc, char** argv) {
   }
   testTwoDevices(logger, recorder, plan);
   testCapture(logger, plan);
+  testNoCudaCallsInCallbacks(logger, recorder, plan);
   check(recorder.refs == 0, "every reference returned after the two-device test");
   cudaFree(y);
   cudaStreamDestroy(stream);
