@@ -116,6 +116,10 @@ struct SimGraph {
   std::vector<Work> nodes;
 };
 auto& gGraphs = immortal<std::unordered_set<SimGraph*>>();      // captured graphs (cudaGraph_t)
+// Stream callbacks and host functions of independent streams "execute in undefined order and may be serialized"
+// (CUDA): the driver may run them all on one thread. The simulator always does, so a callback that waits for another
+// stream's callback deadlocks here as it can on a GPU, instead of passing because each stream has its own worker.
+std::mutex& gCallbackThread = immortal<std::mutex>();
 auto& gGraphExecs = immortal<std::unordered_set<SimGraph*>>();  // instantiated ones (cudaGraphExec_t)
 
 bool isNullStream(Stream s) {
@@ -152,6 +156,7 @@ void execute(Stream handle, Work& work) {
       break;
     case WorkKind::kCallback: {
       counters().hostCallbacks++;
+      std::lock_guard<std::mutex> oneCallbackAtATime(gCallbackThread);
       HostCallbackScope noCudaCalls;
       work.callback(handle, sticky, work.userData);
       break;
@@ -159,6 +164,7 @@ void execute(Stream handle, Work& work) {
     case WorkKind::kHostFn:
       if (sticky == 0) {
         counters().hostCallbacks++;
+        std::lock_guard<std::mutex> oneCallbackAtATime(gCallbackThread);
         HostCallbackScope noCudaCalls;
         work.hostFn(work.userData);
       }

@@ -6,6 +6,8 @@
 #include <NvOnnxParser.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -422,6 +424,35 @@ void testNoCudaCallsInCallbacks(Logger& logger, Recorder& recorder, std::vector<
   cudaStreamDestroy(stream);
 }
 
+// Callbacks of independent streams may be serialized by CUDA (one driver thread); the simulator always serializes
+// them, so a callback that waits for another stream's callback hangs here as it can on a GPU.
+void testCallbacksSerialized() {
+  struct Overlap {
+    std::atomic<int> active{0};
+    std::atomic<int> most{0};
+    std::atomic<int> ran{0};
+  } overlap;
+  auto callback = [](trtn::cuda::Stream, int, void* data) {
+    auto* o = static_cast<Overlap*>(data);
+    int now = ++o->active;
+    int most = o->most.load();
+    while (now > most && !o->most.compare_exchange_weak(most, now)) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    --o->active;
+    ++o->ran;
+  };
+  std::vector<cudaStream_t> streams(3, nullptr);
+  for (auto& stream : streams) cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
+  for (int round = 0; round < 3; ++round) {
+    for (auto stream : streams) cudaStreamAddCallback(stream, callback, &overlap, 0);
+  }
+  for (auto stream : streams) cudaStreamSynchronize(stream);
+  check(overlap.ran == 9, "every callback ran");
+  check(overlap.most == 1, "callbacks of three streams never overlapped, at most " + std::to_string(overlap.most.load()));
+  for (auto stream : streams) cudaStreamDestroy(stream);
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::printf("usage: sim_api_test model.onnx\n");
@@ -553,6 +584,7 @@ int main(int argc, char** argv) {
   testTwoDevices(logger, recorder, plan);
   testCapture(logger, plan);
   testNoCudaCallsInCallbacks(logger, recorder, plan);
+  testCallbacksSerialized();
   check(recorder.refs == 0, "every reference returned after the two-device test");
   cudaFree(y);
   cudaStreamDestroy(stream);
