@@ -270,21 +270,43 @@ void testTwoDevices(Logger& logger, Recorder& recorder, std::vector<uint8_t> con
   check(trtsim_set_device_count(1) == 2, "back to one device");
 }
 
+// The Relu plan deserialized into a context on its own stream, with x [1,4] and y bound: ready to enqueue.
+struct ReadyContext {
+  nvinfer1::IRuntime* runtime = nullptr;
+  nvinfer1::ICudaEngine* engine = nullptr;
+  nvinfer1::IExecutionContext* context = nullptr;
+  cudaStream_t stream = nullptr;
+  void* x = nullptr;
+  void* y = nullptr;
+
+  ReadyContext(Logger& logger, Recorder* recorder, std::vector<uint8_t> const& plan) {
+    runtime = static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION));
+    if (recorder) runtime->setErrorRecorder(recorder);
+    engine = runtime->deserializeCudaEngine(plan.data(), plan.size());
+    context = engine->createExecutionContext();
+    cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
+    cudaMalloc(&x, 4 * sizeof(float));
+    cudaMalloc(&y, 4 * sizeof(float));
+    context->setInputShape("x", dims2(1, 4));
+    context->setTensorAddress("x", x);
+    context->setTensorAddress("y", y);
+  }
+  ~ReadyContext() {
+    delete context;
+    delete engine;
+    delete runtime;
+    cudaFree(x);
+    cudaFree(y);
+    cudaStreamDestroy(stream);
+  }
+};
+
 // Stream capture and graphs: enqueueV3 captured and replayed computes like a plain enqueue; synchronizing with a
 // capturing stream fails and invalidates the capture, as in CUDA.
 void testCapture(Logger& logger, std::vector<uint8_t> const& plan) {
-  auto* runtime = static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION));
-  nvinfer1::ICudaEngine* engine = runtime->deserializeCudaEngine(plan.data(), plan.size());
-  nvinfer1::IExecutionContext* context = engine->createExecutionContext();
-  cudaStream_t stream = nullptr;
-  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
-  void* x = nullptr;
-  void* y = nullptr;
-  cudaMalloc(&x, 4 * sizeof(float));
-  cudaMalloc(&y, 4 * sizeof(float));
-  context->setInputShape("x", dims2(1, 4));
-  context->setTensorAddress("x", x);
-  context->setTensorAddress("y", y);
+  ReadyContext ready(logger, nullptr, plan);
+  auto* context = ready.context;
+  cudaStream_t stream = ready.stream;
 
   trtn::cuda::Graph graph = nullptr;
   check(cudaStreamEndCapture(stream, &graph) == trtn::cuda::kErrorIllegalState, "ending a capture never begun");
@@ -336,9 +358,9 @@ void testCapture(Logger& logger, std::vector<uint8_t> const& plan) {
   float out[4] = {};
   for (float sign : {1.0f, -1.0f}) {
     float host[4] = {-1 * sign, 2 * sign, -3 * sign, 4 * sign};
-    cudaMemcpy(x, host, sizeof host, trtn::cuda::kHostToDevice);
+    cudaMemcpy(ready.x, host, sizeof host, trtn::cuda::kHostToDevice);
     check(cudaGraphLaunch(exec, stream) == 0 && cudaStreamSynchronize(stream) == 0, "launch the graph");
-    cudaMemcpy(out, y, sizeof out, trtn::cuda::kDeviceToHost);
+    cudaMemcpy(out, ready.y, sizeof out, trtn::cuda::kDeviceToHost);
     check(out[0] == std::max(0.0f, host[0]) && out[1] == std::max(0.0f, host[1]) && out[3] == std::max(0.0f, host[3]),
           "each launch computes Relu of the input at that time");
   }
@@ -349,12 +371,6 @@ void testCapture(Logger& logger, std::vector<uint8_t> const& plan) {
         "two launches, one executable graph alive");
   check(cudaGraphExecDestroy(exec) == 0, "destroy the executable graph");
 
-  delete context;
-  delete engine;
-  delete runtime;
-  cudaFree(x);
-  cudaFree(y);
-  cudaStreamDestroy(stream);
 }
 
 // CUDA forbids runtime calls inside stream callbacks and host functions ("may result in cudaErrorNotPermitted"); the
@@ -380,19 +396,9 @@ void tryCudaCalls(void* data) {
 }
 
 void testNoCudaCallsInCallbacks(Logger& logger, Recorder& recorder, std::vector<uint8_t> const& plan) {
-  auto* runtime = static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION));
-  runtime->setErrorRecorder(&recorder);
-  nvinfer1::ICudaEngine* engine = runtime->deserializeCudaEngine(plan.data(), plan.size());
-  nvinfer1::IExecutionContext* context = engine->createExecutionContext();
-  cudaStream_t stream = nullptr;
-  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
-  void* x = nullptr;
-  void* y = nullptr;
-  cudaMalloc(&x, 4 * sizeof(float));
-  cudaMalloc(&y, 4 * sizeof(float));
-  context->setInputShape("x", dims2(1, 4));
-  context->setTensorAddress("x", x);
-  context->setTensorAddress("y", y);
+  ReadyContext ready(logger, &recorder, plan);
+  auto* context = ready.context;
+  cudaStream_t stream = ready.stream;
 
   InCallback callback;
   callback.context = context;
@@ -416,12 +422,6 @@ void testNoCudaCallsInCallbacks(Logger& logger, Recorder& recorder, std::vector<
   check(cudaMalloc(&after, 16) == 0 && cudaFree(after) == 0, "outside the callback CUDA calls work again");
   check(context->enqueueV3(stream) && cudaStreamSynchronize(stream) == 0, "so does enqueueV3");
 
-  delete context;
-  delete engine;
-  delete runtime;
-  cudaFree(x);
-  cudaFree(y);
-  cudaStreamDestroy(stream);
 }
 
 // Callbacks of independent streams may be serialized by CUDA (one driver thread); the simulator always serializes
