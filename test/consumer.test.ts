@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withCheckoutLock } from './helpers/checkout-lock.js';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '..');
@@ -15,7 +16,9 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 beforeAll(async () => {
   const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
-  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: root, env, maxBuffer: 64 << 20 });
+  const { stdout } = await withCheckoutLock(root, 'npm-pack', () =>
+    run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: root, env, maxBuffer: 64 << 20 }),
+  );
   const tarball = path.join(scratch, stdout.trim().split('\n').pop()!);
   const app = path.join(scratch, 'app');
   mkdirSync(app);
