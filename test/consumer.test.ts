@@ -1,10 +1,11 @@
 // The package as a user gets it: `npm pack`, installed into a scratch project, imported from ESM and CommonJS, with
 // the addon and the simulator libraries laid out as prebuildify ships them (prebuilds/<platform>-<arch>/).
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckoutLock } from './helpers/checkout-lock.js';
 
@@ -85,5 +86,36 @@ describe('the packed package', () => {
     expect(out.backends).toContain('simulator');
     expect(out.libraryPaths[0]).toContain(path.join('node_modules', 'tensorrt-node', 'prebuilds'));
     expect(out.tensor).toEqual([1, 2, 3]);
+  });
+
+  it('runs the README quick start as written, on the simulator', async () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const snippet = /## Quick start\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(snippet, 'the README has a Quick start ts block').toBeDefined();
+    // The one change: this machine has no TensorRT. Node 20 has no `using`, so TypeScript lowers it, as a user's
+    // build would.
+    const onSimulator = snippet!.replaceAll("backend: 'tensorrt'", "backend: 'simulator'");
+    expect(onSimulator.match(/backend: 'simulator'/g)).toHaveLength(2);
+    const checkLeftovers = `
+import { simulator as leftovers } from 'tensorrt-node/testing';
+process.on('exit', () => {
+  const c = leftovers.counters();
+  console.log('LIVE ' + JSON.stringify([c.liveRuntimes, c.liveEngines, c.liveContexts, c.liveStreams, c.liveDeviceAllocations]));
+});
+`;
+    const { outputText } = ts.transpileModule(checkLeftovers + onSimulator, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    const app = path.join(scratch, 'app');
+    cpSync(path.join(root, 'examples', 'mlp.onnx'), path.join(app, 'mlp.onnx'));
+    writeFileSync(path.join(app, 'quick-start.mjs'), outputText);
+    const { stdout, stderr } = await run(process.execPath, ['quick-start.mjs'], { cwd: app });
+    expect(stderr).toBe(''); // nothing logged at warning level or above, no Node warnings
+    expect(stdout).toContain('start Building engine');
+    expect(stdout).toContain('finish Building engine');
+    expect(stdout).toContain("name: 'x'");
+    expect(stdout).toMatch(/\[ 8, 8 \] Float32Array\(64\)/); // y.dims, y.data
+    // `using` disposed the context, engine and runtime when the module finished.
+    expect(stdout.trim().split('\n').pop()).toBe('LIVE [0,0,0,0,0]');
   });
 });
