@@ -99,6 +99,7 @@ describe('the packed package', () => {
     const checkLeftovers = `
 import { simulator as leftovers } from 'tensorrt-node/testing';
 process.on('exit', () => {
+  leftovers.synchronize(); // releases run on the addon's reaper thread, off the JS thread: wait for them
   const c = leftovers.counters();
   console.log('LIVE ' + JSON.stringify([c.liveRuntimes, c.liveEngines, c.liveContexts, c.liveStreams, c.liveDeviceAllocations]));
 });
