@@ -1,7 +1,7 @@
 // npm run bench:overhead — the per-call overhead of tensorrt-node against its own floor and onnxruntime-node.
 //
 // One process, one run, variants interleaved in rounds (so machine noise hits all of them alike):
-//   (a)  context.ping()        a bare promise round trip through run()'s completion path, no GPU work (the floor)
+//   (a)  native ping()         the addon's bare promise round trip through run()'s completion path, no GPU work (the floor)
 //   (b)  context.run({ a })    the tiny Add engine on the simulator, cost model off (zero kernel time)
 //   (bt) context.run({ a }, { outputs: { c: array } })   the same, the output copied into one preallocated array
 //   (ar) ping + new result     (a) plus only what any run() returning a new output must add: a fresh ArrayBuffer for
@@ -16,7 +16,7 @@
 // each in two modes: 1 request in flight (sequential awaits) and 64 in flight (a refilling window of promises).
 //
 // Environment knobs: BENCH_ROUNDS (5), BENCH_ROUND_MS (400: target duration of one cell in one round),
-// BENCH_WARMUP (3000 calls per cell), BENCH_DEPTH (64), BENCH_SKIP_COST=1 (no (d)), BENCH_SKIP_DIAG=1 (no (b0)).
+// BENCH_WARMUP (3000 calls per cell), BENCH_DEPTH (64), BENCH_SKIP_COST=1 (no (d), (dp)), BENCH_SKIP_DIAG=1 (no (b0), (as), (bs), (e)).
 // Results: a table on stdout and bench/results/overhead.json. Exit code 0 whether or not targets are met.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -161,15 +161,14 @@ async function setUp() {
   });
   const ortFeeds = { a: new ort.Tensor('float32', aValues, [1, 4]) };
 
-  // The addon's own run(), without the TS layer: ExecutionContext.native() is a protected helper in TS but an
-  // ordinary method at run time. Diagnostic only; skipped if the internals ever change shape.
-  let nativeContext;
-  try {
-    nativeContext = typeof context.native === 'function' ? context.native() : undefined;
-    if (typeof nativeContext?.run !== 'function') nativeContext = undefined;
-  } catch {
-    nativeContext = undefined;
+  // The addon's own context, without the TS layer: ExecutionContext.native() is a protected helper in TS but an
+  // ordinary method at run time. (a) is its ping(), the bare N-API promise round trip (the TS ping() adds the
+  // typing of a rejection); (b0) is its run().
+  const nativeContext = typeof context.native === 'function' ? context.native() : undefined;
+  if (typeof nativeContext?.ping !== 'function' || typeof nativeContext?.run !== 'function') {
+    throw new Error('the bench needs ExecutionContext.native() (the addon object with ping() and run()); the internals changed');
   }
+  const ping = () => nativeContext.ping();
   const nativeInputs = [aValues];
   const nativeDims = Float64Array.of(1, 4);
 
@@ -183,6 +182,7 @@ async function setUp() {
   const c = await session.run(ortFeeds);
   assertAdd('(c) onnxruntime-node', c.c.data, aValues);
   await context.ping();
+  await ping();
   if (CONFIG.withCostModel) {
     simulator.setCostModel(COST_MODEL);
     try {
@@ -191,7 +191,7 @@ async function setUp() {
       simulator.setCostModel({});
     }
   }
-  if (CONFIG.withDiagnostic && nativeContext) {
+  if (CONFIG.withDiagnostic) {
     const out = await nativeContext.run(nativeDims, undefined, nativeInputs[0]);
     const r = out instanceof ArrayBuffer ? out : out[1]; // bytes alone once the output dims repeat
     assertAdd('(b0) native run', new Float32Array(r), aValues);
@@ -212,10 +212,10 @@ async function setUp() {
   const defaultSpin = simulator.setStreamSpin(50);
   simulator.setStreamSpin(defaultSpin);
   const variants = [
-    { key: 'a', label: '(a) ping (floor)', call: () => context.ping() },
+    { key: 'a', label: '(a) ping (floor)', call: ping },
     // The least a run() with this API must add to (a): its result. If (ar)/(a) alone is near 1.3, the (b)/(a) target
     // leaves nothing for validation, staging, enqueueV3 and the copies.
-    { key: 'ar', label: '(ar) ping + a new result', call: () => context.ping().then(newResult) },
+    { key: 'ar', label: '(ar) ping + a new result', call: () => ping().then(newResult) },
     { key: 'b', label: '(b) context.run', call: () => context.run(feeds) },
     { key: 'bt', label: '(bt) run into an array', call: () => context.run(feeds, targetOptions) },
     { key: 'c', label: '(c) onnxruntime-node', call: () => session.run(ortFeeds) },
@@ -232,7 +232,7 @@ async function setUp() {
   // The same calls with completion polling on (setCompletionPolling): the loop drains completions every turn for up
   // to POLL_MICROS after each submission instead of sleeping until woken.
   const polling = { before: () => setCompletionPolling(POLL_MICROS), after: () => setCompletionPolling(0) };
-  variants.push({ key: 'ap', label: `(a) ping, polling ${POLL_MICROS}us`, call: () => context.ping(), ...polling });
+  variants.push({ key: 'ap', label: `(a) ping, polling ${POLL_MICROS}us`, call: ping, ...polling });
   variants.push({ key: 'bp', label: `(b) run, polling ${POLL_MICROS}us`, call: () => context.run(feeds), ...polling });
   if (CONFIG.withCostModel) {
     variants.push({
@@ -253,13 +253,13 @@ async function setUp() {
     // The same (a) and (b) with the simulator's stream workers sleeping when idle instead of polling: every
     // submission then pays a futex wake-up of the worker, as the first version of the simulator did.
     const sleeping = { before: () => simulator.setStreamSpin(0), after: () => simulator.setStreamSpin(defaultSpin) };
-    variants.push({ key: 'as', label: '(a) ping, workers sleep [diag]', call: () => context.ping(), ...sleeping });
+    variants.push({ key: 'as', label: '(a) ping, workers sleep [diag]', call: ping, ...sleeping });
     variants.push({ key: 'bs', label: '(b) run, workers sleep [diag]', call: () => context.run(feeds), ...sleeping });
   }
   if (CONFIG.withDiagnostic) {
     variants.push({ key: 'e', label: '(e) data-dependent run [diag]', call: () => nonZeroContext.run(feeds) });
   }
-  if (CONFIG.withDiagnostic && nativeContext) {
+  if (CONFIG.withDiagnostic) {
     variants.push({ key: 'b0', label: '(b0) native run [diag]', call: () => nativeContext.run(nativeDims, undefined, nativeInputs[0]) });
   }
 
@@ -272,7 +272,7 @@ async function setUp() {
     nonZeroEngine.dispose();
     runtime.dispose();
   };
-  return { variants, tearDown, context, feeds, session, ortFeeds, nativeContext, nativeInputs, nativeDims };
+  return { variants, tearDown, context, feeds, session, ortFeeds, nativeContext, nativeInputs, nativeDims, ping };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -361,7 +361,7 @@ function formatTable(results) {
 
 async function main() {
   const started = hr();
-  const { variants, tearDown, context, feeds, nativeContext, nativeInputs, nativeDims } = await setUp();
+  const { variants, tearDown, context, feeds, nativeContext, nativeInputs, nativeDims, ping } = await setUp();
   const modes = [
     { key: 'seq', depth: 1 },
     { key: `w${CONFIG.depth}`, depth: CONFIG.depth },
@@ -373,7 +373,7 @@ async function main() {
   const loadBefore = os.loadavg();
   log(`tensorrt-node overhead benchmark — node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, load average ${loadBefore.map((v) => v.toFixed(2)).join(' ')}`);
   log(`rounds ${CONFIG.rounds}, ~${CONFIG.roundMs} ms per cell per round, warm-up ${CONFIG.warmup} calls per cell, window ${CONFIG.depth}`);
-  log('correctness: (b), (c)' + (CONFIG.withCostModel ? ', (d)' : '') + (nativeContext && CONFIG.withDiagnostic ? ', (b0)' : '') + ' return a + b');
+  log('correctness: (b), (c)' + (CONFIG.withCostModel ? ', (d)' : '') + (CONFIG.withDiagnostic ? ', (b0)' : '') + ' return a + b');
 
   // Warm-up, then calibration: enough calls per round that one cell lasts ~roundMs.
   for (const cell of cells) {
@@ -412,10 +412,10 @@ async function main() {
   const submitN = 20000;
   const breakdown = {
     note: 'synchronous part of one call (until it returns its promise), sequential, cost model off',
-    pingUs: await submitCost(() => context.ping(), submitN),
+    pingUs: await submitCost(ping, submitN),
     runUs: await submitCost(() => context.run(feeds), submitN),
   };
-  if (nativeContext) breakdown.nativeRunUs = await submitCost(() => nativeContext.run(nativeDims, undefined, nativeInputs[0]), submitN);
+  breakdown.nativeRunUs = await submitCost(() => nativeContext.run(nativeDims, undefined, nativeInputs[0]), submitN);
 
   const ratio = (x, y) => x / y;
   const a1 = get('a', 1);

@@ -1,16 +1,17 @@
 // Building a serialized engine (plan) from ONNX bytes, off the JS thread, with progress and cancellation.
-import { readFile } from 'node:fs/promises';
+import { readUserFile, readUserFileIfPresent, writeUserFile } from './user-files.js';
 import type { NativeBuildOptions, NativeProgressEvent } from '../binding.js';
 import { showValue } from './dtypes.js';
 import type { ShapeRange } from './engine-spec.js';
 import { deviceIndexOf, fromNative, makeError, requireOptionsObject } from './errors.js';
-import { writeFileAtomic } from './store/atomic-write.js';
 import { getNative } from './native.js';
 import type { Backend } from './runtime.js';
 
 export type BuildProgress = NativeProgressEvent;
 export type Precision = 'fp32' | 'fp16' | 'bf16' | 'int8';
 export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'bf16', 'int8'];
+export type HardwareCompatibility = 'none' | 'ampere+' | 'same-compute-capability';
+const HARDWARE_COMPATIBILITY: readonly HardwareCompatibility[] = ['none', 'ampere+', 'same-compute-capability'];
 
 export interface BuildOptions {
   readonly backend?: Backend;
@@ -31,7 +32,7 @@ export interface BuildOptions {
   readonly optimizationLevel?: number;
   /** Plans that newer TensorRT versions of the same major can run (lean runtime embedded). */
   readonly versionCompatible?: boolean;
-  readonly hardwareCompatibility?: 'none' | 'ampere+' | 'same-compute-capability';
+  readonly hardwareCompatibility?: HardwareCompatibility;
   /** The CUDA device to build on (0 by default): the plan is for that GPU's compute capability, and loads only on
    * a GPU like it (unless `hardwareCompatibility` says otherwise). */
   readonly device?: number;
@@ -42,22 +43,9 @@ export interface BuildOptions {
   readonly signal?: AbortSignal;
 }
 
-async function readOptional(path: string): Promise<Uint8Array | undefined> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
 async function bytesOf(value: Uint8Array | string | undefined, what: string): Promise<Uint8Array | undefined> {
   if (value === undefined || value instanceof Uint8Array) return value;
-  try {
-    return await readFile(value);
-  } catch (error) {
-    throw makeError('INVALID_ARGUMENT', `the ${what} ${value} cannot be read: ${(error as Error).message}`, { cause: error });
-  }
+  return readUserFile(value, what);
 }
 
 /** TensorRT 10.12 deprecates the precision builder flags (11 removes them): say so, and what to do instead. */
@@ -102,6 +90,9 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   if (options.precision !== undefined && !PRECISIONS.includes(options.precision)) {
     throw makeError('INVALID_ARGUMENT', `precision must be one of ${PRECISIONS.join(', ')}, got ${showValue(options.precision)}`);
   }
+  if (options.hardwareCompatibility !== undefined && !HARDWARE_COMPATIBILITY.includes(options.hardwareCompatibility)) {
+    throw makeError('INVALID_ARGUMENT', `hardwareCompatibility must be one of ${HARDWARE_COMPATIBILITY.join(', ')}, got ${showValue(options.hardwareCompatibility)}`);
+  }
   if (options.precision === 'int8' && options.calibrationCache === undefined) {
     throw makeError('INVALID_ARGUMENT', 'precision int8 needs a calibration cache (calibrationCache: bytes or a file path)');
   }
@@ -113,7 +104,7 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
     precision: options.precision,
     stronglyTyped: options.stronglyTyped,
     calibrationCache: await bytesOf(options.calibrationCache, 'calibration cache'),
-    timingCache: options.timingCachePath ? await readOptional(options.timingCachePath) : undefined,
+    timingCache: options.timingCachePath ? await readUserFileIfPresent(options.timingCachePath, 'timing cache') : undefined,
     versionCompatible: options.versionCompatible,
     hardwareCompatibility: options.hardwareCompatibility,
     device: options.device,
@@ -134,7 +125,7 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
-  if (options.timingCachePath && result.timingCache.length > 0) await writeFileAtomic(options.timingCachePath, result.timingCache);
+  if (options.timingCachePath && result.timingCache.length > 0) await writeUserFile(options.timingCachePath, result.timingCache, 'timing cache');
   const deprecation = precisionFlagDeprecation(options, result.libraryVersion);
   if (deprecation) options.onWarning?.(deprecation);
   return result.plan;

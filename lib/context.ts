@@ -124,7 +124,7 @@ export class ExecutionContext extends Disposable {
         : nativeInputs.length === 2 ? native.run(dims, targets, nativeInputs[0]!, nativeInputs[1]!)
         : native.run(dims, targets, ...nativeInputs);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(fromNative(error)); // the TS layer's own errors pass through unchanged
     } finally {
       for (let i = 0; i < inputs.length; i++) inputs[i] = nativeInputs[i] = undefined as never; // keep no caller buffer alive
       this.#targets.fill(undefined);
@@ -165,9 +165,14 @@ export class ExecutionContext extends Disposable {
     return out;
   }
 
-  /** A round trip through the same completion path as run(), with no GPU work: the floor for benchmarks. */
+  /** A round trip through the same completion path as run(), with no GPU work: a liveness check of the context's
+   * stream. Rejects with the classified CUDA error (e.g. CUDA_STICKY) if the stream has failed. */
   ping(): Promise<void> {
-    return this.native<NativeExecutionContext>().ping();
+    try {
+      return this.native<NativeExecutionContext>().ping().then(undefined, rethrowNative);
+    } catch (error) {
+      return Promise.reject(fromNative(error));
+    }
   }
 
   #outputTargets(targets: NonNullable<RunOptions['outputs']>): (NativeDeviceBuffer | AnyTypedArray | undefined)[] {

@@ -1,5 +1,5 @@
 // The entry point of the low-level API: loads a backend (real TensorRT or the simulator) and deserializes engines.
-import { readFile } from 'node:fs/promises';
+import { readUserFile } from './user-files.js';
 import type { NativeDeviceInfo, NativeRuntime, NativeRuntimeInfo } from '../binding.js';
 import { DeviceBuffer, DeviceTensor, deviceTensorBytes } from './device-tensor.js';
 import { Disposable } from './disposable.js';
@@ -92,7 +92,7 @@ export class Runtime extends Disposable {
 
   /** Reads and deserializes an engine file. */
   async loadEngine(path: string): Promise<Engine> {
-    return this.deserialize(await readFile(path));
+    return this.deserialize(await readUserFile(path, 'engine file'));
   }
 
   /** Allocates device memory. */
@@ -115,8 +115,11 @@ export class Runtime extends Disposable {
     return tensor;
   }
 
-  /** Blocks until all device work of the process finished (for shutdown and tests). */
+  /** Blocks until the releases still pending and all work queued on this runtime's device have finished (for
+   * shutdown and tests), like cudaDeviceSynchronize; throws the classified CUDA error if that work failed (a
+   * poisoned device is CUDA_STICKY). */
   synchronize(): void {
-    this.native<NativeRuntime>().synchronize();
+    const rc = this.native<NativeRuntime>().synchronize();
+    if (rc !== 0) throw fromNative(Object.assign(new Error(`cudaDeviceSynchronize failed with CUDA error ${rc}`), { code: 'CUDA_ERROR', cudaError: rc }));
   }
 }

@@ -1,9 +1,10 @@
 // Building from ONNX (minimal builder of the foundation): profiles, progress, cancellation, and the typed errors of a
 // model the parser or builder refuses.
 import { describe, expect, it } from 'vitest';
-import { AbortedError, BuildFailedError, InvalidInputError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import { AbortedError, BuildFailedError, InvalidArgumentError, InvalidInputError, Runtime, Tensor, buildEngine } from '../lib/index.js';
 import type { BuildProgress } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
+import { PROFILES } from './helpers/engines.js';
 import { getModel } from './models/index.js';
 import { model, node, valueInfo } from './models/onnx-builder.js';
 
@@ -107,6 +108,14 @@ describe('buildEngine', () => {
     const e = (await buildEngine(new Uint8Array([1, 2, 3, 4, 5]), { backend: 'simulator' }).catch((err: unknown) => err)) as BuildFailedError;
     expect(e).toBeInstanceOf(BuildFailedError);
     expect(e.details[0]).toMatch(/Failed to parse ONNX model/);
+  });
+
+  it('an unknown hardwareCompatibility: INVALID_ARGUMENT listing the levels, before any build', async () => {
+    const builds = simulator.counters().builds;
+    const e = await buildEngine(getModel('mlp').onnx, { backend: 'simulator', profiles: [PROFILES.mlp!], hardwareCompatibility: 'turing+' as never }).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect((e as Error).message).toBe('hardwareCompatibility must be one of none, ampere+, same-compute-capability, got "turing+"');
+    expect(simulator.counters().builds).toBe(builds);
   });
 
   it('a profile with min > max: BUILD_FAILED', async () => {

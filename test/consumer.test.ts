@@ -13,6 +13,8 @@ const run = promisify(execFile);
 const root = path.resolve(__dirname, '..');
 const scratch = mkdtempSync(path.join(tmpdir(), 'trtn-consumer-'));
 const installed = path.join(scratch, 'app', 'node_modules', 'tensorrt-node');
+// What the package does before its addon exists (an install whose script did not run): printed by a child process.
+let withoutAddon: { required: boolean; code?: string; message?: string };
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 beforeAll(async () => {
@@ -27,6 +29,16 @@ beforeAll(async () => {
   // --ignore-scripts: the addon is not rebuilt here (the repository's own install does that); instead the build is
   // placed where prebuildify puts it, which is what a published package carries.
   await run('npm', ['install', '--ignore-scripts', '--no-package-lock', tarball], { cwd: app, env, maxBuffer: 64 << 20 });
+  const probe = path.join(app, 'without-addon.cjs');
+  writeFileSync(probe, `
+const trt = require('tensorrt-node');
+try {
+  trt.Runtime.create({ backend: 'simulator' });
+  console.log(JSON.stringify({ required: true }));
+} catch (e) {
+  console.log(JSON.stringify({ required: true, code: e.code, message: e.message }));
+}`);
+  withoutAddon = JSON.parse((await run(process.execPath, [probe], { cwd: app })).stdout);
   const prebuilds = path.join(installed, 'prebuilds', `${process.platform}-${process.arch}`);
   mkdirSync(prebuilds, { recursive: true });
   const release = path.join(root, 'build', 'Release');
@@ -60,6 +72,13 @@ async function runIn(file: string, source: string) {
 }
 
 describe('the packed package', () => {
+  it('before its addon is built, loads and says how to build it (ADDON_NOT_BUILT), never a crash at require()', () => {
+    expect(withoutAddon.required).toBe(true);
+    expect(withoutAddon.code).toBe('ADDON_NOT_BUILT');
+    expect(withoutAddon.message).toContain(`no prebuild for ${process.platform}-${process.arch} and no local build`);
+    expect(withoutAddon.message).toContain('npm install-scripts approve tensorrt-node && npm rebuild tensorrt-node');
+  });
+
   it('ships what it needs and nothing from the build tree', () => {
     const files = readdirSync(installed);
     expect(files).toEqual(expect.arrayContaining(['dist', 'native', 'CMakeLists.txt', 'package.json', 'README.md']));

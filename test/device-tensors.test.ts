@@ -1,7 +1,7 @@
 // GPU-resident tensors: an output kept on the device feeds another engine directly (no host round trip), and the
 // chained result equals the host path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError, Runtime, Tensor } from '../lib/index.js';
+import { InvalidArgumentError, InvalidInputError, Runtime, Tensor } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorEngine } from './helpers/engines.js';
 
@@ -82,5 +82,25 @@ describe('device tensors', () => {
     small.dispose();
     context.dispose();
     engine.dispose();
+  });
+
+  it('wrong arguments to device buffers are INVALID_ARGUMENT saying what was wrong, and the buffer keeps working', async () => {
+    using buffer = runtime.createDeviceBuffer(16);
+    const refusals: [() => unknown, RegExp][] = [
+      [() => runtime.createDeviceBuffer(-1), /createDeviceBuffer: byteLength must be a non-negative integer/],
+      [() => runtime.createDeviceBuffer('16' as never), /createDeviceBuffer: byteLength must be a non-negative integer/],
+      [() => buffer.write({} as never), /write expects a TypedArray or ArrayBuffer/],
+      [() => buffer.write(new Uint8Array(8), 12), /write of 8 bytes at offset 12 overruns the device buffer of 16 bytes/],
+      [() => buffer.write(new Uint8Array(1), 1.5), /offsets and lengths must be non-negative integers/],
+      [() => buffer.read(17), /read offset 17 is beyond the device buffer of 16 bytes/],
+      [() => buffer.read(4, 13), /read of 13 bytes at offset 4 overruns the device buffer of 16 bytes/],
+    ];
+    for (const [call, message] of refusals) {
+      const error = await (async () => call())().then(() => undefined, (e: unknown) => e);
+      expect(error, String(message)).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message).toMatch(message);
+    }
+    await buffer.write(Uint8Array.from({ length: 16 }, (_, i) => i));
+    expect(Array.from(new Uint8Array(await buffer.read(4, 12)))).toEqual(Array.from({ length: 12 }, (_, i) => i + 4));
   });
 });

@@ -1,6 +1,6 @@
 // Engine bytes that cannot be used give typed errors with TensorRT's messages, never a crash.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineCorruptError, EngineIncompatibleError, Runtime, Tensor } from '../lib/index.js';
+import { EngineCorruptError, EngineIncompatibleError, InvalidArgumentError, Runtime, Tensor } from '../lib/index.js';
 import { rewritePlanHeader, simulator } from '../lib/testing/index.js';
 import { simulatorPlan } from './helpers/engines.js';
 
@@ -26,6 +26,14 @@ describe('deserializing bad engine bytes', () => {
     expect((e as EngineCorruptError).message).toBe(
       'IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Serialization assertion magicTagRead == kMAGIC_TAG failed.Magic tag does not match)',
     );
+  });
+
+  it('an engine file that cannot be read: INVALID_ARGUMENT naming the file, with the system error as its cause', async () => {
+    const missing = '/nonexistent/tensorrt-node/model.engine';
+    const e = await runtime.loadEngine(missing).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect((e as Error).message).toBe(`the engine file "${missing}" cannot be read: ENOENT: no such file or directory, open '${missing}'`);
+    expect(((e as Error).cause as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
 
   it('empty bytes: ENGINE_CORRUPT', async () => {

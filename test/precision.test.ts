@@ -164,6 +164,19 @@ describe('timing cache', () => {
     expect(second.timingCacheMisses - first.timingCacheMisses).toBe(0);
   });
 
+  it('a timing cache path that cannot be read or written: INVALID_ARGUMENT naming it (a missing file is just a first build)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trtn-tc-'));
+    const build = (timingCachePath: string) =>
+      buildEngine(getModel('mlp').onnx, { backend: 'simulator', profiles: [PROFILES.mlp!], timingCachePath }).catch((err: unknown) => err);
+    const unreadable = await build(dir); // a folder
+    expect(unreadable).toBeInstanceOf(InvalidArgumentError);
+    expect((unreadable as Error).message).toBe(`the timing cache "${dir}" cannot be read: EISDIR: illegal operation on a directory, read`);
+    const unwritable = path.join(dir, 'no-such-folder', 'mlp.cache');
+    const e = await build(unwritable);
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect((e as Error).message).toMatch(new RegExp(`^the timing cache "${unwritable}" cannot be written: ENOENT`));
+  });
+
   it('a file that is not a timing cache: BUILD_FAILED', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'trtn-tc-')), 'bad.cache');
     await (await import('node:fs/promises')).writeFile(file, 'not a cache');

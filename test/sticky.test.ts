@@ -9,6 +9,14 @@ import { simulatorEngine } from './helpers/engines.js';
 let runtime: Runtime;
 let engine: Engine;
 const x = () => Tensor.from('float32', new Float32Array(16).fill(1), [1, 16]);
+const catchError = (f: () => unknown): unknown => {
+  try {
+    f();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+};
 
 beforeAll(async () => {
   runtime = Runtime.create({ backend: 'simulator' });
@@ -24,6 +32,7 @@ describe('sticky CUDA error', () => {
   it('fails the run in flight, then every later run and context creation, and is never retryable', async () => {
     const context = engine.createContext();
     const other = engine.createContext();
+    const buffer = runtime.createDeviceBuffer(64);
     await context.run({ x: x() });
 
     simulator.injectFault({ kind: 'sticky' });
@@ -42,8 +51,19 @@ describe('sticky CUDA error', () => {
     expect(later.message).toMatch(/cudaErrorIllegalAddress \(an illegal memory access was encountered\)/);
     expect(later.cudaError).toBe(700);
 
-    // Allocation is refused as well.
+    // Allocation is refused as well, and a new context is refused as poisoned, not as out of memory (which a caller
+    // would retry after freeing memory).
     expect(() => runtime.createDeviceBuffer(16)).toThrow(CudaStickyError);
+    const created = catchError(() => engine.createContext());
+    expect(created).toBeInstanceOf(CudaStickyError);
+    expect(created).toMatchObject({ code: 'CUDA_STICKY', cudaError: 700, retryable: false });
+
+    // Copies of device buffers, the ping and a device synchronize report the same poisoned context.
+    for (const copy of [() => buffer.write(new Float32Array(16)), () => buffer.read(), () => context.ping()]) {
+      await expect(copy()).rejects.toMatchObject({ code: 'CUDA_STICKY', cudaError: 700, cudaErrorName: 'cudaErrorIllegalAddress', retryable: false });
+    }
+    expect(catchError(() => runtime.synchronize())).toMatchObject({ code: 'CUDA_STICKY', cudaError: 700 });
+    buffer.dispose();
     context.dispose();
     other.dispose();
   });

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const ORT_PACKAGE = 'onnxruntime-node';
-export const ORT_INSTALL = `npm install ${ORT_PACKAGE}`;
+// ONNXRUNTIME_NODE_INSTALL=skip: its install script would download CUDA providers from NuGet, which --compare cpu does
+// not need (and which fails offline).
+export const ORT_INSTALL = `ONNXRUNTIME_NODE_INSTALL=skip npm install ${ORT_PACKAGE}`;
 
 /** The parts of onnxruntime-node's API the CLI uses (typed here: it may not be installed at build time). */
 export interface OrtTensor {

@@ -136,7 +136,8 @@ async function preparePlan(bytes: Uint8Array, onnxInfo: OnnxInfo | undefined, lo
   const progress = buildProgress('build');
   const started = performance.now();
   try {
-    const plan = await buildEngine(bytes, { backend: o.backend, precision: 'fp32', profiles: Object.keys(profile).length ? [profile] : [], onProgress: progress.onProgress });
+    // Built on the device it will run on: a plan loads only on a GPU of the compute capability it was built for.
+    const plan = await buildEngine(bytes, { backend: o.backend, device: o.device, precision: 'fp32', profiles: Object.keys(profile).length ? [profile] : [], onProgress: progress.onProgress });
     return { plan, buildSeconds: Number(((performance.now() - started) / 1000).toFixed(3)), shapes };
   } finally {
     progress.stop();

@@ -1,7 +1,7 @@
 // The EngineStore: a folder of verified engines, one per (model, TensorRT version, precision, GPU), built at most
 // once across processes. Readers trust an engine only when its sidecar exists and its checksum matches, so every
 // crash leaves either a finished, verifiable engine or something a reader refuses and quarantines.
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buildEngine } from '../build.js';
 import type { BuildProgress } from '../build.js';
@@ -9,6 +9,7 @@ import type { ShapeRange } from '../engine-spec.js';
 import { showValue } from '../dtypes.js';
 import { TensorRTNodeError, makeError, requireOptionsObject } from '../errors.js';
 import type { Backend } from '../runtime.js';
+import { readUserFile } from '../user-files.js';
 import { throwIfAborted } from './abort.js';
 import { sha256 } from './checksum.js';
 import { commitEngine } from './commit.js';
@@ -279,11 +280,7 @@ export class EngineStore {
 
 async function readOnnx(onnx: Uint8Array | string): Promise<Uint8Array> {
   if (typeof onnx === 'string') {
-    try {
-      return await readFile(onnx);
-    } catch (error) {
-      throw makeError('INVALID_ARGUMENT', `getOrBuild cannot read the ONNX model ${JSON.stringify(onnx)}: ${(error as Error).message}`, { cause: error });
-    }
+    return readUserFile(onnx, 'ONNX model');
   }
   if (onnx instanceof Uint8Array) return onnx;
   throw makeError('INVALID_ARGUMENT', 'getOrBuild expects the ONNX model as a Uint8Array or the path of an .onnx file');

@@ -39,12 +39,12 @@ void callProgress(Napi::Env env, Napi::Function callback, std::nullptr_t*, Progr
 using ProgressTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, ProgressEvent, &callProgress>;
 
 std::vector<int64_t> dimsOf(Napi::Env env, Napi::Value v, std::string const& what) {
-  if (!v.IsArray()) throw jsError(env, "INVALID_INPUT", what + " must be an array of integers");
+  if (!v.IsArray()) throw jsError(env, "INVALID_ARGUMENT", what + " must be an array of integers");
   Napi::Array a = v.As<Napi::Array>();
   std::vector<int64_t> out(a.Length());
   for (uint32_t i = 0; i < a.Length(); ++i) {
     Napi::Value d = a.Get(i);
-    if (!d.IsNumber()) throw jsError(env, "INVALID_INPUT", what + " must be an array of integers");
+    if (!d.IsNumber()) throw jsError(env, "INVALID_ARGUMENT", what + " must be an array of integers");
     out[i] = d.As<Napi::Number>().Int64Value();
   }
   return out;
@@ -126,7 +126,7 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
   uint8_t const* bytes = nullptr;
   size_t size = 0;
   if (info.Length() < 2 || !bytesOf(info[1], &bytes, &size)) {
-    throw Napi::TypeError::New(env, "build(backend, onnx: Uint8Array, options?, onProgress?)");
+    throw jsError(env, "INVALID_ARGUMENT", "build(backend, onnx: Uint8Array, options?, onProgress?)");
   }
   BuildOptions options;
   int device = 0;
@@ -154,7 +154,7 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
       Napi::Array profiles = o.Get("profiles").As<Napi::Array>();
       for (uint32_t p = 0; p < profiles.Length(); ++p) {
         Napi::Value entries = profiles.Get(p);
-        if (!entries.IsArray()) throw jsError(env, "INVALID_INPUT", "each profile must be an array of inputs");
+        if (!entries.IsArray()) throw jsError(env, "INVALID_ARGUMENT", "each profile must be an array of inputs");
         std::vector<BuildProfile> profile;
         Napi::Array list = entries.As<Napi::Array>();
         for (uint32_t k = 0; k < list.Length(); ++k) {

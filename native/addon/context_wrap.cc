@@ -19,7 +19,11 @@ class PingJob : public CompletionJob {
   explicit PingJob(Napi::Env env) : CompletionJob(env) {}
   void settle(Napi::Env env, int cudaStatus) override {
     if (cudaStatus != 0) {
-      deferred.Reject(jsError(env, "CUDA_ERROR", "ping failed").Value());
+      Failure f;  // the code travels so that the TS layer classifies it (and names it) by the CUDA runtime's state
+      f.code = "CUDA_ERROR";
+      f.cudaError = cudaStatus;
+      f.message = "ping failed: the stream reported CUDA error " + std::to_string(cudaStatus);
+      deferred.Reject(toJsError(env, f).Value());
     } else {
       deferred.Resolve(env.Undefined());
     }

@@ -12,6 +12,12 @@ namespace trtn {
 
 namespace {
 
+// A copy that failed or could not be queued: the CUDA error travels with its code, so the TS layer classifies it by
+// the runtime's state (a poisoned context is CUDA_STICKY, not retryable).
+void rejectCopy(Napi::Env env, Napi::Promise::Deferred& deferred, CudaApi const& api, int rc) {
+  deferred.Reject(toJsError(env, cudaFailure(api, rc, "device buffer copy")).Value());
+}
+
 class CopyJob : public CompletionJob {
  public:
   CopyJob(Napi::Env env, std::shared_ptr<DeviceBufferState> buffer) : CompletionJob(env), buffer(std::move(buffer)) {}
@@ -20,9 +26,7 @@ class CopyJob : public CompletionJob {
   }
   void settle(Napi::Env env, int cudaStatus) override {
     if (cudaStatus != 0) {
-      deferred.Reject(jsError(env, "CUDA_ERROR", std::string("device buffer copy failed: ") +
-                                                     buffer->runtime->cuda().cudaGetErrorString(cudaStatus))
-                          .Value());
+      rejectCopy(env, deferred, buffer->runtime->cuda(), cudaStatus);
       return;
     }
     if (!toHost) {
@@ -44,7 +48,7 @@ size_t offsetArg(Napi::CallbackInfo const& info, size_t index, size_t fallback) 
   if (info.Length() <= index || info[index].IsUndefined()) return fallback;
   double v = info[index].IsNumber() ? info[index].As<Napi::Number>().DoubleValue() : -1;
   if (!(v >= 0) || v != static_cast<double>(static_cast<int64_t>(v))) {
-    throw jsError(info.Env(), "INVALID_INPUT", "offsets and lengths must be non-negative integers");
+    throw jsError(info.Env(), "INVALID_ARGUMENT", "offsets and lengths must be non-negative integers");
   }
   return static_cast<size_t>(v);
 }
@@ -58,11 +62,7 @@ Napi::Value submitCopy(Napi::Env env, std::unique_ptr<CopyJob> job, void* dst, v
   if (rc == 0) rc = job->buffer->markUse(runtime->utilityStream);
   std::unique_ptr<CompletionJob> base(job.release());
   if (rc == 0) rc = addonData(env).completion->submit(api, runtime->utilityStream, base);
-  if (rc != 0) {
-    auto* failed = static_cast<CopyJob*>(base.get());
-    failed->deferred.Reject(jsError(env, "CUDA_ERROR", std::string("device buffer copy failed: ") +
-                                                           api.cudaGetErrorString(rc)).Value());
-  }
+  if (rc != 0) rejectCopy(env, base->deferred, api, rc);
   return promise;
 }
 
@@ -108,18 +108,18 @@ Napi::Value DeviceBufferWrap::write(Napi::CallbackInfo const& info) {
   uint8_t const* data = nullptr;
   size_t size = 0;
   if (info.Length() < 1 || !bytesOf(info[0], &data, &size)) {
-    throw Napi::TypeError::New(env, "write expects a TypedArray or ArrayBuffer");
+    throw jsError(env, "INVALID_ARGUMENT", "write expects a TypedArray or ArrayBuffer");
   }
   size_t offset = offsetArg(info, 1, 0);
   if (offset > s->bytes || size > s->bytes - offset) {
-    throw jsError(env, "INVALID_INPUT", "write of " + std::to_string(size) + " bytes at offset " +
+    throw jsError(env, "INVALID_ARGUMENT", "write of " + std::to_string(size) + " bytes at offset " +
                                             std::to_string(offset) + " overruns the device buffer of " +
                                             std::to_string(s->bytes) + " bytes");
   }
   auto job = std::make_unique<CopyJob>(env, s);
   job->bytes = size;
   int rc = s->runtime->pinned->acquire(std::max<size_t>(size, 1), job->staging);
-  if (rc != 0) throw jsError(env, "OUT_OF_MEMORY", "pinned staging allocation failed");
+  if (rc != 0) throw toJsError(env, cudaFailure(s->runtime->cuda(), rc, "pinned staging allocation"));
   if (size) std::memcpy(job->staging.data, data, size);
   void* dst = static_cast<uint8_t*>(s->data) + offset;
   void const* src = job->staging.data;
@@ -133,14 +133,21 @@ Napi::Value DeviceBufferWrap::read(Napi::CallbackInfo const& info) {
   requireNoPendingWrite(env, *s, "read");
   DeviceScope device(s->runtime->cuda(), s->runtime->device);
   size_t offset = offsetArg(info, 0, 0);
-  if (offset > s->bytes) throw jsError(env, "INVALID_INPUT", "read offset beyond the device buffer");
+  if (offset > s->bytes) {
+    throw jsError(env, "INVALID_ARGUMENT", "read offset " + std::to_string(offset) +
+                                               " is beyond the device buffer of " + std::to_string(s->bytes) + " bytes");
+  }
   size_t length = offsetArg(info, 1, s->bytes - offset);
-  if (length > s->bytes - offset) throw jsError(env, "INVALID_INPUT", "read overruns the device buffer");
+  if (length > s->bytes - offset) {
+    throw jsError(env, "INVALID_ARGUMENT", "read of " + std::to_string(length) + " bytes at offset " +
+                                               std::to_string(offset) + " overruns the device buffer of " +
+                                               std::to_string(s->bytes) + " bytes");
+  }
   auto job = std::make_unique<CopyJob>(env, s);
   job->bytes = length;
   job->toHost = true;
   int rc = s->runtime->pinned->acquire(std::max<size_t>(length, 1), job->staging);
-  if (rc != 0) throw jsError(env, "OUT_OF_MEMORY", "pinned staging allocation failed");
+  if (rc != 0) throw toJsError(env, cudaFailure(s->runtime->cuda(), rc, "pinned staging allocation"));
   void* dst = job->staging.data;
   void const* src = static_cast<uint8_t*>(s->data) + offset;
   return submitCopy(env, std::move(job), dst, src, cuda::kDeviceToHost);
@@ -198,10 +205,7 @@ Napi::Value DeviceBufferWrap::copyTo(Napi::CallbackInfo const& info) {
   }
   std::unique_ptr<CompletionJob> base(job.release());
   if (rc == 0) rc = addonData(env).completion->submit(api, settleOn, base);
-  if (rc != 0) {
-    static_cast<CopyJob*>(base.get())->deferred.Reject(
-        jsError(env, "CUDA_ERROR", std::string("device buffer copy failed: ") + api.cudaGetErrorString(rc)).Value());
-  }
+  if (rc != 0) rejectCopy(env, base->deferred, api, rc);
   return promise;
 }
 

@@ -195,7 +195,7 @@ Napi::Value RuntimeWrap::deserialize(Napi::CallbackInfo const& info) {
   uint8_t const* data = nullptr;
   size_t size = 0;
   if (info.Length() < 1 || !bytesOf(info[0], &data, &size)) {
-    throw Napi::TypeError::New(env, "deserialize expects the engine bytes as a Uint8Array or ArrayBuffer");
+    throw jsError(env, "INVALID_ARGUMENT", "deserialize expects the engine bytes as a Uint8Array or ArrayBuffer");
   }
   // Copied: the caller may reuse or detach its buffer while the worker runs.
   auto* worker = new DeserializeWorker(env, s, std::vector<uint8_t>(data, data + size));
@@ -207,10 +207,10 @@ Napi::Value RuntimeWrap::deserialize(Napi::CallbackInfo const& info) {
 Napi::Value RuntimeWrap::createDeviceBuffer(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& s = state(env);
-  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "createDeviceBuffer(byteLength)");
-  double requested = info[0].As<Napi::Number>().DoubleValue();
-  if (!(requested >= 0) || requested > 9007199254740991.0 || requested != static_cast<double>(static_cast<int64_t>(requested))) {
-    throw jsError(env, "INVALID_INPUT", "device buffer byteLength must be a non-negative integer");
+  double requested = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(requested >= 0) || requested > 9007199254740991.0 ||
+      requested != static_cast<double>(static_cast<int64_t>(requested))) {
+    throw jsError(env, "INVALID_ARGUMENT", "createDeviceBuffer: byteLength must be a non-negative integer");
   }
   DeviceScope device(s->cuda(), s->device);
   auto buffer = std::make_shared<DeviceBufferState>();

@@ -30,7 +30,7 @@ Napi::Value injectFault(Napi::CallbackInfo const& info) {
   auto fn = symbol<int (*)(int, int, int, double)>(info.Env(), "trtsim_inject_fault");
   int rc = fn(static_cast<int>(num(info, 0, 0)), static_cast<int>(num(info, 1, 1)), static_cast<int>(num(info, 2, 0)),
               num(info, 3, 0));
-  if (rc != 0) throw jsError(info.Env(), "INVALID_INPUT", "unknown simulator fault kind");
+  if (rc != 0) throw jsError(info.Env(), "INVALID_ARGUMENT", "unknown simulator fault kind");
   return info.Env().Undefined();
 }
 

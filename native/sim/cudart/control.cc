@@ -2,6 +2,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstdio>
 #include <condition_variable>
 #include <map>
 #include <thread>
@@ -27,7 +28,23 @@ std::map<int, Fault>& gFaults = *new std::map<int, Fault>();
 std::atomic<int> gArmedFaults{0};
 std::atomic<bool> gCostActive{false};
 CostModel gCost;
-DeviceConfig* const gDevices = new DeviceConfig[TRTSIM_MAX_DEVICES]();  // each GPU's (alike unless set one by one)
+// TRTSIM_DEVICE_CC="8.9,9.0": the compute capability of device 0, 1, ... (for child processes, e.g. CLI tests, that
+// cannot call trtsim_set_device_config); devices not listed keep the default.
+DeviceConfig* newDeviceConfigs() {
+  auto* devices = new DeviceConfig[TRTSIM_MAX_DEVICES]();
+  char const* text = std::getenv("TRTSIM_DEVICE_CC");
+  for (int d = 0; text && *text && d < TRTSIM_MAX_DEVICES; ++d) {
+    int major = 0, minor = 0, used = 0;
+    if (std::sscanf(text, "%d.%d%n", &major, &minor, &used) != 2 || major < 1 || minor < 0) break;
+    devices[d].ccMajor = major;
+    devices[d].ccMinor = minor;
+    text += used;
+    if (*text != ',') break;
+    ++text;
+  }
+  return devices;
+}
+DeviceConfig* const gDevices = newDeviceConfigs();  // each GPU's (alike unless set one by one)
 trtsim_counters_hook gHook = nullptr;
 double gBuildStepDelayMillis = 0;
 

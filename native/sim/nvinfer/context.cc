@@ -647,14 +647,21 @@ nvinfer1::IExecutionContext* createContext(EngineImpl const& engine,
   }
   int64_t bytes = engine.getDeviceMemorySizeV2();
   void* activations = nullptr;
-  int rc = 0;
-  if (cuda::takeFault(TRTSIM_FAULT_CONTEXT_CREATE, nullptr, nullptr)) {
+  // Creating a context makes CUDA calls even when it needs no activation memory; on a poisoned device the first one
+  // returns the sticky error.
+  int rc = cuda::stickyError();
+  if (rc == 0 && cuda::takeFault(TRTSIM_FAULT_CONTEXT_CREATE, nullptr, nullptr)) {
     rc = trtn::cuda::kErrorMemoryAllocation;
-  } else if (bytes > 0) {
+  } else if (rc == 0 && bytes > 0) {
     rc = cudaMalloc(&activations, static_cast<size_t>(bytes));
   }
-  if (rc != 0) {
+  if (rc == trtn::cuda::kErrorMemoryAllocation) {
     report.outOfMemory("ICudaEngine::createExecutionContext", bytes, rc);
+    return nullptr;
+  }
+  if (rc != 0) {  // e.g. a poisoned context: the allocator's CUDA error, and no claim of being out of memory
+    report.error(nvinfer1::ErrorCode::kUNSPECIFIED_ERROR, "ICudaEngine::createExecutionContext", "Cuda Runtime",
+                 cudaGetErrorString(rc));
     return nullptr;
   }
   return new ContextImpl(engine, activations, bytes, /*userManaged=*/false);

@@ -569,6 +569,10 @@ int main(int argc, char** argv) {
   check(recorder.last() ==
             "IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime (an illegal memory access was encountered)",
         "... with the CUDA text: " + recorder.last());
+  check(engine->createExecutionContext() == nullptr, "no new context on a poisoned device");
+  check(recorder.last() == "ICudaEngine::createExecutionContext: Error Code 1: Cuda Runtime (an illegal memory access "
+                           "was encountered)",
+        "... failing with the allocator's CUDA error, not as out of memory: " + recorder.last());
   trtsim_clear_sticky_error();
 
   delete context;
