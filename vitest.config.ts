@@ -8,6 +8,8 @@ export default defineConfig({
     // --expose-gc: the lifecycle tests check the FinalizationRegistry safety net.
     execArgv: ['--expose-gc'],
     include: ['test/**/*.test.ts'],
+    // After every file, nothing native it created may be left alive (test/helpers/leaks.ts).
+    setupFiles: ['test/setup/leak-check.ts'],
     testTimeout: 30_000,
   },
 });

@@ -3,7 +3,7 @@
 import type { NativeDeviceBuffer, NativeExecutionContext, NativeRunResult } from '../binding.js';
 import { Disposable } from './disposable.js';
 import { DTYPES, describeType, isDType, showValue } from './dtypes.js';
-import type { AnyTypedArray, DType } from './dtypes.js';
+import type { AnyTypedArray } from './dtypes.js';
 import type { EngineSpec } from './engine-spec.js';
 import { DeviceTensor } from './device-tensor.js';
 import { fromNative, makeError, requireOptionsObject } from './errors.js';

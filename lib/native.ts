@@ -11,6 +11,11 @@ let loadError: Error | undefined;
 /** The package root: dist/ or lib/ sit one level below it. */
 export const packageRoot = path.resolve(__dirname, '..');
 
+/** Whether this process has loaded the addon (for tests: nothing native can exist before). */
+export function nativeLoaded(): boolean {
+  return binding !== undefined;
+}
+
 /** The addon; throws ADDON_NOT_BUILT when neither a prebuild nor a local build loads. */
 export function getNative(): NativeBinding {
   if (binding) return binding;

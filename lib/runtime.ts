@@ -3,7 +3,7 @@ import { readUserFile } from './user-files.js';
 import type { NativeDeviceInfo, NativeRuntime, NativeRuntimeInfo } from '../binding.js';
 import { DeviceBuffer, DeviceTensor, deviceTensorBytes } from './device-tensor.js';
 import { Disposable } from './disposable.js';
-import { DTYPES, showValue } from './dtypes.js';
+import { showValue } from './dtypes.js';
 import type { DType } from './dtypes.js';
 import { Engine } from './engine.js';
 import { deviceIndexOf, fromNative, makeError, requireOptionsObject } from './errors.js';

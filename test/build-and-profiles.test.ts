@@ -48,7 +48,7 @@ describe('buildEngine', () => {
   });
 
   it('an AbortSignal cancels the build through the progress monitor: ABORTED, nothing built', async () => {
-    simulator.setBuildStepDelay(20); // a slow build, so the abort lands mid-way
+    simulator.setBuildStepDelay(250); // a slow build, so the abort lands mid-way even on a loaded machine
     try {
       const builds = simulator.counters().builds;
       const controller = new AbortController();
@@ -118,11 +118,22 @@ describe('buildEngine', () => {
     expect(simulator.counters().builds).toBe(builds);
   });
 
-  it('a profile with min > max: BUILD_FAILED', async () => {
-    const e = await buildEngine(getModel('mlp').onnx, {
-      backend: 'simulator',
-      profiles: [{ x: { min: [8, 16], opt: [4, 16], max: [2, 16] } }],
-    }).catch((err: unknown) => err);
+  it('a profile with min > max, or of mixed ranks: INVALID_ARGUMENT naming the input and its range, before any build', async () => {
+    const builds = simulator.counters().builds;
+    const refused = async (x: { min: number[]; opt: number[]; max: number[] }) =>
+      (await buildEngine(getModel('mlp').onnx, { backend: 'simulator', profiles: [{ x }] }).catch((err: unknown) => err)) as InvalidArgumentError;
+    const e = await refused({ min: [8, 16], opt: [4, 16], max: [2, 16] });
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e).toMatchObject({ tensor: 'x', expected: 'min <= opt <= max in every dim', actual: 'min [8,16], opt [4,16], max [2,16]' });
+    expect(e.message).toBe("profile 0, input 'x': needs min <= opt <= max in every dim (non-negative integers, one rank), got min [8,16], opt [4,16], max [2,16]");
+    expect(await refused({ min: [1, 16], opt: [2, 16], max: [4] })).toMatchObject({ code: 'INVALID_ARGUMENT', actual: 'min [1,16], opt [2,16], max [4]' });
+    expect(await refused({ min: [-1, 16], opt: [2, 16], max: [4, 16] })).toMatchObject({ code: 'INVALID_ARGUMENT', tensor: 'x' });
+    expect(simulator.counters().builds).toBe(builds);
+  });
+
+  it('a profile the model refuses (another rank than the input): BUILD_FAILED naming the input', async () => {
+    const e = await buildEngine(getModel('mlp').onnx, { backend: 'simulator', profiles: [{ x: { min: [1], opt: [2], max: [4] } }] }).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(BuildFailedError);
+    expect((e as Error).message).toMatch(/Error Code 4: Configuration Error \(Optimization profile 0 dimensions \[1\] for input x do not match the network input dimensions \[-1,16\]\.\)/);
   });
 });

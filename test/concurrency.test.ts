@@ -1,10 +1,10 @@
 // Many runs at once: 64 requests over 4 contexts of one engine, each with its own inputs and shape, all correct;
 // and the JS thread stays free while the device works.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Runtime, Tensor } from '../lib/index.js';
+import { Runtime } from '../lib/index.js';
 import type { Engine } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
-import { compareOutputs, formatComparison, runOrt } from './helpers/ort.js';
+import { expectLikeOrt } from './helpers/ort.js';
 import { getModel } from './models/index.js';
 import { simulatorEngine } from './helpers/engines.js';
 
@@ -41,14 +41,7 @@ describe('concurrent runs', () => {
     const requests = Array.from({ length: 64 }, (_, i) => model.makeFeeds({ seed: 1000 + i, batch: 1 + (i % 8), seq: 1 + ((i * 7) % 32) }));
     const results = await Promise.all(requests.map((feeds, i) => contexts[i % 4]!.run(feeds)));
     expect(contexts.map((c) => c.inFlight)).toEqual([0, 0, 0, 0]);
-    for (let i = 0; i < requests.length; i++) {
-      const expected = await runOrt(model.onnx, requests[i]!);
-      const actual = Object.fromEntries(
-        Object.entries(results[i]!).map(([k, t]) => [k, { dtype: (t as Tensor).dtype, dims: [...t.dims], data: (t as Tensor).data }]),
-      );
-      const c = compareOutputs(actual as never, expected, { atol: 1e-5, rtol: 1e-4 });
-      expect(c.pass, `request ${i}: ${formatComparison(c)}`).toBe(true);
-    }
+    for (let i = 0; i < requests.length; i++) await expectLikeOrt(model.onnx, requests[i]!, results[i]!);
     for (const c of contexts) c.dispose();
   }
 
@@ -56,16 +49,21 @@ describe('concurrent runs', () => {
     const context = engine.createContext();
     simulator.injectFault({ kind: 'slow-kernel', count: 4, millis: 50 });
     const feeds = getModel('embedding').makeFeeds({ seed: 3 });
-    const started = performance.now();
+    const before = simulator.counters().kernelsExecuted;
     const run = context.run(feeds);
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
-    await run;
-    clearInterval(timer);
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(150);
-    // A blocked loop would see no tick at all; allow for a slow machine.
-    expect(ticks).toBeGreaterThanOrEqual(3);
+    // run() returned before the first 50 ms kernel finished: it only queued the work.
+    expect(simulator.counters().kernelsExecuted).toBe(before);
+    let settled = false;
+    void run.then(() => (settled = true));
+    // The loop turns meanwhile: a callback scheduled now runs while the kernels are still executing.
+    const duringRun = await new Promise<{ settled: boolean; kernels: number }>((resolve) =>
+      setImmediate(() => resolve({ settled, kernels: simulator.counters().kernelsExecuted - before })),
+    );
+    expect(duringRun.settled).toBe(false);
+    expect(duringRun.kernels).toBeLessThan(4);
+    const result = await run;
+    expect(simulator.counters().kernelsExecuted - before).toBeGreaterThanOrEqual(4);
+    await expectLikeOrt(getModel('embedding').onnx, feeds, result);
     context.dispose();
   });
 
@@ -77,6 +75,8 @@ describe('concurrent runs', () => {
     const [a, b] = await Promise.all([context.run(small), context.run(large)]);
     expect(a.hidden!.dims).toEqual([1, 2, 16]);
     expect(b.hidden!.dims).toEqual([8, 30, 16]);
+    await expectLikeOrt(model.onnx, small, a); // and their own values
+    await expectLikeOrt(model.onnx, large, b);
     context.dispose();
   });
 });
@@ -91,12 +91,7 @@ describe('one-output engines (results carry their dims only when they change)', 
     const results = await Promise.all(feeds.map((f) => context.run(f)));
     for (let i = 0; i < batches.length; i++) {
       expect(results[i]!.y!.dims).toEqual([batches[i], 8]);
-      const expected = await runOrt(model.onnx, feeds[i]!);
-      const c = compareOutputs({ y: { dtype: 'float32', dims: [...results[i]!.y!.dims], data: (results[i]!.y as Tensor).data as Float32Array } }, expected, {
-        atol: 1e-5,
-        rtol: 1e-4,
-      });
-      expect(c.pass, `run ${i}: ${formatComparison(c)}`).toBe(true);
+      await expectLikeOrt(model.onnx, feeds[i]!, results[i]!);
     }
     context.dispose();
     mlp.dispose();

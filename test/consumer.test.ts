@@ -127,7 +127,8 @@ process.on('exit', () => {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     });
     const app = path.join(scratch, 'app');
-    cpSync(path.join(root, 'examples', 'mlp.onnx'), path.join(app, 'mlp.onnx'));
+    // Written afresh, not copied from examples/: a concurrent `npm pack` in this checkout rewrites that file.
+    await run(process.execPath, [path.join(root, 'examples', 'make-example-model.mjs'), path.join(app, 'mlp.onnx')], { cwd: root });
     writeFileSync(path.join(app, 'quick-start.mjs'), outputText);
     const { stdout, stderr } = await run(process.execPath, ['quick-start.mjs'], { cwd: app });
     expect(stderr).toBe(''); // nothing logged at warning level or above, no Node warnings

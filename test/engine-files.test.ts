@@ -39,6 +39,7 @@ describe('deserializing bad engine bytes', () => {
   it('empty bytes: ENGINE_CORRUPT', async () => {
     const e = await deserializeError(new Uint8Array(0));
     expect(e).toBeInstanceOf(EngineCorruptError);
+    expect((e as Error).message).toBe('IRuntime::deserializeCudaEngine: Error Code 3: API Usage Error (Parameter check failed, condition: (blob) != nullptr && size > 0.)');
   });
 
   it('truncated plan at every length is refused with a typed error', async () => {
@@ -55,6 +56,9 @@ describe('deserializing bad engine bytes', () => {
     corrupt[plan.length - 10]! ^= 0xff;
     const e = await deserializeError(corrupt);
     expect(e).toBeInstanceOf(EngineCorruptError);
+    expect((e as Error).message).toBe(
+      'IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Serialization assertion plan body is consistent failed.Plan checksum does not match its contents)',
+    );
   });
 
   it('an engine from another TensorRT version: ENGINE_INCOMPATIBLE with the version tags', async () => {

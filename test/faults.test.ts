@@ -49,8 +49,8 @@ describe('transient enqueue failure', () => {
   });
 
   it('surfaces as CUDA_TRANSIENT with TensorRT\'s message, and the next run succeeds with the right values', async () => {
-    const good = await context.run({ y: undefined, x: x() } as never).catch(() => undefined); // unknown name
-    expect(good).toBeUndefined();
+    const unknown = await context.run({ y: undefined, x: x() } as never).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ code: 'INVALID_INPUT', tensor: 'y', expected: 'one of x', actual: "'y'" });
     const reference = await context.run({ x: x() });
 
     simulator.injectFault({ kind: 'enqueue', count: 1 });

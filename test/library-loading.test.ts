@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LibraryNotFoundError, Runtime, TensorRTNodeError, buildInfo } from '../lib/index.js';
+import { InvalidArgumentError, LibraryNotFoundError, Runtime, buildInfo } from '../lib/index.js';
 
 describe('loading TensorRT', () => {
   it('importing the package and reading buildInfo never needs TensorRT', () => {
@@ -38,6 +38,7 @@ describe('loading TensorRT', () => {
   });
 
   it('an unknown backend name is an INVALID_ARGUMENT', () => {
-    expect(() => Runtime.create({ backend: 'cuda' as never })).toThrow(TensorRTNodeError);
+    expect(() => Runtime.create({ backend: 'cuda' as never })).toThrow(InvalidArgumentError);
+    expect(() => Runtime.create({ backend: 'cuda' as never })).toThrow(`backend must be 'tensorrt' or 'simulator', got "cuda"`);
   });
 });

@@ -10,23 +10,9 @@ import { packageRoot } from '../lib/native.js';
 import { DisposedError, Runtime, Tensor } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorPlan } from './helpers/engines.js';
+import { expectNothingLive } from './helpers/leaks.js';
 
 const x = (batch = 2) => Tensor.from('float32', new Float32Array(batch * 16).fill(0.25), [batch, 16]);
-
-function expectNothingLive() {
-  simulator.synchronize(); // stream-ordered frees run on the device timeline
-  const c = simulator.counters();
-  expect({
-    deviceAllocations: c.liveDeviceAllocations,
-    deviceBytes: c.liveDeviceBytes,
-    pinned: c.livePinnedAllocations,
-    streams: c.liveStreams,
-    events: c.liveEvents,
-    runtimes: c.liveRuntimes,
-    engines: c.liveEngines,
-    contexts: c.liveContexts,
-  }).toEqual({ deviceAllocations: 0, deviceBytes: 0, pinned: 0, streams: 0, events: 0, runtimes: 0, engines: 0, contexts: 0 });
-}
 
 describe('dispose', () => {
   it('returns every allocation, stream and TensorRT object after real work', async () => {

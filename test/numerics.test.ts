@@ -2,40 +2,25 @@
 // Tolerance: float32 outputs within atol 1e-5 + rtol 1e-4 (the simulator and onnxruntime sum in different orders;
 // Erf and Tanh come from different libm implementations); int64 and bool outputs exactly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Runtime, Tensor } from '../lib/index.js';
+import { Runtime } from '../lib/index.js';
 import type { Engine } from '../lib/index.js';
-import { compareOutputs, formatComparison, runOrt } from './helpers/ort.js';
-import type { TensorMap } from './helpers/ort.js';
+import { FP32_TOLERANCE as TOLERANCE, expectLikeOrt } from './helpers/ort.js';
 import { getModel } from './models/index.js';
 import type { ModelName } from './models/index.js';
 import { simulatorEngine } from './helpers/engines.js';
 
-const TOLERANCE = { atol: 1e-5, rtol: 1e-4 };
 let runtime: Runtime;
 beforeAll(() => {
   runtime = Runtime.create({ backend: 'simulator' });
 });
 afterAll(() => runtime.dispose());
 
-function asTensorMap(result: Record<string, unknown>): TensorMap {
-  const out: TensorMap = {};
-  for (const [name, t] of Object.entries(result)) {
-    const tensor = t as Tensor;
-    out[name] = { dtype: tensor.dtype as never, dims: [...tensor.dims], data: tensor.data as never };
-  }
-  return out;
-}
-
 async function expectMatchesOrt(engine: Engine, name: ModelName, sizes: Record<string, number>, seed: number) {
   const model = getModel(name);
   const feeds = model.makeFeeds({ seed, ...sizes });
   const context = engine.createContext();
   try {
-    const actual = asTensorMap(await context.run(feeds));
-    const expected = await runOrt(model.onnx, feeds);
-    expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
-    const comparison = compareOutputs(actual, expected, TOLERANCE);
-    expect(comparison.pass, formatComparison(comparison)).toBe(true);
+    await expectLikeOrt(model.onnx, feeds, await context.run(feeds), TOLERANCE);
   } finally {
     context.dispose();
   }
@@ -100,10 +85,7 @@ describe('graph patterns exported models use', () => {
     for (const batch of [1, 3, 8]) {
       const x = Float32Array.from({ length: batch * 8 }, (_, i) => Math.sin(i) * 3);
       const feeds = { x: { dtype: 'float32' as const, dims: [batch, 4, 2], data: x } };
-      const actual = asTensorMap(await context.run(feeds));
-      const expected = await runOrt(onnx, feeds);
-      const comparison = compareOutputs(actual, expected, TOLERANCE);
-      expect(comparison.pass, formatComparison(comparison)).toBe(true);
+      await expectLikeOrt(onnx, feeds, await context.run(feeds), TOLERANCE);
     }
     context.dispose();
     engine.dispose();

@@ -5,6 +5,7 @@ import { CudaStickyError, Runtime, Tensor } from '../lib/index.js';
 import type { Engine } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorEngine } from './helpers/engines.js';
+import { markDevicePoisoned } from './helpers/leaks.js';
 
 let runtime: Runtime;
 let engine: Engine;
@@ -19,6 +20,7 @@ const catchError = (f: () => unknown): unknown => {
 };
 
 beforeAll(async () => {
+  markDevicePoisoned();
   runtime = Runtime.create({ backend: 'simulator' });
   engine = await simulatorEngine(runtime, 'mlp');
 });

@@ -1,5 +1,6 @@
 // Reference runner (onnxruntime-node, CPU) and a numpy.allclose-style output comparator.
 import * as ort from 'onnxruntime-node';
+import { expect } from 'vitest';
 import { type DType, type TensorData, type TypedArray, fromHalf, numel } from '../models/onnx-builder.js';
 
 export type TensorMap = Record<string, TensorData>;
@@ -145,6 +146,9 @@ export function compareOutputs(actual: TensorMap, expected: TensorMap, tolerance
     const a = actual[name];
     outputs[name] = a ? compareOne(a, e, tol) : { pass: false, error: 'missing output', mismatches: 0, worst: null };
   }
+  for (const name of Object.keys(actual)) {
+    if (!(name in expected)) outputs[name] = { pass: false, error: 'not an output of the reference', mismatches: 0, worst: null };
+  }
   return { pass: Object.values(outputs).every((o) => o.pass), outputs };
 }
 
@@ -158,4 +162,24 @@ export function formatComparison(c: Comparison): string {
       return `${name}: ${o.mismatches} mismatches; worst at [${w.coords}] actual=${w.actual} expected=${w.expected} abs=${w.absErr.toExponential(3)} rel=${w.relErr.toExponential(3)}`;
     })
     .join('\n');
+}
+
+/** float32 against onnxruntime: the two sum in different orders, so relative 1e-4 (and 1e-5 near zero). */
+export const FP32_TOLERANCE: Tolerance = { atol: 1e-5, rtol: 1e-4 };
+
+/** Tensors as they come from a run (or any { dtype, dims, data }), as a TensorMap. */
+export function asTensorMap(result: Readonly<Record<string, unknown>>): TensorMap {
+  const out: TensorMap = {};
+  for (const [name, value] of Object.entries(result)) {
+    const t = value as { dtype: DType; dims: readonly number[]; data: TypedArray };
+    out[name] = { dtype: t.dtype, dims: [...t.dims], data: t.data };
+  }
+  return out;
+}
+
+/** A run's outputs equal onnxruntime's on the same model and feeds: the same output names, every value within
+ * `tolerance` (integers and bools exactly). */
+export async function expectLikeOrt(onnx: Uint8Array, feeds: Readonly<Record<string, unknown>>, result: Readonly<Record<string, unknown>>, tolerance: Tolerance = FP32_TOLERANCE): Promise<void> {
+  const comparison = compareOutputs(asTensorMap(result), await runOrt(onnx, asTensorMap(feeds)), tolerance);
+  expect(comparison.pass, formatComparison(comparison)).toBe(true);
 }
