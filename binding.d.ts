@@ -107,7 +107,7 @@ export interface NativeDeviceInfo {
 }
 
 export declare class NativeRuntime {
-  constructor(backend: 'tensorrt' | 'simulator', minSeverity: number, logger?: (severity: number, message: string) => void, device?: number);
+  constructor(backend: 'tensorrt' | 'simulator', minSeverity: number, logger?: (severity: number, message: string) => void, device?: number, allowEngineHostCode?: boolean);
   readonly disposed: boolean;
   info(): NativeRuntimeInfo;
   device(): NativeDeviceInfo;

@@ -27,6 +27,12 @@ export interface RuntimeOptions {
    * side from one thread, and a DeviceTensor of one GPU is refused as a run's input or output on another.
    */
   readonly device?: number;
+  /**
+   * Lets this runtime load plans that carry host code (IRuntime::setEngineHostCodeAllowed). Version-compatible plans
+   * (`buildEngine(onnx, { versionCompatible: true })`) embed TensorRT's lean runtime and load only with this set. Off
+   * by default, as in TensorRT: it runs code from the plan, so set it only for plans you trust.
+   */
+  readonly allowEngineHostCode?: boolean;
 }
 
 export class Runtime extends Disposable {
@@ -47,10 +53,14 @@ export class Runtime extends Disposable {
     const severity = SEVERITIES.indexOf(options.logSeverity ?? 'warning');
     if (severity < 0) throw makeError('INVALID_ARGUMENT', `logSeverity must be one of ${SEVERITIES.join(', ')}`);
     const device = deviceIndexOf(options.device);
+    if (options.allowEngineHostCode !== undefined && typeof options.allowEngineHostCode !== 'boolean') {
+      throw makeError('INVALID_ARGUMENT', `allowEngineHostCode must be a boolean, got ${showValue(options.allowEngineHostCode)}`);
+    }
     const logger = options.logger;
     const native = getNative();
     try {
-      const runtime = new native.Runtime(backend, severity, logger && ((s, m) => logger(SEVERITIES[s] ?? 'verbose', m)), device);
+      const toLogger = logger && ((s: number, m: string) => logger(SEVERITIES[s] ?? 'verbose', m));
+      const runtime = new native.Runtime(backend, severity, toLogger, device, options.allowEngineHostCode === true);
       return new Runtime(runtime, backend);
     } catch (error) {
       throw fromNative(error);

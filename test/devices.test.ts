@@ -2,9 +2,9 @@
 // CUDA's rules (a kernel launched into another device's stream fails, a kernel touching another device's memory
 // faults and poisons the process), so an entry point that forgot to make its runtime's device current fails here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineIncompatibleError, InvalidArgumentError, InvalidInputError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import { BuildFailedError, EngineIncompatibleError, InvalidArgumentError, InvalidInputError, Runtime, Tensor, buildEngine } from '../lib/index.js';
 import type { Engine } from '../lib/index.js';
-import { simulator } from '../lib/testing/index.js';
+import { rewritePlanHeader, simulator } from '../lib/testing/index.js';
 import { simulatorEngine } from './helpers/engines.js';
 import { expectLikeOrt } from './helpers/ort.js';
 import { getModel } from './models/index.js';
@@ -191,5 +191,53 @@ describe('several GPUs', () => {
     } finally {
       simulator.setDevice({ index: 1, computeCapability: [8, 9], name: 'tensorrt-node simulated GPU' });
     }
+  });
+
+  it('hardware compatibility: ampere+ plans load on any GPU from 8.0 and need one to build; same-compute-capability ones only on their own', async () => {
+    const model = getModel('mlp');
+    const profiles = [{ x: { min: [1, 16], opt: [4, 16], max: [16, 16] } }];
+    simulator.setDevice({ index: 1, computeCapability: [9, 0] });
+    try {
+      const ampere = await buildEngine(model.onnx, { backend: 'simulator', profiles, hardwareCompatibility: 'ampere+' });
+      using onDevice1 = await gpu1.deserialize(ampere); // built on 8.9, runs on 9.0
+      using context = onDevice1.createContext();
+      const feeds = model.makeFeeds({ seed: 5, batch: 2 });
+      await expectLikeOrt(model.onnx, feeds, await context.run(feeds));
+
+      const sameCc = await buildEngine(model.onnx, { backend: 'simulator', profiles, hardwareCompatibility: 'same-compute-capability' });
+      const refused = (await gpu1.deserialize(sameCc).catch((e: unknown) => e)) as EngineIncompatibleError;
+      expect(refused).toBeInstanceOf(EngineIncompatibleError);
+      expect(refused.trtMessages[0]).toContain('expecting compute 8.9 got compute 9.0, please rebuild.');
+
+      simulator.setDevice({ index: 1, computeCapability: [7, 5] });
+      const turing = await buildEngine(model.onnx, { backend: 'simulator', profiles, hardwareCompatibility: 'ampere+', device: 1 }).catch((e: unknown) => e);
+      expect(turing).toBeInstanceOf(BuildFailedError);
+      expect((turing as Error).message).toMatch(/kAMPERE_PLUS is only supported on Ampere and later GPUs; this is compute capability 7\.5/);
+    } finally {
+      simulator.setDevice({ index: 1, computeCapability: [8, 9] });
+    }
+  });
+});
+
+describe('version-compatible plans', () => {
+  it('embed host code: a runtime loads them only with allowEngineHostCode, and then from an older TensorRT of the same major too', async () => {
+    const model = getModel('mlp');
+    const plan = await buildEngine(model.onnx, { backend: 'simulator', profiles: [{ x: { min: [1, 16], opt: [4, 16], max: [16, 16] } }], versionCompatible: true });
+    const refused = (await gpu0.deserialize(plan).catch((e: unknown) => e)) as EngineIncompatibleError;
+    expect(refused).toBeInstanceOf(EngineIncompatibleError);
+    expect(refused.trtMessages[0]).toMatch(/^IRuntime::deserializeCudaEngine: Error Code 1: Serialization .*IRuntime::setEngineHostCodeAllowed\(true\)/);
+    expect(refused.details).toContain('the plan embeds host code (it was built version-compatible): create the runtime with allowEngineHostCode: true to load it, for plans you trust');
+
+    using trusting = Runtime.create({ backend: 'simulator', allowEngineHostCode: true });
+    const feeds = model.makeFeeds({ seed: 6, batch: 4 });
+    for (const bytes of [plan, rewritePlanHeader(plan, { trtVersion: [10, 15, 1, 4] })]) {
+      using engine = await trusting.deserialize(bytes);
+      using context = engine.createContext();
+      await expectLikeOrt(model.onnx, feeds, await context.run(feeds));
+    }
+    // Without the flag, an older plan stays refused by its version.
+    const ordinary = await buildEngine(model.onnx, { backend: 'simulator', profiles: [{ x: { min: [1, 16], opt: [4, 16], max: [16, 16] } }] });
+    await expect(trusting.deserialize(rewritePlanHeader(ordinary, { trtVersion: [10, 15, 1, 4] }))).rejects.toBeInstanceOf(EngineIncompatibleError);
+    expect(() => Runtime.create({ backend: 'simulator', allowEngineHostCode: 'yes' as never })).toThrow('allowEngineHostCode must be a boolean, got "yes"');
   });
 });

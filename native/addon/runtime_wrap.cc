@@ -99,6 +99,7 @@ RuntimeWrap::RuntimeWrap(Napi::CallbackInfo const& info) : Napi::ObjectWrap<Runt
   // ILogger::Severity: kINTERNAL_ERROR (0) to kVERBOSE (4); messages up to this one reach the logger.
   int minSeverity = intArgument(info, 1, "minSeverity", 0, 4, 2);
   int deviceIndex = intArgument(info, 3, "device", 0, 1 << 20, 0);
+  bool allowEngineHostCode = info.Length() > 4 && info[4].ToBoolean().Value();
   if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull() && !info[2].IsFunction()) {
     throw jsError(env, "INVALID_ARGUMENT", "logger must be a function (severity, message)");
   }
@@ -118,7 +119,7 @@ RuntimeWrap::RuntimeWrap(Napi::CallbackInfo const& info) : Napi::ObjectWrap<Runt
     failure.message = std::string("cudaStreamCreateWithFlags failed: ") + backend->cuda().cudaGetErrorString(rc);
     throw toJsError(env, failure);
   }
-  state->runtime = backend->createRuntime(state->sink, minSeverity, failure);
+  state->runtime = backend->createRuntime(state->sink, minSeverity, allowEngineHostCode, failure);
   if (!state->runtime) throw toJsError(env, failure);
   state->pinned = std::make_unique<PinnedPool>(backend->cuda());
   mState = std::move(state);

@@ -146,8 +146,10 @@ class Backend {
   virtual std::vector<std::string> libraryPaths() const = 0;
   // A symbol of the loaded CUDA runtime (the simulator's control functions live there).
   virtual void* cudaSymbol(char const* name) const = 0;
+  // allowEngineHostCode: IRuntime::setEngineHostCodeAllowed (needed for version-compatible plans, which embed the
+  // lean runtime; off by default, as in TensorRT, since it runs code from the plan).
   virtual std::unique_ptr<RuntimeBackend> createRuntime(std::shared_ptr<LogSink> sink, int minSeverity,
-                                                        Failure& failure) = 0;
+                                                        bool allowEngineHostCode, Failure& failure) = 0;
   // Parses ONNX and builds a serialized plan. Runs on the calling thread (the N-API layer calls it off the JS thread).
   // On success the plan is non-empty and `timingCache` holds the cache after the build.
   virtual BuildResult buildFromOnnx(uint8_t const* onnx, size_t size, BuildOptions const& options,

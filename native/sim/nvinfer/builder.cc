@@ -227,11 +227,17 @@ class BuilderImpl : public nvinfer1::IBuilder {
                    "network or config was not created by this builder");
       return nullptr;
     }
+    int major = 0, minor = 0;
+    cuda::deviceComputeCapability(&major, &minor);
+    if (cfg->hardwareLevel == nvinfer1::HardwareCompatibilityLevel::kAMPERE_PLUS && major < 8) {
+      report.error(ErrorCode::kINVALID_ARGUMENT, "IBuilder::buildSerializedNetwork", "API Usage Error",
+                   "Hardware compatibility level kAMPERE_PLUS is only supported on Ampere and later GPUs; this is "
+                   "compute capability " + std::to_string(major) + "." + std::to_string(minor) + ".");
+      return nullptr;
+    }
     try {
       auto plan = build(*net, *cfg, report);
       inferCounters().builds++;
-      int major = 0, minor = 0;
-      cuda::deviceComputeCapability(&major, &minor);
       return new HostMemoryImpl(writePlan(plan, major, minor));
     } catch (BuildAbort const&) {
       return nullptr;
@@ -369,8 +375,13 @@ class BuilderImpl : public nvinfer1::IBuilder {
     plan.graph = g;
     choosePrecision(net, cfg, plan, fail, report);
     plan.profiles = std::move(profiles);
-    if (cfg.getFlag(nvinfer1::BuilderFlag::kVERSION_COMPATIBLE)) plan.flags |= kPlanFlagVersionCompatible;
-    if (cfg.hardwareLevel != nvinfer1::HardwareCompatibilityLevel::kNONE) plan.flags |= kPlanFlagHardwareCompatible;
+    if (cfg.getFlag(nvinfer1::BuilderFlag::kVERSION_COMPATIBLE)) {
+      plan.flags |= kPlanFlagVersionCompatible;
+      if (!cfg.getFlag(nvinfer1::BuilderFlag::kEXCLUDE_LEAN_RUNTIME)) plan.flags |= kPlanFlagHostCode;
+    }
+    // kSAME_COMPUTE_CAPABILITY asks for what the simulator's plans always require (the build GPU's compute
+    // capability), so only kAMPERE_PLUS widens where the plan loads.
+    if (cfg.hardwareLevel == nvinfer1::HardwareCompatibilityLevel::kAMPERE_PLUS) plan.flags |= kPlanFlagHardwareCompatible;
     plan.hardwareCompatibilityLevel = static_cast<int>(cfg.hardwareLevel);
     return plan;
   }

@@ -27,7 +27,10 @@ namespace trtsim {
 constexpr uint32_t kPlanMagic = 0x74727466u;
 constexpr size_t kPlanHeaderSize = 40;
 constexpr uint32_t kPlanFlagVersionCompatible = 1u << 0;
-constexpr uint32_t kPlanFlagHardwareCompatible = 1u << 1;
+constexpr uint32_t kPlanFlagHardwareCompatible = 1u << 1;  // kAMPERE_PLUS: any GPU of compute capability 8.0+
+// Version-compatible without kEXCLUDE_LEAN_RUNTIME: the plan embeds the lean runtime, which is host code that a runtime
+// loads only after setEngineHostCodeAllowed(true).
+constexpr uint32_t kPlanFlagHostCode = 1u << 2;
 
 struct PlanHeader {
   uint32_t magic = kPlanMagic;

@@ -52,6 +52,14 @@ class RuntimeImpl : public nvinfer1::IRuntime {
                    std::string("Serialization assertion plan layers are valid failed.") + e.what());
       return nullptr;
     }
+    if ((plan->flags & kPlanFlagHostCode) && !mHostCodeAllowed) {
+      // The exact words of TensorRT's refusal are not documented; the shape and the setter it names are.
+      report.error(ErrorCode::kUNSPECIFIED_ERROR, kWhere, "Serialization",
+                   "Serialization assertion hostCodeAllowed failed.The engine plan contains host code (the lean "
+                   "runtime of a version-compatible plan); the runtime refuses it unless "
+                   "IRuntime::setEngineHostCodeAllowed(true) was called");
+      return nullptr;
+    }
     // Weights live in device memory for the engine's lifetime, like TensorRT's.
     std::vector<int64_t> offsets(plan->graph.tensors.size(), 0);
     int64_t total = 0;
