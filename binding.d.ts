@@ -162,6 +162,8 @@ export interface NativeSimulatorCounters {
   liveGraphs: number;
   liveGraphExecs: number;
   graphLaunches: number;
+  /** An IRuntime destroyed before its engines, or an engine before its contexts (undefined behaviour on TensorRT). */
+  destroyOrderViolations: number;
 }
 
 export interface NativeSimulatorControl {

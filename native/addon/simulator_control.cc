@@ -72,6 +72,7 @@ Napi::Value counters(Napi::CallbackInfo const& info) {
   set("liveGraphs", c.live_graphs);
   set("liveGraphExecs", c.live_graph_execs);
   set("graphLaunches", c.graph_launches);
+  set("destroyOrderViolations", c.destroy_order_violations);
   return o;
 }
 

@@ -15,7 +15,7 @@ function live() {
   simulator.synchronize(); // releases run on the reaper thread, and stream-ordered frees on the device timeline
   const c = simulator.counters();
   return {
-    objects: { runtimes: c.liveRuntimes, engines: c.liveEngines, contexts: c.liveContexts, builders: c.liveBuilders },
+    objects: { runtimes: c.liveRuntimes, engines: c.liveEngines, contexts: c.liveContexts, builders: c.liveBuilders, destroyOrderViolations: c.destroyOrderViolations },
     resources: {
       deviceAllocations: c.liveDeviceAllocations,
       deviceBytes: c.liveDeviceBytes,
@@ -32,9 +32,10 @@ function live() {
 const zero = <T extends Record<string, number>>(counts: T): T =>
   Object.fromEntries(Object.keys(counts).map((k) => [k, 0])) as T;
 
-/** Nothing native is alive (after a poisoning marked by markDevicePoisoned, no TensorRT object is). */
+/** Nothing native is alive (after a poisoning marked by markDevicePoisoned, no TensorRT object is), and nothing was
+ * destroyed before what depends on it (a runtime before its engines, an engine before its contexts). */
 export function expectNothingLive(): void {
   const { objects, resources } = live();
-  expect(objects, 'TensorRT objects still alive').toEqual(zero(objects));
+  expect(objects, 'TensorRT objects still alive, or destroyed out of order').toEqual(zero(objects));
   if (!devicePoisoned) expect(resources, 'CUDA resources still allocated').toEqual(zero(resources));
 }

@@ -59,6 +59,8 @@ typedef struct trtsim_counters {
   int64_t live_graphs;       // captured (cudaStreamEndCapture) and not destroyed
   int64_t live_graph_execs;  // instantiated and not destroyed
   int64_t graph_launches;
+  // IRuntime destroyed before its engines, or an engine before its contexts (undefined behaviour on TensorRT)
+  int64_t destroy_order_violations;
 } trtsim_counters;
 
 void trtsim_get_counters(trtsim_counters* out);

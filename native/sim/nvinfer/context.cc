@@ -64,7 +64,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   // `activations` is owned unless the context is user-managed (kUSER_MANAGED: none until setDeviceMemoryV2).
   ContextImpl(EngineImpl const& engine, void* activations, int64_t activationBytes, bool userManaged)
       : mEngine(engine), mActivations(activations), mActivationBytes(activationBytes), mUserManaged(userManaged),
-        mRecorder(engine.getErrorRecorder()) {
+        mRecorder(engine.getErrorRecorder()), mOwner(engine.adoptContext()) {
     size_t n = graph().tensors.size();
     mInputShapes.resize(graph().inputs.size());
     mShapeSet.assign(graph().inputs.size(), false);
@@ -623,6 +623,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   int64_t mActivationBytes;
   bool mUserManaged;
   RecorderHolder mRecorder;
+  Children::Token mOwner;  // this context, as a child of its engine
   std::string mName;
   int32_t mProfile = 0;
   std::vector<Shape> mInputShapes;  // indexed like graph().inputs

@@ -10,17 +10,17 @@
 namespace trtsim {
 
 EngineImpl::EngineImpl(std::shared_ptr<PlanContents const> plan, void* weights, std::vector<int64_t> constOffsets,
-                       nvinfer1::ILogger* logger, nvinfer1::IErrorRecorder* recorder)
+                       nvinfer1::ILogger* logger, nvinfer1::IErrorRecorder* recorder, Children::Token runtime)
     : mPlan(std::move(plan)), mWeights(weights), mConstOffsets(std::move(constOffsets)), mLogger(logger),
-      mRecorder(recorder) {
+      mRecorder(recorder), mRuntime(std::move(runtime)) {
   mIo = graph().inputs;
   mIo.insert(mIo.end(), graph().outputs.begin(), graph().outputs.end());
   inferCounters().engines++;
 }
 
 EngineImpl::~EngineImpl() noexcept {
-  // TensorRT requires contexts to be destroyed first; freeing waits for device work like cudaFree does.
-  if (mWeights) cudaFree(mWeights);
+  mContexts.parentDestroyed();  // TensorRT requires contexts to be destroyed first
+  if (mWeights) cudaFree(mWeights);  // waits for device work, as cudaFree does
   inferCounters().engines--;
 }
 

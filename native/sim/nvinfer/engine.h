@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../include/NvInferRuntime.h"
+#include "lib_state.h"
 #include "plan.h"
 #include "report.h"
 
@@ -15,7 +16,7 @@ class EngineImpl : public nvinfer1::ICudaEngine {
  public:
   // Takes ownership of the decoded plan; `weights` is the device block holding every constant at `constOffsets`.
   EngineImpl(std::shared_ptr<PlanContents const> plan, void* weights, std::vector<int64_t> constOffsets,
-             nvinfer1::ILogger* logger, nvinfer1::IErrorRecorder* recorder);
+             nvinfer1::ILogger* logger, nvinfer1::IErrorRecorder* recorder, Children::Token runtime);
   ~EngineImpl() noexcept override;
 
   std::shared_ptr<PlanContents const> const& plan() const { return mPlan; }
@@ -24,6 +25,8 @@ class EngineImpl : public nvinfer1::ICudaEngine {
   std::vector<int64_t> const& constOffsets() const { return mConstOffsets; }
   nvinfer1::ILogger* logger() const { return mLogger; }
   Reporter reporter() const { return Reporter(mLogger, mRecorder.get()); }
+  // Held by each of its contexts (see Children).
+  Children::Token adoptContext() const { return mContexts.adopt(); }
   // Index into graph().tensors of an IO tensor name, or -1.
   int ioTensor(char const* name) const;
   bool isInput(int tensor) const { return graph().tensors[tensor].isInput; }
@@ -64,6 +67,8 @@ class EngineImpl : public nvinfer1::ICudaEngine {
   std::vector<int64_t> mConstOffsets;
   nvinfer1::ILogger* mLogger;
   RecorderHolder mRecorder;
+  Children::Token mRuntime;  // this engine, as a child of its runtime
+  Children mContexts;
 };
 
 // Creates a context; defined in context.cc.

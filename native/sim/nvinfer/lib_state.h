@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "../include/NvInferRuntime.h"
@@ -18,8 +19,39 @@ struct InferCounters {
   std::atomic<int64_t> builds{0};
   std::atomic<int64_t> timingCacheHits{0};
   std::atomic<int64_t> timingCacheMisses{0};
+  std::atomic<int64_t> destroyOrderViolations{0};
 };
 InferCounters& inferCounters();
+
+// The destruction order TensorRT requires: contexts before their engine, engines before their runtime (otherwise
+// undefined behaviour). A parent counts its live children; one destroyed while it still has some is counted as a
+// violation, which tests assert never happens.
+class Children {
+ public:
+  // Held by a child for its lifetime.
+  class Token {
+   public:
+    explicit Token(std::shared_ptr<std::atomic<int64_t>> count) : mCount(std::move(count)) { ++*mCount; }
+    Token(Token&&) noexcept = default;
+    Token(Token const&) = delete;
+    Token& operator=(Token const&) = delete;
+    Token& operator=(Token&&) = delete;
+    ~Token() {
+      if (mCount) --*mCount;
+    }
+
+   private:
+    std::shared_ptr<std::atomic<int64_t>> mCount;  // shared: outlives a parent destroyed too early
+  };
+  Token adopt() const { return Token(mCount); }
+  // Called by the parent's destructor.
+  void parentDestroyed() const {
+    if (mCount->load() > 0) inferCounters().destroyOrderViolations++;
+  }
+
+ private:
+  std::shared_ptr<std::atomic<int64_t>> mCount = std::make_shared<std::atomic<int64_t>>(0);
+};
 
 // A library-owned byte buffer (plans, timing caches).
 class HostMemoryImpl : public nvinfer1::IHostMemory {

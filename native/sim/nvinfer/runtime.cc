@@ -24,7 +24,10 @@ using nvinfer1::ErrorCode;
 class RuntimeImpl : public nvinfer1::IRuntime {
  public:
   explicit RuntimeImpl(nvinfer1::ILogger* logger) : mLogger(logger) { inferCounters().runtimes++; }
-  ~RuntimeImpl() noexcept override { inferCounters().runtimes--; }
+  ~RuntimeImpl() noexcept override {
+    mEngines.parentDestroyed();  // TensorRT requires engines to be destroyed first
+    inferCounters().runtimes--;
+  }
 
   nvinfer1::ICudaEngine* deserializeCudaEngine(void const* blob, std::size_t size) noexcept override {
     Reporter report(mLogger, mRecorder.get());
@@ -83,7 +86,7 @@ class RuntimeImpl : public nvinfer1::IRuntime {
     }
     report.log(nvinfer1::ILogger::Severity::kINFO,
                "Loaded engine size: " + std::to_string((size + (1u << 20) - 1) >> 20) + " MiB");
-    return new EngineImpl(std::move(plan), weights, std::move(offsets), mLogger, mRecorder.get());
+    return new EngineImpl(std::move(plan), weights, std::move(offsets), mLogger, mRecorder.get(), mEngines.adopt());
   }
 
   void setErrorRecorder(nvinfer1::IErrorRecorder* recorder) noexcept override { mRecorder.set(recorder); }
@@ -132,6 +135,7 @@ class RuntimeImpl : public nvinfer1::IRuntime {
   RecorderHolder mRecorder;
   int32_t mMaxThreads = 1;
   bool mHostCodeAllowed = false;
+  Children mEngines;
 };
 
 // Factories refuse callers compiled against another major version, whose vtables would not match.
@@ -156,6 +160,7 @@ void addInferCounters(trtsim_counters* out) {
   out->builds = c.builds.load();
   out->timing_cache_hits = c.timingCacheHits.load();
   out->timing_cache_misses = c.timingCacheMisses.load();
+  out->destroy_order_violations = c.destroyOrderViolations.load();
 }
 
 __attribute__((constructor)) void registerCounters() { trtsim_register_counters_hook(addInferCounters); }

@@ -424,6 +424,37 @@ void testNoCudaCallsInCallbacks(Logger& logger, Recorder& recorder, std::vector<
 
 }
 
+// TensorRT leaves destroying a runtime before its engines, or an engine before its contexts, undefined; the simulator
+// counts each such destruction so that the addon's tests can assert its release order never does it.
+void testDestructionOrder(Logger& logger, std::vector<uint8_t> const& plan) {
+  auto violations = [] {
+    trtsim_counters c{};
+    trtsim_get_counters(&c);
+    return c.destroy_order_violations;
+  };
+  int64_t before = violations();
+  auto* runtime = static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION));
+  nvinfer1::ICudaEngine* engine = runtime->deserializeCudaEngine(plan.data(), plan.size());
+  nvinfer1::IExecutionContext* context = engine->createExecutionContext();
+  delete context;
+  delete engine;
+  delete runtime;
+  check(violations() == before, "contexts, then engines, then the runtime: in order");
+  runtime = static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION));
+  engine = runtime->deserializeCudaEngine(plan.data(), plan.size());
+  context = engine->createExecutionContext();
+  delete engine;  // before its context
+  check(violations() == before + 1, "an engine destroyed before its context is counted");
+  delete runtime;
+  check(violations() == before + 1, "a runtime whose engines are gone is in order");
+  delete context;
+  runtime = static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION));
+  engine = runtime->deserializeCudaEngine(plan.data(), plan.size());
+  delete runtime;  // before its engine
+  check(violations() == before + 2, "a runtime destroyed before its engine is counted");
+  delete engine;
+}
+
 // Callbacks of independent streams may be serialized by CUDA (one driver thread); the simulator always serializes
 // them, so a callback that waits for another stream's callback hangs here as it can on a GPU.
 void testCallbacksSerialized() {
@@ -589,6 +620,7 @@ int main(int argc, char** argv) {
   testCapture(logger, plan);
   testNoCudaCallsInCallbacks(logger, recorder, plan);
   testCallbacksSerialized();
+  testDestructionOrder(logger, plan);
   check(recorder.refs == 0, "every reference returned after the two-device test");
   cudaFree(y);
   cudaStreamDestroy(stream);
