@@ -148,6 +148,9 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   nvinfer1::Dims getTensorStrides(char const* tensorName) const noexcept override {
     nvinfer1::Dims shape = getTensorShape(tensorName);
     if (shape.nbDims < 0) return shape;
+    for (int32_t i = 0; i < shape.nbDims; ++i) {
+      if (shape.d[i] < 0) return nvinfer1::Dims{-1, {}};  // a dynamic extent not set yet: no strides, as TensorRT
+    }
     nvinfer1::Dims strides = shape;
     int64_t stride = 1;
     for (int32_t i = shape.nbDims - 1; i >= 0; --i) {
@@ -162,6 +165,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   }
 
   int32_t inferShapes(int32_t nbMaxNames, char const** tensorNames) noexcept override {
+    if (nbMaxNames < 0 || (tensorNames == nullptr && nbMaxNames != 0)) return -1;  // TensorRT's documented refusals
     int32_t missing = 0;
     for (size_t i = 0; i < mShapeSet.size(); ++i) {
       if (mShapeSet[i]) continue;
@@ -417,6 +421,11 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     for (size_t n = 0; n < graph().nodes.size(); ++n) {
       int rc = cuda::launchKernel(stream, [run, n] { return runNode(*run, n); }, run->flops[n]);
       if (rc != 0) return cudaFailure(rc);
+    }
+    // The inputs may be reused once the event completes; the simulator says so after the last kernel (TensorRT may
+    // say so earlier, never later).
+    if (mInputConsumed) {
+      if (int rc = cudaEventRecord(mInputConsumed, stream)) return cudaFailure(rc);
     }
     return mUpperBounds.empty() || deliverDataDependentOutputs(*run, temporary, stream);
   }

@@ -12,5 +12,6 @@ int cudaFree(void* devPtr);
 int cudaMallocAsync(void** devPtr, size_t size, cudaStream_t stream);
 int cudaFreeAsync(void* devPtr, cudaStream_t stream);
 int cudaStreamSynchronize(cudaStream_t stream);
+int cudaEventRecord(cudaEvent_t event, cudaStream_t stream);
 char const* cudaGetErrorString(int error);
 }

@@ -515,6 +515,11 @@ int main(int argc, char** argv) {
   cudaMalloc(&y, 8 * 4 * sizeof(float));
 
   // 1. Dynamic input shape not set.
+  check(context->getTensorStrides("x").nbDims == -1, "no strides while a dynamic extent is unset");
+  char const* unset[2] = {nullptr, nullptr};
+  check(context->inferShapes(2, unset) == 1 && std::strcmp(unset[0], "x") == 0, "inferShapes names the unset input");
+  check(context->inferShapes(2, nullptr) == -1 && context->inferShapes(-1, unset) == -1,
+        "inferShapes refuses a null buffer with room, and a negative count");
   check(!context->enqueueV3(stream), "enqueue without the input shape fails");
   check(recorder.last().rfind("IExecutionContext::enqueueV3: Error Code 3: API Usage Error (Parameter check failed, "
                               "condition: allInputDimensionsSpecified(routine).", 0) == 0,
@@ -551,6 +556,18 @@ int main(int argc, char** argv) {
   check(cudaMemcpyAsync(out, y, sizeof out, trtn::cuda::kDeviceToHost, stream) == 0, "copy out (pageable: sync)");
   check(cudaStreamSynchronize(stream) == 0, "synchronize");
   check(out[0] == 0 && out[1] == 2 && out[6] == 0 && out[7] == 8, "Relu computed");
+  // 5a. The input-consumed event completes only once the kernels have read the inputs.
+  {
+    cudaEvent_t consumed = nullptr;
+    check(cudaEventCreateWithFlags(&consumed, trtn::cuda::kEventDisableTiming) == 0, "event for setInputConsumedEvent");
+    check(context->setInputConsumedEvent(consumed) && context->getInputConsumedEvent() == consumed, "event set");
+    trtsim_inject_fault(TRTSIM_FAULT_SLOW_KERNEL, 1, 0, 50);
+    check(context->enqueueV3(stream), "enqueue behind a 50 ms kernel");
+    check(cudaEventQuery(consumed) == trtn::cuda::kErrorNotReady, "inputs not yet consumed while the kernel runs");
+    check(cudaStreamSynchronize(stream) == 0 && cudaEventQuery(consumed) == 0, "consumed once the kernel is done");
+    context->setInputConsumedEvent(nullptr);
+    cudaEventDestroy(consumed);
+  }
   // 5b. A user-managed context allocates nothing and runs only once it is given its device memory.
   {
     trtsim_counters before{};
