@@ -118,7 +118,7 @@ export class ExecutionContext extends Disposable {
       // The addon reads the inputs and dims synchronously, so both arrays are free again once it returns. Inputs go
       // as trailing arguments (reading them from an array costs a native call each); most engines have one or two.
       const dims = this.#dims;
-      const targets = options.outputs ? this.#outputTargets(options.outputs) : undefined;
+      const targets = options.outputs === undefined ? undefined : this.#outputTargets(options.outputs);
       pending =
         nativeInputs.length === 1 ? native.run(dims, targets, nativeInputs[0]!)
         : nativeInputs.length === 2 ? native.run(dims, targets, nativeInputs[0]!, nativeInputs[1]!)
@@ -176,13 +176,16 @@ export class ExecutionContext extends Disposable {
   }
 
   #outputTargets(targets: NonNullable<RunOptions['outputs']>): (NativeDeviceBuffer | AnyTypedArray | undefined)[] {
+    if (targets === null || typeof targets !== 'object') {
+      throw makeError('INVALID_ARGUMENT', `options.outputs must be an object of DeviceTensors or TypedArrays by output name, got ${showValue(targets)}`);
+    }
     const outputs = this.engine.outputs;
     const list = this.#targets;
     let given = 0;
     for (let i = 0; i < outputs.length; i++) {
       const spec = outputs[i]!;
       const target = targets[spec.name];
-      if (!target) {
+      if (target === undefined || target === null) {
         list[i] = undefined;
         continue;
       }

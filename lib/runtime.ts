@@ -56,7 +56,10 @@ export class Runtime extends Disposable {
     if (options.allowEngineHostCode !== undefined && typeof options.allowEngineHostCode !== 'boolean') {
       throw makeError('INVALID_ARGUMENT', `allowEngineHostCode must be a boolean, got ${showValue(options.allowEngineHostCode)}`);
     }
-    const logger = options.logger;
+    const logger = options.logger ?? undefined;
+    if (logger !== undefined && typeof logger !== 'function') {
+      throw makeError('INVALID_ARGUMENT', `logger must be a function (severity, message), got ${showValue(logger)}`);
+    }
     const native = getNative();
     try {
       const toLogger = logger && ((s: number, m: string) => logger(SEVERITIES[s] ?? 'verbose', m));

@@ -35,7 +35,8 @@ const odd: unknown[] = [
   () => 1, 1n, new Uint8Array(3), new Float64Array([1, 16]), new ArrayBuffer(3), new Map(), Object.create(null),
 ];
 
-type Ending = 'ok' | 'typed error';
+/** 'ok', or the code of the TensorRTNodeError the call threw or rejected with. */
+type Ending = string;
 
 /** How a call ended; any other error fails the test with the call's description. */
 async function ending(what: string, call: () => unknown): Promise<Ending> {
@@ -49,20 +50,39 @@ async function ending(what: string, call: () => unknown): Promise<Ending> {
     }
     return 'ok';
   } catch (error) {
-    if (error instanceof TensorRTNodeError) return 'typed error';
+    if (error instanceof TensorRTNodeError) return error.code;
     throw new Error(`${what} threw ${String((error as Error)?.constructor?.name)}: ${String((error as Error)?.message ?? error)}`);
   }
 }
 
-/** Every call site refused at least one of the odd values with a typed error (the rest may be accepted). */
-function expectTypedRefusals(seen: Record<string, Set<Ending>>): void {
-  for (const [name, s] of Object.entries(seen)) expect(s.has('typed error'), name).toBe(true);
+/** How each odd value ended at one call site. */
+interface Seen {
+  accepted: string[];
+  codes: Set<string>;
 }
 
-async function each(name: string, call: (v: unknown) => unknown): Promise<Set<Ending>> {
-  const seen = new Set<Ending>();
-  for (const v of odd) seen.add(await ending(`${name}(${showValue(v)})`, () => call(v)));
+async function each(name: string, call: (v: unknown) => unknown): Promise<Seen> {
+  const seen: Seen = { accepted: [], codes: new Set() };
+  for (const v of odd) {
+    const end = await ending(`${name}(${showValue(v)})`, () => call(v));
+    if (end === 'ok') seen.accepted.push(showValue(v));
+    else seen.codes.add(end);
+  }
   return seen;
+}
+
+// What each call site may accept of the odd values (shown as showValue shows them); everything else must be
+// refused, with one of the argument codes (or the code the call's own check gives, e.g. a plan that is no plan).
+const ARGUMENT_CODES = new Set(['INVALID_ARGUMENT', 'INVALID_INPUT', 'ENGINE_CORRUPT', 'BUILD_FAILED', 'LIBRARY_NOT_FOUND']);
+const OBJECTS = ['Object', 'Array', 'Array', 'Uint8Array', 'Float64Array', 'ArrayBuffer', 'Map', 'object']; // options bags
+const NON_NEGATIVE = ['0', '1.5', '9007199254740992']; // times and counts that are non-negative finite numbers
+
+function expectAccepted(seen: Record<string, Seen>, accepted: Record<string, string[]>): void {
+  expect(Object.keys(accepted).sort()).toEqual(Object.keys(seen).sort());
+  for (const [name, s] of Object.entries(seen)) {
+    expect(s.accepted, `${name} accepted`).toEqual(accepted[name]);
+    for (const code of s.codes) expect(ARGUMENT_CODES.has(code), `${name} refused with ${code}`).toBe(true);
+  }
 }
 
 
@@ -80,7 +100,18 @@ describe.sequential('the public API with wrong arguments', () => {
       tensorDims: await each('runtime.createDeviceTensor(dims)', (v) => runtime.createDeviceTensor('float32', v as never)),
       tensorData: await each('runtime.createDeviceTensor(data)', (v) => runtime.createDeviceTensor('float32', [2], v as never)),
     };
-    expectTypedRefusals(seen);
+    expectAccepted(seen, {
+      create: [],
+      backend: [],
+      severity: ['undefined', 'null'],
+      logger: ['undefined', 'null', 'Function'],
+      device: ['undefined', '0'],
+      deserialize: [],
+      buffer: ['0'],
+      tensorDtype: [],
+      tensorDims: ['Array'], // [] is a scalar
+      tensorData: ['undefined'],
+    });
   });
 
   it('engines, contexts, runs and profiles refuse them with typed errors', async () => {
@@ -94,7 +125,15 @@ describe.sequential('the public API with wrong arguments', () => {
       output: await each('context.run(feeds, { outputs: { y } })', (v) => context.run({ x }, { outputs: { y: v as never } })),
       profile: await each('context.setProfile', (v) => context.setProfile(v as never)),
     };
-    expectTypedRefusals(seen);
+    expectAccepted(seen, {
+      createContext: ['undefined', ...OBJECTS],
+      feeds: [],
+      feed: [],
+      options: ['undefined', ...OBJECTS],
+      outputs: ['undefined', 'Object', 'Array', 'ArrayBuffer', 'Map', 'object'], // no output named: all come back new
+      output: ['undefined', 'null'],
+      profile: ['0'],
+    });
     const y = (await context.run({ x })).y as Tensor;
     expect(y.dims).toEqual([2, 8]);
   });
@@ -133,7 +172,13 @@ describe.sequential('the public API with wrong arguments', () => {
       copyTo: await each('deviceTensor.copyTo', (v) => tensor.copyTo(v as never)),
       bufferCopyTo: await each('deviceBuffer.copyTo', (v) => tensor.buffer.copyTo(v as never)),
     };
-    expectTypedRefusals(seen);
+    expectAccepted(seen, {
+      write: ['Uint8Array', 'Float64Array', 'ArrayBuffer'],
+      writeOffset: ['undefined', '0'],
+      read: ['undefined', '0'],
+      copyTo: [],
+      bufferCopyTo: [],
+    });
   });
 
   it('the EngineStore refuses them with typed errors', async () => {
@@ -152,7 +197,17 @@ describe.sequential('the public API with wrong arguments', () => {
         list: await each('store.list', (v) => store.list(v as never)),
         prune: await each('store.prune', (v) => store.prune(v as never)),
       };
-      expectTypedRefusals(seen);
+      expectAccepted(seen, {
+        dir: ['"x"'], // a relative path
+        options: ['undefined', ...OBJECTS],
+        pathFor: [],
+        getOrBuild: [],
+        getOrBuildOptions: [],
+        verify: [],
+        quarantine: [],
+        list: [],
+        prune: ['undefined', ...OBJECTS],
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -178,7 +233,22 @@ describe.sequential('the public API with wrong arguments', () => {
         streamSpin: await each('simulator.setStreamSpin', (v) => simulator.setStreamSpin(v as never)),
         buildStepDelay: await each('simulator.setBuildStepDelay', (v) => simulator.setBuildStepDelay(v as never)),
       };
-      expectTypedRefusals(seen);
+      expectAccepted(seen, {
+        fault: [],
+        kind: [],
+        count: ['undefined'],
+        cudaError: ['undefined'],
+        millis: NON_NEGATIVE,
+        after: ['undefined', '0'],
+        setDevice: OBJECTS,
+        computeCapability: ['undefined'],
+        setDeviceCount: [],
+        getDevice: ['undefined', '0'],
+        costModel: OBJECTS,
+        launchMicros: ['undefined', 'null', ...NON_NEGATIVE],
+        streamSpin: NON_NEGATIVE,
+        buildStepDelay: NON_NEGATIVE,
+      });
     } finally {
       // Whatever a call accepted is undone: no fault armed, one GPU as it was, no cost model, default polling.
       simulator.clearFaults();
@@ -202,6 +272,6 @@ describe.sequential('the public API with wrong arguments', () => {
       polling: await each('setCompletionPolling', (v) => setCompletionPolling(v as never)),
     };
     setCompletionPolling(0);
-    expectTypedRefusals(seen);
+    expectAccepted(seen, { onnx: [], options: [], profiles: [], precision: [], polling: NON_NEGATIVE });
   });
 });
