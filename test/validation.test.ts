@@ -5,6 +5,8 @@ import { InvalidInputError, Runtime, Tensor } from '../lib/index.js';
 import type { Engine, ExecutionContext } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorEngine } from './helpers/engines.js';
+import { expectLikeOrt } from './helpers/ort.js';
+import { getModel } from './models/index.js';
 
 let runtime: Runtime;
 let engine: Engine;
@@ -87,9 +89,11 @@ describe('input validation', () => {
   });
 
   it('the context still runs correctly after all of the above', async () => {
-    const out = await context.run({ input_ids: ids(2, 3) });
+    const feeds = { input_ids: ids(2, 3) };
+    const out = await context.run(feeds);
     expect(out.pooled!.dims).toEqual([2, 16]);
     expect(out.hidden!.dims).toEqual([2, 3, 16]);
+    await expectLikeOrt(getModel('embedding').onnx, feeds, out);
   });
 });
 
