@@ -18,7 +18,13 @@ export { DeviceBuffer, DeviceTensor } from './device-tensor.js';
 export type { TensorLike, DeviceTensorLike, Feed } from './validate.js';
 export { buildEngine, PRECISIONS } from './build.js';
 export type { BuildOptions, BuildProgress, Precision } from './build.js';
-export * from './errors.js';
+// The error classes and their fields; the helpers that make them stay internal.
+export {
+  TensorRTNodeError, LibraryNotFoundError, LibraryVersionError, AddonNotBuiltError, CudaUnavailableError, EngineIncompatibleError,
+  EngineCorruptError, InvalidInputError, InvalidArgumentError, CudaTransientError, CudaStickyError, OutOfMemoryError,
+  BuildFailedError, DisposedError, AbortedError, DeadlineExceededError, FallbackForbiddenError, InternalError,
+} from './errors.js';
+export type { ErrorCode, ErrorDetails } from './errors.js';
 export { EngineStore, engineName, parseEngineName, SIDECAR_FORMAT, readSidecar, sidecarPathOf, verifyEngine, readPlanHeader, parsePlanHeader, PLAN_MAGIC } from './store/index.js';
 export type * from './store/index.js';
 export { classifyCudaError, cudaErrorName, STICKY_CUDA_ERRORS } from './cuda-errors.js';
