@@ -66,7 +66,7 @@ function requireOrderedRange(k: number, tensor: string, { min, opt, max }: Recor
   const text = `min [${min.map(showValue).join(',')}], opt [${opt.map(showValue).join(',')}], max [${max.map(showValue).join(',')}]`;
   const ordered =
     min.length === opt.length && opt.length === max.length &&
-    min.every((d, i) => Number.isSafeInteger(d) && (d as number) >= 0 && (d as number) <= (opt[i] as number) && (opt[i] as number) <= (max[i] as number) && Number.isSafeInteger(max[i]));
+    min.every((d, i) => [d, opt[i], max[i]].every(Number.isSafeInteger) && (d as number) >= 0 && (d as number) <= (opt[i] as number) && (opt[i] as number) <= (max[i] as number));
   if (!ordered) {
     throw makeError('INVALID_ARGUMENT', `profile ${k}, input '${tensor}': needs min <= opt <= max in every dim (non-negative integers, one rank), got ${text}`, {
       tensor,

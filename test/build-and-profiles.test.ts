@@ -128,6 +128,7 @@ describe('buildEngine', () => {
     expect(e.message).toBe("profile 0, input 'x': needs min <= opt <= max in every dim (non-negative integers, one rank), got min [8,16], opt [4,16], max [2,16]");
     expect(await refused({ min: [1, 16], opt: [2, 16], max: [4] })).toMatchObject({ code: 'INVALID_ARGUMENT', actual: 'min [1,16], opt [2,16], max [4]' });
     expect(await refused({ min: [-1, 16], opt: [2, 16], max: [4, 16] })).toMatchObject({ code: 'INVALID_ARGUMENT', tensor: 'x' });
+    expect(await refused({ min: [1, 16], opt: [2.5, 16], max: [4, 16] })).toMatchObject({ code: 'INVALID_ARGUMENT', actual: 'min [1,16], opt [2.5,16], max [4,16]' });
     expect(simulator.counters().builds).toBe(builds);
   });
 

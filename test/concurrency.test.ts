@@ -47,11 +47,11 @@ describe('concurrent runs', () => {
 
   it('the event loop keeps turning while slow kernels run (nothing blocks the JS thread)', async () => {
     const context = engine.createContext();
-    simulator.injectFault({ kind: 'slow-kernel', count: 4, millis: 50 });
+    simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 1000 }); // long enough for any machine's hiccups
     const feeds = getModel('embedding').makeFeeds({ seed: 3 });
     const before = simulator.counters().kernelsExecuted;
     const run = context.run(feeds);
-    // run() returned before the first 50 ms kernel finished: it only queued the work.
+    // run() returned before the first kernel finished: it only queued the work.
     expect(simulator.counters().kernelsExecuted).toBe(before);
     let settled = false;
     void run.then(() => (settled = true));
@@ -59,10 +59,9 @@ describe('concurrent runs', () => {
     const duringRun = await new Promise<{ settled: boolean; kernels: number }>((resolve) =>
       setImmediate(() => resolve({ settled, kernels: simulator.counters().kernelsExecuted - before })),
     );
-    expect(duringRun.settled).toBe(false);
-    expect(duringRun.kernels).toBeLessThan(4);
+    expect(duringRun).toEqual({ settled: false, kernels: 0 });
     const result = await run;
-    expect(simulator.counters().kernelsExecuted - before).toBeGreaterThanOrEqual(4);
+    expect(simulator.counters().kernelsExecuted - before).toBeGreaterThanOrEqual(4); // the embedding model's layers
     await expectLikeOrt(getModel('embedding').onnx, feeds, result);
     context.dispose();
   });

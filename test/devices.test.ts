@@ -213,6 +213,10 @@ describe('several GPUs', () => {
       const turing = await buildEngine(model.onnx, { backend: 'simulator', profiles, hardwareCompatibility: 'ampere+', device: 1 }).catch((e: unknown) => e);
       expect(turing).toBeInstanceOf(BuildFailedError);
       expect((turing as Error).message).toMatch(/kAMPERE_PLUS is only supported on Ampere and later GPUs; this is compute capability 7\.5/);
+      await buildEngine(model.onnx, { backend: 'simulator', profiles, hardwareCompatibility: 'same-compute-capability', device: 1 }); // Turing: fine
+      simulator.setDevice({ index: 1, computeCapability: [7, 0] });
+      const volta = await buildEngine(model.onnx, { backend: 'simulator', profiles, hardwareCompatibility: 'same-compute-capability', device: 1 }).catch((e: unknown) => e);
+      expect((volta as Error).message).toMatch(/kSAME_COMPUTE_CAPABILITY is only supported on Turing and later GPUs; this is compute capability 7\.0/);
     } finally {
       simulator.setDevice({ index: 1, computeCapability: [8, 9] });
     }

@@ -21,6 +21,10 @@ function parseDeviceIndex(value: string): number {
   return n;
 }
 
+export function hostCodeOption(): Option {
+  return new Option('--allow-engine-host-code', "load version-compatible engines, which embed TensorRT's lean runtime (host code): only engines you trust");
+}
+
 export function jsonOption(): Option {
   return new Option('--json', 'print one JSON document on stdout (documented in the command module)');
 }
@@ -39,8 +43,8 @@ export async function requireFile(file: string, what: string): Promise<void> {
 
 /** A runtime for the chosen backend; its typed errors (LIBRARY_NOT_FOUND, …) propagate with their messages. */
 /** A runtime for the command: a device the machine lacks is a usage error (exit 2) naming the devices there are. */
-export function openRuntime(backend: Backend, device = 0): Runtime {
-  return Runtime.create({ backend, device });
+export function openRuntime(backend: Backend, device = 0, allowEngineHostCode = false): Runtime {
+  return Runtime.create({ backend, device, allowEngineHostCode });
 }
 
 /** TensorRT's packed version (101601) as '10.16.1'. */

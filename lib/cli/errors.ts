@@ -63,13 +63,21 @@ const HINTS: Partial<Record<string, string>> = {
   OUT_OF_MEMORY: 'free GPU memory, or lower --workspace or the largest shapes of the profile',
 };
 
+// A version-compatible engine refused for its host code is not a rebuild case: the runtime only has to allow it.
+const HOST_CODE_HINT = 'the engine is version-compatible: --allow-engine-host-code loads it (only for engines you trust)';
+
+function hintFor(error: TensorRTNodeError): string | undefined {
+  if (error.code === 'ENGINE_INCOMPATIBLE' && error.details.some((d) => d.includes('allowEngineHostCode'))) return HOST_CODE_HINT;
+  return HINTS[error.code];
+}
+
 export function reportOf(error: unknown): ErrorReport {
   if (error instanceof CliError) return { code: error.code, message: error.message, details: error.details, exitCode: error.exitCode };
   if (error instanceof TensorRTNodeError) {
     const exitCode = error.code === 'ABORTED' ? EXIT.INTERRUPTED : USAGE_CODES.has(error.code) ? EXIT.USAGE : EXIT.FAILED;
     // Native messages often already quote their details; repeating them adds nothing.
     const details = [...new Set([...error.details, ...error.trtMessages, ...error.trtLog])].filter((d) => !error.message.includes(d));
-    return { code: error.code, message: error.message, details, expected: error.expected, actual: error.actual, hint: HINTS[error.code], exitCode };
+    return { code: error.code, message: error.message, details, expected: error.expected, actual: error.actual, hint: hintFor(error), exitCode };
   }
   const e = error instanceof Error ? error : new Error(String(error));
   return { code: 'INTERNAL', message: e.message, details: [], exitCode: EXIT.FAILED, stack: e.stack };

@@ -22,7 +22,7 @@ import type { EngineSpec, TensorSpec } from '../engine-spec.js';
 import type { Backend } from '../runtime.js';
 import { parsePlanHeader, sidecarPathOf } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
-import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { backendOption, deviceOption, hostCodeOption, jsonOption, openRuntime, requireFile } from './common.js';
 import { isPlan, readOnnxFile, sidecarNextTo } from './model-files.js';
 import { formatOnnxDims } from './onnx-info.js';
 import type { OnnxInfo } from './onnx-info.js';
@@ -49,9 +49,9 @@ export interface OnnxReport extends OnnxInfo {
 
 export type InspectReport = EngineReport | OnnxReport;
 
-async function inspectEngine(file: string, bytes: Uint8Array, backend: Backend, device: number): Promise<EngineReport> {
+async function inspectEngine(file: string, bytes: Uint8Array, backend: Backend, device: number, allowEngineHostCode: boolean): Promise<EngineReport> {
   const header = parsePlanHeader(bytes, file);
-  using runtime = openRuntime(backend, device);
+  using runtime = openRuntime(backend, device, allowEngineHostCode);
   using engine = await runtime.deserialize(bytes);
   return {
     kind: 'engine',
@@ -64,10 +64,10 @@ async function inspectEngine(file: string, bytes: Uint8Array, backend: Backend, 
   };
 }
 
-async function inspect(file: string, backend: Backend, device: number): Promise<Outcome<InspectReport>> {
+async function inspect(file: string, backend: Backend, device: number, allowEngineHostCode = false): Promise<Outcome<InspectReport>> {
   await requireFile(file, 'file');
   const bytes = await readFile(file);
-  if (isPlan(bytes)) return { ok: true, data: await inspectEngine(file, bytes, backend, device) };
+  if (isPlan(bytes)) return { ok: true, data: await inspectEngine(file, bytes, backend, device, allowEngineHostCode) };
   const info = readOnnxFile(file, bytes);
   return { ok: true, data: { kind: 'onnx', file: path.resolve(file), bytes: bytes.byteLength, ...info } };
 }
@@ -122,8 +122,9 @@ export function registerInspect(program: Command): void {
     .argument('<file>', 'an engine file or an ONNX model')
     .addOption(backendOption())
     .addOption(deviceOption())
+    .addOption(hostCodeOption())
     .addOption(jsonOption())
-    .action(async (file: string, options: { backend: Backend; device: number; json?: boolean }) => {
-      await respond('inspect', options, () => inspect(file, options.backend, options.device), (r) => (r.kind === 'engine' ? renderEngine(r) : renderOnnx(r)));
+    .action(async (file: string, options: { backend: Backend; device: number; allowEngineHostCode?: boolean; json?: boolean }) => {
+      await respond('inspect', options, () => inspect(file, options.backend, options.device, options.allowEngineHostCode), (r) => (r.kind === 'engine' ? renderEngine(r) : renderOnnx(r)));
     });
 }

@@ -29,7 +29,7 @@ import { buildEngine } from '../build.js';
 import type { Engine } from '../engine.js';
 import type { Backend } from '../runtime.js';
 import { Tensor } from '../tensor.js';
-import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { backendOption, deviceOption, hostCodeOption, jsonOption, openRuntime, requireFile } from './common.js';
 import { compareOutput } from './compare.js';
 import type { OutputComparison, Tolerance } from './compare.js';
 import { failure, usageError } from './errors.js';
@@ -61,6 +61,7 @@ interface RunCliOptions {
   seed: number;
   backend: Backend;
   device: number;
+  allowEngineHostCode?: boolean;
   json?: boolean;
 }
 
@@ -199,7 +200,7 @@ async function run(file: string, o: RunCliOptions): Promise<Outcome<RunReport>> 
   const loaded = await loadInputs(o.input ?? []);
   const warnings: string[] = [];
 
-  using runtime = openRuntime(o.backend, o.device);
+  using runtime = openRuntime(o.backend, o.device, o.allowEngineHostCode);
   const prepared = await preparePlan(bytes, onnxInfo, loaded, o);
   using engine = await runtime.deserialize(prepared.plan);
   const shapes = prepared.shapes ?? (await engineShapes(file, engine, loaded, o, warnings));
@@ -317,6 +318,7 @@ export function registerRun(program: Command): void {
     .option('--seed <n>', 'seed of random inputs', parseInteger('--seed'), 0)
     .addOption(backendOption())
     .addOption(deviceOption())
+    .addOption(hostCodeOption())
     .addOption(jsonOption())
     .action(async (file: string, options: RunCliOptions) => {
       await respond('run', options, () => run(file, options), render);

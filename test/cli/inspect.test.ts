@@ -100,6 +100,23 @@ describe.concurrent('inspect', () => {
     expect(r.stderr).not.toMatch(STACK_TRACE);
   });
 
+  it('a version-compatible engine needs --allow-engine-host-code, and the hint says so instead of "rebuild"', async () => {
+    const { buildEngine } = await import('../../lib/index.js');
+    const { getModel } = await import('../models/index.js');
+    const file = path.join(dir, 'version-compatible.engine');
+    writeFileSync(file, await buildEngine(getModel('mlp').onnx, { backend: 'simulator', profiles: [{ x: { min: [1, 16], opt: [2, 16], max: [4, 16] } }], versionCompatible: true }));
+    const refused = await runCli(['inspect', file, '--backend', 'simulator']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error \[ENGINE_INCOMPATIBLE\]: IRuntime::deserializeCudaEngine: /);
+    expect(refused.stderr).toContain('hint: the engine is version-compatible: --allow-engine-host-code loads it (only for engines you trust)');
+    const allowed = await runCli(['inspect', file, '--backend', 'simulator', '--allow-engine-host-code', '--json']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(json(allowed)).toMatchObject({ kind: 'engine', engine: { inputs: [expect.objectContaining({ name: 'x', shape: [-1, 16] })] } });
+    const ran = await runCli(['run', file, '--backend', 'simulator', '--allow-engine-host-code', '--shapes', 'x:2x16', '--input', 'x=random', '--onnx', writeZooModel(dir, 'mlp', 'vc-mlp.onnx'), '--compare', 'cpu']);
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/: PASS/);
+  });
+
   it('an engine with a backend that cannot load exits 1 with the typed error, not a stack trace', async () => {
     const r = await runCli(['inspect', engine], { env: { TENSORRT_NODE_LIB_DIR: path.join(dir, 'lone') } });
     expect(r.code).toBe(1);

@@ -107,7 +107,8 @@ function compareOne(a: TensorData, e: TensorData, tol: Required<Tolerance>): Out
     } else {
       const x = av as number;
       const y = ev as number;
-      if (x === y) { ok = true; absErr = 0; score = -(tol.atol + tol.rtol * Math.abs(y)); } // also equal infinities
+      if (x === 0 && y === 0) { ok = Object.is(x, y); absErr = 0; score = ok ? -tol.atol : 0; } // the sign of zero counts
+      else if (x === y) { ok = true; absErr = 0; score = -(tol.atol + tol.rtol * Math.abs(y)); } // also equal infinities
       else if (Number.isNaN(x) || Number.isNaN(y)) {
         ok = tol.equalNan && Number.isNaN(x) && Number.isNaN(y);
         absErr = ok ? 0 : Infinity;

@@ -229,10 +229,16 @@ class BuilderImpl : public nvinfer1::IBuilder {
     }
     int major = 0, minor = 0;
     cuda::deviceComputeCapability(&major, &minor);
-    if (cfg->hardwareLevel == nvinfer1::HardwareCompatibilityLevel::kAMPERE_PLUS && major < 8) {
+    // kAMPERE_PLUS is for GPUs from Ampere (8.0), kSAME_COMPUTE_CAPABILITY from Turing (7.5), per NvInfer.h.
+    bool ampere = cfg->hardwareLevel == nvinfer1::HardwareCompatibilityLevel::kAMPERE_PLUS;
+    bool sameCc = cfg->hardwareLevel == nvinfer1::HardwareCompatibilityLevel::kSAME_COMPUTE_CAPABILITY;
+    if ((ampere && major < 8) || (sameCc && major * 10 + minor < 75)) {
       report.error(ErrorCode::kINVALID_ARGUMENT, "IBuilder::buildSerializedNetwork", "API Usage Error",
-                   "Hardware compatibility level kAMPERE_PLUS is only supported on Ampere and later GPUs; this is "
-                   "compute capability " + std::to_string(major) + "." + std::to_string(minor) + ".");
+                   std::string("Hardware compatibility level ") + (ampere ? "kAMPERE_PLUS is only supported on Ampere"
+                                                                          : "kSAME_COMPUTE_CAPABILITY is only supported "
+                                                                            "on Turing") +
+                       " and later GPUs; this is compute capability " + std::to_string(major) + "." +
+                       std::to_string(minor) + ".");
       return nullptr;
     }
     try {

@@ -652,14 +652,14 @@ class ContextImpl : public nvinfer1::IExecutionContext {
 nvinfer1::IExecutionContext* createContext(EngineImpl const& engine,
                                            nvinfer1::ExecutionContextAllocationStrategy strategy) {
   Reporter report = engine.reporter();
-  if (strategy == nvinfer1::ExecutionContextAllocationStrategy::kUSER_MANAGED) {
-    return new ContextImpl(engine, nullptr, 0, /*userManaged=*/true);  // no memory until setDeviceMemoryV2
-  }
-  int64_t bytes = engine.getDeviceMemorySizeV2();
-  void* activations = nullptr;
   // Creating a context makes CUDA calls even when it needs no activation memory; on a poisoned device the first one
   // returns the sticky error.
   int rc = cuda::stickyError();
+  if (rc == 0 && strategy == nvinfer1::ExecutionContextAllocationStrategy::kUSER_MANAGED) {
+    return new ContextImpl(engine, nullptr, 0, /*userManaged=*/true);  // no memory until setDeviceMemoryV2
+  }
+  int64_t bytes = rc == 0 ? engine.getDeviceMemorySizeV2() : 0;
+  void* activations = nullptr;
   if (rc == 0 && cuda::takeFault(TRTSIM_FAULT_CONTEXT_CREATE, nullptr, nullptr)) {
     rc = trtn::cuda::kErrorMemoryAllocation;
   } else if (rc == 0 && bytes > 0) {

@@ -561,8 +561,8 @@ int main(int argc, char** argv) {
     cudaEvent_t consumed = nullptr;
     check(cudaEventCreateWithFlags(&consumed, trtn::cuda::kEventDisableTiming) == 0, "event for setInputConsumedEvent");
     check(context->setInputConsumedEvent(consumed) && context->getInputConsumedEvent() == consumed, "event set");
-    trtsim_inject_fault(TRTSIM_FAULT_SLOW_KERNEL, 1, 0, 50);
-    check(context->enqueueV3(stream), "enqueue behind a 50 ms kernel");
+    trtsim_inject_fault(TRTSIM_FAULT_SLOW_KERNEL, 1, 0, 500);  // long enough for a sanitizer build's pauses
+    check(context->enqueueV3(stream), "enqueue behind a 500 ms kernel");
     check(cudaEventQuery(consumed) == trtn::cuda::kErrorNotReady, "inputs not yet consumed while the kernel runs");
     check(cudaStreamSynchronize(stream) == 0 && cudaEventQuery(consumed) == 0, "consumed once the kernel is done");
     context->setInputConsumedEvent(nullptr);
@@ -621,6 +621,8 @@ int main(int argc, char** argv) {
   check(recorder.last() == "ICudaEngine::createExecutionContext: Error Code 1: Cuda Runtime (an illegal memory access "
                            "was encountered)",
         "... failing with the allocator's CUDA error, not as out of memory: " + recorder.last());
+  check(engine->createExecutionContext(nvinfer1::ExecutionContextAllocationStrategy::kUSER_MANAGED) == nullptr,
+        "nor a user-managed one");
   trtsim_clear_sticky_error();
 
   delete context;
