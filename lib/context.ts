@@ -26,6 +26,8 @@ export interface RunOptions {
 /** Host outputs come back as Tensors (over the given TypedArray, if any); outputs given as DeviceTensors come back
  * as those DeviceTensors. */
 export type RunResult = Record<string, Tensor | DeviceTensor>;
+/** What a run with no DeviceTensor among its outputs gives: every output as a Tensor. */
+export type HostRunResult = Record<string, Tensor>;
 
 interface OutputShape {
   readonly dims: readonly number[];
@@ -102,6 +104,8 @@ export class ExecutionContext extends Disposable {
   }
 
   /** Runs the engine. Inputs are validated against the engine before anything reaches the GPU. */
+  run(feeds: Readonly<Record<string, Feed>>, options?: RunOptions & { readonly outputs?: Readonly<Record<string, AnyTypedArray>> }): Promise<HostRunResult>;
+  run(feeds: Readonly<Record<string, Feed>>, options: RunOptions): Promise<RunResult>;
   run(feeds: Readonly<Record<string, Feed>>, options: RunOptions = {}): Promise<RunResult> {
     // Not an async function: this is the hot path, and the only promise besides the addon's is the one .then makes.
     let pending: Promise<NativeRunResult>;

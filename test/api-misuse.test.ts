@@ -160,10 +160,10 @@ describe.sequential('the public API with wrong arguments', () => {
     // Building a Tensor is the caller's own data handling, before anything reaches an engine: like `new
     // Float32Array(-1)`, it throws the built-in error types, with a message that starts with the function.
     const calls: [string, (v: unknown) => unknown][] = [
-      ['Tensor.from(dtype)', (v) => Tensor.from(v as never, [1, 2])],
+      ['Tensor.from(dtype)', (v) => Tensor.from(v as never, [1, 2] as never)],
       ['Tensor.from(data)', (v) => Tensor.from('float32', v as never)],
       ['Tensor.from(dims)', (v) => Tensor.from('float32', new Float32Array(4), v as never)],
-      ['new Tensor(dtype)', (v) => new Tensor(v as never, new Float32Array(2), [2])],
+      ['new Tensor(dtype)', (v) => new Tensor(v as never, new Float32Array(2) as never, [2])],
       ['new Tensor(data)', (v) => new Tensor('float32', v as never, [2])],
       ['new Tensor(dims)', (v) => new Tensor('float32', new Float32Array(2), v as never)],
     ];

@@ -74,7 +74,7 @@ describe('input validation', () => {
 
   it('detached ArrayBuffer', async () => {
     const t = ids(2, 4);
-    structuredClone(t.data.buffer, { transfer: [t.data.buffer] });
+    structuredClone(t.data.buffer, { transfer: [t.data.buffer as ArrayBuffer] });
     await expectInvalid({ input_ids: t }, 'input_ids', /64 bytes/, /detached/);
   });
 

@@ -17,18 +17,18 @@ describe('readOnnxInfo', () => {
       expect(info.opsets).toEqual(proto.opsetImport.map((o) => ({ domain: o.domain ?? '', version: Number(o.version) })));
       expect(info.graphName).toBe(graph.name);
       const io = (list: typeof graph.input) =>
-        list.map((v) => ({
+        list!.map((v) => ({
           name: v.name,
           dtype: DTYPES[v.type!.tensorType!.elemType!],
-          dims: v.type!.tensorType!.shape!.dim.map((d) => (d.dimParam ? d.dimParam : d.dimValue != null ? Number(d.dimValue) : null)),
+          dims: v.type!.tensorType!.shape!.dim!.map((d) => (d.dimParam ? d.dimParam : d.dimValue != null ? Number(d.dimValue) : null)),
         }));
       expect(info.inputs).toEqual(io(graph.input));
       expect(info.outputs).toEqual(io(graph.output));
-      expect(info.initializers).toBe(graph.initializer.length);
-      expect(info.parameters).toBe(graph.initializer.reduce((n, t) => n + t.dims.reduce((a: number, b) => a * Number(b), 1), 0));
-      expect(info.nodes).toBe(graph.node.length);
+      expect(info.initializers).toBe(graph.initializer!.length);
+      expect(info.parameters).toBe(graph.initializer!.reduce((n, t) => n + t.dims!.reduce((a: number, b) => a * Number(b), 1), 0));
+      expect(info.nodes).toBe(graph.node!.length);
       const histogram: Record<string, number> = {};
-      for (const n of graph.node) histogram[n.opType!] = (histogram[n.opType!] ?? 0) + 1;
+      for (const n of graph.node!) histogram[n.opType!] = (histogram[n.opType!] ?? 0) + 1;
       expect(info.ops).toEqual(histogram);
       // Most frequent first.
       const counts = Object.values(info.ops);
