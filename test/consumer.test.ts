@@ -107,6 +107,24 @@ describe('the packed package', () => {
     expect(out.tensor).toEqual([1, 2, 3]);
   });
 
+  it('type-checks the README quick start, as written, against the types the package ships', () => {
+    const snippet = /## Quick start\n\n```ts\n([\s\S]*?)```/.exec(readFileSync(path.join(root, 'README.md'), 'utf8'))?.[1];
+    const file = path.join(scratch, 'app', 'quick-start-typed.mts');
+    writeFileSync(file, snippet!);
+    const program = ts.createProgram([file], {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      lib: ['lib.es2022.d.ts', 'lib.esnext.disposable.d.ts'],
+      strict: true,
+      noEmit: true,
+      types: ['node'],
+      typeRoots: [path.join(root, 'node_modules', '@types')], // the app has no @types/node of its own
+    });
+    const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    expect(errors).toEqual([]);
+  });
+
   it('runs the README quick start as written, on the simulator', async () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const snippet = /## Quick start\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
