@@ -31,7 +31,7 @@ export function getNative(): NativeBinding {
   }
   throw makeError(
     'ADDON_NOT_BUILT',
-    `the tensorrt-node addon could not be loaded from ${packageRoot} (no prebuild for ${process.platform}-${process.arch} and no local build). Its install script builds it (cmake and a C++17 compiler); npm 11 and later run that script only once approved: \`npm install-scripts approve tensorrt-node && npm rebuild tensorrt-node\`. Cause: ${loadError.message}`,
+    `the tensorrt-node addon could not be loaded from ${packageRoot} (no prebuild for ${process.platform}-${process.arch} and no local build). Its install script builds it (cmake and a C++17 compiler); recent npm runs that script only once approved: \`npm install-scripts approve tensorrt-node && npm rebuild tensorrt-node\`. Cause: ${loadError.message}`,
     { cause: loadError },
   );
 }

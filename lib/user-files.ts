@@ -4,11 +4,16 @@ import { readFile } from 'node:fs/promises';
 import { makeError } from './errors.js';
 import { writeFileAtomic } from './store/atomic-write.js';
 
+/** The error for a file the caller named that cannot be read (also for reads that stream the file). */
+export function unreadableFile(path: string, what: string, error: unknown): Error {
+  return makeError('INVALID_ARGUMENT', `the ${what} ${JSON.stringify(path)} cannot be read: ${(error as Error).message}`, { cause: error });
+}
+
 export async function readUserFile(path: string, what: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw makeError('INVALID_ARGUMENT', `the ${what} ${JSON.stringify(path)} cannot be read: ${(error as Error).message}`, { cause: error });
+    throw unreadableFile(path, what, error);
   }
 }
 
@@ -18,7 +23,7 @@ export async function readUserFileIfPresent(path: string, what: string): Promise
     return await readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw makeError('INVALID_ARGUMENT', `the ${what} ${JSON.stringify(path)} cannot be read: ${(error as Error).message}`, { cause: error });
+    throw unreadableFile(path, what, error);
   }
 }
 

@@ -3,6 +3,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { makeError } from '../errors.js';
+import { unreadableFile } from '../user-files.js';
 import { REBUILD_ADVICE } from './advice.js';
 import { sha256, sha256File } from './checksum.js';
 import { exists, isMissing } from './files.js';
@@ -20,6 +21,16 @@ export interface VerifyOptions {
   readonly onnx?: Uint8Array | string;
   /** The optimization profiles the engine must have been built with (they decide which input shapes it takes). */
   readonly profiles?: BuildOptionsRecord['profiles'];
+}
+
+/** The model's SHA-256; a path is streamed (models can be large), and one that cannot be read is INVALID_ARGUMENT. */
+async function onnxSha256(onnx: Uint8Array | string): Promise<string> {
+  if (typeof onnx !== 'string') return sha256(onnx);
+  try {
+    return (await sha256File(onnx)).sha256;
+  } catch (error) {
+    throw unreadableFile(onnx, 'ONNX model', error);
+  }
 }
 
 function corrupt(enginePath: string, what: string, extra: { expected?: string; actual?: string } = {}) {
@@ -103,7 +114,7 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
     });
   }
   if (options.onnx !== undefined) {
-    const onnxSha = typeof options.onnx === 'string' ? (await sha256File(options.onnx)).sha256 : sha256(options.onnx);
+    const onnxSha = await onnxSha256(options.onnx);
     if (onnxSha !== sidecar.onnx_sha256) {
       throw incompatible(
         enginePath,

@@ -242,6 +242,19 @@ describe('what the engine was built from', () => {
     expect(JSON.parse(await readFile(again.quarantined!.reasonPath, 'utf8')).code).toBe('ENGINE_INCOMPATIBLE');
   });
 
+  it('an ONNX path that cannot be read: INVALID_ARGUMENT naming it, with the system error as its cause', async () => {
+    const store = freshStore();
+    const built = await store.getOrBuild(mlp.onnx, { ...options(), revision: 'v1' });
+    const missing = path.join(store.dir, 'no-such-model.onnx');
+    const e = await errorOf(store.verify(built.path, { runtime, onnx: missing }));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toBe(`the ONNX model "${missing}" cannot be read: ENOENT: no such file or directory, open '${missing}'`);
+    expect((e.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+    const onDisk = path.join(store.dir, 'mlp.onnx');
+    await writeFile(onDisk, mlp.onnx);
+    await expect(store.verify(built.path, { runtime, onnx: onDisk })).resolves.toEqual(built.sidecar);
+  });
+
   it('other profiles: ENGINE_INCOMPATIBLE, rebuilt with the profiles asked for', async () => {
     const store = freshStore();
     await store.getOrBuild(mlp.onnx, options());
