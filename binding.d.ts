@@ -113,7 +113,7 @@ export declare class NativeRuntime {
   device(): NativeDeviceInfo;
   deserialize(plan: Uint8Array): Promise<NativeEngine>;
   createDeviceBuffer(byteLength: number): NativeDeviceBuffer;
-  synchronize(): number;
+  synchronize(): void;
   dispose(): void;
 }
 

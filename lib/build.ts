@@ -59,15 +59,13 @@ function precisionFlagDeprecation(options: BuildOptions, libraryVersion: number)
   );
 }
 
-/** The optimization profiles in the addon's form; each range's shape is checked by the builder, which names the
- * tensor and the profile, so here only the structure that reading them relies on. */
 /** min <= opt <= max in every dim, of one rank (TensorRT would refuse the profile with less to say). */
 function requireOrderedRange(k: number, tensor: string, { min, opt, max }: Record<'min' | 'opt' | 'max', unknown[]>): void {
-  const text = `min [${min.map(showValue).join(',')}], opt [${opt.map(showValue).join(',')}], max [${max.map(showValue).join(',')}]`;
   const ordered =
     min.length === opt.length && opt.length === max.length &&
     min.every((d, i) => [d, opt[i], max[i]].every(Number.isSafeInteger) && (d as number) >= 0 && (d as number) <= (opt[i] as number) && (opt[i] as number) <= (max[i] as number));
   if (!ordered) {
+    const text = `min [${min.map(showValue).join(',')}], opt [${opt.map(showValue).join(',')}], max [${max.map(showValue).join(',')}]`;
     throw makeError('INVALID_ARGUMENT', `profile ${k}, input '${tensor}': needs min <= opt <= max in every dim (non-negative integers, one rank), got ${text}`, {
       tensor,
       expected: 'min <= opt <= max in every dim',
@@ -76,6 +74,8 @@ function requireOrderedRange(k: number, tensor: string, { min, opt, max }: Recor
   }
 }
 
+/** The optimization profiles in the addon's form: the structure that reading them relies on, and ordered ranges; that
+ * a range fits its input's rank and dims is checked by the builder, which names the tensor and the profile. */
 function nativeProfiles(profiles: unknown): NativeBuildOptions['profiles'] {
   if (!Array.isArray(profiles)) throw makeError('INVALID_ARGUMENT', `profiles must be an array of { tensor: { min, opt, max } }, got ${showValue(profiles)}`);
   return profiles.map((profile: unknown, k) => {

@@ -132,7 +132,10 @@ export class Runtime extends Disposable {
    * shutdown and tests), like cudaDeviceSynchronize; throws the classified CUDA error if that work failed (a
    * poisoned device is CUDA_STICKY). */
   synchronize(): void {
-    const rc = this.native<NativeRuntime>().synchronize();
-    if (rc !== 0) throw fromNative(Object.assign(new Error(`cudaDeviceSynchronize failed with CUDA error ${rc}`), { code: 'CUDA_ERROR', cudaError: rc }));
+    try {
+      this.native<NativeRuntime>().synchronize();
+    } catch (error) {
+      throw fromNative(error);
+    }
   }
 }

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { makeError } from './errors.js';
 import { writeFileAtomic } from './store/atomic-write.js';
+import { isMissing } from './store/files.js';
 
 /** The error for a file the caller named that cannot be read (also for reads that stream the file). */
 export function unreadableFile(path: string, what: string, error: unknown): Error {
@@ -22,7 +23,7 @@ export async function readUserFileIfPresent(path: string, what: string): Promise
   try {
     return await readFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isMissing(error)) return undefined;
     throw unreadableFile(path, what, error);
   }
 }

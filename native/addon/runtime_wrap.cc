@@ -237,7 +237,8 @@ Napi::Value RuntimeWrap::synchronize(Napi::CallbackInfo const& info) {
   Reaper::drain();  // contexts and engines still being released
   DeviceScope device(s->cuda(), s->device);  // cudaDeviceSynchronize waits for the current device
   int rc = s->cuda().cudaDeviceSynchronize();
-  return Napi::Number::New(env, rc);
+  if (rc != 0) throw toJsError(env, cudaFailure(s->cuda(), rc, "cudaDeviceSynchronize"));
+  return env.Undefined();
 }
 
 void RuntimeWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }

@@ -654,22 +654,27 @@ nvinfer1::IExecutionContext* createContext(EngineImpl const& engine,
   Reporter report = engine.reporter();
   // Creating a context makes CUDA calls even when it needs no activation memory; on a poisoned device the first one
   // returns the sticky error.
-  int rc = cuda::stickyError();
-  if (rc == 0 && strategy == nvinfer1::ExecutionContextAllocationStrategy::kUSER_MANAGED) {
+  if (int sticky = cuda::stickyError()) {
+    report.error(nvinfer1::ErrorCode::kUNSPECIFIED_ERROR, "ICudaEngine::createExecutionContext", "Cuda Runtime",
+                 cudaGetErrorString(sticky));
+    return nullptr;
+  }
+  if (strategy == nvinfer1::ExecutionContextAllocationStrategy::kUSER_MANAGED) {
     return new ContextImpl(engine, nullptr, 0, /*userManaged=*/true);  // no memory until setDeviceMemoryV2
   }
-  int64_t bytes = rc == 0 ? engine.getDeviceMemorySizeV2() : 0;
+  int64_t bytes = engine.getDeviceMemorySizeV2();
   void* activations = nullptr;
-  if (rc == 0 && cuda::takeFault(TRTSIM_FAULT_CONTEXT_CREATE, nullptr, nullptr)) {
+  int rc = 0;
+  if (cuda::takeFault(TRTSIM_FAULT_CONTEXT_CREATE, nullptr, nullptr)) {
     rc = trtn::cuda::kErrorMemoryAllocation;
-  } else if (rc == 0 && bytes > 0) {
+  } else if (bytes > 0) {
     rc = cudaMalloc(&activations, static_cast<size_t>(bytes));
   }
   if (rc == trtn::cuda::kErrorMemoryAllocation) {
     report.outOfMemory("ICudaEngine::createExecutionContext", bytes, rc);
     return nullptr;
   }
-  if (rc != 0) {  // e.g. a poisoned context: the allocator's CUDA error, and no claim of being out of memory
+  if (rc != 0) {  // the allocator's CUDA error, and no claim of being out of memory
     report.error(nvinfer1::ErrorCode::kUNSPECIFIED_ERROR, "ICudaEngine::createExecutionContext", "Cuda Runtime",
                  cudaGetErrorString(rc));
     return nullptr;
