@@ -18,18 +18,15 @@
 // Environment knobs: BENCH_ROUNDS (5), BENCH_ROUND_MS (400: target duration of one cell in one round),
 // BENCH_WARMUP (3000 calls per cell), BENCH_DEPTH (64), BENCH_SKIP_COST=1 (no (d), (dp)), BENCH_SKIP_DIAG=1 (no (b0), (as), (bs), (e)).
 // Results: a table on stdout and bench/results/overhead.json. Exit code 0 whether or not targets are met.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
-import { Runtime, Tensor, buildEngine, setCompletionPolling } from '../dist/index.js';
+import { Runtime, Tensor, setCompletionPolling } from '../dist/index.js';
 import { simulator } from '../dist/testing.js';
+import { describeMachine, loadAverageNow, writeResults } from './lib/report.mjs';
 import { median, percentileSorted, poolSorted, readEld, round } from './lib/stats.mjs';
-import { B_VALUES, tinyAddOnnx, tinyNonZeroOnnx } from './lib/tiny-model.mjs';
+import { assertAdd, buildTinyPlan, tinyAddOnnx, tinyNonZeroOnnx } from './lib/tiny-model.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const env = (name, fallback) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : fallback);
 const CONFIG = {
   rounds: env('BENCH_ROUNDS', 5),
@@ -131,20 +128,9 @@ function measure(cell, n) {
 // ---------------------------------------------------------------------------------------------------------------
 // Set-up: the model, the simulator engine, onnxruntime, and one correctness check per path.
 
-function assertAdd(name, got, a) {
-  const expected = Float32Array.from(a, (v, i) => Math.fround(v + B_VALUES[i]));
-  const values = Array.from(got);
-  if (values.length !== expected.length || values.some((v, i) => v !== expected[i])) {
-    throw new Error(`${name}: output ${JSON.stringify(values)} differs from a + b = ${JSON.stringify(Array.from(expected))}`);
-  }
-}
-
 async function setUp() {
   const onnxBytes = tinyAddOnnx();
-  const plan = await buildEngine(onnxBytes, {
-    backend: 'simulator',
-    profiles: [{ a: { min: [1, 4], opt: [1, 4], max: [64, 4] } }],
-  });
+  const plan = await buildTinyPlan(onnxBytes);
   const runtime = Runtime.create({ backend: 'simulator' });
   const engine = await runtime.deserialize(plan);
   const context = engine.createContext();
@@ -198,9 +184,7 @@ async function setUp() {
   }
 
   // (e): the same input through NonZero; a = [1.25, -2, 3.5, 0.125] has no zero, so nz = [[0,0,0,0],[0,1,2,3]].
-  const nonZeroEngine = await runtime.deserialize(
-    await buildEngine(tinyNonZeroOnnx(), { backend: 'simulator', profiles: [{ a: { min: [1, 4], opt: [1, 4], max: [64, 4] } }] }),
-  );
+  const nonZeroEngine = await runtime.deserialize(await buildTinyPlan(tinyNonZeroOnnx()));
   const nonZeroContext = nonZeroEngine.createContext();
   const nz = (await nonZeroContext.run(feeds)).nz;
   if (nz.dims.join(',') !== '2,4' || Array.from(nz.data).join(',') !== '0,0,0,0,0,1,2,3') throw new Error(`(e) NonZero gave ${nz}`);
@@ -370,8 +354,8 @@ async function main() {
   // The noise floor of the event-loop-delay numbers: the same monitor over an idle loop, in every round.
   cells.push({ variant: { key: 'idle', label: '(0) idle loop [ELD noise]', idle: true }, mode: { key: 'idle', depth: 0 }, rounds: [], n: 0 });
 
-  const loadBefore = os.loadavg();
-  log(`tensorrt-node overhead benchmark — node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, load average ${loadBefore.map((v) => v.toFixed(2)).join(' ')}`);
+  const machine = describeMachine();
+  log(`tensorrt-node overhead benchmark — node ${process.version}, ${machine.cpuModel} x${machine.cpuCount}, load average ${loadAverageNow()}`);
   log(`rounds ${CONFIG.rounds}, ~${CONFIG.roundMs} ms per cell per round, warm-up ${CONFIG.warmup} calls per cell, window ${CONFIG.depth}`);
   log('correctness: (b), (c)' + (CONFIG.withCostModel ? ', (d)' : '') + (CONFIG.withDiagnostic ? ', (b0)' : '') + ' return a + b');
 
@@ -525,17 +509,7 @@ async function main() {
     (breakdown.nativeRunUs ? `, native run ${breakdown.nativeRunUs.medianUs.toFixed(2)} / ${breakdown.nativeRunUs.p99Us.toFixed(2)}` : '') +
     `, context.run ${breakdown.runUs.medianUs.toFixed(2)} / ${breakdown.runUs.p99Us.toFixed(2)}`);
 
-  const cpus = os.cpus();
-  const out = {
-    benchmark: 'overhead',
-    date: new Date().toISOString(),
-    node: process.version,
-    v8: process.versions.v8,
-    platform: `${process.platform}-${process.arch}`,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    cpuCount: cpus.length,
-    // Other processes compete for the same CPUs; a high load average makes every number noisier.
-    loadAverage: { before: loadBefore, after: os.loadavg() },
+  const file = writeResults('overhead', machine, {
     onnxruntimeNode: ort.env?.versions?.node ?? null,
     config: { ...CONFIG, costModel: CONFIG.withCostModel ? COST_MODEL : null, model: 'c = a + b, a float32 [1,4] (profile [1,4]..[64,4])' },
     results,
@@ -544,12 +518,8 @@ async function main() {
     eldNoiseFloorMs: idleEld,
     ratios: Object.fromEntries(Object.entries(extraRatios).map(([k, v]) => [k, round(v, 4)])),
     breakdown,
-  };
-  const resultsDir = path.join(here, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, 'overhead.json');
-  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
-  log(`\nwrote ${path.relative(process.cwd(), file) || file} (${(Number(hr() - started) / 1e9).toFixed(1)} s, load average now ${os.loadavg().map((v) => v.toFixed(2)).join(' ')})`);
+  });
+  log(`\nwrote ${file} (${(Number(hr() - started) / 1e9).toFixed(1)} s, load average now ${loadAverageNow()})`);
 
   await tearDown();
 }

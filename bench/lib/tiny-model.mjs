@@ -2,12 +2,30 @@
 //   tinyAddOnnx:     input a: float32 [n, 4] (dim_param 'n'), init b: float32 [1, 4], c = Add(a, b): float32 [n, 4]
 //   tinyNonZeroOnnx: input a: float32 [n, 4], nz = NonZero(a): int64 [2, count] (a data-dependent shape)
 import onnxProto from 'onnx-proto';
+import { buildEngine } from '../../dist/index.js';
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
 /** The initializer's values, so the bench can check c = a + b itself. */
 export const B_VALUES = Float32Array.of(0.5, -1, 2, 10);
+
+/** The one optimization profile every bench engine has: a from [1, 4] to [64, 4], tuned for [1, 4]. */
+export const TINY_PROFILES = [{ a: { min: [1, 4], opt: [1, 4], max: [64, 4] } }];
+
+/** A simulator plan of `onnx` (default: c = a + b) with TINY_PROFILES. */
+export function buildTinyPlan(onnx = tinyAddOnnx()) {
+  return buildEngine(onnx, { backend: 'simulator', profiles: TINY_PROFILES });
+}
+
+/** Throws unless `got` is exactly a + b in float32: a bench never times a broken path. */
+export function assertAdd(name, got, a) {
+  const expected = Float32Array.from(a, (v, i) => Math.fround(v + B_VALUES[i % B_VALUES.length]));
+  const values = Array.from(got);
+  if (values.length !== expected.length || values.some((v, i) => v !== expected[i])) {
+    throw new Error(`${name}: output ${JSON.stringify(values)} differs from a + b = ${JSON.stringify(Array.from(expected))}`);
+  }
+}
 
 function valueInfo(name, dims, elemType = FLOAT) {
   return onnx.ValueInfoProto.create({
