@@ -19,9 +19,9 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Runtime, Tensor, TensorRTNodeError } from '../dist/index.js';
 import { simulator } from '../dist/testing.js';
-import { describeMachine, loadAverageNow, writeResults } from './lib/report.mjs';
+import { describeMachine, loadAverageNow, runBench, writeResults } from './lib/report.mjs';
 import { round } from './lib/stats.mjs';
-import { B_VALUES, assertAdd, buildTinyPlan } from './lib/tiny-model.mjs';
+import { A_VALUES, B_VALUES, assertAdd, buildTinyPlan } from './lib/tiny-model.mjs';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
@@ -36,7 +36,6 @@ const CONFIG = {
 const log = (...args) => console.log(...args);
 const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
 
-const A_VALUES = Float32Array.of(1.25, -2, 3.5, 0.125);
 const A_PLUS_2B = Float32Array.from(A_VALUES, (v, i) => Math.fround(Math.fround(v + B_VALUES[i]) + B_VALUES[i]));
 const feeds = { a: new Tensor('float32', A_VALUES, [1, 4]) };
 
@@ -197,12 +196,4 @@ async function main() {
   log('after dispose: no device memory, pinned memory, stream, event or TensorRT object left');
 }
 
-main().then(
-  () => {
-    process.exitCode = 0;
-  },
-  (error) => {
-    console.error(error);
-    process.exitCode = 1;
-  },
-);
+runBench(main);

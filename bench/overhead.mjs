@@ -23,9 +23,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
 import { Runtime, Tensor, setCompletionPolling } from '../dist/index.js';
 import { simulator } from '../dist/testing.js';
-import { describeMachine, loadAverageNow, writeResults } from './lib/report.mjs';
+import { describeMachine, loadAverageNow, runBench, writeResults } from './lib/report.mjs';
 import { median, percentileSorted, poolSorted, readEld, round } from './lib/stats.mjs';
-import { assertAdd, buildTinyPlan, tinyAddOnnx, tinyNonZeroOnnx } from './lib/tiny-model.mjs';
+import { A_VALUES, assertAdd, buildTinyPlan, tinyAddOnnx, tinyNonZeroOnnx } from './lib/tiny-model.mjs';
 
 const env = (name, fallback) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : fallback);
 const CONFIG = {
@@ -134,7 +134,7 @@ async function setUp() {
   const runtime = Runtime.create({ backend: 'simulator' });
   const engine = await runtime.deserialize(plan);
   const context = engine.createContext();
-  const aValues = Float32Array.of(1.25, -2, 3.5, 0.125);
+  const aValues = A_VALUES;
   const feeds = { a: new Tensor('float32', aValues, [1, 4]) };
   // (bt): the output goes into this caller array on every run instead of a new one.
   const targetOptions = { outputs: { c: new Float32Array(4) } };
@@ -524,12 +524,4 @@ async function main() {
   await tearDown();
 }
 
-main().then(
-  () => {
-    process.exitCode = 0;
-  },
-  (error) => {
-    console.error(error);
-    process.exitCode = 1;
-  },
-);
+runBench(main);

@@ -19,9 +19,9 @@
 // wrong or the benchmark itself fails.
 import { Runtime, Tensor } from '../dist/index.js';
 import { simulator } from '../dist/testing.js';
-import { describeMachine, loadAverageNow, writeResults } from './lib/report.mjs';
+import { describeMachine, loadAverageNow, runBench, writeResults } from './lib/report.mjs';
 import { percentileSorted, round } from './lib/stats.mjs';
-import { assertAdd, buildTinyPlan } from './lib/tiny-model.mjs';
+import { A_VALUES, assertAdd, buildTinyPlan } from './lib/tiny-model.mjs';
 
 const env = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const list = (name, fallback) => (process.env[name] ? process.env[name].split(',').map(Number) : fallback);
@@ -37,7 +37,6 @@ const hr = process.hrtime.bigint;
 const log = (...args) => console.log(...args);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const A_VALUES = Float32Array.of(1.25, -2, 3.5, 0.125);
 const feeds = { a: new Tensor('float32', A_VALUES, [1, 4]) };
 
 /**
@@ -48,7 +47,6 @@ async function measure(contexts, depth, ms) {
   let open = true;
   const latenciesUs = [];
   const start = hr();
-  let end = start;
   const lane = async (context) => {
     while (open) {
       const t0 = hr();
@@ -61,7 +59,7 @@ async function measure(contexts, depth, ms) {
   const lanes = contexts.flatMap((context) => Array.from({ length: depth }, () => lane(context)));
   await sleep(ms);
   open = false;
-  end = hr();
+  const end = hr();
   await Promise.all(lanes);
   const seconds = Number(end - start) / 1e9;
   const sorted = Float64Array.from(latenciesUs).sort();
@@ -121,12 +119,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => {
-    process.exitCode = 0;
-  },
-  (error) => {
-    console.error(error);
-    process.exitCode = 1;
-  },
-);
+runBench(main);

@@ -30,4 +30,17 @@ export function writeResults(name, machine, body) {
   return path.relative(process.cwd(), file) || file;
 }
 
+/** Runs a benchmark's main(): exit code 1 only if the benchmark itself fails (a wrong output, a crash). */
+export function runBench(main) {
+  main().then(
+    () => {
+      process.exitCode = 0;
+    },
+    (error) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}
+
 export const loadAverageNow = () => os.loadavg().map((v) => v.toFixed(2)).join(' ');

@@ -10,6 +10,9 @@ const FLOAT = onnx.TensorProto.DataType.FLOAT;
 /** The initializer's values, so the bench can check c = a + b itself. */
 export const B_VALUES = Float32Array.of(0.5, -1, 2, 10);
 
+/** The input every bench feeds as a: float32 [1, 4]. */
+export const A_VALUES = Float32Array.of(1.25, -2, 3.5, 0.125);
+
 /** The one optimization profile every bench engine has: a from [1, 4] to [64, 4], tuned for [1, 4]. */
 export const TINY_PROFILES = [{ a: { min: [1, 4], opt: [1, 4], max: [64, 4] } }];
 
