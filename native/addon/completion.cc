@@ -45,10 +45,9 @@ int CompletionQueue::followStream(CudaApi const& cuda, cuda::Stream stream, Comp
   return cuda.cudaStreamAddCallback(stream, &CompletionQueue::streamCallback, job, 0);
 }
 
-void CompletionQueue::finish(CompletionJob* job, int status) {
-  std::shared_ptr<CompletionQueue> queue = job->mQueue;  // the job may be settled (and freed) once pushed
-  queue->push(job, status);
-}
+// No copy of job->mQueue here: its reference count is touched on the JS thread only (submit, settle), so a run does
+// not move that cache line between threads twice. push() keeps the queue alive instead (see there).
+void CompletionQueue::finish(CompletionJob* job, int status) { job->mQueue->push(job, status); }
 
 double CompletionQueue::setPollMicros(double micros) {
   double before = mPollMicros;
@@ -88,23 +87,24 @@ void CompletionQueue::installNextTurn(Napi::Env env) {
       "drainCompletions"));
 }
 
+// Once the job is in mReady the JS thread may settle it and drop its reference to the queue, and close() may then
+// drop the environment's: the queue must not be touched after the lock is released. So the wake-up is sent under the
+// lock (close() takes it too), and a job arriving after close() hands its reference to `lastReference`, which goes
+// only after the lock (it may be the last one).
 void CompletionQueue::push(CompletionJob* job, int status) {
-  bool wake = false;
-  {
-    std::lock_guard<std::mutex> lock(mMutex);
-    if (mClosed) {  // the environment is gone: free the job's native side off this CUDA thread, leak its JS side
-      job->leakJsHandles();
-      job->mQueue.reset();  // close() already dropped the queue's own JS references
-      Reaper::post([job] { delete job; });
-      return;
-    }
-    mReady.emplace_back(job, status);
-    if (!mWakePending) {
-      wake = mWakePending = true;
-      ++mWakeUps;
-    }
+  std::shared_ptr<CompletionQueue> lastReference;  // declared before the lock: released after it
+  std::lock_guard<std::mutex> lock(mMutex);
+  if (mClosed) {  // the environment is gone: free the job's native side off this CUDA thread, leak its JS side
+    job->leakJsHandles();
+    lastReference = std::move(job->mQueue);  // close() already dropped the queue's own JS references
+    Reaper::post([job] { delete job; });
+    return;
   }
-  if (wake) mTsfn.NonBlockingCall();
+  mReady.emplace_back(job, status);
+  if (mWakePending) return;
+  mWakePending = true;
+  ++mWakeUps;
+  mTsfn.NonBlockingCall();  // only queues the call and signals the loop: cheap, and never calls back into this
 }
 
 void CompletionQueue::callJs(Napi::Env env, Napi::Function, CompletionQueue* queue, void*) {

@@ -45,6 +45,43 @@ std::atomic<size_t> gSpaceLength{0};
 std::map<uintptr_t, Allocation>& gDevice = *new std::map<uintptr_t, Allocation>();  // keyed by device address
 std::map<uintptr_t, size_t>& gPinned = *new std::map<uintptr_t, size_t>();          // keyed by host address
 
+// Both the host thread checking a copy and the stream worker running it look up allocations several times per run.
+// Taking gMutex for each would move its cache line between their cores every run, which on a VM costs far more than
+// the lookup (about 0.5 us per hand-off). So each thread remembers the ranges it resolved last; they stay valid
+// until an allocation of that kind is freed, which bumps a generation count. The counts have cache lines of their
+// own and are written only by frees, so reading them costs no hand-off in the steady state.
+struct alignas(64) Generation {
+  std::atomic<uint64_t> value{0};
+};
+Generation gDeviceFrees;  // bumped under gMutex before a device allocation goes
+Generation gPinnedFrees;  // bumped under gMutex before a pinned allocation goes
+
+struct RememberedRange {
+  uintptr_t base = 0;
+  size_t size = 0;  // 0: never matches (a zero-size allocation is looked up under the lock each time)
+  uint8_t* storage = nullptr;  // device ranges: the host storage behind them
+  int device = -1;
+  uint64_t generation = 0;
+};
+
+template <size_t N>
+class RecentRanges {
+ public:
+  RememberedRange const* find(uintptr_t p, uint64_t generation) const {
+    for (RememberedRange const& r : mRanges) {
+      if (r.generation == generation && p >= r.base && p - r.base < r.size) return &r;
+    }
+    return nullptr;
+  }
+  RememberedRange const& remember(RememberedRange const& range) { return mRanges[mNext++ % N] = range; }
+
+ private:
+  RememberedRange mRanges[N];
+  size_t mNext = 0;
+};
+thread_local RecentRanges<8> tRecentDevice;  // a run touches its inputs, outputs, weights and activations
+thread_local RecentRanges<4> tRecentPinned;
+
 bool reserveAddressSpace() {
   if (gSpace.base != 0) return true;
   for (size_t length : {size_t{1} << 40, size_t{1} << 36, size_t{1} << 32}) {
@@ -80,13 +117,22 @@ int64_t bytesInUseLocked(int device) {
 }  // namespace
 
 void* resolveDevice(void const* ptr, size_t bytes) {
-  std::lock_guard<std::mutex> lock(gMutex);
-  uintptr_t base = 0;
-  Allocation* a = findLocked(ptr, &base);
-  if (!a || (tKernelDevice >= 0 && a->device != tKernelDevice)) return nullptr;
-  size_t offset = reinterpret_cast<uintptr_t>(ptr) - base;
-  if (bytes > a->size - offset) return nullptr;
-  return a->storage.get() + offset;
+  auto p = reinterpret_cast<uintptr_t>(ptr);
+  RememberedRange const* range = tRecentDevice.find(p, gDeviceFrees.value.load(std::memory_order_acquire));
+  RememberedRange looked;
+  if (!range) {
+    std::lock_guard<std::mutex> lock(gMutex);
+    uintptr_t base = 0;
+    Allocation* a = findLocked(ptr, &base);
+    if (!a) return nullptr;
+    looked = RememberedRange{base, a->size, a->storage.get(), a->device,
+                             gDeviceFrees.value.load(std::memory_order_relaxed)};
+    range = &tRecentDevice.remember(looked);
+  }
+  if (tKernelDevice >= 0 && range->device != tKernelDevice) return nullptr;
+  size_t offset = p - range->base;
+  if (bytes > range->size - offset) return nullptr;
+  return range->storage + offset;
 }
 
 KernelDeviceScope::KernelDeviceScope(int device) : mPrevious(tKernelDevice) { tKernelDevice = device; }
@@ -105,12 +151,18 @@ bool isDevicePointer(void const* ptr) {
 }
 
 bool isPinnedRange(void const* ptr, size_t bytes) {
-  std::lock_guard<std::mutex> lock(gMutex);
   auto p = reinterpret_cast<uintptr_t>(ptr);
-  auto it = gPinned.upper_bound(p);
-  if (it == gPinned.begin()) return false;
-  --it;
-  return p >= it->first && p + bytes <= it->first + it->second;
+  RememberedRange const* range = tRecentPinned.find(p, gPinnedFrees.value.load(std::memory_order_acquire));
+  if (!range) {
+    std::lock_guard<std::mutex> lock(gMutex);
+    auto it = gPinned.upper_bound(p);
+    if (it == gPinned.begin()) return false;
+    --it;
+    if (p >= it->first + it->second) return false;
+    range = &tRecentPinned.remember(RememberedRange{it->first, it->second, nullptr, -1,
+                                                    gPinnedFrees.value.load(std::memory_order_relaxed)});
+  }
+  return bytes <= range->size - (p - range->base);
 }
 
 int allocateDevice(void** out, size_t size, int deviceIndex) {
@@ -144,6 +196,7 @@ int freeDevice(void* ptr) {
   std::lock_guard<std::mutex> lock(gMutex);
   auto it = gDevice.find(reinterpret_cast<uintptr_t>(ptr));
   if (it == gDevice.end()) return recordError(trtn::cuda::kErrorInvalidValue);
+  gDeviceFrees.value.fetch_add(1, std::memory_order_release);  // before the storage goes: no thread may reuse it
   counters().deviceAllocations--;
   counters().deviceBytes -= static_cast<int64_t>(it->second.size);
   gDevice.erase(it);
@@ -201,6 +254,7 @@ TRTSIM_EXPORT int cudaFreeHost(void* ptr) {
     std::lock_guard<std::mutex> lock(gMutex);
     auto it = gPinned.find(reinterpret_cast<uintptr_t>(ptr));
     if (it == gPinned.end()) return recordError(trtn::cuda::kErrorInvalidValue);
+    gPinnedFrees.value.fetch_add(1, std::memory_order_release);
     size = it->second;
     gPinned.erase(it);
   }

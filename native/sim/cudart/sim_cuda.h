@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include "../../common/cuda_abi.h"
 
@@ -45,8 +46,11 @@ class TRTSIM_EXPORT KernelDeviceScope {
 };
 
 // Queues `work` on the stream as a kernel: it runs on the stream's worker after everything queued before it, and
-// its return value (a cudaError) poisons the process when non-zero. `flops` feeds the cost model.
-TRTSIM_EXPORT int launchKernel(Stream stream, std::function<int()> work, double flops);
+// its return value (a cudaError) poisons the process when non-zero. `flops` feeds the cost model. `keepAlive` is
+// held until the kernel ran: a kernel body that captures only raw pointers into it (16 bytes at most) is stored
+// without an allocation, which the stream worker would otherwise free on its thread (a cross-thread free per kernel).
+TRTSIM_EXPORT int launchKernel(Stream stream, std::function<int()> work, double flops,
+                               std::shared_ptr<void const> keepAlive = {});
 TRTSIM_EXPORT bool isValidStream(Stream stream);
 // The device a stream belongs to (the NULL stream: the current device's), or -1 for no such stream.
 TRTSIM_EXPORT int deviceOfStream(Stream stream);

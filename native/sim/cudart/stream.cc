@@ -73,6 +73,7 @@ struct Work {
   // A kernel when `isKernel`: `run` is the kernel body, `flops` feeds the cost model.
   bool isKernel = false;
   double flops = 0;
+  std::shared_ptr<void const> keepAlive;  // what a kernel's `run` points into
   int device = 0;  // a kernel's: the memory it can reach
 };
 
@@ -88,7 +89,11 @@ struct SimStream {
   bool stopping = false;
   bool rung = false;     // the doorbell: the worker may start on the queue
   bool waiting = false;  // the worker sleeps on cv
-  std::atomic<bool> rungWork{false};  // rung with work queued: what a polling worker watches
+  // Rung with work queued: what a polling worker watches. On its own cache line: the worker reads it in a loop, and
+  // sharing a line with the queue would make every submission while it polls miss that line (about 0.5 us per
+  // hand-off on a VM), several times per run.
+  alignas(64) std::atomic<bool> rungWork{false};
+  char rungWorkLine[64 - sizeof(std::atomic<bool>)];  // nothing else on rungWork's line
   unsigned flags = 0;
   int device = 0;  // current when it was created
   // While capturing (cudaStreamBeginCapture), work goes into `capture` instead of the queue; `captureError` is the
@@ -98,7 +103,8 @@ struct SimStream {
   int captureMode = 0;                 // cudaStreamCaptureMode it was begun with
   std::thread::id captureThread;       // that began it (Global and ThreadLocal captures end there)
   uint64_t submitted = 0;
-  std::atomic<uint64_t> finished{0};  // written under m; read without it by a synchronizing thread that spins
+  // Written under m; read without it by a synchronizing thread that spins (its own line, for the same reason).
+  alignas(64) std::atomic<uint64_t> finished{0};
 };
 
 // The registries are never destroyed (allocated once, reached through references): a process can exit while the
@@ -131,6 +137,41 @@ std::shared_ptr<SimStream> lookupStream(Stream s) {
   std::shared_lock<std::shared_mutex> lock(gRegistryMutex);
   auto it = gStreams.find(s);
   return it == gStreams.end() ? nullptr : it->second;
+}
+
+// Destroying any stream bumps this; the streams a thread looked up last stay valid until then (on a line of its own,
+// written only by cudaStreamDestroy, so the per-run lookups below share no written cache line between threads).
+struct alignas(64) StreamDestroys {
+  std::atomic<uint64_t> value{0};
+};
+StreamDestroys gStreamDestroys;
+
+struct RememberedStream {
+  Stream handle = nullptr;
+  uint64_t generation = 0;
+  std::shared_ptr<SimStream> stream;  // keeps the pointer handed out valid while remembered
+};
+thread_local RememberedStream tRecentStreams[4];
+thread_local unsigned tNextRecentStream = 0;
+
+// lookupStream for the calls a run makes several times (copies, kernels, callbacks): no lock and no reference count.
+// The pointer is valid only until the calling thread's next lookup; use it at once.
+SimStream* recentStream(Stream s) {
+  uint64_t generation = gStreamDestroys.value.load(std::memory_order_acquire);
+  for (RememberedStream const& r : tRecentStreams) {
+    if (r.handle == s && r.generation == generation) return r.stream.get();
+  }
+  RememberedStream found{s, generation, nullptr};
+  {
+    std::shared_lock<std::shared_mutex> lock(gRegistryMutex);
+    auto it = gStreams.find(s);
+    if (it == gStreams.end()) return nullptr;
+    found.stream = it->second;
+    found.generation = gStreamDestroys.value.load(std::memory_order_relaxed);  // as of the lookup
+  }
+  RememberedStream& slot = tRecentStreams[tNextRecentStream++ % 4];
+  slot = std::move(found);
+  return slot.stream.get();
 }
 
 std::shared_ptr<SimEvent> lookupEvent(Event e) {
@@ -299,9 +340,9 @@ int submitTo(SimStream* stream, Stream handle, Work work) {
 // Queues work, or on the NULL stream runs it now.
 int submit(Stream handle, Work work) {
   if (isNullStream(handle)) return submitTo(nullptr, handle, std::move(work));
-  auto stream = lookupStream(handle);
+  SimStream* stream = recentStream(handle);
   if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  return submitTo(stream.get(), handle, std::move(work));
+  return submitTo(stream, handle, std::move(work));
 }
 
 // Waits until the stream has run everything submitted so far.
@@ -385,7 +426,7 @@ int runKernel(Work& work) {
 
 }  // namespace
 
-bool isValidStream(Stream stream) { return isNullStream(stream) || lookupStream(stream) != nullptr; }
+bool isValidStream(Stream stream) { return isNullStream(stream) || recentStream(stream) != nullptr; }
 
 // Synchronizing with a capturing stream is not allowed: the call fails and the capture is invalidated.
 int refuseWhileCapturing(Stream handle) {
@@ -412,11 +453,11 @@ void drainAllStreams() {
   for (auto const& s : streams) waitIdle(*s);
 }
 
-int launchKernel(Stream stream, std::function<int()> work, double flops) {
+int launchKernel(Stream stream, std::function<int()> work, double flops, std::shared_ptr<void const> keepAlive) {
   if (int error = refuseInHostCallback()) return error;  // the cudaLaunchKernel of the simulated libnvinfer
   if (int sticky = stickyError()) return sticky;
-  std::shared_ptr<SimStream> target;  // stays empty for the NULL stream (the current device's)
-  if (!isNullStream(stream) && !(target = lookupStream(stream))) {
+  SimStream* target = nullptr;  // stays null for the NULL stream (the current device's)
+  if (!isNullStream(stream) && !(target = recentStream(stream))) {
     return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   }
   // "A kernel launch will fail if it is issued to a stream that is not associated to the current device."
@@ -428,7 +469,8 @@ int launchKernel(Stream stream, std::function<int()> work, double flops) {
   w.isKernel = true;
   w.run = std::move(work);
   w.flops = flops;
-  return submitTo(target.get(), stream, std::move(w));
+  w.keepAlive = std::move(keepAlive);
+  return submitTo(target, stream, std::move(w));
 }
 
 }  // namespace trtsim::cuda
@@ -467,6 +509,7 @@ TRTSIM_EXPORT int cudaStreamDestroy(Stream handle) {
     if (it == gStreams.end()) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
     stream = it->second;
     gStreams.erase(it);
+    gStreamDestroys.value.fetch_add(1, std::memory_order_release);  // forgets every thread's recentStream
   }
   {
     std::lock_guard<std::mutex> lock(stream->m);
@@ -545,8 +588,8 @@ TRTSIM_EXPORT int cudaMemcpy(void* dst, void const* src, size_t count, int kind)
 TRTSIM_EXPORT int cudaMemcpyAsync(void* dst, void const* src, size_t count, int kind, Stream handle) {
   if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
-  std::shared_ptr<SimStream> stream;  // stays empty for the NULL stream
-  if (!isNullStream(handle) && !(stream = lookupStream(handle))) {
+  SimStream* stream = nullptr;  // stays null for the NULL stream
+  if (!isNullStream(handle) && !(stream = recentStream(handle))) {
     return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   }
   if (int error = checkCopy(dst, src, count, kind)) return recordError(error);
@@ -563,7 +606,7 @@ TRTSIM_EXPORT int cudaMemcpyAsync(void* dst, void const* src, size_t count, int 
     w.staged = std::make_shared<std::vector<uint8_t>>(static_cast<uint8_t const*>(src),
                                                       static_cast<uint8_t const*>(src) + count);
   }
-  int error = submitTo(stream.get(), handle, std::move(w));
+  int error = submitTo(stream, handle, std::move(w));
   if (error == 0 && dstSpace == Space::kPageable && srcSpace == Space::kDevice) {
     waitFor(handle);  // a device-to-pageable copy is synchronous in CUDA
     counters().implicitSyncs++;

@@ -419,7 +419,8 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       if (int rc = launchDeviceCopy(stream, src, run->addresses[outputIdx], t.constData->size())) return cudaFailure(rc);
     }
     for (size_t n = 0; n < graph().nodes.size(); ++n) {
-      int rc = cuda::launchKernel(stream, [run, n] { return runNode(*run, n); }, run->flops[n]);
+      RunState const* state = run.get();
+      int rc = cuda::launchKernel(stream, [state, n] { return runNode(*state, n); }, run->flops[n], run);
       if (rc != 0) return cudaFailure(rc);
     }
     // The inputs may be reused once the event completes; the simulator says so after the last kernel (TensorRT may
