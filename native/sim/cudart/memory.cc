@@ -50,9 +50,6 @@ std::map<uintptr_t, size_t>& gPinned = *new std::map<uintptr_t, size_t>();      
 // the lookup (about 0.5 us per hand-off). So each thread remembers the ranges it resolved last; they stay valid
 // until an allocation of that kind is freed, which bumps a generation count. The counts have cache lines of their
 // own and are written only by frees, so reading them costs no hand-off in the steady state.
-struct alignas(64) Generation {
-  std::atomic<uint64_t> value{0};
-};
 Generation gDeviceFrees;  // bumped under gMutex before a device allocation goes
 Generation gPinnedFrees;  // bumped under gMutex before a pinned allocation goes
 

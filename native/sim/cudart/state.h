@@ -67,6 +67,12 @@ inline void cpuRelax() {
 #endif
 }
 
+// A count bumped when something is freed or destroyed, so threads can keep lookups of it without a lock until then.
+// On a cache line of its own: it is read on every lookup by every thread and written only by frees.
+struct alignas(64) Generation {
+  std::atomic<uint64_t> value{0};
+};
+
 // How long a stream worker polls for the next doorbell before it sleeps (trtsim_set_stream_spin).
 double streamSpinMicros();
 

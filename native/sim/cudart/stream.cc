@@ -139,12 +139,9 @@ std::shared_ptr<SimStream> lookupStream(Stream s) {
   return it == gStreams.end() ? nullptr : it->second;
 }
 
-// Destroying any stream bumps this; the streams a thread looked up last stay valid until then (on a line of its own,
-// written only by cudaStreamDestroy, so the per-run lookups below share no written cache line between threads).
-struct alignas(64) StreamDestroys {
-  std::atomic<uint64_t> value{0};
-};
-StreamDestroys gStreamDestroys;
+// Destroying any stream bumps this; the streams a thread looked up last stay valid until then, so the per-run
+// lookups below share no written cache line between threads.
+Generation gStreamDestroys;
 
 struct RememberedStream {
   Stream handle = nullptr;

@@ -544,7 +544,11 @@ int main(int argc, char** argv) {
   // 4. Invalid stream.
   cudaStream_t dead = nullptr;
   cudaStreamCreateWithFlags(&dead, 0);
+  check(cudaMemsetAsync(x, 0, 4, dead) == 0 && cudaStreamSynchronize(dead) == 0, "a stream used before it goes");
   cudaStreamDestroy(dead);
+  // This thread's lookups remember the streams they used: a destroyed one must not be among them.
+  check(cudaMemsetAsync(x, 0, 4, dead) == trtn::cuda::kErrorInvalidResourceHandle,
+        "a destroyed stream is refused by the runtime after it was used");
   check(!context->enqueueV3(dead), "a destroyed stream is refused");
   check(recorder.last() == "IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime (invalid resource handle)",
         "... as TensorRT reports it: " + recorder.last());
