@@ -11,7 +11,8 @@
 // Like a GPU's push buffer, queued copies and kernels wait for a doorbell before the worker starts on them: stream
 // callbacks, host functions, event records, synchronization and queries ring it (and so does a long queue). A run
 // that queues copies, a kernel and a callback thus wakes the worker once, not per item; what a program can observe
-// through CUDA's API is unchanged.
+// through CUDA's API is unchanged. The queue itself (stream_queue.h) takes no lock on the way through, and like a
+// push buffer it is bounded: a full queue makes the submitting thread wait, as a full CUDA launch queue does.
 //
 // A GPU never has to be woken by the OS: its front end sees a doorbell within a microsecond or two. So after running
 // a batch the worker polls for the next doorbell for a while (50 us by default) before it sleeps, and a submitter
@@ -34,6 +35,7 @@
 #include "../include/trtsim_control.h"
 #include "sim_cuda.h"
 #include "state.h"
+#include "stream_queue.h"
 
 namespace trtsim::cuda {
 
@@ -81,30 +83,18 @@ int performCopy(void* dst, void const* src, size_t count);
 int runKernel(Work& work);
 
 struct SimStream {
-  std::mutex m;
-  std::condition_variable cv;      // work arrived or stop requested
-  std::condition_variable idleCv;  // queue drained
-  std::vector<Work> queue;  // swapped whole with the worker's batch, so both keep their capacity
-  bool running = false;
-  bool stopping = false;
-  bool rung = false;     // the doorbell: the worker may start on the queue
-  bool waiting = false;  // the worker sleeps on cv
-  // Rung with work queued: what a polling worker watches. On its own cache line: the worker reads it in a loop, and
-  // sharing a line with the queue would make every submission while it polls miss that line (about 0.5 us per
-  // hand-off on a VM), several times per run.
-  alignas(64) std::atomic<bool> rungWork{false};
-  char rungWorkLine[64 - sizeof(std::atomic<bool>)];  // nothing else on rungWork's line
+  StreamQueue<Work> queue;
   unsigned flags = 0;
   int device = 0;  // current when it was created
   // While capturing (cudaStreamBeginCapture), work goes into `capture` instead of the queue; `captureError` is the
-  // error that invalidated the capture (cudaStreamEndCapture then returns it), 0 while it is valid.
+  // error that invalidated the capture (cudaStreamEndCapture then returns it), 0 while it is valid. Guarded by
+  // captureMutex; `capturing` lets a submission skip that lock when no capture is active.
+  std::atomic<bool> capturing{false};
+  std::mutex captureMutex;
   std::shared_ptr<std::vector<Work>> capture;
   int captureError = 0;
   int captureMode = 0;                 // cudaStreamCaptureMode it was begun with
   std::thread::id captureThread;       // that began it (Global and ThreadLocal captures end there)
-  uint64_t submitted = 0;
-  // Written under m; read without it by a synchronizing thread that spins (its own line, for the same reason).
-  alignas(64) std::atomic<uint64_t> finished{0};
 };
 
 // The registries are never destroyed (allocated once, reached through references): a process can exit while the
@@ -228,39 +218,20 @@ bool pollFor(Done const& done) {
 
 // An idle worker polls its doorbell before it sleeps, if fewer than gMaxPollingWorkers workers poll already. On real
 // hardware this polling is the GPU's and costs no host CPU; here it does, so it must not crowd out host threads.
-void pollDoorbell(SimStream& stream) {
+template <typename Ready>
+bool pollDoorbell(Ready const& ready) {
   int polling = gPollingWorkers.load(std::memory_order_relaxed);
   do {
-    if (polling >= gMaxPollingWorkers) return;
+    if (polling >= gMaxPollingWorkers) return ready();
   } while (!gPollingWorkers.compare_exchange_weak(polling, polling + 1, std::memory_order_relaxed));
-  pollFor([&] { return stream.rungWork.load(std::memory_order_acquire); });
+  bool found = pollFor(ready);
   gPollingWorkers.fetch_sub(1, std::memory_order_relaxed);
+  return found;
 }
 
 void workerLoop(Stream handle, std::shared_ptr<SimStream> stream) {
-  std::vector<Work> batch;
-  for (;;) {
-    pollDoorbell(*stream);
-    {
-      std::unique_lock<std::mutex> lock(stream->m);
-      stream->waiting = true;
-      stream->cv.wait(lock, [&] { return (stream->rung && !stream->queue.empty()) || stream->stopping; });
-      stream->waiting = false;
-      if (stream->queue.empty()) break;  // stopping with nothing left
-      batch.swap(stream->queue);
-      stream->rung = false;
-      stream->rungWork.store(false, std::memory_order_relaxed);
-      stream->running = true;
-    }
-    for (Work& work : batch) execute(handle, work);
-    {
-      std::lock_guard<std::mutex> lock(stream->m);
-      stream->running = false;
-      stream->finished.fetch_add(batch.size(), std::memory_order_release);
-    }
-    batch.clear();
-    stream->idleCv.notify_all();
-  }
+  stream->queue.runWorker([](auto const& ready) { return pollDoorbell(ready); },
+                          [handle](Work& work) { execute(handle, work); });
   std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
   for (auto it = gAllStreams.begin(); it != gAllStreams.end(); ++it) {
     if (*it == stream) {
@@ -270,22 +241,12 @@ void workerLoop(Stream handle, std::shared_ptr<SimStream> stream) {
   }
 }
 
-// Rings the doorbell so the worker starts on everything queued (callers about to wait for the stream).
-void ring(SimStream& stream) {
-  bool notify;
-  {
-    std::lock_guard<std::mutex> lock(stream.m);
-    stream.rung = true;
-    if (!stream.queue.empty()) stream.rungWork.store(true, std::memory_order_release);
-    notify = stream.waiting && !stream.queue.empty();
-  }
-  if (notify) stream.cv.notify_one();
-}
-
+// Rings the doorbell and waits until the stream has run everything queued so far. Like CUDA's default scheduling
+// (cudaDeviceScheduleAuto spins while there are more cores than active contexts), the thread first polls for the
+// stream spin time, then sleeps until the worker tells it. That spin is the host's own on real hardware too, so it
+// does not count against the workers' polling budget.
 void waitIdle(SimStream& stream) {
-  ring(stream);
-  std::unique_lock<std::mutex> lock(stream.m);
-  stream.idleCv.wait(lock, [&] { return stream.queue.empty() && !stream.running; });
+  stream.queue.waitIdle([](auto const& done) { return pollFor(done); });
 }
 
 // Drains the blocking streams (those the legacy NULL stream synchronizes with).
@@ -300,8 +261,6 @@ void drainBlockingStreams() {
   for (auto const& s : streams) waitIdle(*s);
 }
 
-constexpr size_t kDoorbellQueueLength = 32;
-
 // Queues work on a live stream. Anything but plain device work (copies, kernels) rings the doorbell.
 int submitTo(SimStream* stream, Stream handle, Work work) {
   if (!stream) {  // the NULL stream: runs the work now, after the blocking streams drained
@@ -309,10 +268,8 @@ int submitTo(SimStream* stream, Stream handle, Work work) {
     execute(handle, work);
     return trtn::cuda::kSuccess;
   }
-  bool doorbell = work.kind != WorkKind::kDevice;
-  bool notify;
-  {
-    std::lock_guard<std::mutex> lock(stream->m);
+  if (stream->capturing.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(stream->captureMutex);
     if (stream->capture) {
       // Kernels, copies and host functions become graph nodes; anything else cannot be captured, and invalidates
       // the capture (stricter than CUDA, which also captures event records and waits between capturing streams).
@@ -324,13 +281,9 @@ int submitTo(SimStream* stream, Stream handle, Work work) {
       stream->captureError = trtn::cuda::kErrorStreamCaptureInvalidated;
       return recordError(trtn::cuda::kErrorStreamCaptureUnsupported);
     }
-    stream->queue.push_back(std::move(work));
-    stream->submitted++;
-    if (doorbell || stream->queue.size() >= kDoorbellQueueLength) stream->rung = true;
-    if (stream->rung) stream->rungWork.store(true, std::memory_order_release);
-    notify = stream->rung && stream->waiting;
   }
-  if (notify) stream->cv.notify_one();
+  bool doorbell = work.kind != WorkKind::kDevice;
+  stream->queue.push(std::move(work), doorbell);
   return trtn::cuda::kSuccess;
 }
 
@@ -343,22 +296,10 @@ int submit(Stream handle, Work work) {
 }
 
 // Waits until the stream has run everything submitted so far.
-// Like CUDA's default scheduling (cudaDeviceScheduleAuto spins while there are more cores than active contexts), a
-// synchronizing thread first polls for the stream spin time, then sleeps until the worker tells it. That spin is the
-// host's own on real hardware too, so it does not count against the workers' polling budget.
 void waitFor(Stream handle) {
   if (isNullStream(handle)) return;
   auto stream = lookupStream(handle);
-  if (!stream) return;
-  ring(*stream);
-  uint64_t target;
-  {
-    std::lock_guard<std::mutex> lock(stream->m);
-    target = stream->submitted;
-  }
-  if (pollFor([&] { return stream->finished.load(std::memory_order_acquire) >= target; })) return;
-  std::unique_lock<std::mutex> lock(stream->m);
-  stream->idleCv.wait(lock, [&] { return stream->finished.load(std::memory_order_relaxed) >= target; });
+  if (stream) waitIdle(*stream);
 }
 
 enum class Space { kDevice, kPinned, kPageable };
@@ -429,7 +370,8 @@ bool isValidStream(Stream stream) { return isNullStream(stream) || recentStream(
 int refuseWhileCapturing(Stream handle) {
   auto stream = isNullStream(handle) ? nullptr : lookupStream(handle);
   if (!stream) return 0;
-  std::lock_guard<std::mutex> lock(stream->m);
+  if (!stream->capturing.load(std::memory_order_acquire)) return 0;
+  std::lock_guard<std::mutex> lock(stream->captureMutex);
   if (!stream->capture) return 0;
   stream->captureError = trtn::cuda::kErrorStreamCaptureInvalidated;
   return recordError(trtn::cuda::kErrorStreamCaptureUnsupported);
@@ -508,12 +450,7 @@ TRTSIM_EXPORT int cudaStreamDestroy(Stream handle) {
     gStreams.erase(it);
     gStreamDestroys.value.fetch_add(1, std::memory_order_release);  // forgets every thread's recentStream
   }
-  {
-    std::lock_guard<std::mutex> lock(stream->m);
-    stream->stopping = true;
-    stream->rungWork.store(true, std::memory_order_release);  // ends a poll at once
-  }
-  stream->cv.notify_one();
+  stream->queue.stop();
   counters().streams--;
   return stickyError();
 }
@@ -537,9 +474,8 @@ TRTSIM_EXPORT int cudaStreamQuery(Stream handle) {
   auto stream = lookupStream(handle);
   if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   if (int error = refuseWhileCapturing(handle)) return error;
-  ring(*stream);  // a polling caller must see progress
-  std::lock_guard<std::mutex> lock(stream->m);
-  return stream->queue.empty() && !stream->running ? trtn::cuda::kSuccess : trtn::cuda::kErrorNotReady;
+  stream->queue.ringAll();  // a polling caller must see progress
+  return stream->queue.idle() ? trtn::cuda::kSuccess : trtn::cuda::kErrorNotReady;
 }
 
 TRTSIM_EXPORT int cudaDeviceSynchronize() {
@@ -775,9 +711,10 @@ TRTSIM_EXPORT int cudaStreamBeginCapture(Stream handle, int mode) {
   if (isNullStream(handle)) return recordError(trtn::cuda::kErrorStreamCaptureUnsupported);  // the legacy stream
   auto stream = lookupStream(handle);
   if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  std::lock_guard<std::mutex> lock(stream->m);
+  std::lock_guard<std::mutex> lock(stream->captureMutex);
   if (stream->capture) return recordError(trtn::cuda::kErrorIllegalState);
   stream->capture = std::make_shared<std::vector<Work>>();
+  stream->capturing.store(true, std::memory_order_release);
   stream->captureMode = mode;
   stream->captureThread = std::this_thread::get_id();
   captureBegun(mode);
@@ -794,13 +731,15 @@ TRTSIM_EXPORT int cudaStreamEndCapture(Stream handle, Graph* graph) {
   std::shared_ptr<std::vector<Work>> captured;
   int error;
   {
-    std::lock_guard<std::mutex> lock(stream->m);
+    std::lock_guard<std::mutex> lock(stream->captureMutex);
     if (!stream->capture) return recordError(trtn::cuda::kErrorIllegalState);
     if (stream->captureMode != 2 && stream->captureThread != std::this_thread::get_id()) {
       return recordError(trtn::cuda::kErrorStreamCaptureWrongThread);
     }
     captureEnded(stream->captureMode);
     captured = std::move(stream->capture);
+    stream->capture = nullptr;
+    stream->capturing.store(false, std::memory_order_release);
     error = stream->captureError;
     stream->captureError = 0;
   }
@@ -821,7 +760,7 @@ TRTSIM_EXPORT int cudaStreamIsCapturing(Stream handle, int* status) {
   auto stream = isNullStream(handle) ? nullptr : lookupStream(handle);
   *status = 0;  // cudaStreamCaptureStatusNone
   if (!stream) return isNullStream(handle) ? 0 : recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  std::lock_guard<std::mutex> lock(stream->m);
+  std::lock_guard<std::mutex> lock(stream->captureMutex);
   if (stream->capture) *status = stream->captureError ? 2 : 1;  // Invalidated : Active
   return trtn::cuda::kSuccess;
 }
@@ -888,7 +827,7 @@ TRTSIM_EXPORT int cudaGraphLaunch(GraphExec exec, Stream handle) {
   for (Work& node : nodes) {
     if (int error = submitTo(stream.get(), handle, std::move(node))) return error;
   }
-  if (stream) ring(*stream);
+  if (stream) stream->queue.ringAll();
   counters().graphLaunches++;
   return trtn::cuda::kSuccess;
 }

@@ -4,6 +4,7 @@
 // order, whether idle stream workers poll for work (the default) or sleep. Built and run by
 // test/native-units.test.ts; scripts/test-native-sanitized.sh runs it under ThreadSanitizer.
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -123,6 +124,112 @@ void runPhase(double spinMicros, int threads, int iterations) {
   check(counters.live_device_allocations == 0 && counters.live_pinned_allocations == 0, "no memory left");
 }
 
+// Several host threads submitting into one stream: each thread's chains must run in the order it queued them and
+// none may be lost, while the threads race for positions in the stream's queue.
+struct SharedStreamTicket {
+  std::atomic<int>* completed;  // this thread's callbacks run so far
+  std::atomic<int>* outOfOrder;
+  int iteration;
+};
+
+void onSharedChainDone(Stream, int status, void* userData) {
+  auto* ticket = static_cast<SharedStreamTicket*>(userData);
+  if (status != 0 || ticket->completed->load() != ticket->iteration) ticket->outOfOrder->fetch_add(1);
+  ticket->completed->fetch_add(1);
+}
+
+void shareOneStream(int threads, int iterations) {
+  Stream shared = nullptr;
+  check(cudaStreamCreateWithFlags(&shared, trtn::cuda::kStreamNonBlocking) == 0, "create shared stream");
+  std::vector<std::atomic<int>> completed(threads);
+  std::vector<std::atomic<int>> outOfOrder(threads);
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < threads; ++t) {
+    submitters.emplace_back([&, t] {
+      void* host = nullptr;
+      void* device = nullptr;
+      check(cudaMallocHost(&host, kBytes) == 0 && cudaMalloc(&device, kBytes) == 0, "shared stream buffers");
+      std::vector<SharedStreamTicket> tickets(iterations);
+      int wrongBytes = 0;
+      for (int i = 0; i < iterations; ++i) {
+        fill(static_cast<uint8_t*>(host), t * 7919 + i);
+        std::vector<uint8_t> expected(static_cast<uint8_t*>(host), static_cast<uint8_t*>(host) + kBytes);
+        tickets[i] = SharedStreamTicket{&completed[t], &outOfOrder[t], i};
+        int rc = cudaMemcpyAsync(device, host, kBytes, trtn::cuda::kHostToDevice, shared);
+        rc |= cudaMemsetAsync(host, 0, 0, shared);  // nothing to set: only another item between the copies
+        rc |= cudaStreamAddCallback(shared, onSharedChainDone, &tickets[i], 0);
+        // To pageable memory: returns once the copy ran, so after this thread's earlier work in the stream.
+        std::vector<uint8_t> back(kBytes);
+        rc |= cudaMemcpyAsync(back.data(), device, kBytes, trtn::cuda::kDeviceToHost, shared);
+        if (rc != 0) check(false, "shared stream submission");
+        if (back != expected) ++wrongBytes;
+      }
+      check(cudaStreamSynchronize(shared) == 0, "shared stream synchronize");
+      check(wrongBytes == 0, "shared stream: " + std::to_string(wrongBytes) + " round trips lost bytes");
+      check(cudaFree(device) == 0 && cudaFreeHost(host) == 0, "shared stream free");
+    });
+  }
+  for (auto& s : submitters) s.join();
+  for (int t = 0; t < threads; ++t) {
+    check(completed[t].load() == iterations, "shared stream: thread " + std::to_string(t) + " ran " +
+                                                 std::to_string(completed[t].load()) + " of its callbacks");
+    check(outOfOrder[t].load() == 0, "shared stream: each thread's callbacks in its order, without error");
+  }
+  check(cudaStreamDestroy(shared) == 0, "destroy shared stream");
+}
+
+// More work than the stream's queue holds, queued while the stream is held up: the submitting thread must wait for
+// the worker to free slots instead of overwriting work still queued, and everything must still run, in order.
+std::atomic<bool> gReleaseHeldStream{false};
+void holdStream(void*) {
+  while (!gReleaseHeldStream.load()) std::this_thread::yield();
+}
+
+struct OrderCheck {
+  std::atomic<int> ran{0};
+  std::atomic<int> outOfOrder{0};
+};
+struct OrderTicket {
+  OrderCheck* check;
+  int index;
+};
+void onOrdered(Stream, int, void* userData) {
+  auto* ticket = static_cast<OrderTicket*>(userData);
+  if (ticket->check->ran.load() != ticket->index) ticket->check->outOfOrder.fetch_add(1);
+  ticket->check->ran.fetch_add(1);
+}
+
+void overfillQueue() {
+  constexpr int kItems = 3 * 1024 + 17;  // three laps of the stream's queue and then some
+  Stream stream = nullptr;
+  check(cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking) == 0, "create held stream");
+  gReleaseHeldStream = false;
+  check(cudaLaunchHostFunc(stream, holdStream, nullptr) == 0, "hold the stream");
+  OrderCheck order;
+  std::vector<OrderTicket> tickets(kItems);
+  std::atomic<bool> allQueued{false};
+  std::atomic<bool> queuedBeforeRelease{false};
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    queuedBeforeRelease = allQueued.load();
+    gReleaseHeldStream = true;
+  });
+  int rc = 0;
+  for (int i = 0; i < kItems; ++i) {
+    tickets[i] = OrderTicket{&order, i};
+    rc |= cudaStreamAddCallback(stream, onOrdered, &tickets[i], 0);
+  }
+  allQueued = true;
+  check(rc == 0, "queueing more than the queue holds");
+  check(cudaStreamSynchronize(stream) == 0, "synchronize the overfilled stream");
+  releaser.join();
+  check(!queuedBeforeRelease.load(), "a full queue makes the submitter wait for the held stream");
+  check(order.ran.load() == kItems, "overfilled stream ran " + std::to_string(order.ran.load()) + " of " +
+                                        std::to_string(kItems) + " callbacks");
+  check(order.outOfOrder.load() == 0, "overfilled stream ran its callbacks in order");
+  check(cudaStreamDestroy(stream) == 0, "destroy held stream");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,6 +238,11 @@ int main(int argc, char** argv) {
   check(defaultSpin > 0 || std::getenv("TRTSIM_STREAM_SPIN_US"), "idle workers poll by default");
   runPhase(defaultSpin, 3, iterations);  // workers poll between chains
   runPhase(0, 3, iterations);            // workers sleep: every doorbell is a futex wake-up
+  for (double spin : {defaultSpin, 0.0}) {
+    trtsim_set_stream_spin(spin);
+    shareOneStream(3, iterations);
+    overfillQueue();
+  }
   std::printf("%d checks, %d failures\n", checks.load(), failures.load());
   return failures.load() == 0 ? 0 : 1;
 }
