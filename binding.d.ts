@@ -164,6 +164,9 @@ export interface NativeSimulatorCounters {
   graphLaunches: number;
   /** An IRuntime destroyed before its engines, or an engine before its contexts (undefined behaviour on TensorRT). */
   destroyOrderViolations: number;
+  /** Submissions that found their stream's queue full and blocked the calling thread (on the JS thread: the event
+   * loop) until the stream made room, as a CUDA launch does when the launch queue is full. */
+  blockedLaunches: number;
 }
 
 export interface NativeSimulatorControl {

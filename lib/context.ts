@@ -58,6 +58,38 @@ function rethrowNative(error: unknown): never {
   throw fromNative(error);
 }
 
+/** Runs a context hands to its stream before later ones wait in JS (see ContextOptions.maxRunsInFlight). */
+export const DEFAULT_MAX_RUNS_IN_FLIGHT = 64;
+
+export interface ContextOptions {
+  /** The optimization profile for the first runs (default 0). */
+  readonly profile?: number;
+  /** Capture each input shape's launch as a CUDA graph and replay it. */
+  readonly cudaGraph?: boolean;
+  /**
+   * Runs on the context's stream at once (default 64); later runs wait in JS, in call order, until earlier ones
+   * settle. A CUDA stream's launch queue is bounded: once it is full, the next launch blocks the calling thread, and
+   * here that is the JS thread. Each run queues its copies, one launch per kernel of the engine and a callback, so an
+   * engine of hundreds of kernels wants a lower limit; two runs per context already keep a GPU busy.
+   */
+  readonly maxRunsInFlight?: number;
+}
+
+/** A run waiting for admission: its inputs copied at call time, so the caller may reuse its arrays at once. */
+interface WaitingRun {
+  readonly feeds: Record<string, Feed>;
+  readonly options: RunOptions;
+  readonly resolve: (result: RunResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** A copy of a host feed's data (validated already); device feeds are by reference, as for any queued run. */
+function snapshot(feed: Feed): Feed {
+  if ((feed as DeviceTensorLike).onDevice) return feed;
+  const host = feed as Tensor;
+  return { dtype: host.dtype, dims: host.dims.slice(), data: (host.data as AnyTypedArray).slice() };
+}
+
 export class ExecutionContext extends Disposable {
   #profile = 0;
   /** Every input's extents in a row, refilled per run (the addon reads it synchronously). */
@@ -70,14 +102,22 @@ export class ExecutionContext extends Disposable {
   readonly #targets: (NativeDeviceBuffer | AnyTypedArray | undefined)[] = [];
   /** Output shapes of the last settled run (frozen once): the addon omits the dims while they do not change. */
   #outputShapes: readonly OutputShape[] = [];
+  readonly #maxRunsInFlight: number;
+  /** Runs handed to the addon and not yet settled. */
+  #admitted = 0;
+  /** Runs waiting for admission, oldest first from #waitingHead (a queue without shift()'s copying). */
+  #waiting: WaitingRun[] = [];
+  #waitingHead = 0;
 
   /** @internal */
   constructor(
     native: NativeExecutionContext,
     readonly engine: EngineSpec,
+    maxRunsInFlight = DEFAULT_MAX_RUNS_IN_FLIGHT,
   ) {
     super(native, 'ExecutionContext');
     this.#dims = new Float64Array(engine.inputs.reduce((n, t) => n + t.shape.length, 0));
+    this.#maxRunsInFlight = maxRunsInFlight;
   }
 
   /** The optimization profile whose shape ranges apply to inputs. */
@@ -85,15 +125,24 @@ export class ExecutionContext extends Disposable {
     return this.#profile;
   }
 
-  /** Runs submitted and not yet settled. */
+  /** Runs called and not yet settled: those on the stream and those waiting for admission. */
   get inFlight(): number {
-    return this.disposed ? 0 : this.native<NativeExecutionContext>().inFlight;
+    return this.disposed ? 0 : this.native<NativeExecutionContext>().inFlight + this.waitingRuns;
+  }
+
+  /** Runs waiting in JS because maxRunsInFlight runs are on the stream. */
+  get waitingRuns(): number {
+    return this.#waiting.length - this.#waitingHead;
   }
 
   /** Selects the optimization profile for the following runs. */
   setProfile(index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.engine.profiles.length) {
       throw makeError('INVALID_ARGUMENT', `profile ${showValue(index)} does not exist; the engine has ${this.engine.profiles.length} (0..${this.engine.profiles.length - 1})`);
+    }
+    // Waiting runs were checked against the current profile's ranges and must run with it.
+    if (this.waitingRuns > 0) {
+      throw makeError('INVALID_ARGUMENT', `cannot select profile ${index} while ${this.waitingRuns} runs wait for admission (maxRunsInFlight ${this.#maxRunsInFlight}); await them first`);
     }
     try {
       this.native<NativeExecutionContext>().setProfile(index);
@@ -107,6 +156,11 @@ export class ExecutionContext extends Disposable {
   run(feeds: Readonly<Record<string, Feed>>, options?: RunOptions & { readonly outputs?: Readonly<Record<string, AnyTypedArray>> }): Promise<HostRunResult>;
   run(feeds: Readonly<Record<string, Feed>>, options: RunOptions): Promise<RunResult>;
   run(feeds: Readonly<Record<string, Feed>>, options: RunOptions = {}): Promise<RunResult> {
+    if (this.#admitted >= this.#maxRunsInFlight || this.#waiting.length > 0) return this.#wait(feeds, options);
+    return this.#submit(feeds, options);
+  }
+
+  #submit(feeds: Readonly<Record<string, Feed>>, options: RunOptions): Promise<RunResult> {
     // Not an async function: this is the hot path, and the only promise besides the addon's is the one .then makes.
     let pending: Promise<NativeRunResult>;
     const inputs = this.#inputs;
@@ -133,11 +187,48 @@ export class ExecutionContext extends Disposable {
       for (let i = 0; i < inputs.length; i++) inputs[i] = nativeInputs[i] = undefined as never; // keep no caller buffer alive
       this.#targets.fill(undefined);
     }
+    this.#admitted++;
     const devices = options.outputs;
-    return devices ? pending.then((results) => this.#collect(results, devices), rethrowNative) : pending.then(this.#collectHost, rethrowNative);
+    return devices
+      ? pending.then((results) => (this.#settled(), this.#collect(results, devices)), this.#failed)
+      : pending.then(this.#collectHost, this.#failed);
   }
 
-  readonly #collectHost = (results: NativeRunResult): RunResult => this.#collect(results, undefined);
+  readonly #collectHost = (results: NativeRunResult): RunResult => (this.#settled(), this.#collect(results, undefined));
+  readonly #failed = (error: unknown): never => {
+    this.#settled();
+    throw fromNative(error);
+  };
+
+  /** Validates now (bad input fails at the call, as for an admitted run), copies the host inputs, and queues. */
+  #wait(feeds: Readonly<Record<string, Feed>>, options: RunOptions): Promise<RunResult> {
+    const copies: Record<string, Feed> = {};
+    try {
+      requireOptionsObject(options, 'run');
+      validateFeeds(this.engine, this.#profile, feeds, this.#inputs, this.#dims);
+      for (const name of Object.keys(feeds)) copies[name] = snapshot(feeds[name]!);
+    } catch (error) {
+      return Promise.reject(fromNative(error));
+    } finally {
+      this.#inputs.fill(undefined as never);
+    }
+    return new Promise<RunResult>((resolve, reject) => this.#waiting.push({ feeds: copies, options, resolve, reject }));
+  }
+
+  /** A run left the stream: the oldest waiting runs take its place. A run whose submission fails at once (after
+   * dispose(): DISPOSED, since it never reached the stream) takes no place, so the next one is tried. */
+  #settled(): void {
+    this.#admitted--;
+    while (this.#admitted < this.#maxRunsInFlight && this.#waitingHead < this.#waiting.length) {
+      const next = this.#waiting[this.#waitingHead]!;
+      this.#waiting[this.#waitingHead++] = undefined as never;
+      if (this.#waitingHead === this.#waiting.length) {
+        this.#waiting = [];
+        this.#waitingHead = 0;
+      }
+      this.#submit(next.feeds, next.options).then(next.resolve, next.reject);
+    }
+  }
 
   /** Turns what the addon resolved with into the result record. */
   #collect(results: NativeRunResult, devices: RunOptions['outputs']): RunResult {

@@ -1,10 +1,12 @@
 // A deserialized engine: its IO and profiles, and the factory of execution contexts.
 import type { NativeEngine } from '../binding.js';
-import { ExecutionContext } from './context.js';
+import { DEFAULT_MAX_RUNS_IN_FLIGHT, ExecutionContext } from './context.js';
+import type { ContextOptions } from './context.js';
 import { Disposable } from './disposable.js';
 import { toEngineSpec } from './engine-spec.js';
 import type { EngineSpec, ProfileSpec, TensorSpec } from './engine-spec.js';
-import { fromNative, requireOptionsObject } from './errors.js';
+import { fromNative, makeError, requireOptionsObject } from './errors.js';
+import { showValue } from './dtypes.js';
 
 export class Engine extends Disposable {
   readonly spec: EngineSpec;
@@ -41,8 +43,12 @@ export class Engine extends Disposable {
    * addresses go back to plain launches until they repeat; an engine whose launch cannot be captured (data-dependent
    * output shapes, for one) simply keeps plain launches.
    */
-  createContext(options: { profile?: number; cudaGraph?: boolean } = {}): ExecutionContext {
+  createContext(options: ContextOptions = {}): ExecutionContext {
     requireOptionsObject(options, 'createContext');
+    const maxRunsInFlight = options.maxRunsInFlight ?? DEFAULT_MAX_RUNS_IN_FLIGHT;
+    if (!Number.isInteger(maxRunsInFlight) || maxRunsInFlight < 1) {
+      throw makeError('INVALID_ARGUMENT', `maxRunsInFlight must be an integer >= 1, got ${showValue(maxRunsInFlight)}`);
+    }
     let native;
     try {
       native = this.native<NativeEngine>().createContext();
@@ -50,7 +56,7 @@ export class Engine extends Disposable {
     } catch (error) {
       throw fromNative(error);
     }
-    const context = new ExecutionContext(native, this.spec);
+    const context = new ExecutionContext(native, this.spec, maxRunsInFlight);
     if (options.profile !== undefined && options.profile !== 0) context.setProfile(options.profile);
     return context;
   }

@@ -73,6 +73,7 @@ Napi::Value counters(Napi::CallbackInfo const& info) {
   set("liveGraphExecs", c.live_graph_execs);
   set("graphLaunches", c.graph_launches);
   set("destroyOrderViolations", c.destroy_order_violations);
+  set("blockedLaunches", c.blocked_launches);
   return o;
 }
 

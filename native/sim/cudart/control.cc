@@ -242,6 +242,7 @@ TRTSIM_EXPORT void trtsim_get_counters(trtsim_counters* out) {
   out->live_graphs = c.graphs.load();
   out->live_graph_execs = c.graphExecs.load();
   out->graph_launches = c.graphLaunches.load();
+  out->blocked_launches = c.blockedLaunches.load();
   out->sticky_error = stickyError();
   trtsim_counters_hook hook;
   {

@@ -22,6 +22,7 @@ struct Counters {
   std::atomic<int64_t> graphs{0};         // captured, not yet destroyed
   std::atomic<int64_t> graphExecs{0};     // instantiated, not yet destroyed
   std::atomic<int64_t> graphLaunches{0};
+  std::atomic<int64_t> blockedLaunches{0};  // submissions that waited for room in a full stream queue
 };
 Counters& counters();
 

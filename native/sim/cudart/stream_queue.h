@@ -147,6 +147,7 @@ class StreamQueue {
   void waitForFreeSlot(uint64_t position) {
     uint64_t finished = mFinished.load(std::memory_order_acquire);
     if (position >= finished + kCapacity) {
+      counters().blockedLaunches.fetch_add(1, std::memory_order_relaxed);
       ringUpTo(position);
       for (unsigned i = 0; position >= (finished = mFinished.load(std::memory_order_acquire)) + kCapacity; ++i) {
         backOff(i);

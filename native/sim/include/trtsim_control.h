@@ -61,6 +61,9 @@ typedef struct trtsim_counters {
   int64_t graph_launches;
   // IRuntime destroyed before its engines, or an engine before its contexts (undefined behaviour on TensorRT)
   int64_t destroy_order_violations;
+  // Submissions (copies, kernels, callbacks...) that found their stream's queue full and blocked the calling thread
+  // until the stream made room, as a CUDA launch does when the launch queue is full.
+  int64_t blocked_launches;
 } trtsim_counters;
 
 void trtsim_get_counters(trtsim_counters* out);

@@ -214,6 +214,8 @@ void overfillQueue() {
     queuedBeforeRelease = allQueued.load();
     gReleaseHeldStream = true;
   });
+  trtsim_counters before{};
+  trtsim_get_counters(&before);
   int rc = 0;
   for (int i = 0; i < kItems; ++i) {
     tickets[i] = OrderTicket{&order, i};
@@ -224,6 +226,9 @@ void overfillQueue() {
   check(cudaStreamSynchronize(stream) == 0, "synchronize the overfilled stream");
   releaser.join();
   check(!queuedBeforeRelease.load(), "a full queue makes the submitter wait for the held stream");
+  trtsim_counters after{};
+  trtsim_get_counters(&after);
+  check(after.blocked_launches > before.blocked_launches, "the wait counts as a blocked launch");
   check(order.ran.load() == kItems, "overfilled stream ran " + std::to_string(order.ran.load()) + " of " +
                                         std::to_string(kItems) + " callbacks");
   check(order.outOfOrder.load() == 0, "overfilled stream ran its callbacks in order");

@@ -1,0 +1,91 @@
+// A CUDA stream's launch queue is bounded: once it is full, the next launch blocks the calling thread, which for
+// context.run() is the JS thread. So a context hands at most maxRunsInFlight runs to its stream and keeps the rest
+// waiting in JS. The simulator's stream queue blocks like CUDA's and counts it (blockedLaunches).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Runtime } from '../lib/index.js';
+import type { Engine } from '../lib/index.js';
+import { simulator } from '../lib/testing/index.js';
+import { expectLikeOrt } from './helpers/ort.js';
+import { simulatorEngine } from './helpers/engines.js';
+import { getModel } from './models/index.js';
+import type { Feeds } from './models/index.js';
+
+let runtime: Runtime;
+let engine: Engine;
+const mlp = getModel('mlp');
+beforeAll(async () => {
+  runtime = Runtime.create({ backend: 'simulator' });
+  engine = await simulatorEngine(runtime, 'mlp');
+});
+afterAll(() => {
+  engine.dispose();
+  runtime.dispose();
+});
+
+const feedsFor = (i: number): Feeds => mlp.makeFeeds({ seed: 100 + i, batch: 1 + (i % 4) });
+const copyOf = (feeds: Feeds): Feeds => ({ x: { ...feeds.x!, data: (feeds.x!.data as Float32Array).slice() } });
+
+describe('admission: at most maxRunsInFlight runs on a context stream', () => {
+  it('later runs wait in JS, settle in call order, and use their inputs as they were at the call', async () => {
+    using context = engine.createContext({ maxRunsInFlight: 4 });
+    const feeds = Array.from({ length: 40 }, (_, i) => feedsFor(i));
+    const asCalled = feeds.map(copyOf);
+    const settleOrder: number[] = [];
+    const runs = feeds.map((f, i) => context.run(f).then((r) => (settleOrder.push(i), r)));
+    expect(context.waitingRuns).toBe(36);
+    expect(context.inFlight).toBe(40);
+    // The caller may reuse its arrays as soon as run() returns, whether the run was admitted or waits.
+    for (const f of feeds) (f.x!.data as Float32Array).fill(Number.NaN);
+    const results = await Promise.all(runs);
+    expect(settleOrder).toEqual(feeds.map((_, i) => i));
+    expect(context.waitingRuns).toBe(0);
+    expect(context.inFlight).toBe(0);
+    for (let i = 0; i < results.length; i++) await expectLikeOrt(mlp.onnx, asCalled[i]!, results[i]!);
+  });
+
+  it('a burst on one context never fills the stream queue (without the limit it blocks the JS thread)', async () => {
+    const burst = async (maxRunsInFlight: number | undefined): Promise<number> => {
+      using context = engine.createContext(maxRunsInFlight === undefined ? {} : { maxRunsInFlight });
+      // The first kernel holds the stream, so every later run's copies, kernels and callback stay queued.
+      simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 100 });
+      const before = simulator.counters().blockedLaunches;
+      const feeds = Array.from({ length: 600 }, (_, i) => feedsFor(i));
+      const results = await Promise.all(feeds.map((f) => context.run(f)));
+      for (const i of [0, 299, 599]) await expectLikeOrt(mlp.onnx, feeds[i]!, results[i]!);
+      return simulator.counters().blockedLaunches - before;
+    };
+    expect(await burst(undefined)).toBe(0); // the default, 64
+    expect(await burst(100_000)).toBeGreaterThan(0); // what the limit prevents: the simulator blocks as CUDA does
+  });
+
+  it('after dispose(), admitted runs complete and waiting runs reject with DISPOSED', async () => {
+    const context = engine.createContext({ maxRunsInFlight: 2 });
+    simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 50 });
+    const feeds = Array.from({ length: 10 }, (_, i) => feedsFor(i));
+    const runs = feeds.map((f) => context.run(f));
+    context.dispose();
+    const settled = await Promise.allSettled(runs);
+    expect(settled.map((s) => s.status)).toEqual([...Array(2).fill('fulfilled'), ...Array(8).fill('rejected')]);
+    for (const s of settled.slice(2)) expect((s as PromiseRejectedResult).reason).toMatchObject({ code: 'DISPOSED' });
+    for (let i = 0; i < 2; i++) await expectLikeOrt(mlp.onnx, feeds[i]!, (settled[i] as PromiseFulfilledResult<Record<string, unknown>>).value);
+  });
+
+  it('bad input fails at the call even when the run would wait, and takes no place', async () => {
+    using context = engine.createContext({ maxRunsInFlight: 1 });
+    const first = context.run(feedsFor(0));
+    const bad = context.run({ x: { dtype: 'float32', dims: [1, 15], data: new Float32Array(15) } });
+    expect(context.waitingRuns).toBe(0);
+    await expect(bad).rejects.toMatchObject({ code: 'INVALID_INPUT', tensor: 'x' });
+    const second = context.run(feedsFor(1));
+    expect(context.waitingRuns).toBe(1);
+    // Waiting runs were checked against the current profile, so it cannot change under them.
+    expect(() => context.setProfile(0)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('wait for admission') }));
+    await expectLikeOrt(mlp.onnx, feedsFor(0), await first);
+    await expectLikeOrt(mlp.onnx, feedsFor(1), await second);
+    context.setProfile(0); // nothing waits any more
+  });
+
+  it.each([0, -1, 1.5, Number.NaN, '4'])('maxRunsInFlight %s is INVALID_ARGUMENT', (value) => {
+    expect(() => engine.createContext({ maxRunsInFlight: value as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('maxRunsInFlight') }));
+  });
+});
