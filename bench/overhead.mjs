@@ -15,7 +15,7 @@
 //   (as), (bs)                 diagnostic: (a) and (b) with the simulator's idle stream workers sleeping, not polling
 // each in two modes: 1 request in flight (sequential awaits) and 64 in flight (a refilling window of promises).
 //
-// Environment knobs: BENCH_ROUNDS (5), BENCH_ROUND_MS (400: target duration of one cell in one round),
+// Environment knobs: BENCH_ROUNDS (8), BENCH_ROUND_MS (400: target duration of one cell in one round),
 // BENCH_WARMUP (3000 calls per cell), BENCH_DEPTH (64), BENCH_SKIP_COST=1 (no (d), (dp)), BENCH_SKIP_DIAG=1 (no (b0), (as), (bs), (e)).
 // Results: a table on stdout and bench/results/overhead.json. Exit code 0 whether or not targets are met.
 import { readFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ import { A_VALUES, assertAdd, buildTinyPlan, tinyAddOnnx, tinyNonZeroOnnx } from
 
 const env = (name, fallback) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : fallback);
 const CONFIG = {
-  rounds: env('BENCH_ROUNDS', 5),
+  rounds: env('BENCH_ROUNDS', 8),
   roundMs: env('BENCH_ROUND_MS', 400),
   warmup: env('BENCH_WARMUP', 3000),
   depth: env('BENCH_DEPTH', 64),
