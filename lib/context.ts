@@ -204,6 +204,7 @@ export class ExecutionContext extends Disposable {
   #wait(feeds: Readonly<Record<string, Feed>>, options: RunOptions): Promise<RunResult> {
     const copies: Record<string, Feed> = {};
     try {
+      this.native<NativeExecutionContext>(); // after dispose(): DISPOSED now, not once a run settles
       requireOptionsObject(options, 'run');
       validateFeeds(this.engine, this.#profile, feeds, this.#inputs, this.#dims);
       for (const name of Object.keys(feeds)) copies[name] = snapshot(feeds[name]!);

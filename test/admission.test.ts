@@ -64,6 +64,9 @@ describe('admission: at most maxRunsInFlight runs on a context stream', () => {
     const feeds = Array.from({ length: 10 }, (_, i) => feedsFor(i));
     const runs = feeds.map((f) => context.run(f));
     context.dispose();
+    // A run called after dispose() is refused at once; it does not wait behind the others.
+    await expect(context.run(feedsFor(10))).rejects.toMatchObject({ code: 'DISPOSED' });
+    expect(context.waitingRuns).toBe(8);
     const settled = await Promise.allSettled(runs);
     expect(settled.map((s) => s.status)).toEqual([...Array(2).fill('fulfilled'), ...Array(8).fill('rejected')]);
     for (const s of settled.slice(2)) expect((s as PromiseRejectedResult).reason).toMatchObject({ code: 'DISPOSED' });
