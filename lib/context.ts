@@ -9,7 +9,7 @@ import { DeviceTensor } from './device-tensor.js';
 import { fromNative, makeError, requireOptionsObject } from './errors.js';
 import { Tensor } from './tensor.js';
 import { validateFeeds } from './validate.js';
-import type { DeviceTensorLike, Feed } from './validate.js';
+import type { DeviceTensorLike, Feed, TensorLike } from './validate.js';
 
 export interface RunOptions {
   /**
@@ -86,7 +86,7 @@ interface WaitingRun {
 /** A copy of a host feed's data (validated already); device feeds are by reference, as for any queued run. */
 function snapshot(feed: Feed): Feed {
   if ((feed as DeviceTensorLike).onDevice) return feed;
-  const host = feed as Tensor;
+  const host = feed as TensorLike;
   return { dtype: host.dtype, dims: host.dims.slice(), data: (host.data as AnyTypedArray).slice() };
 }
 

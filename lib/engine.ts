@@ -5,8 +5,7 @@ import type { ContextOptions } from './context.js';
 import { Disposable } from './disposable.js';
 import { toEngineSpec } from './engine-spec.js';
 import type { EngineSpec, ProfileSpec, TensorSpec } from './engine-spec.js';
-import { fromNative, makeError, requireOptionsObject } from './errors.js';
-import { showValue } from './dtypes.js';
+import { fromNative, requireInteger, requireOptionsObject } from './errors.js';
 
 export class Engine extends Disposable {
   readonly spec: EngineSpec;
@@ -45,10 +44,7 @@ export class Engine extends Disposable {
    */
   createContext(options: ContextOptions = {}): ExecutionContext {
     requireOptionsObject(options, 'createContext');
-    const maxRunsInFlight = options.maxRunsInFlight ?? DEFAULT_MAX_RUNS_IN_FLIGHT;
-    if (!Number.isInteger(maxRunsInFlight) || maxRunsInFlight < 1) {
-      throw makeError('INVALID_ARGUMENT', `maxRunsInFlight must be an integer >= 1, got ${showValue(maxRunsInFlight)}`);
-    }
+    const maxRunsInFlight = requireInteger(options.maxRunsInFlight ?? DEFAULT_MAX_RUNS_IN_FLIGHT, 'maxRunsInFlight', 1);
     let native;
     try {
       native = this.native<NativeEngine>().createContext();

@@ -125,6 +125,14 @@ export function requireOptionsObject(options: unknown, what: string): void {
   }
 }
 
+/** `value` if it is an integer from `min` to `max`; INVALID_ARGUMENT naming `what` otherwise. */
+export function requireInteger(value: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    throw makeError('INVALID_ARGUMENT', `${what} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got ${showValue(value)}`);
+  }
+  return value as number;
+}
+
 /** `device` (a CUDA device index: an integer >= 0), or 0 when it is undefined; INVALID_ARGUMENT otherwise. Whether
  * the machine has that device is the addon's to say. */
 export function deviceIndexOf(device: unknown): number {

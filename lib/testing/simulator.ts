@@ -2,7 +2,7 @@
 // simulated GPU, the kernel cost model and counters of live native resources.
 import type { NativeSimulatorCounters } from '../../binding.js';
 import { showValue } from '../dtypes.js';
-import { makeError, requireOptionsObject } from '../errors.js';
+import { makeError, requireInteger, requireOptionsObject } from '../errors.js';
 import { getNative } from '../native.js';
 
 export type SimulatorCounters = NativeSimulatorCounters;
@@ -25,11 +25,8 @@ const KINDS = { enqueue: 1, sticky: 2, alloc: 3, 'slow-kernel': 4, 'context-crea
 
 // A harness that took a misspelt fault or a negative delay without a word would let a test of a failure path pass
 // without the failure ever happening: every argument is checked, and a wrong one is INVALID_ARGUMENT.
-function integer(value: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
-    throw makeError('INVALID_ARGUMENT', `simulator: ${what} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got ${showValue(value)}`);
-  }
-  return value as number;
+function integer(value: unknown, what: string, min: number, max?: number): number {
+  return requireInteger(value, `simulator: ${what}`, min, max);
 }
 
 function amount(value: unknown, what: string): number {

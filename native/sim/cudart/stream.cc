@@ -737,8 +737,7 @@ TRTSIM_EXPORT int cudaStreamEndCapture(Stream handle, Graph* graph) {
       return recordError(trtn::cuda::kErrorStreamCaptureWrongThread);
     }
     captureEnded(stream->captureMode);
-    captured = std::move(stream->capture);
-    stream->capture = nullptr;
+    captured = std::move(stream->capture);  // leaves it null: no capture
     stream->capturing.store(false, std::memory_order_release);
     error = stream->captureError;
     stream->captureError = 0;
