@@ -129,7 +129,8 @@ export class Runtime extends Disposable {
   }
 
   /** Blocks until the releases still pending and all work queued on this runtime's device have finished (for
-   * shutdown and tests), like cudaDeviceSynchronize; throws the classified CUDA error if that work failed (a
+   * shutdown and tests), like cudaDeviceSynchronize, including runs of data-dependent engines that their context's
+   * launcher thread has yet to put on the device; throws the classified CUDA error if that work failed (a
    * poisoned device is CUDA_STICKY). */
   synchronize(): void {
     try {

@@ -102,6 +102,26 @@ describe('engines with a data-dependent output shape', () => {
     expect(simulator.counters().kernelsExecuted).toBeGreaterThan(before);
   });
 
+  it('runtime.synchronize() also waits for the runs the launcher thread has yet to put on the device', async () => {
+    using context = engine.createContext();
+    const { tensor, feeds } = feedsFor(2, 8, 3);
+    await context.run({ x: tensor }); // the first run decides how the context submits
+    simulator.synchronize();
+    let before = simulator.counters().kernelsExecuted;
+    await context.run({ x: tensor });
+    const kernelsPerRun = simulator.counters().kernelsExecuted - before;
+    expect(kernelsPerRun).toBeGreaterThan(1);
+
+    // The first run's enqueueV3 waits on the launcher thread for its slow shape kernel; the second has not reached
+    // the device at all when synchronize() is called.
+    simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 50 });
+    before = simulator.counters().kernelsExecuted;
+    const runs = [context.run({ x: tensor }), context.run({ x: tensor })];
+    runtime.synchronize();
+    expect(simulator.counters().kernelsExecuted - before).toBe(2 * kernelsPerRun);
+    for (const result of await Promise.all(runs)) await expectOrtResult(result, feeds);
+  });
+
   it('a transient enqueue failure is CUDA_TRANSIENT with TensorRT\'s message, and the next run is right', async () => {
     using context = engine.createContext();
     simulator.injectFault({ kind: 'enqueue', count: 1 });

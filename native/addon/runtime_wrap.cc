@@ -6,6 +6,7 @@
 #include "device_scope.h"
 #include "errors.h"
 #include "js_bytes.h"
+#include "quiesce.h"
 #include "reaper.h"
 #include "wraps.h"
 
@@ -230,13 +231,13 @@ Napi::Value RuntimeWrap::createDeviceBuffer(Napi::CallbackInfo const& info) {
   return newWrapped(addonData(env).deviceBufferClass, env, std::move(buffer));
 }
 
-// Waits for all device work (tests and shutdown); blocks the calling thread like cudaDeviceSynchronize.
+// Waits for all device work (tests and shutdown); blocks the calling thread like cudaDeviceSynchronize. That includes
+// runs a launcher thread has yet to enqueue (data-dependent shapes) and releases still under way (quiesce.h).
 Napi::Value RuntimeWrap::synchronize(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   auto const& s = state(env);
-  Reaper::drain();  // contexts and engines still being released
   DeviceScope device(s->cuda(), s->device);  // cudaDeviceSynchronize waits for the current device
-  int rc = s->cuda().cudaDeviceSynchronize();
+  int rc = quiesce([&] { return s->cuda().cudaDeviceSynchronize(); });
   if (rc != 0) throw toJsError(env, cudaFailure(s->cuda(), rc, "cudaDeviceSynchronize"));
   return env.Undefined();
 }

@@ -4,8 +4,7 @@
 
 #include "errors.h"
 #include "exports.h"
-#include "reaper.h"
-#include "serial_launcher.h"
+#include "quiesce.h"
 #include "../backend/backend.h"
 
 namespace trtn {
@@ -127,19 +126,10 @@ Napi::Value setStreamSpin(Napi::CallbackInfo const& info) {
   return Napi::Number::New(info.Env(), before);
 }
 
-// Waits for the contexts and engines still being released, then for all device work.
-// Until nothing is left anywhere: launcher threads queue GPU work, whose completions (after a worker exited) post
-// releases to the reaper, whose releases free memory in stream order. Each pass that found work makes another.
+// Waits until no launcher task, release or device work is left (quiesce.h), on every simulated device.
 Napi::Value deviceSynchronize(Napi::CallbackInfo const& info) {
   auto cudaDeviceSynchronize = symbol<int (*)()>(info.Env(), "cudaDeviceSynchronize");
-  int rc;
-  bool worked;
-  do {
-    worked = SerialLauncher::drainAll();
-    worked = Reaper::drain() || worked;
-    rc = cudaDeviceSynchronize();
-  } while (worked || Reaper::pending());
-  return Napi::Number::New(info.Env(), rc);
+  return Napi::Number::New(info.Env(), quiesce([&] { return cudaDeviceSynchronize(); }));
 }
 
 }  // namespace
