@@ -105,7 +105,8 @@ export const simulator = {
   setStreamSpin(micros: number): number {
     return getNative().simulator.setStreamSpin(amount(micros, 'stream spin'));
   },
-  /** Kernel time = launchMicros + flops / (gflops * 1e3) us, at most `concurrentKernels` at once; all 0 = off. */
+  /** Kernel time = launchMicros + flops / (gflops * 1e3) us, at most `concurrentKernels` at once (handed out in the
+   * order kernels became ready, across streams); all 0 = off. */
   setCostModel(model: { launchMicros?: number; gflops?: number; copyGBps?: number; concurrentKernels?: number }): void {
     requireOptionsObject(model, 'setCostModel');
     getNative().simulator.setCostModel(

@@ -48,10 +48,14 @@ DeviceConfig* const gDevices = newDeviceConfigs();  // each GPU's (alike unless 
 trtsim_counters_hook gHook = nullptr;
 double gBuildStepDelayMillis = 0;
 
-// Kernel slots of the cost model: a counting semaphore shared by all streams.
+// Kernel slots of the cost model: a counting semaphore shared by all streams, handed out in the order kernels asked
+// for them, as a GPU's work distributor takes ready kernels from its hardware queues in turn. (A plain semaphore let a
+// stream that just freed a slot take it again before a waiting stream's worker woke up: one stream could keep the
+// device for tens of milliseconds while others waited.) A kernel with ticket t may start once t < released + slots.
 std::mutex gSlotMutex;
 std::condition_variable& gSlotCv = *new std::condition_variable();
-int gSlotsBusy = 0;
+uint64_t gSlotTickets = 0;   // tickets handed out
+uint64_t gSlotsReleased = 0; // kernels that finished their modelled time
 
 int defaultErrorFor(int kind) {
   switch (kind) {
@@ -178,15 +182,15 @@ void spendKernelTime(double flops, double extraMillis) {
   }
   {
     std::unique_lock<std::mutex> lock(gSlotMutex);
-    gSlotCv.wait(lock, [&] { return gSlotsBusy < slots; });
-    ++gSlotsBusy;
+    uint64_t ticket = gSlotTickets++;
+    gSlotCv.wait(lock, [&] { return ticket < gSlotsReleased + static_cast<uint64_t>(slots); });
   }
   sleepMicros(micros);
   {
     std::lock_guard<std::mutex> lock(gSlotMutex);
-    --gSlotsBusy;
+    ++gSlotsReleased;
   }
-  gSlotCv.notify_one();
+  gSlotCv.notify_all();  // the next ticket's holder is one of the waiters, not any one of them
 }
 
 void spendCopyTime(size_t bytes) {

@@ -1,18 +1,22 @@
 // The simulated CUDA streams under concurrency: several host threads each drive two streams with a chain of
 // copies (host -> device on one stream, an event, then device -> device -> host on the other stream after waiting
 // for the event) ending in a stream callback. Every byte must arrive, every callback must run once and in stream
-// order, whether idle stream workers poll for work (the default) or sleep. Built and run by
+// order, whether idle stream workers poll for work (the default) or sleep; streams share the cost model's kernel
+// slots in turn. Built and run by
 // test/native-units.test.ts; scripts/test-native-sanitized.sh runs it under ThreadSanitizer.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "../../common/cuda_abi.h"
+#include "../cudart/sim_cuda.h"
 #include "../include/trtsim_control.h"
 
 extern "C" {
@@ -235,6 +239,41 @@ void overfillQueue() {
   check(cudaStreamDestroy(stream) == 0, "destroy held stream");
 }
 
+// The cost model's kernel slots go to kernels in the order they asked: two streams with a dozen 300 us kernels each
+// queued at once on one slot must take turns. (A stream that just freed the slot could take it again before the
+// other's worker woke, and keep the device for the whole of its queue.)
+void kernelSlotsTakeTurns() {
+  constexpr int kKernels = 12;
+  Stream streams[2];
+  for (Stream& s : streams) check(cudaStreamCreateWithFlags(&s, trtn::cuda::kStreamNonBlocking) == 0, "create slot stream");
+  std::mutex mutex;
+  std::vector<int> order;
+  trtsim_set_cost_model(300, 0, 0, 1);
+  for (int i = 0; i < kKernels; ++i) {
+    for (int k = 0; k < 2; ++k) {
+      int rc = trtsim::cuda::launchKernel(streams[k], [&mutex, &order, k] {
+        std::lock_guard<std::mutex> lock(mutex);
+        order.push_back(k);
+        return 0;
+      }, 0);
+      if (rc != 0) check(false, "kernel launch");
+    }
+  }
+  for (Stream s : streams) cudaStreamQuery(s);  // rings both doorbells (kernels alone do not)
+  for (Stream s : streams) check(cudaStreamSynchronize(s) == 0, "synchronize slot stream");
+  trtsim_set_cost_model(0, 0, 0, 0);
+  check(order.size() == 2 * kKernels, "every kernel ran once");
+  size_t longestTurn = 0;
+  for (size_t i = 0, run = 0; i < order.size(); ++i) {
+    run = i > 0 && order[i] == order[i - 1] ? run + 1 : 1;
+    longestTurn = std::max(longestTurn, run);
+  }
+  std::string seen;
+  for (int k : order) seen += static_cast<char>('0' + k);
+  check(longestTurn <= 2, "streams take turns at the kernel slot, but they ran " + seen);
+  for (Stream s : streams) check(cudaStreamDestroy(s) == 0, "destroy slot stream");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -247,6 +286,7 @@ int main(int argc, char** argv) {
     trtsim_set_stream_spin(spin);
     shareOneStream(3, iterations);
     overfillQueue();
+    kernelSlotsTakeTurns();
   }
   std::printf("%d checks, %d failures\n", checks.load(), failures.load());
   return failures.load() == 0 ? 0 : 1;
