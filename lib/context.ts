@@ -58,8 +58,23 @@ function rethrowNative(error: unknown): never {
   throw fromNative(error);
 }
 
-/** Runs a context hands to its stream before later ones wait in JS (see ContextOptions.maxRunsInFlight). */
+/** The most runs a context hands to its stream by default before later ones wait in JS (ContextOptions.maxRunsInFlight). */
 export const DEFAULT_MAX_RUNS_IN_FLIGHT = 64;
+
+/** Items (copies, kernel launches, callbacks) a CUDA stream's launch queue holds before the next launch blocks the
+ * calling thread. NVIDIA does not document the depth; 1024 is the figure commonly measured, and the simulator's. */
+export const LAUNCH_QUEUE_DEPTH = 1024;
+
+/**
+ * The default maxRunsInFlight for an engine: as many runs as fit in the launch queue, at most 64, at least 1.
+ * A run queues a copy per input and per output, a launch per kernel and a callback. TensorRT does not tell the kernel
+ * count; its layer count is the estimate (a fused layer, such as a Myelin "ForeignNode", can launch many kernels, so
+ * such engines may want a lower limit still).
+ */
+export function defaultMaxRunsInFlight(engine: Pick<EngineSpec, 'inputs' | 'outputs' | 'layers'>): number {
+  const itemsPerRun = engine.inputs.length + engine.layers + engine.outputs.length + 1;
+  return Math.max(1, Math.min(DEFAULT_MAX_RUNS_IN_FLIGHT, Math.floor(LAUNCH_QUEUE_DEPTH / itemsPerRun)));
+}
 
 export interface ContextOptions {
   /** The optimization profile for the first runs (default 0). */
@@ -67,10 +82,11 @@ export interface ContextOptions {
   /** Capture each input shape's launch as a CUDA graph and replay it. */
   readonly cudaGraph?: boolean;
   /**
-   * Runs on the context's stream at once (default 64); later runs wait in JS, in call order, until earlier ones
-   * settle. A CUDA stream's launch queue is bounded: once it is full, the next launch blocks the calling thread, and
-   * here that is the JS thread. Each run queues its copies, one launch per kernel of the engine and a callback, so an
-   * engine of hundreds of kernels wants a lower limit; two runs per context already keep a GPU busy.
+   * Runs on the context's stream at once; later runs wait in JS, in call order, until earlier ones settle. A CUDA
+   * stream's launch queue is bounded: once it is full, the next launch blocks the calling thread, and here that is
+   * the JS thread. Each run queues its copies, one launch per kernel of the engine and a callback, so the default
+   * is as many runs as fit in the queue by the engine's layer count, at most 64 (defaultMaxRunsInFlight); two runs
+   * per context already keep a GPU busy.
    */
   readonly maxRunsInFlight?: number;
 }
@@ -113,7 +129,7 @@ export class ExecutionContext extends Disposable {
   constructor(
     native: NativeExecutionContext,
     readonly engine: EngineSpec,
-    maxRunsInFlight = DEFAULT_MAX_RUNS_IN_FLIGHT,
+    maxRunsInFlight = defaultMaxRunsInFlight(engine),
   ) {
     super(native, 'ExecutionContext');
     this.#dims = new Float64Array(engine.inputs.reduce((n, t) => n + t.shape.length, 0));
@@ -128,6 +144,11 @@ export class ExecutionContext extends Disposable {
   /** Runs called and not yet settled: those on the stream and those waiting for admission. */
   get inFlight(): number {
     return this.disposed ? 0 : this.native<NativeExecutionContext>().inFlight + this.waitingRuns;
+  }
+
+  /** The most runs this context puts on its stream at once (ContextOptions.maxRunsInFlight). */
+  get maxRunsInFlight(): number {
+    return this.#maxRunsInFlight;
   }
 
   /** Runs waiting in JS because maxRunsInFlight runs are on the stream. */

@@ -1,6 +1,6 @@
 // A deserialized engine: its IO and profiles, and the factory of execution contexts.
 import type { NativeEngine } from '../binding.js';
-import { DEFAULT_MAX_RUNS_IN_FLIGHT, ExecutionContext } from './context.js';
+import { ExecutionContext, defaultMaxRunsInFlight } from './context.js';
 import type { ContextOptions } from './context.js';
 import { Disposable } from './disposable.js';
 import { toEngineSpec } from './engine-spec.js';
@@ -28,6 +28,10 @@ export class Engine extends Disposable {
   get profiles(): readonly ProfileSpec[] {
     return this.spec.profiles;
   }
+  /** Layers of the built network (after TensorRT's fusions): the estimate of kernels per run. */
+  get layers(): number {
+    return this.spec.layers;
+  }
   /** Device memory one context needs for activations. */
   get deviceMemoryBytes(): number {
     return this.spec.deviceMemoryBytes;
@@ -44,7 +48,7 @@ export class Engine extends Disposable {
    */
   createContext(options: ContextOptions = {}): ExecutionContext {
     requireOptionsObject(options, 'createContext');
-    const maxRunsInFlight = requireInteger(options.maxRunsInFlight ?? DEFAULT_MAX_RUNS_IN_FLIGHT, 'maxRunsInFlight', 1);
+    const maxRunsInFlight = requireInteger(options.maxRunsInFlight ?? defaultMaxRunsInFlight(this.spec), 'maxRunsInFlight', 1);
     let native;
     try {
       native = this.native<NativeEngine>().createContext();

@@ -11,7 +11,7 @@ export { Runtime } from './runtime.js';
 export type { Backend, LogSeverity, RuntimeOptions } from './runtime.js';
 export { Engine } from './engine.js';
 export type { EngineSpec, TensorSpec, ProfileSpec, ShapeRange } from './engine-spec.js';
-export { ExecutionContext } from './context.js';
+export { ExecutionContext, defaultMaxRunsInFlight } from './context.js';
 export { completionStats, setCompletionPolling } from './completion.js';
 export type { ContextOptions, HostRunResult, RunOptions, RunResult } from './context.js';
 export { DeviceBuffer, DeviceTensor } from './device-tensor.js';

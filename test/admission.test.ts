@@ -2,13 +2,14 @@
 // context.run() is the JS thread. So a context hands at most maxRunsInFlight runs to its stream and keeps the rest
 // waiting in JS. The simulator's stream queue blocks like CUDA's and counts it (blockedLaunches).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Runtime } from '../lib/index.js';
+import { Runtime, buildEngine, defaultMaxRunsInFlight } from '../lib/index.js';
 import type { Engine } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { expectLikeOrt } from './helpers/ort.js';
 import { simulatorEngine } from './helpers/engines.js';
 import { getModel } from './models/index.js';
 import type { Feeds } from './models/index.js';
+import { model, node, tensor, valueInfo } from './models/onnx-builder.js';
 
 let runtime: Runtime;
 let engine: Engine;
@@ -54,8 +55,43 @@ describe('admission: at most maxRunsInFlight runs on a context stream', () => {
       for (const i of [0, 299, 599]) await expectLikeOrt(mlp.onnx, feeds[i]!, results[i]!);
       return simulator.counters().blockedLaunches - before;
     };
-    expect(await burst(undefined)).toBe(0); // the default, 64
+    expect(await burst(undefined)).toBe(0); // the default, 64 for this engine
     expect(await burst(100_000)).toBeGreaterThan(0); // what the limit prevents: the simulator blocks as CUDA does
+  });
+
+  it('the default fits the engine: a deep engine gets fewer runs, so its bursts never fill the queue either', async () => {
+    // x -> (Add c_k, Relu) x 60 -> y: 120 layers, so a run queues 123 items (a copy in, 120 kernels, a copy out,
+    // the callback) and the default is floor(1024 / 123) = 8 runs instead of 64.
+    const depth = 60;
+    const c = Float32Array.from({ length: 16 }, (_, i) => ((i % 5) - 2) / 64);
+    const nodes = [];
+    let last = 'x';
+    for (let k = 0; k < depth; k++) {
+      nodes.push(node('Add', [last, 'c'], [`a${k}`]), node('Relu', [`a${k}`], [k === depth - 1 ? 'y' : `r${k}`]));
+      last = `r${k}`;
+    }
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', ['batch', 16])],
+      outputs: [valueInfo('y', 'float32', ['batch', 16])],
+      initializers: [tensor('c', 'float32', [16], c)],
+      nodes,
+    });
+    using deep = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [{ x: { min: [1, 16], opt: [1, 16], max: [4, 16] } }] }));
+    expect(deep.layers).toBe(2 * depth);
+    expect(defaultMaxRunsInFlight(deep)).toBe(8);
+    expect(defaultMaxRunsInFlight(engine)).toBe(64); // the MLP's 3 layers: 6 items a run
+    const burst = async (maxRunsInFlight?: number): Promise<number> => {
+      using context = deep.createContext(maxRunsInFlight === undefined ? {} : { maxRunsInFlight });
+      expect(context.maxRunsInFlight).toBe(maxRunsInFlight ?? 8);
+      simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 50 });
+      const before = simulator.counters().blockedLaunches;
+      const feeds = Array.from({ length: 40 }, (_, i) => feedsFor(i));
+      const results = await Promise.all(feeds.map((f) => context.run(f)));
+      for (const i of [0, 39]) await expectLikeOrt(onnx, feeds[i]!, results[i]!);
+      return simulator.counters().blockedLaunches - before;
+    };
+    expect(await burst()).toBe(0);
+    expect(await burst(64)).toBeGreaterThan(0); // the fixed default this replaced: 64 runs of 123 items block
   });
 
   it('after dispose(), admitted runs complete and waiting runs reject with DISPOSED', async () => {
