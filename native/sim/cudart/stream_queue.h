@@ -104,8 +104,11 @@ class StreamQueue {
         for (unsigned i = 0; slot.sequence.load(std::memory_order_acquire) != head + 1; ++i) backOff(i);
         run(slot.item);
         slot.item = Item{};
+        // Each slot is free as soon as its item ran, as a GPU's push buffer entry is once fetched: a batch can be
+        // the whole ring, and a submitter waiting for room must not wait for all of it.
+        mFinished.store(head + 1, std::memory_order_release);
       }
-      mFinished.store(head, std::memory_order_seq_cst);  // frees the slots for their next lap
+      mFinished.store(head, std::memory_order_seq_cst);  // pairs with idle waiters (synchronize) below
       if (mIdleWaiters.load(std::memory_order_seq_cst) > 0) {
         { std::lock_guard<std::mutex> lock(mSleepMutex); }  // a waiter is either before its check or asleep
         mIdleCv.notify_all();

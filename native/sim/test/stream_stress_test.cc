@@ -239,6 +239,39 @@ void overfillQueue() {
   check(cudaStreamDestroy(stream) == 0, "destroy held stream");
 }
 
+// A slot is free as soon as its item ran, not when the worker's whole batch has: with the ring full and the worker
+// starting on a batch of all of it, the fifth item waits (up to 2 s) for a submission that needs the second slot.
+std::atomic<bool> gSecondExtraQueued{false};
+std::atomic<bool> gWaiterSawIt{false};
+void waitForSecondExtra(void*) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (!gSecondExtraQueued.load() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  gWaiterSawIt = gSecondExtraQueued.load();
+}
+void noop(void*) {}
+
+void slotsFreeWithinBatch() {
+  Stream stream = nullptr;
+  check(cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking) == 0, "create batch stream");
+  gReleaseHeldStream = false;
+  gSecondExtraQueued = false;
+  gWaiterSawIt = false;
+  int rc = cudaLaunchHostFunc(stream, holdStream, nullptr);  // position 0: the worker's first batch
+  for (int i = 1; i < 1024; ++i) rc |= cudaLaunchHostFunc(stream, i == 5 ? waitForSecondExtra : noop, nullptr);
+  check(rc == 0, "fill the ring behind a held item");
+  std::thread submitter([&] {
+    // Position 1024 reuses slot 0 once the held item ran; position 1025 needs slot 1, freed only inside the next batch.
+    int extra = cudaLaunchHostFunc(stream, noop, nullptr);
+    extra |= cudaLaunchHostFunc(stream, noop, nullptr);
+    gSecondExtraQueued = extra == 0;
+  });
+  gReleaseHeldStream = true;
+  submitter.join();
+  check(cudaStreamSynchronize(stream) == 0, "synchronize the batch stream");
+  check(gWaiterSawIt.load(), "a slot is free once its item ran, within the worker's batch");
+  check(cudaStreamDestroy(stream) == 0, "destroy batch stream");
+}
+
 // The cost model's kernel slots go to kernels in the order they asked: two streams with a dozen 300 us kernels each
 // queued at once on one slot must take turns. (A stream that just freed the slot could take it again before the
 // other's worker woke, and keep the device for the whole of its queue.)
@@ -286,6 +319,7 @@ int main(int argc, char** argv) {
     trtsim_set_stream_spin(spin);
     shareOneStream(3, iterations);
     overfillQueue();
+    slotsFreeWithinBatch();
     kernelSlotsTakeTurns();
   }
   std::printf("%d checks, %d failures\n", checks.load(), failures.load());
