@@ -47,10 +47,13 @@ export interface NativeRuntimeInfo {
  * a TypedArray target)]. The dims arrays are shared between runs of the same shapes: copy before changing them.
  * When every output is on the host and their dims equal those of the previous run settled on this context (runs
  * settle in order), only the bytes: the ArrayBuffer for one output (undefined if it went into a target), an array
- * of them for several. Engines with a data-dependent output shape always resolve with the dims, that run's own. */
+ * of them for several; one output of up to 1 KB as its byte offset in the settlement arena instead (copied out
+ * before settleBatch returns). Engines with a data-dependent output shape always resolve with the dims, that run's
+ * own. */
 export type NativeRunResult =
   | [readonly (readonly number[])[], ...(ArrayBuffer | undefined)[]]
   | ArrayBuffer
+  | number
   | undefined
   | (ArrayBuffer | undefined)[];
 
@@ -58,10 +61,12 @@ export declare class NativeDeviceBuffer {
   private constructor();
   readonly byteLength: number;
   readonly disposed: boolean;
-  write(source: ArrayBufferView | ArrayBuffer, offset?: number): Promise<void>;
-  read(offset?: number, length?: number): Promise<ArrayBuffer>;
+  /** Asynchronous methods take a ticket from lib/settlements.ts first and settle its promise (with undefined here). */
+  write(ticket: number, source: ArrayBufferView | ArrayBuffer, offset?: number): void;
+  /** Settles the ticket with an ArrayBuffer. */
+  read(ticket: number, offset?: number, length?: number): void;
   /** Copies the first byteLength bytes (default: all) into target, on this GPU or another; ordered with both. */
-  copyTo(target: NativeDeviceBuffer, byteLength?: number): Promise<void>;
+  copyTo(ticket: number, target: NativeDeviceBuffer, byteLength?: number): void;
   dispose(): void;
 }
 
@@ -69,14 +74,17 @@ export declare class NativeExecutionContext {
   private constructor();
   readonly inFlight: number;
   readonly disposed: boolean;
-  /** `dims`: every input's extents one after the other, in engine input order; then the output targets (or
-   * undefined), then one argument per input, in engine input order. */
+  /** Settles the ticket (lib/settlements.ts) with a NativeRunResult. `dims`: every input's extents one after the
+   * other, in engine input order; then the output targets (or undefined), then one argument per input, in engine
+   * input order. */
   run(
+    ticket: number,
     dims: Float64Array,
     outputTargets: (NativeDeviceBuffer | ArrayBufferView | undefined)[] | undefined,
     ...inputs: (ArrayBufferView | NativeDeviceBuffer)[]
-  ): Promise<NativeRunResult>;
-  ping(): Promise<void>;
+  ): void;
+  /** Settles the ticket with undefined once the work queued on the stream so far has finished. */
+  ping(ticket: number): void;
   setProfile(index: number): void;
   useCudaGraphs(enabled: boolean): void;
   dispose(): void;
@@ -200,4 +208,7 @@ export interface NativeBinding {
   /** This thread's completion polling time in us (omit to only read it); returns the previous value. */
   setCompletionPolling(micros?: number): number;
   completionStats(): { wakeUps: number; settled: number };
+  /** Installs the function that settles this environment's tickets, settleBatch(ticket, value, ~ticket, error, ...),
+   * and the arena a run's small output travels in (settled then with its byte offset there, see NativeRunResult). */
+  installSettle(settleBatch: (...batch: unknown[]) => void, arena: ArrayBuffer): void;
 }

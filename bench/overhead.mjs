@@ -22,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
 import { Runtime, Tensor, setCompletionPolling } from '../dist/index.js';
-import { simulator } from '../dist/testing.js';
+import { nativeCall, simulator } from '../dist/testing.js';
 import { describeMachine, loadAverageNow, runBench, writeResults } from './lib/report.mjs';
 import { median, percentileSorted, poolSorted, readEld, round } from './lib/stats.mjs';
 import { A_VALUES, assertAdd, buildTinyPlan, tinyAddOnnx, tinyNonZeroOnnx } from './lib/tiny-model.mjs';
@@ -148,13 +148,14 @@ async function setUp() {
   const ortFeeds = { a: new ort.Tensor('float32', aValues, [1, 4]) };
 
   // The addon's own context, without the TS layer: ExecutionContext.native() is a protected helper in TS but an
-  // ordinary method at run time. (a) is its ping(), the bare N-API promise round trip (the TS ping() adds the
-  // typing of a rejection); (b0) is its run().
+  // ordinary method at run time. (a) is its ping() with a ticket (lib/settlements.ts), the bare promise round trip
+  // through the completion path, which is all context.ping() does too; (b0) is its run().
   const nativeContext = typeof context.native === 'function' ? context.native() : undefined;
   if (typeof nativeContext?.ping !== 'function' || typeof nativeContext?.run !== 'function') {
     throw new Error('the bench needs ExecutionContext.native() (the addon object with ping() and run()); the internals changed');
   }
-  const ping = () => nativeContext.ping();
+  const ping = () => nativeCall((ticket) => nativeContext.ping(ticket));
+  const nativeRun = () => nativeCall((ticket) => nativeContext.run(ticket, nativeDims, undefined, nativeInputs[0]));
   const nativeInputs = [aValues];
   const nativeDims = Float64Array.of(1, 4);
 
@@ -178,7 +179,7 @@ async function setUp() {
     }
   }
   if (CONFIG.withDiagnostic) {
-    const out = await nativeContext.run(nativeDims, undefined, nativeInputs[0]);
+    const out = await nativeRun();
     const r = out instanceof ArrayBuffer ? out : out[1]; // bytes alone once the output dims repeat
     assertAdd('(b0) native run', new Float32Array(r), aValues);
   }
@@ -244,7 +245,7 @@ async function setUp() {
     variants.push({ key: 'e', label: '(e) data-dependent run [diag]', call: () => nonZeroContext.run(feeds) });
   }
   if (CONFIG.withDiagnostic) {
-    variants.push({ key: 'b0', label: '(b0) native run [diag]', call: () => nativeContext.run(nativeDims, undefined, nativeInputs[0]) });
+    variants.push({ key: 'b0', label: '(b0) native run [diag]', call: nativeRun });
   }
 
   const tearDown = async () => {
@@ -256,7 +257,7 @@ async function setUp() {
     nonZeroEngine.dispose();
     runtime.dispose();
   };
-  return { variants, tearDown, context, feeds, session, ortFeeds, nativeContext, nativeInputs, nativeDims, ping };
+  return { variants, tearDown, context, feeds, session, ortFeeds, nativeRun, ping };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -345,7 +346,7 @@ function formatTable(results) {
 
 async function main() {
   const started = hr();
-  const { variants, tearDown, context, feeds, nativeContext, nativeInputs, nativeDims, ping } = await setUp();
+  const { variants, tearDown, context, feeds, nativeRun, ping } = await setUp();
   const modes = [
     { key: 'seq', depth: 1 },
     { key: `w${CONFIG.depth}`, depth: CONFIG.depth },
@@ -399,7 +400,7 @@ async function main() {
     pingUs: await submitCost(ping, submitN),
     runUs: await submitCost(() => context.run(feeds), submitN),
   };
-  breakdown.nativeRunUs = await submitCost(() => nativeContext.run(nativeDims, undefined, nativeInputs[0]), submitN);
+  breakdown.nativeRunUs = await submitCost(nativeRun, submitN);
 
   const ratio = (x, y) => x / y;
   const a1 = get('a', 1);

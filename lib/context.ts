@@ -7,6 +7,8 @@ import type { AnyTypedArray } from './dtypes.js';
 import type { EngineSpec } from './engine-spec.js';
 import { DeviceTensor } from './device-tensor.js';
 import { fromNative, makeError, requireOptionsObject } from './errors.js';
+import { closeTicket, openTicket, settleable, settlementArena } from './settlements.js';
+import type { SettlementOwner } from './settlements.js';
 import { Tensor } from './tensor.js';
 import { validateFeeds } from './validate.js';
 import type { DeviceTensorLike, Feed, TensorLike } from './validate.js';
@@ -52,10 +54,6 @@ function hostTarget(name: string, dtype: string, target: unknown): AnyTypedArray
     });
   }
   return target as AnyTypedArray;
-}
-
-function rethrowNative(error: unknown): never {
-  throw fromNative(error);
 }
 
 /** The most runs a context hands to its stream by default before later ones wait in JS (ContextOptions.maxRunsInFlight). */
@@ -182,8 +180,10 @@ export class ExecutionContext extends Disposable {
   }
 
   #submit(feeds: Readonly<Record<string, Feed>>, options: RunOptions): Promise<RunResult> {
-    // Not an async function: this is the hot path, and the only promise besides the addon's is the one .then makes.
-    let pending: Promise<NativeRunResult>;
+    // Not an async function: this is the hot path, with one promise per run, settled by the addon through its ticket
+    // (settlements.ts) with the result record that #runs builds.
+    let promise: Promise<RunResult>;
+    let ticket = -1;
     const inputs = this.#inputs;
     const nativeInputs = this.#nativeInputs;
     try {
@@ -197,28 +197,33 @@ export class ExecutionContext extends Disposable {
       // The addon reads the inputs and dims synchronously, so both arrays are free again once it returns. Inputs go
       // as trailing arguments (reading them from an array costs a native call each); most engines have one or two.
       const dims = this.#dims;
-      const targets = options.outputs === undefined ? undefined : this.#outputTargets(options.outputs);
-      pending =
-        nativeInputs.length === 1 ? native.run(dims, targets, nativeInputs[0]!)
-        : nativeInputs.length === 2 ? native.run(dims, targets, nativeInputs[0]!, nativeInputs[1]!)
-        : native.run(dims, targets, ...nativeInputs);
+      const devices = options.outputs;
+      const targets = devices === undefined ? undefined : this.#outputTargets(devices);
+      promise = new Promise<RunResult>((resolve, reject) => {
+        ticket = openTicket(resolve as (value: unknown) => void, reject, this.#runs, devices);
+      });
+      if (nativeInputs.length === 1) native.run(ticket, dims, targets, nativeInputs[0]!);
+      else if (nativeInputs.length === 2) native.run(ticket, dims, targets, nativeInputs[0]!, nativeInputs[1]!);
+      else native.run(ticket, dims, targets, ...nativeInputs);
     } catch (error) {
+      if (ticket >= 0) closeTicket(ticket); // the addon did not take it: its promise was never handed out
       return Promise.reject(fromNative(error)); // the TS layer's own errors pass through unchanged
     } finally {
       for (let i = 0; i < inputs.length; i++) inputs[i] = nativeInputs[i] = undefined as never; // keep no caller buffer alive
       this.#targets.fill(undefined);
     }
     this.#admitted++;
-    const devices = options.outputs;
-    return devices
-      ? pending.then((results) => (this.#settled(), this.#collect(results, devices)), this.#failed)
-      : pending.then(this.#collectHost, this.#failed);
+    return promise;
   }
 
-  readonly #collectHost = (results: NativeRunResult): RunResult => (this.#settled(), this.#collect(results, undefined));
-  readonly #failed = (error: unknown): never => {
-    this.#settled();
-    throw fromNative(error);
+  /** How this context's runs settle: the result record from what the addon settled a run's ticket with (`extra`:
+   * the run's options.outputs), and one run fewer on the stream either way. */
+  readonly #runs: SettlementOwner = {
+    settledValue: (results, devices) => {
+      this.#settled();
+      return this.#collect(results as NativeRunResult, devices as RunOptions['outputs']);
+    },
+    settledFailure: () => this.#settled(),
   };
 
   /** Validates now (bad input fails at the call, as for an admitted run), copies the host inputs, and queues. */
@@ -254,6 +259,7 @@ export class ExecutionContext extends Disposable {
 
   /** Turns what the addon resolved with into the result record. */
   #collect(results: NativeRunResult, devices: RunOptions['outputs']): RunResult {
+    if (typeof results === 'number') return this.#collectFromArena(results);
     let data: readonly (ArrayBuffer | undefined)[];
     if (results instanceof ArrayBuffer || results === undefined) {
       data = [results]; // one output, dims unchanged: just its bytes (none when it went into the caller's array)
@@ -282,11 +288,24 @@ export class ExecutionContext extends Disposable {
     return out;
   }
 
+  /** One small host output, dims unchanged: its bytes are at `offset` in the settlement arena only until the batch
+   * is settled, so they are copied out here (a copy of up to 64 bytes lives on V8's heap: no allocation to free). */
+  #collectFromArena(offset: number): RunResult {
+    const spec = this.engine.outputs[0]!;
+    const shape = this.#outputShapes[0]!;
+    if (!isDType(spec.dtype)) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
+    const values = new DTYPES[spec.dtype].typedArray(settlementArena, offset, shape.size).slice();
+    const out: RunResult = {};
+    out[spec.name] = Tensor.trusted(spec.dtype, values as never, shape.dims, shape.size);
+    return out;
+  }
+
   /** A round trip through the same completion path as run(), with no GPU work: a liveness check of the context's
    * stream. Rejects with the classified CUDA error (e.g. CUDA_STICKY) if the stream has failed. */
   ping(): Promise<void> {
     try {
-      return this.native<NativeExecutionContext>().ping().then(undefined, rethrowNative);
+      const native = this.native<NativeExecutionContext>();
+      return settleable((ticket) => native.ping(ticket));
     } catch (error) {
       return Promise.reject(fromNative(error));
     }

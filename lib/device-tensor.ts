@@ -4,7 +4,8 @@ import type { NativeDeviceBuffer } from '../binding.js';
 import { Disposable } from './disposable.js';
 import { DTYPES, isDType, showValue } from './dtypes.js';
 import type { DType } from './dtypes.js';
-import { fromNative, makeError } from './errors.js';
+import { makeError } from './errors.js';
+import { settleable } from './settlements.js';
 import { Tensor } from './tensor.js';
 
 export class DeviceBuffer extends Disposable {
@@ -24,31 +25,23 @@ export class DeviceBuffer extends Disposable {
 
   /** Copies host bytes into the buffer at `offset`. */
   async write(source: ArrayBufferView, offset = 0): Promise<void> {
-    try {
-      await this.handle.write(source, offset);
-    } catch (error) {
-      throw fromNative(error);
-    }
+    const handle = this.handle;
+    return settleable((ticket) => handle.write(ticket, source, offset));
   }
 
   /** Copies `length` bytes from `offset` back to the host. */
   async read(offset = 0, length?: number): Promise<ArrayBuffer> {
-    try {
-      return await this.handle.read(offset, length);
-    } catch (error) {
-      throw fromNative(error);
-    }
+    const handle = this.handle;
+    return settleable((ticket) => handle.read(ticket, offset, length));
   }
 
   /** Copies the first `byteLength` bytes (default: all) into `target`, which may be on another GPU. Ordered like
    * every use of either buffer: after the work already queued on them, before what is queued next. */
   async copyTo(target: DeviceBuffer, byteLength?: number): Promise<void> {
     if (!(target instanceof DeviceBuffer)) throw makeError('INVALID_ARGUMENT', 'copyTo expects a DeviceBuffer as its target');
-    try {
-      await this.handle.copyTo(target.handle, byteLength);
-    } catch (error) {
-      throw fromNative(error);
-    }
+    const handle = this.handle;
+    const targetHandle = target.handle;
+    return settleable((ticket) => handle.copyTo(ticket, targetHandle, byteLength));
   }
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { NativeBinding } from '../binding.js';
 import { makeError } from './errors.js';
+import { settleBatch, settlementArena } from './settlements.js';
 
 let binding: NativeBinding | undefined;
 let loadError: Error | undefined;
@@ -23,7 +24,9 @@ export function getNative(): NativeBinding {
     try {
       const require = createRequire(path.join(packageRoot, 'package.json'));
       const load = require('node-gyp-build') as (root: string) => unknown;
-      binding = load(packageRoot) as NativeBinding;
+      const loaded = load(packageRoot) as NativeBinding;
+      loaded.installSettle(settleBatch, settlementArena); // before anything can be settled
+      binding = loaded;
       return binding;
     } catch (error) {
       loadError = error as Error;

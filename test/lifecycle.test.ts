@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../lib/native.js';
+import { RAW_SETTLEMENTS } from './helpers/raw-addon.js';
 import { DisposedError, Runtime, Tensor } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorPlan } from './helpers/engines.js';
@@ -159,6 +160,7 @@ describe('dispose', () => {
       const script = `
         const native = require(${JSON.stringify(path.join(packageRoot, 'node_modules/node-gyp-build'))})(${JSON.stringify(packageRoot)});
         const plan = require('node:fs').readFileSync(${JSON.stringify(path.join(work, 'model.plan'))});
+        ${RAW_SETTLEMENTS}
         (async () => {${body}})();`;
       const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-e', script]);
       expect({ stdout, stderr }).toEqual({ stdout: '', stderr: '' });
@@ -173,9 +175,9 @@ describe('dispose', () => {
       const busy = (await runtime.deserialize(plan)).createContext();
       const engine = await runtime.deserialize(plan);
       const context = engine.createContext();
-      await context.run(Float64Array.of(1, 16), undefined, new Float32Array(16));
+      await run(context, Float64Array.of(1, 16), undefined, new Float32Array(16));
       native.simulator.injectFault(4, 1, 0, 200); // the next kernel takes 200 ms
-      busy.run(Float64Array.of(1, 16), undefined, new Float32Array(16));
+      run(busy, Float64Array.of(1, 16), undefined, new Float32Array(16));
       context.dispose(); // its release waits for that kernel
       engine.dispose();
       process.exit(0);`);
@@ -185,9 +187,9 @@ describe('dispose', () => {
     await expectCleanExit('nonzero', `
       const runtime = new native.Runtime('simulator', 2);
       const context = (await runtime.deserialize(plan)).createContext();
-      await context.run(Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
+      await run(context, Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
       native.simulator.injectFault(4, 1, 0, 200); // the next kernel takes 200 ms: enqueueV3 waits for it
-      for (let i = 0; i < 3; i++) context.run(Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
+      for (let i = 0; i < 3; i++) run(context, Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
       setTimeout(() => process.exit(0), 20);`);
   });
 

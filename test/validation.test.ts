@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, Runtime, Tensor } from '../lib/index.js';
 import type { Engine, ExecutionContext } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
+import { settleable } from '../lib/settlements.js';
 import { simulatorEngine } from './helpers/engines.js';
 import { expectLikeOrt } from './helpers/ort.js';
 import { getModel } from './models/index.js';
@@ -99,22 +100,22 @@ describe('input validation', () => {
 
 describe('the native layer checks sizes too (defence in depth)', () => {
   it('rejects a short buffer even when TypeScript validation is bypassed', async () => {
-    const native = (context as unknown as { native(): { run: (...a: unknown[]) => Promise<unknown> } }).native();
-    const error = await native.run(Float64Array.of(2, 4), undefined, new BigInt64Array(3)).catch((e: unknown) => e);
+    const native = (context as unknown as { native(): { run: (...a: unknown[]) => void } }).native();
+    const error = await settleable((t) => native.run(t, Float64Array.of(2, 4), undefined, new BigInt64Array(3))).catch((e: unknown) => e);
     expect((error as { code: string }).code).toBe('INVALID_INPUT');
     expect((error as Error).message).toMatch(/needs 64 bytes .* got 24/);
   });
 
   it('rejects a call with the wrong number of inputs, naming how many it needs', async () => {
-    const native = (context as unknown as { native(): { run: (...a: unknown[]) => Promise<unknown> } }).native();
-    const error = await native.run(Float64Array.of(2, 4), undefined).catch((e: unknown) => e);
+    const native = (context as unknown as { native(): { run: (...a: unknown[]) => void } }).native();
+    const error = await settleable((t) => native.run(t, Float64Array.of(2, 4), undefined)).catch((e: unknown) => e);
     expect((error as { code: string }).code).toBe('INVALID_INPUT');
-    expect((error as Error).message).toMatch(/expects the dims, the output targets and 1 inputs; got 2 arguments/);
+    expect((error as Error).message).toMatch(/expects a ticket, the dims, the output targets and 1 inputs; got 3 arguments/);
   });
 
   it('rejects a shape outside the profile with TensorRT\'s own error when validation is bypassed', async () => {
-    const native = (context as unknown as { native(): { run: (...a: unknown[]) => Promise<unknown> } }).native();
-    const error = (await native.run(Float64Array.of(1, 64), undefined, new BigInt64Array(64)).catch((e: unknown) => e)) as {
+    const native = (context as unknown as { native(): { run: (...a: unknown[]) => void } }).native();
+    const error = (await settleable((t) => native.run(t, Float64Array.of(1, 64), undefined, new BigInt64Array(64))).catch((e: unknown) => e)) as {
       code: string;
       trtMessages: string[];
       trtErrorCode: number;

@@ -4,11 +4,13 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../lib/native.js';
 import { simulatorPlan } from './helpers/engines.js';
+import { RAW_SETTLEMENTS } from './helpers/raw-addon.js';
 
 // The worker loads the addon straight from the build (no TypeScript loader in a worker).
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const native = require('node-gyp-build')(workerData.root);
+${RAW_SETTLEMENTS}
 (async () => {
   const runtime = new native.Runtime('simulator', 2);
   const engine = await runtime.deserialize(workerData.plan);
@@ -16,7 +18,7 @@ const native = require('node-gyp-build')(workerData.root);
   const results = [];
   for (let i = 0; i < 4; i++) {
     const x = new Float32Array(16).fill(workerData.value + i);
-    const out = await context.run(Float64Array.of(1, 16), undefined, x);
+    const out = await run(context, Float64Array.of(1, 16), undefined, x);
     const y = out instanceof ArrayBuffer ? out : out[1]; // bytes alone once the dims repeat
     results.push(Array.from(new Float32Array(y)));
   }
@@ -33,14 +35,15 @@ const native = require('node-gyp-build')(workerData.root);
 const LEAKY_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const native = require('node-gyp-build')(workerData.root);
+${RAW_SETTLEMENTS}
 (async () => {
   const runtime = new native.Runtime('simulator', 0, () => {}); // verbose: the logger's function is called
   const engine = await runtime.deserialize(workerData.plan);
   const contexts = [engine.createContext(), engine.createContext()];
-  await Promise.all(contexts.map((c) => c.run(Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1))));
+  await Promise.all(contexts.map((c) => run(c, Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1))));
   parentPort.postMessage('ran');
   if (workerData.exitMidRun) {
-    for (const c of contexts) for (let i = 0; i < 4; i++) c.run(Float64Array.of(1, 16), undefined, new Float32Array(16));
+    for (const c of contexts) for (let i = 0; i < 4; i++) run(c, Float64Array.of(1, 16), undefined, new Float32Array(16));
     process.exit(0);
   }
 })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));

@@ -1,3 +1,6 @@
 // tensorrt-node/testing: helpers for testing code that uses tensorrt-node without a GPU.
 export { simulator, rewritePlanHeader } from './simulator.js';
 export type { SimulatorCounters, SimulatorFault } from './simulator.js';
+/** @internal Calls an asynchronous method of the addon's own objects (as `ExecutionContext.native()` returns them)
+ * with a fresh ticket, and returns the promise the addon settles: for benchmarks and tests that bypass lib/. */
+export { settleable as nativeCall } from '../settlements.js';

@@ -52,6 +52,15 @@ Napi::Value setCompletionPolling(Napi::CallbackInfo const& info) {
   return Napi::Number::New(info.Env(), before);
 }
 
+// installSettle(settleBatch, arena: ArrayBuffer): the JS function that settles this environment's promises and the
+// memory small results travel in (completion.h).
+void installSettle(Napi::CallbackInfo const& info) {
+  if (info.Length() < 2 || !info[0].IsFunction() || !info[1].IsArrayBuffer()) {
+    throw jsError(info.Env(), "INVALID_ARGUMENT", "installSettle expects a function and an ArrayBuffer");
+  }
+  addonData(info.Env()).completion->installSettle(info[0].As<Napi::Function>(), info[1].As<Napi::ArrayBuffer>());
+}
+
 // completionStats(): how this environment's completions reached JavaScript.
 Napi::Value completionStats(Napi::CallbackInfo const& info) {
   CompletionQueue::Stats stats = addonData(info.Env()).completion->stats();
@@ -94,6 +103,7 @@ static Napi::Object InitTensorrtNode(Napi::Env env, Napi::Object exports) {
   exports.Set("simulator", simulatorControl(env));
   exports.Set("setCompletionPolling", Napi::Function::New(env, setCompletionPolling, "setCompletionPolling"));
   exports.Set("completionStats", Napi::Function::New(env, completionStats, "completionStats"));
+  exports.Set("installSettle", Napi::Function::New(env, installSettle, "installSettle"));
   return exports;
 }
 

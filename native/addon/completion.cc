@@ -1,11 +1,27 @@
 #include "completion.h"
 
+#include <cmath>
 #include <optional>
 #include <thread>
 
+#include "addon_data.h"
+#include "errors.h"
 #include "reaper.h"
 
 namespace trtn {
+
+void Settlement::settle(Napi::Value value, bool fulfilled) const {
+  addonData(mEnv).completion->settle(mTicket, value, fulfilled);
+}
+
+uint32_t ticketArg(Napi::CallbackInfo const& info, size_t index) {
+  double v = info.Length() > index && info[index].IsNumber() ? info[index].As<Napi::Number>().DoubleValue() : -1;
+  if (!(v >= 0 && v < 2147483648.0) || v != std::floor(v)) {
+    throw jsError(info.Env(), "INVALID_ARGUMENT",
+                  "argument " + std::to_string(index) + " must be a settlement ticket (lib/settlements.ts)");
+  }
+  return static_cast<uint32_t>(v);
+}
 
 std::shared_ptr<CompletionQueue> CompletionQueue::create(Napi::Env env) {
   return std::shared_ptr<CompletionQueue>(new CompletionQueue(env));
@@ -87,6 +103,43 @@ void CompletionQueue::installNextTurn(Napi::Env env) {
       "drainCompletions"));
 }
 
+void CompletionQueue::installSettle(Napi::Function settleBatch, Napi::ArrayBuffer arena) {
+  mSettleBatch = Napi::Persistent(settleBatch);
+  mArena = Napi::Persistent(arena);
+  mArenaData = static_cast<uint8_t*>(arena.Data());
+  mArenaBytes = arena.ByteLength();
+  mArenaUsed = 0;
+}
+
+uint8_t* CompletionQueue::arenaSpace(Napi::Env env, size_t bytes, size_t* offset) {
+  constexpr size_t kAlign = 8;  // any typed array can view it
+  size_t size = (bytes + kAlign - 1) / kAlign * kAlign;
+  if (!mDelivering || mArenaData == nullptr || size > mArenaBytes) return nullptr;
+  if (mArenaUsed + size > mArenaBytes) deliver(env);  // JS copies the earlier results out; the arena is free again
+  *offset = mArenaUsed;
+  mArenaUsed += size;
+  return mArenaData + *offset;
+}
+
+void CompletionQueue::settle(uint32_t ticket, Napi::Value value, bool fulfilled) {
+  Napi::Number code = Napi::Number::New(mEnv, fulfilled ? static_cast<double>(ticket) : -1.0 - static_cast<double>(ticket));
+  if (!mDelivering) {  // outside a drain: the next one delivers it
+    Napi::Array pair = Napi::Array::New(mEnv, 2);
+    pair.Set(uint32_t{0}, code);
+    pair.Set(uint32_t{1}, value);
+    mLate.push_back(Napi::Persistent(Napi::Value(pair)));
+    bool schedule = false;
+    {
+      std::lock_guard<std::mutex> lock(mMutex);
+      if (!mWakePending && !mClosed) schedule = mWakePending = true;
+    }
+    if (schedule) scheduleNextTurn();
+    return;
+  }
+  mBatch.push_back(code);
+  mBatch.push_back(value);
+}
+
 // Once the job is in mReady the JS thread may settle it and drop its reference to the queue, and close() may then
 // drop the environment's: the queue must not be touched after the lock is released. So the wake-up is sent under the
 // lock (close() takes it too), and a job arriving after close() hands its reference to `lastReference`, which goes
@@ -122,7 +175,7 @@ void CompletionQueue::drain(Napi::Env env, bool fromWakeUp) {
   bool again;
   {
     std::lock_guard<std::mutex> lock(mMutex);
-    again = !mClosed && (fromWakeUp || polling || !mReady.empty());
+    again = !mClosed && (fromWakeUp || polling || !mReady.empty() || !mLate.empty());
     mWakePending = again;
   }
   // A polling turn that found nothing yields the CPU: the thread that will deliver the completion (a CUDA callback
@@ -148,13 +201,23 @@ size_t CompletionQueue::settleReady(Napi::Env env) {
     std::lock_guard<std::mutex> lock(mMutex);
     mDraining.swap(mReady);
   }
-  // One handle scope per batch of settles rather than per job (opening one allocates); bounded so a long batch
-  // does not hold every result's handles at once.
-  constexpr size_t kSettlesPerScope = 64;
+  if (mDraining.empty() && mLate.empty()) return 0;
+  mDelivering = true;
+  // The settled values go to JS as the arguments of one call per group of jobs: no JS array to fill element by
+  // element (napi_set_element costs about 1k instructions). One handle scope per group too (opening one allocates).
+  constexpr size_t kSettlesPerCall = 64;
   std::optional<Napi::HandleScope> scope;
+  scope.emplace(env);
+  for (auto& pair : mLate) {
+    Napi::Array settled = pair.Value().As<Napi::Array>();
+    mBatch.push_back(settled.Get(uint32_t{0}));
+    mBatch.push_back(settled.Get(uint32_t{1}));
+  }
+  mLate.clear();
   size_t count = 0;
   for (auto& [job, status] : mDraining) {
-    if (count++ % kSettlesPerScope == 0) {
+    if (count++ % kSettlesPerCall == 0 && !mBatch.empty()) {
+      deliver(env);
       scope.reset();
       scope.emplace(env);
     }
@@ -165,7 +228,30 @@ size_t CompletionQueue::settleReady(Napi::Env env) {
     if (--mPending == 0) mTsfn.Unref(env);
   }
   mDraining.clear();
+  deliver(env);
+  mDelivering = false;
   return count;
+}
+
+// A settleBatch that throws is a defect in lib/settlements.ts (it settles each item on its own): it is reported as an
+// uncaught exception rather than lost, and must not escape into the thread-safe function's dispatch.
+// While JS runs, a settlement (a run that settleBatch's continuation submits and that fails at once) belongs to that
+// nested call's handle scope: it takes the late path, and the drain goes on until it is delivered.
+void CompletionQueue::deliver(Napi::Env env) {
+  if (mBatch.empty()) return;
+  mArgs.swap(mBatch);
+  mBatch.clear();
+  if (!mSettleBatch.IsEmpty()) {
+    mDelivering = false;
+    try {
+      mSettleBatch.Call(env.Undefined(), mArgs);
+    } catch (Napi::Error const& e) {
+      napi_fatal_exception(env, e.Value());
+    }
+    mDelivering = true;
+  }
+  mArgs.clear();
+  mArenaUsed = 0;
 }
 
 // A settle that throws (an allocation failing, or JS no longer allowed because the environment is stopping) must not
@@ -176,7 +262,7 @@ void CompletionQueue::settleOne(Napi::Env env, CompletionJob& job, int status) {
     job.settle(env, status);
   } catch (Napi::Error const& e) {
     try {
-      if (!e.Value().IsEmpty()) job.deferred.Reject(e.Value());
+      if (!e.Value().IsEmpty()) job.settlement.Reject(e.Value());
     } catch (Napi::Error const&) {
       // The environment is stopping (a worker's process.exit): nothing can receive the error.
     }
@@ -196,6 +282,10 @@ void CompletionQueue::close() {
   // Whoever holds the queue last may be another thread after the environment is gone: drop its JS references now.
   mSetImmediate.Reset();
   mDrainNextTurn.Reset();
+  mSettleBatch.Reset();
+  mArena.Reset();
+  mArenaData = nullptr;
+  mLate.clear();
   mTsfn.Release();
 }
 

@@ -6,6 +6,10 @@
 // cudaStreamAddCallback rather than cudaLaunchHostFunc: after a sticky device error CUDA never runs host functions,
 // which would leave promises pending forever, while stream callbacks still run and receive the error.
 //
+// The promises are JavaScript's own (lib/settlements.ts): JS makes one per call and passes the addon its ticket, and
+// a drain settles every job it finished with one call into JS, an array of [ticket, value] pairs. N-API's promises
+// cost a native promise and a resolve call per job, about as much as the rest of a small run's JS-thread work.
+//
 // Waking a sleeping JS thread costs 20-50 us on a VM, more than a small engine's GPU time. With completion polling
 // (off by default, setPollMicros) the queue is instead drained on every loop turn, through setImmediate, for up to
 // that long after each submission: the loop keeps turning (timers and I/O still run) without sleeping in epoll, and
@@ -27,9 +31,28 @@ namespace trtn {
 
 class CompletionQueue;
 
+// The JS promise of one call, by its ticket. Settling it inside a drain adds it to the drain's batch; outside one (a
+// call that fails while it submits) it is delivered by the next drain, so JS never re-enters the caller.
+class Settlement {
+ public:
+  Settlement(Napi::Env env, uint32_t ticket) : mEnv(env), mTicket(ticket) {}
+  void Resolve(Napi::Value value) const { settle(value, true); }
+  void Reject(Napi::Value error) const { settle(error, false); }
+  Napi::Env Env() const { return mEnv; }
+
+ private:
+  void settle(Napi::Value value, bool fulfilled) const;
+  Napi::Env mEnv;
+  uint32_t mTicket;
+};
+
+// The ticket argument of an asynchronous native method (a non-negative integer below 2^31 that lib/settlements.ts
+// handed out); throws INVALID_ARGUMENT otherwise.
+uint32_t ticketArg(Napi::CallbackInfo const& info, size_t index);
+
 class CompletionJob {
  public:
-  explicit CompletionJob(Napi::Env env) : deferred(env) {}
+  CompletionJob(Napi::Env env, uint32_t ticket) : settlement(env, ticket) {}
   virtual ~CompletionJob() = default;
   // On the JS thread. `cudaStatus` is what CUDA passed to the stream callback (0 or a sticky error).
   virtual void settle(Napi::Env env, int cudaStatus) = 0;
@@ -38,7 +61,7 @@ class CompletionJob {
   // pinned memory, the context) must still be freed, which the reaper thread then does.
   virtual void leakJsHandles() {}
 
-  Napi::Promise::Deferred deferred;  // the promise the job settles
+  Settlement settlement;  // the promise the job settles
 
  private:
   friend class CompletionQueue;
@@ -50,6 +73,16 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   static std::shared_ptr<CompletionQueue> create(Napi::Env env);
   // JS thread, once after create(): the JS function the next-turn drains are scheduled with.
   void installNextTurn(Napi::Env env);
+  // JS thread: the JS function that settles a batch, settleBatch(ticket, value, ~ticket, error, ...) (a rejection's
+  // ticket inverted), and the arena small results are copied into (lib/settlements.ts). Until it is installed
+  // nothing can be settled: lib/native.ts installs it when it loads the addon.
+  void installSettle(Napi::Function settleBatch, Napi::ArrayBuffer arena);
+  // JS thread, inside a drain: room for `bytes` of a result in the arena, valid until settleBatch returns (it copies
+  // them out), or null when the arena cannot take them. The job settles with the offset instead of an ArrayBuffer:
+  // a fresh ArrayBuffer costs about 1.5k instructions, most of a small run's settle.
+  uint8_t* arenaSpace(Napi::Env env, size_t bytes, size_t* offset);
+  // JS thread: Settlement's way in.
+  void settle(uint32_t ticket, Napi::Value value, bool fulfilled);
   ~CompletionQueue();
 
   // JS thread: queues the job's callback after the work already on `stream` and takes the job. Returns the CUDA
@@ -99,6 +132,18 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   bool mWakePending = false;  // a TSFN call or a setImmediate drain is on its way
   uint64_t mWakeUps = 0;       // guarded by mMutex
   bool mClosed = false;
+  void deliver(Napi::Env env);  // JS thread: hands the batch (if any) to JS and starts an empty one
+
+  Napi::FunctionReference mSettleBatch;
+  // The drain under way: [code, value] pairs not yet handed to JS. And the settlements made outside a drain.
+  bool mDelivering = false;
+  std::vector<napi_value> mBatch;
+  std::vector<napi_value> mArgs;  // the batch being handed over (kept for its capacity)
+  Napi::Reference<Napi::ArrayBuffer> mArena;
+  uint8_t* mArenaData = nullptr;
+  size_t mArenaBytes = 0;
+  size_t mArenaUsed = 0;  // by the batch not yet delivered
+  std::vector<Napi::Reference<Napi::Value>> mLate;  // each a [code, value] array
   Napi::FunctionReference mSetImmediate;
   Napi::FunctionReference mDrainNextTurn;
   size_t mPending = 0;  // JS thread only: jobs submitted and not settled; the TSFN holds the loop while > 0

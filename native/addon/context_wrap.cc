@@ -16,16 +16,16 @@ namespace {
 
 class PingJob : public CompletionJob {
  public:
-  explicit PingJob(Napi::Env env) : CompletionJob(env) {}
+  PingJob(Napi::Env env, uint32_t ticket) : CompletionJob(env, ticket) {}
   void settle(Napi::Env env, int cudaStatus) override {
     if (cudaStatus != 0) {
       Failure f;  // the code travels so that the TS layer classifies it (and names it) by the CUDA runtime's state
       f.code = "CUDA_ERROR";
       f.cudaError = cudaStatus;
       f.message = "ping failed: the stream reported CUDA error " + std::to_string(cudaStatus);
-      deferred.Reject(toJsError(env, f).Value());
+      settlement.Reject(toJsError(env, f).Value());
     } else {
-      deferred.Resolve(env.Undefined());
+      settlement.Resolve(env.Undefined());
     }
   }
 };
@@ -83,23 +83,24 @@ Napi::Value ContextWrap::inFlight(Napi::CallbackInfo const& info) {
   return Napi::Number::New(info.Env(), mState ? double(mState->inFlight) : 0);
 }
 
-// The floor of the completion path: a promise settled through the same stream callback, with no work queued.
-Napi::Value ContextWrap::ping(Napi::CallbackInfo const& info) {
+// ping(ticket): the floor of the completion path, a promise settled through the same stream callback with no work
+// queued.
+void ContextWrap::ping(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
+  uint32_t ticket = ticketArg(info, 0);
   auto const& ctx = state(env);
   DeviceScope device(ctx->cuda(), ctx->deviceIndex());
-  std::unique_ptr<CompletionJob> job = std::make_unique<PingJob>(env);
-  Napi::Promise promise = static_cast<PingJob*>(job.get())->deferred.Promise();
+  std::unique_ptr<CompletionJob> job = std::make_unique<PingJob>(env, ticket);
   int rc = addonData(env).completion->submit(ctx->cuda(), ctx->stream, job);
   if (rc != 0) throw toJsError(env, cudaFailure(ctx->cuda(), rc, "cudaStreamAddCallback"));
-  return promise;
 }
 
-// run(dims: Float64Array (all inputs' extents in order), outputTargets: (DeviceBuffer | undefined)[] | undefined,
-//     ...inputs: (TypedArray | DeviceBuffer)[])   (the inputs as trailing arguments: no array to read them from)
-//   -> Promise<[outputDims: number[][], ...outputBytes: (ArrayBuffer | undefined)[]]>   (engine order), or just
-//      the ArrayBuffer when the engine has one host output whose dims equal the previous settled run's
-Napi::Value ContextWrap::run(Napi::CallbackInfo const& info) { return submitRun(info, mState); }
+// run(ticket, dims: Float64Array (all inputs' extents in order), outputTargets: (DeviceBuffer | TypedArray |
+//     undefined)[] | undefined, ...inputs: (TypedArray | DeviceBuffer)[])   (the inputs as trailing arguments: no
+//     array to read them from), settled with [outputDims: number[][], ...outputBytes: (ArrayBuffer | undefined)[]]
+//     (engine order), or just the ArrayBuffer when the engine has one host output whose dims equal the previous
+//     settled run's
+void ContextWrap::run(Napi::CallbackInfo const& info) { submitRun(info, mState); }
 
 void ContextWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }
 

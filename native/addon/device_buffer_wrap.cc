@@ -14,28 +14,29 @@ namespace {
 
 // A copy that failed or could not be queued: the CUDA error travels with its code, so the TS layer classifies it by
 // the runtime's state (a poisoned context is CUDA_STICKY, not retryable).
-void rejectCopy(Napi::Env env, Napi::Promise::Deferred& deferred, CudaApi const& api, int rc) {
-  deferred.Reject(toJsError(env, cudaFailure(api, rc, "device buffer copy")).Value());
+void rejectCopy(Napi::Env env, Settlement const& settlement, CudaApi const& api, int rc) {
+  settlement.Reject(toJsError(env, cudaFailure(api, rc, "device buffer copy")).Value());
 }
 
 class CopyJob : public CompletionJob {
  public:
-  CopyJob(Napi::Env env, std::shared_ptr<DeviceBufferState> buffer) : CompletionJob(env), buffer(std::move(buffer)) {}
+  CopyJob(Napi::Env env, uint32_t ticket, std::shared_ptr<DeviceBufferState> buffer)
+      : CompletionJob(env, ticket), buffer(std::move(buffer)) {}
   ~CopyJob() override {
     if (staging.data) buffer->runtime->pinned->release(staging);
   }
   void settle(Napi::Env env, int cudaStatus) override {
     if (cudaStatus != 0) {
-      rejectCopy(env, deferred, buffer->runtime->cuda(), cudaStatus);
+      rejectCopy(env, settlement, buffer->runtime->cuda(), cudaStatus);
       return;
     }
     if (!toHost) {
-      deferred.Resolve(env.Undefined());
+      settlement.Resolve(env.Undefined());
       return;
     }
     Napi::ArrayBuffer out = Napi::ArrayBuffer::New(env, bytes);
     if (bytes) std::memcpy(out.Data(), staging.data, bytes);
-    deferred.Resolve(out);
+    settlement.Resolve(out);
   }
   std::shared_ptr<DeviceBufferState> buffer;
   std::shared_ptr<DeviceBufferState> source;  // copyTo: the buffer copied from, kept until the copy is done
@@ -53,8 +54,7 @@ size_t offsetArg(Napi::CallbackInfo const& info, size_t index, size_t fallback) 
   return static_cast<size_t>(v);
 }
 
-Napi::Value submitCopy(Napi::Env env, std::unique_ptr<CopyJob> job, void* dst, void const* src, int kind) {
-  Napi::Promise promise = job->deferred.Promise();
+void submitCopy(Napi::Env env, std::unique_ptr<CopyJob> job, void* dst, void const* src, int kind) {
   auto const& runtime = job->buffer->runtime;
   CudaApi const& api = runtime->cuda();
   int rc = job->buffer->waitForPreviousUse(runtime->utilityStream);
@@ -62,8 +62,7 @@ Napi::Value submitCopy(Napi::Env env, std::unique_ptr<CopyJob> job, void* dst, v
   if (rc == 0) rc = job->buffer->markUse(runtime->utilityStream);
   std::unique_ptr<CompletionJob> base(job.release());
   if (rc == 0) rc = addonData(env).completion->submit(api, runtime->utilityStream, base);
-  if (rc != 0) rejectCopy(env, base->deferred, api, rc);
-  return promise;
+  if (rc != 0) rejectCopy(env, base->settlement, api, rc);
 }
 
 }  // namespace
@@ -99,72 +98,75 @@ Napi::Value DeviceBufferWrap::byteLength(Napi::CallbackInfo const& info) {
   return Napi::Number::New(info.Env(), mState ? double(mState->bytes) : 0);
 }
 
-// write(source: TypedArray | ArrayBuffer, offset = 0) -> Promise<void>
-Napi::Value DeviceBufferWrap::write(Napi::CallbackInfo const& info) {
+// write(ticket, source: TypedArray | ArrayBuffer, offset = 0), settled with undefined
+void DeviceBufferWrap::write(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
+  uint32_t ticket = ticketArg(info, 0);
   auto const& s = state(env);
   requireNoPendingWrite(env, *s, "write");
   DeviceScope device(s->runtime->cuda(), s->runtime->device);
   uint8_t const* data = nullptr;
   size_t size = 0;
-  if (info.Length() < 1 || !bytesOf(info[0], &data, &size)) {
+  if (info.Length() < 2 || !bytesOf(info[1], &data, &size)) {
     throw jsError(env, "INVALID_ARGUMENT", "write expects a TypedArray or ArrayBuffer");
   }
-  size_t offset = offsetArg(info, 1, 0);
+  size_t offset = offsetArg(info, 2, 0);
   if (offset > s->bytes || size > s->bytes - offset) {
     throw jsError(env, "INVALID_ARGUMENT", "write of " + std::to_string(size) + " bytes at offset " +
                                             std::to_string(offset) + " overruns the device buffer of " +
                                             std::to_string(s->bytes) + " bytes");
   }
-  auto job = std::make_unique<CopyJob>(env, s);
+  auto job = std::make_unique<CopyJob>(env, ticket, s);
   job->bytes = size;
   int rc = s->runtime->pinned->acquire(std::max<size_t>(size, 1), job->staging);
   if (rc != 0) throw toJsError(env, cudaFailure(s->runtime->cuda(), rc, "pinned staging allocation"));
   if (size) std::memcpy(job->staging.data, data, size);
   void* dst = static_cast<uint8_t*>(s->data) + offset;
   void const* src = job->staging.data;
-  return submitCopy(env, std::move(job), dst, src, cuda::kHostToDevice);
+  submitCopy(env, std::move(job), dst, src, cuda::kHostToDevice);
 }
 
-// read(offset = 0, length = byteLength - offset) -> Promise<ArrayBuffer>
-Napi::Value DeviceBufferWrap::read(Napi::CallbackInfo const& info) {
+// read(ticket, offset = 0, length = byteLength - offset), settled with an ArrayBuffer
+void DeviceBufferWrap::read(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
+  uint32_t ticket = ticketArg(info, 0);
   auto const& s = state(env);
   requireNoPendingWrite(env, *s, "read");
   DeviceScope device(s->runtime->cuda(), s->runtime->device);
-  size_t offset = offsetArg(info, 0, 0);
+  size_t offset = offsetArg(info, 1, 0);
   if (offset > s->bytes) {
     throw jsError(env, "INVALID_ARGUMENT", "read offset " + std::to_string(offset) +
                                                " is beyond the device buffer of " + std::to_string(s->bytes) + " bytes");
   }
-  size_t length = offsetArg(info, 1, s->bytes - offset);
+  size_t length = offsetArg(info, 2, s->bytes - offset);
   if (length > s->bytes - offset) {
     throw jsError(env, "INVALID_ARGUMENT", "read of " + std::to_string(length) + " bytes at offset " +
                                                std::to_string(offset) + " overruns the device buffer of " +
                                                std::to_string(s->bytes) + " bytes");
   }
-  auto job = std::make_unique<CopyJob>(env, s);
+  auto job = std::make_unique<CopyJob>(env, ticket, s);
   job->bytes = length;
   job->toHost = true;
   int rc = s->runtime->pinned->acquire(std::max<size_t>(length, 1), job->staging);
   if (rc != 0) throw toJsError(env, cudaFailure(s->runtime->cuda(), rc, "pinned staging allocation"));
   void* dst = job->staging.data;
   void const* src = static_cast<uint8_t*>(s->data) + offset;
-  return submitCopy(env, std::move(job), dst, src, cuda::kDeviceToHost);
+  submitCopy(env, std::move(job), dst, src, cuda::kDeviceToHost);
 }
 
-// copyTo(target: DeviceBuffer, byteLength = byteLength) -> Promise<void>: this buffer's first byteLength bytes into
+// copyTo(ticket, target: DeviceBuffer, byteLength = byteLength), settled with undefined: this buffer's first byteLength bytes into
 // the target's, on this GPU or another (CUDA's unified addressing: the driver copies peer to peer or through the
 // host). Ordered like every use: after both buffers' earlier uses, before their next. Settles on the target's
 // runtime once the copy is done.
-Napi::Value DeviceBufferWrap::copyTo(Napi::CallbackInfo const& info) {
+void DeviceBufferWrap::copyTo(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
+  uint32_t ticket = ticketArg(info, 0);
   auto const& src = state(env);
-  std::shared_ptr<DeviceBufferState> dst = info.Length() > 0 ? DeviceBufferWrap::from(env, info[0]) : nullptr;
+  std::shared_ptr<DeviceBufferState> dst = info.Length() > 1 ? DeviceBufferWrap::from(env, info[1]) : nullptr;
   if (!dst) throw jsError(env, "INVALID_ARGUMENT", "copyTo expects a DeviceBuffer as its target");
   // CUDA leaves overlapping copies undefined; a buffer onto itself would be the only way to ask for one here.
   if (dst == src) throw jsError(env, "INVALID_ARGUMENT", "copyTo needs a target other than the source");
-  size_t bytes = offsetArg(info, 1, src->bytes);
+  size_t bytes = offsetArg(info, 2, src->bytes);
   if (bytes > src->bytes || bytes > dst->bytes) {
     throw jsError(env, "INVALID_ARGUMENT", "copyTo of " + std::to_string(bytes) + " bytes: the source holds " +
                                                std::to_string(src->bytes) + ", the target " +
@@ -178,10 +180,9 @@ Napi::Value DeviceBufferWrap::copyTo(Napi::CallbackInfo const& info) {
   RuntimeState const& from = *src->runtime;
   RuntimeState const& to = *dst->runtime;
   CudaApi const& api = from.cuda();
-  auto job = std::make_unique<CopyJob>(env, dst);
+  auto job = std::make_unique<CopyJob>(env, ticket, dst);
   job->source = src;
   job->bytes = bytes;
-  Napi::Promise promise = job->deferred.Promise();
   int rc = 0;
   cuda::Event copied = nullptr;
   {
@@ -205,8 +206,7 @@ Napi::Value DeviceBufferWrap::copyTo(Napi::CallbackInfo const& info) {
   }
   std::unique_ptr<CompletionJob> base(job.release());
   if (rc == 0) rc = addonData(env).completion->submit(api, settleOn, base);
-  if (rc != 0) rejectCopy(env, base->deferred, api, rc);
-  return promise;
+  if (rc != 0) rejectCopy(env, base->settlement, api, rc);
 }
 
 void DeviceBufferWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }

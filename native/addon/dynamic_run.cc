@@ -25,7 +25,7 @@ namespace {
 // buffer, queued before that, cannot reach the run.
 void copyDeviceInput(DynamicRunJob& job, DynamicRunJob::Input& in, std::shared_ptr<DeviceBufferState> buffer,
                      std::string const& name) {
-  Napi::Env env = job.deferred.Env();
+  Napi::Env env = job.settlement.Env();
   CudaApi const& api = buffer->runtime->cuda();
   cuda::Stream stream = buffer->runtime->utilityStream;
   in.copyStream = stream;
@@ -93,16 +93,15 @@ void enableDynamicRuns(Napi::Env env, std::shared_ptr<ContextState> const& ctx) 
   ctx->dynamic = std::move(state);
 }
 
-Napi::Value submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx) {
+void submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx) {
   Napi::Env env = info.Env();
-  auto job = std::make_unique<DynamicRunJob>(env);
-  Napi::Promise promise = job->deferred.Promise();
+  auto job = std::make_unique<DynamicRunJob>(env, ticketArg(info, 0));
   try {
     job->ctx = ctx;
     EngineState const& engine = *ctx->engine;
     EngineInfo const& engineInfo = engine.engine->info();
-    if (info[1].IsArray()) adoptOutputTargets(env, info[1].As<Napi::Array>(), *job);
-    FlatDims flat(env, info[0]);
+    if (info[2].IsArray()) adoptOutputTargets(env, info[2].As<Napi::Array>(), *job);
+    FlatDims flat(env, info[1]);
     job->inputs.resize(engine.inputs.size());
     std::vector<uint8_t const*> hosts(engine.inputs.size());
     size_t stagingBytes = 0;
@@ -111,7 +110,7 @@ Napi::Value submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<Con
       DynamicRunJob::Input& in = job->inputs[i];
       flat.next(t, in.dims);
       in.bytes = volume(in.dims) * dataTypeSize(t.dataType);
-      Napi::Value value = info[2 + i];
+      Napi::Value value = info[3 + i];
       void* first = nullptr;
       size_t have = 0;
       if (typedArrayBytes(env, value, &first, &have)) {
@@ -140,9 +139,8 @@ Napi::Value submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<Con
     ctx->inFlight++;
     ctx->dynamic->launcher->post([expected] { launchDynamicRun(*expected); });
   } catch (Napi::Error const& e) {
-    if (job) job->deferred.Reject(e.Value());
+    if (job) job->settlement.Reject(e.Value());
   }
-  return promise;
 }
 
 }  // namespace trtn

@@ -68,6 +68,6 @@ struct DynamicRunState {
 void enableDynamicRuns(Napi::Env env, std::shared_ptr<ContextState> const& ctx);
 
 // run() of such a context (the arguments of ContextWrap::run). Never throws: failures reject.
-Napi::Value submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx);
+void submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx);
 
 }  // namespace trtn

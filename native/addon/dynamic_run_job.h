@@ -23,12 +23,12 @@ namespace trtn {
 
 class DynamicRunJob : public CompletionJob {
  public:
-  explicit DynamicRunJob(Napi::Env env) : CompletionJob(env) {}
+  DynamicRunJob(Napi::Env env, uint32_t ticket) : CompletionJob(env, ticket) {}
   ~DynamicRunJob() override {
     releaseDeviceCopies();
     releaseStaging();
     for (napi_ref target : hostTargets) {  // on the JS thread, or leaked before (leakJsHandles)
-      if (target) napi_delete_reference(deferred.Env(), target);
+      if (target) napi_delete_reference(settlement.Env(), target);
     }
   }
 
@@ -46,7 +46,7 @@ class DynamicRunJob : public CompletionJob {
       Failure f = failure ? *failure : cudaFailure(ctx->cuda(), cudaStatus, "the run on the GPU");
       if (!failure) f.code = "CUDA_ERROR";
       releaseStaging();
-      deferred.Reject(toJsError(env, f).Value());
+      settlement.Reject(toJsError(env, f).Value());
       return;
     }
     // [dims of every output, output 0 bytes, output 1 bytes, ...]: the dims are this run's own; outputs copied into
@@ -67,7 +67,7 @@ class DynamicRunJob : public CompletionJob {
     }
     results.Set(uint32_t{0}, dims);
     releaseStaging();
-    deferred.Resolve(results);
+    settlement.Resolve(results);
   }
 
   // Only now is the size of a data-dependent output known: an array too small for it rejects the run.
@@ -80,7 +80,7 @@ class DynamicRunJob : public CompletionJob {
                               out.bytes, &have)) {
         releaseStaging();
         std::string name = ctx->engine->engine->info().tensors[ctx->engine->outputs[o]].name;
-        deferred.Reject(jsError(env, "INVALID_INPUT", "the array given for output '" + name + "' holds " +
+        settlement.Reject(jsError(env, "INVALID_INPUT", "the array given for output '" + name + "' holds " +
                                                       std::to_string(have) + " bytes; this run's " + dimsText(out.dims) +
                                                       " needs " + std::to_string(out.bytes), name).Value());
         return false;

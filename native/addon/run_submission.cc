@@ -93,7 +93,7 @@ struct InputPlan {
 // Settles the run's promise from the completion queue, on the JS thread.
 class RunJob : public CompletionJob {
  public:
-  explicit RunJob(Napi::Env env) : CompletionJob(env) {}
+  RunJob(Napi::Env env, uint32_t ticket) : CompletionJob(env, ticket) {}
   ~RunJob() override {
     releaseStaging();
     releaseHostTargets();  // on the JS thread: settled, failed before enqueue, or dropped at environment teardown
@@ -115,14 +115,14 @@ class RunJob : public CompletionJob {
     ctx->inFlight--;
     if (!submissionError.IsEmpty()) {  // failed while submitting; waited for the copies it had queued
       releaseStaging();
-      deferred.Reject(submissionError.Value());
+      settlement.Reject(submissionError.Value());
       return;
     }
     if (cudaStatus != 0) {
       Failure f = cudaFailure(ctx->cuda(), cudaStatus, "the run on the GPU");
       f.code = "CUDA_ERROR";
       releaseStaging();
-      deferred.Reject(toJsError(env, f).Value());
+      settlement.Reject(toJsError(env, f).Value());
       return;
     }
     if (!copyToHostTargets(env)) return;
@@ -131,9 +131,9 @@ class RunJob : public CompletionJob {
     bool allHost = std::none_of(outputs.begin(), outputs.end(), [](OutputPlan const& o) { return o.onDevice; });
     if (allHost && ctx->lastSettledDims == outputDims) {
       if (outputs.size() == 1) {
-        Napi::Value data = outputs[0].hostTarget ? env.Undefined() : Napi::Value(copyOut(env, outputs[0]));
+        Napi::Value data = outputs[0].hostTarget ? env.Undefined() : copyOutSmall(env, outputs[0]);
         releaseStaging();
-        deferred.Resolve(data);
+        settlement.Resolve(data);
         return;
       }
       Napi::Array buffers = Napi::Array::New(env, outputs.size());
@@ -141,7 +141,7 @@ class RunJob : public CompletionJob {
         if (!outputs[i].hostTarget) buffers.Set(static_cast<uint32_t>(i), copyOut(env, outputs[i]));
       }
       releaseStaging();
-      deferred.Resolve(buffers);
+      settlement.Resolve(buffers);
       return;
     }
     ctx->lastSettledDims = outputDims;
@@ -155,7 +155,7 @@ class RunJob : public CompletionJob {
       }
     }
     releaseStaging();
-    deferred.Resolve(results);
+    settlement.Resolve(results);
   }
 
   // Copies outputs into the TypedArrays the caller gave for them. They were checked at submission; false (and the
@@ -169,7 +169,7 @@ class RunJob : public CompletionJob {
                               plan.bytes, &have)) {
         releaseStaging();
         std::string name = ctx->engine->engine->info().tensors[ctx->engine->outputs[o]].name;
-        deferred.Reject(jsError(env, "INVALID_INPUT", "the array given for output '" + name + "' was detached or "
+        settlement.Reject(jsError(env, "INVALID_INPUT", "the array given for output '" + name + "' was detached or "
                                                       "shrunk before the run finished", name).Value());
         return false;
       }
@@ -179,9 +179,20 @@ class RunJob : public CompletionJob {
 
   void releaseHostTargets() {
     for (OutputPlan& plan : outputs) {
-      if (plan.hostTarget) napi_delete_reference(deferred.Env(), plan.hostTarget);
+      if (plan.hostTarget) napi_delete_reference(settlement.Env(), plan.hostTarget);
       plan.hostTarget = nullptr;
     }
+  }
+
+  // An output's bytes: their offset in the completion queue's arena when they fit there (lib/settlements.ts copies
+  // them out), else a new ArrayBuffer.
+  Napi::Value copyOutSmall(Napi::Env env, OutputPlan const& o) const {
+    constexpr size_t kArenaLimit = 1024;  // larger outputs are worth their own ArrayBuffer
+    size_t offset = 0;
+    uint8_t* space = o.bytes <= kArenaLimit ? addonData(env).completion->arenaSpace(env, o.bytes, &offset) : nullptr;
+    if (!space) return copyOut(env, o);
+    if (o.bytes) std::memcpy(space, static_cast<uint8_t*>(staging.data) + o.stagingOffset, o.bytes);
+    return Napi::Number::New(env, static_cast<double>(offset));
   }
 
   // An output's bytes, copied from pinned staging into a new ArrayBuffer.
@@ -235,7 +246,7 @@ class RunSubmission {
       TensorInfo const& t = tensor(mEngine.inputs[i]);
       InputPlan& plan = mInputs[i];
       plan.bytes = volume(mCtx.inputDims[i]) * dataTypeSize(t.dataType);
-      Napi::Value value = info[2 + i];
+      Napi::Value value = info[3 + i];
       size_t have = 0;
       void* first = nullptr;
       if (typedArrayBytes(mEnv, value, &first, &have)) {  // the common case first: one N-API call
@@ -415,27 +426,26 @@ void failSubmission(Napi::Env env, std::unique_ptr<RunJob> job, Napi::Value erro
     }
     job.reset(static_cast<RunJob*>(base.release()));  // a poisoned device: no queued copy runs any more
   }
-  job->deferred.Reject(error);
+  job->settlement.Reject(error);
 }
 
 }  // namespace
 
-Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx) {
+void submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx) {
   Napi::Env env = info.Env();
-  auto job = std::make_unique<RunJob>(env);
-  Napi::Promise promise = job->deferred.Promise();
+  auto job = std::make_unique<RunJob>(env, ticketArg(info, 0));
   try {
     if (!ctx) throwDisposed(env, "ExecutionContext");
     DeviceScope device(ctx->cuda(), ctx->deviceIndex());
     job->ctx = ctx;
     size_t nIn = ctx->engine->inputs.size();
-    if (info.Length() != 2 + nIn) {
-      throw jsError(env, "INVALID_INPUT", "run expects the dims, the output targets and " + std::to_string(nIn) +
+    if (info.Length() != 3 + nIn) {
+      throw jsError(env, "INVALID_INPUT", "run expects a ticket, the dims, the output targets and " + std::to_string(nIn) +
                                               " inputs; got " + std::to_string(info.Length()) + " arguments");
     }
     if (ctx->dynamic) return submitDynamicRun(info, ctx);
     RunSubmission submission(env, ctx, *job);
-    submission.applyInputShapes(info[0]);
+    submission.applyInputShapes(info[1]);
     if (submission.foundDataDependentOutput()) {
       // The context's first run found an output whose shape depends on the data; from now on its runs go through
       // its launcher thread (this one too: `job` is dropped unsettled, nothing saw its promise).
@@ -443,7 +453,7 @@ Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
       return submitDynamicRun(info, ctx);
     }
     submission.planInputs(info);
-    submission.planOutputs(info[1].IsArray() ? info[1].As<Napi::Array>() : Napi::Array());
+    submission.planOutputs(info[2].IsArray() ? info[2].As<Napi::Array>() : Napi::Array());
     submission.stageAndBind();
     submission.enqueue();
     CudaApi const& api = ctx->cuda();
@@ -459,7 +469,6 @@ Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
   } catch (std::exception const& e) {
     failSubmission(env, std::move(job), jsError(env, "INTERNAL", std::string("run failed: ") + e.what()).Value());
   }
-  return promise;
 }
 
 }  // namespace trtn

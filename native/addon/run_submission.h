@@ -15,7 +15,7 @@
 namespace trtn {
 
 // The promise of a run of `ctx` (a DISPOSED rejection when it is null). Never throws: failures reject.
-Napi::Value submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx);
+void submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx);
 
 // A DeviceBuffer given to a run must have no data-dependent run still to write it (requireNoPendingWrite), and be on
 // the context's device: a kernel cannot reach another GPU's memory (it would fault and poison the process), so

@@ -69,9 +69,9 @@ class DeviceBufferWrap : public Napi::ObjectWrap<DeviceBufferWrap> {
 
  private:
   Napi::Value byteLength(Napi::CallbackInfo const& info);
-  Napi::Value write(Napi::CallbackInfo const& info);
-  Napi::Value read(Napi::CallbackInfo const& info);
-  Napi::Value copyTo(Napi::CallbackInfo const& info);
+  void write(Napi::CallbackInfo const& info);
+  void read(Napi::CallbackInfo const& info);
+  void copyTo(Napi::CallbackInfo const& info);
   void dispose(Napi::CallbackInfo const& info);
   Napi::Value disposed(Napi::CallbackInfo const& info);
   std::shared_ptr<DeviceBufferState> const& state(Napi::Env env) const;
@@ -84,8 +84,8 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   explicit ContextWrap(Napi::CallbackInfo const& info);
 
  private:
-  Napi::Value run(Napi::CallbackInfo const& info);
-  Napi::Value ping(Napi::CallbackInfo const& info);
+  void run(Napi::CallbackInfo const& info);
+  void ping(Napi::CallbackInfo const& info);
   void setProfile(Napi::CallbackInfo const& info);
   void useCudaGraphs(Napi::CallbackInfo const& info);
   Napi::Value inFlight(Napi::CallbackInfo const& info);
