@@ -45,18 +45,20 @@ describe('admission: at most maxRunsInFlight runs on a context stream', () => {
   });
 
   it('a burst on one context never fills the stream queue (without the limit it blocks the JS thread)', async () => {
-    const burst = async (maxRunsInFlight: number | undefined): Promise<number> => {
+    // The first kernel holds the stream, so every later run's copies, kernels and callback stay queued. Without a
+    // limit the hold must outlast the submissions that fill the queue: long, since under the sanitizers (test:native)
+    // a submission can take a millisecond; the JS thread then sits blocked for the rest of it, which is the point.
+    const burst = async (maxRunsInFlight: number | undefined, holdMillis: number): Promise<number> => {
       using context = engine.createContext(maxRunsInFlight === undefined ? {} : { maxRunsInFlight });
-      // The first kernel holds the stream, so every later run's copies, kernels and callback stay queued.
-      simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 100 });
+      simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: holdMillis });
       const before = simulator.counters().blockedLaunches;
       const feeds = Array.from({ length: 600 }, (_, i) => feedsFor(i));
       const results = await Promise.all(feeds.map((f) => context.run(f)));
       for (const i of [0, 299, 599]) await expectLikeOrt(mlp.onnx, feeds[i]!, results[i]!);
       return simulator.counters().blockedLaunches - before;
     };
-    expect(await burst(undefined)).toBe(0); // the default, 64 for this engine
-    expect(await burst(100_000)).toBeGreaterThan(0); // what the limit prevents: the simulator blocks as CUDA does
+    expect(await burst(undefined, 100)).toBe(0); // the default, 64 for this engine
+    expect(await burst(100_000, 1000)).toBeGreaterThan(0); // what the limit prevents: the simulator blocks as CUDA does
   });
 
   it('the default fits the engine: a deep engine gets fewer runs, so its bursts never fill the queue either', async () => {
@@ -80,18 +82,18 @@ describe('admission: at most maxRunsInFlight runs on a context stream', () => {
     expect(deep.layers).toBe(2 * depth);
     expect(defaultMaxRunsInFlight(deep)).toBe(8);
     expect(defaultMaxRunsInFlight(engine)).toBe(64); // the MLP's 3 layers: 6 items a run
-    const burst = async (maxRunsInFlight?: number): Promise<number> => {
+    const burst = async (maxRunsInFlight: number | undefined, holdMillis: number): Promise<number> => {
       using context = deep.createContext(maxRunsInFlight === undefined ? {} : { maxRunsInFlight });
       expect(context.maxRunsInFlight).toBe(maxRunsInFlight ?? 8);
-      simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 50 });
+      simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: holdMillis });
       const before = simulator.counters().blockedLaunches;
       const feeds = Array.from({ length: 40 }, (_, i) => feedsFor(i));
       const results = await Promise.all(feeds.map((f) => context.run(f)));
       for (const i of [0, 39]) await expectLikeOrt(onnx, feeds[i]!, results[i]!);
       return simulator.counters().blockedLaunches - before;
     };
-    expect(await burst()).toBe(0);
-    expect(await burst(64)).toBeGreaterThan(0); // the fixed default this replaced: 64 runs of 123 items block
+    expect(await burst(undefined, 50)).toBe(0);
+    expect(await burst(64, 1000)).toBeGreaterThan(0); // the fixed default this replaced: 64 runs of 123 items block
   });
 
   it('after dispose(), admitted runs complete and waiting runs reject with DISPOSED', async () => {
