@@ -223,7 +223,10 @@ export class ExecutionContext extends Disposable {
       this.#settled();
       return this.#collect(results as NativeRunResult, devices as RunOptions['outputs']);
     },
-    settledFailure: () => this.#settled(),
+    settledFailure: (error) => {
+      this.#settled();
+      return fromNative(error);
+    },
   };
 
   /** Validates now (bad input fails at the call, as for an admitted run), copies the host inputs, and queues. */

@@ -2,10 +2,12 @@
 // ticket; a drain settles all it finished with one call, and a small output travels through a shared arena that the
 // next batch overwrites. So every result must be its own copy, whatever batches and drains the runs fell into.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Runtime } from '../lib/index.js';
+import { createRequire } from 'node:module';
+import { CudaTransientError, Runtime } from '../lib/index.js';
 import type { Engine, Tensor } from '../lib/index.js';
 import { openTicket, settleBatch, settlementArena } from '../lib/settlements.js';
-import { simulatorEngine } from './helpers/engines.js';
+import { simulatorEngine, simulatorPlan } from './helpers/engines.js';
+import { simulator } from '../lib/testing/index.js';
 import { expectLikeOrt, runOrt } from './helpers/ort.js';
 import { getModel } from './models/index.js';
 
@@ -64,36 +66,64 @@ describe('settling runs in batches', () => {
 
 describe('settleBatch', () => {
   it('settles each ticket on its own: unknown tickets are ignored, an owner that throws rejects only its promise', async () => {
-    const settle = (owner?: Parameters<typeof openTicket>[2]) => {
+    const open = (owner?: Parameters<typeof openTicket>[2]) => {
       let ticket = -1;
       const promise = new Promise((resolve, reject) => {
         ticket = openTicket(resolve, reject, owner, 'extra');
       });
       return { ticket, promise };
     };
-    const plain = settle();
-    const failing = settle({
+    const plain = open();
+    const failing = open({
       settledValue: () => {
         throw new Error('owner failed');
       },
-      settledFailure: () => {},
+      settledFailure: (error) => error,
     });
     const seen: unknown[] = [];
-    const owned = settle({ settledValue: (value, extra) => (seen.push(extra), `${String(value)}!`), settledFailure: () => {} });
-    const rejected = settle();
+    const owned = open({ settledValue: (value, extra) => (seen.push(extra), `${String(value)}!`), settledFailure: (error) => error });
+    const typed = open({ settledValue: (value) => value, settledFailure: (error) => Object.assign(new Error('typed'), { cause: error }) });
+    const nativeError = Object.assign(new Error('run failed'), { code: 'CUDA_ERROR', cudaError: 719 });
     settleBatch(
       123_456, 'nobody waits for this',
       plain.ticket, 1,
       failing.ticket, 2,
       owned.ticket, 3,
-      ~rejected.ticket, Object.assign(new Error('run failed'), { code: 'CUDA_ERROR', cudaError: 719 }),
+      ~typed.ticket, nativeError,
     );
     await expect(plain.promise).resolves.toBe(1);
     await expect(failing.promise).rejects.toThrow('owner failed');
     await expect(owned.promise).resolves.toBe('3!');
     expect(seen).toEqual(['extra']);
-    await expect(rejected.promise).rejects.toMatchObject({ code: 'CUDA_STICKY', retryable: false }); // typed by fromNative: 719 poisons a GPU
+    await expect(typed.promise).rejects.toMatchObject({ message: 'typed', cause: nativeError }); // the owner types it
     // A settled ticket is free again: settling it once more does nothing.
     settleBatch(plain.ticket, 'again');
+  });
+
+  it('two copies of the package in one thread (its CJS build next to these sources) share the addon and both settle', async () => {
+    // Both load the same addon, whose one settle function the copy loaded last installs: the tickets of each copy
+    // must still settle, with each copy's own error classes.
+    const require = createRequire(import.meta.url);
+    const other = require('../dist/index.cjs') as typeof import('../lib/index.js');
+    expect(other.Runtime).not.toBe(Runtime);
+    const plan = await simulatorPlan('mlp');
+    const otherRuntime = other.Runtime.create({ backend: 'simulator' });
+    try {
+      const otherEngine = await otherRuntime.deserialize(plan);
+      const model = getModel('mlp');
+      const feeds = Array.from({ length: 20 }, (_, i) => model.makeFeeds({ seed: 70 + i, batch: 1 }));
+      using mine = mlp.createContext();
+      const theirs = otherEngine.createContext();
+      const results = await Promise.all(feeds.map((f, i) => (i % 2 ? theirs : mine).run(f)));
+      for (let i = 0; i < feeds.length; i++) await expectLikeOrt(model.onnx, feeds[i]!, results[i]!);
+      simulator.injectFault({ kind: 'enqueue' });
+      await expect(theirs.run(feeds[0]!)).rejects.toBeInstanceOf(other.CudaTransientError);
+      simulator.injectFault({ kind: 'enqueue' });
+      await expect(mine.run(feeds[0]!)).rejects.toBeInstanceOf(CudaTransientError);
+      theirs.dispose();
+      otherEngine.dispose();
+    } finally {
+      otherRuntime.dispose();
+    }
   });
 });
