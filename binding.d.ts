@@ -47,15 +47,15 @@ export interface NativeRuntimeInfo {
  * a TypedArray target)]. The dims arrays are shared between runs of the same shapes: copy before changing them.
  * When every output is on the host and their dims equal those of the previous run settled on this context (runs
  * settle in order), only the bytes: the ArrayBuffer for one output (undefined if it went into a target), an array
- * of them for several; one output of up to 1 KB as its byte offset in the settlement arena instead (copied out
- * before settleBatch returns). Engines with a data-dependent output shape always resolve with the dims, that run's
- * own. */
+ * of them for several. Bytes of up to 1 KB come as their offset in the settlement arena instead of an ArrayBuffer
+ * (valid until settleBatch returns: copy them out). Engines with a data-dependent output shape always resolve with
+ * the dims, that run's own. */
 export type NativeRunResult =
-  | [readonly (readonly number[])[], ...(ArrayBuffer | undefined)[]]
+  | [readonly (readonly number[])[], ...(ArrayBuffer | number | undefined)[]]
   | ArrayBuffer
   | number
   | undefined
-  | (ArrayBuffer | undefined)[];
+  | (ArrayBuffer | number | undefined)[];
 
 export declare class NativeDeviceBuffer {
   private constructor();

@@ -263,14 +263,16 @@ export class ExecutionContext extends Disposable {
   /** Turns what the addon resolved with into the result record. */
   #collect(results: NativeRunResult, devices: RunOptions['outputs']): RunResult {
     if (typeof results === 'number') return this.#collectFromArena(results);
-    let data: readonly (ArrayBuffer | undefined)[];
+    // Each output's bytes: an ArrayBuffer, their offset in the settlement arena (up to 1 KB), or none (written into a
+    // DeviceTensor or the caller's array).
+    let data: readonly (ArrayBuffer | number | undefined)[];
     if (results instanceof ArrayBuffer || results === undefined) {
       data = [results]; // one output, dims unchanged: just its bytes (none when it went into the caller's array)
     } else if (!Array.isArray(results[0])) {
-      data = results as unknown as ArrayBuffer[]; // several outputs, dims unchanged: just their bytes
+      data = results as unknown as (ArrayBuffer | number)[]; // several outputs, dims unchanged: just their bytes
     } else {
       this.#outputShapes = results[0].map(outputShape);
-      data = results.slice(1) as (ArrayBuffer | undefined)[];
+      data = results.slice(1) as (ArrayBuffer | number | undefined)[];
     }
     const out: RunResult = {};
     const outputs = this.engine.outputs;
@@ -283,9 +285,12 @@ export class ExecutionContext extends Disposable {
         continue;
       }
       if (!isDType(spec.dtype)) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
+      const bytes = data[i];
+      const TypedArray = DTYPES[spec.dtype].typedArray;
       const values = target
         ? target.length === shape.size ? target : target.subarray(0, shape.size)
-        : new DTYPES[spec.dtype].typedArray(data[i] as ArrayBuffer);
+        : typeof bytes === 'number' ? new TypedArray(settlementArena, bytes, shape.size).slice()
+        : new TypedArray(bytes as ArrayBuffer);
       out[spec.name] = Tensor.trusted(spec.dtype, values as never, shape.dims, shape.size);
     }
     return out;

@@ -138,7 +138,7 @@ class RunJob : public CompletionJob {
       }
       Napi::Array buffers = Napi::Array::New(env, outputs.size());
       for (size_t i = 0; i < outputs.size(); ++i) {
-        if (!outputs[i].hostTarget) buffers.Set(static_cast<uint32_t>(i), copyOut(env, outputs[i]));
+        if (!outputs[i].hostTarget) buffers.Set(static_cast<uint32_t>(i), copyOutSmall(env, outputs[i]));
       }
       releaseStaging();
       settlement.Resolve(buffers);
@@ -151,7 +151,7 @@ class RunJob : public CompletionJob {
     results.Set(uint32_t{0}, outputDims->Value());
     for (size_t i = 0; i < outputs.size(); ++i) {
       if (!outputs[i].onDevice && !outputs[i].hostTarget) {
-        results.Set(static_cast<uint32_t>(i + 1), copyOut(env, outputs[i]));
+        results.Set(static_cast<uint32_t>(i + 1), copyOutSmall(env, outputs[i]));
       }
     }
     releaseStaging();
