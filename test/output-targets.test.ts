@@ -90,6 +90,29 @@ describe('host output targets', () => {
     expect(error).toMatchObject({ tensor: 'y', expected: 'Float32Array', actual: expect.stringMatching(/Int32Array/) });
   });
 
+  it('a large output (16 KB) and a small one both fill the caller\'s array, and both refuse a detached one', async () => {
+    // embedding: hidden [batch, seq, 16] float32; [8,32,16] is 16 KB, [1,2,16] 128 bytes.
+    const zoo = getModel('embedding');
+    using big = await simulatorEngine(runtime, 'embedding');
+    using ctx = big.createContext();
+    for (const [batch, seq] of [[8, 32], [1, 2]] as const) {
+      const hidden = new Float32Array(batch * seq * 16);
+      for (const seed of [1, 2]) {
+        const feeds = zoo.makeFeeds({ seed, batch, seq });
+        const out = (await ctx.run(feeds, { outputs: { hidden } })) as Record<string, Tensor>;
+        expect(out.hidden!.data).toBe(hidden);
+        await expectLikeOrtOf(zoo.onnx, feeds, out);
+      }
+      const detached = new Float32Array(batch * seq * 16);
+      simulator.injectFault({ kind: 'slow-kernel', millis: 20 });
+      const run = ctx.run(zoo.makeFeeds({ seed: 3, batch, seq }), { outputs: { hidden: detached } });
+      structuredClone(detached.buffer, { transfer: [detached.buffer] });
+      const error = await run.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as Error).message).toMatch(/array given for output 'hidden' was detached or shrunk before the run finished/);
+    }
+  });
+
   it('an array detached while the run is on the device rejects the run, and the context keeps working', async () => {
     const y = new Float32Array(16);
     simulator.injectFault({ kind: 'slow-kernel', millis: 20 });
