@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -457,6 +458,43 @@ void testDestructionOrder(Logger& logger, std::vector<uint8_t> const& plan) {
 
 // Callbacks of independent streams may be serialized by CUDA (one driver thread); the simulator always serializes
 // them, so a callback that waits for another stream's callback hangs here as it can on a GPU.
+// A freed pinned buffer stops counting as pinned, even for the thread that looked it up last (its lookups are
+// remembered per thread until a free invalidates them): pageable memory handed out at the same address afterwards
+// must get pageable semantics, a device-to-host copy into it being synchronous.
+void testPinnedFreeForgets() {
+  cudaStream_t stream = nullptr;
+  check(cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking) == 0, "pinned test stream");
+  void* device = nullptr;
+  check(cudaMalloc(&device, 4096) == 0, "pinned test device buffer");
+  auto syncs = [] {
+    trtsim_counters c{};
+    trtsim_get_counters(&c);
+    return c.implicit_device_syncs;
+  };
+  // The simulator's pinned memory comes from aligned_alloc(4096, ...): after its free, the same request from the
+  // host allocator gets the same address back (glibc reuses the chunk; tried a few times in case it does not).
+  bool reused = false;
+  for (int attempt = 0; attempt < 8 && !reused; ++attempt) {
+    void* pinned = nullptr;
+    check(cudaMallocHost(&pinned, 4096) == 0, "cudaMallocHost");
+    int64_t before = syncs();
+    check(cudaMemcpyAsync(pinned, device, 4096, trtn::cuda::kDeviceToHost, stream) == 0, "copy into pinned memory");
+    check(syncs() == before, "a copy into pinned memory is asynchronous");
+    check(cudaStreamSynchronize(stream) == 0, "pinned test synchronize");
+    check(cudaFreeHost(pinned) == 0, "cudaFreeHost");
+    void* pageable = std::aligned_alloc(4096, 4096);
+    if (pageable == pinned) {
+      reused = true;
+      before = syncs();
+      check(cudaMemcpyAsync(pageable, device, 4096, trtn::cuda::kDeviceToHost, stream) == 0, "copy into pageable memory");
+      check(syncs() == before + 1, "memory at a freed pinned buffer's address is pageable: the copy into it is synchronous");
+    }
+    std::free(pageable);
+  }
+  check(reused, "the host allocator gave a freed pinned buffer's address back (needed by this check)");
+  check(cudaFree(device) == 0 && cudaStreamDestroy(stream) == 0, "pinned test clean-up");
+}
+
 void testCallbacksSerialized() {
   struct Overlap {
     std::atomic<int> active{0};
@@ -642,6 +680,7 @@ int main(int argc, char** argv) {
   testTwoDevices(logger, recorder, plan);
   testCapture(logger, plan);
   testNoCudaCallsInCallbacks(logger, recorder, plan);
+  testPinnedFreeForgets();
   testCallbacksSerialized();
   testDestructionOrder(logger, plan);
   check(recorder.refs == 0, "every reference returned after the two-device test");
