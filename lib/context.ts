@@ -127,7 +127,7 @@ export class ExecutionContext extends Disposable {
   constructor(
     native: NativeExecutionContext,
     readonly engine: EngineSpec,
-    maxRunsInFlight = defaultMaxRunsInFlight(engine),
+    maxRunsInFlight: number, // Engine.createContext: the option, or defaultMaxRunsInFlight(engine)
   ) {
     super(native, 'ExecutionContext');
     this.#dims = new Float64Array(engine.inputs.reduce((n, t) => n + t.shape.length, 0));

@@ -7,8 +7,9 @@
 // which would leave promises pending forever, while stream callbacks still run and receive the error.
 //
 // The promises are JavaScript's own (lib/settlements.ts): JS makes one per call and passes the addon its ticket, and
-// a drain settles every job it finished with one call into JS, an array of [ticket, value] pairs. N-API's promises
-// cost a native promise and a resolve call per job, about as much as the rest of a small run's JS-thread work.
+// a drain settles the jobs it finished with one call into JS per 64 of them, (ticket, value) pairs as arguments.
+// N-API's promises cost a native promise and a resolve call per job, about as much as the rest of a small run's
+// JS-thread work.
 //
 // Waking a sleeping JS thread costs 20-50 us on a VM, more than a small engine's GPU time. With completion polling
 // (off by default, setPollMicros) the queue is instead drained on every loop turn, through setImmediate, for up to
@@ -124,6 +125,7 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   void drain(Napi::Env env, bool fromWakeUp);  // JS thread: settles what is ready, then schedules the next drain
   size_t settleReady(Napi::Env env);            // JS thread: returns how many jobs it settled
   static void settleOne(Napi::Env env, CompletionJob& job, int status);  // JS thread
+  void deliver(Napi::Env env);  // JS thread: hands the batch (if any) to JS and starts an empty one
 
   Napi::TypedThreadSafeFunction<CompletionQueue, void, &CompletionQueue::callJs> mTsfn;
   std::mutex mMutex;
@@ -132,8 +134,6 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   bool mWakePending = false;  // a TSFN call or a setImmediate drain is on its way
   uint64_t mWakeUps = 0;       // guarded by mMutex
   bool mClosed = false;
-  void deliver(Napi::Env env);  // JS thread: hands the batch (if any) to JS and starts an empty one
-
   Napi::FunctionReference mSettleBatch;
   // The drain under way: [code, value] pairs not yet handed to JS. And the settlements made outside a drain.
   bool mDelivering = false;

@@ -126,8 +126,9 @@ class RunJob : public CompletionJob {
       return;
     }
     if (!copyToHostTargets(env)) return;
-    // Host outputs whose dims equal the previous settled run's (the steady state): just their bytes, one output as
-    // its ArrayBuffer, several as an array of them (undefined for those copied into the caller's arrays).
+    // Host outputs whose dims equal the previous settled run's (the steady state): just their bytes (an ArrayBuffer,
+    // or an arena offset up to 1 KB), one output alone, several as an array (undefined for those copied into the
+    // caller's arrays).
     bool allHost = std::none_of(outputs.begin(), outputs.end(), [](OutputPlan const& o) { return o.onDevice; });
     if (allHost && ctx->lastSettledDims == outputDims) {
       if (outputs.size() == 1) {
