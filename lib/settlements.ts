@@ -58,13 +58,13 @@ export function closeTicket(ticket: number): void {
 }
 
 /** Calls `start` with a new ticket and returns its promise, rejected with the typed error (fromNative) whether the
- * addon settles it so or `start` throws. */
-export function settleable<T>(start: (ticket: number) => void): Promise<T> {
+ * addon settles it so or `start` throws. An owner, if given, turns the settled value (and error) first. */
+export function settleable<T>(start: (ticket: number) => void, owner?: SettlementOwner): Promise<T> {
   let ticket = -1;
   let rejectTyped: Reject = () => {};
   const promise = new Promise<T>((resolve, reject) => {
     rejectTyped = (error) => reject(fromNative(error));
-    ticket = openTicket(resolve as Resolve, rejectTyped);
+    ticket = openTicket(resolve as Resolve, rejectTyped, owner);
   });
   try {
     start(ticket);

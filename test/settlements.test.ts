@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { CudaTransientError, Runtime } from '../lib/index.js';
 import type { Engine, Tensor } from '../lib/index.js';
-import { openTicket, settleBatch, settlementArena } from '../lib/settlements.js';
+import { openTicket, settleable, settleBatch, settlementArena } from '../lib/settlements.js';
 import { simulatorEngine, simulatorPlan } from './helpers/engines.js';
 import { simulator } from '../lib/testing/index.js';
 import { expectLikeOrt, runOrt } from './helpers/ort.js';
@@ -98,6 +98,23 @@ describe('settleBatch', () => {
     await expect(typed.promise).rejects.toMatchObject({ message: 'typed', cause: nativeError }); // the owner types it
     // A settled ticket is free again: settling it once more does nothing.
     settleBatch(plain.ticket, 'again');
+  });
+
+  it('settleable with an owner: the owner turns the value, and a failure is the owner\'s error, typed', async () => {
+    // As the bench's (ar) uses it (through tensorrt-node/testing's nativeCall): a result built when the ticket
+    // settles, with no .then per call.
+    const owner = { settledValue: (value: unknown) => ({ doubled: (value as number) * 2 }), settledFailure: (error: unknown) => error };
+    let ticket = -1;
+    const fulfilled = settleable((t) => (ticket = t), owner);
+    settleBatch(ticket, 21);
+    await expect(fulfilled).resolves.toEqual({ doubled: 42 });
+    const nativeError = Object.assign(new Error('IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime (unspecified launch failure)'), {
+      code: 'CUDA_ERROR',
+      cudaError: 719,
+    });
+    const rejected = settleable((t) => (ticket = t), owner);
+    settleBatch(~ticket, nativeError);
+    await expect(rejected).rejects.toMatchObject({ code: 'CUDA_STICKY', cudaError: 719 }); // fromNative typed it
   });
 
   it('two copies of the package in one thread (its CJS build next to these sources) share the addon and both settle', async () => {

@@ -2,5 +2,6 @@
 export { simulator, rewritePlanHeader } from './simulator.js';
 export type { SimulatorCounters, SimulatorFault } from './simulator.js';
 /** @internal Calls an asynchronous method of the addon's own objects (as `ExecutionContext.native()` returns them)
- * with a fresh ticket, and returns the promise the addon settles: for benchmarks and tests that bypass lib/. */
+ * with a fresh ticket, and returns the promise the addon settles (through an optional owner that turns the settled
+ * value, as a context turns a run's): for benchmarks and tests that bypass lib/. */
 export { settleable as nativeCall } from '../settlements.js';
