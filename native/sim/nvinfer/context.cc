@@ -229,7 +229,17 @@ class ContextImpl : public nvinfer1::IExecutionContext {
 
   bool setOutputAllocator(char const* tensorName, nvinfer1::IOutputAllocator* allocator) noexcept override {
     int idx = mEngine.ioTensor(tensorName);
-    if (idx < 0 || mEngine.isInput(idx)) return false;
+    if (idx < 0 || mEngine.isInput(idx)) {
+      // Documented as returning false; reported like TensorRT's other name checks, so the caller learns why.
+      reporter().error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::setOutputAllocator", "API Usage Error",
+                       idx < 0 ? std::string("Parameter check failed, condition: mEngine.tensorNameToIndex(tensorName) "
+                                             "!= -1. Given invalid tensor name: ") +
+                                     (tensorName ? tensorName : "(null)") +
+                                     ". Get valid tensor names with getIOTensorName()."
+                               : std::string("Parameter check failed, condition: tensor ") + tensorName +
+                                     " is an output.");
+      return false;
+    }
     mAllocators[idx] = allocator;
     return true;
   }

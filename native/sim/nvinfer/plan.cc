@@ -300,16 +300,23 @@ PlanHeader readPlanHeader(uint8_t const* data, size_t size) {
 
 PlanContents readPlan(uint8_t const* data, size_t size, int ccMajor, int ccMinor) {
   PlanHeader h = readPlanHeader(data, size);
-  bool sameVersion = h.trtMajor == NV_TENSORRT_MAJOR && h.trtMinor == NV_TENSORRT_MINOR &&
-                     h.trtPatch == NV_TENSORRT_PATCH && h.trtBuild == NV_TENSORRT_BUILD;
-  // Version-compatible plans load on a newer TensorRT of the same major version.
-  bool compatible = (h.flags & kPlanFlagVersionCompatible) && h.trtMajor == NV_TENSORRT_MAJOR &&
+  uint32_t const currentTag = serializationVersionOf(NV_TENSORRT_MAJOR, NV_TENSORRT_MINOR, NV_TENSORRT_PATCH);
+  // TensorRT refuses a plan by its serialization tag (the stdVersionRead assertion), and only layout 0 is known: a
+  // header of another layout comes from another format version. The version bytes must agree as well (the default
+  // rule: the exact TensorRT build).
+  bool sameVersion = h.layout == 0 && h.serializationVersion == currentTag && h.trtMajor == NV_TENSORRT_MAJOR &&
+                     h.trtMinor == NV_TENSORRT_MINOR && h.trtPatch == NV_TENSORRT_PATCH &&
+                     h.trtBuild == NV_TENSORRT_BUILD;
+  // A version-compatible plan runs on a newer TensorRT of the same major through the lean runtime it embeds (host
+  // code, see runtime.cc). Built with kEXCLUDE_LEAN_RUNTIME it carries none: only a lean runtime of its own version,
+  // loaded with IRuntime::loadRuntime, runs it elsewhere, and a plain runtime refuses it by its version tag.
+  bool compatible = h.layout == 0 && (h.flags & kPlanFlagVersionCompatible) && (h.flags & kPlanFlagHostCode) &&
+                    h.trtMajor == NV_TENSORRT_MAJOR &&
                     (h.trtMinor < NV_TENSORRT_MINOR ||
                      (h.trtMinor == NV_TENSORRT_MINOR && h.trtPatch <= NV_TENSORRT_PATCH));
   if (!sameVersion && !compatible) {
     std::ostringstream why;
-    why << "Version tag does not match. Note: Current Version: "
-        << serializationVersionOf(NV_TENSORRT_MAJOR, NV_TENSORRT_MINOR, NV_TENSORRT_PATCH)
+    why << "Version tag does not match. Note: Current Version: " << currentTag
         << ", Serialized Engine Version: " << h.serializationVersion;
     throw PlanError(PlanError::Kind::kVersion, why.str());
   }

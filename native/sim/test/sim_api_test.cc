@@ -80,7 +80,8 @@ nvinfer1::Dims dims1(int64_t a) {
 
 // A plan of the model whose one input "x" gets the profile min..max.
 std::vector<uint8_t> buildPlan(Logger& logger, std::vector<uint8_t> const& onnx, nvinfer1::Dims const& min,
-                               nvinfer1::Dims const& opt, nvinfer1::Dims const& max) {
+                               nvinfer1::Dims const& opt, nvinfer1::Dims const& max,
+                               std::vector<nvinfer1::BuilderFlag> const& flags = {}) {
   std::unique_ptr<nvinfer1::IBuilder> builder(
       static_cast<nvinfer1::IBuilder*>(createInferBuilder_INTERNAL(&logger, NV_TENSORRT_VERSION)));
   std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(0));
@@ -93,6 +94,7 @@ std::vector<uint8_t> buildPlan(Logger& logger, std::vector<uint8_t> const& onnx,
   profile->setDimensions("x", nvinfer1::OptProfileSelector::kOPT, opt);
   profile->setDimensions("x", nvinfer1::OptProfileSelector::kMAX, max);
   check(config->addOptimizationProfile(profile) == 0, "add a profile");
+  for (nvinfer1::BuilderFlag flag : flags) config->setFlag(flag);
   std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
   check(plan != nullptr, "build");
   if (!plan) return {};
@@ -522,6 +524,58 @@ void testCallbacksSerialized() {
   for (auto stream : streams) cudaStreamDestroy(stream);
 }
 
+// The plan header's checks, as TensorRT makes them: by the serialization tag (bytes 16..19, the stdVersionRead
+// assertion), only for the one known header layout, and a version-compatible plan from an older TensorRT loads only
+// through the lean runtime it embeds: built with kEXCLUDE_LEAN_RUNTIME, a plain runtime refuses it.
+void testPlanHeaderChecks(Logger& logger, Recorder& recorder, std::vector<uint8_t> const& onnx) {
+  auto const u32At = [](std::vector<uint8_t> const& p, size_t at) {
+    uint32_t v = 0;
+    std::memcpy(&v, p.data() + at, 4);
+    return v;
+  };
+  auto const withU32 = [](std::vector<uint8_t> p, size_t at, uint32_t v) {
+    std::memcpy(p.data() + at, &v, 4);
+    return p;
+  };
+  // Made by TensorRT 10.<minor - 1>: the version bytes and a tag of that version (tags grow with versions).
+  auto const fromOlderMinor = [&](std::vector<uint8_t> p) {
+    p[25] = static_cast<uint8_t>(p[25] - 1);
+    return withU32(p, 16, u32At(p, 16) - 2);
+  };
+  std::unique_ptr<nvinfer1::IRuntime> runtime(
+      static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION)));
+  runtime->setErrorRecorder(&recorder);
+  auto const loads = [&](std::vector<uint8_t> const& p) {
+    std::unique_ptr<nvinfer1::ICudaEngine> engine(runtime->deserializeCudaEngine(p.data(), p.size()));
+    return engine != nullptr;
+  };
+  std::string const refusal =
+      "IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Serialization assertion stdVersionRead == "
+      "kSERIALIZATION_VERSION failed.Version tag does not match. Note: Current Version: ";
+
+  std::vector<uint8_t> plan = buildPlan(logger, onnx, dims2(1, 4), dims2(2, 4), dims2(8, 4));
+  uint32_t const tag = u32At(plan, 16);
+  check(loads(plan), "a plan of this version loads");
+  check(!loads(withU32(plan, 16, tag + 2)), "a plan whose serialization tag alone differs is refused");
+  check(recorder.last() == refusal + std::to_string(tag) + ", Serialized Engine Version: " + std::to_string(tag + 2) + ")",
+        "... by its tag: " + recorder.last());
+  check(!loads(withU32(plan, 4, 7)), "a header of another layout is refused");
+  check(recorder.last().rfind(refusal, 0) == 0, "... as another format version: " + recorder.last());
+
+  using nvinfer1::BuilderFlag;
+  std::vector<uint8_t> lean = buildPlan(logger, onnx, dims2(1, 4), dims2(2, 4), dims2(8, 4),
+                                        {BuilderFlag::kVERSION_COMPATIBLE, BuilderFlag::kEXCLUDE_LEAN_RUNTIME});
+  std::vector<uint8_t> embedding = buildPlan(logger, onnx, dims2(1, 4), dims2(2, 4), dims2(8, 4),
+                                             {BuilderFlag::kVERSION_COMPATIBLE});
+  check(loads(lean), "version-compatible without the lean runtime: no host code, so it loads where it was built");
+  runtime->setEngineHostCodeAllowed(true);
+  check(loads(fromOlderMinor(embedding)), "with the lean runtime embedded, a plan of an older minor loads");
+  check(!loads(fromOlderMinor(lean)), "without it, a plan of an older minor is refused even where host code is allowed");
+  check(recorder.last().rfind(refusal, 0) == 0, "... by its version tag: " + recorder.last());
+  runtime->setEngineHostCodeAllowed(false);
+  check(!loads(fromOlderMinor(lean)), "... and by a plain runtime");
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::printf("usage: sim_api_test model.onnx\n");
@@ -579,6 +633,15 @@ int main(int argc, char** argv) {
   check(!context->enqueueV3(stream), "enqueue without the output address fails");
   check(recorder.last().find("Address is not set for output tensor y.") != std::string::npos, "... names y");
   context->setTensorAddress("y", y);
+  {
+    OutputAllocator allocator;
+    check(!context->setOutputAllocator("x", &allocator), "an output allocator for an input is refused");
+    check(recorder.last() == "IExecutionContext::setOutputAllocator: Error Code 3: API Usage Error (Parameter check "
+                             "failed, condition: tensor x is an output.)",
+          "... saying why: " + recorder.last());
+    check(!context->setOutputAllocator("nope", &allocator), "an output allocator for an unknown name is refused");
+    check(recorder.last().find("Given invalid tensor name: nope.") != std::string::npos, "... naming it: " + recorder.last());
+  }
   // 4. Invalid stream.
   cudaStream_t dead = nullptr;
   cudaStreamCreateWithFlags(&dead, 0);
@@ -677,6 +740,8 @@ int main(int argc, char** argv) {
                                                                    std::istreambuf_iterator<char>()));
     check(recorder.refs == 0, "every reference returned after the data-dependent test");
   }
+  testPlanHeaderChecks(logger, recorder, onnx);
+  check(recorder.refs == 0, "every reference returned after the plan header test");
   testTwoDevices(logger, recorder, plan);
   testCapture(logger, plan);
   testNoCudaCallsInCallbacks(logger, recorder, plan);
