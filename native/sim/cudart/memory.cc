@@ -19,15 +19,22 @@ namespace {
 constexpr size_t kAlignment = 256;  // cudaMalloc's guaranteed alignment
 constexpr uint8_t kUninitialized = 0xFF;  // fresh device memory reads as NaN, so unwritten outputs never look valid
 
+// Set once a stream-ordered allocation (cudaMallocAsync) is reached by its stream. Shared by the allocation, the
+// marker that sets it and the threads that remember the range, so none of them outlives it.
+using Availability = std::shared_ptr<std::atomic<bool>>;
+
 struct Allocation {
   size_t size;
   std::unique_ptr<uint8_t[]> storage;
   int device;
+  Availability available;  // null: cudaMalloc, usable at once
 };
 
 // The device whose kernel runs on this thread (a stream worker, while it runs one), or -1: a kernel reaches only its
 // own device's memory.
 thread_local int tKernelDevice = -1;
+// This thread is a stream worker: what it resolves is an access by the device, made when the work runs.
+thread_local bool tStreamWorker = false;
 
 struct AddressSpace {
   uintptr_t base = 0;
@@ -59,6 +66,7 @@ struct RememberedRange {
   uint8_t* storage = nullptr;  // device ranges: the host storage behind them
   int device = -1;
   uint64_t generation = 0;
+  Availability available;  // device ranges from cudaMallocAsync
 };
 
 template <size_t N>
@@ -123,10 +131,14 @@ void* resolveDevice(void const* ptr, size_t bytes) {
     Allocation* a = findLocked(ptr, &base);
     if (!a) return nullptr;
     looked = RememberedRange{base, a->size, a->storage.get(), a->device,
-                             gDeviceFrees.value.load(std::memory_order_relaxed)};
+                             gDeviceFrees.value.load(std::memory_order_relaxed), a->available};
     range = &tRecentDevice.remember(looked);
   }
   if (tKernelDevice >= 0 && range->device != tKernelDevice) return nullptr;
+  // Stream-ordered memory is usable once its stream reached the allocation: work queued after it there, or on
+  // another stream ordered after it by an event. Reached earlier, the access races the allocation (a GPU may not
+  // notice; the simulator faults, so the missing order shows in tests).
+  if (tStreamWorker && range->available && !range->available->load(std::memory_order_acquire)) return nullptr;
   size_t offset = p - range->base;
   if (bytes > range->size - offset) return nullptr;
   return range->storage + offset;
@@ -162,7 +174,9 @@ bool isPinnedRange(void const* ptr, size_t bytes) {
   return bytes <= range->size - (p - range->base);
 }
 
-int allocateDevice(void** out, size_t size, int deviceIndex) {
+void markStreamWorkerThread() { tStreamWorker = true; }
+
+int allocateDevice(void** out, size_t size, int deviceIndex, std::shared_ptr<std::atomic<bool>> available) {
   if (!out) return recordError(trtn::cuda::kErrorInvalidValue);
   if (int sticky = stickyError()) return sticky;
   if (takeFault(3 /*TRTSIM_FAULT_ALLOC*/, nullptr, nullptr)) {
@@ -176,7 +190,8 @@ int allocateDevice(void** out, size_t size, int deviceIndex) {
       gSpace.next + rounded + kAlignment > gSpace.length) {
     return recordError(trtn::cuda::kErrorMemoryAllocation);
   }
-  Allocation a{size, std::unique_ptr<uint8_t[]>(new (std::nothrow) uint8_t[size == 0 ? 1 : size]), deviceIndex};
+  Allocation a{size, std::unique_ptr<uint8_t[]>(new (std::nothrow) uint8_t[size == 0 ? 1 : size]), deviceIndex,
+               std::move(available)};
   if (!a.storage) return recordError(trtn::cuda::kErrorMemoryAllocation);
   std::memset(a.storage.get(), kUninitialized, size);
   uintptr_t address = gSpace.base + gSpace.next;
@@ -212,14 +227,24 @@ TRTSIM_EXPORT int cudaMalloc(void** devPtr, size_t size) {
   return allocateDevice(devPtr, size, currentDevice());
 }
 
-// Like CUDA, freeing device memory waits for all outstanding device work first.
+// Freeing cudaMalloc memory waits for all outstanding device work first (CUDA: it "may" synchronize, and does).
+// Memory from cudaMallocAsync is freed at once, without synchronizing, as CUDA documents: work still queued that
+// uses it faults.
 TRTSIM_EXPORT int cudaFree(void* devPtr) {
   if (int error = refuseInHostCallback()) return error;
   if (devPtr == nullptr) return trtn::cuda::kSuccess;
   if (int sticky = stickyError()) return sticky;
   if (int error = unsafeCallError()) return recordError(error);
-  drainAllStreams();
-  counters().implicitSyncs++;
+  bool streamOrdered = false;
+  {
+    std::lock_guard<std::mutex> lock(gMutex);
+    auto it = gDevice.find(reinterpret_cast<uintptr_t>(devPtr));
+    streamOrdered = it != gDevice.end() && it->second.available != nullptr;
+  }
+  if (!streamOrdered) {
+    drainAllStreams();
+    counters().implicitSyncs++;
+  }
   return freeDevice(devPtr);
 }
 

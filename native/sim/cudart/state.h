@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -80,6 +81,13 @@ double streamSpinMicros();
 // Occupies one of the cost model's kernel slots for `micros` (no-op when the model is off).
 void spendKernelTime(double flops, double extraMillis);
 void spendCopyTime(size_t bytes);
+
+// Device memory (memory.cc). `available`, for stream-ordered memory: set once its stream reached the allocation;
+// until then a stream worker's access faults (see resolveDevice). Null for memory usable at once.
+int allocateDevice(void** out, size_t size, int device, std::shared_ptr<std::atomic<bool>> available = nullptr);
+int freeDevice(void* ptr);
+// Called by each stream worker thread as it starts: its device accesses check stream-ordered availability.
+void markStreamWorkerThread();
 
 // Waits until every stream has drained its queue (what cudaFree and cudaDeviceSynchronize imply).
 void drainAllStreams();

@@ -40,8 +40,6 @@
 namespace trtsim::cuda {
 
 bool isPinnedRange(void const* ptr, size_t bytes);
-int allocateDevice(void** out, size_t size, int device);
-int freeDevice(void* ptr);
 
 namespace {
 
@@ -230,6 +228,7 @@ bool pollDoorbell(Ready const& ready) {
 }
 
 void workerLoop(Stream handle, std::shared_ptr<SimStream> stream) {
+  markStreamWorkerThread();
   stream->queue.runWorker([](auto const& ready) { return pollDoorbell(ready); },
                           [handle](Work& work) { execute(handle, work); });
   std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
@@ -568,7 +567,21 @@ TRTSIM_EXPORT int cudaMallocAsync(void** devPtr, size_t size, Stream handle) {
   int device = deviceOfStream(handle);
   if (device < 0) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   if (int error = refuseWhileCapturing(handle)) return error;  // CUDA makes a memory node; not simulated
-  return allocateDevice(devPtr, size, device);  // from the stream's device's pool
+  // Reserved now, usable once the stream gets here (memory.cc, resolveDevice): a marker on the stream says so.
+  auto available = std::make_shared<std::atomic<bool>>(false);
+  if (int error = allocateDevice(devPtr, size, device, available)) return error;  // from the stream's device's pool
+  Work w;
+  w.kind = WorkKind::kMarker;  // runs even when poisoned, like the free
+  w.run = [available] {
+    available->store(true, std::memory_order_release);
+    return 0;
+  };
+  if (int error = submit(handle, std::move(w))) {
+    freeDevice(*devPtr);
+    *devPtr = nullptr;
+    return error;
+  }
+  return trtn::cuda::kSuccess;
 }
 
 // Stream-ordered free: the memory stays valid for work queued before this call, and no synchronization happens.

@@ -524,6 +524,54 @@ void testCallbacksSerialized() {
   for (auto stream : streams) cudaStreamDestroy(stream);
 }
 
+// Stream-ordered memory (cudaMallocAsync) is usable once its stream reaches the allocation: by later work on that
+// stream, or on another stream ordered after it by an event. Another stream reaching it earlier races the
+// allocation, and the simulator faults. cudaFree of such memory does not synchronize (CUDA documents it so).
+void testStreamOrderedAllocation() {
+  cudaStream_t a = nullptr, b = nullptr;
+  cudaStreamCreateWithFlags(&a, trtn::cuda::kStreamNonBlocking);
+  cudaStreamCreateWithFlags(&b, trtn::cuda::kStreamNonBlocking);
+  auto const hold = [](void* millis) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(*static_cast<int*>(millis)));
+  };
+  int holdMillis = 300;
+
+  // Ordered: the same stream, and another one through an event.
+  void* p = nullptr;
+  check(cudaLaunchHostFunc(a, hold, &holdMillis) == 0 && cudaMallocAsync(&p, 1024, a) == 0, "allocate behind a hold");
+  check(cudaMemsetAsync(p, 0, 1024, a) == 0, "a memset on the allocating stream");
+  cudaEvent_t allocated = nullptr;
+  cudaEventCreateWithFlags(&allocated, trtn::cuda::kEventDisableTiming);
+  check(cudaEventRecord(allocated, a) == 0 && cudaStreamWaitEvent(b, allocated, 0) == 0, "b waits for the allocation");
+  check(cudaMemsetAsync(p, 1, 1024, b) == 0, "a memset on b, after the event");
+  check(cudaStreamSynchronize(b) == 0 && cudaStreamSynchronize(a) == 0, "both ordered uses run");
+
+  // cudaFree of stream-ordered memory returns at once (a is held), with no implicit synchronization.
+  trtsim_counters before{};
+  trtsim_get_counters(&before);
+  check(cudaLaunchHostFunc(a, hold, &holdMillis) == 0, "hold a again");
+  auto start = std::chrono::steady_clock::now();
+  check(cudaFree(p) == 0, "cudaFree of cudaMallocAsync memory");
+  auto waited = std::chrono::steady_clock::now() - start;
+  trtsim_counters after{};
+  trtsim_get_counters(&after);
+  check(waited < std::chrono::milliseconds(200) && after.implicit_device_syncs == before.implicit_device_syncs,
+        "... does not wait for the held stream");
+  check(cudaStreamSynchronize(a) == 0, "a drains");
+
+  // Unordered: b uses memory whose allocation a has not reached: the device faults, stickily.
+  void* q = nullptr;
+  check(cudaLaunchHostFunc(a, hold, &holdMillis) == 0 && cudaMallocAsync(&q, 1024, a) == 0, "allocate behind a hold");
+  check(cudaMemsetAsync(q, 0, 1024, b) == 0, "a memset on b is accepted (the check is the device's, when it runs)");
+  check(cudaStreamSynchronize(b) == trtn::cuda::kErrorIllegalAddress, "... and faults: a has not reached the allocation");
+  trtsim_clear_sticky_error();
+  cudaStreamSynchronize(a);
+  check(cudaFreeAsync(q, a) == 0 && cudaStreamSynchronize(a) == 0, "freed in stream order");
+  cudaEventDestroy(allocated);
+  cudaStreamDestroy(a);
+  cudaStreamDestroy(b);
+}
+
 // The plan header's checks, as TensorRT makes them: by the serialization tag (bytes 16..19, the stdVersionRead
 // assertion), only for the one known header layout, and a version-compatible plan from an older TensorRT loads only
 // through the lean runtime it embeds: built with kEXCLUDE_LEAN_RUNTIME, a plain runtime refuses it.
@@ -747,6 +795,7 @@ int main(int argc, char** argv) {
   testNoCudaCallsInCallbacks(logger, recorder, plan);
   testPinnedFreeForgets();
   testCallbacksSerialized();
+  testStreamOrderedAllocation();
   testDestructionOrder(logger, plan);
   check(recorder.refs == 0, "every reference returned after the two-device test");
   cudaFree(y);
