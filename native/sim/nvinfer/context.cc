@@ -365,7 +365,9 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       TensorDef const& t = graph().tensors[i];
       bool dataDependent = mUpperBounds.count(static_cast<int>(i)) != 0;
       if (t.isInput || t.isOutput) {
-        if (!t.isInput && !dataDependent && !mAddresses[i] && mAllocators[i]) {
+        // An output with an allocator asks it for memory every run, with the address it has (which it may keep if
+        // big enough): an address set beforehand is a preallocation that the allocator may replace.
+        if (!t.isInput && !dataDependent && mAllocators[i]) {
           if (!allocateOutput(static_cast<int>(i), (*infos)[i], stream)) return false;
         }
         if (!mAddresses[i] && !(dataDependent && mAllocators[i])) {
@@ -503,10 +505,11 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   }
 
   bool allocateOutput(int idx, TensorInfo const& info, cudaStream_t stream) {
-    uint64_t bytes = static_cast<uint64_t>(shapeVolume(info.shape)) * dtypeSize(info.type);
+    // "Always positive, even for an empty tensor", as for data-dependent outputs.
+    uint64_t bytes = std::max<uint64_t>(static_cast<uint64_t>(shapeVolume(info.shape)) * dtypeSize(info.type), 1);
     char const* name = graph().tensors[idx].name.c_str();
     void* memory = mAllocators[idx]->reallocateOutputAsync(name, mAddresses[idx], bytes, 256, stream);
-    if (!memory && bytes > 0) {
+    if (!memory) {
       reporter().error(ErrorCode::kFAILED_ALLOCATION, "IExecutionContext::enqueueV3", "Failed Allocation",
                        std::string("IOutputAllocator returned nullptr for output tensor ") + name + ".");
       return false;
