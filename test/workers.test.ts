@@ -1,5 +1,6 @@
 // The addon in worker threads: each environment has its own completion queue and classes, runs settle in the
 // thread that started them, and a worker can exit with work finished while the main thread keeps running.
+import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../lib/native.js';
@@ -49,6 +50,56 @@ ${RAW_SETTLEMENTS}
 })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
 `;
 
+// A process whose main thread does not load the addon at first (a worker pool): workers load it, keep runs in
+// flight and end, by finishing with everything undisposed or by terminate() mid-run; then the main thread loads it
+// too and more workers are terminated mid-run. Node unloads an addon with the last environment that loaded it: before
+// the addon pinned itself, the first worker's exit deadlocked in dlclose (the process hung, even process.exit()),
+// and stream threads called into the unloaded library (SIGSEGV). A terminate() while runs settled aborted the
+// process from node-addon-api ("Error::Error napi_define_properties", or a C++ exception out of run()).
+const POOL_PROCESS = `
+const { Worker } = require('node:worker_threads');
+const workerData = JSON.parse(process.argv[1]);
+workerData.plan = Buffer.from(workerData.plan, 'base64');
+const body = \`
+const { parentPort, workerData } = require('node:worker_threads');
+const native = require('node-gyp-build')(workerData.root);
+${RAW_SETTLEMENTS.replace(/`/g, '\\`')}
+(async () => {
+  const runtime = new native.Runtime('simulator', 2);
+  const engine = await runtime.deserialize(workerData.plan);
+  const context = engine.createContext();
+  await run(context, Float64Array.of(1, 16), undefined, new Float32Array(16));
+  parentPort.postMessage('ran');
+  if (workerData.keepRunning) {
+    setInterval(() => { for (let i = 0; i < 50; i++) run(context, Float64Array.of(1, 16), undefined, new Float32Array(16)).catch(() => {}); }, 1);
+  }
+})();
+\`;
+const start = (keepRunning) => {
+  const worker = new Worker(body, { eval: true, workerData: { ...workerData, keepRunning } });
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  const ran = new Promise((resolve) => worker.once('message', resolve));
+  return { worker, exited, ran };
+};
+(async () => {
+  const first = start(false);
+  await first.ran;
+  console.log('first worker exit ' + await first.exited);
+  const terminateSome = async (n) => {
+    for (let i = 0; i < n; i++) {
+      const w = start(true);
+      await w.ran;
+      await new Promise((r) => setTimeout(r, i % 5));
+      await w.worker.terminate();
+    }
+  };
+  await terminateSome(20);
+  require('node-gyp-build')(workerData.root).buildInfo();
+  await terminateSome(20);
+  console.log('done');
+})();
+`;
+
 function runWorker(plan: Uint8Array, value: number): Promise<number[][]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER, { eval: true, workerData: { root: packageRoot, plan, value } });
@@ -85,6 +136,21 @@ describe('worker threads', () => {
       pinned: c.livePinnedAllocations,
     }).toEqual({ runtimes: 0, engines: 0, contexts: 0, streams: 0, device: 0, pinned: 0 });
   });
+
+  it('a worker pool whose main thread loads the addon late: workers that end or are terminated mid-run never hang or crash the process', async () => {
+    const plan = await simulatorPlan('mlp');
+    const child = spawn(process.execPath, ['-e', POOL_PROCESS, JSON.stringify({ root: packageRoot, plan: Buffer.from(plan).toString('base64') })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000); // a hang shows as SIGKILL
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+    clearTimeout(timer);
+    expect({ code, signal, stdout, stderr }).toEqual({ code: 0, signal: null, stdout: 'first worker exit 0\ndone\n', stderr: '' });
+  }, 70_000);
 
   it('two workers and the main thread run engines at the same time, each getting its own results', async () => {
     const plan = await simulatorPlan('mlp');

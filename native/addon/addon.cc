@@ -1,7 +1,9 @@
 // Module entry: registers the classes and functions, and the per-environment state (main thread and workers).
+#include <dlfcn.h>
 #include <napi.h>
 
 #include <cmath>
+#include <mutex>
 
 #include "../backend/backend.h"
 #include "addon_data.h"
@@ -70,11 +72,26 @@ Napi::Value completionStats(Napi::CallbackInfo const& info) {
   return out;
 }
 
+// The addon stays loaded until the process exits. Node unloads an addon with the last environment that loaded it
+// (a worker pool whose main thread never required it), but the addon's threads outlive environments: the reaper,
+// the launchers, and the CUDA threads that call its stream callbacks. Unloaded under them, they would run unmapped
+// code, and the addon's exit handler (Reaper::drain) would run inside dlclose and deadlock with the loader lock.
+void pinInMemory() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Dl_info self{};
+    if (dladdr(reinterpret_cast<void*>(&pinInMemory), &self) != 0 && self.dli_fname != nullptr) {
+      dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);  // a reference never closed, on a library never unloaded
+    }
+  });
+}
+
 }  // namespace
 }  // namespace trtn
 
 static Napi::Object InitTensorrtNode(Napi::Env env, Napi::Object exports) {
   using namespace trtn;
+  pinInMemory();
   auto* data = new AddonData();
   env.SetInstanceData<AddonData>(data);  // deleted by N-API at environment teardown
   data->completion = CompletionQueue::create(env);

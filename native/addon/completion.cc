@@ -188,12 +188,30 @@ void CompletionQueue::drain(Napi::Env env, bool fromWakeUp) {
 // setImmediate(drainNextTurn). It fails only when the environment is stopping (a worker's process.exit); then no
 // drain is pending any more and a later completion goes to the thread-safe function, which close() has released.
 void CompletionQueue::scheduleNextTurn() {
-  try {
-    mSetImmediate.Call({mDrainNextTurn.Value()});
-  } catch (Napi::Error const&) {
+  napi_value setImmediate = nullptr, drainNextTurn = nullptr, global = nullptr, ignored = nullptr;
+  bool scheduled = !mJsStopped && napi_get_reference_value(mEnv, mSetImmediate, &setImmediate) == napi_ok &&
+                   napi_get_reference_value(mEnv, mDrainNextTurn, &drainNextTurn) == napi_ok &&
+                   napi_get_global(mEnv, &global) == napi_ok &&
+                   napi_call_function(mEnv, global, setImmediate, 1, &drainNextTurn, &ignored) == napi_ok;
+  if (!scheduled) {
     std::lock_guard<std::mutex> lock(mMutex);
     mWakePending = false;
   }
+}
+
+// Raw N-API throughout (see mJsStopped). napi_has_element runs no JS but refuses, like every call that may, once the
+// environment cannot run JS; one call per drain.
+bool CompletionQueue::canRunJs(napi_env env) {
+  if (mJsStopped) return false;
+  napi_value probe = nullptr;
+  bool has = false;
+  if (napi_create_object(env, &probe) != napi_ok || napi_has_element(env, probe, 0, &has) != napi_ok) {
+    bool pending = false;
+    napi_value ignored = nullptr;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) napi_get_and_clear_last_exception(env, &ignored);
+    mJsStopped = true;
+  }
+  return !mJsStopped;
 }
 
 size_t CompletionQueue::settleReady(Napi::Env env) {
@@ -202,6 +220,17 @@ size_t CompletionQueue::settleReady(Napi::Env env) {
     mDraining.swap(mReady);
   }
   if (mDraining.empty() && mLate.empty()) return 0;
+  if (!canRunJs(env)) {  // as in close(): the environment still exists, and their promises go with it
+    for (auto& [job, status] : mDraining) {
+      std::unique_ptr<CompletionJob> owned(job);
+      owned->mQueue.reset();
+      if (--mPending == 0) mTsfn.Unref(env);
+    }
+    size_t dropped = mDraining.size();
+    mDraining.clear();
+    mLate.clear();
+    return dropped;
+  }
   mDelivering = true;
   // The settled values go to JS as the arguments of one call per group of jobs: no JS array to fill element by
   // element (napi_set_element costs about 1k instructions). One handle scope per group too (opening one allocates).
@@ -241,12 +270,24 @@ void CompletionQueue::deliver(Napi::Env env) {
   if (mBatch.empty()) return;
   mArgs.swap(mBatch);
   mBatch.clear();
-  if (!mSettleBatch.IsEmpty()) {
+  if (!mSettleBatch.IsEmpty() && !mJsStopped) {
     mDelivering = false;
-    try {
-      mSettleBatch.Call(env.Undefined(), mArgs);
-    } catch (Napi::Error const& e) {
-      napi_fatal_exception(env, e.Value());
+    // Raw N-API (see mJsStopped): a call that fails with no exception pending means JS cannot run here any more.
+    napi_value settleBatch = nullptr, undefined = nullptr, ignored = nullptr;
+    napi_status status = napi_get_reference_value(env, mSettleBatch, &settleBatch);
+    if (status == napi_ok) status = napi_get_undefined(env, &undefined);
+    if (status == napi_ok) status = napi_call_function(env, undefined, settleBatch, mArgs.size(), mArgs.data(), &ignored);
+    if (status != napi_ok) {
+      bool pending = false;
+      napi_value exception = nullptr;
+      napi_valuetype type = napi_undefined;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+          napi_get_and_clear_last_exception(env, &exception) == napi_ok && napi_typeof(env, exception, &type) == napi_ok &&
+          type == napi_object) {
+        napi_fatal_exception(env, exception);  // a real error: reported, not lost
+      } else {
+        mJsStopped = true;  // no error object: the environment is being terminated
+      }
     }
     mDelivering = true;
   }

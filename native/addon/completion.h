@@ -126,6 +126,7 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   size_t settleReady(Napi::Env env);            // JS thread: returns how many jobs it settled
   static void settleOne(Napi::Env env, CompletionJob& job, int status);  // JS thread
   void deliver(Napi::Env env);  // JS thread: hands the batch (if any) to JS and starts an empty one
+  bool canRunJs(napi_env env);  // JS thread: false once the environment is stopping (then remembered)
 
   Napi::TypedThreadSafeFunction<CompletionQueue, void, &CompletionQueue::callJs> mTsfn;
   std::mutex mMutex;
@@ -134,6 +135,10 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   bool mWakePending = false;  // a TSFN call or a setImmediate drain is on its way
   uint64_t mWakeUps = 0;       // guarded by mMutex
   bool mClosed = false;
+  // JS thread only: the environment can no longer run JS (a worker being terminated). Every N-API call that may run
+  // JS fails then, and node-addon-api's error for that failure cannot be built either: a fatal error that ends the
+  // whole process. So a drain checks first, with raw N-API, and from then on frees jobs without settling them.
+  bool mJsStopped = false;
   Napi::FunctionReference mSettleBatch;
   // The drain under way: [code, value] pairs not yet handed to JS. And the settlements made outside a drain.
   bool mDelivering = false;
