@@ -90,9 +90,14 @@ export interface ContextOptions {
 }
 
 /** A run waiting for admission: its inputs copied at call time, so the caller may reuse its arrays at once. */
+/** A run's output targets by output index, read from options.outputs once, at the call: a run settles with the
+ * arrays it wrote, whatever happens to the options object afterwards. */
+type ChosenTargets = readonly (DeviceTensor | AnyTypedArray | undefined)[];
+
 interface WaitingRun {
   readonly feeds: Record<string, Feed>;
   readonly options: RunOptions;
+  readonly targets: ChosenTargets | undefined;
   readonly resolve: (result: RunResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -176,10 +181,11 @@ export class ExecutionContext extends Disposable {
   run(feeds: Readonly<Record<string, Feed>>, options: RunOptions): Promise<RunResult>;
   run(feeds: Readonly<Record<string, Feed>>, options: RunOptions = {}): Promise<RunResult> {
     if (this.#admitted >= this.#maxRunsInFlight || this.#waiting.length > 0) return this.#wait(feeds, options);
-    return this.#submit(feeds, options);
+    return this.#submit(feeds, options, null);
   }
 
-  #submit(feeds: Readonly<Record<string, Feed>>, options: RunOptions): Promise<RunResult> {
+  /** `chosen`: the targets a waiting run chose at its call, or null to read them from options now. */
+  #submit(feeds: Readonly<Record<string, Feed>>, options: RunOptions, chosen: ChosenTargets | undefined | null): Promise<RunResult> {
     // Not an async function: this is the hot path, with one promise per run, settled by the addon through its ticket
     // (settlements.ts) with the result record that #runs builds.
     let promise: Promise<RunResult>;
@@ -197,10 +203,10 @@ export class ExecutionContext extends Disposable {
       // The addon reads the inputs and dims synchronously, so both arrays are free again once it returns. Inputs go
       // as trailing arguments (reading them from an array costs a native call each); most engines have one or two.
       const dims = this.#dims;
-      const devices = options.outputs;
-      const targets = devices === undefined ? undefined : this.#outputTargets(devices);
+      if (chosen === null) chosen = options.outputs === undefined ? undefined : this.#chooseTargets(options.outputs);
+      const targets = chosen === undefined ? undefined : this.#nativeTargets(chosen);
       promise = new Promise<RunResult>((resolve, reject) => {
-        ticket = openTicket(resolve as (value: unknown) => void, reject, this.#runs, devices);
+        ticket = openTicket(resolve as (value: unknown) => void, reject, this.#runs, chosen);
       });
       if (nativeInputs.length === 1) native.run(ticket, dims, targets, nativeInputs[0]!);
       else if (nativeInputs.length === 2) native.run(ticket, dims, targets, nativeInputs[0]!, nativeInputs[1]!);
@@ -217,11 +223,11 @@ export class ExecutionContext extends Disposable {
   }
 
   /** How this context's runs settle: the result record from what the addon settled a run's ticket with (`extra`:
-   * the run's options.outputs), and one run fewer on the stream either way. */
+   * the run's chosen targets), and one run fewer on the stream either way. */
   readonly #runs: SettlementOwner = {
-    settledValue: (results, devices) => {
+    settledValue: (results, targets) => {
       this.#settled();
-      return this.#collect(results as NativeRunResult, devices as RunOptions['outputs']);
+      return this.#collect(results as NativeRunResult, targets as ChosenTargets | undefined);
     },
     settledFailure: (error) => {
       this.#settled();
@@ -232,17 +238,19 @@ export class ExecutionContext extends Disposable {
   /** Validates now (bad input fails at the call, as for an admitted run), copies the host inputs, and queues. */
   #wait(feeds: Readonly<Record<string, Feed>>, options: RunOptions): Promise<RunResult> {
     const copies: Record<string, Feed> = {};
+    let targets: ChosenTargets | undefined;
     try {
       this.native<NativeExecutionContext>(); // after dispose(): DISPOSED now, not once a run settles
       requireOptionsObject(options, 'run');
       validateFeeds(this.engine, this.#profile, feeds, this.#inputs, this.#dims);
       for (const name of Object.keys(feeds)) copies[name] = snapshot(feeds[name]!);
+      targets = options.outputs === undefined ? undefined : this.#chooseTargets(options.outputs);
     } catch (error) {
       return Promise.reject(fromNative(error));
     } finally {
       this.#inputs.fill(undefined as never);
     }
-    return new Promise<RunResult>((resolve, reject) => this.#waiting.push({ feeds: copies, options, resolve, reject }));
+    return new Promise<RunResult>((resolve, reject) => this.#waiting.push({ feeds: copies, options, targets, resolve, reject }));
   }
 
   /** A run left the stream: the oldest waiting runs take its place. A run whose submission fails at once (after
@@ -256,12 +264,12 @@ export class ExecutionContext extends Disposable {
         this.#waiting = [];
         this.#waitingHead = 0;
       }
-      this.#submit(next.feeds, next.options).then(next.resolve, next.reject);
+      this.#submit(next.feeds, next.options, next.targets).then(next.resolve, next.reject);
     }
   }
 
   /** Turns what the addon resolved with into the result record. */
-  #collect(results: NativeRunResult, devices: RunOptions['outputs']): RunResult {
+  #collect(results: NativeRunResult, targets: ChosenTargets | undefined): RunResult {
     if (typeof results === 'number') return this.#collectFromArena(results);
     // Each output's bytes: an ArrayBuffer, their offset in the settlement arena (up to 1 KB), or none (written into a
     // DeviceTensor or the caller's array).
@@ -279,7 +287,7 @@ export class ExecutionContext extends Disposable {
     for (let i = 0; i < outputs.length; i++) {
       const spec = outputs[i]!;
       const shape = this.#outputShapes[i]!;
-      const target = devices?.[spec.name];
+      const target = targets?.[i];
       if (target instanceof DeviceTensor) {
         out[spec.name] = new DeviceTensor(target.buffer, target.dtype, shape.dims);
         continue;
@@ -287,8 +295,10 @@ export class ExecutionContext extends Disposable {
       if (!isDType(spec.dtype)) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
       const bytes = data[i];
       const TypedArray = DTYPES[spec.dtype].typedArray;
+      // A longer target: a view of its first elements, made with the dtype's own class (subarray() would construct
+      // through the caller's subclass, running its code).
       const values = target
-        ? target.length === shape.size ? target : target.subarray(0, shape.size)
+        ? target.length === shape.size ? target : new TypedArray(target.buffer as ArrayBuffer, target.byteOffset, shape.size)
         : typeof bytes === 'number' ? new TypedArray(settlementArena, bytes, shape.size).slice()
         : new TypedArray(bytes as ArrayBuffer);
       out[spec.name] = Tensor.trusted(spec.dtype, values as never, shape.dims, shape.size);
@@ -319,23 +329,21 @@ export class ExecutionContext extends Disposable {
     }
   }
 
-  #outputTargets(targets: NonNullable<RunOptions['outputs']>): (NativeDeviceBuffer | AnyTypedArray | undefined)[] {
+  /** Reads and checks options.outputs, once per run. */
+  #chooseTargets(targets: NonNullable<RunOptions['outputs']>): ChosenTargets {
     if (targets === null || typeof targets !== 'object') {
       throw makeError('INVALID_ARGUMENT', `options.outputs must be an object of DeviceTensors or TypedArrays by output name, got ${showValue(targets)}`);
     }
     const outputs = this.engine.outputs;
-    const list = this.#targets;
+    const chosen: (DeviceTensor | AnyTypedArray | undefined)[] = new Array(outputs.length);
     let given = 0;
     for (let i = 0; i < outputs.length; i++) {
       const spec = outputs[i]!;
       const target = targets[spec.name];
-      if (target === undefined || target === null) {
-        list[i] = undefined;
-        continue;
-      }
+      if (target === undefined || target === null) continue;
       given++;
       if (!(target instanceof DeviceTensor)) {
-        list[i] = hostTarget(spec.name, spec.dtype, target);
+        chosen[i] = hostTarget(spec.name, spec.dtype, target);
         continue;
       }
       if (target.dtype !== spec.dtype) {
@@ -345,7 +353,7 @@ export class ExecutionContext extends Disposable {
           actual: target.dtype,
         });
       }
-      list[i] = target.buffer.handle;
+      chosen[i] = target;
     }
     // Every name given must be an output; counting the matches is enough unless one is not.
     if (given !== Object.keys(targets).length) {
@@ -353,6 +361,16 @@ export class ExecutionContext extends Disposable {
       for (const name of Object.keys(targets)) {
         if (!names.has(name)) throw makeError('INVALID_INPUT', `options.outputs names '${name}', which is not an output (outputs: ${[...names].join(', ')})`, { tensor: name });
       }
+    }
+    return chosen;
+  }
+
+  /** What the addon takes for the chosen targets (a device tensor's buffer handle: DISPOSED if it is gone). */
+  #nativeTargets(chosen: ChosenTargets): (NativeDeviceBuffer | AnyTypedArray | undefined)[] {
+    const list = this.#targets;
+    for (let i = 0; i < chosen.length; i++) {
+      const target = chosen[i];
+      list[i] = target instanceof DeviceTensor ? target.buffer.handle : target;
     }
     return list;
   }

@@ -75,6 +75,63 @@ describe('host output targets', () => {
     await expectLikeOrt(feeds, out);
   });
 
+  it('options.outputs is read once, at the call: one options object reused and changed while runs are in flight', async () => {
+    // Found by fuzzing: the targets were read again when a run settled, so every result wrapped the array assigned
+    // last (whose values were another run's), a deleted key gave a Tensor over nothing, and a getter ran twice.
+    const options: { outputs: Record<string, Float32Array> } = { outputs: {} };
+    const ys = Array.from({ length: 3 }, () => new Float32Array(16));
+    const feeds = ys.map((_, i) => ({ x: x(2, 40 + i) }));
+    simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 20 }); // all three are called before any settles
+    const pending = ys.map((y, i) => {
+      options.outputs.y = y;
+      return context.run(feeds[i]!, options);
+    });
+    delete options.outputs.y;
+    const outs = (await Promise.all(pending)) as Record<string, Tensor>[];
+    for (let i = 0; i < ys.length; i++) {
+      expect(outs[i]!.y!.data).toBe(ys[i]);
+      await expectLikeOrt(feeds[i]!, outs[i]!);
+    }
+    let reads = 0;
+    const y = new Float32Array(16);
+    const out = (await context.run(feeds[0]!, { outputs: { get y() { reads++; return y; } } })) as Record<string, Tensor>;
+    expect(out.y!.data).toBe(y);
+    expect(reads).toBe(1);
+  });
+
+  it('runs waiting for admission keep the targets of their call, too', async () => {
+    using one = engine.createContext({ maxRunsInFlight: 1 });
+    const options: { outputs: Record<string, Float32Array> } = { outputs: {} };
+    const ys = Array.from({ length: 3 }, () => new Float32Array(16));
+    const feeds = ys.map((_, i) => ({ x: x(2, 50 + i) }));
+    simulator.injectFault({ kind: 'slow-kernel', count: 1, millis: 20 });
+    const pending = ys.map((y, i) => {
+      options.outputs.y = y;
+      return one.run(feeds[i]!, options);
+    });
+    expect(one.waitingRuns).toBe(2);
+    options.outputs.y = new Float32Array(3); // too short: had it been read at admission, those runs would fail
+    const outs = (await Promise.all(pending)) as Record<string, Tensor>[];
+    for (let i = 0; i < ys.length; i++) {
+      expect(outs[i]!.y!.data).toBe(ys[i]);
+      await expectLikeOrt(feeds[i]!, outs[i]!);
+    }
+  });
+
+  it('a longer array of a subclass gets a plain view: the subclass\'s code does not run at settle', async () => {
+    class Guarded extends Float32Array {
+      static get [Symbol.species](): never {
+        throw new Error('the species constructor ran');
+      }
+    }
+    const y = new Guarded(8 * 8);
+    const feeds = { x: x(2, 61) };
+    const out = (await context.run(feeds, { outputs: { y } })) as Record<string, Tensor>;
+    expect(out.y!.data.length).toBe(16);
+    expect((out.y!.data as Float32Array).buffer).toBe(y.buffer);
+    await expectLikeOrt(feeds, out);
+  });
+
   it('an array too short for the shape is INVALID_INPUT naming the output, before anything is enqueued', async () => {
     const enqueues = simulator.counters().enqueues;
     const error = await context.run({ x: x(4, 1) }, { outputs: { y: new Float32Array(16) } }).catch((e: unknown) => e);
