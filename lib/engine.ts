@@ -52,12 +52,18 @@ export class Engine extends Disposable {
     let native;
     try {
       native = this.native<NativeEngine>().createContext();
-      if (options.cudaGraph) native.useCudaGraphs(true);
     } catch (error) {
       throw fromNative(error);
     }
+    // Owned from here: if an option fails, the context goes now (its stream and memory), not whenever it is collected.
     const context = new ExecutionContext(native, this.spec, maxRunsInFlight);
-    if (options.profile !== undefined && options.profile !== 0) context.setProfile(options.profile);
+    try {
+      if (options.cudaGraph) native.useCudaGraphs(true);
+      if (options.profile !== undefined && options.profile !== 0) context.setProfile(options.profile);
+    } catch (error) {
+      context.dispose();
+      throw fromNative(error);
+    }
     return context;
   }
 

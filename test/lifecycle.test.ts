@@ -37,6 +37,20 @@ describe('dispose', () => {
     expectNothingLive();
   });
 
+  it('createContext with an option that fails leaves no context behind', async () => {
+    // Found by fuzzing: the native context was made before the profile was checked, and nothing disposed it.
+    const plan = await simulatorPlan('mlp');
+    {
+      using runtime = Runtime.create({ backend: 'simulator' });
+      using engine = await runtime.deserialize(plan);
+      const before = simulator.counters();
+      for (let i = 0; i < 3; i++) expect(() => engine.createContext({ profile: 1 })).toThrow(/profile 1 does not exist; the engine has 1 \(0\.\.0\)/);
+      const after = simulator.counters();
+      expect([after.liveContexts, after.liveStreams]).toEqual([before.liveContexts, before.liveStreams]);
+    }
+    expectNothingLive();
+  });
+
   it('calls on disposed objects throw DISPOSED, never crash', async () => {
     const runtime = Runtime.create({ backend: 'simulator' });
     const engine = await runtime.deserialize(await simulatorPlan('mlp'));
