@@ -51,7 +51,11 @@ export function deviceTensorBytes(dtype: unknown, dims: unknown, who: string): n
   if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw makeError('INVALID_ARGUMENT', `${who}: dims must be an array of non-negative integers, got ${Array.isArray(dims) ? `[${dims.map(showValue).join(',')}]` : showValue(dims)}`);
   }
-  return (dims as number[]).reduce((a, b) => a * b, 1) * DTYPES[dtype].bytesPerElement;
+  const bytes = (dims as number[]).reduce((a, b) => a * b, 1) * DTYPES[dtype].bytesPerElement;
+  if (!Number.isSafeInteger(bytes)) {
+    throw makeError('INVALID_ARGUMENT', `${who}: ${dtype}[${(dims as number[]).join(',')}] would need ${bytes} bytes, more than any device holds`);
+  }
+  return bytes;
 }
 
 /** A typed view of a DeviceBuffer: dtype and dims, for feeding or receiving a run on the GPU. */

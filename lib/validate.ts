@@ -31,22 +31,32 @@ function isDeviceFeed(feed: Feed): feed is DeviceTensorLike {
   return (feed as DeviceTensorLike).onDevice === true;
 }
 
-/** Validates one input and returns its dims as plain numbers. */
-export function validateInput(spec: TensorSpec, profile: ProfileSpec | undefined, profileIndex: number, feed: unknown): number[] {
+/** Validates one input, writes its extents into `dimsOut` from `at`, and returns what the addon reads: its data, or
+ * the feed itself when on the device. Each property is read once, so what was checked is what runs (a getter that
+ * answers differently the second time cannot slip past). */
+function validateInput(
+  spec: TensorSpec,
+  profile: ProfileSpec | undefined,
+  profileIndex: number,
+  feed: unknown,
+  dimsOut: Float64Array,
+  at: number,
+): ArrayBufferView | DeviceTensorLike {
   const name = spec.name;
   if (typeof feed !== 'object' || feed === null || !('dims' in feed) || !('dtype' in feed)) {
     throw invalidInput(name, 'not a tensor', 'a Tensor or DeviceTensor', describeType(feed));
   }
   const f = feed as Feed;
   if (f.dtype !== spec.dtype) throw invalidInput(name, 'wrong dtype', spec.dtype, String(f.dtype));
-  if (!Array.isArray(f.dims)) throw invalidInput(name, 'dims are not an array', 'number[]', describeType(f.dims));
   const dims = f.dims as number[];
-  if (dims.length !== spec.shape.length) {
-    throw invalidInput(name, 'wrong rank', `${spec.shape.length} dims like ${dimsText(spec.shape)}`, `${dims.length} dims ${dimsText(dims)}`);
+  if (!Array.isArray(dims)) throw invalidInput(name, 'dims are not an array', 'number[]', describeType(dims));
+  const rank = spec.shape.length;
+  if (dims.length !== rank) {
+    throw invalidInput(name, 'wrong rank', `${rank} dims like ${dimsText(spec.shape)}`, `${dims.length} dims ${dimsText(dims)}`);
   }
   const range = profile?.[name];
   let size = 1;
-  for (let i = 0; i < dims.length; i++) {
+  for (let i = 0; i < rank; i++) {
     const d = dims[i]!;
     if (!Number.isSafeInteger(d) || d < 0) throw invalidInput(name, `dim ${i} is not a non-negative integer`, 'an integer >= 0', String(d));
     size *= d;
@@ -60,14 +70,16 @@ export function validateInput(spec: TensorSpec, profile: ProfileSpec | undefined
         `${d} in ${dimsText(dims)}`,
       );
     }
+    dimsOut[at + i] = d;
   }
   const bytes = size * DTYPES[spec.dtype as DType].bytesPerElement;
   if (isDeviceFeed(f)) {
     if (!((f as { buffer?: unknown }).buffer instanceof DeviceBuffer)) {
       throw invalidInput(name, 'a device feed needs its DeviceBuffer', 'a DeviceTensor (runtime.createDeviceTensor)', describeType(f));
     }
-    if (f.byteLength < bytes) throw invalidInput(name, 'device buffer too small', `${bytes} bytes for ${dimsText(dims)}`, `${f.byteLength} bytes`);
-    return dims;
+    const byteLength = f.byteLength;
+    if (!(byteLength >= bytes)) throw invalidInput(name, 'device buffer too small', `${bytes} bytes for ${dimsText(dims)}`, `${byteLength} bytes`);
+    return f;
   }
   const data = (f as TensorLike).data;
   if (!ArrayBuffer.isView(data)) throw invalidInput(name, 'data is not a TypedArray', 'a TypedArray', describeType(data));
@@ -80,7 +92,7 @@ export function validateInput(spec: TensorSpec, profile: ProfileSpec | undefined
   if (!(data instanceof expectedArray) && Object.prototype.toString.call(data) !== `[object ${expectedArray.name}]`) {
     throw invalidInput(name, 'data array type does not match the dtype', expectedArray.name, describeType(data));
   }
-  return dims;
+  return data;
 }
 
 const inputNames = new WeakMap<EngineSpec, ReadonlySet<string>>();
@@ -121,8 +133,7 @@ export function validateFeeds(
     }
     const feed = given[spec.name];
     if (feed === undefined) throw invalidInput(spec.name, 'missing input', 'a tensor', 'nothing');
-    const d = validateInput(spec, profile, profileIndex, feed);
-    for (let k = 0; k < d.length; k++) dims[at++] = d[k]!;
-    inputs[i] = isDeviceFeed(feed as Feed) ? (feed as DeviceTensorLike) : (feed as TensorLike).data;
+    inputs[i] = validateInput(spec, profile, profileIndex, feed, dims, at);
+    at += spec.shape.length;
   }
 }

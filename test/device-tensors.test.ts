@@ -89,6 +89,7 @@ describe('device tensors', () => {
     const refusals: [() => unknown, RegExp][] = [
       [() => runtime.createDeviceBuffer(-1), /createDeviceBuffer: byteLength must be a non-negative integer/],
       [() => runtime.createDeviceBuffer('16' as never), /createDeviceBuffer: byteLength must be a non-negative integer/],
+      [() => runtime.createDeviceTensor('float32', [2 ** 31, 2 ** 31]), /createDeviceTensor: float32\[2147483648,2147483648\] would need 18446744073709552000 bytes, more than any device holds/],
       [() => buffer.write({} as never), /write expects a TypedArray or ArrayBuffer/],
       [() => buffer.write(new Uint8Array(8), 12), /write of 8 bytes at offset 12 overruns the device buffer of 16 bytes/],
       [() => buffer.write(new Uint8Array(1), 1.5), /offsets and lengths must be non-negative integers/],

@@ -89,6 +89,30 @@ describe('input validation', () => {
     expect((error as Error).message).toBe('run() expects an object mapping input names to tensors, got number');
   });
 
+  it('a feed whose getters answer differently when read again runs what was checked', async () => {
+    // Found by fuzzing: dims, their elements and data were read once to validate and again to run, so a shape that
+    // changed in between reached TensorRT unchecked, and data that vanished gave an INTERNAL TypeError.
+    const valid = ids(2, 3);
+    let dimsReads = 0;
+    let dataReads = 0;
+    let elementReads = 0;
+    const dims = [2, 3];
+    Object.defineProperty(dims, 1, { get: () => (elementReads++ === 0 ? 3 : 64), enumerable: true });
+    const feed = {
+      dtype: 'int64',
+      get dims() {
+        return dimsReads++ === 0 ? dims : [8, 64];
+      },
+      get data() {
+        return dataReads++ === 0 ? valid.data : undefined;
+      },
+    };
+    const out = await context.run({ input_ids: feed as never });
+    expect([dimsReads, dataReads]).toEqual([1, 1]);
+    expect(out.hidden!.dims).toEqual([2, 3, 16]);
+    await expectLikeOrt(getModel('embedding').onnx, { input_ids: valid }, out);
+  });
+
   it('the context still runs correctly after all of the above', async () => {
     const feeds = { input_ids: ids(2, 3) };
     const out = await context.run(feeds);
