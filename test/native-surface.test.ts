@@ -3,9 +3,11 @@
 // Error, or returns a promise that settles; none may crash the process, hang, or leave anything behind.
 // `npm run test:native` repeats this file under AddressSanitizer and ThreadSanitizer, where a bad read or write in
 // an error path fails it even when it happens not to crash.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeBinding, NativeDeviceBuffer, NativeEngine, NativeExecutionContext, NativeRuntime } from '../binding.js';
-import { getNative } from '../lib/native.js';
+import { getNative, packageRoot } from '../lib/native.js';
 import { settleable, settlementArena } from '../lib/settlements.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorPlan } from './helpers/engines.js';
@@ -215,5 +217,90 @@ describe('the native surface, called directly with wrong arguments', () => {
       });
       expect(ended, JSON.stringify(args)).toMatch(/threw|rejected/);
     }
+  });
+});
+
+// Found by fuzzing the raw surface: objects disguised as other classes, and calls during which user code runs.
+describe('objects that are not what they seem, and user code that runs inside a call', () => {
+  it('an object of another class with DeviceBuffer\'s prototype is not taken for a device buffer', async () => {
+    // It passes instanceof; unwrapped as a DeviceBuffer, the engine's memory was read as one (SIGSEGV).
+    const disguised = await runtime.deserialize(plan);
+    Object.setPrototypeOf(disguised, (native.DeviceBuffer as unknown as { prototype: object }).prototype);
+    expect(disguised instanceof (native.DeviceBuffer as unknown as new () => unknown)).toBe(true);
+    const asInput = await outcome(() => settleable((t) => context.run(t, new Float64Array([2, 16]), undefined, disguised as never)));
+    const asTarget = await outcome(() => settleable((t) => context.run(t, new Float64Array([2, 16]), [disguised as never], new Float32Array(32))));
+    const asCopyTarget = await outcome(() => settleable((t) => buffer.copyTo(t, disguised as never, 16)));
+    for (const ended of [asInput, asTarget, asCopyTarget]) expect(ended).toBe('rejected'); // refused at the call
+    Object.setPrototypeOf(disguised, (native.Engine as unknown as { prototype: object }).prototype);
+    disguised.dispose();
+  });
+
+  it('a getter reached through another object refuses it (Illegal invocation) instead of reading it as its own', () => {
+    const getter = (Class: unknown, name: string) =>
+      Object.getOwnPropertyDescriptor((Class as { prototype: object }).prototype, name)!.get!;
+    for (const [Class, name, receiver] of [
+      [native.ExecutionContext, 'inFlight', buffer], [native.DeviceBuffer, 'byteLength', runtime], [native.Runtime, 'disposed', engine],
+      [native.Engine, 'disposed', context], [native.ExecutionContext, 'disposed', {}], [native.DeviceBuffer, 'disposed', context],
+    ] as const) {
+      // A plain object is not wrapped at all: node-addon-api refuses it before the getter runs ('Invalid argument').
+      expect(() => getter(Class, name).call(receiver), name).toThrow(/^Illegal invocation$|^Invalid argument$/);
+    }
+    expect(getter(native.DeviceBuffer, 'byteLength').call(buffer)).toBe(256);
+  });
+
+  it('a target whose getter disposes the context mid-call: the call ends cleanly and the run still settles', async () => {
+    // The call held a reference to the wrapper's share of the context, which dispose() dropped under it (SIGSEGV).
+    const own = engine.createContext();
+    const targets: unknown[] = [];
+    Object.defineProperty(targets, 0, { get: () => (own.dispose(), undefined) });
+    targets.length = 1;
+    const ended = await outcome(() => settleable((t) => own.run(t, new Float64Array([2, 16]), targets as never, new Float32Array(32))));
+    expect(ended).toMatch(/resolved|rejected|threw/);
+    expect(own.disposed).toBe(true);
+    simulator.synchronize();
+  });
+
+  it('dims whose element count is too large to count in bytes are INVALID_INPUT naming the input', async () => {
+    const error = await settleable((t) => context.run(t, new Float64Array([2 ** 53 - 1, 16]), undefined, new Float32Array(32))).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/input 'x' of \[9007199254740991,16\] would need .* bytes, more than can be counted/) });
+  });
+
+  it('installSettle refuses a resizable arena, which could shrink under the results written into it', () => {
+    const resizable = new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer)(1024, { maxByteLength: 4096 });
+    expect(() => native.installSettle(() => {}, resizable)).toThrow('installSettle needs a fixed-length ArrayBuffer, not a resizable one');
+  });
+
+  it('a settle function that throws a non-Error, and an arena detached by JS: reported, and later runs settle safely', async () => {
+    // In a child: both replace this process's settle function and arena. A thrown 42 used to be taken for a
+    // terminating environment, after which nothing settled again; a detached arena's freed memory still received
+    // small results, which then appeared in unrelated arrays.
+    const script = `
+const native = require('node-gyp-build')(process.argv[1]);
+const pending = new Map();
+let calls = 0;
+const arena = new ArrayBuffer(65536);
+native.installSettle((...batch) => {
+  if (++calls === 1) throw 42;
+  for (let i = 0; i < batch.length; i += 2) pending.get(batch[i])?.(batch[i + 1]);
+}, arena);
+const seen = [];
+process.on('uncaughtException', (e) => seen.push('uncaught ' + String(e)));
+const settled = (ticket, start) => new Promise((resolve) => { pending.set(ticket, resolve); start(ticket); });
+(async () => {
+  const runtime = new native.Runtime('simulator', 2);
+  const context = (await runtime.deserialize(Buffer.from(process.argv[2], 'base64'))).createContext();
+  context.ping(0);
+  await new Promise((r) => setTimeout(r, 50));
+  await settled(1, (t) => context.ping(t));
+  structuredClone(arena, { transfer: [arena] });
+  const out = await settled(2, (t) => context.run(t, Float64Array.of(2, 16), undefined, new Float32Array(32).fill(1)));
+  const bytes = Array.isArray(out) ? out[1] : out;
+  console.log(JSON.stringify({ seen, bytes: bytes instanceof ArrayBuffer ? bytes.byteLength : typeof bytes }));
+  context.dispose();
+  runtime.dispose();
+})();
+`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, packageRoot, Buffer.from(plan).toString('base64')], { timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual({ seen: ['uncaught 42'], bytes: 64 });
   });
 });

@@ -60,6 +60,10 @@ void installSettle(Napi::CallbackInfo const& info) {
   if (info.Length() < 2 || !info[0].IsFunction() || !info[1].IsArrayBuffer()) {
     throw jsError(info.Env(), "INVALID_ARGUMENT", "installSettle expects a function and an ArrayBuffer");
   }
+  // A resizable arena could shrink under the results written into it (the drain also checks its length each time).
+  if (info[1].As<Napi::Object>().Get("resizable").ToBoolean().Value()) {
+    throw jsError(info.Env(), "INVALID_ARGUMENT", "installSettle needs a fixed-length ArrayBuffer, not a resizable one");
+  }
   addonData(info.Env()).completion->installSettle(info[0].As<Napi::Function>(), info[1].As<Napi::ArrayBuffer>());
 }
 

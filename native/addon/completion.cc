@@ -106,9 +106,26 @@ void CompletionQueue::installNextTurn(Napi::Env env) {
 void CompletionQueue::installSettle(Napi::Function settleBatch, Napi::ArrayBuffer arena) {
   mSettleBatch = Napi::Persistent(settleBatch);
   mArena = Napi::Persistent(arena);
-  mArenaData = static_cast<uint8_t*>(arena.Data());
-  mArenaBytes = arena.ByteLength();
   mArenaUsed = 0;
+  refreshArena(mEnv);
+}
+
+// The arena is JS's: it may have been detached (transferred) since the last drain, and its memory freed. So each
+// drain, and each batch after JS ran, looks it up again; a detached arena is no arena (results go as ArrayBuffers).
+void CompletionQueue::refreshArena(napi_env env) {
+  mArenaData = nullptr;
+  mArenaBytes = 0;
+  if (mArena.IsEmpty()) return;
+  napi_value arena = nullptr;
+  bool detached = true;
+  void* data = nullptr;
+  size_t bytes = 0;
+  if (napi_get_reference_value(env, mArena, &arena) == napi_ok && arena != nullptr &&
+      napi_is_detached_arraybuffer(env, arena, &detached) == napi_ok && !detached &&
+      napi_get_arraybuffer_info(env, arena, &data, &bytes) == napi_ok) {
+    mArenaData = static_cast<uint8_t*>(data);
+    mArenaBytes = data ? bytes : 0;
+  }
 }
 
 uint8_t* CompletionQueue::arenaSpace(Napi::Env env, size_t bytes, size_t* offset) {
@@ -231,6 +248,7 @@ size_t CompletionQueue::settleReady(Napi::Env env) {
     mLate.clear();
     return dropped;
   }
+  refreshArena(env);
   mDelivering = true;
   // The settled values go to JS as the arguments of one call per group of jobs: no JS array to fill element by
   // element (napi_set_element costs about 1k instructions). One handle scope per group too (opening one allocates).
@@ -278,21 +296,21 @@ void CompletionQueue::deliver(Napi::Env env) {
     if (status == napi_ok) status = napi_get_undefined(env, &undefined);
     if (status == napi_ok) status = napi_call_function(env, undefined, settleBatch, mArgs.size(), mArgs.data(), &ignored);
     if (status != napi_ok) {
+      // Whatever settleBatch threw (any value, not only an Error) is reported as an uncaught exception, not lost;
+      // unless JS cannot run here any more (a worker being terminated), which the probe tells.
       bool pending = false;
       napi_value exception = nullptr;
-      napi_valuetype type = napi_undefined;
-      if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
-          napi_get_and_clear_last_exception(env, &exception) == napi_ok && napi_typeof(env, exception, &type) == napi_ok &&
-          type == napi_object) {
-        napi_fatal_exception(env, exception);  // a real error: reported, not lost
-      } else {
-        mJsStopped = true;  // no error object: the environment is being terminated
+      if (napi_is_exception_pending(env, &pending) != napi_ok || !pending ||
+          napi_get_and_clear_last_exception(env, &exception) != napi_ok) {
+        exception = nullptr;
       }
+      if (canRunJs(env) && exception != nullptr) napi_fatal_exception(env, exception);
     }
     mDelivering = true;
   }
   mArgs.clear();
   mArenaUsed = 0;
+  refreshArena(env);  // JS ran: it may have detached the arena
 }
 
 // A settle that throws (an allocation failing, or JS no longer allowed because the environment is stopping) must not

@@ -127,6 +127,7 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   static void settleOne(Napi::Env env, CompletionJob& job, int status);  // JS thread
   void deliver(Napi::Env env);  // JS thread: hands the batch (if any) to JS and starts an empty one
   bool canRunJs(napi_env env);  // JS thread: false once the environment is stopping (then remembered)
+  void refreshArena(napi_env env);  // JS thread: mArenaData/mArenaBytes from the arena as it is now
 
   Napi::TypedThreadSafeFunction<CompletionQueue, void, &CompletionQueue::callJs> mTsfn;
   std::mutex mMutex;

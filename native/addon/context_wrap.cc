@@ -44,9 +44,11 @@ Napi::Function ContextWrap::define(Napi::Env env) {
 
 ContextWrap::ContextWrap(Napi::CallbackInfo const& info)
     : Napi::ObjectWrap<ContextWrap>(info),
-      mState(takeWrapped<ContextState>(info, "ExecutionContext", "engine.createContext()")) {}
+      mState(takeWrapped<ContextState>(info, "ExecutionContext", "engine.createContext()")) {
+  tagObject(info.Env(), info.This(), kContextTag);
+}
 
-std::shared_ptr<ContextState> const& ContextWrap::state(Napi::Env env) const {
+std::shared_ptr<ContextState> ContextWrap::state(Napi::Env env) const {
   if (!mState) throwDisposed(env, "ExecutionContext");
   return mState;
 }
@@ -80,6 +82,7 @@ void ContextWrap::useCudaGraphs(Napi::CallbackInfo const& info) {
 }
 
 Napi::Value ContextWrap::inFlight(Napi::CallbackInfo const& info) {
+  requireReceiver(info, kContextTag);  // before any member is read (wraps.h)
   return Napi::Number::New(info.Env(), mState ? double(mState->inFlight) : 0);
 }
 
@@ -100,11 +103,13 @@ void ContextWrap::ping(Napi::CallbackInfo const& info) {
 //     array to read them from), settled with [outputDims: number[][], ...outputBytes: (ArrayBuffer | undefined)[]]
 //     (engine order), or just the ArrayBuffer when the engine has one host output whose dims equal the previous
 //     settled run's
-void ContextWrap::run(Napi::CallbackInfo const& info) { submitRun(info, mState); }
+// A copy of the state, not mState itself: reading the arguments can run user code that disposes this context.
+void ContextWrap::run(Napi::CallbackInfo const& info) { submitRun(info, std::shared_ptr<ContextState>(mState)); }
 
 void ContextWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }
 
 Napi::Value ContextWrap::disposed(Napi::CallbackInfo const& info) {
+  requireReceiver(info, kContextTag);  // before any member is read (wraps.h)
   return Napi::Boolean::New(info.Env(), mState == nullptr);
 }
 

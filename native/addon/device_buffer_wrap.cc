@@ -79,22 +79,25 @@ Napi::Function DeviceBufferWrap::define(Napi::Env env) {
 
 DeviceBufferWrap::DeviceBufferWrap(Napi::CallbackInfo const& info)
     : Napi::ObjectWrap<DeviceBufferWrap>(info),
-      mState(takeWrapped<DeviceBufferState>(info, "DeviceBuffer", "runtime.createDeviceBuffer()")) {}
-
-std::shared_ptr<DeviceBufferState> DeviceBufferWrap::from(Napi::Env env, Napi::Value value) {
-  // Host data is the common case: rule it out before the (costly) instanceof check.
-  if (!value.IsObject() || value.IsTypedArray() || value.IsArrayBuffer()) return nullptr;
-  Napi::Object object = value.As<Napi::Object>();
-  if (!object.InstanceOf(addonData(env).deviceBufferClass.Value())) return nullptr;
-  return Unwrap(object)->state(env);
+      mState(takeWrapped<DeviceBufferState>(info, "DeviceBuffer", "runtime.createDeviceBuffer()")) {
+  tagObject(info.Env(), info.This(), kDeviceBufferTag);
 }
 
-std::shared_ptr<DeviceBufferState> const& DeviceBufferWrap::state(Napi::Env env) const {
+std::shared_ptr<DeviceBufferState> DeviceBufferWrap::from(Napi::Env env, Napi::Value value) {
+  // Host data is the common case: rule it out before the tag check. The tag, not instanceof, which an object of
+  // another class passes once its prototype is swapped.
+  if (!value.IsObject() || value.IsTypedArray() || value.IsArrayBuffer()) return nullptr;
+  if (!hasTag(env, value, kDeviceBufferTag)) return nullptr;
+  return Unwrap(value.As<Napi::Object>())->state(env);
+}
+
+std::shared_ptr<DeviceBufferState> DeviceBufferWrap::state(Napi::Env env) const {
   if (!mState) throwDisposed(env, "DeviceBuffer");
   return mState;
 }
 
 Napi::Value DeviceBufferWrap::byteLength(Napi::CallbackInfo const& info) {
+  requireReceiver(info, kDeviceBufferTag);  // before any member is read (wraps.h)
   return Napi::Number::New(info.Env(), mState ? double(mState->bytes) : 0);
 }
 
@@ -212,6 +215,7 @@ void DeviceBufferWrap::copyTo(Napi::CallbackInfo const& info) {
 void DeviceBufferWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }
 
 Napi::Value DeviceBufferWrap::disposed(Napi::CallbackInfo const& info) {
+  requireReceiver(info, kDeviceBufferTag);  // before any member is read (wraps.h)
   return Napi::Boolean::New(info.Env(), mState == nullptr);
 }
 

@@ -27,9 +27,11 @@ Napi::Function EngineWrap::define(Napi::Env env) {
 }
 
 EngineWrap::EngineWrap(Napi::CallbackInfo const& info)
-    : Napi::ObjectWrap<EngineWrap>(info), mState(takeWrapped<EngineState>(info, "Engine", "runtime.deserialize()")) {}
+    : Napi::ObjectWrap<EngineWrap>(info), mState(takeWrapped<EngineState>(info, "Engine", "runtime.deserialize()")) {
+  tagObject(info.Env(), info.This(), kEngineTag);
+}
 
-std::shared_ptr<EngineState> const& EngineWrap::state(Napi::Env env) const {
+std::shared_ptr<EngineState> EngineWrap::state(Napi::Env env) const {
   if (!mState) throwDisposed(env, "Engine");
   return mState;
 }
@@ -116,6 +118,7 @@ Napi::Value EngineWrap::serialize(Napi::CallbackInfo const& info) {
 void EngineWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }
 
 Napi::Value EngineWrap::disposed(Napi::CallbackInfo const& info) {
+  requireReceiver(info, kEngineTag);  // before any member is read (wraps.h)
   return Napi::Boolean::New(info.Env(), mState == nullptr);
 }
 

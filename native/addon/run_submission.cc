@@ -61,6 +61,14 @@ void FlatDims::next(TensorInfo const& t, std::vector<int64_t>& dims) {
     }
     dims[k] = static_cast<int64_t>(v);
   }
+  // The byte count must be countable: an element count that wraps around size_t would pass every size check as a
+  // small number (and TensorRT's own volume would overflow).
+  double bytes = static_cast<double>(dataTypeSize(t.dataType));
+  for (int64_t d : dims) bytes *= static_cast<double>(d);
+  if (bytes > 9007199254740991.0) {
+    throw jsError(mEnv, "INVALID_INPUT", "input '" + t.name + "' of " + dimsText(dims) + " would need " +
+                                             std::to_string(bytes) + " bytes, more than can be counted", t.name);
+  }
   mAt += rank;
 }
 
@@ -290,6 +298,10 @@ class RunSubmission {
           continue;
         }
         buffer = DeviceBufferWrap::from(mEnv, target);
+        if (!buffer && !target.IsUndefined() && !target.IsNull()) {
+          throw jsError(mEnv, "INVALID_INPUT", "output '" + t.name + "' must be a TypedArray or a DeviceBuffer",
+                        t.name);
+        }
       }
       if (buffer) {
         requireUsableByRun(mEnv, *buffer, mCtx, "output", t.name);

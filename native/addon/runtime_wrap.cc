@@ -93,6 +93,7 @@ int intArgument(Napi::CallbackInfo const& info, size_t index, char const* name, 
 
 RuntimeWrap::RuntimeWrap(Napi::CallbackInfo const& info) : Napi::ObjectWrap<RuntimeWrap>(info) {
   Napi::Env env = info.Env();
+  tagObject(env, info.This(), kRuntimeTag);
   if (info.Length() > 0 && !info[0].IsUndefined() && !info[0].IsString()) {
     throw jsError(env, "INVALID_ARGUMENT", "backend must be 'tensorrt' or 'simulator'");
   }
@@ -126,7 +127,7 @@ RuntimeWrap::RuntimeWrap(Napi::CallbackInfo const& info) : Napi::ObjectWrap<Runt
   mState = std::move(state);
 }
 
-std::shared_ptr<RuntimeState> const& RuntimeWrap::state(Napi::Env env) const {
+std::shared_ptr<RuntimeState> RuntimeWrap::state(Napi::Env env) const {
   if (!mState) throwDisposed(env, "Runtime");
   return mState;
 }
@@ -245,6 +246,7 @@ Napi::Value RuntimeWrap::synchronize(Napi::CallbackInfo const& info) {
 void RuntimeWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }
 
 Napi::Value RuntimeWrap::disposed(Napi::CallbackInfo const& info) {
+  requireReceiver(info, kRuntimeTag);  // before any member is read (wraps.h)
   return Napi::Boolean::New(info.Env(), mState == nullptr);
 }
 

@@ -28,11 +28,27 @@ std::shared_ptr<State> takeWrapped(Napi::CallbackInfo const& info, char const* c
   return std::move(*info[0].As<Napi::External<std::shared_ptr<State>>>().Data());
 }
 
+// Each class's objects carry an N-API type tag. Methods are safe (V8 checks their receiver), but a getter reached
+// through another object (a swapped prototype, Reflect.get with a receiver) and an argument that only passes
+// instanceof would have that object's memory read as this class's. Tags are checked before either is trusted.
+inline constexpr napi_type_tag kRuntimeTag{0x7e1d0c3a5b9f4e21ull, 0x9a4c2f1e6d3b8a70ull};
+inline constexpr napi_type_tag kEngineTag{0x2b8e5f1a9c4d7e03ull, 0x61f3a9d2c8e4b517ull};
+inline constexpr napi_type_tag kContextTag{0xd4a7c1e93f5b2806ull, 0x3c9e8b1f7a2d6e45ull};
+inline constexpr napi_type_tag kDeviceBufferTag{0x58f2e9b4a1c7d36eull, 0xae1b7d4c9f3e2a81ull};
+
+void tagObject(Napi::Env env, Napi::Value object, napi_type_tag const& tag);
+bool hasTag(Napi::Env env, Napi::Value value, napi_type_tag const& tag);
+// A getter's receiver: this class's object, else TypeError "Illegal invocation" as V8 says for methods.
+void requireReceiver(Napi::CallbackInfo const& info, napi_type_tag const& tag);
+
+// Each class's state(env) returns a copy of its share, not a reference to it: a call that runs user code midway (a
+// getter on an argument, Symbol.hasInstance) may dispose() the object, which drops the wrapper's share.
+
 class RuntimeWrap : public Napi::ObjectWrap<RuntimeWrap> {
  public:
   static Napi::Function define(Napi::Env env);
   explicit RuntimeWrap(Napi::CallbackInfo const& info);
-  std::shared_ptr<RuntimeState> const& state(Napi::Env env) const;
+  std::shared_ptr<RuntimeState> state(Napi::Env env) const;
 
  private:
   Napi::Value info(Napi::CallbackInfo const& info);
@@ -56,7 +72,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Napi::Value serialize(Napi::CallbackInfo const& info);
   void dispose(Napi::CallbackInfo const& info);
   Napi::Value disposed(Napi::CallbackInfo const& info);
-  std::shared_ptr<EngineState> const& state(Napi::Env env) const;
+  std::shared_ptr<EngineState> state(Napi::Env env) const;
   std::shared_ptr<EngineState> mState;
 };
 
@@ -74,7 +90,7 @@ class DeviceBufferWrap : public Napi::ObjectWrap<DeviceBufferWrap> {
   void copyTo(Napi::CallbackInfo const& info);
   void dispose(Napi::CallbackInfo const& info);
   Napi::Value disposed(Napi::CallbackInfo const& info);
-  std::shared_ptr<DeviceBufferState> const& state(Napi::Env env) const;
+  std::shared_ptr<DeviceBufferState> state(Napi::Env env) const;
   std::shared_ptr<DeviceBufferState> mState;
 };
 
@@ -91,7 +107,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   Napi::Value inFlight(Napi::CallbackInfo const& info);
   void dispose(Napi::CallbackInfo const& info);
   Napi::Value disposed(Napi::CallbackInfo const& info);
-  std::shared_ptr<ContextState> const& state(Napi::Env env) const;
+  std::shared_ptr<ContextState> state(Napi::Env env) const;
   std::shared_ptr<ContextState> mState;
 };
 
