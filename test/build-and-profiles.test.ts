@@ -33,6 +33,22 @@ describe('buildEngine', () => {
     expect(e2.expected).toMatch(/8\.\.64/);
   });
 
+  it('a profile whose largest shape is empty: runs of the empty batch give empty outputs, with no CUDA error', async () => {
+    // Found by fuzzing the CLI (run --shapes x:0x16): with no activation memory at all, the simulator resolved the
+    // empty intermediate tensors' null addresses as an illegal access and poisoned the process. A kernel launches no
+    // threads for an empty tensor, so nothing is accessed.
+    const plan = await buildEngine(getModel('mlp').onnx, { backend: 'simulator', profiles: [{ x: { min: [0, 16], opt: [0, 16], max: [0, 16] } }] });
+    using runtime = Runtime.create({ backend: 'simulator' });
+    using engine = await runtime.deserialize(plan);
+    using context = engine.createContext();
+    for (let i = 0; i < 2; i++) {
+      const out = await context.run({ x: Tensor.from('float32', new Float32Array(0), [0, 16]) });
+      expect(out.y!.dims).toEqual([0, 8]);
+      expect(out.y!.data.length).toBe(0);
+    }
+    await expect(context.ping()).resolves.toBeUndefined();
+  });
+
   it('reports progress in phases with steps', async () => {
     const events: BuildProgress[] = [];
     await buildEngine(getModel('embedding').onnx, {

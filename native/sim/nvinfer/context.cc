@@ -550,6 +550,12 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     bool ok = true;
     for (size_t k = 0; k < indices.size(); ++k) {
       if (indices[k] < 0) continue;
+      // An empty tensor is never touched (a kernel launches no threads for it), wherever it points: with a profile
+      // whose largest shape is empty, the context's activation memory is null.
+      if (bytes[k] == 0) {
+        tensors[k].data = nullptr;
+        continue;
+      }
       tensors[k].data = cuda::resolveDevice(run.addresses[indices[k]], bytes[k]);
       ok = ok && tensors[k].data != nullptr;
     }
