@@ -36,7 +36,55 @@ function mutate(bytes: Uint8Array, seed: number, from: number): Uint8Array {
   return out;
 }
 
+// Whole words set to edge values (-1, 2^31, 2^24, 0, 2^62...) reach counts, indices, type codes and extents, which
+// single random bytes rarely make consistent enough to load.
+function mutateWords(bytes: Uint8Array, seed: number, from: number): Uint8Array {
+  const r = rng(seed);
+  const out = new Uint8Array(bytes);
+  const view = new DataView(out.buffer);
+  const edits = 1 + r.int(0, 4);
+  for (let k = 0; k < edits; k++) {
+    const at = r.int(from, out.length - 8);
+    if (r.int(0, 2) === 0) view.setUint32(at, [0xffffffff, 0x7fffffff, 0x80000000, 0x1000000, 0, 1, 2][r.int(0, 7)]!, true);
+    else view.setBigInt64(at, [-1n, 2n ** 62n, 2n ** 40n, 0n][r.int(0, 4)]!, true);
+  }
+  return out;
+}
+
 describe('robustness against malformed input', () => {
+  it('4000 plans with edge values written over words of the body (checksum resealed): typed errors or working engines, never a crash', async () => {
+    // Found by fuzzing the raw addon: the plan reader took such plans whose profiles, IO lists, tensor types or
+    // constants contradicted the layers, and a run or a set shape then read and wrote past their memory (SIGSEGV,
+    // heap corruption). Now every such contradiction is ENGINE_CORRUPT at deserialize.
+    let rejected = 0;
+    for (const name of ['mlp', 'embedding'] as const) {
+      const plan = await simulatorPlan(name);
+      const feeds = getModel(name).makeFeeds({ seed: 3 });
+      for (let seed = 1; seed <= 2000; seed++) {
+        const bad = resealed(mutateWords(plan, seed, 40));
+        let engine;
+        try {
+          engine = await runtime.deserialize(bad);
+        } catch (error) {
+          expect(error, `${name} seed ${seed}`).toBeInstanceOf(TensorRTNodeError);
+          rejected++;
+          continue;
+        }
+        try {
+          const context = engine.createContext();
+          await context.run(feeds).catch((error: unknown) => expect(error, `${name} seed ${seed} run`).toBeInstanceOf(TensorRTNodeError));
+          context.dispose();
+        } catch (error) {
+          expect(error, `${name} seed ${seed} context`).toBeInstanceOf(TensorRTNodeError);
+        }
+        engine.dispose();
+        simulator.clearStickyError();
+      }
+    }
+    expect(rejected).toBeGreaterThan(3000);
+  });
+
+
   it('300 mutated plan bodies (checksum resealed): typed errors, or engines that run or fail with typed errors; never a crash', async () => {
     const plan = await simulatorPlan('embedding');
     const feeds = getModel('embedding').makeFeeds({ seed: 9 });

@@ -172,6 +172,53 @@ void writeBody(Writer& w, PlanContents const& plan) {
   }
 }
 
+// A constant's bytes must be exactly what its type and shape say: kernels index them by the shape, so a plan that
+// disagrees (damaged, with its checksum recomputed) would have them read past the bytes.
+void requireConstantBytes(TensorDef const& t) {
+  try {
+    int64_t volume = shapeVolume(t.shape);
+    if (volume >= 0 && static_cast<uint64_t>(volume) * dtypeSize(t.type) == t.constData->size()) return;
+  } catch (std::exception const&) {  // an unknown type, or too many elements to count
+  }
+  Reader::corrupt("constant " + t.name + " holds " + std::to_string(t.constData->size()) + " bytes, not what its shape " +
+                  shapeToString(t.shape) + " needs");
+}
+
+// A profile entry must belong to an input and match its rank and fixed extents, with min <= opt <= max: contexts
+// index the entry by the input's rank when a shape is set.
+void requireProfileFits(Graph const& g, int32_t tensor, std::array<Shape, 3> const& shapes) {
+  bool isInput = false;
+  for (int idx : g.inputs) isInput = isInput || idx == tensor;
+  TensorDef const& t = g.tensors[tensor];
+  bool fits = isInput;
+  for (Shape const& s : shapes) fits = fits && s.size() == t.shape.size();
+  for (size_t d = 0; fits && d < t.shape.size(); ++d) {
+    int64_t lo = shapes[0][d], mid = shapes[1][d], hi = shapes[2][d];
+    fits = lo >= 0 && lo <= mid && mid <= hi && (t.shape[d] < 0 || (lo == t.shape[d] && hi == t.shape[d]));
+  }
+  if (!fits) Reader::corrupt("the profile entry for " + t.name + " does not fit the input");
+}
+
+// The IO flags, the input and output lists, and the per-profile tables must agree: contexts index one by the
+// other (an engine has at least one profile, as TensorRT's do).
+void requireConsistentIo(PlanContents const& plan) {
+  Graph const& g = plan.graph;
+  std::vector<int> inputs(g.tensors.size(), 0), outputs(g.tensors.size(), 0);
+  for (int idx : g.inputs) inputs[idx]++;
+  for (int idx : g.outputs) outputs[idx]++;
+  for (size_t i = 0; i < g.tensors.size(); ++i) {
+    if (inputs[i] != (g.tensors[i].isInput ? 1 : 0) || outputs[i] != (g.tensors[i].isOutput ? 1 : 0)) {
+      Reader::corrupt("tensor " + g.tensors[i].name + " is listed as IO other than it is marked");
+    }
+  }
+  if (plan.profiles.empty() || plan.deviceMemoryPerProfile.size() != plan.profiles.size()) {
+    Reader::corrupt("the profiles and their device memory sizes do not match");
+  }
+  for (int64_t bytes : plan.deviceMemoryPerProfile) {
+    if (bytes < 0) Reader::corrupt("a negative device memory size");
+  }
+}
+
 PlanContents readBody(Reader& r) {
   PlanContents plan;
   Graph& g = plan.graph;
@@ -186,7 +233,10 @@ PlanContents readBody(Reader& r) {
     t.shape = r.shape();
     t.isInput = r.pod<uint8_t>() != 0;
     t.isOutput = r.pod<uint8_t>() != 0;
-    if (r.pod<uint8_t>()) t.constData = std::make_shared<std::vector<uint8_t>>(r.blob());
+    if (r.pod<uint8_t>()) {
+      t.constData = std::make_shared<std::vector<uint8_t>>(r.blob());
+      requireConstantBytes(t);
+    }
     g.tensors.push_back(std::move(t));
   }
   uint32_t nNodes = r.pod<uint32_t>();
@@ -220,11 +270,13 @@ PlanContents readBody(Reader& r) {
     for (uint32_t e = 0; e < entries; ++e) {
       int32_t tensor = r.index(nTensors, false);
       std::array<Shape, 3> shapes{r.shape(), r.shape(), r.shape()};
+      requireProfileFits(g, tensor, shapes);
       p.shapes.emplace(tensor, std::move(shapes));
     }
     plan.profiles.push_back(std::move(p));
   }
   plan.deviceMemoryPerProfile = r.vec<int64_t>();
+  requireConsistentIo(plan);
   uint8_t precision = r.pod<uint8_t>();
   if (precision > static_cast<uint8_t>(Precision::kINT8)) Reader::corrupt("unknown precision");
   plan.precision = static_cast<Precision>(precision);

@@ -7,6 +7,7 @@
 #include "../include/trtsim_control.h"
 #include "engine.h"
 #include "lib_state.h"
+#include "shapes.h"
 
 namespace trtsim {
 
@@ -47,6 +48,7 @@ class RuntimeImpl : public nvinfer1::IRuntime {
     try {
       plan = std::make_shared<PlanContents>(readPlan(static_cast<uint8_t const*>(blob), size, ccMajor, ccMinor));
       for (NodeDef& node : plan->graph.nodes) node.op = createOp(node.opType, node.attrs, plan->graph.opset);
+      requireConsistentGraph(plan->graph);
     } catch (PlanError const& e) {
       reportPlanError(report, e);
       return nullptr;
@@ -102,6 +104,26 @@ class RuntimeImpl : public nvinfer1::IRuntime {
   bool getEngineHostCodeAllowed() const noexcept override { return mHostCodeAllowed; }
 
  private:
+  // What the plan says about each tensor must be what its layers compute: the engine's IO sizes come from the stored
+  // types and shapes, the kernels from the computed ones. A damaged plan (with its checksum recomputed) that
+  // disagrees would have kernels read and write past their tensors.
+  static void requireConsistentGraph(Graph const& graph) {
+    std::vector<TensorInfo> computed;
+    try {
+      computed = resolveGraph(graph, {});
+    } catch (std::exception const& e) {
+      throw PlanError(PlanError::Kind::kCorrupt, std::string("the layers do not fit together: ") + e.what());
+    }
+    for (size_t i = 0; i < graph.tensors.size(); ++i) {
+      TensorDef const& t = graph.tensors[i];
+      if (computed[i].type != t.type || computed[i].shape != t.shape) {
+        throw PlanError(PlanError::Kind::kCorrupt, "tensor " + t.name + " is stored as " + dtypeName(t.type) + " " +
+                                                       shapeToString(t.shape) + " but computed as " +
+                                                       dtypeName(computed[i].type) + " " + shapeToString(computed[i].shape));
+      }
+    }
+  }
+
   static void reportPlanError(Reporter const& report, PlanError const& e) {
     constexpr char const* kWhere = "IRuntime::deserializeCudaEngine";
     switch (e.kind) {
