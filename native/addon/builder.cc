@@ -32,7 +32,10 @@ void callProgress(Napi::Env env, Napi::Function callback, std::nullptr_t*, Progr
   try {
     callback.Call({o});
   } catch (Napi::Error const& e) {
-    e.ThrowAsJavaScriptException();
+    // Not swallowed: the callback's exception surfaces as an uncaught exception, like any throwing event handler.
+    // (Thrown back from a thread-safe function's call, Node's default policy for this N-API version only prints a
+    // DEP0168 warning.)
+    if (!e.Value().IsEmpty()) napi_fatal_exception(env, e.Value());
   }
 }
 

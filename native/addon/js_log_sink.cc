@@ -40,8 +40,10 @@ void JsLogSink::callJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, 
   try {
     callback.Call({Napi::Number::New(env, owned->severity), Napi::String::New(env, owned->text)});
   } catch (Napi::Error const& e) {
-    // Not swallowed: the logger's exception surfaces as an uncaught exception, like any throwing event handler.
-    e.ThrowAsJavaScriptException();
+    // Not swallowed: the callback's exception surfaces as an uncaught exception, like any throwing event handler.
+    // (Thrown back from a thread-safe function's call, Node's default policy for this N-API version only prints a
+    // DEP0168 warning.)
+    if (!e.Value().IsEmpty()) napi_fatal_exception(env, e.Value());
   }
 }
 
