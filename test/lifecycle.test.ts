@@ -45,6 +45,7 @@ describe('dispose', () => {
       using engine = await runtime.deserialize(plan);
       const before = simulator.counters();
       for (let i = 0; i < 3; i++) expect(() => engine.createContext({ profile: 1 })).toThrow(/profile 1 does not exist; the engine has 1 \(0\.\.0\)/);
+      simulator.synchronize(); // contexts are destroyed on the reaper thread, after dispose() returns
       const after = simulator.counters();
       expect([after.liveContexts, after.liveStreams]).toEqual([before.liveContexts, before.liveStreams]);
     }
