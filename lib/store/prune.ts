@@ -2,6 +2,8 @@
 // whose writer is dead, stale locks (same rule as waiters use), and quarantined entries past their keep time.
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { showValue } from '../dtypes.js';
+import { makeError } from '../errors.js';
 import { parseTempName } from './atomic-write.js';
 import { isMissing, removeIfPresent } from './files.js';
 import { breakStaleLock, DEFAULT_STALE_MS, isProcessAlive } from './lock.js';
@@ -55,19 +57,30 @@ async function pruneTemp(dir: string, minAgeMs: number, now: number): Promise<st
   return removed;
 }
 
+// Checked before anything is removed: an age compared with NaN or '7d' is never "young", so it would remove everything.
+function durationOption(options: PruneOptions, name: keyof PruneOptions, fallback: number): number {
+  const value: unknown = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0)) {
+    throw makeError('INVALID_ARGUMENT', `prune: ${name} must be a number of milliseconds >= 0 (Infinity: never), got ${showValue(value)}`);
+  }
+  return value;
+}
+
 export async function pruneStore(dir: string, options: PruneOptions = {}): Promise<PruneResult> {
+  const keep = durationOption(options, 'keep', DEFAULT_QUARANTINE_KEEP_MS);
+  const minAge = durationOption(options, 'tempMinAgeMs', 60_000);
+  const lockStaleMs = durationOption(options, 'lockStaleMs', DEFAULT_STALE_MS);
   const now = Date.now();
-  const minAge = options.tempMinAgeMs ?? 60_000;
   const temp = [...(await pruneTemp(dir, minAge, now)), ...(await pruneTemp(path.join(dir, QUARANTINE_DIR), minAge, now))];
 
   const locks: string[] = [];
   for (const name of await namesIn(dir)) {
     if (!name.endsWith(LOCK_EXT)) continue;
     const file = path.join(dir, name);
-    if ((await breakStaleLock(file, options.lockStaleMs ?? DEFAULT_STALE_MS)) !== undefined) locks.push(file);
+    if ((await breakStaleLock(file, lockStaleMs)) !== undefined) locks.push(file);
   }
 
-  const keep = options.keep ?? DEFAULT_QUARANTINE_KEEP_MS;
   const quarantined: string[] = [];
   for (const entry of await listQuarantine(dir)) {
     if (now - entry.time.getTime() < keep) continue;

@@ -104,6 +104,20 @@ describe('prune', () => {
     expect(await readdir(q.dir)).toEqual([]);
   });
 
+  it('refuses an invalid keep, tempMinAgeMs or lockStaleMs before removing anything', async () => {
+    const { store, built } = await storeWithEngine();
+    const q = await store.quarantine(built.path, 'kept');
+    const bad: [string, unknown][] = [['keep', NaN], ['keep', -1], ['keep', '7d'], ['keep', 'abc'], ['keep', {}], ['keep', null], ['tempMinAgeMs', NaN], ['lockStaleMs', -5]];
+    for (const [name, value] of bad) {
+      const e = await store.prune({ [name]: value }).catch((err: unknown) => err);
+      expect(e, `${name}: ${String(value)}`).toBeInstanceOf(InvalidArgumentError);
+      expect((e as Error).message).toContain(`prune: ${name} must be a number of milliseconds >= 0`);
+    }
+    expect((await readdir(q.dir)).length).toBe(3);
+    expect(await store.prune({ keep: Infinity })).toMatchObject({ quarantined: [] });
+    expect((await readdir(q.dir)).length).toBe(3);
+  });
+
   it('an empty or missing folder prunes to nothing', async () => {
     expect(await new EngineStore(path.join(work, 'nowhere')).prune()).toEqual({ temp: [], locks: [], quarantined: [] });
   });
