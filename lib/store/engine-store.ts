@@ -217,7 +217,16 @@ export class EngineStore {
   /** Moves an engine and its sidecar to `<dir>/quarantine/` with a reason file. It does not take the build lock:
    * call it for an engine no build is writing (getOrBuild quarantines under the lock itself). */
   async quarantine(enginePath: string, reason: string | Error): Promise<QuarantineResult> {
-    return quarantineEngine(this.#resolve(enginePath, 'quarantine'), reason);
+    return quarantineEngine(this.#engineInStore(this.#resolve(enginePath, 'quarantine'), 'quarantine'), reason);
+  }
+
+  // quarantine/ is made next to the file and the sidecar is named after it: anything else than an engine directly
+  // in this folder would create a quarantine folder elsewhere, or move a file there under a wrong name.
+  #engineInStore(resolved: string, what: string): string {
+    if (path.dirname(resolved) !== this.dir || !resolved.endsWith(ENGINE_EXT) || path.basename(resolved).startsWith('.')) {
+      throw makeError('INVALID_ARGUMENT', `${what} takes an engine file (*${ENGINE_EXT}) in the store's folder ${this.dir}, got ${resolved}`);
+    }
+    return resolved;
   }
 
   /** An engine's path given to a method, against the store's folder. */

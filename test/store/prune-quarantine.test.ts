@@ -1,7 +1,7 @@
 // quarantine() moves an engine aside with its reason and never deletes it; prune() removes only what is provably
 // abandoned: temp files of dead writers, stale locks, and quarantined entries past their keep time.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,23 @@ describe('quarantine', () => {
     const e = await store.quarantine(built.path, 'again').catch((err: unknown) => err);
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect((e as Error).message).toMatch(/nothing to quarantine: neither .* nor its sidecar exists/);
+  });
+  it('refuses anything but an engine file in the store folder, and moves nothing', async () => {
+    const { store, built } = await storeWithEngine();
+    const other = path.join(work, `other-${n}`);
+    await mkdir(other);
+    const outside = path.join(other, 'model.onnx');
+    await writeFile(outside, 'not an engine');
+    const sidecar = sidecarPathOf(built.path);
+    for (const p of [`../other-${n}/model.onnx`, outside, sidecar, path.join(other, path.basename(built.path)), path.join(store.dir, 'quarantine', 'x.engine')]) {
+      const e = await store.quarantine(p, 'test').catch((err: unknown) => err);
+      expect(e, p).toBeInstanceOf(InvalidArgumentError);
+      expect((e as Error).message).toMatch(/quarantine takes an engine file \(\*\.engine\) in the store's folder/);
+    }
+    expect(await readdir(other)).toEqual(['model.onnx']);
+    expect((await readdir(store.dir)).sort()).toEqual([path.basename(built.path), path.basename(sidecar)].sort());
+    // A name relative to the store folder is still fine.
+    expect((await store.quarantine(path.basename(built.path), 'ok')).files).toHaveLength(2);
   });
 });
 
