@@ -13,7 +13,7 @@ import { EXIT, formatError, reportOf } from './errors.js';
 import { registerInspect } from './inspect.js';
 import { registerRun } from './run.js';
 import { registerVerify } from './verify.js';
-import { writeErr } from './output.js';
+import { dropStderr, writeErr } from './output.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version?: string };
@@ -54,6 +54,13 @@ async function main(argv: readonly string[]): Promise<void> {
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
   process.exit(process.exitCode ?? 0);
+});
+
+// Progress and errors on stderr are secondary: `2>&1 >out.json | head -1` closing it must not stop a build midway
+// (which would leave no engine and the build lock behind), so the command finishes without them.
+process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  dropStderr();
 });
 
 void main(process.argv);

@@ -33,8 +33,17 @@ export function writeOut(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+// Set once stderr's reader has gone away: diagnostics are then dropped, and the command carries on.
+let stderrGone = false;
+
 export function writeErr(text: string): void {
+  if (stderrGone) return;
   process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Stops writing to stderr (its reader closed the pipe). */
+export function dropStderr(): void {
+  stderrGone = true;
 }
 
 /**

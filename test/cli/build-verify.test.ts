@@ -75,6 +75,20 @@ describe('build', () => {
     expect(r.stderr).not.toMatch(STACK_TRACE);
   });
 
+  it('stderr closed by its reader (`2>&1 >out | head -1`) does not stop the build: engine, sidecar, JSON, no lock', async () => {
+    const target = path.join(dir, 'stderr-closed');
+    const child = await spawnCli(['build', model, ...SIM, ...PROFILE, '--out', target, '--json']);
+    child.stderr!.destroy(); // before the CLI writes its first progress line: every write to stderr gets EPIPE
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stdout).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ command: 'build', ok: true, built: true });
+    const files = readdirSync(target);
+    expect(files.filter((f) => f.endsWith('.engine') || f.endsWith('.json'))).toHaveLength(2);
+    expect(files.filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
   it('Ctrl-C cancels the build through its AbortSignal and leaves no engine or sidecar', async () => {
     // Slow the simulator's builder down from inside the CLI process, so the signal lands mid-build.
     const pkg = await cliPackage();
