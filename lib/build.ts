@@ -3,7 +3,7 @@ import { readUserFile, readUserFileIfPresent, writeUserFile } from './user-files
 import type { NativeBuildOptions, NativeProgressEvent } from '../binding.js';
 import { showValue } from './dtypes.js';
 import type { ShapeRange } from './engine-spec.js';
-import { deviceIndexOf, fromNative, makeError, requireOptionsObject } from './errors.js';
+import { deviceIndexOf, fromNative, makeError, requireInteger, requireOptionsObject } from './errors.js';
 import { getNative } from './native.js';
 import type { Backend } from './runtime.js';
 
@@ -96,6 +96,13 @@ function nativeProfiles(profiles: unknown): NativeBuildOptions['profiles'] {
   });
 }
 
+/** workspaceBytes (a byte count) and optimizationLevel (0..5), checked before anything is built: the sidecar records
+ * both, and its readers refuse a workspace that is not a safe integer. */
+export function requireBuildLimits(options: Pick<BuildOptions, 'workspaceBytes' | 'optimizationLevel'>): void {
+  if (options.workspaceBytes !== undefined) requireInteger(options.workspaceBytes, 'workspaceBytes', 0);
+  if (options.optimizationLevel !== undefined) requireInteger(options.optimizationLevel, 'optimizationLevel', 0, 5);
+}
+
 /** Parses ONNX and builds a plan. Parser errors give BUILD_FAILED listing each failing node. */
 export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}): Promise<Uint8Array> {
   if (!(onnx instanceof Uint8Array)) throw makeError('INVALID_ARGUMENT', 'buildEngine expects the ONNX model as a Uint8Array');
@@ -113,6 +120,7 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
     throw makeError('INVALID_ARGUMENT', 'precision int8 needs a calibration cache (calibrationCache: bytes or a file path)');
   }
   deviceIndexOf(options.device);
+  requireBuildLimits(options);
   const nativeOptions: NativeBuildOptions = {
     profiles: options.profiles === undefined ? undefined : nativeProfiles(options.profiles),
     workspaceBytes: options.workspaceBytes,

@@ -134,6 +134,18 @@ describe('buildEngine', () => {
     expect(simulator.counters().builds).toBe(builds);
   });
 
+  it('a workspace that is not a safe byte count, or an optimization level outside 0-5: INVALID_ARGUMENT, before any build', async () => {
+    const builds = simulator.counters().builds;
+    const refused = async (extra: object) =>
+      (await buildEngine(getModel('mlp').onnx, { backend: 'simulator', profiles: [PROFILES.mlp!], ...extra }).catch((err: unknown) => err)) as Error;
+    const huge = await refused({ workspaceBytes: 2 ** 60 });
+    expect(huge).toBeInstanceOf(InvalidArgumentError);
+    expect(huge.message).toBe('workspaceBytes must be an integer from 0, got 1152921504606847000');
+    expect(await refused({ workspaceBytes: -1 })).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect((await refused({ optimizationLevel: 99 })).message).toBe('optimizationLevel must be an integer from 0 to 5, got 99');
+    expect(simulator.counters().builds).toBe(builds);
+  });
+
   it('a profile with min > max, or of mixed ranks: INVALID_ARGUMENT naming the input and its range, before any build', async () => {
     const builds = simulator.counters().builds;
     const refused = async (x: { min: number[]; opt: number[]; max: number[] }) =>

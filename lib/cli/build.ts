@@ -21,7 +21,7 @@ import { EngineStore, PRECISIONS, sidecarPathOf } from '../store/index.js';
 import type { Precision, Sidecar } from '../store/index.js';
 import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
 import { CliError, EXIT, usageError } from './errors.js';
-import { parseNonNegative, parseProfile } from './inputs.js';
+import { parseMebibytes, parseProfile } from './inputs.js';
 import type { ProfileArg } from './inputs.js';
 import { profileFromArgs } from './model-shapes.js';
 import { isPlan, readOnnxFile } from './model-files.js';
@@ -150,7 +150,7 @@ export function registerBuild(program: Command): void {
     .argument('<model.onnx>', 'the ONNX model')
     .addOption(new Option('--precision <precision>', 'precision TensorRT may use').choices(PRECISIONS).default('fp32'))
     .option('--profile <name:min:opt:max>', 'shape range of a dynamic input, dims as 1x16 (repeat per input), e.g. x:1x16:8x16:64x16', parseProfile)
-    .option('--workspace <MiB>', 'builder workspace limit in MiB', parseNonNegative('--workspace'))
+    .option('--workspace <MiB>', 'builder workspace limit in MiB', parseMebibytes('--workspace'))
     .option('--timing-cache <file>', 'timing cache file: read if present, rewritten after the build')
     .option('--calib-cache <file>', 'int8 calibration cache file')
     .option('--out <dir>', 'engine store folder', './engines')

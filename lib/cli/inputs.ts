@@ -85,11 +85,23 @@ export function parseInput(value: string, previous: readonly InputArg[] = []): I
   return [...previous, { name, source }];
 }
 
-/** A non-negative number option (--atol, --rtol, --workspace). */
+/** A non-negative number option (--atol, --rtol). */
 export function parseNonNegative(what: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} must be a non-negative number.`);
+    return n;
+  };
+}
+
+/** --workspace in MiB: a non-negative number whose byte count is a safe integer (the library's workspaceBytes). */
+export function parseMebibytes(what: string): (value: string) => number {
+  const nonNegative = parseNonNegative(what);
+  return (value) => {
+    const n = nonNegative(value);
+    if (Math.round(n * 2 ** 20) > Number.MAX_SAFE_INTEGER) {
+      throw new InvalidArgumentError(`${what} must be at most ${Math.floor(Number.MAX_SAFE_INTEGER / 2 ** 20)} MiB (2^53 bytes), got ${value}.`);
+    }
     return n;
   };
 }

@@ -3,7 +3,7 @@
 // crash leaves either a finished, verifiable engine or something a reader refuses and quarantines.
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { buildEngine } from '../build.js';
+import { buildEngine, requireBuildLimits } from '../build.js';
 import type { BuildProgress } from '../build.js';
 import type { ShapeRange } from '../engine-spec.js';
 import { showValue } from '../dtypes.js';
@@ -116,6 +116,7 @@ export class EngineStore {
    * and quarantining then rebuilding it when it is corrupt or incompatible. */
   async getOrBuild(onnx: Uint8Array | string, options: GetOrBuildOptions): Promise<GetOrBuildResult> {
     requireOptionsObject(options, 'getOrBuild');
+    requireBuildLimits(options); // before the folder, the lock or a build exist
     const onnxBytes = await readOnnx(onnx);
     const onnxSha256 = sha256(onnxBytes);
     const target = targetOf(options.runtime);

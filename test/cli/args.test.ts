@@ -1,5 +1,5 @@
 // Bad command lines exit 2 with a message that names the problem and the fix; help and --version exit 0.
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STACK_TRACE, cliPackage, json, root, runCli, scratch, writeExampleModel } from './helpers.js';
@@ -76,6 +76,15 @@ describe.concurrent('the command line', () => {
     await usage(['run', model, '--atol', 'abc'], /--atol must be a non-negative number/);
     await usage(['run', model, '--compare', 'gpu'], /Allowed choices are cpu/);
     await usage(['run', model, '--input', 'x=data.csv'], /must be a \.json file, a \.npy file or the word random/);
+  });
+
+  it('a --workspace whose byte count is beyond 2^53 exits 2 before anything is built or written', async () => {
+    const out = path.join(dir, 'ws-engines');
+    const args = ['build', model, '--backend', 'simulator', '--profile', 'x:1x16:8x16:64x16', '--out', out];
+    await usage([...args, '--workspace', '8796093022208'], /--workspace must be at most 8589934591 MiB \(2\^53 bytes\), got 8796093022208/);
+    await usage([...args, '--workspace', '1e308'], /--workspace must be at most 8589934591 MiB/);
+    await usage([...args, '--workspace', '-1'], /--workspace must be a non-negative number/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('with --json, a usage error found by the command is also a JSON document', async () => {

@@ -108,6 +108,21 @@ describe('getOrBuild', () => {
     expect(await readdir(store.dir).catch(() => [])).toEqual([]);
   });
 
+  it('refuses a workspace that is not a safe byte count or an optimization level outside 0-5 before building or writing', async () => {
+    const store = freshStore();
+    const builds = simulator.counters().builds;
+    const bad = [{ workspaceBytes: -1 }, { workspaceBytes: 2 ** 60 }, { workspaceBytes: 1.5 }, { workspaceBytes: NaN }, { optimizationLevel: 99 }, { optimizationLevel: -1 }];
+    for (const extra of bad) {
+      const e = await errorOf(store.getOrBuild(mlp.onnx, { ...options(), ...extra }));
+      expect(e, JSON.stringify(extra)).toBeInstanceOf(InvalidArgumentError);
+      expect(e.message).toMatch(/^(workspaceBytes must be an integer from 0|optimizationLevel must be an integer from 0 to 5), got /);
+    }
+    expect(simulator.counters().builds).toBe(builds);
+    expect(await readdir(store.dir).catch(() => [])).toEqual([]);
+    const ok = await store.getOrBuild(mlp.onnx, { ...options(), workspaceBytes: 2 ** 20, optimizationLevel: 5 });
+    expect(ok.sidecar.build_options).toMatchObject({ workspace_bytes: 2 ** 20, optimization_level: 5 });
+  });
+
   it('a build that fails (BUILD_FAILED) leaves nothing and releases the lock', async () => {
     const store = freshStore();
     const e = await errorOf(store.getOrBuild(mlp.onnx, { ...options(), profiles: [] }));
