@@ -2,7 +2,7 @@
 // time. No lock library is installed (proper-lockfile is not a dependency), so this is the classic O_EXCL scheme:
 // - acquire: open(O_CREAT|O_EXCL); EEXIST means someone holds it, so poll with backoff (honouring an AbortSignal);
 // - liveness: the holder touches the file's mtime every staleMs/4, so a long build is never mistaken for a dead one;
-// - staleness: the holder's pid is dead on this host, or the mtime is older than staleMs (another host, or a pid
+// - staleness: the holder's pid is not a pid at all (0, negative, beyond int32) or is dead on this host, or the mtime is older than staleMs (another host, or a pid
 //   reused after a crash), or the file is unreadable (crash between create and write) for more than 10 s;
 // - breaking a stale lock happens under a second O_EXCL file, `<lock>.break`, and re-reads the lock under it, so two
 //   waiters that both saw the same stale lock cannot remove a fresh lock the other one just created.
@@ -43,8 +43,17 @@ export const DEFAULT_STALE_MS = 10 * 60_000;
 const UNREADABLE_GRACE_MS = 10_000;
 const BREAKER_STALE_MS = 30_000;
 
+// pid_t is a 32-bit int; 0 and negative numbers address process groups, so kill(0, 0) "succeeds" for any of them.
+const MAX_PID = 2 ** 31 - 1;
+
+/** True for a number that can be a process id (a positive int32). */
+export function isPid(pid: unknown): pid is number {
+  return Number.isSafeInteger(pid) && (pid as number) >= 1 && (pid as number) <= MAX_PID;
+}
+
 /** True when a process with this pid exists on this host (EPERM: it exists but is not ours). */
 export function isProcessAlive(pid: number): boolean {
+  if (!isPid(pid)) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -94,6 +103,8 @@ export function staleReason(state: LockState, staleMs: number = DEFAULT_STALE_MS
   if (!info) {
     return age > UNREADABLE_GRACE_MS ? `the lock file is empty or unreadable and ${Math.round(age / 1000)} s old` : undefined;
   }
+  // No writer records such a pid, on any host: it is a damaged or forged lock, not a build in progress.
+  if (!isPid(info.pid)) return `its pid ${info.pid} is not a process id`;
   if (info.hostname === hostname() && !isProcessAlive(info.pid)) {
     return `its holder, pid ${info.pid} on this host, is no longer running`;
   }

@@ -93,6 +93,18 @@ describe('the build lock', () => {
     expect(staleReason((await readLock(file))!)).toMatch(/empty or unreadable and 15 s old/);
   });
 
+  it('a lock naming pid 0, a negative pid or one beyond int32 is stale at once, and a waiter takes it', async () => {
+    for (const pid of [0, -1, 2 ** 40]) {
+      const file = lockPath();
+      await writeFile(file, lockRecord(pid));
+      expect(staleReason((await readLock(file))!)).toBe(`its pid ${pid} is not a process id`);
+      await writeFile(file, lockRecord(pid, 'another-host'));
+      const lock = await acquireLock(file, { pollMinMs: 5, pollMaxMs: 20, signal: AbortSignal.timeout(5000) });
+      expect(lock.info.pid).toBe(process.pid);
+      await lock.release();
+    }
+  });
+
   it('the holder refreshes the lock, so a long build is not taken for a dead one', async () => {
     const file = lockPath();
     const lock = (await tryAcquireLock(file, 1000))!;

@@ -101,6 +101,17 @@ describe('prune', () => {
     expect((await readdir(store.dir)).sort()).toEqual([path.basename(young), path.basename(live), name, path.basename(sidecarPathOf(built.path))].sort());
   });
 
+  it('a temp file named with pid 0 or a pid beyond int32 is a dead writer\'s', async () => {
+    const { store, built } = await storeWithEngine();
+    const name = path.basename(built.path);
+    const temps = [0, 2 ** 40].map((pid) => path.join(store.dir, `.${name}.${pid}.a1b2c3.tmp`));
+    for (const f of temps) {
+      await writeFile(f, 'partial');
+      await age(f, 2 * 60_000);
+    }
+    expect(await store.prune()).toEqual({ temp: temps, locks: [], quarantined: [] });
+  });
+
   it('removes stale locks but not held ones', async () => {
     const { store, built } = await storeWithEngine();
     const stale = built.path.replace(/\.engine$/, '.lock');
