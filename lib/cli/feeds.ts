@@ -1,9 +1,10 @@
 // Turning --input sources into tensors: JSON (nested arrays, or {dims, data}), .npy files, or seeded random values.
 // Files are read first, before the model's dtypes are known (an ONNX model's engine is built from their shapes);
 // conversion to the engine's dtype comes last.
+import { constants } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { Tensor } from '../tensor.js';
-import { isDType } from '../dtypes.js';
+import { DTYPES, isDType } from '../dtypes.js';
 import type { DType } from '../dtypes.js';
 import { usageError } from './errors.js';
 import { formatDims } from './output.js';
@@ -137,10 +138,20 @@ function convert(dtype: DType, values: readonly Value[]): Value[] {
   return values.map((v) => (typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? Number(v) : v));
 }
 
+// The values pass through a JS array (at most 2^32 - 1 elements) into one buffer (at most kMaxLength bytes): a
+// larger input would fail deep inside with "Invalid array length".
+function requireAllocatable(name: string, dtype: DType, dims: readonly number[], count: number): void {
+  const limit = Math.min(2 ** 32 - 1, Math.floor(constants.MAX_LENGTH / DTYPES[dtype].bytesPerElement));
+  if (count > limit) {
+    throw usageError(`input '${name}': the shape ${formatDims(dims)} has ${count} elements, more than the ${limit} a ${dtype} tensor can hold here`);
+  }
+}
+
 /** The tensor for one input, in the engine's dtype. */
 export function makeTensor(name: string, dtype: string, dims: readonly number[], input: LoadedInput, seed: number): Tensor {
   if (!isDType(dtype)) throw usageError(`input '${name}' has dtype ${dtype}, which the CLI cannot fill`);
   const count = dims.reduce((a, b) => a * b, 1);
+  requireAllocatable(name, dtype, dims, count);
   const values = input.values ?? randomValues(dtype, count, seed, name);
   if (values.length !== count) {
     throw usageError(`input '${name}': ${describeSource(input.source)} holds ${values.length} values but the shape ${formatDims(dims)} needs ${count}`);

@@ -155,6 +155,13 @@ describe.concurrent('run', () => {
     expect(f.stderr).toMatch(/input 'x': .*flat\.json holds 3 values but the shape \[1,16\] needs 16/);
   });
 
+  it('a --shapes too large to allocate exits 2 naming the input and its element count', async () => {
+    const r = await runCli(['run', example, ...SIM, '--shapes', 'x:100000000000x16', '--input', 'x=random']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/error \[USAGE\]: input 'x': the shape \[100000000000,16\] has 1600000000000 elements, more than the \d+ a float32 tensor can hold here/);
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+  });
+
   it('int64 and bool inputs and outputs compare exactly', async () => {
     const model = writeZooModel(dir, 'int64_bool');
     const r = await runCli(['run', model, ...SIM, '--shapes', 'ids:2x6', '--shapes', 'mask:2x6', '--input', 'ids=random', '--input', 'mask=random', '--compare', 'cpu', '--json']);
