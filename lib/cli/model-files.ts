@@ -1,5 +1,6 @@
 // Telling engines from ONNX models and reading what sits next to them, for inspect, build and run.
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { TensorRTNodeError } from '../errors.js';
 import { PLAN_MAGIC, readSidecar, sidecarPathOf } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
@@ -10,6 +11,17 @@ import type { OnnxInfo } from './onnx-info.js';
 /** TensorRT plans start with the little-endian "ftrt" tag; ONNX files have no magic number. */
 export function isPlan(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === PLAN_MAGIC;
+}
+
+/** isPlan for a file, reading only its first bytes (engines are large). */
+export async function fileIsPlan(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(new Uint8Array(4), 0, 4, 0);
+    return isPlan(buffer.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The sidecar next to an engine, if any; a broken one is reported, not fatal (inspect still shows the engine). */

@@ -1,21 +1,24 @@
 // `tensorrt-node verify <file.engine> [--onnx model.onnx] [--backend] [--json]`: the EngineStore's checks of an
 // engine against this machine's runtime, without deserializing it: its sidecar, size and SHA-256 (ENGINE_CORRUPT),
 // then TensorRT version, compute capability and backend (ENGINE_INCOMPATIBLE), and with --onnx the model it was
-// built from. Exit 0 when it would load here, 1 with the reason when not.
+// built from. Exit 0 when it would load here, 1 with the reason when not; 2 for a file that is no engine at all
+// (no "ftrt" tag and no sidecar, e.g. an ONNX model).
 //
 // --json document:
 //   { command: 'verify', ok: boolean, path: string, backend: 'tensorrt' | 'simulator',
 //     sidecar: <the store's Sidecar> | null,                      // null when verification failed
 //     error: { code: 'ENGINE_CORRUPT' | 'ENGINE_INCOMPATIBLE', message, details, expected?, actual? } | null,
 //     fix: string | null }                                       // what to run when it failed
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { TensorRTNodeError } from '../errors.js';
 import type { Backend } from '../runtime.js';
-import { verifyEngine } from '../store/index.js';
+import { sidecarPathOf, verifyEngine } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
 import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
-import { jsonError, reportOf } from './errors.js';
+import { jsonError, reportOf, usageError } from './errors.js';
+import { fileIsPlan } from './model-files.js';
 import { respond } from './output.js';
 import type { Outcome } from './output.js';
 import { renderSidecar } from './sidecar-text.js';
@@ -39,6 +42,10 @@ async function verify(file: string, options: { onnx?: string; backend: Backend; 
   await requireFile(file, 'engine file');
   if (options.onnx !== undefined) await requireFile(options.onnx, 'ONNX model');
   const enginePath = path.resolve(file);
+  // With a sidecar it is a damaged engine, which the store's checks describe; without one, something else entirely.
+  if (!(await fileIsPlan(enginePath)) && !existsSync(sidecarPathOf(enginePath))) {
+    throw usageError(`${file} is not a TensorRT engine (it does not start with the "ftrt" tag); verify takes an engine file (inspect and run take ONNX models too)`);
+  }
   using runtime = openRuntime(options.backend, options.device);
   try {
     const sidecar = await verifyEngine(enginePath, { runtime, onnx: options.onnx });

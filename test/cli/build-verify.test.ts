@@ -152,6 +152,14 @@ describe('verify', () => {
     expect(l.stdout).toMatch(/\[ENGINE_CORRUPT\] the engine's sidecar .* is missing/);
   });
 
+  it('a file that is not an engine (an ONNX model) exits 2 saying so, not that its sidecar is missing', async () => {
+    const r = await runCli(['verify', model, ...SIM]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error [USAGE]: ${model} is not a TensorRT engine (it does not start with the "ftrt" tag)`);
+    expect(r.stdout + r.stderr).not.toMatch(/sidecar|quarantine/);
+    expect(json(await runCli(['verify', model, ...SIM, '--json']))).toMatchObject({ command: 'verify', ok: false, error: { code: 'USAGE' } });
+  });
+
   it('--onnx with another model exits 1: the engine was built from something else', async () => {
     const other = writeZooModel(dir, 'mlp', 'other-mlp.onnx');
     const r = await runCli(['verify', engine, ...SIM, '--onnx', other]);
