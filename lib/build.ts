@@ -96,6 +96,12 @@ function nativeProfiles(profiles: unknown): NativeBuildOptions['profiles'] {
   });
 }
 
+/** Profiles checked as buildEngine checks them, for callers that use them before building (getOrBuild compares
+ * them with an existing engine's sidecar first). */
+export function requireProfiles(profiles: unknown): void {
+  if (profiles !== undefined) nativeProfiles(profiles);
+}
+
 /** workspaceBytes (a byte count) and optimizationLevel (0..5), checked before anything is built: the sidecar records
  * both, and its readers refuse a workspace that is not a safe integer. */
 export function requireBuildLimits(options: Pick<BuildOptions, 'workspaceBytes' | 'optimizationLevel'>): void {

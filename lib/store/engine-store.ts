@@ -3,7 +3,7 @@
 // crash leaves either a finished, verifiable engine or something a reader refuses and quarantines.
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { buildEngine, requireBuildLimits } from '../build.js';
+import { buildEngine, requireBuildLimits, requireProfiles } from '../build.js';
 import type { BuildProgress } from '../build.js';
 import type { ShapeRange } from '../engine-spec.js';
 import { showValue } from '../dtypes.js';
@@ -117,6 +117,7 @@ export class EngineStore {
   async getOrBuild(onnx: Uint8Array | string, options: GetOrBuildOptions): Promise<GetOrBuildResult> {
     requireOptionsObject(options, 'getOrBuild');
     requireBuildLimits(options); // before the folder, the lock or a build exist
+    requireProfiles(options.profiles);
     const onnxBytes = await readOnnx(onnx);
     const onnxSha256 = sha256(onnxBytes);
     const target = targetOf(options.runtime);

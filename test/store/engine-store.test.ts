@@ -123,6 +123,16 @@ describe('getOrBuild', () => {
     expect(ok.sidecar.build_options).toMatchObject({ workspace_bytes: 2 ** 20, optimization_level: 5 });
   });
 
+  it('profiles that are not a list of { input: { min, opt, max } }: INVALID_ARGUMENT, even when the engine exists', async () => {
+    const store = freshStore();
+    await store.getOrBuild(mlp.onnx, options());
+    for (const profiles of ['x', {}, [1], [{ x: null }], [{ x: { min: [8, 16], opt: [4, 16], max: [2, 16] } }]]) {
+      const e = await errorOf(store.getOrBuild(mlp.onnx, { ...options(), profiles: profiles as never }));
+      expect(e, JSON.stringify(profiles)).toBeInstanceOf(InvalidArgumentError);
+      expect(e.message).toMatch(/^(profiles must be an array|profile 0)/);
+    }
+  });
+
   it('a build that fails (BUILD_FAILED) leaves nothing and releases the lock', async () => {
     const store = freshStore();
     const e = await errorOf(store.getOrBuild(mlp.onnx, { ...options(), profiles: [] }));
