@@ -143,7 +143,7 @@ export class EngineStore {
     const enginePath = this.pathFor(parts);
     const profiles = profilesRecord(options.profiles);
     const expect: VerifyOptions = { runtime: options.runtime, onnx: onnxBytes, profiles };
-    await mkdir(this.dir, { recursive: true });
+    await this.#makeDir();
 
     // Fast path, no lock: a finished engine is never rewritten in place, only quarantined and replaced.
     const first = await this.#check(enginePath, expect);
@@ -248,7 +248,7 @@ export class EngineStore {
       names = await readdir(this.dir);
     } catch (error) {
       if (isMissing(error)) return [];
-      throw error;
+      throw this.#folderError('read', error);
     }
     const entries: EngineListEntry[] = [];
     for (const name of names.filter((n) => n.endsWith(ENGINE_EXT) && !n.startsWith('.')).sort()) {
@@ -276,6 +276,19 @@ export class EngineStore {
   async prune(options: PruneOptions = {}): Promise<PruneResult> {
     requireOptionsObject(options, 'prune');
     return pruneStore(this.dir, options);
+  }
+
+  async #makeDir(): Promise<void> {
+    try {
+      await mkdir(this.dir, { recursive: true });
+    } catch (error) {
+      throw this.#folderError('created', error);
+    }
+  }
+
+  // The folder the caller chose is unusable (a file, under a file, not permitted): theirs to fix, so named with why.
+  #folderError(what: 'created' | 'read', error: unknown): TensorRTNodeError {
+    return makeError('INVALID_ARGUMENT', `the engine store folder ${JSON.stringify(this.dir)} cannot be ${what}: ${(error as Error).message}`, { cause: error });
   }
 
   async #check(enginePath: string, expect: VerifyOptions): Promise<Check> {

@@ -5,12 +5,20 @@ export function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
+/** The path exists but is no readable file: a folder, or a symlink loop. In the store that is a broken entry, unlike
+ * EACCES, EMFILE or EIO, which say nothing about the entry and stay errors of the call. */
+export function isNotAFile(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EISDIR' || code === 'ELOOP';
+}
+
 export async function exists(file: string): Promise<boolean> {
   try {
     await stat(file);
     return true;
   } catch (error) {
     if (isMissing(error)) return false;
+    if (isNotAFile(error)) return true; // something is there (a symlink loop), it just cannot be read
     throw error;
   }
 }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { ShapeRange } from '../engine-spec.js';
 import { makeError } from '../errors.js';
 import { REBUILD_ADVICE } from './advice.js';
-import { isMissing } from './files.js';
+import { isMissing, isNotAFile } from './files.js';
 import { ENGINE_EXT, SIDECAR_EXT, isPrecision, PRECISIONS } from './naming.js';
 import type { Precision } from './naming.js';
 import type { Target } from './target.js';
@@ -134,6 +134,9 @@ export async function readSidecar(path: string): Promise<Sidecar> {
         `the engine's sidecar ${path} is missing, so the engine is an unfinished build or was copied without it. ${REBUILD_ADVICE}.`,
         { cause: error },
       );
+    }
+    if (isNotAFile(error)) {
+      throw makeError('ENGINE_CORRUPT', `the engine's sidecar ${path} is not a readable file (${(error as Error).message}). ${REBUILD_ADVICE}.`, { cause: error });
     }
     throw error;
   }

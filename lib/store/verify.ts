@@ -6,7 +6,7 @@ import { makeError } from '../errors.js';
 import { unreadableFile } from '../user-files.js';
 import { REBUILD_ADVICE } from './advice.js';
 import { sha256, sha256File } from './checksum.js';
-import { exists, isMissing } from './files.js';
+import { exists, isMissing, isNotAFile } from './files.js';
 import { parseEngineName } from './naming.js';
 import { readPlanHeader } from './plan-header.js';
 import { readSidecar, sidecarPathOf } from './sidecar.js';
@@ -61,8 +61,11 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
   const sidecarPath = sidecarPathOf(enginePath);
   let size: number;
   try {
-    size = (await stat(enginePath)).size;
+    const st = await stat(enginePath);
+    if (!st.isFile()) throw corrupt(enginePath, 'it is not a regular file (a folder or a device)');
+    size = st.size;
   } catch (error) {
+    if (isNotAFile(error)) throw corrupt(enginePath, `it is not a readable file (${(error as Error).message})`);
     if (!isMissing(error)) throw error;
     // A sidecar without its engine is a broken entry; with neither, there is simply nothing to verify.
     if (!(await exists(sidecarPath))) throw makeError('INVALID_ARGUMENT', `there is no engine at ${enginePath}`, { cause: error });

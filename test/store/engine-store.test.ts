@@ -2,7 +2,7 @@
 // a reason and is rebuilt into an engine that runs; cancellation leaves nothing behind.
 import { createHash } from 'node:crypto';
 import { copyFileSync, readdirSync, rmSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -326,6 +326,38 @@ describe('list', () => {
     expect(byName[path.basename(b.path)]).toMatchObject({ status: 'corrupt', sidecar: null });
     expect(byName[path.basename(b.path)]!.reason).toMatch(/missing/);
     expect(byName[path.basename(b.path)]!.error).toBeInstanceOf(EngineCorruptError);
+  });
+
+  it('a sidecar that is a folder, or an engine that is a symlink loop, is one corrupt entry; getOrBuild replaces it', async () => {
+    const store = freshStore();
+    const a = await store.getOrBuild(mlp.onnx, options());
+    const b = await store.getOrBuild(getModel('gelu20').onnx, { runtime, task: 'test', model: 'gelu20', profiles: [PROFILES.gelu20!] });
+    await rm(sidecarPathOf(a.path));
+    await mkdir(sidecarPathOf(a.path));
+    await rm(b.path);
+    await symlink(b.path, b.path);
+    const list = await store.list({ runtime });
+    expect(list.map((e) => [e.name, e.status])).toEqual([[path.basename(a.path), 'corrupt'], [path.basename(b.path), 'corrupt']].sort());
+    expect(list.find((e) => e.path === a.path)!.reason).toMatch(/sidecar .* is not a readable file \(EISDIR/);
+    expect(list.find((e) => e.path === b.path)!.reason).toMatch(/is corrupt: it is not a readable file \(ELOOP/);
+    expect((await store.getOrBuild(mlp.onnx, options())).quarantined?.reason.code).toBe('ENGINE_CORRUPT');
+    const rebuilt = await store.getOrBuild(getModel('gelu20').onnx, { runtime, task: 'test', model: 'gelu20', profiles: [PROFILES.gelu20!] });
+    expect(rebuilt).toMatchObject({ built: true, quarantined: { reason: { code: 'ENGINE_CORRUPT' } } });
+    expect((await store.list({ runtime })).map((e) => e.status)).toEqual(['ok', 'ok']);
+  });
+
+  it('a store folder that is a file: INVALID_ARGUMENT naming it and the system error', async () => {
+    const file = path.join(work, `not-a-folder-${++n}`);
+    await writeFile(file, '');
+    for (const dir of [file, path.join(file, 'sub')]) {
+      const store = new EngineStore(dir);
+      const e = await errorOf(store.getOrBuild(mlp.onnx, options()));
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect(e.message).toMatch(new RegExp(`^the engine store folder ".*${path.basename(dir)}" cannot be created: (EEXIST|ENOTDIR)`));
+    }
+    const e = await errorOf(new EngineStore(file).list({ runtime }));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toMatch(/cannot be read: ENOTDIR/);
   });
 });
 
