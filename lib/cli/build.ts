@@ -11,7 +11,7 @@
 //     quarantined: { files: string[], reason: string } | null,   // a bad engine moved aside first
 //     sidecar: <the store's Sidecar> }
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -71,12 +71,20 @@ function cancelOnSigint(controller: AbortController): () => void {
   return () => process.removeListener('SIGINT', onSigint);
 }
 
+// The timing cache is written after the build: find an unusable path now, not after minutes of building.
+async function requireTimingCachePath(file: string): Promise<void> {
+  const folder = path.dirname(path.resolve(file));
+  const st = await stat(folder).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw usageError(`the folder of --timing-cache ${file} does not exist; create it or choose another path`);
+    throw usageError(`the folder of --timing-cache ${file} cannot be used: ${error.message}`);
+  });
+  if (!st.isDirectory()) throw usageError(`the folder of --timing-cache ${file} is not a folder: ${folder}`);
+  if (existsSync(file)) await requireFile(file, 'timing cache');
+}
+
 async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildReport>> {
   await requireFile(file, 'ONNX model');
-  // The timing cache is written after the build: find a missing folder now, not after minutes of building.
-  if (o.timingCache !== undefined && !existsSync(path.dirname(path.resolve(o.timingCache)))) {
-    throw usageError(`the folder of --timing-cache ${o.timingCache} does not exist; create it or choose another path`);
-  }
+  if (o.timingCache !== undefined) await requireTimingCachePath(o.timingCache);
   if (o.precision === 'int8' && o.calibCache === undefined) {
     throw usageError('--precision int8 needs --calib-cache <file>, a TensorRT calibration cache made for this model');
   }

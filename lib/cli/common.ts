@@ -35,8 +35,11 @@ export async function requireFile(file: string, what: string): Promise<void> {
   try {
     isFile = (await stat(file)).isFile();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw usageError(`the ${what} ${file} does not exist; check the path`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw usageError(`the ${what} ${file} does not exist; check the path`);
+    // ENOTDIR, ELOOP, ENAMETOOLONG, EACCES: the path given is unusable, which only its author can fix.
+    if (typeof code === 'string') throw usageError(`the ${what} ${file} cannot be used: ${(error as Error).message}`);
+    throw error;
   }
   if (!isFile) throw usageError(`the ${what} ${file} is not a file`);
 }

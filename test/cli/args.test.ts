@@ -1,5 +1,5 @@
 // Bad command lines exit 2 with a message that names the problem and the fix; help and --version exit 0.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STACK_TRACE, cliPackage, json, root, runCli, scratch, writeExampleModel } from './helpers.js';
@@ -50,6 +50,19 @@ describe.concurrent('the command line', () => {
     await usage(['verify', 'missing.engine', '--backend', 'simulator'], /the engine file missing\.engine does not exist/);
     await usage(['run', model, '--backend', 'simulator', '--shapes', 'x:2x16', '--input', 'x=absent.npy'], /absent\.npy given for input 'x' does not exist/);
     await usage(['inspect'], /missing required argument 'file'/);
+  });
+
+  it('an unusable model, --out or --timing-cache path exits 2 naming it and the system error, with no stack', async () => {
+    const file = path.join(dir, 'plain-file');
+    writeFileSync(file, '');
+    const build = ['build', model, '--backend', 'simulator', '--profile', 'x:1x16:8x16:64x16'];
+    await usage(['inspect', `${file}/x.onnx`], /the file .*plain-file\/x\.onnx cannot be used: ENOTDIR: not a directory/);
+    await usage(['verify', `${'a'.repeat(300)}.engine`, '--backend', 'simulator'], /the engine file a+\.engine cannot be used: ENAMETOOLONG/);
+    await usage([...build, '--out', file], /the engine store folder ".*plain-file" cannot be created: EEXIST/);
+    await usage([...build, '--out', `${file}/sub`], /the engine store folder ".*plain-file\/sub" cannot be created: ENOTDIR/);
+    await usage([...build, '--out', path.join(dir, 'tc'), '--timing-cache', `${file}/t.cache`], /the folder of --timing-cache .*plain-file\/t\.cache is not a folder/);
+    await usage([...build, '--out', path.join(dir, 'tc'), '--timing-cache', dir], /the timing cache .* is not a file/);
+    expect(existsSync(path.join(dir, 'tc'))).toBe(false);
   });
 
   it('a malformed --profile exits 2 with the expected form', async () => {
