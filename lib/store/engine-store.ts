@@ -26,7 +26,7 @@ import { createSidecar, profilesRecord, readSidecar, sidecarPathOf } from './sid
 import type { Sidecar } from './sidecar.js';
 import { builderId, targetOf } from './target.js';
 import type { StoreRuntime } from './target.js';
-import { verifyEngine } from './verify.js';
+import { changedUnderneath, verifyEngine } from './verify.js';
 import type { VerifyOptions } from './verify.js';
 
 export interface EngineStoreOptions {
@@ -264,6 +264,8 @@ export class EngineStore {
         await verifyEngine(enginePath, { runtime: options.runtime });
         entries.push({ name, path: enginePath, sidecar, status: 'ok' });
       } catch (error) {
+        // Quarantined or replaced by another process since readdir: not an entry of this listing.
+        if (changedUnderneath(error) || !(await exists(enginePath))) continue;
         if (!isUnusable(error)) throw error;
         const status: EngineStatus = error.code === 'ENGINE_CORRUPT' ? 'corrupt' : 'incompatible';
         entries.push({ name, path: enginePath, sidecar, status, reason: error.message, error });
@@ -296,6 +298,8 @@ export class EngineStore {
     try {
       return { kind: 'ok', sidecar: await verifyEngine(enginePath, expect) };
     } catch (error) {
+      // Gone while it was read: as good as missing; under the lock, getOrBuild then looks again or builds.
+      if (changedUnderneath(error)) return { kind: 'missing' };
       if (isUnusable(error)) return { kind: 'bad', error };
       throw error;
     }

@@ -2,7 +2,7 @@
 // damaged file is ENGINE_CORRUPT whatever it claims), then compatibility with the runtime (ENGINE_INCOMPATIBLE).
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { makeError } from '../errors.js';
+import { TensorRTNodeError, makeError } from '../errors.js';
 import { unreadableFile } from '../user-files.js';
 import { REBUILD_ADVICE } from './advice.js';
 import { sha256, sha256File } from './checksum.js';
@@ -41,6 +41,44 @@ function incompatible(enginePath: string, what: string, extra: { expected?: stri
   return makeError('ENGINE_INCOMPATIBLE', `engine ${enginePath} cannot be used with this runtime: ${what}. ${REBUILD_ADVICE}.`, extra);
 }
 
+// The errors of a check whose files were moved away while it read them: another process quarantined or rebuilt the
+// engine meanwhile. Lock-free readers look again (getOrBuild, under the lock) or skip the entry (list).
+const changed = new WeakSet<object>();
+
+/** True for a verifyEngine error that says the entry changed underneath the check rather than what is wrong with it. */
+export function changedUnderneath(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && changed.has(error);
+}
+
+function underneath<E extends object>(error: E): E {
+  changed.add(error);
+  return error;
+}
+
+function movedAway(enginePath: string, cause: unknown) {
+  return underneath(makeError('ENGINE_CORRUPT', `engine ${enginePath} was moved away or replaced while it was being checked (by another process); check it again`, { cause }));
+}
+
+/** A read of the engine file found a moment before: ENOENT now means it was moved away meanwhile. */
+async function whileThere<T>(enginePath: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isMissing(error)) throw movedAway(enginePath, error);
+    throw error;
+  }
+}
+
+// Quarantine moves the engine first, then its sidecar: a sidecar missing after its engine went too was moved with it.
+async function readSidecarOf(enginePath: string, sidecarPath: string): Promise<Sidecar> {
+  try {
+    return await readSidecar(sidecarPath);
+  } catch (error) {
+    if (error instanceof TensorRTNodeError && isMissing(error.cause) && !(await exists(enginePath))) throw movedAway(enginePath, error);
+    throw error;
+  }
+}
+
 /** Canonical JSON (sorted keys), so equal profiles compare equal whatever order their inputs were listed in. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -68,10 +106,10 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
     if (isNotAFile(error)) throw corrupt(enginePath, `it is not a readable file (${(error as Error).message})`);
     if (!isMissing(error)) throw error;
     // A sidecar without its engine is a broken entry; with neither, there is simply nothing to verify.
-    if (!(await exists(sidecarPath))) throw makeError('INVALID_ARGUMENT', `there is no engine at ${enginePath}`, { cause: error });
+    if (!(await exists(sidecarPath))) throw underneath(makeError('INVALID_ARGUMENT', `there is no engine at ${enginePath}`, { cause: error }));
     throw corrupt(enginePath, `the engine file is missing but its sidecar ${sidecarPath} exists (an interrupted write or a manual delete)`);
   }
-  const sidecar = await readSidecar(sidecarPath);
+  const sidecar = await readSidecarOf(enginePath, sidecarPath);
 
   // Integrity.
   if (size !== sidecar.plan_bytes) {
@@ -80,14 +118,14 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
       actual: String(size),
     });
   }
-  const { sha256: actualSha } = await sha256File(enginePath);
+  const { sha256: actualSha } = await whileThere(enginePath, () => sha256File(enginePath));
   if (actualSha !== sidecar.plan_sha256) {
     throw corrupt(enginePath, `its SHA-256 is ${actualSha} but its sidecar records ${sidecar.plan_sha256} (the file was changed or damaged)`, {
       expected: sidecar.plan_sha256,
       actual: actualSha,
     });
   }
-  const header = await readPlanHeader(enginePath);
+  const header = await whileThere(enginePath, () => readPlanHeader(enginePath));
 
   // Compatibility. The header's version wins over the sidecar's: it is what TensorRT itself will check.
   const target = targetOf(options.runtime);

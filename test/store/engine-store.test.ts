@@ -2,7 +2,7 @@
 // a reason and is rebuilt into an engine that runs; cancellation leaves nothing behind.
 import { createHash } from 'node:crypto';
 import { copyFileSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -344,6 +344,32 @@ describe('list', () => {
     const rebuilt = await store.getOrBuild(getModel('gelu20').onnx, { runtime, task: 'test', model: 'gelu20', profiles: [PROFILES.gelu20!] });
     expect(rebuilt).toMatchObject({ built: true, quarantined: { reason: { code: 'ENGINE_CORRUPT' } } });
     expect((await store.list({ runtime })).map((e) => e.status)).toEqual(['ok', 'ok']);
+  });
+
+  it('an engine moved away while list() or getOrBuild() reads it is skipped or rebuilt, never a raw ENOENT', async () => {
+    const store = freshStore();
+    const built = await store.getOrBuild(mlp.onnx, options());
+    const aside = path.join(work, `aside-${n}`);
+    await mkdir(aside);
+    const files = [built.path, sidecarPathOf(built.path)];
+    const moved = files.map((f) => path.join(aside, path.basename(f)));
+    const ticks = async (k: number) => {
+      for (let i = 0; i < k; i++) await new Promise(setImmediate);
+    };
+    // As quarantine does (engine first, then sidecar), after a growing number of event-loop turns, so that the move
+    // lands between every pair of reads.
+    for (let k = 0; k < 60; k++) {
+      const mover = (async () => {
+        await ticks(k % 30);
+        for (const [i, f] of files.entries()) await rename(f, moved[i]!);
+      })();
+      const reader = k < 30 ? store.list({ runtime }) : store.getOrBuild(mlp.onnx, options());
+      const [result] = await Promise.allSettled([reader, mover]);
+      if (result.status === 'rejected') throw result.reason;
+      if (k < 30) expect((result.value as { status: string }[]).every((e) => e.status === 'ok')).toBe(true);
+      for (const f of [...files, ...moved]) await rm(f, { force: true });
+      await store.getOrBuild(mlp.onnx, options()); // a sound entry again for the next round
+    }
   });
 
   it('a store folder that is a file: INVALID_ARGUMENT naming it and the system error', async () => {
