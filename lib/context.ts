@@ -203,7 +203,7 @@ export class ExecutionContext extends Disposable {
       // The addon reads the inputs and dims synchronously, so both arrays are free again once it returns. Inputs go
       // as trailing arguments (reading them from an array costs a native call each); most engines have one or two.
       const dims = this.#dims;
-      if (chosen === null) chosen = options.outputs === undefined ? undefined : this.#chooseTargets(options.outputs);
+      if (chosen === null) chosen = this.#targetsOf(options);
       const targets = chosen === undefined ? undefined : this.#nativeTargets(chosen);
       promise = new Promise<RunResult>((resolve, reject) => {
         ticket = openTicket(resolve as (value: unknown) => void, reject, this.#runs, chosen);
@@ -244,7 +244,7 @@ export class ExecutionContext extends Disposable {
       requireOptionsObject(options, 'run');
       validateFeeds(this.engine, this.#profile, feeds, this.#inputs, this.#dims);
       for (const name of Object.keys(feeds)) copies[name] = snapshot(feeds[name]!);
-      targets = options.outputs === undefined ? undefined : this.#chooseTargets(options.outputs);
+      targets = this.#targetsOf(options);
     } catch (error) {
       return Promise.reject(fromNative(error));
     } finally {
@@ -327,6 +327,11 @@ export class ExecutionContext extends Disposable {
     } catch (error) {
       return Promise.reject(fromNative(error));
     }
+  }
+
+  /** The run's targets, if options names any (read once per run, at the call). */
+  #targetsOf(options: RunOptions): ChosenTargets | undefined {
+    return options.outputs === undefined ? undefined : this.#chooseTargets(options.outputs);
   }
 
   /** Reads and checks options.outputs, once per run. */
