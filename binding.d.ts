@@ -76,11 +76,12 @@ export declare class NativeExecutionContext {
   readonly disposed: boolean;
   /** Settles the ticket (lib/settlements.ts) with a NativeRunResult. `dims`: every input's extents one after the
    * other, in engine input order; then the output targets (or undefined), then one argument per input, in engine
-   * input order. */
+   * input order. A target given as a number is the byte length of an array the caller fills itself from the result:
+   * the addon checks the output fits and settles its bytes as if no target were given. */
   run(
     ticket: number,
     dims: Float64Array,
-    outputTargets: (NativeDeviceBuffer | ArrayBufferView | undefined)[] | undefined,
+    outputTargets: (NativeDeviceBuffer | ArrayBufferView | number | undefined)[] | undefined,
     ...inputs: (ArrayBufferView | NativeDeviceBuffer)[]
   ): void;
   /** Settles the ticket with undefined once the work queued on the stream so far has finished. */

@@ -2,8 +2,8 @@
 // in flight on one context (they pipeline on its stream) and many contexts of one engine run concurrently.
 import type { NativeDeviceBuffer, NativeExecutionContext, NativeRunResult } from '../binding.js';
 import { Disposable } from './disposable.js';
-import { DTYPES, describeType, isDType, showValue } from './dtypes.js';
-import type { AnyTypedArray } from './dtypes.js';
+import { DTYPES, describeType, isDType, showValue, typedArrayByteLength, typedArrayName } from './dtypes.js';
+import type { AnyTypedArray, DType } from './dtypes.js';
 import type { EngineSpec } from './engine-spec.js';
 import { DeviceTensor } from './device-tensor.js';
 import { fromNative, makeError, requireOptionsObject } from './errors.js';
@@ -42,19 +42,57 @@ function outputShape(dims: readonly number[]): OutputShape {
   return { dims: Object.freeze(dims.slice()), size };
 }
 
-/** A caller's TypedArray for an output: it must be the output dtype's array type (its length is checked natively,
- * against the shape the run will have). */
+/** A caller's TypedArray for an output: it must be the output dtype's array type, by brand (from any realm, and
+ * not an object that only has its prototype). Its length is checked natively, against the shape the run will have. */
 function hostTarget(name: string, dtype: string, target: unknown): AnyTypedArray {
-  const expected = isDType(dtype) ? DTYPES[dtype].typedArray : undefined;
-  if (!expected || !(target instanceof expected)) {
-    throw makeError('INVALID_INPUT', `options.outputs.${name} must be a DeviceTensor or a ${expected?.name ?? dtype} for the ${dtype} output`, {
+  const expected = isDType(dtype) ? DTYPES[dtype].arrayName : undefined;
+  if (expected === undefined || typedArrayName(target) !== expected) {
+    throw makeError('INVALID_INPUT', `options.outputs.${name} must be a DeviceTensor or a ${expected ?? dtype} for the ${dtype} output`, {
       tensor: name,
-      expected: expected?.name ?? dtype,
+      expected: expected ?? dtype,
       actual: describeType(target),
     });
   }
   return target as AnyTypedArray;
 }
+
+/** A copy of `count` elements of a result in the settlement arena (valid only until its batch is settled). */
+function arenaCopy(dtype: DType, offset: number, count: number): AnyTypedArray {
+  const first = offset / DTYPES[dtype].bytesPerElement;
+  return ARENA_VIEWS[dtype].slice(first, first + count);
+}
+
+/** Copies a result into a caller's small array (JS_FILLED_TARGET_BYTES: the addon had only its byte length). The
+ * addon checked that size against the output's; smaller now, the array was detached or shrunk meanwhile. */
+function fillTarget(name: string, dtype: DType, target: AnyTypedArray, byteLength: number, bytes: ArrayBuffer | number, count: number): void {
+  if (byteLength < count * DTYPES[dtype].bytesPerElement) {
+    throw makeError('INVALID_INPUT', `the array given for output '${name}' was detached or shrunk before the run finished`, { tensor: name });
+  }
+  if (typeof bytes !== 'number') {
+    typedArraySet.call(target, new DTYPES[dtype].typedArray(bytes, 0, count));
+    return;
+  }
+  const source = ARENA_VIEWS[dtype];
+  const first = bytes / DTYPES[dtype].bytesPerElement;
+  if (count <= 16 && dtype !== 'int64') {
+    for (let k = 0; k < count; k++) target[k] = source[first + k]!; // a few elements: cheaper than a view to set()
+  } else {
+    typedArraySet.call(target, new DTYPES[dtype].typedArray(settlementArena, bytes, count));
+  }
+}
+
+/** %TypedArray%.prototype.set, not the caller's subclass's. */
+const typedArraySet = Object.getPrototypeOf(Uint8Array.prototype).set as (this: AnyTypedArray, source: ArrayLike<number | bigint>) => void;
+
+/** Host targets of up to this many bytes are filled here, from the result's bytes in the settlement arena: the addon
+ * gets only their byte length, so it takes no reference to them and reads none of them per run. Larger ones it
+ * copies into itself. The arena's limit for one output (copyOutSmall in native/addon/run_submission.cc). */
+const JS_FILLED_TARGET_BYTES = 1024;
+
+/** Views of the settlement arena by dtype, made once; results are read through them (their offsets are 8-aligned). */
+const ARENA_VIEWS = Object.fromEntries(
+  Object.entries(DTYPES).map(([dtype, info]) => [dtype, new info.typedArray(settlementArena)]),
+) as unknown as { readonly [D in DType]: AnyTypedArray };
 
 /** The most runs a context hands to its stream by default before later ones wait in JS (ContextOptions.maxRunsInFlight). */
 export const DEFAULT_MAX_RUNS_IN_FLIGHT = 64;
@@ -89,11 +127,11 @@ export interface ContextOptions {
   readonly maxRunsInFlight?: number;
 }
 
-/** A run waiting for admission: its inputs copied at call time, so the caller may reuse its arrays at once. */
 /** A run's output targets by output index, read from options.outputs once, at the call: a run settles with the
  * arrays it wrote, whatever happens to the options object afterwards. */
 type ChosenTargets = readonly (DeviceTensor | AnyTypedArray | undefined)[];
 
+/** A run waiting for admission: its inputs copied at call time, so the caller may reuse its arrays at once. */
 interface WaitingRun {
   readonly feeds: Record<string, Feed>;
   readonly options: RunOptions;
@@ -118,7 +156,7 @@ export class ExecutionContext extends Disposable {
   readonly #nativeInputs: (ArrayBufferView | NativeDeviceBuffer)[] = [];
   /** Each output's target from options.outputs, refilled per run like #dims (the addon keeps its own references to
    * the TypedArrays it copies into, not to this list). */
-  readonly #targets: (NativeDeviceBuffer | AnyTypedArray | undefined)[] = [];
+  readonly #targets: (NativeDeviceBuffer | AnyTypedArray | number | undefined)[] = [];
   /** Output shapes of the last settled run (frozen once): the addon omits the dims while they do not change. */
   #outputShapes: readonly OutputShape[] = [];
   readonly #maxRunsInFlight: number;
@@ -216,7 +254,8 @@ export class ExecutionContext extends Disposable {
       return Promise.reject(fromNative(error)); // the TS layer's own errors pass through unchanged
     } finally {
       for (let i = 0; i < inputs.length; i++) inputs[i] = nativeInputs[i] = undefined as never; // keep no caller buffer alive
-      this.#targets.fill(undefined);
+      const targets = this.#targets;
+      for (let i = 0; i < targets.length; i++) targets[i] = undefined;
     }
     this.#admitted++;
     return promise;
@@ -270,11 +309,11 @@ export class ExecutionContext extends Disposable {
 
   /** Turns what the addon resolved with into the result record. */
   #collect(results: NativeRunResult, targets: ChosenTargets | undefined): RunResult {
-    if (typeof results === 'number') return this.#collectFromArena(results);
+    if (typeof results === 'number' && targets === undefined) return this.#collectFromArena(results);
     // Each output's bytes: an ArrayBuffer, their offset in the settlement arena (up to 1 KB), or none (written into a
-    // DeviceTensor or the caller's array).
+    // DeviceTensor or, by the addon, into the caller's array).
     let data: readonly (ArrayBuffer | number | undefined)[];
-    if (results instanceof ArrayBuffer || results === undefined) {
+    if (results instanceof ArrayBuffer || results === undefined || typeof results === 'number') {
       data = [results]; // one output, dims unchanged: just its bytes (none when it went into the caller's array)
     } else if (!Array.isArray(results[0])) {
       data = results as unknown as (ArrayBuffer | number)[]; // several outputs, dims unchanged: just their bytes
@@ -294,13 +333,17 @@ export class ExecutionContext extends Disposable {
       }
       if (!isDType(spec.dtype)) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
       const bytes = data[i];
-      const TypedArray = DTYPES[spec.dtype].typedArray;
-      // A longer target: a view of its first elements, made with the dtype's own class (subarray() would construct
-      // through the caller's subclass, running its code).
-      const values = target
-        ? target.length === shape.size ? target : new TypedArray(target.buffer as ArrayBuffer, target.byteOffset, shape.size)
-        : typeof bytes === 'number' ? new TypedArray(settlementArena, bytes, shape.size).slice()
-        : new TypedArray(bytes as ArrayBuffer);
+      const info = DTYPES[spec.dtype];
+      let values: AnyTypedArray;
+      if (target) {
+        const byteLength = typedArrayByteLength(target);
+        if (bytes !== undefined) fillTarget(spec.name, spec.dtype, target, byteLength, bytes, shape.size);
+        // A longer target: a view of its first elements, made with the dtype's own class (subarray() would construct
+        // through the caller's subclass, running its code).
+        values = byteLength === shape.size * info.bytesPerElement ? target : new info.typedArray(target.buffer as ArrayBuffer, target.byteOffset, shape.size);
+      } else {
+        values = typeof bytes === 'number' ? arenaCopy(spec.dtype, bytes, shape.size) : new info.typedArray(bytes as ArrayBuffer);
+      }
       out[spec.name] = Tensor.trusted(spec.dtype, values as never, shape.dims, shape.size);
     }
     return out;
@@ -312,7 +355,7 @@ export class ExecutionContext extends Disposable {
     const spec = this.engine.outputs[0]!;
     const shape = this.#outputShapes[0]!;
     if (!isDType(spec.dtype)) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
-    const values = new DTYPES[spec.dtype].typedArray(settlementArena, offset, shape.size).slice();
+    const values = arenaCopy(spec.dtype, offset, shape.size);
     const out: RunResult = {};
     out[spec.name] = Tensor.trusted(spec.dtype, values as never, shape.dims, shape.size);
     return out;
@@ -360,8 +403,11 @@ export class ExecutionContext extends Disposable {
       }
       chosen[i] = target;
     }
-    // Every name given must be an output; counting the matches is enough unless one is not.
-    if (given !== Object.keys(targets).length) {
+    // Every name given must be an output; counting the matches is enough unless one is not. (for-in allocates
+    // nothing; a name it finds on the prototype only sends the check to Object.keys, which sees own names.)
+    let names = 0;
+    for (const _ in targets) names++;
+    if (given !== names) {
       const names = new Set(outputs.map((o) => o.name));
       for (const name of Object.keys(targets)) {
         if (!names.has(name)) throw makeError('INVALID_INPUT', `options.outputs names '${name}', which is not an output (outputs: ${[...names].join(', ')})`, { tensor: name });
@@ -370,12 +416,18 @@ export class ExecutionContext extends Disposable {
     return chosen;
   }
 
-  /** What the addon takes for the chosen targets (a device tensor's buffer handle: DISPOSED if it is gone). */
-  #nativeTargets(chosen: ChosenTargets): (NativeDeviceBuffer | AnyTypedArray | undefined)[] {
+  /** What the addon takes for the chosen targets: a device tensor's buffer handle (DISPOSED if it is gone), a large
+   * array, or a small array's byte length (JS_FILLED_TARGET_BYTES). */
+  #nativeTargets(chosen: ChosenTargets): (NativeDeviceBuffer | AnyTypedArray | number | undefined)[] {
     const list = this.#targets;
     for (let i = 0; i < chosen.length; i++) {
       const target = chosen[i];
-      list[i] = target instanceof DeviceTensor ? target.buffer.handle : target;
+      if (target === undefined || target instanceof DeviceTensor) {
+        list[i] = target?.buffer.handle;
+        continue;
+      }
+      const byteLength = typedArrayByteLength(target);
+      list[i] = byteLength <= JS_FILLED_TARGET_BYTES ? byteLength : target;
     }
     return list;
   }

@@ -34,6 +34,8 @@ export interface TypedArrayConstructorFor<D extends DType> {
 export interface DTypeInfo<D extends DType = DType> {
   readonly bytesPerElement: number;
   readonly typedArray: TypedArrayConstructorFor<D>;
+  /** typedArray.name, read once (a function's name is an accessor, slow on a hot path). */
+  readonly arrayName: string;
   readonly trtDataType: TrtDataType;
 }
 
@@ -41,7 +43,7 @@ const info = <D extends DType>(
   bytesPerElement: number,
   typedArray: TypedArrayConstructorFor<D>,
   trtDataType: TrtDataType,
-): DTypeInfo<D> => Object.freeze({ bytesPerElement, typedArray, trtDataType });
+): DTypeInfo<D> => Object.freeze({ bytesPerElement, typedArray, arrayName: typedArray.name, trtDataType });
 
 /** Frozen dtype table. float16 deliberately uses Uint16Array even where globalThis.Float16Array exists. */
 export const DTYPES: { readonly [D in DType]: DTypeInfo<D> } = Object.freeze({
@@ -66,6 +68,14 @@ const tagGetter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Arr
 /** Brand-checked typed array class name ('Float32Array', ...), or undefined; cross-realm safe, Buffer -> 'Uint8Array'. */
 export function typedArrayName(x: unknown): string | undefined {
   return tagGetter.call(x);
+}
+
+const byteLengthGetter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'byteLength')!
+  .get as (this: AnyTypedArray) => number;
+
+/** A typed array's size in bytes as the engine knows it (0 once detached), whatever getter a subclass defines. */
+export function typedArrayByteLength(x: AnyTypedArray): number {
+  return byteLengthGetter.call(x);
 }
 
 /** Short human description of any value's type, for error messages. */

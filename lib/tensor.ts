@@ -141,9 +141,9 @@ export class Tensor<D extends DType = DType> {
     assertDType(dtype, 'Tensor');
     const info = DTYPES[dtype];
     const tag = typedArrayName(data);
-    if (tag !== info.typedArray.name) {
+    if (tag !== info.arrayName) {
       const hint = dtype === 'float16' || dtype === 'bfloat16' ? ` (raw bits; convert numbers with Tensor.from or to${dtype === 'float16' ? 'Float16' : 'Bfloat16'}Array)` : '';
-      throw new TypeError(`Tensor: dtype ${dtype} needs a ${info.typedArray.name}${hint}, got ${describeType(data)}`);
+      throw new TypeError(`Tensor: dtype ${dtype} needs a ${info.arrayName}${hint}, got ${describeType(data)}`);
     }
     const shape = dims ?? [data.length];
     const size = elementCount(shape, 'Tensor');

@@ -260,6 +260,22 @@ describe('objects that are not what they seem, and user code that runs inside a 
     simulator.synchronize();
   });
 
+  it('an output target given as a byte count is checked against the output and settles like no target', async () => {
+    // lib/context.ts passes small caller arrays by their byte length and fills them from the result itself.
+    const dims = new Float64Array([2, 16]); // y is [2,8] float32: 64 bytes
+    const x = new Float32Array(32).fill(0.5);
+    const plain = await settleable<unknown>((t) => context.run(t, dims, undefined, x));
+    const counted = await settleable<unknown>((t) => context.run(t, dims, [64], x));
+    const bytesOf = (v: unknown) => (typeof v === 'number' ? 'arena offset' : v instanceof ArrayBuffer ? 'ArrayBuffer' : 'dims and bytes');
+    expect(bytesOf(counted)).toBe(bytesOf(plain)); // its bytes come back: the addon did not write them anywhere else
+    const short = await settleable((t) => context.run(t, dims, [63], x)).catch((e: unknown) => e);
+    expect(short).toMatchObject({ code: 'INVALID_INPUT', tensor: 'y', message: "output array for 'y' needs 64 bytes for [2,8], has 63" });
+    for (const bad of [-1, 1.5, Number.NaN, 2 ** 53]) {
+      const error = await settleable((t) => context.run(t, dims, [bad], x)).catch((e: unknown) => e);
+      expect(error, String(bad)).toMatchObject({ code: 'INVALID_INPUT', message: "output 'y' must be a TypedArray, its byte length or a DeviceBuffer" });
+    }
+  });
+
   it('dims whose element count is too large to count in bytes are INVALID_INPUT naming the input', async () => {
     const error = await settleable((t) => context.run(t, new Float64Array([2 ** 53 - 1, 16]), undefined, new Float32Array(32))).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/input 'x' of \[9007199254740991,16\] would need .* bytes, more than can be counted/) });

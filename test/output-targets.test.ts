@@ -1,6 +1,7 @@
 // Host output targets: `run(feeds, { outputs: { y: someFloat32Array } })` copies the output into the caller's array
 // instead of allocating one per run. The values must equal onnxruntime's, the returned Tensor must be that memory,
 // a shorter shape gets a view of the array, and a wrong or too small array is INVALID_INPUT before anything runs.
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, Runtime, Tensor } from '../lib/index.js';
 import type { Engine, ExecutionContext } from '../lib/index.js';
@@ -130,6 +131,39 @@ describe('host output targets', () => {
     expect(out.y!.data.length).toBe(16);
     expect((out.y!.data as Float32Array).buffer).toBe(y.buffer);
     await expectLikeOrt(feeds, out);
+  });
+
+  it('takes a Float32Array of another realm, and refuses an object that only has Float32Array\'s prototype', async () => {
+    const y = runInNewContext('new Float32Array(16)') as Float32Array;
+    expect(y instanceof Float32Array).toBe(false);
+    const feeds = { x: x(2, 71) };
+    const out = (await context.run(feeds, { outputs: { y } })) as Record<string, Tensor>;
+    expect(out.y!.data.buffer).toBe(y.buffer);
+    await expectLikeOrt(feeds, out);
+    const impostor = Object.create(Float32Array.prototype) as Float32Array;
+    const error = await context.run(feeds, { outputs: { y: impostor } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ tensor: 'y', expected: 'Float32Array' });
+  });
+
+  it('an array whose subclass lies about its size is taken at its real size', async () => {
+    // Small arrays are filled here rather than by the addon; their size is read through TypedArray's own getter.
+    class Lying extends Float32Array {
+      override get byteLength(): number {
+        return 64; // what y [2,8] needs
+      }
+      override get length(): number {
+        return 16;
+      }
+    }
+    const feeds = { x: x(2, 72) };
+    const short = await context.run(feeds, { outputs: { y: new Lying(2) } }).catch((e: unknown) => e);
+    expect(short).toBeInstanceOf(InvalidInputError);
+    expect((short as Error).message).toBe("output array for 'y' needs 64 bytes for [2,8], has 8");
+    const long = new Lying(64);
+    const out = (await context.run(feeds, { outputs: { y: long } })) as Record<string, Tensor>;
+    expect(out.y!.data.buffer).toBe(long.buffer);
+    await expectLikeOrt(feeds, { ...out, y: Tensor.from('float32', new Float32Array(long.buffer, 0, 16), [2, 8]) });
   });
 
   it('an array too short for the shape is INVALID_INPUT naming the output, before anything is enqueued', async () => {

@@ -47,6 +47,7 @@ void copyDeviceInput(DynamicRunJob& job, DynamicRunJob::Input& in, std::shared_p
 void adoptOutputTargets(Napi::Env env, Napi::Array targets, DynamicRunJob& job) {
   EngineState const& engine = *job.ctx->engine;
   job.hostTargets.assign(engine.outputs.size(), nullptr);
+  job.countedTargets.assign(engine.outputs.size(), DynamicRunJob::kNotCounted);
   job.deviceTargets.assign(engine.outputs.size(), nullptr);
   for (size_t o = 0; o < engine.outputs.size(); ++o) {
     Napi::Value target = targets.Get(static_cast<uint32_t>(o));
@@ -58,8 +59,15 @@ void adoptOutputTargets(Napi::Env env, Napi::Array targets, DynamicRunJob& job) 
       continue;
     }
     std::string const& name = engine.engine->info().tensors[engine.outputs[o]].name;
-    auto buffer = DeviceBufferWrap::from(env, target);
-    if (!buffer) throw jsError(env, "INVALID_INPUT", "output '" + name + "' must be a TypedArray or a DeviceBuffer", name);
+    bool counted = true;
+    if (targetByteCount(env, target, &have, &counted) && counted) {
+      job.countedTargets[o] = have;  // an array JS fills (js_bytes.h), checked when its size is known
+      continue;
+    }
+    auto buffer = counted ? DeviceBufferWrap::from(env, target) : nullptr;
+    if (!buffer) {
+      throw jsError(env, "INVALID_INPUT", "output '" + name + "' must be a TypedArray, its byte length or a DeviceBuffer", name);
+    }
     requireUsableByRun(env, *buffer, *job.ctx, "output", name);
     job.deviceTargets[o] = std::move(buffer);
   }

@@ -5,6 +5,7 @@
 
 #include <napi.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,14 +71,17 @@ class DynamicRunJob : public CompletionJob {
     settlement.Resolve(results);
   }
 
-  // Only now is the size of a data-dependent output known: an array too small for it rejects the run.
+  // Only now is the size of a data-dependent output known: an array too small for it rejects the run. Arrays given
+  // by their byte length are only checked here; JS fills them from the result.
   bool copyToHostTargets(Napi::Env env) {
     for (size_t o = 0; o < hostTargets.size(); ++o) {
-      if (!hostTargets[o]) continue;
       Output const& out = outputs[o];
-      size_t have = 0;
-      if (!copyIntoTypedArray(env, hostTargets[o], static_cast<uint8_t*>(outputStaging.data) + out.stagingOffset,
-                              out.bytes, &have)) {
+      size_t have = countedTargets.empty() ? kNotCounted : countedTargets[o];
+      bool fits = have != kNotCounted ? have >= out.bytes
+                  : !hostTargets[o] || copyIntoTypedArray(env, hostTargets[o],
+                                                          static_cast<uint8_t*>(outputStaging.data) + out.stagingOffset,
+                                                          out.bytes, &have);
+      if (!fits) {
         releaseStaging();
         std::string name = ctx->engine->engine->info().tensors[ctx->engine->outputs[o]].name;
         settlement.Reject(jsError(env, "INVALID_INPUT", "the array given for output '" + name + "' holds " +
@@ -136,6 +140,8 @@ class DynamicRunJob : public CompletionJob {
   PinnedBuffer inputStaging;    // from the context's pool (JS thread)
   PinnedBuffer outputStaging;   // from the launcher's pool
   std::optional<Failure> failure;
+  static constexpr size_t kNotCounted = SIZE_MAX;
+  std::vector<size_t> countedTargets;  // per output, the byte length of an array JS fills, or kNotCounted
   std::vector<napi_ref> hostTargets;  // per output, the caller's TypedArray or null (empty: none given)
   // Per output, the caller's DeviceTensor or null (empty: none given); each counts as a pending write until settle.
   std::vector<std::shared_ptr<DeviceBufferState>> deviceTargets;

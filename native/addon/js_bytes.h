@@ -65,6 +65,17 @@ inline bool bytesOf(Napi::Value value, uint8_t const** data, size_t* size) {
   return false;
 }
 
+// An output target given as a byte count: a small caller's array that lib/context.ts fills from the settled result
+// itself (no reference to it here, and no read of it per run), of which the addon checks only the size. False when
+// `value` is not a number; a number that is no byte count (negative, fractional, NaN) is `*valid` false.
+inline bool targetByteCount(napi_env env, napi_value value, size_t* bytes, bool* valid) {
+  double count = 0;
+  if (napi_get_value_double(env, value, &count) != napi_ok) return false;
+  *valid = count >= 0 && count <= 9007199254740991.0 && count == static_cast<double>(static_cast<int64_t>(count));
+  *bytes = *valid ? static_cast<size_t>(count) : 0;
+  return true;
+}
+
 // Copies `bytes` from `source` into the TypedArray `target` refers to (a caller's output array). False, with
 // `*have` its current size in bytes, when it was detached or is smaller than `bytes`.
 inline bool copyIntoTypedArray(napi_env env, napi_ref target, void const* source, size_t bytes, size_t* have) {

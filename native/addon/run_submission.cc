@@ -287,21 +287,22 @@ class RunSubmission {
         Napi::Value target = targets.Get(static_cast<uint32_t>(o));
         void* first = nullptr;
         size_t have = 0;
-        if (typedArrayBytes(mEnv, target, &first, &have)) {
+        bool counted = true;
+        bool isArray = typedArrayBytes(mEnv, target, &first, &have);
+        if (isArray || targetByteCount(mEnv, target, &have, &counted)) {
+          if (!counted) throw notATarget(t.name);
           if (have < plan.bytes) {
             throw jsError(mEnv, "INVALID_INPUT", "output array for '" + t.name + "' needs " +
                                                      std::to_string(plan.bytes) + " bytes for " + dimsText(dims) +
                                                      ", has " + std::to_string(have), t.name);
           }
-          napi_create_reference(mEnv, target, 1, &plan.hostTarget);
+          // A byte count: the bytes come back like any host output's, and JS copies them into its array.
+          if (isArray) napi_create_reference(mEnv, target, 1, &plan.hostTarget);
           plan.stagingOffset = reserveStaging(plan.bytes);
           continue;
         }
         buffer = DeviceBufferWrap::from(mEnv, target);
-        if (!buffer && !target.IsUndefined() && !target.IsNull()) {
-          throw jsError(mEnv, "INVALID_INPUT", "output '" + t.name + "' must be a TypedArray or a DeviceBuffer",
-                        t.name);
-        }
+        if (!buffer && !target.IsUndefined() && !target.IsNull()) throw notATarget(t.name);
       }
       if (buffer) {
         requireUsableByRun(mEnv, *buffer, mCtx, "output", t.name);
@@ -374,6 +375,10 @@ class RunSubmission {
 
  private:
   TensorInfo const& tensor(int index) const { return mInfo.tensors[index]; }
+
+  Napi::Error notATarget(std::string const& name) const {
+    return jsError(mEnv, "INVALID_INPUT", "output '" + name + "' must be a TypedArray, its byte length or a DeviceBuffer", name);
+  }
 
   size_t reserveStaging(size_t bytes) {
     size_t offset = mStagingBytes;
