@@ -3,14 +3,15 @@
 import type { NativeDeviceBuffer, NativeExecutionContext, NativeRunResult } from '../binding.js';
 import { Disposable } from './disposable.js';
 import { DTYPES, describeType, isDType, showValue, typedArrayByteLength, typedArrayName } from './dtypes.js';
-import type { AnyTypedArray, DType } from './dtypes.js';
-import type { EngineSpec } from './engine-spec.js';
+import type { AnyTypedArray, DType, DTypeInfo } from './dtypes.js';
+import type { EngineSpec, TensorSpec } from './engine-spec.js';
 import { DeviceTensor } from './device-tensor.js';
 import { fromNative, makeError, requireOptionsObject } from './errors.js';
 import { closeTicket, openTicket, settleable, settlementArena } from './settlements.js';
 import type { SettlementOwner } from './settlements.js';
 import { Tensor } from './tensor.js';
-import { validateFeeds } from './validate.js';
+import { feedChecks, validateFeeds } from './validate.js';
+import type { FeedChecks } from './validate.js';
 import type { DeviceTensorLike, Feed, TensorLike } from './validate.js';
 
 export interface RunOptions {
@@ -56,28 +57,45 @@ function hostTarget(name: string, dtype: string, target: unknown): AnyTypedArray
   return target as AnyTypedArray;
 }
 
+/** How one output's results are read, looked up once per context. */
+interface OutputReader {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly info: DTypeInfo;
+  /** The settlement arena seen as this dtype's array (result offsets there are 8-aligned). */
+  readonly arena: AnyTypedArray;
+}
+
+/** An output's reader; undefined for a dtype that no Tensor holds (fp8, int4...). */
+function outputReader(spec: TensorSpec): OutputReader | undefined {
+  if (!isDType(spec.dtype)) return undefined;
+  const info: DTypeInfo = DTYPES[spec.dtype];
+  return { name: spec.name, dtype: spec.dtype, info, arena: new info.typedArray(settlementArena) };
+}
+
 /** A copy of `count` elements of a result in the settlement arena (valid only until its batch is settled). */
-function arenaCopy(dtype: DType, offset: number, count: number): AnyTypedArray {
-  const first = offset / DTYPES[dtype].bytesPerElement;
-  return ARENA_VIEWS[dtype].slice(first, first + count);
+function arenaCopy(reader: OutputReader, offset: number, count: number): AnyTypedArray {
+  const first = offset / reader.info.bytesPerElement;
+  return reader.arena.slice(first, first + count);
 }
 
 /** Copies a result into a caller's small array (JS_FILLED_TARGET_BYTES: the addon had only its byte length). The
  * addon checked that size against the output's; smaller now, the array was detached or shrunk meanwhile. */
-function fillTarget(name: string, dtype: DType, target: AnyTypedArray, byteLength: number, bytes: ArrayBuffer | number, count: number): void {
-  if (byteLength < count * DTYPES[dtype].bytesPerElement) {
-    throw makeError('INVALID_INPUT', `the array given for output '${name}' was detached or shrunk before the run finished`, { tensor: name });
+function fillTarget(reader: OutputReader, target: AnyTypedArray, byteLength: number, bytes: ArrayBuffer | number, count: number): void {
+  const info = reader.info;
+  if (byteLength < count * info.bytesPerElement) {
+    throw makeError('INVALID_INPUT', `the array given for output '${reader.name}' was detached or shrunk before the run finished`, { tensor: reader.name });
   }
   if (typeof bytes !== 'number') {
-    typedArraySet.call(target, new DTYPES[dtype].typedArray(bytes, 0, count));
+    typedArraySet.call(target, new info.typedArray(bytes, 0, count));
     return;
   }
-  const source = ARENA_VIEWS[dtype];
-  const first = bytes / DTYPES[dtype].bytesPerElement;
-  if (count <= 16 && dtype !== 'int64') {
+  const first = bytes / info.bytesPerElement;
+  if (count <= 16 && reader.dtype !== 'int64') {
+    const source = reader.arena;
     for (let k = 0; k < count; k++) target[k] = source[first + k]!; // a few elements: cheaper than a view to set()
   } else {
-    typedArraySet.call(target, new DTYPES[dtype].typedArray(settlementArena, bytes, count));
+    typedArraySet.call(target, new info.typedArray(settlementArena, bytes, count));
   }
 }
 
@@ -88,11 +106,6 @@ const typedArraySet = Object.getPrototypeOf(Uint8Array.prototype).set as (this: 
  * gets only their byte length, so it takes no reference to them and reads none of them per run. Larger ones it
  * copies into itself. The arena's limit for one output (copyOutSmall in native/addon/run_submission.cc). */
 const JS_FILLED_TARGET_BYTES = 1024;
-
-/** Views of the settlement arena by dtype, made once; results are read through them (their offsets are 8-aligned). */
-const ARENA_VIEWS = Object.fromEntries(
-  Object.entries(DTYPES).map(([dtype, info]) => [dtype, new info.typedArray(settlementArena)]),
-) as unknown as { readonly [D in DType]: AnyTypedArray };
 
 /** The most runs a context hands to its stream by default before later ones wait in JS (ContextOptions.maxRunsInFlight). */
 export const DEFAULT_MAX_RUNS_IN_FLIGHT = 64;
@@ -149,6 +162,10 @@ function snapshot(feed: Feed): Feed {
 
 export class ExecutionContext extends Disposable {
   #profile = 0;
+  /** What validation needs of the engine's inputs, looked up once. */
+  readonly #checks: FeedChecks;
+  /** How each output's results are read, by output index. */
+  readonly #readers: readonly (OutputReader | undefined)[];
   /** Every input's extents in a row, refilled per run (the addon reads it synchronously). */
   readonly #dims: Float64Array;
   /** Each input's data (or device tensor), refilled per run like #dims. */
@@ -174,6 +191,8 @@ export class ExecutionContext extends Disposable {
   ) {
     super(native, 'ExecutionContext');
     this.#dims = new Float64Array(engine.inputs.reduce((n, t) => n + t.shape.length, 0));
+    this.#checks = feedChecks(engine);
+    this.#readers = engine.outputs.map(outputReader);
     this.#maxRunsInFlight = maxRunsInFlight;
   }
 
@@ -233,7 +252,7 @@ export class ExecutionContext extends Disposable {
     try {
       requireOptionsObject(options, 'run');
       const native = this.native<NativeExecutionContext>();
-      validateFeeds(this.engine, this.#profile, feeds, inputs, this.#dims);
+      validateFeeds(this.#checks, this.#profile, feeds, inputs, this.#dims);
       for (let i = 0; i < inputs.length; i++) {
         const input = inputs[i]!;
         nativeInputs[i] = (input as DeviceTensor).onDevice ? (input as DeviceTensor).buffer.handle : (input as ArrayBufferView);
@@ -281,7 +300,7 @@ export class ExecutionContext extends Disposable {
     try {
       this.native<NativeExecutionContext>(); // after dispose(): DISPOSED now, not once a run settles
       requireOptionsObject(options, 'run');
-      validateFeeds(this.engine, this.#profile, feeds, this.#inputs, this.#dims);
+      validateFeeds(this.#checks, this.#profile, feeds, this.#inputs, this.#dims);
       for (const name of Object.keys(feeds)) copies[name] = snapshot(feeds[name]!);
       targets = this.#targetsOf(options);
     } catch (error) {
@@ -331,20 +350,21 @@ export class ExecutionContext extends Disposable {
         out[spec.name] = new DeviceTensor(target.buffer, target.dtype, shape.dims);
         continue;
       }
-      if (!isDType(spec.dtype)) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
+      const reader = this.#readers[i];
+      if (reader === undefined) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
       const bytes = data[i];
-      const info = DTYPES[spec.dtype];
+      const info = reader.info;
       let values: AnyTypedArray;
       if (target) {
         const byteLength = typedArrayByteLength(target);
-        if (bytes !== undefined) fillTarget(spec.name, spec.dtype, target, byteLength, bytes, shape.size);
+        if (bytes !== undefined) fillTarget(reader, target, byteLength, bytes, shape.size);
         // A longer target: a view of its first elements, made with the dtype's own class (subarray() would construct
         // through the caller's subclass, running its code).
         values = byteLength === shape.size * info.bytesPerElement ? target : new info.typedArray(target.buffer as ArrayBuffer, target.byteOffset, shape.size);
       } else {
-        values = typeof bytes === 'number' ? arenaCopy(spec.dtype, bytes, shape.size) : new info.typedArray(bytes as ArrayBuffer);
+        values = typeof bytes === 'number' ? arenaCopy(reader, bytes, shape.size) : new info.typedArray(bytes as ArrayBuffer);
       }
-      out[spec.name] = Tensor.trusted(spec.dtype, values as never, shape.dims, shape.size);
+      out[reader.name] = Tensor.trusted(reader.dtype, values as never, shape.dims, shape.size);
     }
     return out;
   }
@@ -352,12 +372,11 @@ export class ExecutionContext extends Disposable {
   /** One small host output, dims unchanged: its bytes are at `offset` in the settlement arena only until the batch
    * is settled, so they are copied out here (a copy of up to 64 bytes lives on V8's heap: no allocation to free). */
   #collectFromArena(offset: number): RunResult {
-    const spec = this.engine.outputs[0]!;
+    const reader = this.#readers[0];
     const shape = this.#outputShapes[0]!;
-    if (!isDType(spec.dtype)) throw makeError('INTERNAL', `output '${spec.name}' has dtype ${spec.dtype}, which has no Tensor type`);
-    const values = arenaCopy(spec.dtype, offset, shape.size);
+    if (reader === undefined) throw makeError('INTERNAL', `output '${this.engine.outputs[0]?.name}' has no Tensor type`);
     const out: RunResult = {};
-    out[spec.name] = Tensor.trusted(spec.dtype, values as never, shape.dims, shape.size);
+    out[reader.name] = Tensor.trusted(reader.dtype, arenaCopy(reader, offset, shape.size) as never, shape.dims, shape.size);
     return out;
   }
 

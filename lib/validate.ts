@@ -2,9 +2,9 @@
 // extent against the active optimization profile, and the buffer's size. Errors name the tensor, the expected and
 // the actual value.
 import { DeviceBuffer } from './device-tensor.js';
-import { DTYPES, describeType, isDType } from './dtypes.js';
-import type { DType } from './dtypes.js';
-import type { EngineSpec, ProfileSpec, TensorSpec } from './engine-spec.js';
+import { DTYPES, describeType, isDType, typedArrayName } from './dtypes.js';
+import type { DTypeInfo } from './dtypes.js';
+import type { EngineSpec, ShapeRange, TensorSpec } from './engine-spec.js';
 import { invalidInput, makeError } from './errors.js';
 import { isDetached } from './tensor.js';
 
@@ -31,36 +31,67 @@ function isDeviceFeed(feed: Feed): feed is DeviceTensorLike {
   return (feed as DeviceTensorLike).onDevice === true;
 }
 
+/** What validation needs of one input, looked up once per context instead of per run. */
+interface InputCheck {
+  readonly spec: TensorSpec;
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Undefined when the dtype has no Tensor type (fp8, int4...): such an input cannot be fed from JavaScript. */
+  readonly dtype: DTypeInfo | undefined;
+  /** Per optimization profile, this input's shape range (undefined if the profile does not name it). */
+  readonly ranges: readonly (ShapeRange | undefined)[];
+}
+
+/** An engine's inputs as validation sees them (feedChecks). */
+export interface FeedChecks {
+  readonly names: ReadonlySet<string>;
+  readonly inputs: readonly InputCheck[];
+}
+
+/** Builds the checks for an engine's inputs; a context makes them once. */
+export function feedChecks(engine: EngineSpec): FeedChecks {
+  return {
+    names: new Set(engine.inputs.map((t) => t.name)),
+    inputs: engine.inputs.map((spec) => ({
+      spec,
+      name: spec.name,
+      shape: spec.shape,
+      dtype: isDType(spec.dtype) ? DTYPES[spec.dtype] : undefined,
+      ranges: engine.profiles.map((profile) => (Object.hasOwn(profile, spec.name) ? profile[spec.name] : undefined)),
+    })),
+  };
+}
+
 /** Validates one input, writes its extents into `dimsOut` from `at`, and returns what the addon reads: its data, or
  * the feed itself when on the device. Each property is read once, so what was checked is what runs (a getter that
  * answers differently the second time cannot slip past). */
-function validateInput(
-  spec: TensorSpec,
-  profile: ProfileSpec | undefined,
-  profileIndex: number,
-  feed: unknown,
-  dimsOut: Float64Array,
-  at: number,
-): ArrayBufferView | DeviceTensorLike {
-  const name = spec.name;
-  if (typeof feed !== 'object' || feed === null || !('dims' in feed) || !('dtype' in feed)) {
-    throw invalidInput(name, 'not a tensor', 'a Tensor or DeviceTensor', describeType(feed));
-  }
+function validateInput(input: InputCheck, dtype: DTypeInfo, profileIndex: number, feed: unknown, dimsOut: Float64Array, at: number): ArrayBufferView | DeviceTensorLike {
+  const name = input.name;
+  const spec = input.spec;
+  if (typeof feed !== 'object' || feed === null) throw notATensor(name, feed);
   const f = feed as Feed;
-  if (f.dtype !== spec.dtype) throw invalidInput(name, 'wrong dtype', spec.dtype, String(f.dtype));
-  const dims = f.dims as number[];
-  if (!Array.isArray(dims)) throw invalidInput(name, 'dims are not an array', 'number[]', describeType(dims));
-  const rank = spec.shape.length;
-  if (dims.length !== rank) {
-    throw invalidInput(name, 'wrong rank', `${rank} dims like ${dimsText(spec.shape)}`, `${dims.length} dims ${dimsText(dims)}`);
+  const given = f.dtype;
+  if (given !== spec.dtype) {
+    if (!('dims' in f) || !('dtype' in f)) throw notATensor(name, feed);
+    throw invalidInput(name, 'wrong dtype', spec.dtype, String(given));
   }
-  const range = profile?.[name];
+  const dims = f.dims as number[];
+  if (!Array.isArray(dims)) {
+    if (!('dims' in f)) throw notATensor(name, feed);
+    throw invalidInput(name, 'dims are not an array', 'number[]', describeType(dims));
+  }
+  const shape = input.shape;
+  const rank = shape.length;
+  if (dims.length !== rank) {
+    throw invalidInput(name, 'wrong rank', `${rank} dims like ${dimsText(shape)}`, `${dims.length} dims ${dimsText(dims)}`);
+  }
+  const range = input.ranges[profileIndex];
   let size = 1;
   for (let i = 0; i < rank; i++) {
     const d = dims[i]!;
     if (!Number.isSafeInteger(d) || d < 0) throw invalidInput(name, `dim ${i} is not a non-negative integer`, 'an integer >= 0', String(d));
     size *= d;
-    const fixed = spec.shape[i]!;
+    const fixed = shape[i]!;
     if (fixed >= 0 && d !== fixed) throw invalidInput(name, `dim ${i} is fixed`, String(fixed), `${d} in ${dimsText(dims)}`);
     if (fixed < 0 && range && (d < range.min[i]! || d > range.max[i]!)) {
       throw invalidInput(
@@ -72,7 +103,7 @@ function validateInput(
     }
     dimsOut[at + i] = d;
   }
-  const bytes = size * DTYPES[spec.dtype as DType].bytesPerElement;
+  const bytes = size * dtype.bytesPerElement;
   if (isDeviceFeed(f)) {
     if (!((f as { buffer?: unknown }).buffer instanceof DeviceBuffer)) {
       throw invalidInput(name, 'a device feed needs its DeviceBuffer', 'a DeviceTensor (runtime.createDeviceTensor)', describeType(f));
@@ -88,28 +119,20 @@ function validateInput(
     if (isDetached(data.buffer)) throw invalidInput(name, 'data buffer is detached', `${bytes} bytes`, 'a detached ArrayBuffer');
     throw invalidInput(name, 'buffer shorter than the shape', `${bytes} bytes (${size} x ${spec.dtype} for ${dimsText(dims)})`, `${data.byteLength} bytes`);
   }
-  const expectedArray = DTYPES[spec.dtype as DType].typedArray;
-  if (!(data instanceof expectedArray) && Object.prototype.toString.call(data) !== `[object ${expectedArray.name}]`) {
-    throw invalidInput(name, 'data array type does not match the dtype', expectedArray.name, describeType(data));
+  if (!(data instanceof dtype.typedArray) && typedArrayName(data) !== dtype.arrayName) {
+    throw invalidInput(name, 'data array type does not match the dtype', dtype.arrayName, describeType(data));
   }
   return data;
 }
 
-const inputNames = new WeakMap<EngineSpec, ReadonlySet<string>>();
-
-function namesOf(engine: EngineSpec): ReadonlySet<string> {
-  let names = inputNames.get(engine);
-  if (!names) {
-    names = new Set(engine.inputs.map((t) => t.name));
-    inputNames.set(engine, names);
-  }
-  return names;
+function notATensor(name: string, feed: unknown): Error {
+  return invalidInput(name, 'not a tensor', 'a Tensor or DeviceTensor', describeType(feed));
 }
 
 /** Validates the feeds as a whole: every input present, nothing unknown. Writes, in engine input order, each input
  * into `inputs` (its data, or the feed itself when on the device) and all extents one after the other into `dims`. */
 export function validateFeeds(
-  engine: EngineSpec,
+  checks: FeedChecks,
   profileIndex: number,
   feeds: unknown,
   inputs: (ArrayBufferView | DeviceTensorLike)[],
@@ -119,21 +142,20 @@ export function validateFeeds(
     throw makeError('INVALID_INPUT', `run() expects an object mapping input names to tensors, got ${describeType(feeds)}`);
   }
   const given = feeds as Record<string, unknown>;
-  const known = namesOf(engine);
+  const known = checks.names;
   for (const key in given) {
-    if (!Object.hasOwn(given, key)) continue;
-    if (!known.has(key)) throw invalidInput(key, 'unknown input name', `one of ${[...known].join(', ')}`, `'${key}'`);
+    if (known.has(key) || !Object.hasOwn(given, key)) continue; // an inherited name is not a feed
+    throw invalidInput(key, 'unknown input name', `one of ${[...known].join(', ')}`, `'${key}'`);
   }
-  const profile = engine.profiles[profileIndex];
   let at = 0;
-  for (let i = 0; i < engine.inputs.length; i++) {
-    const spec = engine.inputs[i]!;
-    if (!isDType(spec.dtype)) {
-      throw makeError('INVALID_INPUT', `input '${spec.name}' has dtype ${spec.dtype}, which this package cannot feed from JavaScript`, { tensor: spec.name });
+  for (let i = 0; i < checks.inputs.length; i++) {
+    const input = checks.inputs[i]!;
+    if (input.dtype === undefined) {
+      throw makeError('INVALID_INPUT', `input '${input.name}' has dtype ${input.spec.dtype}, which this package cannot feed from JavaScript`, { tensor: input.name });
     }
-    const feed = given[spec.name];
-    if (feed === undefined) throw invalidInput(spec.name, 'missing input', 'a tensor', 'nothing');
-    inputs[i] = validateInput(spec, profile, profileIndex, feed, dims, at);
-    at += spec.shape.length;
+    const feed = given[input.name];
+    if (feed === undefined) throw invalidInput(input.name, 'missing input', 'a tensor', 'nothing');
+    inputs[i] = validateInput(input, input.dtype, profileIndex, feed, dims, at);
+    at += input.shape.length;
   }
 }

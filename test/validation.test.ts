@@ -73,6 +73,12 @@ describe('input validation', () => {
     await expectInvalid({ input_ids: short }, 'input_ids', /128 bytes/, /120 bytes/);
   });
 
+  it('data of another array type, or a DataView that only names itself a BigInt64Array', async () => {
+    await expectInvalid({ input_ids: { dtype: 'int64', dims: [1, 2], data: new Float64Array(2) } }, 'input_ids', /BigInt64Array/, /Float64Array/);
+    const impostor = Object.defineProperty(new DataView(new ArrayBuffer(16)), Symbol.toStringTag, { value: 'BigInt64Array' });
+    await expectInvalid({ input_ids: { dtype: 'int64', dims: [1, 2], data: impostor } }, 'input_ids', /BigInt64Array/, /.+/);
+  });
+
   it('detached ArrayBuffer', async () => {
     const t = ids(2, 4);
     structuredClone(t.data.buffer, { transfer: [t.data.buffer as ArrayBuffer] });
