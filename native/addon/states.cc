@@ -79,7 +79,7 @@ ContextState::~ContextState() {
   for (auto& b : deviceBuffers) {
     if (b.data) api.cudaFreeAsync(b.data, stream);
   }
-  staging.reset();  // waits for the device, as freeing pinned memory does in CUDA
+  staging.reset();  // idle: every run that used it has settled, so no queued copy still reads or writes it
   if (stream) api.cudaStreamDestroy(stream);
 }
 
