@@ -1,5 +1,6 @@
-// Simulated CUDA streams and events. Each stream is a worker thread that runs its queue in order: copies, kernels,
-// event records, event waits, stream callbacks and host functions. Semantics follow the CUDA runtime documentation:
+// Simulated CUDA streams (events are in events.cc, stream capture and graphs in graphs.cc). Each stream is a worker
+// thread that runs its queue in order: copies, kernels, event records, event waits, stream callbacks and host
+// functions. Semantics follow the CUDA runtime documentation:
 //  - after a sticky error, queued work is skipped, cudaStreamAddCallback callbacks still run (with the error) and
 //    cudaLaunchHostFunc functions never run;
 //  - cudaMemcpyAsync from pageable host memory stages the source at once; to pageable host memory it returns only
@@ -35,65 +36,13 @@
 #include "../include/trtsim_control.h"
 #include "sim_cuda.h"
 #include "state.h"
-#include "stream_queue.h"
+#include "stream_internal.h"
 
 namespace trtsim::cuda {
 
 bool isPinnedRange(void const* ptr, size_t bytes);
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-struct SimEvent {
-  std::mutex m;
-  std::condition_variable cv;
-  uint64_t recorded = 0;
-  uint64_t completed = 0;
-  Clock::time_point when{};
-  unsigned flags = 0;
-  int device = 0;  // current when it was created: it records only on streams of this device
-};
-
-enum class WorkKind { kDevice, kCallback, kHostFn, kMarker };
-
-// One queued item. Copies and kernels are described by plain fields (no closure allocation per copy); other
-// device work and markers carry a closure.
-struct Work {
-  WorkKind kind = WorkKind::kDevice;
-  std::function<int()> run;  // kDevice / kMarker: returns a cudaError (kDevice errors poison the process)
-  trtn::cuda::StreamCallback callback = nullptr;
-  trtn::cuda::HostFn hostFn = nullptr;
-  void* userData = nullptr;
-  // A copy when `copyBytes` > 0 (and `run` is empty): the source is `staged` when the call staged it.
-  void* copyDst = nullptr;
-  void const* copySrc = nullptr;
-  size_t copyBytes = 0;
-  std::shared_ptr<std::vector<uint8_t>> staged;
-  // A kernel when `isKernel`: `run` is the kernel body, `flops` feeds the cost model.
-  bool isKernel = false;
-  double flops = 0;
-  std::shared_ptr<void const> keepAlive;  // what a kernel's `run` points into
-  int device = 0;  // a kernel's: the memory it can reach
-};
-
-int performCopy(void* dst, void const* src, size_t count);
-int runKernel(Work& work);
-
-struct SimStream {
-  StreamQueue<Work> queue;
-  unsigned flags = 0;
-  int device = 0;  // current when it was created
-  // While capturing (cudaStreamBeginCapture), work goes into `capture` instead of the queue; `captureError` is the
-  // error that invalidated the capture (cudaStreamEndCapture then returns it), 0 while it is valid. Guarded by
-  // captureMutex; `capturing` lets a submission skip that lock when no capture is active.
-  std::atomic<bool> capturing{false};
-  std::mutex captureMutex;
-  std::shared_ptr<std::vector<Work>> capture;
-  int captureError = 0;
-  int captureMode = 0;                 // cudaStreamCaptureMode it was begun with
-  std::thread::id captureThread;       // that began it (Global and ThreadLocal captures end there)
-};
+namespace __attribute__((visibility("hidden"))) streams {
 
 // The registries are never destroyed (allocated once, reached through references): a process can exit while the
 // detached worker threads still run queued work, and static destructors would free what they look up.
@@ -102,19 +51,20 @@ T& immortal() {
   return *new T();
 }
 std::shared_mutex& gRegistryMutex = immortal<std::shared_mutex>();  // lookups share it; creation, destruction own it
-auto& gStreams = immortal<std::unordered_map<CUstream_st*, std::shared_ptr<SimStream>>>();  // live handles
+std::unordered_map<CUstream_st*, std::shared_ptr<SimStream>>& gStreams = immortal<std::unordered_map<CUstream_st*, std::shared_ptr<SimStream>>>();  // live handles
 auto& gAllStreams = immortal<std::vector<std::shared_ptr<SimStream>>>();  // incl. destroyed ones still draining
-auto& gEvents = immortal<std::unordered_map<CUevent_st*, std::shared_ptr<SimEvent>>>();
+std::unordered_map<CUevent_st*, std::shared_ptr<SimEvent>>& gEvents = immortal<std::unordered_map<CUevent_st*, std::shared_ptr<SimEvent>>>();
 
-struct SimGraph {
-  std::vector<Work> nodes;
-};
-auto& gGraphs = immortal<std::unordered_set<SimGraph*>>();      // captured graphs (cudaGraph_t)
+std::unordered_set<SimGraph*>& gGraphs = immortal<std::unordered_set<SimGraph*>>();      // captured graphs (cudaGraph_t)
 // Stream callbacks and host functions of independent streams "execute in undefined order and may be serialized"
 // (CUDA): the driver may run them all on one thread. The simulator always does, so a callback that waits for another
 // stream's callback deadlocks here as it can on a GPU, instead of passing because each stream has its own worker.
 std::mutex& gCallbackThread = immortal<std::mutex>();
-auto& gGraphExecs = immortal<std::unordered_set<SimGraph*>>();  // instantiated ones (cudaGraphExec_t)
+std::unordered_set<SimGraph*>& gGraphExecs = immortal<std::unordered_set<SimGraph*>>();  // instantiated ones (cudaGraphExec_t)
+
+
+int performCopy(void* dst, void const* src, size_t count);
+int runKernel(Work& work);
 
 bool isNullStream(Stream s) {
   auto v = reinterpret_cast<uintptr_t>(s);
@@ -361,7 +311,9 @@ int runKernel(Work& work) {
   return work.run();
 }
 
-}  // namespace
+}  // namespace streams
+
+using namespace streams;
 
 bool isValidStream(Stream stream) { return isNullStream(stream) || recentStream(stream) != nullptr; }
 
@@ -594,254 +546,6 @@ TRTSIM_EXPORT int cudaFreeAsync(void* devPtr, Stream handle) {
   w.kind = WorkKind::kMarker;  // the free happens even when poisoned, so memory accounting stays exact
   w.run = [devPtr] { return freeDevice(devPtr); };
   return submit(handle, std::move(w));
-}
-
-TRTSIM_EXPORT int cudaEventCreateWithFlags(Event* out, unsigned flags) {
-  if (int error = refuseInHostCallback()) return error;
-  if (!out) return recordError(trtn::cuda::kErrorInvalidValue);
-  if (int sticky = stickyError()) return sticky;
-  auto event = std::make_shared<SimEvent>();
-  event->flags = flags;
-  event->device = currentDevice();
-  auto handle = reinterpret_cast<Event>(event.get());
-  {
-    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
-    gEvents.emplace(handle, event);
-  }
-  counters().events++;
-  *out = handle;
-  return trtn::cuda::kSuccess;
-}
-
-TRTSIM_EXPORT int cudaEventDestroy(Event handle) {
-  if (int error = refuseInHostCallback()) return error;
-  {
-    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
-    if (gEvents.erase(handle) == 0) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  }
-  counters().events--;
-  return trtn::cuda::kSuccess;
-}
-
-TRTSIM_EXPORT int cudaEventRecord(Event handle, Stream stream) {
-  if (int error = refuseInHostCallback()) return error;
-  if (int sticky = stickyError()) return sticky;
-  auto event = lookupEvent(handle);
-  if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  // "cudaEventRecord() will fail if the input event and input stream are associated to different devices."
-  if (deviceOfStream(stream) != event->device) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  uint64_t generation;
-  {
-    std::lock_guard<std::mutex> lock(event->m);
-    generation = ++event->recorded;
-  }
-  Work w;
-  w.kind = WorkKind::kMarker;
-  w.run = [event, generation] {
-    {
-      std::lock_guard<std::mutex> lock(event->m);
-      if (event->completed < generation) {
-        event->completed = generation;
-        event->when = Clock::now();
-      }
-    }
-    event->cv.notify_all();
-    return 0;
-  };
-  return submit(stream, std::move(w));
-}
-
-TRTSIM_EXPORT int cudaEventQuery(Event handle) {
-  if (int error = refuseInHostCallback()) return error;
-  if (int sticky = stickyError()) return sticky;
-  auto event = lookupEvent(handle);
-  if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  std::lock_guard<std::mutex> lock(event->m);
-  return event->completed >= event->recorded ? trtn::cuda::kSuccess : trtn::cuda::kErrorNotReady;
-}
-
-TRTSIM_EXPORT int cudaEventSynchronize(Event handle) {
-  if (int error = refuseInHostCallback()) return error;
-  auto event = lookupEvent(handle);
-  if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  std::unique_lock<std::mutex> lock(event->m);
-  uint64_t target = event->recorded;
-  event->cv.wait(lock, [&] { return event->completed >= target; });
-  return recordError(stickyError());
-}
-
-TRTSIM_EXPORT int cudaStreamWaitEvent(Stream stream, Event handle, unsigned flags) {
-  if (int error = refuseInHostCallback()) return error;
-  if (int sticky = stickyError()) return sticky;
-  if (flags != 0) return recordError(trtn::cuda::kErrorInvalidValue);
-  auto event = lookupEvent(handle);
-  if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  uint64_t target;
-  {
-    std::lock_guard<std::mutex> lock(event->m);
-    target = event->recorded;
-  }
-  Work w;
-  w.kind = WorkKind::kMarker;
-  w.run = [event, target] {
-    std::unique_lock<std::mutex> lock(event->m);
-    event->cv.wait(lock, [&] { return event->completed >= target; });
-    return 0;
-  };
-  return submit(stream, std::move(w));
-}
-
-TRTSIM_EXPORT int cudaEventElapsedTime(float* ms, Event start, Event end) {
-  if (int error = refuseInHostCallback()) return error;
-  if (!ms) return recordError(trtn::cuda::kErrorInvalidValue);
-  if (int sticky = stickyError()) return sticky;
-  auto a = lookupEvent(start);
-  auto b = lookupEvent(end);
-  if (!a || !b) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  if ((a->flags | b->flags) & trtn::cuda::kEventDisableTiming) return recordError(400);
-  std::unique_lock<std::mutex> lockA(a->m, std::defer_lock);
-  std::unique_lock<std::mutex> lockB(b->m, std::defer_lock);
-  if (a == b) {
-    lockA.lock();
-  } else {
-    std::lock(lockA, lockB);
-  }
-  if (a->completed < a->recorded || b->completed < b->recorded) return trtn::cuda::kErrorNotReady;
-  if (a->recorded == 0 || b->recorded == 0) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  *ms = std::chrono::duration<float, std::milli>(b->when - a->when).count();
-  return trtn::cuda::kSuccess;
-}
-
-
-// ---- stream capture and graphs ----------------------------------------------------------------------------------
-// A captured graph is the list of work items (kernels, copies, host functions) in capture order; an instantiated
-// graph is a copy of it, and a launch queues a copy of each item on the stream, ringing its doorbell once.
-
-TRTSIM_EXPORT int cudaStreamBeginCapture(Stream handle, int mode) {
-  if (int error = refuseInHostCallback()) return error;
-  if (int sticky = stickyError()) return sticky;
-  if (mode < 0 || mode > 2) return recordError(trtn::cuda::kErrorInvalidValue);
-  if (isNullStream(handle)) return recordError(trtn::cuda::kErrorStreamCaptureUnsupported);  // the legacy stream
-  auto stream = lookupStream(handle);
-  if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  std::lock_guard<std::mutex> lock(stream->captureMutex);
-  if (stream->capture) return recordError(trtn::cuda::kErrorIllegalState);
-  stream->capture = std::make_shared<std::vector<Work>>();
-  stream->capturing.store(true, std::memory_order_release);
-  stream->captureMode = mode;
-  stream->captureThread = std::this_thread::get_id();
-  captureBegun(mode);
-  stream->captureError = takeFault(TRTSIM_FAULT_CAPTURE, nullptr, nullptr) ? trtn::cuda::kErrorStreamCaptureInvalidated : 0;
-  return trtn::cuda::kSuccess;
-}
-
-TRTSIM_EXPORT int cudaStreamEndCapture(Stream handle, Graph* graph) {
-  if (int error = refuseInHostCallback()) return error;
-  if (!graph) return recordError(trtn::cuda::kErrorInvalidValue);
-  *graph = nullptr;
-  auto stream = isNullStream(handle) ? nullptr : lookupStream(handle);
-  if (!stream) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  std::shared_ptr<std::vector<Work>> captured;
-  int error;
-  {
-    std::lock_guard<std::mutex> lock(stream->captureMutex);
-    if (!stream->capture) return recordError(trtn::cuda::kErrorIllegalState);
-    if (stream->captureMode != 2 && stream->captureThread != std::this_thread::get_id()) {
-      return recordError(trtn::cuda::kErrorStreamCaptureWrongThread);
-    }
-    captureEnded(stream->captureMode);
-    captured = std::move(stream->capture);  // leaves it null: no capture
-    stream->capturing.store(false, std::memory_order_release);
-    error = stream->captureError;
-    stream->captureError = 0;
-  }
-  if (error) return recordError(error);
-  auto* g = new SimGraph{std::move(*captured)};
-  {
-    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
-    gGraphs.insert(g);
-  }
-  counters().graphs++;
-  *graph = reinterpret_cast<Graph>(g);
-  return trtn::cuda::kSuccess;
-}
-
-TRTSIM_EXPORT int cudaStreamIsCapturing(Stream handle, int* status) {
-  if (int error = refuseInHostCallback()) return error;
-  if (!status) return recordError(trtn::cuda::kErrorInvalidValue);
-  auto stream = isNullStream(handle) ? nullptr : lookupStream(handle);
-  *status = 0;  // cudaStreamCaptureStatusNone
-  if (!stream) return isNullStream(handle) ? 0 : recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  std::lock_guard<std::mutex> lock(stream->captureMutex);
-  if (stream->capture) *status = stream->captureError ? 2 : 1;  // Invalidated : Active
-  return trtn::cuda::kSuccess;
-}
-
-TRTSIM_EXPORT int cudaGraphDestroy(Graph graph) {
-  if (int error = refuseInHostCallback()) return error;
-  auto* g = reinterpret_cast<SimGraph*>(graph);
-  {
-    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
-    if (gGraphs.erase(g) == 0) return recordError(trtn::cuda::kErrorInvalidValue);
-  }
-  delete g;
-  counters().graphs--;
-  return trtn::cuda::kSuccess;
-}
-
-TRTSIM_EXPORT int cudaGraphInstantiate(GraphExec* exec, Graph graph, unsigned long long flags) {
-  if (int error = refuseInHostCallback()) return error;
-  if (!exec || flags != 0) return recordError(trtn::cuda::kErrorInvalidValue);
-  if (int sticky = stickyError()) return sticky;
-  auto* g = reinterpret_cast<SimGraph*>(graph);
-  auto* e = new SimGraph{};
-  {
-    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
-    if (gGraphs.count(g) == 0) {
-      delete e;
-      return recordError(trtn::cuda::kErrorInvalidValue);
-    }
-    e->nodes = g->nodes;
-    gGraphExecs.insert(e);
-  }
-  counters().graphExecs++;
-  *exec = reinterpret_cast<GraphExec>(e);
-  return trtn::cuda::kSuccess;
-}
-
-// Like CUDA: an executable graph still running is freed once its launches completed (they hold copies here).
-TRTSIM_EXPORT int cudaGraphExecDestroy(GraphExec exec) {
-  if (int error = refuseInHostCallback()) return error;
-  auto* e = reinterpret_cast<SimGraph*>(exec);
-  {
-    std::lock_guard<std::shared_mutex> lock(gRegistryMutex);
-    if (gGraphExecs.erase(e) == 0) return recordError(trtn::cuda::kErrorInvalidValue);
-  }
-  delete e;
-  counters().graphExecs--;
-  return trtn::cuda::kSuccess;
-}
-
-TRTSIM_EXPORT int cudaGraphLaunch(GraphExec exec, Stream handle) {
-  if (int error = refuseInHostCallback()) return error;
-  if (int sticky = stickyError()) return sticky;
-  auto* e = reinterpret_cast<SimGraph*>(exec);
-  std::vector<Work> nodes;
-  {
-    std::shared_lock<std::shared_mutex> lock(gRegistryMutex);
-    if (gGraphExecs.count(e) == 0) return recordError(trtn::cuda::kErrorInvalidValue);
-    nodes = e->nodes;
-  }
-  std::shared_ptr<SimStream> stream;  // empty for the NULL stream
-  if (!isNullStream(handle) && !(stream = lookupStream(handle))) {
-    return recordError(trtn::cuda::kErrorInvalidResourceHandle);
-  }
-  for (Work& node : nodes) {
-    if (int error = submitTo(stream.get(), handle, std::move(node))) return error;
-  }
-  if (stream) stream->queue.ringAll();
-  counters().graphLaunches++;
-  return trtn::cuda::kSuccess;
 }
 
 }  // extern "C"
