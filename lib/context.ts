@@ -166,6 +166,8 @@ export class ExecutionContext extends Disposable {
   readonly #checks: FeedChecks;
   /** How each output's results are read, by output index. */
   readonly #readers: readonly (OutputReader | undefined)[];
+  /** Scratch for #offsetsFrom. */
+  readonly #offsets: number[] = [];
   /** Every input's extents in a row, refilled per run (the addon reads it synchronously). */
   readonly #dims: Float64Array;
   /** Each input's data (or device tensor), refilled per run like #dims. */
@@ -328,11 +330,17 @@ export class ExecutionContext extends Disposable {
 
   /** Turns what the addon resolved with into the result record. */
   #collect(results: NativeRunResult, targets: ChosenTargets | undefined): RunResult {
-    if (typeof results === 'number' && targets === undefined) return this.#collectFromArena(results);
     // Each output's bytes: an ArrayBuffer, their offset in the settlement arena (up to 1 KB), or none (written into a
     // DeviceTensor or, by the addon, into the caller's array).
     let data: readonly (ArrayBuffer | number | undefined)[];
-    if (results instanceof ArrayBuffer || results === undefined || typeof results === 'number') {
+    if (typeof results === 'number') {
+      if (this.#readers.length > 1) {
+        data = this.#offsetsFrom(results); // several small outputs, one after the other
+      } else {
+        if (targets === undefined) return this.#collectFromArena(results);
+        data = [results];
+      }
+    } else if (results instanceof ArrayBuffer || results === undefined) {
       data = [results]; // one output, dims unchanged: just its bytes (none when it went into the caller's array)
     } else if (!Array.isArray(results[0])) {
       data = results as unknown as (ArrayBuffer | number)[]; // several outputs, dims unchanged: just their bytes
@@ -367,6 +375,20 @@ export class ExecutionContext extends Disposable {
       out[reader.name] = Tensor.trusted(reader.dtype, values as never, shape.dims, shape.size);
     }
     return out;
+  }
+
+  /** Where each output's bytes are when the addon settled several small outputs together: one after the other in
+   * the arena from `first`, each at a multiple of 8 (copyAllToArena in native/addon/run_submission.cc). Dims are
+   * unchanged then, so the last settled shapes give the sizes. The list is this context's own, reused per run. */
+  #offsetsFrom(first: number): readonly number[] {
+    const offsets = this.#offsets;
+    let at = first;
+    for (let i = 0; i < this.#readers.length; i++) {
+      offsets[i] = at;
+      const bytes = this.#outputShapes[i]!.size * (this.#readers[i]?.info.bytesPerElement ?? 0);
+      at += Math.ceil(bytes / 8) * 8;
+    }
+    return offsets;
   }
 
   /** One small host output, dims unchanged: its bytes are at `offset` in the settlement arena only until the batch

@@ -3,8 +3,9 @@
 // next batch overwrites. So every result must be its own copy, whatever batches and drains the runs fell into.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { CudaTransientError, Runtime } from '../lib/index.js';
-import type { Engine, Tensor } from '../lib/index.js';
+import { CudaTransientError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import type { Engine } from '../lib/index.js';
+import { model, node, tensor, valueInfo } from './models/onnx-builder.js';
 import { openTicket, settleable, settleBatch, settlementArena } from '../lib/settlements.js';
 import { simulatorEngine, simulatorPlan } from './helpers/engines.js';
 import { simulator } from '../lib/testing/index.js';
@@ -46,6 +47,39 @@ describe('settling runs in batches', () => {
       const got = (results[i]!.y as Tensor<'float32'>).data;
       const want = expected.y!.data as Float32Array;
       for (let k = 0; k < want.length; k++) expect(Math.abs(got[k]! - want[k]!)).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  it('several small outputs settle together in the arena: 200 runs in flight, each result its own and right', async () => {
+    // gelu20: x [b,8] -> y [b,8], z [b,4]. Once the shapes repeat, both outputs of a run travel as one arena offset.
+    const model = getModel('gelu20');
+    using engine = await simulatorEngine(runtime, 'gelu20');
+    using context = engine.createContext();
+    const feeds = Array.from({ length: 200 }, (_, i) => model.makeFeeds({ seed: 700 + i, batch: 1 + (i % 3 === 0 ? 1 : 0) }));
+    const zs = feeds.map((f) => new Float32Array(f.x!.dims[0]! * 4)); // half of them with z into the caller's array
+    const results = await Promise.all(feeds.map((f, i) => context.run(f, i % 2 === 0 ? {} : { outputs: { z: zs[i]! } })));
+    for (let i = 0; i < results.length; i++) {
+      if (i % 2 === 1) expect((results[i]!.z as Tensor).data).toBe(zs[i]);
+      await expectLikeOrt(model.onnx, feeds[i]!, results[i]!);
+    }
+  });
+
+  it('outputs settled together keep their 8-byte places: a 3-byte bool output ahead of a float one', async () => {
+    // positive = Greater(x, 0): bool [3], 3 bytes, padded to 8 in the arena; y = Relu(x): float32 [3] after it.
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', [3])],
+      outputs: [valueInfo('positive', 'bool', [3]), valueInfo('y', 'float32', [3])],
+      initializers: [tensor('zero', 'float32', [], Float32Array.of(0))],
+      nodes: [node('Greater', ['x', 'zero'], ['positive']), node('Relu', ['x'], ['y'])],
+    });
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator' }));
+    using context = engine.createContext();
+    const inputs = Array.from({ length: 40 }, (_, i) => Float32Array.of(i - 20, 0.5 - (i % 3), i % 5 === 0 ? -1 : i));
+    const results = await Promise.all(inputs.map((x) => context.run({ x: Tensor.from('float32', x, [3]) })));
+    for (let i = 0; i < inputs.length; i++) {
+      const x = Array.from(inputs[i]!);
+      expect(Array.from(results[i]!.positive!.data as Uint8Array), `run ${i}`).toEqual(x.map((v) => (v > 0 ? 1 : 0)));
+      expect(Array.from(results[i]!.y!.data as Float32Array), `run ${i}`).toEqual(x.map((v) => Math.max(v, 0)));
     }
   });
 

@@ -135,14 +135,20 @@ class RunJob : public CompletionJob {
     }
     if (!copyToHostTargets(env)) return;
     // Host outputs whose dims equal the previous settled run's (the steady state): just their bytes (an ArrayBuffer,
-    // or an arena offset up to 1 KB), one output alone, several as an array (undefined for those copied into the
-    // caller's arrays).
+    // or an arena offset up to 1 KB), one output alone; several small ones together in the arena; else several as
+    // an array (undefined for those copied into the caller's arrays).
     bool allHost = std::none_of(outputs.begin(), outputs.end(), [](OutputPlan const& o) { return o.onDevice; });
     if (allHost && ctx->lastSettledDims == outputDims) {
       if (outputs.size() == 1) {
         Napi::Value data = outputs[0].hostTarget ? env.Undefined() : copyOutSmall(env, outputs[0]);
         releaseStaging();
         settlement.Resolve(data);
+        return;
+      }
+      Napi::Value together = copyAllToArena(env);
+      if (!together.IsEmpty()) {
+        releaseStaging();
+        settlement.Resolve(together);
         return;
       }
       Napi::Array buffers = Napi::Array::New(env, outputs.size());
@@ -193,10 +199,33 @@ class RunJob : public CompletionJob {
     }
   }
 
+  static constexpr size_t kArenaLimit = 1024;  // an output larger than this is worth its own ArrayBuffer
+
+  // Several host outputs, none into a caller's array, each within kArenaLimit: their bytes one after the other in
+  // the arena, each at a multiple of 8, settled as the first one's offset (lib/context.ts finds the others from the
+  // output sizes). One number instead of an array with an element per output, which costs about 1k instructions each
+  // to fill from here. Empty when they do not qualify or do not fit.
+  Napi::Value copyAllToArena(Napi::Env env) const {
+    size_t total = 0;
+    for (OutputPlan const& o : outputs) {
+      if (o.hostTarget || o.bytes > kArenaLimit) return Napi::Value();
+      total += aligned8(o.bytes);
+    }
+    size_t offset = 0;
+    uint8_t* space = addonData(env).completion->arenaSpace(env, total, &offset);
+    if (!space) return Napi::Value();
+    for (OutputPlan const& o : outputs) {
+      if (o.bytes) std::memcpy(space, static_cast<uint8_t*>(staging.data) + o.stagingOffset, o.bytes);
+      space += aligned8(o.bytes);
+    }
+    return Napi::Number::New(env, static_cast<double>(offset));
+  }
+
+  static size_t aligned8(size_t bytes) { return (bytes + 7) / 8 * 8; }
+
   // An output's bytes: their offset in the completion queue's arena when they fit there (lib/settlements.ts copies
   // them out), else a new ArrayBuffer.
   Napi::Value copyOutSmall(Napi::Env env, OutputPlan const& o) const {
-    constexpr size_t kArenaLimit = 1024;  // larger outputs are worth their own ArrayBuffer
     size_t offset = 0;
     uint8_t* space = o.bytes <= kArenaLimit ? addonData(env).completion->arenaSpace(env, o.bytes, &offset) : nullptr;
     if (!space) return copyOut(env, o);
