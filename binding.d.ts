@@ -75,17 +75,20 @@ export declare class NativeExecutionContext {
   readonly inFlight: number;
   readonly disposed: boolean;
   /** Settles the ticket (lib/settlements.ts) with a NativeRunResult. `dims`: every input's extents one after the
-   * other, in engine input order; then the output targets (or undefined), then one argument per input, in engine
+   * other, in engine input order (or undefined: the ones written into dimsBuffer()); then the output targets (or undefined), then one argument per input, in engine
    * input order. A target given as a number is the byte length of an array the caller fills itself from the result:
    * the addon checks the output fits and settles its bytes as if no target were given. */
   run(
     ticket: number,
-    dims: Float64Array,
+    dims: Float64Array | undefined,
     outputTargets: (NativeDeviceBuffer | ArrayBufferView | number | undefined)[] | undefined,
     ...inputs: (ArrayBufferView | NativeDeviceBuffer)[]
   ): void;
   /** Settles the ticket with undefined once the work queued on the stream so far has finished. */
   ping(ticket: number): void;
+  /** A Float64Array over the context's own memory for every input's extents in order: write a run's dims there and
+   * pass undefined as run()'s dims. Undefined where the runtime refuses external ArrayBuffers. */
+  dimsBuffer(): Float64Array | undefined;
   setProfile(index: number): void;
   useCudaGraphs(enabled: boolean): void;
   dispose(): void;

@@ -168,8 +168,11 @@ export class ExecutionContext extends Disposable {
   readonly #readers: readonly (OutputReader | undefined)[];
   /** Scratch for #offsetsFrom. */
   readonly #offsets: number[] = [];
-  /** Every input's extents in a row, refilled per run (the addon reads it synchronously). */
+  /** Every input's extents in a row, refilled per run (the addon reads it synchronously): a view of the native
+   * context's own memory when it can give one, which runs then need not pass. */
   readonly #dims: Float64Array;
+  /** What run() passes for the dims: undefined when #dims is the native context's own. */
+  readonly #dimsArgument: Float64Array | undefined;
   /** Each input's data (or device tensor), refilled per run like #dims. */
   readonly #inputs: (ArrayBufferView | DeviceTensorLike)[] = [];
   readonly #nativeInputs: (ArrayBufferView | NativeDeviceBuffer)[] = [];
@@ -192,7 +195,9 @@ export class ExecutionContext extends Disposable {
     maxRunsInFlight: number, // Engine.createContext: the option, or defaultMaxRunsInFlight(engine)
   ) {
     super(native, 'ExecutionContext');
-    this.#dims = new Float64Array(engine.inputs.reduce((n, t) => n + t.shape.length, 0));
+    const own = native.dimsBuffer();
+    this.#dims = own ?? new Float64Array(engine.inputs.reduce((n, t) => n + t.shape.length, 0));
+    this.#dimsArgument = own === undefined ? this.#dims : undefined;
     this.#checks = feedChecks(engine);
     this.#readers = engine.outputs.map(outputReader);
     this.#maxRunsInFlight = maxRunsInFlight;
@@ -261,7 +266,7 @@ export class ExecutionContext extends Disposable {
       }
       // The addon reads the inputs and dims synchronously, so both arrays are free again once it returns. Inputs go
       // as trailing arguments (reading them from an array costs a native call each); most engines have one or two.
-      const dims = this.#dims;
+      const dims = this.#dimsArgument;
       if (chosen === null) chosen = this.#targetsOf(options);
       const targets = chosen === undefined ? undefined : this.#nativeTargets(chosen);
       promise = new Promise<RunResult>((resolve, reject) => {

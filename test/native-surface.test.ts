@@ -152,7 +152,7 @@ describe('the native surface, called directly with wrong arguments', () => {
     const seen = {
       ...(await fuzz(runtime, ['info', 'device', 'deserialize', 'createDeviceBuffer', 'synchronize'])),
       ...(await fuzz(engine, ['info', 'createContext', 'serialize'])),
-      ...(await fuzz(context, ['run', 'ping', 'setProfile', 'useCudaGraphs'])),
+      ...(await fuzz(context, ['run', 'ping', 'setProfile', 'useCudaGraphs', 'dimsBuffer', 'run'])),
       ...(await fuzz(buffer, ['write', 'read', 'copyTo'])),
       ...(await fuzz(native, ['buildInfo', 'completionStats', 'setCompletionPolling'])),
     };
@@ -274,6 +274,38 @@ describe('objects that are not what they seem, and user code that runs inside a 
       const error = await settleable((t) => context.run(t, dims, [bad], x)).catch((e: unknown) => e);
       expect(error, String(bad)).toMatchObject({ code: 'INVALID_INPUT', message: "output 'y' must be a TypedArray, its byte length or a DeviceBuffer" });
     }
+  });
+
+  it('dimsBuffer: runs given undefined dims read the context\'s own; a detached view or a disposed context frees nothing under the other', async () => {
+    const own = engine.createContext();
+    const view = own.dimsBuffer()!;
+    expect(view).toBeInstanceOf(Float64Array);
+    expect(view.length).toBe(2); // x [b,16]
+    const x = new Float32Array(32).fill(0.25);
+    // y's 64 bytes, copied out of the settlement arena (nothing else is in flight to reuse it before this runs).
+    const y = (result: unknown) => (typeof result === 'number' ? Array.from(new Float32Array(settlementArena, result, 16)) : result);
+    await settleable((t) => own.run(t, new Float64Array([2, 16]), undefined, x)); // the dims as an array once: settles them
+    const explicit = y(await settleable<unknown>((t) => own.run(t, new Float64Array([2, 16]), undefined, x)));
+    view.set([2, 16]);
+    const fromView = y(await settleable<unknown>((t) => own.run(t, undefined, undefined, x)));
+    expect(fromView).toEqual(explicit); // an arena offset both times (the dims repeated), and the same values
+    expect(Array.isArray(fromView) && fromView.length).toBe(16);
+    view[0] = 3; // [3,16] needs 48 floats
+    const short = await settleable((t) => own.run(t, undefined, undefined, x)).catch((e: unknown) => e);
+    expect(short).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/input 'x' needs 192 bytes for \[3,16\]/) });
+    // A transfer (Node copies an external buffer instead of detaching it today; were it detached, the context would
+    // keep its share of the memory and its last values all the same).
+    structuredClone(view.buffer, { transfer: [view.buffer] });
+    const stillThree = await settleable((t) => own.run(t, undefined, undefined, x)).catch((e: unknown) => e);
+    expect(stillThree).toMatchObject({ code: 'INVALID_INPUT' });
+    const second = own.dimsBuffer()!;
+    expect(Array.from(second)).toEqual([3, 16]); // one block per context
+    second[0] = 2;
+    await settleable((t) => own.run(t, undefined, undefined, x));
+    own.dispose();
+    second[0] = 4; // the view outlives the context: its memory is its own share
+    expect(second[0]).toBe(4);
+    simulator.synchronize();
   });
 
   it('dims whose element count is too large to count in bytes are INVALID_INPUT naming the input', async () => {

@@ -109,7 +109,7 @@ void submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
     EngineState const& engine = *ctx->engine;
     EngineInfo const& engineInfo = engine.engine->info();
     if (info[2].IsArray()) adoptOutputTargets(env, info[2].As<Napi::Array>(), *job);
-    FlatDims flat(env, info[1]);
+    FlatDims flat(env, info[1], *ctx);
     job->inputs.resize(engine.inputs.size());
     std::vector<uint8_t const*> hosts(engine.inputs.size());
     size_t stagingBytes = 0;

@@ -37,11 +37,16 @@ size_t volume(std::vector<int64_t> const& dims) {
   return v;
 }
 
-FlatDims::FlatDims(Napi::Env env, Napi::Value value) : mEnv(env) {
+FlatDims::FlatDims(Napi::Env env, Napi::Value value, ContextState const& ctx) : mEnv(env) {
+  if (ctx.dimsBlock && value.IsUndefined()) {  // no N-API call: the hot path of run()
+    mFlat = ctx.dimsBlock.get();
+    mCount = ctx.dimsCount;
+    return;
+  }
   napi_typedarray_type type;
   void* first = nullptr;
   if (!typedArrayInfo(env, value, &type, &first, &mCount) || type != napi_float64_array) {
-    throw jsError(env, "INVALID_INPUT", "run expects the input dims as one Float64Array");
+    throw jsError(env, "INVALID_INPUT", "run expects the input dims as one Float64Array (or undefined once dimsBuffer() gave the context's own)");
   }
   mFlat = static_cast<double const*>(first);
 }
@@ -261,7 +266,7 @@ class RunSubmission {
   // Tells TensorRT only the shapes that changed, then reads the output shapes it infers. `flatDims` holds every
   // input's extents one after the other (a Float64Array the caller reuses: one read instead of one per extent).
   void applyInputShapes(Napi::Value flatDims) {
-    FlatDims flat(mEnv, flatDims);
+    FlatDims flat(mEnv, flatDims, mCtx);
     for (size_t i = 0; i < mEngine.inputs.size(); ++i) {
       TensorInfo const& t = tensor(mEngine.inputs[i]);
       std::vector<int64_t>& dims = mCtx.scratchDims;

@@ -29,10 +29,11 @@ size_t volume(std::vector<int64_t> const& dims);
 // Each tensor's place in a staging buffer starts on a 256-byte boundary, as TensorRT wants device addresses.
 inline size_t aligned(size_t bytes) { return (bytes + 255) / 256 * 256; }
 
-// The run's input extents: one Float64Array holding every input's dims in order. Throws INVALID_INPUT.
+// The run's input extents, every input's dims in order: a Float64Array, or (`value` undefined) the context's own
+// dims block that JS wrote through ContextWrap::dimsBuffer. Throws INVALID_INPUT.
 class FlatDims {
  public:
-  FlatDims(Napi::Env env, Napi::Value value);
+  FlatDims(Napi::Env env, Napi::Value value, ContextState const& ctx);
   // The next input's dims, each checked to be a non-negative integer.
   void next(TensorInfo const& input, std::vector<int64_t>& dims);
 

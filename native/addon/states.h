@@ -101,6 +101,10 @@ struct ContextState {
   bool shapesKnown = false;
   size_t inFlight = 0;
   std::vector<int64_t> scratchDims;  // reused by each run to read its input dims (JS thread only)
+  // Where JS writes each run's input dims once dimsBuffer() handed it a view (context_wrap.cc): JS owns a share of
+  // it through that view's ArrayBuffer, so a detached or collected view never frees it under a run. JS thread only.
+  std::shared_ptr<double[]> dimsBlock;
+  size_t dimsCount = 0;
   // Set once a run found an output whose shape depends on the data: from then on every TensorRT call of this
   // context's runs happens on its launcher thread (dynamic_run.h), and the JS thread touches the TensorRT context
   // only while no run is in flight.

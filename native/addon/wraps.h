@@ -102,6 +102,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
  private:
   void run(Napi::CallbackInfo const& info);
   void ping(Napi::CallbackInfo const& info);
+  Napi::Value dimsBuffer(Napi::CallbackInfo const& info);
   void setProfile(Napi::CallbackInfo const& info);
   void useCudaGraphs(Napi::CallbackInfo const& info);
   Napi::Value inFlight(Napi::CallbackInfo const& info);
