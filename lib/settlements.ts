@@ -50,6 +50,16 @@ export function openTicket(resolve: Resolve, reject: Reject, owner?: SettlementO
   return ticket;
 }
 
+/** A copy of the first output's `byteLength` bytes from what a native run() settled with (an ArrayBuffer, an arena
+ * offset, or the dims followed by the bytes), for callers that bypass lib/context.ts (the benchmark's (b0)). Call it
+ * while the value is being settled, in a ticket owner: the arena is reused once the batch is settled. */
+export function firstOutputBytes(value: unknown, byteLength: number): ArrayBuffer {
+  const bytes = Array.isArray(value) ? value[1] : value;
+  if (typeof bytes === 'number') return settlementArena.slice(bytes, bytes + byteLength);
+  if (bytes instanceof ArrayBuffer) return bytes.slice(0, byteLength);
+  throw new TypeError(`not a run's settled value: ${typeof value}`);
+}
+
 /** Frees a ticket without settling its promise (one nobody has seen yet). */
 export function closeTicket(ticket: number): void {
   if (registry.resolves[ticket] === undefined) return;

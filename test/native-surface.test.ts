@@ -295,7 +295,7 @@ describe('objects that are not what they seem, and user code that runs inside a 
     expect(short).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/input 'x' needs 192 bytes for \[3,16\]/) });
     // A transfer (Node copies an external buffer instead of detaching it today; were it detached, the context would
     // keep its share of the memory and its last values all the same).
-    structuredClone(view.buffer, { transfer: [view.buffer] });
+    structuredClone(view.buffer, { transfer: [view.buffer as ArrayBuffer] });
     const stillThree = await settleable((t) => own.run(t, undefined, undefined, x)).catch((e: unknown) => e);
     expect(stillThree).toMatchObject({ code: 'INVALID_INPUT' });
     const second = own.dimsBuffer()!;

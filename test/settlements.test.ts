@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 import { CudaTransientError, Runtime, Tensor, buildEngine } from '../lib/index.js';
 import type { Engine } from '../lib/index.js';
 import { model, node, tensor, valueInfo } from './models/onnx-builder.js';
-import { openTicket, settleable, settleBatch, settlementArena } from '../lib/settlements.js';
+import { firstOutputBytes, openTicket, settleable, settleBatch, settlementArena } from '../lib/settlements.js';
+import type { NativeExecutionContext } from '../binding.js';
 import { simulatorEngine, simulatorPlan } from './helpers/engines.js';
 import { simulator } from '../lib/testing/index.js';
 import { expectLikeOrt, runOrt } from './helpers/ort.js';
@@ -90,6 +91,22 @@ describe('settling runs in batches', () => {
     const feeds = [8, 1, 8, 1, 1, 8].map((batch, i) => model.makeFeeds({ seed: 900 + i, batch, seq: batch === 8 ? 32 : 2 }));
     const results = await Promise.all(feeds.map((f) => context.run(f)));
     for (let i = 0; i < feeds.length; i++) await expectLikeOrt(model.onnx, feeds[i]!, results[i]!);
+  });
+
+  it('firstOutputBytes (the benchmark\'s check of a bare native run) copies the bytes out while the run settles', async () => {
+    // A run settles with [dims, bytes] when its output dims changed, else (as here) with the bytes' offset in the arena.
+    const model = getModel('mlp');
+    using context = mlp.createContext();
+    const feeds = model.makeFeeds({ seed: 3, batch: 2 }); // y [2,8]: 64 bytes
+    const expected = (await context.run(feeds)).y!.data as Float32Array;
+    const native = (context as unknown as { native(): NativeExecutionContext }).native();
+    const copyOut = { settledValue: (value: unknown) => firstOutputBytes(value, 64), settledFailure: (error: unknown) => error };
+    const x = feeds.x!.data as Float32Array;
+    for (let i = 0; i < 2; i++) {
+      const bytes = await settleable<ArrayBuffer>((t) => native.run(t, new Float64Array([2, 16]), undefined, x), copyOut);
+      expect(Array.from(new Float32Array(bytes))).toEqual(Array.from(expected));
+    }
+    expect(() => firstOutputBytes(undefined, 4)).toThrow(TypeError);
   });
 
   it('ping settles with undefined through the same path', async () => {
