@@ -38,7 +38,7 @@ TRTSIM_EXPORT int cudaEventDestroy(Event handle) {
     if (gEvents.erase(handle) == 0) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   }
   counters().events--;
-  return trtn::cuda::kSuccess;
+  return stickyError();  // released all the same, so the counts stay exact; like cudaStreamDestroy
 }
 
 TRTSIM_EXPORT int cudaEventRecord(Event handle, Stream stream) {

@@ -84,7 +84,7 @@ TRTSIM_EXPORT int cudaGraphDestroy(Graph graph) {
   }
   delete g;
   counters().graphs--;
-  return trtn::cuda::kSuccess;
+  return stickyError();  // after a sticky error every call reports it; released all the same
 }
 
 TRTSIM_EXPORT int cudaGraphInstantiate(GraphExec* exec, Graph graph, unsigned long long flags) {
@@ -117,7 +117,7 @@ TRTSIM_EXPORT int cudaGraphExecDestroy(GraphExec exec) {
   }
   delete e;
   counters().graphExecs--;
-  return trtn::cuda::kSuccess;
+  return stickyError();  // after a sticky error every call reports it; released all the same
 }
 
 TRTSIM_EXPORT int cudaGraphLaunch(GraphExec exec, Stream handle) {

@@ -805,6 +805,8 @@ int main(int argc, char** argv) {
   check(cudaMemcpy(x, host, sizeof host, trtn::cuda::kDeviceToHost) == trtn::cuda::kErrorInvalidValue,
         "a copy in the wrong direction is an invalid value");
   // 7. A kernel that reads freed memory faults like a GPU: sticky illegal address for every later call.
+  trtn::cuda::Event madeBefore = nullptr;
+  cudaEventCreateWithFlags(&madeBefore, trtn::cuda::kEventDisableTiming);
   cudaFree(x);
   check(context->enqueueV3(stream), "enqueue with a dangling address is accepted (the kernel faults later)");
   check(cudaStreamSynchronize(stream) == trtn::cuda::kErrorIllegalAddress, "the stream reports the illegal address");
@@ -822,6 +824,15 @@ int main(int argc, char** argv) {
         "... failing with the allocator's CUDA error, not as out of memory: " + recorder.last());
   check(engine->createExecutionContext(nvinfer1::ExecutionContextAllocationStrategy::kUSER_MANAGED) == nullptr,
         "nor a user-managed one");
+  {
+    trtsim_counters c{};
+    trtsim_get_counters(&c);
+    int64_t events = c.live_events;
+    check(cudaEventDestroy(madeBefore) == trtn::cuda::kErrorIllegalAddress,
+          "destroying an event reports the sticky error, as every call does");
+    trtsim_get_counters(&c);
+    check(c.live_events == events - 1, "... and still releases it (the counts stay exact)");
+  }
   trtsim_clear_sticky_error();
 
   delete context;
