@@ -49,6 +49,24 @@ describe('buildEngine', () => {
     await expect(context.ping()).resolves.toBeUndefined();
   });
 
+  it('a graph output that is also a graph input is kept, through an Identity, with the input renamed as TensorRT\'s parser does', async () => {
+    // TensorRT does not let a network input be an output; its ONNX parser renames the input "__x" and outputs an
+    // Identity of it as "x". The output used to be dropped without a word.
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', [3])],
+      outputs: [valueInfo('y', 'float32', [3]), valueInfo('x', 'float32', [3])],
+      nodes: [node('Relu', ['x'], ['y'])],
+    });
+    using runtime = Runtime.create({ backend: 'simulator' });
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator' }));
+    expect(engine.inputs.map((t) => t.name)).toEqual(['__x']);
+    expect(engine.outputs.map((t) => t.name)).toEqual(['y', 'x']);
+    using context = engine.createContext();
+    const out = await context.run({ __x: Tensor.from('float32', Float32Array.of(-1, 0.5, 2), [3]) });
+    expect(Array.from(out.x!.data as Float32Array)).toEqual([-1, 0.5, 2]);
+    expect(Array.from(out.y!.data as Float32Array)).toEqual([0, 0.5, 2]);
+  });
+
   it('reports progress in phases with steps', async () => {
     const events: BuildProgress[] = [];
     await buildEngine(getModel('embedding').onnx, {

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Runtime, buildEngine } from '../lib/index.js';
+import { Runtime, Tensor, buildEngine } from '../lib/index.js';
+import { simulator } from '../lib/testing/index.js';
 import { expectLikeOrt } from './helpers/ort.js';
 import type { TensorMap } from './helpers/ort.js';
 import { floatAttr, model, node, tensor, toTyped, valueInfo } from './models/onnx-builder.js';
@@ -171,6 +172,22 @@ describe('every simulator operator against onnxruntime-node', () => {
     using context = engine.createContext();
     const feeds = feedsOf(c);
     await expectLikeOrt(onnx, feeds, await context.run(feeds as never));
+  });
+
+  it('integer Div by zero gives an unspecified quotient and the process stays healthy, as on a GPU (no trap)', async () => {
+    // onnxruntime refuses this run, so there is nothing to compare with: what matters is that a GPU's kernel goes on
+    // (a sticky error would poison every later call in the process, as it did before).
+    const onnx = model({
+      inputs: [valueInfo('a', 'int32', [2]), valueInfo('b', 'int32', [2])],
+      outputs: [valueInfo('q', 'int32', [2])],
+      nodes: [node('Div', ['a', 'b'], ['q'])],
+    });
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator' }));
+    using context = engine.createContext();
+    const run = (b: number[]) => context.run({ a: Tensor.from('int32', Int32Array.of(7, 8), [2]), b: Tensor.from('int32', Int32Array.from(b), [2]) });
+    expect(Array.from((await run([0, 2])).q!.data as Int32Array)).toEqual([-1, 4]);
+    expect(simulator.counters().stickyError).toBe(0);
+    expect(Array.from((await run([7, 2])).q!.data as Int32Array)).toEqual([1, 4]);
   });
 
   it('covers every operator the simulator registers', () => {

@@ -119,9 +119,17 @@ void NetworkImpl::addNode(std::string const& name, std::string const& opType, At
   if (!allConstant) mGraph.nodes.push_back(std::move(node));
 }
 
+void NetworkImpl::renameTensor(std::string const& from, std::string const& to) {
+  int idx = mGraph.find(from);
+  if (idx < 0) throw OpError("no tensor '" + from + "' to rename");
+  if (mGraph.find(to) >= 0) throw OpError("tensor name '" + to + "' is used twice");
+  mGraph.tensors[idx].name = to;
+}
+
 void NetworkImpl::markGraphOutput(std::string const& name) {
   int idx = mGraph.find(name);
   if (idx < 0) throw OpError("graph output '" + name + "' is not produced by any node");
+  if (mGraph.tensors[idx].isInput) throw OpError("network input '" + name + "' cannot also be a network output");
   if (mGraph.tensors[idx].isOutput) return;
   mGraph.tensors[idx].isOutput = true;
   mGraph.outputs.push_back(idx);

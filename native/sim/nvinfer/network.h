@@ -24,7 +24,13 @@ class TRTSIM_EXPORT NetworkImpl : public nvinfer1::INetworkDefinition {
   // Adds a node after inferring its outputs; nodes whose outputs are all constant are folded away.
   void addNode(std::string const& name, std::string const& opType, Attributes const& attrs,
                std::vector<std::string> const& inputs, std::vector<std::string> const& outputs, int64_t opset);
+  // Refuses a network input: TensorRT does not let one be an output too.
   void markGraphOutput(std::string const& name);
+  bool isGraphInput(std::string const& name) const {
+    int idx = mGraph.find(name);
+    return idx >= 0 && mGraph.tensors[idx].isInput;
+  }
+  void renameTensor(std::string const& from, std::string const& to);
   void setOpset(int64_t opset) { mGraph.opset = opset; }
   bool hasTensor(std::string const& name) const { return mGraph.find(name) >= 0; }
 

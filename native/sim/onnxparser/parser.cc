@@ -159,6 +159,13 @@ class ParserImpl : public nvonnxparser::IParser {
     for (size_t i = 0; i < model.graph.nodes.size(); ++i) addNode(model.graph.nodes[i], static_cast<int>(i), opset);
     for (auto const& output : model.graph.outputs) {
       try {
+        if (mNetwork->isGraphInput(output.name)) {
+          // TensorRT does not let a network input be an output too. Like its ONNX parser, the input is renamed
+          // "__<name>" and the output is an Identity of it, so the engine's input is "__<name>".
+          std::string renamed = "__" + output.name;
+          mNetwork->renameTensor(output.name, renamed);
+          mNetwork->addNode(output.name + "_identity", "Identity", Attributes{}, {renamed}, {output.name}, opset);
+        }
         mNetwork->markGraphOutput(output.name);
       } catch (std::exception const& e) {
         fail(ErrorCode::kINVALID_GRAPH, e.what());

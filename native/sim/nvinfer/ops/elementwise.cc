@@ -119,16 +119,14 @@ class BinaryOp : public OpBase {
             case BinKind::kSub: binaryLoop(plan, ap, bp, op, [](S x, S y) { return wrapSub<S>(x, y); }); break;
             case BinKind::kMul: binaryLoop(plan, ap, bp, op, [](S x, S y) { return wrapMul<S>(x, y); }); break;
             case BinKind::kDiv: {
-              bool divByZero = false;
-              binaryLoop(plan, ap, bp, op, [&divByZero](S x, S y) -> S {
-                if (y == 0) {
-                  divByZero = true;
-                  return 0;
-                }
+              // A GPU does not trap on an integer division by zero: the kernel goes on and the quotient is
+              // unspecified (the simulator gives -1, all bits set). Failing here would poison the whole process
+              // with a sticky error, which no GPU does for this.
+              binaryLoop(plan, ap, bp, op, [](S x, S y) -> S {
+                if (y == 0) return static_cast<S>(-1);
                 if (std::is_signed<S>::value && y == S(-1)) return wrapNeg<S>(x);  // avoids MIN / -1 overflow
                 return static_cast<S>(x / y);
               });
-              if (divByZero) fail("integer division by zero");
               break;
             }
             default: fail("internal: bad arithmetic kind");

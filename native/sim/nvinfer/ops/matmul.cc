@@ -246,10 +246,9 @@ std::unique_ptr<Op> makeMatMulOp(std::string const& type, Attributes const& attr
 
 std::unique_ptr<Op> makeGemmOp(std::string const& type, Attributes const& attrs, int64_t /*opset*/) {
   checkAttributes(type, attrs, {"alpha", "beta", "transA", "transB"});
-  int64_t ta = attrs.getInt("transA", 0), tb = attrs.getInt("transB", 0);
-  if (ta != 0 && ta != 1) fail(type, "unsupported value " + std::to_string(ta) + " for attribute 'transA' (0 or 1)");
-  if (tb != 0 && tb != 1) fail(type, "unsupported value " + std::to_string(tb) + " for attribute 'transB' (0 or 1)");
-  return std::make_unique<GemmOp>(attrs.getFloat("alpha", 1.f), attrs.getFloat("beta", 1.f), ta == 1, tb == 1);
+  // Any non-zero value transposes: TensorRT's parser reads these as bools, and onnxruntime tests them for non-zero.
+  bool ta = attrs.getInt("transA", 0) != 0, tb = attrs.getInt("transB", 0) != 0;
+  return std::make_unique<GemmOp>(attrs.getFloat("alpha", 1.f), attrs.getFloat("beta", 1.f), ta, tb);
 }
 
 }  // namespace ops

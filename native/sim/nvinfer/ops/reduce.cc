@@ -104,7 +104,8 @@ class ReduceOp : public OpBase {
     auto x = static_cast<S const*>(in.data);
     auto y = static_cast<S*>(out.data);
     if constexpr (Tag::kFloat) {
-      double init = kind_ == RedKind::kMax ? -INFINITY : 0.0;
+      // Sums start from -0, the identity of IEEE addition (+0 would turn a group of -0s into +0).
+      double init = kind_ == RedKind::kMax ? -INFINITY : -0.0;
       std::vector<double> acc(static_cast<size_t>(outVol), init);
       double* ap = acc.data();
       if (inVol > 0) {
@@ -148,7 +149,7 @@ class ReduceOp : public OpBase {
             S const* xp = x + off[0];
             double* a = ap + off[1];
             if (sd[1] == 0) {
-              double sum = 0;
+              double sum = -0.0;
               for (int64_t j = 0; j < n; ++j) sum += Tag::toF(xp[j]);
               *a += sum;
             } else {
@@ -157,10 +158,11 @@ class ReduceOp : public OpBase {
           });
         }
       }
-      // The mean of an empty set is 0 (onnxruntime), not 0/0.
+      // The sum and the mean of an empty set are +0 (onnxruntime), not -0 or 0/0.
       double div = kind_ == RedKind::kMean && count > 0 ? static_cast<double>(count) : 1.0;
       for (int64_t i = 0; i < outVol; ++i) {
         double v = kind_ == RedKind::kMean ? acc[static_cast<size_t>(i)] / div : acc[static_cast<size_t>(i)];
+        if (count == 0 && kind_ != RedKind::kMax) v = 0.0;
         y[i] = Tag::fromF(static_cast<float>(v));
       }
     } else {
