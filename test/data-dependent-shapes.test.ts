@@ -152,6 +152,24 @@ describe('engines with a data-dependent output shape', () => {
     await expectOrtResult(await context.run({ x: tensor }), feeds);
   });
 
+  it('runs whose data-dependent dims repeat settle in the compact forms, each result its own and right', async () => {
+    // The same count of positive values in every run (a rotation of one input): the dims repeat, the indices differ.
+    using context = engine.createContext();
+    const base = Float32Array.from({ length: 16 }, (_, i) => (i % 3 === 0 ? -1 : i + 0.5)); // 10 positive of 16
+    const inputs = Array.from({ length: 40 }, (_, k) => Float32Array.from(base, (_, i) => base[(i + k) % 16]!));
+    const idx = new BigInt64Array(2 * 16); // 256 bytes: filled in JS from the arena
+    const results = await Promise.all(
+      inputs.map((x, k) => context.run({ x: Tensor.from('float32', x, [1, 16]) }, k % 2 === 0 ? {} : { outputs: { idx } })),
+    );
+    for (let k = 0; k < inputs.length; k += 2) {
+      await expectOrtResult(results[k]!, { x: { dtype: 'float32', dims: [1, 16], data: inputs[k]! } } as never);
+    }
+    // The caller's array holds the last run's indices (every odd run wrote it in turn): the first 20 values.
+    const last = await runOrt(zoo.onnx, { x: { dtype: 'float32', dims: [1, 16], data: inputs[39]! } });
+    expect(Array.from(idx.subarray(0, 20))).toEqual(Array.from(last.idx!.data as BigInt64Array));
+    expect((results[39]!.idx as Tensor).dims).toEqual([2, 10]);
+  });
+
   it('write outputs into the caller\'s arrays, sized when the run settles (a data-dependent size is known only then)', async () => {
     using context = engine.createContext();
     const idx = new BigInt64Array(2 * 64);

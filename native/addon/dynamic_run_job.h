@@ -5,6 +5,7 @@
 
 #include <napi.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "errors.h"
 #include "js_bytes.h"
 #include "run_submission.h"
+#include "settled_bytes.h"
 #include "states.h"
 
 namespace trtn {
@@ -50,10 +52,26 @@ class DynamicRunJob : public CompletionJob {
       settlement.Reject(toJsError(env, f).Value());
       return;
     }
-    // [dims of every output, output 0 bytes, output 1 bytes, ...]: the dims are this run's own; outputs copied into
-    // the caller's arrays have `undefined` bytes.
     if (!copyToHostTargets(env)) return;
     size_t n = outputs.size();
+    // Output dims as the previous settled run's (a data-dependent extent that repeats): the compact forms.
+    bool allHost = std::none_of(outputs.begin(), outputs.end(), [](Output const& o) { return o.onDevice; });
+    bool sameDims = allHost && ctx->lastDynamicDims.size() == n;
+    for (size_t o = 0; sameDims && o < n; ++o) sameDims = ctx->lastDynamicDims[o] == outputs[o].dims;
+    if (sameDims) {
+      SettlingOutputs settling(n);
+      for (size_t o = 0; o < n; ++o) {
+        settling[o] = SettlingOutput{stagingAt(outputs[o]), outputs[o].bytes, !hostTargets.empty() && hostTargets[o]};
+      }
+      Napi::Value result = compactResult(env, settling.data(), n);
+      releaseStaging();
+      settlement.Resolve(result);
+      return;
+    }
+    ctx->lastDynamicDims.clear();  // stays empty after a run with outputs on the device: those settle with their dims
+    for (size_t o = 0; allHost && o < n; ++o) ctx->lastDynamicDims.push_back(outputs[o].dims);
+    // [dims of every output, output 0 bytes, output 1 bytes, ...]: the dims are this run's own; outputs copied into
+    // the caller's arrays have `undefined` bytes.
     Napi::Array results = Napi::Array::New(env, n + 1);
     Napi::Array dims = Napi::Array::New(env, n);
     for (size_t o = 0; o < n; ++o) {
@@ -62,9 +80,7 @@ class DynamicRunJob : public CompletionJob {
       for (size_t k = 0; k < out.dims.size(); ++k) one.Set(static_cast<uint32_t>(k), static_cast<double>(out.dims[k]));
       dims.Set(static_cast<uint32_t>(o), one);
       if (out.onDevice || (!hostTargets.empty() && hostTargets[o])) continue;
-      Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, out.bytes);
-      if (out.bytes) std::memcpy(data.Data(), static_cast<uint8_t*>(outputStaging.data) + out.stagingOffset, out.bytes);
-      results.Set(static_cast<uint32_t>(o + 1), data);
+      results.Set(static_cast<uint32_t>(o + 1), outputBytes(env, stagingAt(out), out.bytes));
     }
     results.Set(uint32_t{0}, dims);
     releaseStaging();
@@ -133,6 +149,9 @@ class DynamicRunJob : public CompletionJob {
     void* device = nullptr;
     bool onDevice = false;  // written into the caller's DeviceTensor (deviceTargets)
   };
+  uint8_t const* stagingAt(Output const& out) const {
+    return static_cast<uint8_t const*>(outputStaging.data) + out.stagingOffset;
+  }
 
   std::shared_ptr<ContextState> ctx;
   std::vector<Input> inputs;

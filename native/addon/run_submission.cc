@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "graph_launch.h"
 #include "js_bytes.h"
+#include "settled_bytes.h"
 #include "wraps.h"
 
 namespace trtn {
@@ -139,29 +140,17 @@ class RunJob : public CompletionJob {
       return;
     }
     if (!copyToHostTargets(env)) return;
-    // Host outputs whose dims equal the previous settled run's (the steady state): just their bytes (an ArrayBuffer,
-    // or an arena offset up to 1 KB), one output alone; several small ones together in the arena; else several as
-    // an array (undefined for those copied into the caller's arrays).
+    // Host outputs whose dims equal the previous settled run's (the steady state): the compact forms
+    // (settled_bytes.h).
     bool allHost = std::none_of(outputs.begin(), outputs.end(), [](OutputPlan const& o) { return o.onDevice; });
     if (allHost && ctx->lastSettledDims == outputDims) {
-      if (outputs.size() == 1) {
-        Napi::Value data = outputs[0].hostTarget ? env.Undefined() : copyOutSmall(env, outputs[0]);
-        releaseStaging();
-        settlement.Resolve(data);
-        return;
-      }
-      Napi::Value together = copyAllToArena(env);
-      if (!together.IsEmpty()) {
-        releaseStaging();
-        settlement.Resolve(together);
-        return;
-      }
-      Napi::Array buffers = Napi::Array::New(env, outputs.size());
+      SettlingOutputs settling(outputs.size());
       for (size_t i = 0; i < outputs.size(); ++i) {
-        if (!outputs[i].hostTarget) buffers.Set(static_cast<uint32_t>(i), copyOutSmall(env, outputs[i]));
+        settling[i] = SettlingOutput{stagingAt(outputs[i]), outputs[i].bytes, outputs[i].hostTarget != nullptr};
       }
+      Napi::Value result = compactResult(env, settling.data(), outputs.size());
       releaseStaging();
-      settlement.Resolve(buffers);
+      settlement.Resolve(result);
       return;
     }
     ctx->lastSettledDims = outputDims;
@@ -171,7 +160,7 @@ class RunJob : public CompletionJob {
     results.Set(uint32_t{0}, outputDims->Value());
     for (size_t i = 0; i < outputs.size(); ++i) {
       if (!outputs[i].onDevice && !outputs[i].hostTarget) {
-        results.Set(static_cast<uint32_t>(i + 1), copyOutSmall(env, outputs[i]));
+        results.Set(static_cast<uint32_t>(i + 1), outputBytes(env, stagingAt(outputs[i]), outputs[i].bytes));
       }
     }
     releaseStaging();
@@ -204,46 +193,7 @@ class RunJob : public CompletionJob {
     }
   }
 
-  static constexpr size_t kArenaLimit = 1024;  // an output larger than this is worth its own ArrayBuffer
-
-  // Several host outputs, none into a caller's array, each within kArenaLimit: their bytes one after the other in
-  // the arena, each at a multiple of 8, settled as the first one's offset (lib/context.ts finds the others from the
-  // output sizes). One number instead of an array with an element per output, which costs about 1k instructions each
-  // to fill from here. Empty when they do not qualify or do not fit.
-  Napi::Value copyAllToArena(Napi::Env env) const {
-    size_t total = 0;
-    for (OutputPlan const& o : outputs) {
-      if (o.hostTarget || o.bytes > kArenaLimit) return Napi::Value();
-      total += aligned8(o.bytes);
-    }
-    size_t offset = 0;
-    uint8_t* space = addonData(env).completion->arenaSpace(env, total, &offset);
-    if (!space) return Napi::Value();
-    for (OutputPlan const& o : outputs) {
-      if (o.bytes) std::memcpy(space, static_cast<uint8_t*>(staging.data) + o.stagingOffset, o.bytes);
-      space += aligned8(o.bytes);
-    }
-    return Napi::Number::New(env, static_cast<double>(offset));
-  }
-
-  static size_t aligned8(size_t bytes) { return (bytes + 7) / 8 * 8; }
-
-  // An output's bytes: their offset in the completion queue's arena when they fit there (lib/settlements.ts copies
-  // them out), else a new ArrayBuffer.
-  Napi::Value copyOutSmall(Napi::Env env, OutputPlan const& o) const {
-    size_t offset = 0;
-    uint8_t* space = o.bytes <= kArenaLimit ? addonData(env).completion->arenaSpace(env, o.bytes, &offset) : nullptr;
-    if (!space) return copyOut(env, o);
-    if (o.bytes) std::memcpy(space, static_cast<uint8_t*>(staging.data) + o.stagingOffset, o.bytes);
-    return Napi::Number::New(env, static_cast<double>(offset));
-  }
-
-  // An output's bytes, copied from pinned staging into a new ArrayBuffer.
-  Napi::ArrayBuffer copyOut(Napi::Env env, OutputPlan const& o) const {
-    Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, o.bytes);
-    if (o.bytes) std::memcpy(data.Data(), static_cast<uint8_t*>(staging.data) + o.stagingOffset, o.bytes);
-    return data;
-  }
+  uint8_t const* stagingAt(OutputPlan const& o) const { return static_cast<uint8_t const*>(staging.data) + o.stagingOffset; }
 
   std::shared_ptr<ContextState> ctx;
   PinnedBuffer staging;

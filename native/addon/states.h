@@ -98,6 +98,9 @@ struct ContextState {
   // The output dims the last settled run reported (runs settle in stream order); a run with the same dims and one
   // host output resolves with its bytes alone.
   std::shared_ptr<Napi::Reference<Napi::Array>> lastSettledDims;
+  // The same for a context whose runs go through its launcher (dynamic_run_job.h): the last settled run's output
+  // dims, empty when it had outputs on the device (those always settle with their dims).
+  std::vector<std::vector<int64_t>> lastDynamicDims;
   bool shapesKnown = false;
   size_t inFlight = 0;
   std::vector<int64_t> scratchDims;  // reused by each run to read its input dims (JS thread only)
