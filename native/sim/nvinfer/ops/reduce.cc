@@ -110,8 +110,10 @@ class ReduceOp : public OpBase {
       double* ap = acc.data();
       if (inVol > 0) {
         if (kind_ == RedKind::kMax) {
-          // onnxruntime's order: start from the group's first element, then keep v when v > max. So a NaN
-          // propagates only when it comes first; later NaNs are skipped.
+          // Start from the group's first element, then keep v when v > max: a NaN propagates only when it comes
+          // first; later NaNs are skipped. This is the order of onnxruntime's plain loop; its vectorized path treats
+          // NaNs otherwise (a differential fuzz saw it return 2 for [1, NaN, 2, 3]), so NaN results of ReduceMax are
+          // not a point of comparison.
           std::vector<uint8_t> seen(static_cast<size_t>(outVol), 0);
           uint8_t* sp = seen.data();
           forEachRow(plan, [&](int64_t const* off, int64_t n, int64_t const* sd) {
