@@ -144,6 +144,26 @@ describe('allocation failure', () => {
     expect(e.trtLog).toEqual([]);
   });
 
+  it('a buffer write that fails after queuing its copy keeps its staging until the copy ran: another write\'s bytes never land in it', async () => {
+    // The first write's copy is queued, then its completion event cannot be created. Had its staging gone back to the
+    // pool at once, the second write would have refilled that block while the slow copy still had to read it.
+    using own = Runtime.create({ backend: 'simulator' });
+    using a = own.createDeviceBuffer(16);
+    using b = own.createDeviceBuffer(16);
+    simulator.setCostModel({ copyGBps: 1e-6 }); // 16 bytes take 16 ms
+    try {
+      simulator.injectFault({ kind: 'event-create' });
+      const first = a.write(Float32Array.of(1, 2, 3, 4)).catch((e: unknown) => e);
+      const second = b.write(Float32Array.of(-1, -2, -3, -4));
+      expect(await first).toBeInstanceOf(OutOfMemoryError);
+      await second;
+    } finally {
+      simulator.setCostModel({});
+    }
+    expect(Array.from(new Float32Array(await a.read()))).toEqual([1, 2, 3, 4]); // the copy ran, with its own bytes
+    expect(Array.from(new Float32Array(await b.read()))).toEqual([-1, -2, -3, -4]);
+  });
+
   it('a device buffer larger than the GPU gives OUT_OF_MEMORY naming cudaErrorMemoryAllocation', () => {
     let error: unknown;
     try {

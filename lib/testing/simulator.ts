@@ -19,9 +19,11 @@ export type SimulatorFault =
   /** The next execution contexts cannot allocate their activation memory. */
   | { kind: 'context-create'; count?: number }
   /** The next CUDA stream captures end invalidated (as another thread's prohibited call would do it). */
-  | { kind: 'capture'; count?: number };
+  | { kind: 'capture'; count?: number }
+  /** The next CUDA events cannot be created (cudaErrorMemoryAllocation); the CUDA context stays healthy. */
+  | { kind: 'event-create'; count?: number };
 
-const KINDS = { enqueue: 1, sticky: 2, alloc: 3, 'slow-kernel': 4, 'context-create': 5, capture: 6 } as const;
+const KINDS = { enqueue: 1, sticky: 2, alloc: 3, 'slow-kernel': 4, 'context-create': 5, capture: 6, 'event-create': 7 } as const;
 
 // A harness that took a misspelt fault or a negative delay without a word would let a test of a failure path pass
 // without the failure ever happening: every argument is checked, and a wrong one is INVALID_ARGUMENT.

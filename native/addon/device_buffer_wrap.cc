@@ -26,8 +26,8 @@ class CopyJob : public CompletionJob {
     if (staging.data) buffer->runtime->pinned->release(staging);
   }
   void settle(Napi::Env env, int cudaStatus) override {
-    if (cudaStatus != 0) {
-      rejectCopy(env, settlement, buffer->runtime->cuda(), cudaStatus);
+    if (submissionError != 0 || cudaStatus != 0) {
+      rejectCopy(env, settlement, buffer->runtime->cuda(), submissionError != 0 ? submissionError : cudaStatus);
       return;
     }
     if (!toHost) {
@@ -43,6 +43,7 @@ class CopyJob : public CompletionJob {
   PinnedBuffer staging;
   size_t bytes = 0;
   bool toHost = false;
+  int submissionError = 0;  // a step after the copy was queued failed: settled with this once the copy ran
 };
 
 size_t offsetArg(Napi::CallbackInfo const& info, size_t index, size_t fallback) {
@@ -58,11 +59,23 @@ void submitCopy(Napi::Env env, std::unique_ptr<CopyJob> job, void* dst, void con
   auto const& runtime = job->buffer->runtime;
   CudaApi const& api = runtime->cuda();
   int rc = job->buffer->waitForPreviousUse(runtime->utilityStream);
-  if (rc == 0 && job->bytes) rc = api.cudaMemcpyAsync(dst, src, job->bytes, kind, runtime->utilityStream);
+  bool copyQueued = false;
+  if (rc == 0 && job->bytes) {
+    rc = api.cudaMemcpyAsync(dst, src, job->bytes, kind, runtime->utilityStream);
+    copyQueued = rc == 0;
+  }
   if (rc == 0) rc = job->buffer->markUse(runtime->utilityStream);
+  // A queued copy still reads or writes the staging: after a later step failed, the job waits for the stream to pass
+  // the copy all the same, and settles with that failure. Freed now, the staging would go back to the pool under
+  // the copy, and the next write's bytes could land in this buffer.
+  if (rc != 0 && copyQueued) job->submissionError = rc;
   std::unique_ptr<CompletionJob> base(job.release());
-  if (rc == 0) rc = addonData(env).completion->submit(api, runtime->utilityStream, base);
-  if (rc != 0) rejectCopy(env, base->settlement, api, rc);
+  if (rc == 0 || copyQueued) {
+    int submitted = addonData(env).completion->submit(api, runtime->utilityStream, base);
+    if (submitted == 0) return;
+    if (rc == 0) rc = submitted;  // a poisoned device: nothing queued runs any more
+  }
+  rejectCopy(env, base->settlement, api, rc);
 }
 
 }  // namespace

@@ -62,6 +62,7 @@ int defaultErrorFor(int kind) {
     case TRTSIM_FAULT_ENQUEUE: return trtn::cuda::kErrorLaunchFailure;
     case TRTSIM_FAULT_STICKY_KERNEL: return trtn::cuda::kErrorIllegalAddress;
     case TRTSIM_FAULT_ALLOC: return trtn::cuda::kErrorMemoryAllocation;
+    case TRTSIM_FAULT_EVENT_CREATE: return trtn::cuda::kErrorMemoryAllocation;
     default: return 0;
   }
 }
@@ -206,7 +207,7 @@ using namespace trtsim::cuda;
 extern "C" {
 
 TRTSIM_EXPORT int trtsim_inject_fault(int kind, int count, int cudaError, double param) {
-  if (kind < TRTSIM_FAULT_ENQUEUE || kind > TRTSIM_FAULT_CAPTURE) return -1;
+  if (kind < TRTSIM_FAULT_ENQUEUE || kind > TRTSIM_FAULT_EVENT_CREATE) return -1;
   std::lock_guard<std::mutex> lock(gMutex);
   if (count <= 0) {
     gFaults.erase(kind);

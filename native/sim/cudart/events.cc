@@ -18,6 +18,8 @@ TRTSIM_EXPORT int cudaEventCreateWithFlags(Event* out, unsigned flags) {
   if (int error = refuseInHostCallback()) return error;
   if (!out) return recordError(trtn::cuda::kErrorInvalidValue);
   if (int sticky = stickyError()) return sticky;
+  int faultError = 0;
+  if (takeFault(TRTSIM_FAULT_EVENT_CREATE, &faultError, nullptr)) return recordError(faultError);
   auto event = std::make_shared<SimEvent>();
   event->flags = flags;
   event->device = currentDevice();

@@ -24,6 +24,8 @@ enum trtsim_fault_kind {
   // cudaStreamCaptureModeGlobal capture: work is still accepted, and cudaStreamEndCapture returns
   // cudaErrorStreamCaptureInvalidated.
   TRTSIM_FAULT_CAPTURE = 6,
+  // The next cudaEventCreateWithFlags calls fail with cudaErrorMemoryAllocation (the CUDA context stays healthy).
+  TRTSIM_FAULT_EVENT_CREATE = 7,
 };
 
 // Arms `count` occurrences of a fault (count <= 0 clears that kind). `cudaError` selects the CUDA error where the
