@@ -124,7 +124,14 @@ export class Runtime extends Disposable {
       throw makeError('INVALID_ARGUMENT', `createDeviceTensor: the initial values must be a ${dtype} Tensor of ${bytes} bytes, got ${from instanceof Tensor ? `${from.dtype}, ${from.byteLength} bytes` : showValue(from)}`);
     }
     const tensor = new DeviceTensor(this.createDeviceBuffer(bytes), dtype, dims);
-    if (from) await tensor.buffer.write(from.data);
+    if (!from) return tensor;
+    try {
+      await tensor.buffer.write(from.data);
+    } catch (error) {
+      // The caller never sees this tensor, so nobody else could free its device memory before the finalizer.
+      tensor.dispose();
+      throw error;
+    }
     return tensor;
   }
 

@@ -164,6 +164,19 @@ describe('allocation failure', () => {
     expect(Array.from(new Float32Array(await b.read()))).toEqual([-1, -2, -3, -4]);
   });
 
+  it('createDeviceTensor whose initial copy fails frees the tensor it made: the caller never got it to dispose', async () => {
+    using own = Runtime.create({ backend: 'simulator' });
+    simulator.synchronize();
+    const before = simulator.counters();
+    simulator.injectFault({ kind: 'event-create' });
+    const error = await own.createDeviceTensor('float32', [2, 2], Tensor.from('float32', Float32Array.of(1, 2, 3, 4), [2, 2])).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutOfMemoryError);
+    simulator.synchronize();
+    const after = simulator.counters();
+    expect(after.liveDeviceAllocations).toBe(before.liveDeviceAllocations);
+    expect(after.liveDeviceBytes).toBe(before.liveDeviceBytes);
+  });
+
   it('a device buffer larger than the GPU gives OUT_OF_MEMORY naming cudaErrorMemoryAllocation', () => {
     let error: unknown;
     try {
