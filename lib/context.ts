@@ -360,7 +360,7 @@ export class ExecutionContext extends Disposable {
       const shape = this.#outputShapes[i]!;
       const target = targets?.[i];
       if (target instanceof DeviceTensor) {
-        out[spec.name] = new DeviceTensor(target.buffer, target.dtype, shape.dims);
+        out[spec.name] = DeviceTensor.trusted(target.buffer, target.dtype, shape.dims);
         continue;
       }
       const reader = this.#readers[i];

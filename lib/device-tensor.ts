@@ -74,6 +74,18 @@ export class DeviceTensor<D extends DType = DType> {
     }
   }
 
+  /** @internal Wraps a run's output target with the shape the run gave it, skipping the constructor's checks: the run
+   * checked the size when it was called, and the caller may have disposed the buffer since (the run still finished
+   * into it, so it resolves; using the tensor then is DISPOSED, as for any disposed buffer). */
+  static trusted<D extends DType>(buffer: DeviceBuffer, dtype: D, dims: readonly number[]): DeviceTensor<D> {
+    const t = Object.create(DeviceTensor.prototype) as { -readonly [K in keyof DeviceTensor<D>]: DeviceTensor<D>[K] };
+    t.onDevice = true;
+    t.buffer = buffer;
+    t.dtype = dtype;
+    t.dims = dims;
+    return t as DeviceTensor<D>;
+  }
+
   get byteLength(): number {
     return this.buffer.byteLength;
   }

@@ -1,7 +1,8 @@
 // GPU-resident tensors: an output kept on the device feeds another engine directly (no host round trip), and the
 // chained result equals the host path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, InvalidInputError, Runtime, Tensor } from '../lib/index.js';
+import { DisposedError, InvalidArgumentError, InvalidInputError, Runtime, Tensor } from '../lib/index.js';
+import type { DeviceTensor } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { simulatorEngine } from './helpers/engines.js';
 
@@ -60,6 +61,35 @@ describe('device tensors', () => {
       simulator.setCostModel({});
     }
     for (const t of [x, y, z]) t.dispose();
+    context.dispose();
+    engine.dispose();
+  });
+
+  it('device tensors disposed while a run reads and writes them: the run still finishes and resolves, then their memory goes', async () => {
+    const engine = await simulatorEngine(runtime, 'gelu20');
+    const context = engine.createContext();
+    const host = Tensor.from('float32', Float32Array.from({ length: 16 }, (_, i) => i / 4 - 2), [2, 8]);
+    const expected = await context.run({ x: host });
+    simulator.synchronize();
+    const allocationsBefore = simulator.counters().liveDeviceAllocations;
+    const x = await runtime.createDeviceTensor('float32', [2, 8], host);
+    const y = await runtime.createDeviceTensor('float32', [2, 8]);
+    simulator.setCostModel({ launchMicros: 20_000 }); // the run is still on the device when its tensors are disposed
+    let result;
+    try {
+      const run = context.run({ x }, { outputs: { y } });
+      x.dispose();
+      y.dispose();
+      result = await run;
+    } finally {
+      simulator.setCostModel({});
+    }
+    expect(result.y).toMatchObject({ onDevice: true, dims: [2, 8] });
+    expect(Array.from((result.z as Tensor).data as Float32Array)).toEqual(Array.from((expected.z as Tensor).data as Float32Array)); // the run computed
+    const read = await (result.y as DeviceTensor).toTensor().catch((e: unknown) => e);
+    expect(read).toBeInstanceOf(DisposedError);
+    simulator.synchronize();
+    expect(simulator.counters().liveDeviceAllocations).toBe(allocationsBefore);
     context.dispose();
     engine.dispose();
   });
