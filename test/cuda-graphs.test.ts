@@ -103,6 +103,22 @@ describe('CUDA graphs', () => {
     expect(simulator.counters().liveGraphExecs).toBe(0);
   });
 
+  it('a transient enqueue failure while capturing fails that run as CUDA_TRANSIENT, and the next run captures', async () => {
+    // The failure is the run's own, not the capture's: it must not be retried behind the caller's back (the session
+    // decides about retries), nor turn graphs off for good.
+    using context = engine.createContext({ cudaGraph: true });
+    const feeds = model.makeFeeds({ seed: 400, batch: 1, seq: 4 });
+    let error: unknown;
+    const n = await counted(async () => {
+      await context.run(feeds); // plain
+      simulator.injectFault({ kind: 'enqueue', count: 1 });
+      error = await context.run(feeds).catch((e: unknown) => e); // the capture's enqueue fails
+      for (let i = 0; i < 4; i++) await expectLikeOrt(model.onnx, feeds, await context.run(feeds)); // capture, replays
+    });
+    expect(error).toMatchObject({ code: 'CUDA_TRANSIENT', message: expect.stringMatching(/IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime \(unspecified launch failure\)/) });
+    expect(n).toEqual({ enqueues: 3, graphLaunches: 4 });
+  });
+
   it('an engine with data-dependent output shapes keeps plain launches on its launcher thread', async () => {
     using nonzero = await simulatorEngine(runtime, 'nonzero');
     using context = nonzero.createContext({ cudaGraph: true });
