@@ -2,7 +2,7 @@
 // CUDA's rules (a kernel launched into another device's stream fails, a kernel touching another device's memory
 // faults and poisons the process), so an entry point that forgot to make its runtime's device current fails here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BuildFailedError, EngineIncompatibleError, InvalidArgumentError, InvalidInputError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import { BuildFailedError, EngineIncompatibleError, InvalidArgumentError, InvalidInputError, OutOfMemoryError, Runtime, Tensor, buildEngine } from '../lib/index.js';
 import type { Engine } from '../lib/index.js';
 import { rewritePlanHeader, simulator } from '../lib/testing/index.js';
 import { simulatorEngine } from './helpers/engines.js';
@@ -167,6 +167,26 @@ describe('several GPUs', () => {
     expect(simulator.counters().stickyError).toBe(0);
     simulator.synchronize();
     expect(simulator.counters().liveEvents - before.liveEvents).toBeLessThanOrEqual(4); // one last-use event per tensor
+  });
+
+  it('a copy to the other GPU that fails after it was queued settles once it ran: a write into the target after the failure stays', async () => {
+    using a = gpu0.createDeviceBuffer(64);
+    using b = gpu1.createDeviceBuffer(64);
+    await a.write(Float32Array.from({ length: 16 }, (_, i) => i + 1)); // a has its last-use event from here on
+    await b.write(new Float32Array(16));
+    simulator.setCostModel({ copyGBps: 1e-6 }); // the 64-byte copy takes 64 ms, the 16-byte write 16 ms
+    try {
+      simulator.injectFault({ kind: 'event-create' }); // the event that hands the queued copy to device 1's stream
+      expect(await a.copyTo(b).catch((e: unknown) => e)).toBeInstanceOf(OutOfMemoryError);
+      // Told the copy failed, the caller writes the target. Had the failure settled before the copy ran, the copy
+      // (on device 0's stream, which device 1's never waited for) would land after this write.
+      await b.write(Float32Array.of(-1, -2, -3, -4));
+    } finally {
+      simulator.setCostModel({});
+    }
+    const expected = [-1, -2, -3, -4, ...Array.from({ length: 12 }, (_, i) => i + 5)];
+    expect(Array.from(new Float32Array(await b.read()))).toEqual(expected);
+    expect(simulator.counters().stickyError).toBe(0);
   });
 
   it('GPUs of different kinds: an engine built on device 1 is for device 1\'s compute capability, and loads only there', async () => {

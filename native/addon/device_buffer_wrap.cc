@@ -55,6 +55,23 @@ size_t offsetArg(Napi::CallbackInfo const& info, size_t index, size_t fallback) 
   return static_cast<size_t>(v);
 }
 
+// Settles `job` once `stream` has passed its copy; `rc` is the first step that failed, if any. A queued copy still
+// reads or writes its staging and both buffers: after a later step failed, the job waits for the stream to pass
+// the copy all the same, and settles with that failure. Settled at once, its staging would go back to the pool under
+// the copy (the next write's bytes could land in this buffer), and the caller, told the copy failed, could reuse
+// or free the memory it still touches.
+void settleAfterCopy(Napi::Env env, std::unique_ptr<CopyJob> job, CudaApi const& api, cuda::Stream stream, int rc,
+                     bool copyQueued) {
+  if (rc != 0 && copyQueued) job->submissionError = rc;
+  std::unique_ptr<CompletionJob> base(job.release());
+  if (rc == 0 || copyQueued) {
+    int submitted = addonData(env).completion->submit(api, stream, base);
+    if (submitted == 0) return;
+    if (rc == 0) rc = submitted;  // a poisoned device: nothing queued runs any more
+  }
+  rejectCopy(env, base->settlement, api, rc);
+}
+
 void submitCopy(Napi::Env env, std::unique_ptr<CopyJob> job, void* dst, void const* src, int kind) {
   auto const& runtime = job->buffer->runtime;
   CudaApi const& api = runtime->cuda();
@@ -65,17 +82,7 @@ void submitCopy(Napi::Env env, std::unique_ptr<CopyJob> job, void* dst, void con
     copyQueued = rc == 0;
   }
   if (rc == 0) rc = job->buffer->markUse(runtime->utilityStream);
-  // A queued copy still reads or writes the staging: after a later step failed, the job waits for the stream to pass
-  // the copy all the same, and settles with that failure. Freed now, the staging would go back to the pool under
-  // the copy, and the next write's bytes could land in this buffer.
-  if (rc != 0 && copyQueued) job->submissionError = rc;
-  std::unique_ptr<CompletionJob> base(job.release());
-  if (rc == 0 || copyQueued) {
-    int submitted = addonData(env).completion->submit(api, runtime->utilityStream, base);
-    if (submitted == 0) return;
-    if (rc == 0) rc = submitted;  // a poisoned device: nothing queued runs any more
-  }
-  rejectCopy(env, base->settlement, api, rc);
+  settleAfterCopy(env, std::move(job), api, runtime->utilityStream, rc, copyQueued);
 }
 
 }  // namespace
@@ -200,29 +207,34 @@ void DeviceBufferWrap::copyTo(Napi::CallbackInfo const& info) {
   job->source = src;
   job->bytes = bytes;
   int rc = 0;
+  bool copyQueued = false;
   cuda::Event copied = nullptr;
   {
     DeviceScope device(api, from.device);
     rc = src->waitForPreviousUse(from.utilityStream);
     if (rc == 0) rc = dst->waitForPreviousUse(from.utilityStream);  // an event of another device may be waited for
-    if (rc == 0 && bytes) rc = api.cudaMemcpyAsync(dst->data, src->data, bytes, cuda::kDefault, from.utilityStream);
+    if (rc == 0 && bytes) {
+      rc = api.cudaMemcpyAsync(dst->data, src->data, bytes, cuda::kDefault, from.utilityStream);
+      copyQueued = rc == 0;
+    }
     if (rc == 0) rc = src->markUse(from.utilityStream);
     if (rc == 0 && from.device == to.device) rc = dst->markUse(from.utilityStream);
     // An event records only on a stream of its own device: the target's side continues on its runtime's stream.
     if (rc == 0 && from.device != to.device) rc = api.cudaEventCreateWithFlags(&copied, cuda::kEventDisableTiming);
     if (rc == 0 && copied) rc = api.cudaEventRecord(copied, from.utilityStream);
   }
+  // Settled on the stream that last waited for the copy: the target's once it waits, else the copy's own.
   cuda::Stream settleOn = from.utilityStream;
   if (from.device != to.device) {
     DeviceScope device(api, to.device);
-    if (rc == 0) rc = api.cudaStreamWaitEvent(to.utilityStream, copied, 0);
+    if (rc == 0) {
+      rc = api.cudaStreamWaitEvent(to.utilityStream, copied, 0);
+      if (rc == 0) settleOn = to.utilityStream;
+    }
     if (rc == 0) rc = dst->markUse(to.utilityStream);
     if (copied) api.cudaEventDestroy(copied);  // released once the wait queued on it is done
-    settleOn = to.utilityStream;
   }
-  std::unique_ptr<CompletionJob> base(job.release());
-  if (rc == 0) rc = addonData(env).completion->submit(api, settleOn, base);
-  if (rc != 0) rejectCopy(env, base->settlement, api, rc);
+  settleAfterCopy(env, std::move(job), api, settleOn, rc, copyQueued);
 }
 
 void DeviceBufferWrap::dispose(Napi::CallbackInfo const&) { mState.reset(); }
