@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "sim_cuda.h"
 #include "state.h"
@@ -23,9 +24,13 @@ constexpr uint8_t kUninitialized = 0xFF;  // fresh device memory reads as NaN, s
 // marker that sets it and the threads that remember the range, so none of them outlives it.
 using Availability = std::shared_ptr<std::atomic<bool>>;
 
+// Shared, not owned: a stream worker holds the storage it resolved until its work item is done (see DevicePins), so
+// a free made meanwhile by another stream, unordered with that work, cannot pull the memory from under it.
+using Storage = std::shared_ptr<uint8_t[]>;
+
 struct Allocation {
   size_t size;
-  std::unique_ptr<uint8_t[]> storage;
+  Storage storage;
   int device;
   Availability available;  // null: cudaMalloc, usable at once
 };
@@ -64,6 +69,7 @@ struct RememberedRange {
   uintptr_t base = 0;
   size_t size = 0;  // 0: never matches (a zero-size allocation is looked up under the lock each time)
   uint8_t* storage = nullptr;  // device ranges: the host storage behind them
+  Storage keep;                // ... kept alive while remembered
   int device = -1;
   uint64_t generation = 0;
   Availability available;  // device ranges from cudaMallocAsync
@@ -72,9 +78,13 @@ struct RememberedRange {
 template <size_t N>
 class RecentRanges {
  public:
-  RememberedRange const* find(uintptr_t p, uint64_t generation) const {
-    for (RememberedRange const& r : mRanges) {
-      if (r.generation == generation && p >= r.base && p - r.base < r.size) return &r;
+  RememberedRange const* find(uintptr_t p, uint64_t generation) {
+    for (RememberedRange& r : mRanges) {
+      if (r.generation == generation) {
+        if (p >= r.base && p - r.base < r.size) return &r;
+      } else if (r.keep) {
+        r.keep.reset();  // stale since a free: let freed storage go
+      }
     }
     return nullptr;
   }
@@ -85,6 +95,11 @@ class RecentRanges {
   size_t mNext = 0;
 };
 thread_local RecentRanges<8> tRecentDevice;  // a run touches its inputs, outputs, weights and activations
+
+// The storage a stream worker resolved during its current work item (a kernel, a copy). On a GPU, memory freed
+// while a kernel of another stream still uses it stays mapped in the pool (the kernel reads stale data) or faults;
+// it never frees the host's heap under the kernel. Released by releaseDevicePins() once the item is done.
+thread_local std::vector<Storage> tDevicePins;
 thread_local RecentRanges<4> tRecentPinned;
 
 bool reserveAddressSpace() {
@@ -130,7 +145,7 @@ void* resolveDevice(void const* ptr, size_t bytes) {
     uintptr_t base = 0;
     Allocation* a = findLocked(ptr, &base);
     if (!a) return nullptr;
-    looked = RememberedRange{base, a->size, a->storage.get(), a->device,
+    looked = RememberedRange{base, a->size, a->storage.get(), a->storage, a->device,
                              gDeviceFrees.value.load(std::memory_order_relaxed), a->available};
     range = &tRecentDevice.remember(looked);
   }
@@ -141,8 +156,11 @@ void* resolveDevice(void const* ptr, size_t bytes) {
   if (tStreamWorker && range->available && !range->available->load(std::memory_order_acquire)) return nullptr;
   size_t offset = p - range->base;
   if (bytes > range->size - offset) return nullptr;
+  if (tStreamWorker && (tDevicePins.empty() || tDevicePins.back() != range->keep)) tDevicePins.push_back(range->keep);
   return range->storage + offset;
 }
+
+void releaseDevicePins() { tDevicePins.clear(); }
 
 KernelDeviceScope::KernelDeviceScope(int device) : mPrevious(tKernelDevice) { tKernelDevice = device; }
 KernelDeviceScope::~KernelDeviceScope() { tKernelDevice = mPrevious; }
@@ -168,7 +186,7 @@ bool isPinnedRange(void const* ptr, size_t bytes) {
     if (it == gPinned.begin()) return false;
     --it;
     if (p >= it->first + it->second) return false;
-    range = &tRecentPinned.remember(RememberedRange{it->first, it->second, nullptr, -1,
+    range = &tRecentPinned.remember(RememberedRange{it->first, it->second, nullptr, nullptr, -1,
                                                     gPinnedFrees.value.load(std::memory_order_relaxed)});
   }
   return bytes <= range->size - (p - range->base);
@@ -190,8 +208,7 @@ int allocateDevice(void** out, size_t size, int deviceIndex, std::shared_ptr<std
       gSpace.next + rounded + kAlignment > gSpace.length) {
     return recordError(trtn::cuda::kErrorMemoryAllocation);
   }
-  Allocation a{size, std::unique_ptr<uint8_t[]>(new (std::nothrow) uint8_t[size == 0 ? 1 : size]), deviceIndex,
-               std::move(available)};
+  Allocation a{size, Storage(new (std::nothrow) uint8_t[size == 0 ? 1 : size]), deviceIndex, std::move(available)};
   if (!a.storage) return recordError(trtn::cuda::kErrorMemoryAllocation);
   std::memset(a.storage.get(), kUninitialized, size);
   uintptr_t address = gSpace.base + gSpace.next;

@@ -88,6 +88,8 @@ int allocateDevice(void** out, size_t size, int device, std::shared_ptr<std::ato
 int freeDevice(void* ptr);
 // Called by each stream worker thread as it starts: its device accesses check stream-ordered availability.
 void markStreamWorkerThread();
+// A stream worker's work item is done: the device storage it resolved may go now if it was freed meanwhile.
+void releaseDevicePins();
 
 // Waits until every stream has drained its queue (what cudaFree and cudaDeviceSynchronize imply).
 void drainAllStreams();

@@ -146,6 +146,7 @@ void execute(Stream handle, Work& work) {
       }
       break;
   }
+  releaseDevicePins();  // what this item resolved may go now, if it was freed meanwhile
 }
 
 std::atomic<int> gPollingWorkers{0};
@@ -288,13 +289,17 @@ int checkCopy(void* dst, void const* src, size_t count, int kind) {
 }
 
 // The copy itself, run on the stream: device addresses are resolved again, because the memory may have been freed
-// since the copy was queued (then the "device" faults with an illegal address, as a GPU would).
+// since the copy was queued (then the "device" faults with an illegal address, as a GPU would). Resolved once more
+// after the transfer time, when the bytes move: memory freed meanwhile by another stream, unordered with this copy,
+// faults too, so the missing order shows in tests (a GPU would often copy stale pool memory without a word).
 int performCopy(void* dst, void const* src, size_t count) {
   if (count == 0) return trtn::cuda::kSuccess;
-  void* d = isDevicePointer(dst) ? resolveDevice(dst, count) : dst;
-  void const* s = isDevicePointer(src) ? resolveDevice(src, count) : src;
-  if (!d || !s) return trtn::cuda::kErrorIllegalAddress;
+  auto resolve = [count](void const* p) -> void const* { return isDevicePointer(p) ? resolveDevice(p, count) : p; };
+  if (!resolve(dst) || !resolve(src)) return trtn::cuda::kErrorIllegalAddress;
   spendCopyTime(count);
+  void* d = const_cast<void*>(resolve(dst));
+  void const* s = resolve(src);
+  if (!d || !s) return trtn::cuda::kErrorIllegalAddress;
   std::memmove(d, s, count);
   counters().copies++;
   return trtn::cuda::kSuccess;
