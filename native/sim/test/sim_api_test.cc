@@ -573,6 +573,22 @@ void testStreamOrderedAllocation() {
   trtsim_clear_sticky_error();
   cudaStreamSynchronize(a);
   check(cudaFreeAsync(q, a) == 0 && cudaStreamSynchronize(a) == 0, "freed in stream order");
+
+  // Unordered the other way: b frees memory that a copy on a is still moving. The copy faults when its bytes move;
+  // the memory behind it is not freed under it (that would free the host's heap under the stream worker).
+  void* r = nullptr;
+  void* from = nullptr;
+  check(cudaMallocAsync(&r, 64, a) == 0 && cudaMalloc(&from, 64) == 0 && cudaStreamSynchronize(a) == 0,
+        "allocate and reach it");
+  trtsim_set_cost_model(0, 0, 1e-6, 0);  // 64 bytes take 64 ms
+  check(cudaMemcpyAsync(r, from, 64, trtn::cuda::kDeviceToDevice, a) == 0, "a slow copy into it on a");
+  cudaStreamQuery(a);  // rings a's doorbell: the copy starts now (a copy alone is batched until something rings)
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  check(cudaFreeAsync(r, b) == 0 && cudaStreamSynchronize(b) == 0, "b frees it while the copy is under way");
+  check(cudaStreamSynchronize(a) == trtn::cuda::kErrorIllegalAddress, "... and the copy faults as its bytes move");
+  trtsim_set_cost_model(0, 0, 0, 0);
+  trtsim_clear_sticky_error();
+  cudaFree(from);
   cudaEventDestroy(allocated);
   cudaStreamDestroy(a);
   cudaStreamDestroy(b);
