@@ -100,7 +100,8 @@ export class DeviceTensor<D extends DType = DType> {
       throw makeError('INVALID_ARGUMENT', `copyTo: ${this.dtype}[${this.dims.join(',')}] needs ${bytes} bytes; the target holds ${buffer.byteLength}`);
     }
     await this.buffer.copyTo(buffer, bytes);
-    return new DeviceTensor(buffer, this.dtype, this.dims);
+    // Sizes were checked above; the target may have been disposed since, and the copy still finished into it.
+    return DeviceTensor.trusted(buffer, this.dtype, this.dims);
   }
 
   /** Copies the tensor to the host. */

@@ -94,6 +94,24 @@ describe('device tensors', () => {
     engine.dispose();
   });
 
+  it('copyTo whose target is disposed while the copy runs resolves with that (disposed) tensor, as runs do', async () => {
+    const from = await runtime.createDeviceTensor('float32', [2, 2], Tensor.from('float32', Float32Array.of(1, 2, 3, 4), [2, 2]));
+    const to = await runtime.createDeviceTensor('float32', [2, 2]);
+    simulator.setCostModel({ copyGBps: 1e-6 }); // 16 bytes take 16 ms
+    let copied;
+    try {
+      const copying = from.copyTo(to);
+      to.dispose();
+      copied = await copying;
+    } finally {
+      simulator.setCostModel({});
+    }
+    expect(copied).toMatchObject({ onDevice: true, dtype: 'float32', dims: [2, 2] });
+    expect(copied.buffer).toBe(to.buffer);
+    expect(await copied.toTensor().catch((e: unknown) => e)).toBeInstanceOf(DisposedError);
+    from.dispose();
+  });
+
   it('a device tensor too small for the input shape is INVALID_INPUT naming the tensor', async () => {
     const engine = await simulatorEngine(runtime, 'gelu20');
     const context = engine.createContext();
