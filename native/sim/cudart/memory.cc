@@ -24,7 +24,7 @@ constexpr uint8_t kUninitialized = 0xFF;  // fresh device memory reads as NaN, s
 // marker that sets it and the threads that remember the range, so none of them outlives it.
 using Availability = std::shared_ptr<std::atomic<bool>>;
 
-// Shared, not owned: a stream worker holds the storage it resolved until its work item is done (see DevicePins), so
+// Shared, not owned: a stream worker holds the storage it resolved until its work item is done (see tDevicePins), so
 // a free made meanwhile by another stream, unordered with that work, cannot pull the memory from under it.
 using Storage = std::shared_ptr<uint8_t[]>;
 
@@ -68,8 +68,7 @@ Generation gPinnedFrees;  // bumped under gMutex before a pinned allocation goes
 struct RememberedRange {
   uintptr_t base = 0;
   size_t size = 0;  // 0: never matches (a zero-size allocation is looked up under the lock each time)
-  uint8_t* storage = nullptr;  // device ranges: the host storage behind them
-  Storage keep;                // ... kept alive while remembered
+  Storage storage;  // device ranges: the host storage behind them, kept alive while remembered
   int device = -1;
   uint64_t generation = 0;
   Availability available;  // device ranges from cudaMallocAsync
@@ -82,8 +81,8 @@ class RecentRanges {
     for (RememberedRange& r : mRanges) {
       if (r.generation == generation) {
         if (p >= r.base && p - r.base < r.size) return &r;
-      } else if (r.keep) {
-        r.keep.reset();  // stale since a free: let freed storage go
+      } else if (r.storage) {
+        r.storage.reset();  // stale since a free: let freed storage go
       }
     }
     return nullptr;
@@ -145,7 +144,7 @@ void* resolveDevice(void const* ptr, size_t bytes) {
     uintptr_t base = 0;
     Allocation* a = findLocked(ptr, &base);
     if (!a) return nullptr;
-    looked = RememberedRange{base, a->size, a->storage.get(), a->storage, a->device,
+    looked = RememberedRange{base, a->size, a->storage, a->device,
                              gDeviceFrees.value.load(std::memory_order_relaxed), a->available};
     range = &tRecentDevice.remember(looked);
   }
@@ -156,8 +155,10 @@ void* resolveDevice(void const* ptr, size_t bytes) {
   if (tStreamWorker && range->available && !range->available->load(std::memory_order_acquire)) return nullptr;
   size_t offset = p - range->base;
   if (bytes > range->size - offset) return nullptr;
-  if (tStreamWorker && (tDevicePins.empty() || tDevicePins.back() != range->keep)) tDevicePins.push_back(range->keep);
-  return range->storage + offset;
+  if (tStreamWorker && (tDevicePins.empty() || tDevicePins.back() != range->storage)) {
+    tDevicePins.push_back(range->storage);
+  }
+  return range->storage.get() + offset;
 }
 
 void releaseDevicePins() { tDevicePins.clear(); }
@@ -186,7 +187,7 @@ bool isPinnedRange(void const* ptr, size_t bytes) {
     if (it == gPinned.begin()) return false;
     --it;
     if (p >= it->first + it->second) return false;
-    range = &tRecentPinned.remember(RememberedRange{it->first, it->second, nullptr, nullptr, -1,
+    range = &tRecentPinned.remember(RememberedRange{it->first, it->second, nullptr, -1,
                                                     gPinnedFrees.value.load(std::memory_order_relaxed)});
   }
   return bytes <= range->size - (p - range->base);
