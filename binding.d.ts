@@ -91,6 +91,10 @@ export declare class NativeExecutionContext {
   dimsBuffer(): Float64Array | undefined;
   setProfile(index: number): void;
   useCudaGraphs(enabled: boolean): void;
+  /** From the next run on, make the runs' TensorRT and CUDA calls on the context's own launcher thread. */
+  enqueueOnLauncher(): void;
+  /** Where the runs call enqueueV3: on the calling JS thread, or on the context's launcher thread. */
+  readonly enqueueOn: 'caller' | 'launcher';
   dispose(): void;
 }
 
@@ -190,6 +194,10 @@ export interface NativeSimulatorControl {
   getDevice(index?: number): { computeMajor: number; computeMinor: number; totalMemoryBytes: number; name: string };
   setDeviceCount(count: number): number;
   setCostModel(launchMicros: number, gflops: number, copyGBps: number, concurrentKernels: number): void;
+  /** CPU time burnt on the launching thread per kernel launch and per graph launch, in us (0: off). */
+  setHostLaunchCost(micros: number): void;
+  /** The kernel and graph launches the calling thread has made. */
+  threadLaunches(): { kernels: number; graphs: number };
   setBuildStepDelay(millis: number): void;
   /** Sets the stream workers' doorbell polling time (omit to only read it); returns the previous value in us. */
   setStreamSpin(micros?: number): number;

@@ -138,6 +138,19 @@ export interface ContextOptions {
    * per context already keep a GPU busy.
    */
   readonly maxRunsInFlight?: number;
+  /**
+   * Which thread calls TensorRT's enqueueV3 for this context's runs. On a GPU, enqueueV3 launches every kernel of the
+   * network from the CPU, a few microseconds each, so a network of hundreds of layers holds the calling thread for
+   * a millisecond or more per run, and on the JS thread that is the event loop. `'caller'` (the default) enqueues on
+   * the JS thread inside run(): the lowest latency for small networks. `'launcher'` hands each run, once its inputs
+   * are checked and copied, to a thread of the context's own that makes its TensorRT and CUDA calls: a thread
+   * hand-off per run (tens of microseconds at most), and an event loop that stays free however long enqueueV3
+   * takes. `cudaGraph: true` is the other remedy: one graph launch per run instead of one launch per kernel, with
+   * either choice. Engines with data-dependent output shapes always use their launcher, since their enqueueV3 waits
+   * for the GPU. On the launcher, a DeviceTensor input is copied at the call, in its order of uses, and a DeviceTensor
+   * output refuses every other use until its run settles (README, "Outputs whose shape depends on the data").
+   */
+  readonly enqueueOn?: 'caller' | 'launcher';
 }
 
 /** A run's output targets by output index, read from options.outputs once, at the call: a run settles with the
@@ -211,6 +224,11 @@ export class ExecutionContext extends Disposable {
   /** Runs called and not yet settled: those on the stream and those waiting for admission. */
   get inFlight(): number {
     return this.disposed ? 0 : this.native<NativeExecutionContext>().inFlight + this.waitingRuns;
+  }
+
+  /** Where this context's runs call enqueueV3: on the calling JS thread, or on its launcher thread (ContextOptions.enqueueOn). */
+  get enqueueOn(): 'caller' | 'launcher' {
+    return this.native<NativeExecutionContext>().enqueueOn;
   }
 
   /** The most runs this context puts on its stream at once (ContextOptions.maxRunsInFlight). */

@@ -5,7 +5,8 @@ import type { ContextOptions } from './context.js';
 import { Disposable } from './disposable.js';
 import { toEngineSpec } from './engine-spec.js';
 import type { EngineSpec, ProfileSpec, TensorSpec } from './engine-spec.js';
-import { fromNative, requireInteger, requireOptionsObject } from './errors.js';
+import { showValue } from './dtypes.js';
+import { fromNative, makeError, requireInteger, requireOptionsObject } from './errors.js';
 
 export class Engine extends Disposable {
   readonly spec: EngineSpec;
@@ -49,6 +50,7 @@ export class Engine extends Disposable {
   createContext(options: ContextOptions = {}): ExecutionContext {
     requireOptionsObject(options, 'createContext');
     const maxRunsInFlight = requireInteger(options.maxRunsInFlight ?? defaultMaxRunsInFlight(this.spec), 'maxRunsInFlight', 1);
+    const onLauncher = this.#enqueuesOnLauncher(options.enqueueOn);
     let native;
     try {
       native = this.native<NativeEngine>().createContext();
@@ -58,6 +60,7 @@ export class Engine extends Disposable {
     // Owned from here: if an option fails, the context goes now (its stream and memory), not whenever it is collected.
     const context = new ExecutionContext(native, this.spec, maxRunsInFlight);
     try {
+      if (onLauncher) native.enqueueOnLauncher();
       if (options.cudaGraph) native.useCudaGraphs(true);
       if (options.profile !== undefined && options.profile !== 0) context.setProfile(options.profile);
     } catch (error) {
@@ -74,5 +77,22 @@ export class Engine extends Disposable {
     } catch (error) {
       throw fromNative(error);
     }
+  }
+
+  /** ContextOptions.enqueueOn, checked: whether the context's runs go through its launcher thread. */
+  #enqueuesOnLauncher(choice: unknown): boolean {
+    const dataDependent = this.spec.outputs.find((t) => t.dataDependent);
+    if (choice === undefined) return dataDependent !== undefined;
+    if (choice !== 'caller' && choice !== 'launcher') {
+      throw makeError('INVALID_ARGUMENT', `createContext: enqueueOn must be 'caller' or 'launcher', got ${showValue(choice)}`);
+    }
+    if (choice === 'caller' && dataDependent) {
+      throw makeError(
+        'INVALID_ARGUMENT',
+        `createContext: enqueueOn 'caller' is not possible for this engine: the shape of output '${dataDependent.name}' depends on the data, so its enqueueV3 waits for the GPU, which would block the event loop; its runs always use the launcher`,
+        { tensor: dataDependent.name },
+      );
+    }
+    return choice === 'launcher';
   }
 }

@@ -107,16 +107,36 @@ export const simulator = {
   setStreamSpin(micros: number): number {
     return getNative().simulator.setStreamSpin(amount(micros, 'stream spin'));
   },
-  /** Kernel time = launchMicros + flops / (gflops * 1e3) us, at most `concurrentKernels` at once (handed out in the
-   * order kernels became ready, across streams); all 0 = off. */
-  setCostModel(model: { launchMicros?: number; gflops?: number; copyGBps?: number; concurrentKernels?: number }): void {
+  /**
+   * Device time: a kernel takes launchMicros + flops / (gflops * 1e3) us, at most `concurrentKernels` at once (handed
+   * out in the order kernels became ready, across streams); a copy takes bytes / (copyGBps * 1e3) us.
+   * Host time: `hostLaunchMicros` of CPU on the launching thread per kernel launch and per CUDA graph launch, as the
+   * driver spends in cudaLaunchKernel (a few us on real GPUs), so enqueueV3 of an N-layer network holds its caller
+   * for N launches. Omitted fields are 0 = off.
+   */
+  setCostModel(model: {
+    launchMicros?: number;
+    gflops?: number;
+    copyGBps?: number;
+    concurrentKernels?: number;
+    hostLaunchMicros?: number;
+  }): void {
     requireOptionsObject(model, 'setCostModel');
-    getNative().simulator.setCostModel(
+    const native = getNative().simulator;
+    native.setCostModel(
       amount(model.launchMicros ?? 0, 'launchMicros'),
       amount(model.gflops ?? 0, 'gflops'),
       amount(model.copyGBps ?? 0, 'copyGBps'),
       integer(model.concurrentKernels ?? 0, 'concurrentKernels', 0),
     );
+    native.setHostLaunchCost(amount(model.hostLaunchMicros ?? 0, 'hostLaunchMicros'));
+  },
+  /**
+   * The kernel launches and CUDA graph launches the calling thread has made so far: tells whether a context's runs
+   * launch their work on this (JS) thread or on its launcher (ContextOptions.enqueueOn).
+   */
+  launchesOnThisThread(): { kernels: number; graphs: number } {
+    return getNative().simulator.threadLaunches();
   },
 };
 

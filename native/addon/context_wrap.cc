@@ -5,6 +5,7 @@
 
 #include "addon_data.h"
 #include "device_scope.h"
+#include "dynamic_run.h"
 #include "errors.h"
 #include "graph_launch.h"
 #include "run_submission.h"
@@ -38,6 +39,8 @@ Napi::Function ContextWrap::define(Napi::Env env) {
                       InstanceMethod<&ContextWrap::setProfile>("setProfile"),
                       InstanceMethod<&ContextWrap::dimsBuffer>("dimsBuffer"),
                       InstanceMethod<&ContextWrap::useCudaGraphs>("useCudaGraphs"),
+                      InstanceMethod<&ContextWrap::enqueueOnLauncher>("enqueueOnLauncher"),
+                      InstanceAccessor<&ContextWrap::enqueueOn>("enqueueOn"),
                       InstanceAccessor<&ContextWrap::inFlight>("inFlight"),
                       InstanceMethod<&ContextWrap::dispose>("dispose"),
                       InstanceAccessor<&ContextWrap::disposed>("disposed")});
@@ -60,8 +63,10 @@ void ContextWrap::setProfile(Napi::CallbackInfo const& info) {
   int32_t index = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : -1;
   if (ctx->dynamic && ctx->inFlight > 0) {  // its launcher thread may be inside TensorRT (dynamic_run.h)
     throw jsError(env, "INVALID_ARGUMENT", "wait for the " + std::to_string(ctx->inFlight) + " run(s) in flight "
-                                           "before changing the profile: this engine has data-dependent output "
-                                           "shapes, so its runs call TensorRT from another thread");
+                                           "before changing the profile: this context's runs call TensorRT from its "
+                                           "launcher thread (" + (ctx->dynamic->dataDependent
+                                               ? std::string("the engine has data-dependent output shapes)")
+                                               : std::string("enqueueOn: 'launcher')")));
   }
   DeviceScope device(ctx->cuda(), ctx->deviceIndex());
   Failure failure;
@@ -78,8 +83,32 @@ void ContextWrap::useCudaGraphs(Napi::CallbackInfo const& info) {
   auto const& ctx = state(env);
   DeviceScope device(ctx->cuda(), ctx->deviceIndex());
   if (info.Length() < 1 || !info[0].IsBoolean()) throw jsError(env, "INVALID_ARGUMENT", "useCudaGraphs expects a boolean");
-  ctx->useGraphs = info[0].As<Napi::Boolean>().Value();
+  bool enabled = info[0].As<Napi::Boolean>().Value();
+  if (ctx->dynamic) {
+    // The launcher owns the graph state from the first run on: the change is queued behind the runs posted so far.
+    // (The launcher is stopped before anything of the context goes, so the pointer outlives the task.)
+    ContextState* launched = ctx.get();
+    ctx->dynamic->launcher->post([launched, enabled] {
+      DeviceScope scope(launched->cuda(), launched->deviceIndex());
+      launched->useGraphs = enabled;
+      if (!enabled) dropGraph(*launched);
+    });
+    return;
+  }
+  ctx->useGraphs = enabled;
   if (!ctx->useGraphs) dropGraph(*ctx);
+}
+
+// enqueueOnLauncher(): from the next run on, this context makes its runs' TensorRT and CUDA calls (enqueueV3 among
+// them) on a launcher thread of its own, as an engine with data-dependent output shapes does (dynamic_run.h): the JS
+// thread then only checks the arguments and stages the inputs, however long the enqueue of a large network takes.
+void ContextWrap::enqueueOnLauncher(Napi::CallbackInfo const& info) { state(info.Env())->launcherRequested = true; }
+
+// "launcher" or "caller": where this context's runs call enqueueV3 (or will, from the next run).
+Napi::Value ContextWrap::enqueueOn(Napi::CallbackInfo const& info) {
+  requireReceiver(info, kContextTag);  // before any member is read (wraps.h)
+  bool launcher = mState && (mState->dynamic || mState->launcherRequested);
+  return Napi::String::New(info.Env(), launcher ? "launcher" : "caller");
 }
 
 Napi::Value ContextWrap::inFlight(Napi::CallbackInfo const& info) {

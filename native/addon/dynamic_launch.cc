@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dynamic_run_job.h"
+#include "graph_launch.h"
 
 namespace trtn {
 
@@ -152,9 +153,11 @@ class DynamicLaunch {
     return 0;
   }
 
-  // Blocks until TensorRT knows the data-dependent shapes (that is why this runs here).
+  // With data-dependent outputs, blocks until TensorRT knows their shapes (which cannot be captured in a graph).
   bool enqueue() {
-    if (mCtx.context->enqueue(mCtx.stream, mFailure)) return true;
+    bool queued = mRuns.dataDependent ? mCtx.context->enqueue(mCtx.stream, mFailure)
+                                      : enqueueOrLaunchGraph(mCtx, mFailure);
+    if (queued) return true;
     for (size_t o = 0; o < mJob.outputs.size(); ++o) {
       DynamicOutput const* sink = mRuns.outputs[o].get();
       if (sink && sink->cudaError() != 0) {

@@ -97,6 +97,7 @@ void enableDynamicRuns(Napi::Env env, std::shared_ptr<ContextState> const& ctx) 
       throw toJsError(env, failure);
     }
     state->outputs.back() = std::move(sink);
+    state->dataDependent = true;
   }
   ctx->dynamic = std::move(state);
 }

@@ -57,6 +57,9 @@ struct DynamicRunState {
   void stopLauncher() { launcher.reset(); }
 
   std::vector<std::unique_ptr<DynamicOutput>> outputs;  // per engine output; null where the shape is known
+  // Whether any output's shape depends on the data. If none does (enqueueOn: 'launcher'), enqueueV3 does not wait
+  // for kernels and the context's runs may replay CUDA graphs on the launcher as they would on the JS thread.
+  bool dataDependent = false;
   // Pinned memory for the outputs: their size is known only on the launcher thread, and runs give it back on the
   // JS thread (the pool is thread-safe).
   PinnedPool outputStaging;

@@ -12,7 +12,8 @@
 
 namespace trtn {
 
-// JS thread, in place of ctx.context->enqueue: queues the context's network on its stream, by graph when it can.
+// In place of ctx.context->enqueue, on the thread that makes the context's TensorRT calls (the JS thread, or its
+// launcher with enqueueOn: 'launcher'): queues the network on the context's stream, by graph when it can.
 // False with the failure, as enqueue.
 bool enqueueOrLaunchGraph(ContextState& ctx, Failure& failure);
 

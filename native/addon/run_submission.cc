@@ -448,9 +448,10 @@ void submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> con
     if (ctx->dynamic) return submitDynamicRun(info, ctx);
     RunSubmission submission(env, ctx, *job);
     submission.applyInputShapes(info[1]);
-    if (submission.foundDataDependentOutput()) {
-      // The context's first run found an output whose shape depends on the data; from now on its runs go through
-      // its launcher thread (this one too: `job` is dropped unsettled, nothing saw its promise).
+    if (submission.foundDataDependentOutput() || ctx->launcherRequested) {
+      // The context's first run found an output whose shape depends on the data, or the context was asked to
+      // enqueue on its launcher: from now on its runs go through its launcher thread (this one too: `job` is
+      // dropped unsettled, nothing saw its promise).
       enableDynamicRuns(env, ctx);
       return submitDynamicRun(info, ctx);
     }

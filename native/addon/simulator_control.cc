@@ -112,6 +112,22 @@ Napi::Value setCostModel(Napi::CallbackInfo const& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value setHostLaunchCost(Napi::CallbackInfo const& info) {
+  symbol<void (*)(double)>(info.Env(), "trtsim_set_host_launch_cost")(num(info, 0, 0));
+  return info.Env().Undefined();
+}
+
+// threadLaunches(): the kernel and graph launches made so far by the calling thread (this JS thread).
+Napi::Value threadLaunches(Napi::CallbackInfo const& info) {
+  int64_t kernels = 0;
+  int64_t graphs = 0;
+  symbol<void (*)(int64_t*, int64_t*)>(info.Env(), "trtsim_thread_launches")(&kernels, &graphs);
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("kernels", static_cast<double>(kernels));
+  o.Set("graphs", static_cast<double>(graphs));
+  return o;
+}
+
 Napi::Value setBuildStepDelay(Napi::CallbackInfo const& info) {
   symbol<void (*)(double)>(info.Env(), "trtsim_set_build_step_delay")(num(info, 0, 0));
   return info.Env().Undefined();
@@ -144,6 +160,8 @@ Napi::Object simulatorControl(Napi::Env env) {
   o.Set("getDevice", Napi::Function::New(env, getDevice, "getDevice"));
   o.Set("setDeviceCount", Napi::Function::New(env, setDeviceCount, "setDeviceCount"));
   o.Set("setCostModel", Napi::Function::New(env, setCostModel, "setCostModel"));
+  o.Set("setHostLaunchCost", Napi::Function::New(env, setHostLaunchCost, "setHostLaunchCost"));
+  o.Set("threadLaunches", Napi::Function::New(env, threadLaunches, "threadLaunches"));
   o.Set("setBuildStepDelay", Napi::Function::New(env, setBuildStepDelay, "setBuildStepDelay"));
   o.Set("setStreamSpin", Napi::Function::New(env, setStreamSpin, "setStreamSpin"));
   o.Set("deviceSynchronize", Napi::Function::New(env, deviceSynchronize, "deviceSynchronize"));

@@ -108,10 +108,11 @@ struct ContextState {
   // it through that view's ArrayBuffer, so a detached or collected view never frees it under a run. JS thread only.
   std::shared_ptr<double[]> dimsBlock;
   size_t dimsCount = 0;
-  // Set once a run found an output whose shape depends on the data: from then on every TensorRT call of this
-  // context's runs happens on its launcher thread (dynamic_run.h), and the JS thread touches the TensorRT context
-  // only while no run is in flight.
+  // Set once a run found an output whose shape depends on the data, or at the first run of a context created with
+  // enqueueOn: 'launcher': from then on every TensorRT call of this context's runs happens on its launcher thread
+  // (dynamic_run.h), and the JS thread touches the TensorRT context only while no run is in flight.
   std::unique_ptr<DynamicRunState> dynamic;
+  bool launcherRequested = false;  // enqueueOn: 'launcher' (ContextWrap::enqueueOnLauncher)
   // CUDA graphs (graph_launch.h): bumped by every setInputShape, setTensorAddress and profile change, so a graph
   // captured with other bindings is never replayed.
   uint64_t bindingsEpoch = 0;

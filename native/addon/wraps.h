@@ -105,6 +105,8 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   Napi::Value dimsBuffer(Napi::CallbackInfo const& info);
   void setProfile(Napi::CallbackInfo const& info);
   void useCudaGraphs(Napi::CallbackInfo const& info);
+  void enqueueOnLauncher(Napi::CallbackInfo const& info);
+  Napi::Value enqueueOn(Napi::CallbackInfo const& info);
   Napi::Value inFlight(Napi::CallbackInfo const& info);
   void dispose(Napi::CallbackInfo const& info);
   Napi::Value disposed(Napi::CallbackInfo const& info);

@@ -80,6 +80,10 @@ void sleepMicros(double micros) {
   while (Clock::now() < deadline) cpuRelax();
 }
 
+std::atomic<double> gHostLaunchMicros{0};
+thread_local int64_t tKernelLaunches = 0;
+thread_local int64_t tGraphLaunches = 0;
+
 std::atomic<double> gStreamSpinMicros{[] {
   char const* text = std::getenv("TRTSIM_STREAM_SPIN_US");
   return text && *text ? std::atof(text) : 50.0;
@@ -194,6 +198,16 @@ void spendKernelTime(double flops, double extraMillis) {
   gSlotCv.notify_all();  // the next ticket's holder is one of the waiters, not any one of them
 }
 
+void spendHostLaunchTime(bool graph) {
+  ++(graph ? tGraphLaunches : tKernelLaunches);
+  double micros = gHostLaunchMicros.load(std::memory_order_relaxed);
+  if (micros <= 0) return;
+  // Busy, not asleep: the driver computes and writes the launch on this thread.
+  using Clock = std::chrono::steady_clock;
+  auto deadline = Clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000));
+  while (Clock::now() < deadline) cpuRelax();
+}
+
 void spendCopyTime(size_t bytes) {
   if (!gCostActive.load(std::memory_order_acquire)) return;
   CostModel cost = costModel();
@@ -205,6 +219,15 @@ void spendCopyTime(size_t bytes) {
 using namespace trtsim::cuda;
 
 extern "C" {
+
+TRTSIM_EXPORT void trtsim_set_host_launch_cost(double micros) {
+  gHostLaunchMicros.store(micros > 0 ? micros : 0, std::memory_order_relaxed);
+}
+
+TRTSIM_EXPORT void trtsim_thread_launches(int64_t* kernels, int64_t* graphs) {
+  if (kernels) *kernels = tKernelLaunches;
+  if (graphs) *graphs = tGraphLaunches;
+}
 
 TRTSIM_EXPORT int trtsim_inject_fault(int kind, int count, int cudaError, double param) {
   if (kind < TRTSIM_FAULT_ENQUEUE || kind > TRTSIM_FAULT_EVENT_CREATE) return -1;

@@ -134,6 +134,7 @@ TRTSIM_EXPORT int cudaGraphLaunch(GraphExec exec, Stream handle) {
   if (!isNullStream(handle) && !(stream = lookupStream(handle))) {
     return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   }
+  spendHostLaunchTime(true);
   for (Work& node : nodes) {
     if (int error = submitTo(stream.get(), handle, std::move(node))) return error;
   }

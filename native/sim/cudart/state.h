@@ -81,6 +81,9 @@ double streamSpinMicros();
 // Occupies one of the cost model's kernel slots for `micros` (no-op when the model is off).
 void spendKernelTime(double flops, double extraMillis);
 void spendCopyTime(size_t bytes);
+// The host side of a launch, on the launching thread: counts it for that thread and, when a host launch cost is set
+// (trtsim_set_host_launch_cost), burns that much CPU time, as the driver does in cudaLaunchKernel and cudaGraphLaunch.
+void spendHostLaunchTime(bool graph);
 
 // Device memory (memory.cc). `available`, for stream-ordered memory: set once its stream reached the allocation;
 // until then a stream worker's access faults (see resolveDevice). Null for memory usable at once.

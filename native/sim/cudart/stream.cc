@@ -358,6 +358,7 @@ int launchKernel(Stream stream, std::function<int()> work, double flops, std::sh
   // "A kernel launch will fail if it is issued to a stream that is not associated to the current device."
   int device = currentDevice();
   if (target && target->device != device) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  spendHostLaunchTime(false);
   Work w;
   w.device = device;
   w.kind = WorkKind::kDevice;

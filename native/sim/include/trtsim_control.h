@@ -93,6 +93,14 @@ int trtsim_set_device_count(int count);
 // All zero (the default) means no modelled time: work runs as fast as the host computes it.
 void trtsim_set_cost_model(double launchMicros, double gflops, double copyGBps, int concurrentKernels);
 
+// The host side of launching work, which the cost model above does not cover: on a GPU, every kernel launch costs
+// the launching thread CPU time in the driver (a few microseconds), so TensorRT's enqueueV3 of an N-layer network
+// holds its caller for about N launches, and a cudaGraphLaunch replaces them with one. `micros` (0, the default, is
+// off) is burnt on the calling thread per kernel launch and per graph launch. trtsim_thread_launches reads how many
+// of each the calling thread has made (counted whether or not a cost is set).
+void trtsim_set_host_launch_cost(double micros);
+void trtsim_thread_launches(int64_t* kernels, int64_t* graphs);
+
 // A stream's worker, like a GPU's front end, sees new work without an OS wake-up: after a batch it polls for the
 // next doorbell for `micros` (default 50, or TRTSIM_STREAM_SPIN_US) before it sleeps; at most (cores - 1) workers
 // poll at once. 0 makes workers always sleep, so every submission that finds one asleep pays a futex wake-up.

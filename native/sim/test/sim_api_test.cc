@@ -373,6 +373,28 @@ void testCapture(Logger& logger, std::vector<uint8_t> const& plan) {
   check(during.kernels_executed == before.kernels_executed, "nothing ran while capturing");
   check(after.graph_launches - before.graph_launches == 2 && after.live_graph_execs == 1 && after.live_graphs == 0,
         "two launches, one executable graph alive");
+
+  // The host side of launching: each kernel launch (enqueueV3 launches one per layer) and each graph launch is
+  // counted for the launching thread and holds it for the host launch cost, which only this thread pays.
+  int64_t kernels0 = 0, graphs0 = 0, kernels1 = 0, graphs1 = 0;
+  trtsim_thread_launches(&kernels0, &graphs0);
+  trtsim_set_host_launch_cost(2000);
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
+  check(context->enqueueV3(stream), "enqueue with a host launch cost");
+  auto enqueued = Clock::now();
+  check(cudaGraphLaunch(exec, stream) == 0, "graph launch with a host launch cost");
+  auto launched = Clock::now();
+  trtsim_set_host_launch_cost(0);
+  check(cudaStreamSynchronize(stream) == 0, "both ran");
+  trtsim_thread_launches(&kernels1, &graphs1);
+  int64_t layers = kernels1 - kernels0;
+  check(layers >= 1 && graphs1 - graphs0 == 1, "the thread counted the network's kernel launches and one graph launch");
+  check(enqueued - start >= std::chrono::microseconds(2000 * layers), "enqueueV3 held its caller per kernel launched");
+  check(launched - enqueued >= std::chrono::microseconds(2000), "a graph launch holds it once");
+  int64_t otherKernels = -1;
+  std::thread([&] { trtsim_thread_launches(&otherKernels, nullptr); }).join();
+  check(otherKernels == 0, "another thread launched nothing");
   check(cudaGraphExecDestroy(exec) == 0, "destroy the executable graph");
 
 }
