@@ -14,11 +14,21 @@
 //                              through the context's launcher thread (enqueueV3 waits for the kernel)
 //   (ap), (bp), (dp)           (a), (b) and (d) with completion polling on (setCompletionPolling(200))
 //   (as), (bs)                 diagnostic: (a) and (b) with the simulator's idle stream workers sleeping, not polling
+//   (f)  context.run({ a })    a 100-layer chain (c = a + b + ... + b: 100 kernels per enqueueV3) with the simulator
+//                              charging 4 us of CPU per kernel launch to the launching thread (hostLaunchMicros), the
+//                              context enqueueing on the JS thread (enqueueOn: 'caller', the default)
+//   (fl) the same              on the context's launcher thread (enqueueOn: 'launcher')
+//   (fg) the same              on the JS thread replaying a CUDA graph (cudaGraph: true): one graph launch per run
 // each in two modes: 1 request in flight (sequential awaits) and 64 in flight (a refilling window of promises).
+// (f), (fl), (fg) keep the default maxRunsInFlight, floor(1024 / (100 layers + 1 input + 1 output + 1)) = 9: at 64 in
+// flight, 55 of the 64 wait in the context's JS queue, as they would for a user.
 //
 // Environment knobs: BENCH_ROUNDS (8), BENCH_ROUND_MS (400: target duration of one cell in one round),
-// BENCH_WARMUP (3000 calls per cell), BENCH_DEPTH (64), BENCH_SKIP_COST=1 (no (d), (dp)), BENCH_SKIP_DIAG=1 (no (b0), (as), (bs), (e)).
-// Results: a table on stdout and bench/results/overhead.json. Exit code 0 whether or not targets are met.
+// BENCH_WARMUP (3000 calls per cell), BENCH_DEPTH (64), BENCH_SKIP_COST=1 (no (d), (dp)), BENCH_SKIP_DIAG=1 (no (b0), (as), (bs), (e)),
+// BENCH_SKIP_ENQUEUE=1 (no (f), (fl), (fg)).
+// Results: a table on stdout and bench/results/overhead.json. Exit code 0 whether or not targets are met; 1 if a
+// correctness check fails, including (f), (fl), (fg) launching other than 100 kernels / nothing / one graph per run
+// on the JS thread.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
@@ -26,7 +36,15 @@ import { Runtime, Tensor, setCompletionPolling } from '../dist/index.js';
 import { firstOutputBytes, nativeCall, simulator } from '../dist/testing.js';
 import { describeMachine, loadAverageNow, runBench, writeResults } from './lib/report.mjs';
 import { median, percentileSorted, poolSorted, readEld, round } from './lib/stats.mjs';
-import { A_VALUES, assertAdd, buildTinyPlan, tinyAddOnnx, tinyNonZeroOnnx } from './lib/tiny-model.mjs';
+import {
+  A_VALUES,
+  assertAdd,
+  assertChainAdd,
+  buildTinyPlan,
+  chainAddOnnx,
+  tinyAddOnnx,
+  tinyNonZeroOnnx,
+} from './lib/tiny-model.mjs';
 
 const env = (name, fallback) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : fallback);
 const CONFIG = {
@@ -37,8 +55,13 @@ const CONFIG = {
   eldResolutionMs: 1, // the minimum monitorEventLoopDelay allows
   withCostModel: process.env.BENCH_SKIP_COST !== '1',
   withDiagnostic: process.env.BENCH_SKIP_DIAG !== '1',
+  withEnqueue: process.env.BENCH_SKIP_ENQUEUE !== '1',
 };
 const COST_MODEL = { launchMicros: 5, concurrentKernels: 1 };
+// (f), (fl), (fg): the host side of enqueueV3. A GPU's driver spends a few us of CPU per kernel launch on the thread
+// that launches it; the chain has CHAIN_LAYERS kernels. Device time stays 0, so only the launches cost.
+const CHAIN_LAYERS = 100;
+const HOST_COST_MODEL = { hostLaunchMicros: 4 };
 const POLL_MICROS = 200;
 const TARGETS = { latencyRatioMax: 1.3, throughputRatioMin: 2, eldP99MaxMs: 1 };
 // Proposed replacement for the (b)/(a) ratios (bench/README.md, "Reading"): the overhead of a run over the floor as a
@@ -123,7 +146,96 @@ async function runIdle(ms) {
 
 function measure(cell, n) {
   if (cell.variant.idle) return runIdle(CONFIG.roundMs);
+  if (cell.variant.launchesPerRun) return measureCountingLaunches(cell, n);
   return cell.mode.depth === 1 ? runSequential(cell.variant.call, n) : runWindowed(cell.variant.call, n, cell.mode.depth);
+}
+
+// (f), (fl), (fg): the same measurement, then a check that the cell's n runs launched exactly what the variant says
+// on the JS thread (simulator.launchesOnThisThread(), read once before and once after: nothing inside the timing).
+async function measureCountingLaunches(cell, n) {
+  const before = simulator.launchesOnThisThread();
+  const result = await (cell.mode.depth === 1 ? runSequential(cell.variant.call, n) : runWindowed(cell.variant.call, n, cell.mode.depth));
+  checkLaunches(`${cell.variant.label}, ${cell.mode.depth} in flight`, before, simulator.launchesOnThisThread(), n, cell.variant.launchesPerRun);
+  return result;
+}
+
+/** Throws unless `runs` runs launched exactly `perRun` kernels and graphs each on this thread between two readings. */
+function checkLaunches(name, before, after, runs, perRun) {
+  const kernels = after.kernels - before.kernels;
+  const graphs = after.graphs - before.graphs;
+  if (kernels !== runs * perRun.kernels || graphs !== runs * perRun.graphs) {
+    throw new Error(
+      `${name}: ${runs} runs launched ${kernels} kernels and ${graphs} graphs on the JS thread, ` +
+        `expected ${runs * perRun.kernels} and ${runs * perRun.graphs} (${perRun.kernels} and ${perRun.graphs} per run)`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Set-up of (f), (fl), (fg): one engine of the CHAIN_LAYERS-layer chain, one context per way of enqueueing, each
+// checked with the host launch cost on (outputs, and what its runs launch on the JS thread) before anything is timed.
+
+const CHAIN_VARIANTS = [
+  {
+    key: 'f',
+    label: `(f) ${CHAIN_LAYERS} layers, 4us/launch, caller`,
+    options: { enqueueOn: 'caller' },
+    enqueueOn: 'caller',
+    launchesPerRun: { kernels: CHAIN_LAYERS, graphs: 0 },
+  },
+  {
+    key: 'fl',
+    label: `(fl) ${CHAIN_LAYERS} layers, 4us/launch, launcher`,
+    options: { enqueueOn: 'launcher' },
+    enqueueOn: 'launcher',
+    launchesPerRun: { kernels: 0, graphs: 0 },
+  },
+  {
+    key: 'fg',
+    label: `(fg) ${CHAIN_LAYERS} layers, 4us/launch, CUDA graph`,
+    options: { cudaGraph: true },
+    enqueueOn: 'caller',
+    launchesPerRun: { kernels: 0, graphs: 1 },
+  },
+];
+
+async function setUpChain(runtime, feeds) {
+  const engine = await runtime.deserialize(await buildTinyPlan(chainAddOnnx(CHAIN_LAYERS)));
+  const contexts = [];
+  const dispose = () => {
+    for (const context of contexts) context.dispose();
+    engine.dispose();
+  };
+  try {
+    const variants = [];
+    simulator.setCostModel(HOST_COST_MODEL);
+    try {
+      for (const spec of CHAIN_VARIANTS) {
+        const context = engine.createContext(spec.options);
+        contexts.push(context);
+        if (context.enqueueOn !== spec.enqueueOn) throw new Error(`(${spec.key}): context.enqueueOn is '${context.enqueueOn}', expected '${spec.enqueueOn}'`);
+        const run = () => context.run(feeds);
+        const check = (what, result) => assertChainAdd(`(${spec.key}) ${what}`, result.c.data, A_VALUES, CHAIN_LAYERS);
+        // Warm-up: (fg) enqueues its first run plainly and captures its graph on the second.
+        for (let i = 0; i < 2; i++) check(`warm-up run ${i + 1}`, await run());
+        let before = simulator.launchesOnThisThread();
+        for (let i = 0; i < 8; i++) check('sequential run', await run());
+        checkLaunches(`(${spec.key}) 8 sequential runs`, before, simulator.launchesOnThisThread(), 8, spec.launchesPerRun);
+        // CONFIG.depth at once: beyond maxRunsInFlight the runs wait in JS and are submitted as earlier ones settle.
+        before = simulator.launchesOnThisThread();
+        const window = await Promise.all(Array.from({ length: CONFIG.depth }, run));
+        window.forEach((result) => check(`run of ${CONFIG.depth} in flight`, result));
+        checkLaunches(`(${spec.key}) ${CONFIG.depth} runs in flight`, before, simulator.launchesOnThisThread(), CONFIG.depth, spec.launchesPerRun);
+        variants.push({ key: spec.key, label: spec.label, call: run, launchesPerRun: spec.launchesPerRun, maxRunsInFlight: context.maxRunsInFlight });
+      }
+    } finally {
+      simulator.setCostModel({});
+    }
+    return { variants, dispose };
+  } catch (error) {
+    dispose();
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -192,6 +304,9 @@ async function setUp() {
   const nz = (await nonZeroContext.run(feeds)).nz;
   if (nz.dims.join(',') !== '2,4' || Array.from(nz.data).join(',') !== '0,0,0,0,0,1,2,3') throw new Error(`(e) NonZero gave ${nz}`);
 
+  // (f), (fl), (fg): c = a + 100 b on the chain engine, and 100 kernels / nothing / one graph per run on this thread.
+  const chain = CONFIG.withEnqueue ? await setUpChain(runtime, feeds) : null;
+
   // The result a run of this engine settles with (a 16-byte array lives on V8's heap, as a run's copy from the
   // settlement arena does), built by the ticket's owner as a context's #runs builds it: no .then per call.
   const resultDims = Object.freeze([1, 4]);
@@ -240,6 +355,11 @@ async function setUp() {
       },
     });
   }
+  if (chain) {
+    // The host launch cost is on only while these cells run, as the cost model of (d).
+    const hostCost = { before: () => simulator.setCostModel(HOST_COST_MODEL), after: () => simulator.setCostModel({}) };
+    for (const v of chain.variants) variants.push({ ...v, ...hostCost });
+  }
   if (CONFIG.withDiagnostic) {
     // The same (a) and (b) with the simulator's stream workers sleeping when idle instead of polling: every
     // submission then pays a futex wake-up of the worker, as the first version of the simulator did.
@@ -261,6 +381,7 @@ async function setUp() {
     engine.dispose();
     nonZeroContext.dispose();
     nonZeroEngine.dispose();
+    chain?.dispose();
     runtime.dispose();
   };
   return { variants, tearDown, context, feeds, session, ortFeeds, nativeRun, ping };
@@ -365,6 +486,12 @@ async function main() {
   log(`tensorrt-node overhead benchmark — node ${process.version}, ${machine.cpuModel} x${machine.cpuCount}, load average ${loadAverageNow()}`);
   log(`rounds ${CONFIG.rounds}, ~${CONFIG.roundMs} ms per cell per round, warm-up ${CONFIG.warmup} calls per cell, window ${CONFIG.depth}`);
   log('correctness: (b), (c)' + (CONFIG.withCostModel ? ', (d)' : '') + (CONFIG.withDiagnostic ? ', (b0)' : '') + ' return a + b');
+  const chainVariants = variants.filter((v) => v.launchesPerRun);
+  if (chainVariants.length > 0) {
+    log(`correctness: (f), (fl), (fg) return a + ${CHAIN_LAYERS} b and launch ${CHAIN_LAYERS} kernels / none / 1 graph per run on the JS thread ` +
+      `(checked again in every cell); maxRunsInFlight ${chainVariants.map((v) => v.maxRunsInFlight).join('/')} (the default), ` +
+      `so at ${CONFIG.depth} in flight the rest wait in JS`);
+  }
 
   // Warm-up, then calibration: enough calls per round that one cell lasts ~roundMs.
   for (const cell of cells) {
@@ -494,6 +621,34 @@ async function main() {
     extraRatios[`d/c calls/s, ${CONFIG.depth} in flight`] = ratio(get('d', CONFIG.depth).callsPerSecond, cN.callsPerSecond);
   }
 
+  // (f) against (fl) and (fg), from this run: the event-loop delay and the JS thread's time per call, side by side.
+  // A ratio is null when its denominator reads 0 (an ELD p99 below the monitor's resolution).
+  const sideBySide = (x, y) => (y > 0 ? x / y : null);
+  const enqueue = get('f', 1)
+    ? {
+        note: `${CHAIN_LAYERS}-layer chain, hostLaunchMicros ${HOST_COST_MODEL.hostLaunchMicros}; (f) enqueueOn caller, (fl) launcher, (fg) cudaGraph on the caller`,
+        maxRunsInFlight: Object.fromEntries(variants.filter((v) => v.launchesPerRun).map((v) => [v.key, v.maxRunsInFlight])),
+        modes: modes.map(({ depth }) => {
+          const [f, fl, fg] = ['f', 'fl', 'fg'].map((k) => get(k, depth));
+          const pick = (r) => ({
+            medianUs: r.latencyUs.median,
+            callsPerSecond: r.callsPerSecond,
+            eldP99Ms: r.eventLoopDelayMs.p99,
+            eldMaxMs: r.eventLoopDelayMs.max,
+            jsThreadUsPerCall: r.jsThreadCpuUsPerCall,
+          });
+          return {
+            inFlight: depth,
+            f: pick(f),
+            fl: pick(fl),
+            fg: pick(fg),
+            eldP99Ratio: { fOverFl: sideBySide(f.eventLoopDelayMs.p99, fl.eventLoopDelayMs.p99), fOverFg: sideBySide(f.eventLoopDelayMs.p99, fg.eventLoopDelayMs.p99) },
+            jsThreadRatio: { fOverFl: sideBySide(f.jsThreadCpuUsPerCall, fl.jsThreadCpuUsPerCall), fOverFg: sideBySide(f.jsThreadCpuUsPerCall, fg.jsThreadCpuUsPerCall) },
+          };
+        }),
+      }
+    : null;
+
   log('');
   log(formatTable(results));
   log('');
@@ -511,6 +666,15 @@ async function main() {
   }
   log('other ratios:');
   for (const [k, v] of Object.entries(extraRatios)) log(`        ${k.padEnd(52)} ${v.toFixed(2).padStart(8)}`);
+  if (enqueue) {
+    const x = (v) => (v === null ? 'n/a (÷0)' : `${v.toFixed(1)}x`);
+    log(`host side of enqueueV3 (${enqueue.note}; maxRunsInFlight ${enqueue.maxRunsInFlight.f}):`);
+    for (const m of enqueue.modes) {
+      log(`  ${String(m.inFlight).padStart(2)} in flight: ELD p99 ms f ${m.f.eldP99Ms.toFixed(2)}, fl ${m.fl.eldP99Ms.toFixed(2)}, fg ${m.fg.eldP99Ms.toFixed(2)} ` +
+        `(f/fl ${x(m.eldP99Ratio.fOverFl)}, f/fg ${x(m.eldP99Ratio.fOverFg)}); JS thread us/call f ${m.f.jsThreadUsPerCall.toFixed(1)}, ` +
+        `fl ${m.fl.jsThreadUsPerCall.toFixed(1)}, fg ${m.fg.jsThreadUsPerCall.toFixed(1)} (f/fl ${x(m.jsThreadRatio.fOverFl)}, f/fg ${x(m.jsThreadRatio.fOverFg)})`);
+    }
+  }
   log('');
   log(`synchronous part of one call (median / p99 us): ping ${breakdown.pingUs.medianUs.toFixed(2)} / ${breakdown.pingUs.p99Us.toFixed(2)}` +
     (breakdown.nativeRunUs ? `, native run ${breakdown.nativeRunUs.medianUs.toFixed(2)} / ${breakdown.nativeRunUs.p99Us.toFixed(2)}` : '') +
@@ -518,13 +682,19 @@ async function main() {
 
   const file = writeResults('overhead', machine, {
     onnxruntimeNode: ort.env?.versions?.node ?? null,
-    config: { ...CONFIG, costModel: CONFIG.withCostModel ? COST_MODEL : null, model: 'c = a + b, a float32 [1,4] (profile [1,4]..[64,4])' },
+    config: {
+      ...CONFIG,
+      costModel: CONFIG.withCostModel ? COST_MODEL : null,
+      model: 'c = a + b, a float32 [1,4] (profile [1,4]..[64,4])',
+      enqueue: CONFIG.withEnqueue ? { hostCostModel: HOST_COST_MODEL, chainLayers: CHAIN_LAYERS, model: `c = a + b + ... + b (${CHAIN_LAYERS} Adds), same input and profile` } : null,
+    },
     results,
     targets: targets.map((t) => ({ ...t, value: round(t.value, 4) })),
     proposedTargets: proposed.map((t) => ({ ...t, value: round(t.value, 4) })),
     eldNoiseFloorMs: idleEld,
     ratios: Object.fromEntries(Object.entries(extraRatios).map(([k, v]) => [k, round(v, 4)])),
     breakdown,
+    enqueue,
   });
   log(`\nwrote ${file} (${(Number(hr() - started) / 1e9).toFixed(1)} s, load average now ${loadAverageNow()})`);
 

@@ -1,6 +1,7 @@
 // The tiny models of the overhead benchmark, built in JS with onnx-proto (no files, identical bytes every run):
 //   tinyAddOnnx:     input a: float32 [n, 4] (dim_param 'n'), init b: float32 [1, 4], c = Add(a, b): float32 [n, 4]
 //   tinyNonZeroOnnx: input a: float32 [n, 4], nz = NonZero(a): int64 [2, count] (a data-dependent shape)
+//   chainAddOnnx(L):  input a: float32 [n, 4], c = a + b + ... + b (L Adds in a chain, L kernels per enqueue)
 import onnxProto from 'onnx-proto';
 import { buildEngine } from '../../dist/index.js';
 
@@ -27,6 +28,20 @@ export function assertAdd(name, got, a) {
   const values = Array.from(got);
   if (values.length !== expected.length || values.some((v, i) => v !== expected[i])) {
     throw new Error(`${name}: output ${JSON.stringify(values)} differs from a + b = ${JSON.stringify(Array.from(expected))}`);
+  }
+}
+
+/** Throws unless `got` is exactly a + b + ... + b (`layers` times, added one at a time in float32, as the chain of
+ * chainAddOnnx(layers) computes it): c = a + layers * b, rounded after every Add. */
+export function assertChainAdd(name, got, a, layers) {
+  const expected = Float32Array.from(a, (v, i) => {
+    let x = v;
+    for (let k = 0; k < layers; k++) x = Math.fround(x + B_VALUES[i % B_VALUES.length]);
+    return x;
+  });
+  const values = Array.from(got);
+  if (values.length !== expected.length || values.some((v, i) => v !== expected[i])) {
+    throw new Error(`${name}: output ${JSON.stringify(values)} differs from a + ${layers}*b = ${JSON.stringify(Array.from(expected))}`);
   }
 }
 
@@ -74,5 +89,25 @@ export function tinyNonZeroOnnx() {
     input: [valueInfo('a', ['n', 4])],
     output: [valueInfo('nz', [2, 'count'], onnx.TensorProto.DataType.INT64)],
     node: [onnx.NodeProto.create({ opType: 'NonZero', name: 'NonZero_0', input: ['a'], output: ['nz'] })],
+  });
+}
+
+/** c = a + b + b + ... (`layers` Adds in a chain): a network whose enqueue launches `layers` kernels. */
+export function chainAddOnnx(layers) {
+  const raw = new Uint8Array(B_VALUES.length * 4);
+  const view = new DataView(raw.buffer);
+  B_VALUES.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  const node = [];
+  for (let i = 0; i < layers; i++) {
+    const input = i === 0 ? 'a' : `t${i - 1}`;
+    const output = i === layers - 1 ? 'c' : `t${i}`;
+    node.push(onnx.NodeProto.create({ opType: 'Add', name: `Add_${i}`, input: [input, 'b'], output: [output] }));
+  }
+  return encode({
+    name: `chain_add_${layers}`,
+    input: [valueInfo('a', ['n', 4])],
+    output: [valueInfo('c', ['n', 4])],
+    initializer: [onnx.TensorProto.create({ name: 'b', dataType: FLOAT, dims: [1, 4], rawData: raw })],
+    node,
   });
 }
