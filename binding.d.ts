@@ -95,6 +95,8 @@ export declare class NativeExecutionContext {
   enqueueOnLauncher(): void;
   /** Where the runs call enqueueV3: on the calling JS thread, or on the context's launcher thread. */
   readonly enqueueOn: 'caller' | 'launcher';
+  /** Host time the runs spent in enqueueV3 (or a graph launch), on whichever thread enqueued them. */
+  enqueueTime(): { runs: number; totalMicros: number; maxMicros: number };
   dispose(): void;
 }
 

@@ -125,6 +125,13 @@ export function defaultMaxRunsInFlight(engine: Pick<EngineSpec, 'inputs' | 'outp
   return Math.max(1, Math.min(DEFAULT_MAX_RUNS_IN_FLIGHT, Math.floor(LAUNCH_QUEUE_DEPTH / itemsPerRun)));
 }
 
+/** ExecutionContext.enqueueTime: runs enqueued, and the host time spent enqueueing them in all and at most. */
+export interface EnqueueTime {
+  readonly runs: number;
+  readonly totalMicros: number;
+  readonly maxMicros: number;
+}
+
 export interface ContextOptions {
   /** The optimization profile for the first runs (default 0). */
   readonly profile?: number;
@@ -229,6 +236,18 @@ export class ExecutionContext extends Disposable {
   /** Where this context's runs call enqueueV3: on the calling JS thread, or on its launcher thread (ContextOptions.enqueueOn). */
   get enqueueOn(): 'caller' | 'launcher' {
     return this.native<NativeExecutionContext>().enqueueOn;
+  }
+
+  /**
+   * Host time this context's runs have spent in enqueueV3 (or in their CUDA graph's launch), on the thread that
+   * enqueued them: the JS thread with enqueueOn 'caller', the launcher otherwise, where for an engine with
+   * data-dependent output shapes it includes waiting for the kernels that decide them. On a GPU this is the launch
+   * time of every kernel of the network, which trtexec reports as "Enqueue Time": a mean well above 100 us on the
+   * caller is event-loop time, and the cue for enqueueOn: 'launcher' or cudaGraph: true. Runs that failed in
+   * submission before enqueueV3 do not count.
+   */
+  get enqueueTime(): EnqueueTime {
+    return this.native<NativeExecutionContext>().enqueueTime();
   }
 
   /** The most runs this context puts on its stream at once (ContextOptions.maxRunsInFlight). */

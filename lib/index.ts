@@ -13,7 +13,7 @@ export { Engine } from './engine.js';
 export type { EngineSpec, TensorSpec, ProfileSpec, ShapeRange } from './engine-spec.js';
 export { ExecutionContext, defaultMaxRunsInFlight } from './context.js';
 export { completionStats, setCompletionPolling } from './completion.js';
-export type { ContextOptions, HostRunResult, RunOptions, RunResult } from './context.js';
+export type { ContextOptions, EnqueueTime, HostRunResult, RunOptions, RunResult } from './context.js';
 export { DeviceBuffer, DeviceTensor } from './device-tensor.js';
 export type { TensorLike, DeviceTensorLike, Feed } from './validate.js';
 export { buildEngine, PRECISIONS } from './build.js';

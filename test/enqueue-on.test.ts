@@ -81,6 +81,32 @@ describe('enqueueOn', () => {
     }
   });
 
+  it('enqueueTime counts the host time of each enqueue on either thread: every kernel launch, or one graph launch', async () => {
+    const cost = 300; // us per launch, burnt by the simulator on the launching thread
+    using caller = engine.createContext();
+    using launcher = engine.createContext({ enqueueOn: 'launcher' });
+    using graphed = engine.createContext({ cudaGraph: true });
+    const { x } = mlpFeeds(2, 11);
+    for (const c of [caller, launcher, graphed]) {
+      await c.run({ x });
+      await c.run({ x }); // the graph is captured here
+    }
+    const kernels = (await launchesDuring(() => caller.run({ x }))).jsKernels; // per run
+    expect(kernels).toBeGreaterThan(1);
+    simulator.setCostModel({ hostLaunchMicros: cost });
+    for (const c of [caller, launcher, graphed]) {
+      const before = c.enqueueTime;
+      for (let i = 0; i < 3; i++) await c.run({ x });
+      const after = c.enqueueTime;
+      expect(after.runs - before.runs).toBe(3);
+      const perLaunch = c === graphed ? 1 : kernels;
+      expect(after.totalMicros - before.totalMicros).toBeGreaterThanOrEqual(3 * perLaunch * cost);
+      expect(after.maxMicros).toBeGreaterThanOrEqual(perLaunch * cost);
+    }
+    caller.dispose();
+    expect(() => caller.enqueueTime).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
+  });
+
   it('replays CUDA graphs on the launcher once the bindings repeat (cudaGraph: true)', async () => {
     using context = engine.createContext({ enqueueOn: 'launcher', cudaGraph: true });
     const { x, feeds } = mlpFeeds(4, 5);

@@ -41,6 +41,7 @@ Napi::Function ContextWrap::define(Napi::Env env) {
                       InstanceMethod<&ContextWrap::useCudaGraphs>("useCudaGraphs"),
                       InstanceMethod<&ContextWrap::enqueueOnLauncher>("enqueueOnLauncher"),
                       InstanceAccessor<&ContextWrap::enqueueOn>("enqueueOn"),
+                      InstanceMethod<&ContextWrap::enqueueTime>("enqueueTime"),
                       InstanceAccessor<&ContextWrap::inFlight>("inFlight"),
                       InstanceMethod<&ContextWrap::dispose>("dispose"),
                       InstanceAccessor<&ContextWrap::disposed>("disposed")});
@@ -103,6 +104,18 @@ void ContextWrap::useCudaGraphs(Napi::CallbackInfo const& info) {
 // them) on a launcher thread of its own, as an engine with data-dependent output shapes does (dynamic_run.h): the JS
 // thread then only checks the arguments and stages the inputs, however long the enqueue of a large network takes.
 void ContextWrap::enqueueOnLauncher(Napi::CallbackInfo const& info) { state(info.Env())->launcherRequested = true; }
+
+// enqueueTime(): { runs, totalMicros, maxMicros } of the host time this context's runs spent enqueueing
+// (EnqueueTiming), read while its launcher may be adding to it.
+Napi::Value ContextWrap::enqueueTime(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  EnqueueTiming const& timing = state(env)->enqueueTiming;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("runs", static_cast<double>(timing.runs()));
+  o.Set("totalMicros", static_cast<double>(timing.totalNanos()) / 1e3);
+  o.Set("maxMicros", static_cast<double>(timing.maxNanos()) / 1e3);
+  return o;
+}
 
 // "launcher" or "caller": where this context's runs call enqueueV3 (or will, from the next run).
 Napi::Value ContextWrap::enqueueOn(Napi::CallbackInfo const& info) {

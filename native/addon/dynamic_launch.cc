@@ -155,9 +155,7 @@ class DynamicLaunch {
 
   // With data-dependent outputs, blocks until TensorRT knows their shapes (which cannot be captured in a graph).
   bool enqueue() {
-    bool queued = mRuns.dataDependent ? mCtx.context->enqueue(mCtx.stream, mFailure)
-                                      : enqueueOrLaunchGraph(mCtx, mFailure);
-    if (queued) return true;
+    if (enqueueOrLaunchGraph(mCtx, mFailure)) return true;
     for (size_t o = 0; o < mJob.outputs.size(); ++o) {
       DynamicOutput const* sink = mRuns.outputs[o].get();
       if (sink && sink->cudaError() != 0) {

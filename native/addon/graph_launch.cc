@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "dynamic_run.h"
 #include "errors.h"
 
 namespace trtn {
@@ -53,10 +54,10 @@ bool capture(ContextState& ctx, Failure& failure, bool& enqueueFailed) {
   return true;
 }
 
-}  // namespace
-
-bool enqueueOrLaunchGraph(ContextState& ctx, Failure& failure) {
-  if (!ctx.useGraphs || ctx.graphsUnsupported) return ctx.context->enqueue(ctx.stream, failure);
+bool enqueueOrLaunch(ContextState& ctx, Failure& failure) {
+  // With data-dependent outputs enqueueV3 waits for the kernels that decide their shapes, which no capture allows.
+  bool dataDependent = ctx.dynamic && ctx.dynamic->dataDependent;
+  if (!ctx.useGraphs || ctx.graphsUnsupported || dataDependent) return ctx.context->enqueue(ctx.stream, failure);
   bool replay = ctx.graph && ctx.graphEpoch == ctx.bindingsEpoch;
   if (!replay) {
     if (ctx.lastEnqueueEpoch != ctx.bindingsEpoch) {  // new bindings: one plain enqueue first
@@ -76,6 +77,15 @@ bool enqueueOrLaunchGraph(ContextState& ctx, Failure& failure) {
     return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool enqueueOrLaunchGraph(ContextState& ctx, Failure& failure) {
+  auto start = EnqueueTiming::Clock::now();
+  bool queued = enqueueOrLaunch(ctx, failure);
+  ctx.enqueueTiming.add(start, EnqueueTiming::Clock::now());
+  return queued;
 }
 
 void dropGraph(ContextState& ctx) {

@@ -13,8 +13,8 @@
 namespace trtn {
 
 // In place of ctx.context->enqueue, on the thread that makes the context's TensorRT calls (the JS thread, or its
-// launcher with enqueueOn: 'launcher'): queues the network on the context's stream, by graph when it can.
-// False with the failure, as enqueue.
+// launcher): queues the network on the context's stream, by graph when it can (never for data-dependent output
+// shapes), and adds the time it took to ctx.enqueueTiming. False with the failure, as enqueue.
 bool enqueueOrLaunchGraph(ContextState& ctx, Failure& failure);
 
 // Drops the context's graph (bindings changed for good, or the context goes). Any thread with the device current.

@@ -5,6 +5,8 @@
 // thread.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -84,6 +86,28 @@ struct GrowableDeviceBuffer {
 
 struct DynamicRunState;  // dynamic_run.h
 
+// Host time spent inside enqueueV3 (or a graph launch) by whichever thread enqueues a context's runs: the JS thread,
+// or the launcher. One thread writes at a time (a context moves to its launcher before the launcher's first
+// enqueue), so relaxed loads and stores suffice and cost the JS thread no locked instruction; JS reads them.
+class EnqueueTiming {
+ public:
+  using Clock = std::chrono::steady_clock;
+  void add(Clock::time_point start, Clock::time_point end) {
+    auto nanos = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
+    mRuns.store(mRuns.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    mTotalNanos.store(mTotalNanos.load(std::memory_order_relaxed) + nanos, std::memory_order_relaxed);
+    if (nanos > mMaxNanos.load(std::memory_order_relaxed)) mMaxNanos.store(nanos, std::memory_order_relaxed);
+  }
+  uint64_t runs() const { return mRuns.load(std::memory_order_relaxed); }
+  uint64_t totalNanos() const { return mTotalNanos.load(std::memory_order_relaxed); }
+  uint64_t maxNanos() const { return mMaxNanos.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> mRuns{0};
+  std::atomic<uint64_t> mTotalNanos{0};
+  std::atomic<uint64_t> mMaxNanos{0};
+};
+
 struct ContextState {
   std::shared_ptr<EngineState> engine;
   std::unique_ptr<ContextBackend> context;
@@ -113,6 +137,7 @@ struct ContextState {
   // (dynamic_run.h), and the JS thread touches the TensorRT context only while no run is in flight.
   std::unique_ptr<DynamicRunState> dynamic;
   bool launcherRequested = false;  // enqueueOn: 'launcher' (ContextWrap::enqueueOnLauncher)
+  EnqueueTiming enqueueTiming;
   // CUDA graphs (graph_launch.h): bumped by every setInputShape, setTensorAddress and profile change, so a graph
   // captured with other bindings is never replayed.
   uint64_t bindingsEpoch = 0;

@@ -107,6 +107,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   void useCudaGraphs(Napi::CallbackInfo const& info);
   void enqueueOnLauncher(Napi::CallbackInfo const& info);
   Napi::Value enqueueOn(Napi::CallbackInfo const& info);
+  Napi::Value enqueueTime(Napi::CallbackInfo const& info);
   Napi::Value inFlight(Napi::CallbackInfo const& info);
   void dispose(Napi::CallbackInfo const& info);
   Napi::Value disposed(Napi::CallbackInfo const& info);
