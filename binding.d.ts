@@ -95,6 +95,15 @@ export declare class NativeExecutionContext {
   enqueueOnLauncher(): void;
   /** Where the runs call enqueueV3: on the calling JS thread, or on the context's launcher thread. */
   readonly enqueueOn: 'caller' | 'launcher';
+  /** run() as a function of its own, bound to this context (no receiver to unwrap per call); DISPOSED once it is. */
+  boundRun(): (
+    ticket: number,
+    dims: Float64Array | undefined,
+    outputTargets: (NativeDeviceBuffer | ArrayBufferView | number | undefined)[] | undefined,
+    ...inputs: (ArrayBufferView | NativeDeviceBuffer)[]
+  ) => void;
+  /** ping() the same way. */
+  boundPing(): (ticket: number) => void;
   /** Host time the runs spent in enqueueV3 (or a graph launch), on whichever thread enqueued them. */
   enqueueTime(): { runs: number; totalMicros: number; maxMicros: number };
   dispose(): void;

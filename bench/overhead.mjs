@@ -262,13 +262,16 @@ async function setUp() {
 
   // The addon's own context, without the TS layer: ExecutionContext.native() is a protected helper in TS but an
   // ordinary method at run time. (a) is its ping() with a ticket (lib/settlements.ts), the bare promise round trip
-  // through the completion path, which is all context.ping() does too; (b0) is its run().
+  // through the completion path, which is all context.ping() does too; (b0) is its run(). Both are called as the
+  // bound functions that context.run() calls (boundRun), which find the context without unwrapping a receiver.
   const nativeContext = typeof context.native === 'function' ? context.native() : undefined;
-  if (typeof nativeContext?.ping !== 'function' || typeof nativeContext?.run !== 'function') {
-    throw new Error('the bench needs ExecutionContext.native() (the addon object with ping() and run()); the internals changed');
+  if (typeof nativeContext?.boundPing !== 'function' || typeof nativeContext?.boundRun !== 'function') {
+    throw new Error('the bench needs ExecutionContext.native() (the addon object with boundPing() and boundRun()); the internals changed');
   }
-  const ping = () => nativeCall((ticket) => nativeContext.ping(ticket));
-  const nativeRun = () => nativeCall((ticket) => nativeContext.run(ticket, nativeDims, undefined, nativeInputs[0]));
+  const boundPing = nativeContext.boundPing();
+  const boundRun = nativeContext.boundRun();
+  const ping = () => nativeCall((ticket) => boundPing(ticket));
+  const nativeRun = () => nativeCall((ticket) => boundRun(ticket, nativeDims, undefined, nativeInputs[0]));
   const nativeInputs = [aValues];
   const nativeDims = Float64Array.of(1, 4);
 
@@ -294,7 +297,7 @@ async function setUp() {
   if (CONFIG.withDiagnostic) {
     // The bytes come as an arena offset (one small output, dims repeating): copied out while the run settles.
     const copyOut = { settledValue: (value) => firstOutputBytes(value, 16), settledFailure: (error) => error };
-    const bytes = await nativeCall((ticket) => nativeContext.run(ticket, nativeDims, undefined, nativeInputs[0]), copyOut);
+    const bytes = await nativeCall((ticket) => boundRun(ticket, nativeDims, undefined, nativeInputs[0]), copyOut);
     assertAdd('(b0) native run', new Float32Array(bytes), aValues);
   }
 
@@ -312,7 +315,7 @@ async function setUp() {
   const resultDims = Object.freeze([1, 4]);
   const newResult = () => ({ c: Tensor.trusted('float32', new Float32Array(4), resultDims, 4) });
   const resultOwner = { settledValue: newResult, settledFailure: (error) => error };
-  const pingWithResult = () => nativeCall((ticket) => nativeContext.ping(ticket), resultOwner);
+  const pingWithResult = () => nativeCall((ticket) => boundPing(ticket), resultOwner);
   if (!((await pingWithResult()).c instanceof Tensor)) throw new Error('(ar) did not make a Tensor');
 
   const defaultSpin = simulator.setStreamSpin(50);

@@ -202,6 +202,8 @@ export class ExecutionContext extends Disposable {
   /** Output shapes of the last settled run (frozen once): the addon omits the dims while they do not change. */
   #outputShapes: readonly OutputShape[] = [];
   readonly #maxRunsInFlight: number;
+  /** The native run(), bound to this context: it costs no unwrapping of a receiver per call. */
+  readonly #nativeRun: ReturnType<NativeExecutionContext['boundRun']>;
   /** Runs handed to the addon and not yet settled. */
   #admitted = 0;
   /** Runs waiting for admission, oldest first from #waitingHead (a queue without shift()'s copying). */
@@ -221,6 +223,7 @@ export class ExecutionContext extends Disposable {
     this.#checks = feedChecks(engine);
     this.#readers = engine.outputs.map(outputReader);
     this.#maxRunsInFlight = maxRunsInFlight;
+    this.#nativeRun = native.boundRun();
   }
 
   /** The optimization profile whose shape ranges apply to inputs. */
@@ -295,7 +298,7 @@ export class ExecutionContext extends Disposable {
     const nativeInputs = this.#nativeInputs;
     try {
       requireOptionsObject(options, 'run');
-      const native = this.native<NativeExecutionContext>();
+      this.native<NativeExecutionContext>(); // DISPOSED
       validateFeeds(this.#checks, this.#profile, feeds, inputs, this.#dims);
       for (let i = 0; i < inputs.length; i++) {
         const input = inputs[i]!;
@@ -309,9 +312,10 @@ export class ExecutionContext extends Disposable {
       promise = new Promise<RunResult>((resolve, reject) => {
         ticket = openTicket(resolve as (value: unknown) => void, reject, this.#runs, chosen);
       });
-      if (nativeInputs.length === 1) native.run(ticket, dims, targets, nativeInputs[0]!);
-      else if (nativeInputs.length === 2) native.run(ticket, dims, targets, nativeInputs[0]!, nativeInputs[1]!);
-      else native.run(ticket, dims, targets, ...nativeInputs);
+      const submit = this.#nativeRun;
+      if (nativeInputs.length === 1) submit(ticket, dims, targets, nativeInputs[0]!);
+      else if (nativeInputs.length === 2) submit(ticket, dims, targets, nativeInputs[0]!, nativeInputs[1]!);
+      else submit(ticket, dims, targets, ...nativeInputs);
     } catch (error) {
       if (ticket >= 0) closeTicket(ticket); // the addon did not take it: its promise was never handed out
       return Promise.reject(fromNative(error)); // the TS layer's own errors pass through unchanged

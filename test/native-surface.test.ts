@@ -152,7 +152,7 @@ describe('the native surface, called directly with wrong arguments', () => {
     const seen = {
       ...(await fuzz(runtime, ['info', 'device', 'deserialize', 'createDeviceBuffer', 'synchronize'])),
       ...(await fuzz(engine, ['info', 'createContext', 'serialize'])),
-      ...(await fuzz(context, ['run', 'ping', 'setProfile', 'useCudaGraphs', 'dimsBuffer', 'run'])),
+      ...(await fuzz(context, ['run', 'ping', 'setProfile', 'useCudaGraphs', 'dimsBuffer', 'boundRun', 'boundPing', 'enqueueTime', 'run'])),
       ...(await fuzz(buffer, ['write', 'read', 'copyTo'])),
       ...(await fuzz(native, ['buildInfo', 'completionStats', 'setCompletionPolling'])),
     };
@@ -306,6 +306,50 @@ describe('objects that are not what they seem, and user code that runs inside a 
     second[0] = 4; // the view outlives the context: its memory is its own share
     expect(second[0]).toBe(4);
     simulator.synchronize();
+  });
+
+  it('boundRun and boundPing find their context without a receiver, keep it while they live, and refuse it once disposed', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) throw new Error('run the tests with --expose-gc (vitest config sets it)');
+    simulator.synchronize();
+    const contextsBefore = simulator.counters().liveContexts;
+    const x = new Float32Array(32).fill(0.5);
+    const expectRight = async (run: ReturnType<NativeExecutionContext['boundRun']>) => {
+      const out = await settleable((t) => run.call(buffer, t, Float64Array.of(2, 16), undefined, x)); // any receiver
+      const bytes = (Array.isArray(out) ? out[1] : out) as ArrayBuffer | number;
+      const y = typeof bytes === 'number' ? new Float32Array(settlementArena, bytes, 16).slice() : new Float32Array(bytes);
+      await expectLikeOrt(getModel('mlp').onnx, { x: { dtype: 'float32', dims: [2, 16], data: x } }, { y: { dtype: 'float32', dims: [2, 8], data: y } });
+    };
+
+    // Only the bound functions are kept: the wrapper can be collected, the context stays until they go.
+    let bound: { run: ReturnType<NativeExecutionContext['boundRun']>; ping: (ticket: number) => void } | undefined =
+      (() => { const own = engine.createContext(); return { run: own.boundRun(), ping: own.boundPing() }; })();
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await expectRight(bound.run);
+    await settleable((t) => bound!.ping(t));
+    const seen = await fuzz(bound, ['run', 'ping']);
+    expect([...seen.run!]).toContain('rejected');
+    bound = undefined;
+    for (let i = 0; i < 10 && simulator.counters().liveContexts > contextsBefore; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+      simulator.synchronize();
+    }
+    expect(simulator.counters().liveContexts).toBe(contextsBefore);
+
+    // Disposed: the functions taken before refuse, and no new ones are given.
+    const own = engine.createContext();
+    const run = own.boundRun();
+    const ping = own.boundPing();
+    own.dispose();
+    expect(await settleable((t) => run(t, Float64Array.of(2, 16), undefined, x)).catch((e: unknown) => e)).toMatchObject({ code: 'DISPOSED' });
+    expect(() => ping(0)).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
+    expect(() => own.boundRun()).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
+    simulator.synchronize();
+    expect(simulator.counters().liveContexts).toBe(contextsBefore);
   });
 
   it('dims whose element count is too large to count in bytes are INVALID_INPUT naming the input', async () => {

@@ -94,6 +94,9 @@ class DeviceBufferWrap : public Napi::ObjectWrap<DeviceBufferWrap> {
   std::shared_ptr<DeviceBufferState> mState;
 };
 
+// ping() of `ctx` (a DISPOSED error when it is null): context_wrap.cc.
+void submitPing(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> const& ctx);
+
 class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
  public:
   static Napi::Function define(Napi::Env env);
@@ -108,11 +111,18 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   void enqueueOnLauncher(Napi::CallbackInfo const& info);
   Napi::Value enqueueOn(Napi::CallbackInfo const& info);
   Napi::Value enqueueTime(Napi::CallbackInfo const& info);
+  Napi::Value boundRun(Napi::CallbackInfo const& info);
+  Napi::Value boundPing(Napi::CallbackInfo const& info);
+  template <void (*submit)(Napi::CallbackInfo const&, std::shared_ptr<ContextState> const&)>
+  Napi::Value bound(Napi::CallbackInfo const& info, char const* name);
   Napi::Value inFlight(Napi::CallbackInfo const& info);
   void dispose(Napi::CallbackInfo const& info);
   Napi::Value disposed(Napi::CallbackInfo const& info);
   std::shared_ptr<ContextState> state(Napi::Env env) const;
   std::shared_ptr<ContextState> mState;
+  // What boundRun()'s function runs: this context's state until dispose() (null after). Shared with that function,
+  // which may outlive this wrapper by a garbage collection or the other way round.
+  std::shared_ptr<std::shared_ptr<ContextState>> mBoundState;
 };
 
 }  // namespace trtn
