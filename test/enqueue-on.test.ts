@@ -231,5 +231,15 @@ describe('enqueueOn', () => {
     const live = simulator.counters().liveContexts;
     expect(() => nonzero.createContext({ enqueueOn: 'caller' })).toThrow();
     expect(simulator.counters().liveContexts).toBe(live); // refused before a context was made
+
+    // The addon moves a context to its launcher only before its first run (createContext does it).
+    using ran = engine.createContext();
+    await ran.run({ x: mlpFeeds(1, 12).x });
+    const nativeContext = (ran as unknown as { native(): { enqueueOnLauncher(): void } }).native();
+    expect(() => nativeContext.enqueueOnLauncher()).toThrow(expect.objectContaining({
+      code: 'INVALID_ARGUMENT',
+      message: "enqueueOnLauncher must be called before the context's first run",
+    }));
+    expect(ran.enqueueOn).toBe('caller');
   });
 });

@@ -105,7 +105,15 @@ void ContextWrap::useCudaGraphs(Napi::CallbackInfo const& info) {
 // enqueueOnLauncher(): from the next run on, this context makes its runs' TensorRT and CUDA calls (enqueueV3 among
 // them) on a launcher thread of its own, as an engine with data-dependent output shapes does (dynamic_run.h): the JS
 // thread then only checks the arguments and stages the inputs, however long the enqueue of a large network takes.
-void ContextWrap::enqueueOnLauncher(Napi::CallbackInfo const& info) { state(info.Env())->launcherRequested = true; }
+// Only before the first run (createContext sets it), so no run of this context was ever enqueued on the JS thread.
+void ContextWrap::enqueueOnLauncher(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  auto const& ctx = state(env);
+  if (ctx->dynamic || ctx->inFlight > 0 || ctx->enqueueTiming.runs() > 0) {
+    throw jsError(env, "INVALID_ARGUMENT", "enqueueOnLauncher must be called before the context's first run");
+  }
+  ctx->launcherRequested = true;
+}
 
 // enqueueTime(): { runs, totalMicros, maxMicros } of the host time this context's runs spent enqueueing
 // (EnqueueTiming), read while its launcher may be adding to it.
