@@ -208,6 +208,17 @@ describe('dispose', () => {
       setTimeout(() => process.exit(0), 20);`);
   });
 
+  it('process.exit() while a launcher thread is launching a network (enqueueOn: launcher, host launch cost) exits cleanly', async () => {
+    await expectCleanExit('mlp', `
+      const runtime = new native.Runtime('simulator', 2);
+      const context = (await runtime.deserialize(plan)).createContext();
+      context.enqueueOnLauncher();
+      await run(context, Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
+      native.simulator.setHostLaunchCost(20000); // each kernel launch holds the launcher for 20 ms
+      for (let i = 0; i < 3; i++) run(context, Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
+      setTimeout(() => process.exit(0), 30);`);
+  });
+
   it('the garbage collector frees undisposed objects (FinalizationRegistry safety net)', async () => {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (!gc) throw new Error('run the tests with --expose-gc (vitest config sets it)');
