@@ -11,6 +11,8 @@
 //   { command: 'run', ok: boolean, file: string, kind: 'onnx' | 'engine', backend,
 //     buildSeconds: number | null,          // ONNX: building the temporary engine
 //     latencyMs: number,                    // the one context.run(), inputs and outputs copied
+//     enqueueMs: number,                    // of it, the host time of enqueueV3 on the calling thread (trtexec's
+//                                           // "Enqueue Time"; on a GPU, one launch per kernel of the network)
 //     inputs: [{ name, dtype, shape, shapeFrom: 'file' | 'shapes' | 'model' | 'profile', source: 'random' | <path> }],
 //     outputs: [{ name, dtype, shape, first: Element[] /* ≤ 8 */, min, max, mean /* null if empty */, nan }],
 //     compare: null | { reference: 'onnxruntime-node', version: string | null, executionProvider: 'cpu',
@@ -82,6 +84,7 @@ export interface RunReport {
   readonly backend: Backend;
   readonly buildSeconds: number | null;
   readonly latencyMs: number;
+  readonly enqueueMs: number;
   readonly inputs: readonly { name: string; dtype: string; shape: readonly number[]; shapeFrom: RunShape['from']; source: string }[];
   readonly outputs: readonly OutputSummary[];
   readonly compare: CompareReport | null;
@@ -211,6 +214,7 @@ async function run(file: string, o: RunCliOptions): Promise<Outcome<RunReport>> 
   const started = performance.now();
   const results = await context.run(feeds);
   const latencyMs = Number((performance.now() - started).toFixed(3));
+  const enqueueMs = Number((context.enqueueTime.totalMicros / 1000).toFixed(3));
   const actual = new Map<string, Values>();
   for (const spec of engine.outputs) {
     const t = results[spec.name] as Tensor;
@@ -226,6 +230,7 @@ async function run(file: string, o: RunCliOptions): Promise<Outcome<RunReport>> 
       backend: o.backend,
       buildSeconds: prepared.buildSeconds,
       latencyMs,
+      enqueueMs,
       inputs: engine.inputs.map((spec) => ({
         name: spec.name,
         dtype: spec.dtype,
@@ -261,7 +266,7 @@ function render(r: RunReport): string {
   const lines = [
     `model    ${r.file} (${how}; backend ${r.backend})`,
     `inputs   ${r.inputs.map((i) => `${i.name} ${i.dtype} ${formatDims(i.shape)}${i.shapeFrom === 'profile' ? " (the profile's opt shape)" : ''} from ${i.source}`).join('; ')}`,
-    `latency  ${r.latencyMs} ms (one inference)`,
+    `latency  ${r.latencyMs} ms (one inference; enqueueV3 took ${r.enqueueMs} ms of it on the calling thread)`,
     '',
     table(
       ['OUTPUT', 'DTYPE', 'SHAPE', 'MIN', 'MAX', 'MEAN', 'FIRST VALUES'],

@@ -42,7 +42,7 @@ describe.concurrent('run', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/onnx, built into a temporary fp32 engine in [\d.]+ s; backend simulator/);
     expect(r.stdout).toMatch(/inputs\s+x float32 \[2,16\] from random/);
-    expect(r.stdout).toMatch(/latency\s+[\d.]+ ms \(one inference\)/);
+    expect(r.stdout).toMatch(/latency\s+[\d.]+ ms \(one inference; enqueueV3 took [\d.]+ ms of it on the calling thread\)/);
     expect(r.stdout).toMatch(/\ny\s+float32\s+\[2,8\]\s+-?[\d.e-]+\s+-?[\d.e-]+\s+-?[\d.e-]+\s+.+, …\n/);
     expect(r.stdout).toMatch(/compare with onnxruntime-node 1\.30\.0 \(cpu\) on .*mlp\.onnx, atol 0\.00001 rtol 0\.0001: PASS/);
     expect(r.stdout).toMatch(/\ny\s+pass\s+\S+\s+\S+\s+0\/16\s+\[\d,\d\] \(index \d+\): engine \S+ vs cpu \S+/);
@@ -86,6 +86,8 @@ describe.concurrent('run', () => {
     expect(doc).toMatchObject({ command: 'run', ok: true, file: example, kind: 'onnx', backend: 'simulator', warnings: [] });
     expect(doc.buildSeconds).toEqual(expect.any(Number));
     expect(doc.latencyMs).toEqual(expect.any(Number));
+    expect(doc.enqueueMs).toBeGreaterThan(0); // the engine's enqueueV3, inside the run
+    expect(doc.enqueueMs).toBeLessThanOrEqual(doc.latencyMs);
     expect(doc.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [3, 16], shapeFrom: 'shapes', source: 'random' }]);
     const [y] = doc.outputs;
     expect(y).toMatchObject({ name: 'y', dtype: 'float32', shape: [3, 8], nan: 0 });
