@@ -114,6 +114,8 @@ export declare class NativeEngine {
   readonly disposed: boolean;
   info(): NativeEngineInfo;
   createContext(): NativeExecutionContext;
+  /** createContext on a worker thread. */
+  createContextAsync(): Promise<NativeExecutionContext>;
   serialize(): Uint8Array;
   dispose(): void;
 }
@@ -210,6 +212,7 @@ export interface NativeSimulatorControl {
   /** The kernel and graph launches the calling thread has made. */
   threadLaunches(): { kernels: number; graphs: number };
   setBuildStepDelay(millis: number): void;
+  setContextCreateDelay(millis: number): void;
   /** Sets the stream workers' doorbell polling time (omit to only read it); returns the previous value in us. */
   setStreamSpin(micros?: number): number;
   deviceSynchronize(): number;

@@ -1,5 +1,5 @@
 // A deserialized engine: its IO and profiles, and the factory of execution contexts.
-import type { NativeEngine } from '../binding.js';
+import type { NativeEngine, NativeExecutionContext } from '../binding.js';
 import { ExecutionContext, defaultMaxRunsInFlight } from './context.js';
 import type { ContextOptions } from './context.js';
 import { Disposable } from './disposable.js';
@@ -48,19 +48,47 @@ export class Engine extends Disposable {
    * output shapes, for one) simply keeps plain launches.
    */
   createContext(options: ContextOptions = {}): ExecutionContext {
-    requireOptionsObject(options, 'createContext');
-    const maxRunsInFlight = requireInteger(options.maxRunsInFlight ?? defaultMaxRunsInFlight(this.spec), 'maxRunsInFlight', 1);
-    const onLauncher = this.#enqueuesOnLauncher(options.enqueueOn);
+    const checked = this.#checkContextOptions(options, 'createContext');
     let native;
     try {
       native = this.native<NativeEngine>().createContext();
     } catch (error) {
       throw fromNative(error);
     }
-    // Owned from here: if an option fails, the context goes now (its stream and memory), not whenever it is collected.
-    const context = new ExecutionContext(native, this.spec, maxRunsInFlight);
+    return this.#configure(native, options, checked);
+  }
+
+  /**
+   * createContext() on a worker thread. TensorRT's createExecutionContext allocates the context's activation memory
+   * and sets up its kernels, which takes from milliseconds to a second for large engines: a service that adds
+   * contexts while it serves (a bigger pool, a fresh context after a failure) should not hold its event loop for
+   * that. The options are checked before anything is created, and the promise rejects with the same errors.
+   */
+  async createContextAsync(options: ContextOptions = {}): Promise<ExecutionContext> {
+    const checked = this.#checkContextOptions(options, 'createContextAsync');
+    let native;
     try {
-      if (onLauncher) native.enqueueOnLauncher();
+      native = await this.native<NativeEngine>().createContextAsync();
+    } catch (error) {
+      throw fromNative(error);
+    }
+    return this.#configure(native, options, checked);
+  }
+
+  #checkContextOptions(options: ContextOptions, what: string): { maxRunsInFlight: number; onLauncher: boolean } {
+    requireOptionsObject(options, what);
+    return {
+      maxRunsInFlight: requireInteger(options.maxRunsInFlight ?? defaultMaxRunsInFlight(this.spec), 'maxRunsInFlight', 1),
+      onLauncher: this.#enqueuesOnLauncher(options.enqueueOn, what),
+    };
+  }
+
+  /** Wraps a new native context and applies the options; a context whose option fails goes at once. */
+  #configure(native: NativeExecutionContext, options: ContextOptions, checked: { maxRunsInFlight: number; onLauncher: boolean }): ExecutionContext {
+    // Owned from here: if an option fails, the context goes now (its stream and memory), not whenever it is collected.
+    const context = new ExecutionContext(native, this.spec, checked.maxRunsInFlight);
+    try {
+      if (checked.onLauncher) native.enqueueOnLauncher();
       if (options.cudaGraph) native.useCudaGraphs(true);
       if (options.profile !== undefined && options.profile !== 0) context.setProfile(options.profile);
     } catch (error) {
@@ -80,16 +108,16 @@ export class Engine extends Disposable {
   }
 
   /** ContextOptions.enqueueOn, checked: whether the context's runs go through its launcher thread. */
-  #enqueuesOnLauncher(choice: unknown): boolean {
+  #enqueuesOnLauncher(choice: unknown, what: string): boolean {
     const dataDependent = this.spec.outputs.find((t) => t.dataDependent);
     if (choice === undefined) return dataDependent !== undefined;
     if (choice !== 'caller' && choice !== 'launcher') {
-      throw makeError('INVALID_ARGUMENT', `createContext: enqueueOn must be 'caller' or 'launcher', got ${showValue(choice)}`);
+      throw makeError('INVALID_ARGUMENT', `${what}: enqueueOn must be 'caller' or 'launcher', got ${showValue(choice)}`);
     }
     if (choice === 'caller' && dataDependent) {
       throw makeError(
         'INVALID_ARGUMENT',
-        `createContext: enqueueOn 'caller' is not possible for this engine: the shape of output '${dataDependent.name}' depends on the data, so its enqueueV3 waits for the GPU, which would block the event loop; its runs always use the launcher`,
+        `${what}: enqueueOn 'caller' is not possible for this engine: the shape of output '${dataDependent.name}' depends on the data, so its enqueueV3 waits for the GPU, which would block the event loop; its runs always use the launcher`,
         { tensor: dataDependent.name },
       );
     }

@@ -95,6 +95,11 @@ export const simulator = {
     const d = getNative().simulator.getDevice(integer(index, 'device index', 0, 15));
     return { computeCapability: [d.computeMajor, d.computeMinor], totalMemoryBytes: d.totalMemoryBytes, name: d.name };
   },
+  /** Makes createExecutionContext take `millis` on its calling thread, as allocating a large engine's activation
+   * memory and setting up its kernels does on a GPU (engine.createContextAsync keeps that off the JS thread). */
+  setContextCreateDelay(millis: number): void {
+    getNative().simulator.setContextCreateDelay(amount(millis, 'context create delay'));
+  },
   /** Makes every builder progress step take `millis`, so a test can watch progress and cancel a build. */
   setBuildStepDelay(millis: number): void {
     getNative().simulator.setBuildStepDelay(amount(millis, 'build step delay'));

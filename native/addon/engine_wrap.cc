@@ -21,6 +21,7 @@ Napi::Function EngineWrap::define(Napi::Env env) {
   return DefineClass(env, "Engine",
                      {InstanceMethod<&EngineWrap::info>("info"),
                       InstanceMethod<&EngineWrap::createContext>("createContext"),
+                      InstanceMethod<&EngineWrap::createContextAsync>("createContextAsync"),
                       InstanceMethod<&EngineWrap::serialize>("serialize"),
                       InstanceMethod<&EngineWrap::dispose>("dispose"),
                       InstanceAccessor<&EngineWrap::disposed>("disposed")});
@@ -73,35 +74,86 @@ Napi::Value EngineWrap::info(Napi::CallbackInfo const& info) {
   return out;
 }
 
-Napi::Value EngineWrap::createContext(Napi::CallbackInfo const& info) {
-  Napi::Env env = info.Env();
-  auto const& engine = state(env);
+namespace {
+
+// A new context of `engine` with its own stream, or null with `failure`. Any thread: the JS thread
+// (createContext) or a libuv pool thread (createContextAsync).
+std::shared_ptr<ContextState> makeContext(std::shared_ptr<EngineState> const& engine, Failure& failure) {
   CudaApi const& api = engine->runtime->cuda();
   DeviceScope device(api, engine->deviceIndex());
   std::shared_ptr<ContextState> ctx = reaped(new ContextState());
   ctx->engine = engine;
-  Failure failure;
   int rc = api.cudaStreamCreateWithFlags(&ctx->stream, cuda::kStreamNonBlocking);
   if (rc != 0) {
     failure.code = "CUDA_ERROR";
     failure.cudaError = rc;
     failure.message = std::string("cudaStreamCreateWithFlags failed: ") + api.cudaGetErrorString(rc);
-    throw toJsError(env, failure);
+    return nullptr;
   }
-  ctx->context = retryAfterReleases(
-      [&] {
-        failure = Failure{};
-        return engine->engine->createContext(failure);
-      },
-      [&](auto const& context) { return !context && failure.code == "OUT_OF_MEMORY"; });
-  if (!ctx->context) throw toJsError(env, failure);
+  {
+    // One creation per engine at a time: TensorRT promises concurrent use of different contexts, not concurrent
+    // calls into one engine.
+    std::lock_guard<std::mutex> lock(engine->contextCreateMutex);
+    ctx->context = retryAfterReleases(
+        [&] {
+          failure = Failure{};
+          return engine->engine->createContext(failure);
+        },
+        [&](auto const& context) { return !context && failure.code == "OUT_OF_MEMORY"; });
+  }
+  if (!ctx->context) return nullptr;
   size_t n = engine->engine->info().tensors.size();
   ctx->staging = std::make_unique<PinnedPool>(api);
   ctx->deviceBuffers.resize(n);
   ctx->boundAddress.assign(n, nullptr);
   ctx->inputDims.resize(engine->inputs.size());
   ctx->outputDims.resize(engine->outputs.size());
+  return ctx;
+}
+
+// createExecutionContext allocates the context's activation memory and sets up its kernels, which takes from
+// milliseconds to a second for large engines: createContextAsync does it on a worker thread.
+class CreateContextWorker : public Napi::AsyncWorker {
+ public:
+  CreateContextWorker(Napi::Env env, std::shared_ptr<EngineState> engine)
+      : Napi::AsyncWorker(env, "tensorrt-node createContext"), mEngine(std::move(engine)), mDeferred(env) {}
+
+  Napi::Promise promise() { return mDeferred.Promise(); }
+  void Execute() override { mContext = makeContext(mEngine, mFailure); }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (!mContext) {
+      mDeferred.Reject(toJsError(env, mFailure).Value());
+      return;
+    }
+    mDeferred.Resolve(newWrapped(addonData(env).contextClass, env, std::move(mContext)));
+  }
+
+  void OnError(Napi::Error const& e) override { mDeferred.Reject(e.Value()); }
+
+ private:
+  std::shared_ptr<EngineState> mEngine;
+  Napi::Promise::Deferred mDeferred;
+  std::shared_ptr<ContextState> mContext;
+  Failure mFailure;
+};
+
+}  // namespace
+
+Napi::Value EngineWrap::createContext(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  Failure failure;
+  std::shared_ptr<ContextState> ctx = makeContext(state(env), failure);
+  if (!ctx) throw toJsError(env, failure);
   return newWrapped(addonData(env).contextClass, env, std::move(ctx));
+}
+
+Napi::Value EngineWrap::createContextAsync(Napi::CallbackInfo const& info) {
+  auto* worker = new CreateContextWorker(info.Env(), state(info.Env()));
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
 }
 
 Napi::Value EngineWrap::serialize(Napi::CallbackInfo const& info) {

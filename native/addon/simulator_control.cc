@@ -128,6 +128,11 @@ Napi::Value threadLaunches(Napi::CallbackInfo const& info) {
   return o;
 }
 
+Napi::Value setContextCreateDelay(Napi::CallbackInfo const& info) {
+  symbol<void (*)(double)>(info.Env(), "trtsim_set_context_create_delay")(num(info, 0, 0));
+  return info.Env().Undefined();
+}
+
 Napi::Value setBuildStepDelay(Napi::CallbackInfo const& info) {
   symbol<void (*)(double)>(info.Env(), "trtsim_set_build_step_delay")(num(info, 0, 0));
   return info.Env().Undefined();
@@ -163,6 +168,7 @@ Napi::Object simulatorControl(Napi::Env env) {
   o.Set("setHostLaunchCost", Napi::Function::New(env, setHostLaunchCost, "setHostLaunchCost"));
   o.Set("threadLaunches", Napi::Function::New(env, threadLaunches, "threadLaunches"));
   o.Set("setBuildStepDelay", Napi::Function::New(env, setBuildStepDelay, "setBuildStepDelay"));
+  o.Set("setContextCreateDelay", Napi::Function::New(env, setContextCreateDelay, "setContextCreateDelay"));
   o.Set("setStreamSpin", Napi::Function::New(env, setStreamSpin, "setStreamSpin"));
   o.Set("deviceSynchronize", Napi::Function::New(env, deviceSynchronize, "deviceSynchronize"));
   return o;

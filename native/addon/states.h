@@ -50,6 +50,7 @@ struct EngineState {
   std::unique_ptr<EngineBackend> engine;
   std::vector<int> inputs;   // indices into engine->info().tensors
   std::vector<int> outputs;
+  std::mutex contextCreateMutex;  // createContext on the JS thread, createContextAsync on pool threads
 
   CudaApi const& cuda() const { return runtime->cuda(); }
   int deviceIndex() const { return runtime->device; }

@@ -111,6 +111,12 @@ double trtsim_stream_spin(void);
 void trtsim_set_build_step_delay(double millis);
 double trtsim_build_step_delay(void);
 
+// createExecutionContext takes this long on its calling thread (0 by default). On a GPU it allocates the context's
+// activation memory and sets up its kernels: from milliseconds to a second for large engines, which a JS thread
+// must not wait for while it serves (engine.createContextAsync).
+void trtsim_set_context_create_delay(double millis);
+double trtsim_context_create_delay(void);
+
 // Counters of the libnvinfer stand-in live in that library; it registers this hook so one call reads both.
 typedef void (*trtsim_counters_hook)(trtsim_counters* out);
 void trtsim_register_counters_hook(trtsim_counters_hook hook);
