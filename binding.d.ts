@@ -114,8 +114,8 @@ export declare class NativeEngine {
   readonly disposed: boolean;
   info(): NativeEngineInfo;
   createContext(): NativeExecutionContext;
-  /** createContext on a worker thread. */
-  createContextAsync(): Promise<NativeExecutionContext>;
+  /** createContext on a thread of its own; settles the ticket (lib/settlements.ts) with the context. */
+  createContextAsync(ticket: number): void;
   serialize(): Uint8Array;
   dispose(): void;
 }

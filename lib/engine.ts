@@ -6,6 +6,7 @@ import { Disposable } from './disposable.js';
 import { toEngineSpec } from './engine-spec.js';
 import type { EngineSpec, ProfileSpec, TensorSpec } from './engine-spec.js';
 import { showValue } from './dtypes.js';
+import { settleable } from './settlements.js';
 import { fromNative, makeError, requireInteger, requireOptionsObject } from './errors.js';
 
 export class Engine extends Disposable {
@@ -59,7 +60,7 @@ export class Engine extends Disposable {
   }
 
   /**
-   * createContext() on a worker thread. TensorRT's createExecutionContext allocates the context's activation memory
+   * createContext() on a thread of its own. TensorRT's createExecutionContext allocates the context's activation memory
    * and sets up its kernels, which takes from milliseconds to a second for large engines: a service that adds
    * contexts while it serves (a bigger pool, a fresh context after a failure) should not hold its event loop for
    * that. The options are checked before anything is created, and the promise rejects with the same errors.
@@ -68,7 +69,8 @@ export class Engine extends Disposable {
     const checked = this.#checkContextOptions(options, 'createContextAsync');
     let native;
     try {
-      native = await this.native<NativeEngine>().createContextAsync();
+      const engine = this.native<NativeEngine>();
+      native = await settleable<NativeExecutionContext>((ticket) => engine.createContextAsync(ticket));
     } catch (error) {
       throw fromNative(error);
     }

@@ -45,7 +45,10 @@ ${RAW_SETTLEMENTS}
   parentPort.postMessage('ran');
   if (workerData.exitMidRun) {
     for (const c of contexts) for (let i = 0; i < 4; i++) run(c, Float64Array.of(1, 16), undefined, new Float32Array(16));
-    process.exit(0);
+    // And a context still being created on a pool thread (createContextAsync): it never reaches JS, and must go too.
+    native.simulator.setContextCreateDelay(30);
+    nativeCall((ticket) => engine.createContextAsync(ticket));
+    setTimeout(() => process.exit(0), 5);
   }
 })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
 `;
@@ -125,6 +128,7 @@ describe('worker threads', () => {
       expect(messages).toEqual(['ran']);
       expect(exitCode).toBe(0); // its loop ran dry with the objects still alive; teardown released them
     }
+    simulator.setContextCreateDelay(0);
     simulator.synchronize(); // waits for the reaper and the device
     const c = simulator.counters();
     expect({

@@ -1,5 +1,6 @@
 // Engine: a deserialized ICudaEngine; describes its IO and profiles, creates execution contexts, serializes.
 #include "addon_data.h"
+#include "background_job.h"
 #include "device_scope.h"
 #include "errors.h"
 #include "reaper.h"
@@ -112,30 +113,25 @@ std::shared_ptr<ContextState> makeContext(std::shared_ptr<EngineState> const& en
 }
 
 // createExecutionContext allocates the context's activation memory and sets up its kernels, which takes from
-// milliseconds to a second for large engines: createContextAsync does it on a worker thread.
-class CreateContextWorker : public Napi::AsyncWorker {
+// milliseconds to a second for large engines: createContextAsync does it on a thread of its own.
+class CreateContextJob : public BackgroundJob {
  public:
-  CreateContextWorker(Napi::Env env, std::shared_ptr<EngineState> engine)
-      : Napi::AsyncWorker(env, "tensorrt-node createContext"), mEngine(std::move(engine)), mDeferred(env) {}
+  CreateContextJob(Napi::Env env, uint32_t ticket, std::shared_ptr<EngineState> engine)
+      : BackgroundJob(env, ticket), mEngine(std::move(engine)) {}
 
-  Napi::Promise promise() { return mDeferred.Promise(); }
-  void Execute() override { mContext = makeContext(mEngine, mFailure); }
+  void run() override { mContext = makeContext(mEngine, mFailure); }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  void settle(Napi::Env env, int) override {
     if (!mContext) {
-      mDeferred.Reject(toJsError(env, mFailure).Value());
+      settlement.Reject(toJsError(env, mFailure).Value());
       return;
     }
-    mDeferred.Resolve(newWrapped(addonData(env).contextClass, env, std::move(mContext)));
+    settlement.Resolve(newWrapped(addonData(env).contextClass, env, std::move(mContext)));
   }
-
-  void OnError(Napi::Error const& e) override { mDeferred.Reject(e.Value()); }
 
  private:
   std::shared_ptr<EngineState> mEngine;
-  Napi::Promise::Deferred mDeferred;
-  std::shared_ptr<ContextState> mContext;
+  std::shared_ptr<ContextState> mContext;  // released by the reaper if the environment went first
   Failure mFailure;
 };
 
@@ -149,11 +145,11 @@ Napi::Value EngineWrap::createContext(Napi::CallbackInfo const& info) {
   return newWrapped(addonData(env).contextClass, env, std::move(ctx));
 }
 
-Napi::Value EngineWrap::createContextAsync(Napi::CallbackInfo const& info) {
-  auto* worker = new CreateContextWorker(info.Env(), state(info.Env()));
-  Napi::Promise promise = worker->promise();
-  worker->Queue();
-  return promise;
+// createContextAsync(ticket): settles the ticket with a new ExecutionContext.
+void EngineWrap::createContextAsync(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  uint32_t ticket = ticketArg(info, 0);
+  BackgroundJob::start(env, std::make_unique<CreateContextJob>(env, ticket, state(env)));
 }
 
 Napi::Value EngineWrap::serialize(Napi::CallbackInfo const& info) {

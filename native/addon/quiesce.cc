@@ -1,5 +1,6 @@
 #include "quiesce.h"
 
+#include "background_job.h"
 #include "reaper.h"
 #include "serial_launcher.h"
 
@@ -9,7 +10,8 @@ int quiesce(std::function<int()> const& deviceSynchronize) {
   int rc;
   bool worked;
   do {
-    worked = SerialLauncher::drainAll();
+    worked = BackgroundJob::drainAll();
+    worked = SerialLauncher::drainAll() || worked;
     worked = Reaper::drain() || worked;
     rc = deviceSynchronize();
   } while (worked || Reaper::pending());

@@ -69,7 +69,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
  private:
   Napi::Value info(Napi::CallbackInfo const& info);
   Napi::Value createContext(Napi::CallbackInfo const& info);
-  Napi::Value createContextAsync(Napi::CallbackInfo const& info);
+  void createContextAsync(Napi::CallbackInfo const& info);
   Napi::Value serialize(Napi::CallbackInfo const& info);
   void dispose(Napi::CallbackInfo const& info);
   Napi::Value disposed(Napi::CallbackInfo const& info);
