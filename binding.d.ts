@@ -140,7 +140,8 @@ export declare class NativeRuntime {
   readonly disposed: boolean;
   info(): NativeRuntimeInfo;
   device(): NativeDeviceInfo;
-  deserialize(plan: Uint8Array): Promise<NativeEngine>;
+  /** Deserializes on a thread of its own; settles the ticket (lib/settlements.ts) with the engine. */
+  deserialize(ticket: number, plan: Uint8Array): void;
   createDeviceBuffer(byteLength: number): NativeDeviceBuffer;
   synchronize(): void;
   dispose(): void;
@@ -213,6 +214,7 @@ export interface NativeSimulatorControl {
   threadLaunches(): { kernels: number; graphs: number };
   setBuildStepDelay(millis: number): void;
   setContextCreateDelay(millis: number): void;
+  setDeserializeDelay(millis: number): void;
   /** Sets the stream workers' doorbell polling time (omit to only read it); returns the previous value in us. */
   setStreamSpin(micros?: number): number;
   deviceSynchronize(): number;

@@ -1,6 +1,6 @@
 // The entry point of the low-level API: loads a backend (real TensorRT or the simulator) and deserializes engines.
 import { readUserFile } from './user-files.js';
-import type { NativeDeviceInfo, NativeRuntime, NativeRuntimeInfo } from '../binding.js';
+import type { NativeDeviceInfo, NativeEngine, NativeRuntime, NativeRuntimeInfo } from '../binding.js';
 import { DeviceBuffer, DeviceTensor, deviceTensorBytes } from './device-tensor.js';
 import { Disposable } from './disposable.js';
 import { showValue } from './dtypes.js';
@@ -8,6 +8,7 @@ import type { DType } from './dtypes.js';
 import { Engine } from './engine.js';
 import { deviceIndexOf, fromNative, makeError, requireOptionsObject } from './errors.js';
 import { getNative } from './native.js';
+import { settleable } from './settlements.js';
 import { Tensor } from './tensor.js';
 
 export type Backend = 'tensorrt' | 'simulator';
@@ -97,7 +98,8 @@ export class Runtime extends Disposable {
       throw makeError('INVALID_ARGUMENT', 'deserialize expects the plan as a Uint8Array (e.g. a Buffer from readFile)');
     }
     try {
-      return new Engine(await this.native<NativeRuntime>().deserialize(plan));
+      const runtime = this.native<NativeRuntime>();
+      return new Engine(await settleable<NativeEngine>((ticket) => runtime.deserialize(ticket, plan)));
     } catch (error) {
       throw fromNative(error);
     }

@@ -187,8 +187,8 @@ describe('dispose', () => {
   it('process.exit() while a release still waits for the device exits cleanly', async () => {
     await expectCleanExit('mlp', `
       const runtime = new native.Runtime('simulator', 2);
-      const busy = (await runtime.deserialize(plan)).createContext();
-      const engine = await runtime.deserialize(plan);
+      const busy = (await nativeCall((ticket) => runtime.deserialize(ticket, plan))).createContext();
+      const engine = await nativeCall((ticket) => runtime.deserialize(ticket, plan));
       const context = engine.createContext();
       await run(context, Float64Array.of(1, 16), undefined, new Float32Array(16));
       native.simulator.injectFault(4, 1, 0, 200); // the next kernel takes 200 ms
@@ -201,7 +201,7 @@ describe('dispose', () => {
   it('process.exit() while a launcher thread is inside enqueueV3 (data-dependent output) exits cleanly', async () => {
     await expectCleanExit('nonzero', `
       const runtime = new native.Runtime('simulator', 2);
-      const context = (await runtime.deserialize(plan)).createContext();
+      const context = (await nativeCall((ticket) => runtime.deserialize(ticket, plan))).createContext();
       await run(context, Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
       native.simulator.injectFault(4, 1, 0, 200); // the next kernel takes 200 ms: enqueueV3 waits for it
       for (let i = 0; i < 3; i++) run(context, Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
@@ -211,7 +211,7 @@ describe('dispose', () => {
   it('process.exit() while a launcher thread is launching a network (enqueueOn: launcher, host launch cost) exits cleanly', async () => {
     await expectCleanExit('mlp', `
       const runtime = new native.Runtime('simulator', 2);
-      const context = (await runtime.deserialize(plan)).createContext();
+      const context = (await nativeCall((ticket) => runtime.deserialize(ticket, plan))).createContext();
       context.enqueueOnLauncher();
       await run(context, Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1));
       native.simulator.setHostLaunchCost(20000); // each kernel launch holds the launcher for 20 ms

@@ -26,11 +26,11 @@ beforeAll(async () => {
   native = getNative();
   plan = await simulatorPlan('mlp'); // x float32 [b,16] -> y [b,8]
   runtime = new native.Runtime('simulator', 2);
-  engine = await runtime.deserialize(plan);
+  engine = await settleable<NativeEngine>((t) => runtime.deserialize(t, plan));
   context = engine.createContext();
   buffer = runtime.createDeviceBuffer(256);
   const r = new native.Runtime('simulator', 2);
-  const e = await r.deserialize(plan);
+  const e = await settleable<NativeEngine>((t) => r.deserialize(t, plan));
   disposed = { runtime: r, engine: e, context: e.createContext(), buffer: r.createDeviceBuffer(16) };
   for (const o of [disposed.context, disposed.buffer, disposed.engine, disposed.runtime]) o.dispose();
 });
@@ -111,7 +111,7 @@ function disposeIfNative(value: unknown): void {
 }
 
 /** The asynchronous methods: their first argument is a ticket (lib/settlements.ts) whose promise they settle. */
-const TICKETED = new Set(['run', 'ping', 'write', 'read', 'copyTo']);
+const TICKETED = new Set(['run', 'ping', 'write', 'read', 'copyTo', 'deserialize', 'createContextAsync']);
 
 /** Calls `method` as lib/ does: an asynchronous one with a fresh ticket first, its promise standing for the call. */
 function call(target: object, method: string, args: unknown[]): unknown {
@@ -224,7 +224,7 @@ describe('the native surface, called directly with wrong arguments', () => {
 describe('objects that are not what they seem, and user code that runs inside a call', () => {
   it('an object of another class with DeviceBuffer\'s prototype is not taken for a device buffer', async () => {
     // It passes instanceof; unwrapped as a DeviceBuffer, the engine's memory was read as one (SIGSEGV).
-    const disguised = await runtime.deserialize(plan);
+    const disguised = await settleable<NativeEngine>((t) => runtime.deserialize(t, plan));
     Object.setPrototypeOf(disguised, (native.DeviceBuffer as unknown as { prototype: object }).prototype);
     expect(disguised instanceof (native.DeviceBuffer as unknown as new () => unknown)).toBe(true);
     const asInput = await outcome(() => settleable((t) => context.run(t, new Float64Array([2, 16]), undefined, disguised as never)));
@@ -372,7 +372,7 @@ const pending = new Map();
 let calls = 0;
 const arena = new ArrayBuffer(65536);
 native.installSettle((...batch) => {
-  if (++calls === 1) throw 42;
+  if (++calls === 2) throw 42; // the first settles the deserialization
   for (let i = 0; i < batch.length; i += 2) pending.get(batch[i])?.(batch[i + 1]);
 }, arena);
 const seen = [];
@@ -380,7 +380,7 @@ process.on('uncaughtException', (e) => seen.push('uncaught ' + String(e)));
 const settled = (ticket, start) => new Promise((resolve) => { pending.set(ticket, resolve); start(ticket); });
 (async () => {
   const runtime = new native.Runtime('simulator', 2);
-  const context = (await runtime.deserialize(Buffer.from(process.argv[2], 'base64'))).createContext();
+  const context = (await settled(100, (t) => runtime.deserialize(t, Buffer.from(process.argv[2], 'base64')))).createContext();
   context.ping(0);
   await new Promise((r) => setTimeout(r, 50));
   await settled(1, (t) => context.ping(t));

@@ -14,7 +14,7 @@ const native = require('node-gyp-build')(workerData.root);
 ${RAW_SETTLEMENTS}
 (async () => {
   const runtime = new native.Runtime('simulator', 2);
-  const engine = await runtime.deserialize(workerData.plan);
+  const engine = await nativeCall((ticket) => runtime.deserialize(ticket, workerData.plan));
   const context = engine.createContext();
   const results = [];
   for (let i = 0; i < 4; i++) {
@@ -39,15 +39,18 @@ const native = require('node-gyp-build')(workerData.root);
 ${RAW_SETTLEMENTS}
 (async () => {
   const runtime = new native.Runtime('simulator', 0, () => {}); // verbose: the logger's function is called
-  const engine = await runtime.deserialize(workerData.plan);
+  const engine = await nativeCall((ticket) => runtime.deserialize(ticket, workerData.plan));
   const contexts = [engine.createContext(), engine.createContext()];
   await Promise.all(contexts.map((c) => run(c, Float64Array.of(1, 16), undefined, new Float32Array(16).fill(1))));
   parentPort.postMessage('ran');
   if (workerData.exitMidRun) {
     for (const c of contexts) for (let i = 0; i < 4; i++) run(c, Float64Array.of(1, 16), undefined, new Float32Array(16));
-    // And a context still being created on a pool thread (createContextAsync): it never reaches JS, and must go too.
+    // And a context still being created and an engine still being deserialized, each on a thread of its own: they
+    // never reach JS, and must go too.
     native.simulator.setContextCreateDelay(30);
+    native.simulator.setDeserializeDelay(30);
     nativeCall((ticket) => engine.createContextAsync(ticket));
+    nativeCall((ticket) => runtime.deserialize(ticket, workerData.plan));
     setTimeout(() => process.exit(0), 5);
   }
 })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
@@ -69,7 +72,7 @@ const native = require('node-gyp-build')(workerData.root);
 ${RAW_SETTLEMENTS.replace(/`/g, '\\`')}
 (async () => {
   const runtime = new native.Runtime('simulator', 2);
-  const engine = await runtime.deserialize(workerData.plan);
+  const engine = await nativeCall((ticket) => runtime.deserialize(ticket, workerData.plan));
   const context = engine.createContext();
   await run(context, Float64Array.of(1, 16), undefined, new Float32Array(16));
   parentPort.postMessage('ran');
@@ -129,6 +132,7 @@ describe('worker threads', () => {
       expect(exitCode).toBe(0); // its loop ran dry with the objects still alive; teardown released them
     }
     simulator.setContextCreateDelay(0);
+    simulator.setDeserializeDelay(0);
     simulator.synchronize(); // waits for the reaper and the device
     const c = simulator.counters();
     expect({

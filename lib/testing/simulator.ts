@@ -100,6 +100,11 @@ export const simulator = {
   setContextCreateDelay(millis: number): void {
     getNative().simulator.setContextCreateDelay(amount(millis, 'context create delay'));
   },
+  /** Makes deserializeCudaEngine take `millis` on its calling thread (a pool thread of runtime.deserialize), as a
+   * large engine does on a GPU: lets a test catch a deserialization in flight. */
+  setDeserializeDelay(millis: number): void {
+    getNative().simulator.setDeserializeDelay(amount(millis, 'deserialize delay'));
+  },
   /** Makes every builder progress step take `millis`, so a test can watch progress and cancel a build. */
   setBuildStepDelay(millis: number): void {
     getNative().simulator.setBuildStepDelay(amount(millis, 'build step delay'));

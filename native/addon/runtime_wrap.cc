@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "addon_data.h"
+#include "background_job.h"
 #include "device_scope.h"
 #include "errors.h"
 #include "js_bytes.h"
@@ -14,49 +15,48 @@ namespace trtn {
 
 namespace {
 
-// Deserialization can take long for large engines, so it runs on a worker thread.
-class DeserializeWorker : public Napi::AsyncWorker {
+// Deserialization can take seconds for large engines, so it runs on a thread of its own (background_job.h).
+class DeserializeJob : public BackgroundJob {
  public:
-  DeserializeWorker(Napi::Env env, std::shared_ptr<RuntimeState> runtime, std::vector<uint8_t> bytes)
-      : Napi::AsyncWorker(env, "tensorrt-node deserialize"), mRuntime(std::move(runtime)), mBytes(std::move(bytes)),
-        mDeferred(env) {}
+  DeserializeJob(Napi::Env env, uint32_t ticket, std::shared_ptr<RuntimeState> runtime, std::vector<uint8_t> bytes)
+      : BackgroundJob(env, ticket), mRuntime(std::move(runtime)), mBytes(std::move(bytes)) {}
 
-  Napi::Promise promise() { return mDeferred.Promise(); }
-
-  void Execute() override {
-    DeviceScope device(mRuntime->cuda(), mRuntime->device);  // a libuv pool thread, shared by every runtime
-    std::lock_guard<std::mutex> lock(mRuntime->deserializeMutex);
-    mEngine = retryAfterReleases(
-        [&] {
-          mFailure = Failure{};
-          return mRuntime->runtime->deserialize(mBytes.data(), mBytes.size(), mFailure);
-        },
-        [&](auto const& engine) { return !engine && mFailure.code == "OUT_OF_MEMORY"; });
+  void run() override {
+    DeviceScope device(mRuntime->cuda(), mRuntime->device);
+    std::unique_ptr<EngineBackend> engine;
+    {
+      std::lock_guard<std::mutex> lock(mRuntime->deserializeMutex);
+      engine = retryAfterReleases(
+          [&] {
+            mFailure = Failure{};
+            return mRuntime->runtime->deserialize(mBytes.data(), mBytes.size(), mFailure);
+          },
+          [&](auto const& e) { return !e && mFailure.code == "OUT_OF_MEMORY"; });
+    }
+    mBytes = {};
+    if (!engine) return;
+    // Owned through reaped() from here, so an engine whose environment went first is destroyed as any other.
+    mEngine = reaped(new EngineState());
+    mEngine->runtime = mRuntime;
+    mEngine->engine = std::move(engine);
+    auto const& tensors = mEngine->engine->info().tensors;
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      (tensors[i].isInput ? mEngine->inputs : mEngine->outputs).push_back(static_cast<int>(i));
+    }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  void settle(Napi::Env env, int) override {
     if (!mEngine) {
-      mDeferred.Reject(toJsError(env, mFailure).Value());
+      settlement.Reject(toJsError(env, mFailure).Value());
       return;
     }
-    std::shared_ptr<EngineState> state = reaped(new EngineState());
-    state->runtime = mRuntime;
-    state->engine = std::move(mEngine);
-    auto const& tensors = state->engine->info().tensors;
-    for (size_t i = 0; i < tensors.size(); ++i) {
-      (tensors[i].isInput ? state->inputs : state->outputs).push_back(static_cast<int>(i));
-    }
-    mDeferred.Resolve(newWrapped(addonData(env).engineClass, env, std::move(state)));
+    settlement.Resolve(newWrapped(addonData(env).engineClass, env, std::move(mEngine)));
   }
-
-  void OnError(Napi::Error const& e) override { mDeferred.Reject(e.Value()); }
 
  private:
   std::shared_ptr<RuntimeState> mRuntime;
   std::vector<uint8_t> mBytes;
-  Napi::Promise::Deferred mDeferred;
-  std::unique_ptr<EngineBackend> mEngine;
+  std::shared_ptr<EngineState> mEngine;
   Failure mFailure;
 };
 
@@ -192,19 +192,18 @@ Napi::Value RuntimeWrap::device(Napi::CallbackInfo const& info) {
   return out;
 }
 
-Napi::Value RuntimeWrap::deserialize(Napi::CallbackInfo const& info) {
+// deserialize(ticket, bytes): settles the ticket with an Engine.
+void RuntimeWrap::deserialize(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
+  uint32_t ticket = ticketArg(info, 0);
   auto const& s = state(env);
   uint8_t const* data = nullptr;
   size_t size = 0;
-  if (info.Length() < 1 || !bytesOf(info[0], &data, &size)) {
+  if (info.Length() < 2 || !bytesOf(info[1], &data, &size)) {
     throw jsError(env, "INVALID_ARGUMENT", "deserialize expects the engine bytes as a Uint8Array or ArrayBuffer");
   }
-  // Copied: the caller may reuse or detach its buffer while the worker runs.
-  auto* worker = new DeserializeWorker(env, s, std::vector<uint8_t>(data, data + size));
-  Napi::Promise promise = worker->promise();
-  worker->Queue();
-  return promise;
+  // Copied: the caller may reuse or detach its buffer while the job runs.
+  BackgroundJob::start(env, std::make_unique<DeserializeJob>(env, ticket, s, std::vector<uint8_t>(data, data + size)));
 }
 
 Napi::Value RuntimeWrap::createDeviceBuffer(Napi::CallbackInfo const& info) {

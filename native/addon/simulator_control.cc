@@ -133,6 +133,11 @@ Napi::Value setContextCreateDelay(Napi::CallbackInfo const& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value setDeserializeDelay(Napi::CallbackInfo const& info) {
+  symbol<void (*)(double)>(info.Env(), "trtsim_set_deserialize_delay")(num(info, 0, 0));
+  return info.Env().Undefined();
+}
+
 Napi::Value setBuildStepDelay(Napi::CallbackInfo const& info) {
   symbol<void (*)(double)>(info.Env(), "trtsim_set_build_step_delay")(num(info, 0, 0));
   return info.Env().Undefined();
@@ -169,6 +174,7 @@ Napi::Object simulatorControl(Napi::Env env) {
   o.Set("threadLaunches", Napi::Function::New(env, threadLaunches, "threadLaunches"));
   o.Set("setBuildStepDelay", Napi::Function::New(env, setBuildStepDelay, "setBuildStepDelay"));
   o.Set("setContextCreateDelay", Napi::Function::New(env, setContextCreateDelay, "setContextCreateDelay"));
+  o.Set("setDeserializeDelay", Napi::Function::New(env, setDeserializeDelay, "setDeserializeDelay"));
   o.Set("setStreamSpin", Napi::Function::New(env, setStreamSpin, "setStreamSpin"));
   o.Set("deviceSynchronize", Napi::Function::New(env, deviceSynchronize, "deviceSynchronize"));
   return o;

@@ -53,7 +53,7 @@ class RuntimeWrap : public Napi::ObjectWrap<RuntimeWrap> {
  private:
   Napi::Value info(Napi::CallbackInfo const& info);
   Napi::Value device(Napi::CallbackInfo const& info);
-  Napi::Value deserialize(Napi::CallbackInfo const& info);
+  void deserialize(Napi::CallbackInfo const& info);
   Napi::Value createDeviceBuffer(Napi::CallbackInfo const& info);
   Napi::Value synchronize(Napi::CallbackInfo const& info);
   void dispose(Napi::CallbackInfo const& info);

@@ -48,6 +48,7 @@ DeviceConfig* const gDevices = newDeviceConfigs();  // each GPU's (alike unless 
 trtsim_counters_hook gHook = nullptr;
 double gBuildStepDelayMillis = 0;
 double gContextCreateDelayMillis = 0;
+double gDeserializeDelayMillis = 0;
 
 // Kernel slots of the cost model: a counting semaphore shared by all streams, handed out in the order kernels asked
 // for them, as a GPU's work distributor takes ready kernels from its hardware queues in turn. (A plain semaphore let a
@@ -339,6 +340,16 @@ TRTSIM_EXPORT void trtsim_set_context_create_delay(double millis) {
 TRTSIM_EXPORT double trtsim_context_create_delay(void) {
   std::lock_guard<std::mutex> lock(gMutex);
   return gContextCreateDelayMillis;
+}
+
+TRTSIM_EXPORT void trtsim_set_deserialize_delay(double millis) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  gDeserializeDelayMillis = millis > 0 ? millis : 0;
+}
+
+TRTSIM_EXPORT double trtsim_deserialize_delay(void) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  return gDeserializeDelayMillis;
 }
 
 TRTSIM_EXPORT void trtsim_set_stream_spin(double micros) {

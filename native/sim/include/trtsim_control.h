@@ -116,6 +116,9 @@ double trtsim_build_step_delay(void);
 // must not wait for while it serves (engine.createContextAsync).
 void trtsim_set_context_create_delay(double millis);
 double trtsim_context_create_delay(void);
+// deserializeCudaEngine takes this long on its calling thread (0 by default): seconds for large engines on a GPU.
+void trtsim_set_deserialize_delay(double millis);
+double trtsim_deserialize_delay(void);
 
 // Counters of the libnvinfer stand-in live in that library; it registers this hook so one call reads both.
 typedef void (*trtsim_counters_hook)(trtsim_counters* out);
