@@ -10,9 +10,17 @@ namespace trtn {
 
 namespace {
 
-std::mutex gMutex;
-std::condition_variable gIdle;
-size_t gRunning = 0;  // jobs whose thread has not finished them yet, in every environment
+// Jobs whose thread has not finished them yet, in every environment. Never destroyed: a detached job thread may
+// still signal it while the process exits and static destructors run.
+struct Running {
+  std::mutex mutex;
+  std::condition_variable idle;
+  size_t count = 0;
+};
+Running& running() {
+  static Running* r = new Running();
+  return *r;
+}
 
 }  // namespace
 
@@ -20,22 +28,24 @@ void BackgroundJob::start(Napi::Env env, std::unique_ptr<BackgroundJob> job) {
   std::unique_ptr<CompletionJob> owned(job.release());
   auto* expected = static_cast<BackgroundJob*>(addonData(env).completion->expect(owned));
   {
-    std::lock_guard<std::mutex> lock(gMutex);
-    ++gRunning;
+    std::lock_guard<std::mutex> lock(running().mutex);
+    ++running().count;
   }
   // Detached: the completion queue owns the job from here, and the thread touches it no more once it is finished.
   std::thread([expected] {
     expected->run();
     CompletionQueue::finish(expected, 0);
-    std::lock_guard<std::mutex> lock(gMutex);
-    if (--gRunning == 0) gIdle.notify_all();
+    Running& r = running();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    if (--r.count == 0) r.idle.notify_all();
   }).detach();
 }
 
 bool BackgroundJob::drainAll() {
-  std::unique_lock<std::mutex> lock(gMutex);
-  if (gRunning == 0) return false;
-  gIdle.wait(lock, [] { return gRunning == 0; });
+  Running& r = running();
+  std::unique_lock<std::mutex> lock(r.mutex);
+  if (r.count == 0) return false;
+  r.idle.wait(lock, [&] { return r.count == 0; });
   return true;
 }
 
