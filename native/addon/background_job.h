@@ -1,5 +1,5 @@
 // Work that must not hold the JS thread and is not GPU work (deserializing an engine, creating an execution
-// context): a thread of its own runs it, and its promise settles through the completion queue like a run's. As napi
+// context): a pool of up to 4 threads of the addon's own runs it, and its promise settles through the completion queue like a run's. As napi
 // async work, a worker that exited meanwhile leaked what it made (12 workers left 6 runtimes and engines alive): its
 // completion came when the environment could no longer wrap the new object for JS, and the native state handed over
 // for wrapping was never released. The completion queue frees a job that finishes after its environment
@@ -17,10 +17,11 @@ namespace trtn {
 class BackgroundJob : public CompletionJob {
  public:
   using CompletionJob::CompletionJob;
-  // On the job's own thread. Must not throw; the job settles (settle(), on the JS thread) once it returns.
+  // On a pool thread. Must not throw; the job settles (settle(), on the JS thread) once it returns.
   virtual void run() = 0;
 
-  // JS thread: counts the job in flight and starts its thread.
+  // JS thread: counts the job in flight and queues it for the pool (starting a pool thread while fewer than 4 exist
+  // and all are busy).
   static void start(Napi::Env env, std::unique_ptr<BackgroundJob> job);
   // Blocks until every job started so far has run (quiesce.h). Returns whether any was still running.
   static bool drainAll();
