@@ -71,6 +71,36 @@ describe('engine.createContextAsync', () => {
     expect(simulator.counters().liveContexts).toBe(before.liveContexts);
   });
 
+  it('a burst of creations queues for at most 4 background threads instead of starting one each', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const named = () => readdirSync('/proc/self/task').filter((t) => {
+      try {
+        return readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim() === 'trtn-background';
+      } catch {
+        return false; // a thread that ended while listed
+      }
+    }).length;
+    simulator.setContextCreateDelay(20); // one engine creates one context at a time: about 320 ms for all 16
+    const creating = Promise.all(Array.from({ length: 16 }, () => engine.createContextAsync()));
+    await new Promise((r) => setTimeout(r, 60));
+    // A thread per job would show 16 here, most waiting for the engine. The fewest of a few looks: a thread that a
+    // pool thread starts (a stream's worker) carries the pool's name until it renames itself a moment later.
+    let whileBusy = Infinity;
+    for (let i = 0; i < 5; i++) {
+      whileBusy = Math.min(whileBusy, named());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const contexts = await creating;
+    try {
+      expect(whileBusy).toBeGreaterThanOrEqual(1);
+      expect(whileBusy).toBeLessThanOrEqual(4);
+      expect(named()).toBe(whileBusy); // kept for later jobs
+      await Promise.all(contexts.map((c, i) => expectWorks(c, 1 + (i % 16), 40 + i)));
+    } finally {
+      for (const c of contexts) c.dispose();
+    }
+  });
+
   it('rejects, never throws: bad options before anything is made, OUT_OF_MEMORY from TensorRT, DISPOSED engines', async () => {
     simulator.synchronize();
     const before = simulator.counters();

@@ -1,5 +1,7 @@
 #include "reaper.h"
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -27,6 +29,7 @@ ReaperState& state() {
 }
 
 void reaperLoop() {
+  pthread_setname_np(pthread_self(), "trtn-reaper");
   ReaperState& s = state();
   std::unique_lock<std::mutex> lock(s.mutex);
   for (;;) {

@@ -1,5 +1,7 @@
 #include "serial_launcher.h"
 
+#include <pthread.h>
+
 namespace trtn {
 
 namespace {
@@ -51,6 +53,7 @@ void SerialLauncher::post(std::function<void()> task) {
 }
 
 void SerialLauncher::loop() {
+  pthread_setname_np(pthread_self(), "trtn-launcher");
   std::unique_lock<std::mutex> lock(mMutex);
   for (;;) {
     mWake.wait(lock, [this] { return mStopping || !mTasks.empty(); });

@@ -20,6 +20,8 @@
 // finding it polling skips the futex wake-up. Like cudaDeviceScheduleAuto, which spins only while the process has
 // fewer active CUDA threads than cores, at most (cores - 1) workers poll at once. TRTSIM_STREAM_SPIN_US or
 // trtsim_set_stream_spin() sets the time (0: always sleep).
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -179,6 +181,7 @@ bool pollDoorbell(Ready const& ready) {
 }
 
 void workerLoop(Stream handle, std::shared_ptr<SimStream> stream) {
+  pthread_setname_np(pthread_self(), "trtsim-stream");  // not the creating thread's name, which Linux copies
   markStreamWorkerThread();
   stream->queue.runWorker([](auto const& ready) { return pollDoorbell(ready); },
                           [handle](Work& work) { execute(handle, work); });
