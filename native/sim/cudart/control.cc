@@ -46,9 +46,15 @@ DeviceConfig* newDeviceConfigs() {
 }
 DeviceConfig* const gDevices = newDeviceConfigs();  // each GPU's (alike unless set one by one)
 trtsim_counters_hook gHook = nullptr;
-double gBuildStepDelayMillis = 0;
-double gContextCreateDelayMillis = 0;
-double gDeserializeDelayMillis = 0;
+// Host delays of the simulated TensorRT calls (0: none), set by tests, read by libnvinfer's stand-in.
+struct HostDelay {
+  std::atomic<double> millis{0};
+  void set(double m) { millis.store(m > 0 ? m : 0, std::memory_order_relaxed); }
+  double get() const { return millis.load(std::memory_order_relaxed); }
+};
+HostDelay gBuildStepDelay;
+HostDelay gContextCreateDelay;
+HostDelay gDeserializeDelay;
 
 // Kernel slots of the cost model: a counting semaphore shared by all streams, handed out in the order kernels asked
 // for them, as a GPU's work distributor takes ready kernels from its hardware queues in turn. (A plain semaphore let a
@@ -322,35 +328,12 @@ TRTSIM_EXPORT void trtsim_get_device(int* computeMajor, int* computeMinor, int64
   trtsim_get_device_config(0, computeMajor, computeMinor, totalMemoryBytes, name);
 }
 
-TRTSIM_EXPORT void trtsim_set_build_step_delay(double millis) {
-  std::lock_guard<std::mutex> lock(gMutex);
-  gBuildStepDelayMillis = millis > 0 ? millis : 0;
-}
-
-TRTSIM_EXPORT double trtsim_build_step_delay(void) {
-  std::lock_guard<std::mutex> lock(gMutex);
-  return gBuildStepDelayMillis;
-}
-
-TRTSIM_EXPORT void trtsim_set_context_create_delay(double millis) {
-  std::lock_guard<std::mutex> lock(gMutex);
-  gContextCreateDelayMillis = millis > 0 ? millis : 0;
-}
-
-TRTSIM_EXPORT double trtsim_context_create_delay(void) {
-  std::lock_guard<std::mutex> lock(gMutex);
-  return gContextCreateDelayMillis;
-}
-
-TRTSIM_EXPORT void trtsim_set_deserialize_delay(double millis) {
-  std::lock_guard<std::mutex> lock(gMutex);
-  gDeserializeDelayMillis = millis > 0 ? millis : 0;
-}
-
-TRTSIM_EXPORT double trtsim_deserialize_delay(void) {
-  std::lock_guard<std::mutex> lock(gMutex);
-  return gDeserializeDelayMillis;
-}
+TRTSIM_EXPORT void trtsim_set_build_step_delay(double millis) { gBuildStepDelay.set(millis); }
+TRTSIM_EXPORT double trtsim_build_step_delay(void) { return gBuildStepDelay.get(); }
+TRTSIM_EXPORT void trtsim_set_context_create_delay(double millis) { gContextCreateDelay.set(millis); }
+TRTSIM_EXPORT double trtsim_context_create_delay(void) { return gContextCreateDelay.get(); }
+TRTSIM_EXPORT void trtsim_set_deserialize_delay(double millis) { gDeserializeDelay.set(millis); }
+TRTSIM_EXPORT double trtsim_deserialize_delay(void) { return gDeserializeDelay.get(); }
 
 TRTSIM_EXPORT void trtsim_set_stream_spin(double micros) {
   gStreamSpinMicros.store(micros > 0 ? micros : 0, std::memory_order_relaxed);
