@@ -60,7 +60,7 @@ export class Engine extends Disposable {
   }
 
   /**
-   * createContext() on a thread of its own. TensorRT's createExecutionContext allocates the context's activation memory
+   * createContext() on a background thread. TensorRT's createExecutionContext allocates the context's activation memory
    * and sets up its kernels, which takes from milliseconds to a second for large engines: a service that adds
    * contexts while it serves (a bigger pool, a fresh context after a failure) should not hold its event loop for
    * that. The options are checked before anything is created, and the promise rejects with the same errors.

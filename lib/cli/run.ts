@@ -11,8 +11,9 @@
 //   { command: 'run', ok: boolean, file: string, kind: 'onnx' | 'engine', backend,
 //     buildSeconds: number | null,          // ONNX: building the temporary engine
 //     latencyMs: number,                    // the one context.run(), inputs and outputs copied
-//     enqueueMs: number,                    // of it, the host time of enqueueV3 on the calling thread (trtexec's
-//                                           // "Enqueue Time"; on a GPU, one launch per kernel of the network)
+//     enqueueMs: number,                    // of it, the host time of enqueueV3 (trtexec's "Enqueue Time"; on a
+//                                           // GPU, one launch per kernel of the network)
+//     enqueueOn: 'caller' | 'launcher',     // the thread that spent it (the launcher for data-dependent shapes)
 //     inputs: [{ name, dtype, shape, shapeFrom: 'file' | 'shapes' | 'model' | 'profile', source: 'random' | <path> }],
 //     outputs: [{ name, dtype, shape, first: Element[] /* ≤ 8 */, min, max, mean /* null if empty */, nan }],
 //     compare: null | { reference: 'onnxruntime-node', version: string | null, executionProvider: 'cpu',
@@ -85,6 +86,7 @@ export interface RunReport {
   readonly buildSeconds: number | null;
   readonly latencyMs: number;
   readonly enqueueMs: number;
+  readonly enqueueOn: 'caller' | 'launcher';
   readonly inputs: readonly { name: string; dtype: string; shape: readonly number[]; shapeFrom: RunShape['from']; source: string }[];
   readonly outputs: readonly OutputSummary[];
   readonly compare: CompareReport | null;
@@ -231,6 +233,7 @@ async function run(file: string, o: RunCliOptions): Promise<Outcome<RunReport>> 
       buildSeconds: prepared.buildSeconds,
       latencyMs,
       enqueueMs,
+      enqueueOn: context.enqueueOn,
       inputs: engine.inputs.map((spec) => ({
         name: spec.name,
         dtype: spec.dtype,
@@ -266,7 +269,7 @@ function render(r: RunReport): string {
   const lines = [
     `model    ${r.file} (${how}; backend ${r.backend})`,
     `inputs   ${r.inputs.map((i) => `${i.name} ${i.dtype} ${formatDims(i.shape)}${i.shapeFrom === 'profile' ? " (the profile's opt shape)" : ''} from ${i.source}`).join('; ')}`,
-    `latency  ${r.latencyMs} ms (one inference; enqueueV3 took ${r.enqueueMs} ms of it on the calling thread)`,
+    `latency  ${r.latencyMs} ms (one inference; enqueueV3 took ${r.enqueueMs} ms of it on the ${r.enqueueOn === 'caller' ? 'calling thread' : "context's launcher thread"})`,
     '',
     table(
       ['OUTPUT', 'DTYPE', 'SHAPE', 'MIN', 'MAX', 'MEAN', 'FIRST VALUES'],

@@ -1,8 +1,8 @@
 // Work that must not hold the JS thread and is not GPU work (deserializing an engine, creating an execution
-// context): a pool of up to 4 threads of the addon's own runs it, and its promise settles through the completion queue like a run's. As napi
-// async work, a worker that exited meanwhile leaked what it made (12 workers left 6 runtimes and engines alive): its
-// completion came when the environment could no longer wrap the new object for JS, and the native state handed over
-// for wrapping was never released. The completion queue frees a job that finishes after its environment
+// context): a pool of up to 4 threads of the addon's own runs it, and its promise settles through the completion
+// queue like a run's. As napi async work, a worker that exited meanwhile leaked what it made (12 workers left 6
+// runtimes and engines alive): its completion came when the environment could no longer wrap the new object for JS,
+// and the native state handed over for wrapping was never released. The completion queue frees a job that finishes after its environment
 // (CompletionJob::leakJsHandles), and a job's result is owned through reaped() from the start.
 #pragma once
 
@@ -11,6 +11,8 @@
 #include <memory>
 
 #include "completion.h"
+#include "errors.h"
+#include "wraps.h"
 
 namespace trtn {
 
@@ -25,6 +27,17 @@ class BackgroundJob : public CompletionJob {
   static void start(Napi::Env env, std::unique_ptr<BackgroundJob> job);
   // Blocks until every job started so far has run (quiesce.h). Returns whether any was still running.
   static bool drainAll();
+
+ protected:
+  // settle() of a job that makes a native object: resolves with `made` wrapped in `cls`, or rejects with `failure`.
+  template <typename State>
+  void settleMade(Napi::Env env, Napi::FunctionReference& cls, std::shared_ptr<State>& made, Failure const& failure) {
+    if (!made) {
+      settlement.Reject(toJsError(env, failure).Value());
+      return;
+    }
+    settlement.Resolve(newWrapped(cls, env, std::move(made)));
+  }
 };
 
 }  // namespace trtn

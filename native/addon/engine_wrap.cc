@@ -78,7 +78,7 @@ Napi::Value EngineWrap::info(Napi::CallbackInfo const& info) {
 namespace {
 
 // A new context of `engine` with its own stream, or null with `failure`. Any thread: the JS thread
-// (createContext) or a libuv pool thread (createContextAsync).
+// (createContext) or a background pool thread (createContextAsync).
 std::shared_ptr<ContextState> makeContext(std::shared_ptr<EngineState> const& engine, Failure& failure) {
   CudaApi const& api = engine->runtime->cuda();
   DeviceScope device(api, engine->deviceIndex());
@@ -113,7 +113,7 @@ std::shared_ptr<ContextState> makeContext(std::shared_ptr<EngineState> const& en
 }
 
 // createExecutionContext allocates the context's activation memory and sets up its kernels, which takes from
-// milliseconds to a second for large engines: createContextAsync does it on a thread of its own.
+// milliseconds to a second for large engines: createContextAsync does it on a background pool thread.
 class CreateContextJob : public BackgroundJob {
  public:
   CreateContextJob(Napi::Env env, uint32_t ticket, std::shared_ptr<EngineState> engine)
@@ -121,13 +121,7 @@ class CreateContextJob : public BackgroundJob {
 
   void run() override { mContext = makeContext(mEngine, mFailure); }
 
-  void settle(Napi::Env env, int) override {
-    if (!mContext) {
-      settlement.Reject(toJsError(env, mFailure).Value());
-      return;
-    }
-    settlement.Resolve(newWrapped(addonData(env).contextClass, env, std::move(mContext)));
-  }
+  void settle(Napi::Env env, int) override { settleMade(env, addonData(env).contextClass, mContext, mFailure); }
 
  private:
   std::shared_ptr<EngineState> mEngine;

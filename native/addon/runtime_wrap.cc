@@ -15,7 +15,7 @@ namespace trtn {
 
 namespace {
 
-// Deserialization can take seconds for large engines, so it runs on a thread of its own (background_job.h).
+// Deserialization can take seconds for large engines, so it runs on a background pool thread (background_job.h).
 class DeserializeJob : public BackgroundJob {
  public:
   DeserializeJob(Napi::Env env, uint32_t ticket, std::shared_ptr<RuntimeState> runtime, std::vector<uint8_t> bytes)
@@ -45,13 +45,7 @@ class DeserializeJob : public BackgroundJob {
     }
   }
 
-  void settle(Napi::Env env, int) override {
-    if (!mEngine) {
-      settlement.Reject(toJsError(env, mFailure).Value());
-      return;
-    }
-    settlement.Resolve(newWrapped(addonData(env).engineClass, env, std::move(mEngine)));
-  }
+  void settle(Napi::Env env, int) override { settleMade(env, addonData(env).engineClass, mEngine, mFailure); }
 
  private:
   std::shared_ptr<RuntimeState> mRuntime;

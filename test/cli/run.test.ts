@@ -88,6 +88,7 @@ describe.concurrent('run', () => {
     expect(doc.latencyMs).toEqual(expect.any(Number));
     expect(doc.enqueueMs).toBeGreaterThan(0); // the engine's enqueueV3, inside the run
     expect(doc.enqueueMs).toBeLessThanOrEqual(doc.latencyMs);
+    expect(doc.enqueueOn).toBe('caller'); // the JS thread, for this engine without data-dependent shapes
     expect(doc.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [3, 16], shapeFrom: 'shapes', source: 'random' }]);
     const [y] = doc.outputs;
     expect(y).toMatchObject({ name: 'y', dtype: 'float32', shape: [3, 8], nan: 0 });

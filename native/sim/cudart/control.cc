@@ -75,6 +75,11 @@ int defaultErrorFor(int kind) {
   }
 }
 
+// Busy until `deadline`: reading the clock in a loop, as the driver's own work or a polled wait would.
+void spinUntil(std::chrono::steady_clock::time_point deadline) {
+  while (std::chrono::steady_clock::now() < deadline) cpuRelax();
+}
+
 // Spends modelled device time. sleep_for cannot sleep less than the timer slack plus a wake-up (about 90 us on the
 // VMs measured), so the last stretch is spent polling the clock: a 5 us kernel then takes about 5 us.
 void sleepMicros(double micros) {
@@ -85,7 +90,7 @@ void sleepMicros(double micros) {
   if (micros > kSleepGranularityMicros) {
     std::this_thread::sleep_for(std::chrono::duration<double, std::micro>(micros - kSleepGranularityMicros));
   }
-  while (Clock::now() < deadline) cpuRelax();
+  spinUntil(deadline);
 }
 
 std::atomic<double> gHostLaunchMicros{0};
@@ -211,9 +216,7 @@ void spendHostLaunchTime(bool graph) {
   double micros = gHostLaunchMicros.load(std::memory_order_relaxed);
   if (micros <= 0) return;
   // Busy, not asleep: the driver computes and writes the launch on this thread.
-  using Clock = std::chrono::steady_clock;
-  auto deadline = Clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000));
-  while (Clock::now() < deadline) cpuRelax();
+  spinUntil(std::chrono::steady_clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000)));
 }
 
 void spendCopyTime(size_t bytes) {

@@ -262,8 +262,7 @@ class BuilderImpl : public nvinfer1::IBuilder {
       if (monitor) monitor->phaseStart(name, parent, steps);
     }
     void step(char const* name, int32_t i) const {
-      double delay = trtsim_build_step_delay();
-      if (delay > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(delay));
+      holdCaller(trtsim_build_step_delay());
       if (monitor && !monitor->stepComplete(name, i)) {
         report.error(ErrorCode::kUNSPECIFIED_ERROR, "IBuilder::buildSerializedNetwork", "Internal Error",
                      "Build was cancelled by the progress monitor.");

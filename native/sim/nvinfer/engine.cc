@@ -1,8 +1,6 @@
 #include "engine.h"
 
-#include <chrono>
 #include <cstring>
-#include <thread>
 
 #include "../cudart/sim_cuda.h"
 #include "../include/trtsim_control.h"
@@ -120,8 +118,7 @@ int64_t EngineImpl::getDeviceMemorySizeForProfileV2(int32_t profileIndex) const 
 
 nvinfer1::IExecutionContext* EngineImpl::createExecutionContext(
     nvinfer1::ExecutionContextAllocationStrategy strategy) noexcept {
-  double delay = trtsim_context_create_delay();
-  if (delay > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(delay));
+  holdCaller(trtsim_context_create_delay());
   return createContext(*this, strategy);
 }
 

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "../include/NvInferRuntime.h"
@@ -64,5 +66,11 @@ class HostMemoryImpl : public nvinfer1::IHostMemory {
  private:
   std::vector<uint8_t> mBytes;
 };
+
+// Holds the calling thread for a host delay set by a test (trtsim_*_delay; 0 or less: none), as the real call
+// would take that long on its caller.
+inline void holdCaller(double millis) {
+  if (millis > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(millis));
+}
 
 }  // namespace trtsim

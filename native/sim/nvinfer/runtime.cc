@@ -1,7 +1,5 @@
 // IRuntime of the simulator and the library's C entry points (the names libnvinfer exports).
-#include <chrono>
 #include <cstring>
-#include <thread>
 
 #include "cudart_calls.h"
 #include "../cudart/sim_cuda.h"
@@ -33,8 +31,7 @@ class RuntimeImpl : public nvinfer1::IRuntime {
   }
 
   nvinfer1::ICudaEngine* deserializeCudaEngine(void const* blob, std::size_t size) noexcept override {
-    double delay = trtsim_deserialize_delay();
-    if (delay > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(delay));
+    holdCaller(trtsim_deserialize_delay());
     Reporter report(mLogger, mRecorder.get());
     constexpr char const* kWhere = "IRuntime::deserializeCudaEngine";
     if (!blob || size == 0) {
