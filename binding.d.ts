@@ -113,9 +113,10 @@ export declare class NativeEngine {
   private constructor();
   readonly disposed: boolean;
   info(): NativeEngineInfo;
-  createContext(): NativeExecutionContext;
-  /** createContext on a thread of its own; settles the ticket (lib/settlements.ts) with the context. */
-  createContextAsync(ticket: number): void;
+  /** A context on `profile` (default 0); `warmUp` runs it once first (native/addon/warm_up.h). */
+  createContext(profile?: number, warmUp?: boolean): NativeExecutionContext;
+  /** createContext on a background thread; settles the ticket (lib/settlements.ts) with the context. */
+  createContextAsync(ticket: number, profile?: number, warmUp?: boolean): void;
   serialize(): Uint8Array;
   dispose(): void;
 }
@@ -197,6 +198,8 @@ export interface NativeSimulatorCounters {
   /** Submissions that found their stream's queue full and blocked the calling thread (on the JS thread: the event
    * loop) until the stream made room, as a CUDA launch does when the launch queue is full. */
   blockedLaunches: number;
+  /** Kernels whose code the simulated driver loaded: on first launch (lazy loading) or with their engine (EAGER). */
+  kernelModulesLoaded: number;
 }
 
 export interface NativeSimulatorControl {
@@ -210,6 +213,7 @@ export interface NativeSimulatorControl {
   setCostModel(launchMicros: number, gflops: number, copyGBps: number, concurrentKernels: number): void;
   /** CPU time burnt on the launching thread per kernel launch and per graph launch, in us (0: off). */
   setHostLaunchCost(micros: number): void;
+  setModuleLoadCost(micros: number): void;
   /** The kernel and graph launches the calling thread has made. */
   threadLaunches(): { kernels: number; graphs: number };
   setBuildStepDelay(millis: number): void;

@@ -132,6 +132,14 @@ export interface EnqueueTime {
   readonly maxMicros: number;
 }
 
+/** `index`, when the engine has such an optimization profile; otherwise an INVALID_ARGUMENT error. */
+export function checkProfileIndex(index: unknown, engine: EngineSpec): number {
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= engine.profiles.length) {
+    throw makeError('INVALID_ARGUMENT', `profile ${showValue(index)} does not exist; the engine has ${engine.profiles.length} (0..${engine.profiles.length - 1})`);
+  }
+  return index;
+}
+
 export interface ContextOptions {
   /** The optimization profile for the first runs (default 0). */
   readonly profile?: number;
@@ -158,6 +166,16 @@ export interface ContextOptions {
    * output refuses every other use until its run settles (README, "Outputs whose shape depends on the data").
    */
   readonly enqueueOn?: 'caller' | 'launcher';
+  /**
+   * Runs the network once before the context is handed out, with zeroed inputs at the profile's opt shapes (fixed
+   * shapes where the engine has them). On a GPU the first run of an engine's optimization profile is slow: CUDA
+   * loads each kernel's code on its first launch (lazy module loading, the default since CUDA 12.2), on the thread
+   * that enqueues, and the context's device buffers are not allocated yet. With createContextAsync that cost is
+   * paid on a background thread; the first request then finds the kernels loaded, for this context and every other
+   * context of the engine on the same profile. A failure of the warm-up run rejects the creation with its error
+   * (CUDA_TRANSIENT, CUDA_STICKY, ...). Default false.
+   */
+  readonly warmUp?: boolean;
 }
 
 /** A run's output targets by output index, read from options.outputs once, at the call: a run settles with the
@@ -215,8 +233,10 @@ export class ExecutionContext extends Disposable {
     native: NativeExecutionContext,
     readonly engine: EngineSpec,
     maxRunsInFlight: number, // Engine.createContext: the option, or defaultMaxRunsInFlight(engine)
+    profile: number, // the profile the native context was created with
   ) {
     super(native, 'ExecutionContext');
+    this.#profile = profile;
     const own = native.dimsBuffer();
     this.#dims = own ?? new Float64Array(engine.inputs.reduce((n, t) => n + t.shape.length, 0));
     this.#dimsArgument = own === undefined ? this.#dims : undefined;
@@ -265,9 +285,7 @@ export class ExecutionContext extends Disposable {
 
   /** Selects the optimization profile for the following runs. */
   setProfile(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.engine.profiles.length) {
-      throw makeError('INVALID_ARGUMENT', `profile ${showValue(index)} does not exist; the engine has ${this.engine.profiles.length} (0..${this.engine.profiles.length - 1})`);
-    }
+    checkProfileIndex(index, this.engine);
     // Waiting runs were checked against the current profile's ranges and must run with it.
     if (this.waitingRuns > 0) {
       throw makeError('INVALID_ARGUMENT', `cannot select profile ${index} while ${this.waitingRuns} runs wait for admission (maxRunsInFlight ${this.#maxRunsInFlight}); await them first`);

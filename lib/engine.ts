@@ -1,6 +1,6 @@
 // A deserialized engine: its IO and profiles, and the factory of execution contexts.
 import type { NativeEngine, NativeExecutionContext } from '../binding.js';
-import { ExecutionContext, defaultMaxRunsInFlight } from './context.js';
+import { ExecutionContext, checkProfileIndex, defaultMaxRunsInFlight } from './context.js';
 import type { ContextOptions } from './context.js';
 import { Disposable } from './disposable.js';
 import { toEngineSpec } from './engine-spec.js';
@@ -8,6 +8,14 @@ import type { EngineSpec, ProfileSpec, TensorSpec } from './engine-spec.js';
 import { showValue } from './dtypes.js';
 import { settleable } from './settlements.js';
 import { fromNative, makeError, requireInteger, requireOptionsObject } from './errors.js';
+
+/** ContextOptions, checked before anything native is made. */
+interface CheckedContextOptions {
+  readonly maxRunsInFlight: number;
+  readonly onLauncher: boolean;
+  readonly profile: number;
+  readonly warmUp: boolean;
+}
 
 export class Engine extends Disposable {
   readonly spec: EngineSpec;
@@ -52,7 +60,7 @@ export class Engine extends Disposable {
     const checked = this.#checkContextOptions(options, 'createContext');
     let native;
     try {
-      native = this.native<NativeEngine>().createContext();
+      native = this.native<NativeEngine>().createContext(checked.profile, checked.warmUp);
     } catch (error) {
       throw fromNative(error);
     }
@@ -70,29 +78,33 @@ export class Engine extends Disposable {
     let native;
     try {
       const engine = this.native<NativeEngine>();
-      native = await settleable<NativeExecutionContext>((ticket) => engine.createContextAsync(ticket));
+      native = await settleable<NativeExecutionContext>((ticket) => engine.createContextAsync(ticket, checked.profile, checked.warmUp));
     } catch (error) {
       throw fromNative(error);
     }
     return this.#configure(native, options, checked);
   }
 
-  #checkContextOptions(options: ContextOptions, what: string): { maxRunsInFlight: number; onLauncher: boolean } {
+  #checkContextOptions(options: ContextOptions, what: string): CheckedContextOptions {
     requireOptionsObject(options, what);
+    if (options.warmUp !== undefined && typeof options.warmUp !== 'boolean') {
+      throw makeError('INVALID_ARGUMENT', `${what}: warmUp must be a boolean, got ${showValue(options.warmUp)}`);
+    }
     return {
       maxRunsInFlight: requireInteger(options.maxRunsInFlight ?? defaultMaxRunsInFlight(this.spec), 'maxRunsInFlight', 1),
       onLauncher: this.#enqueuesOnLauncher(options.enqueueOn, what),
+      profile: checkProfileIndex(options.profile ?? 0, this.spec),
+      warmUp: options.warmUp ?? false,
     };
   }
 
   /** Wraps a new native context and applies the options; a context whose option fails goes at once. */
-  #configure(native: NativeExecutionContext, options: ContextOptions, checked: { maxRunsInFlight: number; onLauncher: boolean }): ExecutionContext {
+  #configure(native: NativeExecutionContext, options: ContextOptions, checked: CheckedContextOptions): ExecutionContext {
     // Owned from here: if an option fails, the context goes now (its stream and memory), not whenever it is collected.
-    const context = new ExecutionContext(native, this.spec, checked.maxRunsInFlight);
+    const context = new ExecutionContext(native, this.spec, checked.maxRunsInFlight, checked.profile);
     try {
       if (checked.onLauncher) native.enqueueOnLauncher();
       if (options.cudaGraph) native.useCudaGraphs(true);
-      if (options.profile !== undefined && options.profile !== 0) context.setProfile(options.profile);
     } catch (error) {
       context.dispose();
       throw fromNative(error);

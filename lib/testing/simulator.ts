@@ -122,7 +122,10 @@ export const simulator = {
    * out in the order kernels became ready, across streams); a copy takes bytes / (copyGBps * 1e3) us.
    * Host time: `hostLaunchMicros` of CPU on the launching thread per kernel launch and per CUDA graph launch, as the
    * driver spends in cudaLaunchKernel (a few us on real GPUs), so enqueueV3 of an N-layer network holds its caller
-   * for N launches. Omitted fields are 0 = off.
+   * for N launches. `moduleLoadMicros` of CPU on the launching thread the first time each kernel of an engine
+   * launches for an optimization profile (CUDA lazy module loading; TensorRT selects kernels per profile): the
+   * cold first run that warm-up exists for. counters().kernelModulesLoaded counts the loads. Omitted fields are
+   * 0 = off.
    */
   setCostModel(model: {
     launchMicros?: number;
@@ -130,6 +133,7 @@ export const simulator = {
     copyGBps?: number;
     concurrentKernels?: number;
     hostLaunchMicros?: number;
+    moduleLoadMicros?: number;
   }): void {
     requireOptionsObject(model, 'setCostModel');
     const native = getNative().simulator;
@@ -140,6 +144,7 @@ export const simulator = {
       integer(model.concurrentKernels ?? 0, 'concurrentKernels', 0),
     );
     native.setHostLaunchCost(amount(model.hostLaunchMicros ?? 0, 'hostLaunchMicros'));
+    native.setModuleLoadCost(amount(model.moduleLoadMicros ?? 0, 'moduleLoadMicros'));
   },
   /**
    * The kernel launches and CUDA graph launches the calling thread has made so far: tells whether a context's runs

@@ -4,6 +4,7 @@
 #include "device_scope.h"
 #include "errors.h"
 #include "reaper.h"
+#include "warm_up.h"
 #include "wraps.h"
 
 namespace trtn {
@@ -77,9 +78,24 @@ Napi::Value EngineWrap::info(Napi::CallbackInfo const& info) {
 
 namespace {
 
-// A new context of `engine` with its own stream, or null with `failure`. Any thread: the JS thread
+// What createContext and createContextAsync are asked for beyond a context (ContextOptions.profile, .warmUp).
+struct ContextSetup {
+  int32_t profile = 0;
+  bool warmUp = false;
+};
+
+// (profile?: number, warmUp?: boolean) at `first`, checked by lib/engine.ts.
+ContextSetup contextSetupArgs(Napi::CallbackInfo const& info, size_t first) {
+  ContextSetup setup;
+  if (info.Length() > first && info[first].IsNumber()) setup.profile = info[first].As<Napi::Number>().Int32Value();
+  if (info.Length() > first + 1 && info[first + 1].IsBoolean()) setup.warmUp = info[first + 1].As<Napi::Boolean>();
+  return setup;
+}
+
+// A new context of `engine` with its own stream, set up, or null with `failure`. Any thread: the JS thread
 // (createContext) or a background pool thread (createContextAsync).
-std::shared_ptr<ContextState> makeContext(std::shared_ptr<EngineState> const& engine, Failure& failure) {
+std::shared_ptr<ContextState> makeContext(std::shared_ptr<EngineState> const& engine, ContextSetup setup,
+                                          Failure& failure) {
   CudaApi const& api = engine->runtime->cuda();
   DeviceScope device(api, engine->deviceIndex());
   std::shared_ptr<ContextState> ctx = reaped(new ContextState());
@@ -109,6 +125,7 @@ std::shared_ptr<ContextState> makeContext(std::shared_ptr<EngineState> const& en
   ctx->boundAddress.assign(n, nullptr);
   ctx->inputDims.resize(engine->inputs.size());
   ctx->outputDims.resize(engine->outputs.size());
+  if (!selectProfileAndWarmUp(*ctx, setup.profile, setup.warmUp, failure)) return nullptr;
   return ctx;
 }
 
@@ -116,15 +133,16 @@ std::shared_ptr<ContextState> makeContext(std::shared_ptr<EngineState> const& en
 // milliseconds to a second for large engines: createContextAsync does it on a background pool thread.
 class CreateContextJob : public BackgroundJob {
  public:
-  CreateContextJob(Napi::Env env, uint32_t ticket, std::shared_ptr<EngineState> engine)
-      : BackgroundJob(env, ticket), mEngine(std::move(engine)) {}
+  CreateContextJob(Napi::Env env, uint32_t ticket, std::shared_ptr<EngineState> engine, ContextSetup setup)
+      : BackgroundJob(env, ticket), mEngine(std::move(engine)), mSetup(setup) {}
 
-  void run() override { mContext = makeContext(mEngine, mFailure); }
+  void run() override { mContext = makeContext(mEngine, mSetup, mFailure); }
 
   void settle(Napi::Env env, int) override { settleMade(env, addonData(env).contextClass, mContext, mFailure); }
 
  private:
   std::shared_ptr<EngineState> mEngine;
+  ContextSetup mSetup;
   std::shared_ptr<ContextState> mContext;  // released by the reaper if the environment went first
   Failure mFailure;
 };
@@ -134,16 +152,16 @@ class CreateContextJob : public BackgroundJob {
 Napi::Value EngineWrap::createContext(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   Failure failure;
-  std::shared_ptr<ContextState> ctx = makeContext(state(env), failure);
+  std::shared_ptr<ContextState> ctx = makeContext(state(env), contextSetupArgs(info, 0), failure);
   if (!ctx) throw toJsError(env, failure);
   return newWrapped(addonData(env).contextClass, env, std::move(ctx));
 }
 
-// createContextAsync(ticket): settles the ticket with a new ExecutionContext.
+// createContextAsync(ticket, profile?, warmUp?): settles the ticket with a new ExecutionContext.
 void EngineWrap::createContextAsync(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   uint32_t ticket = ticketArg(info, 0);
-  BackgroundJob::start(env, std::make_unique<CreateContextJob>(env, ticket, state(env)));
+  BackgroundJob::start(env, std::make_unique<CreateContextJob>(env, ticket, state(env), contextSetupArgs(info, 1)));
 }
 
 Napi::Value EngineWrap::serialize(Napi::CallbackInfo const& info) {

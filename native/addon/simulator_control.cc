@@ -73,6 +73,7 @@ Napi::Value counters(Napi::CallbackInfo const& info) {
   set("graphLaunches", c.graph_launches);
   set("destroyOrderViolations", c.destroy_order_violations);
   set("blockedLaunches", c.blocked_launches);
+  set("kernelModulesLoaded", c.kernel_modules_loaded);
   return o;
 }
 
@@ -109,6 +110,11 @@ Napi::Value setDeviceCount(Napi::CallbackInfo const& info) {
 Napi::Value setCostModel(Napi::CallbackInfo const& info) {
   symbol<void (*)(double, double, double, int)>(info.Env(), "trtsim_set_cost_model")(
       num(info, 0, 0), num(info, 1, 0), num(info, 2, 0), static_cast<int>(num(info, 3, 0)));
+  return info.Env().Undefined();
+}
+
+Napi::Value setModuleLoadCost(Napi::CallbackInfo const& info) {
+  symbol<void (*)(double)>(info.Env(), "trtsim_set_module_load_cost")(num(info, 0, 0));
   return info.Env().Undefined();
 }
 
@@ -171,6 +177,7 @@ Napi::Object simulatorControl(Napi::Env env) {
   o.Set("setDeviceCount", Napi::Function::New(env, setDeviceCount, "setDeviceCount"));
   o.Set("setCostModel", Napi::Function::New(env, setCostModel, "setCostModel"));
   o.Set("setHostLaunchCost", Napi::Function::New(env, setHostLaunchCost, "setHostLaunchCost"));
+  o.Set("setModuleLoadCost", Napi::Function::New(env, setModuleLoadCost, "setModuleLoadCost"));
   o.Set("threadLaunches", Napi::Function::New(env, threadLaunches, "threadLaunches"));
   o.Set("setBuildStepDelay", Napi::Function::New(env, setBuildStepDelay, "setBuildStepDelay"));
   o.Set("setContextCreateDelay", Napi::Function::New(env, setContextCreateDelay, "setContextCreateDelay"));

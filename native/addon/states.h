@@ -139,6 +139,9 @@ struct ContextState {
   std::unique_ptr<DynamicRunState> dynamic;
   bool launcherRequested = false;  // enqueueOn: 'launcher' (ContextWrap::enqueueOnLauncher)
   EnqueueTiming enqueueTiming;
+  // The scratch output sinks a warm-up gave TensorRT for data-dependent outputs (warm_up.cc): TensorRT keeps a
+  // pointer to them until the first run routes those outputs elsewhere. Their memory is freed after the warm-up.
+  std::vector<std::unique_ptr<DynamicOutputSink>> warmUpSinks;
   // CUDA graphs (graph_launch.h): bumped by every setInputShape, setTensorAddress and profile change, so a graph
   // captured with other bindings is never replayed.
   uint64_t bindingsEpoch = 0;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <condition_variable>
 #include <map>
+#include <string>
 #include <thread>
 
 #include "../include/trtsim_control.h"
@@ -94,6 +95,7 @@ void sleepMicros(double micros) {
 }
 
 std::atomic<double> gHostLaunchMicros{0};
+std::atomic<double> gModuleLoadMicros{0};
 thread_local int64_t tKernelLaunches = 0;
 thread_local int64_t tGraphLaunches = 0;
 
@@ -219,6 +221,21 @@ void spendHostLaunchTime(bool graph) {
   spinUntil(std::chrono::steady_clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000)));
 }
 
+void loadKernelModule() {
+  counters().kernelModulesLoaded.fetch_add(1, std::memory_order_relaxed);
+  double micros = gModuleLoadMicros.load(std::memory_order_relaxed);
+  // Busy: the driver reads, relocates and uploads the code on this thread.
+  if (micros > 0) spinUntil(std::chrono::steady_clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000)));
+}
+
+bool lazyModuleLoading() {
+  static bool const lazy = [] {
+    char const* mode = std::getenv("CUDA_MODULE_LOADING");
+    return !(mode && std::string(mode) == "EAGER");
+  }();
+  return lazy;
+}
+
 void spendCopyTime(size_t bytes) {
   if (!gCostActive.load(std::memory_order_acquire)) return;
   CostModel cost = costModel();
@@ -233,6 +250,10 @@ extern "C" {
 
 TRTSIM_EXPORT void trtsim_set_host_launch_cost(double micros) {
   gHostLaunchMicros.store(micros > 0 ? micros : 0, std::memory_order_relaxed);
+}
+
+TRTSIM_EXPORT void trtsim_set_module_load_cost(double micros) {
+  gModuleLoadMicros.store(micros > 0 ? micros : 0, std::memory_order_relaxed);
 }
 
 TRTSIM_EXPORT void trtsim_thread_launches(int64_t* kernels, int64_t* graphs) {
@@ -282,6 +303,7 @@ TRTSIM_EXPORT void trtsim_get_counters(trtsim_counters* out) {
   out->live_graph_execs = c.graphExecs.load();
   out->graph_launches = c.graphLaunches.load();
   out->blocked_launches = c.blockedLaunches.load();
+  out->kernel_modules_loaded = c.kernelModulesLoaded.load();
   out->sticky_error = stickyError();
   trtsim_counters_hook hook;
   {

@@ -52,6 +52,13 @@ class TRTSIM_EXPORT KernelDeviceScope {
 TRTSIM_EXPORT int launchKernel(Stream stream, std::function<int()> work, double flops,
                                std::shared_ptr<void const> keepAlive = {});
 TRTSIM_EXPORT bool isValidStream(Stream stream);
+
+// CUDA's lazy module loading (CUDA_MODULE_LOADING=LAZY, the default since CUDA 12.2): the first launch of a kernel
+// loads its code on the launching thread. This spends that load time (trtsim_set_module_load_cost) on the calling
+// thread and counts it; the caller calls it once per kernel (libnvinfer: per engine, profile and layer).
+TRTSIM_EXPORT void loadKernelModule();
+// False when CUDA_MODULE_LOADING=EAGER was set when the simulator was loaded: kernels then load with their engine.
+TRTSIM_EXPORT bool lazyModuleLoading();
 // The device a stream belongs to (the NULL stream: the current device's), or -1 for no such stream.
 TRTSIM_EXPORT int deviceOfStream(Stream stream);
 

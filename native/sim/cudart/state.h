@@ -24,6 +24,7 @@ struct Counters {
   std::atomic<int64_t> graphExecs{0};     // instantiated, not yet destroyed
   std::atomic<int64_t> graphLaunches{0};
   std::atomic<int64_t> blockedLaunches{0};  // submissions that waited for room in a full stream queue
+  std::atomic<int64_t> kernelModulesLoaded{0};
 };
 Counters& counters();
 

@@ -66,6 +66,9 @@ typedef struct trtsim_counters {
   // Submissions (copies, kernels, callbacks...) that found their stream's queue full and blocked the calling thread
   // until the stream made room, as a CUDA launch does when the launch queue is full.
   int64_t blocked_launches;
+  // Kernels whose code was loaded (trtsim_set_module_load_cost): on their first launch, or with their engine when
+  // CUDA_MODULE_LOADING=EAGER.
+  int64_t kernel_modules_loaded;
 } trtsim_counters;
 
 void trtsim_get_counters(trtsim_counters* out);
@@ -100,6 +103,13 @@ void trtsim_set_cost_model(double launchMicros, double gflops, double copyGBps, 
 // of each the calling thread has made (counted whether or not a cost is set).
 void trtsim_set_host_launch_cost(double micros);
 void trtsim_thread_launches(int64_t* kernels, int64_t* graphs);
+
+// A cold first run. CUDA loads a kernel's code on its first launch (lazy module loading, the default since CUDA
+// 12.2), on the launching thread, and TensorRT picks kernels per optimization profile: the first enqueueV3 of each
+// profile of an engine holds its caller for one load per layer, and later runs (on any context of that engine) do
+// not. `micros` (0, the default, is off) is burnt per load. With CUDA_MODULE_LOADING=EAGER in the environment when
+// the simulator is loaded, every kernel loads during deserializeCudaEngine instead, as on a GPU.
+void trtsim_set_module_load_cost(double micros);
 
 // A stream's worker, like a GPU's front end, sees new work without an OS wake-up: after a batch it polls for the
 // next doorbell for `micros` (default 50, or TRTSIM_STREAM_SPIN_US) before it sleeps; at most (cores - 1) workers

@@ -432,6 +432,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     }
     for (size_t n = 0; n < graph().nodes.size(); ++n) {
       RunState const* state = run.get();
+      mEngine.loadKernel(mProfile, n);
       int rc = cuda::launchKernel(stream, [state, n] { return runNode(*state, n); }, run->flops[n], run);
       if (rc != 0) return cudaFailure(rc);
     }

@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "../cudart/sim_cuda.h"
@@ -16,7 +17,18 @@ EngineImpl::EngineImpl(std::shared_ptr<PlanContents const> plan, void* weights, 
       mRecorder(recorder), mRuntime(std::move(runtime)) {
   mIo = graph().inputs;
   mIo.insert(mIo.end(), graph().outputs.begin(), graph().outputs.end());
+  size_t profiles = std::max<size_t>(mPlan->profiles.size(), 1);
+  mKernelLoads = std::make_unique<std::once_flag[]>(profiles * graph().nodes.size());
+  if (!cuda::lazyModuleLoading()) {
+    for (size_t p = 0; p < profiles; ++p) {
+      for (size_t n = 0; n < graph().nodes.size(); ++n) loadKernel(static_cast<int32_t>(p), n);
+    }
+  }
   inferCounters().engines++;
+}
+
+void EngineImpl::loadKernel(int32_t profile, size_t node) const {
+  std::call_once(mKernelLoads[static_cast<size_t>(profile) * graph().nodes.size() + node], cuda::loadKernelModule);
 }
 
 EngineImpl::~EngineImpl() noexcept {

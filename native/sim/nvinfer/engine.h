@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ class EngineImpl : public nvinfer1::ICudaEngine {
   Reporter reporter() const { return Reporter(mLogger, mRecorder.get()); }
   // Held by each of its contexts (see Children).
   Children::Token adoptContext() const { return mContexts.adopt(); }
+  // Loads the kernel of layer `node` for optimization profile `profile` on its first launch (CUDA lazy loading:
+  // TensorRT selects kernels per profile), holding the caller for the load; concurrent first launches wait for one
+  // load, as the driver's do. Later calls return at once.
+  void loadKernel(int32_t profile, size_t node) const;
   // Index into graph().tensors of an IO tensor name, or -1.
   int ioTensor(char const* name) const;
   bool isInput(int tensor) const { return graph().tensors[tensor].isInput; }
@@ -69,6 +74,7 @@ class EngineImpl : public nvinfer1::ICudaEngine {
   RecorderHolder mRecorder;
   Children::Token mRuntime;  // this engine, as a child of its runtime
   Children mContexts;
+  mutable std::unique_ptr<std::once_flag[]> mKernelLoads;  // per profile, then per layer
 };
 
 // Creates a context; defined in context.cc.

@@ -1,0 +1,110 @@
+#include "warm_up.h"
+
+#include <algorithm>
+
+#include "device_scope.h"
+#include "errors.h"
+#include "states.h"
+
+namespace trtn {
+
+namespace {
+
+// Device memory for a data-dependent output during the warm-up; the result is not read.
+class ScratchSink : public DynamicOutputSink {
+ public:
+  explicit ScratchSink(CudaApi const& cuda) : mCuda(cuda) {}
+  ~ScratchSink() override { release(); }
+  void* reallocate(size_t bytes, cuda::Stream) override {
+    if (mData && mBytes >= bytes) return mData;
+    release();
+    if (mCuda.cudaMalloc(&mData, bytes) != 0) mData = nullptr;
+    mBytes = mData ? bytes : 0;
+    return mData;
+  }
+  void shape(std::vector<int64_t> const&) override {}
+  // After the stream is idle.
+  void release() {
+    if (mData) mCuda.cudaFree(mData);
+    mData = nullptr;
+    mBytes = 0;
+  }
+
+ private:
+  CudaApi const& mCuda;
+  void* mData = nullptr;
+  size_t mBytes = 0;
+};
+
+std::vector<int64_t> optShape(EngineInfo const& info, int32_t profile, TensorInfo const& input) {
+  if (static_cast<size_t>(profile) < info.profiles.size()) {
+    for (ProfileShapes const& p : info.profiles[profile]) {
+      if (p.tensor == input.name) return p.opt;
+    }
+  }
+  return input.shape;  // static: no profile entry
+}
+
+size_t elementCount(std::vector<int64_t> const& dims) {
+  size_t n = 1;
+  for (int64_t d : dims) n *= static_cast<size_t>(std::max<int64_t>(d, 0));
+  return n;
+}
+
+bool warmUpRun(ContextState& ctx, int32_t profile, Failure& failure) {
+  CudaApi const& api = ctx.cuda();
+  EngineState const& engine = *ctx.engine;
+  EngineInfo const& info = engine.engine->info();
+  for (size_t i = 0; i < engine.inputs.size(); ++i) {
+    if (!ctx.applyInputShape(i, optShape(info, profile, info.tensors[engine.inputs[i]]), failure)) return false;
+  }
+  std::vector<ScratchSink*> scratch;
+  for (size_t t = 0; t < info.tensors.size(); ++t) {
+    TensorInfo const& tensor = info.tensors[t];
+    std::vector<int64_t> dims = ctx.context->tensorShape(tensor.name);
+    if (!tensor.isInput && hasUnknownExtent(dims)) {
+      auto sink = std::make_unique<ScratchSink>(api);
+      if (!ctx.context->setOutputSink(tensor.name, sink.get(), failure)) return false;
+      scratch.push_back(sink.get());
+      ctx.warmUpSinks.push_back(std::move(sink));
+      continue;
+    }
+    size_t bytes = elementCount(dims) * dataTypeSize(tensor.dataType);
+    GrowableDeviceBuffer& buffer = ctx.deviceBuffers[t];
+    if (int rc = ctx.ensureCapacity(buffer, bytes)) {
+      failure = cudaFailure(api, rc, "cudaMallocAsync");
+      return false;
+    }
+    if (tensor.isInput && bytes > 0) {
+      // Zeros are in range for every input: indices, masks and values alike.
+      if (int rc = api.cudaMemsetAsync(buffer.data, 0, bytes, ctx.stream)) {
+        failure = cudaFailure(api, rc, "cudaMemsetAsync");
+        return false;
+      }
+    }
+    if (!ctx.bindTensor(static_cast<int>(t), buffer.data, failure)) return false;
+  }
+  bool enqueued = ctx.context->enqueue(ctx.stream, failure);
+  int rc = api.cudaStreamSynchronize(ctx.stream);
+  for (ScratchSink* sink : scratch) sink->release();
+  if (!enqueued) return false;
+  if (rc != 0) {
+    failure = cudaFailure(api, rc, "cudaStreamSynchronize after the warm-up run");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool selectProfileAndWarmUp(ContextState& ctx, int32_t profile, bool warmUp, Failure& failure) {
+  if (profile == 0 && !warmUp) return true;
+  DeviceScope device(ctx.cuda(), ctx.deviceIndex());
+  if (profile != 0) {
+    if (!ctx.context->setProfile(profile, ctx.stream, failure)) return false;
+    ++ctx.bindingsEpoch;
+  }
+  return !warmUp || warmUpRun(ctx, profile, failure);
+}
+
+}  // namespace trtn
