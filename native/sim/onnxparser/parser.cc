@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <queue>
 #include <memory>
 #include <set>
 #include <string>
@@ -156,7 +157,7 @@ class ParserImpl : public nvonnxparser::IParser {
         fail(ErrorCode::kINVALID_GRAPH, e.what());
       }
     }
-    for (size_t i = 0; i < model.graph.nodes.size(); ++i) addNode(model.graph.nodes[i], static_cast<int>(i), opset);
+    for (size_t i : topologicalOrder(model.graph.nodes)) addNode(model.graph.nodes[i], static_cast<int>(i), opset);
     for (auto const& output : model.graph.outputs) {
       try {
         if (mNetwork->isGraphInput(output.name)) {
@@ -166,11 +167,80 @@ class ParserImpl : public nvonnxparser::IParser {
           mNetwork->renameTensor(output.name, renamed);
           mNetwork->addNode(output.name + "_identity", "Identity", Attributes{}, {renamed}, {output.name}, opset);
         }
+        if (!mNetwork->hasTensor(output.name)) throw OpError("graph output '" + output.name + "' is not produced by any node");
+        applyDeclaredType(output, opset);
         mNetwork->markGraphOutput(output.name);
       } catch (std::exception const& e) {
         fail(ErrorCode::kINVALID_GRAPH, e.what());
       }
     }
+  }
+
+  // The order to import the nodes in: TensorRT's parser sorts them topologically first, so a model whose nodes are
+  // listed out of order imports (onnxruntime runs it too). Ties keep the listed order. A cycle fails.
+  std::vector<size_t> topologicalOrder(std::vector<onnx::Node> const& nodes) {
+    std::map<std::string, size_t> producer;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      for (auto const& out : nodes[i].outputs) {
+        if (!out.empty()) producer.emplace(out, i);
+      }
+    }
+    std::vector<size_t> waitingFor(nodes.size(), 0);
+    std::vector<std::vector<size_t>> consumers(nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      for (auto const& in : nodes[i].inputs) {
+        auto it = in.empty() ? producer.end() : producer.find(in);
+        if (it == producer.end()) continue;  // a graph input, an initializer, or missing (addNode says so)
+        ++waitingFor[i];
+        consumers[it->second].push_back(i);
+      }
+    }
+    std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      if (waitingFor[i] == 0) ready.push(i);
+    }
+    std::vector<size_t> order;
+    while (!ready.empty()) {
+      size_t i = ready.top();
+      ready.pop();
+      order.push_back(i);
+      for (size_t c : consumers[i]) {
+        if (--waitingFor[c] == 0) ready.push(c);
+      }
+    }
+    if (order.size() != nodes.size()) {
+      size_t stuck = 0;
+      while (waitingFor[stuck] == 0) ++stuck;
+      onnx::Node const& node = nodes[stuck];
+      fail(ErrorCode::kINVALID_GRAPH, "Failed to sort the model topologically: the graph has a cycle through node " +
+                                          (node.name.empty() ? node.opType + "_" + std::to_string(stuck) : node.name) + ".");
+    }
+    return order;
+  }
+
+  // The type the model declares for a graph output wins, as TensorRT's parser sets it on the output tensor: the
+  // engine converts to it. An int32 tensor must be declared int32.
+  void applyDeclaredType(onnx::ValueInfo const& output, int64_t opset) {
+    if (output.elemType == onnx::kUNDEFINED) return;
+    Graph const& graph = mNetwork->graph();
+    DType actual = graph.tensors[static_cast<size_t>(graph.find(output.name))].type;
+    DType declared;
+    if (!toDType(output.elemType, &declared)) {
+      fail(ErrorCode::kUNSUPPORTED_NODE, "Failed to convert ONNX data type to TensorRT data type: graph output " +
+                                             output.name + " is declared " + onnx::elemTypeName(output.elemType) + ".");
+    }
+    if (declared == actual) return;
+    if (actual == DType::kINT32) {
+      fail(ErrorCode::kUNSUPPORTED_NODE, "For INT32 tensors, the output type must also be INT32. Graph output " +
+                                             output.name + " is int32 and declared " +
+                                             onnx::elemTypeName(output.elemType) + ".");
+    }
+    std::string computed = output.name + "__computed";
+    mNetwork->renameTensor(output.name, computed);
+    Attributes to;
+    to.values["to"].kind = Attribute::Kind::kINT;
+    to.values["to"].i = output.elemType;
+    mNetwork->addNode(output.name + "_output_cast", "Cast", to, {computed}, {output.name}, opset);
   }
 
   void addInitializer(onnx::Tensor const& t) {

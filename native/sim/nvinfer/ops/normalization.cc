@@ -1,8 +1,11 @@
-// LayerNormalization (opset 17): Y, and the optional Mean and InvStdDev outputs (float32, stash_type 1).
+// LayerNormalization (opset 17): Y, and the optional Mean and InvStdDev outputs (float32).
 // Statistics use two passes in double; Y is computed in float from the rounded statistics (as onnxruntime).
+// stash_type is the precision TensorRT computes in (its parser converts it to the layer's compute precision):
+// 16 (bfloat16) and 10 (float16) round the statistics to that type; any other value keeps float32, as there.
 #include <cmath>
 
 #include "common.h"
+#include "half.h"
 
 namespace trtsim {
 namespace ops {
@@ -10,7 +13,8 @@ namespace {
 
 class LayerNormOp : public OpBase {
  public:
-  LayerNormOp(int64_t axis, float epsilon) : OpBase("LayerNormalization", 2, 3, 3), axis_(axis), epsilon_(epsilon) {}
+  LayerNormOp(int64_t axis, float epsilon, int64_t stashType)
+      : OpBase("LayerNormalization", 2, 3, 3), axis_(axis), epsilon_(epsilon), stashType_(stashType) {}
 
   double flops(std::vector<HostTensor> const& in, std::vector<HostTensor> const&) const override {
     return 8.0 * static_cast<double>(shapeVolume(in[0].shape));
@@ -123,8 +127,8 @@ class LayerNormOp : public OpBase {
         sq += d * d;
       }
       double inv = 1.0 / std::sqrt(sq / static_cast<double>(n) + eps);
-      float const mf = static_cast<float>(mean);
-      float const invf = static_cast<float>(inv);
+      float const mf = stash(static_cast<float>(mean));
+      float const invf = stash(static_cast<float>(inv));
       if (bias.empty()) {
         for (int64_t j = 0; j < n; ++j) yr[j] = (xr[j] - mf) * invf * sr[j];
       } else {
@@ -137,20 +141,25 @@ class LayerNormOp : public OpBase {
     storeFloatOutput(out[0], ybuf);
   }
 
+  // A statistic as the compute precision holds it (ONNX TensorProto types: 10 float16, 16 bfloat16).
+  float stash(float v) const {
+    if (stashType_ == 16) return bf16ToFloat(floatToBf16(v));
+    if (stashType_ == 10) return halfToFloat(floatToHalf(v));
+    return v;
+  }
+
  private:
   int64_t axis_;
   float epsilon_;
+  int64_t stashType_;
 };
 
 }  // namespace
 
 std::unique_ptr<Op> makeLayerNormOp(std::string const& type, Attributes const& attrs, int64_t /*opset*/) {
   checkAttributes(type, attrs, {"axis", "epsilon", "stash_type"});
-  int64_t stash = attrs.getInt("stash_type", 1);
-  if (stash != 1) {
-    fail(type, "unsupported value " + std::to_string(stash) + " for attribute 'stash_type' (only 1, float32, is supported)");
-  }
-  return std::make_unique<LayerNormOp>(attrs.getInt("axis", -1), attrs.getFloat("epsilon", 1e-5f));
+  return std::make_unique<LayerNormOp>(attrs.getInt("axis", -1), attrs.getFloat("epsilon", 1e-5f),
+                                       attrs.getInt("stash_type", 1));
 }
 
 }  // namespace ops

@@ -48,9 +48,8 @@ class ReduceOp : public OpBase {
       std::fill(r.reduce.begin(), r.reduce.end(), true);
     } else {
       for (int64_t a : *axes) {
-        int64_t n = normalizeAxis(name_, "axis", a, rank);
-        if (r.reduce[static_cast<size_t>(n)]) fail("axis " + std::to_string(a) + " is listed more than once in axes");
-        r.reduce[static_cast<size_t>(n)] = true;
+        // A repeated axis is reduced once: TensorRT's parser ORs the axes into a bit mask, and onnxruntime agrees.
+        r.reduce[static_cast<size_t>(normalizeAxis(name_, "axis", a, rank))] = true;
       }
     }
     for (size_t i = 0; i < in.size(); ++i) {

@@ -1,0 +1,119 @@
+// How the simulator's ONNX parser imports models, where TensorRT's parser (onnx-tensorrt) has rules of its own:
+// nodes listed out of order, repeated reduction axes, LayerNormalization's stash_type, and graph outputs declared
+// with another type than the one computed. Each was found by fuzzing the simulator against onnxruntime; results
+// are checked against onnxruntime where both accept the model (tolerance: FP32_TOLERANCE unless stated).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BuildFailedError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import type { DType as TensorDType } from '../lib/index.js';
+import { expectLikeOrt, runOrt } from './helpers/ort.js';
+import type { TensorMap } from './helpers/ort.js';
+import { floatAttr, model, node, tensor, valueInfo } from './models/onnx-builder.js';
+
+let runtime: Runtime;
+beforeAll(() => {
+  runtime = Runtime.create({ backend: 'simulator' });
+});
+afterAll(() => runtime.dispose());
+
+const x23 = { x: { dtype: 'float32' as const, dims: [2, 3], data: Float32Array.of(-2.5, -0.75, 0.5, 1.25, 3, 7.5) } };
+
+async function runSimulator(onnx: Uint8Array, feeds: TensorMap) {
+  using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator' }));
+  using context = engine.createContext();
+  const tensors = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, Tensor.from(t.dtype as TensorDType, t.data as never, t.dims)]));
+  return { result: await context.run(tensors), outputs: engine.outputs };
+}
+
+async function buildError(onnx: Uint8Array): Promise<BuildFailedError> {
+  const e = await buildEngine(onnx, { backend: 'simulator' }).catch((err: unknown) => err);
+  expect(e).toBeInstanceOf(BuildFailedError);
+  return e as BuildFailedError;
+}
+
+describe('importing ONNX as TensorRT does', () => {
+  it('sorts nodes listed out of order, as TensorRT and onnxruntime both run them', async () => {
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', [2, 3])],
+      outputs: [valueInfo('y', 'float32', [2, 3])],
+      nodes: [node('Neg', ['t'], ['y']), node('Mul', ['r', 'r'], ['t']), node('Relu', ['x'], ['r'])],
+    });
+    await expectLikeOrt(onnx, x23, (await runSimulator(onnx, x23)).result);
+  });
+
+  it('refuses a graph with a cycle, naming a node on it', async () => {
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', [2, 3])],
+      outputs: [valueInfo('y', 'float32', [2, 3])],
+      nodes: [node('Add', ['x', 'b'], ['a'], {}, 'first'), node('Relu', ['a'], ['b'], {}, 'second'), node('Neg', ['a'], ['y'])],
+    });
+    expect((await buildError(onnx)).details.join('\n')).toMatch(/Failed to sort the model topologically: the graph has a cycle through node first/);
+  });
+
+  it('reduces an axis listed twice once, as onnxruntime does (TensorRT ORs the axes into a mask)', async () => {
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', [2, 3])],
+      outputs: [valueInfo('y', 'float32', [2, 1])],
+      initializers: [tensor('axes', 'int64', [2], [1n, -1n])],
+      nodes: [node('ReduceSum', ['x', 'axes'], ['y'])],
+    });
+    await expectLikeOrt(onnx, x23, (await runSimulator(onnx, x23)).result);
+  });
+
+  describe('LayerNormalization stash_type: the precision TensorRT computes in', () => {
+    const feeds = { x: { dtype: 'float32' as const, dims: [2, 4], data: Float32Array.of(1000, 1000.25, 1000.5, 1000.75, -1.5, 0.25, 2, 0.5) } };
+    const layerNorm = (stashType: number) =>
+      model({
+        inputs: [valueInfo('x', 'float32', [2, 4])],
+        outputs: [valueInfo('y', 'float32', [2, 4])],
+        initializers: [tensor('scale', 'float32', [4], [1, 1, 1, 1])],
+        nodes: [node('LayerNormalization', ['x', 'scale'], ['y'], { axis: -1, epsilon: floatAttr(1e-5), stash_type: stashType })],
+      });
+
+    it('0 (not a float type) and 1 compute in float32, like onnxruntime', async () => {
+      for (const stash of [0, 1]) await expectLikeOrt(layerNorm(stash), feeds, (await runSimulator(layerNorm(stash), feeds)).result);
+    });
+
+    it('16 keeps the statistics in bfloat16: a large mean loses its fraction, which onnxruntime (float32) keeps', async () => {
+      const onnx = layerNorm(16);
+      const y = (await runSimulator(onnx, feeds)).result.y!.data as Float32Array;
+      const ort = (await runOrt(onnx, feeds)).y!.data as Float32Array;
+      // Row 0: mean 1000.375 is 1000 in bfloat16 and 1/stddev 3.5775 is 3.578125, so y = (x - 1000) * 3.578125.
+      expect(Array.from(y.subarray(0, 4))).toEqual([0, 0.89453125, 1.7890625, 2.68359375]);
+      expect(ort[0]).toBeCloseTo(-1.3415, 3);
+      // Row 1 (mean 0.3125): within bfloat16's relative precision (2^-8) of onnxruntime.
+      for (let i = 4; i < 8; i++) expect(Math.abs(y[i]! - ort[i]!)).toBeLessThan(2 ** -8 * 2 * Math.max(1, Math.abs(ort[i]!)));
+    });
+  });
+
+  describe('a graph output declared with another type than the one computed', () => {
+    const declared = (dtype: 'float16' | 'float32' | 'bool', inner: 'float32' | 'int64' | 'int32') =>
+      model({
+        inputs: [valueInfo('x', inner, [2, 3])],
+        outputs: [valueInfo('y', dtype, [2, 3])],
+        nodes: [node(inner === 'float32' ? 'Relu' : 'Neg', ['x'], ['y'])],
+      });
+    // The same network with the conversion spelt out as a Cast, which onnxruntime accepts as a reference.
+    const explicit = (dtype: 'float16' | 'float32' | 'bool', to: number, inner: 'float32' | 'int64') =>
+      model({
+        inputs: [valueInfo('x', inner, [2, 3])],
+        outputs: [valueInfo('y', dtype, [2, 3])],
+        nodes: [node(inner === 'float32' ? 'Relu' : 'Neg', ['x'], ['t']), node('Cast', ['t'], ['y'], { to })],
+      });
+    const i64 = { x: { dtype: 'int64' as const, dims: [2, 3], data: BigInt64Array.of(-3n, 0n, 5n, 2n ** 40n, -7n, 1n) } };
+
+    it.each([
+      ['float32 declared float16', 'float16', 10, 'float32', x23],
+      ['float32 declared bool', 'bool', 9, 'float32', x23],
+      ['int64 declared float32', 'float32', 1, 'int64', i64],
+    ] as const)('%s: the engine output has the declared type, converted as a Cast would', async (_, dtype, to, inner, feeds) => {
+      const { result, outputs } = await runSimulator(declared(dtype, inner), feeds);
+      expect(outputs.map((o) => [o.name, o.dtype])).toEqual([['y', dtype]]);
+      await expectLikeOrt(explicit(dtype, to, inner), feeds, result);
+    });
+
+    it('int32 declared as anything else: BUILD_FAILED with TensorRT\'s rule', async () => {
+      const e = await buildError(declared('float32', 'int32'));
+      expect(e.details.join('\n')).toMatch(/For INT32 tensors, the output type must also be INT32\. Graph output y is int32 and declared float/);
+    });
+  });
+});
