@@ -122,7 +122,8 @@ export const simulator = {
    * out in the order kernels became ready, across streams); a copy takes bytes / (copyGBps * 1e3) us.
    * Host time: `hostLaunchMicros` of CPU on the launching thread per kernel launch and per CUDA graph launch, as the
    * driver spends in cudaLaunchKernel (a few us on real GPUs), so enqueueV3 of an N-layer network holds its caller
-   * for N launches. `moduleLoadMicros` of CPU on the launching thread the first time each kernel of an engine
+   * for N launches; and as much per other submission to a stream (an async copy or memset, a host function, an
+   * event record). `moduleLoadMicros` of CPU on the launching thread the first time each kernel of an engine
    * launches for an optimization profile (CUDA lazy module loading; TensorRT selects kernels per profile): the
    * cold first run that warm-up exists for. counters().kernelModulesLoaded counts the loads. Omitted fields are
    * 0 = off.

@@ -213,12 +213,16 @@ void spendKernelTime(double flops, double extraMillis) {
   gSlotCv.notify_all();  // the next ticket's holder is one of the waiters, not any one of them
 }
 
-void spendHostLaunchTime(bool graph) {
-  ++(graph ? tGraphLaunches : tKernelLaunches);
+void spendHostSubmitTime() {
   double micros = gHostLaunchMicros.load(std::memory_order_relaxed);
   if (micros <= 0) return;
-  // Busy, not asleep: the driver computes and writes the launch on this thread.
+  // Busy, not asleep: the driver computes and writes the submission on this thread.
   spinUntil(std::chrono::steady_clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000)));
+}
+
+void spendHostLaunchTime(bool graph) {
+  ++(graph ? tGraphLaunches : tKernelLaunches);
+  spendHostSubmitTime();
 }
 
 void loadKernelModule() {

@@ -50,6 +50,7 @@ TRTSIM_EXPORT int cudaEventRecord(Event handle, Stream stream) {
   if (!event) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
   // "cudaEventRecord() will fail if the input event and input stream are associated to different devices."
   if (deviceOfStream(stream) != event->device) return recordError(trtn::cuda::kErrorInvalidResourceHandle);
+  spendHostSubmitTime();
   uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(event->m);

@@ -85,6 +85,9 @@ void spendCopyTime(size_t bytes);
 // The host side of a launch, on the launching thread: counts it for that thread and, when a host launch cost is set
 // (trtsim_set_host_launch_cost), burns that much CPU time, as the driver does in cudaLaunchKernel and cudaGraphLaunch.
 void spendHostLaunchTime(bool graph);
+// The same host cost for any other submission to a stream (a copy, a memset, a host function, an event record),
+// which the driver writes into the stream's queue as it does a launch; not counted as a launch.
+void spendHostSubmitTime();
 
 // Device memory (memory.cc). `available`, for stream-ordered memory: set once its stream reached the allocation;
 // until then a stream worker's access faults (see resolveDevice). Null for memory usable at once.

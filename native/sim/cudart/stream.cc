@@ -450,6 +450,7 @@ TRTSIM_EXPORT int cudaStreamAddCallback(Stream handle, trtn::cuda::StreamCallbac
   if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;  // like every runtime call once the context is poisoned
   if (!callback || flags != 0) return recordError(trtn::cuda::kErrorInvalidValue);
+  spendHostSubmitTime();
   Work w;
   w.kind = WorkKind::kCallback;
   w.callback = callback;
@@ -461,6 +462,7 @@ TRTSIM_EXPORT int cudaLaunchHostFunc(Stream handle, trtn::cuda::HostFn fn, void*
   if (int error = refuseInHostCallback()) return error;
   if (int sticky = stickyError()) return sticky;
   if (!fn) return recordError(trtn::cuda::kErrorInvalidValue);
+  spendHostSubmitTime();
   Work w;
   w.kind = WorkKind::kHostFn;
   w.hostFn = fn;
@@ -487,6 +489,7 @@ TRTSIM_EXPORT int cudaMemcpyAsync(void* dst, void const* src, size_t count, int 
   }
   if (int error = checkCopy(dst, src, count, kind)) return recordError(error);
   if (count == 0) return trtn::cuda::kSuccess;
+  spendHostSubmitTime();
   Space srcSpace = spaceOf(src, count);
   Space dstSpace = spaceOf(dst, count);
   Work w;
@@ -512,6 +515,7 @@ TRTSIM_EXPORT int cudaMemsetAsync(void* devPtr, int value, size_t count, Stream 
   if (int sticky = stickyError()) return sticky;
   if (count == 0) return trtn::cuda::kSuccess;
   if (!resolveDevice(devPtr, count)) return recordError(trtn::cuda::kErrorInvalidValue);
+  spendHostSubmitTime();
   Work w;
   w.run = [devPtr, value, count] {
     void* p = resolveDevice(devPtr, count);

@@ -99,8 +99,10 @@ void trtsim_set_cost_model(double launchMicros, double gflops, double copyGBps, 
 // The host side of launching work, which the cost model above does not cover: on a GPU, every kernel launch costs
 // the launching thread CPU time in the driver (a few microseconds), so TensorRT's enqueueV3 of an N-layer network
 // holds its caller for about N launches, and a cudaGraphLaunch replaces them with one. `micros` (0, the default, is
-// off) is burnt on the calling thread per kernel launch and per graph launch. trtsim_thread_launches reads how many
-// of each the calling thread has made (counted whether or not a cost is set).
+// off) is burnt on the calling thread per kernel launch and per graph launch, and per other submission to a stream
+// (cudaMemcpyAsync, cudaMemsetAsync, cudaLaunchHostFunc, cudaStreamAddCallback, cudaEventRecord), which the driver
+// writes into the stream's queue the same way. trtsim_thread_launches reads how many kernel and graph launches the
+// calling thread has made (counted whether or not a cost is set; other submissions are not counted).
 void trtsim_set_host_launch_cost(double micros);
 void trtsim_thread_launches(int64_t* kernels, int64_t* graphs);
 

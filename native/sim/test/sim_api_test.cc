@@ -392,6 +392,20 @@ void testCapture(Logger& logger, std::vector<uint8_t> const& plan) {
   check(layers >= 1 && graphs1 - graphs0 == 1, "the thread counted the network's kernel launches and one graph launch");
   check(enqueued - start >= std::chrono::microseconds(2000 * layers), "enqueueV3 held its caller per kernel launched");
   check(launched - enqueued >= std::chrono::microseconds(2000), "a graph launch holds it once");
+  {
+    // Other submissions cost the driver as much (a copy, a host function), without counting as launches.
+    trtsim_set_host_launch_cost(2000);
+    float host[4] = {};
+    int64_t kernelsBefore = 0, graphsBefore = 0, kernelsAfter = 0, graphsAfter = 0;
+    trtsim_thread_launches(&kernelsBefore, &graphsBefore);
+    auto copyStart = Clock::now();
+    check(cudaMemcpyAsync(host, ready.y, sizeof host, trtn::cuda::kDeviceToHost, stream) == 0, "a copy with a host cost");
+    auto copied = Clock::now();
+    trtsim_set_host_launch_cost(0);
+    trtsim_thread_launches(&kernelsAfter, &graphsAfter);
+    check(copied - copyStart >= std::chrono::microseconds(2000), "a copy holds its caller for the host cost");
+    check(kernelsAfter == kernelsBefore && graphsAfter == graphsBefore, "a copy is not counted as a launch");
+  }
   int64_t otherKernels = -1;
   std::thread([&] { trtsim_thread_launches(&otherKernels, nullptr); }).join();
   check(otherKernels == 0, "another thread launched nothing");
