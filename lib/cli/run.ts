@@ -1,6 +1,7 @@
 // `tensorrt-node run <model.onnx|file.engine> [--input name=file.json|file.npy|random …] [--shapes name:1x16 …]
-//   [--compare cpu [--onnx model.onnx]] [--atol 1e-5] [--rtol 1e-4] [--seed 0] [--backend] [--json]`:
-// one inference, with a summary of every output. An ONNX model is first built into a temporary fp32 engine (kept
+//   [--compare cpu [--onnx model.onnx]] [--atol 1e-5] [--rtol 1e-4] [--seed 0] [--no-warm-up] [--backend] [--json]`:
+// one inference, with a summary of every output. The context is warmed up first (ContextOptions.warmUp: on a GPU the
+// first run loads every kernel's code), so the latency is a warm one; --no-warm-up measures the cold first run. An ONNX model is first built into a temporary fp32 engine (kept
 // in memory) whose profile admits exactly the run's shapes. Shapes come from the input's file when it carries one,
 // else --shapes, else the declared fixed dims (else, for an engine, its first profile's opt shape).
 // --compare cpu runs the same inputs through onnxruntime-node on the CPU (an engine needs --onnx to name its model)
@@ -10,6 +11,8 @@
 // --json document:
 //   { command: 'run', ok: boolean, file: string, kind: 'onnx' | 'engine', backend,
 //     buildSeconds: number | null,          // ONNX: building the temporary engine
+//     warmUp: boolean,                      // false with --no-warm-up: the run below is the context's first
+//     contextMs: number,                    // creating the context, with its warm-up run when warmUp
 //     latencyMs: number,                    // the one context.run(), inputs and outputs copied
 //     enqueueMs: number,                    // of it, the host time of enqueueV3 (trtexec's "Enqueue Time"; on a
 //                                           // GPU, one launch per kernel of the network)
@@ -66,6 +69,7 @@ interface RunCliOptions {
   device: number;
   allowEngineHostCode?: boolean;
   json?: boolean;
+  warmUp: boolean; // commander's --no-warm-up
 }
 
 export interface CompareReport {
@@ -87,6 +91,8 @@ export interface RunReport {
   readonly latencyMs: number;
   readonly enqueueMs: number;
   readonly enqueueOn: 'caller' | 'launcher';
+  readonly warmUp: boolean;
+  readonly contextMs: number;
   readonly inputs: readonly { name: string; dtype: string; shape: readonly number[]; shapeFrom: RunShape['from']; source: string }[];
   readonly outputs: readonly OutputSummary[];
   readonly compare: CompareReport | null;
@@ -212,7 +218,9 @@ async function run(file: string, o: RunCliOptions): Promise<Outcome<RunReport>> 
   const feeds: Record<string, Tensor> = {};
   for (const spec of engine.inputs) feeds[spec.name] = makeTensor(spec.name, spec.dtype, shapes.get(spec.name)!.dims, loaded.get(spec.name)!, o.seed);
 
-  using context = engine.createContext();
+  const creating = performance.now();
+  using context = await engine.createContextAsync({ warmUp: o.warmUp });
+  const contextMs = Number((performance.now() - creating).toFixed(3));
   const started = performance.now();
   const results = await context.run(feeds);
   const latencyMs = Number((performance.now() - started).toFixed(3));
@@ -234,6 +242,8 @@ async function run(file: string, o: RunCliOptions): Promise<Outcome<RunReport>> 
       latencyMs,
       enqueueMs,
       enqueueOn: context.enqueueOn,
+      warmUp: o.warmUp,
+      contextMs,
       inputs: engine.inputs.map((spec) => ({
         name: spec.name,
         dtype: spec.dtype,
@@ -269,6 +279,7 @@ function render(r: RunReport): string {
   const lines = [
     `model    ${r.file} (${how}; backend ${r.backend})`,
     `inputs   ${r.inputs.map((i) => `${i.name} ${i.dtype} ${formatDims(i.shape)}${i.shapeFrom === 'profile' ? " (the profile's opt shape)" : ''} from ${i.source}`).join('; ')}`,
+    `context  ${r.contextMs} ms to create${r.warmUp ? ', with a warm-up run' : ' (no warm-up: the inference below is its cold first run)'}`,
     `latency  ${r.latencyMs} ms (one inference; enqueueV3 took ${r.enqueueMs} ms of it on the ${r.enqueueOn === 'caller' ? 'calling thread' : "context's launcher thread"})`,
     '',
     table(
@@ -324,6 +335,7 @@ export function registerRun(program: Command): void {
     .option('--atol <number>', 'absolute tolerance of --compare', parseNonNegative('--atol'), 1e-5)
     .option('--rtol <number>', 'relative tolerance of --compare', parseNonNegative('--rtol'), 1e-4)
     .option('--seed <n>', 'seed of random inputs', parseInteger('--seed'), 0)
+    .option('--no-warm-up', 'time the cold first run: skip the warm-up run (on a GPU the first run loads every kernel)')
     .addOption(backendOption())
     .addOption(deviceOption())
     .addOption(hostCodeOption())

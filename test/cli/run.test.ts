@@ -79,6 +79,22 @@ describe.concurrent('run', () => {
     expect(refused.stderr).toMatch(/ENGINE_INCOMPATIBLE[\s\S]*9\.0[\s\S]*8\.9|ENGINE_INCOMPATIBLE[\s\S]*8\.9[\s\S]*9\.0/);
   });
 
+  it('warms the context up first, so the latency is a warm one; --no-warm-up times the cold first run', async () => {
+    // 50 ms of simulated CUDA module loading per kernel at its first launch (3 layers): paid by the warm-up, or by
+    // the one inference.
+    const cold = { env: { TRTSIM_MODULE_LOAD_US: '50000' } };
+    const args = ['run', example, ...SIM, '--shapes', 'x:2x16', '--input', 'x=random', '--json'];
+    const warm = json(await runCli(args, cold));
+    expect(warm).toMatchObject({ ok: true, warmUp: true });
+    expect(warm.contextMs).toBeGreaterThanOrEqual(150);
+    expect(warm.enqueueMs).toBeLessThan(50); // no kernel loaded during the inference
+    const first = json(await runCli([...args, '--no-warm-up'], cold));
+    expect(first).toMatchObject({ ok: true, warmUp: false });
+    expect(first.enqueueMs).toBeGreaterThanOrEqual(150);
+    const text = await runCli(['run', example, ...SIM, '--shapes', 'x:2x16', '--input', 'x=random', '--no-warm-up']);
+    expect(text.stdout).toMatch(/context\s+[\d.]+ ms to create \(no warm-up: the inference below is its cold first run\)/);
+  });
+
   it('--json has the documented fields', async () => {
     const r = await runCli(['run', example, ...SIM, '--shapes', 'x:3x16', '--input', 'x=random', '--compare', 'cpu', '--json']);
     expect(r.code).toBe(0);
@@ -89,6 +105,8 @@ describe.concurrent('run', () => {
     expect(doc.enqueueMs).toBeGreaterThan(0); // the engine's enqueueV3, inside the run
     expect(doc.enqueueMs).toBeLessThanOrEqual(doc.latencyMs);
     expect(doc.enqueueOn).toBe('caller'); // the JS thread, for this engine without data-dependent shapes
+    expect(doc.warmUp).toBe(true);
+    expect(doc.contextMs).toEqual(expect.any(Number));
     expect(doc.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [3, 16], shapeFrom: 'shapes', source: 'random' }]);
     const [y] = doc.outputs;
     expect(y).toMatchObject({ name: 'y', dtype: 'float32', shape: [3, 8], nan: 0 });

@@ -110,7 +110,8 @@ void trtsim_thread_launches(int64_t* kernels, int64_t* graphs);
 // 12.2), on the launching thread, and TensorRT picks kernels per optimization profile: the first enqueueV3 of each
 // profile of an engine holds its caller for one load per layer, and later runs (on any context of that engine) do
 // not. `micros` (0, the default, is off) is burnt per load. With CUDA_MODULE_LOADING=EAGER in the environment when
-// the simulator is loaded, every kernel loads during deserializeCudaEngine instead, as on a GPU.
+// the simulator is loaded, every kernel loads during deserializeCudaEngine instead, as on a GPU. The initial cost
+// is TRTSIM_MODULE_LOAD_US when set.
 void trtsim_set_module_load_cost(double micros);
 
 // A stream's worker, like a GPU's front end, sees new work without an OS wake-up: after a batch it polls for the
