@@ -71,6 +71,8 @@ export interface Tolerance {
   rtol?: number;
   /** treat NaN == NaN as a match (default true: both engines agreeing on NaN is not a bug here) */
   equalNan?: boolean;
+  /** whether +0 and -0 differ (default true) */
+  zeroSign?: boolean;
 }
 
 function coordsOf(index: number, dims: number[]): number[] {
@@ -107,7 +109,7 @@ function compareOne(a: TensorData, e: TensorData, tol: Required<Tolerance>): Out
     } else {
       const x = av as number;
       const y = ev as number;
-      if (x === 0 && y === 0) { ok = Object.is(x, y); absErr = 0; score = ok ? -tol.atol : 0; } // the sign of zero counts
+      if (x === 0 && y === 0) { ok = !tol.zeroSign || Object.is(x, y); absErr = 0; score = ok ? -tol.atol : 0; } // the sign of zero counts
       else if (x === y) { ok = true; absErr = 0; score = -(tol.atol + tol.rtol * Math.abs(y)); } // also equal infinities
       else if (Number.isNaN(x) || Number.isNaN(y)) {
         ok = tol.equalNan && Number.isNaN(x) && Number.isNaN(y);
@@ -141,7 +143,7 @@ function compareOne(a: TensorData, e: TensorData, tol: Required<Tolerance>): Out
  * integers and bools must match exactly. Reports the worst element of each output.
  */
 export function compareOutputs(actual: TensorMap, expected: TensorMap, tolerance: Tolerance = {}): Comparison {
-  const tol = { atol: 1e-5, rtol: 1e-5, equalNan: true, ...tolerance };
+  const tol = { atol: 1e-5, rtol: 1e-5, equalNan: true, zeroSign: true, ...tolerance };
   const outputs: Record<string, OutputComparison> = {};
   for (const [name, e] of Object.entries(expected)) {
     const a = actual[name];
