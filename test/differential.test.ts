@@ -5,12 +5,15 @@
 // seed, and DIFF_SEED=<n> reruns that one case. Tolerance: float32 within atol 1e-5 + rtol 1e-4.
 //
 // Left out on purpose, each a difference found by fuzzing where the simulator does what TensorRT (or the ONNX spec)
-// does and onnxruntime does not: Gemm with K = 0 (onnxruntime drops beta·C), LayerNormalization over an empty axis
-// (onnxruntime refuses), Squeeze with an empty axes tensor (onnxruntime squeezes all), and reductions over an axis
-// of extent 0 or of an empty tensor (onnxruntime's kernels give other extents than its own shape inference,
-// which agrees with the spec and the simulator: [4,0,4,1] reduced over axis 0 comes out [4,0,4,1], not [0,4,1]). The sign of a zero result is not compared: onnxruntime's Where gives +0 for a selected -0, and
-// normalizing a constant row gives 0 of either sign by evaluation order (operators.test.ts checks -0 where an
-// operator defines it).
+// does and onnxruntime does not:
+// - Gemm with K = 0: onnxruntime drops beta·C.
+// - LayerNormalization over an empty axis: onnxruntime refuses.
+// - Squeeze with an empty axes tensor: onnxruntime squeezes all.
+// - Reductions over an axis of extent 0 or of an empty tensor: onnxruntime's kernels give other extents than its
+//   own shape inference, which agrees with the spec and the simulator ([4,0,4,1] reduced over axis 0 comes out
+//   [4,0,4,1], not [0,4,1]).
+// - The sign of a zero result: onnxruntime's Where gives +0 for a selected -0, and normalizing a constant row gives
+//   0 of either sign by evaluation order (operators.test.ts checks -0 where an operator defines it).
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Runtime, Tensor, buildEngine } from '../lib/index.js';
 import type { DType as TensorDType, ShapeRange } from '../lib/index.js';
