@@ -104,4 +104,11 @@ describe('sticky CUDA error', () => {
     context.dispose();
     nonZero.dispose();
   });
+
+  it('a kernel that faults during a warm-up rejects createContextAsync with CUDA_STICKY, and the process stays poisoned', async () => {
+    simulator.clearStickyError();
+    simulator.injectFault({ kind: 'sticky' });
+    await expect(engine.createContextAsync({ warmUp: true })).rejects.toMatchObject({ code: 'CUDA_STICKY', cudaError: 700, retryable: false });
+    await expect(engine.createContextAsync()).rejects.toBeInstanceOf(CudaStickyError);
+  });
 });

@@ -14,6 +14,7 @@ import { packageRoot } from '../lib/native.js';
 import { simulator } from '../lib/testing/index.js';
 import { PROFILES, simulatorEngine, simulatorPlan } from './helpers/engines.js';
 import { expectLikeOrt } from './helpers/ort.js';
+import { injectAllocationFault } from './helpers/faults.js';
 import { getModel } from './models/index.js';
 import type { ModelName } from './models/index.js';
 
@@ -169,6 +170,18 @@ describe('ContextOptions.warmUp', () => {
     expect(simulator.counters().liveDeviceAllocations).toBe(before.liveDeviceAllocations);
     using retried = await engine.createContextAsync({ warmUp: true });
     await runLikeOrt(retried, 'mlp', 3, 9);
+  });
+
+  it('a device allocation that fails during the warm-up rejects with OUT_OF_MEMORY and leaves nothing behind', async () => {
+    simulator.synchronize();
+    const before = simulator.counters();
+    injectAllocationFault({ kind: 'alloc', after: 1 }); // the context's activation memory is had, its first IO buffer not
+    const error = (await engine.createContextAsync({ warmUp: true }).catch((e: unknown) => e)) as TensorRTNodeError;
+    expect(error).toMatchObject({ code: 'OUT_OF_MEMORY' });
+    expect(error.message).toMatch(/cudaMallocAsync/);
+    simulator.synchronize();
+    const after = simulator.counters();
+    expect([after.liveContexts, after.liveStreams, after.liveDeviceAllocations]).toEqual([before.liveContexts, before.liveStreams, before.liveDeviceAllocations]);
   });
 
   it('checks its options before anything is created', async () => {
