@@ -12,6 +12,8 @@
 // - Reductions over an axis of extent 0 or of an empty tensor: onnxruntime's kernels give other extents than its
 //   own shape inference, which agrees with the spec and the simulator ([4,0,4,1] reduced over axis 0 comes out
 //   [4,0,4,1], not [0,4,1]).
+// - Slice with INT_MAX as the end of a backward slice: onnxruntime slices to the start, TensorRT's parser clamps
+//   the end to the extent (an empty result), as the spec reads.
 // - The sign of a zero result: onnxruntime's Where gives +0 for a selected -0, and normalizing a constant row gives
 //   0 of either sign by evaluation order (operators.test.ts checks -0 where an operator defines it).
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -34,6 +36,11 @@ const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Abs', 'Erf', 'Sqrt', 'L
 const BINARY = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'Greater'] as const;
 const COMPARISONS = new Set(['Equal', 'Less', 'Greater']);
 const volume = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+/** The value of a scalar initializer, for titles. */
+const feedless = (initializers: readonly TensorProto[], name: string) => {
+  const t = initializers.find((i) => i.name === name)!;
+  return new DataView(t.rawData!.buffer, t.rawData!.byteOffset).getFloat32(0, true);
+};
 
 /** One random model and its feeds. */
 function randomCase(seed: number): Case {
@@ -65,7 +72,7 @@ function randomCase(seed: number): Case {
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -226,6 +233,40 @@ function randomCase(seed: number): Case {
       first = node('Unsqueeze', [floatInput('x', s), constant('axes', 'int64', [axes.length], int64s(axes.map((a) => signedAxis(a, outRank))))], ['t']);
       out = { dtype: 'float32', rank: outRank };
       title = `Unsqueeze [${s}] axes ${JSON.stringify(axes)}`;
+      break;
+    }
+    case 'clip': {
+      const bound = (name: string) => (chance(0.3) ? '' : constant(name, 'float32', [], [Math.round((rng.next() * 6 - 3) * 4) / 4]));
+      const [lo, hi] = [bound('lo'), bound('hi')];
+      const ins = [floatInput('x', s), lo, hi];
+      while (ins.length > 1 && ins[ins.length - 1] === '') ins.pop();
+      first = node('Clip', ins, ['t']);
+      out = { dtype: 'float32', rank };
+      title = `Clip [${s}] min ${lo ? feedless(initializers, lo) : '-'} max ${hi ? feedless(initializers, hi) : '-'}`;
+      break;
+    }
+    case 'slice': {
+      if (!rank) return randomCase(seed + 1_000_000);
+      const axes = [...Array(rank).keys()].filter(() => chance(0.6));
+      if (!axes.length) axes.push(rng.int(0, rank));
+      // Bounds inside, at and beyond the extents, either sign; steps of either sign.
+      const position = (d: number) => pick([0, 1, d - 1, d, d + 3, -1, -d, -d - 2, 2 ** 31 - 1, -(2 ** 31)]);
+      const steps = axes.map(() => pick([1, 1, 2, 3, -1, -2]));
+      const starts = axes.map((a) => position(s[a]!));
+      // Not INT_MAX as the end of a backward slice: onnxruntime reads it as "to the start" where TensorRT clamps it
+      // to the extent (an empty slice), as the spec does; the simulator follows TensorRT.
+      const ends = axes.map((a, i) => {
+        const end = position(s[a]!);
+        return steps[i]! < 0 && end === 2 ** 31 - 1 ? -(2 ** 31) : end;
+      });
+      const allAxes = axes.length === rank && axes.every((a, i) => a === i) && chance(0.3);
+      const ins = [floatInput('x', s), constant('starts', 'int64', [axes.length], int64s(starts)), constant('ends', 'int64', [axes.length], int64s(ends))];
+      ins.push(allAxes ? '' : constant('axes', 'int64', [axes.length], int64s(axes.map((a) => signedAxis(a, rank)))));
+      if (steps.some((v) => v !== 1) || chance(0.5)) ins.push(constant('steps', 'int64', [axes.length], int64s(steps)));
+      else if (ins[ins.length - 1] === '') ins.pop();
+      first = node('Slice', ins, ['t']);
+      out = { dtype: 'float32', rank };
+      title = `Slice [${s}] axes ${JSON.stringify(axes)} starts ${JSON.stringify(starts)} ends ${JSON.stringify(ends)} steps ${JSON.stringify(steps)}`;
       break;
     }
   }

@@ -140,6 +140,28 @@ const CASES: OperatorCase[] = [
   { title: 'Transpose with a permutation', op: 'Transpose', inputs: { x: f([2, 3, 4], 22) }, outputs: same([4, 2, 3]), attrs: { perm: [2, 0, 1] } },
   { title: 'Concat on axis 1', op: 'Concat', inputs: { a: f([2, 1, 3], 23), b: f([2, 2, 3], 24) }, outputs: same([2, 3, 3]), attrs: { axis: 1 } },
   { title: 'Shape', op: 'Shape', inputs: { x: f([2, 3, 4], 25) }, outputs: same([3], 'int64') },
+  {
+    title: 'Clip with min and max inputs, NaN and ±Infinity',
+    op: 'Clip',
+    inputs: { x: withSpecial },
+    constants: { lo: { dtype: 'float32', dims: [], values: [-1] }, hi: { dtype: 'float32', dims: [], values: [2] } },
+    outputs: same([2, 5]),
+  },
+  { title: 'Clip with max only (min omitted): -Infinity becomes the lowest float', op: 'Clip', inputs: { x: withSpecial }, constants: { hi: { dtype: 'float32', dims: [], values: [0.5] } }, order: ['x', '', 'hi'], outputs: same([2, 5]) },
+  { title: 'Clip without bounds', op: 'Clip', inputs: { x: withSpecial }, outputs: same([2, 5]) },
+  { title: 'Clip with min above max gives max', op: 'Clip', inputs: { x: f23() }, constants: { lo: { dtype: 'float32', dims: [], values: [3] }, hi: { dtype: 'float32', dims: [], values: [1] } }, outputs: same([2, 3]) },
+  { title: 'Clip of int64, bounds as graph inputs', op: 'Clip', inputs: { x: i64([2, 3], [-7, 0, 3, 2 ** 40, -(2 ** 40), 9]), lo: i64([], [-5]), hi: i64([], [4]) }, outputs: same([2, 3], 'int64') },
+  { title: 'Clip at opset 6: bounds as attributes', op: 'Clip', inputs: { x: withSpecial }, attrs: { min: floatAttr(-0.5), max: floatAttr(1) }, opset: 6, outputs: same([2, 5]) },
+  {
+    title: 'Slice with negative starts, clamped ends, axes and steps',
+    op: 'Slice',
+    inputs: { x: f([3, 4, 5], 26) },
+    constants: { starts: i64([3], [-2, 10, 1]), ends: i64([3], [100, -100, 5]), axes: i64([3], [0, 1, -1]), steps: i64([3], [1, -2, 2]) },
+    outputs: same([2, 2, 2]),
+  },
+  { title: 'Slice without axes or steps, int32 ranges, an empty result', op: 'Slice', inputs: { x: f([4, 3], 27) }, constants: { starts: { dtype: 'int32', dims: [2], values: [1, 2] }, ends: { dtype: 'int32', dims: [2], values: [3, 2] } }, outputs: same([2, 0]) },
+  { title: 'Slice of int64 backwards to the start (end below -dim)', op: 'Slice', inputs: { x: i64([6], [1, 2, 3, 4, 5, 6]) }, constants: { starts: i64([1], [-1]), ends: i64([1], [-1000]), axes: i64([1], [0]), steps: i64([1], [-1]) }, outputs: same([6], 'int64') },
+  { title: 'Slice at opset 9: ranges as attributes', op: 'Slice', inputs: { x: f([3, 4], 28) }, attrs: { starts: [1, 0], ends: [3, -1], axes: [0, 1] }, opset: 9, outputs: same([2, 3]) },
 ];
 
 function operatorModel(c: OperatorCase): Uint8Array {

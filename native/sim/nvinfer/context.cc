@@ -524,7 +524,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     auto describe = [&](std::vector<int> const& indices, std::vector<HostTensor>& tensors, std::vector<size_t>& bytes) {
       for (int idx : indices) {
         if (idx < 0) {
-          tensors.push_back(HostTensor{});
+          tensors.push_back(omittedTensor());
           bytes.push_back(0);
           continue;
         }
@@ -604,7 +604,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     for (size_t k = 0; k < node.inputs.size(); ++k) {
       int idx = node.inputs[k];
       if (idx < 0) {
-        in.push_back(TensorInfo{});
+        in.push_back(omittedInfo());
         continue;
       }
       auto actual = run.actualShapes.find(idx);

@@ -85,7 +85,7 @@ void NetworkImpl::addNode(std::string const& name, std::string const& opType, At
   for (int i = 0; i < given; ++i) {
     if (inputs[i].empty()) {
       node.inputs.push_back(-1);
-      in.push_back(TensorInfo{});
+      in.push_back(omittedInfo());
       continue;
     }
     int idx = mGraph.find(inputs[i]);

@@ -16,7 +16,7 @@ std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> cons
   for (NodeDef const& node : graph.nodes) {
     std::vector<TensorInfo> in;
     in.reserve(node.inputs.size());
-    for (int idx : node.inputs) in.push_back(idx >= 0 ? infos[idx] : TensorInfo{});
+    for (int idx : node.inputs) in.push_back(idx >= 0 ? infos[idx] : omittedInfo());
     std::vector<TensorInfo> out;
     try {
       out = node.op->inferOutputs(in);
@@ -43,7 +43,7 @@ std::map<int, Shape> dataDependentUpperBounds(Graph const& graph, std::vector<Te
     bool readsBounded = false;
     for (int idx : node.inputs) {
       if (idx < 0) {
-        in.push_back(TensorInfo{});
+        in.push_back(omittedInfo());
         continue;
       }
       in.push_back(TensorInfo{infos[idx].type, bounded[idx], infos[idx].constData});

@@ -257,6 +257,8 @@ std::unique_ptr<Op> makeLayerNormOp(std::string const& type, Attributes const& a
 std::unique_ptr<Op> makeCastOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeShapeOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeNonZeroOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeClipOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeSliceOp(std::string const& type, Attributes const& attrs, int64_t opset);
 
 }  // namespace ops
 }  // namespace trtsim

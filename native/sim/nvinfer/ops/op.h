@@ -67,14 +67,26 @@ struct TensorInfo {
   DType type = DType::kFLOAT;
   Shape shape;
   std::shared_ptr<std::vector<uint8_t>> constData;  // little-endian element bytes, volume * dtypeSize(type)
+  bool omitted = false;  // an optional input the node leaves out ("" in ONNX) before one it gives
 };
+inline TensorInfo omittedInfo() {
+  TensorInfo t;
+  t.omitted = true;
+  return t;
+}
 
 // A tensor at run time: concrete shape, host-addressable data (the simulator's device memory).
 struct HostTensor {
   DType type = DType::kFLOAT;
   Shape shape;
   void* data = nullptr;
+  bool omitted = false;  // as TensorInfo::omitted
 };
+inline HostTensor omittedTensor() {
+  HostTensor t;
+  t.omitted = true;
+  return t;
+}
 
 class Op {
  public:

@@ -24,6 +24,8 @@ std::map<std::string, Factory> const& registry() {
     (*m)["LayerNormalization"] = &ops::makeLayerNormOp;
     (*m)["Cast"] = &ops::makeCastOp;
     (*m)["NonZero"] = &ops::makeNonZeroOp;
+    (*m)["Clip"] = &ops::makeClipOp;
+    (*m)["Slice"] = &ops::makeSliceOp;
     for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})
       (*m)[t] = &ops::makeShapeOp;
     return m;

@@ -417,7 +417,7 @@ static void testHelpers() {
        {"Identity", "Add", "Sub", "Mul", "Div", "Pow", "Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs",
         "Erf", "Gelu", "Softmax", "MatMul", "Gemm", "Gather", "ReduceMean", "ReduceSum", "ReduceMax",
         "LayerNormalization", "Cast", "Reshape", "Transpose", "Unsqueeze", "Squeeze", "Concat", "Flatten", "Shape",
-        "Equal", "Less", "Greater", "Where", "Not", "And", "Or"}) {
+        "Equal", "Less", "Greater", "Where", "Not", "And", "Or", "Clip", "Slice"}) {
     CHECK(std::find(ops.begin(), ops.end(), name) != ops.end(), std::string("supportedOps lacks ") + name);
     Attributes at2 = std::string(name) == "Cast" ? A().i("to", 1).a : std::string(name) == "Concat" ? A().i("axis", 0).a : Attributes{};
     auto op = createOp(name, at2, 17);
@@ -1088,6 +1088,30 @@ static void testCast() {
 // ---------------------------------------------------------------------------------------------------------------
 // Shape ops
 
+// Slice and Clip compute what onnxruntime does (test/operators.test.ts); here, what it cannot show: inference with
+// dynamic extents, omitted optional inputs, and the errors.
+static void testSliceClip() {
+  g_test = "Slice/Clip";
+  auto i64c = [](std::vector<int64_t> v) { return infoOf(I64({static_cast<int64_t>(v.size())}, v).c()); };
+  auto sliced = infer("Slice", A(), {ti(DType::kFLOAT, {-1, 6}), i64c({0, 1}), i64c({1, 100})});
+  expectShapeEq("a dynamic extent stays unknown, a known one is sliced", sliced[0].shape, {-1, 5});
+  auto noAxes = infer("Slice", A(), {ti(DType::kFLOAT, {4, 6}), i64c({1}), i64c({3}), omittedInfo(), i64c({1})});
+  expectShapeEq("omitted axes: the first axes", noAxes[0].shape, {2, 6});
+  expectShapeEq("backwards past the end is empty, as TensorRT clamps it",
+                infer("Slice", A(), {ti(DType::kFLOAT, {5}), i64c({2}), i64c({INT32_MAX}), i64c({0}), i64c({-1})})[0].shape, {0});
+  expectThrow("step 0", [&] { infer("Slice", A(), {ti(DType::kFLOAT, {5}), i64c({0}), i64c({5}), i64c({0}), i64c({0})}); }, "Slice: steps must not be 0");
+  expectThrow("run-time starts", [] { infer("Slice", A(), {ti(DType::kFLOAT, {5}), ti(DType::kINT64, {1}), ti(DType::kINT64, {1})}); },
+              "Slice: the starts input must be a constant");
+  expectThrow("repeated axis", [&] { infer("Slice", A(), {ti(DType::kFLOAT, {5, 5}), i64c({0, 1}), i64c({2, 3}), i64c({1, -1})}); },
+              "Slice: axis -1 is listed more than once");
+  expectThrow("opset 9 needs starts", [] { createOp("Slice", A().ints("ends", {1}).a, 9); }, "starts and ends attributes are required");
+  auto clipped = infer("Clip", A(), {ti(DType::kINT32, {3}), omittedInfo(), infoOf(I32({}, {4}).c())});
+  CHECK(clipped[0].type == DType::kINT32 && clipped[0].shape == Shape({3}), "Clip of int32 with only a max");
+  expectThrow("Clip bound type", [] { infer("Clip", A(), {ti(DType::kFLOAT, {3}), ti(DType::kINT64, {})}); }, "Clip: input and min");
+  expectThrow("Clip bound shape", [] { infer("Clip", A(), {ti(DType::kFLOAT, {3}), ti(DType::kFLOAT, {2})}); }, "Clip: min must be a scalar");
+  expectThrow("Clip int before opset 12", [] { infer("Clip", A(), {ti(DType::kINT32, {3})}, 11); }, "Clip: input has unsupported type int32");
+}
+
 static void testReshape() {
   g_test = "Reshape";
   T x = F({2, 3, 4}, rndv(24));
@@ -1350,6 +1374,7 @@ int main() {
       {"testLayerNorm", testLayerNorm},
       {"testCast", testCast},
       {"testReshape", testReshape},
+      {"testSliceClip", testSliceClip},
       {"testTranspose", testTranspose},
       {"testSqueezeUnsqueeze", testSqueezeUnsqueeze},
       {"testConcatFlatten", testConcatFlatten},
