@@ -72,7 +72,7 @@ function randomCase(seed: number): Case {
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -267,6 +267,14 @@ function randomCase(seed: number): Case {
       first = node('Slice', ins, ['t']);
       out = { dtype: 'float32', rank };
       title = `Slice [${s}] axes ${JSON.stringify(axes)} starts ${JSON.stringify(starts)} ends ${JSON.stringify(ends)} steps ${JSON.stringify(steps)}`;
+      break;
+    }
+    case 'expand': {
+      // A shape that broadcasts with s both ways: longer or shorter, with 1s where s has extents and s's 1s widened.
+      const target = [...dims(rng.int(0, 2), false), ...s.map((d) => (chance(0.4) ? 1 : d === 1 ? pick([1, 2, 3]) : d))];
+      first = node('Expand', [floatInput('x', s), constant('shape', 'int64', [target.length], int64s(target))], ['t']);
+      out = { dtype: 'float32', rank: Math.max(rank, target.length) };
+      title = `Expand [${s}] to [${target}]`;
       break;
     }
   }

@@ -59,6 +59,35 @@ describe('importing ONNX as TensorRT does', () => {
     await expectLikeOrt(onnx, x23, (await runSimulator(onnx, x23)).result);
   });
 
+  it('slices and expands with ranges and shapes computed from a dynamic input\'s extents, as exported models do', async () => {
+    // y = Slice(x, [1], [len - 1], [1]) and m = Expand(mask, Shape(y)): "drop the first and last token" and "a
+    // mask per row, as wide as y", over a dynamic batch and sequence length.
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', ['batch', 'len']), valueInfo('mask', 'float32', ['batch', 1])],
+      outputs: [valueInfo('y', 'float32', ['batch', 'inner']), valueInfo('m', 'float32', ['batch', 'inner'])],
+      initializers: [tensor('one', 'int64', [1], [1n]), tensor('axis1', 'int64', [1], [1n]), tensor('idx1', 'int64', [1], [1n])],
+      nodes: [
+        node('Shape', ['x'], ['xs']),
+        node('Gather', ['xs', 'idx1'], ['len'], { axis: 0 }),
+        node('Sub', ['len', 'one'], ['end']),
+        node('Slice', ['x', 'one', 'end', 'axis1'], ['y']),
+        node('Shape', ['y'], ['ys']),
+        node('Expand', ['mask', 'ys'], ['m']),
+      ],
+    });
+    const plan = await buildEngine(onnx, { backend: 'simulator', profiles: [{ x: { min: [1, 2], opt: [2, 6], max: [4, 9] }, mask: { min: [1, 1], opt: [2, 1], max: [4, 1] } }] });
+    using engine = await runtime.deserialize(plan);
+    using context = engine.createContext();
+    for (const [batch, len] of [[2, 6], [3, 9], [1, 2]] as const) {
+      const x = Float32Array.from({ length: batch * len }, (_, i) => i * 0.5 - 3);
+      const mask = Float32Array.from({ length: batch }, (_, i) => i + 1);
+      const feeds = { x: { dtype: 'float32' as const, dims: [batch, len], data: x }, mask: { dtype: 'float32' as const, dims: [batch, 1], data: mask } };
+      const result = await context.run({ x: Tensor.from('float32', x, [batch, len]), mask: Tensor.from('float32', mask, [batch, 1]) });
+      expect(result.y!.dims).toEqual([batch, len - 2]);
+      await expectLikeOrt(onnx, feeds, result);
+    }
+  });
+
   describe('LayerNormalization stash_type: the precision TensorRT computes in', () => {
     const feeds = { x: { dtype: 'float32' as const, dims: [2, 4], data: Float32Array.of(1000, 1000.25, 1000.5, 1000.75, -1.5, 0.25, 2, 0.5) } };
     const layerNorm = (stashType: number) =>

@@ -161,6 +161,8 @@ const CASES: OperatorCase[] = [
   },
   { title: 'Slice without axes or steps, int32 ranges, an empty result', op: 'Slice', inputs: { x: f([4, 3], 27) }, constants: { starts: { dtype: 'int32', dims: [2], values: [1, 2] }, ends: { dtype: 'int32', dims: [2], values: [3, 2] } }, outputs: same([2, 0]) },
   { title: 'Slice of int64 backwards to the start (end below -dim)', op: 'Slice', inputs: { x: i64([6], [1, 2, 3, 4, 5, 6]) }, constants: { starts: i64([1], [-1]), ends: i64([1], [-1000]), axes: i64([1], [0]), steps: i64([1], [-1]) }, outputs: same([6], 'int64') },
+  { title: 'Expand a column to a matrix (bidirectional: the shape has a 1 where the input is 3)', op: 'Expand', inputs: { x: f([3, 1], 29) }, constants: { shape: i64([3], [2, 1, 4]) }, outputs: same([2, 3, 4]) },
+  { title: 'Expand of bool to a lower-rank shape, and an extent of 0', op: 'Expand', inputs: { x: bools([2, 1, 3], [1, 0, 1, 0, 0, 1]) }, constants: { shape: i64([2], [0, 3]) }, outputs: same([2, 0, 3], 'bool') },
   { title: 'Slice at opset 9: ranges as attributes', op: 'Slice', inputs: { x: f([3, 4], 28) }, attrs: { starts: [1, 0], ends: [3, -1], axes: [0, 1] }, opset: 9, outputs: same([2, 3]) },
 ];
 

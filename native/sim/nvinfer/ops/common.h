@@ -259,6 +259,7 @@ std::unique_ptr<Op> makeShapeOp(std::string const& type, Attributes const& attrs
 std::unique_ptr<Op> makeNonZeroOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeClipOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeSliceOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeExpandOp(std::string const& type, Attributes const& attrs, int64_t opset);
 
 }  // namespace ops
 }  // namespace trtsim

@@ -26,6 +26,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["NonZero"] = &ops::makeNonZeroOp;
     (*m)["Clip"] = &ops::makeClipOp;
     (*m)["Slice"] = &ops::makeSliceOp;
+    (*m)["Expand"] = &ops::makeExpandOp;
     for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})
       (*m)[t] = &ops::makeShapeOp;
     return m;

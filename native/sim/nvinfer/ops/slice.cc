@@ -1,6 +1,7 @@
 // Slice: the elements of a strided range along some axes. starts/ends/axes are attributes before opset 10, and
-// inputs (with steps) from 10; the simulator needs those inputs to be constant (TensorRT also slices with ranges
-// computed at run time), which covers exported models whose ranges fold at build time (Shape -> Gather -> Slice).
+// inputs (with steps) from 10. axes must be constant, as TensorRT's parser requires. starts, ends and steps may be
+// computed from the input extents (Shape -> Gather -> Sub -> Slice of a dynamic input): then the sliced extents are
+// known only at run time, when that arithmetic folds; ranges computed from data are not supported.
 // Out-of-range starts and ends are clamped as the ONNX spec says, negative steps walk backwards, and element bytes
 // are moved, never converted (any data type).
 #include <algorithm>
@@ -53,11 +54,17 @@ class SliceOp : public OpBase {
     if (asInputs_) {
       char const* names[] = {"starts", "ends", "axes", "steps"};
       std::vector<int64_t>* fields[] = {&p.starts, &p.ends, &p.axes, &p.steps};
+      bool atRunTime = false;
       for (size_t k = 1; k < in.size(); ++k) {
         if (in[k].omitted && k >= 3) continue;  // axes and steps are optional
         if (in[k].shape.size() != 1) fail(std::string("the ") + names[k - 1] + " input must be 1-D, got shape " + shapeToString(in[k].shape));
+        if (!in[k].constData && k != 3) {
+          atRunTime = true;
+          continue;
+        }
         *fields[k - 1] = constInts(name_, names[k - 1], in[k]);
       }
+      if (atRunTime) return {TensorInfo{in[0].type, extentsKnownAtRunTime(in, p.axes), nullptr}};
     }
     Shape out;
     for (AxisRange const& r : ranges(in[0].shape, p)) out.push_back(r.count);
@@ -95,6 +102,24 @@ class SliceOp : public OpBase {
   }
 
  private:
+  // The output shape while starts, ends or steps are computed: the sliced extents are -1. Computed from the input's
+  // extents, they fold once those are known; a static input would have folded them already, so they depend on data.
+  Shape extentsKnownAtRunTime(std::vector<TensorInfo> const& in, std::vector<int64_t> axes) const {
+    Shape out = in[0].shape;
+    bool inputDynamic = std::any_of(out.begin(), out.end(), [](int64_t d) { return d < 0; });
+    if (!inputDynamic) {
+      fail("the starts, ends and steps inputs must be constant or computed from the input's extents (Shape, Gather, "
+           "arithmetic); ranges computed from tensor data are not supported by the simulator");
+    }
+    int64_t count = in[1].shape[0];
+    if (axes.empty()) {
+      if (count < 0) return Shape(out.size(), -1);
+      for (int64_t i = 0; i < count; ++i) axes.push_back(i);
+    }
+    for (int64_t a : axes) out[static_cast<size_t>(normalizeAxis(name_, "axis", a, static_cast<int64_t>(out.size())))] = -1;
+    return out;
+  }
+
   std::vector<AxisRange> ranges(Shape const& s, SliceParams const& p) const {
     int64_t rank = static_cast<int64_t>(s.size());
     if (p.starts.size() != p.ends.size()) {

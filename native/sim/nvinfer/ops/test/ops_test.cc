@@ -417,7 +417,7 @@ static void testHelpers() {
        {"Identity", "Add", "Sub", "Mul", "Div", "Pow", "Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs",
         "Erf", "Gelu", "Softmax", "MatMul", "Gemm", "Gather", "ReduceMean", "ReduceSum", "ReduceMax",
         "LayerNormalization", "Cast", "Reshape", "Transpose", "Unsqueeze", "Squeeze", "Concat", "Flatten", "Shape",
-        "Equal", "Less", "Greater", "Where", "Not", "And", "Or", "Clip", "Slice"}) {
+        "Equal", "Less", "Greater", "Where", "Not", "And", "Or", "Clip", "Slice", "Expand"}) {
     CHECK(std::find(ops.begin(), ops.end(), name) != ops.end(), std::string("supportedOps lacks ") + name);
     Attributes at2 = std::string(name) == "Cast" ? A().i("to", 1).a : std::string(name) == "Concat" ? A().i("axis", 0).a : Attributes{};
     auto op = createOp(name, at2, 17);
@@ -1100,8 +1100,17 @@ static void testSliceClip() {
   expectShapeEq("backwards past the end is empty, as TensorRT clamps it",
                 infer("Slice", A(), {ti(DType::kFLOAT, {5}), i64c({2}), i64c({INT32_MAX}), i64c({0}), i64c({-1})})[0].shape, {0});
   expectThrow("step 0", [&] { infer("Slice", A(), {ti(DType::kFLOAT, {5}), i64c({0}), i64c({5}), i64c({0}), i64c({0})}); }, "Slice: steps must not be 0");
-  expectThrow("run-time starts", [] { infer("Slice", A(), {ti(DType::kFLOAT, {5}), ti(DType::kINT64, {1}), ti(DType::kINT64, {1})}); },
-              "Slice: the starts input must be a constant");
+  expectThrow("starts from data", [] { infer("Slice", A(), {ti(DType::kFLOAT, {5}), ti(DType::kINT64, {1}), ti(DType::kINT64, {1})}); },
+              "Slice: the starts, ends and steps inputs must be constant or computed from the input's extents");
+  expectShapeEq("ends computed from a dynamic input's extents: that extent is known at run time",
+                infer("Slice", A(), {ti(DType::kFLOAT, {-1, 6}), i64c({1}), ti(DType::kINT64, {1}), i64c({0})})[0].shape, {-1, 6});
+  expectShapeEq("... on the axes given", infer("Slice", A(), {ti(DType::kFLOAT, {-1, 6}), i64c({1}), ti(DType::kINT64, {1}), i64c({-1})})[0].shape, {-1, -1});
+  expectThrow("axes computed", [] { infer("Slice", A(), {ti(DType::kFLOAT, {-1, 6}), ti(DType::kINT64, {1}), ti(DType::kINT64, {1}), ti(DType::kINT64, {1})}); },
+              "Slice: the axes input must be a constant");
+  expectShapeEq("Expand to a computed shape keeps its rank", infer("Expand", A(), {ti(DType::kFLOAT, {-1, 1}), ti(DType::kINT64, {3})})[0].shape, {-1, -1, -1});
+  expectThrow("Expand to a shape from data", [] { infer("Expand", A(), {ti(DType::kFLOAT, {2, 1}), ti(DType::kINT64, {2})}); },
+              "Expand: the shape input must be constant or computed from the input's extents");
+  expectThrow("Expand mismatch", [&] { infer("Expand", A(), {ti(DType::kFLOAT, {3, 2}), i64c({4, 2})}); }, "Expand: cannot broadcast");
   expectThrow("repeated axis", [&] { infer("Slice", A(), {ti(DType::kFLOAT, {5, 5}), i64c({0, 1}), i64c({2, 3}), i64c({1, -1})}); },
               "Slice: axis -1 is listed more than once");
   expectThrow("opset 9 needs starts", [] { createOp("Slice", A().ints("ends", {1}).a, 9); }, "starts and ends attributes are required");
