@@ -163,6 +163,10 @@ const CASES: OperatorCase[] = [
   { title: 'Slice of int64 backwards to the start (end below -dim)', op: 'Slice', inputs: { x: i64([6], [1, 2, 3, 4, 5, 6]) }, constants: { starts: i64([1], [-1]), ends: i64([1], [-1000]), axes: i64([1], [0]), steps: i64([1], [-1]) }, outputs: same([6], 'int64') },
   { title: 'Expand a column to a matrix (bidirectional: the shape has a 1 where the input is 3)', op: 'Expand', inputs: { x: f([3, 1], 29) }, constants: { shape: i64([3], [2, 1, 4]) }, outputs: same([2, 3, 4]) },
   { title: 'Expand of bool to a lower-rank shape, and an extent of 0', op: 'Expand', inputs: { x: bools([2, 1, 3], [1, 0, 1, 0, 0, 1]) }, constants: { shape: i64([2], [0, 3]) }, outputs: same([2, 0, 3], 'bool') },
+  { title: 'Split with sizes as an input (opset 13), along axis 1', op: 'Split', inputs: { x: f([2, 4, 3], 30) }, constants: { split: i64([2], [1, 3]) }, attrs: { axis: 1 }, outputs: { a: { dtype: 'float32', dims: [2, 1, 3] }, b: { dtype: 'float32', dims: [2, 3, 3] } } },
+  { title: 'Split into equal pieces along the last axis', op: 'Split', inputs: { x: f([2, 6], 31) }, attrs: { axis: -1 }, outputs: { a: { dtype: 'float32', dims: [2, 2] }, b: { dtype: 'float32', dims: [2, 2] }, c: { dtype: 'float32', dims: [2, 2] } } },
+  { title: 'Split with num_outputs (opset 18): 7 into 3, 3 and 1', op: 'Split', inputs: { x: i64([7], [1, 2, 3, 4, 5, 6, 7]) }, attrs: { num_outputs: 3 }, opset: 18, outputs: { a: { dtype: 'int64', dims: [3] }, b: { dtype: 'int64', dims: [3] }, c: { dtype: 'int64', dims: [1] } } },
+  { title: 'Split with sizes as an attribute (opset 11)', op: 'Split', inputs: { x: f([3, 2], 32) }, attrs: { split: [2, 1] }, opset: 11, outputs: { a: { dtype: 'float32', dims: [2, 2] }, b: { dtype: 'float32', dims: [1, 2] } } },
   { title: 'Slice at opset 9: ranges as attributes', op: 'Slice', inputs: { x: f([3, 4], 28) }, attrs: { starts: [1, 0], ends: [3, -1], axes: [0, 1] }, opset: 9, outputs: same([2, 3]) },
 ];
 

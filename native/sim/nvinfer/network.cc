@@ -74,7 +74,7 @@ void NetworkImpl::addNode(std::string const& name, std::string const& opType, At
   node.name = name;
   node.opType = opType;
   node.attrs = attrs;
-  node.op = createOp(opType, attrs, opset);
+  node.op = createOp(opType, attrs, opset, static_cast<int>(outputs.size()));
   int given = static_cast<int>(inputs.size());
   while (given > 0 && inputs[given - 1].empty()) --given;  // trailing omitted optional inputs
   if (given < node.op->minInputs() || given > node.op->maxInputs()) {

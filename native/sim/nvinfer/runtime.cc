@@ -48,7 +48,7 @@ class RuntimeImpl : public nvinfer1::IRuntime {
     std::shared_ptr<PlanContents> plan;
     try {
       plan = std::make_shared<PlanContents>(readPlan(static_cast<uint8_t const*>(blob), size, ccMajor, ccMinor));
-      for (NodeDef& node : plan->graph.nodes) node.op = createOp(node.opType, node.attrs, plan->graph.opset);
+      for (NodeDef& node : plan->graph.nodes) node.op = createOp(node.opType, node.attrs, plan->graph.opset, static_cast<int>(node.outputs.size()));
       requireConsistentGraph(plan->graph);
     } catch (PlanError const& e) {
       reportPlanError(report, e);

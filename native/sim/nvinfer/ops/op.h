@@ -120,7 +120,8 @@ class Op {
 // Creates the op for an ONNX node. `opset` is the model's default-domain opset (ReduceMean takes axes as an
 // attribute before opset 18 and as an input after). Throws OpError for unsupported ops or attribute values, naming
 // the op and the attribute.
-std::unique_ptr<Op> createOp(std::string const& opType, Attributes const& attrs, int64_t opset);
+// `outputs`: how many outputs the node names (Split makes that many pieces).
+std::unique_ptr<Op> createOp(std::string const& opType, Attributes const& attrs, int64_t opset, int outputs = 1);
 
 // Names of all supported ONNX op types (for IParser::supportsOperator and `inspect`).
 std::vector<std::string> supportedOps();

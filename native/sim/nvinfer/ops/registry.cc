@@ -27,6 +27,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Clip"] = &ops::makeClipOp;
     (*m)["Slice"] = &ops::makeSliceOp;
     (*m)["Expand"] = &ops::makeExpandOp;
+    (*m)["Split"] = nullptr;  // createOp passes it the node's output count
     for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})
       (*m)[t] = &ops::makeShapeOp;
     return m;
@@ -36,10 +37,11 @@ std::map<std::string, Factory> const& registry() {
 
 }  // namespace
 
-std::unique_ptr<Op> createOp(std::string const& opType, Attributes const& attrs, int64_t opset) {
+std::unique_ptr<Op> createOp(std::string const& opType, Attributes const& attrs, int64_t opset, int outputs) {
   auto it = registry().find(opType);
   if (it == registry().end()) throw OpError("unsupported ONNX operator '" + opType + "'");
   try {
+    if (opType == "Split") return ops::makeSplitOp(opType, attrs, opset, outputs);
     return it->second(opType, attrs, opset);
   } catch (OpError const& e) {
     // Attribute getters do not know the op: prefix its name when missing.

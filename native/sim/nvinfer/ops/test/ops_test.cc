@@ -417,7 +417,7 @@ static void testHelpers() {
        {"Identity", "Add", "Sub", "Mul", "Div", "Pow", "Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs",
         "Erf", "Gelu", "Softmax", "MatMul", "Gemm", "Gather", "ReduceMean", "ReduceSum", "ReduceMax",
         "LayerNormalization", "Cast", "Reshape", "Transpose", "Unsqueeze", "Squeeze", "Concat", "Flatten", "Shape",
-        "Equal", "Less", "Greater", "Where", "Not", "And", "Or", "Clip", "Slice", "Expand"}) {
+        "Equal", "Less", "Greater", "Where", "Not", "And", "Or", "Clip", "Slice", "Expand", "Split"}) {
     CHECK(std::find(ops.begin(), ops.end(), name) != ops.end(), std::string("supportedOps lacks ") + name);
     Attributes at2 = std::string(name) == "Cast" ? A().i("to", 1).a : std::string(name) == "Concat" ? A().i("axis", 0).a : Attributes{};
     auto op = createOp(name, at2, 17);
@@ -1116,6 +1116,15 @@ static void testSliceClip() {
   expectThrow("opset 9 needs starts", [] { createOp("Slice", A().ints("ends", {1}).a, 9); }, "starts and ends attributes are required");
   auto clipped = infer("Clip", A(), {ti(DType::kINT32, {3}), omittedInfo(), infoOf(I32({}, {4}).c())});
   CHECK(clipped[0].type == DType::kINT32 && clipped[0].shape == Shape({3}), "Clip of int32 with only a max");
+  auto halves = infer("Split", A().i("axis", 1), {ti(DType::kFLOAT, {-1, 6})}, 13);
+  CHECK(halves.size() == 1 && halves[0].shape == Shape({-1, 6}), "Split with one output: the input's shape");
+  auto split = createOp("Split", A().i("axis", 0).a, 13, 2)->inferOutputs({ti(DType::kFLOAT, {-1, 4})});
+  CHECK(split.size() == 2 && split[0].shape == Shape({-1, 4}) && split[1].shape == Shape({-1, 4}), "Split of a dynamic axis: unknown pieces");
+  expectThrow("Split uneven before 18", [] { createOp("Split", A().i("axis", 0).a, 13, 2)->inferOutputs({ti(DType::kFLOAT, {5})}); },
+              "Split: the axis extent 5 does not split into 2 equal pieces");
+  expectThrow("Split sizes sum", [&] { createOp("Split", Attributes{}, 13, 2)->inferOutputs({ti(DType::kFLOAT, {5}), i64c({2, 2})}); },
+              "Split: split sizes [2,2] add up to 4, the axis has 5");
+  expectThrow("Split num_outputs", [] { createOp("Split", A().i("num_outputs", 3).a, 18, 2); }, "Split: num_outputs is 3 but the node has 2 outputs");
   expectThrow("Clip bound type", [] { infer("Clip", A(), {ti(DType::kFLOAT, {3}), ti(DType::kINT64, {})}); }, "Clip: input and min");
   expectThrow("Clip bound shape", [] { infer("Clip", A(), {ti(DType::kFLOAT, {3}), ti(DType::kFLOAT, {2})}); }, "Clip: min must be a scalar");
   expectThrow("Clip int before opset 12", [] { infer("Clip", A(), {ti(DType::kINT32, {3})}, 11); }, "Clip: input has unsupported type int32");
