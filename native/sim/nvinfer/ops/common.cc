@@ -330,6 +330,20 @@ uint8_t const* constBytes(std::string const& op, TensorInfo const& info) {
   return want == 0 ? &kEmpty : info.constData->data();
 }
 
+std::vector<int64_t> hostInts(HostTensor const& t) {
+  std::vector<int64_t> out(static_cast<size_t>(std::max<int64_t>(shapeVolume(t.shape), 0)));
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (t.type == DType::kINT64) {
+      std::memcpy(&out[i], static_cast<uint8_t const*>(t.data) + i * 8, 8);
+    } else {
+      int32_t v;
+      std::memcpy(&v, static_cast<uint8_t const*>(t.data) + i * 4, 4);
+      out[i] = v;
+    }
+  }
+  return out;
+}
+
 std::vector<int64_t> constInts(std::string const& op, char const* what, TensorInfo const& info) {
   if (info.type != DType::kINT64 && info.type != DType::kINT32) {
     fail(op, std::string("the ") + what + " input must be int64 (got " + dtypeName(info.type) + ")");

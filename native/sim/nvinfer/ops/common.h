@@ -199,6 +199,8 @@ uint8_t const* constBytes(std::string const& op, TensorInfo const& info);
 // constData is absent and names the type when not integer.
 std::vector<int64_t> constInts(std::string const& op, char const* what, TensorInfo const& info);
 TensorInfo int64Constant(std::vector<int64_t> const& values, Shape shape);
+// The values of an int32/int64 tensor when a kernel runs (ranges and sizes that were computed, or constants).
+std::vector<int64_t> hostInts(HostTensor const& t);
 
 int64_t checkedVolume(std::string const& op, Shape const& shape);  // volume of a concrete shape, throws if -1
 

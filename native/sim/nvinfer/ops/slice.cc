@@ -25,21 +25,6 @@ struct AxisRange {
   int64_t count = -1;  // -1: the input extent is unknown
 };
 
-std::vector<int64_t> intsOf(HostTensor const& t) {
-  int64_t n = shapeVolume(t.shape);
-  std::vector<int64_t> out(static_cast<size_t>(std::max<int64_t>(n, 0)));
-  for (size_t i = 0; i < out.size(); ++i) {
-    if (t.type == DType::kINT64) {
-      std::memcpy(&out[i], static_cast<uint8_t const*>(t.data) + i * 8, 8);
-    } else {
-      int32_t v;
-      std::memcpy(&v, static_cast<uint8_t const*>(t.data) + i * 4, 4);
-      out[i] = v;
-    }
-  }
-  return out;
-}
-
 class SliceOp : public OpBase {
  public:
   // Before opset 10 the ranges are attributes (`fixed`); from 10 they are inputs 1..4.
@@ -76,7 +61,7 @@ class SliceOp : public OpBase {
     if (asInputs_) {
       std::vector<int64_t>* fields[] = {&p.starts, &p.ends, &p.axes, &p.steps};
       for (size_t k = 1; k < in.size(); ++k) {
-        if (!in[k].omitted) *fields[k - 1] = intsOf(in[k]);
+        if (!in[k].omitted) *fields[k - 1] = hostInts(in[k]);
       }
     }
     Shape const& s = in[0].shape;

@@ -41,7 +41,7 @@ class SplitOp : public OpBase {
     Shape const& s = in[0].shape;
     size_t axis = static_cast<size_t>(normalizeAxis(name_, "axis", axis_, static_cast<int64_t>(s.size())));
     std::vector<int64_t> sizes = sizes_;
-    if (in.size() > 1 && !in[1].omitted) sizes = intsOfTensor(in[1]);
+    if (in.size() > 1 && !in[1].omitted) sizes = hostInts(in[1]);
     std::vector<int64_t> pieces = pieceSizes(s[axis], sizes);
     size_t element = dtypeSize(in[0].type);
     int64_t outer = productOf(s, 0, axis);
@@ -64,15 +64,6 @@ class SplitOp : public OpBase {
   }
 
  private:
-  static std::vector<int64_t> intsOfTensor(HostTensor const& t) {
-    std::vector<int64_t> v(static_cast<size_t>(shapeVolume(t.shape)));
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (t.type == DType::kINT64) std::memcpy(&v[i], static_cast<uint8_t const*>(t.data) + i * 8, 8);
-      else v[i] = static_cast<int32_t const*>(t.data)[i];
-    }
-    return v;
-  }
-
   // The extent of each output along the axis (-1 while the input's is unknown and the pieces are equal).
   std::vector<int64_t> pieceSizes(int64_t extent, std::vector<int64_t> const& sizes) const {
     size_t n = static_cast<size_t>(numOut_);
