@@ -72,7 +72,7 @@ function randomCase(seed: number): Case {
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -275,6 +275,28 @@ function randomCase(seed: number): Case {
       first = node('Expand', [floatInput('x', s), constant('shape', 'int64', [target.length], int64s(target))], ['t']);
       out = { dtype: 'float32', rank: Math.max(rank, target.length) };
       title = `Expand [${s}] to [${target}]`;
+      break;
+    }
+    case 'split': {
+      if (!rank) return randomCase(seed + 1_000_000);
+      const axis = rng.int(0, rank);
+      const extent = s[axis]!;
+      const pieces = rng.int(1, 4);
+      const sizes = Array.from({ length: pieces }, () => 0);
+      for (let left = extent; left > 0; left--) sizes[rng.int(0, pieces)]!++;
+      opset = pick([13, 17, 18]);
+      // Equal pieces without sizes: before opset 18 from the output count, from 18 with num_outputs, which
+      // onnxruntime refuses above the extent (the spec does not say; the simulator gives empty pieces).
+      const equal = sizes.every((v) => v === extent / pieces) && chance(0.5) && (opset < 18 || pieces <= extent);
+      const ins = [floatInput('x', s)];
+      const attrs: Record<string, AttrValue> = { axis: signedAxis(axis, rank) };
+      if (!equal) ins.push(constant('split', 'int64', [pieces], int64s(sizes)));
+      else if (opset === 18) attrs.num_outputs = pieces;
+      // One piece, at a random position, goes on to y; the others are left unused.
+      const chosen = rng.int(0, pieces);
+      first = node('Split', ins, sizes.map((_, k) => (k === chosen ? 't' : `unused${k}`)), attrs);
+      out = { dtype: 'float32', rank };
+      title = `Split [${s}] axis ${axis} into ${equal ? `${pieces} equal pieces` : JSON.stringify(sizes)}, piece ${chosen} opset ${opset}`;
       break;
     }
   }

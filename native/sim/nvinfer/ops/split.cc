@@ -13,11 +13,13 @@ namespace {
 class SplitOp : public OpBase {
  public:
   // `sizes` empty: equal pieces. `unevenLast`: opset 18's rule for extents that do not divide evenly.
-  SplitOp(int outputs, int64_t axis, bool sizesAsInput, std::vector<int64_t> sizes, bool unevenLast)
+  // `sizesRequired`: opset 18 without num_outputs, where the split input must be given.
+  SplitOp(int outputs, int64_t axis, bool sizesAsInput, std::vector<int64_t> sizes, bool unevenLast, bool sizesRequired)
       : OpBase("Split", 1, sizesAsInput ? 2 : 1, outputs),
         axis_(axis),
         sizes_(std::move(sizes)),
-        unevenLast_(unevenLast) {}
+        unevenLast_(unevenLast),
+        sizesRequired_(sizesRequired) {}
 
   double flops(std::vector<HostTensor> const&, std::vector<HostTensor> const&) const override { return 0; }
 
@@ -27,7 +29,9 @@ class SplitOp : public OpBase {
     if (s.empty()) fail("input must have rank >= 1, got a scalar");
     size_t axis = static_cast<size_t>(normalizeAxis(name_, "axis", axis_, static_cast<int64_t>(s.size())));
     std::vector<int64_t> sizes = sizes_;
-    if (in.size() > 1 && !in[1].omitted) {
+    bool sizesGiven = in.size() > 1 && !in[1].omitted;
+    if (sizesRequired_ && !sizesGiven) fail("from opset 18, the split input or the num_outputs attribute must be given");
+    if (sizesGiven) {
       if (in[1].shape.size() != 1) fail("the split input must be 1-D, got shape " + shapeToString(in[1].shape));
       sizes = constInts(name_, "split", in[1]);
     }
@@ -94,6 +98,7 @@ class SplitOp : public OpBase {
   int64_t axis_;
   std::vector<int64_t> sizes_;
   bool unevenLast_;
+  bool sizesRequired_;
 };
 
 }  // namespace
@@ -108,7 +113,8 @@ std::unique_ptr<Op> makeSplitOp(std::string const& type, Attributes const& attrs
   if (attrs.has("num_outputs") && attrs.getInt("num_outputs", 0) != outputs) {
     fail(type, "num_outputs is " + std::to_string(attrs.getInt("num_outputs", 0)) + " but the node has " + std::to_string(outputs) + " outputs");
   }
-  return std::make_unique<SplitOp>(outputs, attrs.getInt("axis", 0), sizesAsInput, attrs.getInts("split", {}), withNumOutputs);
+  return std::make_unique<SplitOp>(outputs, attrs.getInt("axis", 0), sizesAsInput, attrs.getInts("split", {}), withNumOutputs,
+                                   withNumOutputs && !attrs.has("num_outputs"));
 }
 
 }  // namespace ops

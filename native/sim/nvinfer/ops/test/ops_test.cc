@@ -1124,6 +1124,8 @@ static void testSliceClip() {
               "Split: the axis extent 5 does not split into 2 equal pieces");
   expectThrow("Split sizes sum", [&] { createOp("Split", Attributes{}, 13, 2)->inferOutputs({ti(DType::kFLOAT, {5}), i64c({2, 2})}); },
               "Split: split sizes [2,2] add up to 4, the axis has 5");
+  expectThrow("Split at 18 without sizes", [] { createOp("Split", Attributes{}, 18, 2)->inferOutputs({ti(DType::kFLOAT, {4})}); },
+              "Split: from opset 18, the split input or the num_outputs attribute must be given");
   expectThrow("Split num_outputs", [] { createOp("Split", A().i("num_outputs", 3).a, 18, 2); }, "Split: num_outputs is 3 but the node has 2 outputs");
   expectThrow("Clip bound type", [] { infer("Clip", A(), {ti(DType::kFLOAT, {3}), ti(DType::kINT64, {})}); }, "Clip: input and min");
   expectThrow("Clip bound shape", [] { infer("Clip", A(), {ti(DType::kFLOAT, {3}), ti(DType::kFLOAT, {2})}); }, "Clip: min must be a scalar");
