@@ -88,6 +88,31 @@ describe('importing ONNX as TensorRT does', () => {
     }
   });
 
+  it('Range over a dynamic length (position ids) is known at run time; a Range whose limit is data fails to build', async () => {
+    const positions = (limitFromData: boolean) =>
+      model({
+        inputs: [valueInfo('x', 'float32', ['batch', 'len']), ...(limitFromData ? [valueInfo('n', 'int64', [])] : [])],
+        outputs: [valueInfo('ids', 'int64', ['len'])],
+        initializers: [tensor('zero', 'int64', [], [0n]), tensor('step', 'int64', [], [1n]), tensor('idx1', 'int64', [], [1n])],
+        nodes: limitFromData
+          ? [node('Range', ['zero', 'n', 'step'], ['ids'])]
+          : [node('Shape', ['x'], ['xs']), node('Gather', ['xs', 'idx1'], ['len'], { axis: 0 }), node('Range', ['zero', 'len', 'step'], ['ids'])],
+      });
+    const profile = { x: { min: [1, 1], opt: [2, 4], max: [4, 9] } };
+    const onnx = positions(false);
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [profile] }));
+    using context = engine.createContext();
+    for (const len of [4, 9, 1]) {
+      const x = new Float32Array(2 * len);
+      const result = await context.run({ x: Tensor.from('float32', x, [2, len]) });
+      await expectLikeOrt(onnx, { x: { dtype: 'float32', dims: [2, len], data: x } }, result);
+    }
+    // TensorRT would make it a data-dependent shape; the simulator refuses it when it checks the profile's shapes.
+    const error = await buildEngine(positions(true), { backend: 'simulator', profiles: [profile] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BuildFailedError);
+    expect((error as BuildFailedError).message).toMatch(/Range_0' \(Range\): its output shape depends on tensor data/);
+  });
+
   describe('LayerNormalization stash_type: the precision TensorRT computes in', () => {
     const feeds = { x: { dtype: 'float32' as const, dims: [2, 4], data: Float32Array.of(1000, 1000.25, 1000.5, 1000.75, -1.5, 0.25, 2, 0.5) } };
     const layerNorm = (stashType: number) =>

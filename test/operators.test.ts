@@ -167,6 +167,8 @@ const CASES: OperatorCase[] = [
   { title: 'Split into equal pieces along the last axis', op: 'Split', inputs: { x: f([2, 6], 31) }, attrs: { axis: -1 }, outputs: { a: { dtype: 'float32', dims: [2, 2] }, b: { dtype: 'float32', dims: [2, 2] }, c: { dtype: 'float32', dims: [2, 2] } } },
   { title: 'Split with num_outputs (opset 18): 7 into 3, 3 and 1', op: 'Split', inputs: { x: i64([7], [1, 2, 3, 4, 5, 6, 7]) }, attrs: { num_outputs: 3 }, opset: 18, outputs: { a: { dtype: 'int64', dims: [3] }, b: { dtype: 'int64', dims: [3] }, c: { dtype: 'int64', dims: [1] } } },
   { title: 'Split with sizes as an attribute (opset 11)', op: 'Split', inputs: { x: f([3, 2], 32) }, attrs: { split: [2, 1] }, opset: 11, outputs: { a: { dtype: 'float32', dims: [2, 2] }, b: { dtype: 'float32', dims: [1, 2] } } },
+  { title: 'Range of float32 with a fractional delta', op: 'Range', inputs: { x: f3([1, 2, 3]) }, constants: { start: { dtype: 'float32', dims: [], values: [-1] }, limit: { dtype: 'float32', dims: [], values: [2.2] }, delta: { dtype: 'float32', dims: [], values: [0.5] } }, order: ['start', 'limit', 'delta'], outputs: same([7]) },
+  { title: 'Range of int64 downwards', op: 'Range', inputs: { x: f3([1, 2, 3]) }, constants: { start: i64([], [10]), limit: i64([], [-3]), delta: i64([], [-4]) }, order: ['start', 'limit', 'delta'], outputs: same([4], 'int64') },
   { title: 'Slice at opset 9: ranges as attributes', op: 'Slice', inputs: { x: f([3, 4], 28) }, attrs: { starts: [1, 0], ends: [3, -1], axes: [0, 1] }, opset: 9, outputs: same([2, 3]) },
 ];
 

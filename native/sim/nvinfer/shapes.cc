@@ -1,5 +1,7 @@
 #include "shapes.h"
 
+#include <algorithm>
+
 namespace trtsim {
 
 std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> const& inputShapes) {
@@ -13,6 +15,8 @@ std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> cons
   for (size_t i = 0; i < graph.inputs.size() && i < inputShapes.size(); ++i) {
     infos[graph.inputs[i]].shape = inputShapes[i];
   }
+  // Called with the shapes of a run, or with the plan's own (-1 for dynamic extents) to check it.
+  bool concrete = std::all_of(graph.inputs.begin(), graph.inputs.end(), [&](int idx) { return shapeVolume(infos[idx].shape) >= 0; });
   for (NodeDef const& node : graph.nodes) {
     std::vector<TensorInfo> in;
     in.reserve(node.inputs.size());
@@ -22,6 +26,17 @@ std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> cons
       out = node.op->inferOutputs(in);
     } catch (OpError const& e) {
       throw OpError("node '" + node.name + "' (" + node.opType + "): " + e.what());
+    }
+    // With every input's extents known, only an op marked data-dependent (NonZero) may leave an output extent
+    // unknown; another one (Range with a limit read from data) would have the executor allocate for -1.
+    bool inputsKnown = std::all_of(in.begin(), in.end(), [](TensorInfo const& t) { return t.omitted || shapeVolume(t.shape) >= 0; });
+    if (concrete && inputsKnown && !node.op->dataDependent()) {
+      for (TensorInfo const& o : out) {
+        if (shapeVolume(o.shape) < 0) {
+          throw OpError("node '" + node.name + "' (" + node.opType + "): its output shape depends on tensor data (not only on "
+                        "input shapes), which the simulator supports for NonZero only");
+        }
+      }
     }
     for (size_t k = 0; k < node.outputs.size() && k < out.size(); ++k) {
       if (node.outputs[k] < 0) continue;

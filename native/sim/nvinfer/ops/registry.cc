@@ -27,6 +27,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Clip"] = &ops::makeClipOp;
     (*m)["Slice"] = &ops::makeSliceOp;
     (*m)["Expand"] = &ops::makeExpandOp;
+    (*m)["Range"] = &ops::makeRangeOp;
     (*m)["Split"] = nullptr;  // createOp passes it the node's output count
     for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})
       (*m)[t] = &ops::makeShapeOp;

@@ -417,7 +417,7 @@ static void testHelpers() {
        {"Identity", "Add", "Sub", "Mul", "Div", "Pow", "Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs",
         "Erf", "Gelu", "Softmax", "MatMul", "Gemm", "Gather", "ReduceMean", "ReduceSum", "ReduceMax",
         "LayerNormalization", "Cast", "Reshape", "Transpose", "Unsqueeze", "Squeeze", "Concat", "Flatten", "Shape",
-        "Equal", "Less", "Greater", "Where", "Not", "And", "Or", "Clip", "Slice", "Expand", "Split"}) {
+        "Equal", "Less", "Greater", "Where", "Not", "And", "Or", "Clip", "Slice", "Expand", "Split", "Range"}) {
     CHECK(std::find(ops.begin(), ops.end(), name) != ops.end(), std::string("supportedOps lacks ") + name);
     Attributes at2 = std::string(name) == "Cast" ? A().i("to", 1).a : std::string(name) == "Concat" ? A().i("axis", 0).a : Attributes{};
     auto op = createOp(name, at2, 17);
@@ -1127,6 +1127,11 @@ static void testSliceClip() {
   expectThrow("Split at 18 without sizes", [] { createOp("Split", Attributes{}, 18, 2)->inferOutputs({ti(DType::kFLOAT, {4})}); },
               "Split: from opset 18, the split input or the num_outputs attribute must be given");
   expectThrow("Split num_outputs", [] { createOp("Split", A().i("num_outputs", 3).a, 18, 2); }, "Split: num_outputs is 3 but the node has 2 outputs");
+  auto i64s = [](int64_t v) { return infoOf(I64({}, {v}).c()); };
+  CHECK(infer("Range", A(), {i64s(2), i64s(11), i64s(3)})[0].shape == Shape({3}), "Range 2, 5, 8");
+  CHECK(infer("Range", A(), {i64s(2), ti(DType::kINT64, {}), i64s(3)})[0].shape == Shape({-1}), "Range with a computed limit: -1 until run time");
+  expectThrow("Range delta 0", [&] { infer("Range", A(), {i64s(0), i64s(4), i64s(0)}); }, "Range: delta must not be 0");
+  expectThrow("Range types", [&] { infer("Range", A(), {i64s(0), ti(DType::kINT32, {}), i64s(1)}); }, "Range: start and limit");
   expectThrow("Clip bound type", [] { infer("Clip", A(), {ti(DType::kFLOAT, {3}), ti(DType::kINT64, {})}); }, "Clip: input and min");
   expectThrow("Clip bound shape", [] { infer("Clip", A(), {ti(DType::kFLOAT, {3}), ti(DType::kFLOAT, {2})}); }, "Clip: min must be a scalar");
   expectThrow("Clip int before opset 12", [] { infer("Clip", A(), {ti(DType::kINT32, {3})}, 11); }, "Clip: input has unsupported type int32");
