@@ -10,28 +10,30 @@ namespace trtn {
 
 namespace {
 
-// Device memory for a data-dependent output during the warm-up; the result is not read.
+// Device memory for a data-dependent output during the warm-up; the result is not read. Stream-ordered, like the
+// context's own buffers: a cudaFree would wait for every stream of the device, other contexts' runs included.
 class ScratchSink : public DynamicOutputSink {
  public:
   explicit ScratchSink(CudaApi const& cuda) : mCuda(cuda) {}
   ~ScratchSink() override { release(); }
-  void* reallocate(size_t bytes, cuda::Stream) override {
+  void* reallocate(size_t bytes, cuda::Stream stream) override {
     if (mData && mBytes >= bytes) return mData;
     release();
-    if (mCuda.cudaMalloc(&mData, bytes) != 0) mData = nullptr;
+    mStream = stream;
+    if (mCuda.cudaMallocAsync(&mData, bytes, stream) != 0) mData = nullptr;
     mBytes = mData ? bytes : 0;
     return mData;
   }
   void shape(std::vector<int64_t> const&) override {}
-  // After the stream is idle.
   void release() {
-    if (mData) mCuda.cudaFree(mData);
+    if (mData) mCuda.cudaFreeAsync(mData, mStream);
     mData = nullptr;
     mBytes = 0;
   }
 
  private:
   CudaApi const& mCuda;
+  cuda::Stream mStream = nullptr;
   void* mData = nullptr;
   size_t mBytes = 0;
 };
