@@ -113,13 +113,9 @@ Napi::Value setCostModel(Napi::CallbackInfo const& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value setModuleLoadCost(Napi::CallbackInfo const& info) {
-  symbol<void (*)(double)>(info.Env(), "trtsim_set_module_load_cost")(num(info, 0, 0));
-  return info.Env().Undefined();
-}
-
-Napi::Value setHostLaunchCost(Napi::CallbackInfo const& info) {
-  symbol<void (*)(double)>(info.Env(), "trtsim_set_host_launch_cost")(num(info, 0, 0));
+// setX(amount): hands its number to the simulator control named by the function's data (a cost or a delay).
+Napi::Value setAmount(Napi::CallbackInfo const& info) {
+  symbol<void (*)(double)>(info.Env(), static_cast<char const*>(info.Data()))(num(info, 0, 0));
   return info.Env().Undefined();
 }
 
@@ -132,21 +128,6 @@ Napi::Value threadLaunches(Napi::CallbackInfo const& info) {
   o.Set("kernels", static_cast<double>(kernels));
   o.Set("graphs", static_cast<double>(graphs));
   return o;
-}
-
-Napi::Value setContextCreateDelay(Napi::CallbackInfo const& info) {
-  symbol<void (*)(double)>(info.Env(), "trtsim_set_context_create_delay")(num(info, 0, 0));
-  return info.Env().Undefined();
-}
-
-Napi::Value setDeserializeDelay(Napi::CallbackInfo const& info) {
-  symbol<void (*)(double)>(info.Env(), "trtsim_set_deserialize_delay")(num(info, 0, 0));
-  return info.Env().Undefined();
-}
-
-Napi::Value setBuildStepDelay(Napi::CallbackInfo const& info) {
-  symbol<void (*)(double)>(info.Env(), "trtsim_set_build_step_delay")(num(info, 0, 0));
-  return info.Env().Undefined();
 }
 
 // setStreamSpin(micros?): sets the workers' doorbell polling time; returns the time in effect before.
@@ -176,12 +157,12 @@ Napi::Object simulatorControl(Napi::Env env) {
   o.Set("getDevice", Napi::Function::New(env, getDevice, "getDevice"));
   o.Set("setDeviceCount", Napi::Function::New(env, setDeviceCount, "setDeviceCount"));
   o.Set("setCostModel", Napi::Function::New(env, setCostModel, "setCostModel"));
-  o.Set("setHostLaunchCost", Napi::Function::New(env, setHostLaunchCost, "setHostLaunchCost"));
-  o.Set("setModuleLoadCost", Napi::Function::New(env, setModuleLoadCost, "setModuleLoadCost"));
+  o.Set("setHostLaunchCost", Napi::Function::New(env, setAmount, "setHostLaunchCost", const_cast<char*>("trtsim_set_host_launch_cost")));
+  o.Set("setModuleLoadCost", Napi::Function::New(env, setAmount, "setModuleLoadCost", const_cast<char*>("trtsim_set_module_load_cost")));
   o.Set("threadLaunches", Napi::Function::New(env, threadLaunches, "threadLaunches"));
-  o.Set("setBuildStepDelay", Napi::Function::New(env, setBuildStepDelay, "setBuildStepDelay"));
-  o.Set("setContextCreateDelay", Napi::Function::New(env, setContextCreateDelay, "setContextCreateDelay"));
-  o.Set("setDeserializeDelay", Napi::Function::New(env, setDeserializeDelay, "setDeserializeDelay"));
+  o.Set("setBuildStepDelay", Napi::Function::New(env, setAmount, "setBuildStepDelay", const_cast<char*>("trtsim_set_build_step_delay")));
+  o.Set("setContextCreateDelay", Napi::Function::New(env, setAmount, "setContextCreateDelay", const_cast<char*>("trtsim_set_context_create_delay")));
+  o.Set("setDeserializeDelay", Napi::Function::New(env, setAmount, "setDeserializeDelay", const_cast<char*>("trtsim_set_deserialize_delay")));
   o.Set("setStreamSpin", Napi::Function::New(env, setStreamSpin, "setStreamSpin"));
   o.Set("deviceSynchronize", Napi::Function::New(env, deviceSynchronize, "deviceSynchronize"));
   return o;

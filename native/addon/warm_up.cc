@@ -1,9 +1,8 @@
 #include "warm_up.h"
 
-#include <algorithm>
-
 #include "device_scope.h"
 #include "errors.h"
+#include "run_submission.h"
 #include "states.h"
 
 namespace trtn {
@@ -47,12 +46,6 @@ std::vector<int64_t> optShape(EngineInfo const& info, int32_t profile, TensorInf
   return input.shape;  // static: no profile entry
 }
 
-size_t elementCount(std::vector<int64_t> const& dims) {
-  size_t n = 1;
-  for (int64_t d : dims) n *= static_cast<size_t>(std::max<int64_t>(d, 0));
-  return n;
-}
-
 bool warmUpRun(ContextState& ctx, int32_t profile, Failure& failure) {
   CudaApi const& api = ctx.cuda();
   EngineState const& engine = *ctx.engine;
@@ -71,7 +64,7 @@ bool warmUpRun(ContextState& ctx, int32_t profile, Failure& failure) {
       ctx.warmUpSinks.push_back(std::move(sink));
       continue;
     }
-    size_t bytes = elementCount(dims) * dataTypeSize(tensor.dataType);
+    size_t bytes = volume(dims) * dataTypeSize(tensor.dataType);
     GrowableDeviceBuffer& buffer = ctx.deviceBuffers[t];
     if (int rc = ctx.ensureCapacity(buffer, bytes)) {
       failure = cudaFailure(api, rc, "cudaMallocAsync");

@@ -218,12 +218,12 @@ void spendKernelTime(double flops, double extraMillis) {
   gSlotCv.notify_all();  // the next ticket's holder is one of the waiters, not any one of them
 }
 
-void spendHostSubmitTime() {
-  double micros = gHostLaunchMicros.load(std::memory_order_relaxed);
-  if (micros <= 0) return;
-  // Busy, not asleep: the driver computes and writes the submission on this thread.
-  spinUntil(std::chrono::steady_clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000)));
+// Busy, not asleep, for host time the driver spends computing on the calling thread (0 or less: none).
+void spinForMicros(double micros) {
+  if (micros > 0) spinUntil(std::chrono::steady_clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000)));
 }
+
+void spendHostSubmitTime() { spinForMicros(gHostLaunchMicros.load(std::memory_order_relaxed)); }
 
 void spendHostLaunchTime(bool graph) {
   ++(graph ? tGraphLaunches : tKernelLaunches);
@@ -232,9 +232,7 @@ void spendHostLaunchTime(bool graph) {
 
 void loadKernelModule() {
   counters().kernelModulesLoaded.fetch_add(1, std::memory_order_relaxed);
-  double micros = gModuleLoadMicros.load(std::memory_order_relaxed);
-  // Busy: the driver reads, relocates and uploads the code on this thread.
-  if (micros > 0) spinUntil(std::chrono::steady_clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(micros * 1000)));
+  spinForMicros(gModuleLoadMicros.load(std::memory_order_relaxed));  // the driver reads, relocates and uploads the code
 }
 
 bool lazyModuleLoading() {

@@ -167,9 +167,8 @@ class ParserImpl : public nvonnxparser::IParser {
           mNetwork->renameTensor(output.name, renamed);
           mNetwork->addNode(output.name + "_identity", "Identity", Attributes{}, {renamed}, {output.name}, opset);
         }
-        if (!mNetwork->hasTensor(output.name)) throw OpError("graph output '" + output.name + "' is not produced by any node");
-        applyDeclaredType(output, opset);
-        mNetwork->markGraphOutput(output.name);
+        if (mNetwork->hasTensor(output.name)) applyDeclaredType(output, opset);
+        mNetwork->markGraphOutput(output.name);  // refuses an output no node produces
       } catch (std::exception const& e) {
         fail(ErrorCode::kINVALID_GRAPH, e.what());
       }

@@ -20,8 +20,7 @@ class ExpandOp : public OpBase {
   std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
     if (in[1].shape.size() != 1) fail("the shape input must be 1-D, got shape " + shapeToString(in[1].shape));
     if (!in[1].constData) {
-      bool inputDynamic = std::any_of(in[0].shape.begin(), in[0].shape.end(), [](int64_t d) { return d < 0; });
-      if (!inputDynamic || in[1].shape[0] < 0) {
+      if (isKnown(in[0].shape) || in[1].shape[0] < 0) {
         fail("the shape input must be constant or computed from the input's extents (Shape, Gather, Concat); "
              "shapes computed from tensor data are not supported by the simulator");
       }

@@ -91,8 +91,7 @@ class SliceOp : public OpBase {
   // extents, they fold once those are known; a static input would have folded them already, so they depend on data.
   Shape extentsKnownAtRunTime(std::vector<TensorInfo> const& in, std::vector<int64_t> axes) const {
     Shape out = in[0].shape;
-    bool inputDynamic = std::any_of(out.begin(), out.end(), [](int64_t d) { return d < 0; });
-    if (!inputDynamic) {
+    if (isKnown(out)) {
       fail("the starts, ends and steps inputs must be constant or computed from the input's extents (Shape, Gather, "
            "arithmetic); ranges computed from tensor data are not supported by the simulator");
     }
