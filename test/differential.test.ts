@@ -69,10 +69,12 @@ function randomCase(seed: number): Case {
   const int64s = (values: number[]) => values.map(BigInt);
 
   let opset = 17;
+  /** Axes of an input that stay static under `dynamic` (a convolution's channels). */
+  const staticAxes: Record<string, number[]> = {};
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -299,6 +301,107 @@ function randomCase(seed: number): Case {
       title = `Split [${s}] axis ${axis} into ${equal ? `${pieces} equal pieces` : JSON.stringify(sizes)}, piece ${chosen} opset ${opset}`;
       break;
     }
+    case 'conv': {
+      // [N, C, spatial...] with 1 to 3 spatial axes; weights are initializers, and C stays static (TensorRT needs it).
+      const spatialRank = rng.int(1, 4);
+      const group = pick([1, 1, 2, 3]);
+      const [perGroupIn, perGroupOut] = [rng.int(1, 3), rng.int(1, 3)];
+      const kernel = Array.from({ length: spatialRank }, () => rng.int(1, 4));
+      const strides = kernel.map(() => pick([1, 1, 2, 3]));
+      const autoPad = pick(['NOTSET', 'NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER'] as const);
+      // onnxruntime has no dilations with SAME_*.
+      const dilations = kernel.map(() => (autoPad.startsWith('SAME') ? 1 : pick([1, 1, 2])));
+      const pads = autoPad === 'NOTSET' ? [...kernel, ...kernel].map(() => rng.int(0, 3)) : [];
+      // At least as large as the kernel once padded.
+      const spatial = kernel.map((k, i) => Math.max(1, (k - 1) * dilations[i]! + 1 - (pads.length ? pads[i]! + pads[i + spatialRank]! : 0)) + rng.int(0, 3));
+      const x = [rng.int(1, 3), group * perGroupIn, ...spatial];
+      const w = [group * perGroupOut, perGroupIn, ...kernel];
+      const attrs: Record<string, AttrValue> = { group, strides, dilations, auto_pad: autoPad };
+      if (pads.length) attrs.pads = pads;
+      if (chance(0.5)) attrs.kernel_shape = kernel;
+      const ins = [floatInput('x', x), constant('w', 'float32', w, Array.from({ length: volume(w) }, () => Math.round((rng.next() * 2 - 1) * 100) / 100))];
+      if (chance(0.5)) ins.push(constant('b', 'float32', [w[0]!], Array.from({ length: w[0]! }, () => Math.round((rng.next() * 2 - 1) * 100) / 100)));
+      first = node('Conv', ins, ['t'], attrs);
+      staticAxes.x = [1];
+      out = { dtype: 'float32', rank: x.length };
+      title = `Conv [${x}] * [${w}] group ${group} strides ${JSON.stringify(strides)} dilations ${JSON.stringify(dilations)} ${autoPad} pads ${JSON.stringify(pads)}${ins.length > 2 ? ' with bias' : ''}`;
+      break;
+    }
+    case 'pool': {
+      const op = pick(['MaxPool', 'AveragePool'] as const);
+      const spatialRank = rng.int(1, 4);
+      const kernel = Array.from({ length: spatialRank }, () => rng.int(1, 4));
+      const autoPad = pick(['NOTSET', 'NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER'] as const);
+      // onnxruntime's pooling computes a negative SAME padding for a stride above the kernel, and refuses it.
+      const strides = kernel.map((k) => (autoPad.startsWith('SAME') ? rng.int(1, k + 1) : pick([1, 1, 2, 3])));
+      // onnxruntime wants pads smaller than the kernel.
+      const pads = autoPad === 'NOTSET' ? [...kernel, ...kernel].map((k) => rng.int(0, k)) : [];
+      const spatial = kernel.map((k) => k + rng.int(0, 4));
+      opset = pick([11, 17, 19]);
+      // Without ceil_mode when its last window would start in the end padding: onnxruntime then drops that window
+      // (a later ONNX rule), TensorRT's round-up mode keeps it.
+      const lastWindowInPadding = spatial.some((d, i) => {
+        const total = d + (pads[i] ?? 0) + (pads[i + spatialRank] ?? 0) - kernel[i]!;
+        return Math.floor((Math.ceil(total / strides[i]!) + 1 - 1) * strides[i]!) >= d + (pads[i] ?? 0);
+      });
+      const ceil = autoPad === 'NOTSET' && !lastWindowInPadding && chance(0.4);
+      const x = [rng.int(1, 3), rng.int(1, 4), ...spatial];
+      const attrs: Record<string, AttrValue> = { kernel_shape: kernel, strides, auto_pad: autoPad, ceil_mode: ceil ? 1 : 0 };
+      if (pads.length) attrs.pads = pads;
+      if (op === 'AveragePool') attrs.count_include_pad = pick([0, 1]);
+      first = node(op, [floatInput('x', x)], ['t'], attrs);
+      out = { dtype: 'float32', rank: x.length };
+      title = `${op} [${x}] kernel ${JSON.stringify(kernel)} strides ${JSON.stringify(strides)} ${autoPad} pads ${JSON.stringify(pads)}${ceil ? ' ceil' : ''}${attrs.count_include_pad ? ' count_include_pad' : ''} opset ${opset}`;
+      break;
+    }
+    case 'globalpool': {
+      const op = pick(['GlobalAveragePool', 'GlobalMaxPool'] as const);
+      const x = [rng.int(1, 3), rng.int(1, 4), ...dims(rng.int(1, 3), false)];
+      first = node(op, [floatInput('x', x)], ['t']);
+      out = { dtype: 'float32', rank: x.length };
+      title = `${op} [${x}]`;
+      break;
+    }
+    case 'batchnorm': {
+      const x = [rng.int(1, 3), rng.int(1, 4), ...dims(rng.int(0, 3))];
+      const param = (name: string, lo: number, hi: number) => constant(name, 'float32', [x[1]!], Array.from({ length: x[1]! }, () => Math.round((lo + rng.next() * (hi - lo)) * 100) / 100));
+      first = node('BatchNormalization', [floatInput('x', x), param('scale', -2, 2), param('bias', -1, 1), param('mean', -1, 1), param('var', 0.05, 3)], ['t'], { epsilon: floatAttr(pick([1e-5, 1e-3, 0.1])) });
+      out = { dtype: 'float32', rank: x.length };
+      title = `BatchNormalization [${x}]`;
+      break;
+    }
+    case 'pad': {
+      if (!rank) return randomCase(seed + 1_000_000);
+      const mode = pick(['constant', 'constant', 'edge', 'reflect', 'wrap'] as const);
+      // Non-constant modes need every padded extent >= 1; onnxruntime wants reflect pads below the extent and
+      // wrap pads at most the extent; only constant mode crops (negative pads).
+      const padded = s.map((d) => (mode === 'constant' ? d : Math.max(d, 1)));
+      const amount = (d: number) => (mode === 'constant' ? rng.int(-Math.floor(d / 2), 4) : mode === 'reflect' ? rng.int(0, d) : mode === 'wrap' ? rng.int(0, d + 1) : rng.int(0, 4));
+      const pads = [...padded.map(amount), ...padded.map(amount)];
+      opset = mode === 'wrap' ? 19 : pick([11, 13, 18, 19]);
+      const ins = [floatInput('x', padded), constant('pads', 'int64', [pads.length], int64s(pads))];
+      if (mode === 'constant' && chance(0.5)) ins.push(constant('value', 'float32', [], [pick([-1.5, 0, 2.25])]));
+      first = node('Pad', ins, ['t'], { mode });
+      out = { dtype: 'float32', rank };
+      title = `Pad [${padded}] ${mode} pads ${JSON.stringify(pads)} opset ${opset}`;
+      break;
+    }
+    case 'argextreme': {
+      if (!rank) return randomCase(seed + 1_000_000);
+      const op = pick(['ArgMax', 'ArgMin'] as const);
+      const x = s.map((d) => Math.max(d, 1));
+      const axis = rng.int(0, rank);
+      const attrs: Record<string, AttrValue> = { axis: signedAxis(axis, rank), keepdims: pick([0, 1]) };
+      opset = pick([11, 13]);
+      if (opset >= 12 && chance(0.5)) attrs.select_last_index = 1;
+      inputs.push({ name: 'x', dtype: 'float32', dims: x });
+      // Few distinct values, so that ties are common.
+      feeds.x = { dtype: 'float32', dims: x, data: Float32Array.from({ length: volume(x) }, () => pick([-1, 0, 0.5, 2])) };
+      first = node(op, ['x'], ['t'], attrs);
+      out = { dtype: 'int64', rank: attrs.keepdims ? rank : rank - 1 };
+      title = `${op} [${x}] axis ${axis} keepdims ${attrs.keepdims}${attrs.select_last_index ? ' select_last_index' : ''} opset ${opset}`;
+      break;
+    }
   }
   const nodes = [first];
   if (out.dtype === 'float32' && chance(0.5)) {
@@ -313,7 +416,7 @@ function randomCase(seed: number): Case {
   const declared = (name: string, d: number[]) => {
     if (!dynamic || !d.length) return d;
     profile[name] = { min: d, opt: d, max: d };
-    return d.map((_, i) => `${name}_${i}`);
+    return d.map((v, i) => (staticAxes[name]?.includes(i) ? v : `${name}_${i}`));
   };
   const onnx = model({
     inputs: inputs.map((i) => valueInfo(i.name, i.dtype, declared(i.name, i.dims))),

@@ -34,6 +34,7 @@ const CASES: { model: ModelName; sizes: Record<string, number>[] }[] = [
   { model: 'softmax_transpose', sizes: [{ n: 1 }, { n: 6 }, { n: 16 }] },
   { model: 'gelu20', sizes: [{ batch: 1 }, { batch: 8 }] },
   { model: 'nonzero', sizes: [{ batch: 1, n: 1 }, { batch: 2, n: 6 }, { batch: 4, n: 16 }, { batch: 3, n: 5, negative: 1 }] },
+  { model: 'cnn', sizes: [{ batch: 1, h: 4, w: 4 }, { batch: 2, h: 9, w: 13 }, { batch: 4, h: 32, w: 32 }] },
 ];
 
 describe('simulator engines match onnxruntime-node CPU', () => {

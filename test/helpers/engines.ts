@@ -15,6 +15,7 @@ export const PROFILES: Record<string, Record<string, ShapeRange>> = {
   softmax_transpose: { x: { min: [2, 1, 8], opt: [2, 6, 8], max: [2, 16, 8] } },
   gelu20: { x: { min: [1, 8], opt: [2, 8], max: [8, 8] } },
   nonzero: { x: { min: [1, 1], opt: [2, 6], max: [4, 16] } },
+  cnn: { x: { min: [1, 3, 4, 4], opt: [2, 3, 16, 16], max: [4, 3, 32, 32] } },
 };
 
 export function simulatorPlan(name: ModelName, profiles?: Record<string, ShapeRange>[]): Promise<Uint8Array> {

@@ -23,7 +23,7 @@ export interface ZooModel {
   weights: Record<string, TensorData>;
 }
 
-const DEFAULT_DIMS: Record<string, number> = { batch: 2, seq: 5, n: 6 };
+const DEFAULT_DIMS: Record<string, number> = { batch: 2, seq: 5, n: 6, h: 8, w: 8 };
 
 /** Concrete dims for a declared shape: dim_params come from opts, else defaults. */
 export function resolveDims(dims: Dim[], opts: FeedOpts = {}): number[] {
@@ -268,6 +268,54 @@ function nonZero(): ZooModel {
   };
 }
 
+// 8. cnn: a small image classifier over a dynamic batch and image size. Pad(reflect) -> Conv 3x3 with bias ->
+// BatchNormalization -> Relu -> MaxPool 2x2 -> grouped Conv 3x3, stride 2, SAME_UPPER, no bias -> Relu ->
+// GlobalAveragePool -> Flatten -> Gemm -> Softmax = probs, and ArgMax = cls (int64, one class per image).
+function cnn(): ZooModel {
+  const r = rng(808);
+  const w = new Weights();
+  w.add('pads', 'int64', [8], BigInt64Array.from([0, 0, 1, 1, 0, 0, 1, 1].map(BigInt)));
+  w.add('w1', 'float32', [8, 3, 3, 3], r.uniform(8 * 3 * 9, -0.4, 0.4));
+  w.add('b1', 'float32', [8], r.uniform(8, -0.1, 0.1));
+  w.add('bn_scale', 'float32', [8], r.uniform(8, 0.5, 1.5));
+  w.add('bn_bias', 'float32', [8], r.uniform(8, -0.2, 0.2));
+  w.add('bn_mean', 'float32', [8], r.uniform(8, -0.3, 0.3));
+  w.add('bn_var', 'float32', [8], r.uniform(8, 0.2, 1.2));
+  w.add('w2', 'float32', [8, 4, 3, 3], r.uniform(8 * 4 * 9, -0.3, 0.3));
+  w.add('fc_w', 'float32', [5, 8], r.uniform(5 * 8, -0.8, 0.8));
+  w.add('fc_b', 'float32', [5], r.uniform(5, -0.1, 0.1));
+  const inputs = { x: { dtype: 'float32' as const, dims: ['batch', 3, 'h', 'w'] } };
+  return {
+    name: 'cnn',
+    inputs,
+    outputs: ['probs', 'cls'],
+    weights: w.data,
+    onnx: model({
+      inputs: [valueInfo('x', 'float32', ['batch', 3, 'h', 'w'])],
+      outputs: [valueInfo('probs', 'float32', ['batch', 5]), valueInfo('cls', 'int64', ['batch'])],
+      initializers: w.protos,
+      nodes: [
+        node('Pad', ['x', 'pads'], ['padded'], { mode: 'reflect' }),
+        node('Conv', ['padded', 'w1', 'b1'], ['c1'], { kernel_shape: [3, 3] }),
+        node('BatchNormalization', ['c1', 'bn_scale', 'bn_bias', 'bn_mean', 'bn_var'], ['bn'], { epsilon: floatAttr(1e-5) }),
+        node('Relu', ['bn'], ['r1']),
+        node('MaxPool', ['r1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
+        node('Conv', ['p1', 'w2'], ['c2'], { group: 2, strides: [2, 2], auto_pad: 'SAME_UPPER' }),
+        node('Relu', ['c2'], ['r2']),
+        node('GlobalAveragePool', ['r2'], ['gap']),
+        node('Flatten', ['gap'], ['flat'], { axis: 1 }),
+        node('Gemm', ['flat', 'fc_w', 'fc_b'], ['logits'], { transB: 1 }),
+        node('Softmax', ['logits'], ['probs'], { axis: -1 }),
+        node('ArgMax', ['logits'], ['cls'], { axis: 1, keepdims: 0 }),
+      ],
+    }),
+    makeFeeds(opts = {}) {
+      const dims = resolveDims(inputs.x.dims, opts);
+      return { x: { dtype: 'float32', dims, data: rng(opts.seed ?? 8).uniform(dims[0] * 3 * dims[2] * dims[3], -1, 1) } };
+    },
+  };
+}
+
 // Built lazily and cached: keeps `import` cheap and the bytes object stable (runOrt caches
 // sessions per bytes object).
 const builders = {
@@ -278,6 +326,7 @@ const builders = {
   softmax_transpose: softmaxTranspose,
   gelu20,
   nonzero: nonZero,
+  cnn,
 } as const;
 export type ModelName = keyof typeof builders;
 export const MODEL_NAMES = Object.keys(builders) as ModelName[];

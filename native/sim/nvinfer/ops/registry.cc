@@ -28,6 +28,11 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Slice"] = &ops::makeSliceOp;
     (*m)["Expand"] = &ops::makeExpandOp;
     (*m)["Range"] = &ops::makeRangeOp;
+    (*m)["Conv"] = &ops::makeConvOp;
+    for (char const* t : {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}) (*m)[t] = &ops::makePoolOp;
+    (*m)["BatchNormalization"] = &ops::makeBatchNormOp;
+    (*m)["Pad"] = &ops::makePadOp;
+    for (char const* t : {"ArgMax", "ArgMin"}) (*m)[t] = &ops::makeArgExtremeOp;
     (*m)["Split"] = nullptr;  // createOp passes it the node's output count
     for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})
       (*m)[t] = &ops::makeShapeOp;

@@ -411,7 +411,7 @@ static void testHelpers() {
   expectThrow("getString on ints", [&] { at.getString("perm", ""); }, "attribute 'perm'");
   expectThrow("getFloats on string", [&] { at.getFloats("mode", {}); }, "attribute 'mode'");
 
-  expectThrow("unsupported op", [] { createOp("Conv", Attributes{}, 17); }, "unsupported ONNX operator 'Conv'");
+  expectThrow("unsupported op", [] { createOp("LSTM", Attributes{}, 17); }, "unsupported ONNX operator 'LSTM'");
   std::vector<std::string> ops = supportedOps();
   for (char const* name :
        {"Identity", "Add", "Sub", "Mul", "Div", "Pow", "Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs",
@@ -1366,6 +1366,66 @@ static void testNonZero() {
               "do not depend on data");
 }
 
+static void testWindowOps() {
+  g_test = "Conv/pooling/Pad/BatchNormalization/ArgMax";
+  auto w = [](Shape s) { return infoOf(make(DType::kFLOAT, s, std::vector<float>(static_cast<size_t>(shapeVolume(s)), 1.f)).c()); };
+  expectShapeEq("Conv: a dynamic height stays unknown, the width is computed",
+                infer("Conv", A().ints("pads", {1, 1, 1, 1}).ints("strides", {2, 2}), {ti(DType::kFLOAT, {-1, 3, -1, 7}), w({4, 3, 3, 3})})[0].shape,
+                {-1, 4, -1, 4});
+  expectShapeEq("Conv SAME_UPPER: ceil(input / stride)", infer("Conv", A().s("auto_pad", "SAME_UPPER").ints("strides", {3}), {ti(DType::kFLOAT, {1, 1, 7}), w({1, 1, 4})})[0].shape, {1, 1, 3});
+  expectShapeEq("MaxPool SAME_LOWER on a dynamic extent", infer("MaxPool", A().ints("kernel_shape", {2, 2}).s("auto_pad", "SAME_LOWER"), {ti(DType::kFLOAT, {1, 2, -1, 5})})[0].shape, {1, 2, -1, 5});
+  // TensorRT's round-up mode keeps a last window that starts in the end padding (ONNX's later rule drops it): 4
+  // elements, kernel 2, stride 2, one pad at the end: 3 windows, the last one wholly padding.
+  auto ceil = A().ints("kernel_shape", {2}).ints("strides", {2}).ints("pads", {0, 1}).i("ceil_mode", 1);
+  auto pooled = runOp("MaxPool", ceil, {F({1, 1, 4}, {1, 5, 2, 3})});
+  expectShapeEq("ceil_mode, TensorRT's output extent", pooled[0].shape, {1, 1, 3});
+  CHECK(pooled[0].get(0) == 5 && pooled[0].get(1) == 3 && pooled[0].get(2) == -INFINITY, "a window wholly in the padding gives -Infinity");
+  expectShapeEq("ceil_mode is ignored before opset 10, as TensorRT's parser reads it from 10",
+                infer("MaxPool", ceil, {ti(DType::kFLOAT, {1, 1, 4})}, 9)[0].shape, {1, 1, 2});
+  auto maxNaN = runOp("MaxPool", A().ints("kernel_shape", {2}).ints("strides", {2}), {F({1, 1, 4}, {NAN, 2, NAN, NAN})});
+  CHECK(maxNaN[0].get(0) == 2 && std::isnan(maxNaN[0].get(1)), "MaxPool skips NaN unless the window is all NaN");
+  auto avg = runOp("AveragePool", A().ints("kernel_shape", {3}).ints("pads", {1, 1}).i("count_include_pad", 1), {F({1, 1, 2}, {3, 6})});
+  CHECK(avg[0].get(0) == 3 && avg[0].get(1) == 3, "count_include_pad divides by the padded window (3)");
+  auto half = runOp("AveragePool", A().ints("kernel_shape", {2, 2}), {H({1, 1, 2, 2}, {1, 2, 3, 4.5f})});
+  CHECK(half[0].type == DType::kHALF && half[0].get(0) == 2.625, "float16 pooling");
+  expectThrow("pooling without kernel_shape", [] { createOp("AveragePool", Attributes{}, 17); }, "AveragePool: kernel_shape is required");
+  expectThrow("odd pads", [] { createOp("MaxPool", A().ints("kernel_shape", {2}).ints("pads", {1}).a, 17); }, "MaxPool: pads has an odd number of values");
+  expectThrow("stride 0", [] { createOp("Conv", A().ints("strides", {0, 1}).a, 17); }, "Conv: strides must be >= 1, got 0");
+  expectThrow("pads for the wrong rank", [&] { infer("Conv", A().ints("pads", {1, 1}), {ti(DType::kFLOAT, {1, 1, 4, 4}), w({1, 1, 2, 2})}); },
+              "Conv: pads has 2 values, expected 4 for the input's spatial axes");
+  auto conv = runOp("Conv", A().i("group", 2), {F({1, 2, 3}, {1, 2, 3, 10, 20, 30}), F({2, 1, 2}, {1, -1, 0.5f, 0.5f}).c(), F({2}, {100, 0}).c()});
+  CHECK(conv[0].get(0) == 99 && conv[0].get(1) == 99 && conv[0].get(2) == 15 && conv[0].get(3) == 25, "grouped Conv with a bias");
+  auto convOp = createOp("Conv", Attributes{}, 17);
+  std::vector<float> buf(64);
+  CHECK(convOp->flops({HostTensor{DType::kFLOAT, {1, 2, 4, 4}, buf.data()}, HostTensor{DType::kFLOAT, {3, 2, 3, 3}, buf.data()}},
+                      {HostTensor{DType::kFLOAT, {1, 3, 2, 2}, buf.data()}}) == 2.0 * 12 * 18, "Conv flops: 2 x output x (C/group x kernel)");
+
+  auto i64c = [](std::vector<int64_t> v) { return infoOf(I64({static_cast<int64_t>(v.size())}, v).c()); };
+  expectShapeEq("Pad with computed pads: every extent known at run time", infer("Pad", A(), {ti(DType::kFLOAT, {-1, 4}), ti(DType::kINT64, {4})})[0].shape, {-1, -1});
+  expectShapeEq("... only the listed axes", infer("Pad", A(), {ti(DType::kFLOAT, {-1, 4}), ti(DType::kINT64, {2}), omittedInfo(), i64c({0})}, 18)[0].shape, {-1, 4});
+  expectThrow("Pad axes computed", [] { infer("Pad", A(), {ti(DType::kFLOAT, {2}), ti(DType::kINT64, {2}), omittedInfo(), ti(DType::kINT64, {1})}, 18); },
+              "Pad: the axes input must be a constant");
+  auto reflect = runOp("Pad", A().s("mode", "reflect"), {F({3}, {1, 2, 3}), I64({2}, {4, 4}).c()});
+  std::vector<double> got;
+  for (int64_t i = 0; i < reflect[0].n(); ++i) got.push_back(reflect[0].get(i));
+  CHECK((got == std::vector<double>{1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3}), "reflect beyond the extent mirrors again, as TensorRT's slice samples");
+  auto crop = runOp("Pad", A(), {I32({4}, {1, 2, 3, 4}), I64({2}, {-1, 1}).c(), I32({}, {-9}).c()});
+  CHECK(crop[0].shape == Shape({4}) && crop[0].get(0) == 2 && crop[0].get(3) == -9, "a negative pad crops, the constant fills");
+  auto attrFill = runOp("Pad", A().ints("pads", {1, 0}).f("value", 2.75f), {I32({1}, {5})}, 2);
+  CHECK(attrFill[0].get(0) == 2 && attrFill[0].get(1) == 5, "an integer fill from the attribute truncates, as TensorRT's parser does");
+  expectThrow("edge of an empty axis", [] { runOp("Pad", A().s("mode", "edge"), {F({0}, {}), I64({2}, {1, 0}).c()}); }, "Pad: axis 0 is empty");
+
+  auto bn = runOp("BatchNormalization", A().f("epsilon", 0.f), {F({1, 2, 2}, {1, 2, 3, 4}), F({2}, {2, 1}).c(), F({2}, {0, 1}).c(), F({2}, {1, 3}).c(), F({2}, {4, 1}).c()});
+  CHECK(bn[0].get(0) == 0 && bn[0].get(1) == 1 && bn[0].get(2) == 1 && bn[0].get(3) == 2, "BatchNormalization: (x - mean) / sqrt(var) * scale + bias");
+  expectThrow("BatchNormalization spatial 0", [] { createOp("BatchNormalization", A().i("spatial", 0).a, 7); }, "unsupported attribute 'spatial'");
+
+  auto arg = runOp("ArgMax", A().i("axis", 1).i("keepdims", 0), {F({2, 3}, {NAN, 1, NAN, NAN, NAN, NAN})});
+  CHECK(arg[0].shape == Shape({2}) && arg[0].at<int64_t>(0) == 1 && arg[0].at<int64_t>(1) == 0, "ArgMax skips NaN; an all-NaN row gives 0");
+  auto last = runOp("ArgMin", A().i("select_last_index", 1), {I64({3}, {4, -2, -2})});
+  CHECK(last[0].shape == Shape({1}) && last[0].at<int64_t>(0) == 2, "ArgMin of int64, the last of a tie");
+  expectThrow("ArgMax over an empty axis", [] { infer("ArgMax", A(), {ti(DType::kFLOAT, {0, 2})}); }, "ArgMax: axis 0 is empty");
+}
+
 static void testFlops() {
   g_test = "flops";
   std::vector<float> a(6), b(6), c(6);
@@ -1405,6 +1465,7 @@ int main() {
       {"testConcatFlatten", testConcatFlatten},
       {"testShapeAndFolding", testShapeAndFolding},
       {"testNonZero", testNonZero},
+      {"testWindowOps", testWindowOps},
       {"testFlops", testFlops},
   };
   for (auto const& t : tests) {

@@ -1,0 +1,103 @@
+// ArgMax / ArgMin: the int64 index of the largest or smallest element along one axis (TensorRT's parser uses a TopK
+// layer with k = 1). Ties give the first index, or the last with select_last_index (opset 12). NaN is skipped unless
+// the whole row is NaN (index 0): TensorRT does not document its order for NaN, so models should not rely on it.
+// uint8, int8 and bool data are refused, as TopK takes float and 32/64-bit integer types.
+#include <cmath>
+
+#include "common.h"
+
+namespace trtsim {
+namespace ops {
+namespace {
+
+class ArgExtremeOp : public OpBase {
+ public:
+  ArgExtremeOp(std::string name, bool largest, int64_t axis, bool keepDims, bool lastIndex)
+      : OpBase(std::move(name), 1, 1), largest_(largest), axis_(axis), keepDims_(keepDims), lastIndex_(lastIndex) {}
+
+  double flops(std::vector<HostTensor> const& in, std::vector<HostTensor> const&) const override {
+    return static_cast<double>(shapeVolume(in[0].shape));
+  }
+
+ protected:
+  std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
+    requireType(in[0], "data", {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT32, DType::kINT64});
+    Shape const& s = in[0].shape;
+    if (s.empty()) fail("data must have rank >= 1, got a scalar");
+    size_t axis = static_cast<size_t>(normalizeAxis(name_, "axis", axis_, static_cast<int64_t>(s.size())));
+    if (s[axis] == 0) fail("axis " + std::to_string(axis_) + " is empty in shape " + shapeToString(s));
+    return {TensorInfo{DType::kINT64, outputShape(s, axis), nullptr}};
+  }
+
+  void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
+    Shape const& s = in[0].shape;
+    size_t axis = static_cast<size_t>(normalizeAxis(name_, "axis", axis_, static_cast<int64_t>(s.size())));
+    if (s[axis] == 0) fail("axis " + std::to_string(axis_) + " is empty in shape " + shapeToString(s));
+    expectShape(out[0], outputShape(s, axis));
+    int64_t const outer = productOf(s, 0, axis);
+    int64_t const extent = s[axis];
+    int64_t const inner = productOf(s, axis + 1, s.size());
+    auto y = static_cast<int64_t*>(out[0].data);
+    visitDType(name_, in[0].type, [&](auto tag) {
+      using Tag = decltype(tag);
+      using S = typename Tag::S;
+      auto x = static_cast<S const*>(in[0].data);
+      for (int64_t o = 0; o < outer; ++o) {
+        for (int64_t i = 0; i < inner; ++i) {
+          S const* row = x + o * extent * inner + i;
+          int64_t best = -1;
+          for (int64_t k = 0; k < extent; ++k) {
+            if (best < 0 ? isNaN<Tag>(row[k * inner]) : !better<Tag>(row[k * inner], row[best * inner])) continue;
+            best = k;
+          }
+          y[o * inner + i] = best < 0 ? 0 : best;
+        }
+      }
+    });
+  }
+
+ private:
+  template <typename Tag>
+  static bool isNaN(typename Tag::S v) {
+    if constexpr (Tag::kFloat) return std::isnan(Tag::toF(v));
+    else return false;
+  }
+
+  // Whether `v` replaces the current best `b`: strictly better, or equal when the last index is wanted.
+  template <typename Tag>
+  bool better(typename Tag::S v, typename Tag::S b) const {
+    if constexpr (Tag::kFloat) {
+      float fv = Tag::toF(v), fb = Tag::toF(b);
+      if (std::isnan(fv)) return false;
+      return largest_ ? (fv > fb || (lastIndex_ && fv == fb)) : (fv < fb || (lastIndex_ && fv == fb));
+    } else {
+      return largest_ ? (v > b || (lastIndex_ && v == b)) : (v < b || (lastIndex_ && v == b));
+    }
+  }
+
+  Shape outputShape(Shape const& s, size_t axis) const {
+    Shape out = s;
+    if (keepDims_) {
+      out[axis] = 1;
+    } else {
+      out.erase(out.begin() + static_cast<std::ptrdiff_t>(axis));
+    }
+    return out;
+  }
+
+  bool largest_;
+  int64_t axis_;
+  bool keepDims_;
+  bool lastIndex_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> makeArgExtremeOp(std::string const& type, Attributes const& attrs, int64_t /*opset*/) {
+  checkAttributes(type, attrs, {"axis", "keepdims", "select_last_index"});
+  return std::make_unique<ArgExtremeOp>(type, type == "ArgMax", attrs.getInt("axis", 0), attrs.getInt("keepdims", 1) != 0,
+                                        attrs.getInt("select_last_index", 0) != 0);
+}
+
+}  // namespace ops
+}  // namespace trtsim

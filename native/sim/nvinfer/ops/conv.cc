@@ -1,0 +1,133 @@
+// Conv: N-D convolution of X [N, C, spatial...] with W [M, C/group, kernel...] plus an optional bias B [M], for 1, 2
+// or 3 spatial axes (TensorRT convolves in 2-D and 3-D; its parser widens 1-D to 2-D). Float types only: integer
+// convolutions need quantization, which the simulator does not model. The channel extent must be known at build
+// time, as TensorRT requires; the spatial extents may be dynamic. Products are accumulated in double, rounded once.
+#include "window.h"
+
+namespace trtsim {
+namespace ops {
+namespace {
+
+class ConvOp : public OpBase {
+ public:
+  ConvOp(WindowAttributes window, int64_t group) : OpBase("Conv", 2, 3), window_(std::move(window)), group_(group) {}
+
+  double flops(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
+    Shape const& w = in[1].shape;
+    return 2.0 * static_cast<double>(shapeVolume(out[0].shape)) * static_cast<double>(productOf(w, 1, w.size()));
+  }
+
+ protected:
+  Fold foldPolicy() const override { return Fold::kNever; }
+
+  std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
+    requireType(in[0], "input X", {DType::kFLOAT, DType::kHALF, DType::kBF16});
+    requireSameType(in[0], in[1], "input X", "weights W");
+    Shape const& x = in[0].shape;
+    Shape const& w = in[1].shape;
+    if (x.size() < 3 || x.size() > 5) {
+      fail("input X must have 1 to 3 spatial axes (rank 3 to 5), got shape " + shapeToString(x));
+    }
+    if (w.size() != x.size()) fail("weights W of shape " + shapeToString(w) + " must have the rank of X " + shapeToString(x));
+    if (!isKnown(w)) fail("the shape of the weights W must be known at build time, got " + shapeToString(w));
+    if (x[1] < 0) fail("the channel extent of input X must be known at build time, got shape " + shapeToString(x));
+    if (w[0] % group_ != 0) fail("group " + std::to_string(group_) + " does not divide the " + std::to_string(w[0]) + " output channels");
+    if (w[1] * group_ != x[1]) {
+      fail("weights W of shape " + shapeToString(w) + " with group " + std::to_string(group_) + " expect " +
+           std::to_string(w[1] * group_) + " input channels, X has " + std::to_string(x[1]));
+    }
+    std::vector<int64_t> kernel(w.begin() + 2, w.end());
+    if (!window_.kernel.empty() && window_.kernel != kernel) {
+      fail("kernel_shape " + shapeToString(window_.kernel) + " differs from the weights' spatial extents " + shapeToString(kernel));
+    }
+    if (in.size() > 2 && !in[2].omitted) {
+      requireSameType(in[0], in[2], "input X", "bias B");
+      Shape const& b = in[2].shape;
+      if (!(b.size() == 1 && (b[0] == w[0] || b[0] < 0))) {
+        fail("bias B must have shape [" + std::to_string(w[0]) + "], got " + shapeToString(b));
+      }
+    }
+    Shape spatial(x.begin() + 2, x.end());
+    return {TensorInfo{in[0].type, windowOutputShape(x, w[0], resolveWindow(name_, window_, spatial, kernel)), nullptr}};
+  }
+
+  void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
+    Shape const& x = in[0].shape;
+    Shape const& ws = in[1].shape;
+    Shape spatial(x.begin() + 2, x.end());
+    std::vector<AxisWindow> axes = resolveWindow(name_, window_, spatial, std::vector<int64_t>(ws.begin() + 2, ws.end()));
+    expectShape(out[0], windowOutputShape(x, ws[0], axes));
+    bool const hasBias = in.size() > 2 && !in[2].omitted;
+    if (hasBias && shapeVolume(in[2].shape) != ws[0]) {
+      fail("bias B must have " + std::to_string(ws[0]) + " values, got shape " + shapeToString(in[2].shape));
+    }
+    std::vector<float> xBuf, wBuf, bBuf, yBuf;
+    float const* xv = floatInput(in[0], xBuf);
+    float const* wv = floatInput(in[1], wBuf);
+    float const* bv = hasBias ? floatInput(in[2], bBuf) : nullptr;
+    float* yv = floatOutput(out[0], yBuf);
+    convolve(widenToThreeAxes(axes, spatial), x[0], x[1], ws[0], xv, wv, bv, yv);
+    storeFloatOutput(out[0], yBuf);
+  }
+
+ private:
+  void convolve(Window3 const& g, int64_t batch, int64_t channels, int64_t outChannels, float const* x,
+                float const* w, float const* b, float* y) const {
+    int64_t const perGroupIn = channels / group_;
+    int64_t const perGroupOut = outChannels / group_;
+    int64_t const inVol = g.inVolume();
+    int64_t const outVol = g.outVolume();
+    int64_t const kVol = g.kernelVolume();
+    AxisWindow const& a0 = g.axis[0];
+    AxisWindow const& a1 = g.axis[1];
+    AxisWindow const& a2 = g.axis[2];
+    for (int64_t n = 0; n < batch; ++n) {
+      for (int64_t m = 0; m < outChannels; ++m) {
+        int64_t const firstIn = (m / perGroupOut) * perGroupIn;
+        float* yRow = y + (n * outChannels + m) * outVol;
+        int64_t o = 0;
+        for (int64_t o0 = 0; o0 < a0.out; ++o0) {
+          for (int64_t o1 = 0; o1 < a1.out; ++o1) {
+            for (int64_t o2 = 0; o2 < a2.out; ++o2, ++o) {
+              double acc = b ? b[m] : 0.0;
+              for (int64_t c = 0; c < perGroupIn; ++c) {
+                float const* xPlane = x + (n * channels + firstIn + c) * inVol;
+                float const* wKernel = w + (m * perGroupIn + c) * kVol;
+                for (int64_t k0 = 0; k0 < a0.kernel; ++k0) {
+                  int64_t i0 = o0 * a0.stride - a0.padBegin + k0 * a0.dilation;
+                  if (i0 < 0 || i0 >= g.in[0]) continue;
+                  for (int64_t k1 = 0; k1 < a1.kernel; ++k1) {
+                    int64_t i1 = o1 * a1.stride - a1.padBegin + k1 * a1.dilation;
+                    if (i1 < 0 || i1 >= g.in[1]) continue;
+                    for (int64_t k2 = 0; k2 < a2.kernel; ++k2) {
+                      int64_t i2 = o2 * a2.stride - a2.padBegin + k2 * a2.dilation;
+                      if (i2 < 0 || i2 >= g.in[2]) continue;
+                      acc += static_cast<double>(xPlane[(i0 * g.in[1] + i1) * g.in[2] + i2]) *
+                             static_cast<double>(wKernel[(k0 * a1.kernel + k1) * a2.kernel + k2]);
+                    }
+                  }
+                }
+              }
+              yRow[o] = static_cast<float>(acc);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  WindowAttributes window_;
+  int64_t group_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> makeConvOp(std::string const& type, Attributes const& attrs, int64_t /*opset*/) {
+  checkAttributes(type, attrs, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
+  int64_t group = attrs.getInt("group", 1);
+  if (group < 1) fail(type, "group must be >= 1, got " + std::to_string(group));
+  return std::make_unique<ConvOp>(readWindowAttributes(type, attrs, true, false), group);
+}
+
+}  // namespace ops
+}  // namespace trtsim

@@ -1,0 +1,139 @@
+// Convolution, pooling, padding and batch normalization beyond one operator at a time: a Pad whose amounts are
+// computed from a dynamic input's extents (pad to a multiple of 8, as exported vision and audio models do), dynamic
+// image sizes through one profile, and what TensorRT's parser refuses, refused at build time with the node named.
+// Results are checked against onnxruntime-node (FP32_TOLERANCE).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BuildFailedError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import type { ShapeRange } from '../lib/index.js';
+import { expectLikeOrt } from './helpers/ort.js';
+import { floatAttr, model, node, tensor, valueInfo } from './models/onnx-builder.js';
+import type { AttrValue, DType } from './models/onnx-builder.js';
+import { rng } from './models/rng.js';
+
+let runtime: Runtime;
+beforeAll(() => {
+  runtime = Runtime.create({ backend: 'simulator' });
+});
+afterAll(() => runtime.dispose());
+
+async function buildError(onnx: Uint8Array, profiles: Record<string, ShapeRange>[] = []): Promise<string> {
+  const e = await buildEngine(onnx, { backend: 'simulator', profiles }).catch((err: unknown) => err);
+  expect(e).toBeInstanceOf(BuildFailedError);
+  const error = e as BuildFailedError;
+  return [error.message, ...error.details].join('\n');
+}
+
+/** One node over a float32 input x (and initializers), declared output y. */
+function oneNode(op: string, x: (number | string)[], extraInputs: string[], attrs: Record<string, AttrValue>, options: { initializers?: ReturnType<typeof tensor>[]; outputs?: string[]; dtype?: DType; opset?: number } = {}) {
+  const outputs = options.outputs ?? ['y'];
+  return model({
+    inputs: [valueInfo('x', options.dtype ?? 'float32', x)],
+    outputs: outputs.map((o) => valueInfo(o, o === 'indices' ? 'int64' : options.dtype ?? 'float32', [])),
+    initializers: options.initializers ?? [],
+    nodes: [node(op, ['x', ...extraInputs], outputs, attrs, 'the_node')],
+    opset: options.opset,
+  });
+}
+
+describe('Pad with amounts computed from the input extents', () => {
+  it('pads every length up to 16 with -1 (pads = [0, 0, 0, 16 - len]), like onnxruntime', async () => {
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', ['batch', 'len'])],
+      outputs: [valueInfo('y', 'float32', ['batch', 16])],
+      initializers: [
+        tensor('idx1', 'int64', [1], [1n]),
+        tensor('sixteen', 'int64', [1], [16n]),
+        tensor('zeros', 'int64', [3], [0n, 0n, 0n]),
+        tensor('fill', 'float32', [], [-1]),
+      ],
+      nodes: [
+        node('Shape', ['x'], ['xs']),
+        node('Gather', ['xs', 'idx1'], ['len'], { axis: 0 }),
+        node('Sub', ['sixteen', 'len'], ['tail']),
+        node('Concat', ['zeros', 'tail'], ['pads'], { axis: 0 }),
+        node('Pad', ['x', 'pads', 'fill'], ['y']),
+      ],
+    });
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [{ x: { min: [1, 1], opt: [2, 8], max: [4, 16] } }] }));
+    using context = engine.createContext();
+    for (const [batch, len] of [[2, 9], [4, 16], [1, 1]] as const) {
+      const x = rng(batch * 100 + len).uniform(batch * len);
+      const result = await context.run({ x: Tensor.from('float32', x, [batch, len]) });
+      expect(result.y!.dims).toEqual([batch, 16]);
+      await expectLikeOrt(onnx, { x: { dtype: 'float32', dims: [batch, len], data: x } }, result);
+    }
+  });
+
+  it('refuses pads computed from tensor data, at build time', async () => {
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', [2, 3]), valueInfo('p', 'int64', [4])],
+      outputs: [valueInfo('y', 'float32', [])],
+      nodes: [node('Pad', ['x', 'p'], ['y'], {}, 'the_node')],
+    });
+    expect(await buildError(onnx)).toMatch(/the_node.*pads input must be constant or computed from the data's extents/s);
+  });
+});
+
+describe('a small CNN over dynamic image sizes', () => {
+  // Conv (SAME_LOWER, stride 2) -> AveragePool 3x3 with padding (ceil_mode) -> Conv 1x1: the output size follows
+  // the input size, through one profile.
+  const r = rng(909);
+  const onnx = model({
+    inputs: [valueInfo('x', 'float32', ['batch', 2, 'h', 'w'])],
+    outputs: [valueInfo('y', 'float32', ['batch', 3, 'oh', 'ow'])],
+    initializers: [tensor('w1', 'float32', [4, 2, 3, 3], r.uniform(72, -0.5, 0.5)), tensor('w2', 'float32', [3, 4, 1, 1], r.uniform(12, -1, 1)), tensor('b2', 'float32', [3], r.uniform(3))],
+    nodes: [
+      node('Conv', ['x', 'w1'], ['c1'], { auto_pad: 'SAME_LOWER', strides: [2, 2] }),
+      node('AveragePool', ['c1'], ['p1'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], ceil_mode: 1 }),
+      node('Conv', ['p1', 'w2', 'b2'], ['y']),
+    ],
+  });
+
+  it('gives the output extents and values onnxruntime gives, at three image sizes', async () => {
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [{ x: { min: [1, 2, 3, 3], opt: [1, 2, 12, 12], max: [3, 2, 31, 24] } }] }));
+    using context = engine.createContext();
+    for (const [batch, h, w, oh, ow] of [[1, 12, 12, 4, 4], [3, 31, 24, 9, 7], [2, 3, 5, 2, 2]] as const) {
+      const x = rng(h * w).uniform(batch * 2 * h * w);
+      const result = await context.run({ x: Tensor.from('float32', x, [batch, 2, h, w]) });
+      expect(result.y!.dims).toEqual([batch, 3, oh, ow]);
+      await expectLikeOrt(onnx, { x: { dtype: 'float32', dims: [batch, 2, h, w], data: x } }, result);
+    }
+  });
+
+  it('refuses a profile whose smallest image is smaller than a kernel, naming the node', async () => {
+    const valid = model({
+      inputs: [valueInfo('x', 'float32', [1, 1, 'h', 'w'])],
+      outputs: [valueInfo('y', 'float32', [1, 1, 'oh', 'ow'])],
+      initializers: [tensor('k', 'float32', [1, 1, 3, 3], new Float32Array(9).fill(1))],
+      nodes: [node('Conv', ['x', 'k'], ['y'], {}, 'valid_conv')],
+    });
+    const message = await buildError(valid, [{ x: { min: [1, 1, 2, 4], opt: [1, 1, 8, 8], max: [1, 1, 16, 16] } }]);
+    expect(message).toMatch(/valid_conv.*spatial axis 0: the kernel spans 3 elements, more than the padded input's 2/s);
+  });
+});
+
+describe('what TensorRT refuses is refused at build time, naming the node', () => {
+  const weights = (name: string, dims: number[]) => tensor(name, 'float32', dims, new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5));
+
+  it.each([
+    ['MaxPool with dilations', oneNode('MaxPool', [1, 1, 6, 6], [], { kernel_shape: [2, 2], dilations: [2, 2] }), /dilations other than 1 are not supported/],
+    ['AveragePool with dilations (opset 19)', oneNode('AveragePool', [1, 1, 6, 6], [], { kernel_shape: [2, 2], dilations: [1, 2] }, { opset: 19 }), /dilations other than 1 are not supported/],
+    ['MaxPool asked for its Indices output', oneNode('MaxPool', [1, 1, 4, 4], [], { kernel_shape: [2, 2] }, { outputs: ['y', 'indices'] }), /MaxPool produces 1 outputs, the node names 2/],
+    ['pooling over 4 spatial axes', oneNode('MaxPool', [1, 1, 2, 2, 2, 2], [], { kernel_shape: [1, 1, 1, 1] }), /kernel_shape has 4 axes; pooling supports 1 to 3/],
+    ['Conv over 4 spatial axes', oneNode('Conv', [1, 1, 2, 2, 2, 2], ['w'], {}, { initializers: [weights('w', [1, 1, 1, 1, 1, 1])] }), /input X must have 1 to 3 spatial axes/],
+    ['Conv whose channel extent is dynamic', oneNode('Conv', [1, 'c', 4, 4], ['w'], {}, { initializers: [weights('w', [2, 3, 1, 1])] }), /channel extent of input X must be known at build time/],
+    ['Conv whose weights do not match the channels', oneNode('Conv', [1, 4, 4, 4], ['w'], { group: 2 }, { initializers: [weights('w', [2, 3, 1, 1])] }), /expect 6 input channels, X has 4/],
+    ["Conv with kernel_shape other than the weights'", oneNode('Conv', [1, 1, 4, 4], ['w'], { kernel_shape: [3, 3] }, { initializers: [weights('w', [1, 1, 2, 2])] }), /kernel_shape \[3,3\] differs from the weights' spatial extents \[2,2\]/],
+    ['Conv with pads and SAME_UPPER', oneNode('Conv', [1, 1, 4, 4], ['w'], { pads: [1, 1, 1, 1], auto_pad: 'SAME_UPPER' }, { initializers: [weights('w', [1, 1, 2, 2])] }), /pads must not be given with auto_pad SAME_UPPER/],
+    ['Conv of int8 data', oneNode('Conv', [1, 1, 4, 4], ['w'], {}, { dtype: 'int8', initializers: [tensor('w', 'int8', [1, 1, 2, 2], [1, 1, 1, 1])] }), /input X has unsupported type int8/],
+    ['Pad of uint8 data', oneNode('Pad', [2, 2], ['p'], {}, { dtype: 'uint8', initializers: [tensor('p', 'int64', [4], [1n, 1n, 1n, 1n])] }), /data has unsupported type uint8/],
+    ['Pad with a mode TensorRT lacks', oneNode('Pad', [2, 2], ['p'], { mode: 'mirror' }, { initializers: [tensor('p', 'int64', [4], [1n, 1n, 1n, 1n])] }), /unsupported attribute 'mode' \(mirror\)/],
+    ['Pad that crops more than an extent', oneNode('Pad', [2, 2], ['p'], {}, { initializers: [tensor('p', 'int64', [4], [0n, -2n, 0n, -1n])] }), /axis 1: pads -2 and -1 remove more than its extent 2/],
+    ['BatchNormalization with parameters not of shape (C, )', oneNode('BatchNormalization', [1, 3, 2], ['s', 'b', 'm', 'v'], { epsilon: floatAttr(1e-5) }, { initializers: [weights('s', [3]), weights('b', [3]), weights('m', [1, 3]), weights('v', [3])] }), /the shape of the input_mean input must be \(C, \) with C = 3, got \[1,3\]/],
+    ['ArgMax of bool', oneNode('ArgMax', [2, 2], [], {}, { dtype: 'bool' }), /data has unsupported type bool/],
+  ] as const)('%s', async (_, onnx, message) => {
+    const error = await buildError(onnx);
+    expect(error).toMatch(message);
+    expect(error).toMatch(/the_node/);
+  });
+});
