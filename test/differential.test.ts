@@ -14,6 +14,8 @@
 //   [4,0,4,1], not [0,4,1]).
 // - Slice with INT_MAX as the end of a backward slice: onnxruntime slices to the start, TensorRT's parser clamps
 //   the end to the extent (an empty result), as the spec reads.
+// - Mod of floats: TensorRT's parser computes x - y * trunc(x / y) in float, which differs from onnxruntime's exact
+//   fmod wherever x / y rounds to an integer (0.3 mod 0.1); operators.test.ts checks exact cases.
 // - The sign of a zero result: onnxruntime's Where gives +0 for a selected -0, and normalizing a constant row gives
 //   0 of either sign by evaluation order (operators.test.ts checks -0 where an operator defines it).
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -32,8 +34,8 @@ interface Case {
   readonly profile?: Record<string, ShapeRange>;
 }
 
-const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Abs', 'Erf', 'Sqrt', 'Log'] as const;
-const BINARY = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'Greater'] as const;
+const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Abs', 'Erf', 'Sqrt', 'Log', 'LeakyRelu', 'Elu', 'HardSigmoid', 'HardSwish', 'Softplus'] as const;
+const BINARY = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'Greater', 'Max', 'Min'] as const;
 const COMPARISONS = new Set(['Equal', 'Less', 'Greater']);
 const volume = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 /** The value of a scalar initializer, for titles. */
@@ -74,7 +76,7 @@ function randomCase(seed: number): Case {
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -386,6 +388,15 @@ function randomCase(seed: number): Case {
       title = `Pad [${padded}] ${mode} pads ${JSON.stringify(pads)} opset ${opset}`;
       break;
     }
+    case 'variadic': {
+      const op = pick(['Max', 'Min', 'Sum', 'Mean'] as const);
+      const names = ['a', 'b', 'c', 'd'].slice(0, rng.int(1, 5));
+      const shapes = names.map((_, k) => (k === 0 ? s : broadcastable(s)));
+      first = node(op, names.map((n, k) => floatInput(n, shapes[k]!)), ['t']);
+      out = { dtype: 'float32', rank };
+      title = `${op} of ${shapes.map((d) => `[${d}]`).join(' ')}`;
+      break;
+    }
     case 'argextreme': {
       if (!rank) return randomCase(seed + 1_000_000);
       const op = pick(['ArgMax', 'ArgMin'] as const);
@@ -406,7 +417,8 @@ function randomCase(seed: number): Case {
   const nodes = [first];
   if (out.dtype === 'float32' && chance(0.5)) {
     // Not Sqrt or Log: a result that should be 0 comes out as ±1e-8 by evaluation order, and they make NaN of it.
-    const op = pick(UNARY.filter((u) => u !== 'Sqrt' && u !== 'Log'));
+    // Nor HardSwish before opset 14, where it does not exist.
+    const op = pick(UNARY.filter((u) => u !== 'Sqrt' && u !== 'Log' && (u !== 'HardSwish' || opset >= 14)));
     nodes.push(node(op, ['t'], ['y']));
     title += ` -> ${op}`;
   } else {

@@ -1,4 +1,5 @@
-// Unary elementwise ops (Relu, Sigmoid, Tanh, Sqrt, Exp, Log, Neg, Abs, Erf, Gelu) and Softmax.
+// Unary elementwise ops (Relu, Sigmoid, Tanh, Sqrt, Exp, Log, Neg, Abs, Erf, Gelu), the parameterised activations
+// (LeakyRelu, Elu, HardSigmoid, HardSwish, Softplus, with TensorRT's activation formulas) and Softmax.
 // Transcendental functions are evaluated in double and rounded once to the output type.
 #include <cmath>
 
@@ -8,13 +9,18 @@ namespace trtsim {
 namespace ops {
 namespace {
 
-enum class UnKind { kRelu, kSigmoid, kTanh, kSqrt, kExp, kLog, kNeg, kAbs, kErf, kGeluNone, kGeluTanh };
+enum class UnKind {
+  kRelu, kSigmoid, kTanh, kSqrt, kExp, kLog, kNeg, kAbs, kErf, kGeluNone, kGeluTanh,
+  kLeakyRelu, kElu, kHardSigmoid, kHardSwish, kSoftplus,
+};
 
 bool allowsInts(UnKind k) { return k == UnKind::kRelu || k == UnKind::kNeg || k == UnKind::kAbs; }
 
 class UnaryOp : public OpBase {
  public:
-  UnaryOp(std::string name, UnKind kind) : OpBase(std::move(name), 1, 1), kind_(kind) {}
+  // alpha and beta: the parameters of LeakyRelu, Elu and HardSigmoid (unused by the others).
+  UnaryOp(std::string name, UnKind kind, float alpha = 0.f, float beta = 0.f)
+      : OpBase(std::move(name), 1, 1), kind_(kind), alpha_(alpha), beta_(beta) {}
 
   double flops(std::vector<HostTensor> const& /*in*/, std::vector<HostTensor> const& out) const override {
     double v = static_cast<double>(shapeVolume(out[0].shape));
@@ -36,7 +42,7 @@ class UnaryOp : public OpBase {
     return {TensorInfo{in[0].type, in[0].shape, nullptr}};
   }
 
-  static float apply(UnKind k, float xf) {
+  float apply(UnKind k, float xf) const {
     double x = xf;
     switch (k) {
       case UnKind::kRelu: return xf < 0.f ? 0.f : xf;  // NaN propagates
@@ -53,6 +59,12 @@ class UnaryOp : public OpBase {
         double const c = 0.79788456080286535588;  // sqrt(2/pi)
         return static_cast<float>(0.5 * x * (1.0 + std::tanh(c * (x + 0.044715 * x * x * x))));
       }
+      case UnKind::kLeakyRelu: return xf >= 0.f ? xf : alpha_ * xf;
+      case UnKind::kElu: return xf >= 0.f ? xf : static_cast<float>(alpha_ * std::expm1(x));
+      // NaN propagates through the clamp (TensorRT does not document it; onnxruntime propagates).
+      case UnKind::kHardSigmoid: return std::isnan(xf) ? xf : std::fmax(0.f, std::fmin(1.f, alpha_ * xf + beta_));
+      case UnKind::kHardSwish: return std::isnan(xf) ? xf : xf * std::fmax(0.f, std::fmin(1.f, xf / 6.f + 0.5f));
+      case UnKind::kSoftplus: return static_cast<float>(x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)));
     }
     return xf;
   }
@@ -76,7 +88,7 @@ class UnaryOp : public OpBase {
         switch (k) {  // hoist the switch out of the loop for the common activations
           case UnKind::kRelu: loop<Tag>(in[0], out[0], [](S v) { float f = Tag::toF(v); return Tag::fromF(f < 0.f ? 0.f : f); }); break;
           case UnKind::kNeg: loop<Tag>(in[0], out[0], [](S v) { return Tag::fromF(-Tag::toF(v)); }); break;
-          default: loop<Tag>(in[0], out[0], [k](S v) { return Tag::fromF(apply(k, Tag::toF(v))); }); break;
+          default: loop<Tag>(in[0], out[0], [k, this](S v) { return Tag::fromF(apply(k, Tag::toF(v))); }); break;
         }
       } else if constexpr (std::is_same<Tag, I8Tag>::value || std::is_same<Tag, I32Tag>::value ||
                            std::is_same<Tag, I64Tag>::value) {
@@ -94,6 +106,8 @@ class UnaryOp : public OpBase {
 
  private:
   UnKind kind_;
+  float alpha_;
+  float beta_;
 };
 
 class SoftmaxOp : public OpBase {
@@ -167,9 +181,20 @@ std::unique_ptr<Op> makeActivationOp(std::string const& type, Attributes const& 
     if (approx == "tanh") return std::make_unique<UnaryOp>(type, UnKind::kGeluTanh);
     fail(type, "unsupported value \"" + approx + "\" for attribute 'approximate' (supported: \"none\", \"tanh\")");
   }
+  if (type == "LeakyRelu" || type == "Elu") {
+    checkAttributes(type, attrs, {"alpha"});
+    return std::make_unique<UnaryOp>(type, type == "Elu" ? UnKind::kElu : UnKind::kLeakyRelu,
+                                     attrs.getFloat("alpha", type == "Elu" ? 1.f : 0.01f));
+  }
+  if (type == "HardSigmoid") {
+    checkAttributes(type, attrs, {"alpha", "beta"});
+    return std::make_unique<UnaryOp>(type, UnKind::kHardSigmoid, attrs.getFloat("alpha", 0.2f), attrs.getFloat("beta", 0.5f));
+  }
   checkAttributes(type, attrs, {});
   UnKind k;
   if (type == "Relu") k = UnKind::kRelu;
+  else if (type == "HardSwish") k = UnKind::kHardSwish;
+  else if (type == "Softplus") k = UnKind::kSoftplus;
   else if (type == "Sigmoid") k = UnKind::kSigmoid;
   else if (type == "Tanh") k = UnKind::kTanh;
   else if (type == "Sqrt") k = UnKind::kSqrt;

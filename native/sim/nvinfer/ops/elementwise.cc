@@ -1,4 +1,4 @@
-// Broadcasting binary ops (Add, Sub, Mul, Div, Pow, Equal, Less, Greater, And, Or), Where and Not.
+// Broadcasting binary ops (Add, Sub, Mul, Div, Mod, Pow, Equal, Less, Greater, And, Or), Where and Not.
 #include <cmath>
 
 #include "common.h"
@@ -7,7 +7,7 @@ namespace trtsim {
 namespace ops {
 namespace {
 
-enum class BinKind { kAdd, kSub, kMul, kDiv, kPow, kEqual, kLess, kGreater, kAnd, kOr };
+enum class BinKind { kAdd, kSub, kMul, kDiv, kMod, kPow, kEqual, kLess, kGreater, kAnd, kOr };
 
 // out[i] = f(a[i], b[i]) over a broadcast plan whose operands are (out, a, b).
 template <typename TA, typename TB, typename TO, typename F>
@@ -38,7 +38,8 @@ std::initializer_list<DType> const kCompareTypes = {DType::kFLOAT, DType::kHALF,
 
 class BinaryOp : public OpBase {
  public:
-  BinaryOp(std::string name, BinKind kind) : OpBase(std::move(name), 2, 2), kind_(kind) {}
+  // fmod: Mod's attribute (1: the remainder takes the dividend's sign, as C's fmod; 0: the divisor's, integers only).
+  BinaryOp(std::string name, BinKind kind, bool fmod = false) : OpBase(std::move(name), 2, 2), kind_(kind), fmod_(fmod) {}
 
  protected:
   bool arithmetic() const { return kind_ <= BinKind::kPow; }
@@ -65,6 +66,11 @@ class BinaryOp : public OpBase {
       case BinKind::kOr:
         requireType(a, "input A", {DType::kBOOL});
         requireType(b, "input B", {DType::kBOOL});
+        break;
+      case BinKind::kMod:
+        // TensorRT's parser: integers only unless fmod=1.
+        requireType(a, "input A", fmod_ ? kArithTypes : std::initializer_list<DType>{DType::kINT32, DType::kINT64});
+        requireSameType(a, b, "input A", "input B");
         break;
       default:
         requireType(a, "input A", kArithTypes);
@@ -100,6 +106,13 @@ class BinaryOp : public OpBase {
             case BinKind::kSub: binaryLoop(plan, ap, bp, op, [](S x, S y) { return Tag::fromF(Tag::toF(x) - Tag::toF(y)); }); break;
             case BinKind::kMul: binaryLoop(plan, ap, bp, op, [](S x, S y) { return Tag::fromF(Tag::toF(x) * Tag::toF(y)); }); break;
             case BinKind::kDiv: binaryLoop(plan, ap, bp, op, [](S x, S y) { return Tag::fromF(Tag::toF(x) / Tag::toF(y)); }); break;
+            case BinKind::kMod:
+              // As TensorRT's parser builds it: x - y * trunc(x / y), in the tensor's precision.
+              binaryLoop(plan, ap, bp, op, [](S x, S y) {
+                float xf = Tag::toF(x), yf = Tag::toF(y);
+                return Tag::fromF(xf - yf * std::trunc(xf / yf));
+              });
+              break;
             default: fail("internal: bad arithmetic kind");
           }
         } else {
@@ -126,6 +139,18 @@ class BinaryOp : public OpBase {
                 if (y == 0) return static_cast<S>(-1);
                 if (std::is_signed<S>::value && y == S(-1)) return wrapNeg<S>(x);  // avoids MIN / -1 overflow
                 return static_cast<S>(x / y);
+              });
+              break;
+            }
+            case BinKind::kMod: {
+              // x - y * q, q the quotient truncated (fmod=1) or floored (fmod=0); by zero, q is -1 as for Div.
+              bool floored = !fmod_;
+              binaryLoop(plan, ap, bp, op, [floored](S x, S y) -> S {
+                if (y == 0) return wrapAdd<S>(x, y);
+                if (std::is_signed<S>::value && y == S(-1)) return S(0);
+                S q = static_cast<S>(x / y);
+                if (floored && (x % y != 0) && ((x < 0) != (y < 0))) q = static_cast<S>(q - 1);
+                return wrapSub<S>(x, wrapMul<S>(y, q));
               });
               break;
             }
@@ -204,6 +229,7 @@ class BinaryOp : public OpBase {
   }
 
   BinKind kind_;
+  bool fmod_;
 };
 
 class WhereOp : public OpBase {
@@ -271,6 +297,10 @@ class NotOp : public OpBase {
 }  // namespace
 
 std::unique_ptr<Op> makeElementwiseOp(std::string const& type, Attributes const& attrs, int64_t /*opset*/) {
+  if (type == "Mod") {
+    checkAttributes(type, attrs, {"fmod"});
+    return std::make_unique<BinaryOp>(type, BinKind::kMod, attrs.getInt("fmod", 0) != 0);
+  }
   checkAttributes(type, attrs, {});
   if (type == "Where") return std::make_unique<WhereOp>();
   if (type == "Not") return std::make_unique<NotOp>();

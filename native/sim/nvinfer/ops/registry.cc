@@ -12,9 +12,10 @@ std::map<std::string, Factory> const& registry() {
   // Never destroyed: kernels may still run on detached stream threads while the process exits.
   static auto const* r = [] {
     auto* m = new std::map<std::string, Factory>();
-    for (char const* t : {"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater", "And", "Or", "Not", "Where"})
+    for (char const* t : {"Add", "Sub", "Mul", "Div", "Mod", "Pow", "Equal", "Less", "Greater", "And", "Or", "Not", "Where"})
       (*m)[t] = &ops::makeElementwiseOp;
-    for (char const* t : {"Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs", "Erf", "Gelu"})
+    for (char const* t : {"Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs", "Erf", "Gelu", "LeakyRelu", "Elu",
+                          "HardSigmoid", "HardSwish", "Softplus"})
       (*m)[t] = &ops::makeActivationOp;
     (*m)["Softmax"] = &ops::makeSoftmaxOp;
     (*m)["MatMul"] = &ops::makeMatMulOp;
@@ -32,6 +33,7 @@ std::map<std::string, Factory> const& registry() {
     for (char const* t : {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}) (*m)[t] = &ops::makePoolOp;
     (*m)["BatchNormalization"] = &ops::makeBatchNormOp;
     (*m)["Pad"] = &ops::makePadOp;
+    for (char const* t : {"Max", "Min", "Sum", "Mean"}) (*m)[t] = &ops::makeVariadicOp;
     for (char const* t : {"ArgMax", "ArgMin"}) (*m)[t] = &ops::makeArgExtremeOp;
     (*m)["Split"] = nullptr;  // createOp passes it the node's output count
     for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})

@@ -1426,6 +1426,23 @@ static void testWindowOps() {
   expectThrow("ArgMax over an empty axis", [] { infer("ArgMax", A(), {ti(DType::kFLOAT, {0, 2})}); }, "ArgMax: axis 0 is empty");
 }
 
+static void testVariadicModActivations() {
+  g_test = "Max/Min/Sum/Mean, Mod, parameterised activations";
+  auto mod0 = runOp("Mod", A(), {I32({3}, {7, INT32_MIN, 5}), I32({3}, {0, -1, -3})});
+  CHECK(mod0[0].get(0) == 7 && mod0[0].get(1) == 0 && mod0[0].get(2) == -1, "integer Mod: by zero the process goes on (no trap); MIN mod -1 is 0; the divisor's sign");
+  expectThrow("float Mod without fmod", [] { infer("Mod", A(), {ti(DType::kFLOAT, {2}), ti(DType::kFLOAT, {2})}); }, "Mod: input A has unsupported type float32");
+  auto fmodHalf = runOp("Mod", A().i("fmod", 1), {H({2}, {-7.5f, 7.5f}), H({2}, {2, -2})});
+  CHECK(fmodHalf[0].get(0) == -1.5 && fmodHalf[0].get(1) == 1.5, "float16 fmod: the dividend's sign");
+  auto mean = runOp("Mean", A(), {H({2}, {1, 2}), H({1}, {2}), H({2}, {4, 4})});
+  CHECK(mean[0].type == DType::kHALF && closeTo(mean[0].get(0), 7.0 / 3, 1e-3, 0) && mean[0].get(1) == halfToFloat(floatToHalf(8.f * (1.f / 3))), "Mean of float16: the sum times 1/n, rounded to float16");
+  expectThrow("Sum of int32", [] { infer("Sum", A(), {ti(DType::kINT32, {2})}); }, "Sum: input has unsupported type int32");
+  expectThrow("Max of mixed types", [] { infer("Max", A(), {ti(DType::kFLOAT, {2}), ti(DType::kHALF, {2})}); }, "Max: input 0 and input 1 must have the same type");
+  auto leaky = runOp("LeakyRelu", A(), {F({2}, {-2, 3})});
+  CHECK(closeTo(leaky[0].get(0), -0.02, 1e-6, 0) && leaky[0].get(1) == 3, "LeakyRelu's default alpha is 0.01");
+  auto elu = runOp("Elu", A(), {F({1}, {-1e-8f})});
+  CHECK(closeTo(elu[0].get(0), -1e-8, 1e-6, 0), "Elu near 0 keeps its precision (expm1)");
+}
+
 static void testFlops() {
   g_test = "flops";
   std::vector<float> a(6), b(6), c(6);
@@ -1466,6 +1483,7 @@ int main() {
       {"testShapeAndFolding", testShapeAndFolding},
       {"testNonZero", testNonZero},
       {"testWindowOps", testWindowOps},
+      {"testVariadicModActivations", testVariadicModActivations},
       {"testFlops", testFlops},
   };
   for (auto const& t : tests) {
