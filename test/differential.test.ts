@@ -76,7 +76,7 @@ function randomCase(seed: number): Case {
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -386,6 +386,13 @@ function randomCase(seed: number): Case {
       first = node('Pad', ins, ['t'], { mode });
       out = { dtype: 'float32', rank };
       title = `Pad [${padded}] ${mode} pads ${JSON.stringify(pads)} opset ${opset}`;
+      break;
+    }
+    case 'tile': {
+      const repeats = s.map(() => (chance(0.1) ? 0 : pick([1, 1, 2, 3])));
+      first = node('Tile', [floatInput('x', s), constant('repeats', 'int64', [rank], int64s(repeats))], ['t']);
+      out = { dtype: 'float32', rank };
+      title = `Tile [${s}] repeats ${JSON.stringify(repeats)}`;
       break;
     }
     case 'variadic': {

@@ -7,7 +7,7 @@ import { BuildFailedError, Runtime, Tensor, buildEngine } from '../lib/index.js'
 import type { DType as TensorDType } from '../lib/index.js';
 import { expectLikeOrt, runOrt } from './helpers/ort.js';
 import type { TensorMap } from './helpers/ort.js';
-import { floatAttr, model, node, tensor, valueInfo } from './models/onnx-builder.js';
+import { floatAttr, model, node, tensor, tensorAttr, valueInfo } from './models/onnx-builder.js';
 
 let runtime: Runtime;
 beforeAll(() => {
@@ -85,6 +85,64 @@ describe('importing ONNX as TensorRT does', () => {
       const result = await context.run({ x: Tensor.from('float32', x, [batch, len]), mask: Tensor.from('float32', mask, [batch, 1]) });
       expect(result.y!.dims).toEqual([batch, len - 2]);
       await expectLikeOrt(onnx, feeds, result);
+    }
+  });
+
+  it('slices a static position table to a dynamic sequence length, and refuses a slice whose end is data', async () => {
+    // pos = Slice(table, [0], [len], [0]) where len = Shape(ids)[1]: the static [16, 4] table is cut to the input's
+    // length, as exported transformers add position embeddings. With the end fed as data instead, no input extent
+    // decides the output's, and the build's profile check refuses it, naming the node.
+    const table = Float32Array.from({ length: 64 }, (_, i) => i * 0.25 - 8);
+    const positions = (endFromData: boolean) =>
+      model({
+        inputs: [valueInfo('ids', 'int64', ['batch', 'len']), ...(endFromData ? [valueInfo('end', 'int64', [1])] : [])],
+        outputs: [valueInfo('pos', 'float32', ['len', 4])],
+        initializers: [tensor('table', 'float32', [16, 4], table), tensor('zero', 'int64', [1], [0n]), tensor('idx1', 'int64', [1], [1n])],
+        nodes: [
+          ...(endFromData ? [] : [node('Shape', ['ids'], ['shape']), node('Gather', ['shape', 'idx1'], ['end'], { axis: 0 })]),
+          node('Slice', ['table', 'zero', 'end', 'zero'], ['pos'], {}, 'position_slice'),
+        ],
+      });
+    const profile = { ids: { min: [1, 1], opt: [1, 8], max: [2, 16] } };
+    const onnx = positions(false);
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [profile] }));
+    using context = engine.createContext();
+    for (const len of [8, 16, 1]) {
+      const ids = new BigInt64Array(len);
+      const result = await context.run({ ids: Tensor.from('int64', ids, [1, len]) });
+      expect(result.pos!.dims).toEqual([len, 4]);
+      await expectLikeOrt(onnx, { ids: { dtype: 'int64', dims: [1, len], data: ids } }, result);
+    }
+    const error = await buildEngine(positions(true), { backend: 'simulator', profiles: [profile] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BuildFailedError);
+    expect((error as BuildFailedError).message).toMatch(/'position_slice' \(Slice\): its output shape depends on tensor data/);
+  });
+
+  it('ConstantOfShape and Tile over a dynamic input\'s extents (an attention mask, a row per batch entry), through the plan', async () => {
+    // mask = ConstantOfShape(Shape(ids), value=int64 1); rows = Tile(row, [batch, 1]). Neither folds at build time, so
+    // ConstantOfShape's tensor attribute goes through the serialized plan.
+    const onnx = model({
+      inputs: [valueInfo('ids', 'int64', ['batch', 'len']), valueInfo('row', 'float32', [1, 3])],
+      outputs: [valueInfo('mask', 'int64', ['batch', 'len']), valueInfo('rows', 'float32', ['batch', 3])],
+      initializers: [tensor('idx0', 'int64', [1], [0n]), tensor('one', 'int64', [1], [1n])],
+      nodes: [
+        node('Shape', ['ids'], ['shape']),
+        node('ConstantOfShape', ['shape'], ['mask'], { value: tensorAttr(tensor('v', 'int64', [1], [1n])) }),
+        node('Gather', ['shape', 'idx0'], ['batch'], { axis: 0 }),
+        node('Concat', ['batch', 'one'], ['repeats'], { axis: 0 }),
+        node('Tile', ['row', 'repeats'], ['rows']),
+      ],
+    });
+    const plan = await buildEngine(onnx, { backend: 'simulator', profiles: [{ ids: { min: [1, 1], opt: [2, 4], max: [4, 8] } }] });
+    using engine = await runtime.deserialize(plan);
+    using context = engine.createContext();
+    const row = Float32Array.of(0.5, -1, 2);
+    for (const [batch, len] of [[2, 4], [4, 8], [1, 1]] as const) {
+      const ids = BigInt64Array.from({ length: batch * len }, (_, i) => BigInt(i));
+      const result = await context.run({ ids: Tensor.from('int64', ids, [batch, len]), row: Tensor.from('float32', row, [1, 3]) });
+      expect(result.mask!.dims).toEqual([batch, len]);
+      expect(result.rows!.dims).toEqual([batch, 3]);
+      await expectLikeOrt(onnx, { ids: { dtype: 'int64', dims: [batch, len], data: ids }, row: { dtype: 'float32', dims: [1, 3], data: row } }, result);
     }
   });
 

@@ -10,7 +10,7 @@ import { Runtime, Tensor, buildEngine } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { expectLikeOrt } from './helpers/ort.js';
 import type { TensorMap } from './helpers/ort.js';
-import { floatAttr, model, node, tensor, toTyped, valueInfo } from './models/onnx-builder.js';
+import { floatAttr, model, node, tensor, tensorAttr, toTyped, valueInfo } from './models/onnx-builder.js';
 import type { AttrValue, DType, Dim, TensorProto } from './models/onnx-builder.js';
 
 interface Input {
@@ -184,6 +184,11 @@ const CASES: OperatorCase[] = [
   { title: 'Split with sizes as an attribute (opset 11)', op: 'Split', inputs: { x: f([3, 2], 32) }, attrs: { split: [2, 1] }, opset: 11, outputs: { a: { dtype: 'float32', dims: [2, 2] }, b: { dtype: 'float32', dims: [1, 2] } } },
   { title: 'Range of float32 with a fractional delta', op: 'Range', inputs: { x: f3([1, 2, 3]) }, constants: { start: { dtype: 'float32', dims: [], values: [-1] }, limit: { dtype: 'float32', dims: [], values: [2.2] }, delta: { dtype: 'float32', dims: [], values: [0.5] } }, order: ['start', 'limit', 'delta'], outputs: same([7]) },
   { title: 'Range of int64 downwards', op: 'Range', inputs: { x: f3([1, 2, 3]) }, constants: { start: i64([], [10]), limit: i64([], [-3]), delta: i64([], [-4]) }, order: ['start', 'limit', 'delta'], outputs: same([4], 'int64') },
+  { title: 'ConstantOfShape without a value: float32 zeros', op: 'ConstantOfShape', inputs: { x: f3([1, 2, 3]) }, constants: { shape: i64([3], [2, 1, 3]) }, order: ['shape'], outputs: same([2, 1, 3]) },
+  { title: 'ConstantOfShape of an int64 value', op: 'ConstantOfShape', inputs: { x: f3([1, 2, 3]) }, constants: { shape: i64([2], [3, 2]) }, order: ['shape'], attrs: { value: tensorAttr(tensor('v', 'int64', [1], [-(2n ** 40n)])) }, outputs: same([3, 2], 'int64') },
+  { title: 'ConstantOfShape of a float32 value, a shape with 0', op: 'ConstantOfShape', inputs: { x: f3([1, 2, 3]) }, constants: { shape: i64([2], [0, 4]) }, order: ['shape'], attrs: { value: tensorAttr(tensor('v', 'float32', [1], [2.5])) }, outputs: same([0, 4]) },
+  { title: 'Tile of float32', op: 'Tile', inputs: { x: f([2, 3], 79) }, constants: { repeats: i64([2], [2, 3]) }, outputs: same([4, 9]) },
+  { title: 'Tile of bool with a repeat of 0 and of 1', op: 'Tile', inputs: { x: bools([2, 1, 2], [1, 0, 0, 1]) }, constants: { repeats: i64([3], [1, 0, 2]) }, outputs: same([2, 0, 4], 'bool') },
   { title: 'Slice at opset 9: ranges as attributes', op: 'Slice', inputs: { x: f([3, 4], 28) }, attrs: { starts: [1, 0], ends: [3, -1], axes: [0, 1] }, opset: 9, outputs: same([2, 3]) },
   {
     title: 'Conv 2-D with a bias, padding and stride 2',

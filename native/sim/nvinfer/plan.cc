@@ -108,6 +108,11 @@ void writeAttributes(Writer& w, Attributes const& attrs) {
     w.str(a.s);
     w.vec(a.floats);
     w.vec(a.ints);
+    if (a.kind == Attribute::Kind::kTENSOR) {  // only tensors carry these, so plans without any read as before
+      w.pod<int32_t>(static_cast<int32_t>(a.tensorType));
+      w.vec(a.tensorShape);
+      w.vec(a.tensorBytes);
+    }
   }
 }
 
@@ -118,13 +123,23 @@ Attributes readAttributes(Reader& r) {
     std::string key = r.str();
     Attribute a;
     int32_t kind = r.pod<int32_t>();
-    if (kind < 0 || kind > static_cast<int32_t>(Attribute::Kind::kINTS)) Reader::corrupt("bad attribute kind");
+    if (kind < 0 || kind > static_cast<int32_t>(Attribute::Kind::kTENSOR)) Reader::corrupt("bad attribute kind");
     a.kind = static_cast<Attribute::Kind>(kind);
     a.f = r.pod<float>();
     a.i = r.pod<int64_t>();
     a.s = r.str();
     a.floats = r.vec<float>();
     a.ints = r.vec<int64_t>();
+    if (a.kind == Attribute::Kind::kTENSOR) {
+      a.tensorType = static_cast<DType>(r.pod<int32_t>());
+      a.tensorShape = r.vec<int64_t>();
+      a.tensorBytes = r.vec<uint8_t>();
+      int64_t volume = shapeVolume(a.tensorShape);
+      bool known = a.tensorType >= DType::kFLOAT && a.tensorType <= DType::kINT64 && a.tensorType != DType::kFP8;
+      if (!known || volume < 0 || a.tensorBytes.size() != static_cast<size_t>(volume) * dtypeSize(a.tensorType)) {
+        Reader::corrupt("bad tensor attribute");
+      }
+    }
     attrs.values.emplace(std::move(key), std::move(a));
   }
   return attrs;

@@ -242,25 +242,33 @@ class ParserImpl : public nvonnxparser::IParser {
     mNetwork->addNode(output.name + "_output_cast", "Cast", to, {computed}, {output.name}, opset);
   }
 
-  void addInitializer(onnx::Tensor const& t) {
+  // A tensor's elements in the simulator's types; false for a data type it does not have. `what` names the tensor
+  // in the errors ("Initializer w", "Attribute value of node n").
+  bool convertTensor(onnx::Tensor const& t, std::string const& what, DType* type, std::vector<uint8_t>* bytes) {
     if (t.external) {
-      fail(ErrorCode::kUNSUPPORTED_GRAPH, "Initializer " + t.name +
-                                              " stores its data externally; the simulator reads only embedded weights.");
+      fail(ErrorCode::kUNSUPPORTED_GRAPH, what + " stores its data externally; the simulator reads only embedded weights.");
     }
-    std::vector<uint8_t> bytes = t.data;
-    DType type;
+    *bytes = t.data;
     if (t.dataType == onnx::kDOUBLE) {
       // Like the real parser, doubles are narrowed to float32.
-      std::vector<uint8_t> narrowed(bytes.size() / 2);
-      for (size_t i = 0; i < bytes.size() / 8; ++i) {
+      std::vector<uint8_t> narrowed(bytes->size() / 2);
+      for (size_t i = 0; i < bytes->size() / 8; ++i) {
         double v;
-        std::memcpy(&v, bytes.data() + i * 8, 8);
+        std::memcpy(&v, bytes->data() + i * 8, 8);
         float f = static_cast<float>(v);
         std::memcpy(narrowed.data() + i * 4, &f, 4);
       }
-      bytes = std::move(narrowed);
-      type = DType::kFLOAT;
-    } else if (!toDType(t.dataType, &type)) {
+      *bytes = std::move(narrowed);
+      *type = DType::kFLOAT;
+      return true;
+    }
+    return toDType(t.dataType, type);
+  }
+
+  void addInitializer(onnx::Tensor const& t) {
+    std::vector<uint8_t> bytes;
+    DType type;
+    if (!convertTensor(t, "Initializer " + t.name, &type, &bytes)) {
       fail(ErrorCode::kUNSUPPORTED_NODE_DATATYPE,
            "Initializer " + t.name + " has unsupported data type " + onnx::elemTypeName(t.dataType) + ".");
     }
@@ -321,6 +329,15 @@ class ParserImpl : public nvonnxparser::IParser {
         case onnx::Attribute::kSTRING: out.kind = Attribute::Kind::kSTRING; out.s = a.s; break;
         case onnx::Attribute::kFLOATS: out.kind = Attribute::Kind::kFLOATS; out.floats = a.floats; break;
         case onnx::Attribute::kINTS: out.kind = Attribute::Kind::kINTS; out.ints = a.ints; break;
+        case onnx::Attribute::kTENSOR:
+          out.kind = Attribute::Kind::kTENSOR;
+          out.tensorShape.assign(a.t.dims.begin(), a.t.dims.end());
+          if (!convertTensor(a.t, "Attribute " + a.name + " of " + name, &out.tensorType, &out.tensorBytes)) {
+            fail(ErrorCode::kUNSUPPORTED_NODE_DATATYPE,
+                 "Attribute " + a.name + " of " + node.opType + " has unsupported data type " +
+                     onnx::elemTypeName(a.t.dataType) + ".", index, name, node.opType);
+          }
+          break;
         default:
           fail(ErrorCode::kUNSUPPORTED_NODE_ATTR,
                "Attribute " + a.name + " of " + node.opType + " has a type the simulator does not support.", index,

@@ -70,6 +70,7 @@ char const* kindName(Attribute::Kind k) {
     case Attribute::Kind::kSTRING: return "a string";
     case Attribute::Kind::kFLOATS: return "a list of floats";
     case Attribute::Kind::kINTS: return "a list of ints";
+    case Attribute::Kind::kTENSOR: return "a tensor";
   }
   return "of unknown kind";
 }
@@ -103,6 +104,10 @@ std::vector<int64_t> Attributes::getInts(std::string const& name, std::vector<in
 std::vector<float> Attributes::getFloats(std::string const& name, std::vector<float> const& fallback) const {
   auto a = findAttr(*this, name, Attribute::Kind::kFLOATS);
   return a ? a->floats : fallback;
+}
+
+Attribute const* Attributes::getTensor(std::string const& name) const {
+  return findAttr(*this, name, Attribute::Kind::kTENSOR);
 }
 
 double Op::flops(std::vector<HostTensor> const& /*inputs*/, std::vector<HostTensor> const& outputs) const {
@@ -146,6 +151,7 @@ std::string attributeValueString(Attribute const& a) {
       for (size_t i = 0; i < a.ints.size(); ++i) os << (i ? "," : "") << a.ints[i];
       os << ']';
       break;
+    case Attribute::Kind::kTENSOR: os << "a " << dtypeName(a.tensorType) << " tensor of shape " << shapeToString(a.tensorShape); break;
   }
   return os.str();
 }

@@ -1,6 +1,6 @@
 // Pad: widens (or, with negative pads, crops) every axis of the data. The pads are an attribute before opset 11 and
 // an input from 11, with an optional constant_value input and, from 18, a constant axes input (TensorRT's parser
-// takes no computed axes). Like Slice's ranges, the pads may be computed from the data's extents; pads computed from
+// takes no computed axes). Like Slice's ranges, the pads may be computed from input extents; pads computed from
 // tensor data are not supported. Modes as TensorRT's slice layer samples them: constant (the fill value), edge
 // (clamped), reflect (mirrored without repeating the edge) and wrap. uint8 data is refused, as there. Element bytes
 // are moved, never converted.
@@ -158,13 +158,9 @@ class PadOp : public OpBase {
     return p;
   }
 
-  // The output shape while the pads are computed: padded extents are -1. Computed from the data's extents, they fold
-  // once those are known; a static input would have folded them already, so they depend on data.
+  // The output shape while the pads are computed: padded extents are -1. Computed from input extents, they fold
+  // once those are known; computed from data, they never do, and the build's profile check refuses the model.
   Shape extentsKnownAtRunTime(Shape const& s, std::vector<int64_t> const& axes) const {
-    if (isKnown(s)) {
-      fail("the pads input must be constant or computed from the data's extents (Shape, Gather, arithmetic); pads "
-           "computed from tensor data are not supported by the simulator");
-    }
     if (axes.empty()) return Shape(s.size(), -1);
     Shape out = s;
     for (int64_t a : axes) out[static_cast<size_t>(normalizeAxis(name_, "axis", a, static_cast<int64_t>(s.size())))] = -1;

@@ -35,6 +35,8 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Pad"] = &ops::makePadOp;
     for (char const* t : {"Max", "Min", "Sum", "Mean"}) (*m)[t] = &ops::makeVariadicOp;
     for (char const* t : {"ArgMax", "ArgMin"}) (*m)[t] = &ops::makeArgExtremeOp;
+    (*m)["ConstantOfShape"] = &ops::makeConstantOfShapeOp;
+    (*m)["Tile"] = &ops::makeTileOp;
     (*m)["Split"] = nullptr;  // createOp passes it the node's output count
     for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})
       (*m)[t] = &ops::makeShapeOp;

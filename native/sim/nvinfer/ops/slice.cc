@@ -1,7 +1,8 @@
 // Slice: the elements of a strided range along some axes. starts/ends/axes are attributes before opset 10, and
 // inputs (with steps) from 10. axes must be constant, as TensorRT's parser requires. starts, ends and steps may be
-// computed from the input extents (Shape -> Gather -> Sub -> Slice of a dynamic input): then the sliced extents are
-// known only at run time, when that arithmetic folds; ranges computed from data are not supported.
+// computed from input extents (Shape -> Gather -> Sub -> Slice, or a static position table sliced to a dynamic
+// sequence length): then the sliced extents are known only at run time, when that arithmetic folds; ranges computed
+// from data are not supported.
 // Out-of-range starts and ends are clamped as the ONNX spec says, negative steps walk backwards, and element bytes
 // are moved, never converted (any data type).
 #include <algorithm>
@@ -87,14 +88,11 @@ class SliceOp : public OpBase {
   }
 
  private:
-  // The output shape while starts, ends or steps are computed: the sliced extents are -1. Computed from the input's
-  // extents, they fold once those are known; a static input would have folded them already, so they depend on data.
+  // The output shape while starts, ends or steps are computed: the sliced extents are -1. Computed from input
+  // extents, they fold once those are known; computed from data, they never do, and the build's profile check
+  // refuses the model (shapes.cc).
   Shape extentsKnownAtRunTime(std::vector<TensorInfo> const& in, std::vector<int64_t> axes) const {
     Shape out = in[0].shape;
-    if (isKnown(out)) {
-      fail("the starts, ends and steps inputs must be constant or computed from the input's extents (Shape, Gather, "
-           "arithmetic); ranges computed from tensor data are not supported by the simulator");
-    }
     int64_t count = in[1].shape[0];
     if (axes.empty()) {
       if (count < 0) return Shape(out.size(), -1);
