@@ -34,9 +34,12 @@ interface Case {
   readonly profile?: Record<string, ShapeRange>;
 }
 
-const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Abs', 'Erf', 'Sqrt', 'Log', 'LeakyRelu', 'Elu', 'HardSigmoid', 'HardSwish', 'Softplus'] as const;
-const BINARY = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'Greater', 'Max', 'Min'] as const;
-const COMPARISONS = new Set(['Equal', 'Less', 'Greater']);
+const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Abs', 'Erf', 'Sqrt', 'Log', 'LeakyRelu', 'Elu', 'HardSigmoid', 'HardSwish', 'Softplus', 'Floor', 'Ceil', 'Round', 'Reciprocal', 'Sign', 'Sin', 'Cos'] as const;
+/** Not chained after another op: a result that should be 0 comes out as ±1e-8 by evaluation order, and these make a
+ * NaN, an infinity, a sign or an integer step of it. */
+const NOT_CHAINED = new Set(['Sqrt', 'Log', 'Floor', 'Ceil', 'Round', 'Reciprocal', 'Sign']);
+const BINARY = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Max', 'Min'] as const;
+const COMPARISONS = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual']);
 const volume = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 /** The value of a scalar initializer, for titles. */
 const feedless = (initializers: readonly TensorProto[], name: string) => {
@@ -122,7 +125,7 @@ function randomCase(seed: number): Case {
       break;
     }
     case 'reduce': {
-      const op = pick(['ReduceMean', 'ReduceSum', 'ReduceMax'] as const);
+      const op = pick(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSumExp'] as const);
       opset = pick([11, 13, 17, 18]);
       const keepdims = rng.int(0, 2);
       const axes = [...new Set(Array.from({ length: rank ? rng.int(0, rank + 1) : 0 }, () => rng.int(0, rank)))];
@@ -144,9 +147,10 @@ function randomCase(seed: number): Case {
       if (!rank) return randomCase(seed + 1_000_000);
       opset = pick([11, 13, 17]);
       const axis = signedAxis(rng.int(0, rank), rank);
-      first = node('Softmax', [floatInput('x', s)], ['t'], { axis });
+      const op = pick(['Softmax', 'LogSoftmax'] as const);
+      first = node(op, [floatInput('x', s)], ['t'], { axis });
       out = { dtype: 'float32', rank };
-      title = `Softmax [${s}] axis ${axis} opset ${opset}`;
+      title = `${op} [${s}] axis ${axis} opset ${opset}`;
       break;
     }
     case 'transpose': {
@@ -423,9 +427,8 @@ function randomCase(seed: number): Case {
   }
   const nodes = [first];
   if (out.dtype === 'float32' && chance(0.5)) {
-    // Not Sqrt or Log: a result that should be 0 comes out as ±1e-8 by evaluation order, and they make NaN of it.
     // Nor HardSwish before opset 14, where it does not exist.
-    const op = pick(UNARY.filter((u) => u !== 'Sqrt' && u !== 'Log' && (u !== 'HardSwish' || opset >= 14)));
+    const op = pick(UNARY.filter((u) => !NOT_CHAINED.has(u) && (u !== 'HardSwish' || opset >= 14)));
     nodes.push(node(op, ['t'], ['y']));
     title += ` -> ${op}`;
   } else {

@@ -1,5 +1,6 @@
 // Unary elementwise ops (Relu, Sigmoid, Tanh, Sqrt, Exp, Log, Neg, Abs, Erf, Gelu), the parameterised activations
-// (LeakyRelu, Elu, HardSigmoid, HardSwish, Softplus, with TensorRT's activation formulas) and Softmax.
+// (LeakyRelu, Elu, HardSigmoid, HardSwish, Softplus, with TensorRT's activation formulas), rounding (Floor, Ceil,
+// Round), Reciprocal, Sign, Sin, Cos, and Softmax / LogSoftmax.
 // Transcendental functions are evaluated in double and rounded once to the output type.
 #include <cmath>
 
@@ -12,9 +13,10 @@ namespace {
 enum class UnKind {
   kRelu, kSigmoid, kTanh, kSqrt, kExp, kLog, kNeg, kAbs, kErf, kGeluNone, kGeluTanh,
   kLeakyRelu, kElu, kHardSigmoid, kHardSwish, kSoftplus,
+  kFloor, kCeil, kRound, kReciprocal, kSign, kSin, kCos,
 };
 
-bool allowsInts(UnKind k) { return k == UnKind::kRelu || k == UnKind::kNeg || k == UnKind::kAbs; }
+bool allowsInts(UnKind k) { return k == UnKind::kRelu || k == UnKind::kNeg || k == UnKind::kAbs || k == UnKind::kSign; }
 
 class UnaryOp : public OpBase {
  public:
@@ -64,6 +66,13 @@ class UnaryOp : public OpBase {
       // NaN propagates through the clamp (TensorRT does not document it; onnxruntime propagates).
       case UnKind::kHardSigmoid: return std::isnan(xf) ? xf : std::fmax(0.f, std::fmin(1.f, alpha_ * xf + beta_));
       case UnKind::kHardSwish: return std::isnan(xf) ? xf : xf * std::fmax(0.f, std::fmin(1.f, xf / 6.f + 0.5f));
+      case UnKind::kFloor: return std::floor(xf);
+      case UnKind::kCeil: return std::ceil(xf);
+      case UnKind::kRound: return std::nearbyint(xf);  // half to even, in the default rounding mode
+      case UnKind::kReciprocal: return 1.f / xf;
+      case UnKind::kSign: return xf > 0.f ? 1.f : xf < 0.f ? -1.f : xf == 0.f ? 0.f : xf;  // -0 gives +0; NaN stays
+      case UnKind::kSin: return static_cast<float>(std::sin(x));
+      case UnKind::kCos: return static_cast<float>(std::cos(x));
       case UnKind::kSoftplus: return static_cast<float>(x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)));
     }
     return xf;
@@ -96,6 +105,7 @@ class UnaryOp : public OpBase {
           case UnKind::kRelu: loop<Tag>(in[0], out[0], [](S v) { return v < 0 ? S(0) : v; }); break;
           case UnKind::kNeg: loop<Tag>(in[0], out[0], [](S v) { return wrapNeg<S>(v); }); break;
           case UnKind::kAbs: loop<Tag>(in[0], out[0], [](S v) { return v < 0 ? wrapNeg<S>(v) : v; }); break;
+          case UnKind::kSign: loop<Tag>(in[0], out[0], [](S v) { return static_cast<S>(v > 0 ? 1 : v < 0 ? -1 : 0); }); break;
           default: fail("internal: integer input to a float-only op");
         }
       } else {
@@ -112,7 +122,10 @@ class UnaryOp : public OpBase {
 
 class SoftmaxOp : public OpBase {
  public:
-  SoftmaxOp(int64_t axis, bool coerce2d) : OpBase("Softmax", 1, 1), axis_(axis), coerce2d_(coerce2d) {}
+  // logarithm: LogSoftmax, computed as x - max - log(sum(exp(x - max))) (TensorRT fuses its parser's log(softmax)
+  // into that stable form).
+  SoftmaxOp(std::string name, int64_t axis, bool coerce2d, bool logarithm)
+      : OpBase(std::move(name), 1, 1), axis_(axis), coerce2d_(coerce2d), log_(logarithm) {}
 
   double flops(std::vector<HostTensor> const& in, std::vector<HostTensor> const&) const override {
     return 5.0 * static_cast<double>(shapeVolume(in[0].shape));
@@ -160,7 +173,12 @@ class SoftmaxOp : public OpBase {
           e[static_cast<size_t>(k)] = t;
           sum += t;
         }
-        for (int64_t k = 0; k < n; ++k) y[base + k * inner] = static_cast<float>(e[static_cast<size_t>(k)] / sum);
+        if (log_) {
+          double shift = static_cast<double>(mx) + std::log(sum);
+          for (int64_t k = 0; k < n; ++k) y[base + k * inner] = static_cast<float>(static_cast<double>(x[base + k * inner]) - shift);
+        } else {
+          for (int64_t k = 0; k < n; ++k) y[base + k * inner] = static_cast<float>(e[static_cast<size_t>(k)] / sum);
+        }
       }
     }
     storeFloatOutput(out[0], ybuf);
@@ -169,6 +187,7 @@ class SoftmaxOp : public OpBase {
  private:
   int64_t axis_;
   bool coerce2d_;
+  bool log_;
 };
 
 }  // namespace
@@ -194,6 +213,13 @@ std::unique_ptr<Op> makeActivationOp(std::string const& type, Attributes const& 
   UnKind k;
   if (type == "Relu") k = UnKind::kRelu;
   else if (type == "HardSwish") k = UnKind::kHardSwish;
+  else if (type == "Floor") k = UnKind::kFloor;
+  else if (type == "Ceil") k = UnKind::kCeil;
+  else if (type == "Round") k = UnKind::kRound;
+  else if (type == "Reciprocal") k = UnKind::kReciprocal;
+  else if (type == "Sign") k = UnKind::kSign;
+  else if (type == "Sin") k = UnKind::kSin;
+  else if (type == "Cos") k = UnKind::kCos;
   else if (type == "Softplus") k = UnKind::kSoftplus;
   else if (type == "Sigmoid") k = UnKind::kSigmoid;
   else if (type == "Tanh") k = UnKind::kTanh;
@@ -211,7 +237,7 @@ std::unique_ptr<Op> makeSoftmaxOp(std::string const& type, Attributes const& att
   checkAttributes(type, attrs, {"axis"});
   bool coerce = opset > 0 && opset < 13;
   int64_t axis = attrs.getInt("axis", coerce ? 1 : -1);
-  return std::make_unique<SoftmaxOp>(axis, coerce);
+  return std::make_unique<SoftmaxOp>(type, axis, coerce, type == "LogSoftmax");
 }
 
 }  // namespace ops

@@ -269,6 +269,7 @@ std::unique_ptr<Op> makeBatchNormOp(std::string const& type, Attributes const& a
 std::unique_ptr<Op> makePadOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeVariadicOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeConstantOfShapeOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeDropoutOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeTileOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeArgExtremeOp(std::string const& type, Attributes const& attrs, int64_t opset);
 // Split's output count is the node's: the only factory that needs it.

@@ -1,4 +1,5 @@
-// Broadcasting binary ops (Add, Sub, Mul, Div, Mod, Pow, Equal, Less, Greater, And, Or), Where and Not.
+// Broadcasting binary ops (Add, Sub, Mul, Div, Mod, Pow, PRelu, Equal, Less, Greater, LessOrEqual, GreaterOrEqual,
+// And, Or, Xor), Where, Not, IsNaN and IsInf.
 #include <cmath>
 
 #include "common.h"
@@ -7,7 +8,7 @@ namespace trtsim {
 namespace ops {
 namespace {
 
-enum class BinKind { kAdd, kSub, kMul, kDiv, kMod, kPow, kEqual, kLess, kGreater, kAnd, kOr };
+enum class BinKind { kAdd, kSub, kMul, kDiv, kMod, kPRelu, kPow, kEqual, kLess, kGreater, kLessOrEqual, kGreaterOrEqual, kAnd, kOr, kXor };
 
 // out[i] = f(a[i], b[i]) over a broadcast plan whose operands are (out, a, b).
 template <typename TA, typename TB, typename TO, typename F>
@@ -59,11 +60,24 @@ class BinaryOp : public OpBase {
         break;
       case BinKind::kLess:
       case BinKind::kGreater:
+      case BinKind::kLessOrEqual:
+      case BinKind::kGreaterOrEqual:
         requireType(a, "input A", kCompareTypes);
         requireSameType(a, b, "input A", "input B");
         break;
+      case BinKind::kPRelu: {
+        // The slope broadcasts to X's shape (unidirectionally): the output keeps X's shape.
+        requireType(a, "input X", {DType::kFLOAT, DType::kHALF, DType::kBF16});
+        requireSameType(a, b, "input X", "slope");
+        Shape y = broadcastShapes(name_, {a.shape, b.shape});
+        if (isKnown(a.shape) && isKnown(b.shape) && y != a.shape) {
+          fail("slope of shape " + shapeToString(b.shape) + " does not broadcast to X's shape " + shapeToString(a.shape));
+        }
+        return {TensorInfo{a.type, a.shape, nullptr}};
+      }
       case BinKind::kAnd:
       case BinKind::kOr:
+      case BinKind::kXor:
         requireType(a, "input A", {DType::kBOOL});
         requireType(b, "input B", {DType::kBOOL});
         break;
@@ -106,6 +120,7 @@ class BinaryOp : public OpBase {
             case BinKind::kSub: binaryLoop(plan, ap, bp, op, [](S x, S y) { return Tag::fromF(Tag::toF(x) - Tag::toF(y)); }); break;
             case BinKind::kMul: binaryLoop(plan, ap, bp, op, [](S x, S y) { return Tag::fromF(Tag::toF(x) * Tag::toF(y)); }); break;
             case BinKind::kDiv: binaryLoop(plan, ap, bp, op, [](S x, S y) { return Tag::fromF(Tag::toF(x) / Tag::toF(y)); }); break;
+            case BinKind::kPRelu: binaryLoop(plan, ap, bp, op, [](S x, S y) { float xf = Tag::toF(x); return xf < 0.f ? Tag::fromF(xf * Tag::toF(y)) : x; }); break;
             case BinKind::kMod:
               // As TensorRT's parser builds it: x - y * trunc(x / y), in the tensor's precision.
               binaryLoop(plan, ap, bp, op, [](S x, S y) {
@@ -121,6 +136,8 @@ class BinaryOp : public OpBase {
             case BinKind::kEqual: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return Tag::toF(x) == Tag::toF(y); }); break;
             case BinKind::kLess: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return Tag::toF(x) < Tag::toF(y); }); break;
             case BinKind::kGreater: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return Tag::toF(x) > Tag::toF(y); }); break;
+            case BinKind::kLessOrEqual: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return Tag::toF(x) <= Tag::toF(y); }); break;
+            case BinKind::kGreaterOrEqual: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return Tag::toF(x) >= Tag::toF(y); }); break;
             default: fail("internal: bad comparison kind");
           }
         }
@@ -164,6 +181,9 @@ class BinaryOp : public OpBase {
             case BinKind::kGreater: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return x > y; }); break;
             case BinKind::kAnd: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return x != 0 && y != 0; }); break;
             case BinKind::kOr: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return x != 0 || y != 0; }); break;
+            case BinKind::kXor: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return (x != 0) != (y != 0); }); break;
+            case BinKind::kLessOrEqual: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return x <= y; }); break;
+            case BinKind::kGreaterOrEqual: binaryLoop(plan, ap, bp, op, [](S x, S y) -> uint8_t { return x >= y; }); break;
             default: fail("internal: bad comparison kind");
           }
         }
@@ -294,6 +314,32 @@ class NotOp : public OpBase {
   }
 };
 
+// IsNaN, and IsInf with detect_negative / detect_positive: a bool per element of a float tensor.
+class FloatTestOp : public OpBase {
+ public:
+  FloatTestOp(std::string name, bool nan, bool negative, bool positive)
+      : OpBase(std::move(name), 1, 1), nan_(nan), negative_(negative), positive_(positive) {}
+
+ protected:
+  std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
+    requireType(in[0], "input X", {DType::kFLOAT, DType::kHALF, DType::kBF16});
+    return {TensorInfo{DType::kBOOL, in[0].shape, nullptr}};
+  }
+  void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
+    expectShape(out[0], in[0].shape);
+    std::vector<float> buf;
+    float const* x = floatInput(in[0], buf);
+    auto y = static_cast<uint8_t*>(out[0].data);
+    for (int64_t i = 0, n = shapeVolume(in[0].shape); i < n; ++i) {
+      float v = x[i];
+      y[i] = nan_ ? std::isnan(v) : std::isinf(v) && (v < 0 ? negative_ : positive_);
+    }
+  }
+
+ private:
+  bool nan_, negative_, positive_;
+};
+
 }  // namespace
 
 std::unique_ptr<Op> makeElementwiseOp(std::string const& type, Attributes const& attrs, int64_t /*opset*/) {
@@ -301,7 +347,12 @@ std::unique_ptr<Op> makeElementwiseOp(std::string const& type, Attributes const&
     checkAttributes(type, attrs, {"fmod"});
     return std::make_unique<BinaryOp>(type, BinKind::kMod, attrs.getInt("fmod", 0) != 0);
   }
+  if (type == "IsInf") {
+    checkAttributes(type, attrs, {"detect_negative", "detect_positive"});
+    return std::make_unique<FloatTestOp>(type, false, attrs.getInt("detect_negative", 1) != 0, attrs.getInt("detect_positive", 1) != 0);
+  }
   checkAttributes(type, attrs, {});
+  if (type == "IsNaN") return std::make_unique<FloatTestOp>(type, true, false, false);
   if (type == "Where") return std::make_unique<WhereOp>();
   if (type == "Not") return std::make_unique<NotOp>();
   BinKind kind;
@@ -315,6 +366,10 @@ std::unique_ptr<Op> makeElementwiseOp(std::string const& type, Attributes const&
   else if (type == "Greater") kind = BinKind::kGreater;
   else if (type == "And") kind = BinKind::kAnd;
   else if (type == "Or") kind = BinKind::kOr;
+  else if (type == "Xor") kind = BinKind::kXor;
+  else if (type == "LessOrEqual") kind = BinKind::kLessOrEqual;
+  else if (type == "GreaterOrEqual") kind = BinKind::kGreaterOrEqual;
+  else if (type == "PRelu") kind = BinKind::kPRelu;
   else fail(type, "internal: not an elementwise op");
   return std::make_unique<BinaryOp>(type, kind);
 }

@@ -1,6 +1,9 @@
-// ReduceMean, ReduceSum, ReduceMax. Axes are an attribute before opset 18 (ReduceSum: 13) and an optional constant
-// second input from then on (with noop_with_empty_axes). Float reductions accumulate in double.
+// ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp.
+// Axes are an attribute before opset 18 (ReduceSum: 13) and an optional constant second input from then on (with
+// noop_with_empty_axes). Float reductions accumulate in double (LogSumExp too, so it overflows only beyond double's
+// range where TensorRT's float log(sum(exp(x))) overflows beyond 88).
 #include <cmath>
+#include <map>
 
 #include "common.h"
 
@@ -8,7 +11,7 @@ namespace trtsim {
 namespace ops {
 namespace {
 
-enum class RedKind { kMean, kSum, kMax };
+enum class RedKind { kMean, kSum, kMax, kMin, kProd, kL1, kL2, kSumSquare, kLogSumExp };
 
 class ReduceOp : public OpBase {
  public:
@@ -59,12 +62,34 @@ class ReduceOp : public OpBase {
     return r;
   }
 
+  bool extreme() const { return kind_ == RedKind::kMax || kind_ == RedKind::kMin; }
+
   std::vector<DType> types() const {
-    if (kind_ == RedKind::kMax) {
+    if (extreme()) {
       return {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT8, DType::kUINT8, DType::kINT32, DType::kINT64};
     }
+    if (kind_ == RedKind::kL2 || kind_ == RedKind::kLogSumExp) return {DType::kFLOAT, DType::kHALF, DType::kBF16};
     return {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT32, DType::kINT64};
   }
+
+  // What each element contributes, and how contributions combine (the extremes have their own loop).
+  double contribution(double v) const {
+    switch (kind_) {
+      case RedKind::kL1: return std::fabs(v);
+      case RedKind::kL2:
+      case RedKind::kSumSquare: return v * v;
+      case RedKind::kLogSumExp: return std::exp(v);
+      default: return v;
+    }
+  }
+  int64_t contribution(int64_t v) const {
+    switch (kind_) {
+      case RedKind::kL1: return v < 0 ? wrapNeg<int64_t>(v) : v;
+      case RedKind::kSumSquare: return wrapMul<int64_t>(v, v);
+      default: return v;
+    }
+  }
+  bool product() const { return kind_ == RedKind::kProd; }
 
   std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
     std::vector<DType> ok = types();
@@ -104,11 +129,12 @@ class ReduceOp : public OpBase {
     auto y = static_cast<S*>(out.data);
     if constexpr (Tag::kFloat) {
       // Sums start from -0, the identity of IEEE addition (+0 would turn a group of -0s into +0).
-      double init = kind_ == RedKind::kMax ? -INFINITY : -0.0;
+      double init = kind_ == RedKind::kMax ? -INFINITY : kind_ == RedKind::kMin ? INFINITY : product() ? 1.0 : -0.0;
       std::vector<double> acc(static_cast<size_t>(outVol), init);
       double* ap = acc.data();
       if (inVol > 0) {
-        if (kind_ == RedKind::kMax) {
+        if (extreme()) {
+          bool const isMax = kind_ == RedKind::kMax;
           // Start from the group's first element, then keep v when v > max: a NaN propagates only when it comes
           // first; later NaNs are skipped. This is the order of onnxruntime's plain loop; its vectorized path treats
           // NaNs otherwise (a differential fuzz saw it return 2 for [1, NaN, 2, 3]), so NaN results of ReduceMax are
@@ -130,7 +156,7 @@ class ReduceOp : public OpBase {
               }
               for (; j < n; ++j) {
                 double v = Tag::toF(xp[j]);
-                if (v > t) t = v;
+                if (isMax ? v > t : v < t) t = v;
               }
               *a = t;
             } else {
@@ -139,7 +165,7 @@ class ReduceOp : public OpBase {
                 if (!sn[j * sa]) {
                   a[j * sa] = v;
                   sn[j * sa] = 1;
-                } else if (v > a[j * sa]) {
+                } else if (isMax ? v > a[j * sa] : v < a[j * sa]) {
                   a[j * sa] = v;
                 }
               }
@@ -149,25 +175,35 @@ class ReduceOp : public OpBase {
           forEachRow(plan, [&](int64_t const* off, int64_t n, int64_t const* sd) {
             S const* xp = x + off[0];
             double* a = ap + off[1];
-            if (sd[1] == 0) {
+            int64_t const sa = sd[1];
+            if (product()) {
+              for (int64_t j = 0; j < n; ++j) a[j * sa] *= Tag::toF(xp[j]);
+            } else if (sa == 0) {
               double sum = -0.0;
-              for (int64_t j = 0; j < n; ++j) sum += Tag::toF(xp[j]);
+              for (int64_t j = 0; j < n; ++j) sum += contribution(static_cast<double>(Tag::toF(xp[j])));
               *a += sum;
             } else {
-              for (int64_t j = 0; j < n; ++j) a[j] += Tag::toF(xp[j]);
+              for (int64_t j = 0; j < n; ++j) a[j * sa] += contribution(static_cast<double>(Tag::toF(xp[j])));
             }
           });
         }
       }
-      // The sum and the mean of an empty set are +0 (onnxruntime), not -0 or 0/0.
+      // The sums and the mean of an empty set are +0 (onnxruntime), not -0 or 0/0; its product is 1, its LogSumExp
+      // -Infinity and its extremes the opposite infinity.
       double div = kind_ == RedKind::kMean && count > 0 ? static_cast<double>(count) : 1.0;
       for (int64_t i = 0; i < outVol; ++i) {
-        double v = kind_ == RedKind::kMean ? acc[static_cast<size_t>(i)] / div : acc[static_cast<size_t>(i)];
-        if (count == 0 && kind_ != RedKind::kMax) v = 0.0;
+        double v = acc[static_cast<size_t>(i)];
+        if (kind_ == RedKind::kMean) v /= div;
+        if (kind_ == RedKind::kL2) v = std::sqrt(v);
+        if (kind_ == RedKind::kLogSumExp) v = std::log(v);
+        if (count == 0 && !extreme() && !product() && kind_ != RedKind::kLogSumExp) v = 0.0;
         y[i] = Tag::fromF(static_cast<float>(v));
       }
     } else {
-      int64_t init = kind_ == RedKind::kMax ? static_cast<int64_t>(std::numeric_limits<S>::min()) : 0;
+      int64_t init = kind_ == RedKind::kMax   ? static_cast<int64_t>(std::numeric_limits<S>::min())
+                     : kind_ == RedKind::kMin ? static_cast<int64_t>(std::numeric_limits<S>::max())
+                     : product()              ? 1
+                                              : 0;
       std::vector<int64_t> acc(static_cast<size_t>(outVol), init);
       int64_t* ap = acc.data();
       if (inVol > 0) {
@@ -180,8 +216,15 @@ class ReduceOp : public OpBase {
               int64_t v = xp[j];
               if (v > a[j * sa]) a[j * sa] = v;
             }
+          } else if (kind_ == RedKind::kMin) {
+            for (int64_t j = 0; j < n; ++j) {
+              int64_t v = xp[j];
+              if (v < a[j * sa]) a[j * sa] = v;
+            }
+          } else if (product()) {
+            for (int64_t j = 0; j < n; ++j) a[j * sa] = wrapMul<int64_t>(a[j * sa], static_cast<int64_t>(xp[j]));
           } else {
-            for (int64_t j = 0; j < n; ++j) a[j * sa] = wrapAdd<int64_t>(a[j * sa], static_cast<int64_t>(xp[j]));
+            for (int64_t j = 0; j < n; ++j) a[j * sa] = wrapAdd<int64_t>(a[j * sa], contribution(static_cast<int64_t>(xp[j])));
           }
         });
       }
@@ -236,7 +279,11 @@ class ReduceOp : public OpBase {
 }  // namespace
 
 std::unique_ptr<Op> makeReduceOp(std::string const& type, Attributes const& attrs, int64_t opset) {
-  RedKind kind = type == "ReduceMean" ? RedKind::kMean : type == "ReduceSum" ? RedKind::kSum : RedKind::kMax;
+  static std::map<std::string, RedKind> const kinds = {
+      {"ReduceMean", RedKind::kMean}, {"ReduceSum", RedKind::kSum}, {"ReduceMax", RedKind::kMax},
+      {"ReduceMin", RedKind::kMin}, {"ReduceProd", RedKind::kProd}, {"ReduceL1", RedKind::kL1},
+      {"ReduceL2", RedKind::kL2}, {"ReduceSumSquare", RedKind::kSumSquare}, {"ReduceLogSumExp", RedKind::kLogSumExp}};
+  RedKind kind = kinds.at(type);
   int64_t since = kind == RedKind::kSum ? 13 : 18;
   bool axesInput = opset <= 0 || opset >= since;
   int64_t keep = attrs.getInt("keepdims", 1);

@@ -12,16 +12,19 @@ std::map<std::string, Factory> const& registry() {
   // Never destroyed: kernels may still run on detached stream threads while the process exits.
   static auto const* r = [] {
     auto* m = new std::map<std::string, Factory>();
-    for (char const* t : {"Add", "Sub", "Mul", "Div", "Mod", "Pow", "Equal", "Less", "Greater", "And", "Or", "Not", "Where"})
+    for (char const* t : {"Add", "Sub", "Mul", "Div", "Mod", "Pow", "PRelu", "Equal", "Less", "Greater", "LessOrEqual",
+                          "GreaterOrEqual", "And", "Or", "Xor", "Not", "Where", "IsNaN", "IsInf"})
       (*m)[t] = &ops::makeElementwiseOp;
     for (char const* t : {"Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs", "Erf", "Gelu", "LeakyRelu", "Elu",
-                          "HardSigmoid", "HardSwish", "Softplus"})
+                          "HardSigmoid", "HardSwish", "Softplus", "Floor", "Ceil", "Round", "Reciprocal", "Sign", "Sin", "Cos"})
       (*m)[t] = &ops::makeActivationOp;
-    (*m)["Softmax"] = &ops::makeSoftmaxOp;
+    for (char const* t : {"Softmax", "LogSoftmax"}) (*m)[t] = &ops::makeSoftmaxOp;
     (*m)["MatMul"] = &ops::makeMatMulOp;
     (*m)["Gemm"] = &ops::makeGemmOp;
     (*m)["Gather"] = &ops::makeGatherOp;
-    for (char const* t : {"ReduceMean", "ReduceSum", "ReduceMax"}) (*m)[t] = &ops::makeReduceOp;
+    for (char const* t : {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+                          "ReduceSumSquare", "ReduceLogSumExp"})
+      (*m)[t] = &ops::makeReduceOp;
     (*m)["LayerNormalization"] = &ops::makeLayerNormOp;
     (*m)["Cast"] = &ops::makeCastOp;
     (*m)["NonZero"] = &ops::makeNonZeroOp;
@@ -37,6 +40,7 @@ std::map<std::string, Factory> const& registry() {
     for (char const* t : {"ArgMax", "ArgMin"}) (*m)[t] = &ops::makeArgExtremeOp;
     (*m)["ConstantOfShape"] = &ops::makeConstantOfShapeOp;
     (*m)["Tile"] = &ops::makeTileOp;
+    (*m)["Dropout"] = &ops::makeDropoutOp;
     (*m)["Split"] = nullptr;  // createOp passes it the node's output count
     for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})
       (*m)[t] = &ops::makeShapeOp;

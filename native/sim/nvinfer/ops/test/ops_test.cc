@@ -1440,6 +1440,17 @@ static void testVariadicModActivations() {
   CHECK(mean[0].type == DType::kHALF && closeTo(mean[0].get(0), 7.0 / 3, 1e-3, 0) && mean[0].get(1) == halfToFloat(floatToHalf(8.f * (1.f / 3))), "Mean of float16: the sum times 1/n, rounded to float16");
   expectThrow("Sum of int32", [] { infer("Sum", A(), {ti(DType::kINT32, {2})}); }, "Sum: input has unsupported type int32");
   expectThrow("Max of mixed types", [] { infer("Max", A(), {ti(DType::kFLOAT, {2}), ti(DType::kHALF, {2})}); }, "Max: input 0 and input 1 must have the same type");
+  auto dropout = runOp("Dropout", A(), {F({3}, {NAN, 1, -0.f})}, 13, 2);
+  CHECK(dropout[1].type == DType::kBOOL && dropout[1].get(0) == 0 && dropout[1].get(1) == 1 && dropout[1].get(2) == 1,
+        "Dropout's mask from opset 12 is Equal(x, x), as TensorRT's parser builds it: false where x is NaN");
+  auto oldMask = runOp("Dropout", A(), {F({2}, {NAN, 1})}, 10, 2);
+  CHECK(oldMask[1].get(0) == 0 && oldMask[1].get(1) == 0, "before opset 12 it is Less(x, x): all false");
+  expectThrow("Dropout in training", [] { infer("Dropout", A(), {ti(DType::kFLOAT, {2}), omittedInfo(), infoOf(B({}, {1}).c())}); },
+              "Dropout: training mode is not supported");
+  auto lse = runOp("ReduceLogSumExp", A().i("keepdims", 0), {F({2}, {100, 100})});
+  CHECK(closeTo(lse[0].get(0), 100 + std::log(2.0), 1e-6, 0), "ReduceLogSumExp of large values does not overflow (double)");
+  auto emptyProd = runOp("ReduceProd", A().ints("axes", {0}).i("keepdims", 0), {F({0, 2}, {})});
+  CHECK(emptyProd[0].get(0) == 1 && emptyProd[0].get(1) == 1, "the product of an empty set is 1");
   auto leaky = runOp("LeakyRelu", A(), {F({2}, {-2, 3})});
   CHECK(closeTo(leaky[0].get(0), -0.02, 1e-6, 0) && leaky[0].get(1) == 3, "LeakyRelu's default alpha is 0.01");
   auto elu = runOp("Elu", A(), {F({1}, {-1e-8f})});
