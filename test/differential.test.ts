@@ -14,6 +14,7 @@
 //   [4,0,4,1], not [0,4,1]).
 // - Slice with INT_MAX as the end of a backward slice: onnxruntime slices to the start, TensorRT's parser clamps
 //   the end to the extent (an empty result), as the spec reads.
+// - TopK of an empty tensor: onnxruntime's kernel divides by zero (SIGFPE).
 // - Mod of floats: TensorRT's parser computes x - y * trunc(x / y) in float, which differs from onnxruntime's exact
 //   fmod wherever x / y rounds to an integer (0.3 mod 0.1); operators.test.ts checks exact cases.
 // - The sign of a zero result: onnxruntime's Where gives +0 for a selected -0, and normalizing a constant row gives
@@ -79,7 +80,7 @@ function randomCase(seed: number): Case {
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -390,6 +391,48 @@ function randomCase(seed: number): Case {
       first = node('Pad', ins, ['t'], { mode });
       out = { dtype: 'float32', rank };
       title = `Pad [${padded}] ${mode} pads ${JSON.stringify(pads)} opset ${opset}`;
+      break;
+    }
+    case 'trilu': {
+      if (rank < 2) return randomCase(seed + 1_000_000);
+      const k = chance(0.3) ? undefined : rng.int(-3, 4);
+      const upper = pick([0, 1]);
+      const ins = [floatInput('x', s)];
+      if (k !== undefined) ins.push(constant('k', 'int64', [], int64s([k])));
+      first = node('Trilu', ins, ['t'], { upper });
+      out = { dtype: 'float32', rank };
+      title = `Trilu [${s}] ${upper ? 'upper' : 'lower'} k ${k ?? '-'}`;
+      break;
+    }
+    case 'cumsum': {
+      if (!rank) return randomCase(seed + 1_000_000);
+      const axis = signedAxis(rng.int(0, rank), rank);
+      const [exclusive, reverse] = [pick([0, 1]), pick([0, 1])];
+      first = node('CumSum', [floatInput('x', s), constant('axis', pick(['int32', 'int64'] as const), [], [axis])], ['t'], { exclusive, reverse });
+      out = { dtype: 'float32', rank };
+      title = `CumSum [${s}] axis ${axis}${exclusive ? ' exclusive' : ''}${reverse ? ' reverse' : ''}`;
+      break;
+    }
+    case 'topk': {
+      // Not of an empty tensor: onnxruntime's TopK divides by zero there (SIGFPE kills the process).
+      if (!rank || volume(s) === 0) return randomCase(seed + 1_000_000);
+      const axis = rng.int(0, rank);
+      const k = rng.int(0, s[axis]! + 1);
+      const largest = pick([0, 1]);
+      first = node('TopK', [floatInput('x', s), constant('k', 'int64', [1], [BigInt(k)])], ['t', 'indices'], { axis: signedAxis(axis, rank), largest });
+      out = { dtype: 'float32', rank };
+      title = `TopK [${s}] k ${k} axis ${axis}${largest ? '' : ' smallest'}`;
+      break;
+    }
+    case 'gatherelements': {
+      if (!rank) return randomCase(seed + 1_000_000);
+      const axis = rng.int(0, rank);
+      const data = s.map((d, a) => (a === axis ? Math.max(d, 1) : d));
+      const idxDims = data.map((d, a) => (a === axis ? rng.int(0, 4) : rng.int(0, d + 1)));
+      const indices = Array.from({ length: volume(idxDims) }, () => rng.int(-data[axis]!, data[axis]!));
+      first = node('GatherElements', [floatInput('x', data), constant('idx', pick(['int32', 'int64'] as const), idxDims, indices)], ['t'], { axis: signedAxis(axis, rank) });
+      out = { dtype: 'float32', rank };
+      title = `GatherElements [${data}] axis ${axis} indices [${idxDims}]`;
       break;
     }
     case 'tile': {

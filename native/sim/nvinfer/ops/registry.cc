@@ -41,6 +41,10 @@ std::map<std::string, Factory> const& registry() {
     (*m)["ConstantOfShape"] = &ops::makeConstantOfShapeOp;
     (*m)["Tile"] = &ops::makeTileOp;
     (*m)["Dropout"] = &ops::makeDropoutOp;
+    (*m)["Trilu"] = &ops::makeTriluOp;
+    (*m)["CumSum"] = &ops::makeCumSumOp;
+    (*m)["TopK"] = &ops::makeTopKOp;
+    (*m)["GatherElements"] = &ops::makeGatherElementsOp;
     (*m)["Split"] = nullptr;  // createOp passes it the node's output count
     for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})
       (*m)[t] = &ops::makeShapeOp;

@@ -1451,6 +1451,20 @@ static void testVariadicModActivations() {
   CHECK(closeTo(lse[0].get(0), 100 + std::log(2.0), 1e-6, 0), "ReduceLogSumExp of large values does not overflow (double)");
   auto emptyProd = runOp("ReduceProd", A().ints("axes", {0}).i("keepdims", 0), {F({0, 2}, {})});
   CHECK(emptyProd[0].get(0) == 1 && emptyProd[0].get(1) == 1, "the product of an empty set is 1");
+  auto topEmpty = runOp("TopK", A().i("axis", 1), {F({2, 0, 3}, {}), I64({1}, {0}).c()}, 17, 2);
+  CHECK(topEmpty.size() == 2 && topEmpty[0].shape == Shape({2, 0, 3}), "TopK of an empty tensor (onnxruntime's kernel faults there)");
+  auto topNaN = runOp("TopK", A(), {F({4}, {NAN, 1, 3, NAN}), I64({1}, {3}).c()}, 17, 2);
+  CHECK(topNaN[0].get(0) == 3 && topNaN[0].get(1) == 1 && std::isnan(topNaN[0].get(2)) && topNaN[1].at<int64_t>(2) == 0,
+        "TopK sorts NaN after every number, the lower index first");
+  expectThrow("TopK K above the extent", [] { infer("TopK", A(), {ti(DType::kFLOAT, {2, 3}), infoOf(I64({1}, {4}).c())}); }, "TopK: K is 4, more than the axis extent 3");
+  expectThrow("TopK K above TensorRT's limit", [] { infer("TopK", A(), {ti(DType::kFLOAT, {5000}), infoOf(I64({1}, {4000}).c())}); }, "at most 3840");
+  expectShapeEq("TopK with a computed K", infer("TopK", A(), {ti(DType::kFLOAT, {2, 8}), ti(DType::kINT64, {1})})[0].shape, {2, -1});
+  expectThrow("GatherElements out of range", [] { runOp("GatherElements", A(), {F({2}, {1, 2}), I64({1}, {2}).c()}); }, "GatherElements: index 2 is out of range [-2, 1]");
+  expectThrow("CumSum axis computed", [] { infer("CumSum", A(), {ti(DType::kFLOAT, {2}), ti(DType::kINT64, {})}); }, "CumSum: the axis input must be a constant");
+  auto cum = runOp("CumSum", A().i("exclusive", 1), {I32({3}, {INT32_MAX, 1, 1}), I64({}, {0}).c()});
+  CHECK(cum[0].get(0) == 0 && cum[0].get(1) == INT32_MAX && cum[0].get(2) == INT32_MIN, "exclusive int32 CumSum wraps");
+  auto tri = runOp("Trilu", A().i("upper", 0), {I64({2, 2}, {1, 2, 3, 4}), I64({}, {-5}).c()});
+  CHECK(tri[0].get(0) == 0 && tri[0].get(3) == 0, "Trilu far below the diagonal keeps nothing");
   auto leaky = runOp("LeakyRelu", A(), {F({2}, {-2, 3})});
   CHECK(closeTo(leaky[0].get(0), -0.02, 1e-6, 0) && leaky[0].get(1) == 3, "LeakyRelu's default alpha is 0.01");
   auto elu = runOp("Elu", A(), {F({1}, {-1e-8f})});
