@@ -112,6 +112,27 @@ describe('a small CNN over dynamic image sizes', () => {
   });
 });
 
+describe('Resize to another tensor\'s size (a feature pyramid\'s top-down path)', () => {
+  it('upsamples the coarse map to the fine map\'s extents at every size, like onnxruntime', async () => {
+    // up = Resize(coarse, sizes = Shape(fine)), nearest; y = fine + up.
+    const onnx = model({
+      inputs: [valueInfo('fine', 'float32', [1, 2, 'h', 'w']), valueInfo('coarse', 'float32', [1, 2, 'ch', 'cw'])],
+      outputs: [valueInfo('y', 'float32', [1, 2, 'h', 'w'])],
+      nodes: [node('Shape', ['fine'], ['size']), node('Resize', ['coarse', '', '', 'size'], ['up'], { mode: 'nearest' }), node('Add', ['fine', 'up'], ['y'])],
+    });
+    const profile = { fine: { min: [1, 2, 2, 2], opt: [1, 2, 8, 8], max: [1, 2, 16, 16] }, coarse: { min: [1, 2, 1, 1], opt: [1, 2, 4, 4], max: [1, 2, 8, 8] } };
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [profile] }));
+    using context = engine.createContext();
+    for (const [h, w, ch, cw] of [[8, 8, 4, 4], [16, 10, 8, 5], [3, 2, 2, 1]] as const) {
+      const fine = rng(h).uniform(2 * h * w);
+      const coarse = rng(ch + 100).uniform(2 * ch * cw);
+      const result = await context.run({ fine: Tensor.from('float32', fine, [1, 2, h, w]), coarse: Tensor.from('float32', coarse, [1, 2, ch, cw]) });
+      expect(result.y!.dims).toEqual([1, 2, h, w]);
+      await expectLikeOrt(onnx, { fine: { dtype: 'float32', dims: [1, 2, h, w], data: fine }, coarse: { dtype: 'float32', dims: [1, 2, ch, cw], data: coarse } }, result);
+    }
+  });
+});
+
 describe('what TensorRT refuses is refused at build time, naming the node', () => {
   const weights = (name: string, dims: number[]) => tensor(name, 'float32', dims, new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5));
 
@@ -130,6 +151,11 @@ describe('what TensorRT refuses is refused at build time, naming the node', () =
     ['Pad with a mode TensorRT lacks', oneNode('Pad', [2, 2], ['p'], { mode: 'mirror' }, { initializers: [tensor('p', 'int64', [4], [1n, 1n, 1n, 1n])] }), /unsupported attribute 'mode' \(mirror\)/],
     ['Pad that crops more than an extent', oneNode('Pad', [2, 2], ['p'], {}, { initializers: [tensor('p', 'int64', [4], [0n, -2n, 0n, -1n])] }), /axis 1: pads -2 and -1 remove more than its extent 2/],
     ['BatchNormalization with parameters not of shape (C, )', oneNode('BatchNormalization', [1, 3, 2], ['s', 'b', 'm', 'v'], { epsilon: floatAttr(1e-5) }, { initializers: [weights('s', [3]), weights('b', [3]), weights('m', [1, 3]), weights('v', [3])] }), /the shape of the input_mean input must be \(C, \) with C = 3, got \[1,3\]/],
+    ['Resize cubic (not modelled)', oneNode('Resize', [1, 1, 2, 2], ['', 's'], { mode: 'cubic' }, { initializers: [tensor('s', 'float32', [4], [1, 1, 2, 2])] }), /mode cubic is not supported by the simulator/],
+    ['Resize tf_crop_and_resize', oneNode('Resize', [1, 1, 2, 2], ['', 's'], { coordinate_transformation_mode: 'tf_crop_and_resize' }, { initializers: [tensor('s', 'float32', [4], [1, 1, 2, 2])] }), /coordinate_transformation_mode tf_crop_and_resize is not supported/],
+    ['Resize with antialias', oneNode('Resize', [1, 1, 4, 4], ['', 's'], { mode: 'linear', antialias: 1 }, { opset: 18, initializers: [tensor('s', 'float32', [4], [1, 1, 0.5, 0.5])] }), /antialias is not supported/],
+    ['Resize linear over a 4th innermost axis', oneNode('Resize', [2, 2, 2, 2], ['', 's'], { mode: 'linear' }, { initializers: [tensor('s', 'float32', [4], [2, 1, 1, 1])] }), /linear resize changes at most the 3 innermost axes/],
+    ['Resize with both scales and sizes', oneNode('Resize', [1, 1, 2, 2], ['', 's', 'z'], {}, { initializers: [tensor('s', 'float32', [4], [1, 1, 2, 2]), tensor('z', 'int64', [4], [1n, 1n, 4n, 4n])] }), /exactly one of scales and sizes must be given/],
     ['ArgMax of bool', oneNode('ArgMax', [2, 2], [], {}, { dtype: 'bool' }), /data has unsupported type bool/],
   ] as const)('%s', async (_, onnx, message) => {
     const error = await buildError(onnx);

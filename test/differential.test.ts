@@ -80,7 +80,7 @@ function randomCase(seed: number): Case {
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -433,6 +433,29 @@ function randomCase(seed: number): Case {
       first = node('GatherElements', [floatInput('x', data), constant('idx', pick(['int32', 'int64'] as const), idxDims, indices)], ['t'], { axis: signedAxis(axis, rank) });
       out = { dtype: 'float32', rank };
       title = `GatherElements [${data}] axis ${axis} indices [${idxDims}]`;
+      break;
+    }
+    case 'resize': {
+      if (!rank) return randomCase(seed + 1_000_000);
+      // onnxruntime interpolates linearly only over 2-D inputs and the spatial axes of 4-D and 5-D ones (TensorRT over
+      // the 3 innermost axes of any rank); nearest resizes any axis.
+      const linear = (rank === 2 || rank === 4) && chance(0.6);
+      const x = s.map((d) => Math.max(d, 1));
+      const resized = x.map((_, a) => (!linear || rank === 2 || a >= 2) && chance(0.7));
+      const useSizes = chance(0.5);
+      const scaleValues = x.map((d, a) => (resized[a] ? pick([0.5, 0.6, 1, 1.5, 2, 2.5, 3]) : 1)).map((v, a) => (Math.floor(x[a]! * v) < 1 ? 1 : v));
+      const sizes = x.map((d, a) => (resized[a] ? rng.int(1, 2 * d + 3) : d));
+      const coordinates = pick(['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'] as const);
+      const attrs: Record<string, AttrValue> = { mode: linear ? 'linear' : 'nearest', coordinate_transformation_mode: coordinates };
+      if (!linear) attrs.nearest_mode = pick(['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']);
+      // From 13: roi may be omitted (onnxruntime wants it at 11 and 12).
+      opset = pick([13, 17, 19]);
+      const ins = [floatInput('x', x), ''];
+      if (useSizes) ins.push('', constant('sizes', 'int64', [rank], int64s(sizes)));
+      else ins.push(constant('scales', 'float32', [rank], scaleValues));
+      first = node('Resize', ins, ['t'], attrs);
+      out = { dtype: 'float32', rank };
+      title = `Resize [${x}] ${attrs.mode} ${coordinates} ${attrs.nearest_mode ?? ''} ${useSizes ? `sizes [${sizes}]` : `scales [${scaleValues}]`} opset ${opset}`;
       break;
     }
     case 'tile': {

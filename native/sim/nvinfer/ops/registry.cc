@@ -42,6 +42,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Tile"] = &ops::makeTileOp;
     (*m)["Dropout"] = &ops::makeDropoutOp;
     (*m)["Trilu"] = &ops::makeTriluOp;
+    (*m)["Resize"] = &ops::makeResizeOp;
     (*m)["CumSum"] = &ops::makeCumSumOp;
     (*m)["TopK"] = &ops::makeTopKOp;
     (*m)["GatherElements"] = &ops::makeGatherElementsOp;
