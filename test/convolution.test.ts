@@ -156,6 +156,10 @@ describe('what TensorRT refuses is refused at build time, naming the node', () =
     ['Resize with antialias', oneNode('Resize', [1, 1, 4, 4], ['', 's'], { mode: 'linear', antialias: 1 }, { opset: 18, initializers: [tensor('s', 'float32', [4], [1, 1, 0.5, 0.5])] }), /antialias is not supported/],
     ['Resize linear over a 4th innermost axis', oneNode('Resize', [2, 2, 2, 2], ['', 's'], { mode: 'linear' }, { initializers: [tensor('s', 'float32', [4], [2, 1, 1, 1])] }), /linear resize changes at most the 3 innermost axes/],
     ['Resize with both scales and sizes', oneNode('Resize', [1, 1, 2, 2], ['', 's', 'z'], {}, { initializers: [tensor('s', 'float32', [4], [1, 1, 2, 2]), tensor('z', 'int64', [4], [1n, 1n, 4n, 4n])] }), /exactly one of scales and sizes must be given/],
+    ['ScatterND with a reduction attribute, even none', oneNode('ScatterND', [2, 2], ['i', 'u'], { reduction: 'none' }, { opset: 16, initializers: [tensor('i', 'int64', [1, 1], [0n]), tensor('u', 'float32', [1, 2], [1, 2])] }), /the reduction attribute is not supported/],
+    ['ScatterElements adding', oneNode('ScatterElements', [2, 2], ['i', 'u'], { reduction: 'add' }, { opset: 16, initializers: [tensor('i', 'int64', [1, 1], [0n]), tensor('u', 'float32', [1, 1], [1])] }), /reduction add is not supported/],
+    ['DepthToSpace of a 3-D tensor', oneNode('DepthToSpace', [4, 2, 2], [], { blocksize: 2 }), /the input must be 4-D \(NCHW\)/],
+    ['InstanceNormalization of int32', oneNode('InstanceNormalization', [1, 2, 2], ['s', 'b'], {}, { dtype: 'int32', initializers: [tensor('s', 'int32', [2], [1, 1]), tensor('b', 'int32', [2], [0, 0])] }), /input has unsupported type int32/],
     ['ArgMax of bool', oneNode('ArgMax', [2, 2], [], {}, { dtype: 'bool' }), /data has unsupported type bool/],
   ] as const)('%s', async (_, onnx, message) => {
     const error = await buildError(onnx);

@@ -80,7 +80,7 @@ function randomCase(seed: number): Case {
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -456,6 +456,46 @@ function randomCase(seed: number): Case {
       first = node('Resize', ins, ['t'], attrs);
       out = { dtype: 'float32', rank };
       title = `Resize [${x}] ${attrs.mode} ${coordinates} ${attrs.nearest_mode ?? ''} ${useSizes ? `sizes [${sizes}]` : `scales [${scaleValues}]`} opset ${opset}`;
+      break;
+    }
+    case 'depthspace': {
+      const block = rng.int(1, 4);
+      const toSpace = chance(0.5);
+      const [n, c, h, w] = [rng.int(1, 3), rng.int(1, 3), rng.int(1, 4), rng.int(1, 4)];
+      const x = toSpace ? [n, c * block * block, h, w] : [n, c, h * block, w * block];
+      const attrs: Record<string, AttrValue> = { blocksize: block };
+      if (toSpace) attrs.mode = pick(['DCR', 'CRD']);
+      first = node(toSpace ? 'DepthToSpace' : 'SpaceToDepth', [floatInput('x', x)], ['t'], attrs);
+      out = { dtype: 'float32', rank: 4 };
+      title = `${toSpace ? `DepthToSpace ${attrs.mode}` : 'SpaceToDepth'} [${x}] blocksize ${block}`;
+      break;
+    }
+    case 'instancenorm': {
+      // Planes of at least 2 elements: over one, x - mean is rounding noise that 1/sqrt(epsilon) magnifies.
+      const x = [rng.int(1, 3), rng.int(1, 4), rng.int(2, 4), ...dims(rng.int(0, 2), false)];
+      const param = (name: string) => constant(name, 'float32', [x[1]!], Array.from({ length: x[1]! }, () => Math.round((rng.next() * 4 - 2) * 100) / 100));
+      first = node('InstanceNormalization', [floatInput('x', x), param('scale'), param('bias')], ['t'], { epsilon: floatAttr(pick([1e-5, 1e-2])) });
+      out = { dtype: 'float32', rank: x.length };
+      title = `InstanceNormalization [${x}]`;
+      break;
+    }
+    case 'scatterelements': {
+      if (!rank) return randomCase(seed + 1_000_000);
+      const axis = rng.int(0, rank);
+      const data = s.map((d) => Math.max(d, 1));
+      // Distinct indices along the axis per position (the order of duplicates is unspecified on a GPU).
+      const idxDims = data.map((d, a) => (a === axis ? rng.int(0, d + 1) : rng.int(0, d + 1)));
+      const perm = [...Array(data[axis]).keys()].sort(() => rng.next() - 0.5);
+      const indices: number[] = [];
+      const strides = idxDims.map((_, a) => idxDims.slice(a + 1).reduce((p, q) => p * q, 1));
+      for (let i = 0; i < volume(idxDims); i++) {
+        const k = Math.floor(i / strides[axis]!) % idxDims[axis]!;
+        indices.push(perm[k]! - (chance(0.3) ? data[axis]! : 0));
+      }
+      const updatesName = floatInput('u', idxDims);
+      first = node('ScatterElements', [floatInput('x', data), constant('idx', 'int64', idxDims, indices), updatesName], ['t'], { axis: signedAxis(axis, rank) });
+      out = { dtype: 'float32', rank };
+      title = `ScatterElements [${data}] axis ${axis} indices [${idxDims}]`;
       break;
     }
     case 'tile': {

@@ -251,6 +251,13 @@ const CASES: OperatorCase[] = [
   { title: 'Resize linear, trilinear with align_corners', op: 'Resize', inputs: { x: f([1, 1, 2, 3, 3], 93) }, constants: { sizes: i64([5], [1, 1, 3, 4, 5]) }, order: ['x', '', '', 'sizes'], attrs: { mode: 'linear', coordinate_transformation_mode: 'align_corners' }, outputs: same([1, 1, 3, 4, 5]) },
   { title: 'Resize at opset 10: scales as the second input (asymmetric, floor)', op: 'Resize', inputs: { x: f([1, 1, 3, 2], 94) }, constants: { scales: { dtype: 'float32', dims: [4], values: [1, 1, 1.7, 2] } }, opset: 10, outputs: same([1, 1, 5, 4]) },
   { title: 'Resize with axes (opset 18): sizes for the last two axes', op: 'Resize', inputs: { x: f([1, 3, 2, 2], 95) }, constants: { sizes: i64([2], [3, 5]) }, order: ['x', '', '', 'sizes'], attrs: { axes: [2, 3], mode: 'linear' }, opset: 18, outputs: same([1, 3, 3, 5]) },
+  { title: 'ScatterND of rows (a key-value cache update)', op: 'ScatterND', inputs: { x: f([4, 3], 97), updates: f([2, 3], 98) }, constants: { idx: i64([2, 1], [3, -4]) }, order: ['x', 'idx', 'updates'], outputs: same([4, 3]) },
+  { title: 'ScatterND of single elements of int64 data', op: 'ScatterND', inputs: { x: i64([2, 2], [1, 2, 3, 4]), updates: i64([2], [-9, 2 ** 40]) }, constants: { idx: i64([2, 2], [1, 0, 0, 1]) }, order: ['x', 'idx', 'updates'], outputs: same([2, 2], 'int64') },
+  { title: 'ScatterElements along axis 1 with negative indices', op: 'ScatterElements', inputs: { x: f([2, 4], 99), updates: f([2, 2], 100) }, constants: { idx: i64([2, 2], [0, -1, 2, 1]) }, order: ['x', 'idx', 'updates'], attrs: { axis: 1 }, outputs: same([2, 4]) },
+  { title: 'DepthToSpace, DCR', op: 'DepthToSpace', inputs: { x: f([1, 8, 2, 3], 101) }, attrs: { blocksize: 2 }, outputs: same([1, 2, 4, 6]) },
+  { title: 'DepthToSpace, CRD', op: 'DepthToSpace', inputs: { x: f([2, 9, 1, 2], 102) }, attrs: { blocksize: 3, mode: 'CRD' }, outputs: same([2, 1, 3, 6]) },
+  { title: 'SpaceToDepth', op: 'SpaceToDepth', inputs: { x: f([1, 2, 4, 6], 103) }, attrs: { blocksize: 2 }, outputs: same([1, 8, 2, 3]) },
+  { title: 'InstanceNormalization with scale and bias', op: 'InstanceNormalization', inputs: { x: f([2, 3, 4, 5], 104) }, constants: { scale: f3([0.5, -1, 2]), bias: f3([0, 0.25, -1]) }, attrs: { epsilon: floatAttr(1e-3) }, outputs: same([2, 3, 4, 5]) },
   { title: 'Slice at opset 9: ranges as attributes', op: 'Slice', inputs: { x: f([3, 4], 28) }, attrs: { starts: [1, 0], ends: [3, -1], axes: [0, 1] }, opset: 9, outputs: same([2, 3]) },
   {
     title: 'Conv 2-D with a bias, padding and stride 2',

@@ -275,6 +275,9 @@ std::unique_ptr<Op> makeCumSumOp(std::string const& type, Attributes const& attr
 std::unique_ptr<Op> makeTopKOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeGatherElementsOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeResizeOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeScatterOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeDepthSpaceOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeInstanceNormOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeTileOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeArgExtremeOp(std::string const& type, Attributes const& attrs, int64_t opset);
 // Split's output count is the node's: the only factory that needs it.

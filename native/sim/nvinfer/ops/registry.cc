@@ -43,6 +43,9 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Dropout"] = &ops::makeDropoutOp;
     (*m)["Trilu"] = &ops::makeTriluOp;
     (*m)["Resize"] = &ops::makeResizeOp;
+    for (char const* t : {"ScatterND", "ScatterElements"}) (*m)[t] = &ops::makeScatterOp;
+    for (char const* t : {"DepthToSpace", "SpaceToDepth"}) (*m)[t] = &ops::makeDepthSpaceOp;
+    (*m)["InstanceNormalization"] = &ops::makeInstanceNormOp;
     (*m)["CumSum"] = &ops::makeCumSumOp;
     (*m)["TopK"] = &ops::makeTopKOp;
     (*m)["GatherElements"] = &ops::makeGatherElementsOp;

@@ -25,14 +25,16 @@ struct ResizeAttributes {
   bool opset10 = false;  // inputs (X, scales); from 11 (X, roi, scales, sizes)
 };
 
-// Where output index `o` samples along an axis of `in` input and `out` output extents at `scale`.
+// Where output index `o` samples along an axis of `in` input and `out` output extents at `scale`. In float, as the
+// kernels compute it: in double, 1.5 / 0.6f lands below 2.5 and a floor would pick the index below.
 double sourceCoordinate(Coordinates c, int64_t o, int64_t in, int64_t out, double scale) {
-  double x = static_cast<double>(o);
+  float x = static_cast<float>(o);
+  float s = static_cast<float>(scale);
   switch (c) {
-    case Coordinates::kHalfPixel: return (x + 0.5) / scale - 0.5;
-    case Coordinates::kPytorchHalfPixel: return out > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
-    case Coordinates::kAlignCorners: return out == 1 ? 0.0 : x * static_cast<double>(in - 1) / static_cast<double>(out - 1);
-    case Coordinates::kAsymmetric: return x / scale;
+    case Coordinates::kHalfPixel: return (x + 0.5f) / s - 0.5f;
+    case Coordinates::kPytorchHalfPixel: return out > 1 ? (x + 0.5f) / s - 0.5f : 0.f;
+    case Coordinates::kAlignCorners: return out == 1 ? 0.f : x * static_cast<float>(in - 1) / static_cast<float>(out - 1);
+    case Coordinates::kAsymmetric: return x / s;
   }
   return x;
 }
