@@ -164,6 +164,14 @@ void checkAttributes(std::string const& op, Attributes const& attrs, std::initia
   }
 }
 
+int64_t elementIndex(std::string const& op, int64_t v, int64_t extent, int64_t axis) {
+  if (v < -extent || v >= extent) {
+    fail(op, "index " + std::to_string(v) + " is out of range [" + std::to_string(-extent) + ", " + std::to_string(extent - 1) +
+                 "] for axis " + std::to_string(axis) + " of extent " + std::to_string(extent));
+  }
+  return v < 0 ? v + extent : v;
+}
+
 int64_t normalizeAxis(std::string const& op, char const* what, int64_t axis, int64_t rank, bool inclusiveEnd) {
   int64_t hi = inclusiveEnd ? rank : rank - 1;
   if (axis < -rank || axis > hi) {

@@ -51,6 +51,18 @@ StridedPlan makeStridedPlan(Shape const& dims, std::vector<std::vector<int64_t>>
 // Operand 0 is `out` (contiguous); the others are broadcast to `out` (their shapes must be broadcastable to it).
 StridedPlan makeBroadcastPlan(Shape const& out, std::vector<Shape> const& inputs);
 
+// Moves a row-major position over `shape` to the next one (last axis fastest); wraps to all zeros after the last.
+inline void nextIndex(std::vector<int64_t>& index, Shape const& shape) {
+  for (size_t d = shape.size(); d-- > 0;) {
+    if (++index[d] < shape[d]) return;
+    index[d] = 0;
+  }
+}
+
+// An element index along an axis of `extent` elements, negative ones counted from the end; throws OpError naming the
+// op and `axis` when it is out of range (a kernel's out-of-bounds access).
+int64_t elementIndex(std::string const& op, int64_t v, int64_t extent, int64_t axis);
+
 // Calls f(offsets, n, innerStrides) once per innermost row; offsets[k] is operand k's element offset at the row
 // start, and element j of the row of operand k sits at offsets[k] + j * innerStrides[k]. No division per element.
 template <typename F>

@@ -20,20 +20,13 @@ class GatherOp : public OpBase {
     return out;
   }
 
-  void checkIndex(int64_t v, int64_t dim) const {
-    if (v < -dim || v >= dim) {
-      fail("index " + std::to_string(v) + " is out of range [" + std::to_string(-dim) + ", " + std::to_string(dim - 1) +
-           "] for axis " + std::to_string(axis_) + " of extent " + std::to_string(dim));
-    }
-  }
-
   std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
     requireType(in[1], "indices", {DType::kINT32, DType::kINT64});
     int64_t axis = 0;
     Shape out = outShape(in[0].shape, in[1].shape, &axis);
     int64_t dim = in[0].shape[static_cast<size_t>(axis)];
     if (in[1].constData && dim >= 0) {
-      for (int64_t v : constInts(name_, "indices", in[1])) checkIndex(v, dim);
+      for (int64_t v : constInts(name_, "indices", in[1])) elementIndex(name_, v, dim, axis_);
     }
     return {TensorInfo{in[0].type, out, nullptr}};
   }
@@ -51,8 +44,7 @@ class GatherOp : public OpBase {
     for (int64_t i = 0; i < nIdx; ++i) {
       int64_t v = in[1].type == DType::kINT64 ? static_cast<int64_t const*>(in[1].data)[i]
                                               : static_cast<int64_t>(static_cast<int32_t const*>(in[1].data)[i]);
-      checkIndex(v, dim);
-      idx[static_cast<size_t>(i)] = v < 0 ? v + dim : v;
+      idx[static_cast<size_t>(i)] = elementIndex(name_, v, dim, axis_);
     }
     if (chunk == 0) return;
     auto src = static_cast<uint8_t const*>(in[0].data);

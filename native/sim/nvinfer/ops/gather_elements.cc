@@ -46,19 +46,11 @@ class GatherElementsOp : public OpBase {
     auto dst = static_cast<uint8_t*>(out[0].data);
     std::vector<int64_t> at(is.size(), 0);
     for (size_t n = 0; n < idx.size(); ++n) {
-      int64_t v = idx[n];
-      int64_t extent = d[axis];
-      if (v < -extent || v >= extent) {
-        fail("index " + std::to_string(v) + " is out of range [" + std::to_string(-extent) + ", " + std::to_string(extent - 1) +
-             "] for axis " + std::to_string(axis_) + " of extent " + std::to_string(extent));
-      }
+      int64_t const v = elementIndex(name_, idx[n], d[axis], axis_);
       int64_t offset = 0;
-      for (size_t a = 0; a < d.size(); ++a) offset += (a == axis ? (v < 0 ? v + extent : v) : at[a]) * strides[a];
+      for (size_t a = 0; a < d.size(); ++a) offset += (a == axis ? v : at[a]) * strides[a];
       std::memcpy(dst + n * element, src + static_cast<size_t>(offset) * element, element);
-      for (size_t a = is.size(); a-- > 0;) {  // next index position, last axis fastest
-        if (++at[a] < is[a]) break;
-        at[a] = 0;
-      }
+      nextIndex(at, is);
     }
   }
 

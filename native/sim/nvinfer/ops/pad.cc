@@ -96,10 +96,7 @@ class PadOp : public OpBase {
       }
       std::memcpy(dst + static_cast<size_t>(i) * element,
                   inside ? src + static_cast<size_t>(offset) * element : fill.data(), element);
-      for (size_t d = s.size(); d-- > 0;) {  // next output index, last axis fastest
-        if (++index[d] < outShape[d]) break;
-        index[d] = 0;
-      }
+      nextIndex(index, outShape);
     }
   }
 

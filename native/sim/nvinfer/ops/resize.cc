@@ -110,9 +110,9 @@ class ResizeOp : public OpBase {
     if (y.size() != x.size()) fail("output rank differs from the input's");
     std::vector<size_t> axes = resizedAxes(x.size());
     std::vector<double> scale(x.size(), 1.0);
-    bool const fromScales = scalesInputRun(in) != nullptr;
+    bool const fromScales = scalesInput(in) != nullptr;
     if (fromScales) {
-      HostTensor const& s = *scalesInputRun(in);
+      HostTensor const& s = *scalesInput(in);
       for (size_t i = 0; i < axes.size(); ++i) scale[axes[i]] = static_cast<float const*>(s.data)[i];
     }
     for (size_t d = 0; d < x.size(); ++d) {
@@ -171,30 +171,22 @@ class ResizeOp : public OpBase {
         if (w != 0) v += w * static_cast<double>(xv[offset]);
       }
       yv[n] = blended.empty() ? xv[base] : static_cast<float>(v);
-      for (size_t d = x.size(); d-- > 0;) {  // next output index, last axis fastest
-        if (++index[d] < y[d]) break;
-        index[d] = 0;
-      }
+      nextIndex(index, y);
     }
     storeFloatOutput(out[0], yBuf);
   }
 
  private:
-  // The scales and sizes inputs, when given and not empty (opset 11+ passes an empty scales tensor with sizes).
-  TensorInfo const* scalesInput(std::vector<TensorInfo> const& in) const {
-    size_t k = a_.opset10 ? 1 : 2;
-    if (k >= in.size() || in[k].omitted || shapeVolume(in[k].shape) == 0) return nullptr;
-    return &in[k];
+  // The scales and sizes inputs (TensorInfo at build time, HostTensor at run time), when given and not empty: opset
+  // 11 and 12 pass an empty scales tensor with sizes.
+  template <typename T>
+  static T const* given(std::vector<T> const& in, size_t k) {
+    return k < in.size() && !in[k].omitted && shapeVolume(in[k].shape) != 0 ? &in[k] : nullptr;
   }
-  TensorInfo const* sizesInput(std::vector<TensorInfo> const& in) const {
-    if (a_.opset10 || in.size() < 4 || in[3].omitted || shapeVolume(in[3].shape) == 0) return nullptr;
-    return &in[3];
-  }
-  HostTensor const* scalesInputRun(std::vector<HostTensor> const& in) const {
-    size_t k = a_.opset10 ? 1 : 2;
-    if (k >= in.size() || in[k].omitted || shapeVolume(in[k].shape) == 0) return nullptr;
-    return &in[k];
-  }
+  template <typename T>
+  T const* scalesInput(std::vector<T> const& in) const { return given(in, a_.opset10 ? 1 : 2); }
+  template <typename T>
+  T const* sizesInput(std::vector<T> const& in) const { return a_.opset10 ? nullptr : given(in, 3); }
 
   [[noreturn]] void failOuterAxis(size_t d) const {
     fail("linear resize changes at most the 3 innermost axes (TensorRT's resize layer); axis " + std::to_string(d) + " changes");

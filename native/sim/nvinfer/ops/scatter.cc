@@ -11,14 +11,6 @@ namespace trtsim {
 namespace ops {
 namespace {
 
-int64_t checkedIndex(std::string const& op, int64_t v, int64_t extent, size_t axis) {
-  if (v < -extent || v >= extent) {
-    fail(op, "index " + std::to_string(v) + " is out of range [" + std::to_string(-extent) + ", " +
-                 std::to_string(extent - 1) + "] for axis " + std::to_string(axis) + " of extent " + std::to_string(extent));
-  }
-  return v < 0 ? v + extent : v;
-}
-
 class ScatterNDOp : public OpBase {
  public:
   ScatterNDOp() : OpBase("ScatterND", 3, 3) {}
@@ -64,7 +56,7 @@ class ScatterNDOp : public OpBase {
     }
     for (size_t n = 0; n < count; ++n) {
       int64_t offset = 0;
-      for (size_t a = 0; a < k; ++a) offset += checkedIndex(name_, idx[n * k + a], d[a], a) * strides[a];
+      for (size_t a = 0; a < k; ++a) offset += elementIndex(name_, idx[n * k + a], d[a], static_cast<int64_t>(a)) * strides[a];
       std::memcpy(dst + static_cast<size_t>(offset) * element, upd + n * slice, slice);
     }
   }
@@ -108,12 +100,9 @@ class ScatterElementsOp : public OpBase {
     std::vector<int64_t> at(is.size(), 0);
     for (size_t n = 0; n < idx.size(); ++n) {
       int64_t offset = 0;
-      for (size_t a = 0; a < d.size(); ++a) offset += (a == axis ? checkedIndex(name_, idx[n], d[a], a) : at[a]) * strides[a];
+      for (size_t a = 0; a < d.size(); ++a) offset += (a == axis ? elementIndex(name_, idx[n], d[a], axis_) : at[a]) * strides[a];
       std::memcpy(dst + static_cast<size_t>(offset) * element, upd + n * element, element);
-      for (size_t a = is.size(); a-- > 0;) {  // next index position, last axis fastest
-        if (++at[a] < is[a]) break;
-        at[a] = 0;
-      }
+      nextIndex(at, is);
     }
   }
 

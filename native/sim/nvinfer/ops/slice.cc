@@ -80,10 +80,7 @@ class SliceOp : public OpBase {
       int64_t offset = 0;
       for (size_t d = 0; d < s.size(); ++d) offset += (r[d].start + index[d] * r[d].step) * inStrides[d];
       std::memcpy(dst + static_cast<size_t>(i) * element, src + static_cast<size_t>(offset) * element, element);
-      for (size_t d = s.size(); d-- > 0;) {  // next output index, last axis fastest
-        if (++index[d] < outShape[d]) break;
-        index[d] = 0;
-      }
+      nextIndex(index, outShape);
     }
   }
 

@@ -43,10 +43,7 @@ class TileOp : public OpBase {
       int64_t offset = 0;
       for (size_t d = 0; d < s.size(); ++d) offset += (index[d] % s[d]) * strides[d];
       std::memcpy(dst + static_cast<size_t>(i) * element, src + static_cast<size_t>(offset) * element, element);
-      for (size_t d = s.size(); d-- > 0;) {  // next output index, last axis fastest
-        if (++index[d] < outShape[d]) break;
-        index[d] = 0;
-      }
+      nextIndex(index, outShape);
     }
   }
 
