@@ -160,6 +160,8 @@ describe('what TensorRT refuses is refused at build time, naming the node', () =
     ['ScatterElements adding', oneNode('ScatterElements', [2, 2], ['i', 'u'], { reduction: 'add' }, { opset: 16, initializers: [tensor('i', 'int64', [1, 1], [0n]), tensor('u', 'float32', [1, 1], [1])] }), /reduction add is not supported/],
     ['DepthToSpace of a 3-D tensor', oneNode('DepthToSpace', [4, 2, 2], [], { blocksize: 2 }), /the input must be 4-D \(NCHW\)/],
     ['InstanceNormalization of int32', oneNode('InstanceNormalization', [1, 2, 2], ['s', 'b'], {}, { dtype: 'int32', initializers: [tensor('s', 'int32', [2], [1, 1]), tensor('b', 'int32', [2], [0, 0])] }), /input has unsupported type int32/],
+    ['ConvTranspose whose channel extent is dynamic', oneNode('ConvTranspose', [1, 'c', 2, 2], ['w'], {}, { initializers: [weights('w', [2, 1, 2, 2])] }), /channel extent of input X must be known at build time/],
+    ['ConvTranspose to an output_shape larger than it gives', oneNode('ConvTranspose', [1, 1, 2, 2], ['w'], { output_shape: [9, 3] }, { initializers: [weights('w', [1, 1, 2, 2])] }), /output_shape 9 on axis 0 is larger than the deconvolution gives \(3\)/],
     ['ArgMax of bool', oneNode('ArgMax', [2, 2], [], {}, { dtype: 'bool' }), /data has unsupported type bool/],
   ] as const)('%s', async (_, onnx, message) => {
     const error = await buildError(onnx);

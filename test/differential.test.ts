@@ -80,7 +80,7 @@ function randomCase(seed: number): Case {
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -332,6 +332,37 @@ function randomCase(seed: number): Case {
       staticAxes.x = [1];
       out = { dtype: 'float32', rank: x.length };
       title = `Conv [${x}] * [${w}] group ${group} strides ${JSON.stringify(strides)} dilations ${JSON.stringify(dilations)} ${autoPad} pads ${JSON.stringify(pads)}${ins.length > 2 ? ' with bias' : ''}`;
+      break;
+    }
+    case 'convtranspose': {
+      const spatialRank = rng.int(1, 4);
+      const group = pick([1, 1, 2]);
+      const [perGroupIn, perGroupOut] = [rng.int(1, 3), rng.int(1, 3)];
+      const kernel = Array.from({ length: spatialRank }, () => rng.int(1, 4));
+      const strides = kernel.map(() => pick([1, 1, 2, 3]));
+      const dilations = kernel.map(() => pick([1, 1, 2]));
+      const spatial = kernel.map(() => rng.int(1, 4));
+      const attrs: Record<string, AttrValue> = { group, strides, dilations };
+      const form = pick(['pads', 'output_shape', 'SAME_UPPER', 'SAME_LOWER'] as const);
+      const full = spatial.map((d, i) => strides[i]! * (d - 1) + (kernel[i]! - 1) * dilations[i]! + 1);
+      if (form === 'pads') {
+        // Pads that leave at least one element; output_padding below the stride (onnxruntime's rule).
+        attrs.pads = [...full, ...full].map((f) => rng.int(0, Math.min(3, Math.floor((f - 1) / 2) + 1)));
+        attrs.output_padding = strides.map((st) => rng.int(0, st));
+      } else if (form === 'output_shape') {
+        attrs.output_shape = full.map((f) => rng.int(Math.max(1, f - 2), f + 1));
+      } else {
+        if (full.some((f, i) => f < spatial[i]! * strides[i]!)) return randomCase(seed + 1_000_000);
+        attrs.auto_pad = form;
+      }
+      const x = [rng.int(1, 3), group * perGroupIn, ...spatial];
+      const w = [group * perGroupIn, perGroupOut, ...kernel];
+      const ins = [floatInput('x', x), constant('w', 'float32', w, Array.from({ length: volume(w) }, () => Math.round((rng.next() * 2 - 1) * 100) / 100))];
+      if (chance(0.5)) ins.push(constant('b', 'float32', [group * perGroupOut], Array.from({ length: group * perGroupOut }, () => Math.round((rng.next() * 2 - 1) * 100) / 100)));
+      first = node('ConvTranspose', ins, ['t'], attrs);
+      staticAxes.x = [1];
+      out = { dtype: 'float32', rank: x.length };
+      title = `ConvTranspose [${x}] * [${w}] group ${group} strides ${JSON.stringify(strides)} dilations ${JSON.stringify(dilations)} ${form} ${JSON.stringify(attrs.pads ?? attrs.output_shape ?? '')}${attrs.output_padding ? ` output_padding ${JSON.stringify(attrs.output_padding)}` : ''}`;
       break;
     }
     case 'pool': {

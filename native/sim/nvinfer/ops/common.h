@@ -276,6 +276,7 @@ std::unique_ptr<Op> makeSliceOp(std::string const& type, Attributes const& attrs
 std::unique_ptr<Op> makeExpandOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeRangeOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeConvOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeConvTransposeOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makePoolOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeBatchNormOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makePadOp(std::string const& type, Attributes const& attrs, int64_t opset);

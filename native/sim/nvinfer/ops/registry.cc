@@ -33,6 +33,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Expand"] = &ops::makeExpandOp;
     (*m)["Range"] = &ops::makeRangeOp;
     (*m)["Conv"] = &ops::makeConvOp;
+    (*m)["ConvTranspose"] = &ops::makeConvTransposeOp;
     for (char const* t : {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}) (*m)[t] = &ops::makePoolOp;
     (*m)["BatchNormalization"] = &ops::makeBatchNormOp;
     (*m)["Pad"] = &ops::makePadOp;
