@@ -35,6 +35,7 @@ const CASES: { model: ModelName; sizes: Record<string, number>[] }[] = [
   { model: 'gelu20', sizes: [{ batch: 1 }, { batch: 8 }] },
   { model: 'nonzero', sizes: [{ batch: 1, n: 1 }, { batch: 2, n: 6 }, { batch: 4, n: 16 }, { batch: 3, n: 5, negative: 1 }] },
   { model: 'cnn', sizes: [{ batch: 1, h: 4, w: 4 }, { batch: 2, h: 9, w: 13 }, { batch: 4, h: 32, w: 32 }] },
+  { model: 'decoder', sizes: [{ batch: 1, seq: 1 }, { batch: 3, seq: 7 }, { batch: 4, seq: 16 }] },
 ];
 
 describe('simulator engines match onnxruntime-node CPU', () => {

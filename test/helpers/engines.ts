@@ -16,6 +16,7 @@ export const PROFILES: Record<string, Record<string, ShapeRange>> = {
   gelu20: { x: { min: [1, 8], opt: [2, 8], max: [8, 8] } },
   nonzero: { x: { min: [1, 1], opt: [2, 6], max: [4, 16] } },
   cnn: { x: { min: [1, 3, 4, 4], opt: [2, 3, 16, 16], max: [4, 3, 32, 32] } },
+  decoder: { ids: { min: [1, 1], opt: [2, 8], max: [4, 16] }, attention_mask: { min: [1, 1], opt: [2, 8], max: [4, 16] } },
 };
 
 export function simulatorPlan(name: ModelName, profiles?: Record<string, ShapeRange>[]): Promise<Uint8Array> {

@@ -3,7 +3,7 @@
 // recompute outputs independently.
 import {
   type DType, type Dim, type TensorData, type TensorProto,
-  floatAttr, model, node, tensor, valueInfo,
+  floatAttr, model, node, tensor, tensorAttr, valueInfo,
 } from './onnx-builder.js';
 import { rng } from './rng.js';
 
@@ -316,6 +316,85 @@ function cnn(): ZooModel {
   };
 }
 
+// 9. decoder: one causal self-attention block over a left-padded batch, as exported decoders build it. Position ids
+// from CumSum(attention_mask) - 1 (floored at 0 with Max); a causal mask from Trilu(ConstantOfShape([len, len], true))
+// And the padding mask, applied with Where; Softmax attention; logits; and TopK of the last position's logits.
+function decoder(): ZooModel {
+  const VOCAB = 20;
+  const HIDDEN = 8;
+  const r = rng(909);
+  const w = new Weights();
+  w.add('table', 'float32', [VOCAB, HIDDEN], r.uniform(VOCAB * HIDDEN, -1, 1));
+  w.add('positions', 'float32', [16, HIDDEN], r.uniform(16 * HIDDEN, -0.5, 0.5));
+  w.add('ln_scale', 'float32', [HIDDEN], r.uniform(HIDDEN, 0.5, 1.5));
+  w.add('ln_bias', 'float32', [HIDDEN], r.uniform(HIDDEN, -0.1, 0.1));
+  for (const m of ['wq', 'wk', 'wv']) w.add(m, 'float32', [HIDDEN, HIDDEN], r.uniform(HIDDEN * HIDDEN, -0.5, 0.5));
+  w.add('wo', 'float32', [HIDDEN, VOCAB], r.uniform(HIDDEN * VOCAB, -0.5, 0.5));
+  w.add('one', 'int64', [], BigInt64Array.of(1n));
+  w.add('zero', 'int64', [], BigInt64Array.of(0n));
+  w.add('axis1', 'int64', [], BigInt64Array.of(1n));
+  w.add('idx1', 'int64', [1], BigInt64Array.of(1n));
+  w.add('last', 'int64', [], BigInt64Array.of(-1n));
+  w.add('unsq1', 'int64', [1], BigInt64Array.of(1n));
+  w.add('scale', 'float32', [], Float32Array.of(1 / Math.sqrt(HIDDEN)));
+  w.add('masked', 'float32', [], Float32Array.of(-1e9));
+  w.add('k3', 'int64', [1], BigInt64Array.of(3n));
+  const inputs = { ids: { dtype: 'int64' as const, dims: ['batch', 'seq'] }, attention_mask: { dtype: 'int64' as const, dims: ['batch', 'seq'] } };
+  return {
+    name: 'decoder',
+    inputs,
+    outputs: ['logits', 'top_values', 'top_ids'],
+    weights: w.data,
+    onnx: model({
+      inputs: [valueInfo('ids', 'int64', ['batch', 'seq']), valueInfo('attention_mask', 'int64', ['batch', 'seq'])],
+      outputs: [
+        valueInfo('logits', 'float32', ['batch', 'seq', VOCAB]),
+        valueInfo('top_values', 'float32', ['batch', 3]),
+        valueInfo('top_ids', 'int64', ['batch', 3]),
+      ],
+      initializers: w.protos,
+      nodes: [
+        node('CumSum', ['attention_mask', 'axis1'], ['count']),
+        node('Sub', ['count', 'one'], ['pos_raw']),
+        node('Max', ['pos_raw', 'zero'], ['pos']),
+        node('Gather', ['table', 'ids'], ['tok'], { axis: 0 }),
+        node('Gather', ['positions', 'pos'], ['pemb'], { axis: 0 }),
+        node('Add', ['tok', 'pemb'], ['h']),
+        node('LayerNormalization', ['h', 'ln_scale', 'ln_bias'], ['hn'], { axis: -1, epsilon: floatAttr(1e-5) }),
+        node('MatMul', ['hn', 'wq'], ['q']),
+        node('MatMul', ['hn', 'wk'], ['k']),
+        node('MatMul', ['hn', 'wv'], ['v']),
+        node('Transpose', ['k'], ['kt'], { perm: [0, 2, 1] }),
+        node('MatMul', ['q', 'kt'], ['qk']),
+        node('Mul', ['qk', 'scale'], ['scores']),
+        node('Shape', ['ids'], ['ids_shape']),
+        node('Gather', ['ids_shape', 'idx1'], ['len'], { axis: 0 }),
+        node('Concat', ['len', 'len'], ['square'], { axis: 0 }),
+        node('ConstantOfShape', ['square'], ['ones'], { value: tensorAttr(tensor('true', 'bool', [1], [true])) }),
+        node('Trilu', ['ones'], ['causal'], { upper: 0 }),
+        node('Cast', ['attention_mask'], ['keep'], { to: 9 }),
+        node('Unsqueeze', ['keep', 'unsq1'], ['keep_keys']),
+        node('And', ['causal', 'keep_keys'], ['allowed']),
+        node('Where', ['allowed', 'scores', 'masked'], ['scores_masked']),
+        node('Softmax', ['scores_masked'], ['attn'], { axis: -1 }),
+        node('MatMul', ['attn', 'v'], ['ctx']),
+        node('Add', ['ctx', 'h'], ['out']),
+        node('MatMul', ['out', 'wo'], ['logits']),
+        node('Gather', ['logits', 'last'], ['last_logits'], { axis: 1 }),
+        node('TopK', ['last_logits', 'k3'], ['top_values', 'top_ids'], { axis: -1 }),
+      ],
+    }),
+    makeFeeds(opts = {}) {
+      const dims = resolveDims(inputs.ids.dims, opts);
+      const r2 = rng(opts.seed ?? 9);
+      const mask = new BigInt64Array(dims[0] * dims[1]).fill(1n);
+      // Left padding: row b has b % 3 padded positions (fewer than the length).
+      for (let b = 0; b < dims[0]; b++) for (let j = 0; j < Math.min(b % 3, dims[1] - 1); j++) mask[b * dims[1] + j] = 0n;
+      return { ids: { dtype: 'int64', dims, data: r2.int64s(dims[0] * dims[1], 0, VOCAB) }, attention_mask: { dtype: 'int64', dims: [...dims], data: mask } };
+    },
+  };
+}
+
 // Built lazily and cached: keeps `import` cheap and the bytes object stable (runOrt caches
 // sessions per bytes object).
 const builders = {
@@ -327,6 +406,7 @@ const builders = {
   gelu20,
   nonzero: nonZero,
   cnn,
+  decoder,
 } as const;
 export type ModelName = keyof typeof builders;
 export const MODEL_NAMES = Object.keys(builders) as ModelName[];
