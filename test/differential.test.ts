@@ -80,7 +80,7 @@ function randomCase(seed: number): Case {
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -363,6 +363,22 @@ function randomCase(seed: number): Case {
       staticAxes.x = [1];
       out = { dtype: 'float32', rank: x.length };
       title = `ConvTranspose [${x}] * [${w}] group ${group} strides ${JSON.stringify(strides)} dilations ${JSON.stringify(dilations)} ${form} ${JSON.stringify(attrs.pads ?? attrs.output_shape ?? '')}${attrs.output_padding ? ` output_padding ${JSON.stringify(attrs.output_padding)}` : ''}`;
+      break;
+    }
+    case 'einsum': {
+      // One to three operands over labels a-e with consistent extents; an explicit output (a random subset, in a
+      // random order) or the implicit one.
+      const extent = Object.fromEntries([...'abcde'].map((l) => [l, rng.int(1, 4)]));
+      const terms = Array.from({ length: rng.int(1, 4) }, () => [...'abcde'].filter(() => chance(0.4)).sort(() => rng.next() - 0.5).join(''));
+      const used = [...new Set(terms.join(''))];
+      const explicit = chance(0.7);
+      const output = used.filter(() => chance(0.5)).sort(() => rng.next() - 0.5).join('');
+      const equation = terms.join(',') + (explicit ? `->${output}` : '');
+      const names = terms.map((t, k) => floatInput(`in${k}`, [...t].map((l) => extent[l]!)));
+      first = node('Einsum', names, ['t'], { equation });
+      const implicitRank = used.filter((l) => terms.join('').split(l).length - 1 === 1).length;
+      out = { dtype: 'float32', rank: explicit ? output.length : implicitRank };
+      title = `Einsum ${equation} extents ${JSON.stringify(extent)}`;
       break;
     }
     case 'pool': {

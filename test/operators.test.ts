@@ -132,6 +132,13 @@ const CASES: OperatorCase[] = [
   { title: 'Softmax on axis 0', op: 'Softmax', inputs: { x: f([2, 3, 4], 1) }, outputs: same([2, 3, 4]), attrs: { axis: 0 } },
   { title: 'MatMul, batched times shared', op: 'MatMul', inputs: { a: f([2, 3, 4], 2), b: f([4, 5], 3) }, outputs: same([2, 3, 5]) },
   { title: 'MatMul, vector times matrix', op: 'MatMul', inputs: { a: f([4], 4), b: f([4, 2], 5) }, outputs: same([2]) },
+  { title: 'Einsum, attention scores bhqd,bhkd->bhqk', op: 'Einsum', inputs: { q: f([2, 2, 3, 4], 115), k: f([2, 2, 5, 4], 116) }, attrs: { equation: 'bhqd,bhkd->bhqk' }, outputs: same([2, 2, 3, 5]) },
+  { title: 'Einsum, implicit output ij,jk (matrix product)', op: 'Einsum', inputs: { a: f([3, 4], 117), b: f([4, 2], 118) }, attrs: { equation: 'ij,jk' }, outputs: same([3, 2]) },
+  { title: 'Einsum, a diagonal', op: 'Einsum', inputs: { a: f([3, 3], 119) }, attrs: { equation: 'ii->i' }, outputs: same([3]) },
+  { title: 'Einsum, dot product to a scalar', op: 'Einsum', inputs: { a: f([5], 120), b: f([5], 121) }, attrs: { equation: 'i,i->' }, outputs: same([]) },
+  { title: 'Einsum with ellipsis, broadcasting the batch', op: 'Einsum', inputs: { a: f([2, 3, 4], 122), b: f([1, 4, 2], 123) }, attrs: { equation: '...ij,...jk->...ik' }, outputs: same([2, 3, 2]) },
+  { title: 'Einsum, three inputs', op: 'Einsum', inputs: { a: f([2, 3], 124), b: f([3, 4], 125), c: f([4], 126) }, attrs: { equation: 'ij,jk,k->i' }, outputs: same([2]) },
+  { title: 'Einsum, a transpose with spaces in the equation', op: 'Einsum', inputs: { a: f([2, 3, 4], 127) }, attrs: { equation: 'abc -> cab' }, outputs: same([4, 2, 3]) },
   {
     title: 'Gemm with transB, alpha, beta and a broadcast C',
     op: 'Gemm',

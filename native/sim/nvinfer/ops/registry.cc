@@ -20,6 +20,7 @@ std::map<std::string, Factory> const& registry() {
       (*m)[t] = &ops::makeActivationOp;
     for (char const* t : {"Softmax", "LogSoftmax"}) (*m)[t] = &ops::makeSoftmaxOp;
     (*m)["MatMul"] = &ops::makeMatMulOp;
+    (*m)["Einsum"] = &ops::makeEinsumOp;
     (*m)["Gemm"] = &ops::makeGemmOp;
     (*m)["Gather"] = &ops::makeGatherOp;
     for (char const* t : {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",

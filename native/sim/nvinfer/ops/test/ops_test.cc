@@ -1465,6 +1465,14 @@ static void testVariadicModActivations() {
   CHECK(cum[0].get(0) == 0 && cum[0].get(1) == INT32_MAX && cum[0].get(2) == INT32_MIN, "exclusive int32 CumSum wraps");
   auto tri = runOp("Trilu", A().i("upper", 0), {I64({2, 2}, {1, 2, 3, 4}), I64({}, {-5}).c()});
   CHECK(tri[0].get(0) == 0 && tri[0].get(3) == 0, "Trilu far below the diagonal keeps nothing");
+  expectThrow("Einsum upper-case labels", [] { infer("Einsum", A().s("equation", "iJ->Ji"), {ti(DType::kFLOAT, {2, 2})}); },
+              "Einsum: label 'J' is not supported (TensorRT's einsum takes lower-case letters)");
+  expectThrow("Einsum term count", [] { infer("Einsum", A().s("equation", "ij,jk->ik"), {ti(DType::kFLOAT, {2, 2})}); },
+              "Einsum: the equation names 2 inputs, the node has 1");
+  expectThrow("Einsum of bfloat16", [] { infer("Einsum", A().s("equation", "i->i"), {ti(DType::kBF16, {2})}); }, "Einsum: input has unsupported type bfloat16");
+  expectThrow("Einsum extents", [] { infer("Einsum", A().s("equation", "ij,jk"), {ti(DType::kFLOAT, {2, 3}), ti(DType::kFLOAT, {4, 2})}); },
+              "Einsum: label 'j' has extents 3 and 4");
+  expectShapeEq("Einsum over a dynamic extent", infer("Einsum", A().s("equation", "bij,bjk->bik"), {ti(DType::kFLOAT, {-1, 2, 3}), ti(DType::kFLOAT, {-1, 3, 4})})[0].shape, {-1, 2, 4});
   auto leaky = runOp("LeakyRelu", A(), {F({2}, {-2, 3})});
   CHECK(closeTo(leaky[0].get(0), -0.02, 1e-6, 0) && leaky[0].get(1) == 3, "LeakyRelu's default alpha is 0.01");
   auto elu = runOp("Elu", A(), {F({1}, {-1e-8f})});
