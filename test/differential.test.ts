@@ -35,7 +35,9 @@ interface Case {
   readonly profile?: Record<string, ShapeRange>;
 }
 
-const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Abs', 'Erf', 'Sqrt', 'Log', 'LeakyRelu', 'Elu', 'HardSigmoid', 'HardSwish', 'Softplus', 'Floor', 'Ceil', 'Round', 'Reciprocal', 'Sign', 'Sin', 'Cos'] as const;
+const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Abs', 'Erf', 'Sqrt', 'Log', 'LeakyRelu', 'Elu', 'HardSigmoid', 'HardSwish', 'Softplus', 'Floor', 'Ceil', 'Round', 'Reciprocal', 'Sign', 'Sin', 'Cos', 'Selu', 'Celu', 'Softsign', 'ThresholdedRelu', 'Mish'] as const;
+/** Unary ops newer than some of the opsets drawn: not before these. */
+const SINCE: Record<string, number> = { HardSwish: 14, Mish: 18, Celu: 12 };
 /** Not chained after another op: a result that should be 0 comes out as ±1e-8 by evaluation order, and these make a
  * NaN, an infinity, a sign or an integer step of it. */
 const NOT_CHAINED = new Set(['Sqrt', 'Log', 'Floor', 'Ceil', 'Round', 'Reciprocal', 'Sign']);
@@ -96,6 +98,7 @@ function randomCase(seed: number): Case {
     case 'unary': {
       const op = pick([...UNARY, 'Gelu']);
       if (op === 'Gelu') opset = 20;
+      opset = Math.max(opset, SINCE[op] ?? 0);
       first = node(op, [floatInput('x', s)], ['t'], op === 'Gelu' && chance(0.5) ? { approximate: 'tanh' } : {});
       out = { dtype: 'float32', rank };
       title = `${op} [${s}]`;
@@ -580,8 +583,8 @@ function randomCase(seed: number): Case {
   }
   const nodes = [first];
   if (out.dtype === 'float32' && chance(0.5)) {
-    // Nor HardSwish before opset 14, where it does not exist.
-    const op = pick(UNARY.filter((u) => !NOT_CHAINED.has(u) && (u !== 'HardSwish' || opset >= 14)));
+    // Nor an op newer than the model's opset.
+    const op = pick(UNARY.filter((u) => !NOT_CHAINED.has(u) && opset >= (SINCE[u] ?? 0)));
     nodes.push(node(op, ['t'], ['y']));
     title += ` -> ${op}`;
   } else {

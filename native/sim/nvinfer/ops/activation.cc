@@ -1,7 +1,8 @@
 // Unary elementwise ops (Relu, Sigmoid, Tanh, Sqrt, Exp, Log, Neg, Abs, Erf, Gelu), the parameterised activations
-// (LeakyRelu, Elu, HardSigmoid, HardSwish, Softplus, with TensorRT's activation formulas), rounding (Floor, Ceil,
+// (LeakyRelu, Elu, Selu, Celu, ThresholdedRelu, HardSigmoid, HardSwish, Softplus, Softsign, Mish), rounding (Floor, Ceil,
 // Round), Reciprocal, Sign, Sin, Cos, and Softmax / LogSoftmax.
 // Transcendental functions are evaluated in double and rounded once to the output type.
+#include <algorithm>
 #include <cmath>
 
 #include "common.h"
@@ -14,13 +15,14 @@ enum class UnKind {
   kRelu, kSigmoid, kTanh, kSqrt, kExp, kLog, kNeg, kAbs, kErf, kGeluNone, kGeluTanh,
   kLeakyRelu, kElu, kHardSigmoid, kHardSwish, kSoftplus,
   kFloor, kCeil, kRound, kReciprocal, kSign, kSin, kCos,
+  kSelu, kCelu, kSoftsign, kThresholdedRelu, kMish,
 };
 
 bool allowsInts(UnKind k) { return k == UnKind::kRelu || k == UnKind::kNeg || k == UnKind::kAbs || k == UnKind::kSign; }
 
 class UnaryOp : public OpBase {
  public:
-  // alpha and beta: the parameters of LeakyRelu, Elu and HardSigmoid (unused by the others).
+  // alpha and beta: the parameters of LeakyRelu, Elu, Celu, ThresholdedRelu, HardSigmoid and Selu (beta is its gamma).
   UnaryOp(std::string name, UnKind kind, float alpha = 0.f, float beta = 0.f)
       : OpBase(std::move(name), 1, 1), kind_(kind), alpha_(alpha), beta_(beta) {}
 
@@ -73,6 +75,12 @@ class UnaryOp : public OpBase {
       case UnKind::kSign: return xf > 0.f ? 1.f : xf < 0.f ? -1.f : xf == 0.f ? 0.f : xf;  // -0 gives +0; NaN stays
       case UnKind::kSin: return static_cast<float>(std::sin(x));
       case UnKind::kCos: return static_cast<float>(std::cos(x));
+      // Selu and Celu as alpha * (exp(x) - 1): -0 gives +0, as in onnxruntime (expm1 would keep -0).
+      case UnKind::kSelu: return static_cast<float>(xf > 0.f ? beta_ * x : beta_ * alpha_ * (std::exp(x) - 1.0));  // beta_: gamma
+      case UnKind::kCelu: return std::isnan(xf) ? xf : static_cast<float>(std::max(0.0, x) + std::min(0.0, alpha_ * (std::exp(x / alpha_) - 1.0)));
+      case UnKind::kSoftsign: return static_cast<float>(x / (1.0 + std::fabs(x)));
+      case UnKind::kThresholdedRelu: return xf > alpha_ ? xf : 0.f;  // NaN gives 0, as the comparison says
+      case UnKind::kMish: return static_cast<float>(x * std::tanh(x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x))));
       case UnKind::kSoftplus: return static_cast<float>(x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)));
     }
     return xf;
@@ -205,6 +213,15 @@ std::unique_ptr<Op> makeActivationOp(std::string const& type, Attributes const& 
     return std::make_unique<UnaryOp>(type, type == "Elu" ? UnKind::kElu : UnKind::kLeakyRelu,
                                      attrs.getFloat("alpha", type == "Elu" ? 1.f : 0.01f));
   }
+  if (type == "Selu") {
+    checkAttributes(type, attrs, {"alpha", "gamma"});
+    return std::make_unique<UnaryOp>(type, UnKind::kSelu, attrs.getFloat("alpha", 1.67326319217681884765625f),
+                                     attrs.getFloat("gamma", 1.05070102214813232421875f));
+  }
+  if (type == "Celu" || type == "ThresholdedRelu") {
+    checkAttributes(type, attrs, {"alpha"});
+    return std::make_unique<UnaryOp>(type, type == "Celu" ? UnKind::kCelu : UnKind::kThresholdedRelu, attrs.getFloat("alpha", 1.f));
+  }
   if (type == "HardSigmoid") {
     checkAttributes(type, attrs, {"alpha", "beta"});
     return std::make_unique<UnaryOp>(type, UnKind::kHardSigmoid, attrs.getFloat("alpha", 0.2f), attrs.getFloat("beta", 0.5f));
@@ -220,6 +237,8 @@ std::unique_ptr<Op> makeActivationOp(std::string const& type, Attributes const& 
   else if (type == "Sign") k = UnKind::kSign;
   else if (type == "Sin") k = UnKind::kSin;
   else if (type == "Cos") k = UnKind::kCos;
+  else if (type == "Softsign") k = UnKind::kSoftsign;
+  else if (type == "Mish") k = UnKind::kMish;
   else if (type == "Softplus") k = UnKind::kSoftplus;
   else if (type == "Sigmoid") k = UnKind::kSigmoid;
   else if (type == "Tanh") k = UnKind::kTanh;

@@ -292,6 +292,7 @@ std::unique_ptr<Op> makeScatterOp(std::string const& type, Attributes const& att
 std::unique_ptr<Op> makeDepthSpaceOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeInstanceNormOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeEinsumOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeOneHotOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeTileOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeArgExtremeOp(std::string const& type, Attributes const& attrs, int64_t opset);
 // Split's output count is the node's: the only factory that needs it.

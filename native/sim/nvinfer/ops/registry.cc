@@ -16,7 +16,8 @@ std::map<std::string, Factory> const& registry() {
                           "GreaterOrEqual", "And", "Or", "Xor", "Not", "Where", "IsNaN", "IsInf"})
       (*m)[t] = &ops::makeElementwiseOp;
     for (char const* t : {"Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs", "Erf", "Gelu", "LeakyRelu", "Elu",
-                          "HardSigmoid", "HardSwish", "Softplus", "Floor", "Ceil", "Round", "Reciprocal", "Sign", "Sin", "Cos"})
+                          "HardSigmoid", "HardSwish", "Softplus", "Floor", "Ceil", "Round", "Reciprocal", "Sign", "Sin", "Cos",
+                          "Selu", "Celu", "Softsign", "ThresholdedRelu", "Mish"})
       (*m)[t] = &ops::makeActivationOp;
     for (char const* t : {"Softmax", "LogSoftmax"}) (*m)[t] = &ops::makeSoftmaxOp;
     (*m)["MatMul"] = &ops::makeMatMulOp;
@@ -44,6 +45,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Tile"] = &ops::makeTileOp;
     (*m)["Dropout"] = &ops::makeDropoutOp;
     (*m)["Trilu"] = &ops::makeTriluOp;
+    (*m)["OneHot"] = &ops::makeOneHotOp;
     (*m)["Resize"] = &ops::makeResizeOp;
     for (char const* t : {"ScatterND", "ScatterElements"}) (*m)[t] = &ops::makeScatterOp;
     for (char const* t : {"DepthToSpace", "SpaceToDepth"}) (*m)[t] = &ops::makeDepthSpaceOp;
@@ -52,7 +54,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["TopK"] = &ops::makeTopKOp;
     (*m)["GatherElements"] = &ops::makeGatherElementsOp;
     (*m)["Split"] = nullptr;  // createOp passes it the node's output count
-    for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape"})
+    for (char const* t : {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Shape", "Size"})
       (*m)[t] = &ops::makeShapeOp;
     return m;
   }();

@@ -1,5 +1,5 @@
 // Data-movement and shape ops: Identity, Reshape, Flatten, Squeeze, Unsqueeze (views of the input bytes),
-// Transpose, Concat and Shape. All are dtype-agnostic (element bytes are moved, never converted).
+// Transpose, Concat, Shape and Size. All are dtype-agnostic (element bytes are moved, never converted).
 #include <algorithm>
 
 #include "common.h"
@@ -437,6 +437,29 @@ class ShapeOp : public OpBase {
   int64_t end_;
 };
 
+// Size: the input's element count as an int64 scalar, folded from the shape alone as Shape is.
+class SizeOp : public OpBase {
+ public:
+  SizeOp() : OpBase("Size", 1, 1) {}
+
+  double flops(std::vector<HostTensor> const&, std::vector<HostTensor> const&) const override { return 0; }
+
+ protected:
+  Fold foldPolicy() const override { return Fold::kNever; }
+
+  std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
+    int64_t volume = shapeVolume(in[0].shape);
+    if (volume >= 0) return {int64Constant({volume}, {})};
+    return {TensorInfo{DType::kINT64, {}, nullptr}};
+  }
+
+  void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
+    expectShape(out[0], {});
+    if (out[0].type != DType::kINT64) fail("output buffer must be int64");
+    *static_cast<int64_t*>(out[0].data) = shapeVolume(in[0].shape);
+  }
+};
+
 }  // namespace
 
 std::unique_ptr<Op> makeShapeOp(std::string const& type, Attributes const& attrs, int64_t opset) {
@@ -444,6 +467,10 @@ std::unique_ptr<Op> makeShapeOp(std::string const& type, Attributes const& attrs
   if (type == "Identity") {
     checkAttributes(type, attrs, {});
     return std::make_unique<IdentityOp>();
+  }
+  if (type == "Size") {
+    checkAttributes(type, attrs, {});
+    return std::make_unique<SizeOp>();
   }
   if (type == "Reshape") {
     checkAttributes(type, attrs, {"allowzero"});

@@ -1473,6 +1473,11 @@ static void testVariadicModActivations() {
   expectThrow("Einsum extents", [] { infer("Einsum", A().s("equation", "ij,jk"), {ti(DType::kFLOAT, {2, 3}), ti(DType::kFLOAT, {4, 2})}); },
               "Einsum: label 'j' has extents 3 and 4");
   expectShapeEq("Einsum over a dynamic extent", infer("Einsum", A().s("equation", "bij,bjk->bik"), {ti(DType::kFLOAT, {-1, 2, 3}), ti(DType::kFLOAT, {-1, 3, 4})})[0].shape, {-1, 2, 4});
+  auto hot = runOp("OneHot", A(), {F({1}, {1.7f}), I64({}, {3}).c(), F({2}, {0, 1}).c()});
+  CHECK(hot[0].shape == Shape({1, 3}) && hot[0].get(1) == 1, "OneHot truncates float indices (the spec, and TensorRT's parser's cast)");
+  auto size = infer("Size", A(), {ti(DType::kFLOAT, {2, 3})});
+  CHECK(size[0].constData && size[0].shape.empty(), "Size folds from a known shape");
+  CHECK(!infer("Size", A(), {ti(DType::kFLOAT, {-1, 3})})[0].constData, "Size of a dynamic shape is known at run time");
   auto leaky = runOp("LeakyRelu", A(), {F({2}, {-2, 3})});
   CHECK(closeTo(leaky[0].get(0), -0.02, 1e-6, 0) && leaky[0].get(1) == 3, "LeakyRelu's default alpha is 0.01");
   auto elu = runOp("Elu", A(), {F({1}, {-1e-8f})});
