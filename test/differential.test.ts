@@ -522,11 +522,18 @@ function randomCase(seed: number): Case {
     }
     case 'instancenorm': {
       // Planes of at least 2 elements: over one, x - mean is rounding noise that 1/sqrt(epsilon) magnifies.
-      const x = [rng.int(1, 3), rng.int(1, 4), rng.int(2, 4), ...dims(rng.int(0, 2), false)];
-      const param = (name: string) => constant(name, 'float32', [x[1]!], Array.from({ length: x[1]! }, () => Math.round((rng.next() * 4 - 2) * 100) / 100));
-      first = node('InstanceNormalization', [floatInput('x', x), param('scale'), param('bias')], ['t'], { epsilon: floatAttr(pick([1e-5, 1e-2])) });
+      // GroupNormalization's scale and bias are per group at opset 18, per channel at 21.
+      const groups = pick([0, 1, 2, 3]);
+      const x = [rng.int(1, 3), (groups || 1) * rng.int(1, 3), rng.int(2, 4), ...dims(rng.int(0, 2), false)];
+      opset = groups ? pick([18, 21]) : 17;
+      const params = groups && opset === 18 ? groups : x[1]!;
+      const param = (name: string) => constant(name, 'float32', [params], Array.from({ length: params }, () => Math.round((rng.next() * 4 - 2) * 100) / 100));
+      const attrs: Record<string, AttrValue> = { epsilon: floatAttr(pick([1e-5, 1e-2])) };
+      if (groups) attrs.num_groups = groups;
+      const op = groups ? 'GroupNormalization' : 'InstanceNormalization';
+      first = node(op, [floatInput('x', x), param('scale'), param('bias')], ['t'], attrs);
       out = { dtype: 'float32', rank: x.length };
-      title = `InstanceNormalization [${x}]`;
+      title = `${op} [${x}]${groups ? ` ${groups} groups opset ${opset}` : ''}`;
       break;
     }
     case 'scatterelements': {

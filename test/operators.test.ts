@@ -272,6 +272,8 @@ const CASES: OperatorCase[] = [
   { title: 'DepthToSpace, DCR', op: 'DepthToSpace', inputs: { x: f([1, 8, 2, 3], 101) }, attrs: { blocksize: 2 }, outputs: same([1, 2, 4, 6]) },
   { title: 'DepthToSpace, CRD', op: 'DepthToSpace', inputs: { x: f([2, 9, 1, 2], 102) }, attrs: { blocksize: 3, mode: 'CRD' }, outputs: same([2, 1, 3, 6]) },
   { title: 'SpaceToDepth', op: 'SpaceToDepth', inputs: { x: f([1, 2, 4, 6], 103) }, attrs: { blocksize: 2 }, outputs: same([1, 8, 2, 3]) },
+  { title: 'GroupNormalization at opset 18: scale and bias per group', op: 'GroupNormalization', inputs: { x: f([2, 4, 3, 2], 129) }, constants: { scale: { dtype: 'float32', dims: [2], values: [0.5, -2] }, bias: { dtype: 'float32', dims: [2], values: [1, 0.25] } }, attrs: { num_groups: 2, epsilon: floatAttr(1e-3) }, opset: 18, outputs: same([2, 4, 3, 2]) },
+  { title: 'GroupNormalization at opset 21: scale and bias per channel', op: 'GroupNormalization', inputs: { x: f([1, 6, 5], 130) }, constants: { scale: f([6], 131), bias: f([6], 132) }, attrs: { num_groups: 3 }, opset: 21, outputs: same([1, 6, 5]) },
   { title: 'InstanceNormalization with scale and bias', op: 'InstanceNormalization', inputs: { x: f([2, 3, 4, 5], 104) }, constants: { scale: f3([0.5, -1, 2]), bias: f3([0, 0.25, -1]) }, attrs: { epsilon: floatAttr(1e-3) }, outputs: same([2, 3, 4, 5]) },
   { title: 'Slice at opset 9: ranges as attributes', op: 'Slice', inputs: { x: f([3, 4], 28) }, attrs: { starts: [1, 0], ends: [3, -1], axes: [0, 1] }, opset: 9, outputs: same([2, 3]) },
   {

@@ -290,7 +290,7 @@ std::unique_ptr<Op> makeGatherElementsOp(std::string const& type, Attributes con
 std::unique_ptr<Op> makeResizeOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeScatterOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeDepthSpaceOp(std::string const& type, Attributes const& attrs, int64_t opset);
-std::unique_ptr<Op> makeInstanceNormOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeGroupNormOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeEinsumOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeOneHotOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeTileOp(std::string const& type, Attributes const& attrs, int64_t opset);

@@ -49,7 +49,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Resize"] = &ops::makeResizeOp;
     for (char const* t : {"ScatterND", "ScatterElements"}) (*m)[t] = &ops::makeScatterOp;
     for (char const* t : {"DepthToSpace", "SpaceToDepth"}) (*m)[t] = &ops::makeDepthSpaceOp;
-    (*m)["InstanceNormalization"] = &ops::makeInstanceNormOp;
+    for (char const* t : {"InstanceNormalization", "GroupNormalization"}) (*m)[t] = &ops::makeGroupNormOp;
     (*m)["CumSum"] = &ops::makeCumSumOp;
     (*m)["TopK"] = &ops::makeTopKOp;
     (*m)["GatherElements"] = &ops::makeGatherElementsOp;
