@@ -25,27 +25,11 @@ class ConvOp : public OpBase {
     requireSameType(in[0], in[1], "input X", "weights W");
     Shape const& x = in[0].shape;
     Shape const& w = in[1].shape;
-    if (x.size() < 3 || x.size() > 5) {
-      fail("input X must have 1 to 3 spatial axes (rank 3 to 5), got shape " + shapeToString(x));
-    }
-    if (w.size() != x.size()) fail("weights W of shape " + shapeToString(w) + " must have the rank of X " + shapeToString(x));
-    if (!isKnown(w)) fail("the shape of the weights W must be known at build time, got " + shapeToString(w));
-    if (x[1] < 0) fail("the channel extent of input X must be known at build time, got shape " + shapeToString(x));
+    std::vector<int64_t> kernel = checkConvolutionShapes(*this, in, window_, w.size() > 1 ? w[0] : -1);
     if (w[0] % group_ != 0) fail("group " + std::to_string(group_) + " does not divide the " + std::to_string(w[0]) + " output channels");
     if (w[1] * group_ != x[1]) {
       fail("weights W of shape " + shapeToString(w) + " with group " + std::to_string(group_) + " expect " +
            std::to_string(w[1] * group_) + " input channels, X has " + std::to_string(x[1]));
-    }
-    std::vector<int64_t> kernel(w.begin() + 2, w.end());
-    if (!window_.kernel.empty() && window_.kernel != kernel) {
-      fail("kernel_shape " + shapeToString(window_.kernel) + " differs from the weights' spatial extents " + shapeToString(kernel));
-    }
-    if (in.size() > 2 && !in[2].omitted) {
-      requireSameType(in[0], in[2], "input X", "bias B");
-      Shape const& b = in[2].shape;
-      if (!(b.size() == 1 && (b[0] == w[0] || b[0] < 0))) {
-        fail("bias B must have shape [" + std::to_string(w[0]) + "], got " + shapeToString(b));
-      }
     }
     Shape spatial(x.begin() + 2, x.end());
     return {TensorInfo{in[0].type, windowOutputShape(x, w[0], resolveWindow(name_, window_, spatial, kernel)), nullptr}};

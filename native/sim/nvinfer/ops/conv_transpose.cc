@@ -35,23 +35,11 @@ class ConvTransposeOp : public OpBase {
     requireSameType(in[0], in[1], "input X", "weights W");
     Shape const& x = in[0].shape;
     Shape const& w = in[1].shape;
-    if (x.size() < 3 || x.size() > 5) fail("input X must have 1 to 3 spatial axes (rank 3 to 5), got shape " + shapeToString(x));
-    if (w.size() != x.size()) fail("weights W of shape " + shapeToString(w) + " must have the rank of X " + shapeToString(x));
-    if (!isKnown(w)) fail("the shape of the weights W must be known at build time, got " + shapeToString(w));
-    if (x[1] < 0) fail("the channel extent of input X must be known at build time, got shape " + shapeToString(x));
+    int64_t const outChannels = w.size() > 1 ? w[1] * group_ : -1;
+    std::vector<int64_t> kernel = checkConvolutionShapes(*this, in, window_, outChannels);
     if (w[0] != x[1] || x[1] % group_ != 0) {
       fail("weights W of shape " + shapeToString(w) + " need " + std::to_string(w[0]) + " input channels divisible by group " +
            std::to_string(group_) + ", X has " + std::to_string(x[1]));
-    }
-    std::vector<int64_t> kernel(w.begin() + 2, w.end());
-    if (!window_.kernel.empty() && window_.kernel != kernel) {
-      fail("kernel_shape " + shapeToString(window_.kernel) + " differs from the weights' spatial extents " + shapeToString(kernel));
-    }
-    int64_t const outChannels = w[1] * group_;
-    if (in.size() > 2 && !in[2].omitted) {
-      requireSameType(in[0], in[2], "input X", "bias B");
-      Shape const& b = in[2].shape;
-      if (!(b.size() == 1 && (b[0] == outChannels || b[0] < 0))) fail("bias B must have shape [" + std::to_string(outChannels) + "], got " + shapeToString(b));
     }
     Shape out{x[0], outChannels};
     for (TransposeAxis const& a : axes(Shape(x.begin() + 2, x.end()), kernel)) out.push_back(a.out);
@@ -122,16 +110,11 @@ class ConvTransposeOp : public OpBase {
  private:
   std::vector<TransposeAxis> axes(Shape const& spatial, std::vector<int64_t> const& kernel) const {
     size_t const n = spatial.size();
-    auto length = [&](char const* what, std::vector<int64_t> const& v, size_t want) {
-      if (!v.empty() && v.size() != want) {
-        fail(std::string(what) + " has " + std::to_string(v.size()) + " values, expected " + std::to_string(want) + " for the input's spatial axes");
-      }
-    };
-    length("strides", window_.strides, n);
-    length("dilations", window_.dilations, n);
-    length("pads", window_.pads, 2 * n);
-    length("output_padding", outputPadding_, n);
-    length("output_shape", outputShape_, n);
+    requireLength(name_, "strides", window_.strides, n);
+    requireLength(name_, "dilations", window_.dilations, n);
+    requireLength(name_, "pads", window_.pads, 2 * n);
+    requireLength(name_, "output_padding", outputPadding_, n);
+    requireLength(name_, "output_shape", outputShape_, n);
     bool const same = window_.autoPad == WindowAttributes::AutoPad::kSameUpper || window_.autoPad == WindowAttributes::AutoPad::kSameLower;
     std::vector<TransposeAxis> r(n);
     for (size_t i = 0; i < n; ++i) {

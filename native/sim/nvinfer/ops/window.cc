@@ -3,18 +3,44 @@
 
 namespace trtsim {
 namespace ops {
+void requireLength(std::string const& op, char const* what, std::vector<int64_t> const& values, size_t length) {
+  if (!values.empty() && values.size() != length) {
+    fail(op, std::string(what) + " has " + std::to_string(values.size()) + " values, expected " + std::to_string(length) +
+                 " for the input's spatial axes");
+  }
+}
+
+std::vector<int64_t> checkConvolutionShapes(OpBase const& op, std::vector<TensorInfo> const& in,
+                                            WindowAttributes const& window, int64_t outChannels) {
+  std::string const& name = op.name();
+  Shape const& x = in[0].shape;
+  Shape const& w = in[1].shape;
+  if (x.size() < 3 || x.size() > 5) fail(name, "input X must have 1 to 3 spatial axes (rank 3 to 5), got shape " + shapeToString(x));
+  if (w.size() != x.size()) fail(name, "weights W of shape " + shapeToString(w) + " must have the rank of X " + shapeToString(x));
+  if (!isKnown(w)) fail(name, "the shape of the weights W must be known at build time, got " + shapeToString(w));
+  if (x[1] < 0) fail(name, "the channel extent of input X must be known at build time, got shape " + shapeToString(x));
+  std::vector<int64_t> kernel(w.begin() + 2, w.end());
+  if (!window.kernel.empty() && window.kernel != kernel) {
+    fail(name, "kernel_shape " + shapeToString(window.kernel) + " differs from the weights' spatial extents " + shapeToString(kernel));
+  }
+  if (in.size() > 2 && !in[2].omitted) {
+    if (in[2].type != in[0].type) {
+      fail(name, std::string("input X and bias B must have the same type (got ") + dtypeName(in[0].type) + " and " +
+                     dtypeName(in[2].type) + ")");
+    }
+    Shape const& b = in[2].shape;
+    if (!(b.size() == 1 && (b[0] == outChannels || b[0] < 0))) {
+      fail(name, "bias B must have shape [" + std::to_string(outChannels) + "], got " + shapeToString(b));
+    }
+  }
+  return kernel;
+}
+
 namespace {
 
 void requireAtLeast(std::string const& op, char const* what, std::vector<int64_t> const& values, int64_t least) {
   for (int64_t v : values) {
     if (v < least) fail(op, std::string(what) + " must be >= " + std::to_string(least) + ", got " + std::to_string(v));
-  }
-}
-
-void requireLength(std::string const& op, char const* what, std::vector<int64_t> const& values, size_t length) {
-  if (!values.empty() && values.size() != length) {
-    fail(op, std::string(what) + " has " + std::to_string(values.size()) + " values, expected " + std::to_string(length) +
-                 " for the input's spatial axes");
   }
 }
 

@@ -23,6 +23,15 @@ struct WindowAttributes {
   bool ceilMode = false;
 };
 
+// Throws OpError when a per-axis attribute has values but not `length` of them.
+void requireLength(std::string const& op, char const* what, std::vector<int64_t> const& values, size_t length);
+
+// The checks Conv and ConvTranspose share, TensorRT's: X of rank 3 to 5 with a channel extent known at build time,
+// weights W of X's rank and of a known shape, kernel_shape (if given) equal to W's spatial extents, and a bias of
+// `outChannels` values. Returns the kernel (W's spatial extents).
+std::vector<int64_t> checkConvolutionShapes(OpBase const& op, std::vector<TensorInfo> const& in,
+                                            WindowAttributes const& window, int64_t outChannels);
+
 // Reads and checks the attributes (values >= 1, pads >= 0, no pads with SAME_*). `allowDilations` and
 // `allowCeilMode` say whether the op has them.
 WindowAttributes readWindowAttributes(std::string const& op, Attributes const& attrs, bool allowDilations,
