@@ -133,6 +133,47 @@ describe('Resize to another tensor\'s size (a feature pyramid\'s top-down path)'
   });
 });
 
+describe('a detection head: NonMaxSuppression, then the kept boxes gathered', () => {
+  it('keeps and gathers the boxes onnxruntime keeps, for several box counts, the row count known only after the run', async () => {
+    // kept = NMS(boxes, scores, 4, 0.4, 0.3); which = kept[:, 2]; picked = boxes[0][which]: [n, 4], n data-dependent.
+    const onnx = model({
+      inputs: [valueInfo('boxes', 'float32', [1, 'n', 4]), valueInfo('scores', 'float32', [1, 2, 'n'])],
+      outputs: [valueInfo('kept', 'int64', ['k', 3]), valueInfo('picked', 'float32', ['k', 4])],
+      initializers: [
+        tensor('max_out', 'int64', [1], [4n]),
+        tensor('iou', 'float32', [1], [0.4]),
+        tensor('threshold', 'float32', [1], [0.3]),
+        tensor('col2', 'int64', [], [2n]),
+        tensor('zero', 'int64', [], [0n]),
+      ],
+      nodes: [
+        node('NonMaxSuppression', ['boxes', 'scores', 'max_out', 'iou', 'threshold'], ['kept']),
+        node('Gather', ['kept', 'col2'], ['which'], { axis: 1 }),
+        node('Gather', ['boxes', 'zero'], ['image_boxes'], { axis: 0 }),
+        node('Gather', ['image_boxes', 'which'], ['picked'], { axis: 0 }),
+      ],
+    });
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [{ boxes: { min: [1, 1, 4], opt: [1, 8, 4], max: [1, 32, 4] }, scores: { min: [1, 2, 1], opt: [1, 2, 8], max: [1, 2, 32] } }] }));
+    using context = engine.createContext();
+    const counts = new Set<number>();
+    for (const n of [8, 32, 1]) {
+      const r = rng(n + 7);
+      // Boxes clustered on a coarse grid so that many overlap.
+      const corners = Array.from({ length: n }, () => {
+        const [y, x] = [Math.floor(r.next() * 4), Math.floor(r.next() * 4)];
+        return [y + r.next() * 0.3, x + r.next() * 0.3, y + 1 + r.next() * 0.3, x + 1 + r.next() * 0.3];
+      }).flat();
+      const boxes = Float32Array.from(corners);
+      const scores = r.uniform(2 * n, 0, 1);
+      const result = await context.run({ boxes: Tensor.from('float32', boxes, [1, n, 4]), scores: Tensor.from('float32', scores, [1, 2, n]) });
+      counts.add(result.kept!.dims[0]!);
+      expect(result.picked!.dims).toEqual([result.kept!.dims[0], 4]);
+      await expectLikeOrt(onnx, { boxes: { dtype: 'float32', dims: [1, n, 4], data: boxes }, scores: { dtype: 'float32', dims: [1, 2, n], data: scores } }, result);
+    }
+    expect(counts.size).toBeGreaterThan(1);
+  });
+});
+
 describe('what TensorRT refuses is refused at build time, naming the node', () => {
   const weights = (name: string, dims: number[]) => tensor(name, 'float32', dims, new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5));
 

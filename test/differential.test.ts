@@ -82,7 +82,7 @@ function randomCase(seed: number): Case {
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -382,6 +382,24 @@ function randomCase(seed: number): Case {
       const implicitRank = used.filter((l) => terms.join('').split(l).length - 1 === 1).length;
       out = { dtype: 'float32', rank: explicit ? output.length : implicitRank };
       title = `Einsum ${equation} extents ${JSON.stringify(extent)}`;
+      break;
+    }
+    case 'nms': {
+      const [batches, classes, boxes] = [rng.int(1, 3), rng.int(1, 3), rng.int(0, 7)];
+      const centers = chance(0.3);
+      inputs.push({ name: 'boxes', dtype: 'float32', dims: [batches, boxes, 4] }, { name: 'scores', dtype: 'float32', dims: [batches, classes, boxes] });
+      // Boxes on a coarse grid so that they overlap; scores of two decimals, so that some tie.
+      const box = () => (centers ? [rng.int(0, 4) + 0.5, rng.int(0, 4) + 0.5, pick([0.5, 1, 2]), pick([0.5, 1, 2])] : [rng.int(0, 3), rng.int(0, 3), rng.int(0, 4), rng.int(0, 4)]);
+      feeds.boxes = { dtype: 'float32', dims: [batches, boxes, 4], data: Float32Array.from(Array.from({ length: batches * boxes }, box).flat()) };
+      feeds.scores = { dtype: 'float32', dims: [batches, classes, boxes], data: Float32Array.from({ length: batches * classes * boxes }, () => Math.round(rng.next() * 100) / 100) };
+      const ins = ['boxes', 'scores'];
+      const maxOut = rng.int(0, 5);
+      if (chance(0.9)) ins.push(constant('max_out', 'int64', [1], [BigInt(maxOut)]));
+      if (ins.length === 3 && chance(0.8)) ins.push(constant('iou', 'float32', [1], [pick([0, 0.3, 0.5, 0.9])]));
+      if (ins.length === 4 && chance(0.6)) ins.push(constant('threshold', 'float32', [1], [pick([0.1, 0.5, 0.8])]));
+      first = node('NonMaxSuppression', ins, ['t'], { center_point_box: centers ? 1 : 0 });
+      out = { dtype: 'int64', rank: 2 };
+      title = `NonMaxSuppression boxes [${batches},${boxes},4] classes ${classes}${centers ? ' centers' : ''} inputs ${ins.length}`;
       break;
     }
     case 'pool': {

@@ -270,6 +270,7 @@ std::unique_ptr<Op> makeReduceOp(std::string const& type, Attributes const& attr
 std::unique_ptr<Op> makeLayerNormOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeCastOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeShapeOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeNonMaxSuppressionOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeNonZeroOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeClipOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeSliceOp(std::string const& type, Attributes const& attrs, int64_t opset);

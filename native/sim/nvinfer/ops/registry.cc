@@ -30,6 +30,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["LayerNormalization"] = &ops::makeLayerNormOp;
     (*m)["Cast"] = &ops::makeCastOp;
     (*m)["NonZero"] = &ops::makeNonZeroOp;
+    (*m)["NonMaxSuppression"] = &ops::makeNonMaxSuppressionOp;
     (*m)["Clip"] = &ops::makeClipOp;
     (*m)["Slice"] = &ops::makeSliceOp;
     (*m)["Expand"] = &ops::makeExpandOp;

@@ -1478,6 +1478,13 @@ static void testVariadicModActivations() {
   auto size = infer("Size", A(), {ti(DType::kFLOAT, {2, 3})});
   CHECK(size[0].constData && size[0].shape.empty(), "Size folds from a known shape");
   CHECK(!infer("Size", A(), {ti(DType::kFLOAT, {-1, 3})})[0].constData, "Size of a dynamic shape is known at run time");
+  auto nms = createOp("NonMaxSuppression", Attributes{}, 17);
+  CHECK(nms->dataDependent(), "NonMaxSuppression is data-dependent");
+  expectShapeEq("NonMaxSuppression's bound with a constant max_output_boxes_per_class",
+                nms->upperBounds({ti(DType::kFLOAT, {2, 10, 4}), ti(DType::kFLOAT, {2, 3, 10}), infoOf(I64({1}, {4}).c())})[0], {24, 3});
+  expectShapeEq("... and with a computed one", nms->upperBounds({ti(DType::kFLOAT, {2, 10, 4}), ti(DType::kFLOAT, {2, 3, 10}), ti(DType::kINT64, {1})})[0], {60, 3});
+  expectThrow("NonMaxSuppression box count", [] { infer("NonMaxSuppression", A(), {ti(DType::kFLOAT, {1, 5, 4}), ti(DType::kFLOAT, {1, 2, 6})}); },
+              "NonMaxSuppression: boxes [1,5,4] and scores [1,2,6] disagree on batch or box count");
   auto leaky = runOp("LeakyRelu", A(), {F({2}, {-2, 3})});
   CHECK(closeTo(leaky[0].get(0), -0.02, 1e-6, 0) && leaky[0].get(1) == 3, "LeakyRelu's default alpha is 0.01");
   auto elu = runOp("Elu", A(), {F({1}, {-1e-8f})});
