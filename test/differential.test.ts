@@ -15,6 +15,12 @@
 // - Slice with INT_MAX as the end of a backward slice: onnxruntime slices to the start, TensorRT's parser clamps
 //   the end to the extent (an empty result), as the spec reads.
 // - TopK of an empty tensor: onnxruntime's kernel divides by zero (SIGFPE).
+// - Pooling with ceil_mode where the last window starts in the end padding: onnxruntime drops that window (a later
+//   ONNX rule), TensorRT's round-up mode keeps it (ops_test.cc checks the simulator's).
+// - Instance and group normalization over groups of one element: x - mean is rounding noise there, which
+//   1 / sqrt(epsilon) magnifies differently in each.
+// - Inputs onnxruntime's kernels refuse: linear Resize other than over 2-D inputs or the spatial axes of 4-D ones, roi
+//   omitted before opset 13, pooling pads not below the kernel, SAME pooling with a stride above the kernel.
 // - Mod of floats: TensorRT's parser computes x - y * trunc(x / y) in float, which differs from onnxruntime's exact
 //   fmod wherever x / y rounds to an integer (0.3 mod 0.1); operators.test.ts checks exact cases.
 // - The sign of a zero result: onnxruntime's Where gives +0 for a selected -0, and normalizing a constant row gives

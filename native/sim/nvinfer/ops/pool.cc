@@ -3,7 +3,8 @@
 // Float types only. TensorRT's pooling layer has no dilations and no indices output, so dilations other than 1 and
 // MaxPool's second output are refused rather than computed differently. AveragePool divides by the window's elements
 // inside the input, or with count_include_pad=1 inside the padded input. The maximum skips NaN (as fmax does) unless
-// every element is NaN; a window that lies wholly in the padding (possible with ceil_mode) gives -Infinity.
+// every element is NaN. A window that lies wholly in the padding (possible with ceil_mode) gives -Infinity to
+// MaxPool and, with count_include_pad 0, NaN to AveragePool (an average of nothing; TensorRT does not say).
 #include <cmath>
 #include <limits>
 
