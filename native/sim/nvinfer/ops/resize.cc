@@ -85,7 +85,8 @@ class ResizeOp : public OpBase {
       }
     } else {
       requireType(*scales, "scales", {DType::kFLOAT});
-      if (!scales->constData) fail("the scales input must be a constant (TensorRT's parser reads computed scales as sizes only)");
+      // TensorRT turns computed scales into output extents; the simulator takes them as constants only.
+      if (!scales->constData) fail("the scales input must be a constant (computed scales are not supported by the simulator)");
       std::vector<double> v = floats(*scales);
       if (v.size() != axes.size()) fail("scales has " + std::to_string(v.size()) + " values for " + std::to_string(axes.size()) + " axes");
       for (size_t i = 0; i < axes.size(); ++i) {
