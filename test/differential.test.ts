@@ -17,8 +17,10 @@
 // - TopK of an empty tensor: onnxruntime's kernel divides by zero (SIGFPE).
 // - Pooling with ceil_mode where the last window starts in the end padding: onnxruntime drops that window (a later
 //   ONNX rule), TensorRT's round-up mode keeps it (ops_test.cc checks the simulator's).
-// - Instance and group normalization over groups of one element: x - mean is rounding noise there, which
-//   1 / sqrt(epsilon) magnifies differently in each.
+// - Instance and group normalization over small groups whose values nearly agree (one element, or two 0.01 apart):
+//   the variance is then tiny, onnxruntime's float statistics lose its precision (0.6% off in a 2-element group at
+//   seed 1017565 of an earlier generator) and 1 / sqrt(var + epsilon) magnifies the difference; groups here hold at
+//   least 4 elements.
 // - Inputs onnxruntime's kernels refuse: linear Resize other than over 2-D inputs or the spatial axes of 4-D ones, roi
 //   omitted before opset 13, pooling pads not below the kernel, SAME pooling with a stride above the kernel.
 // - Mod of floats: TensorRT's parser computes x - y * trunc(x / y) in float, which differs from onnxruntime's exact
@@ -545,10 +547,10 @@ function randomCase(seed: number): Case {
       break;
     }
     case 'instancenorm': {
-      // Planes of at least 2 elements: over one, x - mean is rounding noise that 1/sqrt(epsilon) magnifies.
-      // GroupNormalization's scale and bias are per group at opset 18, per channel at 21.
+      // Groups of at least 4 elements (see the top of the file). GroupNormalization's scale and bias are per group at
+      // opset 18, per channel at 21.
       const groups = pick([0, 1, 2, 3]);
-      const x = [rng.int(1, 3), (groups || 1) * rng.int(1, 3), rng.int(2, 4), ...dims(rng.int(0, 2), false)];
+      const x = [rng.int(1, 3), (groups || 1) * rng.int(1, 3), rng.int(4, 6), ...dims(rng.int(0, 2), false)];
       opset = groups ? pick([18, 21]) : 17;
       const params = groups && opset === 18 ? groups : x[1]!;
       const param = (name: string) => constant(name, 'float32', [params], Array.from({ length: params }, () => Math.round((rng.next() * 4 - 2) * 100) / 100));
