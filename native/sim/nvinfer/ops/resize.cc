@@ -74,6 +74,7 @@ class ResizeOp : public OpBase {
     if (!scales == !sizes) fail("exactly one of scales and sizes must be given");
     std::vector<size_t> axes = resizedAxes(x.size());
     Shape out = x;
+    std::vector<double> axisScale(x.size(), 1.0);  // from scales; 1 elsewhere
     if (sizes) {
       requireType(*sizes, "sizes", {DType::kINT64});
       if (!sizes->constData) {
@@ -92,13 +93,14 @@ class ResizeOp : public OpBase {
       for (size_t i = 0; i < axes.size(); ++i) {
         if (!(v[i] > 0)) fail("scales must be > 0");
         size_t a = axes[i];
+        axisScale[a] = v[i];
         out[a] = x[a] < 0 ? -1 : static_cast<int64_t>(std::floor(static_cast<double>(x[a]) * v[i]));
       }
     }
     if (a_.linear) {
       for (size_t d = 0; d + 3 < x.size(); ++d) {
         // An extent unknown until run time is checked then.
-        bool changed = (x[d] >= 0 && out[d] >= 0 && out[d] != x[d]) || (scales && scaleOf(*scales, axes, d) != 1.0);
+        bool changed = (x[d] >= 0 && out[d] >= 0 && out[d] != x[d]) || axisScale[d] != 1.0;
         if (changed) failOuterAxis(d);
       }
     }
@@ -218,13 +220,6 @@ class ResizeOp : public OpBase {
       v[i] = f;
     }
     return v;
-  }
-  double scaleOf(TensorInfo const& scales, std::vector<size_t> const& axes, size_t d) const {
-    std::vector<double> v = floats(scales);
-    for (size_t i = 0; i < axes.size(); ++i) {
-      if (axes[i] == d) return v[i];
-    }
-    return 1.0;
   }
 
   ResizeAttributes a_;
