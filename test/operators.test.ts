@@ -28,6 +28,8 @@ interface OperatorCase {
   readonly outputs: Record<string, { dtype: DType; dims: Dim[] }>;
   readonly attrs?: Record<string, AttrValue>;
   readonly opset?: number;
+  /** Build strongly typed: Q/DQ nodes need it, or the INT8 builder flag (quantization.test.ts builds both ways). */
+  readonly stronglyTyped?: boolean;
 }
 
 const SPECIAL = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0];
@@ -343,6 +345,60 @@ const CASES: OperatorCase[] = [
   { title: 'ArgMax along axis 1 with ties (the first wins)', op: 'ArgMax', inputs: { x: { dtype: 'float32', dims: [2, 4], values: [1, 3, 3, -1, -0.5, -0.5, -2, -0.5] } }, attrs: { axis: 1 }, outputs: same([2, 1], 'int64') },
   { title: 'ArgMin without keepdims, select_last_index', op: 'ArgMin', inputs: { x: { dtype: 'float32', dims: [3, 2], values: [1, 0, 1, 5, -4, 0] } }, attrs: { axis: 0, keepdims: 0, select_last_index: 1 }, outputs: same([2], 'int64') },
   { title: 'ArgMax of int32 along the last axis', op: 'ArgMax', inputs: { x: { dtype: 'int32', dims: [2, 3], values: [-7, 9, 2, 4, 4, -1] } }, attrs: { axis: -1, keepdims: 0 }, outputs: same([2], 'int64') },
+  {
+    title: 'QuantizeLinear per tensor: ties to even, saturation, -0 and ±Infinity (an int8 zero point of 0 makes the output int8)',
+    op: 'QuantizeLinear',
+    inputs: { x: { dtype: 'float32', dims: [2, 5], values: [0.25, 0.75, -0.25, -1.25, 63.75, 64, -64.25, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] } },
+    constants: { scale: { dtype: 'float32', dims: [], values: [0.5] }, zeroPoint: { dtype: 'int8', dims: [], values: [0] } },
+    outputs: same([2, 5], 'int8'),
+    stronglyTyped: true,
+  },
+  {
+    title: 'QuantizeLinear per channel along axis 1 (opset 13)',
+    op: 'QuantizeLinear',
+    inputs: { x: f([2, 3, 2], 91) },
+    constants: { scale: f3([0.01, 0.03, 0.5]), zeroPoint: { dtype: 'int8', dims: [3], values: [0, 0, 0] } },
+    attrs: { axis: 1 },
+    outputs: same([2, 3, 2], 'int8'),
+    opset: 13,
+    stronglyTyped: true,
+  },
+  {
+    title: 'QuantizeLinear of float16 with a float16 scale (opset 19)',
+    op: 'QuantizeLinear',
+    inputs: { x: { dtype: 'float16', dims: [4], values: [0.5, -1.5, 300, -2.25] } },
+    constants: { scale: { dtype: 'float16', dims: [], values: [0.25] }, zeroPoint: { dtype: 'int8', dims: [], values: [0] } },
+    outputs: same([4], 'int8'),
+    opset: 19,
+    stronglyTyped: true,
+  },
+  {
+    title: 'DequantizeLinear per tensor, the extremes of int8',
+    op: 'DequantizeLinear',
+    inputs: { q: { dtype: 'int8', dims: [5], values: [-128, -1, 0, 1, 127] } },
+    constants: { scale: { dtype: 'float32', dims: [], values: [0.037] }, zeroPoint: { dtype: 'int8', dims: [], values: [0] } },
+    outputs: same([5]),
+    stronglyTyped: true,
+  },
+  {
+    title: 'DequantizeLinear per channel along axis 0, no zero point (opset 10 has no axis: opset 13)',
+    op: 'DequantizeLinear',
+    inputs: { q: { dtype: 'int8', dims: [3, 2], values: [-128, 127, 5, -5, 64, 1] } },
+    constants: { scale: f3([0.5, 0.001, 3]) },
+    attrs: { axis: 0 },
+    outputs: same([3, 2]),
+    opset: 13,
+    stronglyTyped: true,
+  },
+  {
+    title: 'DequantizeLinear per tensor at opset 10',
+    op: 'DequantizeLinear',
+    inputs: { q: { dtype: 'int8', dims: [2, 2], values: [-3, 7, 100, -100] } },
+    constants: { scale: { dtype: 'float32', dims: [], values: [0.125] }, zeroPoint: { dtype: 'int8', dims: [], values: [0] } },
+    outputs: same([2, 2]),
+    opset: 10,
+    stronglyTyped: true,
+  },
 ];
 
 function operatorModel(c: OperatorCase): Uint8Array {
@@ -371,7 +427,7 @@ afterAll(() => runtime.dispose());
 describe('every simulator operator against onnxruntime-node', () => {
   it.each(CASES.map((c) => [c.title, c] as const))('%s', async (_, c) => {
     const onnx = operatorModel(c);
-    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator' }));
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', stronglyTyped: c.stronglyTyped }));
     using context = engine.createContext();
     const feeds = feedsOf(c);
     await expectLikeOrt(onnx, feeds, await context.run(feeds as never));

@@ -404,6 +404,25 @@ class BuilderImpl : public nvinfer1::IBuilder {
            "!flags[BuilderFlag::kINT8]. Precision flags are not allowed with a strongly typed network: the "
            "network's own types decide.");
     }
+    // Q/DQ nodes make the network explicitly quantized: they say where int8 is used, so no calibration, and the
+    // other layers keep the precision the remaining flags allow. A weakly typed network still needs the INT8 flag.
+    bool const explicitQuantization = std::any_of(net.graph().nodes.begin(), net.graph().nodes.end(), [](NodeDef const& n) {
+      return n.opType == "QuantizeLinear" || n.opType == "DequantizeLinear";
+    });
+    if (explicitQuantization && !int8 && !net.getFlag(nvinfer1::NetworkDefinitionCreationFlag::kSTRONGLY_TYPED)) {
+      fail(ErrorCode::kINVALID_CONFIG, "Internal Error",
+           "Int8 precision has been set for a layer or layer output, but int8 is not configured in the builder "
+           "(the network has QuantizeLinear/DequantizeLinear nodes: set BuilderFlag::kINT8, or build it strongly "
+           "typed)");
+    }
+    if (explicitQuantization && int8) {
+      if (cfg.calibrator) {
+        report.log(nvinfer1::ILogger::Severity::kWARNING,
+                   "Calibrator won't be used in explicit precision mode. Use quantization aware training to generate "
+                   "network with Quantize/Dequantize nodes.");
+      }
+      int8 = false;
+    }
     plan.precision = int8 ? Precision::kINT8 : fp16 ? Precision::kFP16 : bf16 ? Precision::kBF16 : Precision::kFP32;
     if (int8) {
       std::map<std::string, float> byName;
@@ -437,7 +456,14 @@ class BuilderImpl : public nvinfer1::IBuilder {
       }
     }
     // Weights as reduced-precision kernels see them: rounded (fp16, bf16) or quantized per tensor (int8, matrices).
-    for (TensorDef& t : plan.graph.tensors) {
+    // Q/DQ scales stay as given: the parser sets those layers' precision to the scale's type.
+    std::set<int> quantizationScales;
+    for (NodeDef const& n : plan.graph.nodes) {
+      if ((n.opType == "QuantizeLinear" || n.opType == "DequantizeLinear") && n.inputs.size() > 1) quantizationScales.insert(n.inputs[1]);
+    }
+    for (size_t i = 0; i < plan.graph.tensors.size(); ++i) {
+      TensorDef& t = plan.graph.tensors[i];
+      if (quantizationScales.count(static_cast<int>(i))) continue;
       if (!t.constData || t.type != DType::kFLOAT || plan.precision == Precision::kFP32) continue;
       if (plan.precision == Precision::kINT8 && t.shape.size() < 2) continue;  // biases, scales stay in fp32
       auto data = std::make_shared<std::vector<uint8_t>>(*t.constData);

@@ -43,6 +43,7 @@ std::map<std::string, Factory> const& registry() {
     for (char const* t : {"Max", "Min", "Sum", "Mean"}) (*m)[t] = &ops::makeVariadicOp;
     for (char const* t : {"ArgMax", "ArgMin"}) (*m)[t] = &ops::makeArgExtremeOp;
     (*m)["ConstantOfShape"] = &ops::makeConstantOfShapeOp;
+    for (char const* t : {"QuantizeLinear", "DequantizeLinear"}) (*m)[t] = &ops::makeQuantizeOp;
     (*m)["Tile"] = &ops::makeTileOp;
     (*m)["Dropout"] = &ops::makeDropoutOp;
     (*m)["Trilu"] = &ops::makeTriluOp;

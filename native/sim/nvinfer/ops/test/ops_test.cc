@@ -1491,6 +1491,46 @@ static void testVariadicModActivations() {
   CHECK(closeTo(elu[0].get(0), -1e-8, 1e-6, 0), "Elu near 0 keeps its precision (expm1)");
 }
 
+static void testQuantize() {
+  g_test = "QuantizeLinear, DequantizeLinear";
+  auto q = runOp("QuantizeLinear", A(), {F({8}, {0.25f, 0.75f, -0.25f, -0.75f, 100.f, -100.f, NAN, -INFINITY}), F({}, {0.5f}).c()});
+  CHECK(q[0].type == DType::kINT8, "QuantizeLinear gives int8 when no zero point names the type (not ONNX's uint8)");
+  expectExact("round half to even, saturate to [-128, 127], NaN to 0 (a GPU's cvt.rni.sat)", q[0], {8}, {0, 2, 0, -2, 127, -128, 0, -128});
+  auto perChannel = runOp("QuantizeLinear", A(), {F({2, 3}, {1, 2, 3, 1, 2, 3}), F({2}, {1.f, 0.5f}).c()});
+  expectExact("a per-channel scale without an axis is along axis 0 (TensorRT's importer; ONNX says 1)", perChannel[0], {2, 3}, {1, 2, 3, 2, 4, 6});
+  auto axis1 = runOp("QuantizeLinear", A().i("axis", -1), {F({2, 3}, {1, 2, 3, 1, 2, 3}), F({3}, {1.f, 0.5f, 0.25f}).c(), I8({3}, {0, 0, 0}).c()});
+  expectExact("per-channel along the last axis, with a zero point of zeros", axis1[0], {2, 3}, {1, 4, 12, 1, 4, 12});
+  auto dq = runOp("DequantizeLinear", A().i("axis", 1), {I8({2, 2}, {-128, 3, 127, -1}), H({2}, {0.5f, 2.f}).c()});
+  CHECK(dq[0].type == DType::kHALF, "DequantizeLinear gives the scale's type");
+  expectExact("q * scale per channel", dq[0], {2, 2}, {-64, 6, 63.5, -2});
+  auto folded = infer("DequantizeLinear", A(), {infoOf(I8({2}, {4, -4}).c()), infoOf(F({}, {0.25f}).c())});
+  CHECK(folded[0].constData && folded[0].type == DType::kFLOAT, "DequantizeLinear of int8 weights folds to a float constant");
+  expectExact("a scalar input (rank 0)", runOp("QuantizeLinear", A(), {F({}, {-3.5f}), F({1}, {1.f}).c()})[0], {}, {-4});
+
+  auto qOf = [](std::vector<TensorInfo> const& in, A const& attrs = A(), int64_t opset = 17) { infer("QuantizeLinear", attrs, in, opset); };
+  TensorInfo const x = ti(DType::kFLOAT, {2, 3});
+  expectThrow("uint8 zero point", [&] { qOf({x, infoOf(F({}, {1}).c()), infoOf(U8({}, {128}).c())}); }, "unsupported zero point type UINT8");
+  expectThrow("uint8 input to DequantizeLinear", [&] { infer("DequantizeLinear", A(), {ti(DType::kUINT8, {2}), infoOf(F({}, {1}).c())}); },
+              "unsupported input type UINT8");
+  expectThrow("asymmetric", [&] { qOf({x, infoOf(F({}, {1}).c()), infoOf(I8({}, {3}).c())}); },
+              "TensorRT only supports symmetric quantization: the zero point must be all zeros, element 0 is 3");
+  expectThrow("a zero point computed at run time", [&] { qOf({x, infoOf(F({}, {1}).c()), ti(DType::kINT8, {})}); }, "the zero point must be a build-time constant");
+  expectThrow("zero point volume", [&] { qOf({x, infoOf(F({}, {1}).c()), infoOf(I8({2}, {0, 0}).c())}); }, "same volume (zero point 2, scale 1)");
+  expectThrow("a scale computed at run time", [&] { qOf({x, ti(DType::kFLOAT, {})}); }, "the scale must be a build-time constant");
+  expectThrow("a zero scale", [&] { qOf({x, infoOf(F({2}, {1, 0}).c())}); }, "scale coefficients must all be positive");
+  expectThrow("a NaN scale", [&] { qOf({x, infoOf(F({}, {NAN}).c())}); }, "scale coefficients must all be positive");
+  expectThrow("per-channel count against the default axis 0", [&] { qOf({x, infoOf(F({3}, {1, 1, 1}).c())}); },
+              "the number of scales (3) is not the extent of axis 0 of the input [2,3] (no axis given: TensorRT's importer uses 0)");
+  expectThrow("per-channel over a dynamic axis", [&] { qOf({ti(DType::kFLOAT, {-1, 3}), infoOf(F({2}, {1, 1}).c())}, A().i("axis", 0)); },
+              "is not the extent of axis 0 of the input [-1,3]");
+  expectThrow("block quantization", [&] { qOf({x, infoOf(F({2, 1}, {1, 1}).c())}); }, "block quantization");
+  expectThrow("block_size", [&] { qOf({x, infoOf(F({}, {1}).c())}, A().i("block_size", 2), 21); }, "block quantization (block_size 2)");
+  expectThrow("output_dtype uint8", [&] { qOf({x, infoOf(F({}, {1}).c())}, A().i("output_dtype", 2), 21); }, "only FP8, INT8 and INT4");
+  expectThrow("output_dtype FP8", [&] { qOf({x, infoOf(F({}, {1}).c())}, A().i("output_dtype", 17), 21); }, "FP8 and INT4 are not modelled");
+  expectThrow("an int32 input", [&] { infer("DequantizeLinear", A(), {ti(DType::kINT32, {2}), infoOf(F({}, {1}).c())}); }, "input has unsupported type int32");
+  expectThrow("axis before opset 13", [&] { qOf({x, infoOf(F({}, {1}).c())}, A().i("axis", 1), 10); }, "unsupported attribute 'axis'");
+}
+
 static void testFlops() {
   g_test = "flops";
   std::vector<float> a(6), b(6), c(6);
@@ -1532,6 +1572,7 @@ int main() {
       {"testNonZero", testNonZero},
       {"testWindowOps", testWindowOps},
       {"testVariadicModActivations", testVariadicModActivations},
+      {"testQuantize", testQuantize},
       {"testFlops", testFlops},
   };
   for (auto const& t : tests) {
