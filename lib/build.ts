@@ -4,6 +4,7 @@ import type { NativeBuildOptions, NativeProgressEvent } from '../binding.js';
 import { showValue } from './dtypes.js';
 import type { ShapeRange } from './engine-spec.js';
 import { deviceIndexOf, fromNative, makeError, requireInteger, requireOptionsObject } from './errors.js';
+import type { TensorRTNodeError } from './errors.js';
 import { getNative } from './native.js';
 import type { Backend } from './runtime.js';
 
@@ -17,13 +18,14 @@ export interface BuildOptions {
   readonly backend?: Backend;
   /** One entry per optimization profile: min/opt/max per dynamic input. */
   readonly profiles?: readonly Readonly<Record<string, ShapeRange>>[];
-  /** Which reduced precisions TensorRT may use (builder flags; TensorRT 10). int8 needs `calibrationCache`.
+  /** Which reduced precisions TensorRT may use (builder flags; TensorRT 10). int8 needs `calibrationCache`, unless the
+   * model has Q/DQ (QuantizeLinear/DequantizeLinear) nodes, which say where int8 is used (explicit quantization).
    * TensorRT 10.12 deprecates these flags and TensorRT 11 removes them: prefer `stronglyTyped` with a model exported
    * in the precision you want (fp16 weights, or Q/DQ nodes for int8). */
   readonly precision?: Precision;
   /** The network's own types decide precision (the only mode of TensorRT 11). */
   readonly stronglyTyped?: boolean;
-  /** int8: a TensorRT calibration cache (bytes, or a file path). */
+  /** int8 without Q/DQ nodes: a TensorRT calibration cache (bytes, or a file path). */
   readonly calibrationCache?: Uint8Array | string;
   /** A timing cache file: read before the build when it exists, rewritten after it, so rebuilds are fast. */
   readonly timingCachePath?: string;
@@ -52,11 +54,25 @@ async function bytesOf(value: Uint8Array | string | undefined, what: string): Pr
 function precisionFlagDeprecation(options: BuildOptions, libraryVersion: number): string | undefined {
   const precision = options.precision ?? 'fp32';
   if (precision === 'fp32' || options.stronglyTyped || libraryVersion < 101200) return undefined;
+  const deprecated = 'deprecated since TensorRT 10.12 and removed in 11';
+  if (precision === 'int8' && options.calibrationCache === undefined) {
+    // It built, so the model has Q/DQ nodes: they already say where int8 is used.
+    return `precision 'int8' uses a TensorRT builder flag, ${deprecated}: the model's Q/DQ nodes already say where int8 is used, so build with stronglyTyped: true`;
+  }
   const quantized = precision === 'int8' ? 'with Q/DQ (QuantizeLinear/DequantizeLinear) nodes' : `in ${precision}`;
   return (
     `precision '${precision}' uses TensorRT builder flags${precision === 'int8' ? ' and implicit INT8 calibration' : ''}, ` +
-    `deprecated since TensorRT 10.12 and removed in 11: export the ONNX model ${quantized} and build with stronglyTyped: true`
+    `${deprecated}: export the ONNX model ${quantized} and build with stronglyTyped: true`
   );
+}
+
+/** int8 on a model without Q/DQ nodes needs scales: TensorRT's message says so in its own terms, this says how. */
+function withCalibrationAdvice(error: TensorRTNodeError, options: BuildOptions): TensorRTNodeError {
+  if (options.precision !== 'int8' || options.calibrationCache !== undefined) return error;
+  if (!/Calibration failure occurred with no scaling factors detected/.test(error.message)) return error;
+  const advice = 'precision int8 needs a calibration cache (calibrationCache: bytes or a file path), or a model with Q/DQ (QuantizeLinear/DequantizeLinear) nodes';
+  const { trtErrorCode, trtMessages, trtLog, details } = error;
+  return makeError(error.code, `${error.message}. ${advice}`, { trtErrorCode, trtMessages, trtLog, details, cause: error.cause });
 }
 
 /** min <= opt <= max in every dim, of one rank (TensorRT would refuse the profile with less to say). */
@@ -122,9 +138,6 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   if (options.hardwareCompatibility !== undefined && !HARDWARE_COMPATIBILITY.includes(options.hardwareCompatibility)) {
     throw makeError('INVALID_ARGUMENT', `hardwareCompatibility must be one of ${HARDWARE_COMPATIBILITY.join(', ')}, got ${showValue(options.hardwareCompatibility)}`);
   }
-  if (options.precision === 'int8' && options.calibrationCache === undefined) {
-    throw makeError('INVALID_ARGUMENT', 'precision int8 needs a calibration cache (calibrationCache: bytes or a file path)');
-  }
   deviceIndexOf(options.device);
   requireBuildLimits(options);
   const nativeOptions: NativeBuildOptions = {
@@ -151,7 +164,7 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   try {
     result = await handle.promise;
   } catch (error) {
-    throw fromNative(error);
+    throw withCalibrationAdvice(fromNative(error), options);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }

@@ -85,13 +85,15 @@ async function requireTimingCachePath(file: string): Promise<void> {
 async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildReport>> {
   await requireFile(file, 'ONNX model');
   if (o.timingCache !== undefined) await requireTimingCachePath(o.timingCache);
-  if (o.precision === 'int8' && o.calibCache === undefined) {
-    throw usageError('--precision int8 needs --calib-cache <file>, a TensorRT calibration cache made for this model');
-  }
   if (o.calibCache !== undefined) await requireFile(o.calibCache, 'calibration cache');
   const onnx = await readFile(file);
   if (isPlan(onnx)) throw usageError(`${file} is already a TensorRT engine; build takes the ONNX model (inspect or verify take engines)`);
-  const declared = readOnnxFile(file, onnx).inputs;
+  const { inputs: declared, ops } = readOnnxFile(file, onnx);
+  // Q/DQ nodes say where int8 is used (explicit quantization); without them TensorRT needs calibration scales.
+  const explicitlyQuantized = (ops.QuantizeLinear ?? 0) + (ops.DequantizeLinear ?? 0) > 0;
+  if (o.precision === 'int8' && o.calibCache === undefined && !explicitlyQuantized) {
+    throw usageError('--precision int8 needs --calib-cache <file>, a TensorRT calibration cache made for this model, or a model with Q/DQ (QuantizeLinear/DequantizeLinear) nodes');
+  }
   const profile = profileFromArgs(declared, o.profile ?? []);
   const profiles = Object.keys(profile).length > 0 ? [profile] : [];
 

@@ -45,10 +45,10 @@ export interface GetOrBuildOptions {
   readonly model: string;
   /** Default: the first 12 hex digits of the ONNX's SHA-256. */
   readonly revision?: string;
-  /** Default 'fp32'. int8 needs `calibrationCache`; see BuildOptions.precision for TensorRT 11. */
+  /** Default 'fp32'. int8 needs `calibrationCache` unless the model has Q/DQ nodes; see BuildOptions.precision for TensorRT 11. */
   readonly precision?: Precision;
   readonly stronglyTyped?: boolean;
-  /** int8: a TensorRT calibration cache (bytes or a file path). */
+  /** int8 without Q/DQ nodes: a TensorRT calibration cache (bytes or a file path). */
   readonly calibrationCache?: Uint8Array | string;
   /** A timing cache file shared by builds (read, then rewritten after each build). */
   readonly timingCachePath?: string;

@@ -3,6 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { qdqMlp } from '../models/qdq-mlp.js';
 import { STACK_TRACE, cliPackage, collect, json, runCli, scratch, spawnCli, writeExampleModel, writeZooModel } from './helpers.js';
 
 const dir = scratch('build');
@@ -66,6 +67,17 @@ describe('build', () => {
     expect(doc.built).toBe(true);
     expect(doc.sidecar.build_options).toMatchObject({ workspace_bytes: 64 * 2 ** 20, flags: ['fp16'] });
     expect(existsSync(cache)).toBe(true);
+  });
+
+  it('--precision int8 of a model with Q/DQ nodes needs no --calib-cache (explicit quantization); one without still does', async () => {
+    const qdq = path.join(dir, 'qdq.onnx');
+    writeFileSync(qdq, qdqMlp());
+    const r = await runCli(['build', qdq, ...SIM, '--profile', 'x:1x16:4x16:8x16', '--out', path.join(dir, 'int8'), '--precision', 'int8', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(path.basename(json(r).path)).toMatch(/^default\.qdq-[0-9a-f]{12}-trt10\.16\.1-int8-sm89\.engine$/);
+    const plain = await runCli(['build', model, ...SIM, ...PROFILE, '--out', path.join(dir, 'int8'), '--precision', 'int8']);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/--precision int8 needs --calib-cache <file>, .* or a model with Q\/DQ \(QuantizeLinear\/DequantizeLinear\) nodes/);
   });
 
   it('a name the store cannot use exits 2 with its rule', async () => {

@@ -1,0 +1,60 @@
+// A small MLP with explicit quantization (QuantizeLinear/DequantizeLinear nodes), as quantization-aware training
+// exports it, for test/quantization.test.ts and the CLI's build test; variants TensorRT refuses.
+import { model, node, tensor, valueInfo } from './onnx-builder.js';
+import type { DType } from './onnx-builder.js';
+import { rng } from './rng.js';
+
+export const QDQ_PROFILE = { x: { min: [1, 16], opt: [4, 16], max: [8, 16] } };
+
+export interface Variant {
+  /** The zero points' type and value (TensorRT takes int8 zeros only). */
+  zeroPoint?: { dtype: DType; value: number };
+  /** Leave out the weights' axis attribute (ONNX's default is 1, TensorRT's importer uses 0). */
+  omitWeightAxis?: boolean;
+}
+
+/**
+ * x [batch, 16] -> Q/DQ (per tensor) -> MatMul with int8 weights W1 [16, 8] dequantized per output channel ->
+ * Add -> Relu -> Q/DQ -> MatMul with float weights W2 [8, 4] fake-quantized per channel (Q then DQ, folded at build
+ * time) -> Add -> y. Also outputs the input's int8 codes.
+ */
+export function qdqMlp(variant: Variant = {}): Uint8Array {
+  const r = rng(7);
+  const zp = variant.zeroPoint ?? { dtype: 'int8', value: 0 };
+  const zpOf = (name: string, n: number) => tensor(name, zp.dtype, n === 1 ? [] : [n], Array(n).fill(zp.value));
+  const weightAxis: Record<string, number> = variant.omitWeightAxis ? {} : { axis: 1 };
+  const w1 = Array.from({ length: 16 * 8 }, () => r.int(-127, 128));
+  return model({
+    inputs: [valueInfo('x', 'float32', ['batch', 16])],
+    outputs: [valueInfo('y', 'float32', ['batch', 4]), valueInfo('codes', 'int8', ['batch', 16])],
+    initializers: [
+      tensor('sx', 'float32', [], [0.02]),
+      zpOf('zx', 1),
+      tensor('w1', 'int8', [16, 8], w1),
+      tensor('sw1', 'float32', [8], Array.from(r.uniform(8, 0.002, 0.01))),
+      zpOf('zw1', 8),
+      tensor('b1', 'float32', [8], Array.from(r.uniform(8, -0.2, 0.2))),
+      tensor('sh', 'float32', [], [0.015]),
+      zpOf('zh', 1),
+      tensor('w2', 'float32', [8, 4], Array.from(r.uniform(32, -0.8, 0.8))),
+      tensor('sw2', 'float32', [4], [0.006, 0.004, 0.0065, 0.005]),
+      zpOf('zw2', 4),
+      tensor('b2', 'float32', [4], [0.1, -0.1, 0.05, 0]),
+    ],
+    nodes: [
+      node('QuantizeLinear', ['x', 'sx', 'zx'], ['codes'], {}, 'quantize_x'),
+      node('DequantizeLinear', ['codes', 'sx', 'zx'], ['xq'], {}, 'dequantize_x'),
+      node('DequantizeLinear', ['w1', 'sw1', 'zw1'], ['w1f'], weightAxis, 'dequantize_w1'),
+      node('MatMul', ['xq', 'w1f'], ['h0']),
+      node('Add', ['h0', 'b1'], ['h1']),
+      node('Relu', ['h1'], ['h']),
+      node('QuantizeLinear', ['h', 'sh', 'zh'], ['hq8'], {}, 'quantize_h'),
+      node('DequantizeLinear', ['hq8', 'sh', 'zh'], ['hq'], {}, 'dequantize_h'),
+      node('QuantizeLinear', ['w2', 'sw2', 'zw2'], ['w2q'], weightAxis, 'quantize_w2'),
+      node('DequantizeLinear', ['w2q', 'sw2', 'zw2'], ['w2f'], weightAxis, 'dequantize_w2'),
+      node('MatMul', ['hq', 'w2f'], ['y0']),
+      node('Add', ['y0', 'b2'], ['y']),
+    ],
+    opset: 13,
+  });
+}

@@ -1,0 +1,105 @@
+// Explicit quantization: models with QuantizeLinear/DequantizeLinear (Q/DQ) nodes, as quantization-aware training
+// and TensorRT Model Optimizer export them, built strongly typed (TensorRT 11's only mode) and weakly typed with the
+// INT8 flag (no calibration: the Q/DQ nodes carry the scales). Results against onnxruntime-node on the same model and
+// feeds: float outputs within FP32_TOLERANCE, int8 outputs exactly. And what TensorRT refuses of a Q/DQ model
+// (asymmetric or uint8 quantization, as onnxruntime's own quantizer exports by default), refused at build time with
+// the node named.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BuildFailedError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import type { BuildOptions } from '../lib/index.js';
+import { expectLikeOrt } from './helpers/ort.js';
+import { QDQ_PROFILE as PROFILE, qdqMlp } from './models/qdq-mlp.js';
+import { rng } from './models/rng.js';
+
+const feedsAt = (batch: number, seed: number) => ({ x: Tensor.from('float32', rng(seed).uniform(batch * 16, -2.5, 2.5), [batch, 16]) });
+
+let runtime: Runtime;
+beforeAll(() => {
+  runtime = Runtime.create({ backend: 'simulator' });
+});
+afterAll(() => runtime.dispose());
+
+async function runAll(onnx: Uint8Array, options: BuildOptions, batches: number[]) {
+  using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [PROFILE], ...options }));
+  using context = engine.createContext();
+  const results = [];
+  for (const batch of batches) results.push(await context.run(feedsAt(batch, 100 + batch)));
+  return { results, dtypes: Object.fromEntries(engine.outputs.map((t) => [t.name, t.dtype])) };
+}
+
+async function buildFailure(onnx: Uint8Array, options: BuildOptions = { stronglyTyped: true }): Promise<BuildFailedError> {
+  const e = await buildEngine(onnx, { backend: 'simulator', profiles: [PROFILE], ...options }).catch((err: unknown) => err);
+  expect(e).toBeInstanceOf(BuildFailedError);
+  return e as BuildFailedError;
+}
+const textOf = (e: BuildFailedError) => [e.message, ...e.details].join('\n');
+
+describe('a Q/DQ model', () => {
+  it('strongly typed: like onnxruntime at batch 1, 3 and 8 (the int8 codes exactly), with an int8 engine output', async () => {
+    const onnx = qdqMlp();
+    const { results, dtypes } = await runAll(onnx, { stronglyTyped: true }, [1, 3, 8]);
+    expect(dtypes).toEqual({ y: 'float32', codes: 'int8' });
+    for (const [k, batch] of [1, 3, 8].entries()) await expectLikeOrt(onnx, feedsAt(batch, 100 + batch), results[k]!);
+    // Saturation happened: x reaches ±2.5 and 2.5 / 0.02 = 125 stays inside, so the codes span most of int8.
+    const codes = Array.from(results[2]!.codes!.data as Int8Array);
+    expect(Math.max(...codes)).toBeGreaterThan(100);
+    expect(Math.min(...codes)).toBeLessThan(-100);
+  });
+
+  it('weakly typed with precision int8 and no calibration cache: the same codes, the float layers in fp16 (kINT8 comes with kFP16)', async () => {
+    const onnx = qdqMlp();
+    const strong = await runAll(onnx, { stronglyTyped: true }, [3, 8]);
+    const warnings: string[] = [];
+    const weak = await runAll(onnx, { precision: 'int8', onWarning: (m) => warnings.push(m) }, [3, 8]);
+    for (const k of [0, 1]) {
+      expect(Array.from(weak.results[k]!.codes!.data as Int8Array)).toEqual(Array.from(strong.results[k]!.codes!.data as Int8Array));
+      const y = weak.results[k]!.y!.data as Float32Array;
+      const reference = strong.results[k]!.y!.data as Float32Array;
+      // fp16 rounding of the hidden layer may move a value across a quantization step of h (0.015 x |w2| <= 0.8).
+      expect(Math.max(...y.map((v, i) => Math.abs(v - reference[i]!)))).toBeLessThan(0.05);
+      expect(Array.from(y)).not.toEqual(Array.from(reference));
+    }
+    expect(warnings).toEqual([
+      "precision 'int8' uses a TensorRT builder flag, deprecated since TensorRT 10.12 and removed in 11: the model's Q/DQ nodes already say where int8 is used, so build with stronglyTyped: true",
+    ]);
+  });
+
+  it('a calibration cache is not used in explicit quantization: the same bits as without one', async () => {
+    const onnx = qdqMlp();
+    const cache = new TextEncoder().encode('TRT-101601-EntropyCalibration2\nh1: 3c000000\ny0: 3c000000\n');
+    const plain = await runAll(onnx, { precision: 'int8' }, [5]);
+    const calibrated = await runAll(onnx, { precision: 'int8', calibrationCache: cache }, [5]);
+    expect(Array.from(calibrated.results[0]!.y!.data as Float32Array)).toEqual(Array.from(plain.results[0]!.y!.data as Float32Array));
+  });
+
+  it('weakly typed without the INT8 flag: BUILD_FAILED, as TensorRT refuses a network with int8 layers it was not allowed', async () => {
+    for (const precision of [undefined, 'fp16'] as const) {
+      const e = await buildFailure(qdqMlp(), { precision });
+      expect(e.message).toMatch(/Int8 precision has been set for a layer or layer output, but int8 is not configured in the builder/);
+    }
+  });
+});
+
+describe('what TensorRT refuses of a Q/DQ model, naming the node', () => {
+  it('uint8 zero points (onnxruntime\'s quantizer exports them by default): TensorRT quantizes to int8 only', async () => {
+    const text = textOf(await buildFailure(qdqMlp({ zeroPoint: { dtype: 'uint8', value: 128 } })));
+    expect(text).toMatch(/quantize_x/);
+    expect(text).toMatch(/UINT8/);
+  });
+
+  it('a zero point that is not zero: TensorRT\'s quantization is symmetric', async () => {
+    const text = textOf(await buildFailure(qdqMlp({ zeroPoint: { dtype: 'int8', value: 3 } })));
+    expect(text).toMatch(/quantize_x/);
+    expect(text).toMatch(/TensorRT only supports symmetric quantization: the zero point must be all zeros, element 0 is 3/);
+  });
+
+  it('per-channel weights without an axis: TensorRT\'s importer takes axis 0 where ONNX says 1, and 16 rows are not 8 scales', async () => {
+    const onnx = qdqMlp({ omitWeightAxis: true });
+    // onnxruntime runs it (axis 1: 8 output channels); TensorRT's importer would not.
+    const ort = await import('onnxruntime-node');
+    await expect(ort.InferenceSession.create(onnx)).resolves.toBeDefined();
+    const text = textOf(await buildFailure(onnx));
+    expect(text).toMatch(/dequantize_w1/);
+    expect(text).toMatch(/the number of scales \(8\) is not the extent of axis 0 of the input \[16,8\] \(no axis given: TensorRT's importer uses 0\)/);
+  });
+});
