@@ -25,6 +25,8 @@
 //   omitted before opset 13, pooling pads not below the kernel, SAME pooling with a stride above the kernel.
 // - Mod of floats: TensorRT's parser computes x - y * trunc(x / y) in float, which differs from onnxruntime's exact
 //   fmod wherever x / y rounds to an integer (0.3 mod 0.1); operators.test.ts checks exact cases.
+// - Per-channel quantization over a channel extent of 0 or a dynamic one: TensorRT's importer refuses a scale with no
+//   coefficients and compares the scale count with the extent at build time; onnxruntime runs both.
 // - The sign of a zero result: onnxruntime's Where gives +0 for a selected -0, and normalizing a constant row gives
 //   0 of either sign by evaluation order (operators.test.ts checks -0 where an operator defines it).
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -41,6 +43,8 @@ interface Case {
   readonly onnx: Uint8Array;
   readonly feeds: TensorMap;
   readonly profile?: Record<string, ShapeRange>;
+  /** Q/DQ models build strongly typed (weakly typed they need the INT8 flag, which brings fp16 along). */
+  readonly stronglyTyped: boolean;
 }
 
 const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Abs', 'Erf', 'Sqrt', 'Log', 'LeakyRelu', 'Elu', 'HardSigmoid', 'HardSwish', 'Softplus', 'Floor', 'Ceil', 'Round', 'Reciprocal', 'Sign', 'Sin', 'Cos', 'Selu', 'Celu', 'Softsign', 'ThresholdedRelu', 'Mish'] as const;
@@ -90,7 +94,10 @@ function randomCase(seed: number): Case {
   let title: string;
   let first: NodeProto;
   let out: { dtype: DType; rank: number };
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms'] as const);
+  /** Nodes between the first and the chained unary (t is still the last one's output). */
+  const extraNodes: NodeProto[] = [];
+  let stronglyTyped = false;
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -597,6 +604,29 @@ function randomCase(seed: number): Case {
       title = `${op} of ${shapes.map((d) => `[${d}]`).join(' ')}`;
       break;
     }
+    case 'qdq': {
+      // Quantize to int8 and back, per tensor or per channel of an axis; the codes themselves are the output a third
+      // of the time. Always an int8 zero point of 0: TensorRT takes no other, and without one onnxruntime gives uint8.
+      // Not over a channel extent of 0: TensorRT's importer refuses a scale with no coefficients.
+      const channelAxis = rng.int(0, Math.max(rank, 1));
+      const perChannel = rank > 0 && s[channelAxis]! > 0 && chance(0.5);
+      const axis = perChannel ? channelAxis : 0;
+      const count = perChannel ? s[axis]! : 1;
+      const scales = Array.from({ length: count }, () => pick([0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.3]));
+      const shape = perChannel ? [count] : [];
+      constant('scale', 'float32', shape, scales);
+      constant('zero', 'int8', shape, Array(count).fill(0));
+      const attrs: Record<string, AttrValue> = perChannel ? { axis: signedAxis(axis, rank) } : {};
+      if (perChannel) staticAxes.x = [axis]; // TensorRT needs the channel extent at build time to match the scales
+      opset = perChannel ? 13 : pick([10, 13]);
+      const codesOut = chance(0.33);
+      first = node('QuantizeLinear', [floatInput('x', s), 'scale', 'zero'], [codesOut ? 't' : 'q'], attrs);
+      out = { dtype: codesOut ? 'int8' : 'float32', rank };
+      title = `QuantizeLinear [${s}] ${perChannel ? `axis ${attrs.axis} scales ${scales}` : `scale ${scales[0]}`}${codesOut ? '' : ' -> DequantizeLinear'} opset ${opset}`;
+      if (!codesOut) extraNodes.push(node('DequantizeLinear', ['q', 'scale', 'zero'], ['t'], attrs));
+      stronglyTyped = true;
+      break;
+    }
     case 'argextreme': {
       if (!rank) return randomCase(seed + 1_000_000);
       const op = pick(['ArgMax', 'ArgMin'] as const);
@@ -614,7 +644,7 @@ function randomCase(seed: number): Case {
       break;
     }
   }
-  const nodes = [first];
+  const nodes = [first, ...extraNodes];
   if (out.dtype === 'float32' && chance(0.5)) {
     // Nor an op newer than the model's opset.
     const op = pick(UNARY.filter((u) => !NOT_CHAINED.has(u) && opset >= (SINCE[u] ?? 0)));
@@ -636,7 +666,7 @@ function randomCase(seed: number): Case {
     nodes,
     opset,
   });
-  return { title: `seed ${seed}: ${title}${dynamic ? ' (dynamic dims)' : ''}`, onnx, feeds, profile: Object.keys(profile).length ? profile : undefined };
+  return { title: `seed ${seed}: ${title}${dynamic ? ' (dynamic dims)' : ''}`, onnx, feeds, profile: Object.keys(profile).length ? profile : undefined, stronglyTyped };
 }
 
 // DIFF_COUNT=5000 runs more seeds locally (the suite runs 400, about a second).
@@ -651,7 +681,7 @@ afterAll(() => runtime.dispose());
 describe('random small models: the simulator computes what onnxruntime computes', () => {
   it.each(SEEDS.map((seed) => [randomCase(seed).title, seed] as const))('%s', async (_, seed) => {
     const c = randomCase(seed);
-    const plan = await buildEngine(c.onnx, { backend: 'simulator', profiles: c.profile ? [c.profile] : [] });
+    const plan = await buildEngine(c.onnx, { backend: 'simulator', profiles: c.profile ? [c.profile] : [], stronglyTyped: c.stronglyTyped });
     using engine = await runtime.deserialize(plan);
     using context = engine.createContext();
     const feeds = Object.fromEntries(Object.entries(c.feeds).map(([name, t]) => [name, Tensor.from(t.dtype as TensorDType, t.data as never, t.dims)]));
