@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildFailedError, Runtime, Tensor, buildEngine } from '../lib/index.js';
 import type { BuildOptions } from '../lib/index.js';
 import { expectLikeOrt } from './helpers/ort.js';
-import { QDQ_PROFILE as PROFILE, qdqMlp } from './models/qdq-mlp.js';
+import { QDQ_CNN_PROFILE, QDQ_PROFILE as PROFILE, qdqCnn, qdqMlp } from './models/qdq-models.js';
 import { rng } from './models/rng.js';
 
 const feedsAt = (batch: number, seed: number) => ({ x: Tensor.from('float32', rng(seed).uniform(batch * 16, -2.5, 2.5), [batch, 16]) });
@@ -76,6 +76,22 @@ describe('a Q/DQ model', () => {
     for (const precision of [undefined, 'fp16'] as const) {
       const e = await buildFailure(qdqMlp(), { precision });
       expect(e.message).toMatch(/Int8 precision has been set for a layer or layer output, but int8 is not configured in the builder/);
+    }
+  });
+});
+
+describe('a Q/DQ CNN (int8 convolution weights per output channel)', () => {
+  it('strongly typed and weakly typed with int8: like onnxruntime over three image sizes and batches', async () => {
+    const onnx = qdqCnn();
+    for (const options of [{ stronglyTyped: true }, { precision: 'int8' as const }]) {
+      using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [QDQ_CNN_PROFILE], ...options }));
+      using context = engine.createContext();
+      for (const [n, h, w] of [[1, 8, 8], [2, 16, 12], [4, 32, 32]] as const) {
+        const feeds = { image: Tensor.from('float32', rng(n * 100 + h).uniform(n * 3 * h * w, -3, 3), [n, 3, h, w]) };
+        // fp16 layers beside the int8 ones in the weakly typed build (kINT8 comes with kFP16).
+        const tolerance = options.stronglyTyped ? undefined : { atol: 2e-3, rtol: 5e-3 };
+        await expectLikeOrt(onnx, feeds, await context.run(feeds), tolerance);
+      }
     }
   });
 });

@@ -3,7 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { qdqMlp } from '../models/qdq-mlp.js';
+import { qdqMlp } from '../models/qdq-models.js';
 import { STACK_TRACE, cliPackage, collect, json, runCli, scratch, spawnCli, writeExampleModel, writeZooModel } from './helpers.js';
 
 const dir = scratch('build');

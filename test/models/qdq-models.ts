@@ -1,5 +1,5 @@
-// A small MLP with explicit quantization (QuantizeLinear/DequantizeLinear nodes), as quantization-aware training
-// exports it, for test/quantization.test.ts and the CLI's build test; variants TensorRT refuses.
+// Small models with explicit quantization (QuantizeLinear/DequantizeLinear nodes) as quantization-aware training
+// exports them, an MLP and the CNN pattern, for test/quantization.test.ts and the CLI's build test.
 import { model, node, tensor, valueInfo } from './onnx-builder.js';
 import type { DType } from './onnx-builder.js';
 import { rng } from './rng.js';
@@ -54,6 +54,49 @@ export function qdqMlp(variant: Variant = {}): Uint8Array {
       node('DequantizeLinear', ['w2q', 'sw2', 'zw2'], ['w2f'], weightAxis, 'dequantize_w2'),
       node('MatMul', ['hq', 'w2f'], ['y0']),
       node('Add', ['y0', 'b2'], ['y']),
+    ],
+    opset: 13,
+  });
+}
+
+export const QDQ_CNN_PROFILE = { image: { min: [1, 3, 8, 8], opt: [2, 3, 16, 16], max: [4, 3, 32, 32] } };
+
+/**
+ * The pattern TensorRT's int8 CNNs come in: image [N, 3, H, W] -> Q/DQ (per tensor) -> Conv 3x3 pad 1 with int8
+ * weights [8, 3, 3, 3] dequantized per output channel (axis 0, given) and a float bias -> Relu -> Q/DQ ->
+ * Conv 1x1 [4, 8] with weights fake-quantized per output channel -> GlobalAveragePool -> logits [N, 4, 1, 1].
+ */
+export function qdqCnn(): Uint8Array {
+  const r = rng(11);
+  const zeros = (name: string, n: number) => tensor(name, 'int8', n === 1 ? [] : [n], Array(n).fill(0));
+  return model({
+    inputs: [valueInfo('image', 'float32', ['n', 3, 'h', 'w'])],
+    outputs: [valueInfo('logits', 'float32', ['n', 4, 1, 1])],
+    initializers: [
+      tensor('s_image', 'float32', [], [0.025]),
+      zeros('z_image', 1),
+      tensor('w1', 'int8', [8, 3, 3, 3], Array.from({ length: 8 * 27 }, () => r.int(-127, 128))),
+      tensor('s_w1', 'float32', [8], Array.from(r.uniform(8, 0.001, 0.004))),
+      zeros('z_w1', 8),
+      tensor('b1', 'float32', [8], Array.from(r.uniform(8, -0.1, 0.1))),
+      tensor('s_act', 'float32', [], [0.02]),
+      zeros('z_act', 1),
+      tensor('w2', 'float32', [4, 8, 1, 1], Array.from(r.uniform(32, -0.5, 0.5))),
+      tensor('s_w2', 'float32', [4], [0.004, 0.003, 0.0035, 0.002]),
+      zeros('z_w2', 4),
+    ],
+    nodes: [
+      node('QuantizeLinear', ['image', 's_image', 'z_image'], ['image_q']),
+      node('DequantizeLinear', ['image_q', 's_image', 'z_image'], ['image_dq']),
+      node('DequantizeLinear', ['w1', 's_w1', 'z_w1'], ['w1_dq'], { axis: 0 }),
+      node('Conv', ['image_dq', 'w1_dq', 'b1'], ['c1'], { pads: [1, 1, 1, 1] }, 'conv1'),
+      node('Relu', ['c1'], ['a1']),
+      node('QuantizeLinear', ['a1', 's_act', 'z_act'], ['a1_q']),
+      node('DequantizeLinear', ['a1_q', 's_act', 'z_act'], ['a1_dq']),
+      node('QuantizeLinear', ['w2', 's_w2', 'z_w2'], ['w2_q'], { axis: 0 }),
+      node('DequantizeLinear', ['w2_q', 's_w2', 'z_w2'], ['w2_dq'], { axis: 0 }),
+      node('Conv', ['a1_dq', 'w2_dq'], ['c2'], {}, 'conv2'),
+      node('GlobalAveragePool', ['c2'], ['logits']),
     ],
     opset: 13,
   });
