@@ -641,7 +641,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   static double nodeFlops(RunState const& run, size_t n) {
     NodeDef const& node = run.plan->graph.nodes[n];
     std::vector<HostTensor> in, out;
-    for (int idx : node.inputs) in.push_back(idx < 0 ? HostTensor{} : HostTensor{run.infos[idx].type, run.infos[idx].shape, nullptr});
+    for (int idx : node.inputs) in.push_back(idx < 0 ? omittedTensor() : HostTensor{run.infos[idx].type, run.infos[idx].shape, nullptr});
     for (int idx : node.outputs) {
       out.push_back(idx < 0 ? HostTensor{} : HostTensor{run.infos[idx].type, run.infos[idx].shape, nullptr});
     }
