@@ -6,9 +6,10 @@
 // the node named.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildFailedError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import { simulator } from '../lib/testing/index.js';
 import type { BuildOptions } from '../lib/index.js';
 import { expectLikeOrt } from './helpers/ort.js';
-import { QDQ_CNN_PROFILE, QDQ_PROFILE as PROFILE, qdqCnn, qdqMlp } from './models/qdq-models.js';
+import { QDQ_CNN_PROFILE, QDQ_PROFILE as PROFILE, fp8QuantDequant, qdqCnn, qdqMlp } from './models/qdq-models.js';
 import { rng } from './models/rng.js';
 
 const feedsAt = (batch: number, seed: number) => ({ x: Tensor.from('float32', rng(seed).uniform(batch * 16, -2.5, 2.5), [batch, 16]) });
@@ -93,6 +94,50 @@ describe('a Q/DQ CNN (int8 convolution weights per output channel)', () => {
         await expectLikeOrt(onnx, feeds, await context.run(feeds), tolerance);
       }
     }
+  });
+});
+
+describe('FP8 (E4M3) quantization', () => {
+  const FP8_PROFILE = { x: { min: [1, 64], opt: [2, 64], max: [4, 64] } };
+  // Values beyond 448 x scale saturate; small ones become subnormal; every E4M3 rounding happens somewhere in here.
+  const feeds = (n: number, seed: number) => ({ x: Tensor.from('float32', rng(seed).uniform(n * 64, -30, 30).map((v, i) => (i % 5 === 0 ? v / 1000 : v)), [n, 64]) });
+
+  it('per tensor and per channel, strongly typed: like onnxruntime (which saturates by default, as TensorRT always does)', async () => {
+    for (const perChannel of [false, true]) {
+      const onnx = fp8QuantDequant(perChannel);
+      using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', stronglyTyped: true, profiles: [FP8_PROFILE] }));
+      using context = engine.createContext();
+      for (const n of [1, 4]) {
+        const f = feeds(n, 300 + n);
+        const result = await context.run(f);
+        await expectLikeOrt(onnx, f, result);
+        // Quantization really happened: values moved to E4M3's grid (3 mantissa bits).
+        const x = f.x.data as Float32Array;
+        const y = result.y!.data as Float32Array;
+        expect(y.some((v, i) => v !== x[i])).toBe(true);
+      }
+    }
+  });
+
+  it('weakly typed (no FP8 builder flag here), or on a GPU before Ada (8.9): BUILD_FAILED saying why', async () => {
+    const weak = await buildFailure(fp8QuantDequant(false), { precision: 'int8', profiles: [FP8_PROFILE] });
+    expect(weak.message).toMatch(/FP8 precision has been set for a layer or layer output, but fp8 is not configured in the builder/);
+    simulator.setDevice({ computeCapability: [8, 6] });
+    try {
+      const ampere = await buildFailure(fp8QuantDequant(false), { stronglyTyped: true, profiles: [FP8_PROFILE] });
+      expect(ampere.message).toMatch(/FP8 \(E4M3\) tensors, which need a GPU of compute capability 8\.9 or later; this is 8\.6/);
+    } finally {
+      simulator.setDevice({ computeCapability: [8, 9] });
+    }
+  });
+
+  it('an FP8 network input or output is refused as not modelled (the package\'s tensors have no FP8 type)', async () => {
+    const bytes = fp8QuantDequant(false);
+    const decoded = (await import('./models/onnx-builder.js')).decodeModel(bytes);
+    decoded.graph!.output!.push({ name: 'q', type: { tensorType: { elemType: 17, shape: { dim: [{ dimParam: 'n' }, { dimValue: 64 }] } } } });
+    const onnxProto = (await import('onnx-proto')).default;
+    const text = textOf(await buildFailure(onnxProto.onnx.ModelProto.encode(decoded).finish(), { stronglyTyped: true, profiles: [FP8_PROFILE] }));
+    expect(text).toMatch(/Graph output q is float8e4m3fn: FP8 network inputs and outputs are not modelled by the simulator/);
   });
 });
 

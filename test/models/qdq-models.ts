@@ -101,3 +101,23 @@ export function qdqCnn(): Uint8Array {
     opset: 13,
   });
 }
+
+/** ONNX's FLOAT8E4M3FN element type: TensorRT's FP8. The test builder has no FP8 values, so zero points are raw bytes. */
+const FLOAT8E4M3FN = 17;
+
+/**
+ * FP8 fake quantization, as TensorRT Model Optimizer's FP8 recipe exports it: x [n, 64] -> Q/DQ to FP8 E4M3 (per
+ * tensor, or per channel along axis 1) -> y. Zero points are FP8 zeros.
+ */
+export function fp8QuantDequant(perChannel: boolean): Uint8Array {
+  const scale = perChannel ? tensor('s', 'float32', [64], Array.from({ length: 64 }, (_, i) => 0.01 + (i % 7) * 0.02)) : tensor('s', 'float32', [], [0.05]);
+  const zero = { name: 'z', dataType: FLOAT8E4M3FN, dims: perChannel ? [64] : [], rawData: new Uint8Array(perChannel ? 64 : 1) };
+  const axis: Record<string, number> = perChannel ? { axis: 1 } : {};
+  return model({
+    inputs: [valueInfo('x', 'float32', ['n', 64])],
+    outputs: [valueInfo('y', 'float32', ['n', 64])],
+    initializers: [scale, zero],
+    nodes: [node('QuantizeLinear', ['x', 's', 'z'], ['q'], axis, 'quantize_fp8'), node('DequantizeLinear', ['q', 's', 'z'], ['y'], axis, 'dequantize_fp8')],
+    opset: 19,
+  });
+}

@@ -409,11 +409,30 @@ class BuilderImpl : public nvinfer1::IBuilder {
     bool const explicitQuantization = std::any_of(net.graph().nodes.begin(), net.graph().nodes.end(), [](NodeDef const& n) {
       return n.opType == "QuantizeLinear" || n.opType == "DequantizeLinear";
     });
-    if (explicitQuantization && !int8 && !net.getFlag(nvinfer1::NetworkDefinitionCreationFlag::kSTRONGLY_TYPED)) {
+    bool const int8Quantization = std::any_of(net.graph().tensors.begin(), net.graph().tensors.end(),
+                                              [](TensorDef const& t) { return t.type == DType::kINT8; });
+    if (explicitQuantization && int8Quantization && !int8 && !net.getFlag(nvinfer1::NetworkDefinitionCreationFlag::kSTRONGLY_TYPED)) {
       fail(ErrorCode::kINVALID_CONFIG, "Internal Error",
            "Int8 precision has been set for a layer or layer output, but int8 is not configured in the builder "
            "(the network has QuantizeLinear/DequantizeLinear nodes: set BuilderFlag::kINT8, or build it strongly "
            "typed)");
+    }
+    // FP8 kernels exist from Ada (compute capability 8.9); a weakly typed network needs the FP8 flag for them.
+    bool const fp8 = std::any_of(net.graph().tensors.begin(), net.graph().tensors.end(),
+                                 [](TensorDef const& t) { return t.type == DType::kFP8; });
+    if (fp8) {
+      int major = 0, minor = 0;
+      cuda::deviceComputeCapability(&major, &minor);
+      if (major * 10 + minor < 89) {
+        fail(ErrorCode::kINVALID_CONFIG, "Internal Error",
+             "The network has FP8 (E4M3) tensors, which need a GPU of compute capability 8.9 or later; this is " +
+                 std::to_string(major) + "." + std::to_string(minor) + ".");
+      }
+      if (!cfg.getFlag(BuilderFlag::kFP8) && !net.getFlag(nvinfer1::NetworkDefinitionCreationFlag::kSTRONGLY_TYPED)) {
+        fail(ErrorCode::kINVALID_CONFIG, "Internal Error",
+             "FP8 precision has been set for a layer or layer output, but fp8 is not configured in the builder "
+             "(the network has FP8 QuantizeLinear/DequantizeLinear nodes: build it strongly typed)");
+      }
     }
     if (explicitQuantization && int8) {
       if (cfg.calibrator) {

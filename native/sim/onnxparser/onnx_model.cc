@@ -371,7 +371,8 @@ void fillData(Reader const& r, TensorFields& f, Tensor& t) {
     t.data = std::move(f.doubleData);
   } else if (!f.int32Data.empty()) {
     // FLOAT16 / BFLOAT16 travel as their 16-bit pattern inside an int32, so narrowing keeps the bits intact.
-    require("int32_data", {kINT32, kINT16, kINT8, kUINT16, kUINT8, kBOOL, kFLOAT16, kBFLOAT16});
+    require("int32_data", {kINT32, kINT16, kINT8, kUINT16, kUINT8, kBOOL, kFLOAT16, kBFLOAT16, kFLOAT8E4M3FN, kFLOAT8E4M3FNUZ,
+                           kFLOAT8E5M2, kFLOAT8E5M2FNUZ});
     packIntegers(f.int32Data, storageSize(dt), dt == kBOOL, t.data);
   } else if (!f.int64Data.empty()) {
     require("int64_data", {kINT64});
@@ -661,7 +662,11 @@ size_t elemTypeSize(int32_t elemType) {
   switch (elemType) {
     case kUINT8:
     case kINT8:
-    case kBOOL: return 1;
+    case kBOOL:
+    case kFLOAT8E4M3FN:
+    case kFLOAT8E4M3FNUZ:
+    case kFLOAT8E5M2:
+    case kFLOAT8E5M2FNUZ: return 1;
     case kUINT16:
     case kINT16:
     case kFLOAT16:
@@ -692,6 +697,10 @@ char const* elemTypeName(int32_t elemType) {
     case kUINT32: return "uint32";
     case kUINT64: return "uint64";
     case kBFLOAT16: return "bfloat16";
+    case kFLOAT8E4M3FN: return "float8e4m3fn";
+    case kFLOAT8E4M3FNUZ: return "float8e4m3fnuz";
+    case kFLOAT8E5M2: return "float8e5m2";
+    case kFLOAT8E5M2FNUZ: return "float8e5m2fnuz";
     default: return "undefined";
   }
 }

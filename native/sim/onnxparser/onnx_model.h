@@ -27,6 +27,10 @@ enum ElemType : int32_t {
   kUINT32 = 12,
   kUINT64 = 13,
   kBFLOAT16 = 16,
+  kFLOAT8E4M3FN = 17,
+  kFLOAT8E4M3FNUZ = 18,
+  kFLOAT8E5M2 = 19,
+  kFLOAT8E5M2FNUZ = 20,
 };
 
 // Malformed bytes: the message names the field path and byte offset, e.g.

@@ -59,6 +59,7 @@ bool toDType(int32_t elemType, DType* out) {
     case onnx::kINT32: *out = DType::kINT32; return true;
     case onnx::kINT64: *out = DType::kINT64; return true;
     case onnx::kBOOL: *out = DType::kBOOL; return true;
+    case onnx::kFLOAT8E4M3FN: *out = DType::kFP8; return true;  // TensorRT's only FP8 format
     default: return false;
   }
 }
@@ -148,6 +149,7 @@ class ParserImpl : public nvonnxparser::IParser {
         fail(ErrorCode::kUNSUPPORTED_NODE_DATATYPE, "Graph input " + input.name + " has unsupported data type " +
                                                         onnx::elemTypeName(input.elemType) + ".");
       }
+      if (type == DType::kFP8) failFp8Io("input", input.name);
       if (!input.hasShape) fail(ErrorCode::kINVALID_GRAPH, "Graph input " + input.name + " has no shape (unknown rank).");
       Shape shape;
       for (auto const& d : input.dims) shape.push_back(d.value >= 0 ? d.value : -1);
@@ -220,9 +222,10 @@ class ParserImpl : public nvonnxparser::IParser {
   // The type the model declares for a graph output wins, as TensorRT's parser sets it on the output tensor: the
   // engine converts to it. An int32 tensor must be declared int32.
   void applyDeclaredType(onnx::ValueInfo const& output, int64_t opset) {
-    if (output.elemType == onnx::kUNDEFINED) return;
     Graph const& graph = mNetwork->graph();
     DType actual = graph.tensors[static_cast<size_t>(graph.find(output.name))].type;
+    if (actual == DType::kFP8 || output.elemType == onnx::kFLOAT8E4M3FN) failFp8Io("output", output.name);
+    if (output.elemType == onnx::kUNDEFINED) return;
     DType declared;
     if (!toDType(output.elemType, &declared)) {
       fail(ErrorCode::kUNSUPPORTED_NODE, "Failed to convert ONNX data type to TensorRT data type: graph output " +
@@ -240,6 +243,14 @@ class ParserImpl : public nvonnxparser::IParser {
     to.values["to"].kind = Attribute::Kind::kINT;
     to.values["to"].i = output.elemType;
     mNetwork->addNode(output.name + "_output_cast", "Cast", to, {computed}, {output.name}, opset);
+  }
+
+  // FP8 tensors exist inside the network (between QuantizeLinear and DequantizeLinear); the package's tensors have
+  // no FP8 type, so FP8 network IO is not modelled.
+  [[noreturn]] void failFp8Io(char const* what, std::string const& name) {
+    fail(ErrorCode::kUNSUPPORTED_NODE_DATATYPE, std::string("Graph ") + what + " " + name +
+                                                    " is float8e4m3fn: FP8 network inputs and outputs are not modelled "
+                                                    "by the simulator (FP8 between Q/DQ nodes is).");
   }
 
   // A tensor's elements in the simulator's types; false for a data type it does not have. `what` names the tensor

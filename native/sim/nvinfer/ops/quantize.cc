@@ -1,15 +1,19 @@
 // QuantizeLinear and DequantizeLinear as TensorRT's explicit quantization has them (IQuantizeLayer and
-// IDequantizeLayer, through onnx-tensorrt's importer):
-//   Q:  y = clamp(roundHalfEven(x / scale), -128, 127) as int8;   DQ:  y = q * scale, in the scale's type.
-// TensorRT's quantization is symmetric: a zero point, when given, must be a constant of zeros; a uint8 input or zero
-// point is refused (onnxruntime would quantize to uint8). The scale must be a build-time constant of positive values:
-// a scalar (per tensor) or 1-D with one value per channel of `axis`. Where the node gives no axis, the importer uses
-// axis 0 for a per-channel scale (ONNX's default is 1): a weight [K, C, ...] quantized per output channel K.
-// Not modelled here: block quantization (a scale of the input's rank), and FP8/INT4 types; each is refused naming the
-// node. NaN quantizes to 0, as a GPU's float-to-integer conversion (cvt.rni.sat) gives it.
+// IDequantizeLayer, through onnx-tensorrt's importer), to int8 or FP8 (E4M3, ONNX FLOAT8E4M3FN):
+//   Q:  y = int8: clamp(roundHalfEven(x / scale), -128, 127);  FP8: x / scale rounded to E4M3, clamped to ±448
+//   DQ: y = q * scale, in the scale's type.
+// The quantized type is the zero point's, else output_dtype's, else int8 (onnxruntime's default is uint8).
+// TensorRT's quantization is symmetric: an int8 zero point must be a constant of zeros; an FP8 one is not read (the
+// importer ignores it); a uint8 input or zero point is refused. The scale must be a build-time constant of positive
+// values: a scalar (per tensor) or 1-D with one value per channel of `axis`. Where the node gives no axis, the
+// importer uses axis 0 for a per-channel scale (ONNX's default is 1): a weight [K, C, ...] per output channel K.
+// FP8 saturates whatever `saturate` says (TensorRT's quantize layer clamps). Not modelled here: block quantization
+// (a scale of the input's rank), INT4, and FP8 network inputs and outputs; each is refused naming the node. NaN
+// quantizes to 0 in int8, as a GPU's float-to-integer conversion (cvt.rni.sat) gives it, and to NaN in FP8.
 #include <cmath>
 
 #include "common.h"
+#include "fp8.h"
 
 namespace trtsim {
 namespace ops {
@@ -18,13 +22,18 @@ namespace {
 // ONNX TensorProto element types that output_dtype may name.
 constexpr int64_t kOnnxUint8 = 2;
 constexpr int64_t kOnnxInt8 = 3;
+constexpr int64_t kOnnxFloat8E4M3FN = 17;
 
 class QuantizeOp : public OpBase {
  public:
   // axis: the node's, or kNoAxis when it gives none.
   static constexpr int64_t kNoAxis = INT64_MIN;
-  QuantizeOp(bool dequantize, int64_t axis)
-      : OpBase(dequantize ? "DequantizeLinear" : "QuantizeLinear", 2, 3), dequantize_(dequantize), axis_(axis) {}
+  // outputType: the quantized type output_dtype names, or kUINT8 standing for "not given".
+  QuantizeOp(bool dequantize, int64_t axis, DType outputType)
+      : OpBase(dequantize ? "DequantizeLinear" : "QuantizeLinear", 2, 3),
+        dequantize_(dequantize),
+        axis_(axis),
+        outputType_(outputType) {}
 
   double flops(std::vector<HostTensor> const& in, std::vector<HostTensor> const&) const override {
     return 2.0 * static_cast<double>(shapeVolume(in[0].shape));
@@ -36,9 +45,9 @@ class QuantizeOp : public OpBase {
     TensorInfo const& scale = in[1];
     refuseUint8(x, "input");
     if (dequantize_) {
-      if (x.type != DType::kINT8) {
+      if (x.type != DType::kINT8 && x.type != DType::kFP8) {
         fail(std::string("input has unsupported type ") + dtypeName(x.type) +
-             " (TensorRT dequantizes INT8; FP8 and INT4 are not modelled by the simulator)");
+             " (TensorRT dequantizes INT8 and FP8; INT4 is not modelled by the simulator)");
       }
     } else {
       requireType(x, "input", {DType::kFLOAT, DType::kHALF, DType::kBF16});
@@ -50,8 +59,15 @@ class QuantizeOp : public OpBase {
       if (!(s > 0)) fail("scale coefficients must all be positive, got " + std::to_string(s));
     }
     channelAxis(x.shape, scale.shape, static_cast<int64_t>(scales.size()));
-    if (in.size() > 2 && !in[2].omitted) checkZeroPoint(in[2], x, static_cast<int64_t>(scales.size()));
-    return {TensorInfo{dequantize_ ? scale.type : DType::kINT8, x.shape, nullptr}};
+    bool const hasZeroPoint = in.size() > 2 && !in[2].omitted;
+    if (hasZeroPoint) checkZeroPoint(in[2], x, static_cast<int64_t>(scales.size()));
+    if (dequantize_) return {TensorInfo{scale.type, x.shape, nullptr}};
+    DType quantized = hasZeroPoint ? in[2].type : outputType_ == DType::kUINT8 ? DType::kINT8 : outputType_;
+    if (hasZeroPoint && outputType_ != DType::kUINT8 && outputType_ != quantized) {
+      fail(std::string("output_dtype ") + dtypeName(outputType_) + " and the zero point's type " + dtypeName(quantized) +
+           " differ");
+    }
+    return {TensorInfo{quantized, x.shape, nullptr}};
   }
 
   void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
@@ -66,14 +82,24 @@ class QuantizeOp : public OpBase {
     int64_t const n = shapeVolume(shape);
     auto scaleOf = [&](int64_t i) { return count == 1 ? scales[0] : scales[(i / inner) % count]; };
     if (dequantize_) {
-      auto q = static_cast<int8_t const*>(in[0].data);
       float* y = floatOutput(out[0], yBuf);
-      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(q[i]) * scaleOf(i);
+      if (in[0].type == DType::kFP8) {
+        auto q = static_cast<uint8_t const*>(in[0].data);
+        for (int64_t i = 0; i < n; ++i) y[i] = fp8ToFloat(q[i]) * scaleOf(i);
+      } else {
+        auto q = static_cast<int8_t const*>(in[0].data);
+        for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(q[i]) * scaleOf(i);
+      }
       storeFloatOutput(out[0], yBuf);
     } else {
       float const* x = floatInput(in[0], xBuf);
-      auto q = static_cast<int8_t*>(out[0].data);
-      for (int64_t i = 0; i < n; ++i) q[i] = quantize(x[i] / scaleOf(i));
+      if (out[0].type == DType::kFP8) {
+        auto q = static_cast<uint8_t*>(out[0].data);
+        for (int64_t i = 0; i < n; ++i) q[i] = floatToFp8(x[i] / scaleOf(i));
+      } else {
+        auto q = static_cast<int8_t*>(out[0].data);
+        for (int64_t i = 0; i < n; ++i) q[i] = quantize(x[i] / scaleOf(i));
+      }
     }
   }
 
@@ -123,11 +149,12 @@ class QuantizeOp : public OpBase {
 
   void checkZeroPoint(TensorInfo const& zp, TensorInfo const& x, int64_t scaleCount) const {
     refuseUint8(zp, "zero point");
-    if (zp.type != DType::kINT8) {
+    if (zp.type != DType::kINT8 && zp.type != DType::kFP8) {
       fail(std::string("zero point has unsupported type ") + dtypeName(zp.type) +
-           " (INT8; FP8 and INT4 are not modelled by the simulator)");
+           " (INT8 or FP8; INT4 is not modelled by the simulator)");
     }
     if (dequantize_ && zp.type != x.type) requireSameType(x, zp, "input", "zero point");
+    if (zp.type == DType::kFP8) return;  // TensorRT's importer does not read an FP8 zero point
     uint8_t const* bytes = constBytes(name_, zp);
     if (!bytes) fail("the zero point must be a build-time constant (TensorRT checks that it is all zeros)");
     int64_t const n = shapeVolume(zp.shape);
@@ -145,6 +172,7 @@ class QuantizeOp : public OpBase {
 
   bool dequantize_;
   int64_t axis_;
+  DType outputType_;
 };
 
 }  // namespace
@@ -162,14 +190,16 @@ std::unique_ptr<Op> makeQuantizeOp(std::string const& type, Attributes const& at
     fail(type, "block quantization (block_size " + std::to_string(attrs.getInt("block_size", 0)) +
                    ") is not modelled by the simulator");
   }
+  DType outputType = DType::kUINT8;  // not given
   if (attrs.has("output_dtype")) {
     int64_t t = attrs.getInt("output_dtype", 0);
     if (t == kOnnxUint8) fail(type, "output_dtype UINT8: TensorRT allows only FP8, INT8 and INT4 quantization");
-    if (t != kOnnxInt8 && t != 0) {
-      fail(type, "output_dtype " + std::to_string(t) + " is not INT8 (FP8 and INT4 are not modelled by the simulator)");
-    }
+    if (t == kOnnxInt8) outputType = DType::kINT8;
+    else if (t == kOnnxFloat8E4M3FN) outputType = DType::kFP8;
+    else if (t != 0) fail(type, "output_dtype " + std::to_string(t) + " is not INT8 or FP8 E4M3 (INT4 is not modelled by the simulator)");
   }
-  return std::make_unique<QuantizeOp>(dequantize, attrs.has("axis") ? attrs.getInt("axis", 0) : QuantizeOp::kNoAxis);
+  return std::make_unique<QuantizeOp>(dequantize, attrs.has("axis") ? attrs.getInt("axis", 0) : QuantizeOp::kNoAxis,
+                                      outputType);
 }
 
 }  // namespace ops

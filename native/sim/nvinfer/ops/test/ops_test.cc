@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fp8.h"
 #include "half.h"
 #include "op.h"
 
@@ -1526,7 +1527,28 @@ static void testQuantize() {
   expectThrow("block quantization", [&] { qOf({x, infoOf(F({2, 1}, {1, 1}).c())}); }, "block quantization");
   expectThrow("block_size", [&] { qOf({x, infoOf(F({}, {1}).c())}, A().i("block_size", 2), 21); }, "block quantization (block_size 2)");
   expectThrow("output_dtype uint8", [&] { qOf({x, infoOf(F({}, {1}).c())}, A().i("output_dtype", 2), 21); }, "only FP8, INT8 and INT4");
-  expectThrow("output_dtype FP8", [&] { qOf({x, infoOf(F({}, {1}).c())}, A().i("output_dtype", 17), 21); }, "FP8 and INT4 are not modelled");
+  expectThrow("output_dtype INT4", [&] { qOf({x, infoOf(F({}, {1}).c())}, A().i("output_dtype", 22), 21); }, "INT4 is not modelled");
+  expectThrow("output_dtype against the zero point's type", [&] { qOf({x, infoOf(F({}, {1}).c()), infoOf(I8({}, {0}).c())}, A().i("output_dtype", 17), 21); },
+              "output_dtype fp8 and the zero point's type int8 differ");
+
+  // FP8 E4M3: round to nearest even on 3 mantissa bits, subnormals below 2^-6, saturation to ±448, NaN kept.
+  T fp8Zero = make<uint8_t>(DType::kFP8, {}, {0});
+  auto q8 = runOp("QuantizeLinear", A(), {F({9}, {0.3f, 500.f, -1000.f, NAN, 0.001f, 0.0029296875f, -0.f, 0.5f, 1.0625f}), F({}, {1.f}).c(), fp8Zero.c()});
+  CHECK(q8[0].type == DType::kFP8, "an FP8 zero point makes the output FP8");
+  std::vector<uint8_t> wantBits = {0x2A, 0x7E, 0xFE, 0x7F, 0x01, 0x02, 0x80, 0x30, 0x38};
+  for (size_t i = 0; i < wantBits.size(); ++i) {
+    CHECK(q8[0].at<uint8_t>(static_cast<int64_t>(i)) == wantBits[i], "E4M3 bits of element " + std::to_string(i) + ": 0.3 -> 0.3125, ±448 saturation, NaN, subnormals and a tie to even (1.0625 -> 1)");
+  }
+  auto dq8 = runOp("DequantizeLinear", A(), {q8[0], F({}, {2.f}).c()});
+  expectValues("FP8 back to float, times the scale", dq8[0], {9}, {0.625, 896, -896, NAN, 0.00390625, 0.0078125, -0.0, 1, 2}, 0, 0);
+  for (int b = 0; b < 256; ++b) {
+    float v = fp8ToFloat(static_cast<uint8_t>(b));
+    if (!std::isnan(v)) CHECK(floatToFp8(v) == b, "every finite E4M3 value converts back to its own bits: " + std::to_string(b));
+  }
+  auto fromAttr = infer("QuantizeLinear", A().i("output_dtype", 17), {x, infoOf(F({}, {1}).c())}, 21);
+  CHECK(fromAttr[0].type == DType::kFP8, "output_dtype FLOAT8E4M3FN without a zero point");
+  auto ignoredZero = runOp("QuantizeLinear", A(), {F({1}, {1.f}), F({}, {1.f}).c(), make<uint8_t>(DType::kFP8, {}, {0x38}).c()});
+  CHECK(ignoredZero[0].at<uint8_t>(0) == 0x38, "an FP8 zero point is not read (TensorRT's importer ignores it): 1 stays 1");
   expectThrow("an int32 input", [&] { infer("DequantizeLinear", A(), {ti(DType::kINT32, {2}), infoOf(F({}, {1}).c())}); }, "input has unsupported type int32");
   expectThrow("axis before opset 13", [&] { qOf({x, infoOf(F({}, {1}).c())}, A().i("axis", 1), 10); }, "unsupported attribute 'axis'");
 }
