@@ -612,17 +612,21 @@ function randomCase(seed: number): Case {
       const perChannel = rank > 0 && s[channelAxis]! > 0 && chance(0.5);
       const axis = perChannel ? channelAxis : 0;
       const count = perChannel ? s[axis]! : 1;
-      const scales = Array.from({ length: count }, () => pick([0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.3]));
+      // FP8 (E4M3) a third of the time: its codes are never the output (FP8 network outputs are not modelled), and
+      // scales down to 0.005 make 4 / scale pass 448, where it saturates.
+      const fp8 = chance(0.33);
+      const scales = Array.from({ length: count }, () => pick([0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.3, ...(fp8 ? [0.005, 1] : [])]));
       const shape = perChannel ? [count] : [];
       constant('scale', 'float32', shape, scales);
-      constant('zero', 'int8', shape, Array(count).fill(0));
+      if (fp8) initializers.push({ name: 'zero', dataType: 17, dims: shape, rawData: new Uint8Array(count) });
+      else constant('zero', 'int8', shape, Array(count).fill(0));
       const attrs: Record<string, AttrValue> = perChannel ? { axis: signedAxis(axis, rank) } : {};
       if (perChannel) staticAxes.x = [axis]; // TensorRT needs the channel extent at build time to match the scales
-      opset = perChannel ? 13 : pick([10, 13]);
-      const codesOut = chance(0.33);
+      opset = fp8 ? 19 : perChannel ? 13 : pick([10, 13]);
+      const codesOut = !fp8 && chance(0.33);
       first = node('QuantizeLinear', [floatInput('x', s), 'scale', 'zero'], [codesOut ? 't' : 'q'], attrs);
       out = { dtype: codesOut ? 'int8' : 'float32', rank };
-      title = `QuantizeLinear [${s}] ${perChannel ? `axis ${attrs.axis} scales ${scales}` : `scale ${scales[0]}`}${codesOut ? '' : ' -> DequantizeLinear'} opset ${opset}`;
+      title = `QuantizeLinear${fp8 ? ' to FP8' : ''} [${s}] ${perChannel ? `axis ${attrs.axis} scales ${scales}` : `scale ${scales[0]}`}${codesOut ? '' : ' -> DequantizeLinear'} opset ${opset}`;
       if (!codesOut) extraNodes.push(node('DequantizeLinear', ['q', 'scale', 'zero'], ['t'], attrs));
       stronglyTyped = true;
       break;
