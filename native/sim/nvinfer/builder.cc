@@ -391,6 +391,42 @@ class BuilderImpl : public nvinfer1::IBuilder {
     return plan;
   }
 
+  static bool isQuantizeNode(NodeDef const& n) { return n.opType == "QuantizeLinear" || n.opType == "DequantizeLinear"; }
+
+  // Q/DQ nodes make the network explicitly quantized: they say where int8 and FP8 are used, so no calibration, and
+  // the other layers keep the precision the remaining flags allow. A weakly typed network still needs the flag of
+  // each quantized type; FP8 kernels exist from Ada (compute capability 8.9). True when the network has Q/DQ nodes.
+  template <typename Fail>
+  static bool checkExplicitQuantization(NetworkImpl const& net, BuilderConfigImpl const& cfg, bool int8Flag, Fail&& fail) {
+    Graph const& g = net.graph();
+    if (!std::any_of(g.nodes.begin(), g.nodes.end(), isQuantizeNode)) return false;
+    bool const stronglyTyped = net.getFlag(nvinfer1::NetworkDefinitionCreationFlag::kSTRONGLY_TYPED);
+    auto hasType = [&](DType type) {
+      return std::any_of(g.tensors.begin(), g.tensors.end(), [type](TensorDef const& t) { return t.type == type; });
+    };
+    if (hasType(DType::kINT8) && !int8Flag && !stronglyTyped) {
+      fail(ErrorCode::kINVALID_CONFIG, "Internal Error",
+           "Int8 precision has been set for a layer or layer output, but int8 is not configured in the builder "
+           "(the network has QuantizeLinear/DequantizeLinear nodes: set BuilderFlag::kINT8, or build it strongly "
+           "typed)");
+    }
+    if (hasType(DType::kFP8)) {
+      int major = 0, minor = 0;
+      cuda::deviceComputeCapability(&major, &minor);
+      if (major * 10 + minor < 89) {
+        fail(ErrorCode::kINVALID_CONFIG, "Internal Error",
+             "The network has FP8 (E4M3) tensors, which need a GPU of compute capability 8.9 or later; this is " +
+                 std::to_string(major) + "." + std::to_string(minor) + ".");
+      }
+      if (!cfg.getFlag(nvinfer1::BuilderFlag::kFP8) && !stronglyTyped) {
+        fail(ErrorCode::kINVALID_CONFIG, "Internal Error",
+             "FP8 precision has been set for a layer or layer output, but fp8 is not configured in the builder "
+             "(the network has FP8 QuantizeLinear/DequantizeLinear nodes: build it strongly typed)");
+      }
+    }
+    return true;
+  }
+
   template <typename Fail>
   static void choosePrecision(NetworkImpl const& net, BuilderConfigImpl const& cfg, PlanContents& plan, Fail&& fail,
                               Reporter const& report) {
@@ -404,36 +440,7 @@ class BuilderImpl : public nvinfer1::IBuilder {
            "!flags[BuilderFlag::kINT8]. Precision flags are not allowed with a strongly typed network: the "
            "network's own types decide.");
     }
-    // Q/DQ nodes make the network explicitly quantized: they say where int8 is used, so no calibration, and the
-    // other layers keep the precision the remaining flags allow. A weakly typed network still needs the INT8 flag.
-    bool const explicitQuantization = std::any_of(net.graph().nodes.begin(), net.graph().nodes.end(), [](NodeDef const& n) {
-      return n.opType == "QuantizeLinear" || n.opType == "DequantizeLinear";
-    });
-    bool const int8Quantization = std::any_of(net.graph().tensors.begin(), net.graph().tensors.end(),
-                                              [](TensorDef const& t) { return t.type == DType::kINT8; });
-    if (explicitQuantization && int8Quantization && !int8 && !net.getFlag(nvinfer1::NetworkDefinitionCreationFlag::kSTRONGLY_TYPED)) {
-      fail(ErrorCode::kINVALID_CONFIG, "Internal Error",
-           "Int8 precision has been set for a layer or layer output, but int8 is not configured in the builder "
-           "(the network has QuantizeLinear/DequantizeLinear nodes: set BuilderFlag::kINT8, or build it strongly "
-           "typed)");
-    }
-    // FP8 kernels exist from Ada (compute capability 8.9); a weakly typed network needs the FP8 flag for them.
-    bool const fp8 = std::any_of(net.graph().tensors.begin(), net.graph().tensors.end(),
-                                 [](TensorDef const& t) { return t.type == DType::kFP8; });
-    if (fp8) {
-      int major = 0, minor = 0;
-      cuda::deviceComputeCapability(&major, &minor);
-      if (major * 10 + minor < 89) {
-        fail(ErrorCode::kINVALID_CONFIG, "Internal Error",
-             "The network has FP8 (E4M3) tensors, which need a GPU of compute capability 8.9 or later; this is " +
-                 std::to_string(major) + "." + std::to_string(minor) + ".");
-      }
-      if (!cfg.getFlag(BuilderFlag::kFP8) && !net.getFlag(nvinfer1::NetworkDefinitionCreationFlag::kSTRONGLY_TYPED)) {
-        fail(ErrorCode::kINVALID_CONFIG, "Internal Error",
-             "FP8 precision has been set for a layer or layer output, but fp8 is not configured in the builder "
-             "(the network has FP8 QuantizeLinear/DequantizeLinear nodes: build it strongly typed)");
-      }
-    }
+    bool const explicitQuantization = checkExplicitQuantization(net, cfg, int8, fail);
     if (explicitQuantization && int8) {
       if (cfg.calibrator) {
         report.log(nvinfer1::ILogger::Severity::kWARNING,
@@ -478,7 +485,7 @@ class BuilderImpl : public nvinfer1::IBuilder {
     // Q/DQ scales stay as given: the parser sets those layers' precision to the scale's type.
     std::set<int> quantizationScales;
     for (NodeDef const& n : plan.graph.nodes) {
-      if ((n.opType == "QuantizeLinear" || n.opType == "DequantizeLinear") && n.inputs.size() > 1) quantizationScales.insert(n.inputs[1]);
+      if (isQuantizeNode(n) && n.inputs.size() > 1) quantizationScales.insert(n.inputs[1]);
     }
     for (size_t i = 0; i < plan.graph.tensors.size(); ++i) {
       TensorDef& t = plan.graph.tensors[i];
