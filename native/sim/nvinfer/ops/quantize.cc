@@ -11,6 +11,7 @@
 // (a scale of the input's rank), INT4, and FP8 network inputs and outputs; each is refused naming the node. NaN
 // quantizes to 0 in int8, as a GPU's float-to-integer conversion (cvt.rni.sat) gives it, and to NaN in FP8.
 #include <cmath>
+#include <optional>
 
 #include "common.h"
 #include "fp8.h"
@@ -28,8 +29,8 @@ class QuantizeOp : public OpBase {
  public:
   // axis: the node's, or kNoAxis when it gives none.
   static constexpr int64_t kNoAxis = INT64_MIN;
-  // outputType: the quantized type output_dtype names, or kUINT8 standing for "not given".
-  QuantizeOp(bool dequantize, int64_t axis, DType outputType)
+  // outputType: the quantized type output_dtype names, if it does.
+  QuantizeOp(bool dequantize, int64_t axis, std::optional<DType> outputType)
       : OpBase(dequantize ? "DequantizeLinear" : "QuantizeLinear", 2, 3),
         dequantize_(dequantize),
         axis_(axis),
@@ -62,9 +63,9 @@ class QuantizeOp : public OpBase {
     bool const hasZeroPoint = in.size() > 2 && !in[2].omitted;
     if (hasZeroPoint) checkZeroPoint(in[2], x, static_cast<int64_t>(scales.size()));
     if (dequantize_) return {TensorInfo{scale.type, x.shape, nullptr}};
-    DType quantized = hasZeroPoint ? in[2].type : outputType_ == DType::kUINT8 ? DType::kINT8 : outputType_;
-    if (hasZeroPoint && outputType_ != DType::kUINT8 && outputType_ != quantized) {
-      fail(std::string("output_dtype ") + dtypeName(outputType_) + " and the zero point's type " + dtypeName(quantized) +
+    DType quantized = hasZeroPoint ? in[2].type : outputType_.value_or(DType::kINT8);
+    if (hasZeroPoint && outputType_ && *outputType_ != quantized) {
+      fail(std::string("output_dtype ") + dtypeName(*outputType_) + " and the zero point's type " + dtypeName(quantized) +
            " differ");
     }
     return {TensorInfo{quantized, x.shape, nullptr}};
@@ -98,14 +99,14 @@ class QuantizeOp : public OpBase {
         for (int64_t i = 0; i < n; ++i) q[i] = floatToFp8(x[i] / scaleOf(i));
       } else {
         auto q = static_cast<int8_t*>(out[0].data);
-        for (int64_t i = 0; i < n; ++i) q[i] = quantize(x[i] / scaleOf(i));
+        for (int64_t i = 0; i < n; ++i) q[i] = quantizeInt8(x[i] / scaleOf(i));
       }
     }
   }
 
  private:
   // Round half to even, saturate to int8; NaN gives 0.
-  static int8_t quantize(float v) {
+  static int8_t quantizeInt8(float v) {
     if (std::isnan(v)) return 0;
     float r = std::nearbyint(v);
     return static_cast<int8_t>(std::fmin(std::fmax(r, -128.f), 127.f));
@@ -172,7 +173,7 @@ class QuantizeOp : public OpBase {
 
   bool dequantize_;
   int64_t axis_;
-  DType outputType_;
+  std::optional<DType> outputType_;
 };
 
 }  // namespace
@@ -190,7 +191,7 @@ std::unique_ptr<Op> makeQuantizeOp(std::string const& type, Attributes const& at
     fail(type, "block quantization (block_size " + std::to_string(attrs.getInt("block_size", 0)) +
                    ") is not modelled by the simulator");
   }
-  DType outputType = DType::kUINT8;  // not given
+  std::optional<DType> outputType;
   if (attrs.has("output_dtype")) {
     int64_t t = attrs.getInt("output_dtype", 0);
     if (t == kOnnxUint8) fail(type, "output_dtype UINT8: TensorRT allows only FP8, INT8 and INT4 quantization");
