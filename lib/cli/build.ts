@@ -1,4 +1,4 @@
-// `tensorrt-node build <model.onnx> [--precision] [--profile name:min:opt:max …] [--workspace MiB]
+// `tensorrt-node build <model.onnx> [--precision | --strongly-typed] [--profile name:min:opt:max …] [--workspace MiB]
 //   [--timing-cache file] [--calib-cache file] [--out dir] [--task] [--model] [--revision] [--backend] [--json]`:
 // gets a verified engine for the model from the EngineStore in --out (default ./engines), building it when it is
 // missing or unusable. All --profile options form one optimization profile. Progress goes to stderr. Ctrl-C
@@ -36,6 +36,7 @@ interface BuildCliOptions {
   workspace?: number;
   timingCache?: string;
   calibCache?: string;
+  stronglyTyped?: boolean;
   out: string;
   task: string;
   model?: string;
@@ -85,6 +86,9 @@ async function requireTimingCachePath(file: string): Promise<void> {
 async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildReport>> {
   await requireFile(file, 'ONNX model');
   if (o.timingCache !== undefined) await requireTimingCachePath(o.timingCache);
+  if (o.stronglyTyped && o.precision !== 'fp32') {
+    throw usageError(`--strongly-typed takes no --precision (got ${o.precision}): the model's own types decide`);
+  }
   if (o.calibCache !== undefined) await requireFile(o.calibCache, 'calibration cache');
   const onnx = await readFile(file);
   if (isPlan(onnx)) throw usageError(`${file} is already a TensorRT engine; build takes the ONNX model (inspect or verify take engines)`);
@@ -110,6 +114,7 @@ async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildRep
       model: o.model ?? modelNameOf(file),
       revision: o.revision,
       precision: o.precision,
+      stronglyTyped: o.stronglyTyped,
       calibrationCache: o.calibCache,
       timingCachePath: o.timingCache,
       profiles,
@@ -163,6 +168,7 @@ export function registerBuild(program: Command): void {
     .option('--workspace <MiB>', 'builder workspace limit in MiB', parseMebibytes('--workspace'))
     .option('--timing-cache <file>', 'timing cache file: read if present, rewritten after the build')
     .option('--calib-cache <file>', 'int8 calibration cache file')
+    .option('--strongly-typed', "the model's own types decide precision (fp16 weights, Q/DQ nodes for int8 or FP8); TensorRT 11's only mode")
     .option('--out <dir>', 'engine store folder', './engines')
     .option('--task <name>', "what the engine is for; the first part of the engine's name", 'default')
     .option('--model <name>', "model name in the engine's name (default: the ONNX file's name)")

@@ -47,6 +47,8 @@ export interface GetOrBuildOptions {
   readonly revision?: string;
   /** Default 'fp32'. int8 needs `calibrationCache` unless the model has Q/DQ nodes; see BuildOptions.precision for TensorRT 11. */
   readonly precision?: Precision;
+  /** Build strongly typed (BuildOptions.stronglyTyped). Recorded in the sidecar: an engine built the other way is
+   * quarantined and rebuilt, as one built with other profiles is. */
   readonly stronglyTyped?: boolean;
   /** int8 without Q/DQ nodes: a TensorRT calibration cache (bytes or a file path). */
   readonly calibrationCache?: Uint8Array | string;
@@ -142,7 +144,8 @@ export class EngineStore {
     };
     const enginePath = this.pathFor(parts);
     const profiles = profilesRecord(options.profiles);
-    const expect: VerifyOptions = { runtime: options.runtime, onnx: onnxBytes, profiles };
+    const stronglyTyped = options.stronglyTyped ?? false;
+    const expect: VerifyOptions = { runtime: options.runtime, onnx: onnxBytes, profiles, stronglyTyped };
     await this.#makeDir();
 
     // Fast path, no lock: a finished engine is never rewritten in place, only quarantined and replaced.
@@ -168,7 +171,7 @@ export class EngineStore {
         backend,
         device: options.runtime.device.index, // the GPU it is for: the same kind as the runtime's, on a mixed host
         precision,
-        stronglyTyped: options.stronglyTyped,
+        stronglyTyped,
         calibrationCache: options.calibrationCache,
         timingCachePath: options.timingCachePath,
         onWarning: options.onWarning,
@@ -194,6 +197,7 @@ export class EngineStore {
         onnxSha256,
         target,
         precision,
+        stronglyTyped,
         profiles,
         workspaceBytes: options.workspaceBytes,
         optimizationLevel: options.optimizationLevel,

@@ -164,6 +164,8 @@ export interface SidecarInput {
   readonly onnxSha256: string;
   readonly target: Target;
   readonly precision: Precision;
+  /** Recorded as the flag 'strongly-typed': the same model built strongly or weakly typed gives other engines. */
+  readonly stronglyTyped?: boolean;
   readonly profiles: BuildOptionsRecord['profiles'];
   readonly workspaceBytes?: number;
   readonly optimizationLevel?: number;
@@ -172,6 +174,9 @@ export interface SidecarInput {
   readonly builder: string;
   readonly createdAt?: Date;
 }
+
+/** The build_options flag of an engine built strongly typed (BuildOptions.stronglyTyped). */
+export const STRONGLY_TYPED_FLAG = 'strongly-typed';
 
 export function createSidecar(input: SidecarInput): Sidecar {
   return {
@@ -190,7 +195,7 @@ export function createSidecar(input: SidecarInput): Sidecar {
       profiles: input.profiles,
       workspace_bytes: input.workspaceBytes ?? null,
       optimization_level: input.optimizationLevel ?? null,
-      flags: input.precision === 'fp32' ? [] : [input.precision],
+      flags: [...(input.precision === 'fp32' ? [] : [input.precision]), ...(input.stronglyTyped ? [STRONGLY_TYPED_FLAG] : [])],
     },
     max_batch_size: maxDynamicDim(input.profiles, 0),
     seq_len: maxDynamicDim(input.profiles, 1),

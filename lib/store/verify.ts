@@ -9,7 +9,7 @@ import { sha256, sha256File } from './checksum.js';
 import { exists, isMissing, isNotAFile } from './files.js';
 import { parseEngineName } from './naming.js';
 import { readPlanHeader } from './plan-header.js';
-import { readSidecar, sidecarPathOf } from './sidecar.js';
+import { STRONGLY_TYPED_FLAG, readSidecar, sidecarPathOf } from './sidecar.js';
 import type { BuildOptionsRecord, Sidecar } from './sidecar.js';
 import { targetOf } from './target.js';
 import type { StoreRuntime } from './target.js';
@@ -21,6 +21,8 @@ export interface VerifyOptions {
   readonly onnx?: Uint8Array | string;
   /** The optimization profiles the engine must have been built with (they decide which input shapes it takes). */
   readonly profiles?: BuildOptionsRecord['profiles'];
+  /** Whether the engine must have been built strongly typed (the sidecar's 'strongly-typed' flag). */
+  readonly stronglyTyped?: boolean;
 }
 
 /** The model's SHA-256; a path is streamed (models can be large), and one that cannot be read is INVALID_ARGUMENT. */
@@ -168,6 +170,15 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
     throw incompatible(enginePath, `it was built with other optimization profiles (${canonical(sidecar.build_options.profiles)}, wanted ${canonical(options.profiles)})`, {
       expected: canonical(options.profiles),
       actual: canonical(sidecar.build_options.profiles),
+    });
+  }
+
+  const builtStronglyTyped = sidecar.build_options.flags.includes(STRONGLY_TYPED_FLAG);
+  if (options.stronglyTyped !== undefined && options.stronglyTyped !== builtStronglyTyped) {
+    const typing = (strong: boolean) => (strong ? 'strongly typed' : 'weakly typed');
+    throw incompatible(enginePath, `it was built ${typing(builtStronglyTyped)}, wanted ${typing(options.stronglyTyped)}`, {
+      expected: typing(options.stronglyTyped),
+      actual: typing(builtStronglyTyped),
     });
   }
 

@@ -3,7 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { qdqMlp } from '../models/qdq-models.js';
+import { fp8QuantDequant, qdqMlp } from '../models/qdq-models.js';
 import { STACK_TRACE, cliPackage, collect, json, runCli, scratch, spawnCli, writeExampleModel, writeZooModel } from './helpers.js';
 
 const dir = scratch('build');
@@ -78,6 +78,18 @@ describe('build', () => {
     const plain = await runCli(['build', model, ...SIM, ...PROFILE, '--out', path.join(dir, 'int8'), '--precision', 'int8']);
     expect(plain.code).toBe(2);
     expect(plain.stderr).toMatch(/--precision int8 needs --calib-cache <file>, .* or a model with Q\/DQ \(QuantizeLinear\/DequantizeLinear\) nodes/);
+  });
+
+  it('--strongly-typed builds an FP8 Q/DQ model (no precision flag can) and records it; with --precision it exits 2', async () => {
+    const fp8 = path.join(dir, 'fp8.onnx');
+    writeFileSync(fp8, fp8QuantDequant(true));
+    const r = await runCli(['build', fp8, ...SIM, '--profile', 'x:1x64:2x64:4x64', '--out', path.join(dir, 'typed'), '--strongly-typed', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r).sidecar.build_options.flags).toEqual(['strongly-typed']);
+    expect(r.stderr).not.toMatch(/warning/);
+    const both = await runCli(['build', fp8, ...SIM, '--profile', 'x:1x64:2x64:4x64', '--out', path.join(dir, 'typed'), '--strongly-typed', '--precision', 'fp16']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--strongly-typed takes no --precision \(got fp16\): the model's own types decide/);
   });
 
   it('a name the store cannot use exits 2 with its rule', async () => {

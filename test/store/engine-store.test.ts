@@ -108,6 +108,19 @@ describe('getOrBuild', () => {
     expect(await readdir(store.dir).catch(() => [])).toEqual([]);
   });
 
+  it('records a strongly typed build in the sidecar; a request the other way quarantines it and rebuilds', async () => {
+    const store = freshStore();
+    const strong = await store.getOrBuild(mlp.onnx, { ...options(), stronglyTyped: true });
+    expect(strong.built).toBe(true);
+    expect(strong.sidecar.build_options.flags).toEqual(['strongly-typed']);
+    expect((await store.getOrBuild(mlp.onnx, { ...options(), stronglyTyped: true })).built).toBe(false);
+    const weak = await store.getOrBuild(mlp.onnx, options());
+    expect(weak.path).toBe(strong.path); // the same name: fp32 either way
+    expect(weak.built).toBe(true);
+    expect(weak.quarantined?.reason.reason).toMatch(/it was built strongly typed, wanted weakly typed/);
+    expect(weak.sidecar.build_options.flags).toEqual([]);
+  });
+
   it('refuses a workspace that is not a safe byte count or an optimization level outside 0-5 before building or writing', async () => {
     const store = freshStore();
     const builds = simulator.counters().builds;
