@@ -25,8 +25,8 @@
 //   omitted before opset 13, pooling pads not below the kernel, SAME pooling with a stride above the kernel.
 // - Mod of floats: TensorRT's parser computes x - y * trunc(x / y) in float, which differs from onnxruntime's exact
 //   fmod wherever x / y rounds to an integer (0.3 mod 0.1); operators.test.ts checks exact cases.
-// - Per-channel quantization over a channel extent of 0 or a dynamic one: TensorRT's importer refuses a scale with no
-//   coefficients and compares the scale count with the extent at build time; onnxruntime runs both.
+// - Per-channel quantization of an input (TensorRT quantizes only constants per channel) or over a channel extent of
+//   0: TensorRT refuses both; onnxruntime runs them.
 // - The sign of a zero result: onnxruntime's Where gives +0 for a selected -0, and normalizing a constant row gives
 //   0 of either sign by evaluation order (operators.test.ts checks -0 where an operator defines it).
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -605,8 +605,9 @@ function randomCase(seed: number): Case {
       break;
     }
     case 'qdq': {
-      // Quantize to int8 and back, per tensor or per channel of an axis; the codes themselves are the output a third
-      // of the time. Always an int8 zero point of 0: TensorRT takes no other, and without one onnxruntime gives uint8.
+      // Quantize to int8 and back: the input per tensor, or weights per channel of an axis (TensorRT quantizes only
+      // constants per channel), which are then added to the input. The codes themselves are the output a third of
+      // the time. Always an int8 zero point of 0: TensorRT takes no other, and without one onnxruntime gives uint8.
       // Not over a channel extent of 0: TensorRT's importer refuses a scale with no coefficients.
       const channelAxis = rng.int(0, Math.max(rank, 1));
       const perChannel = rank > 0 && s[channelAxis]! > 0 && chance(0.5);
@@ -621,13 +622,15 @@ function randomCase(seed: number): Case {
       if (fp8) initializers.push({ name: 'zero', dataType: 17, dims: shape, rawData: new Uint8Array(count) });
       else constant('zero', 'int8', shape, Array(count).fill(0));
       const attrs: Record<string, AttrValue> = perChannel ? { axis: signedAxis(axis, rank) } : {};
-      if (perChannel) staticAxes.x = [axis]; // TensorRT needs the channel extent at build time to match the scales
       opset = fp8 ? 19 : perChannel ? 13 : pick([10, 13]);
-      const codesOut = !fp8 && chance(0.33);
-      first = node('QuantizeLinear', [floatInput('x', s), 'scale', 'zero'], [codesOut ? 't' : 'q'], attrs);
+      const codesOut = !fp8 && !perChannel && chance(0.33);
+      const weights = () => Array.from({ length: volume(s) }, () => Math.round((rng.next() * 8 - 4) * 100) / 100);
+      const source = perChannel ? constant('w', 'float32', s, weights()) : floatInput('x', s);
+      first = node('QuantizeLinear', [source, 'scale', 'zero'], [codesOut ? 't' : 'q'], attrs);
+      if (!codesOut) extraNodes.push(node('DequantizeLinear', ['q', 'scale', 'zero'], [perChannel ? 'dq' : 't'], attrs));
+      if (perChannel) extraNodes.push(node('Add', ['dq', floatInput('x', s)], ['t']));
       out = { dtype: codesOut ? 'int8' : 'float32', rank };
-      title = `QuantizeLinear${fp8 ? ' to FP8' : ''} [${s}] ${perChannel ? `axis ${attrs.axis} scales ${scales}` : `scale ${scales[0]}`}${codesOut ? '' : ' -> DequantizeLinear'} opset ${opset}`;
-      if (!codesOut) extraNodes.push(node('DequantizeLinear', ['q', 'scale', 'zero'], ['t'], attrs));
+      title = `QuantizeLinear${fp8 ? ' to FP8' : ''} [${s}] ${perChannel ? `weights axis ${attrs.axis} scales ${scales}` : `scale ${scales[0]}`}${codesOut ? '' : ' -> DequantizeLinear'}${perChannel ? ' -> Add x' : ''} opset ${opset}`;
       stronglyTyped = true;
       break;
     }

@@ -354,16 +354,6 @@ const CASES: OperatorCase[] = [
     stronglyTyped: true,
   },
   {
-    title: 'QuantizeLinear per channel along axis 1 (opset 13)',
-    op: 'QuantizeLinear',
-    inputs: { x: f([2, 3, 2], 91) },
-    constants: { scale: f3([0.01, 0.03, 0.5]), zeroPoint: { dtype: 'int8', dims: [3], values: [0, 0, 0] } },
-    attrs: { axis: 1 },
-    outputs: same([2, 3, 2], 'int8'),
-    opset: 13,
-    stronglyTyped: true,
-  },
-  {
     title: 'QuantizeLinear of float16 with a float16 scale (opset 19)',
     op: 'QuantizeLinear',
     inputs: { x: { dtype: 'float16', dims: [4], values: [0.5, -1.5, 300, -2.25] } },
@@ -378,16 +368,6 @@ const CASES: OperatorCase[] = [
     inputs: { q: { dtype: 'int8', dims: [5], values: [-128, -1, 0, 1, 127] } },
     constants: { scale: { dtype: 'float32', dims: [], values: [0.037] }, zeroPoint: { dtype: 'int8', dims: [], values: [0] } },
     outputs: same([5]),
-    stronglyTyped: true,
-  },
-  {
-    title: 'DequantizeLinear per channel along axis 0, no zero point (opset 10 has no axis: opset 13)',
-    op: 'DequantizeLinear',
-    inputs: { q: { dtype: 'int8', dims: [3, 2], values: [-128, 127, 5, -5, 64, 1] } },
-    constants: { scale: f3([0.5, 0.001, 3]) },
-    attrs: { axis: 0 },
-    outputs: same([3, 2]),
-    opset: 13,
     stronglyTyped: true,
   },
   {

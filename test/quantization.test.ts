@@ -9,6 +9,7 @@ import { BuildFailedError, Runtime, Tensor, buildEngine } from '../lib/index.js'
 import { simulator } from '../lib/testing/index.js';
 import type { BuildOptions } from '../lib/index.js';
 import { expectLikeOrt } from './helpers/ort.js';
+import { model, node, tensor, valueInfo } from './models/onnx-builder.js';
 import { QDQ_CNN_PROFILE, QDQ_PROFILE as PROFILE, fp8QuantDequant, qdqCnn, qdqMlp } from './models/qdq-models.js';
 import { rng } from './models/rng.js';
 
@@ -102,19 +103,20 @@ describe('FP8 (E4M3) quantization', () => {
   // Values beyond 448 x scale saturate; small ones become subnormal; every E4M3 rounding happens somewhere in here.
   const feeds = (n: number, seed: number) => ({ x: Tensor.from('float32', rng(seed).uniform(n * 64, -30, 30).map((v, i) => (i % 5 === 0 ? v / 1000 : v)), [n, 64]) });
 
-  it('per tensor and per channel, strongly typed: like onnxruntime (which saturates by default, as TensorRT always does)', async () => {
-    for (const perChannel of [false, true]) {
-      const onnx = fp8QuantDequant(perChannel);
+  it('activations per tensor, weights per channel, strongly typed: like onnxruntime (which saturates by default, as TensorRT always does)', async () => {
+    for (const weights of [false, true]) {
+      const onnx = fp8QuantDequant(weights);
       using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', stronglyTyped: true, profiles: [FP8_PROFILE] }));
       using context = engine.createContext();
       for (const n of [1, 4]) {
         const f = feeds(n, 300 + n);
         const result = await context.run(f);
         await expectLikeOrt(onnx, f, result);
-        // Quantization really happened: values moved to E4M3's grid (3 mantissa bits).
-        const x = f.x.data as Float32Array;
-        const y = result.y!.data as Float32Array;
-        expect(y.some((v, i) => v !== x[i])).toBe(true);
+        if (!weights) {
+          // Quantization really happened: values moved to E4M3's grid (3 mantissa bits).
+          const x = f.x.data as Float32Array;
+          expect((result.y!.data as Float32Array).some((v, i) => v !== x[i])).toBe(true);
+        }
       }
     }
   });
@@ -142,6 +144,19 @@ describe('FP8 (E4M3) quantization', () => {
 });
 
 describe('what TensorRT refuses of a Q/DQ model, naming the node', () => {
+  it('per-channel quantization of an activation (NvInfer.h: only weights are quantized per channel)', async () => {
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', ['n', 3])],
+      outputs: [valueInfo('y', 'float32', ['n', 3])],
+      initializers: [tensor('s', 'float32', [3], [0.1, 0.2, 0.3]), tensor('z', 'int8', [3], [0, 0, 0])],
+      nodes: [node('QuantizeLinear', ['x', 's', 'z'], ['q'], { axis: 1 }, 'quantize_activation'), node('DequantizeLinear', ['q', 's', 'z'], ['y'], { axis: 1 })],
+      opset: 13,
+    });
+    const text = textOf(await buildFailure(onnx, { stronglyTyped: true, profiles: [{ x: { min: [1, 3], opt: [2, 3], max: [4, 3] } }] }));
+    expect(text).toMatch(/quantize_activation/);
+    expect(text).toMatch(/per-channel quantization is supported only for weights/);
+  });
+
   it('uint8 zero points (onnxruntime\'s quantizer exports them by default): TensorRT quantizes to int8 only', async () => {
     const text = textOf(await buildFailure(qdqMlp({ zeroPoint: { dtype: 'uint8', value: 128 } })));
     expect(text).toMatch(/quantize_x/);

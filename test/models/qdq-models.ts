@@ -106,18 +106,34 @@ export function qdqCnn(): Uint8Array {
 const FLOAT8E4M3FN = 17;
 
 /**
- * FP8 fake quantization, as TensorRT Model Optimizer's FP8 recipe exports it: x [n, 64] -> Q/DQ to FP8 E4M3 (per
- * tensor, or per channel along axis 1) -> y. Zero points are FP8 zeros.
+ * FP8 fake quantization, as TensorRT Model Optimizer's FP8 recipe exports it: x [n, 64] -> Q/DQ to FP8 E4M3 per
+ * tensor -> y; with `weights`, Relu of that is then multiplied by W [64, 8] fake-quantized to FP8 per output channel
+ * (axis 1; TensorRT quantizes only weights per channel). Zero points are FP8 zeros.
  */
-export function fp8QuantDequant(perChannel: boolean): Uint8Array {
-  const scale = perChannel ? tensor('s', 'float32', [64], Array.from({ length: 64 }, (_, i) => 0.01 + (i % 7) * 0.02)) : tensor('s', 'float32', [], [0.05]);
-  const zero = { name: 'z', dataType: FLOAT8E4M3FN, dims: perChannel ? [64] : [], rawData: new Uint8Array(perChannel ? 64 : 1) };
-  const axis: Record<string, number> = perChannel ? { axis: 1 } : {};
+export function fp8QuantDequant(weights: boolean): Uint8Array {
+  const fp8Zeros = (name: string, n: number) => ({ name, dataType: FLOAT8E4M3FN, dims: n === 1 ? [] : [n], rawData: new Uint8Array(n) });
+  const r = rng(13);
+  const nodes = [node('QuantizeLinear', ['x', 's', 'z'], ['q'], {}, 'quantize_fp8'), node('DequantizeLinear', ['q', 's', 'z'], [weights ? 'xq' : 'y'], {}, 'dequantize_fp8')];
+  const initializers = [tensor('s', 'float32', [], [0.05]), fp8Zeros('z', 1)];
+  if (weights) {
+    initializers.push(
+      tensor('w', 'float32', [64, 8], Array.from(r.uniform(64 * 8, -3, 3))),
+      tensor('sw', 'float32', [8], [0.001, 0.002, 0.004, 0.005, 0.0065, 0.008, 0.01, 0.02]),
+      fp8Zeros('zw', 8),
+    );
+    nodes.push(
+      node('QuantizeLinear', ['w', 'sw', 'zw'], ['wq'], { axis: 1 }, 'quantize_w_fp8'),
+      node('DequantizeLinear', ['wq', 'sw', 'zw'], ['wdq'], { axis: 1 }, 'dequantize_w_fp8'),
+      // A Relu between keeps onnxruntime from fusing DQ -> MatMul into MatMulIntegerToFloat, which has no FP8.
+      node('Relu', ['xq'], ['xr']),
+      node('MatMul', ['xr', 'wdq'], ['y']),
+    );
+  }
   return model({
     inputs: [valueInfo('x', 'float32', ['n', 64])],
-    outputs: [valueInfo('y', 'float32', ['n', 64])],
-    initializers: [scale, zero],
-    nodes: [node('QuantizeLinear', ['x', 's', 'z'], ['q'], axis, 'quantize_fp8'), node('DequantizeLinear', ['q', 's', 'z'], ['y'], axis, 'dequantize_fp8')],
+    outputs: [valueInfo('y', 'float32', ['n', weights ? 8 : 64])],
+    initializers,
+    nodes,
     opset: 19,
   });
 }

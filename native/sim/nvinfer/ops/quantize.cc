@@ -5,7 +5,8 @@
 // The quantized type is the zero point's, else output_dtype's, else int8 (onnxruntime's default is uint8).
 // TensorRT's quantization is symmetric: an int8 zero point must be a constant of zeros; an FP8 one is not read (the
 // importer ignores it); a uint8 input or zero point is refused. The scale must be a build-time constant of positive
-// values: a scalar (per tensor) or 1-D with one value per channel of `axis`. Where the node gives no axis, the
+// values: a scalar (per tensor) or 1-D with one value per channel of `axis`. Per channel is for weights only (a
+// constant input; NvInfer.h: activations cannot be quantized per channel). Where the node gives no axis, the
 // importer uses axis 0 for a per-channel scale (ONNX's default is 1): a weight [K, C, ...] per output channel K.
 // FP8 saturates whatever `saturate` says (TensorRT's quantize layer clamps). Not modelled here: block quantization
 // (a scale of the input's rank), INT4, and FP8 network inputs and outputs; each is refused naming the node. NaN
@@ -59,7 +60,12 @@ class QuantizeOp : public OpBase {
     for (float s : scales) {
       if (!(s > 0)) fail("scale coefficients must all be positive, got " + std::to_string(s));
     }
-    channelAxis(x.shape, scale.shape, static_cast<int64_t>(scales.size()));
+    if (channelAxis(x.shape, scale.shape, static_cast<int64_t>(scales.size())) >= 0 && !x.constData) {
+      fail(dequantize_ ? "per-channel dequantization needs an input rooted at a constant (weights); activations are "
+                         "dequantized per tensor, as TensorRT requires"
+                       : "per-channel quantization is supported only for weights (a build-time constant input); "
+                         "activations are quantized per tensor, as TensorRT requires");
+    }
     bool const hasZeroPoint = in.size() > 2 && !in[2].omitted;
     if (hasZeroPoint) checkZeroPoint(in[2], x, static_cast<int64_t>(scales.size()));
     if (dequantize_) return {TensorInfo{scale.type, x.shape, nullptr}};

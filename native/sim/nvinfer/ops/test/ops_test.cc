@@ -1497,11 +1497,15 @@ static void testQuantize() {
   auto q = runOp("QuantizeLinear", A(), {F({8}, {0.25f, 0.75f, -0.25f, -0.75f, 100.f, -100.f, NAN, -INFINITY}), F({}, {0.5f}).c()});
   CHECK(q[0].type == DType::kINT8, "QuantizeLinear gives int8 when no zero point names the type (not ONNX's uint8)");
   expectExact("round half to even, saturate to [-128, 127], NaN to 0 (a GPU's cvt.rni.sat)", q[0], {8}, {0, 2, 0, -2, 127, -128, 0, -128});
-  auto perChannel = runOp("QuantizeLinear", A(), {F({2, 3}, {1, 2, 3, 1, 2, 3}), F({2}, {1.f, 0.5f}).c()});
+  auto perChannel = runOp("QuantizeLinear", A(), {F({2, 3}, {1, 2, 3, 1, 2, 3}).c(), F({2}, {1.f, 0.5f}).c()});
   expectExact("a per-channel scale without an axis is along axis 0 (TensorRT's importer; ONNX says 1)", perChannel[0], {2, 3}, {1, 2, 3, 2, 4, 6});
-  auto axis1 = runOp("QuantizeLinear", A().i("axis", -1), {F({2, 3}, {1, 2, 3, 1, 2, 3}), F({3}, {1.f, 0.5f, 0.25f}).c(), I8({3}, {0, 0, 0}).c()});
+  auto axis1 = runOp("QuantizeLinear", A().i("axis", -1), {F({2, 3}, {1, 2, 3, 1, 2, 3}).c(), F({3}, {1.f, 0.5f, 0.25f}).c(), I8({3}, {0, 0, 0}).c()});
   expectExact("per-channel along the last axis, with a zero point of zeros", axis1[0], {2, 3}, {1, 4, 12, 1, 4, 12});
-  auto dq = runOp("DequantizeLinear", A().i("axis", 1), {I8({2, 2}, {-128, 3, 127, -1}), H({2}, {0.5f, 2.f}).c()});
+  auto dq = runOp("DequantizeLinear", A().i("axis", 1), {I8({2, 2}, {-128, 3, 127, -1}).c(), H({2}, {0.5f, 2.f}).c()});
+  expectThrow("per-channel quantization of an activation", [] { infer("QuantizeLinear", A().i("axis", 1), {ti(DType::kFLOAT, {2, 3}), infoOf(F({3}, {1, 1, 1}).c())}); },
+              "per-channel quantization is supported only for weights");
+  expectThrow("per-channel dequantization of an activation", [] { infer("DequantizeLinear", A().i("axis", 1), {ti(DType::kINT8, {2, 3}), infoOf(F({3}, {1, 1, 1}).c())}); },
+              "per-channel dequantization needs an input rooted at a constant");
   CHECK(dq[0].type == DType::kHALF, "DequantizeLinear gives the scale's type");
   expectExact("q * scale per channel", dq[0], {2, 2}, {-64, 6, 63.5, -2});
   auto folded = infer("DequantizeLinear", A(), {infoOf(I8({2}, {4, -4}).c()), infoOf(F({}, {0.25f}).c())});
