@@ -35,7 +35,7 @@ import type { DType as TensorDType, ShapeRange } from '../lib/index.js';
 import { FP32_TOLERANCE, expectLikeOrt } from './helpers/ort.js';
 import type { TensorMap } from './helpers/ort.js';
 import { Rng } from './models/rng.js';
-import { floatAttr, model, node, tensor, toTyped, valueInfo } from './models/onnx-builder.js';
+import { float8Zeros, floatAttr, model, node, tensor, toTyped, valueInfo } from './models/onnx-builder.js';
 import type { AttrValue, DType, NodeProto, TensorProto } from './models/onnx-builder.js';
 
 interface Case {
@@ -619,7 +619,7 @@ function randomCase(seed: number): Case {
       const scales = Array.from({ length: count }, () => pick([0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.3, ...(fp8 ? [0.005, 1] : [])]));
       const shape = perChannel ? [count] : [];
       constant('scale', 'float32', shape, scales);
-      if (fp8) initializers.push({ name: 'zero', dataType: 17, dims: shape, rawData: new Uint8Array(count) });
+      if (fp8) initializers.push(float8Zeros('zero', shape));
       else constant('zero', 'int8', shape, Array(count).fill(0));
       const attrs: Record<string, AttrValue> = perChannel ? { axis: signedAxis(axis, rank) } : {};
       opset = fp8 ? 19 : perChannel ? 13 : pick([10, 13]);

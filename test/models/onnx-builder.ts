@@ -133,6 +133,11 @@ export function tensor(
   return onnx.TensorProto.create({ name, dataType: ONNX_DTYPE[dtype], dims, rawData: raw });
 }
 
+/** FP8 E4M3 zero points (ONNX FLOAT8E4M3FN, TensorRT's FP8): the builder has no FP8 values, only these zeros. */
+export function float8Zeros(name: string, dims: number[]): TensorProto {
+  return onnx.TensorProto.create({ name, dataType: 17, dims, rawData: new Uint8Array(numel(dims)) });
+}
+
 /** Graph input/output declaration. String dims become dim_param (dynamic); a negative number leaves the dim unknown. */
 export function valueInfo(name: string, dtype: DType, dims: Dim[]): ValueInfoProto {
   const dim = dims.map((d) =>

@@ -1,8 +1,12 @@
 // Small models with explicit quantization (QuantizeLinear/DequantizeLinear nodes) as quantization-aware training
 // exports them, an MLP and the CNN pattern, for test/quantization.test.ts and the CLI's build test.
-import { model, node, tensor, valueInfo } from './onnx-builder.js';
+import { float8Zeros, model, node, tensor, valueInfo } from './onnx-builder.js';
 import type { DType } from './onnx-builder.js';
 import { rng } from './rng.js';
+
+/** Zero points for `count` channels (a scalar for one), all `value`. */
+const zeroPoints = (name: string, count: number, dtype: DType = 'int8', value = 0) =>
+  tensor(name, dtype, count === 1 ? [] : [count], Array(count).fill(value));
 
 export const QDQ_PROFILE = { x: { min: [1, 16], opt: [4, 16], max: [8, 16] } };
 
@@ -21,7 +25,7 @@ export interface Variant {
 export function qdqMlp(variant: Variant = {}): Uint8Array {
   const r = rng(7);
   const zp = variant.zeroPoint ?? { dtype: 'int8', value: 0 };
-  const zpOf = (name: string, n: number) => tensor(name, zp.dtype, n === 1 ? [] : [n], Array(n).fill(zp.value));
+  const zpOf = (name: string, count: number) => zeroPoints(name, count, zp.dtype, zp.value);
   const weightAxis: Record<string, number> = variant.omitWeightAxis ? {} : { axis: 1 };
   const w1 = Array.from({ length: 16 * 8 }, () => r.int(-127, 128));
   return model({
@@ -68,22 +72,21 @@ export const QDQ_CNN_PROFILE = { image: { min: [1, 3, 8, 8], opt: [2, 3, 16, 16]
  */
 export function qdqCnn(): Uint8Array {
   const r = rng(11);
-  const zeros = (name: string, n: number) => tensor(name, 'int8', n === 1 ? [] : [n], Array(n).fill(0));
   return model({
     inputs: [valueInfo('image', 'float32', ['n', 3, 'h', 'w'])],
     outputs: [valueInfo('logits', 'float32', ['n', 4, 1, 1])],
     initializers: [
       tensor('s_image', 'float32', [], [0.025]),
-      zeros('z_image', 1),
+      zeroPoints('z_image', 1),
       tensor('w1', 'int8', [8, 3, 3, 3], Array.from({ length: 8 * 27 }, () => r.int(-127, 128))),
       tensor('s_w1', 'float32', [8], Array.from(r.uniform(8, 0.001, 0.004))),
-      zeros('z_w1', 8),
+      zeroPoints('z_w1', 8),
       tensor('b1', 'float32', [8], Array.from(r.uniform(8, -0.1, 0.1))),
       tensor('s_act', 'float32', [], [0.02]),
-      zeros('z_act', 1),
+      zeroPoints('z_act', 1),
       tensor('w2', 'float32', [4, 8, 1, 1], Array.from(r.uniform(32, -0.5, 0.5))),
       tensor('s_w2', 'float32', [4], [0.004, 0.003, 0.0035, 0.002]),
-      zeros('z_w2', 4),
+      zeroPoints('z_w2', 4),
     ],
     nodes: [
       node('QuantizeLinear', ['image', 's_image', 'z_image'], ['image_q']),
@@ -102,24 +105,20 @@ export function qdqCnn(): Uint8Array {
   });
 }
 
-/** ONNX's FLOAT8E4M3FN element type: TensorRT's FP8. The test builder has no FP8 values, so zero points are raw bytes. */
-const FLOAT8E4M3FN = 17;
-
 /**
  * FP8 fake quantization, as TensorRT Model Optimizer's FP8 recipe exports it: x [n, 64] -> Q/DQ to FP8 E4M3 per
  * tensor -> y; with `weights`, Relu of that is then multiplied by W [64, 8] fake-quantized to FP8 per output channel
  * (axis 1; TensorRT quantizes only weights per channel). Zero points are FP8 zeros.
  */
 export function fp8QuantDequant(weights: boolean): Uint8Array {
-  const fp8Zeros = (name: string, n: number) => ({ name, dataType: FLOAT8E4M3FN, dims: n === 1 ? [] : [n], rawData: new Uint8Array(n) });
   const r = rng(13);
   const nodes = [node('QuantizeLinear', ['x', 's', 'z'], ['q'], {}, 'quantize_fp8'), node('DequantizeLinear', ['q', 's', 'z'], [weights ? 'xq' : 'y'], {}, 'dequantize_fp8')];
-  const initializers = [tensor('s', 'float32', [], [0.05]), fp8Zeros('z', 1)];
+  const initializers = [tensor('s', 'float32', [], [0.05]), float8Zeros('z', [])];
   if (weights) {
     initializers.push(
       tensor('w', 'float32', [64, 8], Array.from(r.uniform(64 * 8, -3, 3))),
       tensor('sw', 'float32', [8], [0.001, 0.002, 0.004, 0.005, 0.0065, 0.008, 0.01, 0.02]),
-      fp8Zeros('zw', 8),
+      float8Zeros('zw', [8]),
     );
     nodes.push(
       node('QuantizeLinear', ['w', 'sw', 'zw'], ['wq'], { axis: 1 }, 'quantize_w_fp8'),
