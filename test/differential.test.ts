@@ -21,7 +21,7 @@
 //   the variance is then tiny, onnxruntime's float statistics lose its precision (0.6% off in a 2-element group at
 //   seed 1017565 of an earlier generator) and 1 / sqrt(var + epsilon) magnifies the difference; groups here hold at
 //   least 4 elements.
-// - Inputs onnxruntime's kernels refuse: linear Resize other than over 2-D inputs or the spatial axes of 4-D ones, roi
+// - Inputs onnxruntime's kernels refuse: linear or cubic Resize other than over 2-D inputs or the spatial axes of 4-D ones, roi
 //   omitted before opset 13, pooling pads not below the kernel, SAME pooling with a stride above the kernel.
 // - Mod of floats: TensorRT's parser computes x - y * trunc(x / y) in float, which differs from onnxruntime's exact
 //   fmod wherever x / y rounds to an integer (0.3 mod 0.1); operators.test.ts checks exact cases.
@@ -520,17 +520,22 @@ function randomCase(seed: number): Case {
     }
     case 'resize': {
       if (!rank) return randomCase(seed + 1_000_000);
-      // onnxruntime interpolates linearly only over 2-D inputs and the spatial axes of 4-D and 5-D ones (TensorRT over
-      // the 3 innermost axes of any rank); nearest resizes any axis.
-      const linear = (rank === 2 || rank === 4) && chance(0.6);
+      // onnxruntime interpolates linearly only over 2-D inputs and the spatial axes of 4-D and 5-D ones, cubically over
+      // 2-D inputs and the spatial axes of 4-D ones (TensorRT over the 3 and 2 innermost axes of any rank); nearest
+      // resizes any axis.
+      const mode = (rank === 2 || rank === 4) && chance(0.6) ? pick(['linear', 'cubic'] as const) : 'nearest';
       const x = s.map((d) => Math.max(d, 1));
-      const resized = x.map((_, a) => (!linear || rank === 2 || a >= 2) && chance(0.7));
+      const resized = x.map((_, a) => (mode === 'nearest' || rank === 2 || a >= 2) && chance(0.7));
       const useSizes = chance(0.5);
       const scaleValues = x.map((d, a) => (resized[a] ? pick([0.5, 0.6, 1, 1.5, 2, 2.5, 3]) : 1)).map((v, a) => (Math.floor(x[a]! * v) < 1 ? 1 : v));
       const sizes = x.map((d, a) => (resized[a] ? rng.int(1, 2 * d + 3) : d));
       const coordinates = pick(['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'] as const);
-      const attrs: Record<string, AttrValue> = { mode: linear ? 'linear' : 'nearest', coordinate_transformation_mode: coordinates };
-      if (!linear) attrs.nearest_mode = pick(['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']);
+      const attrs: Record<string, AttrValue> = { mode, coordinate_transformation_mode: coordinates };
+      if (mode === 'nearest') attrs.nearest_mode = pick(['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']);
+      const cubicCoeff = mode === 'cubic' && chance(0.5) ? pick([-0.5, -0.6, -0.75]) : undefined;
+      const excludeOutside = mode === 'cubic' && chance(0.5);
+      if (cubicCoeff !== undefined) attrs.cubic_coeff_a = floatAttr(cubicCoeff);
+      if (excludeOutside) attrs.exclude_outside = 1;
       // From 13: roi may be omitted (onnxruntime wants it at 11 and 12).
       opset = pick([13, 17, 19]);
       const ins = [floatInput('x', x), ''];
@@ -538,7 +543,7 @@ function randomCase(seed: number): Case {
       else ins.push(constant('scales', 'float32', [rank], scaleValues));
       first = node('Resize', ins, ['t'], attrs);
       out = { dtype: 'float32', rank };
-      title = `Resize [${x}] ${attrs.mode} ${coordinates} ${attrs.nearest_mode ?? ''} ${useSizes ? `sizes [${sizes}]` : `scales [${scaleValues}]`} opset ${opset}`;
+      title = `Resize [${x}] ${attrs.mode} ${coordinates} ${attrs.nearest_mode ?? ''}${mode === 'cubic' ? `A ${cubicCoeff ?? 'default'}${excludeOutside ? ' exclude_outside' : ''}` : ''} ${useSizes ? `sizes [${sizes}]` : `scales [${scaleValues}]`} opset ${opset}`;
       break;
     }
     case 'depthspace': {

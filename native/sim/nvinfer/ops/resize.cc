@@ -1,10 +1,13 @@
-// Resize, nearest and linear, as TensorRT's parser maps it: coordinate_transformation_mode half_pixel (the default
-// from opset 11), pytorch_half_pixel, align_corners or asymmetric (opset 10: asymmetric, nearest rounding down);
-// nearest_mode round_prefer_floor (default), round_prefer_ceil, floor or ceil. Linear interpolation changes at most
-// the 3 innermost axes, as TensorRT's resize layer. The output extents come from scales (floor(extent * scale)) or
-// from sizes, which may be computed from input extents (resize to another tensor's shape); axes (opset 18) names the
-// axes they cover. Refused where TensorRT differs or lacks it: cubic (not modelled), tf_crop_and_resize,
-// half_pixel_symmetric, antialias, a keep_aspect_ratio_policy other than stretch.
+// Resize, nearest, linear and cubic, as TensorRT's parser maps it: coordinate_transformation_mode half_pixel (the
+// default from opset 11), pytorch_half_pixel, align_corners or asymmetric (opset 10: asymmetric, nearest rounding
+// down); nearest_mode round_prefer_floor (default), round_prefer_ceil, floor or ceil. Linear interpolation changes at
+// most the 3 innermost axes and cubic the 2 innermost, as TensorRT's resize layer. Cubic takes cubic_coeff_a (-0.75)
+// and exclude_outside from opset 11; the parser sets neither at opset 10, so the layer's defaults apply. The output
+// extents come from scales (floor(extent * scale)) or from sizes, which may be computed from input extents (resize to
+// another tensor's shape); axes (opset 18) names the axes they cover. Refused where TensorRT differs or lacks it:
+// tf_crop_and_resize, half_pixel_symmetric, antialias, a keep_aspect_ratio_policy other than stretch.
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -14,11 +17,14 @@ namespace trtsim {
 namespace ops {
 namespace {
 
+enum class Interpolation { kNearest, kLinear, kCubic };
 enum class Coordinates { kHalfPixel, kPytorchHalfPixel, kAlignCorners, kAsymmetric };
 enum class Rounding { kPreferFloor, kPreferCeil, kFloor, kCeil };
 
 struct ResizeAttributes {
-  bool linear = false;
+  Interpolation interpolation = Interpolation::kNearest;
+  float cubicCoeff = -0.75f;
+  bool excludeOutside = false;
   Coordinates coordinates = Coordinates::kHalfPixel;
   Rounding rounding = Rounding::kPreferFloor;
   std::vector<int64_t> axes;
@@ -50,18 +56,72 @@ int64_t nearestIndex(Rounding r, double x, int64_t in) {
   return std::min<int64_t>(std::max<int64_t>(static_cast<int64_t>(i), 0), in - 1);
 }
 
-// Per output index along one axis: the two input indices it blends and the weight of the second.
+// Per output index along one axis: the input indices it reads and their weights. Nearest reads one; linear two,
+// the second weighted by the distance from the first; cubic four.
 struct Sample {
-  int64_t lo = 0, hi = 0;
-  double weight = 0;
+  std::array<int64_t, 4> index{};
+  std::array<double, 4> weight{};
+  int taps = 1;
 };
+
+// The four weights of a cubic sample at distance `t` (0 <= t < 1) past the second tap, for taps at -1, 0, 1 and 2.
+// In float, as onnxruntime's and TensorRT's kernels compute them (the formula of IResizeLayer::setCubicCoeff).
+std::array<float, 4> cubicWeights(float t, float a) {
+  auto near = [a](float x) { return ((a + 2) * x - (a + 3)) * x * x + 1; };       // |x| <= 1
+  auto far = [a](float x) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; };  // 1 < |x| < 2
+  return {far(t + 1), near(t), near(1 - t), far(2 - t)};
+}
+
+Sample cubicSample(double c, int64_t in, float a, bool excludeOutside) {
+  Sample s;
+  s.taps = 4;
+  double first = std::floor(c);
+  std::array<float, 4> w = cubicWeights(static_cast<float>(c - first), a);
+  double sum = 0;
+  for (int k = 0; k < 4; ++k) {
+    int64_t i = static_cast<int64_t>(first) - 1 + k;
+    bool outside = i < 0 || i >= in;
+    s.index[k] = std::min<int64_t>(std::max<int64_t>(i, 0), in - 1);  // edge pixels repeat outside
+    s.weight[k] = excludeOutside && outside ? 0.0 : static_cast<double>(w[k]);
+    sum += s.weight[k];
+  }
+  if (excludeOutside && sum != 0) {
+    for (double& v : s.weight) v /= sum;
+  }
+  return s;
+}
+
+// Clamped to the edges, as TensorRT's and onnxruntime's linear kernels.
+Sample linearSample(double c, int64_t in) {
+  c = std::min(std::max(c, 0.0), static_cast<double>(in - 1));
+  Sample s;
+  s.taps = 2;
+  s.index[0] = static_cast<int64_t>(std::floor(c));
+  s.index[1] = std::min(s.index[0] + 1, in - 1);
+  s.weight[1] = c - static_cast<double>(s.index[0]);
+  s.weight[0] = 1.0 - s.weight[1];
+  return s;
+}
+
+// Advances `tap` (one per blended axis, the first counting fastest) over the taps of the samples at output `index`;
+// false after the last combination.
+bool nextTap(std::vector<int>& tap, std::vector<size_t> const& blended, std::vector<std::vector<Sample>> const& samples,
+             std::vector<int64_t> const& index) {
+  for (size_t b = 0; b < blended.size(); ++b) {
+    if (++tap[b] < samples[blended[b]][static_cast<size_t>(index[blended[b]])].taps) return true;
+    tap[b] = 0;
+  }
+  return false;
+}
 
 class ResizeOp : public OpBase {
  public:
   explicit ResizeOp(ResizeAttributes a) : OpBase("Resize", 2, a.opset10 ? 2 : 4), a_(std::move(a)) {}
 
   double flops(std::vector<HostTensor> const&, std::vector<HostTensor> const& out) const override {
-    return (a_.linear ? 8.0 : 1.0) * static_cast<double>(shapeVolume(out[0].shape));
+    // Multiply-adds over the taps of the interpolated axes: 2-D linear reads 4 pixels, 2-D cubic 16.
+    double const perOutput[] = {1.0, 8.0, 32.0};
+    return perOutput[static_cast<int>(a_.interpolation)] * static_cast<double>(shapeVolume(out[0].shape));
   }
 
  protected:
@@ -97,8 +157,8 @@ class ResizeOp : public OpBase {
         out[a] = x[a] < 0 ? -1 : static_cast<int64_t>(std::floor(static_cast<double>(x[a]) * v[i]));
       }
     }
-    if (a_.linear) {
-      for (size_t d = 0; d + 3 < x.size(); ++d) {
+    if (size_t kept = interpolatedAxes(); kept > 0) {
+      for (size_t d = 0; d + kept < x.size(); ++d) {
         // An extent unknown until run time is checked then.
         bool changed = (x[d] >= 0 && out[d] >= 0 && out[d] != x[d]) || axisScale[d] != 1.0;
         if (changed) failOuterAxis(d);
@@ -119,7 +179,7 @@ class ResizeOp : public OpBase {
       for (size_t i = 0; i < axes.size(); ++i) scale[axes[i]] = static_cast<float const*>(s.data)[i];
     }
     for (size_t d = 0; d < x.size(); ++d) {
-      if (a_.linear && d + 3 < x.size() && y[d] != x[d]) failOuterAxis(d);
+      if (size_t kept = interpolatedAxes(); kept > 0 && d + kept < x.size() && y[d] != x[d]) failOuterAxis(d);
       if (!fromScales) scale[d] = x[d] > 0 ? static_cast<double>(y[d]) / static_cast<double>(x[d]) : 1.0;
       if (y[d] > 0 && x[d] == 0) fail("axis " + std::to_string(d) + " is empty and cannot be resized to " + std::to_string(y[d]));
     }
@@ -130,18 +190,15 @@ class ResizeOp : public OpBase {
       for (int64_t o = 0; o < y[d]; ++o) {
         Sample& s = samples[d][static_cast<size_t>(o)];
         if (x[d] == y[d] && scale[d] == 1.0) {
-          s.lo = s.hi = o;
+          s.index[0] = o;
           continue;
         }
         double c = sourceCoordinate(a_.coordinates, o, x[d], y[d], scale[d]);
-        if (!a_.linear) {
-          s.lo = s.hi = nearestIndex(a_.rounding, c, x[d]);
-          continue;
+        switch (a_.interpolation) {
+          case Interpolation::kNearest: s.index[0] = nearestIndex(a_.rounding, c, x[d]); break;
+          case Interpolation::kLinear: s = linearSample(c, x[d]); break;
+          case Interpolation::kCubic: s = cubicSample(c, x[d], a_.cubicCoeff, a_.excludeOutside); break;
         }
-        c = std::min(std::max(c, 0.0), static_cast<double>(x[d] - 1));
-        s.lo = static_cast<int64_t>(std::floor(c));
-        s.hi = std::min(s.lo + 1, x[d] - 1);
-        s.weight = c - static_cast<double>(s.lo);
       }
     }
     std::vector<float> xBuf, yBuf;
@@ -149,31 +206,37 @@ class ResizeOp : public OpBase {
     float* yv = floatOutput(out[0], yBuf);
     std::vector<int64_t> strides = contiguousStrides(x);
     std::vector<int64_t> index(x.size(), 0);
-    std::vector<size_t> blended;  // axes whose samples blend two indices
+    std::vector<size_t> blended;  // axes whose samples read more than one index
     for (size_t d = 0; d < x.size(); ++d) {
       for (Sample const& s : samples[d]) {
-        if (s.lo != s.hi) {
+        if (s.taps > 1) {
           blended.push_back(d);
           break;
         }
       }
     }
+    std::vector<int> tap(blended.size(), 0);  // one tap per blended axis, the first axis counting fastest
     for (int64_t n = 0, total = shapeVolume(y); n < total; ++n) {
       int64_t base = 0;
-      for (size_t d = 0; d < x.size(); ++d) base += samples[d][static_cast<size_t>(index[d])].lo * strides[d];
+      for (size_t d = 0; d < x.size(); ++d) base += samples[d][static_cast<size_t>(index[d])].index[0] * strides[d];
+      if (blended.empty()) {
+        yv[n] = xv[base];
+        nextIndex(index, y);
+        continue;
+      }
       double v = 0;
-      for (uint32_t corner = 0; corner < (1u << blended.size()); ++corner) {
+      std::fill(tap.begin(), tap.end(), 0);
+      do {
         double w = 1;
         int64_t offset = base;
         for (size_t b = 0; b < blended.size(); ++b) {
           Sample const& s = samples[blended[b]][static_cast<size_t>(index[blended[b]])];
-          bool high = (corner >> b) & 1u;
-          w *= high ? s.weight : 1.0 - s.weight;
-          if (high) offset += (s.hi - s.lo) * strides[blended[b]];
+          w *= s.weight[tap[b]];
+          offset += (s.index[tap[b]] - s.index[0]) * strides[blended[b]];
         }
         if (w != 0) v += w * static_cast<double>(xv[offset]);
-      }
-      yv[n] = blended.empty() ? xv[base] : static_cast<float>(v);
+      } while (nextTap(tap, blended, samples, index));
+      yv[n] = static_cast<float>(v);
       nextIndex(index, y);
     }
     storeFloatOutput(out[0], yBuf);
@@ -191,8 +254,19 @@ class ResizeOp : public OpBase {
   template <typename T>
   T const* sizesInput(std::vector<T> const& in) const { return a_.opset10 ? nullptr : given(in, 3); }
 
+  // How many innermost axes the interpolation may change (TensorRT's resize layer); 0 for any (nearest).
+  size_t interpolatedAxes() const {
+    switch (a_.interpolation) {
+      case Interpolation::kLinear: return 3;
+      case Interpolation::kCubic: return 2;
+      default: return 0;
+    }
+  }
+
   [[noreturn]] void failOuterAxis(size_t d) const {
-    fail("linear resize changes at most the 3 innermost axes (TensorRT's resize layer); axis " + std::to_string(d) + " changes");
+    bool linear = a_.interpolation == Interpolation::kLinear;
+    fail(std::string(linear ? "linear" : "cubic") + " resize changes at most the " + (linear ? "3" : "2") +
+         " innermost axes (TensorRT's resize layer); axis " + std::to_string(d) + " changes");
   }
 
   std::vector<size_t> resizedAxes(size_t rank) const {
@@ -239,9 +313,9 @@ std::unique_ptr<Op> makeResizeOp(std::string const& type, Attributes const& attr
                                   "extrapolation_value", "axes", "antialias", "keep_aspect_ratio_policy"});
   }
   std::string mode = attrs.getString("mode", "nearest");
-  if (mode == "cubic") fail(type, "mode cubic is not supported by the simulator (TensorRT has it; nearest and linear are modelled)");
-  if (mode != "nearest" && mode != "linear") fail(type, "unsupported attribute 'mode' (" + mode + ")");
-  a.linear = mode == "linear";
+  if (mode == "linear") a.interpolation = Interpolation::kLinear;
+  else if (mode == "cubic") a.interpolation = Interpolation::kCubic;
+  else if (mode != "nearest") fail(type, "unsupported attribute 'mode' (" + mode + ")");
   if (!a.opset10) {
     std::string c = attrs.getString("coordinate_transformation_mode", "half_pixel");
     if (c == "half_pixel") a.coordinates = Coordinates::kHalfPixel;
@@ -259,6 +333,8 @@ std::unique_ptr<Op> makeResizeOp(std::string const& type, Attributes const& attr
     std::string policy = attrs.getString("keep_aspect_ratio_policy", "stretch");
     if (policy != "stretch") fail(type, "keep_aspect_ratio_policy " + policy + " is not supported (TensorRT's parser ignores it)");
     a.axes = attrs.getInts("axes", {});
+    a.cubicCoeff = attrs.getFloat("cubic_coeff_a", -0.75f);
+    a.excludeOutside = attrs.getInt("exclude_outside", 0) != 0;
   }
   return std::make_unique<ResizeOp>(std::move(a));
 }
