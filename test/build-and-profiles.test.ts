@@ -113,11 +113,11 @@ describe('buildEngine', () => {
     const onnx = model({
       inputs: [valueInfo('x', 'float32', [2, 3])],
       outputs: [valueInfo('y', 'float32', [2, 3])],
-      nodes: [node('Relu', ['x'], ['r'], {}, 'relu_ok'), node('Hardmax', ['r'], ['y'], {}, 'the_hardmax')],
+      nodes: [node('Relu', ['x'], ['r'], {}, 'relu_ok'), node('Unique', ['r'], ['y'], {}, 'the_unique')],
     });
     const e = (await buildEngine(onnx, { backend: 'simulator' }).catch((err: unknown) => err)) as BuildFailedError;
     expect(e).toBeInstanceOf(BuildFailedError);
-    expect(e.details[0]).toMatch(/^node 1 \(the_hardmax, Hardmax\): No importer registered for op: Hardmax/);
+    expect(e.details[0]).toMatch(/^node 1 \(the_unique, Unique\): No importer registered for op: Unique/);
   });
 
   it('a shape mismatch inside the graph: BUILD_FAILED naming the node', async () => {

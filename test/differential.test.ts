@@ -23,6 +23,7 @@
 //   least 4 elements.
 // - Inputs onnxruntime's kernels refuse: linear or cubic Resize other than over 2-D inputs or the spatial axes of 4-D ones, roi
 //   omitted before opset 13, pooling pads not below the kernel, SAME pooling with a stride above the kernel.
+// - GridSample reflecting off an axis of one pixel with aligned corners: onnxruntime divides by the zero range.
 // - Mod of floats: TensorRT's parser computes x - y * trunc(x / y) in float, which differs from onnxruntime's exact
 //   fmod wherever x / y rounds to an integer (0.3 mod 0.1); operators.test.ts checks exact cases.
 // - Per-channel quantization of an input (TensorRT quantizes only constants per channel) or over a channel extent of
@@ -97,7 +98,7 @@ function randomCase(seed: number): Case {
   /** Nodes between the first and the chained unary (t is still the last one's output). */
   const extraNodes: NodeProto[] = [];
   let stronglyTyped = false;
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -637,6 +638,50 @@ function randomCase(seed: number): Case {
       out = { dtype: codesOut ? 'int8' : 'float32', rank };
       title = `QuantizeLinear${fp8 ? ' to FP8' : ''} [${s}] ${perChannel ? `weights axis ${attrs.axis} scales ${scales}` : `scale ${scales[0]}`}${codesOut ? '' : ' -> DequantizeLinear'}${perChannel ? ' -> Add x' : ''} opset ${opset}`;
       stronglyTyped = true;
+      break;
+    }
+    case 'gridsample': {
+      const [n, c, h, w] = [rng.int(1, 3), rng.int(1, 4), rng.int(1, 6), rng.int(1, 6)];
+      const mode = pick(['bilinear', 'nearest', 'bicubic'] as const);
+      const padding = pick(['zeros', 'border', 'reflection'] as const);
+      // onnxruntime divides by a zero range when it reflects off a one-pixel axis with aligned corners.
+      const alignCorners = padding === 'reflection' && Math.min(h, w) === 1 ? 0 : pick([0, 1]);
+      const g = [n, rng.int(1, 5), rng.int(1, 5), 2];
+      floatInput('x', [n, c, h, w]);
+      inputs.push({ name: 'grid', dtype: 'float32', dims: g });
+      // Mostly inside the image or just outside it, sometimes far out (reflections bounce more than once).
+      const reach = chance(0.2) ? 4 : 1.3;
+      feeds.grid = { dtype: 'float32', dims: g, data: Float32Array.from({ length: volume(g) }, () => Math.round((rng.next() * 2 - 1) * reach * 100) / 100) };
+      first = node('GridSample', ['x', 'grid'], ['t'], { mode, padding_mode: padding, align_corners: alignCorners });
+      opset = pick([16, 17, 19]);
+      out = { dtype: 'float32', rank: 4 };
+      title = `GridSample [${n},${c},${h},${w}] grid [${g}] ${mode} ${padding}${alignCorners ? ' align_corners' : ''} reach ${reach}`;
+      break;
+    }
+    case 'hardmax': {
+      if (!rank) return randomCase(seed + 1_000_000);
+      const x = s.map((d) => Math.max(d, 1));
+      const axis = rng.int(0, rank);
+      // Before 13 the input is flattened to 2-D at axis; from 13 one axis.
+      opset = pick([11, 13]);
+      inputs.push({ name: 'x', dtype: 'float32', dims: x });
+      // Few distinct values, so that ties are common.
+      feeds.x = { dtype: 'float32', dims: x, data: Float32Array.from({ length: volume(x) }, () => pick([-1, 0, 0.5, 2])) };
+      first = node('Hardmax', ['x'], ['t'], { axis: signedAxis(axis, rank) });
+      out = { dtype: 'float32', rank };
+      title = `Hardmax [${x}] axis ${axis} opset ${opset}`;
+      break;
+    }
+    case 'lrn': {
+      // TensorRT's layer takes odd windows up to 15; the simulator models 4-D inputs (onnxruntime's kernel too).
+      const x = [rng.int(1, 3), rng.int(1, 9), rng.int(1, 4), rng.int(1, 4)];
+      const attrs: Record<string, AttrValue> = { size: pick([1, 3, 5, 7, 15]) };
+      if (chance(0.7)) attrs.alpha = floatAttr(pick([1e-4, 0.1, 1, 3]));
+      if (chance(0.7)) attrs.beta = floatAttr(pick([0.5, 0.75, 1, 2]));
+      if (chance(0.7)) attrs.bias = floatAttr(pick([0.5, 1, 2]));
+      first = node('LRN', [floatInput('x', x)], ['t'], attrs);
+      out = { dtype: 'float32', rank: 4 };
+      title = `LRN [${x}] size ${attrs.size}`;
       break;
     }
     case 'argextreme': {

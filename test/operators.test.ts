@@ -42,6 +42,12 @@ const f = (dims: number[], seed: number): Input => ({
   values: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.round(Math.sin(seed * 7.1 + i * 1.3) * 400) / 100),
 });
 const same = (dims: Dim[], dtype: DType = 'float32') => ({ y: { dtype, dims } });
+/** A GridSample grid [n, h, w, 2]: normalized locations within ±reach (some outside the image), the first one 0. */
+const grid = (n: number, h: number, w: number, seed: number, reach = 1.3): Input => ({
+  dtype: 'float32',
+  dims: [n, h, w, 2],
+  values: Array.from({ length: n * h * w * 2 }, (_, i) => (i < 2 ? 0 : Math.round(Math.sin(seed * 3.7 + i * 2.3) * reach * 100) / 100)),
+});
 const binary = (op: string, a: Input, b: Input, out: { dtype: DType; dims: Dim[] }, title = `${op}, broadcasting [${b.dims}] over [${a.dims}]`): OperatorCase => ({
   title,
   op,
@@ -290,6 +296,15 @@ const CASES: OperatorCase[] = [
   { title: 'Resize cubic to sizes, down and up, align_corners, A = -0.5, exclude_outside', op: 'Resize', inputs: { x: f([1, 1, 5, 4], 134) }, constants: { sizes: i64([4], [1, 1, 3, 7]) }, order: ['x', '', '', 'sizes'], attrs: { mode: 'cubic', coordinate_transformation_mode: 'align_corners', cubic_coeff_a: floatAttr(-0.5), exclude_outside: 1 }, outputs: same([1, 1, 3, 7]) },
   { title: 'Resize cubic of a 2-D input, asymmetric, scales 1.5 and 0.6', op: 'Resize', inputs: { x: f([4, 5], 135) }, constants: { scales: { dtype: 'float32', dims: [2], values: [1.5, 0.6] } }, order: ['x', '', 'scales'], attrs: { mode: 'cubic', coordinate_transformation_mode: 'asymmetric' }, outputs: same([6, 3]) },
   { title: 'Resize cubic, pytorch_half_pixel to one row, exclude_outside', op: 'Resize', inputs: { x: f([1, 1, 4, 3], 136) }, constants: { sizes: i64([4], [1, 1, 1, 5]) }, order: ['x', '', '', 'sizes'], attrs: { mode: 'cubic', coordinate_transformation_mode: 'pytorch_half_pixel', exclude_outside: 1 }, outputs: same([1, 1, 1, 5]) },
+  { title: 'GridSample bilinear, zeros padding (opset 16 defaults)', op: 'GridSample', inputs: { x: f([1, 2, 3, 4], 143), grid: grid(1, 3, 5, 1) }, opset: 16, outputs: same([1, 2, 3, 5]) },
+  { title: 'GridSample nearest, border, align_corners', op: 'GridSample', inputs: { x: f([2, 1, 4, 3], 144), grid: grid(2, 4, 4, 2) }, attrs: { mode: 'nearest', padding_mode: 'border', align_corners: 1 }, opset: 16, outputs: same([2, 1, 4, 4]) },
+  { title: 'GridSample nearest, zeros padding: 0 falls on pixels 0.5 and 2.5, ties to the even one', op: 'GridSample', inputs: { x: f([1, 1, 2, 6], 145), grid: grid(1, 2, 3, 3) }, attrs: { mode: 'nearest' }, opset: 16, outputs: same([1, 1, 2, 3]) },
+  { title: 'GridSample bilinear, reflection, align_corners', op: 'GridSample', inputs: { x: f([1, 3, 4, 4], 146), grid: grid(1, 3, 3, 4) }, attrs: { padding_mode: 'reflection', align_corners: 1 }, opset: 16, outputs: same([1, 3, 3, 3]) },
+  { title: 'GridSample bilinear, reflection of far locations (several bounces)', op: 'GridSample', inputs: { x: f([1, 1, 3, 4], 150), grid: grid(1, 4, 4, 8, 4.5) }, attrs: { padding_mode: 'reflection' }, opset: 16, outputs: same([1, 1, 4, 4]) },
+  { title: 'GridSample nearest, reflection of far locations, align_corners', op: 'GridSample', inputs: { x: f([1, 1, 4, 3], 151), grid: grid(1, 4, 4, 9, 4.5) }, attrs: { mode: 'nearest', padding_mode: 'reflection', align_corners: 1 }, opset: 16, outputs: same([1, 1, 4, 4]) },
+  { title: 'GridSample bicubic, reflection at the pixel edges', op: 'GridSample', inputs: { x: f([1, 2, 5, 4], 147), grid: grid(1, 4, 3, 5) }, attrs: { mode: 'bicubic', padding_mode: 'reflection' }, opset: 16, outputs: same([1, 2, 4, 3]) },
+  { title: 'GridSample bicubic, border padding, two images', op: 'GridSample', inputs: { x: f([2, 1, 4, 5], 148), grid: grid(2, 3, 3, 6) }, attrs: { mode: 'bicubic', padding_mode: 'border' }, opset: 16, outputs: same([2, 1, 3, 3]) },
+  { title: 'GridSample bicubic with zeros padding', op: 'GridSample', inputs: { x: f([1, 1, 4, 4], 149), grid: grid(1, 3, 4, 7) }, attrs: { mode: 'bicubic' }, opset: 16, outputs: same([1, 1, 3, 4]) },
   { title: 'Resize with axes (opset 18): sizes for the last two axes', op: 'Resize', inputs: { x: f([1, 3, 2, 2], 95) }, constants: { sizes: i64([2], [3, 5]) }, order: ['x', '', '', 'sizes'], attrs: { axes: [2, 3], mode: 'linear' }, opset: 18, outputs: same([1, 3, 3, 5]) },
   { title: 'ScatterND of rows (a key-value cache update)', op: 'ScatterND', inputs: { x: f([4, 3], 97), updates: f([2, 3], 98) }, constants: { idx: i64([2, 1], [3, -4]) }, order: ['x', 'idx', 'updates'], outputs: same([4, 3]) },
   { title: 'ScatterND of single elements of int64 data', op: 'ScatterND', inputs: { x: i64([2, 2], [1, 2, 3, 4]), updates: i64([2], [-9, 2 ** 40]) }, constants: { idx: i64([2, 2], [1, 0, 0, 1]) }, order: ['x', 'idx', 'updates'], outputs: same([2, 2], 'int64') },
@@ -348,6 +363,13 @@ const CASES: OperatorCase[] = [
   { title: 'Pad at opset 2: pads and value as attributes', op: 'Pad', inputs: { x: f([2, 3], 64) }, attrs: { pads: [1, 0, 0, 2], value: floatAttr(1.5) }, opset: 2, outputs: same([3, 5]) },
   { title: 'ArgMax along axis 1 with ties (the first wins)', op: 'ArgMax', inputs: { x: { dtype: 'float32', dims: [2, 4], values: [1, 3, 3, -1, -0.5, -0.5, -2, -0.5] } }, attrs: { axis: 1 }, outputs: same([2, 1], 'int64') },
   { title: 'ArgMin without keepdims, select_last_index', op: 'ArgMin', inputs: { x: { dtype: 'float32', dims: [3, 2], values: [1, 0, 1, 5, -4, 0] } }, attrs: { axis: 0, keepdims: 0, select_last_index: 1 }, outputs: same([2], 'int64') },
+  { title: 'Hardmax along the last axis (opset 13) with ties (the first wins)', op: 'Hardmax', inputs: { x: { dtype: 'float32', dims: [3, 4], values: [1, 3, 3, -1, -0.5, -0.5, -2, -0.5, -Infinity, 7, Infinity, 7] } }, opset: 13, outputs: same([3, 4]) },
+  { title: 'Hardmax along axis 0 (opset 13)', op: 'Hardmax', inputs: { x: f([3, 2, 4], 137) }, attrs: { axis: 0 }, opset: 13, outputs: same([3, 2, 4]) },
+  { title: 'Hardmax at opset 11: flattened to 2-D at axis 1 (the default)', op: 'Hardmax', inputs: { x: f([2, 3, 4], 138) }, opset: 11, outputs: same([2, 3, 4]) },
+  { title: 'Hardmax at opset 11, axis 2: the largest of each row of the last axis', op: 'Hardmax', inputs: { x: f([2, 3, 4], 139) }, attrs: { axis: 2 }, opset: 11, outputs: same([2, 3, 4]) },
+  { title: 'LRN over 5 channels, size 3 (alpha 1, beta 0.75, bias 2)', op: 'LRN', inputs: { x: f([2, 5, 3, 2], 140) }, attrs: { size: 3, alpha: floatAttr(1), beta: floatAttr(0.75), bias: floatAttr(2) }, outputs: same([2, 5, 3, 2]) },
+  { title: 'LRN with a window wider than the channels (size 7 over 3), the attribute defaults', op: 'LRN', inputs: { x: f([1, 3, 2, 2], 141) }, attrs: { size: 7 }, outputs: same([1, 3, 2, 2]) },
+  { title: 'LRN of size 1, beta 2', op: 'LRN', inputs: { x: f([1, 4, 1, 3], 142) }, attrs: { size: 1, alpha: floatAttr(0.5), beta: floatAttr(2) }, outputs: same([1, 4, 1, 3]) },
   { title: 'ArgMax of int32 along the last axis', op: 'ArgMax', inputs: { x: { dtype: 'int32', dims: [2, 3], values: [-7, 9, 2, 4, 4, -1] } }, attrs: { axis: -1, keepdims: 0 }, outputs: same([2], 'int64') },
   {
     title: 'QuantizeLinear per tensor: ties to even, saturation, -0 and ±Infinity (an int8 zero point of 0 makes the output int8)',

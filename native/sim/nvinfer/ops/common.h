@@ -296,6 +296,9 @@ std::unique_ptr<Op> makeEinsumOp(std::string const& type, Attributes const& attr
 std::unique_ptr<Op> makeOneHotOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeTileOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeArgExtremeOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeHardmaxOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeGridSampleOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeLrnOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeQuantizeOp(std::string const& type, Attributes const& attrs, int64_t opset);
 // Split's output count is the node's: the only factory that needs it.
 std::unique_ptr<Op> makeSplitOp(std::string const& type, Attributes const& attrs, int64_t opset, int outputs);

@@ -42,6 +42,8 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Pad"] = &ops::makePadOp;
     for (char const* t : {"Max", "Min", "Sum", "Mean"}) (*m)[t] = &ops::makeVariadicOp;
     for (char const* t : {"ArgMax", "ArgMin"}) (*m)[t] = &ops::makeArgExtremeOp;
+    (*m)["Hardmax"] = &ops::makeHardmaxOp;
+    (*m)["LRN"] = &ops::makeLrnOp;
     (*m)["ConstantOfShape"] = &ops::makeConstantOfShapeOp;
     for (char const* t : {"QuantizeLinear", "DequantizeLinear"}) (*m)[t] = &ops::makeQuantizeOp;
     (*m)["Tile"] = &ops::makeTileOp;
@@ -49,6 +51,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Trilu"] = &ops::makeTriluOp;
     (*m)["OneHot"] = &ops::makeOneHotOp;
     (*m)["Resize"] = &ops::makeResizeOp;
+    (*m)["GridSample"] = &ops::makeGridSampleOp;
     for (char const* t : {"ScatterND", "ScatterElements"}) (*m)[t] = &ops::makeScatterOp;
     for (char const* t : {"DepthToSpace", "SpaceToDepth"}) (*m)[t] = &ops::makeDepthSpaceOp;
     for (char const* t : {"InstanceNormalization", "GroupNormalization"}) (*m)[t] = &ops::makeGroupNormOp;

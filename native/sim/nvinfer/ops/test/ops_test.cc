@@ -77,6 +77,11 @@ struct T {
       default: return NAN;
     }
   }
+  std::vector<double> values() const {  // every element, as get() reads it
+    std::vector<double> v;
+    for (int64_t i = 0; i < n(); ++i) v.push_back(get(i));
+    return v;
+  }
   T& c() {
     isConst = true;
     return *this;
@@ -1410,9 +1415,7 @@ static void testWindowOps() {
   expectThrow("Pad axes computed", [] { infer("Pad", A(), {ti(DType::kFLOAT, {2}), ti(DType::kINT64, {2}), omittedInfo(), ti(DType::kINT64, {1})}, 18); },
               "Pad: the axes input must be a constant");
   auto reflect = runOp("Pad", A().s("mode", "reflect"), {F({3}, {1, 2, 3}), I64({2}, {4, 4}).c()});
-  std::vector<double> got;
-  for (int64_t i = 0; i < reflect[0].n(); ++i) got.push_back(reflect[0].get(i));
-  CHECK((got == std::vector<double>{1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3}), "reflect beyond the extent mirrors again, as TensorRT's slice samples");
+  CHECK((reflect[0].values() == std::vector<double>{1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3}), "reflect beyond the extent mirrors again, as TensorRT's slice samples");
   auto crop = runOp("Pad", A(), {I32({4}, {1, 2, 3, 4}), I64({2}, {-1, 1}).c(), I32({}, {-9}).c()});
   CHECK(crop[0].shape == Shape({4}) && crop[0].get(0) == 2 && crop[0].get(3) == -9, "a negative pad crops, the constant fills");
   auto attrFill = runOp("Pad", A().ints("pads", {1, 0}).f("value", 2.75f), {I32({1}, {5})}, 2);
@@ -1428,6 +1431,32 @@ static void testWindowOps() {
   auto last = runOp("ArgMin", A().i("select_last_index", 1), {I64({3}, {4, -2, -2})});
   CHECK(last[0].shape == Shape({1}) && last[0].at<int64_t>(0) == 2, "ArgMin of int64, the last of a tie");
   expectThrow("ArgMax over an empty axis", [] { infer("ArgMax", A(), {ti(DType::kFLOAT, {0, 2})}); }, "ArgMax: axis 0 is empty");
+}
+
+static void testHardmaxLrnGridSample() {
+  g_test = "Hardmax, LRN, GridSample";
+  auto hard = runOp("Hardmax", A(), {F({2, 3}, {NAN, 1, NAN, NAN, NAN, NAN})}, 13);
+  CHECK((hard[0].values() == std::vector<double>{0, 1, 0, 1, 0, 0}), "Hardmax skips NaN, as ArgMax; an all-NaN row marks index 0");
+  auto hardHalf = runOp("Hardmax", A().i("axis", 0), {H({3, 1}, {2, 5, 5})}, 13);
+  CHECK(hardHalf[0].type == DType::kHALF && (hardHalf[0].values() == std::vector<double>{0, 1, 0}), "float16 Hardmax along axis 0: the first of a tie");
+  auto flat = runOp("Hardmax", A(), {F({2, 2, 2}, {1, 9, 3, 4, 8, 2, 7, 1})}, 11);
+  CHECK((flat[0].values() == std::vector<double>{0, 1, 0, 0, 1, 0, 0, 0}), "Hardmax at opset 11: one 1 per row of the input flattened at axis 1");
+  expectThrow("Hardmax over an empty axis", [] { infer("Hardmax", A(), {ti(DType::kFLOAT, {3, 0})}, 13); }, "Hardmax: axis -1 of shape [3,0] holds no element");
+
+  auto lrn = runOp("LRN", A().i("size", 3).f("alpha", 3).f("beta", 1).f("bias", 1), {F({1, 3, 1, 1}, {1, 2, 3})});
+  CHECK(closeTo(lrn[0].get(0), 1.0 / 6, 1e-6, 0) && closeTo(lrn[0].get(1), 2.0 / 15, 1e-6, 0) && closeTo(lrn[0].get(2), 3.0 / 14, 1e-6, 0),
+        "LRN: x / (bias + alpha / size * the squares of the neighbouring channels) ^ beta, the window cut at the edges");
+  expectThrow("LRN alpha beyond the layer's range", [] { createOp("LRN", A().i("size", 3).f("alpha", 3e20f).a, 17); }, "LRN: alpha is 3e+20; TensorRT's LRN layer takes [-1e+20, 1e+20]");
+
+  T image = F({1, 1, 2, 2}, {1, 2, 3, 4});
+  auto nanGrid = runOp("GridSample", A(), {image, F({1, 1, 2, 2}, {NAN, 0, 0, 0})}, 16);
+  CHECK(std::isnan(nanGrid[0].get(0)) && nanGrid[0].get(1) == 2.5, "GridSample bilinear: a NaN location gives NaN, the centre the mean");
+  auto nanNearest = runOp("GridSample", A().s("mode", "nearest"), {image, F({1, 1, 1, 2}, {INFINITY, 0})}, 16);
+  CHECK(nanNearest[0].get(0) == 0, "GridSample nearest: a location that is not finite reads no pixel");
+  auto far = runOp("GridSample", A().s("mode", "nearest").s("padding_mode", "border"), {image, F({1, 1, 2, 2}, {1e30f, -1e30f, -1e30f, 1e30f})}, 16);
+  CHECK(far[0].get(0) == 2 && far[0].get(1) == 3, "GridSample nearest, border: locations far outside read the nearest corner (no integer overflow)");
+  auto onePixel = runOp("GridSample", A().s("padding_mode", "reflection").i("align_corners", 1), {F({1, 1, 1, 1}, {5}), F({1, 1, 1, 2}, {0.7f, -3})}, 16);
+  CHECK(onePixel[0].get(0) == 5, "GridSample reflecting off a one-pixel axis with aligned corners reads that pixel");
 }
 
 static void testVariadicModActivations() {
@@ -1599,6 +1628,7 @@ int main() {
       {"testWindowOps", testWindowOps},
       {"testVariadicModActivations", testVariadicModActivations},
       {"testQuantize", testQuantize},
+      {"testHardmaxLrnGridSample", testHardmaxLrnGridSample},
       {"testFlops", testFlops},
   };
   for (auto const& t : tests) {
