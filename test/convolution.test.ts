@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildFailedError, Runtime, Tensor, buildEngine } from '../lib/index.js';
 import type { ShapeRange } from '../lib/index.js';
 import { expectLikeOrt } from './helpers/ort.js';
-import { floatAttr, model, node, tensor, valueInfo } from './models/onnx-builder.js';
+import { float8Zeros, floatAttr, model, node, tensor, valueInfo } from './models/onnx-builder.js';
 import type { AttrValue, DType } from './models/onnx-builder.js';
 import { rng } from './models/rng.js';
 
@@ -217,6 +217,18 @@ describe('what TensorRT refuses is refused at build time, naming the node', () =
     ['ConvTranspose whose channel extent is dynamic', oneNode('ConvTranspose', [1, 'c', 2, 2], ['w'], {}, { initializers: [weights('w', [2, 1, 2, 2])] }), /channel extent of input X must be known at build time/],
     ['ConvTranspose to an output_shape larger than it gives', oneNode('ConvTranspose', [1, 1, 2, 2], ['w'], { output_shape: [9, 3] }, { initializers: [weights('w', [1, 1, 2, 2])] }), /output_shape 9 on axis 0 is larger than the deconvolution gives \(3\)/],
     ['ArgMax of bool', oneNode('ArgMax', [2, 2], [], {}, { dtype: 'bool' }), /data has unsupported type bool/],
+    ['GatherND whose index rows are longer than data has axes', oneNode('GatherND', [2, 3], ['i'], {}, { initializers: [tensor('i', 'int64', [1, 3], [0n, 0n, 0n])] }), /the last extent of indices \[1,3\] must be from 1 to 2 \(the rank of data \[2,3\] less batch_dims\)/],
+    ['GatherND with a constant index out of range', oneNode('GatherND', [2, 3], ['i'], {}, { initializers: [tensor('i', 'int64', [1, 2], [1n, 3n])] }), /GatherND: index 3 is out of range/],
+    ['GatherND with batch_dims as large as the indices rank', oneNode('GatherND', [2, 3], ['i'], { batch_dims: 1 }, { initializers: [tensor('i', 'int64', [1], [0n])] }), /batch_dims 1 must be below the ranks of data \(2\) and indices \(1\)/],
+    ['GatherND of uint8 data', oneNode('GatherND', [2, 3], ['i'], {}, { dtype: 'uint8', initializers: [tensor('i', 'int64', [1, 1], [0n])] }), /data has unsupported type uint8/],
+    ['EyeLike of a dynamic shape', oneNode('EyeLike', ['n', 3], [], {}), /the shape \[-1,3\] must be known at build time \(TensorRT's parser makes EyeLike a constant\)/],
+    ['EyeLike of a 3-D input', oneNode('EyeLike', [2, 2, 2], [], {}), /only 2-D inputs are supported, got shape \[2,2,2\]/],
+    ['Shrink of uint8', oneNode('Shrink', [2], [], {}, { dtype: 'uint8' }), /input X has unsupported type uint8/],
+    ['Tan of int32', oneNode('Tan', [2], [], {}, { dtype: 'int32' }), /input X has unsupported type int32/],
+    ['ReduceLogSum of int32', oneNode('ReduceLogSum', [2], [], {}, { dtype: 'int32' }), /input data has unsupported type int32/],
+    ['LpNormalization with p = 3', oneNode('LpNormalization', [2, 2], [], { p: 3 }), /p is 3; only the L1 and L2 norms \(p = 1 or 2\) are supported/],
+    ['MeanVarianceNormalization of a 3-D input with the default axes', oneNode('MeanVarianceNormalization', [2, 2, 2], [], {}), /axis 3 is out of range/],
+    ['CastLike to float8', oneNode('CastLike', [2], ['t'], {}, { opset: 19, initializers: [float8Zeros('t', [1])] }), /target_type has unsupported type fp8/],
   ] as const)('%s', async (_, onnx, message) => {
     const error = await buildError(onnx);
     expect(error).toMatch(message);

@@ -48,12 +48,12 @@ interface Case {
   readonly stronglyTyped: boolean;
 }
 
-const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Abs', 'Erf', 'Sqrt', 'Log', 'LeakyRelu', 'Elu', 'HardSigmoid', 'HardSwish', 'Softplus', 'Floor', 'Ceil', 'Round', 'Reciprocal', 'Sign', 'Sin', 'Cos', 'Selu', 'Celu', 'Softsign', 'ThresholdedRelu', 'Mish'] as const;
+const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Abs', 'Erf', 'Sqrt', 'Log', 'LeakyRelu', 'Elu', 'HardSigmoid', 'HardSwish', 'Softplus', 'Floor', 'Ceil', 'Round', 'Reciprocal', 'Sign', 'Sin', 'Cos', 'Selu', 'Celu', 'Softsign', 'ThresholdedRelu', 'Mish', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh', 'Shrink'] as const;
 /** Unary ops newer than some of the opsets drawn: not before these. */
 const SINCE: Record<string, number> = { HardSwish: 14, Mish: 18, Celu: 12 };
-/** Not chained after another op: a result that should be 0 comes out as ±1e-8 by evaluation order, and these make a
- * NaN, an infinity, a sign or an integer step of it. */
-const NOT_CHAINED = new Set(['Sqrt', 'Log', 'Floor', 'Ceil', 'Round', 'Reciprocal', 'Sign']);
+/** Not chained after another op: a result that should be 0 (or ±1, or a threshold) comes out a little off by
+ * evaluation order, and these make a NaN, an infinity, a sign or a step of it. */
+const NOT_CHAINED = new Set(['Sqrt', 'Log', 'Floor', 'Ceil', 'Round', 'Reciprocal', 'Sign', 'Tan', 'Asin', 'Acos', 'Acosh', 'Atanh', 'Shrink']);
 const BINARY = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Max', 'Min'] as const;
 const COMPARISONS = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual']);
 const volume = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
@@ -98,7 +98,7 @@ function randomCase(seed: number): Case {
   /** Nodes between the first and the chained unary (t is still the last one's output). */
   const extraNodes: NodeProto[] = [];
   let stronglyTyped = false;
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample', 'gathernd', 'axisnorm'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -145,7 +145,7 @@ function randomCase(seed: number): Case {
       break;
     }
     case 'reduce': {
-      const op = pick(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSumExp'] as const);
+      const op = pick(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSumExp', 'ReduceLogSum'] as const);
       opset = pick([11, 13, 17, 18]);
       const keepdims = rng.int(0, 2);
       const axes = [...new Set(Array.from({ length: rank ? rng.int(0, rank + 1) : 0 }, () => rng.int(0, rank)))];
@@ -158,6 +158,8 @@ function randomCase(seed: number): Case {
       // Of an empty tensor, onnxruntime's kernels give other extents than its own shape inference (see the top of
       // this file); ReduceMax has no identity there anyway.
       if (volume(s) === 0) return randomCase(seed + 1_000_000);
+      // The log of a sum that cancels to about 0 depends on the order of the additions: positive values only.
+      if (op === 'ReduceLogSum') feeds.x!.data = (feeds.x!.data as Float32Array).map((v) => Math.abs(v) + 0.01);
       first = node(op, ins, ['t'], attrs);
       out = { dtype: 'float32', rank: keepdims ? rank : signed.length ? rank - signed.length : 0 };
       title = `${op} [${s}] axes ${JSON.stringify(signed)} keepdims ${keepdims} opset ${opset}`;
@@ -638,6 +640,47 @@ function randomCase(seed: number): Case {
       out = { dtype: codesOut ? 'int8' : 'float32', rank };
       title = `QuantizeLinear${fp8 ? ' to FP8' : ''} [${s}] ${perChannel ? `weights axis ${attrs.axis} scales ${scales}` : `scale ${scales[0]}`}${codesOut ? '' : ' -> DequantizeLinear'}${perChannel ? ' -> Add x' : ''} opset ${opset}`;
       stronglyTyped = true;
+      break;
+    }
+    case 'axisnorm': {
+      if (chance(0.5)) {
+        if (!rank) return randomCase(seed + 1_000_000);
+        const axis = rng.int(0, rank);
+        const p = pick([1, 2]);
+        first = node('LpNormalization', [floatInput('x', s)], ['t'], { axis: signedAxis(axis, rank), p });
+        out = { dtype: 'float32', rank };
+        title = `LpNormalization [${s}] axis ${axis} p ${p}`;
+      } else {
+        // Groups of at least 4 elements (see the top of the file): the last axis holds 4 or more.
+        const x = [...dims(rng.int(1, 3), false), rng.int(4, 7)];
+        const axes = [...new Set([x.length - 1, ...Array.from({ length: rng.int(0, x.length) }, () => rng.int(0, x.length))])];
+        first = node('MeanVarianceNormalization', [floatInput('x', x)], ['t'], { axes: axes.map((a) => signedAxis(a, x.length)) });
+        out = { dtype: 'float32', rank: x.length };
+        title = `MeanVarianceNormalization [${x}] axes ${JSON.stringify(axes)}`;
+      }
+      break;
+    }
+    case 'gathernd': {
+      if (!rank || s.some((d) => d === 0)) return randomCase(seed + 1_000_000);
+      const indexRank = rng.int(1, 4);
+      const batchDims = Math.min(rank, indexRank) > 1 && chance(0.3) ? 1 : 0;
+      const rowLength = rng.int(1, rank - batchDims + 1);
+      const indexDims = [...s.slice(0, batchDims), ...dims(indexRank - 1 - batchDims, false), rowLength];
+      const rows = volume(indexDims) / rowLength;
+      const indices = Array.from({ length: rows }, () => Array.from({ length: rowLength }, (_, k) => rng.int(-s[batchDims + k]!, s[batchDims + k]!))).flat();
+      const x = floatInput('x', s);
+      let idx: string;
+      if (chance(0.5)) {
+        idx = constant('idx', 'int64', indexDims, int64s(indices));
+      } else {
+        idx = 'idx';
+        inputs.push({ name: idx, dtype: 'int64', dims: indexDims });
+        feeds[idx] = { dtype: 'int64', dims: indexDims, data: toTyped('int64', indices) };
+        staticAxes.idx = [indexDims.length - 1];  // the row length is known at build time (TensorRT requires it)
+      }
+      first = node('GatherND', [x, idx], ['t'], { batch_dims: batchDims });
+      out = { dtype: 'float32', rank: indexDims.length - 1 + rank - batchDims - rowLength };
+      title = `GatherND [${s}] indices [${indexDims}] ${JSON.stringify(indices)} batch_dims ${batchDims}`;
       break;
     }
     case 'gridsample': {

@@ -1,7 +1,10 @@
 // Unary elementwise ops (Relu, Sigmoid, Tanh, Sqrt, Exp, Log, Neg, Abs, Erf, Gelu), the parameterised activations
-// (LeakyRelu, Elu, Selu, Celu, ThresholdedRelu, HardSigmoid, HardSwish, Softplus, Softsign, Mish), rounding (Floor, Ceil,
-// Round), Reciprocal, Sign, Sin, Cos, and Softmax / LogSoftmax.
+// (LeakyRelu, Elu, Selu, Celu, ThresholdedRelu, HardSigmoid, HardSwish, Softplus, Softsign, Mish, Shrink), rounding
+// (Floor, Ceil, Round), Reciprocal, Sign, the trigonometric and hyperbolic functions and their inverses (Sin, Cos, Tan,
+// Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh), and Softmax / LogSoftmax.
 // Transcendental functions are evaluated in double and rounded once to the output type.
+// Shrink is built by TensorRT's parser from float comparisons and selects: an int8, int32 or int64 input is cast to
+// float, shrunk, and cast back (bfloat16 and uint8 are refused, as the parser does).
 #include <algorithm>
 #include <cmath>
 
@@ -14,11 +17,13 @@ namespace {
 enum class UnKind {
   kRelu, kSigmoid, kTanh, kSqrt, kExp, kLog, kNeg, kAbs, kErf, kGeluNone, kGeluTanh,
   kLeakyRelu, kElu, kHardSigmoid, kHardSwish, kSoftplus,
-  kFloor, kCeil, kRound, kReciprocal, kSign, kSin, kCos,
-  kSelu, kCelu, kSoftsign, kThresholdedRelu, kMish,
+  kFloor, kCeil, kRound, kReciprocal, kSign, kSin, kCos, kTan, kAsin, kAcos, kAtan, kSinh, kCosh, kAsinh, kAcosh, kAtanh,
+  kSelu, kCelu, kSoftsign, kThresholdedRelu, kMish, kShrink,
 };
 
-bool allowsInts(UnKind k) { return k == UnKind::kRelu || k == UnKind::kNeg || k == UnKind::kAbs || k == UnKind::kSign; }
+bool allowsInts(UnKind k) {
+  return k == UnKind::kRelu || k == UnKind::kNeg || k == UnKind::kAbs || k == UnKind::kSign || k == UnKind::kShrink;
+}
 
 class UnaryOp : public OpBase {
  public:
@@ -38,7 +43,9 @@ class UnaryOp : public OpBase {
 
  protected:
   std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
-    if (allowsInts(kind_)) {
+    if (kind_ == UnKind::kShrink) {
+      requireType(in[0], "input X", {DType::kFLOAT, DType::kHALF, DType::kINT8, DType::kINT32, DType::kINT64});
+    } else if (allowsInts(kind_)) {
       requireType(in[0], "input X", {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT8, DType::kINT32, DType::kINT64});
     } else {
       requireType(in[0], "input X", {DType::kFLOAT, DType::kHALF, DType::kBF16});
@@ -75,6 +82,17 @@ class UnaryOp : public OpBase {
       case UnKind::kSign: return xf > 0.f ? 1.f : xf < 0.f ? -1.f : xf == 0.f ? 0.f : xf;  // -0 gives +0; NaN stays
       case UnKind::kSin: return static_cast<float>(std::sin(x));
       case UnKind::kCos: return static_cast<float>(std::cos(x));
+      case UnKind::kTan: return static_cast<float>(std::tan(x));
+      case UnKind::kAsin: return static_cast<float>(std::asin(x));
+      case UnKind::kAcos: return static_cast<float>(std::acos(x));
+      case UnKind::kAtan: return static_cast<float>(std::atan(x));
+      case UnKind::kSinh: return static_cast<float>(std::sinh(x));
+      case UnKind::kCosh: return static_cast<float>(std::cosh(x));
+      case UnKind::kAsinh: return static_cast<float>(std::asinh(x));
+      case UnKind::kAcosh: return static_cast<float>(std::acosh(x));
+      case UnKind::kAtanh: return static_cast<float>(std::atanh(x));
+      // alpha_: lambd, beta_: bias. In float, as the parser's layers compute it; NaN falls through both tests to 0.
+      case UnKind::kShrink: return xf > alpha_ ? xf - beta_ : xf < -alpha_ ? xf + beta_ : 0.f;
       // Selu and Celu as alpha * (exp(x) - 1): -0 gives +0, as in onnxruntime (expm1 would keep -0).
       case UnKind::kSelu: return static_cast<float>(xf > 0.f ? beta_ * x : beta_ * alpha_ * (std::exp(x) - 1.0));  // beta_: gamma
       case UnKind::kCelu: return std::isnan(xf) ? xf : static_cast<float>(std::max(0.0, x) + std::min(0.0, alpha_ * (std::exp(x / alpha_) - 1.0)));
@@ -114,6 +132,9 @@ class UnaryOp : public OpBase {
           case UnKind::kNeg: loop<Tag>(in[0], out[0], [](S v) { return wrapNeg<S>(v); }); break;
           case UnKind::kAbs: loop<Tag>(in[0], out[0], [](S v) { return v < 0 ? wrapNeg<S>(v) : v; }); break;
           case UnKind::kSign: loop<Tag>(in[0], out[0], [](S v) { return static_cast<S>(v > 0 ? 1 : v < 0 ? -1 : 0); }); break;
+          case UnKind::kShrink:
+            loop<Tag>(in[0], out[0], [this](S v) { return floatToInt<S>(apply(UnKind::kShrink, static_cast<float>(v))); });
+            break;
           default: fail("internal: integer input to a float-only op");
         }
       } else {
@@ -222,6 +243,10 @@ std::unique_ptr<Op> makeActivationOp(std::string const& type, Attributes const& 
     checkAttributes(type, attrs, {"alpha"});
     return std::make_unique<UnaryOp>(type, type == "Celu" ? UnKind::kCelu : UnKind::kThresholdedRelu, attrs.getFloat("alpha", 1.f));
   }
+  if (type == "Shrink") {
+    checkAttributes(type, attrs, {"lambd", "bias"});
+    return std::make_unique<UnaryOp>(type, UnKind::kShrink, attrs.getFloat("lambd", 0.5f), attrs.getFloat("bias", 0.f));
+  }
   if (type == "HardSigmoid") {
     checkAttributes(type, attrs, {"alpha", "beta"});
     return std::make_unique<UnaryOp>(type, UnKind::kHardSigmoid, attrs.getFloat("alpha", 0.2f), attrs.getFloat("beta", 0.5f));
@@ -237,6 +262,15 @@ std::unique_ptr<Op> makeActivationOp(std::string const& type, Attributes const& 
   else if (type == "Sign") k = UnKind::kSign;
   else if (type == "Sin") k = UnKind::kSin;
   else if (type == "Cos") k = UnKind::kCos;
+  else if (type == "Tan") k = UnKind::kTan;
+  else if (type == "Asin") k = UnKind::kAsin;
+  else if (type == "Acos") k = UnKind::kAcos;
+  else if (type == "Atan") k = UnKind::kAtan;
+  else if (type == "Sinh") k = UnKind::kSinh;
+  else if (type == "Cosh") k = UnKind::kCosh;
+  else if (type == "Asinh") k = UnKind::kAsinh;
+  else if (type == "Acosh") k = UnKind::kAcosh;
+  else if (type == "Atanh") k = UnKind::kAtanh;
   else if (type == "Softsign") k = UnKind::kSoftsign;
   else if (type == "Mish") k = UnKind::kMish;
   else if (type == "Softplus") k = UnKind::kSoftplus;

@@ -2,13 +2,15 @@
 // float -> int truncates toward zero (out-of-range values are undefined in ONNX; x86 static_cast results here),
 // float -> bool is x != 0 (NaN -> true), int -> int wraps (two's complement), float -> float16/bfloat16 rounds to
 // nearest even, int -> float rounds to nearest.
+// CastLike casts to the type of its second input, whose values are not read ('saturate' is ignored, as TensorRT's
+// parser does: casts to FP8 are refused).
+#include <optional>
+
 #include "common.h"
 
 namespace trtsim {
 namespace ops {
-namespace {
 
-// ONNX TensorProto.DataType -> DType (only the types the simulator stores).
 bool onnxToDType(int64_t onnx, DType* out) {
   switch (onnx) {
     case 1: *out = DType::kFLOAT; return true;
@@ -22,6 +24,8 @@ bool onnxToDType(int64_t onnx, DType* out) {
     default: return false;
   }
 }
+
+namespace {
 
 char const* onnxTypeName(int64_t onnx) {
   switch (onnx) {
@@ -75,26 +79,33 @@ void castLoop(typename ST::S const* src, typename DT::S* dst, int64_t n) {
 
 class CastOp : public OpBase {
  public:
-  explicit CastOp(DType to) : OpBase("Cast", 1, 1), to_(to) {}
+  // Cast to `to`; CastLike (no `to`) to the type of its second input.
+  explicit CastOp(std::optional<DType> to) : OpBase(to ? "Cast" : "CastLike", to ? 1 : 2, to ? 1 : 2), to_(to) {}
+
 
  protected:
   std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
     requireType(in[0], "input", {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT8, DType::kUINT8, DType::kINT32,
                                  DType::kINT64, DType::kBOOL});
-    return {TensorInfo{to_, in[0].shape, nullptr}};
+    if (!to_) {
+      requireType(in[1], "target_type", {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT8, DType::kUINT8,
+                                         DType::kINT32, DType::kINT64, DType::kBOOL});
+    }
+    return {TensorInfo{target(in), in[0].shape, nullptr}};
   }
 
   void run(std::vector<HostTensor> const& in, std::vector<HostTensor> const& out) const override {
     expectShape(out[0], in[0].shape);
-    if (out[0].type != to_) fail(std::string("output buffer has type ") + dtypeName(out[0].type) + ", expected " + dtypeName(to_));
+    DType const to = target(in);
+    if (out[0].type != to) fail(std::string("output buffer has type ") + dtypeName(out[0].type) + ", expected " + dtypeName(to));
     int64_t n = shapeVolume(in[0].shape);
-    if (in[0].type == to_) {
-      if (n > 0 && out[0].data != in[0].data) std::memmove(out[0].data, in[0].data, static_cast<size_t>(n) * dtypeSize(to_));
+    if (in[0].type == to) {
+      if (n > 0 && out[0].data != in[0].data) std::memmove(out[0].data, in[0].data, static_cast<size_t>(n) * dtypeSize(to));
       return;
     }
     visitDType(name_, in[0].type, [&](auto st) {
       using ST = decltype(st);
-      visitDType(name_, to_, [&](auto dt) {
+      visitDType(name_, to, [&](auto dt) {
         using DT = decltype(dt);
         castLoop<ST, DT>(static_cast<typename ST::S const*>(in[0].data), static_cast<typename DT::S*>(out[0].data), n);
       });
@@ -102,7 +113,12 @@ class CastOp : public OpBase {
   }
 
  private:
-  DType to_;
+  template <typename T>
+  DType target(std::vector<T> const& in) const {
+    return to_ ? *to_ : in[1].type;
+  }
+
+  std::optional<DType> to_;
 };
 
 }  // namespace
@@ -119,6 +135,11 @@ std::unique_ptr<Op> makeCastOp(std::string const& type, Attributes const& attrs,
                    "7 int64, 9 bool)");
   }
   return std::make_unique<CastOp>(d);
+}
+
+std::unique_ptr<Op> makeCastLikeOp(std::string const& type, Attributes const& attrs, int64_t /*opset*/) {
+  checkAttributes(type, attrs, {"saturate"});
+  return std::make_unique<CastOp>(std::nullopt);
 }
 
 }  // namespace ops

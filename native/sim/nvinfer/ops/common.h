@@ -139,6 +139,8 @@ struct BoolTag {
 };
 
 bool isFloatType(DType t);  // float32, float16, bfloat16
+// ONNX TensorProto.DataType -> DType, for the types the simulator stores; false for others.
+bool onnxToDType(int64_t onnx, DType* out);
 bool isIntType(DType t);    // int8, uint8, int32, int64
 
 // Calls f(Tag{}) for the tag of `t`; throws OpError naming `op` for FP8 and unknown values.
@@ -298,6 +300,11 @@ std::unique_ptr<Op> makeTileOp(std::string const& type, Attributes const& attrs,
 std::unique_ptr<Op> makeArgExtremeOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeHardmaxOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeGridSampleOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeGatherNDOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeCastLikeOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeEyeLikeOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeLpNormalizationOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeMeanVarianceNormalizationOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeLrnOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeQuantizeOp(std::string const& type, Attributes const& attrs, int64_t opset);
 // Split's output count is the node's: the only factory that needs it.

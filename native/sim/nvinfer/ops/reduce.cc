@@ -1,4 +1,5 @@
-// ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp.
+// ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp,
+// ReduceLogSum (the parser's log of a ReduceSum: float types only).
 // Axes are an attribute before opset 18 (ReduceSum: 13) and an optional constant second input from then on (with
 // noop_with_empty_axes). Float reductions accumulate in double (LogSumExp too, so it overflows only beyond double's
 // range where TensorRT's float log(sum(exp(x))) overflows beyond 88).
@@ -11,7 +12,7 @@ namespace trtsim {
 namespace ops {
 namespace {
 
-enum class RedKind { kMean, kSum, kMax, kMin, kProd, kL1, kL2, kSumSquare, kLogSumExp };
+enum class RedKind { kMean, kSum, kMax, kMin, kProd, kL1, kL2, kSumSquare, kLogSumExp, kLogSum };
 
 class ReduceOp : public OpBase {
  public:
@@ -68,7 +69,7 @@ class ReduceOp : public OpBase {
     if (extreme()) {
       return {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT8, DType::kUINT8, DType::kINT32, DType::kINT64};
     }
-    if (kind_ == RedKind::kL2 || kind_ == RedKind::kLogSumExp) return {DType::kFLOAT, DType::kHALF, DType::kBF16};
+    if (kind_ == RedKind::kL2 || kind_ == RedKind::kLogSumExp || kind_ == RedKind::kLogSum) return {DType::kFLOAT, DType::kHALF, DType::kBF16};
     return {DType::kFLOAT, DType::kHALF, DType::kBF16, DType::kINT32, DType::kINT64};
   }
 
@@ -189,14 +190,15 @@ class ReduceOp : public OpBase {
         }
       }
       // The sums and the mean of an empty set are +0 (onnxruntime), not -0 or 0/0; its product is 1, its LogSumExp
-      // -Infinity and its extremes the opposite infinity.
+      // and LogSum -Infinity and its extremes the opposite infinity.
       double div = kind_ == RedKind::kMean && count > 0 ? static_cast<double>(count) : 1.0;
       for (int64_t i = 0; i < outVol; ++i) {
         double v = acc[static_cast<size_t>(i)];
         if (kind_ == RedKind::kMean) v /= div;
         if (kind_ == RedKind::kL2) v = std::sqrt(v);
-        if (kind_ == RedKind::kLogSumExp) v = std::log(v);
-        if (count == 0 && !extreme() && !product() && kind_ != RedKind::kLogSumExp) v = 0.0;
+        bool const logarithm = kind_ == RedKind::kLogSumExp || kind_ == RedKind::kLogSum;
+        if (count == 0 && !extreme() && !product()) v = 0.0;
+        if (logarithm) v = std::log(v);
         y[i] = Tag::fromF(static_cast<float>(v));
       }
     } else {
@@ -282,7 +284,8 @@ std::unique_ptr<Op> makeReduceOp(std::string const& type, Attributes const& attr
   static std::map<std::string, RedKind> const kinds = {
       {"ReduceMean", RedKind::kMean}, {"ReduceSum", RedKind::kSum}, {"ReduceMax", RedKind::kMax},
       {"ReduceMin", RedKind::kMin}, {"ReduceProd", RedKind::kProd}, {"ReduceL1", RedKind::kL1},
-      {"ReduceL2", RedKind::kL2}, {"ReduceSumSquare", RedKind::kSumSquare}, {"ReduceLogSumExp", RedKind::kLogSumExp}};
+      {"ReduceL2", RedKind::kL2}, {"ReduceSumSquare", RedKind::kSumSquare}, {"ReduceLogSumExp", RedKind::kLogSumExp},
+      {"ReduceLogSum", RedKind::kLogSum}};
   RedKind kind = kinds.at(type);
   int64_t since = kind == RedKind::kSum ? 13 : 18;
   bool axesInput = opset <= 0 || opset >= since;

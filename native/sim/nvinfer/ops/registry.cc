@@ -17,7 +17,8 @@ std::map<std::string, Factory> const& registry() {
       (*m)[t] = &ops::makeElementwiseOp;
     for (char const* t : {"Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs", "Erf", "Gelu", "LeakyRelu", "Elu",
                           "HardSigmoid", "HardSwish", "Softplus", "Floor", "Ceil", "Round", "Reciprocal", "Sign", "Sin", "Cos",
-                          "Selu", "Celu", "Softsign", "ThresholdedRelu", "Mish"})
+                          "Selu", "Celu", "Softsign", "ThresholdedRelu", "Mish", "Shrink", "Tan", "Asin", "Acos", "Atan", "Sinh",
+                          "Cosh", "Asinh", "Acosh", "Atanh"})
       (*m)[t] = &ops::makeActivationOp;
     for (char const* t : {"Softmax", "LogSoftmax"}) (*m)[t] = &ops::makeSoftmaxOp;
     (*m)["MatMul"] = &ops::makeMatMulOp;
@@ -25,10 +26,13 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Gemm"] = &ops::makeGemmOp;
     (*m)["Gather"] = &ops::makeGatherOp;
     for (char const* t : {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-                          "ReduceSumSquare", "ReduceLogSumExp"})
+                          "ReduceSumSquare", "ReduceLogSumExp", "ReduceLogSum"})
       (*m)[t] = &ops::makeReduceOp;
     (*m)["LayerNormalization"] = &ops::makeLayerNormOp;
     (*m)["Cast"] = &ops::makeCastOp;
+    (*m)["CastLike"] = &ops::makeCastLikeOp;
+    (*m)["EyeLike"] = &ops::makeEyeLikeOp;
+    (*m)["GatherND"] = &ops::makeGatherNDOp;
     (*m)["NonZero"] = &ops::makeNonZeroOp;
     (*m)["NonMaxSuppression"] = &ops::makeNonMaxSuppressionOp;
     (*m)["Clip"] = &ops::makeClipOp;
@@ -44,6 +48,8 @@ std::map<std::string, Factory> const& registry() {
     for (char const* t : {"ArgMax", "ArgMin"}) (*m)[t] = &ops::makeArgExtremeOp;
     (*m)["Hardmax"] = &ops::makeHardmaxOp;
     (*m)["LRN"] = &ops::makeLrnOp;
+    (*m)["LpNormalization"] = &ops::makeLpNormalizationOp;
+    (*m)["MeanVarianceNormalization"] = &ops::makeMeanVarianceNormalizationOp;
     (*m)["ConstantOfShape"] = &ops::makeConstantOfShapeOp;
     for (char const* t : {"QuantizeLinear", "DequantizeLinear"}) (*m)[t] = &ops::makeQuantizeOp;
     (*m)["Tile"] = &ops::makeTileOp;

@@ -1459,6 +1459,39 @@ static void testHardmaxLrnGridSample() {
   CHECK(onePixel[0].get(0) == 5, "GridSample reflecting off a one-pixel axis with aligned corners reads that pixel");
 }
 
+static void testGatherNDEyeLikeCastLike() {
+  g_test = "GatherND, EyeLike, CastLike, Shrink";
+  T data = F({2, 3}, {1, 2, 3, 4, 5, 6});
+  auto rows = runOp("GatherND", A(), {data, I64({2, 1}, {1, -2})});
+  CHECK(rows[0].shape == Shape({2, 3}) && (rows[0].values() == std::vector<double>{4, 5, 6, 1, 2, 3}), "GatherND of rows, a negative index from the end");
+  expectThrow("GatherND index out of range at run time", [&] { runOp("GatherND", A(), {data, I64({1, 2}, {0, 3})}); }, "GatherND: index 3 is out of range");
+  expectShapeEq("GatherND with dynamic data: the output keeps the unknown extents", infer("GatherND", A(), {ti(DType::kFLOAT, {-1, 3, 4}), ti(DType::kINT64, {-1, 2})})[0].shape, {-1, 4});
+  expectThrow("GatherND with a row length unknown at build time", [] { infer("GatherND", A(), {ti(DType::kFLOAT, {2, 3}), ti(DType::kINT64, {1, -1})}); },
+              "GatherND: the last extent of indices [1,-1] must be known at build time");
+
+  auto eye = infer("EyeLike", A().i("k", -1).i("dtype", 9), {ti(DType::kFLOAT, {3, 2})});
+  CHECK(eye[0].type == DType::kBOOL && eye[0].constData && (*eye[0].constData == std::vector<uint8_t>{0, 0, 1, 0, 0, 1}),
+        "EyeLike is folded at build time (a constant in TensorRT), here as bool below the diagonal");
+
+  auto like = runOp("CastLike", A(), {F({3}, {-1.7f, 2.5f, 300.f}), I8({1}, {0})});
+  CHECK(like[0].type == DType::kINT8 && like[0].get(0) == -1 && like[0].get(1) == 2, "CastLike takes the second input's type and truncates as Cast");
+
+  auto shrunk = runOp("Shrink", A().f("lambd", 1.5f).f("bias", 0.5f), {I32({4}, {-3, -1, 1, 2})});
+  CHECK((shrunk[0].values() == std::vector<double>{-2, 0, 0, 1}), "Shrink of int32 in float: 2 - 0.5 = 1.5 truncates to 1 when cast back");
+}
+
+static void testAxisNorms() {
+  g_test = "LpNormalization, MeanVarianceNormalization";
+  auto l2 = runOp("LpNormalization", A(), {F({2, 2}, {3, -4, 0, -0.f})});
+  CHECK(closeTo(l2[0].get(0), 0.6, 1e-7, 0) && closeTo(l2[0].get(1), -0.8, 1e-7, 0) && l2[0].get(2) == 0, "L2 along the last axis; a zero norm divides by 1");
+  CHECK(std::signbit(l2[0].get(3)), "... so -0 stays -0");
+  auto mvn = runOp("MeanVarianceNormalization", A().ints("axes", {1}), {F({1, 4}, {1, 2, 3, 4})});
+  double const sd = std::sqrt(1.25);
+  CHECK(closeTo(mvn[0].get(0), -1.5 / sd, 1e-6, 0) && closeTo(mvn[0].get(3), 1.5 / sd, 1e-6, 0), "MVN: (x - mean) / (population deviation + 1e-9)");
+  auto flat = runOp("MeanVarianceNormalization", A().ints("axes", {1}), {F({1, 3}, {2, 2, 2})});
+  CHECK(flat[0].get(0) == 0, "MVN of a constant group: 0 / 1e-9 is 0, not NaN");
+}
+
 static void testVariadicModActivations() {
   g_test = "Max/Min/Sum/Mean, Mod, parameterised activations";
   auto mod0 = runOp("Mod", A(), {I32({3}, {7, INT32_MIN, 5}), I32({3}, {0, -1, -3})});
@@ -1629,6 +1662,8 @@ int main() {
       {"testVariadicModActivations", testVariadicModActivations},
       {"testQuantize", testQuantize},
       {"testHardmaxLrnGridSample", testHardmaxLrnGridSample},
+      {"testGatherNDEyeLikeCastLike", testGatherNDEyeLikeCastLike},
+      {"testAxisNorms", testAxisNorms},
       {"testFlops", testFlops},
   };
   for (auto const& t : tests) {
