@@ -10,7 +10,7 @@ import { Runtime, Tensor, buildEngine } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { expectLikeOrt } from './helpers/ort.js';
 import type { TensorMap } from './helpers/ort.js';
-import { floatAttr, model, node, tensor, tensorAttr, toTyped, valueInfo } from './models/onnx-builder.js';
+import { floatAttr, floatsAttr, model, node, tensor, tensorAttr, toTyped, valueInfo } from './models/onnx-builder.js';
 import type { AttrValue, DType, Dim, TensorProto } from './models/onnx-builder.js';
 
 interface Input {
@@ -313,9 +313,12 @@ const CASES: OperatorCase[] = [
   { title: 'GridSample bicubic, reflection at the pixel edges', op: 'GridSample', inputs: { x: f([1, 2, 5, 4], 147), grid: grid(1, 4, 3, 5) }, attrs: { mode: 'bicubic', padding_mode: 'reflection' }, opset: 16, outputs: same([1, 2, 4, 3]) },
   { title: 'GridSample bicubic, border padding, two images', op: 'GridSample', inputs: { x: f([2, 1, 4, 5], 148), grid: grid(2, 3, 3, 6) }, attrs: { mode: 'bicubic', padding_mode: 'border' }, opset: 16, outputs: same([2, 1, 3, 3]) },
   { title: 'GridSample bicubic with zeros padding', op: 'GridSample', inputs: { x: f([1, 1, 4, 4], 149), grid: grid(1, 3, 4, 7) }, attrs: { mode: 'bicubic' }, opset: 16, outputs: same([1, 1, 3, 4]) },
+  { title: 'Upsample (opset 9): nearest, scales as an input (asymmetric, rounding down)', op: 'Upsample', inputs: { x: f([1, 2, 2, 3], 163) }, constants: { scales: { dtype: 'float32', dims: [4], values: [1, 1, 2, 2.5] } }, opset: 9, outputs: same([1, 2, 4, 7]) },
+  { title: 'Upsample (opset 7): linear, scales as an attribute', op: 'Upsample', inputs: { x: f([1, 1, 3, 2], 164) }, attrs: { mode: 'linear', scales: floatsAttr([1, 1, 1.5, 3]) }, opset: 7, outputs: same([1, 1, 4, 6]) },
   { title: 'Resize with axes (opset 18): sizes for the last two axes', op: 'Resize', inputs: { x: f([1, 3, 2, 2], 95) }, constants: { sizes: i64([2], [3, 5]) }, order: ['x', '', '', 'sizes'], attrs: { axes: [2, 3], mode: 'linear' }, opset: 18, outputs: same([1, 3, 3, 5]) },
   { title: 'ScatterND of rows (a key-value cache update)', op: 'ScatterND', inputs: { x: f([4, 3], 97), updates: f([2, 3], 98) }, constants: { idx: i64([2, 1], [3, -4]) }, order: ['x', 'idx', 'updates'], outputs: same([4, 3]) },
   { title: 'ScatterND of single elements of int64 data', op: 'ScatterND', inputs: { x: i64([2, 2], [1, 2, 3, 4]), updates: i64([2], [-9, 2 ** 40]) }, constants: { idx: i64([2, 2], [1, 0, 0, 1]) }, order: ['x', 'idx', 'updates'], outputs: same([2, 2], 'int64') },
+  { title: 'Scatter (opset 10): ScatterElements under its old name', op: 'Scatter', inputs: { x: f([3, 3], 161), updates: f([2, 3], 162) }, constants: { idx: i64([2, 3], [1, 0, 2, 0, 2, 1]) }, order: ['x', 'idx', 'updates'], opset: 10, outputs: same([3, 3]) },
   { title: 'ScatterElements along axis 1 with negative indices', op: 'ScatterElements', inputs: { x: f([2, 4], 99), updates: f([2, 2], 100) }, constants: { idx: i64([2, 2], [0, -1, 2, 1]) }, order: ['x', 'idx', 'updates'], attrs: { axis: 1 }, outputs: same([2, 4]) },
   { title: 'DepthToSpace, DCR', op: 'DepthToSpace', inputs: { x: f([1, 8, 2, 3], 101) }, attrs: { blocksize: 2 }, outputs: same([1, 2, 4, 6]) },
   { title: 'DepthToSpace, CRD', op: 'DepthToSpace', inputs: { x: f([2, 9, 1, 2], 102) }, attrs: { blocksize: 3, mode: 'CRD' }, outputs: same([2, 1, 3, 6]) },

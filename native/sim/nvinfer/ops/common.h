@@ -291,6 +291,7 @@ std::unique_ptr<Op> makeCumSumOp(std::string const& type, Attributes const& attr
 std::unique_ptr<Op> makeTopKOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeGatherElementsOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeResizeOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeUpsampleOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeScatterOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeDepthSpaceOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeGroupNormOp(std::string const& type, Attributes const& attrs, int64_t opset);

@@ -57,8 +57,11 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Trilu"] = &ops::makeTriluOp;
     (*m)["OneHot"] = &ops::makeOneHotOp;
     (*m)["Resize"] = &ops::makeResizeOp;
+    (*m)["Upsample"] = &ops::makeUpsampleOp;
     (*m)["GridSample"] = &ops::makeGridSampleOp;
     for (char const* t : {"ScatterND", "ScatterElements"}) (*m)[t] = &ops::makeScatterOp;
+    // Scatter (opsets 9 and 10) is ScatterElements under its old name, as the parser imports it.
+    (*m)["Scatter"] = [](std::string const&, Attributes const& attrs, int64_t opset) { return ops::makeScatterOp("ScatterElements", attrs, opset); };
     for (char const* t : {"DepthToSpace", "SpaceToDepth"}) (*m)[t] = &ops::makeDepthSpaceOp;
     for (char const* t : {"InstanceNormalization", "GroupNormalization"}) (*m)[t] = &ops::makeGroupNormOp;
     (*m)["CumSum"] = &ops::makeCumSumOp;

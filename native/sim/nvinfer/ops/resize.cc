@@ -30,6 +30,8 @@ struct ResizeAttributes {
   Rounding rounding = Rounding::kPreferFloor;
   std::vector<int64_t> axes;
   bool opset10 = false;  // inputs (X, scales); from 11 (X, roi, scales, sizes)
+  std::string name = "Resize";
+  std::vector<float> attributeScales;  // Upsample before opset 9: the scales attribute, and X the only input
 };
 
 // Where output index `o` samples along an axis of `in` input and `out` output extents at `scale`. In float, as the
@@ -109,7 +111,9 @@ bool nextTap(std::vector<int>& tap, std::vector<size_t> const& blended, std::vec
 
 class ResizeOp : public OpBase {
  public:
-  explicit ResizeOp(ResizeAttributes a) : OpBase("Resize", 2, a.opset10 ? 2 : 4), a_(std::move(a)) {}
+  explicit ResizeOp(ResizeAttributes a)
+      : OpBase(a.name, a.attributeScales.empty() ? 2 : 1, !a.attributeScales.empty() ? 1 : a.opset10 ? 2 : 4),
+        a_(std::move(a)) {}
 
   double flops(std::vector<HostTensor> const&, std::vector<HostTensor> const& out) const override {
     // Multiply-adds over the taps of the interpolated axes: 2-D linear reads 4 pixels, 2-D cubic 16.
@@ -124,7 +128,8 @@ class ResizeOp : public OpBase {
     if (x.empty()) fail("the input cannot be a scalar");
     TensorInfo const* scales = scalesInput(in);
     TensorInfo const* sizes = sizesInput(in);
-    if (!scales == !sizes) fail("exactly one of scales and sizes must be given");
+    bool const attributeScales = !a_.attributeScales.empty();
+    if (!attributeScales && !scales == !sizes) fail("exactly one of scales and sizes must be given");
     std::vector<size_t> axes = resizedAxes(x.size());
     Shape out = x;
     std::vector<double> axisScale(x.size(), 1.0);  // from scales; 1 elsewhere
@@ -138,10 +143,13 @@ class ResizeOp : public OpBase {
         for (size_t i = 0; i < axes.size(); ++i) out[axes[i]] = v[i];
       }
     } else {
-      requireType(*scales, "scales", {DType::kFLOAT});
-      // TensorRT turns computed scales into output extents; the simulator takes them as constants only.
-      if (!scales->constData) fail("the scales input must be a constant (computed scales are not supported by the simulator)");
-      std::vector<double> v = floats(*scales);
+      std::vector<double> v(a_.attributeScales.begin(), a_.attributeScales.end());
+      if (!attributeScales) {
+        requireType(*scales, "scales", {DType::kFLOAT});
+        // TensorRT turns computed scales into output extents; the simulator takes them as constants only.
+        if (!scales->constData) fail("the scales input must be a constant (computed scales are not supported by the simulator)");
+        v = floats(*scales);
+      }
       if (v.size() != axes.size()) fail("scales has " + std::to_string(v.size()) + " values for " + std::to_string(axes.size()) + " axes");
       for (size_t i = 0; i < axes.size(); ++i) {
         if (!(v[i] > 0)) fail("scales must be > 0");
@@ -166,10 +174,11 @@ class ResizeOp : public OpBase {
     if (y.size() != x.size()) fail("output rank differs from the input's");
     std::vector<size_t> axes = resizedAxes(x.size());
     std::vector<double> scale(x.size(), 1.0);
-    bool const fromScales = scalesInput(in) != nullptr;
+    bool const fromScales = !a_.attributeScales.empty() || scalesInput(in) != nullptr;
     if (fromScales) {
-      HostTensor const& s = *scalesInput(in);
-      for (size_t i = 0; i < axes.size(); ++i) scale[axes[i]] = static_cast<float const*>(s.data)[i];
+      for (size_t i = 0; i < axes.size(); ++i) {
+        scale[axes[i]] = a_.attributeScales.empty() ? static_cast<float const*>(scalesInput(in)->data)[i] : a_.attributeScales[i];
+      }
     }
     for (size_t d = 0; d < x.size(); ++d) {
       if (size_t kept = interpolatedAxes(); kept > 0 && d + kept < x.size() && y[d] != x[d]) failOuterAxis(d);
@@ -329,6 +338,28 @@ std::unique_ptr<Op> makeResizeOp(std::string const& type, Attributes const& attr
     a.cubicCoeff = attrs.getFloat("cubic_coeff_a", -0.75f);
     a.excludeOutside = attrs.getInt("exclude_outside", 0) != 0;
   }
+  return std::make_unique<ResizeOp>(std::move(a));
+}
+
+// Upsample (opsets 7 to 9, deprecated since): TensorRT's parser makes it a resize layer with asymmetric coordinates
+// and nearest rounding down, the form of Resize at opset 10. Modes nearest, and linear or bilinear; the scales are an
+// attribute before opset 9 and a constant second input from 9.
+std::unique_ptr<Op> makeUpsampleOp(std::string const& type, Attributes const& attrs, int64_t opset) {
+  ResizeAttributes a;
+  a.name = type;
+  a.opset10 = true;
+  a.coordinates = Coordinates::kAsymmetric;
+  a.rounding = Rounding::kFloor;
+  if (opset > 0 && opset < 9) {
+    checkAttributes(type, attrs, {"mode", "scales"});
+    if (!attrs.has("scales")) fail(type, "Attribute scales is missing.");
+    a.attributeScales = attrs.getFloats("scales", {});
+  } else {
+    checkAttributes(type, attrs, {"mode"});
+  }
+  std::string mode = attrs.getString("mode", "nearest");
+  if (mode == "linear" || mode == "bilinear") a.interpolation = Interpolation::kLinear;
+  else if (mode != "nearest") fail(type, "unsupported attribute 'mode' (" + mode + ")");
   return std::make_unique<ResizeOp>(std::move(a));
 }
 
