@@ -6,7 +6,7 @@ import type { BuildProgress } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { PROFILES } from './helpers/engines.js';
 import { getModel } from './models/index.js';
-import { model, node, valueInfo } from './models/onnx-builder.js';
+import { graphAttr, model, node, valueInfo } from './models/onnx-builder.js';
 
 describe('buildEngine', () => {
   it('two optimization profiles: each context validates against its own profile', async () => {
@@ -118,6 +118,20 @@ describe('buildEngine', () => {
     const e = (await buildEngine(onnx, { backend: 'simulator' }).catch((err: unknown) => err)) as BuildFailedError;
     expect(e).toBeInstanceOf(BuildFailedError);
     expect(e.details[0]).toMatch(/^node 1 \(the_unique, Unique\): No importer registered for op: Unique/);
+  });
+
+  it.each([
+    ['LSTM', node('LSTM', ['x', 'w', 'r'], ['y'], { hidden_size: 3 }, 'the_op')],
+    ['If', node('If', ['c'], ['y'], { then_branch: graphAttr('then', [valueInfo('a', 'float32', [2, 3])], [node('Identity', ['x'], ['a'])]), else_branch: graphAttr('else', [valueInfo('b', 'float32', [2, 3])], [node('Neg', ['x'], ['b'])]) }, 'the_op')],
+  ])('an operator TensorRT imports but the simulator does not model (%s): BUILD_FAILED saying so, not "no importer"', async (op, theNode) => {
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', [2, 3]), valueInfo('c', 'bool', []), valueInfo('w', 'float32', [1, 12, 3]), valueInfo('r', 'float32', [1, 12, 3])],
+      outputs: [valueInfo('y', 'float32', [])],
+      nodes: [theNode],
+    });
+    const e = (await buildEngine(onnx, { backend: 'simulator' }).catch((err: unknown) => err)) as BuildFailedError;
+    expect(e).toBeInstanceOf(BuildFailedError);
+    expect(e.details[0]).toBe(`node 0 (the_op, ${op}): ${op} is imported by TensorRT's ONNX parser but not modelled by the simulator (the README lists the operators it computes).`);
   });
 
   it('a shape mismatch inside the graph: BUILD_FAILED naming the node', async () => {

@@ -154,12 +154,18 @@ export function valueInfo(name: string, dtype: DType, dims: Dim[]): ValueInfoPro
 export interface FloatAttr { kind: 'float'; value: number }
 export interface FloatsAttr { kind: 'floats'; value: number[] }
 export interface TensorAttr { kind: 'tensor'; value: TensorProto }
+/** A subgraph (If's branches, Loop's body). */
+export interface GraphAttr { kind: 'graph'; value: onnxProto.onnx.IGraphProto }
 export const floatAttr = (value: number): FloatAttr => ({ kind: 'float', value });
 export const floatsAttr = (value: number[]): FloatsAttr => ({ kind: 'floats', value });
 export const tensorAttr = (value: TensorProto): TensorAttr => ({ kind: 'tensor', value });
+export const graphAttr = (name: string, outputs: ValueInfoProto[], nodes: NodeProto[]): GraphAttr => ({
+  kind: 'graph',
+  value: onnx.GraphProto.create({ name, output: outputs, node: nodes }),
+});
 
 /** number -> INT if integer else FLOAT; number[] -> INTS; string -> STRING. */
-export type AttrValue = number | number[] | string | FloatAttr | FloatsAttr | TensorAttr;
+export type AttrValue = number | number[] | string | FloatAttr | FloatsAttr | TensorAttr | GraphAttr;
 
 const A = onnx.AttributeProto.AttributeType;
 function attribute(name: string, v: AttrValue): AttributeProto {
@@ -173,6 +179,7 @@ function attribute(name: string, v: AttrValue): AttributeProto {
   }
   if (v.kind === 'float') return { name, type: A.FLOAT, f: v.value };
   if (v.kind === 'floats') return { name, type: A.FLOATS, floats: v.value };
+  if (v.kind === 'graph') return { name, type: A.GRAPH, g: v.value };
   return { name, type: A.TENSOR, t: v.value };
 }
 

@@ -331,6 +331,11 @@ class ParserImpl : public nvonnxparser::IParser {
       addConstantNode(node, index);
       return;
     }
+    if (importedByTensorRtOnly(node.opType) && !supportsOperator(node.opType.c_str())) {
+      // Before the attributes: control flow's subgraphs are attributes the simulator does not read.
+      fail(ErrorCode::kUNSUPPORTED_NODE, node.opType + " is imported by TensorRT's ONNX parser but not modelled by the simulator "
+                                          "(the README lists the operators it computes).", index, name, node.opType);
+    }
     Attributes attrs;
     for (auto const& a : node.attributes) {
       Attribute out;
@@ -365,6 +370,16 @@ class ParserImpl : public nvonnxparser::IParser {
            (unsupported ? "No importer registered for op: " + node.opType + ". " : std::string()) + what, index, name,
            node.opType);
     }
+  }
+
+  // Ops TensorRT's ONNX parser has importers for that the simulator does not compute: refused saying so, rather than
+  // with the parser's "No importer registered", which would claim TensorRT lacks them.
+  static bool importedByTensorRtOnly(std::string const& op) {
+    static std::set<std::string> const ops = {
+        "If", "Loop", "Scan", "LSTM", "GRU", "RNN", "RoiAlign", "DeformConv", "LpPool", "GlobalLpPool", "ReverseSequence",
+        "RandomUniform", "RandomUniformLike", "RandomNormal", "RandomNormalLike", "ImageScaler", "ParametricSoftplus",
+        "ScaledTanh"};
+    return ops.count(op) != 0;
   }
 
   NetworkImpl* mNetwork;
