@@ -231,6 +231,9 @@ describe('what TensorRT refuses is refused at build time, naming the node', () =
     ['Upsample (opset 7) without scales', oneNode('Upsample', [1, 1, 2, 2], [], {}, { opset: 7 }), /Upsample: Attribute scales is missing/],
     ['Upsample with mode cubic', oneNode('Upsample', [1, 1, 2, 2], ['s'], { mode: 'cubic' }, { opset: 9, initializers: [tensor('s', 'float32', [4], [1, 1, 2, 2])] }), /Upsample: unsupported attribute 'mode' \(cubic\)/],
     ['Upsample linear over a 4th innermost axis', oneNode('Upsample', [2, 2, 2, 2], ['s'], { mode: 'linear' }, { opset: 9, initializers: [tensor('s', 'float32', [4], [2, 1, 1, 1])] }), /linear resize changes at most the 3 innermost axes/],
+    ['LpPool with p = 3', oneNode('LpPool', [1, 1, 4, 4], [], { kernel_shape: [2, 2], p: 3 }), /p is 3; only the L1 and L2 norms \(p = 1 or 2\) are supported/],
+    ['GlobalLpPool with p = 1', oneNode('GlobalLpPool', [1, 1, 4, 4], [], { p: 1 }), /p is 1; only p = 2 is modelled/],
+    ['LpPool with dilations (opset 18)', oneNode('LpPool', [1, 1, 4, 4], [], { kernel_shape: [2, 2], dilations: [2, 2] }, { opset: 18 }), /dilations other than 1 are not supported/],
     ['CastLike to float8', oneNode('CastLike', [2], ['t'], {}, { opset: 19, initializers: [float8Zeros('t', [1])] }), /target_type has unsupported type fp8/],
   ] as const)('%s', async (_, onnx, message) => {
     const error = await buildError(onnx);

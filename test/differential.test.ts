@@ -421,7 +421,7 @@ function randomCase(seed: number): Case {
       break;
     }
     case 'pool': {
-      const op = pick(['MaxPool', 'AveragePool'] as const);
+      const op = pick(['MaxPool', 'AveragePool', 'LpPool'] as const);
       const spatialRank = rng.int(1, 4);
       const kernel = Array.from({ length: spatialRank }, () => rng.int(1, 4));
       const autoPad = pick(['NOTSET', 'NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER'] as const);
@@ -437,18 +437,22 @@ function randomCase(seed: number): Case {
         const total = d + (pads[i] ?? 0) + (pads[i + spatialRank] ?? 0) - kernel[i]!;
         return Math.floor((Math.ceil(total / strides[i]!) + 1 - 1) * strides[i]!) >= d + (pads[i] ?? 0);
       });
-      const ceil = autoPad === 'NOTSET' && !lastWindowInPadding && chance(0.4);
+      // LpPool has no ceil_mode before opset 18, and TensorRT's parser sums a window cut short by it as an average
+      // over the cut window times the kernel's size.
+      const ceil = op !== 'LpPool' && autoPad === 'NOTSET' && !lastWindowInPadding && chance(0.4);
       const x = [rng.int(1, 3), rng.int(1, 4), ...spatial];
-      const attrs: Record<string, AttrValue> = { kernel_shape: kernel, strides, auto_pad: autoPad, ceil_mode: ceil ? 1 : 0 };
+      const attrs: Record<string, AttrValue> = { kernel_shape: kernel, strides, auto_pad: autoPad };
+      if (op !== 'LpPool') attrs.ceil_mode = ceil ? 1 : 0;
       if (pads.length) attrs.pads = pads;
       if (op === 'AveragePool') attrs.count_include_pad = pick([0, 1]);
+      if (op === 'LpPool') attrs.p = pick([1, 2]);
       first = node(op, [floatInput('x', x)], ['t'], attrs);
       out = { dtype: 'float32', rank: x.length };
-      title = `${op} [${x}] kernel ${JSON.stringify(kernel)} strides ${JSON.stringify(strides)} ${autoPad} pads ${JSON.stringify(pads)}${ceil ? ' ceil' : ''}${attrs.count_include_pad ? ' count_include_pad' : ''} opset ${opset}`;
+      title = `${op} [${x}] kernel ${JSON.stringify(kernel)} strides ${JSON.stringify(strides)} ${autoPad} pads ${JSON.stringify(pads)}${ceil ? ' ceil' : ''}${attrs.count_include_pad ? ' count_include_pad' : ''}${op === 'LpPool' ? ` p ${attrs.p}` : ''} opset ${opset}`;
       break;
     }
     case 'globalpool': {
-      const op = pick(['GlobalAveragePool', 'GlobalMaxPool'] as const);
+      const op = pick(['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool'] as const);
       const x = [rng.int(1, 3), rng.int(1, 4), ...dims(rng.int(1, 3), false)];
       first = node(op, [floatInput('x', x)], ['t']);
       out = { dtype: 'float32', rank: x.length };

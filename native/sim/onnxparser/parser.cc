@@ -376,7 +376,7 @@ class ParserImpl : public nvonnxparser::IParser {
   // with the parser's "No importer registered", which would claim TensorRT lacks them.
   static bool importedByTensorRtOnly(std::string const& op) {
     static std::set<std::string> const ops = {
-        "If", "Loop", "Scan", "LSTM", "GRU", "RNN", "RoiAlign", "DeformConv", "LpPool", "GlobalLpPool", "ReverseSequence",
+        "If", "Loop", "Scan", "LSTM", "GRU", "RNN", "RoiAlign", "DeformConv", "ReverseSequence",
         "RandomUniform", "RandomUniformLike", "RandomNormal", "RandomNormalLike", "ImageScaler", "ParametricSoftplus",
         "ScaledTanh"};
     return ops.count(op) != 0;

@@ -5,6 +5,10 @@
 // inside the input, or with count_include_pad=1 inside the padded input. The maximum skips NaN (as fmax does) unless
 // every element is NaN. A window that lies wholly in the padding (possible with ceil_mode) gives -Infinity to
 // MaxPool and, with count_include_pad 0, NaN to AveragePool (an average of nothing; TensorRT does not say).
+// LpPool and GlobalLpPool, as TensorRT's parser builds them: LpPool averages |x| (p = 1) or x² (p = 2) over the window
+// with the padding counted, multiplies by the kernel's size and takes the square root for p = 2; other p are refused
+// (the parser has no layers for them). GlobalLpPool is sqrt(sum(x²)) over the spatial axes; the parser computes
+// sum(x^p)^(1/p) without ONNX's absolute value, which differs for odd p, so only p = 2 is modelled.
 #include <cmath>
 #include <limits>
 
@@ -14,7 +18,7 @@ namespace trtsim {
 namespace ops {
 namespace {
 
-enum class PoolKind { kMax, kAverage };
+enum class PoolKind { kMax, kAverage, kL1, kL2 };
 
 void requirePoolingInput(OpBase const& op, TensorInfo const& x, size_t minRank, size_t maxRank) {
   Shape const& s = x.shape;
@@ -71,6 +75,7 @@ class PoolOp : public OpBase {
   }
 
   void pool(Window3 const& g, float const* x, float* y) const {
+    int64_t const kernelVolume = shapeVolume(window_.kernel);
     int64_t o = 0;
     for (int64_t o0 = 0; o0 < g.axis[0].out; ++o0) {
       Span s0 = span(g.axis[0], g.in[0], o0);
@@ -86,7 +91,7 @@ class PoolOp : public OpBase {
               float const* row = x + (i0 * g.in[1] + i1) * g.in[2];
               for (int64_t i2 = s2.begin; i2 < s2.end; ++i2) {
                 float v = row[i2];
-                sum += v;
+                sum += kind_ == PoolKind::kL1 ? std::fabs(static_cast<double>(v)) : kind_ == PoolKind::kL2 ? static_cast<double>(v) * v : v;
                 if (std::isnan(v)) {
                   sawNaN = true;
                 } else if (!sawNumber || v > max) {
@@ -101,7 +106,9 @@ class PoolOp : public OpBase {
           } else {
             int64_t inside = (s0.end - s0.begin) * (s1.end - s1.begin) * (s2.end - s2.begin);
             int64_t count = countIncludePad_ ? s0.padded * s1.padded * s2.padded : inside;
-            y[o] = static_cast<float>(sum / static_cast<double>(count));
+            double average = sum / static_cast<double>(count);
+            if (kind_ != PoolKind::kAverage) average *= static_cast<double>(kernelVolume);  // the parser's sum
+            y[o] = static_cast<float>(kind_ == PoolKind::kL2 ? std::sqrt(average) : average);
           }
         }
       }
@@ -151,6 +158,10 @@ class GlobalPoolOp : public OpBase {
         double sum = 0;
         for (int64_t i = 0; i < size; ++i) sum += plane[i];
         yv[p] = static_cast<float>(sum / static_cast<double>(size));
+      } else if (kind_ == PoolKind::kL2) {
+        double squares = 0;
+        for (int64_t i = 0; i < size; ++i) squares += static_cast<double>(plane[i]) * plane[i];
+        yv[p] = static_cast<float>(std::sqrt(squares));
       } else {
         float max = std::numeric_limits<float>::quiet_NaN();
         for (int64_t i = 0; i < size; ++i) max = std::fmax(max, plane[i]);
@@ -171,8 +182,23 @@ std::unique_ptr<Op> makePoolOp(std::string const& type, Attributes const& attrs,
     checkAttributes(type, attrs, {});
     return std::make_unique<GlobalPoolOp>(type, type == "GlobalMaxPool" ? PoolKind::kMax : PoolKind::kAverage);
   }
+  if (type == "GlobalLpPool") {
+    checkAttributes(type, attrs, {"p"});
+    int64_t p = attrs.getInt("p", 2);
+    if (p != 2) {
+      fail(type, "p is " + std::to_string(p) + "; only p = 2 is modelled (TensorRT's parser computes sum(x^p)^(1/p) without "
+                 "the absolute value ONNX takes, which differs for odd p)");
+    }
+    return std::make_unique<GlobalPoolOp>(type, PoolKind::kL2);
+  }
   bool const isMax = type == "MaxPool";
-  if (isMax) {
+  PoolKind kind = isMax ? PoolKind::kMax : PoolKind::kAverage;
+  if (type == "LpPool") {
+    checkAttributes(type, attrs, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "p", "pads", "strides"});
+    int64_t p = attrs.getInt("p", 2);
+    if (p != 1 && p != 2) fail(type, "p is " + std::to_string(p) + "; only the L1 and L2 norms (p = 1 or 2) are supported");
+    kind = p == 1 ? PoolKind::kL1 : PoolKind::kL2;
+  } else if (isMax) {
     checkAttributes(type, attrs, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"});
   } else {
     checkAttributes(type, attrs, {"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"});
@@ -184,8 +210,9 @@ std::unique_ptr<Op> makePoolOp(std::string const& type, Attributes const& attrs,
   for (int64_t d : window.dilations) {
     if (d != 1) fail(type, "dilations other than 1 are not supported (TensorRT's pooling layer has no dilation)");
   }
-  return std::make_unique<PoolOp>(type, isMax ? PoolKind::kMax : PoolKind::kAverage, std::move(window),
-                                  attrs.getInt("count_include_pad", 0) != 0);
+  // LpPool: the parser's average pooling counts the padding (its attributes have no count_include_pad).
+  bool const countIncludePad = kind == PoolKind::kL1 || kind == PoolKind::kL2 || attrs.getInt("count_include_pad", 0) != 0;
+  return std::make_unique<PoolOp>(type, kind, std::move(window), countIncludePad);
 }
 
 }  // namespace ops

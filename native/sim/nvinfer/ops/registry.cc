@@ -41,7 +41,8 @@ std::map<std::string, Factory> const& registry() {
     (*m)["Range"] = &ops::makeRangeOp;
     (*m)["Conv"] = &ops::makeConvOp;
     (*m)["ConvTranspose"] = &ops::makeConvTransposeOp;
-    for (char const* t : {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}) (*m)[t] = &ops::makePoolOp;
+    for (char const* t : {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool", "GlobalLpPool"})
+      (*m)[t] = &ops::makePoolOp;
     (*m)["BatchNormalization"] = &ops::makeBatchNormOp;
     (*m)["Pad"] = &ops::makePadOp;
     for (char const* t : {"Max", "Min", "Sum", "Mean"}) (*m)[t] = &ops::makeVariadicOp;

@@ -1481,7 +1481,7 @@ static void testGatherNDEyeLikeCastLike() {
 }
 
 static void testAxisNorms() {
-  g_test = "LpNormalization, MeanVarianceNormalization";
+  g_test = "LpNormalization, MeanVarianceNormalization, LpPool, GlobalLpPool";
   auto l2 = runOp("LpNormalization", A(), {F({2, 2}, {3, -4, 0, -0.f})});
   CHECK(closeTo(l2[0].get(0), 0.6, 1e-7, 0) && closeTo(l2[0].get(1), -0.8, 1e-7, 0) && l2[0].get(2) == 0, "L2 along the last axis; a zero norm divides by 1");
   CHECK(std::signbit(l2[0].get(3)), "... so -0 stays -0");
@@ -1490,6 +1490,12 @@ static void testAxisNorms() {
   CHECK(closeTo(mvn[0].get(0), -1.5 / sd, 1e-6, 0) && closeTo(mvn[0].get(3), 1.5 / sd, 1e-6, 0), "MVN: (x - mean) / (population deviation + 1e-9)");
   auto flat = runOp("MeanVarianceNormalization", A().ints("axes", {1}), {F({1, 3}, {2, 2, 2})});
   CHECK(flat[0].get(0) == 0, "MVN of a constant group: 0 / 1e-9 is 0, not NaN");
+
+  auto lp = runOp("LpPool", A().ints("kernel_shape", {2}).ints("strides", {2}).i("ceil_mode", 1).i("p", 1), {F({1, 1, 3}, {1, -2, -4})}, 18);
+  CHECK(lp[0].shape == Shape({1, 1, 2}) && lp[0].get(0) == 3 && lp[0].get(1) == 8,
+        "LpPool as the parser builds it: a window cut short by ceil_mode averages what is left, times the kernel's size");
+  auto global = runOp("GlobalLpPool", A(), {F({1, 2, 2}, {3, 4, -6, 8})});
+  CHECK(global[0].get(0) == 5 && global[0].get(1) == 10, "GlobalLpPool: the L2 norm of each plane");
 }
 
 static void testVariadicModActivations() {
