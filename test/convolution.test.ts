@@ -234,6 +234,8 @@ describe('what TensorRT refuses is refused at build time, naming the node', () =
     ['LpPool with p = 3', oneNode('LpPool', [1, 1, 4, 4], [], { kernel_shape: [2, 2], p: 3 }), /p is 3; only the L1 and L2 norms \(p = 1 or 2\) are supported/],
     ['GlobalLpPool with p = 1', oneNode('GlobalLpPool', [1, 1, 4, 4], [], { p: 1 }), /p is 1; only p = 2 is modelled/],
     ['LpPool with dilations (opset 18)', oneNode('LpPool', [1, 1, 4, 4], [], { kernel_shape: [2, 2], dilations: [2, 2] }, { opset: 18 }), /dilations other than 1 are not supported/],
+    ['ReverseSequence with one axis for batch and time', oneNode('ReverseSequence', [2, 3], ['l'], { batch_axis: 0, time_axis: 0 }, { initializers: [tensor('l', 'int64', [2], [1n, 1n])] }), /batch_axis and time_axis must differ, both are 0/],
+    ['ReverseSequence with lengths for another batch', oneNode('ReverseSequence', [2, 3], ['l'], {}, { initializers: [tensor('l', 'int64', [2], [1n, 1n])] }), /sequence_lens has 2 values for a batch of 3 \(axis 1 of \[2,3\]\)/],
     ['CastLike to float8', oneNode('CastLike', [2], ['t'], {}, { opset: 19, initializers: [float8Zeros('t', [1])] }), /target_type has unsupported type fp8/],
   ] as const)('%s', async (_, onnx, message) => {
     const error = await buildError(onnx);

@@ -98,7 +98,7 @@ function randomCase(seed: number): Case {
   /** Nodes between the first and the chained unary (t is still the last one's output). */
   const extraNodes: NodeProto[] = [];
   let stronglyTyped = false;
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample', 'gathernd', 'axisnorm'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample', 'gathernd', 'axisnorm', 'reversesequence'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -644,6 +644,17 @@ function randomCase(seed: number): Case {
       out = { dtype: codesOut ? 'int8' : 'float32', rank };
       title = `QuantizeLinear${fp8 ? ' to FP8' : ''} [${s}] ${perChannel ? `weights axis ${attrs.axis} scales ${scales}` : `scale ${scales[0]}`}${codesOut ? '' : ' -> DequantizeLinear'}${perChannel ? ' -> Add x' : ''} opset ${opset}`;
       stronglyTyped = true;
+      break;
+    }
+    case 'reversesequence': {
+      // ONNX puts the batch and time axes at 0 and 1, in either order.
+      const x = [rng.int(1, 5), rng.int(1, 5), ...dims(rng.int(0, 3), false)];
+      const batchAxis = rng.int(0, 2);
+      const timeAxis = 1 - batchAxis;
+      const lens = Array.from({ length: x[batchAxis]! }, () => rng.int(0, x[timeAxis]! + 1));
+      first = node('ReverseSequence', [floatInput('x', x), constant('lens', 'int64', [lens.length], int64s(lens))], ['t'], { batch_axis: batchAxis, time_axis: timeAxis });
+      out = { dtype: 'float32', rank: x.length };
+      title = `ReverseSequence [${x}] batch_axis ${batchAxis} lens ${JSON.stringify(lens)}`;
       break;
     }
     case 'axisnorm': {

@@ -390,6 +390,8 @@ const CASES: OperatorCase[] = [
   { title: 'GatherND of rows, indices of rank 3', op: 'GatherND', inputs: { x: f([3, 2, 2], 153) }, constants: { i: i64([2, 2, 1], [2, 0, 1, 1]) }, outputs: same([2, 2, 2, 2]) },
   { title: 'GatherND with batch_dims 1', op: 'GatherND', inputs: { x: f([2, 3, 4], 154) }, constants: { i: i64([2, 2, 2], [0, 1, 2, 3, 1, 0, 0, 2]) }, attrs: { batch_dims: 1 }, outputs: same([2, 2]) },
   { title: 'GatherND of int64 data', op: 'GatherND', inputs: { x: i64([2, 3], [1, -2, 2 ** 40, 4, 5, -6]) }, constants: { i: i64([2, 1], [1, 0]) }, outputs: same([2, 3], 'int64') },
+  { title: 'ReverseSequence (time axis 0, batch axis 1), lengths from 0 to the full extent', op: 'ReverseSequence', inputs: { x: f([4, 3, 2], 168) }, constants: { lens: i64([3], [4, 0, 2]) }, outputs: same([4, 3, 2]) },
+  { title: 'ReverseSequence with batch axis 0 and time axis 1, int64 data', op: 'ReverseSequence', inputs: { x: i64([2, 4], [1, 2, 3, 4, 5, 6, 7, 8]) }, constants: { lens: i64([2], [3, 1]) }, attrs: { batch_axis: 0, time_axis: 1 }, outputs: same([2, 4], 'int64') },
   { title: 'CastLike float32 to the type of an int32 tensor (truncates)', op: 'CastLike', inputs: { x: f([2, 3], 155), like: { dtype: 'int32', dims: [1], values: [0] } }, outputs: same([2, 3], 'int32') },
   { title: 'CastLike int64 to float16', op: 'CastLike', inputs: { x: i64([3], [1, -2049, 70000]), like: { dtype: 'float16', dims: [2], values: [0, 0] } }, outputs: same([3], 'float16') },
   { title: 'EyeLike, one above the diagonal', op: 'EyeLike', inputs: { x: f([3, 4], 156) }, attrs: { k: 1 }, outputs: same([3, 4]) },

@@ -376,9 +376,8 @@ class ParserImpl : public nvonnxparser::IParser {
   // with the parser's "No importer registered", which would claim TensorRT lacks them.
   static bool importedByTensorRtOnly(std::string const& op) {
     static std::set<std::string> const ops = {
-        "If", "Loop", "Scan", "LSTM", "GRU", "RNN", "RoiAlign", "DeformConv", "ReverseSequence",
-        "RandomUniform", "RandomUniformLike", "RandomNormal", "RandomNormalLike", "ImageScaler", "ParametricSoftplus",
-        "ScaledTanh"};
+        "If", "Loop", "Scan", "LSTM", "GRU", "RNN", "RoiAlign", "DeformConv", "RandomUniform", "RandomUniformLike",
+        "RandomNormal", "RandomNormalLike", "ImageScaler", "ParametricSoftplus", "ScaledTanh"};
     return ops.count(op) != 0;
   }
 

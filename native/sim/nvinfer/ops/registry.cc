@@ -33,6 +33,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["CastLike"] = &ops::makeCastLikeOp;
     (*m)["EyeLike"] = &ops::makeEyeLikeOp;
     (*m)["GatherND"] = &ops::makeGatherNDOp;
+    (*m)["ReverseSequence"] = &ops::makeReverseSequenceOp;
     (*m)["NonZero"] = &ops::makeNonZeroOp;
     (*m)["NonMaxSuppression"] = &ops::makeNonMaxSuppressionOp;
     (*m)["Clip"] = &ops::makeClipOp;

@@ -1476,6 +1476,11 @@ static void testGatherNDEyeLikeCastLike() {
   auto like = runOp("CastLike", A(), {F({3}, {-1.7f, 2.5f, 300.f}), I8({1}, {0})});
   CHECK(like[0].type == DType::kINT8 && like[0].get(0) == -1 && like[0].get(1) == 2, "CastLike takes the second input's type and truncates as Cast");
 
+  auto reversed = runOp("ReverseSequence", A().i("batch_axis", 0).i("time_axis", 1), {I32({2, 3}, {1, 2, 3, 4, 5, 6}), I32({2}, {2, 3})});
+  CHECK((reversed[0].values() == std::vector<double>{2, 1, 3, 6, 5, 4}), "ReverseSequence reverses each batch entry's first lens[b] steps");
+  expectThrow("ReverseSequence with a length beyond the time extent", [] { runOp("ReverseSequence", A(), {F({2, 1}, {1, 2}), I64({1}, {3})}); },
+              "ReverseSequence: sequence length 3 is out of range [0, 2]");
+
   auto shrunk = runOp("Shrink", A().f("lambd", 1.5f).f("bias", 0.5f), {I32({4}, {-3, -1, 1, 2})});
   CHECK((shrunk[0].values() == std::vector<double>{-2, 0, 0, 1}), "Shrink of int32 in float: 2 - 0.5 = 1.5 truncates to 1 when cast back");
 }
