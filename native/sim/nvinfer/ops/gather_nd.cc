@@ -25,7 +25,7 @@ class GatherNDOp : public OpBase {
     Shape const& d = in[0].shape;
     Shape const& i = in[1].shape;
     Shape out = outputShape(d, i);
-    if (in[1].constData && !hasUnknown(d)) {
+    if (in[1].constData && shapeVolume(d) >= 0) {
       std::vector<int64_t> values = constInts(name_, "indices", in[1]);
       int64_t const rowLength = i.back();
       for (size_t k = 0; k < values.size(); ++k) {
@@ -48,6 +48,7 @@ class GatherNDOp : public OpBase {
     size_t const slice = static_cast<size_t>(productOf(d, b + static_cast<size_t>(rowLength), d.size())) * element;
     size_t const batchBytes = static_cast<size_t>(productOf(d, b, d.size())) * element;
     std::vector<int64_t> strides = contiguousStrides(d);  // elements
+    std::vector<int64_t> const indices = hostInts(in[1]);
     auto src = static_cast<uint8_t const*>(in[0].data);
     auto dst = static_cast<uint8_t*>(out[0].data);
     for (int64_t batch = 0; batch < batches; ++batch) {
@@ -55,7 +56,7 @@ class GatherNDOp : public OpBase {
         int64_t offset = 0;
         for (int64_t k = 0; k < rowLength; ++k) {
           size_t axis = b + static_cast<size_t>(k);
-          offset += elementIndex(name_, index(in[1], (batch * rowsPerBatch + row) * rowLength + k), d[axis],
+          offset += elementIndex(name_, indices[static_cast<size_t>((batch * rowsPerBatch + row) * rowLength + k)], d[axis],
                                  static_cast<int64_t>(axis)) *
                     strides[axis];
         }
@@ -66,18 +67,6 @@ class GatherNDOp : public OpBase {
   }
 
  private:
-  static int64_t index(HostTensor const& t, int64_t at) {
-    return t.type == DType::kINT64 ? static_cast<int64_t const*>(t.data)[at]
-                                   : static_cast<int64_t>(static_cast<int32_t const*>(t.data)[at]);
-  }
-
-  static bool hasUnknown(Shape const& s) {
-    for (int64_t v : s) {
-      if (v < 0) return true;
-    }
-    return false;
-  }
-
   Shape outputShape(Shape const& d, Shape const& i) const {
     if (d.empty()) fail("data must have rank >= 1, got a scalar");
     if (i.empty()) fail("indices must have rank >= 1, got a scalar");

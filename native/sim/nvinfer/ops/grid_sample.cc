@@ -91,7 +91,8 @@ class GridSampleOp : public OpBase {
 
   // The index `i` reads along an axis of `extent` pixels under the padding mode; -1 for a zero.
   int64_t resolve(int64_t i, int64_t extent) const {
-    if (i >= 0 && i < extent) return i;
+    if (extent <= 0) return -1;  // an empty image has no pixel to clamp or reflect to
+    if (i < extent && i >= 0) return i;
     switch (a_.padding) {
       case Padding::kZeros: return -1;
       case Padding::kBorder: return i < 0 ? 0 : extent - 1;

@@ -1457,6 +1457,8 @@ static void testHardmaxLrnGridSample() {
   CHECK(far[0].get(0) == 2 && far[0].get(1) == 3, "GridSample nearest, border: locations far outside read the nearest corner (no integer overflow)");
   auto onePixel = runOp("GridSample", A().s("padding_mode", "reflection").i("align_corners", 1), {F({1, 1, 1, 1}, {5}), F({1, 1, 1, 2}, {0.7f, -3})}, 16);
   CHECK(onePixel[0].get(0) == 5, "GridSample reflecting off a one-pixel axis with aligned corners reads that pixel");
+  auto empty = runOp("GridSample", A().s("padding_mode", "reflection"), {F({1, 1, 0, 2}, {}), F({1, 1, 1, 2}, {0, 0})}, 16);
+  CHECK(empty[0].get(0) == 0, "GridSample of an empty image reads no pixel (reflection has nothing to land on)");
 }
 
 static void testGatherNDEyeLikeCastLike() {
