@@ -314,7 +314,7 @@ uint32_t serializationVersionOf(int major, int minor, int patch) {
 }
 
 uint64_t fnv1a64(uint8_t const* data, size_t size) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 14695981039346656037ull;  // the FNV-1a 64 offset basis
   for (size_t i = 0; i < size; ++i) {
     h ^= data[i];
     h *= 1099511628211ull;
