@@ -28,6 +28,9 @@
 //   fmod wherever x / y rounds to an integer (0.3 mod 0.1); operators.test.ts checks exact cases.
 // - Per-channel quantization of an input (TensorRT quantizes only constants per channel) or over a channel extent of
 //   0: TensorRT refuses both; onnxruntime runs them.
+// - LSTM with clip: TensorRT's parser clips the cell state before the h activation, as the spec says clip applies to
+//   every activation's input; onnxruntime clips only the gates (recurrent.test.ts checks the simulator's). A sequence
+//   length of 0: onnxruntime's Y_h is 0, TensorRT's the initial state; beyond the sequence: onnxruntime refuses it.
 // - The sign of a zero result: onnxruntime's Where gives +0 for a selected -0, and normalizing a constant row gives
 //   0 of either sign by evaluation order (operators.test.ts checks -0 where an operator defines it).
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -98,7 +101,7 @@ function randomCase(seed: number): Case {
   /** Nodes between the first and the chained unary (t is still the last one's output). */
   const extraNodes: NodeProto[] = [];
   let stronglyTyped = false;
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample', 'gathernd', 'axisnorm', 'reversesequence'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample', 'gathernd', 'axisnorm', 'reversesequence', 'recurrent'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -644,6 +647,39 @@ function randomCase(seed: number): Case {
       out = { dtype: codesOut ? 'int8' : 'float32', rank };
       title = `QuantizeLinear${fp8 ? ' to FP8' : ''} [${s}] ${perChannel ? `weights axis ${attrs.axis} scales ${scales}` : `scale ${scales[0]}`}${codesOut ? '' : ' -> DequantizeLinear'}${perChannel ? ' -> Add x' : ''} opset ${opset}`;
       stronglyTyped = true;
+      break;
+    }
+    case 'recurrent': {
+      const cell = pick(['LSTM', 'GRU', 'RNN'] as const);
+      const gates = { LSTM: 4, GRU: 3, RNN: 1 }[cell];
+      const direction = pick(['forward', 'reverse', 'bidirectional'] as const);
+      const d = direction === 'bidirectional' ? 2 : 1;
+      const [seq, batch, size, hidden] = [rng.int(1, 5), rng.int(1, 4), rng.int(1, 4), rng.int(1, 4)];
+      // Weights within ±0.5, so that the gates do not all saturate.
+      const weights = (name: string, w: number[]) => constant(name, 'float32', w, Array.from({ length: volume(w) }, () => Math.round((rng.next() - 0.5) * 100) / 100));
+      const x = floatInput('x', [seq, batch, size]);
+      staticAxes.x = [2]; // input_size: W's
+      const lens = Array.from({ length: batch }, () => rng.int(1, seq + 1)); // onnxruntime takes 1 to seq
+      const optional = [
+        chance(0.7) ? weights('B', [d, 2 * gates * hidden]) : '',
+        chance(0.5) ? constant('lens', 'int32', [batch], lens) : '',
+        chance(0.5) ? floatInput('h0', [d, batch, hidden]) : '',
+        ...(cell === 'LSTM' ? [chance(0.5) ? floatInput('c0', [d, batch, hidden]) : '', chance(0.4) ? weights('P', [d, 3 * hidden]) : ''] : []),
+      ];
+      while (optional.length && optional[optional.length - 1] === '') optional.pop();
+      const attrs: Record<string, AttrValue> = { hidden_size: hidden, direction };
+      // Not LSTM's: TensorRT's parser clips the cell state before h, onnxruntime does not (recurrent.test.ts).
+      if (cell !== 'LSTM' && chance(0.3)) attrs.clip = floatAttr(pick([0.5, 1.5, 3]));
+      if (cell === 'GRU') attrs.linear_before_reset = pick([0, 1]);
+      if (chance(0.3)) {
+        // Functions without parameters, the same for both directions (TensorRT's parser applies the forward ones).
+        const one = Array.from({ length: { LSTM: 3, GRU: 2, RNN: 1 }[cell] }, () => pick(['Sigmoid', 'Tanh', 'Relu', 'Softsign', 'Softplus']));
+        attrs.activations = d === 2 ? [...one, ...one] : one;
+      }
+      const which = rng.int(0, cell === 'LSTM' ? 3 : 2); // Y, Y_h or Y_c
+      first = node(cell, [x, weights('W', [d, gates * hidden, size]), weights('R', [d, gates * hidden, hidden]), ...optional], [...Array<string>(which).fill(''), 't'], attrs);
+      out = { dtype: 'float32', rank: which === 0 ? 4 : 3 };
+      title = `${cell} ${direction} X [${seq},${batch},${size}] hidden ${hidden} -> ${['Y', 'Y_h', 'Y_c'][which]}${optional[0] ? ' B' : ''}${optional[1] ? ` lens ${JSON.stringify(lens)}` : ''}${optional[2] ? ' h0' : ''}${optional[3] ? ' c0' : ''}${optional[4] ? ' P' : ''}${attrs.clip ? ' clip' : ''}${attrs.linear_before_reset ? ' linear_before_reset' : ''}${attrs.activations ? ` ${JSON.stringify(attrs.activations)}` : ''}`;
       break;
     }
     case 'reversesequence': {

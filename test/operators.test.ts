@@ -26,6 +26,8 @@ interface OperatorCase {
   readonly constants?: Record<string, Input>;
   readonly order?: string[];
   readonly outputs: Record<string, { dtype: DType; dims: Dim[] }>;
+  /** The node's output list when it leaves optional outputs out ('' keeps a position). */
+  readonly nodeOutputs?: string[];
   readonly attrs?: Record<string, AttrValue>;
   readonly opset?: number;
   /** Build strongly typed: Q/DQ nodes need it, or the INT8 builder flag (quantization.test.ts builds both ways). */
@@ -63,6 +65,15 @@ const unary = (op: string, x: Input, attrs?: Record<string, AttrValue>, opset?: 
   opset,
 });
 const withSpecial: Input = { dtype: 'float32', dims: [2, 5], values: [-2.5, -0.5, 0.25, 1.5, 3, ...SPECIAL] };
+/** Weights within ±1 (f's values are within ±4), so the gates of the recurrent ops do not all saturate. */
+const w = (dims: number[], seed: number): Input => ({ ...f(dims, seed), values: Array.from(f(dims, seed).values, (v) => (v as number) / 4) });
+const lens = (values: number[]): Input => ({ dtype: 'int32', dims: [values.length], values });
+/** A recurrent op's outputs: Y [seq, directions, batch, hidden], Y_h and (LSTM) Y_c [directions, batch, hidden]. */
+const recurrentOutputs = (seq: number, dirs: number, batch: number, hidden: number, cell = false) => ({
+  y: { dtype: 'float32' as DType, dims: [seq, dirs, batch, hidden] },
+  y_h: { dtype: 'float32' as DType, dims: [dirs, batch, hidden] },
+  ...(cell ? { y_c: { dtype: 'float32' as DType, dims: [dirs, batch, hidden] } } : {}),
+});
 const i64 = (dims: number[], values: number[]): Input => ({ dtype: 'int64', dims, values: values.map(BigInt) });
 const bools = (dims: number[], values: number[]): Input => ({ dtype: 'bool', dims, values: values.map(Boolean) });
 
@@ -402,6 +413,101 @@ const CASES: OperatorCase[] = [
   { title: 'MeanVarianceNormalization over the last axis', op: 'MeanVarianceNormalization', inputs: { x: f([3, 5], 160) }, attrs: { axes: [-1] }, outputs: same([3, 5]) },
   { title: 'ArgMax of int32 along the last axis', op: 'ArgMax', inputs: { x: { dtype: 'int32', dims: [2, 3], values: [-7, 9, 2, 4, 4, -1] } }, attrs: { axis: -1, keepdims: 0 }, outputs: same([2], 'int64') },
   {
+    title: 'LSTM forward with biases, peepholes, initial states and sequence lengths 4 and 2',
+    op: 'LSTM',
+    inputs: { x: f([4, 2, 3], 170), lens: lens([4, 2]), h0: w([1, 2, 3], 171), c0: w([1, 2, 3], 172) },
+    constants: { W: w([1, 12, 3], 173), R: w([1, 12, 3], 174), B: w([1, 24], 175), P: w([1, 9], 176) },
+    order: ['x', 'W', 'R', 'B', 'lens', 'h0', 'c0', 'P'],
+    attrs: { hidden_size: 3 },
+    outputs: recurrentOutputs(4, 1, 2, 3, true),
+  },
+  {
+    title: 'LSTM bidirectional with clip and sequence lengths 3 and 1 (the reverse direction starts at each entry\'s last element)',
+    op: 'LSTM',
+    inputs: { x: f([3, 2, 2], 177), lens: lens([3, 1]) },
+    constants: { W: w([2, 8, 2], 178), R: w([2, 8, 2], 179), B: w([2, 16], 180) },
+    order: ['x', 'W', 'R', 'B', 'lens'],
+    attrs: { hidden_size: 2, direction: 'bidirectional', clip: floatAttr(0.75) },
+    outputs: recurrentOutputs(3, 2, 2, 2, true),
+  },
+  {
+    title: 'LSTM reverse with X, W and R only, its Y left out',
+    op: 'LSTM',
+    inputs: { x: f([3, 1, 2], 181) },
+    constants: { W: w([1, 16, 2], 182), R: w([1, 16, 4], 183) },
+    attrs: { hidden_size: 4, direction: 'reverse' },
+    nodeOutputs: ['', 'y_h', 'y_c'],
+    outputs: { y_h: { dtype: 'float32', dims: [1, 1, 4] }, y_c: { dtype: 'float32', dims: [1, 1, 4] } },
+  },
+  {
+    title: 'LSTM with HardSigmoid, ScaledTanh and Softsign, their alphas and betas given in order to the functions that take them',
+    op: 'LSTM',
+    inputs: { x: f([3, 2, 2], 184) },
+    constants: { W: w([1, 8, 2], 185), R: w([1, 8, 2], 186), B: w([1, 16], 187) },
+    attrs: { hidden_size: 2, activations: ['HardSigmoid', 'ScaledTanh', 'Softsign'], activation_alpha: floatsAttr([0.3, 0.8]), activation_beta: floatsAttr([0.45, 1.25]) },
+    outputs: recurrentOutputs(3, 1, 2, 2, true),
+  },
+  {
+    title: 'GRU forward with biases, an initial state and sequence lengths 2 and 3',
+    op: 'GRU',
+    inputs: { x: f([3, 2, 3], 188), lens: lens([2, 3]), h0: w([1, 2, 2], 189) },
+    constants: { W: w([1, 6, 3], 190), R: w([1, 6, 2], 191), B: w([1, 12], 192) },
+    order: ['x', 'W', 'R', 'B', 'lens', 'h0'],
+    attrs: { hidden_size: 2 },
+    outputs: recurrentOutputs(3, 1, 2, 2),
+  },
+  {
+    title: 'GRU bidirectional, linear_before_reset, sequence lengths 1 and 3',
+    op: 'GRU',
+    inputs: { x: f([3, 2, 2], 193), lens: lens([1, 3]) },
+    constants: { W: w([2, 9, 2], 194), R: w([2, 9, 3], 195), B: w([2, 18], 196) },
+    order: ['x', 'W', 'R', 'B', 'lens'],
+    attrs: { hidden_size: 3, direction: 'bidirectional', linear_before_reset: 1 },
+    outputs: recurrentOutputs(3, 2, 2, 3),
+  },
+  {
+    title: 'GRU reverse without biases, with Sigmoid and Softsign',
+    op: 'GRU',
+    inputs: { x: f([4, 1, 2], 197) },
+    constants: { W: w([1, 6, 2], 198), R: w([1, 6, 2], 199) },
+    attrs: { hidden_size: 2, direction: 'reverse', activations: ['Sigmoid', 'Softsign'] },
+    outputs: recurrentOutputs(4, 1, 1, 2),
+  },
+  {
+    title: 'GRU with HardSigmoid gates, its alpha and beta first in the lists (where ONNX and TensorRT\'s parser agree)',
+    op: 'GRU',
+    inputs: { x: f([2, 2, 2], 212) },
+    constants: { W: w([1, 6, 2], 213), R: w([1, 6, 2], 214), B: w([1, 12], 215) },
+    attrs: { hidden_size: 2, activations: ['HardSigmoid', 'Tanh'], activation_alpha: floatsAttr([0.25]), activation_beta: floatsAttr([0.4]) },
+    outputs: recurrentOutputs(2, 1, 2, 2),
+  },
+  {
+    title: 'RNN forward (Tanh) with biases and an initial state',
+    op: 'RNN',
+    inputs: { x: f([3, 2, 3], 200), h0: w([1, 2, 4], 201) },
+    constants: { W: w([1, 4, 3], 202), R: w([1, 4, 4], 203), B: w([1, 8], 204) },
+    order: ['x', 'W', 'R', 'B', '', 'h0'],
+    attrs: { hidden_size: 4 },
+    outputs: recurrentOutputs(3, 1, 2, 4),
+  },
+  {
+    title: 'RNN bidirectional with LeakyRelu (alpha 0.2 for both directions) and sequence lengths 2 and 1',
+    op: 'RNN',
+    inputs: { x: f([2, 2, 2], 205), lens: lens([2, 1]) },
+    constants: { W: w([2, 3, 2], 206), R: w([2, 3, 3], 207), B: w([2, 6], 208) },
+    order: ['x', 'W', 'R', 'B', 'lens'],
+    attrs: { hidden_size: 3, direction: 'bidirectional', activations: ['LeakyRelu', 'LeakyRelu'], activation_alpha: floatsAttr([0.2, 0.2]) },
+    outputs: recurrentOutputs(2, 2, 2, 3),
+  },
+  {
+    title: 'RNN reverse with Relu and clip',
+    op: 'RNN',
+    inputs: { x: f([3, 1, 2], 209) },
+    constants: { W: w([1, 2, 2], 210), R: w([1, 2, 2], 211) },
+    attrs: { hidden_size: 2, direction: 'reverse', activations: ['Relu'], clip: floatAttr(1.5) },
+    outputs: recurrentOutputs(3, 1, 1, 2),
+  },
+  {
     title: 'QuantizeLinear per tensor: ties to even, saturation, -0 and ±Infinity (an int8 zero point of 0 makes the output int8)',
     op: 'QuantizeLinear',
     inputs: { x: { dtype: 'float32', dims: [2, 5], values: [0.25, 0.75, -0.25, -1.25, 63.75, 64, -64.25, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] } },
@@ -445,7 +551,7 @@ function operatorModel(c: OperatorCase): Uint8Array {
     inputs: Object.entries(c.inputs).map(([name, t]) => valueInfo(name, t.dtype, t.dims)),
     outputs: Object.entries(c.outputs).map(([name, o]) => valueInfo(name, o.dtype, o.dims)),
     initializers,
-    nodes: [node(c.op, names, Object.keys(c.outputs), c.attrs ?? {})],
+    nodes: [node(c.op, names, c.nodeOutputs ?? Object.keys(c.outputs), c.attrs ?? {})],
     opset: c.opset,
   });
 }

@@ -7,7 +7,7 @@ import { DTYPES, isDType } from '../lib/dtypes.js';
 import { simulator } from '../lib/testing/index.js';
 import { rng } from './models/rng.js';
 import { getModel } from './models/index.js';
-import { floatAttr, model, node, tensor, valueInfo } from './models/onnx-builder.js';
+import { floatAttr, floatsAttr, model, node, tensor, valueInfo } from './models/onnx-builder.js';
 import { PROFILES, simulatorPlan } from './helpers/engines.js';
 
 let runtime: Runtime;
@@ -17,17 +17,20 @@ beforeAll(() => {
 afterAll(() => runtime.dispose());
 
 // Layers whose behaviour hangs on attributes: cubic Resize, LRN, GridSample, Hardmax, LpPool, MVN, GatherND and
-// ReverseSequence, on one 4-D input.
+// ReverseSequence on one 4-D input, and a bidirectional LSTM (a list of strings: its activations) on a sequence.
 function attributeHeavyModel(): Uint8Array {
   const grid = Array.from({ length: 18 }, (_, i) => Math.sin(i) * 1.2);
   return model({
-    inputs: [valueInfo('x', 'float32', [1, 4, 5, 6])],
-    outputs: [valueInfo('resized', 'float32', []), valueInfo('hard', 'float32', []), valueInfo('reversed', 'float32', [])],
+    inputs: [valueInfo('x', 'float32', [1, 4, 5, 6]), valueInfo('seq', 'float32', [3, 2, 4]), valueInfo('seq_lens', 'int32', [2])],
+    outputs: [valueInfo('resized', 'float32', []), valueInfo('hard', 'float32', []), valueInfo('reversed', 'float32', []), valueInfo('last', 'float32', [])],
     initializers: [
       tensor('scales', 'float32', [4], [1, 1, 1.5, 1.5]),
       tensor('grid', 'float32', [1, 3, 3, 2], grid),
       tensor('rows', 'int64', [2, 2], [0n, 1n, 0n, 3n]),
       tensor('lens', 'int64', [4], [2n, 0n, 1n, 2n]),
+      tensor('W', 'float32', [2, 12, 4], Array.from({ length: 96 }, (_, i) => Math.cos(i) / 2)),
+      tensor('R', 'float32', [2, 12, 3], Array.from({ length: 72 }, (_, i) => Math.sin(i) / 2)),
+      tensor('P', 'float32', [2, 9], Array.from({ length: 18 }, (_, i) => i / 18)),
     ],
     nodes: [
       node('LRN', ['x'], ['lrn'], { size: 3, alpha: floatAttr(0.5) }),
@@ -38,6 +41,13 @@ function attributeHeavyModel(): Uint8Array {
       node('MeanVarianceNormalization', ['pooled'], ['normalized']),
       node('GatherND', ['normalized', 'rows'], ['gathered']),
       node('ReverseSequence', ['gathered', 'lens'], ['reversed'], { batch_axis: 1, time_axis: 0 }),
+      node('LSTM', ['seq', 'W', 'R', '', 'seq_lens', '', '', 'P'], ['', 'last'], {
+        hidden_size: 3,
+        direction: 'bidirectional',
+        activations: ['HardSigmoid', 'Tanh', 'Softsign', 'HardSigmoid', 'Tanh', 'Softsign'],
+        activation_alpha: floatsAttr([0.3, 0.3]),
+        clip: floatAttr(2),
+      }),
     ],
     opset: 17,
   });
@@ -149,7 +159,7 @@ describe('robustness against malformed input', () => {
     expect(loaded).toBeGreaterThan(1000);
   });
 
-  it('2000 such plans of a model whose layers read many attributes (GridSample, cubic Resize, LRN, GatherND, ...)', async () => {
+  it('2000 such plans of a model whose layers read many attributes (GridSample, cubic Resize, LRN, GatherND, LSTM, ...)', async () => {
     // The attributes come back from the plan through each operator's factory, which must refuse what it cannot take.
     const plan = await buildEngine(attributeHeavyModel(), { backend: 'simulator' });
     const { rejected, loaded } = await fuzzPlanWords(plan, 'attribute-heavy', 2000);

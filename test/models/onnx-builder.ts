@@ -164,14 +164,17 @@ export const graphAttr = (name: string, outputs: ValueInfoProto[], nodes: NodePr
   value: onnx.GraphProto.create({ name, output: outputs, node: nodes }),
 });
 
-/** number -> INT if integer else FLOAT; number[] -> INTS; string -> STRING. */
-export type AttrValue = number | number[] | string | FloatAttr | FloatsAttr | TensorAttr | GraphAttr;
+/** number -> INT if integer else FLOAT; number[] -> INTS; string -> STRING; string[] -> STRINGS. */
+export type AttrValue = number | number[] | string | string[] | FloatAttr | FloatsAttr | TensorAttr | GraphAttr;
 
 const A = onnx.AttributeProto.AttributeType;
 function attribute(name: string, v: AttrValue): AttributeProto {
   if (typeof v === 'string') return { name, type: A.STRING, s: new TextEncoder().encode(v) };
   if (typeof v === 'number') {
     return Number.isInteger(v) ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
+  }
+  if (Array.isArray(v) && v.every((s): s is string => typeof s === 'string') && v.length > 0) {
+    return { name, type: A.STRINGS, strings: v.map((s) => new TextEncoder().encode(s)) };
   }
   if (Array.isArray(v)) {
     if (!v.every(Number.isInteger)) throw new Error(`attribute ${name}: use floatsAttr() for float lists`);

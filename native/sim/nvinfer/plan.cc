@@ -113,6 +113,10 @@ void writeAttributes(Writer& w, Attributes const& attrs) {
       w.vec(a.tensorShape);
       w.vec(a.tensorBytes);
     }
+    if (a.kind == Attribute::Kind::kSTRINGS) {  // likewise
+      w.pod<uint32_t>(static_cast<uint32_t>(a.strings.size()));
+      for (auto const& s : a.strings) w.str(s);
+    }
   }
 }
 
@@ -123,7 +127,7 @@ Attributes readAttributes(Reader& r) {
     std::string key = r.str();
     Attribute a;
     int32_t kind = r.pod<int32_t>();
-    if (kind < 0 || kind > static_cast<int32_t>(Attribute::Kind::kTENSOR)) Reader::corrupt("bad attribute kind");
+    if (kind < 0 || kind > static_cast<int32_t>(Attribute::Kind::kSTRINGS)) Reader::corrupt("bad attribute kind");
     a.kind = static_cast<Attribute::Kind>(kind);
     a.f = r.pod<float>();
     a.i = r.pod<int64_t>();
@@ -139,6 +143,10 @@ Attributes readAttributes(Reader& r) {
       if (!known || volume < 0 || a.tensorBytes.size() != static_cast<size_t>(volume) * dtypeSize(a.tensorType)) {
         Reader::corrupt("bad tensor attribute");
       }
+    }
+    if (a.kind == Attribute::Kind::kSTRINGS) {
+      uint32_t count = r.pod<uint32_t>();  // no reserve: a corrupt count runs out of bytes before memory
+      for (uint32_t k = 0; k < count; ++k) a.strings.push_back(r.str());
     }
     attrs.values.emplace(std::move(key), std::move(a));
   }

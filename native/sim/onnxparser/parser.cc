@@ -345,6 +345,7 @@ class ParserImpl : public nvonnxparser::IParser {
         case onnx::Attribute::kSTRING: out.kind = Attribute::Kind::kSTRING; out.s = a.s; break;
         case onnx::Attribute::kFLOATS: out.kind = Attribute::Kind::kFLOATS; out.floats = a.floats; break;
         case onnx::Attribute::kINTS: out.kind = Attribute::Kind::kINTS; out.ints = a.ints; break;
+        case onnx::Attribute::kSTRINGS: out.kind = Attribute::Kind::kSTRINGS; out.strings = a.strings; break;
         case onnx::Attribute::kTENSOR:
           out.kind = Attribute::Kind::kTENSOR;
           out.tensorShape.assign(a.t.dims.begin(), a.t.dims.end());
@@ -376,7 +377,7 @@ class ParserImpl : public nvonnxparser::IParser {
   // with the parser's "No importer registered", which would claim TensorRT lacks them.
   static bool importedByTensorRtOnly(std::string const& op) {
     static std::set<std::string> const ops = {
-        "If", "Loop", "Scan", "LSTM", "GRU", "RNN", "RoiAlign", "DeformConv", "RandomUniform", "RandomUniformLike",
+        "If", "Loop", "Scan", "RoiAlign", "DeformConv", "RandomUniform", "RandomUniformLike",
         "RandomNormal", "RandomNormalLike", "ImageScaler", "ParametricSoftplus", "ScaledTanh"};
     return ops.count(op) != 0;
   }

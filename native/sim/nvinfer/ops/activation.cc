@@ -9,17 +9,65 @@
 #include <cmath>
 
 #include "common.h"
+#include "unary.h"
 
 namespace trtsim {
 namespace ops {
+
+float unaryValue(UnKind k, float xf, float alpha, float beta) {
+  double x = xf;
+  switch (k) {
+    case UnKind::kRelu: return xf < 0.f ? 0.f : xf;  // NaN propagates
+    case UnKind::kSigmoid: return static_cast<float>(1.0 / (1.0 + std::exp(-x)));
+    case UnKind::kTanh: return static_cast<float>(std::tanh(x));
+    case UnKind::kScaledTanh: return static_cast<float>(alpha * std::tanh(beta * x));  // the recurrent ops' activation
+    case UnKind::kSqrt: return std::sqrt(xf);
+    case UnKind::kExp: return static_cast<float>(std::exp(x));
+    case UnKind::kLog: return static_cast<float>(std::log(x));
+    case UnKind::kNeg: return -xf;
+    case UnKind::kAbs: return std::fabs(xf);
+    case UnKind::kErf: return static_cast<float>(std::erf(x));
+    case UnKind::kGeluNone: return static_cast<float>(0.5 * x * (1.0 + std::erf(x * 0.70710678118654752440)));
+    case UnKind::kGeluTanh: {
+      double const c = 0.79788456080286535588;  // sqrt(2/pi)
+      return static_cast<float>(0.5 * x * (1.0 + std::tanh(c * (x + 0.044715 * x * x * x))));
+    }
+    case UnKind::kLeakyRelu: return xf >= 0.f ? xf : alpha * xf;
+    case UnKind::kElu: return xf >= 0.f ? xf : static_cast<float>(alpha * std::expm1(x));
+    // NaN propagates through the clamp (TensorRT does not document it; onnxruntime propagates).
+    case UnKind::kHardSigmoid: return std::isnan(xf) ? xf : std::fmax(0.f, std::fmin(1.f, alpha * xf + beta));
+    case UnKind::kHardSwish: return std::isnan(xf) ? xf : xf * std::fmax(0.f, std::fmin(1.f, xf / 6.f + 0.5f));
+    case UnKind::kFloor: return std::floor(xf);
+    case UnKind::kCeil: return std::ceil(xf);
+    case UnKind::kRound: return std::nearbyint(xf);  // half to even, in the default rounding mode
+    case UnKind::kReciprocal: return 1.f / xf;
+    case UnKind::kSign: return xf > 0.f ? 1.f : xf < 0.f ? -1.f : xf == 0.f ? 0.f : xf;  // -0 gives +0; NaN stays
+    case UnKind::kSin: return static_cast<float>(std::sin(x));
+    case UnKind::kCos: return static_cast<float>(std::cos(x));
+    case UnKind::kTan: return static_cast<float>(std::tan(x));
+    case UnKind::kAsin: return static_cast<float>(std::asin(x));
+    case UnKind::kAcos: return static_cast<float>(std::acos(x));
+    case UnKind::kAtan: return static_cast<float>(std::atan(x));
+    case UnKind::kSinh: return static_cast<float>(std::sinh(x));
+    case UnKind::kCosh: return static_cast<float>(std::cosh(x));
+    case UnKind::kAsinh: return static_cast<float>(std::asinh(x));
+    case UnKind::kAcosh: return static_cast<float>(std::acosh(x));
+    case UnKind::kAtanh: return static_cast<float>(std::atanh(x));
+    // alpha: lambd, beta: bias. In float, as the parser's layers compute it; NaN falls through both tests to 0.
+    case UnKind::kShrink: return xf > alpha ? xf - beta : xf < -alpha ? xf + beta : 0.f;
+    // Selu and Celu as alpha * (exp(x) - 1): -0 gives +0, as in onnxruntime (expm1 would keep -0).
+    case UnKind::kSelu: return static_cast<float>(xf > 0.f ? beta * x : beta * alpha * (std::exp(x) - 1.0));  // beta: gamma
+    case UnKind::kCelu: return std::isnan(xf) ? xf : static_cast<float>(std::max(0.0, x) + std::min(0.0, alpha * (std::exp(x / alpha) - 1.0)));
+    case UnKind::kSoftsign: return static_cast<float>(x / (1.0 + std::fabs(x)));
+    case UnKind::kThresholdedRelu: return xf > alpha ? xf : 0.f;  // NaN gives 0, as the comparison says
+    case UnKind::kMish: return static_cast<float>(x * std::tanh(x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x))));
+    case UnKind::kSoftplus: return static_cast<float>(x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)));
+  }
+  return xf;
+}
+
 namespace {
 
-enum class UnKind {
-  kRelu, kSigmoid, kTanh, kSqrt, kExp, kLog, kNeg, kAbs, kErf, kGeluNone, kGeluTanh,
-  kLeakyRelu, kElu, kHardSigmoid, kHardSwish, kSoftplus,
-  kFloor, kCeil, kRound, kReciprocal, kSign, kSin, kCos, kTan, kAsin, kAcos, kAtan, kSinh, kCosh, kAsinh, kAcosh, kAtanh,
-  kSelu, kCelu, kSoftsign, kThresholdedRelu, kMish, kShrink,
-};
 
 bool allowsInts(UnKind k) {
   return k == UnKind::kRelu || k == UnKind::kNeg || k == UnKind::kAbs || k == UnKind::kSign || k == UnKind::kShrink;
@@ -53,56 +101,7 @@ class UnaryOp : public OpBase {
     return {TensorInfo{in[0].type, in[0].shape, nullptr}};
   }
 
-  float apply(UnKind k, float xf) const {
-    double x = xf;
-    switch (k) {
-      case UnKind::kRelu: return xf < 0.f ? 0.f : xf;  // NaN propagates
-      case UnKind::kSigmoid: return static_cast<float>(1.0 / (1.0 + std::exp(-x)));
-      case UnKind::kTanh: return static_cast<float>(std::tanh(x));
-      case UnKind::kSqrt: return std::sqrt(xf);
-      case UnKind::kExp: return static_cast<float>(std::exp(x));
-      case UnKind::kLog: return static_cast<float>(std::log(x));
-      case UnKind::kNeg: return -xf;
-      case UnKind::kAbs: return std::fabs(xf);
-      case UnKind::kErf: return static_cast<float>(std::erf(x));
-      case UnKind::kGeluNone: return static_cast<float>(0.5 * x * (1.0 + std::erf(x * 0.70710678118654752440)));
-      case UnKind::kGeluTanh: {
-        double const c = 0.79788456080286535588;  // sqrt(2/pi)
-        return static_cast<float>(0.5 * x * (1.0 + std::tanh(c * (x + 0.044715 * x * x * x))));
-      }
-      case UnKind::kLeakyRelu: return xf >= 0.f ? xf : alpha_ * xf;
-      case UnKind::kElu: return xf >= 0.f ? xf : static_cast<float>(alpha_ * std::expm1(x));
-      // NaN propagates through the clamp (TensorRT does not document it; onnxruntime propagates).
-      case UnKind::kHardSigmoid: return std::isnan(xf) ? xf : std::fmax(0.f, std::fmin(1.f, alpha_ * xf + beta_));
-      case UnKind::kHardSwish: return std::isnan(xf) ? xf : xf * std::fmax(0.f, std::fmin(1.f, xf / 6.f + 0.5f));
-      case UnKind::kFloor: return std::floor(xf);
-      case UnKind::kCeil: return std::ceil(xf);
-      case UnKind::kRound: return std::nearbyint(xf);  // half to even, in the default rounding mode
-      case UnKind::kReciprocal: return 1.f / xf;
-      case UnKind::kSign: return xf > 0.f ? 1.f : xf < 0.f ? -1.f : xf == 0.f ? 0.f : xf;  // -0 gives +0; NaN stays
-      case UnKind::kSin: return static_cast<float>(std::sin(x));
-      case UnKind::kCos: return static_cast<float>(std::cos(x));
-      case UnKind::kTan: return static_cast<float>(std::tan(x));
-      case UnKind::kAsin: return static_cast<float>(std::asin(x));
-      case UnKind::kAcos: return static_cast<float>(std::acos(x));
-      case UnKind::kAtan: return static_cast<float>(std::atan(x));
-      case UnKind::kSinh: return static_cast<float>(std::sinh(x));
-      case UnKind::kCosh: return static_cast<float>(std::cosh(x));
-      case UnKind::kAsinh: return static_cast<float>(std::asinh(x));
-      case UnKind::kAcosh: return static_cast<float>(std::acosh(x));
-      case UnKind::kAtanh: return static_cast<float>(std::atanh(x));
-      // alpha_: lambd, beta_: bias. In float, as the parser's layers compute it; NaN falls through both tests to 0.
-      case UnKind::kShrink: return xf > alpha_ ? xf - beta_ : xf < -alpha_ ? xf + beta_ : 0.f;
-      // Selu and Celu as alpha * (exp(x) - 1): -0 gives +0, as in onnxruntime (expm1 would keep -0).
-      case UnKind::kSelu: return static_cast<float>(xf > 0.f ? beta_ * x : beta_ * alpha_ * (std::exp(x) - 1.0));  // beta_: gamma
-      case UnKind::kCelu: return std::isnan(xf) ? xf : static_cast<float>(std::max(0.0, x) + std::min(0.0, alpha_ * (std::exp(x / alpha_) - 1.0)));
-      case UnKind::kSoftsign: return static_cast<float>(x / (1.0 + std::fabs(x)));
-      case UnKind::kThresholdedRelu: return xf > alpha_ ? xf : 0.f;  // NaN gives 0, as the comparison says
-      case UnKind::kMish: return static_cast<float>(x * std::tanh(x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x))));
-      case UnKind::kSoftplus: return static_cast<float>(x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)));
-    }
-    return xf;
-  }
+  float apply(UnKind k, float xf) const { return unaryValue(k, xf, alpha_, beta_); }
 
   template <typename Tag, typename F>
   static void loop(HostTensor const& in, HostTensor const& out, F f) {

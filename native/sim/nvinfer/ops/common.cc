@@ -71,6 +71,7 @@ char const* kindName(Attribute::Kind k) {
     case Attribute::Kind::kFLOATS: return "a list of floats";
     case Attribute::Kind::kINTS: return "a list of ints";
     case Attribute::Kind::kTENSOR: return "a tensor";
+    case Attribute::Kind::kSTRINGS: return "a list of strings";
   }
   return "of unknown kind";
 }
@@ -104,6 +105,11 @@ std::vector<int64_t> Attributes::getInts(std::string const& name, std::vector<in
 std::vector<float> Attributes::getFloats(std::string const& name, std::vector<float> const& fallback) const {
   auto a = findAttr(*this, name, Attribute::Kind::kFLOATS);
   return a ? a->floats : fallback;
+}
+
+std::vector<std::string> Attributes::getStrings(std::string const& name, std::vector<std::string> const& fallback) const {
+  auto a = findAttr(*this, name, Attribute::Kind::kSTRINGS);
+  return a ? a->strings : fallback;
 }
 
 Attribute const* Attributes::getTensor(std::string const& name) const {
@@ -149,6 +155,11 @@ std::string attributeValueString(Attribute const& a) {
     case Attribute::Kind::kINTS:
       os << '[';
       for (size_t i = 0; i < a.ints.size(); ++i) os << (i ? "," : "") << a.ints[i];
+      os << ']';
+      break;
+    case Attribute::Kind::kSTRINGS:
+      os << '[';
+      for (size_t i = 0; i < a.strings.size(); ++i) os << (i ? "," : "") << '"' << a.strings[i] << '"';
       os << ']';
       break;
     case Attribute::Kind::kTENSOR: os << "a " << dtypeName(a.tensorType) << " tensor of shape " << shapeToString(a.tensorShape); break;
@@ -463,6 +474,7 @@ void OpBase::compute(std::vector<HostTensor> const& inputs, std::vector<HostTens
     if (v > 0 && !t.data) fail("input buffer is null");
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
+    if (outputs[i].omitted) continue;  // an optional output the node leaves out ("" in ONNX), such as LSTM's Y
     int64_t v = checkedVolume(name_, outputs[i].shape);
     if (v > 0 && !outputs[i].data && i == 0) fail("output buffer is null");
   }

@@ -40,13 +40,14 @@ class OpError : public std::runtime_error {
 };
 
 struct Attribute {
-  enum class Kind : int32_t { kFLOAT = 0, kINT = 1, kSTRING = 2, kFLOATS = 3, kINTS = 4, kTENSOR = 5 };
+  enum class Kind : int32_t { kFLOAT = 0, kINT = 1, kSTRING = 2, kFLOATS = 3, kINTS = 4, kTENSOR = 5, kSTRINGS = 6 };
   Kind kind = Kind::kINT;
   float f = 0.f;
   int64_t i = 0;
   std::string s;
   std::vector<float> floats;
   std::vector<int64_t> ints;
+  std::vector<std::string> strings;  // kSTRINGS (the recurrent ops' activations)
   // kTENSOR (ConstantOfShape's value): the elements' type, shape and little-endian bytes.
   DType tensorType = DType::kFLOAT;
   std::vector<int64_t> tensorShape;
@@ -63,6 +64,7 @@ class Attributes {
   std::string getString(std::string const& name, std::string const& fallback) const;
   std::vector<int64_t> getInts(std::string const& name, std::vector<int64_t> const& fallback) const;
   std::vector<float> getFloats(std::string const& name, std::vector<float> const& fallback) const;
+  std::vector<std::string> getStrings(std::string const& name, std::vector<std::string> const& fallback) const;
   Attribute const* getTensor(std::string const& name) const;  // nullptr when absent
 };
 

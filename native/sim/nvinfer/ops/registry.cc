@@ -34,6 +34,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["EyeLike"] = &ops::makeEyeLikeOp;
     (*m)["GatherND"] = &ops::makeGatherNDOp;
     (*m)["ReverseSequence"] = &ops::makeReverseSequenceOp;
+    for (char const* t : {"LSTM", "GRU", "RNN"}) (*m)[t] = &ops::makeRecurrentOp;
     (*m)["NonZero"] = &ops::makeNonZeroOp;
     (*m)["NonMaxSuppression"] = &ops::makeNonMaxSuppressionOp;
     (*m)["Clip"] = &ops::makeClipOp;

@@ -145,6 +145,13 @@ struct A {  // attribute builder
     a.values[k] = x;
     return *this;
   }
+  A& strings(std::string const& k, std::vector<std::string> v) {
+    Attribute x;
+    x.kind = Attribute::Kind::kSTRINGS;
+    x.strings = std::move(v);
+    a.values[k] = x;
+    return *this;
+  }
 };
 
 static TensorInfo infoOf(T const& t) {
@@ -417,7 +424,7 @@ static void testHelpers() {
   expectThrow("getString on ints", [&] { at.getString("perm", ""); }, "attribute 'perm'");
   expectThrow("getFloats on string", [&] { at.getFloats("mode", {}); }, "attribute 'mode'");
 
-  expectThrow("unsupported op", [] { createOp("LSTM", Attributes{}, 17); }, "unsupported ONNX operator 'LSTM'");
+  expectThrow("unsupported op", [] { createOp("Loop", Attributes{}, 17); }, "unsupported ONNX operator 'Loop'");
   std::vector<std::string> ops = supportedOps();
   for (char const* name :
        {"Identity", "Add", "Sub", "Mul", "Div", "Pow", "Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs",
@@ -1505,6 +1512,36 @@ static void testAxisNorms() {
   CHECK(global[0].get(0) == 5 && global[0].get(1) == 10, "GlobalLpPool: the L2 norm of each plane");
 }
 
+static void testRecurrent() {
+  g_test = "RNN, GRU, LSTM";
+  // h(t) = relu(2 x(t) + 0.5 h(t-1)) over x = 1, 2, 3: 2, 5, 8.5; backwards from x = 3: 6, 7, 5.5.
+  A const relu = A().i("hidden_size", 1).strings("activations", {"Relu"});
+  std::vector<T> const in = {F({3, 1, 1}, {1, 2, 3}), F({1, 1, 1}, {2}), F({1, 1, 1}, {0.5f})};
+  auto forward = runOp("RNN", relu, in, 17, 2);
+  CHECK(forward[0].shape == Shape({3, 1, 1, 1}) && (forward[0].values() == std::vector<double>{2, 5, 8.5}) && forward[1].get(0) == 8.5,
+        "RNN forward: Y holds every step, Y_h the last");
+  auto backward = runOp("RNN", A(relu).s("direction", "reverse"), in, 17, 2);
+  CHECK((backward[0].values() == std::vector<double>{5.5, 7, 6}) && backward[1].get(0) == 5.5,
+        "RNN reverse: Y in time order, Y_h after the first element");
+  auto clipped = runOp("RNN", A(relu).f("clip", 4.f), in, 17, 2);
+  CHECK((clipped[0].values() == std::vector<double>{2, 4, 4}), "clip bounds each activation's input");
+  auto empty = runOp("RNN", relu, {F({0, 1, 1}, {}), F({1, 1, 1}, {2}), F({1, 1, 1}, {0.5f})}, 17, 2);
+  CHECK(empty[0].shape == Shape({0, 1, 1, 1}) && empty[1].get(0) == 0, "an empty sequence leaves the (zero) initial state");
+  auto noBatch = runOp("GRU", A().i("hidden_size", 2), {F({2, 0, 1}, {}), F({1, 6, 1}, {1, 1, 1, 1, 1, 1}), F({1, 6, 2}, std::vector<float>(12, 1.f))}, 17, 2);
+  CHECK(noBatch[0].shape == Shape({2, 1, 0, 2}) && noBatch[1].shape == Shape({1, 0, 2}), "an empty batch");
+  // LSTM with zero weights: gates sigmoid(0) = 0.5, candidate tanh(0) = 0; the cell halves from c0 = 2 each step.
+  auto lstm = runOp("LSTM", A().i("hidden_size", 1),
+                    {F({2, 1, 1}, {1, 1}), F({1, 4, 1}, {0, 0, 0, 0}), F({1, 4, 1}, {0, 0, 0, 0}), F({1, 8}, std::vector<float>(8, 0.f)),
+                     I32({1}, {2}), F({1, 1, 1}, {0}), F({1, 1, 1}, {2})},
+                    17, 3);
+  CHECK(lstm[2].get(0) == 0.5 && closeTo(lstm[1].get(0), 0.5 * std::tanh(0.5), 1e-7, 0), "LSTM: C = f C + i c~, H = o tanh(C)");
+  expectThrow("RNN with R for another hidden size", [] {
+    runOp("RNN", A().i("hidden_size", 1).strings("activations", {"LeakyRelu"}).s("direction", "forward"), {F({1, 1, 1}, {1}), F({1, 1, 1}, {1}), F({1, 1, 2}, {1, 1})}, 17, 2);
+  }, "RNN: R must have shape [1,1,1]");
+  expectThrow("an attribute of the wrong kind", [] { runOp("GRU", A().i("hidden_size", 1).s("activations", "Tanh"), {}, 17, 2); },
+              "attribute 'activations' is a string, expected a list of strings");
+}
+
 static void testVariadicModActivations() {
   g_test = "Max/Min/Sum/Mean, Mod, parameterised activations";
   auto mod0 = runOp("Mod", A(), {I32({3}, {7, INT32_MIN, 5}), I32({3}, {0, -1, -3})});
@@ -1677,6 +1714,7 @@ int main() {
       {"testHardmaxLrnGridSample", testHardmaxLrnGridSample},
       {"testGatherNDEyeLikeCastLike", testGatherNDEyeLikeCastLike},
       {"testAxisNorms", testAxisNorms},
+      {"testRecurrent", testRecurrent},
       {"testFlops", testFlops},
   };
   for (auto const& t : tests) {
