@@ -10,7 +10,7 @@ import { Runtime, Tensor, buildEngine } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { expectLikeOrt } from './helpers/ort.js';
 import type { TensorMap } from './helpers/ort.js';
-import { floatAttr, floatsAttr, model, node, tensor, tensorAttr, toTyped, valueInfo } from './models/onnx-builder.js';
+import { floatAttr, floatsAttr, graphAttr, model, node, tensor, tensorAttr, toTyped, valueInfo } from './models/onnx-builder.js';
 import type { AttrValue, DType, Dim, TensorProto } from './models/onnx-builder.js';
 
 interface Input {
@@ -507,6 +507,17 @@ const CASES: OperatorCase[] = [
     attrs: { hidden_size: 2, direction: 'reverse', activations: ['Relu'], clip: floatAttr(1.5) },
     outputs: recurrentOutputs(3, 1, 1, 2),
   },
+  ...[true, false].map((condition): OperatorCase => ({
+    title: `If whose condition is ${condition} when the network runs: only that branch computes, reading the graph's x`,
+    op: 'If',
+    inputs: { c: bools([], [condition ? 1 : 0]), x: f([2, 3], 216) },
+    order: ['c'],
+    attrs: {
+      then_branch: graphAttr('then', [valueInfo('t', 'float32', [2, 3])], [node('Relu', ['x'], ['t'])]),
+      else_branch: graphAttr('else', [valueInfo('e', 'float32', [2, 3])], [node('Constant', [], ['two'], { value: tensorAttr(tensor('two', 'float32', [], [2])) }), node('Mul', ['x', 'two'], ['e'])]),
+    },
+    outputs: same([2, 3]),
+  })),
   {
     title: 'QuantizeLinear per tensor: ties to even, saturation, -0 and ±Infinity (an int8 zero point of 0 makes the output int8)',
     op: 'QuantizeLinear',

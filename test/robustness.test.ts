@@ -7,7 +7,7 @@ import { DTYPES, isDType } from '../lib/dtypes.js';
 import { simulator } from '../lib/testing/index.js';
 import { rng } from './models/rng.js';
 import { getModel } from './models/index.js';
-import { floatAttr, floatsAttr, model, node, tensor, valueInfo } from './models/onnx-builder.js';
+import { floatAttr, floatsAttr, graphAttr, model, node, tensor, tensorAttr, valueInfo } from './models/onnx-builder.js';
 import { PROFILES, simulatorPlan } from './helpers/engines.js';
 
 let runtime: Runtime;
@@ -17,12 +17,13 @@ beforeAll(() => {
 afterAll(() => runtime.dispose());
 
 // Layers whose behaviour hangs on attributes: cubic Resize, LRN, GridSample, Hardmax, LpPool, MVN, GatherND and
-// ReverseSequence on one 4-D input, and a bidirectional LSTM (a list of strings: its activations) on a sequence.
+// ReverseSequence on one 4-D input, a bidirectional LSTM (a list of strings: its activations) on a sequence, and an
+// If whose branches (graphs in the plan) read the graph's tensors.
 function attributeHeavyModel(): Uint8Array {
   const grid = Array.from({ length: 18 }, (_, i) => Math.sin(i) * 1.2);
   return model({
-    inputs: [valueInfo('x', 'float32', [1, 4, 5, 6]), valueInfo('seq', 'float32', [3, 2, 4]), valueInfo('seq_lens', 'int32', [2])],
-    outputs: [valueInfo('resized', 'float32', []), valueInfo('hard', 'float32', []), valueInfo('reversed', 'float32', []), valueInfo('last', 'float32', [])],
+    inputs: [valueInfo('x', 'float32', [1, 4, 5, 6]), valueInfo('seq', 'float32', [3, 2, 4]), valueInfo('seq_lens', 'int32', [2]), valueInfo('c', 'bool', [])],
+    outputs: [valueInfo('resized', 'float32', []), valueInfo('hard', 'float32', []), valueInfo('reversed', 'float32', []), valueInfo('last', 'float32', []), valueInfo('chosen', 'float32', [])],
     initializers: [
       tensor('scales', 'float32', [4], [1, 1, 1.5, 1.5]),
       tensor('grid', 'float32', [1, 3, 3, 2], grid),
@@ -47,6 +48,13 @@ function attributeHeavyModel(): Uint8Array {
         activations: ['HardSigmoid', 'Tanh', 'Softsign', 'HardSigmoid', 'Tanh', 'Softsign'],
         activation_alpha: floatsAttr([0.3, 0.3]),
         clip: floatAttr(2),
+      }),
+      node('If', ['c'], ['chosen'], {
+        then_branch: graphAttr('then', [valueInfo('t', 'float32', [])], [node('Mul', ['last', 'last'], ['t'])]),
+        else_branch: graphAttr('else', [valueInfo('e', 'float32', [])], [
+          node('Constant', [], ['half'], { value: tensorAttr(tensor('half', 'float32', [], [0.5])) }),
+          node('Pow', ['last', 'half'], ['e']),
+        ]),
       }),
     ],
     opset: 17,
@@ -159,7 +167,7 @@ describe('robustness against malformed input', () => {
     expect(loaded).toBeGreaterThan(1000);
   });
 
-  it('2000 such plans of a model whose layers read many attributes (GridSample, cubic Resize, LRN, GatherND, LSTM, ...)', async () => {
+  it('2000 such plans of a model whose layers read many attributes (GridSample, cubic Resize, LRN, GatherND, LSTM, If, ...)', async () => {
     // The attributes come back from the plan through each operator's factory, which must refuse what it cannot take.
     const plan = await buildEngine(attributeHeavyModel(), { backend: 'simulator' });
     const { rejected, loaded } = await fuzzPlanWords(plan, 'attribute-heavy', 2000);

@@ -98,6 +98,33 @@ class Reader {
   size_t mPos = 0;
 };
 
+void writeAttributes(Writer& w, Attributes const& attrs);
+
+void writeStrings(Writer& w, std::vector<std::string> const& strings) {
+  w.pod<uint32_t>(static_cast<uint32_t>(strings.size()));
+  for (auto const& s : strings) w.str(s);
+}
+
+void writeSubGraph(Writer& w, SubGraph const& g) {
+  w.str(g.name);
+  w.pod<uint32_t>(static_cast<uint32_t>(g.constants.size()));
+  for (auto const& c : g.constants) {
+    w.str(c.name);
+    w.pod<int32_t>(static_cast<int32_t>(c.type));
+    w.vec(c.shape);
+    w.vec(c.bytes);
+  }
+  w.pod<uint32_t>(static_cast<uint32_t>(g.nodes.size()));
+  for (auto const& n : g.nodes) {
+    w.str(n.name);
+    w.str(n.opType);
+    writeAttributes(w, n.attrs);
+    writeStrings(w, n.inputs);
+    writeStrings(w, n.outputs);
+  }
+  writeStrings(w, g.outputs);
+}
+
 void writeAttributes(Writer& w, Attributes const& attrs) {
   w.pod<uint32_t>(static_cast<uint32_t>(attrs.values.size()));
   for (auto const& [key, a] : attrs.values) {
@@ -113,21 +140,61 @@ void writeAttributes(Writer& w, Attributes const& attrs) {
       w.vec(a.tensorShape);
       w.vec(a.tensorBytes);
     }
-    if (a.kind == Attribute::Kind::kSTRINGS) {  // likewise
-      w.pod<uint32_t>(static_cast<uint32_t>(a.strings.size()));
-      for (auto const& s : a.strings) w.str(s);
-    }
+    if (a.kind == Attribute::Kind::kSTRINGS) writeStrings(w, a.strings);  // likewise
+    if (a.kind == Attribute::Kind::kGRAPH) writeSubGraph(w, *a.graph);
   }
 }
 
-Attributes readAttributes(Reader& r) {
+Attributes readAttributes(Reader& r, int depth);
+
+std::vector<std::string> readStrings(Reader& r) {
+  std::vector<std::string> strings;
+  uint32_t count = r.pod<uint32_t>();  // no reserve: a corrupt count runs out of bytes before memory
+  for (uint32_t k = 0; k < count; ++k) strings.push_back(r.str());
+  return strings;
+}
+
+// depth: how many subgraphs enclose this one; a corrupt plan could nest them until the stack overflows.
+std::shared_ptr<SubGraph const> readSubGraph(Reader& r, int depth) {
+  if (depth > 16) Reader::corrupt("subgraphs nested too deeply");
+  auto g = std::make_shared<SubGraph>();
+  g->name = r.str();
+  uint32_t constants = r.pod<uint32_t>();
+  for (uint32_t k = 0; k < constants; ++k) {
+    SubGraph::Constant c;
+    c.name = r.str();
+    c.type = static_cast<DType>(r.pod<int32_t>());
+    c.shape = r.vec<int64_t>();
+    c.bytes = r.vec<uint8_t>();
+    bool known = c.type >= DType::kFLOAT && c.type <= DType::kINT64;
+    int64_t volume = shapeVolume(c.shape);
+    if (!known || volume < 0 || c.bytes.size() != static_cast<size_t>(volume) * dtypeSize(c.type)) {
+      Reader::corrupt("bad subgraph constant");
+    }
+    g->constants.push_back(std::move(c));
+  }
+  uint32_t nodes = r.pod<uint32_t>();
+  for (uint32_t k = 0; k < nodes; ++k) {
+    SubGraph::Node n;
+    n.name = r.str();
+    n.opType = r.str();
+    n.attrs = readAttributes(r, depth + 1);
+    n.inputs = readStrings(r);
+    n.outputs = readStrings(r);
+    g->nodes.push_back(std::move(n));
+  }
+  g->outputs = readStrings(r);
+  return g;
+}
+
+Attributes readAttributes(Reader& r, int depth) {
   Attributes attrs;
   uint32_t n = r.pod<uint32_t>();
   for (uint32_t i = 0; i < n; ++i) {
     std::string key = r.str();
     Attribute a;
     int32_t kind = r.pod<int32_t>();
-    if (kind < 0 || kind > static_cast<int32_t>(Attribute::Kind::kSTRINGS)) Reader::corrupt("bad attribute kind");
+    if (kind < 0 || kind > static_cast<int32_t>(Attribute::Kind::kGRAPH)) Reader::corrupt("bad attribute kind");
     a.kind = static_cast<Attribute::Kind>(kind);
     a.f = r.pod<float>();
     a.i = r.pod<int64_t>();
@@ -144,10 +211,8 @@ Attributes readAttributes(Reader& r) {
         Reader::corrupt("bad tensor attribute");
       }
     }
-    if (a.kind == Attribute::Kind::kSTRINGS) {
-      uint32_t count = r.pod<uint32_t>();  // no reserve: a corrupt count runs out of bytes before memory
-      for (uint32_t k = 0; k < count; ++k) a.strings.push_back(r.str());
-    }
+    if (a.kind == Attribute::Kind::kSTRINGS) a.strings = readStrings(r);
+    if (a.kind == Attribute::Kind::kGRAPH) a.graph = readSubGraph(r, depth);
     attrs.values.emplace(std::move(key), std::move(a));
   }
   return attrs;
@@ -267,7 +332,7 @@ PlanContents readBody(Reader& r) {
     NodeDef n;
     n.name = r.str();
     n.opType = r.str();
-    n.attrs = readAttributes(r);
+    n.attrs = readAttributes(r, 0);
     for (int32_t idx : r.vec<int32_t>()) {
       if (idx < -1 || idx >= static_cast<int32_t>(nTensors)) Reader::corrupt("node input out of range");
       n.inputs.push_back(idx);

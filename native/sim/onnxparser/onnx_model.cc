@@ -496,6 +496,15 @@ int32_t inferAttributeType(unsigned seenMask) {
   return type;
 }
 
+void parseGraph(Reader r, Graph& g);
+
+// How many graphs enclose the reader's position (the model's own counts as one).
+int graphDepth(Path const* p) {
+  int depth = 0;
+  for (; p != nullptr; p = p->parent) depth += std::string(p->name) == "graph" || std::string(p->name) == "g";
+  return depth;
+}
+
 void parseAttribute(Reader r, Attribute& a) {
   std::vector<uint8_t> floatBytes;
   std::vector<uint64_t> ints;
@@ -514,8 +523,14 @@ void parseAttribute(Reader r, Attribute& a) {
       case 7: r.repeatedFixed(4, floatBytes); break;
       case 8: r.repeatedVarint(ints); break;
       case 9: a.strings.push_back(r.bytes()); break;
+      case 6:
+        // A file can nest subgraphs until the stack overflows: ONNX models nest a few levels at most.
+        if (graphDepth(r.path()) > 16) r.fail(r.begin(), "subgraphs nested more than 16 deep");
+        a.g = std::make_shared<Graph>();
+        parseSingular(r, *a.g, "g", kGraphFields, parseGraph);
+        break;
       case 20: a.type = r.int32(); break;
-      // g, tensors and graphs (subgraphs) are not needed by the simulator and are skipped like unknown fields.
+      // tensors and graphs (lists) are not needed by the simulator and are skipped like unknown fields.
       default: r.skip(); break;
     }
     seen |= seenBit(field);

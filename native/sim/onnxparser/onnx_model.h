@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,8 @@ struct Tensor {
   bool external = false;  // data_location == EXTERNAL (the reader leaves `data` empty)
 };
 
+struct Graph;
+
 struct Attribute {
   // ONNX AttributeProto.AttributeType values.
   enum Type : int32_t { kUNDEFINED = 0, kFLOAT = 1, kINT = 2, kSTRING = 3, kTENSOR = 4, kGRAPH = 5, kFLOATS = 6,
@@ -76,6 +79,7 @@ struct Attribute {
   std::vector<float> floats;
   std::vector<int64_t> ints;
   std::vector<std::string> strings;
+  std::shared_ptr<Graph> g;  // kGRAPH: If's branches (Loop's and Scan's bodies are read, and refused later)
 };
 
 struct Node {

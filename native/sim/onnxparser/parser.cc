@@ -1,6 +1,7 @@
 // The simulator's ONNX parser (stand-in for libnvonnxparser): reads ModelProto bytes and fills the simulator's
 // network node by node. Errors are IParserError records naming the node index, name and op type, as the real parser
 // reports them; parsing stops at the first failing node.
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -140,6 +141,7 @@ class ParserImpl : public nvonnxparser::IParser {
     std::set<std::string> initializerNames;
     for (auto const& t : model.graph.initializers) {
       initializerNames.insert(t.name);
+      mWeights.insert(t.name);
       addInitializer(t);
     }
     for (auto const& input : model.graph.inputs) {
@@ -189,7 +191,9 @@ class ParserImpl : public nvonnxparser::IParser {
     std::vector<size_t> waitingFor(nodes.size(), 0);
     std::vector<std::vector<size_t>> consumers(nodes.size());
     for (size_t i = 0; i < nodes.size(); ++i) {
-      for (auto const& in : nodes[i].inputs) {
+      std::vector<std::string> reads = nodes[i].inputs;
+      for (auto const& in : outerNames(nodes[i])) reads.push_back(in);  // If's branches read the graph's tensors too
+      for (auto const& in : reads) {
         auto it = in.empty() ? producer.end() : producer.find(in);
         if (it == producer.end()) continue;  // a graph input, an initializer, or missing (addNode says so)
         ++waitingFor[i];
@@ -291,6 +295,12 @@ class ParserImpl : public nvonnxparser::IParser {
   }
 
   void addConstantNode(onnx::Node const& node, int index) {
+    mWeights.insert(node.outputs.empty() ? std::string() : node.outputs[0]);
+    addInitializer(constantValue(node, index));
+  }
+
+  // The tensor a Constant node holds, named after its output.
+  onnx::Tensor constantValue(onnx::Node const& node, int index) {
     auto failNode = [&](std::string const& why) {
       fail(ErrorCode::kUNSUPPORTED_NODE_ATTR, why, index, node.name, node.opType);
     };
@@ -318,24 +328,126 @@ class ParserImpl : public nvonnxparser::IParser {
     } else {
       failNode("Constant attribute '" + a.name + "' is not supported");
     }
-    addInitializer(t);
+    return t;
   }
 
   void addNode(onnx::Node const& node, int index, int64_t opset) {
     std::string name = node.name.empty() ? node.opType + "_" + std::to_string(index) : node.name;
-    if (!node.domain.empty() && node.domain != "ai.onnx") {
-      fail(ErrorCode::kUNSUPPORTED_NODE, "No importer registered for op: " + node.opType + " in domain " + node.domain +
-                                             ".", index, name, node.opType);
-    }
+    checkImportable(node, index, name);
     if (node.opType == "Constant") {
       addConstantNode(node, index);
       return;
     }
+    if (node.opType == "If" && !node.inputs.empty() && mWeights.count(node.inputs[0])) {
+      inlineConstantIf(node, index, name, opset);
+      return;
+    }
+    Attributes attrs = convertAttributes(node, index, name, opset);
+    std::vector<std::string> inputs = node.inputs;
+    addCaptured(node, attrs, inputs);
+    try {
+      mNetwork->addNode(name, node.opType, attrs, inputs, node.outputs, opset);
+    } catch (OpError const& e) {
+      std::string what = e.what();
+      bool unsupported = what.find("unsupported ONNX operator") != std::string::npos;
+      fail(unsupported ? ErrorCode::kUNSUPPORTED_NODE : ErrorCode::kINVALID_NODE,
+           (unsupported ? "No importer registered for op: " + node.opType + ". " : std::string()) + what, index, name,
+           node.opType);
+    }
+  }
+
+  // Refuses a node of another domain, or an operator TensorRT imports that the simulator does not compute.
+  void checkImportable(onnx::Node const& node, int index, std::string const& name) {
+    if (!node.domain.empty() && node.domain != "ai.onnx") {
+      fail(ErrorCode::kUNSUPPORTED_NODE, "No importer registered for op: " + node.opType + " in domain " + node.domain +
+                                             ".", index, name, node.opType);
+    }
     if (importedByTensorRtOnly(node.opType) && !supportsOperator(node.opType.c_str())) {
-      // Before the attributes: control flow's subgraphs are attributes the simulator does not read.
+      // Before the attributes: Loop's and Scan's bodies are attributes the simulator does not convert.
       fail(ErrorCode::kUNSUPPORTED_NODE, node.opType + " is imported by TensorRT's ONNX parser but not modelled by the simulator "
                                           "(the README lists the operators it computes).", index, name, node.opType);
     }
+  }
+
+  // An If whose condition is an initializer or a Constant: TensorRT's parser imports only the branch it selects,
+  // into the enclosing graph (the other branch is never read), and the If's outputs are that branch's.
+  void inlineConstantIf(onnx::Node const& node, int index, std::string const& name, int64_t opset) {
+    Graph const& graph = mNetwork->graph();
+    TensorDef const& cond = graph.tensors[static_cast<size_t>(graph.find(node.inputs[0]))];
+    if (!cond.constData || cond.constData->size() != 1 || cond.type != DType::kBOOL) {
+      fail(ErrorCode::kINVALID_NODE, "If: the condition " + node.inputs[0] + " must be one bool, got a " +
+                                         std::string(dtypeName(cond.type)) + " tensor of shape " + shapeToString(cond.shape),
+           index, name, node.opType);
+    }
+    char const* branchName = (*cond.constData)[0] != 0 ? "then_branch" : "else_branch";
+    onnx::Graph const* branch = nullptr;
+    for (auto const& a : node.attributes) {
+      if (a.name == branchName && a.g) branch = a.g.get();
+    }
+    if (!branch) fail(ErrorCode::kINVALID_NODE, std::string("If: the ") + branchName + " attribute is missing", index, name, node.opType);
+    if (branch->outputs.size() != node.outputs.size()) {
+      fail(ErrorCode::kINVALID_NODE, std::string("If: ") + branchName + " has " + std::to_string(branch->outputs.size()) +
+                                         " outputs, the node names " + std::to_string(node.outputs.size()), index, name, node.opType);
+    }
+    for (auto const& t : branch->initializers) {
+      mWeights.insert(t.name);
+      addInitializer(t);
+    }
+    for (size_t i : topologicalOrder(branch->nodes)) addNode(branch->nodes[i], index, opset);
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      if (node.outputs[k].empty()) continue;
+      try {
+        mNetwork->addNode(name + "_" + branchName + "_output_" + std::to_string(k), "Identity", Attributes{},
+                          {branch->outputs[k].name}, {node.outputs[k]}, opset);
+      } catch (OpError const& e) {
+        fail(ErrorCode::kINVALID_NODE, std::string("If: ") + e.what(), index, name, node.opType);
+      }
+    }
+  }
+
+  // If reads tensors of the enclosing graphs from its branches: they become inputs of the node after the condition,
+  // their names listed in the attribute the op reads them by.
+  void addCaptured(onnx::Node const& node, Attributes& attrs, std::vector<std::string>& inputs) {
+    if (node.opType != "If") return;
+    std::vector<std::string> captured = outerNames(node);
+    inputs.resize(std::max<size_t>(inputs.size(), 1));
+    inputs.insert(inputs.end(), captured.begin(), captured.end());
+    Attribute list;
+    list.kind = Attribute::Kind::kSTRINGS;
+    list.strings = std::move(captured);
+    attrs.values["trtsim.captured"] = std::move(list);
+  }
+
+  // Names a node's subgraphs read from enclosing scopes, in order of first use: their nodes' inputs (and those of
+  // nested subgraphs) that the subgraph neither computes nor holds as an initializer or Constant.
+  static std::vector<std::string> outerNames(onnx::Node const& node) {
+    std::vector<std::string> names;
+    for (auto const& a : node.attributes) {
+      if (!a.g) continue;
+      for (auto const& n : outerNames(*a.g)) {
+        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+      }
+    }
+    return names;
+  }
+  static std::vector<std::string> outerNames(onnx::Graph const& g) {
+    std::set<std::string> local;
+    for (auto const& t : g.initializers) local.insert(t.name);
+    for (auto const& n : g.nodes) local.insert(n.outputs.begin(), n.outputs.end());
+    std::vector<std::string> names;
+    auto use = [&](std::string const& n) {
+      if (!n.empty() && !local.count(n) && std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    };
+    for (auto const& n : g.nodes) {
+      for (auto const& in : n.inputs) use(in);
+      for (auto const& in : outerNames(n)) use(in);
+    }
+    for (auto const& out : g.outputs) use(out.name);
+    return names;
+  }
+
+  // The simulator's attributes of a node; subgraphs are converted with their weights and nodes.
+  Attributes convertAttributes(onnx::Node const& node, int index, std::string const& name, int64_t opset) {
     Attributes attrs;
     for (auto const& a : node.attributes) {
       Attribute out;
@@ -355,6 +467,11 @@ class ParserImpl : public nvonnxparser::IParser {
                      onnx::elemTypeName(a.t.dataType) + ".", index, name, node.opType);
           }
           break;
+        case onnx::Attribute::kGRAPH:
+          if (!a.g) break;
+          out.kind = Attribute::Kind::kGRAPH;
+          out.graph = convertSubGraph(*a.g, index, opset);
+          break;
         default:
           fail(ErrorCode::kUNSUPPORTED_NODE_ATTR,
                "Attribute " + a.name + " of " + node.opType + " has a type the simulator does not support.", index,
@@ -362,28 +479,56 @@ class ParserImpl : public nvonnxparser::IParser {
       }
       attrs.values[a.name] = std::move(out);
     }
-    try {
-      mNetwork->addNode(name, node.opType, attrs, node.inputs, node.outputs, opset);
-    } catch (OpError const& e) {
-      std::string what = e.what();
-      bool unsupported = what.find("unsupported ONNX operator") != std::string::npos;
-      fail(unsupported ? ErrorCode::kUNSUPPORTED_NODE : ErrorCode::kINVALID_NODE,
-           (unsupported ? "No importer registered for op: " + node.opType + ". " : std::string()) + what, index, name,
-           node.opType);
+    return attrs;
+  }
+
+  // A branch for the If op. Errors name the If node (index) and the branch's node.
+  std::shared_ptr<SubGraph const> convertSubGraph(onnx::Graph const& g, int index, int64_t opset) {
+    auto out = std::make_shared<SubGraph>();
+    out->name = g.name;
+    auto addConstant = [&](onnx::Tensor const& t, std::string const& what) {
+      SubGraph::Constant c;
+      c.name = t.name;
+      c.shape.assign(t.dims.begin(), t.dims.end());
+      if (!convertTensor(t, what, &c.type, &c.bytes)) {
+        fail(ErrorCode::kUNSUPPORTED_NODE_DATATYPE, what + " has unsupported data type " + onnx::elemTypeName(t.dataType) + ".", index);
+      }
+      out->constants.push_back(std::move(c));
+    };
+    for (auto const& t : g.initializers) addConstant(t, "Initializer " + t.name + " of subgraph " + g.name);
+    for (size_t i : topologicalOrder(g.nodes)) {
+      onnx::Node const& node = g.nodes[i];
+      std::string name = node.name.empty() ? node.opType + "_" + std::to_string(i) : node.name;
+      checkImportable(node, index, name);
+      if (node.opType == "Constant") {
+        addConstant(constantValue(node, index), "Constant " + name + " of subgraph " + g.name);
+        continue;
+      }
+      SubGraph::Node n;
+      n.name = name;
+      n.opType = node.opType;
+      n.attrs = convertAttributes(node, index, name, opset);
+      n.inputs = node.inputs;
+      n.outputs = node.outputs;
+      addCaptured(node, n.attrs, n.inputs);
+      out->nodes.push_back(std::move(n));
     }
+    for (auto const& o : g.outputs) out->outputs.push_back(o.name);
+    return out;
   }
 
   // Ops TensorRT's ONNX parser has importers for that the simulator does not compute: refused saying so, rather than
   // with the parser's "No importer registered", which would claim TensorRT lacks them.
   static bool importedByTensorRtOnly(std::string const& op) {
     static std::set<std::string> const ops = {
-        "If", "Loop", "Scan", "RoiAlign", "DeformConv", "RandomUniform", "RandomUniformLike",
+        "Loop", "Scan", "RoiAlign", "DeformConv", "RandomUniform", "RandomUniformLike",
         "RandomNormal", "RandomNormalLike", "ImageScaler", "ParametricSoftplus", "ScaledTanh"};
     return ops.count(op) != 0;
   }
 
   NetworkImpl* mNetwork;
   nvinfer1::ILogger* mLogger;
+  std::set<std::string> mWeights;  // initializers and Constant outputs: what TensorRT's parser holds as weights
   std::vector<std::unique_ptr<ParserError>> mErrors;
 };
 

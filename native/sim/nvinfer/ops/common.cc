@@ -72,6 +72,7 @@ char const* kindName(Attribute::Kind k) {
     case Attribute::Kind::kINTS: return "a list of ints";
     case Attribute::Kind::kTENSOR: return "a tensor";
     case Attribute::Kind::kSTRINGS: return "a list of strings";
+    case Attribute::Kind::kGRAPH: return "a graph";
   }
   return "of unknown kind";
 }
@@ -110,6 +111,11 @@ std::vector<float> Attributes::getFloats(std::string const& name, std::vector<fl
 std::vector<std::string> Attributes::getStrings(std::string const& name, std::vector<std::string> const& fallback) const {
   auto a = findAttr(*this, name, Attribute::Kind::kSTRINGS);
   return a ? a->strings : fallback;
+}
+
+SubGraph const* Attributes::getGraph(std::string const& name) const {
+  auto a = findAttr(*this, name, Attribute::Kind::kGRAPH);
+  return a ? a->graph.get() : nullptr;
 }
 
 Attribute const* Attributes::getTensor(std::string const& name) const {
@@ -162,6 +168,7 @@ std::string attributeValueString(Attribute const& a) {
       for (size_t i = 0; i < a.strings.size(); ++i) os << (i ? "," : "") << '"' << a.strings[i] << '"';
       os << ']';
       break;
+    case Attribute::Kind::kGRAPH: os << "a graph of " << (a.graph ? a.graph->nodes.size() : 0) << " nodes"; break;
     case Attribute::Kind::kTENSOR: os << "a " << dtypeName(a.tensorType) << " tensor of shape " << shapeToString(a.tensorShape); break;
   }
   return os.str();

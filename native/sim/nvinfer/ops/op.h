@@ -39,8 +39,10 @@ class OpError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+struct SubGraph;
+
 struct Attribute {
-  enum class Kind : int32_t { kFLOAT = 0, kINT = 1, kSTRING = 2, kFLOATS = 3, kINTS = 4, kTENSOR = 5, kSTRINGS = 6 };
+  enum class Kind : int32_t { kFLOAT = 0, kINT = 1, kSTRING = 2, kFLOATS = 3, kINTS = 4, kTENSOR = 5, kSTRINGS = 6, kGRAPH = 7 };
   Kind kind = Kind::kINT;
   float f = 0.f;
   int64_t i = 0;
@@ -52,6 +54,7 @@ struct Attribute {
   DType tensorType = DType::kFLOAT;
   std::vector<int64_t> tensorShape;
   std::vector<uint8_t> tensorBytes;
+  std::shared_ptr<SubGraph const> graph;  // kGRAPH: a branch of If
 };
 
 class Attributes {
@@ -66,6 +69,30 @@ class Attributes {
   std::vector<float> getFloats(std::string const& name, std::vector<float> const& fallback) const;
   std::vector<std::string> getStrings(std::string const& name, std::vector<std::string> const& fallback) const;
   Attribute const* getTensor(std::string const& name) const;  // nullptr when absent
+  SubGraph const* getGraph(std::string const& name) const;     // nullptr when absent
+};
+
+// A subgraph (If's then_branch and else_branch), as the ONNX parser hands it to the op: its weights, its nodes in
+// topological order and the names of its outputs. Names it reads but neither computes nor holds are tensors of the
+// enclosing graph, which the parser passes to the op as inputs.
+struct SubGraph {
+  struct Constant {
+    std::string name;
+    DType type = DType::kFLOAT;
+    Shape shape;
+    std::vector<uint8_t> bytes;  // little-endian, volume * dtypeSize(type)
+  };
+  struct Node {
+    std::string name;
+    std::string opType;
+    Attributes attrs;
+    std::vector<std::string> inputs;  // "" for an omitted optional input
+    std::vector<std::string> outputs;
+  };
+  std::string name;
+  std::vector<Constant> constants;
+  std::vector<Node> nodes;
+  std::vector<std::string> outputs;
 };
 
 // What is known about a tensor during inference. `constData` is set for initializers (and constant-folded values),

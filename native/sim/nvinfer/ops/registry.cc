@@ -35,6 +35,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["GatherND"] = &ops::makeGatherNDOp;
     (*m)["ReverseSequence"] = &ops::makeReverseSequenceOp;
     for (char const* t : {"LSTM", "GRU", "RNN"}) (*m)[t] = &ops::makeRecurrentOp;
+    (*m)["If"] = &ops::makeIfOp;
     (*m)["NonZero"] = &ops::makeNonZeroOp;
     (*m)["NonMaxSuppression"] = &ops::makeNonMaxSuppressionOp;
     (*m)["Clip"] = &ops::makeClipOp;

@@ -659,6 +659,29 @@ void testModelLevel() {
   CHECK_EQ(g.name, std::string("first"));
   CHECK_EQ(g.nodes.size(), 2u);
 
+  // A node's graph attribute (If's branches) is read, nested graphs too; nesting past 16 graphs is refused rather
+  // than recursed into until the stack overflows.
+  auto nested = [](int depth) {
+    Enc graph = Enc().str(2, "leaf").msg(1, Enc().str(4, "Relu"));
+    for (int k = 0; k < depth; ++k) {
+      Enc attr = Enc().str(1, "then_branch").i64(20, 5).msg(6, graph);
+      graph = Enc().str(2, "level").msg(1, Enc().str(4, "If").msg(5, attr));
+    }
+    return Enc().msg(7, graph).b;
+  };
+  Graph const two = parse(nested(2)).graph;
+  Attribute const& branch = two.nodes.at(0).attributes.at(0);
+  CHECK(branch.type == Attribute::kGRAPH && branch.g != nullptr);
+  if (branch.g) {
+    CHECK_EQ(branch.g->nodes.at(0).opType, std::string("If"));
+    CHECK(branch.g->nodes.at(0).attributes.at(0).g != nullptr);
+  }
+  (void)parse(nested(16));  // the model's graph and 16 subgraphs
+  std::vector<uint8_t> const seventeen = nested(17);
+  EXPECT_ERROR(parseModel(seventeen.data(), seventeen.size()), "subgraphs nested more than 16 deep");
+  std::vector<uint8_t> const deep = nested(3000);
+  EXPECT_ERROR(parseModel(deep.data(), deep.size()), "subgraphs nested more than 16 deep");
+
   Model opsets;
   opsets.opsets = {{"com.microsoft", 1}, {"ai.onnx", 11}};
   CHECK_EQ(opsets.defaultOpset(), 11);

@@ -1542,6 +1542,41 @@ static void testRecurrent() {
               "attribute 'activations' is a string, expected a list of strings");
 }
 
+static void testIf() {
+  g_test = "If";
+  // cond, then the captured x: then_branch Neg(x), else_branch Abs(x) + its constant 1.
+  auto thenGraph = std::make_shared<SubGraph>();
+  thenGraph->nodes.push_back({"neg", "Neg", Attributes{}, {"x"}, {"t"}});
+  thenGraph->outputs = {"t"};
+  auto elseGraph = std::make_shared<SubGraph>();
+  float const one = 1.f;
+  elseGraph->constants.push_back({"one", DType::kFLOAT, {}, std::vector<uint8_t>(reinterpret_cast<uint8_t const*>(&one), reinterpret_cast<uint8_t const*>(&one) + 4)});
+  elseGraph->nodes.push_back({"abs", "Abs", Attributes{}, {"x"}, {"a"}});
+  elseGraph->nodes.push_back({"add", "Add", Attributes{}, {"a", "one"}, {"e"}});
+  elseGraph->outputs = {"e"};
+  auto graphAttr = [](std::shared_ptr<SubGraph> g) {
+    Attribute a;
+    a.kind = Attribute::Kind::kGRAPH;
+    a.graph = std::move(g);
+    return a;
+  };
+  A attrs = A().strings("trtsim.captured", {"x"});
+  attrs.a.values["then_branch"] = graphAttr(thenGraph);
+  attrs.a.values["else_branch"] = graphAttr(elseGraph);
+  T const x = F({3}, {-2, 0.5f, 3});
+  auto yes = runOp("If", attrs, {B({}, {1}), x});
+  CHECK((yes[0].values() == std::vector<double>{2, -0.5, -3}), "If: a true condition runs then_branch");
+  auto no = runOp("If", attrs, {B({}, {0}), x});
+  CHECK((no[0].values() == std::vector<double>{3, 1.5, 4}), "If: a false condition runs else_branch, with its constant");
+  auto empty = runOp("If", attrs, {B({1}, {0}), F({0}, {})});
+  CHECK(empty[0].shape == Shape({0}), "If over an empty tensor");
+  expectThrow("If with a condition of two values", [&] { runOp("If", attrs, {B({2}, {1, 0}), x}); }, "If: the condition must hold one value");
+  A missing = A().strings("trtsim.captured", {});
+  missing.a.values["then_branch"] = graphAttr(thenGraph);
+  missing.a.values["else_branch"] = graphAttr(elseGraph);
+  expectThrow("If whose branch reads a tensor not passed in", [&] { createOp("If", missing.a, 17); }, "If: then_branch: input 'x' of node neg is not defined before it");
+}
+
 static void testVariadicModActivations() {
   g_test = "Max/Min/Sum/Mean, Mod, parameterised activations";
   auto mod0 = runOp("Mod", A(), {I32({3}, {7, INT32_MIN, 5}), I32({3}, {0, -1, -3})});
@@ -1715,6 +1750,7 @@ int main() {
       {"testGatherNDEyeLikeCastLike", testGatherNDEyeLikeCastLike},
       {"testAxisNorms", testAxisNorms},
       {"testRecurrent", testRecurrent},
+      {"testIf", testIf},
       {"testFlops", testFlops},
   };
   for (auto const& t : tests) {
