@@ -39,7 +39,7 @@ import type { DType as TensorDType, ShapeRange } from '../lib/index.js';
 import { FP32_TOLERANCE, expectLikeOrt } from './helpers/ort.js';
 import type { TensorMap } from './helpers/ort.js';
 import { Rng } from './models/rng.js';
-import { float8Zeros, floatAttr, model, node, tensor, toTyped, valueInfo } from './models/onnx-builder.js';
+import { float8Zeros, floatAttr, graphAttr, model, node, tensor, toTyped, valueInfo } from './models/onnx-builder.js';
 import type { AttrValue, DType, NodeProto, TensorProto } from './models/onnx-builder.js';
 
 interface Case {
@@ -101,7 +101,7 @@ function randomCase(seed: number): Case {
   /** Nodes between the first and the chained unary (t is still the last one's output). */
   const extraNodes: NodeProto[] = [];
   let stronglyTyped = false;
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample', 'gathernd', 'axisnorm', 'reversesequence', 'recurrent'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample', 'gathernd', 'axisnorm', 'reversesequence', 'recurrent', 'if'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -647,6 +647,34 @@ function randomCase(seed: number): Case {
       out = { dtype: codesOut ? 'int8' : 'float32', rank };
       title = `QuantizeLinear${fp8 ? ' to FP8' : ''} [${s}] ${perChannel ? `weights axis ${attrs.axis} scales ${scales}` : `scale ${scales[0]}`}${codesOut ? '' : ' -> DequantizeLinear'}${perChannel ? ' -> Add x' : ''} opset ${opset}`;
       stronglyTyped = true;
+      break;
+    }
+    case 'if': {
+      // A condition fed at run time picks one of two branches over the graph's x (and, in one, an initializer):
+      // a unary op, or a binary op with a broadcast constant. The branches keep x's shape, as TensorRT requires
+      // ranks to agree and the simulator extents.
+      const x = floatInput('x', s);
+      const value = chance(0.5);
+      inputs.push({ name: 'c', dtype: 'bool', dims: [] });
+      feeds.c = { dtype: 'bool', dims: [], data: Uint8Array.of(value ? 1 : 0) };
+      const branch = (name: string, out: string) => {
+        const shared = broadcastable(s);
+        if (chance(0.5)) {
+          const op = pick(UNARY.filter((u) => !NOT_CHAINED.has(u) && opset >= (SINCE[u] ?? 0)));
+          return { title: `${name} ${op}`, nodes: [node(op, [x], [out])] };
+        }
+        const op = pick(['Add', 'Sub', 'Mul', 'Max'] as const);
+        const k = constant(`${name}_k`, 'float32', shared, Array.from({ length: volume(shared) }, () => Math.round((rng.next() * 4 - 2) * 100) / 100));
+        return { title: `${name} ${op} [${shared}]`, nodes: [node(op, [x, k], [out])] };
+      };
+      const thenBranch = branch('then', 'bt');
+      const elseBranch = branch('else', 'be');
+      first = node('If', ['c'], ['t'], {
+        then_branch: graphAttr('then', [valueInfo('bt', 'float32', s)], thenBranch.nodes),
+        else_branch: graphAttr('else', [valueInfo('be', 'float32', s)], elseBranch.nodes),
+      });
+      out = { dtype: 'float32', rank };
+      title = `If [${s}] condition ${value}: ${thenBranch.title} / ${elseBranch.title}`;
       break;
     }
     case 'recurrent': {
