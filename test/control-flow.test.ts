@@ -136,6 +136,21 @@ describe('If whose condition is a weight: TensorRT imports only the selected bra
     const feeds = { x: Tensor.from('float32', Float32Array.of(-2, 0.5, 3, -0.25), [4]) };
     await expectLikeOrt(onnx, feeds, await context.run(feeds));
   });
+
+  it("a failure inside the selected branch names the branch's node", async () => {
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', [4])],
+      outputs: [valueInfo('out', 'float32', [4])],
+      initializers: [tensor('c', 'bool', [], [false])],
+      nodes: [
+        node('If', ['c'], ['out'], {
+          then_branch: graphAttr('then', [valueInfo('v', 'float32', [4])], [node('Relu', ['x'], ['v'])]),
+          else_branch: graphAttr('else', [valueInfo('w', 'float32', [4])], [node('Relu', ['x'], ['r']), node('Unique', ['r'], ['w'])]),
+        }, 'the_if'),
+      ],
+    });
+    expect(await buildError(onnx)).toMatch(/node 0 \(the_if\/else_branch\/Unique_1, Unique\): No importer registered for op: Unique/);
+  });
 });
 
 describe('what TensorRT refuses, and what the simulator does not model, refused at build time naming the node', () => {

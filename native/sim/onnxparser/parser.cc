@@ -393,7 +393,12 @@ class ParserImpl : public nvonnxparser::IParser {
       mWeights.insert(t.name);
       addInitializer(t);
     }
-    for (size_t i : topologicalOrder(branch->nodes)) addNode(branch->nodes[i], index, opset);
+    for (size_t i : topologicalOrder(branch->nodes)) {
+      onnx::Node inner = branch->nodes[i];
+      // Unnamed nodes get a name within the If's ("the_if/then_branch/Relu_0"): errors then say which node failed.
+      if (inner.name.empty()) inner.name = name + "/" + branchName + "/" + inner.opType + "_" + std::to_string(i);
+      addNode(inner, index, opset);
+    }
     for (size_t k = 0; k < node.outputs.size(); ++k) {
       if (node.outputs[k].empty()) continue;
       try {
