@@ -1,7 +1,9 @@
-// If beyond one node (operators.test.ts has those): branches that read the graph's inputs and initializers, nested
-// Ifs, dynamic shapes through one profile, a condition that is a weight (TensorRT's parser imports only the branch
-// it selects), and what TensorRT refuses (branches whose outputs differ in type, rank or, for the simulator, extents)
-// refused naming the node. Results are checked against onnxruntime-node (FP32_TOLERANCE).
+// If and Loop beyond one node (operators.test.ts has those). If: branches that read the graph's inputs and
+// initializers, nested Ifs, dynamic shapes through one profile, a condition that is a weight (TensorRT's parser
+// imports only the branch it selects), and what TensorRT refuses (branches whose outputs differ in type, rank or,
+// for the simulator, extents). Loop: a trip count computed from the shapes, a loop ended by its condition, an If
+// inside a body, and what TensorRT's parser would compute otherwise than ONNX, refused.
+// Results are checked against onnxruntime-node (FP32_TOLERANCE).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildFailedError, Runtime, Tensor, buildEngine } from '../lib/index.js';
 import { expectLikeOrt } from './helpers/ort.js';
@@ -172,11 +174,112 @@ describe('what TensorRT refuses, and what the simulator does not model, refused 
       /If: the condition must hold one value \(a scalar\), got shape \[2\]/],
     ['a branch with a data-dependent output', twoBranches([node('NonZero', ['x'], ['t'])], valueInfo('t', 'int64', []), [node('NonZero', ['x'], ['e'])], valueInfo('e', 'int64', [])),
       /If: then_branch: node NonZero_0 \(NonZero\) has outputs whose extents depend on the data, which the simulator does not model inside If/],
-    ['a Loop inside a branch', twoBranches([node('Loop', ['', 'c'], ['t'], { body: graphAttr('body', [], []) })], valueInfo('t', 'float32', [2, 3]), [node('Neg', ['x'], ['e'])], valueInfo('e', 'float32', [2, 3])),
-      /Loop is imported by TensorRT's ONNX parser but not modelled by the simulator/],
+    ['a Scan inside a branch', twoBranches([node('Scan', ['x'], ['t'], { body: graphAttr('body', [], []), num_scan_inputs: 1 })], valueInfo('t', 'float32', [2, 3]), [node('Neg', ['x'], ['e'])], valueInfo('e', 'float32', [2, 3])),
+      /Scan is imported by TensorRT's ONNX parser but not modelled by the simulator/],
   ])('%s', async (_, onnx, reason) => {
     const text = await buildError(onnx);
-    expect(text).toMatch(/node 0 \((the_if, If|Loop_0, Loop)\)/); // a node inside a branch is named itself
+    expect(text).toMatch(/node 0 \((the_if, If|Scan_0, Scan)\)/); // a node inside a branch is named itself
+    expect(text).toMatch(reason);
+  });
+});
+
+describe('Loop', () => {
+  const body = (outputs: ReturnType<typeof valueInfo>[], nodes: NodeProto[], carried: ReturnType<typeof valueInfo>[] = []) =>
+    graphAttr('body', outputs, nodes, [valueInfo('i', 'int64', []), valueInfo('cond_in', 'bool', []), ...carried]);
+
+  it("a trip count computed from x's shape: one engine scans 1 to 5 rows, and an If in the body picks per iteration", async () => {
+    // Row i of x is scaled by i when i is even and negated when odd; the carried value counts the even rows.
+    const even = node('If', ['is_even'], ['row_out'], {
+      then_branch: graphAttr('then', [valueInfo('scaled', 'float32', [3])], [node('Cast', ['i'], ['fi'], { to: 1 }), node('Mul', ['row', 'fi'], ['scaled'])]),
+      else_branch: graphAttr('else', [valueInfo('negated', 'float32', [3])], [node('Neg', ['row'], ['negated'])]),
+    });
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', ['n', 3])],
+      outputs: [valueInfo('evens', 'float32', []), valueInfo('rows', 'float32', ['n', 3])],
+      initializers: [tensor('zero', 'int64', [1], [0n]), tensor('two', 'int64', [], [2n]), tensor('none', 'float32', [], [0]), tensor('one', 'float32', [], [1]), tensor('yes', 'bool', [], [true])],
+      nodes: [
+        node('Shape', ['x'], ['shape']),
+        node('Gather', ['shape', 'zero'], ['n1']),
+        node('Squeeze', ['n1'], ['n']),
+        node('Loop', ['n', 'yes', 'none'], ['evens', 'rows'], {
+          body: body([valueInfo('cond_out', 'bool', []), valueInfo('count_out', 'float32', []), valueInfo('row_out', 'float32', [3])], [
+            node('Identity', ['cond_in'], ['cond_out']),
+            node('Gather', ['x', 'i'], ['row'], { axis: 0 }),
+            node('Mod', ['i', 'two'], ['parity']),
+            node('Constant', [], ['zero_scalar'], { value: tensorAttr(tensor('zero_scalar', 'int64', [], [0n])) }),
+            node('Equal', ['parity', 'zero_scalar'], ['is_even']),
+            node('Cast', ['is_even'], ['add'], { to: 1 }),
+            node('Add', ['count_in', 'add'], ['count_out']),
+            even,
+          ], [valueInfo('count_in', 'float32', [])]),
+        }, 'the_loop'),
+      ],
+    });
+    const profiles = [{ x: { min: [1, 3], opt: [3, 3], max: [5, 3] } }];
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles }));
+    using context = engine.createContext();
+    for (const n of [1, 5, 2]) {
+      const feeds = { x: floats([n, 3], n) };
+      const result = await context.run(feeds);
+      expect(result.rows!.dims).toEqual([n, 3]);
+      await expectLikeOrt(onnx, feeds, result);
+    }
+  });
+
+  it('a trip count and a condition computed from the data: the loop ends on whichever comes first', async () => {
+    const onnx = model({
+      inputs: [valueInfo('m', 'int64', []), valueInfo('v', 'float32', [2]), valueInfo('limit', 'float32', [])],
+      outputs: [valueInfo('out', 'float32', [2])],
+      initializers: [tensor('yes', 'bool', [], [true]), tensor('step', 'float32', [2], [1.5, -0.25])],
+      nodes: [
+        node('Loop', ['m', 'yes', 'v'], ['out'], {
+          body: body([valueInfo('more', 'bool', []), valueInfo('v_out', 'float32', [2])], [
+            node('Add', ['v_in', 'step'], ['v_out']),
+            node('ReduceMax', ['v_out'], ['top'], { keepdims: 0 }),
+            node('Less', ['top', 'limit'], ['more']),
+          ], [valueInfo('v_in', 'float32', [2])]),
+        }, 'the_loop'),
+      ],
+    });
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator' }));
+    using context = engine.createContext();
+    for (const [m, limit] of [[10, 4], [2, 100], [0, 1], [5, -10]] as const) {
+      const feeds = { m: Tensor.from('int64', BigInt64Array.of(BigInt(m)), []), v: Tensor.from('float32', Float32Array.of(0.5, 2), [2]), limit: Tensor.from('float32', Float32Array.of(limit), []) };
+      await expectLikeOrt(onnx, feeds, await context.run(feeds));
+    }
+  });
+
+  const loopModel = (inputs: string[], bodyGraph: ReturnType<typeof graphAttr>, outputs: string[] = ['out'], initializers = [tensor('M', 'int64', [], [3n]), tensor('yes', 'bool', [], [true])]) =>
+    model({
+      inputs: [valueInfo('v', 'float32', [2])],
+      outputs: outputs.map((o) => valueInfo(o, 'float32', [])),
+      initializers,
+      nodes: [node('Loop', inputs, outputs, { body: bodyGraph }, 'the_loop')],
+    });
+  const carried = [valueInfo('v_in', 'float32', [2])];
+  const passOn = [node('Identity', ['cond_in'], ['cond_out']), node('Neg', ['v_in'], ['v_out'])];
+  const passOnOutputs = [valueInfo('cond_out', 'bool', []), valueInfo('v_out', 'float32', [2])];
+
+  it.each([
+    ['neither a trip count nor a condition', loopModel(['', '', 'v'], body([valueInfo('c', 'bool', []), valueInfo('v_out', 'float32', [2])], [node('Neg', ['v_in'], ['v_out']), node('Constant', [], ['c'], { value: tensorAttr(tensor('c', 'bool', [], [true])) })], carried)),
+      /Loop: the loop has neither a trip count nor a condition: TensorRT's loop needs a trip limit/],
+    ['scan outputs without a trip count', loopModel(['', 'yes', 'v'], body([...passOnOutputs, valueInfo('each', 'float32', [2])], [...passOn, node('Identity', ['v_in'], ['each'])], carried), ['out', 'scan']),
+      /scan outputs of a loop without a trip count are not modelled: TensorRT's parser gives them a dummy length of 1024/],
+    ['a trip count of INT64_MAX (read as none) with scan outputs', loopModel(['M', 'yes', 'v'], body([...passOnOutputs, valueInfo('each', 'float32', [2])], [...passOn, node('Identity', ['v_in'], ['each'])], carried), ['out', 'scan'], [tensor('M', 'int64', [], [2n ** 63n - 1n]), tensor('yes', 'bool', [], [true])]),
+      /scan outputs of a loop without a trip count are not modelled/],
+    ['iteration_num read without a trip count', loopModel(['', 'yes', 'v'], body(passOnOutputs, [...passOn, node('Cast', ['i'], ['unused'], { to: 1 })], carried)),
+      /the body reads iteration_num, which TensorRT's parser gives no value without a trip count/],
+    ['cond read without a condition', loopModel(['M', '', 'v'], body(passOnOutputs, passOn, carried)),
+      /the body reads cond, which TensorRT's parser gives no value without a condition input/],
+    ['scan outputs of a loop its condition may end early', loopModel(['M', 'yes', 'v'], body([valueInfo('more', 'bool', []), valueInfo('v_out', 'float32', [2]), valueInfo('each', 'float32', [2])], [
+      node('Neg', ['v_in'], ['v_out']), node('Identity', ['v_out'], ['each']), node('ReduceSum', ['v_out'], ['s'], { keepdims: 0 }), node('Less', ['s', 'zero'], ['more']),
+      node('Constant', [], ['zero'], { value: tensorAttr(tensor('zero', 'float32', [], [0])) })], carried), ['out', 'scan']),
+      /scan outputs of a loop that its condition may end before the trip count are not modelled: TensorRT's scan outputs keep the trip count's rows/],
+    ['a carried value that changes shape', loopModel(['M', 'yes', 'v'], body([valueInfo('cond_out', 'bool', []), valueInfo('v_out', 'float32', [4])], [node('Identity', ['cond_in'], ['cond_out']), node('Concat', ['v_in', 'v_in'], ['v_out'], { axis: 0 })], carried)),
+      /carried value 0 is float32 \[2\] before the body and float32 \[4\] after it: TensorRT's recurrence keeps its type and shape/],
+  ])('refused: %s', async (_, onnx, reason) => {
+    const text = await buildError(onnx);
+    expect(text).toMatch(/node 0 \(the_loop, Loop\)/);
     expect(text).toMatch(reason);
   });
 });

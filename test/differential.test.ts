@@ -101,7 +101,7 @@ function randomCase(seed: number): Case {
   /** Nodes between the first and the chained unary (t is still the last one's output). */
   const extraNodes: NodeProto[] = [];
   let stronglyTyped = false;
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample', 'gathernd', 'axisnorm', 'reversesequence', 'recurrent', 'if'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample', 'gathernd', 'axisnorm', 'reversesequence', 'recurrent', 'if', 'loop'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -647,6 +647,32 @@ function randomCase(seed: number): Case {
       out = { dtype: codesOut ? 'int8' : 'float32', rank };
       title = `QuantizeLinear${fp8 ? ' to FP8' : ''} [${s}] ${perChannel ? `weights axis ${attrs.axis} scales ${scales}` : `scale ${scales[0]}`}${codesOut ? '' : ' -> DequantizeLinear'}${perChannel ? ' -> Add x' : ''} opset ${opset}`;
       stronglyTyped = true;
+      break;
+    }
+    case 'loop': {
+      // A carried value of x's shape, updated from itself and the graph's x by a random op, over a trip count that is
+      // a weight (0 to 4) with a scan of the updates, or, half the time, while the carried sum stays below a limit
+      // (no scan: TensorRT's scan outputs keep the trip count's rows, see loop.cc), for at most 6 trips.
+      const x = floatInput('x', s);
+      const v = floatInput('v', s);
+      const counted = chance(0.5);
+      const trips = rng.int(0, 5);
+      const op = pick(['Add', 'Sub', 'Mul', 'Max'] as const);
+      const nodes = [node(op, ['v_in', x], ['v_mid']), node('Tanh', ['v_mid'], ['v_out'])];
+      const outputs = [valueInfo('cond_out', 'bool', []), valueInfo('v_out', 'float32', s)];
+      if (counted) {
+        nodes.push(node('Identity', ['cond_in'], ['cond_out']), node('Neg', ['v_out'], ['each']));
+        outputs.push(valueInfo('each', 'float32', s));
+      } else {
+        const limit = constant('limit', 'float32', [], [Math.round((rng.next() * 4 - 1) * 100) / 100]);
+        nodes.push(node('ReduceSum', ['v_out'], ['total'], { keepdims: 0 }), node('Less', ['total', limit], ['cond_out']));
+      }
+      const body = graphAttr('body', outputs, nodes, [valueInfo('i', 'int64', []), valueInfo('cond_in', 'bool', []), valueInfo('v_in', 'float32', s)]);
+      // Always a trip count: a loop on its condition alone may never end (on a GPU, in onnxruntime and here alike).
+      const m = constant('M', 'int64', [], [BigInt(counted ? trips : 6)]);
+      first = node('Loop', [m, constant('go', 'bool', [], [1]), v], counted ? ['t', 'scan'] : ['t'], { body });
+      out = { dtype: 'float32', rank };
+      title = `Loop [${s}] ${counted ? `${trips} trips with a scan` : 'while the sum is below a limit, at most 6 trips'}: v = tanh(v ${op} x)`;
       break;
     }
     case 'if': {

@@ -519,6 +519,37 @@ const CASES: OperatorCase[] = [
     outputs: same([2, 3]),
   })),
   {
+    title: 'Loop counted by a trip count of 4: a carried sum of x * i and the scan of x * i (cond a weight that stays true)',
+    op: 'Loop',
+    inputs: { x: f([2, 3], 217), acc: f([2, 3], 218) },
+    constants: { M: i64([], [4]), keep: bools([], [1]) },
+    order: ['M', 'keep', 'acc'],
+    attrs: {
+      body: graphAttr('body', [valueInfo('cond_out', 'bool', []), valueInfo('acc_out', 'float32', [2, 3]), valueInfo('xi', 'float32', [2, 3])], [
+        node('Cast', ['i'], ['fi'], { to: 1 }),
+        node('Mul', ['x', 'fi'], ['xi']),
+        node('Add', ['acc_in', 'xi'], ['acc_out']),
+        node('Identity', ['cond_in'], ['cond_out']),
+      ], [valueInfo('i', 'int64', []), valueInfo('cond_in', 'bool', []), valueInfo('acc_in', 'float32', [2, 3])]),
+    },
+    outputs: { sum: { dtype: 'float32', dims: [2, 3] }, scan: { dtype: 'float32', dims: [4, 2, 3] } },
+  },
+  {
+    title: 'Loop without a trip count, while the sum of a doubling value stays below a limit of the graph',
+    op: 'Loop',
+    inputs: { go: bools([], [1]), v: f3([0.25, -0.5, 1.5]) },
+    constants: { limit: { dtype: 'float32', dims: [], values: [40] } },
+    order: ['', 'go', 'v'],
+    attrs: {
+      body: graphAttr('body', [valueInfo('more', 'bool', []), valueInfo('doubled', 'float32', [3])], [
+        node('Add', ['v_in', 'v_in'], ['doubled']),
+        node('ReduceSum', ['doubled'], ['total'], { keepdims: 0 }),
+        node('Less', ['total', 'limit'], ['more']),
+      ], [valueInfo('i', 'int64', []), valueInfo('c', 'bool', []), valueInfo('v_in', 'float32', [3])]),
+    },
+    outputs: same([3]),
+  },
+  {
     title: 'QuantizeLinear per tensor: ties to even, saturation, -0 and ±Infinity (an int8 zero point of 0 makes the output int8)',
     op: 'QuantizeLinear',
     inputs: { x: { dtype: 'float32', dims: [2, 5], values: [0.25, 0.75, -0.25, -1.25, 63.75, 64, -64.25, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] } },

@@ -17,13 +17,13 @@ beforeAll(() => {
 afterAll(() => runtime.dispose());
 
 // Layers whose behaviour hangs on attributes: cubic Resize, LRN, GridSample, Hardmax, LpPool, MVN, GatherND and
-// ReverseSequence on one 4-D input, a bidirectional LSTM (a list of strings: its activations) on a sequence, and an
-// If whose branches (graphs in the plan) read the graph's tensors.
+// ReverseSequence on one 4-D input, a bidirectional LSTM (a list of strings: its activations) on a sequence, an If
+// whose branches (graphs in the plan) read the graph's tensors, and a Loop over the If's result.
 function attributeHeavyModel(): Uint8Array {
   const grid = Array.from({ length: 18 }, (_, i) => Math.sin(i) * 1.2);
   return model({
     inputs: [valueInfo('x', 'float32', [1, 4, 5, 6]), valueInfo('seq', 'float32', [3, 2, 4]), valueInfo('seq_lens', 'int32', [2]), valueInfo('c', 'bool', [])],
-    outputs: [valueInfo('resized', 'float32', []), valueInfo('hard', 'float32', []), valueInfo('reversed', 'float32', []), valueInfo('last', 'float32', []), valueInfo('chosen', 'float32', [])],
+    outputs: [valueInfo('resized', 'float32', []), valueInfo('hard', 'float32', []), valueInfo('reversed', 'float32', []), valueInfo('last', 'float32', []), valueInfo('looped', 'float32', []), valueInfo('scanned', 'float32', [])],
     initializers: [
       tensor('scales', 'float32', [4], [1, 1, 1.5, 1.5]),
       tensor('grid', 'float32', [1, 3, 3, 2], grid),
@@ -32,6 +32,8 @@ function attributeHeavyModel(): Uint8Array {
       tensor('W', 'float32', [2, 12, 4], Array.from({ length: 96 }, (_, i) => Math.cos(i) / 2)),
       tensor('R', 'float32', [2, 12, 3], Array.from({ length: 72 }, (_, i) => Math.sin(i) / 2)),
       tensor('P', 'float32', [2, 9], Array.from({ length: 18 }, (_, i) => i / 18)),
+      tensor('trips', 'int64', [], [3n]),
+      tensor('yes', 'bool', [], [true]),
     ],
     nodes: [
       node('LRN', ['x'], ['lrn'], { size: 3, alpha: floatAttr(0.5) }),
@@ -55,6 +57,13 @@ function attributeHeavyModel(): Uint8Array {
           node('Constant', [], ['half'], { value: tensorAttr(tensor('half', 'float32', [], [0.5])) }),
           node('Pow', ['last', 'half'], ['e']),
         ]),
+      }),
+      node('Loop', ['trips', 'yes', 'chosen'], ['looped', 'scanned'], {
+        body: graphAttr('body', [valueInfo('more', 'bool', []), valueInfo('v_out', 'float32', []), valueInfo('each', 'float32', [])], [
+          node('Identity', ['cond_in'], ['more']),
+          node('Add', ['v_in', 'v_in'], ['v_out']),
+          node('Mul', ['v_out', 'v_in'], ['each']),
+        ], [valueInfo('i', 'int64', []), valueInfo('cond_in', 'bool', []), valueInfo('v_in', 'float32', [])]),
       }),
     ],
     opset: 17,
@@ -167,7 +176,7 @@ describe('robustness against malformed input', () => {
     expect(loaded).toBeGreaterThan(1000);
   });
 
-  it('2000 such plans of a model whose layers read many attributes (GridSample, cubic Resize, LRN, GatherND, LSTM, If, ...)', async () => {
+  it('2000 such plans of a model whose layers read many attributes (GridSample, cubic Resize, LRN, GatherND, LSTM, If, Loop, ...)', async () => {
     // The attributes come back from the plan through each operator's factory, which must refuse what it cannot take.
     const plan = await buildEngine(attributeHeavyModel(), { backend: 'simulator' });
     const { rejected, loaded } = await fuzzPlanWords(plan, 'attribute-heavy', 2000);

@@ -159,9 +159,10 @@ export interface GraphAttr { kind: 'graph'; value: onnxProto.onnx.IGraphProto }
 export const floatAttr = (value: number): FloatAttr => ({ kind: 'float', value });
 export const floatsAttr = (value: number[]): FloatsAttr => ({ kind: 'floats', value });
 export const tensorAttr = (value: TensorProto): TensorAttr => ({ kind: 'tensor', value });
-export const graphAttr = (name: string, outputs: ValueInfoProto[], nodes: NodeProto[]): GraphAttr => ({
+/** inputs: a Loop body's (iteration_num, cond, carried values); If's branches have none. */
+export const graphAttr = (name: string, outputs: ValueInfoProto[], nodes: NodeProto[], inputs: ValueInfoProto[] = []): GraphAttr => ({
   kind: 'graph',
-  value: onnx.GraphProto.create({ name, output: outputs, node: nodes }),
+  value: onnx.GraphProto.create({ name, input: inputs, output: outputs, node: nodes }),
 });
 
 /** number -> INT if integer else FLOAT; number[] -> INTS; string -> STRING; string[] -> STRINGS. */

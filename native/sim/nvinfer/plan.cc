@@ -107,6 +107,7 @@ void writeStrings(Writer& w, std::vector<std::string> const& strings) {
 
 void writeSubGraph(Writer& w, SubGraph const& g) {
   w.str(g.name);
+  writeStrings(w, g.inputs);
   w.pod<uint32_t>(static_cast<uint32_t>(g.constants.size()));
   for (auto const& c : g.constants) {
     w.str(c.name);
@@ -159,6 +160,7 @@ std::shared_ptr<SubGraph const> readSubGraph(Reader& r, int depth) {
   if (depth > 16) Reader::corrupt("subgraphs nested too deeply");
   auto g = std::make_shared<SubGraph>();
   g->name = r.str();
+  g->inputs = readStrings(r);
   uint32_t constants = r.pod<uint32_t>();
   for (uint32_t k = 0; k < constants; ++k) {
     SubGraph::Constant c;

@@ -410,12 +410,13 @@ class ParserImpl : public nvonnxparser::IParser {
     }
   }
 
-  // If reads tensors of the enclosing graphs from its branches: they become inputs of the node after the condition,
-  // their names listed in the attribute the op reads them by.
+  // If and Loop read tensors of the enclosing graphs from their subgraphs: they become inputs of the node after its
+  // own (If's condition; Loop's trip count, condition and initial values), their names listed in the attribute the op
+  // reads them by.
   void addCaptured(onnx::Node const& node, Attributes& attrs, std::vector<std::string>& inputs) {
-    if (node.opType != "If") return;
+    if (node.opType != "If" && node.opType != "Loop") return;
     std::vector<std::string> captured = outerNames(node);
-    inputs.resize(std::max<size_t>(inputs.size(), 1));
+    inputs.resize(std::max<size_t>(inputs.size(), node.opType == "If" ? 1 : 2));  // the op's own inputs come first
     inputs.insert(inputs.end(), captured.begin(), captured.end());
     Attribute list;
     list.kind = Attribute::Kind::kSTRINGS;
@@ -438,6 +439,7 @@ class ParserImpl : public nvonnxparser::IParser {
   static std::vector<std::string> outerNames(onnx::Graph const& g) {
     std::set<std::string> local;
     for (auto const& t : g.initializers) local.insert(t.name);
+    for (auto const& in : g.inputs) local.insert(in.name);  // Loop's body: iteration_num, cond and carried values
     for (auto const& n : g.nodes) local.insert(n.outputs.begin(), n.outputs.end());
     std::vector<std::string> names;
     auto use = [&](std::string const& n) {
@@ -491,6 +493,7 @@ class ParserImpl : public nvonnxparser::IParser {
   std::shared_ptr<SubGraph const> convertSubGraph(onnx::Graph const& g, int index, int64_t opset) {
     auto out = std::make_shared<SubGraph>();
     out->name = g.name;
+    for (auto const& in : g.inputs) out->inputs.push_back(in.name);
     auto addConstant = [&](onnx::Tensor const& t, std::string const& what) {
       SubGraph::Constant c;
       c.name = t.name;
@@ -526,7 +529,7 @@ class ParserImpl : public nvonnxparser::IParser {
   // with the parser's "No importer registered", which would claim TensorRT lacks them.
   static bool importedByTensorRtOnly(std::string const& op) {
     static std::set<std::string> const ops = {
-        "Loop", "Scan", "RoiAlign", "DeformConv", "RandomUniform", "RandomUniformLike",
+        "Scan", "RoiAlign", "DeformConv", "RandomUniform", "RandomUniformLike",
         "RandomNormal", "RandomNormalLike", "ImageScaler", "ParametricSoftplus", "ScaledTanh"};
     return ops.count(op) != 0;
   }

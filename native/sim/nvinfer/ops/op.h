@@ -54,7 +54,7 @@ struct Attribute {
   DType tensorType = DType::kFLOAT;
   std::vector<int64_t> tensorShape;
   std::vector<uint8_t> tensorBytes;
-  std::shared_ptr<SubGraph const> graph;  // kGRAPH: a branch of If
+  std::shared_ptr<SubGraph const> graph;  // kGRAPH: a branch of If, the body of Loop
 };
 
 class Attributes {
@@ -72,8 +72,8 @@ class Attributes {
   SubGraph const* getGraph(std::string const& name) const;     // nullptr when absent
 };
 
-// A subgraph (If's then_branch and else_branch), as the ONNX parser hands it to the op: its weights, its nodes in
-// topological order and the names of its outputs. Names it reads but neither computes nor holds are tensors of the
+// A subgraph (If's then_branch and else_branch, Loop's body), as the ONNX parser hands it to the op: the names of its
+// inputs (Loop's body has some), its weights, its nodes in topological order and the names of its outputs. Names it reads but neither computes nor holds are tensors of the
 // enclosing graph, which the parser passes to the op as inputs.
 struct SubGraph {
   struct Constant {
@@ -90,6 +90,7 @@ struct SubGraph {
     std::vector<std::string> outputs;
   };
   std::string name;
+  std::vector<std::string> inputs;
   std::vector<Constant> constants;
   std::vector<Node> nodes;
   std::vector<std::string> outputs;

@@ -36,6 +36,7 @@ std::map<std::string, Factory> const& registry() {
     (*m)["ReverseSequence"] = &ops::makeReverseSequenceOp;
     for (char const* t : {"LSTM", "GRU", "RNN"}) (*m)[t] = &ops::makeRecurrentOp;
     (*m)["If"] = &ops::makeIfOp;
+    (*m)["Loop"] = &ops::makeLoopOp;
     (*m)["NonZero"] = &ops::makeNonZeroOp;
     (*m)["NonMaxSuppression"] = &ops::makeNonMaxSuppressionOp;
     (*m)["Clip"] = &ops::makeClipOp;

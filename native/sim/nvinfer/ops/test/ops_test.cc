@@ -424,7 +424,7 @@ static void testHelpers() {
   expectThrow("getString on ints", [&] { at.getString("perm", ""); }, "attribute 'perm'");
   expectThrow("getFloats on string", [&] { at.getFloats("mode", {}); }, "attribute 'mode'");
 
-  expectThrow("unsupported op", [] { createOp("Loop", Attributes{}, 17); }, "unsupported ONNX operator 'Loop'");
+  expectThrow("unsupported op", [] { createOp("Scan", Attributes{}, 17); }, "unsupported ONNX operator 'Scan'");
   std::vector<std::string> ops = supportedOps();
   for (char const* name :
        {"Identity", "Add", "Sub", "Mul", "Div", "Pow", "Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs",
@@ -1577,6 +1577,38 @@ static void testIf() {
   expectThrow("If whose branch reads a tensor not passed in", [&] { createOp("If", missing.a, 17); }, "If: then_branch: input 'x' of node neg is not defined before it");
 }
 
+static void testLoop() {
+  g_test = "Loop";
+  // v <- v * 2 + i, three times from v = 1: 2, 5, 12; the scan keeps each v.
+  auto body = std::make_shared<SubGraph>();
+  body->inputs = {"i", "cond_in", "v_in"};
+  body->nodes.push_back({"cast", "Cast", A().i("to", 1).a, {"i"}, {"fi"}});
+  body->nodes.push_back({"double", "Add", Attributes{}, {"v_in", "v_in"}, {"twice"}});
+  body->nodes.push_back({"add", "Add", Attributes{}, {"twice", "fi"}, {"v_out"}});
+  body->nodes.push_back({"pass", "Identity", Attributes{}, {"cond_in"}, {"cond_out"}});
+  body->outputs = {"cond_out", "v_out", "v_out"};
+  Attribute graph;
+  graph.kind = Attribute::Kind::kGRAPH;
+  graph.graph = body;
+  A attrs = A().strings("trtsim.captured", {});
+  attrs.a.values["body"] = graph;
+  T m = I64({}, {3});
+  m.isConst = true;
+  T yes = B({}, {1});
+  yes.isConst = true;
+  auto out = runOp("Loop", attrs, {m, yes, F({}, {1})}, 17, 2);
+  CHECK(out[0].get(0) == 12, "Loop: the carried value after three iterations");
+  CHECK(out[1].shape == Shape({3}) && (out[1].values() == std::vector<double>{2, 5, 12}), "Loop: the scan output stacks each iteration's value");
+  T none = I64({}, {0});
+  none.isConst = true;
+  auto zero = runOp("Loop", attrs, {none, yes, F({}, {1})}, 17, 2);
+  CHECK(zero[0].get(0) == 1 && zero[1].shape == Shape({0}), "Loop: a trip count of 0 keeps the initial value, and scans nothing");
+  expectThrow("Loop with neither trip count nor condition", [&] {
+    auto o = createOp("Loop", attrs.a, 17);
+    o->inferOutputs({omittedInfo(), omittedInfo(), ti(DType::kFLOAT, {})});
+  }, "Loop: the loop has neither a trip count nor a condition");
+}
+
 static void testVariadicModActivations() {
   g_test = "Max/Min/Sum/Mean, Mod, parameterised activations";
   auto mod0 = runOp("Mod", A(), {I32({3}, {7, INT32_MIN, 5}), I32({3}, {0, -1, -3})});
@@ -1751,6 +1783,7 @@ int main() {
       {"testAxisNorms", testAxisNorms},
       {"testRecurrent", testRecurrent},
       {"testIf", testIf},
+      {"testLoop", testLoop},
       {"testFlops", testFlops},
   };
   for (auto const& t : tests) {
