@@ -187,6 +187,22 @@ describe('Loop', () => {
   const body = (outputs: ReturnType<typeof valueInfo>[], nodes: NodeProto[], carried: ReturnType<typeof valueInfo>[] = []) =>
     graphAttr('body', outputs, nodes, [valueInfo('i', 'int64', []), valueInfo('cond_in', 'bool', []), ...carried]);
 
+  it('a scan output the node leaves out is not written; the carried value still is', async () => {
+    // onnxruntime cannot run a Loop with an omitted output, so its reference is the same loop with the scan named.
+    const loop = (outputs: string[]) => model({
+      inputs: [valueInfo('v', 'float32', [2])],
+      outputs: [valueInfo('out', 'float32', [2])],
+      initializers: [tensor('M', 'int64', [], [3n]), tensor('yes', 'bool', [], [true])],
+      nodes: [node('Loop', ['M', 'yes', 'v'], outputs, {
+        body: body([valueInfo('cond_out', 'bool', []), valueInfo('v_out', 'float32', [2]), valueInfo('each', 'float32', [2])], [node('Identity', ['cond_in'], ['cond_out']), node('Exp', ['v_in'], ['v_out']), node('Neg', ['v_out'], ['each'])], [valueInfo('v_in', 'float32', [2])]),
+      }, 'the_loop')],
+    });
+    using engine = await runtime.deserialize(await buildEngine(loop(['out', '']), { backend: 'simulator' }));
+    using context = engine.createContext();
+    const feeds = { v: Tensor.from('float32', Float32Array.of(-1, 0.25), [2]) };
+    await expectLikeOrt(loop(['out', 'unused_scan']), feeds, await context.run(feeds));
+  });
+
   it("a trip count computed from x's shape: one engine scans 1 to 5 rows, and an If in the body picks per iteration", async () => {
     // Row i of x is scaled by i when i is even and negated when odd; the carried value counts the even rows.
     const even = node('If', ['is_even'], ['row_out'], {
@@ -275,6 +291,14 @@ describe('Loop', () => {
       node('Neg', ['v_in'], ['v_out']), node('Identity', ['v_out'], ['each']), node('ReduceSum', ['v_out'], ['s'], { keepdims: 0 }), node('Less', ['s', 'zero'], ['more']),
       node('Constant', [], ['zero'], { value: tensorAttr(tensor('zero', 'float32', [], [0])) })], carried), ['out', 'scan']),
       /scan outputs of a loop that its condition may end before the trip count are not modelled: TensorRT's scan outputs keep the trip count's rows/],
+    ['scan outputs over a trip count taken from the data', model({
+      inputs: [valueInfo('v', 'float32', [2]), valueInfo('m', 'int64', [])],
+      outputs: [valueInfo('out', 'float32', []), valueInfo('scan', 'float32', [])],
+      initializers: [tensor('yes', 'bool', [], [true])],
+      nodes: [node('Loop', ['m', 'yes', 'v'], ['out', 'scan'], { body: body([...passOnOutputs, valueInfo('each', 'float32', [2])], [...passOn, node('Identity', ['v_in'], ['each'])], carried) }, 'the_loop')],
+    }), /scan outputs of a loop whose trip count is computed from the data are not modelled: their extent would depend on the data/],
+    ['carried values the node does not give', loopModel(['M', 'yes'], body(passOnOutputs, passOn, carried)),
+      /Loop: the body takes 1 carried values, the node gives 0/],
     ['a carried value that changes shape', loopModel(['M', 'yes', 'v'], body([valueInfo('cond_out', 'bool', []), valueInfo('v_out', 'float32', [4])], [node('Identity', ['cond_in'], ['cond_out']), node('Concat', ['v_in', 'v_in'], ['v_out'], { axis: 0 })], carried)),
       /carried value 0 is float32 \[2\] before the body and float32 \[4\] after it: TensorRT's recurrence keeps its type and shape/],
   ])('refused: %s', async (_, onnx, reason) => {

@@ -51,8 +51,11 @@ class LoopOp : public OpBase {
   Fold foldPolicy() const override { return Fold::kNever; }
 
   std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
-    if (in.size() != 2 + carried_ + captured_ && in.size() > 2) {
-      fail("the body carries " + std::to_string(carried_) + " values, the node gives " + std::to_string(in.size() - 2 - captured_));
+    // Trailing omitted inputs are dropped before the op sees them, so M and cond alone may come as fewer than two.
+    size_t const expected = 2 + carried_ + captured_;
+    if (carried_ + captured_ > 0 ? in.size() != expected : in.size() > 2) {
+      fail("the body takes " + std::to_string(carried_) + " carried values, the node gives " +
+           std::to_string(in.size() > 2 + captured_ ? in.size() - 2 - captured_ : 0));
     }
     bool const hasCount = given(in, 0) && !countIsUnbounded(in[0]);
     bool const hasCondition = given(in, 1);
@@ -91,6 +94,10 @@ class LoopOp : public OpBase {
       result.push_back(TensorInfo{before.type, before.shape, nullptr});
     }
     int64_t const trips = hasCount && in[0].constData ? tripCount(in[0]) : -1;
+    if (scans_ > 0 && trips < 0 && allKnown(in)) {
+      // Every extent is known, yet M is not: it comes from the data, so the scan outputs' extent would too.
+      fail("scan outputs of a loop whose trip count is computed from the data are not modelled: their extent would depend on the data");
+    }
     for (size_t k = 0; k < scans_; ++k) {
       TensorInfo const& each = out[1 + carried_ + k];
       Shape shape{trips};
@@ -122,13 +129,17 @@ class LoopOp : public OpBase {
       std::vector<HostTensor> outputs{HostTensor{DType::kBOOL, {}, &condOut}};
       for (size_t k = 0; k < carried_; ++k) outputs.push_back(HostTensor{in[2 + k].type, in[2 + k].shape, next[k].data()});
       for (size_t k = 0; k < scans_; ++k) {
+        if (carried_ + k >= out.size() || out[carried_ + k].omitted) {  // a scan output the node leaves out
+          outputs.push_back(omittedTensor());
+          continue;
+        }
         HostTensor const& o = out[carried_ + k];
         Shape each(o.shape.begin() + 1, o.shape.end());
         scanRow[k].resize(static_cast<size_t>(checkedVolume(name_, each)) * dtypeSize(o.type));
         outputs.push_back(HostTensor{o.type, each, scanRow[k].data()});
       }
       body_.run(inputs, outputs);
-      for (size_t k = 0; k < scans_; ++k) {
+      for (size_t k = 0; k < scans_ && carried_ + k < out.size(); ++k) {
         HostTensor const& o = out[carried_ + k];
         if (!o.omitted && o.data && !scanRow[k].empty()) {
           std::memcpy(static_cast<uint8_t*>(o.data) + static_cast<size_t>(i) * scanRow[k].size(), scanRow[k].data(), scanRow[k].size());
@@ -163,6 +174,13 @@ class LoopOp : public OpBase {
   }
   static bool countIsUnbounded(HostTensor const& m) {
     return m.type == DType::kINT64 && readInt64(m.data) >= std::numeric_limits<int32_t>::max();
+  }
+
+  static bool allKnown(std::vector<TensorInfo> const& in) {
+    for (auto const& t : in) {
+      if (!t.omitted && !isKnown(t.shape)) return false;
+    }
+    return true;
   }
 
   static bool isTrue(TensorInfo const& t) { return t.constData && t.constData->size() == 1 && (*t.constData)[0] != 0; }
