@@ -1,14 +1,15 @@
-// If and Loop beyond one node (operators.test.ts has those). If: branches that read the graph's inputs and
+// If, Loop and Scan beyond one node (operators.test.ts has those). If: branches that read the graph's inputs and
 // initializers, nested Ifs, dynamic shapes through one profile, a condition that is a weight (TensorRT's parser
 // imports only the branch it selects), and what TensorRT refuses (branches whose outputs differ in type, rank or,
 // for the simulator, extents). Loop: a trip count computed from the shapes, a loop ended by its condition, an If
-// inside a body, and what TensorRT's parser would compute otherwise than ONNX, refused.
+// inside a body, and what TensorRT's parser would compute otherwise than ONNX, refused. Scan: dynamic sequence
+// lengths through one profile, and the parser's quirks refused.
 // Results are checked against onnxruntime-node (FP32_TOLERANCE).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildFailedError, Runtime, Tensor, buildEngine } from '../lib/index.js';
 import { expectLikeOrt } from './helpers/ort.js';
 import { graphAttr, model, node, tensor, tensorAttr, valueInfo } from './models/onnx-builder.js';
-import type { Dim, NodeProto } from './models/onnx-builder.js';
+import type { AttrValue, Dim, NodeProto } from './models/onnx-builder.js';
 
 let runtime: Runtime;
 beforeAll(() => {
@@ -174,11 +175,11 @@ describe('what TensorRT refuses, and what the simulator does not model, refused 
       /If: the condition must hold one value \(a scalar\), got shape \[2\]/],
     ['a branch with a data-dependent output', twoBranches([node('NonZero', ['x'], ['t'])], valueInfo('t', 'int64', []), [node('NonZero', ['x'], ['e'])], valueInfo('e', 'int64', [])),
       /If: then_branch: node NonZero_0 \(NonZero\) has outputs whose extents depend on the data, which the simulator does not model inside If/],
-    ['a Scan inside a branch', twoBranches([node('Scan', ['x'], ['t'], { body: graphAttr('body', [], []), num_scan_inputs: 1 })], valueInfo('t', 'float32', [2, 3]), [node('Neg', ['x'], ['e'])], valueInfo('e', 'float32', [2, 3])),
-      /Scan is imported by TensorRT's ONNX parser but not modelled by the simulator/],
+    ['a random generator inside a branch', twoBranches([node('RandomNormalLike', ['x'], ['t'])], valueInfo('t', 'float32', [2, 3]), [node('Neg', ['x'], ['e'])], valueInfo('e', 'float32', [2, 3])),
+      /RandomNormalLike is imported by TensorRT's ONNX parser but not modelled by the simulator/],
   ])('%s', async (_, onnx, reason) => {
     const text = await buildError(onnx);
-    expect(text).toMatch(/node 0 \((the_if, If|Scan_0, Scan)\)/); // a node inside a branch is named itself
+    expect(text).toMatch(/node 0 \((the_if, If|RandomNormalLike_0, RandomNormalLike)\)/); // a node inside a branch is named itself
     expect(text).toMatch(reason);
   });
 });
@@ -304,6 +305,63 @@ describe('Loop', () => {
   ])('refused: %s', async (_, onnx, reason) => {
     const text = await buildError(onnx);
     expect(text).toMatch(/node 0 \(the_loop, Loop\)/);
+    expect(text).toMatch(reason);
+  });
+});
+
+describe('Scan', () => {
+  const scanBody = (inputs: ReturnType<typeof valueInfo>[], outputs: ReturnType<typeof valueInfo>[], nodes: NodeProto[]) => graphAttr('body', outputs, nodes, inputs);
+  const runningSum = scanBody([valueInfo('s_in', 'float32', [3]), valueInfo('x_t', 'float32', [3])], [valueInfo('s_out', 'float32', [3]), valueInfo('y', 'float32', [3])], [
+    node('Add', ['s_in', 'x_t'], ['s_out']),
+    node('Mul', ['s_out', 'x_t'], ['y']),
+  ]);
+
+  it('one engine scans sequences of 1 to 6 steps through one profile', async () => {
+    const onnx = model({
+      inputs: [valueInfo('s', 'float32', [3]), valueInfo('x', 'float32', ['t', 3])],
+      outputs: [valueInfo('total', 'float32', [3]), valueInfo('ys', 'float32', ['t', 3])],
+      nodes: [node('Scan', ['s', 'x'], ['total', 'ys'], { num_scan_inputs: 1, body: runningSum }, 'the_scan')],
+      opset: 11,
+    });
+    const profiles = [{ x: { min: [1, 3], opt: [3, 3], max: [6, 3] } }];
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles }));
+    using context = engine.createContext();
+    for (const t of [1, 6, 4]) {
+      const feeds = { s: floats([3], t), x: floats([t, 3], t + 1) };
+      const result = await context.run(feeds);
+      expect(result.ys!.dims).toEqual([t, 3]);
+      await expectLikeOrt(onnx, feeds, result);
+    }
+  });
+
+  const scanModel = (attrs: Record<string, AttrValue>, inputs: ReturnType<typeof valueInfo>[], nodeInputs: string[], bodyGraph = runningSum, opset = 11) =>
+    model({
+      inputs,
+      outputs: [valueInfo('total', 'float32', []), valueInfo('ys', 'float32', [])],
+      nodes: [node('Scan', nodeInputs, ['total', 'ys'], { num_scan_inputs: 1, body: bodyGraph, ...attrs }, 'the_scan')],
+      opset,
+    });
+  const sx = [valueInfo('s', 'float32', [3]), valueInfo('x', 'float32', [4, 3])];
+
+  it.each([
+    ['a negative scan axis', scanModel({ scan_input_axes: [-2] }, sx, ['s', 'x']),
+      /negative scan axes are not modelled: TensorRT's parser counts them from 8 dimensions, not from the tensor's rank/],
+    ['no state variable', scanModel({}, [valueInfo('x', 'float32', [4, 3])], ['x'], scanBody([valueInfo('x_t', 'float32', [3])], [valueInfo('y', 'float32', [3])], [node('Neg', ['x_t'], ['y'])])),
+      /a Scan without state variables: TensorRT's parser needs at least one/],
+    ['scan inputs of different lengths', model({
+      inputs: [valueInfo('s', 'float32', [3]), valueInfo('x', 'float32', [4, 3]), valueInfo('z', 'float32', [5, 3])],
+      outputs: [valueInfo('total', 'float32', [])],
+      nodes: [node('Scan', ['s', 'x', 'z'], ['total'], {
+        num_scan_inputs: 2,
+        body: scanBody([valueInfo('s_in', 'float32', [3]), valueInfo('x_t', 'float32', [3]), valueInfo('z_t', 'float32', [3])], [valueInfo('s_out', 'float32', [3])], [node('Sum', ['s_in', 'x_t', 'z_t'], ['s_out'])]),
+      }, 'the_scan')],
+      opset: 11,
+    }), /scan inputs have 4 and 5 elements along their axes: TensorRT's parser takes the trip count from the last one, which is not modelled/],
+    ['a state that changes shape', scanModel({}, sx, ['s', 'x'], scanBody([valueInfo('s_in', 'float32', [3]), valueInfo('x_t', 'float32', [3])], [valueInfo('s_out', 'float32', [6]), valueInfo('y', 'float32', [3])], [node('Concat', ['s_in', 'x_t'], ['s_out'], { axis: 0 }), node('Neg', ['x_t'], ['y'])])),
+      /state 0 is float32 \[3\] before the body and float32 \[6\] after it: TensorRT's recurrence keeps its type and shape/],
+  ])('refused: %s', async (_, onnx, reason) => {
+    const text = await buildError(onnx);
+    expect(text).toMatch(/node 0 \(the_scan, Scan\)/);
     expect(text).toMatch(reason);
   });
 });

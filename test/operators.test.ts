@@ -550,6 +550,41 @@ const CASES: OperatorCase[] = [
     outputs: same([3]),
   },
   {
+    title: 'Scan along axis 0: a running sum carried as state, and its double scanned out',
+    op: 'Scan',
+    inputs: { s: f3([0.5, -1, 2]), x: f([4, 3], 219) },
+    attrs: {
+      num_scan_inputs: 1,
+      body: graphAttr('body', [valueInfo('s_out', 'float32', [3]), valueInfo('y', 'float32', [3])], [
+        node('Add', ['s_in', 'x_t'], ['s_out']),
+        node('Add', ['s_out', 's_out'], ['y']),
+      ], [valueInfo('s_in', 'float32', [3]), valueInfo('x_t', 'float32', [3])]),
+    },
+    opset: 11,
+    outputs: { total: { dtype: 'float32', dims: [3] }, doubled: { dtype: 'float32', dims: [4, 3] } },
+  },
+  {
+    title: 'Scan of two inputs (one reversed, one along axis 1) with an output stacked on axis 1 and prepended, reading the graph\'s w',
+    op: 'Scan',
+    inputs: { p: { dtype: 'float32', dims: [2], values: [1, -0.5] }, x: f([3, 2], 220), z: f([2, 3], 221), w: { dtype: 'float32', dims: [2], values: [0.5, 2] } },
+    order: ['p', 'x', 'z'],
+    attrs: {
+      num_scan_inputs: 2,
+      scan_input_axes: [0, 1],
+      scan_input_directions: [1, 0],
+      scan_output_axes: [1],
+      scan_output_directions: [1],
+      body: graphAttr('body', [valueInfo('p_out', 'float32', [2]), valueInfo('q', 'float32', [2])], [
+        node('Mul', ['p_in', 'x_t'], ['px']),
+        node('Add', ['px', 'z_t'], ['pxz']),
+        node('Tanh', ['pxz'], ['p_out']),
+        node('Mul', ['p_out', 'w'], ['q']),
+      ], [valueInfo('p_in', 'float32', [2]), valueInfo('x_t', 'float32', [2]), valueInfo('z_t', 'float32', [2])]),
+    },
+    opset: 16,
+    outputs: { last: { dtype: 'float32', dims: [2] }, stacked: { dtype: 'float32', dims: [2, 3] } },
+  },
+  {
     title: 'QuantizeLinear per tensor: ties to even, saturation, -0 and ±Infinity (an int8 zero point of 0 makes the output int8)',
     op: 'QuantizeLinear',
     inputs: { x: { dtype: 'float32', dims: [2, 5], values: [0.25, 0.75, -0.25, -1.25, 63.75, 64, -64.25, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] } },

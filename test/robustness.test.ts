@@ -18,12 +18,12 @@ afterAll(() => runtime.dispose());
 
 // Layers whose behaviour hangs on attributes: cubic Resize, LRN, GridSample, Hardmax, LpPool, MVN, GatherND and
 // ReverseSequence on one 4-D input, a bidirectional LSTM (a list of strings: its activations) on a sequence, an If
-// whose branches (graphs in the plan) read the graph's tensors, and a Loop over the If's result.
+// whose branches (graphs in the plan) read the graph's tensors, a Loop over the If's result, and a Scan.
 function attributeHeavyModel(): Uint8Array {
   const grid = Array.from({ length: 18 }, (_, i) => Math.sin(i) * 1.2);
   return model({
     inputs: [valueInfo('x', 'float32', [1, 4, 5, 6]), valueInfo('seq', 'float32', [3, 2, 4]), valueInfo('seq_lens', 'int32', [2]), valueInfo('c', 'bool', [])],
-    outputs: [valueInfo('resized', 'float32', []), valueInfo('hard', 'float32', []), valueInfo('reversed', 'float32', []), valueInfo('last', 'float32', []), valueInfo('looped', 'float32', []), valueInfo('scanned', 'float32', [])],
+    outputs: [valueInfo('resized', 'float32', []), valueInfo('hard', 'float32', []), valueInfo('reversed', 'float32', []), valueInfo('last', 'float32', []), valueInfo('looped', 'float32', []), valueInfo('scanned', 'float32', []), valueInfo('swept', 'float32', [])],
     initializers: [
       tensor('scales', 'float32', [4], [1, 1, 1.5, 1.5]),
       tensor('grid', 'float32', [1, 3, 3, 2], grid),
@@ -58,6 +58,15 @@ function attributeHeavyModel(): Uint8Array {
           node('Pow', ['last', 'half'], ['e']),
         ]),
       }),
+      node('Scan', ['trips_f', 'seq'], ['', 'swept'], {
+        num_scan_inputs: 1,
+        scan_input_directions: [1],
+        body: graphAttr('scan_body', [valueInfo('acc_out', 'float32', []), valueInfo('row_sum', 'float32', [])], [
+          node('ReduceSum', ['step'], ['row_sum'], { keepdims: 0 }),
+          node('Add', ['acc_in', 'row_sum'], ['acc_out']),
+        ], [valueInfo('acc_in', 'float32', []), valueInfo('step', 'float32', [])]),
+      }),
+      node('Cast', ['trips'], ['trips_f'], { to: 1 }),
       node('Loop', ['trips', 'yes', 'chosen'], ['looped', 'scanned'], {
         body: graphAttr('body', [valueInfo('more', 'bool', []), valueInfo('v_out', 'float32', []), valueInfo('each', 'float32', [])], [
           node('Identity', ['cond_in'], ['more']),
@@ -176,7 +185,7 @@ describe('robustness against malformed input', () => {
     expect(loaded).toBeGreaterThan(1000);
   });
 
-  it('2000 such plans of a model whose layers read many attributes (GridSample, cubic Resize, LRN, GatherND, LSTM, If, Loop, ...)', async () => {
+  it('2000 such plans of a model whose layers read many attributes (GridSample, cubic Resize, LRN, GatherND, LSTM, If, Loop, Scan, ...)', async () => {
     // The attributes come back from the plan through each operator's factory, which must refuse what it cannot take.
     const plan = await buildEngine(attributeHeavyModel(), { backend: 'simulator' });
     const { rejected, loaded } = await fuzzPlanWords(plan, 'attribute-heavy', 2000);

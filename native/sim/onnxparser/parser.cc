@@ -410,13 +410,14 @@ class ParserImpl : public nvonnxparser::IParser {
     }
   }
 
-  // If and Loop read tensors of the enclosing graphs from their subgraphs: they become inputs of the node after its
-  // own (If's condition; Loop's trip count, condition and initial values), their names listed in the attribute the op
-  // reads them by.
+  // If, Loop and Scan read tensors of the enclosing graphs from their subgraphs: they become inputs of the node after
+  // its own (If's condition; Loop's trip count, condition and initial values; Scan's states and scan inputs), their
+  // names listed in the attribute the op reads them by.
   void addCaptured(onnx::Node const& node, Attributes& attrs, std::vector<std::string>& inputs) {
-    if (node.opType != "If" && node.opType != "Loop") return;
+    if (node.opType != "If" && node.opType != "Loop" && node.opType != "Scan") return;
     std::vector<std::string> captured = outerNames(node);
-    inputs.resize(std::max<size_t>(inputs.size(), node.opType == "If" ? 1 : 2));  // the op's own inputs come first
+    // The op's own inputs come first: If's condition, Loop's trip count and condition (either may be omitted).
+    inputs.resize(std::max<size_t>(inputs.size(), node.opType == "If" ? 1 : node.opType == "Loop" ? 2 : 0));
     inputs.insert(inputs.end(), captured.begin(), captured.end());
     Attribute list;
     list.kind = Attribute::Kind::kSTRINGS;
@@ -439,7 +440,7 @@ class ParserImpl : public nvonnxparser::IParser {
   static std::vector<std::string> outerNames(onnx::Graph const& g) {
     std::set<std::string> local;
     for (auto const& t : g.initializers) local.insert(t.name);
-    for (auto const& in : g.inputs) local.insert(in.name);  // Loop's body: iteration_num, cond and carried values
+    for (auto const& in : g.inputs) local.insert(in.name);  // a body's: Loop's iteration_num, cond and carried values, Scan's
     for (auto const& n : g.nodes) local.insert(n.outputs.begin(), n.outputs.end());
     std::vector<std::string> names;
     auto use = [&](std::string const& n) {
@@ -529,7 +530,7 @@ class ParserImpl : public nvonnxparser::IParser {
   // with the parser's "No importer registered", which would claim TensorRT lacks them.
   static bool importedByTensorRtOnly(std::string const& op) {
     static std::set<std::string> const ops = {
-        "Scan", "RoiAlign", "DeformConv", "RandomUniform", "RandomUniformLike",
+        "RoiAlign", "DeformConv", "RandomUniform", "RandomUniformLike",
         "RandomNormal", "RandomNormalLike", "ImageScaler", "ParametricSoftplus", "ScaledTanh"};
     return ops.count(op) != 0;
   }

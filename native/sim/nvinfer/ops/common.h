@@ -307,6 +307,7 @@ std::unique_ptr<Op> makeEyeLikeOp(std::string const& type, Attributes const& att
 std::unique_ptr<Op> makeLpNormalizationOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeMeanVarianceNormalizationOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeReverseSequenceOp(std::string const& type, Attributes const& attrs, int64_t opset);
+std::unique_ptr<Op> makeScanOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeLoopOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeIfOp(std::string const& type, Attributes const& attrs, int64_t opset);
 std::unique_ptr<Op> makeRecurrentOp(std::string const& type, Attributes const& attrs, int64_t opset);

@@ -37,6 +37,7 @@ std::map<std::string, Factory> const& registry() {
     for (char const* t : {"LSTM", "GRU", "RNN"}) (*m)[t] = &ops::makeRecurrentOp;
     (*m)["If"] = &ops::makeIfOp;
     (*m)["Loop"] = &ops::makeLoopOp;
+    (*m)["Scan"] = &ops::makeScanOp;
     (*m)["NonZero"] = &ops::makeNonZeroOp;
     (*m)["NonMaxSuppression"] = &ops::makeNonMaxSuppressionOp;
     (*m)["Clip"] = &ops::makeClipOp;
