@@ -15,6 +15,8 @@
 // - Slice with INT_MAX as the end of a backward slice: onnxruntime slices to the start, TensorRT's parser clamps
 //   the end to the extent (an empty result), as the spec reads.
 // - TopK of an empty tensor: onnxruntime's kernel divides by zero (SIGFPE).
+// - Scan over an empty sequence: onnxruntime refuses it along axis 0 and divides by zero (SIGFPE) along axis 1
+//   (ops_test.cc checks the simulator's).
 // - Pooling with ceil_mode where the last window starts in the end padding: onnxruntime drops that window (a later
 //   ONNX rule), TensorRT's round-up mode keeps it (ops_test.cc checks the simulator's).
 // - Instance and group normalization over small groups whose values nearly agree (one element, or two 0.01 apart):
@@ -101,7 +103,7 @@ function randomCase(seed: number): Case {
   /** Nodes between the first and the chained unary (t is still the last one's output). */
   const extraNodes: NodeProto[] = [];
   let stronglyTyped = false;
-  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample', 'gathernd', 'axisnorm', 'reversesequence', 'recurrent', 'if', 'loop'] as const);
+  const kind = pick(['binary', 'unary', 'matmul', 'gemm', 'reduce', 'softmax', 'transpose', 'concat', 'gather', 'flatten', 'layernorm', 'where', 'squeeze', 'unsqueeze', 'clip', 'slice', 'expand', 'split', 'conv', 'pool', 'globalpool', 'batchnorm', 'pad', 'argextreme', 'variadic', 'tile', 'trilu', 'cumsum', 'topk', 'gatherelements', 'resize', 'depthspace', 'instancenorm', 'scatterelements', 'convtranspose', 'einsum', 'nms', 'qdq', 'hardmax', 'lrn', 'gridsample', 'gathernd', 'axisnorm', 'reversesequence', 'recurrent', 'if', 'loop', 'scan'] as const);
   const rank = rng.int(0, 5);
   const s = dims(rank);
   switch (kind) {
@@ -647,6 +649,29 @@ function randomCase(seed: number): Case {
       out = { dtype: codesOut ? 'int8' : 'float32', rank };
       title = `QuantizeLinear${fp8 ? ' to FP8' : ''} [${s}] ${perChannel ? `weights axis ${attrs.axis} scales ${scales}` : `scale ${scales[0]}`}${codesOut ? '' : ' -> DequantizeLinear'}${perChannel ? ' -> Add x' : ''} opset ${opset}`;
       stronglyTyped = true;
+      break;
+    }
+    case 'scan': {
+      // A state of k values carried over the t rows (or columns) of x, either direction, with each step's value
+      // stacked on either axis of the output, either direction.
+      const [t, k] = [rng.int(1, 5), rng.int(1, 4)]; // an empty sequence crashes onnxruntime (see the top)
+      const inputAxis = rng.int(0, 2);
+      const outputAxis = rng.int(0, 2);
+      const x = floatInput('x', inputAxis === 0 ? [t, k] : [k, t]);
+      const state = floatInput('s', [k]);
+      const op = pick(['Add', 'Sub', 'Mul', 'Max'] as const);
+      const reversed = [rng.int(0, 2), rng.int(0, 2)];
+      const body = graphAttr('body', [valueInfo('s_out', 'float32', [k]), valueInfo('y', 'float32', [k])], [
+        node(op, ['s_in', 'x_t'], ['s_mid']),
+        node('Tanh', ['s_mid'], ['s_out']),
+        node('Mul', ['s_out', 'x_t'], ['y']),
+      ], [valueInfo('s_in', 'float32', [k]), valueInfo('x_t', 'float32', [k])]);
+      first = node('Scan', [state, x], ['s_final', 't'], { // onnxruntime cannot run an omitted Scan output
+        num_scan_inputs: 1, body, scan_input_axes: [inputAxis], scan_output_axes: [outputAxis], scan_input_directions: [reversed[0]!], scan_output_directions: [reversed[1]!],
+      });
+      opset = pick([11, 16]);
+      out = { dtype: 'float32', rank: 2 };
+      title = `Scan x [${inputAxis === 0 ? [t, k] : [k, t]}] axis ${inputAxis}${reversed[0] ? ' reversed' : ''} -> axis ${outputAxis}${reversed[1] ? ' prepended' : ''}: s = tanh(s ${op} x_t)`;
       break;
     }
     case 'loop': {
