@@ -98,6 +98,17 @@ class Reader {
   size_t mPos = 0;
 };
 
+// Whether `bytes` is what `type` and `shape` take: false for an unknown type or an uncountable shape too.
+bool bytesMatch(DType type, Shape const& shape, size_t bytes) {
+  if (type < DType::kFLOAT || type > DType::kINT64) return false;
+  try {
+    int64_t volume = shapeVolume(shape);
+    return volume >= 0 && static_cast<uint64_t>(volume) * dtypeSize(type) == bytes;
+  } catch (std::exception const&) {  // too many elements to count
+    return false;
+  }
+}
+
 void writeAttributes(Writer& w, Attributes const& attrs);
 
 void writeStrings(Writer& w, std::vector<std::string> const& strings) {
@@ -168,11 +179,7 @@ std::shared_ptr<SubGraph const> readSubGraph(Reader& r, int depth) {
     c.type = static_cast<DType>(r.pod<int32_t>());
     c.shape = r.vec<int64_t>();
     c.bytes = r.vec<uint8_t>();
-    bool known = c.type >= DType::kFLOAT && c.type <= DType::kINT64;
-    int64_t volume = shapeVolume(c.shape);
-    if (!known || volume < 0 || c.bytes.size() != static_cast<size_t>(volume) * dtypeSize(c.type)) {
-      Reader::corrupt("bad subgraph constant");
-    }
+    if (!bytesMatch(c.type, c.shape, c.bytes.size())) Reader::corrupt("bad subgraph constant");
     g->constants.push_back(std::move(c));
   }
   uint32_t nodes = r.pod<uint32_t>();
@@ -207,9 +214,7 @@ Attributes readAttributes(Reader& r, int depth) {
       a.tensorType = static_cast<DType>(r.pod<int32_t>());
       a.tensorShape = r.vec<int64_t>();
       a.tensorBytes = r.vec<uint8_t>();
-      int64_t volume = shapeVolume(a.tensorShape);
-      bool known = a.tensorType >= DType::kFLOAT && a.tensorType <= DType::kINT64 && a.tensorType != DType::kFP8;
-      if (!known || volume < 0 || a.tensorBytes.size() != static_cast<size_t>(volume) * dtypeSize(a.tensorType)) {
+      if (a.tensorType == DType::kFP8 || !bytesMatch(a.tensorType, a.tensorShape, a.tensorBytes.size())) {
         Reader::corrupt("bad tensor attribute");
       }
     }
@@ -265,11 +270,7 @@ void writeBody(Writer& w, PlanContents const& plan) {
 // A constant's bytes must be exactly what its type and shape say: kernels index them by the shape, so a plan that
 // disagrees (damaged, with its checksum recomputed) would have them read past the bytes.
 void requireConstantBytes(TensorDef const& t) {
-  try {
-    int64_t volume = shapeVolume(t.shape);
-    if (volume >= 0 && static_cast<uint64_t>(volume) * dtypeSize(t.type) == t.constData->size()) return;
-  } catch (std::exception const&) {  // an unknown type, or too many elements to count
-  }
+  if (bytesMatch(t.type, t.shape, t.constData->size())) return;
   Reader::corrupt("constant " + t.name + " holds " + std::to_string(t.constData->size()) + " bytes, not what its shape " +
                   shapeToString(t.shape) + " needs");
 }

@@ -8,8 +8,6 @@
 // parser lists their names in the "trtsim.captured" attribute. An If whose condition is a weight never reaches this
 // op: the parser imports the selected branch in its place, as TensorRT's does.
 #include <algorithm>
-#include <cstring>
-#include <map>
 
 #include "common.h"
 #include "subgraph.h"

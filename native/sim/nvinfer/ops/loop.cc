@@ -57,12 +57,12 @@ class LoopOp : public OpBase {
       fail("the body takes " + std::to_string(carried_) + " carried values, the node gives " +
            std::to_string(in.size() > 2 + captured_ ? in.size() - 2 - captured_ : 0));
     }
-    bool const hasCount = given(in, 0) && !countIsUnbounded(in[0]);
-    bool const hasCondition = given(in, 1);
     if (given(in, 0)) {
       requireType(in[0], "the trip count M", {DType::kINT64});
       if (shapeVolume(in[0].shape) != 1) fail("the trip count M must hold one value, got shape " + shapeToString(in[0].shape));
     }
+    bool const hasCount = given(in, 0) && !countIsUnbounded(in[0]);
+    bool const hasCondition = given(in, 1);
     if (hasCondition) {
       requireType(in[1], "the condition", {DType::kBOOL});
       if (shapeVolume(in[1].shape) != 1) fail("the condition must hold one value, got shape " + shapeToString(in[1].shape));
@@ -84,14 +84,8 @@ class LoopOp : public OpBase {
     }
     std::vector<TensorInfo> result;
     for (size_t k = 0; k < carried_; ++k) {
-      TensorInfo const& before = in[2 + k];
-      TensorInfo const& after = out[1 + k];
-      if (before.type != after.type || !sameExtents(before.shape, after.shape)) {
-        fail("carried value " + std::to_string(k) + " is " + dtypeName(before.type) + " " + shapeToString(before.shape) +
-             " before the body and " + dtypeName(after.type) + " " + shapeToString(after.shape) +
-             " after it: TensorRT's recurrence keeps its type and shape");
-      }
-      result.push_back(TensorInfo{before.type, before.shape, nullptr});
+      requireRecurrence("Loop", "carried value " + std::to_string(k), in[2 + k], out[1 + k]);
+      result.push_back(TensorInfo{in[2 + k].type, in[2 + k].shape, nullptr});
     }
     int64_t const trips = hasCount && in[0].constData ? tripCount(in[0]) : -1;
     if (scans_ > 0 && trips < 0 && allKnown(in)) {
@@ -161,20 +155,14 @@ class LoopOp : public OpBase {
   static bool given(std::vector<TensorInfo> const& in, size_t k) { return k < in.size() && !in[k].omitted; }
   static bool given(std::vector<HostTensor> const& in, size_t k) { return k < in.size() && !in[k].omitted; }
 
-  static int64_t tripCount(TensorInfo const& m) { return std::max<int64_t>(0, readInt64(m.constData->data())); }
-  static int64_t tripCount(HostTensor const& m) { return std::max<int64_t>(0, readInt64(m.data)); }
-  static int64_t readInt64(void const* p) {
-    int64_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
+  // M, an int64 scalar the inference checked; a negative count runs no iteration.
+  int64_t tripCount(TensorInfo const& m) const { return std::max<int64_t>(0, constInts(name_, "trip count M", m)[0]); }
+  static int64_t tripCount(HostTensor const& m) { return std::max<int64_t>(0, hostInts(m)[0]); }
   // A weight of INT32_MAX or more: "no trip count", as the parser reads it.
-  static bool countIsUnbounded(TensorInfo const& m) {
-    return m.constData && m.constData->size() == 8 && readInt64(m.constData->data()) >= std::numeric_limits<int32_t>::max();
+  bool countIsUnbounded(TensorInfo const& m) const {
+    return m.constData && constInts(name_, "trip count M", m)[0] >= std::numeric_limits<int32_t>::max();
   }
-  static bool countIsUnbounded(HostTensor const& m) {
-    return m.type == DType::kINT64 && readInt64(m.data) >= std::numeric_limits<int32_t>::max();
-  }
+  static bool countIsUnbounded(HostTensor const& m) { return hostInts(m)[0] >= std::numeric_limits<int32_t>::max(); }
 
   static bool allKnown(std::vector<TensorInfo> const& in) {
     for (auto const& t : in) {
@@ -184,14 +172,6 @@ class LoopOp : public OpBase {
   }
 
   static bool isTrue(TensorInfo const& t) { return t.constData && t.constData->size() == 1 && (*t.constData)[0] != 0; }
-
-  static bool sameExtents(Shape const& a, Shape const& b) {
-    if (a.size() != b.size()) return false;
-    for (size_t d = 0; d < a.size(); ++d) {
-      if (a[d] >= 0 && b[d] >= 0 && a[d] != b[d]) return false;
-    }
-    return true;
-  }
 
   // The body's inputs: the captured tensors, then iteration_num, cond and the carried values.
   std::vector<TensorInfo> bodyInfos(std::vector<TensorInfo> const& in) const {

@@ -85,17 +85,8 @@ class ScanOp : public OpBase {
     std::vector<TensorInfo> out = body_.infer(bodyInfos(in));
     std::vector<TensorInfo> result;
     for (size_t k = 0; k < states_; ++k) {
-      TensorInfo const& before = in[k];
-      TensorInfo const& after = out[k];
-      bool same = before.type == after.type && before.shape.size() == after.shape.size();
-      for (size_t d = 0; same && d < before.shape.size(); ++d) {
-        same = before.shape[d] < 0 || after.shape[d] < 0 || before.shape[d] == after.shape[d];
-      }
-      if (!same) {
-        fail("state " + std::to_string(k) + " is " + dtypeName(before.type) + " " + shapeToString(before.shape) + " before the body and " +
-             dtypeName(after.type) + " " + shapeToString(after.shape) + " after it: TensorRT's recurrence keeps its type and shape");
-      }
-      result.push_back(TensorInfo{before.type, before.shape, nullptr});
+      requireRecurrence("Scan", "state " + std::to_string(k), in[k], out[k]);
+      result.push_back(TensorInfo{in[k].type, in[k].shape, nullptr});
     }
     for (size_t k = 0; k < scanOutputs_; ++k) {
       TensorInfo const& each = out[states_ + k];

@@ -70,6 +70,17 @@ SubGraphRunner::SubGraphRunner(char const* op, char const* label, std::shared_pt
   }
 }
 
+void requireRecurrence(char const* op, std::string const& what, TensorInfo const& before, TensorInfo const& after) {
+  bool same = before.type == after.type && before.shape.size() == after.shape.size();
+  for (size_t d = 0; same && d < before.shape.size(); ++d) {
+    same = before.shape[d] < 0 || after.shape[d] < 0 || before.shape[d] == after.shape[d];
+  }
+  if (!same) {
+    fail(op, what + " is " + dtypeName(before.type) + " " + shapeToString(before.shape) + " before the body and " +
+                 dtypeName(after.type) + " " + shapeToString(after.shape) + " after it: TensorRT's recurrence keeps its type and shape");
+  }
+}
+
 void SubGraphRunner::fail(std::string const& message) const { ops::fail(op_, std::string(label_) + ": " + message); }
 
 bool SubGraphRunner::readsInput(size_t k) const {

@@ -55,5 +55,10 @@ class SubGraphRunner {
   std::vector<int> outputs_;
 };
 
+// Loop's carried values and Scan's states are TensorRT recurrences, which keep their input's type and shape: throws
+// OpError("<op>: <what> is float32 [2] before the body and float32 [4] after it: ...") when the body changes them.
+// Extents unknown at build time (-1) are not compared.
+void requireRecurrence(char const* op, std::string const& what, TensorInfo const& before, TensorInfo const& after);
+
 }  // namespace ops
 }  // namespace trtsim
