@@ -33,7 +33,8 @@ export interface NativeEngineInfo {
   layers: number;
   deviceMemoryBytes: number;
   tensors: NativeTensorInfo[];
-  profiles: Record<string, { min: number[]; opt: number[]; max: number[] }>[];
+  /** Per profile, each input's min/opt/max dims; a shape tensor input also has its min/opt/max values. */
+  profiles: Record<string, { min: number[]; opt: number[]; max: number[]; values?: { min: number[]; opt: number[]; max: number[] } }>[];
 }
 
 export interface NativeRuntimeInfo {
@@ -149,7 +150,8 @@ export declare class NativeRuntime {
 }
 
 export interface NativeBuildOptions {
-  profiles?: { tensor: string; min: number[]; opt: number[]; max: number[] }[][];
+  /** `values`: min/opt/max are a shape tensor input's values, not its dimensions. */
+  profiles?: { tensor: string; min: number[]; opt: number[]; max: number[]; values?: boolean }[][];
   workspaceBytes?: number;
   optimizationLevel?: number;
   precision?: 'fp32' | 'fp16' | 'bf16' | 'int8';

@@ -2,7 +2,7 @@
 import { readUserFile, readUserFileIfPresent, writeUserFile } from './user-files.js';
 import type { NativeBuildOptions, NativeProgressEvent } from '../binding.js';
 import { showValue } from './dtypes.js';
-import type { ShapeRange } from './engine-spec.js';
+import type { BuildProfile } from './engine-spec.js';
 import { deviceIndexOf, fromNative, makeError, requireInteger, requireOptionsObject } from './errors.js';
 import type { TensorRTNodeError } from './errors.js';
 import { getNative } from './native.js';
@@ -16,8 +16,9 @@ const HARDWARE_COMPATIBILITY: readonly HardwareCompatibility[] = ['none', 'amper
 
 export interface BuildOptions {
   readonly backend?: Backend;
-  /** One entry per optimization profile: min/opt/max per dynamic input. */
-  readonly profiles?: readonly Readonly<Record<string, ShapeRange>>[];
+  /** One entry per optimization profile: min/opt/max dims per dynamic input, and `{ values: { min, opt, max } }` per
+   * shape tensor input (an int32/int64 input whose values decide output shapes, such as a Reshape target). */
+  readonly profiles?: readonly BuildProfile[];
   /** Which reduced precisions TensorRT may use (builder flags; TensorRT 10). int8 needs `calibrationCache`, unless the
    * model has Q/DQ (QuantizeLinear/DequantizeLinear) nodes, which say where int8 is used (explicit quantization).
    * TensorRT 10.12 deprecates these flags and TensorRT 11 removes them: prefer `stronglyTyped` with a model exported
@@ -75,16 +76,18 @@ function withCalibrationAdvice(error: TensorRTNodeError, options: BuildOptions):
   return makeError(error.code, `${error.message}. ${advice}`, { trtErrorCode, trtMessages, trtLog, details, cause: error.cause });
 }
 
-/** min <= opt <= max in every dim, of one rank (TensorRT would refuse the profile with less to say). */
-function requireOrderedRange(k: number, tensor: string, { min, opt, max }: Record<'min' | 'opt' | 'max', unknown[]>): void {
+/** min <= opt <= max in every dim (or value), of one length (TensorRT would refuse the profile with less to say).
+ * Dims are non-negative; a shape tensor's values may be negative (a Reshape target's -1). */
+function requireOrderedRange(k: number, tensor: string, { min, opt, max }: Record<'min' | 'opt' | 'max', unknown[]>, values: boolean): void {
   const ordered =
     min.length === opt.length && opt.length === max.length &&
-    min.every((d, i) => [d, opt[i], max[i]].every(Number.isSafeInteger) && (d as number) >= 0 && (d as number) <= (opt[i] as number) && (opt[i] as number) <= (max[i] as number));
+    min.every((d, i) => [d, opt[i], max[i]].every(Number.isSafeInteger) && (values || (d as number) >= 0) && (d as number) <= (opt[i] as number) && (opt[i] as number) <= (max[i] as number));
   if (!ordered) {
+    const what = values ? 'value (integers, one count)' : 'dim (non-negative integers, one rank)';
     const text = `min [${min.map(showValue).join(',')}], opt [${opt.map(showValue).join(',')}], max [${max.map(showValue).join(',')}]`;
-    throw makeError('INVALID_ARGUMENT', `profile ${k}, input '${tensor}': needs min <= opt <= max in every dim (non-negative integers, one rank), got ${text}`, {
+    throw makeError('INVALID_ARGUMENT', `profile ${k}, input '${tensor}': needs min <= opt <= max in every ${what}, got ${text}`, {
       tensor,
-      expected: 'min <= opt <= max in every dim',
+      expected: `min <= opt <= max in every ${values ? 'value' : 'dim'}`,
       actual: text,
     });
   }
@@ -99,15 +102,16 @@ function nativeProfiles(profiles: unknown): NativeBuildOptions['profiles'] {
       throw makeError('INVALID_ARGUMENT', `profile ${k} must be an object of { min, opt, max } by input name, got ${showValue(profile)}`);
     }
     return Object.entries(profile).map(([tensor, range]: [string, unknown]) => {
-      const r = range as Partial<Record<'min' | 'opt' | 'max', unknown>> | null;
+      const values = range !== null && typeof range === 'object' && 'values' in range;
+      const r = (values ? (range as { values: unknown }).values : range) as Partial<Record<'min' | 'opt' | 'max', unknown>> | null;
       for (const key of ['min', 'opt', 'max'] as const) {
         if (r === null || typeof r !== 'object' || !Array.isArray(r[key])) {
-          throw makeError('INVALID_ARGUMENT', `profile ${k}, input '${tensor}': ${key} must be an array of dims, got ${showValue(r === null || typeof r !== 'object' ? r : r[key])}`);
+          throw makeError('INVALID_ARGUMENT', `profile ${k}, input '${tensor}': ${values ? 'values.' : ''}${key} must be an array of ${values ? 'values' : 'dims'}, got ${showValue(r === null || typeof r !== 'object' ? r : r[key])}`);
         }
       }
-      const dims = r as Record<'min' | 'opt' | 'max', number[]>;
-      requireOrderedRange(k, tensor, dims);
-      return { tensor, min: [...dims.min], opt: [...dims.opt], max: [...dims.max] };
+      const checked = r as Record<'min' | 'opt' | 'max', number[]>;
+      requireOrderedRange(k, tensor, checked, values);
+      return { tensor, min: [...checked.min], opt: [...checked.opt], max: [...checked.max], ...(values ? { values: true } : {}) };
     });
   });
 }

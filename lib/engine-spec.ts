@@ -11,6 +11,8 @@ export interface TensorSpec {
   /** Build-time shape; -1 marks a dynamic extent. */
   readonly shape: readonly number[];
   readonly format: string;
+  /** 'host' for a shape tensor input: its values decide output shapes, and TensorRT reads them on the host. Feed it
+   * a Tensor (not a DeviceTensor) whose values lie within the profile's `values` range. */
   readonly location: 'device' | 'host';
   /**
    * An output whose shape depends on the values it is computed from (NonZero and the like), not only on the input
@@ -25,8 +27,23 @@ export interface ShapeRange {
   readonly max: readonly number[];
 }
 
-/** One optimization profile: the min/opt/max shape of every input. */
-export type ProfileSpec = Readonly<Record<string, ShapeRange>>;
+/** An input's range in an optimization profile: its min/opt/max shape and, for a shape tensor input (location
+ * 'host'), the min/opt/max of its values, element by element. */
+export interface InputRange extends ShapeRange {
+  readonly values?: ShapeRange;
+}
+
+/** How a build profile gives a shape tensor input: its min/opt/max values, element by element (a 0-D input has one).
+ * Values may be negative or 0 where the network allows it (a Reshape target's -1 or 0). */
+export interface ShapeValuesRange {
+  readonly values: ShapeRange;
+}
+
+/** One optimization profile to build: by input name, its dims, or a shape tensor input's values. */
+export type BuildProfile = Readonly<Record<string, ShapeRange | ShapeValuesRange>>;
+
+/** One optimization profile: the min/opt/max shape of every input (and values of shape tensor inputs). */
+export type ProfileSpec = Readonly<Record<string, InputRange>>;
 
 export interface EngineSpec {
   readonly name: string;
@@ -56,6 +73,8 @@ export function toEngineSpec(info: NativeEngineInfo): EngineSpec {
     deviceMemoryBytes: info.deviceMemoryBytes,
     inputs: Object.freeze(tensors.filter((t) => t.mode === 'input')),
     outputs: Object.freeze(tensors.filter((t) => t.mode === 'output')),
-    profiles: Object.freeze(info.profiles.map((p) => Object.freeze({ ...p }))),
+    profiles: Object.freeze(
+      info.profiles.map((p) => Object.freeze(Object.fromEntries(Object.entries(p).map(([name, r]) => [name, Object.freeze(r.values ? { ...r, values: Object.freeze(r.values) } : r)])))),
+    ),
   });
 }

@@ -10,7 +10,7 @@ export { floatToHalfBits, halfBitsToFloat, floatToBfloat16Bits, bfloat16BitsToFl
 export { Runtime } from './runtime.js';
 export type { Backend, LogSeverity, RuntimeOptions } from './runtime.js';
 export { Engine } from './engine.js';
-export type { EngineSpec, TensorSpec, ProfileSpec, ShapeRange } from './engine-spec.js';
+export type { EngineSpec, TensorSpec, ProfileSpec, ShapeRange, InputRange, ShapeValuesRange, BuildProfile } from './engine-spec.js';
 export { ExecutionContext, defaultMaxRunsInFlight } from './context.js';
 export { completionStats, setCompletionPolling } from './completion.js';
 export type { ContextOptions, EnqueueTime, HostRunResult, RunOptions, RunResult } from './context.js';

@@ -40,6 +40,8 @@ interface InputCheck {
   readonly dtype: DTypeInfo | undefined;
   /** Per optimization profile, this input's shape range (undefined if the profile does not name it). */
   readonly ranges: readonly (ShapeRange | undefined)[];
+  /** A shape tensor input (location 'host'): per profile, the range of its values; undefined for other inputs. */
+  readonly valueRanges: readonly (ShapeRange | undefined)[] | undefined;
 }
 
 /** An engine's inputs as validation sees them (feedChecks). */
@@ -58,6 +60,7 @@ export function feedChecks(engine: EngineSpec): FeedChecks {
       shape: spec.shape,
       dtype: isDType(spec.dtype) ? DTYPES[spec.dtype] : undefined,
       ranges: engine.profiles.map((profile) => (Object.hasOwn(profile, spec.name) ? profile[spec.name] : undefined)),
+      valueRanges: spec.location === 'host' ? engine.profiles.map((profile) => (Object.hasOwn(profile, spec.name) ? profile[spec.name]!.values : undefined)) : undefined,
     })),
   };
 }
@@ -104,6 +107,9 @@ function validateInput(input: InputCheck, dtype: DTypeInfo, profileIndex: number
     dimsOut[at + i] = d;
   }
   const bytes = size * dtype.bytesPerElement;
+  if (input.valueRanges && isDeviceFeed(f)) {
+    throw invalidInput(name, 'a shape tensor input is read on the host', 'a Tensor (its values decide output shapes)', 'a DeviceTensor');
+  }
   if (isDeviceFeed(f)) {
     if (!((f as { buffer?: unknown }).buffer instanceof DeviceBuffer)) {
       throw invalidInput(name, 'a device feed needs its DeviceBuffer', 'a DeviceTensor (runtime.createDeviceTensor)', describeType(f));
@@ -122,7 +128,27 @@ function validateInput(input: InputCheck, dtype: DTypeInfo, profileIndex: number
   if (!(data instanceof dtype.typedArray) && typedArrayName(data) !== dtype.arrayName) {
     throw invalidInput(name, 'data array type does not match the dtype', dtype.arrayName, describeType(data));
   }
+  const values = input.valueRanges?.[profileIndex];
+  if (values) requireValuesInRange(name, profileIndex, values, data as Int32Array | BigInt64Array, size);
   return data;
+}
+
+/** A shape tensor input's values must lie within the profile's, element by element, as its dims must for others. */
+function requireValuesInRange(name: string, profileIndex: number, range: ShapeRange, data: Int32Array | BigInt64Array, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const v = data[i]!;
+    const lo = range.min[i]!;
+    const hi = range.max[i]!;
+    if (v < lo || v > hi) {
+      const given = Array.from(data.subarray(0, count), String);
+      throw invalidInput(
+        name,
+        `value ${i} is outside optimization profile ${profileIndex}`,
+        `${lo}..${hi} (profile values ${dimsText(range.min)}..${dimsText(range.max)})`,
+        `${String(v)} in [${given.join(',')}]`,
+      );
+    }
+  }
 }
 
 function notATensor(name: string, feed: unknown): Error {

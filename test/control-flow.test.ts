@@ -258,7 +258,8 @@ describe('Loop', () => {
         }, 'the_loop'),
       ],
     });
-    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator' }));
+    // The trip count is a shape tensor in TensorRT (it sizes scan outputs), so an input giving it has profile values.
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [{ m: { values: { min: [0], opt: [5], max: [10] } } }] }));
     using context = engine.createContext();
     for (const [m, limit] of [[10, 4], [2, 100], [0, 1], [5, -10]] as const) {
       const feeds = { m: Tensor.from('int64', BigInt64Array.of(BigInt(m)), []), v: Tensor.from('float32', Float32Array.of(0.5, 2), [2]), limit: Tensor.from('float32', Float32Array.of(limit), []) };

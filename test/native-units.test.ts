@@ -43,6 +43,15 @@ describe('simulator C++ unit tests', () => {
         nodes: [node('NonZero', ['x'], ['idx'])],
       }),
     );
+    const reshape = path.join(work, 'reshape.onnx');
+    writeFileSync(
+      reshape,
+      model({
+        inputs: [valueInfo('x', 'float32', ['n', 4]), valueInfo('target', 'int64', [2])],
+        outputs: [valueInfo('y', 'float32', ['a', 'b'])],
+        nodes: [node('Reshape', ['x', 'target'], ['y'])],
+      }),
+    );
     const libs = path.dirname((createRequire(import.meta.url)('node-gyp-build') as { path(root: string): string }).path(root));
     const binary = path.join(work, 'sim_api_test');
     await run(
@@ -52,7 +61,7 @@ describe('simulator C++ unit tests', () => {
       { maxBuffer: 16 << 20 },
     );
     // A failing check exits 1: its FAIL lines are in stdout, which the assertion shows.
-    const { stdout } = (await run(binary, [onnx, nonZero]).catch((e: { stdout: string }) => e)) as { stdout: string };
+    const { stdout } = (await run(binary, [onnx, nonZero, reshape]).catch((e: { stdout: string }) => e)) as { stdout: string };
     expect(stdout).toMatch(/\d+ checks, 0 failures/);
   });
 

@@ -113,9 +113,19 @@ describe('importing ONNX as TensorRT does', () => {
       expect(result.pos!.dims).toEqual([len, 4]);
       await expectLikeOrt(onnx, { ids: { dtype: 'int64', dims: [1, len], data: ids } }, result);
     }
+    // An end given as an input is a shape tensor: the profile gives its values, and each run reads them on the host.
     const error = await buildEngine(positions(true), { backend: 'simulator', profiles: [profile] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BuildFailedError);
-    expect((error as BuildFailedError).message).toMatch(/'position_slice' \(Slice\): its output shape depends on tensor data/);
+    expect((error as BuildFailedError).message).toMatch(/optimization profile 0, input 'end': a shape tensor .*give its values as \{ values: \{ min, opt, max \} \}/);
+    const fromData = positions(true);
+    using byValue = await runtime.deserialize(await buildEngine(fromData, { backend: 'simulator', profiles: [{ ...profile, end: { values: { min: [1], opt: [8], max: [16] } } }] }));
+    using byValueContext = byValue.createContext();
+    for (const end of [8, 16, 1]) {
+      const feeds = { ids: Tensor.from('int64', new BigInt64Array(2), [1, 2]), end: Tensor.from('int64', BigInt64Array.of(BigInt(end)), [1]) };
+      const result = await byValueContext.run(feeds);
+      expect(result.pos!.dims).toEqual([end, 4]);
+      await expectLikeOrt(fromData, feeds, result);
+    }
   });
 
   it('ConstantOfShape and Tile over a dynamic input\'s extents (an attention mask, a row per batch entry), through the plan', async () => {
@@ -165,10 +175,10 @@ describe('importing ONNX as TensorRT does', () => {
       const result = await context.run({ x: Tensor.from('float32', x, [2, len]) });
       await expectLikeOrt(onnx, { x: { dtype: 'float32', dims: [2, len], data: x } }, result);
     }
-    // TensorRT would make it a data-dependent shape; the simulator refuses it when it checks the profile's shapes.
+    // A limit given as an input is a shape tensor: without values in the profile the build says so.
     const error = await buildEngine(positions(true), { backend: 'simulator', profiles: [profile] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BuildFailedError);
-    expect((error as BuildFailedError).message).toMatch(/Range_0' \(Range\): its output shape depends on tensor data/);
+    expect((error as BuildFailedError).message).toMatch(/optimization profile 0, input 'n': a shape tensor/);
   });
 
   describe('LayerNormalization stash_type: the precision TensorRT computes in', () => {

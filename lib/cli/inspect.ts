@@ -8,7 +8,7 @@
 //     planTrtVersion: '10.16.1' | null,           // from the plan header, before deserializing
 //     engine: { name, layers, deviceMemoryBytes,
 //               inputs: [{ name, mode, dtype, shape, format, location, dataDependent }], outputs: [same],
-//               profiles: [{ <input>: { min, opt, max } }] },
+//               profiles: [{ <input>: { min, opt, max, values?: { min, opt, max } } }] },
 //     sidecar: <the store's Sidecar> | null, sidecarError: { code, message } | null }
 // for an ONNX model:
 //   { command: 'inspect', ok: true, kind: 'onnx', file, bytes, irVersion, producerName, producerVersion,
@@ -87,7 +87,12 @@ function renderEngine(r: EngineReport): string {
   ];
   e.profiles.forEach((p, i) => {
     for (const [name, range] of Object.entries(p)) {
-      lines.push(`  ${i}: ${name} min ${formatDims(range.min)} opt ${formatDims(range.opt)} max ${formatDims(range.max)}`);
+      const v = range.values;
+      lines.push(
+        v
+          ? `  ${i}: ${name} values min ${formatDims(v.min)} opt ${formatDims(v.opt)} max ${formatDims(v.max)} (a shape tensor, read on the host)`
+          : `  ${i}: ${name} min ${formatDims(range.min)} opt ${formatDims(range.opt)} max ${formatDims(range.max)}`,
+      );
     }
   });
   lines.push('');

@@ -4,7 +4,14 @@ import { formatBytes, formatDims } from './output.js';
 
 export function renderSidecar(s: Sidecar, indent = ''): string {
   const profiles = s.build_options.profiles
-    .map((p, i) => Object.entries(p).map(([n, r]) => `${i}: ${n} ${formatDims(r.min)}..${formatDims(r.max)} (opt ${formatDims(r.opt)})`).join('; '))
+    .map((p, i) =>
+      Object.entries(p)
+        .map(([n, r]) => {
+          const range = 'values' in r ? r.values : r;
+          return `${i}: ${n} ${'values' in r ? 'values ' : ''}${formatDims(range.min)}..${formatDims(range.max)} (opt ${formatDims(range.opt)})`;
+        })
+        .join('; '),
+    )
     .join(' | ');
   return [
     `model     ${s.task}.${s.model_name} revision ${s.model_revision} (onnx sha256 ${s.onnx_sha256.slice(0, 16)}…)`,

@@ -5,7 +5,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buildEngine, requireBuildLimits, requireProfiles } from '../build.js';
 import type { BuildProgress } from '../build.js';
-import type { ShapeRange } from '../engine-spec.js';
+import type { BuildProfile } from '../engine-spec.js';
 import { showValue } from '../dtypes.js';
 import { TensorRTNodeError, makeError, requireOptionsObject } from '../errors.js';
 import type { Backend } from '../runtime.js';
@@ -54,7 +54,7 @@ export interface GetOrBuildOptions {
   readonly calibrationCache?: Uint8Array | string;
   /** A timing cache file shared by builds (read, then rewritten after each build). */
   readonly timingCachePath?: string;
-  readonly profiles?: readonly Readonly<Record<string, ShapeRange>>[];
+  readonly profiles?: readonly BuildProfile[];
   readonly workspaceBytes?: number;
   readonly optimizationLevel?: number;
   /** Default: the runtime's backend (a plan only loads in the backend that built it). */

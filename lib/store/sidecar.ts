@@ -1,7 +1,7 @@
 // The JSON sidecar next to every engine: where it came from, what it needs, and the checksum that makes a reader
 // trust it. Written after the engine, so an engine without a sidecar is an unfinished build.
 import { readFile } from 'node:fs/promises';
-import type { ShapeRange } from '../engine-spec.js';
+import type { BuildProfile } from '../engine-spec.js';
 import { makeError } from '../errors.js';
 import { REBUILD_ADVICE } from './advice.js';
 import { isMissing, isNotAFile } from './files.js';
@@ -17,9 +17,14 @@ export interface ShapeRangeRecord {
   readonly max: readonly number[];
 }
 
+/** A shape tensor input's min/opt/max values. */
+export interface ShapeValuesRecord {
+  readonly values: ShapeRangeRecord;
+}
+
 export interface BuildOptionsRecord {
-  /** One entry per optimization profile, min/opt/max per dynamic input. */
-  readonly profiles: readonly Readonly<Record<string, ShapeRangeRecord>>[];
+  /** One entry per optimization profile, min/opt/max per dynamic input (values per shape tensor input). */
+  readonly profiles: readonly Readonly<Record<string, ShapeRangeRecord | ShapeValuesRecord>>[];
   readonly workspace_bytes: number | null;
   readonly optimization_level: number | null;
   /** Builder flags beyond the defaults (e.g. 'fp16'); empty for fp32. */
@@ -55,9 +60,10 @@ export function sidecarPathOf(enginePath: string): string {
 }
 
 /** Profiles as plain JSON (the caller's arrays may be readonly or typed). */
-export function profilesRecord(profiles: readonly Readonly<Record<string, ShapeRange>>[] | undefined): BuildOptionsRecord['profiles'] {
+export function profilesRecord(profiles: readonly BuildProfile[] | undefined): BuildOptionsRecord['profiles'] {
+  const plain = (r: ShapeRangeRecord): ShapeRangeRecord => ({ min: [...r.min], opt: [...r.opt], max: [...r.max] });
   return (profiles ?? []).map((p) =>
-    Object.fromEntries(Object.entries(p).map(([name, r]) => [name, { min: [...r.min], opt: [...r.opt], max: [...r.max] }])),
+    Object.fromEntries(Object.entries(p).map(([name, r]) => [name, 'values' in r ? { values: plain(r.values) } : plain(r)])),
   );
 }
 
@@ -67,6 +73,7 @@ export function maxDynamicDim(profiles: BuildOptionsRecord['profiles'], dim: num
   let max: number | null = null;
   for (const profile of profiles) {
     for (const range of Object.values(profile)) {
+      if ('values' in range) continue; // a shape tensor input: its dims are fixed
       const lo = range.min[dim];
       const hi = range.max[dim];
       if (lo === undefined || hi === undefined || lo === hi) continue;
@@ -110,8 +117,9 @@ function buildOptionsProblems(value: unknown): string[] {
   const b = value as Record<string, unknown>;
   const problems: string[] = [];
   const dims = (x: unknown) => Array.isArray(x) && x.every((d) => Number.isSafeInteger(d));
-  const rangeOk = (r: unknown) =>
+  const minOptMax = (r: unknown) =>
     typeof r === 'object' && r !== null && dims((r as ShapeRangeRecord).min) && dims((r as ShapeRangeRecord).opt) && dims((r as ShapeRangeRecord).max);
+  const rangeOk = (r: unknown) => minOptMax(r) || (typeof r === 'object' && r !== null && minOptMax((r as ShapeValuesRecord).values));
   if (!Array.isArray(b.profiles) || !b.profiles.every((p) => typeof p === 'object' && p !== null && Object.values(p).every(rangeOk))) {
     problems.push('build_options.profiles must be a list of {input: {min, opt, max}}');
   }

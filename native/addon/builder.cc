@@ -165,7 +165,8 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
           std::string tensor = e.Get("tensor").ToString().Utf8Value();
           profile.push_back(BuildProfile{tensor, dimsOf(env, e.Get("min"), tensor + ".min"),
                                          dimsOf(env, e.Get("opt"), tensor + ".opt"),
-                                         dimsOf(env, e.Get("max"), tensor + ".max")});
+                                         dimsOf(env, e.Get("max"), tensor + ".max"),
+                                         e.Get("values").ToBoolean().Value()});
         }
         options.profiles.push_back(std::move(profile));
       }

@@ -72,6 +72,11 @@ class DynamicLaunch {
         if (!bindDeviceCopy(mEngine.inputs[i], in)) return false;
         continue;
       }
+      // A shape tensor input: TensorRT reads the values on the host, from this run's staging (kept until it settles).
+      if (mEngine.hostInputs[i]) {
+        if (!mCtx.bindTensor(mEngine.inputs[i], staging + in.stagingOffset, mFailure)) return fail(mFailure);
+        continue;
+      }
       void* device = nullptr;
       if (!bindOwnBuffer(mEngine.inputs[i], in.bytes, &device)) return false;
       if (in.bytes == 0) continue;
@@ -100,6 +105,11 @@ class DynamicLaunch {
       TensorInfo const& t = tensor(mEngine.outputs[o]);
       DynamicRunJob::Output& out = mJob.outputs[o];
       out.dims = mCtx.context->tensorShape(t.name);
+      // Not a data-dependent output, yet no shape: TensorRT refused the shape tensor values (as run_submission.cc).
+      if (hasUnknownExtent(out.dims)) {
+        return fail(invalidOutput(t.name, "output '" + t.name + "': TensorRT could not infer its shape from the input "
+                                          "shapes and the shape tensor values given (outside the profile?)"));
+      }
       out.bytes = volume(out.dims) * dataTypeSize(t.dataType);
       if (DeviceBufferState const* target = deviceTarget(o)) {
         if (target->bytes < out.bytes) {

@@ -121,8 +121,10 @@ void submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
       in.bytes = volume(in.dims) * dataTypeSize(t.dataType);
       Napi::Value value = info[3 + i];
       void* first = nullptr;
-      size_t have = 0;
-      if (typedArrayBytes(env, value, &first, &have)) {
+      size_t have = in.bytes;
+      if (engine.hostInputs[i]) {  // staged like any host input; the launcher binds the staging itself
+        hosts[i] = shapeValuesOf(env, value, t, in.dims, in.bytes);
+      } else if (typedArrayBytes(env, value, &first, &have)) {
         hosts[i] = static_cast<uint8_t const*>(first);
       } else if (auto buffer = DeviceBufferWrap::from(env, value)) {
         requireUsableByRun(env, *buffer, *ctx, "input", t.name);

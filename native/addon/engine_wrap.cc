@@ -68,6 +68,13 @@ Napi::Value EngineWrap::info(Napi::CallbackInfo const& info) {
       shapes.Set("min", dimsArray(env, entry.min));
       shapes.Set("opt", dimsArray(env, entry.opt));
       shapes.Set("max", dimsArray(env, entry.max));
+      if (!entry.minValues.empty()) {
+        Napi::Object values = Napi::Object::New(env);
+        values.Set("min", dimsArray(env, entry.minValues));
+        values.Set("opt", dimsArray(env, entry.optValues));
+        values.Set("max", dimsArray(env, entry.maxValues));
+        shapes.Set("values", values);
+      }
       byName.Set(entry.tensor, shapes);
     }
     profiles.Set(static_cast<uint32_t>(p), byName);
@@ -124,6 +131,7 @@ std::shared_ptr<ContextState> makeContext(std::shared_ptr<EngineState> const& en
   ctx->deviceBuffers.resize(n);
   ctx->boundAddress.assign(n, nullptr);
   ctx->inputDims.resize(engine->inputs.size());
+  ctx->hostValues.resize(engine->inputs.size());
   ctx->outputDims.resize(engine->outputs.size());
   if (!selectProfileAndWarmUp(*ctx, setup.profile, setup.warmUp, failure)) return nullptr;
   return ctx;

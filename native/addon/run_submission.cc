@@ -87,6 +87,23 @@ Napi::Error inputTooShort(Napi::Env env, TensorInfo const& t, std::vector<int64_
                  t.name);
 }
 
+uint8_t const* shapeValuesOf(Napi::Env env, Napi::Value value, TensorInfo const& t, std::vector<int64_t> const& dims,
+                             size_t bytes) {
+  void* first = nullptr;
+  uint8_t const* host = nullptr;
+  size_t have = 0;
+  if (typedArrayBytes(env, value, &first, &have)) {
+    host = static_cast<uint8_t const*>(first);
+  } else if (DeviceBufferWrap::from(env, value)) {
+    throw jsError(env, "INVALID_INPUT", "input '" + t.name + "' is a shape tensor, whose values TensorRT reads on the "
+                                        "host: give it as a TypedArray, not a DeviceTensor", t.name);
+  } else if (!bytesOf(value, &host, &have)) {
+    throw jsError(env, "INVALID_INPUT", "input '" + t.name + "' must be a TypedArray", t.name);
+  }
+  if (have < bytes) throw inputTooShort(env, t, dims, bytes, have);
+  return host;
+}
+
 namespace {
 
 struct OutputPlan {
@@ -98,6 +115,7 @@ struct OutputPlan {
 };
 
 struct InputPlan {
+  bool shapeValues = false;  // a shape tensor input: bound in host memory by applyShapeValues
   uint8_t const* host = nullptr;
   void* device = nullptr;  // a DeviceBuffer given by the caller
   size_t bytes = 0;
@@ -215,8 +233,8 @@ class RunSubmission {
 
   // Tells TensorRT only the shapes that changed, then reads the output shapes it infers. `flatDims` holds every
   // input's extents one after the other (a Float64Array the caller reuses: one read instead of one per extent).
-  void applyInputShapes(Napi::Value flatDims) {
-    FlatDims flat(mEnv, flatDims, mCtx);
+  void applyInputShapes(Napi::CallbackInfo const& info) {
+    FlatDims flat(mEnv, info[1], mCtx);
     for (size_t i = 0; i < mEngine.inputs.size(); ++i) {
       TensorInfo const& t = tensor(mEngine.inputs[i]);
       std::vector<int64_t>& dims = mCtx.scratchDims;
@@ -225,8 +243,30 @@ class RunSubmission {
       if (!mCtx.applyInputShape(i, dims, mFailure)) throw toJsError(mEnv, mFailure);
       mCtx.shapesKnown = false;
     }
+    if (mEngine.anyHostInput) applyShapeValues(info);
     if (!mCtx.shapesKnown) refreshOutputShapes();
     mJob.outputDims = mCtx.outputDimsJs;
+  }
+
+  // A shape tensor input's values go to TensorRT in the context's host memory, which TensorRT reads until this run's
+  // enqueueV3 returns (within this call). Values other than the last run's change the output shapes, which are then
+  // read again, and the bindings, so a CUDA graph captured with the old values is not replayed.
+  void applyShapeValues(Napi::CallbackInfo const& info) {
+    for (size_t i = 0; i < mEngine.inputs.size(); ++i) {
+      if (!mEngine.hostInputs[i]) continue;
+      int ti = mEngine.inputs[i];
+      TensorInfo const& t = tensor(ti);
+      size_t bytes = volume(mCtx.inputDims[i]) * dataTypeSize(t.dataType);
+      uint8_t const* values = shapeValuesOf(mEnv, info[3 + i], t, mCtx.inputDims[i], bytes);
+      ShapeValuesBuffer& buffer = mCtx.hostValues[i];
+      uint8_t* bound = static_cast<uint8_t*>(mCtx.boundAddress[ti]);
+      if (bound && bound == buffer.data() && std::memcmp(bound, values, bytes) == 0) continue;
+      uint8_t* at = buffer.reserve(std::max<size_t>(bytes, 1));
+      std::memcpy(at, values, bytes);
+      bind(ti, at);
+      ++mCtx.bindingsEpoch;
+      mCtx.shapesKnown = false;
+    }
   }
 
   // Whether an output's shape stayed unknown once every input shape was set: it depends on the data.
@@ -238,6 +278,10 @@ class RunSubmission {
     for (size_t i = 0; i < mInputs.size(); ++i) {
       TensorInfo const& t = tensor(mEngine.inputs[i]);
       InputPlan& plan = mInputs[i];
+      if (mEngine.anyHostInput && mEngine.hostInputs[i]) {
+        plan.shapeValues = true;
+        continue;
+      }
       plan.bytes = volume(mCtx.inputDims[i]) * dataTypeSize(t.dataType);
       Napi::Value value = info[3 + i];
       size_t have = 0;
@@ -313,6 +357,7 @@ class RunSubmission {
     for (size_t i = 0; i < mInputs.size(); ++i) {
       InputPlan const& plan = mInputs[i];
       int ti = mEngine.inputs[i];
+      if (plan.shapeValues) continue;
       if (plan.device) {
         bind(ti, plan.device);
         continue;
@@ -374,8 +419,17 @@ class RunSubmission {
     size_t nOut = mEngine.outputs.size();
     for (size_t o = 0; o < nOut; ++o) {
       std::vector<int64_t>& d = mCtx.outputDims[o];
-      d = mCtx.context->tensorShape(tensor(mEngine.outputs[o]).name);
-      if (hasUnknownExtent(d)) mFoundDataDependent = true;
+      TensorInfo const& t = tensor(mEngine.outputs[o]);
+      d = mCtx.context->tensorShape(t.name);
+      if (!hasUnknownExtent(d)) continue;
+      // With shape tensor inputs, an unknown extent of an output that does not depend on the data means TensorRT
+      // refused the values (the TypeScript layer checks them against the profile first).
+      if (mEngine.anyHostInput && !t.dataDependent) {
+        throw jsError(mEnv, "INVALID_INPUT", "output '" + t.name + "': TensorRT could not infer its shape from the "
+                                             "input shapes and the shape tensor values given (outside the profile?)",
+                      t.name);
+      }
+      mFoundDataDependent = true;
     }
     if (mFoundDataDependent) return;
     Napi::Array dimsJs = Napi::Array::New(mEnv, nOut);
@@ -447,7 +501,7 @@ void submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> con
     }
     if (ctx->dynamic) return submitDynamicRun(info, ctx);
     RunSubmission submission(env, ctx, *job);
-    submission.applyInputShapes(info[1]);
+    submission.applyInputShapes(info);
     if (submission.foundDataDependentOutput() || ctx->launcherRequested) {
       // The context's first run found an output whose shape depends on the data, or the context was asked to
       // enqueue on its launcher: from now on its runs go through its launcher thread (this one too: `job` is

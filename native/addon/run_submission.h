@@ -44,6 +44,11 @@ class FlatDims {
   size_t mAt = 0;
 };
 
+// The host bytes of a shape tensor input (TensorRT reads its values on the host): a TypedArray or ArrayBuffer of at
+// least `bytes`. A DeviceBuffer is refused with INVALID_INPUT, as is a short buffer.
+uint8_t const* shapeValuesOf(Napi::Env env, Napi::Value value, TensorInfo const& input, std::vector<int64_t> const& dims,
+                             size_t bytes);
+
 Napi::Error inputTooShort(Napi::Env env, TensorInfo const& input, std::vector<int64_t> const& dims, size_t needed,
                           size_t have);
 

@@ -15,6 +15,7 @@
 #include <napi.h>
 
 #include "../backend/backend.h"
+#include "../backend/shape_values.h"
 #include "js_log_sink.h"
 #include "pinned_pool.h"
 
@@ -50,6 +51,9 @@ struct EngineState {
   std::unique_ptr<EngineBackend> engine;
   std::vector<int> inputs;   // indices into engine->info().tensors
   std::vector<int> outputs;
+  // Per input: a shape tensor input (location "host"), whose values TensorRT reads on the host, not on the device.
+  std::vector<bool> hostInputs;
+  bool anyHostInput = false;
   std::mutex contextCreateMutex;  // createContext on the JS thread, createContextAsync on pool threads
 
   CudaApi const& cuda() const { return runtime->cuda(); }
@@ -117,6 +121,9 @@ struct ContextState {
   std::vector<GrowableDeviceBuffer> deviceBuffers;  // per IO tensor
   std::vector<void*> boundAddress;                  // per IO tensor, what TensorRT was last given
   std::vector<std::vector<int64_t>> inputDims;      // per input, last shape given to TensorRT
+  // Per input, the host memory bound for a shape tensor input (runs enqueued on the JS thread), holding the values
+  // given to TensorRT last: a run with other values has other output shapes (shapesKnown) and other bindings.
+  std::vector<ShapeValuesBuffer> hostValues;
   std::vector<std::vector<int64_t>> outputDims;     // per output, for the current input shapes
   // The same as a JS array of arrays, shared by the results of runs with these shapes (replaced on a change).
   std::shared_ptr<Napi::Reference<Napi::Array>> outputDimsJs;

@@ -37,13 +37,35 @@ class ScratchSink : public DynamicOutputSink {
   size_t mBytes = 0;
 };
 
-std::vector<int64_t> optShape(EngineInfo const& info, int32_t profile, TensorInfo const& input) {
+ProfileShapes const* profileEntry(EngineInfo const& info, int32_t profile, TensorInfo const& input) {
   if (static_cast<size_t>(profile) < info.profiles.size()) {
     for (ProfileShapes const& p : info.profiles[profile]) {
-      if (p.tensor == input.name) return p.opt;
+      if (p.tensor == input.name) return &p;
     }
   }
-  return input.shape;  // static: no profile entry
+  return nullptr;
+}
+
+std::vector<int64_t> optShape(EngineInfo const& info, int32_t profile, TensorInfo const& input) {
+  ProfileShapes const* entry = profileEntry(info, profile, input);
+  return entry ? entry->opt : input.shape;  // static: no profile entry
+}
+
+// Shape tensor inputs get the profile's optimum values, in the host memory the context's runs bind (run_submission.cc),
+// before any output shape is read: the output shapes depend on them.
+bool bindOptimumValues(ContextState& ctx, int32_t profile, Failure& failure) {
+  EngineState const& engine = *ctx.engine;
+  EngineInfo const& info = engine.engine->info();
+  for (size_t i = 0; i < engine.inputs.size(); ++i) {
+    if (!engine.hostInputs[i]) continue;
+    TensorInfo const& input = info.tensors[engine.inputs[i]];
+    ProfileShapes const* entry = profileEntry(info, profile, input);
+    if (!entry || entry->optValues.empty()) continue;
+    uint8_t* values = ctx.hostValues[i].write(input.dataType, entry->optValues);
+    if (!ctx.bindTensor(engine.inputs[i], values, failure)) return false;
+    ++ctx.bindingsEpoch;  // the values changed under the same address
+  }
+  return true;
 }
 
 bool warmUpRun(ContextState& ctx, int32_t profile, Failure& failure) {
@@ -53,9 +75,11 @@ bool warmUpRun(ContextState& ctx, int32_t profile, Failure& failure) {
   for (size_t i = 0; i < engine.inputs.size(); ++i) {
     if (!ctx.applyInputShape(i, optShape(info, profile, info.tensors[engine.inputs[i]]), failure)) return false;
   }
+  if (engine.anyHostInput && !bindOptimumValues(ctx, profile, failure)) return false;
   std::vector<ScratchSink*> scratch;
   for (size_t t = 0; t < info.tensors.size(); ++t) {
     TensorInfo const& tensor = info.tensors[t];
+    if (tensor.location == "host") continue;  // bound above
     std::vector<int64_t> dims = ctx.context->tensorShape(tensor.name);
     if (!tensor.isInput && hasUnknownExtent(dims)) {
       auto sink = std::make_unique<ScratchSink>(api);

@@ -53,13 +53,15 @@ struct TensorInfo {
   DataType dataType = DataType::kUNKNOWN;
   std::vector<int64_t> shape;  // -1 for dynamic extents
   std::string format;          // "linear", "chw4", ...
-  std::string location;        // "device" or "host"
+  std::string location;        // "device" or "host" (a shape tensor input, whose values TensorRT reads on the host)
   bool dataDependent = false;  // an output whose shape depends on the values computed, not only on input shapes
 };
 
 struct ProfileShapes {
   std::string tensor;
   std::vector<int64_t> min, opt, max;
+  // A shape tensor input's min/opt/max values, one per element (getProfileTensorValuesV2); empty for other inputs.
+  std::vector<int64_t> minValues, optValues, maxValues;
 };
 
 struct EngineInfo {
@@ -111,6 +113,7 @@ class RuntimeBackend {
 struct BuildProfile {
   std::string tensor;
   std::vector<int64_t> min, opt, max;
+  bool values = false;  // min/opt/max are a shape tensor input's values (setShapeValuesV2), not dimensions
 };
 
 struct BuildOptions {

@@ -228,6 +228,10 @@ class IOptimizationProfile : public INoCopy {
   virtual bool setDimensions(char const* inputName, OptProfileSelector select, Dims const& dims) noexcept = 0;
   virtual Dims getDimensions(char const* inputName, OptProfileSelector select) const noexcept = 0;
   virtual int32_t getNbShapeValues(char const* inputName) const noexcept = 0;
+  //! Min/opt/max values of a shape input tensor (one per element, row-major); false on an inconsistent count.
+  virtual bool setShapeValuesV2(char const* inputName, OptProfileSelector select, int64_t const* values,
+                                int32_t nbValues) noexcept = 0;
+  virtual int64_t const* getShapeValuesV2(char const* inputName, OptProfileSelector select) const noexcept = 0;
   virtual bool setExtraMemoryTarget(float target) noexcept = 0;
   virtual float getExtraMemoryTarget() const noexcept = 0;
   virtual bool isValid() const noexcept = 0;
@@ -295,6 +299,9 @@ class ICudaEngine : public INoCopy {
   virtual int32_t getNbOptimizationProfiles() const noexcept = 0;
   virtual Dims getProfileShape(char const* tensorName, int32_t profileIndex,
                                OptProfileSelector select) const noexcept = 0;
+  //! The values of a shape input tensor in a profile; nullptr for another tensor.
+  virtual int64_t const* getProfileTensorValuesV2(char const* tensorName, int32_t profileIndex,
+                                                  OptProfileSelector select) const noexcept = 0;
 
   virtual int64_t getDeviceMemorySizeV2() const noexcept = 0;
   virtual int64_t getDeviceMemorySizeForProfileV2(int32_t profileIndex) const noexcept = 0;

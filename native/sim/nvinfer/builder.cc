@@ -28,6 +28,7 @@ class OptimizationProfileImpl : public nvinfer1::IOptimizationProfile {
  public:
   std::map<std::string, std::array<Shape, 3>> shapes;
   std::map<std::string, std::array<bool, 3>> isSet;
+  std::map<std::string, std::array<std::vector<int64_t>, 3>> values;  // shape inputs; empty until set
   float extraMemoryTarget = 1.0f;
 
   bool setDimensions(char const* inputName, OptProfileSelector select, nvinfer1::Dims const& dims) noexcept override {
@@ -47,7 +48,26 @@ class OptimizationProfileImpl : public nvinfer1::IOptimizationProfile {
     if (it == shapes.end() || s < 0 || s > 2 || !isSet.at(it->first)[s]) return invalidDims();
     return toDims(it->second[s]);
   }
-  int32_t getNbShapeValues(char const*) const noexcept override { return -1; }
+  int32_t getNbShapeValues(char const* inputName) const noexcept override {
+    auto it = values.find(inputName ? inputName : "");
+    return it == values.end() ? -1 : static_cast<int32_t>(valueCount(it->second));
+  }
+  bool setShapeValuesV2(char const* inputName, OptProfileSelector select, int64_t const* given,
+                        int32_t nbValues) noexcept override {
+    int s = static_cast<int>(select);
+    if (!inputName || !given || nbValues < 1 || s < 0 || s > 2) return false;
+    auto& entry = values[inputName];
+    size_t known = valueCount(entry);
+    if (known != 0 && known != static_cast<size_t>(nbValues)) return false;  // another count than an earlier call
+    entry[s].assign(given, given + nbValues);
+    return true;
+  }
+  int64_t const* getShapeValuesV2(char const* inputName, OptProfileSelector select) const noexcept override {
+    auto it = values.find(inputName ? inputName : "");
+    int s = static_cast<int>(select);
+    if (it == values.end() || s < 0 || s > 2 || it->second[s].empty()) return nullptr;
+    return it->second[s].data();
+  }
   bool setExtraMemoryTarget(float target) noexcept override {
     if (target < 0) return false;
     extraMemoryTarget = target;
@@ -55,6 +75,12 @@ class OptimizationProfileImpl : public nvinfer1::IOptimizationProfile {
   }
   float getExtraMemoryTarget() const noexcept override { return extraMemoryTarget; }
   bool isValid() const noexcept override {
+    for (auto const& [name, v] : values) {
+      if (v[0].empty() || v[1].empty() || v[2].empty()) return false;
+      for (size_t i = 0; i < v[0].size(); ++i) {
+        if (v[0][i] > v[1][i] || v[1][i] > v[2][i]) return false;
+      }
+    }
     for (auto const& [name, s] : shapes) {
       auto const& set = isSet.at(name);
       if (!set[0] || !set[1] || !set[2]) return false;
@@ -64,6 +90,11 @@ class OptimizationProfileImpl : public nvinfer1::IOptimizationProfile {
       }
     }
     return true;
+  }
+
+ private:
+  static size_t valueCount(std::array<std::vector<int64_t>, 3> const& v) {
+    return std::max({v[0].size(), v[1].size(), v[2].size()});
   }
 };
 
@@ -295,9 +326,24 @@ class BuilderImpl : public nvinfer1::IBuilder {
         }
       }
     }
+    // Shape inputs: TensorRT reads their values on the host, so they must be small integer vectors of fixed size.
+    std::vector<bool> const shapeTensor = shapeTensors(g);
+    std::vector<int> shapeInputs;
+    for (int idx : g.inputs) {
+      if (!shapeTensor[idx]) continue;
+      TensorDef const& t = g.tensors[idx];
+      bool fixed = std::all_of(t.shape.begin(), t.shape.end(), [](int64_t d) { return d >= 0; });
+      if ((t.type != DType::kINT32 && t.type != DType::kINT64) || t.shape.size() > 1 || !fixed) {
+        fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error",
+             "Network input " + t.name + " is a shape tensor (its values decide a shape), so it must be an int32 or "
+             "int64 tensor of rank 0 or 1 with fixed dimensions; it is " + dtypeName(t.type) + " " +
+                 dimsText(t.shape) + ".");
+      }
+      shapeInputs.push_back(idx);
+    }
     std::vector<Profile> profiles;
     if (cfg.profiles.empty()) {
-      if (!dynamicInputs.empty()) {
+      if (!dynamicInputs.empty() || !shapeInputs.empty()) {
         fail(ErrorCode::kINVALID_CONFIG, "Configuration Error",
              "Network has dynamic or shape inputs, but no optimization profile has been defined.");
       }
@@ -329,6 +375,7 @@ class BuilderImpl : public nvinfer1::IBuilder {
         }
         profile.shapes.emplace(idx, s);
       }
+      addShapeValues(g, shapeInputs, *cfg.profiles[p], p, profile, fail);
       profiles.push_back(std::move(profile));
     }
     phases.step("Building engine", 0);
@@ -336,19 +383,26 @@ class BuilderImpl : public nvinfer1::IBuilder {
     // Validate shapes at each profile's min and max and size the activation memory for the max.
     PlanContents plan;
     phases.start("Graph validation", "Building engine", static_cast<int32_t>(profiles.size()));
+    // With shape inputs, only the optimum is checked strictly: the minimum values need not fit the minimum shapes
+    // (a Reshape target and its input's extents vary apart), and TensorRT checks such a combination per run.
+    std::vector<int> points = shapeInputs.empty() ? std::vector<int>{0, 2} : std::vector<int>{1, 0, 2};
     for (size_t p = 0; p < profiles.size(); ++p) {
       int64_t memory = 0;
-      for (int k : {0, 2}) {
+      for (int k : points) {
         std::vector<Shape> inputShapes;
+        std::vector<InputValues> inputValues;
         for (int idx : g.inputs) {
           auto it = profiles[p].shapes.find(idx);
           inputShapes.push_back(it == profiles[p].shapes.end() ? g.tensors[idx].shape : it->second[k]);
+          auto v = profiles[p].values.find(idx);
+          inputValues.push_back(v == profiles[p].values.end() ? nullptr : valueBytes(g.tensors[idx].type, v->second[k]));
         }
         try {
-          auto infos = resolveGraph(g, inputShapes);
+          auto infos = resolveGraph(g, inputShapes, inputValues);
           dataDependentUpperBounds(g, infos);  // enqueueV3 sizes data-dependent tensors by these; they must exist
           memory = std::max(memory, activationBytes(g, infos));
         } catch (OpError const& e) {
+          if (k != points.front()) continue;
           fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error",
                std::string("shape check at optimization profile ") + std::to_string(p) + " failed: " + e.what());
         }
@@ -389,6 +443,39 @@ class BuilderImpl : public nvinfer1::IBuilder {
     if (cfg.hardwareLevel == nvinfer1::HardwareCompatibilityLevel::kAMPERE_PLUS) plan.flags |= kPlanFlagHardwareCompatible;
     plan.hardwareCompatibilityLevel = static_cast<int>(cfg.hardwareLevel);
     return plan;
+  }
+
+  // A profile's min/opt/max values for each shape input (the profile's isValid checked their order); values for an
+  // input that is no shape tensor are refused, as the builder could not use them.
+  template <typename Fail>
+  static void addShapeValues(Graph const& g, std::vector<int> const& shapeInputs, OptimizationProfileImpl const& given,
+                             size_t p, Profile& profile, Fail&& fail) {
+    std::string const which = "Optimization profile " + std::to_string(p);
+    for (int idx : g.inputs) {
+      TensorDef const& t = g.tensors[idx];
+      auto it = given.values.find(t.name);
+      bool isShapeInput = std::find(shapeInputs.begin(), shapeInputs.end(), idx) != shapeInputs.end();
+      if (!isShapeInput) {
+        if (it != given.values.end()) {
+          fail(ErrorCode::kINVALID_CONFIG, "Configuration Error",
+               which + " sets values for input tensor " + t.name + ", which is not a shape tensor (its values "
+               "decide no shape). Set its dimensions instead.");
+        }
+        continue;
+      }
+      if (it == given.values.end()) {
+        fail(ErrorCode::kINVALID_CONFIG, "Configuration Error",
+             which + " is missing values for shape input tensor " + t.name +
+                 ". Set its minimum, optimum and maximum values.");
+      }
+      auto volume = static_cast<size_t>(shapeVolume(t.shape));
+      if (it->second[0].size() != volume) {
+        fail(ErrorCode::kINVALID_CONFIG, "Configuration Error",
+             which + " has " + std::to_string(it->second[0].size()) + " values for shape input tensor " + t.name +
+                 ", which has " + std::to_string(volume) + " elements " + dimsText(t.shape) + ".");
+      }
+      profile.values.emplace(idx, it->second);
+    }
   }
 
   static bool isQuantizeNode(NodeDef const& n) { return n.opType == "QuantizeLinear" || n.opType == "DequantizeLinear"; }

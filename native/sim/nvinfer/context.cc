@@ -12,6 +12,7 @@
 #include "lib_state.h"
 #include "shapes.h"
 #include "precision.h"
+#include "ops/common.h"
 
 namespace trtsim {
 namespace {
@@ -78,10 +79,12 @@ class ContextImpl : public nvinfer1::IExecutionContext {
         mShapeSet[i] = true;
       }
     }
+    allocateShapeValues();
     inferCounters().contexts++;
   }
 
   ~ContextImpl() noexcept override {
+    if (mShapeValuesDevice) cudaFree(mShapeValuesDevice);
     if (mActivations && !mUserManaged) cudaFree(mActivations);
     inferCounters().contexts--;
   }
@@ -170,6 +173,11 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     for (size_t i = 0; i < mShapeSet.size(); ++i) {
       if (mShapeSet[i]) continue;
       if (tensorNames && missing < nbMaxNames) tensorNames[missing] = graph().tensors[graph().inputs[i]].name.c_str();
+      ++missing;
+    }
+    for (int idx : graph().inputs) {
+      if (!mEngine.isShapeInput(idx) || mAddresses[idx]) continue;
+      if (tensorNames && missing < nbMaxNames) tensorNames[missing] = graph().tensors[idx].name.c_str();
       ++missing;
     }
     if (missing > 0) return missing;
@@ -371,14 +379,8 @@ class ContextImpl : public nvinfer1::IExecutionContext {
           if (!allocateOutput(static_cast<int>(i), (*infos)[i], stream)) return false;
         }
         if (!mAddresses[i] && !(dataDependent && mAllocators[i])) {
-          bool input = t.isInput;
           report.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::enqueueV3", "API Usage Error",
-                       std::string("Parameter check failed, condition: mContext.profileObliviousBindings.at(") +
-                           "profileObliviousIndex) || getPtrOrNull(mOutputAllocators, profileObliviousIndex). "
-                           "Address is not set for " + (input ? "input" : "output") + " tensor " + t.name + ". Call " +
-                           (input ? "setInputTensorAddress or setTensorAddress"
-                                  : "setOutputTensorAddress, setTensorAddress or setOutputAllocator") +
-                           " before enqueue/execute.");
+                       addressNotSet(t));
           return false;
         }
         addresses[i] = mAddresses[i];
@@ -404,6 +406,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       temporary.blocks[idx] = memory;
       addresses[idx] = memory;
     }
+    if (!copyShapeValuesToDevice(addresses, stream)) return false;
     if (!mLastRun || mLastRun->shapesEpoch != mShapesEpoch || mLastRun->addresses != addresses) {
       auto fresh = std::make_shared<RunState>();
       fresh->plan = mEngine.plan();
@@ -455,10 +458,11 @@ class ContextImpl : public nvinfer1::IExecutionContext {
 
   // Concrete infos of all tensors for the current input shapes, cached until a shape changes.
   std::vector<TensorInfo> const* resolved(std::string* error) const {
-    if (mResolved) return mResolved.get();
     if (!std::all_of(mShapeSet.begin(), mShapeSet.end(), [](bool b) { return b; })) return nullptr;
+    if (!readShapeValues(error)) return nullptr;
+    if (mResolved) return mResolved.get();
     try {
-      auto infos = std::make_unique<std::vector<TensorInfo>>(resolveGraph(graph(), mInputShapes));
+      auto infos = std::make_unique<std::vector<TensorInfo>>(resolveGraph(graph(), mInputShapes, mInputValues));
       mUpperBounds = dataDependentUpperBounds(graph(), *infos);
       mResolved = std::move(infos);
     } catch (OpError const& e) {
@@ -466,6 +470,106 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       return nullptr;
     }
     return mResolved.get();
+  }
+
+  // Reads the shape inputs' values from their host memory into mInputValues, dropping the resolved shapes when they
+  // changed. False, with the reason, when an address is missing or the values lie outside the active profile.
+  bool readShapeValues(std::string* error) const {
+    auto const& profile = mEngine.plan()->profiles[mProfile];
+    if (profile.values.empty()) return true;
+    mInputValues.resize(graph().inputs.size());
+    for (size_t pos = 0; pos < graph().inputs.size(); ++pos) {
+      int idx = graph().inputs[pos];
+      auto range = profile.values.find(idx);
+      if (range == profile.values.end()) continue;
+      TensorDef const& t = graph().tensors[idx];
+      void const* address = mAddresses[idx];
+      if (!address) {
+        if (error) *error = addressNotSet(t);
+        return false;
+      }
+      // On a GPU the host would read a device address and crash; the simulator says what is wrong instead.
+      if (cuda::isDevicePointer(address)) {
+        if (error) {
+          *error = "Parameter check failed, condition: getTensorLocation(" + t.name + ") == TensorLocation::kHOST. "
+                   "The address of shape tensor " + t.name + " is device memory; shape tensor inputs are read from "
+                   "host memory.";
+        }
+        return false;
+      }
+      auto const* bytes = static_cast<uint8_t const*>(address);
+      size_t size = range->second[0].size() * dtypeSize(t.type);
+      if (!mInputValues[pos] || std::memcmp(mInputValues[pos]->data(), bytes, size) != 0) {
+        mInputValues[pos] = std::make_shared<std::vector<uint8_t>>(bytes, bytes + size);
+        mResolved.reset();
+        ++mShapesEpoch;
+      }
+      HostTensor view{t.type, t.shape, mInputValues[pos]->data()};
+      std::vector<int64_t> values = ops::hostInts(view);
+      auto const& [lo, opt, hi] = range->second;
+      for (size_t i = 0; i < values.size(); ++i) {
+        if (values[i] < lo[i] || values[i] > hi[i]) {
+          if (error) {
+            *error = "Parameter check failed, condition: satisfyProfile. Set values " + dimsText(values) +
+                     " for shape tensor " + t.name + " do not satisfy any optimization profile. Valid range for "
+                     "profile " + std::to_string(mProfile) + ": " + shapeListText(lo, hi) + ".";
+          }
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // Device memory of the context for its shape inputs' values (their shapes are fixed), like its activations.
+  void allocateShapeValues() {
+    auto const& profile = mEngine.plan()->profiles.front();
+    size_t total = 0;
+    for (auto const& [idx, values] : profile.values) {
+      mShapeValueOffsets[idx] = total;
+      total += (values[0].size() * dtypeSize(graph().tensors[idx].type) + 255) / 256 * 256;
+    }
+    if (total > 0 && cudaMalloc(&mShapeValuesDevice, total) != 0) mShapeValuesDevice = nullptr;
+  }
+
+  // TensorRT takes a shape input's values from host memory during enqueueV3; layers that compute with them read a
+  // copy on the device, queued here, so the caller may reuse its host memory once enqueueV3 returns. The copy is a
+  // kernel holding the values, so a CUDA graph captured now replays them (a new capture is needed for new values).
+  bool copyShapeValuesToDevice(std::vector<void*>& addresses, cudaStream_t stream) {
+    for (size_t pos = 0; pos < mInputValues.size(); ++pos) {
+      InputValues values = mInputValues[pos];
+      if (!values) continue;
+      int idx = graph().inputs[pos];
+      if (!mShapeValuesDevice) {
+        reporter().outOfMemory("IExecutionContext::enqueueV3", static_cast<int64_t>(values->size()),
+                               trtn::cuda::kErrorMemoryAllocation);
+        return false;
+      }
+      void* memory = static_cast<uint8_t*>(mShapeValuesDevice) + mShapeValueOffsets.at(idx);
+      addresses[idx] = memory;
+      int rc = cuda::launchKernel(stream, [values, memory] {
+        void* device = cuda::resolveDevice(memory, values->size());
+        if (!device && !values->empty()) return static_cast<int>(trtn::cuda::kErrorIllegalAddress);
+        if (!values->empty()) std::memcpy(device, values->data(), values->size());
+        return 0;
+      }, static_cast<double>(values->size()));
+      if (rc != 0) {
+        reporter().error(ErrorCode::kUNSPECIFIED_ERROR, "IExecutionContext::enqueueV3", "Cuda Runtime",
+                         cudaGetErrorString(rc));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static std::string addressNotSet(TensorDef const& t) {
+    bool input = t.isInput;
+    return std::string("Parameter check failed, condition: mContext.profileObliviousBindings.at(") +
+           "profileObliviousIndex) || getPtrOrNull(mOutputAllocators, profileObliviousIndex). Address is not set for " +
+           (input ? "input" : "output") + " tensor " + t.name + ". Call " +
+           (input ? "setInputTensorAddress or setTensorAddress"
+                  : "setOutputTensorAddress, setTensorAddress or setOutputAllocator") +
+           " before enqueue/execute.";
   }
 
   // Like TensorRT, enqueueV3 of a network with data-dependent output shapes waits for the kernels that decide them,
@@ -663,7 +767,12 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   cudaEvent_t mInputConsumed = nullptr;
   mutable std::unique_ptr<std::vector<TensorInfo>> mResolved;
   mutable std::map<int, Shape> mUpperBounds;  // data-dependent tensors' largest shapes, for the resolved shapes
-  uint64_t mShapesEpoch = 0;  // bumped whenever mResolved is dropped
+  mutable uint64_t mShapesEpoch = 0;  // bumped whenever mResolved is dropped
+  // The values of the shape inputs that mResolved was resolved for (indexed like graph().inputs; nullptr for other
+  // inputs). TensorRT reads them from host memory at each enqueue, so they can change with no call to the context.
+  mutable std::vector<InputValues> mInputValues;
+  void* mShapeValuesDevice = nullptr;      // the device copy of the shape inputs' values
+  std::map<int, size_t> mShapeValueOffsets;  // by tensor index, into mShapeValuesDevice
   std::vector<void*> mScratchAddresses;
   std::shared_ptr<RunState const> mLastRun;
 };

@@ -71,11 +71,15 @@ nvinfer1::Dims EngineImpl::getTensorShape(char const* name) const noexcept {
 }
 
 nvinfer1::TensorLocation EngineImpl::getTensorLocation(char const* name) const noexcept {
-  (void)name;
-  return nvinfer1::TensorLocation::kDEVICE;
+  int idx = ioTensor(name);
+  return idx >= 0 && isShapeInput(idx) ? nvinfer1::TensorLocation::kHOST : nvinfer1::TensorLocation::kDEVICE;
 }
 
-bool EngineImpl::isShapeInferenceIO(char const*) const noexcept { return false; }
+// Shape outputs (INetworkDefinition::markOutputForShapes) are not simulated, so only inputs qualify.
+bool EngineImpl::isShapeInferenceIO(char const* name) const noexcept {
+  int idx = ioTensor(name);
+  return idx >= 0 && isShapeInput(idx);
+}
 
 nvinfer1::TensorFormat EngineImpl::getTensorFormat(char const*) const noexcept {
   return nvinfer1::TensorFormat::kLINEAR;
@@ -115,6 +119,16 @@ nvinfer1::Dims EngineImpl::getProfileShape(char const* name, int32_t profileInde
   auto it = shapes.find(idx);
   // Static inputs have no profile entry; their profile shape is their fixed shape.
   return toDims(it == shapes.end() ? graph().tensors[idx].shape : it->second[s]);
+}
+
+int64_t const* EngineImpl::getProfileTensorValuesV2(char const* name, int32_t profileIndex,
+                                                    nvinfer1::OptProfileSelector select) const noexcept {
+  int idx = ioTensor(name);
+  int s = static_cast<int>(select);
+  if (idx < 0 || profileIndex < 0 || profileIndex >= getNbOptimizationProfiles() || s < 0 || s > 2) return nullptr;
+  auto const& values = mPlan->profiles[profileIndex].values;
+  auto it = values.find(idx);
+  return it == values.end() ? nullptr : it->second[s].data();
 }
 
 int64_t EngineImpl::getDeviceMemorySizeV2() const noexcept {

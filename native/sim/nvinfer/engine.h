@@ -35,6 +35,8 @@ class EngineImpl : public nvinfer1::ICudaEngine {
   // Index into graph().tensors of an IO tensor name, or -1.
   int ioTensor(char const* name) const;
   bool isInput(int tensor) const { return graph().tensors[tensor].isInput; }
+  // An input whose values decide shapes: every profile gives its values, and runs read it from host memory.
+  bool isShapeInput(int tensor) const { return mPlan->profiles.front().values.count(tensor) != 0; }
 
   int32_t getNbIOTensors() const noexcept override;
   char const* getIOTensorName(int32_t index) const noexcept override;
@@ -52,6 +54,8 @@ class EngineImpl : public nvinfer1::ICudaEngine {
   int32_t getNbOptimizationProfiles() const noexcept override;
   nvinfer1::Dims getProfileShape(char const* tensorName, int32_t profileIndex,
                                  nvinfer1::OptProfileSelector select) const noexcept override;
+  int64_t const* getProfileTensorValuesV2(char const* tensorName, int32_t profileIndex,
+                                          nvinfer1::OptProfileSelector select) const noexcept override;
   int64_t getDeviceMemorySizeV2() const noexcept override;
   int64_t getDeviceMemorySizeForProfileV2(int32_t profileIndex) const noexcept override;
   nvinfer1::IExecutionContext* createExecutionContext(

@@ -30,9 +30,10 @@ struct NodeDef {
   std::shared_ptr<Op> op;
 };
 
-// Min/opt/max shapes for each dynamic input, indexed by tensor index.
+// Min/opt/max shapes for each dynamic input, and min/opt/max values for each shape input, indexed by tensor index.
 struct Profile {
   std::map<int, std::array<Shape, 3>> shapes;
+  std::map<int, std::array<std::vector<int64_t>, 3>> values;
 };
 
 struct Graph {

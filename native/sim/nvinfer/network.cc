@@ -17,7 +17,14 @@ class TensorHandle : public nvinfer1::ITensor {
   nvinfer1::DataType getType() const noexcept override { return static_cast<nvinfer1::DataType>(def().type); }
   bool isNetworkInput() const noexcept override { return def().isInput; }
   bool isNetworkOutput() const noexcept override { return def().isOutput; }
-  bool isShapeTensor() const noexcept override { return false; }
+  // Decided by the whole network, as in TensorRT: reliable once the network is complete.
+  bool isShapeTensor() const noexcept override {
+    try {
+      return shapeTensors(mNetwork->mGraph)[static_cast<size_t>(mIndex)];
+    } catch (...) {
+      return false;
+    }
+  }
   int index() const { return mIndex; }
 
  private:

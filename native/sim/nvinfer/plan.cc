@@ -265,6 +265,15 @@ void writeBody(Writer& w, PlanContents const& plan) {
     w.pod<int32_t>(tensor);
     w.pod<float>(scale);
   }
+  // Shape inputs' values: a section only plans with shape inputs carry, so other plans keep their bytes.
+  if (plan.profiles.front().values.empty()) return;
+  for (auto const& p : plan.profiles) {
+    w.pod<uint32_t>(static_cast<uint32_t>(p.values.size()));
+    for (auto const& [tensor, values] : p.values) {
+      w.pod<int32_t>(tensor);
+      for (auto const& v : values) w.vec(v);
+    }
+  }
 }
 
 // A constant's bytes must be exactly what its type and shape say: kernels index them by the shape, so a plan that
@@ -307,6 +316,31 @@ void requireConsistentIo(PlanContents const& plan) {
   }
   for (int64_t bytes : plan.deviceMemoryPerProfile) {
     if (bytes < 0) Reader::corrupt("a negative device memory size");
+  }
+}
+
+// Every profile gives values for the same shape inputs (int32 or int64 inputs of fixed shape), one per element, with
+// min <= opt <= max: contexts check a run's values against them and read them by the input's volume.
+void readShapeValues(Reader& r, PlanContents& plan) {
+  Graph const& g = plan.graph;
+  for (Profile& p : plan.profiles) {
+    uint32_t entries = r.pod<uint32_t>();
+    for (uint32_t e = 0; e < entries; ++e) {
+      int32_t tensor = r.index(static_cast<uint32_t>(g.tensors.size()), false);
+      std::array<std::vector<int64_t>, 3> values{r.vec<int64_t>(), r.vec<int64_t>(), r.vec<int64_t>()};
+      TensorDef const& t = g.tensors[tensor];
+      bool fits = t.isInput && (t.type == DType::kINT32 || t.type == DType::kINT64) && t.shape.size() <= 1 &&
+                  shapeVolume(t.shape) >= 0;
+      for (auto const& v : values) fits = fits && v.size() == static_cast<size_t>(shapeVolume(t.shape));
+      for (size_t i = 0; fits && i < values[0].size(); ++i) {
+        fits = values[0][i] <= values[1][i] && values[1][i] <= values[2][i];
+      }
+      if (!fits) Reader::corrupt("the shape values for " + t.name + " do not fit the input");
+      p.values.emplace(tensor, std::move(values));
+    }
+    bool sameInputs = p.values.size() == plan.profiles.front().values.size();
+    for (auto const& [tensor, values] : p.values) sameInputs = sameInputs && plan.profiles.front().values.count(tensor);
+    if (!sameInputs || p.values.empty()) Reader::corrupt("the profiles give values for different shape inputs");
   }
 }
 
@@ -376,6 +410,7 @@ PlanContents readBody(Reader& r) {
     int32_t tensor = r.index(nTensors, false);
     plan.int8Scales[tensor] = r.pod<float>();
   }
+  if (!r.atEnd()) readShapeValues(r, plan);
   if (!r.atEnd()) Reader::corrupt("trailing bytes after plan body");
   return plan;
 }

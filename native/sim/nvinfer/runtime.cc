@@ -111,7 +111,10 @@ class RuntimeImpl : public nvinfer1::IRuntime {
   static void requireConsistentGraph(Graph const& graph) {
     std::vector<TensorInfo> computed;
     try {
-      computed = resolveGraph(graph, {});
+      // The stored shapes were inferred without the values of shape inputs, as these are.
+      std::vector<bool> shape = shapeTensors(graph);
+      bool shapeInputs = std::any_of(graph.inputs.begin(), graph.inputs.end(), [&](int idx) { return shape[idx]; });
+      computed = resolveGraph(graph, {}, {}, !shapeInputs);
     } catch (std::exception const& e) {
       throw PlanError(PlanError::Kind::kCorrupt, std::string("the layers do not fit together: ") + e.what());
     }

@@ -1,10 +1,12 @@
 #include "shapes.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace trtsim {
 
-std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> const& inputShapes) {
+std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> const& inputShapes,
+                                     std::vector<InputValues> const& inputValues, bool valuesGiven) {
   std::vector<TensorInfo> infos(graph.tensors.size());
   for (size_t i = 0; i < graph.tensors.size(); ++i) {
     TensorDef const& t = graph.tensors[i];
@@ -15,8 +17,12 @@ std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> cons
   for (size_t i = 0; i < graph.inputs.size() && i < inputShapes.size(); ++i) {
     infos[graph.inputs[i]].shape = inputShapes[i];
   }
+  for (size_t i = 0; i < graph.inputs.size() && i < inputValues.size(); ++i) {
+    infos[graph.inputs[i]].constData = inputValues[i];
+  }
   // Called with the shapes of a run, or with the plan's own (-1 for dynamic extents) to check it.
-  bool concrete = std::all_of(graph.inputs.begin(), graph.inputs.end(), [&](int idx) { return shapeVolume(infos[idx].shape) >= 0; });
+  bool concrete = valuesGiven && std::all_of(graph.inputs.begin(), graph.inputs.end(),
+                                             [&](int idx) { return shapeVolume(infos[idx].shape) >= 0; });
   for (NodeDef const& node : graph.nodes) {
     std::vector<TensorInfo> in;
     in.reserve(node.inputs.size());
@@ -86,6 +92,35 @@ std::map<int, Shape> dataDependentUpperBounds(Graph const& graph, std::vector<Te
     }
   }
   return bounds;
+}
+
+std::vector<bool> shapeTensors(Graph const& graph) {
+  std::vector<bool> shape(graph.tensors.size(), false);
+  // Nodes are in topological order, so walking them backwards meets every consumer of a tensor before its producer.
+  for (auto node = graph.nodes.rbegin(); node != graph.nodes.rend(); ++node) {
+    bool computesShape = false;
+    for (int idx : node->outputs) computesShape = computesShape || (idx >= 0 && shape[idx]);
+    bool readsExtentsOnly = node->opType == "Shape" || node->opType == "Size";
+    for (size_t k = 0; k < node->inputs.size(); ++k) {
+      int idx = node->inputs[k];
+      if (idx < 0) continue;
+      if (node->op->isShapeInput(static_cast<int>(k)) || (computesShape && !readsExtentsOnly)) shape[idx] = true;
+    }
+  }
+  return shape;
+}
+
+InputValues valueBytes(DType type, std::vector<int64_t> const& values) {
+  auto bytes = std::make_shared<std::vector<uint8_t>>(values.size() * dtypeSize(type));
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (type == DType::kINT32) {
+      auto v = static_cast<int32_t>(values[i]);
+      std::memcpy(bytes->data() + i * 4, &v, 4);
+    } else {
+      std::memcpy(bytes->data() + i * 8, &values[i], 8);
+    }
+  }
+  return bytes;
 }
 
 int64_t activationBytes(Graph const& graph, std::vector<TensorInfo> const& infos) {

@@ -10,9 +10,23 @@
 
 namespace trtsim {
 
-// Infos of every tensor given the shapes of the graph inputs (indexed like graph.inputs). Constants keep their data.
-// Throws OpError naming the node when an op rejects its inputs.
-std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> const& inputShapes);
+// The values of one input (little-endian element bytes), or nullptr when they are not known.
+using InputValues = std::shared_ptr<std::vector<uint8_t>>;
+
+// Infos of every tensor given the shapes of the graph inputs (indexed like graph.inputs) and, for shape inputs, their
+// values (same indexing; may be empty). Constants keep their data. Throws OpError naming the node when an op rejects
+// its inputs, and, when `valuesGiven` (every shape input has values), when an extent stays unknown although every
+// input's is known and no op decides it from data (NonZero).
+std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> const& inputShapes,
+                                     std::vector<InputValues> const& inputValues = {}, bool valuesGiven = true);
+
+// TensorRT's shape tensors, by tensor index: the tensors an op reads for the values that decide a shape (Op::
+// isShapeInput), and every tensor those values are computed from, except through ops that read only their inputs'
+// extents (Shape, Size). A network input among them is a shape input: its values come from host memory at run time.
+std::vector<bool> shapeTensors(Graph const& graph);
+
+// Values as the element bytes of an int32 or int64 tensor.
+InputValues valueBytes(DType type, std::vector<int64_t> const& values);
 
 // The largest shapes of the tensors whose extents depend on data (outputs of ops such as NonZero, and what is computed
 // from them while its extents stay unknown), by tensor index, for resolved infos. Throws OpError when a bound cannot

@@ -26,6 +26,8 @@ int main() {
   use<bool (nvinfer1::IOptimizationProfile::*)(char const* inputName, OptProfileSelector select, Dims const& dims) noexcept>(&nvinfer1::IOptimizationProfile::setDimensions);
   use<Dims (nvinfer1::IOptimizationProfile::*)(char const* inputName, OptProfileSelector select) const noexcept>(&nvinfer1::IOptimizationProfile::getDimensions);
   use<int32_t (nvinfer1::IOptimizationProfile::*)(char const* inputName) const noexcept>(&nvinfer1::IOptimizationProfile::getNbShapeValues);
+  use<bool (nvinfer1::IOptimizationProfile::*)(char const* inputName, OptProfileSelector select, int64_t const* values, int32_t nbValues) noexcept>(&nvinfer1::IOptimizationProfile::setShapeValuesV2);
+  use<int64_t const* (nvinfer1::IOptimizationProfile::*)(char const* inputName, OptProfileSelector select) const noexcept>(&nvinfer1::IOptimizationProfile::getShapeValuesV2);
   use<bool (nvinfer1::IOptimizationProfile::*)(float target) noexcept>(&nvinfer1::IOptimizationProfile::setExtraMemoryTarget);
   use<float (nvinfer1::IOptimizationProfile::*)() const noexcept>(&nvinfer1::IOptimizationProfile::getExtraMemoryTarget);
   use<bool (nvinfer1::IOptimizationProfile::*)() const noexcept>(&nvinfer1::IOptimizationProfile::isValid);
@@ -70,6 +72,7 @@ int main() {
   use<int32_t (nvinfer1::ICudaEngine::*)(char const* tensorName) const noexcept>(&nvinfer1::ICudaEngine::getTensorVectorizedDim);
   use<int32_t (nvinfer1::ICudaEngine::*)() const noexcept>(&nvinfer1::ICudaEngine::getNbOptimizationProfiles);
   use<Dims (nvinfer1::ICudaEngine::*)(char const* tensorName, int32_t profileIndex, OptProfileSelector select) const noexcept>(&nvinfer1::ICudaEngine::getProfileShape);
+  use<int64_t const* (nvinfer1::ICudaEngine::*)(char const* tensorName, int32_t profileIndex, OptProfileSelector select) const noexcept>(&nvinfer1::ICudaEngine::getProfileTensorValuesV2);
   use<int64_t (nvinfer1::ICudaEngine::*)() const noexcept>(&nvinfer1::ICudaEngine::getDeviceMemorySizeV2);
   use<int64_t (nvinfer1::ICudaEngine::*)(int32_t profileIndex) const noexcept>(&nvinfer1::ICudaEngine::getDeviceMemorySizeForProfileV2);
   use<IExecutionContext* (nvinfer1::ICudaEngine::*)(ExecutionContextAllocationStrategy strategy) noexcept>(&nvinfer1::ICudaEngine::createExecutionContext);

@@ -1,7 +1,8 @@
 // The simulator's TensorRT and CUDA stand-ins driven directly through the API (the same calls the backend makes),
 // checking that each misuse is reported where, and how, real TensorRT reports it. Built and run by
 // test/native-units.test.ts against the built libraries; argv[1] is an ONNX model file (x [batch,4] -> Relu -> y),
-// argv[2] one with a data-dependent output (x [n] -> NonZero -> idx).
+// argv[2] one with a data-dependent output (x [n] -> NonZero -> idx), argv[3] one with a shape tensor input
+// (x [n,4], target int64 [2] -> Reshape -> y).
 #include <NvInfer.h>
 #include <NvOnnxParser.h>
 
@@ -187,6 +188,110 @@ void testDataDependentOutput(Logger& logger, Recorder& recorder, std::vector<uin
   engine.reset();
   runtime.reset();
   cudaFree(x);
+  cudaStreamDestroy(stream);
+}
+
+// A shape tensor input: the network and the profile say what it is, the engine puts it on the host with its profile
+// values, and a context reads its values from host memory when it infers shapes and at each enqueueV3.
+void testShapeInput(Logger& logger, Recorder& recorder, std::vector<uint8_t> const& onnx) {
+  std::unique_ptr<nvinfer1::IBuilder> builder(
+      static_cast<nvinfer1::IBuilder*>(createInferBuilder_INTERNAL(&logger, NV_TENSORRT_VERSION)));
+  std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(0));
+  std::unique_ptr<nvinfer1::IBuilderConfig> config(builder->createBuilderConfig());
+  std::unique_ptr<nvonnxparser::IParser> parser(static_cast<nvonnxparser::IParser*>(
+      createNvOnnxParser_INTERNAL(network.get(), &logger, NV_ONNX_PARSER_VERSION)));
+  check(parser->parse(onnx.data(), onnx.size()), "parse the Reshape model");
+  check(!network->getInput(0)->isShapeTensor() && network->getInput(1)->isShapeTensor(),
+        "the target is a shape tensor, x is not");
+  nvinfer1::IOptimizationProfile* profile = builder->createOptimizationProfile();
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMIN, dims2(1, 4));
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kOPT, dims2(2, 4));
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMAX, dims2(8, 4));
+  int64_t const lo[2] = {-1, 1}, mid[2] = {2, 4}, hi[2] = {32, 32};
+  check(profile->getNbShapeValues("target") == -1 && profile->getShapeValuesV2("target", nvinfer1::OptProfileSelector::kMIN) == nullptr,
+        "no values before they are set");
+  check(profile->setShapeValuesV2("target", nvinfer1::OptProfileSelector::kMIN, lo, 2) &&
+            profile->setShapeValuesV2("target", nvinfer1::OptProfileSelector::kOPT, mid, 2),
+        "setShapeValuesV2");
+  check(!profile->isValid(), "a profile missing the maximum values is not valid");
+  check(!profile->setShapeValuesV2("target", nvinfer1::OptProfileSelector::kMAX, hi, 1),
+        "a count other than the earlier calls' is refused");
+  check(profile->setShapeValuesV2("target", nvinfer1::OptProfileSelector::kMAX, hi, 2) && profile->isValid(),
+        "with the maximum the profile is valid");
+  check(profile->getNbShapeValues("target") == 2 && profile->getShapeValuesV2("target", nvinfer1::OptProfileSelector::kOPT)[1] == 4,
+        "getNbShapeValues and getShapeValuesV2");
+  check(config->addOptimizationProfile(profile) == 0, "add the profile");
+  std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
+  check(plan != nullptr, "build with the values");
+  if (!plan) return;
+
+  std::unique_ptr<nvinfer1::IRuntime> runtime(
+      static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION)));
+  runtime->setErrorRecorder(&recorder);
+  std::unique_ptr<nvinfer1::ICudaEngine> engine(runtime->deserializeCudaEngine(plan->data(), plan->size()));
+  check(engine != nullptr, "deserialize the Reshape model");
+  if (!engine) return;
+  check(engine->getTensorLocation("target") == nvinfer1::TensorLocation::kHOST &&
+            engine->getTensorLocation("x") == nvinfer1::TensorLocation::kDEVICE,
+        "the shape input lives on the host");
+  check(engine->isShapeInferenceIO("target") && !engine->isShapeInferenceIO("x") && !engine->isShapeInferenceIO("y"),
+        "isShapeInferenceIO");
+  int64_t const* maxValues = engine->getProfileTensorValuesV2("target", 0, nvinfer1::OptProfileSelector::kMAX);
+  check(maxValues && maxValues[0] == 32 && maxValues[1] == 32, "getProfileTensorValuesV2");
+  check(engine->getProfileTensorValuesV2("x", 0, nvinfer1::OptProfileSelector::kMAX) == nullptr &&
+            engine->getProfileTensorValuesV2("target", 1, nvinfer1::OptProfileSelector::kMAX) == nullptr,
+        "no values for another input or profile");
+
+  std::unique_ptr<nvinfer1::IExecutionContext> context(engine->createExecutionContext());
+  cudaStream_t stream = nullptr;
+  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
+  void* x = nullptr;
+  void* y = nullptr;
+  cudaMalloc(&x, 8 * 4 * sizeof(float));
+  cudaMalloc(&y, 8 * 4 * sizeof(float));
+  context->setInputShape("x", dims2(2, 4));
+  context->setTensorAddress("x", x);
+  context->setTensorAddress("y", y);
+  char const* unset[2] = {nullptr, nullptr};
+  check(context->inferShapes(2, unset) == 1 && std::strcmp(unset[0], "target") == 0,
+        "inferShapes names the shape input whose address is unset");
+  check(context->getTensorShape("y").nbDims == 2 && context->getTensorShape("y").d[0] == -1,
+        "the output's extents stay unknown without the values");
+  check(!context->enqueueV3(stream) && recorder.last().find("Address is not set for input tensor target") != std::string::npos,
+        "enqueueV3 without the values' address: " + recorder.last());
+
+  // 256-byte aligned host memory, as every tensor address must be.
+  alignas(256) static int64_t target[32] = {4, 2};
+  check(context->setInputTensorAddress("target", target), "bind host memory");
+  nvinfer1::Dims shape = context->getTensorShape("y");
+  check(shape.nbDims == 2 && shape.d[0] == 4 && shape.d[1] == 2, "the output shape follows the values");
+  target[0] = 8;
+  target[1] = 1;
+  shape = context->getTensorShape("y");
+  check(shape.d[0] == 8 && shape.d[1] == 1, "new values in the same memory are read again");
+  float values[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  cudaMemcpyAsync(x, values, sizeof values, trtn::cuda::kHostToDevice, stream);
+  check(context->enqueueV3(stream), "enqueue with the values");
+  target[0] = 64;  // after enqueueV3 returned: the queued run keeps the values it read
+  float got[8] = {};
+  cudaMemcpyAsync(got, y, sizeof got, trtn::cuda::kDeviceToHost, stream);
+  check(cudaStreamSynchronize(stream) == 0 && got[7] == 8, "the run computed with the values read at enqueue");
+  check(!context->enqueueV3(stream) &&
+            recorder.last().find("Set values [64,1] for shape tensor target do not satisfy any optimization profile. "
+                                 "Valid range for profile 0: [-1,1]..[32,32].") != std::string::npos,
+        "values outside the profile are refused at enqueue: " + recorder.last());
+  target[0] = 4;
+  target[1] = 2;
+  check(context->setInputTensorAddress("target", x) && !context->enqueueV3(stream) &&
+            recorder.last().find("The address of shape tensor target is device memory") != std::string::npos,
+        "device memory for a host tensor is refused (a GPU would crash reading it): " + recorder.last());
+  check(context->setInputTensorAddress("target", target) && context->enqueueV3(stream), "host memory again");
+  check(cudaStreamSynchronize(stream) == 0, "the stream stayed healthy");
+  context.reset();
+  engine.reset();
+  runtime.reset();
+  cudaFree(x);
+  cudaFree(y);
   cudaStreamDestroy(stream);
 }
 
@@ -896,6 +1001,12 @@ int main(int argc, char** argv) {
     testDataDependentOutput(logger, recorder, std::vector<uint8_t>((std::istreambuf_iterator<char>(nonZero)),
                                                                    std::istreambuf_iterator<char>()));
     check(recorder.refs == 0, "every reference returned after the data-dependent test");
+  }
+  if (argc > 3) {
+    std::ifstream reshape(argv[3], std::ios::binary);
+    testShapeInput(logger, recorder, std::vector<uint8_t>((std::istreambuf_iterator<char>(reshape)),
+                                                          std::istreambuf_iterator<char>()));
+    check(recorder.refs == 0, "every reference returned after the shape input test");
   }
   testPlanHeaderChecks(logger, recorder, onnx);
   check(recorder.refs == 0, "every reference returned after the plan header test");

@@ -12,6 +12,7 @@ namespace {
 
 class ConstantOfShapeOp : public OpBase {
  public:
+  bool isShapeInput(int index) const override { return index == 0; }
   ConstantOfShapeOp(DType type, std::vector<uint8_t> value)
       : OpBase("ConstantOfShape", 1, 1), type_(type), value_(std::move(value)) {}
 

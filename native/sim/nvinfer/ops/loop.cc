@@ -28,6 +28,7 @@ namespace {
 
 class LoopOp : public OpBase {
  public:
+  bool isShapeInput(int index) const override { return index == 0; }
   LoopOp(std::shared_ptr<SubGraph const> const& body, std::vector<std::string> const& captured, int64_t opset)
       : OpBase("Loop", 0, static_cast<int>(body->inputs.size() + captured.size()),
                static_cast<int>(std::max<size_t>(body->outputs.size(), 2) - 1)),

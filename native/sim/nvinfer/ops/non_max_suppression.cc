@@ -20,6 +20,7 @@ struct Corners {
 
 class NonMaxSuppressionOp : public OpBase {
  public:
+  bool isShapeInput(int index) const override { return index == 2; }
   explicit NonMaxSuppressionOp(bool centers) : OpBase("NonMaxSuppression", 2, 5), centers_(centers) {}
 
   bool dataDependent() const override { return true; }

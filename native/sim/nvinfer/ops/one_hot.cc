@@ -22,6 +22,7 @@ int64_t firstValue(std::string const& op, HostTensor const& t) {
 
 class OneHotOp : public OpBase {
  public:
+  bool isShapeInput(int index) const override { return index == 1; }
   explicit OneHotOp(int64_t axis) : OpBase("OneHot", 3, 3), axis_(axis) {}
 
   double flops(std::vector<HostTensor> const&, std::vector<HostTensor> const&) const override { return 0; }

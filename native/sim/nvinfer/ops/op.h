@@ -138,6 +138,13 @@ class Op {
   // Arithmetic work of one run, for the simulator's kernel cost model (multiply-adds count as 2).
   virtual double flops(std::vector<HostTensor> const& inputs, std::vector<HostTensor> const& outputs) const;
 
+  // Inputs whose values, not only their shapes, decide the output shapes (Reshape's shape, Range's limit, Slice's
+  // starts): TensorRT's shape tensors. A network input used this way becomes a shape input, read from host memory.
+  virtual bool isShapeInput(int index) const {
+    (void)index;
+    return false;
+  }
+
   // Ops whose output extents depend on the input values (NonZero). inferOutputs reports those extents as -1, even
   // for concrete inputs; upperBounds gives the largest shapes the outputs can take for concrete inputs, and
   // computeDynamic computes into buffers of those shapes, laid out densely for the actual shapes it returns.

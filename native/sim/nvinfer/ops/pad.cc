@@ -21,6 +21,7 @@ struct AxisPads {
 
 class PadOp : public OpBase {
  public:
+  bool isShapeInput(int index) const override { return index == 1; }
   // Before opset 11 the pads and the fill value are attributes (`fixedPads`, `fixedValue`).
   PadOp(bool padsAsInputs, PadMode mode, std::vector<int64_t> fixedPads, float fixedValue)
       : OpBase("Pad", padsAsInputs ? 2 : 1, padsAsInputs ? 4 : 1),

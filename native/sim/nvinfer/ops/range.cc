@@ -13,6 +13,7 @@ namespace {
 
 class RangeOp : public OpBase {
  public:
+  bool isShapeInput(int) const override { return true; }
   RangeOp() : OpBase("Range", 3, 3) {}
 
   double flops(std::vector<HostTensor> const&, std::vector<HostTensor> const& out) const override {

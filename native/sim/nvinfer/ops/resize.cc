@@ -111,6 +111,7 @@ bool nextTap(std::vector<int>& tap, std::vector<size_t> const& blended, std::vec
 
 class ResizeOp : public OpBase {
  public:
+  bool isShapeInput(int index) const override { return index == 3; }
   explicit ResizeOp(ResizeAttributes a)
       : OpBase(a.name, a.attributeScales.empty() ? 2 : 1, !a.attributeScales.empty() ? 1 : a.opset10 ? 2 : 4),
         a_(std::move(a)) {}

@@ -50,6 +50,7 @@ class IdentityOp : public ViewOp {
 
 class ReshapeOp : public ViewOp {
  public:
+  bool isShapeInput(int index) const override { return index == 1; }
   explicit ReshapeOp(bool allowzero) : ViewOp("Reshape", 2, 2), allowzero_(allowzero) {}
 
  protected:
@@ -132,12 +133,11 @@ class ReshapeOp : public ViewOp {
   std::vector<TensorInfo> infer(std::vector<TensorInfo> const& in) const override {
     if (in[1].shape.size() != 1) fail("the shape input must be 1-D, got shape " + shapeToString(in[1].shape));
     if (!in[1].constData) {
-      // At build time a shape computed from dynamic extents (Shape -> Gather -> Concat of a dynamic batch) is only
-      // known at run time, when the input extents are, and folds then; the output rank is known already.
-      bool inputDynamic = std::any_of(in[0].shape.begin(), in[0].shape.end(), [](int64_t d) { return d < 0; });
-      if (inputDynamic && in[1].shape[0] >= 0) return {TensorInfo{in[0].type, Shape(in[1].shape[0], -1), nullptr}};
-      fail("the shape input must be computable from the input extents (an initializer, or Shape/Gather/Concat of "
-           "extents); a shape that depends on tensor values is not supported");
+      // A shape computed from dynamic extents (Shape -> Gather -> Concat of a dynamic batch) folds at run time, when
+      // the extents are known; one given by a shape input is read when a run sets its values. Either way the output
+      // rank is known already.
+      if (in[1].shape[0] < 0) fail("the shape input must have a known length, got shape " + shapeToString(in[1].shape));
+      return {TensorInfo{in[0].type, Shape(in[1].shape[0], -1), nullptr}};
     }
     std::vector<int64_t> spec = constInts(name_, "shape", in[1]);
     return {TensorInfo{in[0].type, target(in[0].shape, spec), nullptr}};

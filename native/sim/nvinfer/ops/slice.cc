@@ -28,6 +28,7 @@ struct AxisRange {
 
 class SliceOp : public OpBase {
  public:
+  bool isShapeInput(int index) const override { return index == 1 || index == 2 || index == 4; }
   // Before opset 10 the ranges are attributes (`fixed`); from 10 they are inputs 1..4.
   SliceOp(bool rangesAsInputs, SliceParams fixed)
       : OpBase("Slice", rangesAsInputs ? 3 : 1, rangesAsInputs ? 5 : 1), asInputs_(rangesAsInputs), fixed_(std::move(fixed)) {}

@@ -16,6 +16,7 @@ constexpr int64_t kMaxK = 3840;
 
 class TopKOp : public OpBase {
  public:
+  bool isShapeInput(int index) const override { return index == 1; }
   TopKOp(bool kAsInput, int64_t attrK, int64_t axis, bool largest)
       : OpBase("TopK", kAsInput ? 2 : 1, kAsInput ? 2 : 1, 2), kAsInput_(kAsInput), attrK_(attrK), axis_(axis), largest_(largest) {}
 

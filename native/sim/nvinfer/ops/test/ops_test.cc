@@ -1181,10 +1181,15 @@ static void testReshape() {
   expectThrow("0 beyond rank", [&] { sh({6}, {2, 0}); }, "shape[1] is 0");
   expectThrow("allowzero 0 and -1", [&] { sh({0, 3}, {0, -1}, 1); }, "allowzero=1 forbids");
   expectThrow("bad value", [&] { sh({6}, {-2, 3}); }, "invalid value -2");
-  expectThrow("value-dependent shape", [] { infer("Reshape", A(), {ti(DType::kFLOAT, {2, 3}), ti(DType::kINT64, {2})}); }, "Reshape: the shape input must be computable from the input extents");
-  // A shape computed from a dynamic extent is known at run time: at build time only the rank is.
+  expectThrow("shape of unknown length", [] { infer("Reshape", A(), {ti(DType::kFLOAT, {2, 3}), ti(DType::kINT64, {-1})}); }, "Reshape: the shape input must have a known length, got shape [-1]");
+  // A shape computed from a dynamic extent, or given by a shape input, is known at run time: at build time only the
+  // rank is, whether the data's extents are known or not.
   auto dyn = infer("Reshape", A(), {ti(DType::kFLOAT, {-1, 3}), ti(DType::kINT64, {2})});
   CHECK(dyn[0].shape == Shape({-1, -1}) && !dyn[0].constData, "Reshape with a run-time shape keeps the rank");
+  auto byValues = infer("Reshape", A(), {ti(DType::kFLOAT, {2, 3}), ti(DType::kINT64, {3})});
+  CHECK(byValues[0].shape == Shape({-1, -1, -1}), "Reshape to a shape input's values keeps the rank");
+  CHECK(createOp("Reshape", A().a, 17)->isShapeInput(1) && !createOp("Reshape", A().a, 17)->isShapeInput(0),
+        "Reshape's shape is a shape input, its data is not");
   auto f = infer("Reshape", A(), {infoOf(I64({2, 2}, {1, 2, 3, 4}).c()), infoOf(I64({1}, {4}).c())});
   CHECK(f[0].constData && *f[0].constData == I64({4}, {1, 2, 3, 4}).bytes && f[0].shape == Shape({4}), "Reshape folds");
 }
