@@ -138,10 +138,14 @@ async function fuzzPlanWords(plan: Uint8Array, label: string, seeds: number): Pr
       // and reach the kernels.
       const feeds: Record<string, Tensor> = {};
       for (const input of engine.inputs) {
-        const dims = (engine.profiles[0]?.[input.name]?.opt ?? input.shape).map((d) => Math.max(d, 1));
+        const range = engine.profiles[0]?.[input.name];
+        const dims = (range?.opt ?? input.shape).map((d) => Math.max(d, 1));
         const size = dims.reduce((a, b) => a * b, 1);
         if (!isDType(input.dtype) || size > 1 << 20) continue;
-        feeds[input.name] = new Tensor(input.dtype, new DTYPES[input.dtype].typedArray(size) as never, dims);
+        const data = new DTYPES[input.dtype].typedArray(size);
+        // A shape tensor input gets its profile's opt values (zeros may be outside the range).
+        range?.values?.opt.forEach((v, i) => { (data as Int32Array | BigInt64Array)[i] = (data instanceof BigInt64Array ? BigInt(v) : v) as never; });
+        feeds[input.name] = new Tensor(input.dtype, data as never, dims);
       }
       await context.run(feeds).catch((error: unknown) => expect(error, `${label} seed ${seed} run`).toBeInstanceOf(TensorRTNodeError));
       // A corrupt engine may fault "on the device". Cleared before the frees, which a poisoned device refuses (the
@@ -191,6 +195,23 @@ describe('robustness against malformed input', () => {
     const { rejected, loaded } = await fuzzPlanWords(plan, 'attribute-heavy', 2000);
     expect(rejected).toBeGreaterThan(500);
     expect(loaded).toBeGreaterThan(100);
+  });
+
+  it('1000 such plans of a model with shape tensor inputs: their profile values, and a context reading them per run', async () => {
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', ['n', 4]), valueInfo('target', 'int64', [2]), valueInfo('limit', 'int32', [])],
+      outputs: [valueInfo('y', 'float32', ['a', 'b']), valueInfo('ids', 'int32', ['len'])],
+      initializers: [tensor('zero', 'int32', [], [0]), tensor('one', 'int32', [], [1])],
+      nodes: [node('Reshape', ['x', 'target'], ['y']), node('Range', ['zero', 'limit', 'one'], ['ids'])],
+    });
+    const plan = await buildEngine(onnx, {
+      backend: 'simulator',
+      profiles: [{ x: { min: [1, 4], opt: [2, 4], max: [8, 4] }, target: { values: { min: [-1, 1], opt: [2, 4], max: [32, 32] } }, limit: { values: { min: [0], opt: [5], max: [64] } } }],
+    });
+    const { rejected, loaded } = await fuzzPlanWords(plan, 'shape-inputs', 1000);
+    // A plan with no weights to speak of: most edits land in structure (about 960 refused, 40 loaded, by seed).
+    expect(rejected).toBeGreaterThan(500);
+    expect(loaded).toBeGreaterThan(25);
   });
 
   it('300 mutated plan bodies (checksum resealed): typed errors, or engines that run or fail with typed errors; never a crash', async () => {
