@@ -1,7 +1,9 @@
-// `tensorrt-node build <model.onnx> [--precision | --strongly-typed] [--profile name:min:opt:max …] [--workspace MiB]
+// `tensorrt-node build <model.onnx> [--precision | --strongly-typed] [--profile name:min:opt:max …]
+//   [--values name:min:opt:max …] [--workspace MiB]
 //   [--timing-cache file] [--calib-cache file] [--out dir] [--task] [--model] [--revision] [--backend] [--json]`:
 // gets a verified engine for the model from the EngineStore in --out (default ./engines), building it when it is
-// missing or unusable. All --profile options form one optimization profile. Progress goes to stderr. Ctrl-C
+// missing or unusable. All --profile and --values options form one optimization profile; --values gives a shape
+// tensor input's (an int input whose values decide output shapes) range of values. Progress goes to stderr. Ctrl-C
 // (SIGINT) cancels the build through its AbortSignal; the store then leaves no finished-looking file (exit 130).
 //
 // --json document:
@@ -21,9 +23,9 @@ import { EngineStore, PRECISIONS, sidecarPathOf } from '../store/index.js';
 import type { Precision, Sidecar } from '../store/index.js';
 import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
 import { CliError, EXIT, usageError } from './errors.js';
-import { parseMebibytes, parseProfile } from './inputs.js';
-import type { ProfileArg } from './inputs.js';
-import { profileFromArgs } from './model-shapes.js';
+import { parseMebibytes, parseProfile, parseValues } from './inputs.js';
+import type { ProfileArg, ValuesArg } from './inputs.js';
+import { profileFromArgs, shapeTensorUsage } from './model-shapes.js';
 import { isPlan, readOnnxFile } from './model-files.js';
 import { respond, writeErr } from './output.js';
 import type { Outcome } from './output.js';
@@ -33,6 +35,7 @@ import { renderSidecar } from './sidecar-text.js';
 interface BuildCliOptions {
   precision: Precision;
   profile?: ProfileArg[];
+  values?: ValuesArg[];
   workspace?: number;
   timingCache?: string;
   calibCache?: string;
@@ -98,7 +101,7 @@ async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildRep
   if (o.precision === 'int8' && o.calibCache === undefined && !explicitlyQuantized) {
     throw usageError('--precision int8 needs --calib-cache <file>, a TensorRT calibration cache made for this model, or a model with Q/DQ (QuantizeLinear/DequantizeLinear) nodes');
   }
-  const profile = profileFromArgs(declared, o.profile ?? []);
+  const profile = profileFromArgs(declared, o.profile ?? [], o.values ?? []);
   const profiles = Object.keys(profile).length > 0 ? [profile] : [];
 
   using runtime = openRuntime(o.backend, o.device);
@@ -141,7 +144,7 @@ async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildRep
     if (controller.signal.aborted && error instanceof TensorRTNodeError && error.code === 'ABORTED') {
       throw new CliError('ABORTED', `the build was cancelled by SIGINT; no engine was written to ${store.dir}`, EXIT.INTERRUPTED);
     }
-    throw error;
+    throw shapeTensorUsage(error) ?? error;
   } finally {
     progress.stop();
     stopListening();
@@ -165,6 +168,7 @@ export function registerBuild(program: Command): void {
     .argument('<model.onnx>', 'the ONNX model')
     .addOption(new Option('--precision <precision>', 'precision TensorRT may use').choices(PRECISIONS).default('fp32'))
     .option('--profile <name:min:opt:max>', 'shape range of a dynamic input, dims as 1x16 (repeat per input), e.g. x:1x16:8x16:64x16', parseProfile)
+    .option('--values <name:min:opt:max>', 'value range of a shape tensor input (an int input whose values decide output shapes), values joined by \',\' (repeat per input), e.g. target:-1,1:2,4:32,32', parseValues)
     .option('--workspace <MiB>', 'builder workspace limit in MiB', parseMebibytes('--workspace'))
     .option('--timing-cache <file>', 'timing cache file: read if present, rewritten after the build')
     .option('--calib-cache <file>', 'int8 calibration cache file')

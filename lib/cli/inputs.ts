@@ -1,5 +1,5 @@
-// Parsers for the repeatable shape options: --profile name:min:opt:max, --shapes name:dims and
-// --input name=file.json|file.npy|random. Dims are written 1x16. Names are split off at the last ':' (TensorFlow
+// Parsers for the repeatable shape options: --profile name:min:opt:max, --values name:min:opt:max, --shapes name:dims
+// and --input name=file.json|file.npy|random. Dims are written 1x16, a shape tensor's values -1,16 (they may be negative). Names are split off at the last ':' (TensorFlow
 // exports use names like "input:0") and at the first '=' for --input. Each parser throws commander's
 // InvalidArgumentError, which commander reports with the option and exits 2.
 import { InvalidArgumentError } from 'commander';
@@ -10,6 +10,9 @@ export interface ProfileArg {
   readonly opt: readonly number[];
   readonly max: readonly number[];
 }
+
+/** A shape tensor input's min/opt/max values (--values). */
+export type ValuesArg = ProfileArg;
 
 export interface ShapeArg {
   readonly name: string;
@@ -59,6 +62,34 @@ export function parseProfile(value: string, previous: readonly ProfileArg[] = []
     }
   }
   noDuplicate(previous, name, '--profile');
+  return [...previous, { name, min, opt, max }];
+}
+
+const VALUES = /^-?\d+(,-?\d+)*$/;
+
+function parseValueList(text: string, what: string): number[] {
+  if (!VALUES.test(text)) throw new InvalidArgumentError(`${what} '${text}' is not a list of values: write the integers joined by ',', e.g. -1,16.`);
+  const values = text.split(',').map(Number);
+  if (!values.every(Number.isSafeInteger)) throw new InvalidArgumentError(`${what} '${text}' holds a value beyond 2^53.`);
+  return values;
+}
+
+export function parseValues(value: string, previous: readonly ValuesArg[] = []): ValuesArg[] {
+  const parts = splitLast(value, ':', 3);
+  if (!parts) throw new InvalidArgumentError(`expected name:min:opt:max with the values joined by ',', e.g. target:-1,1:2,4:32,32.`);
+  const [name, minText, optText, maxText] = parts as [string, string, string, string];
+  const min = parseValueList(minText, 'min');
+  const opt = parseValueList(optText, 'opt');
+  const max = parseValueList(maxText, 'max');
+  if (min.length !== opt.length || opt.length !== max.length) {
+    throw new InvalidArgumentError(`min, opt and max of '${name}' have ${min.length}, ${opt.length} and ${max.length} values; they must have as many.`);
+  }
+  for (let i = 0; i < min.length; i++) {
+    if (!(min[i]! <= opt[i]! && opt[i]! <= max[i]!)) {
+      throw new InvalidArgumentError(`value ${i} of '${name}' must satisfy min <= opt <= max, got ${min[i]} / ${opt[i]} / ${max[i]}.`);
+    }
+  }
+  noDuplicate(previous, name, '--values');
   return [...previous, { name, min, opt, max }];
 }
 

@@ -1,10 +1,12 @@
 // Checking --profile and --shapes against what the model declares, before anything is built: an unknown name, a
 // wrong rank, a fixed dim given another size, or a dynamic input without a shape is a usage error (exit 2) naming
 // the input and its declared dims, with the option that fixes it.
-import type { ShapeRange } from '../engine-spec.js';
+import type { BuildProfile, ShapeRange, ShapeValuesRange } from '../engine-spec.js';
+import { TensorRTNodeError } from '../errors.js';
+import type { CliError } from './errors.js';
 import { usageError } from './errors.js';
 import type { LoadedInput } from './feeds.js';
-import type { ProfileArg, ShapeArg } from './inputs.js';
+import type { ProfileArg, ShapeArg, ValuesArg } from './inputs.js';
 import { formatOnnxDims, type OnnxDim } from './onnx-info.js';
 import { formatDims } from './output.js';
 
@@ -44,11 +46,23 @@ function exampleDims(input: DeclaredInput, size: number): string {
   return (input.dims ?? [null]).map((d) => (isFixed(d) ? d : size)).join('x');
 }
 
-/** The optimization profile for `build`: one entry per --profile; every dynamic input needs one. */
-export function profileFromArgs(declared: readonly DeclaredInput[], args: readonly ProfileArg[]): Record<string, ShapeRange> {
+/** The optimization profile for `build`: one entry per --profile, and per --values (a shape tensor input's values);
+ * every dynamic input needs a --profile. */
+export function profileFromArgs(declared: readonly DeclaredInput[], args: readonly ProfileArg[], valuesArgs: readonly ValuesArg[] = []): BuildProfile {
   checkNames(args.map((a) => a.name), declared, '--profile');
-  const profile: Record<string, ShapeRange> = {};
+  checkNames(valuesArgs.map((a) => a.name), declared, '--values');
+  const profile: Record<string, ShapeRange | ShapeValuesRange> = {};
   for (const input of declared) {
+    const values = valuesArgs.find((a) => a.name === input.name);
+    if (values) {
+      if (args.some((a) => a.name === input.name)) throw usageError(`input '${input.name}' has both --profile and --values: a shape tensor takes values, any other input dims`);
+      const count = input.dims !== null && input.dims.every(isFixed) ? input.dims.reduce<number>((a, d) => a * (d as number), 1) : undefined;
+      if (count !== undefined && values.min.length !== count) {
+        throw usageError(`--values for '${input.name}' gives ${values.min.length} values, but the model declares ${formatOnnxDims(input.dims)} (${count} elements)`);
+      }
+      profile[input.name] = { values: { min: values.min, opt: values.opt, max: values.max } };
+      continue;
+    }
     const arg = args.find((a) => a.name === input.name);
     if (!arg) {
       if (isDynamicInput(input)) {
@@ -117,4 +131,18 @@ export function exactProfile(declared: readonly DeclaredInput[], shapes: Readonl
     if (dims && isDynamicInput(input)) profile[input.name] = { min: dims, opt: dims, max: dims };
   }
   return profile;
+}
+
+/** The builder's word that a profile gives an input in the wrong form (dims for a shape tensor, or values for
+ * another input), said with this command's options. */
+export function shapeTensorUsage(error: unknown): CliError | undefined {
+  if (!(error instanceof TensorRTNodeError) || error.code !== 'BUILD_FAILED' || error.tensor === undefined) return undefined;
+  const name = error.tensor;
+  if (/: a shape tensor \(/.test(error.message)) {
+    return usageError(`input '${name}' is a shape tensor (its values decide output shapes, and TensorRT reads them on the host): give its range of values with --values ${name}:<min>:<opt>:<max>, each a list like -1,16 with one value per element`);
+  }
+  if (/: not a shape tensor \(/.test(error.message)) {
+    return usageError(`input '${name}' is not a shape tensor (its values decide no shape): give its shape range with --profile instead of --values`);
+  }
+  return undefined;
 }

@@ -33,6 +33,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { buildEngine } from '../build.js';
 import type { Engine } from '../engine.js';
+import type { TensorRTNodeError } from '../errors.js';
 import type { Backend } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import { backendOption, deviceOption, hostCodeOption, jsonOption, openRuntime, requireFile } from './common.js';
@@ -44,7 +45,7 @@ import type { LoadedInput } from './feeds.js';
 import { parseInput, parseInteger, parseNonNegative, parseShape } from './inputs.js';
 import type { InputArg, ShapeArg } from './inputs.js';
 import { isPlan, readOnnxFile, sidecarNextTo } from './model-files.js';
-import { exactProfile, shapesForRun } from './model-shapes.js';
+import { exactProfile, shapeTensorUsage, shapesForRun } from './model-shapes.js';
 import type { DeclaredInput, RunShape } from './model-shapes.js';
 import type { OnnxInfo } from './onnx-info.js';
 import { loadOrt, ORT_INSTALL } from './ort.js';
@@ -149,7 +150,16 @@ async function preparePlan(bytes: Uint8Array, onnxInfo: OnnxInfo | undefined, lo
   const started = performance.now();
   try {
     // Built on the device it will run on: a plan loads only on a GPU of the compute capability it was built for.
-    const plan = await buildEngine(bytes, { backend: o.backend, device: o.device, precision: 'fp32', profiles: Object.keys(profile).length ? [profile] : [], onProgress: progress.onProgress });
+    const plan = await buildEngine(bytes, { backend: o.backend, device: o.device, precision: 'fp32', profiles: Object.keys(profile).length ? [profile] : [], onProgress: progress.onProgress }).catch(
+      (error: unknown) => {
+        // The values of a shape tensor input are needed before the inputs are read: build the engine first.
+        if (shapeTensorUsage(error)) {
+          const name = (error as TensorRTNodeError).tensor!;
+          throw usageError(`input '${name}' is a shape tensor (its values decide output shapes), which run cannot build a temporary engine for: build one with \`tensorrt-node build <model.onnx> --values ${name}:<min>:<opt>:<max>\` and run that engine`);
+        }
+        throw error;
+      },
+    );
     return { plan, buildSeconds: Number(((performance.now() - started) / 1000).toFixed(3)), shapes };
   } finally {
     progress.stop();

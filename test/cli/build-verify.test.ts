@@ -3,6 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { model as onnxModel, node, valueInfo } from '../models/onnx-builder.js';
 import { fp8QuantDequant, qdqMlp } from '../models/qdq-models.js';
 import { STACK_TRACE, cliPackage, collect, json, runCli, scratch, spawnCli, writeExampleModel, writeZooModel } from './helpers.js';
 
@@ -189,5 +190,57 @@ describe('verify', () => {
     const r = await runCli(['verify', engine, ...SIM, '--onnx', other]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/\[ENGINE_INCOMPATIBLE\] .* built from another version of the model/);
+  });
+});
+
+describe('shape tensor inputs (--values)', () => {
+  // y = Reshape(x, target): TensorRT reads the target's values on the host, and the profile gives their range.
+  const reshape = () => {
+    const file = path.join(dir, 'reshape.onnx');
+    writeFileSync(
+      file,
+      onnxModel({
+        inputs: [valueInfo('x', 'float32', ['n', 4]), valueInfo('target', 'int64', [2])],
+        outputs: [valueInfo('y', 'float32', ['a', 'b'])],
+        nodes: [node('Reshape', ['x', 'target'], ['y'])],
+      }),
+    );
+    return file;
+  };
+  const X = ['--profile', 'x:1x4:2x4:8x4'];
+
+  it('build says which option a shape tensor input needs, takes its --values, and inspect and run use them', async () => {
+    const file = reshape();
+    const store = path.join(dir, 'shape-engines');
+    const missing = await runCli(['build', file, ...SIM, ...X, '--out', store]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("input 'target' is a shape tensor (its values decide output shapes, and TensorRT reads them on the host): give its range of values with --values target:<min>:<opt>:<max>");
+    const asDims = await runCli(['build', file, ...SIM, ...X, '--values', 'x:1,4:2,4:8,4', '--out', store]);
+    expect(asDims.code).toBe(2);
+    expect(asDims.stderr).toMatch(/input 'x' has both --profile and --values/);
+    const count = await runCli(['build', file, ...SIM, ...X, '--values', 'target:1:2:3', '--out', store]);
+    expect(count.code).toBe(2);
+    expect(count.stderr).toMatch(/--values for 'target' gives 1 values, but the model declares \[2\] \(2 elements\)/);
+
+    const built = await runCli(['build', file, ...SIM, ...X, '--values', 'target:-1,1:2,4:32,32', '--out', store], { cwd: dir });
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout).toContain('0: target values [-1,1]..[32,32] (opt [2,4])');
+    const engineFile = path.join(store, readdirSync(store).find((f) => f.endsWith('.engine'))!);
+
+    const shown = await runCli(['inspect', engineFile, ...SIM]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/target\s+input\s+int64\s+\[2\]\s+linear\s+host/);
+    expect(shown.stdout).toContain('0: target values min [-1,1] opt [2,4] max [32,32] (a shape tensor, read on the host)');
+
+    const target = path.join(dir, 'target.json');
+    writeFileSync(target, JSON.stringify([8, 1]));
+    const ran = await runCli(['run', engineFile, ...SIM, '--input', 'x=random', '--input', `target=${target}`, '--shapes', 'x:2x4', '--json']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(json(ran).outputs[0]).toMatchObject({ name: 'y', shape: [8, 1] });
+
+    // run builds a temporary engine from ONNX with exact shapes; a shape tensor's values are not known that early.
+    const fromOnnx = await runCli(['run', file, ...SIM, '--input', 'x=random', '--input', `target=${target}`, '--shapes', 'x:2x4']);
+    expect(fromOnnx.code).toBe(2);
+    expect(fromOnnx.stderr).toContain("input 'target' is a shape tensor (its values decide output shapes), which run cannot build a temporary engine for: build one with `tensorrt-node build <model.onnx> --values target:<min>:<opt>:<max>` and run that engine");
   });
 });
