@@ -37,7 +37,7 @@
 //   0 of either sign by evaluation order (operators.test.ts checks -0 where an operator defines it).
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Runtime, Tensor, buildEngine } from '../lib/index.js';
-import type { DType as TensorDType, ShapeRange } from '../lib/index.js';
+import type { BuildProfile, DType as TensorDType, ShapeRange, ShapeValuesRange } from '../lib/index.js';
 import { FP32_TOLERANCE, expectLikeOrt } from './helpers/ort.js';
 import type { TensorMap } from './helpers/ort.js';
 import { Rng } from './models/rng.js';
@@ -48,7 +48,7 @@ interface Case {
   readonly title: string;
   readonly onnx: Uint8Array;
   readonly feeds: TensorMap;
-  readonly profile?: Record<string, ShapeRange>;
+  readonly profile?: BuildProfile;
   /** Q/DQ models build strongly typed (weakly typed they need the INT8 flag, which brings fp16 along). */
   readonly stronglyTyped: boolean;
 }
@@ -93,6 +93,17 @@ function randomCase(seed: number): Case {
     return name;
   };
   const int64s = (values: number[]) => values.map(BigInt);
+  /** Shape tensor inputs: their values' range in the profile. */
+  const shapeRanges: Record<string, ShapeRange> = {};
+  /** An int64 vector an op reads for a shape (Slice's bounds, Expand's shape, Tile's repeats, Pad's pads): an
+   * initializer, or a third of the time a shape tensor input, with a profile range of values around the one fed. */
+  const shapeVector = (name: string, values: number[]) => {
+    if (!values.length || !chance(1 / 3)) return constant(name, 'int64', [values.length], int64s(values));
+    inputs.push({ name, dtype: 'int64', dims: [values.length] });
+    feeds[name] = { dtype: 'int64', dims: [values.length], data: BigInt64Array.from(values, BigInt) };
+    shapeRanges[name] = { min: values.map((v) => v - rng.int(0, 3)), opt: values, max: values.map((v) => v + rng.int(0, 3)) };
+    return name;
+  };
 
   let opset = 17;
   /** Axes of an input that stay static under `dynamic` (a convolution's channels). */
@@ -295,9 +306,9 @@ function randomCase(seed: number): Case {
         return steps[i]! < 0 && end === 2 ** 31 - 1 ? -(2 ** 31) : end;
       });
       const allAxes = axes.length === rank && axes.every((a, i) => a === i) && chance(0.3);
-      const ins = [floatInput('x', s), constant('starts', 'int64', [axes.length], int64s(starts)), constant('ends', 'int64', [axes.length], int64s(ends))];
+      const ins = [floatInput('x', s), shapeVector('starts', starts), shapeVector('ends', ends)];
       ins.push(allAxes ? '' : constant('axes', 'int64', [axes.length], int64s(axes.map((a) => signedAxis(a, rank)))));
-      if (steps.some((v) => v !== 1) || chance(0.5)) ins.push(constant('steps', 'int64', [axes.length], int64s(steps)));
+      if (steps.some((v) => v !== 1) || chance(0.5)) ins.push(shapeVector('steps', steps));
       else if (ins[ins.length - 1] === '') ins.pop();
       first = node('Slice', ins, ['t']);
       out = { dtype: 'float32', rank };
@@ -307,7 +318,7 @@ function randomCase(seed: number): Case {
     case 'expand': {
       // A shape that broadcasts with s both ways: longer or shorter, with 1s where s has extents and s's 1s widened.
       const target = [...dims(rng.int(0, 2), false), ...s.map((d) => (chance(0.4) ? 1 : d === 1 ? pick([1, 2, 3]) : d))];
-      first = node('Expand', [floatInput('x', s), constant('shape', 'int64', [target.length], int64s(target))], ['t']);
+      first = node('Expand', [floatInput('x', s), shapeVector('shape', target)], ['t']);
       out = { dtype: 'float32', rank: Math.max(rank, target.length) };
       title = `Expand [${s}] to [${target}]`;
       break;
@@ -481,7 +492,7 @@ function randomCase(seed: number): Case {
       const amount = (d: number) => (mode === 'constant' ? rng.int(-Math.floor(d / 2), 4) : mode === 'reflect' ? rng.int(0, d) : mode === 'wrap' ? rng.int(0, d + 1) : rng.int(0, 4));
       const pads = [...padded.map(amount), ...padded.map(amount)];
       opset = mode === 'wrap' ? 19 : pick([11, 13, 18, 19]);
-      const ins = [floatInput('x', padded), constant('pads', 'int64', [pads.length], int64s(pads))];
+      const ins = [floatInput('x', padded), shapeVector('pads', pads)];
       if (mode === 'constant' && chance(0.5)) ins.push(constant('value', 'float32', [], [pick([-1.5, 0, 2.25])]));
       first = node('Pad', ins, ['t'], { mode });
       out = { dtype: 'float32', rank };
@@ -607,7 +618,7 @@ function randomCase(seed: number): Case {
     }
     case 'tile': {
       const repeats = s.map(() => (chance(0.1) ? 0 : pick([1, 1, 2, 3])));
-      first = node('Tile', [floatInput('x', s), constant('repeats', 'int64', [rank], int64s(repeats))], ['t']);
+      first = node('Tile', [floatInput('x', s), shapeVector('repeats', repeats)], ['t']);
       out = { dtype: 'float32', rank };
       title = `Tile [${s}] repeats ${JSON.stringify(repeats)}`;
       break;
@@ -883,9 +894,10 @@ function randomCase(seed: number): Case {
   } else {
     nodes.push(node('Identity', ['t'], ['y']));
   }
-  const profile: Record<string, ShapeRange> = {};
+  const profile: Record<string, ShapeRange | ShapeValuesRange> = {};
+  for (const [name, values] of Object.entries(shapeRanges)) profile[name] = { values };
   const declared = (name: string, d: number[]) => {
-    if (!dynamic || !d.length) return d;
+    if (!dynamic || !d.length || name in shapeRanges) return d;
     profile[name] = { min: d, opt: d, max: d };
     return d.map((v, i) => (staticAxes[name]?.includes(i) ? v : `${name}_${i}`));
   };
@@ -896,7 +908,8 @@ function randomCase(seed: number): Case {
     nodes,
     opset,
   });
-  return { title: `seed ${seed}: ${title}${dynamic ? ' (dynamic dims)' : ''}`, onnx, feeds, profile: Object.keys(profile).length ? profile : undefined, stronglyTyped };
+  const shapeInputs = Object.keys(shapeRanges);
+  return { title: `seed ${seed}: ${title}${dynamic ? ' (dynamic dims)' : ''}${shapeInputs.length ? ` (shape inputs ${shapeInputs.join(', ')})` : ''}`, onnx, feeds, profile: Object.keys(profile).length ? profile : undefined, stronglyTyped };
 }
 
 // DIFF_COUNT=5000 runs more seeds locally (the suite runs 400, about a second).

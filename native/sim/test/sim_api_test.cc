@@ -81,16 +81,30 @@ nvinfer1::Dims dims1(int64_t a) {
 }
 
 // A plan of the model whose one input "x" gets the profile min..max.
+// A builder, a network parsed from ONNX into it, and a config, as the backend makes them.
+struct ParsedModel {
+  std::unique_ptr<nvinfer1::IBuilder> builder;
+  std::unique_ptr<nvinfer1::INetworkDefinition> network;
+  std::unique_ptr<nvinfer1::IBuilderConfig> config;
+  std::unique_ptr<nvonnxparser::IParser> parser;
+};
+
+ParsedModel parseModel(Logger& logger, std::vector<uint8_t> const& onnx) {
+  ParsedModel m;
+  m.builder.reset(static_cast<nvinfer1::IBuilder*>(createInferBuilder_INTERNAL(&logger, NV_TENSORRT_VERSION)));
+  m.network.reset(m.builder->createNetworkV2(0));
+  m.config.reset(m.builder->createBuilderConfig());
+  m.parser.reset(static_cast<nvonnxparser::IParser*>(
+      createNvOnnxParser_INTERNAL(m.network.get(), &logger, NV_ONNX_PARSER_VERSION)));
+  check(m.parser->parse(onnx.data(), onnx.size()), "parse the fixture");
+  return m;
+}
+
 std::vector<uint8_t> buildPlan(Logger& logger, std::vector<uint8_t> const& onnx, nvinfer1::Dims const& min,
                                nvinfer1::Dims const& opt, nvinfer1::Dims const& max,
                                std::vector<nvinfer1::BuilderFlag> const& flags = {}) {
-  std::unique_ptr<nvinfer1::IBuilder> builder(
-      static_cast<nvinfer1::IBuilder*>(createInferBuilder_INTERNAL(&logger, NV_TENSORRT_VERSION)));
-  std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(0));
-  std::unique_ptr<nvinfer1::IBuilderConfig> config(builder->createBuilderConfig());
-  std::unique_ptr<nvonnxparser::IParser> parser(static_cast<nvonnxparser::IParser*>(
-      createNvOnnxParser_INTERNAL(network.get(), &logger, NV_ONNX_PARSER_VERSION)));
-  check(parser->parse(onnx.data(), onnx.size()), "parse the fixture");
+  ParsedModel m = parseModel(logger, onnx);
+  auto& [builder, network, config, parser] = m;
   nvinfer1::IOptimizationProfile* profile = builder->createOptimizationProfile();
   profile->setDimensions("x", nvinfer1::OptProfileSelector::kMIN, min);
   profile->setDimensions("x", nvinfer1::OptProfileSelector::kOPT, opt);
@@ -194,13 +208,8 @@ void testDataDependentOutput(Logger& logger, Recorder& recorder, std::vector<uin
 // A shape tensor input: the network and the profile say what it is, the engine puts it on the host with its profile
 // values, and a context reads its values from host memory when it infers shapes and at each enqueueV3.
 void testShapeInput(Logger& logger, Recorder& recorder, std::vector<uint8_t> const& onnx) {
-  std::unique_ptr<nvinfer1::IBuilder> builder(
-      static_cast<nvinfer1::IBuilder*>(createInferBuilder_INTERNAL(&logger, NV_TENSORRT_VERSION)));
-  std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(0));
-  std::unique_ptr<nvinfer1::IBuilderConfig> config(builder->createBuilderConfig());
-  std::unique_ptr<nvonnxparser::IParser> parser(static_cast<nvonnxparser::IParser*>(
-      createNvOnnxParser_INTERNAL(network.get(), &logger, NV_ONNX_PARSER_VERSION)));
-  check(parser->parse(onnx.data(), onnx.size()), "parse the Reshape model");
+  ParsedModel m = parseModel(logger, onnx);
+  auto& [builder, network, config, parser] = m;
   check(!network->getInput(0)->isShapeTensor() && network->getInput(1)->isShapeTensor(),
         "the target is a shape tensor, x is not");
   nvinfer1::IOptimizationProfile* profile = builder->createOptimizationProfile();
