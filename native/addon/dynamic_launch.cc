@@ -107,8 +107,11 @@ class DynamicLaunch {
       out.dims = mCtx.context->tensorShape(t.name);
       // Not a data-dependent output, yet no shape: TensorRT refused the shape tensor values (as run_submission.cc).
       if (hasUnknownExtent(out.dims)) {
+        Failure why;
+        mCtx.context->inferShapes(why);
         return fail(invalidOutput(t.name, "output '" + t.name + "': TensorRT could not infer its shape from the input "
-                                          "shapes and the shape tensor values given (outside the profile?)"));
+                                          "shapes and the shape tensor values given" +
+                                          (why.trtMessages.empty() ? std::string() : ": " + why.trtMessages.back())));
       }
       out.bytes = volume(out.dims) * dataTypeSize(t.dataType);
       if (DeviceBufferState const* target = deviceTarget(o)) {

@@ -425,9 +425,13 @@ class RunSubmission {
       // With shape tensor inputs, an unknown extent of an output that does not depend on the data means TensorRT
       // refused the values (the TypeScript layer checks them against the profile first).
       if (mEngine.anyHostInput && !t.dataDependent) {
-        throw jsError(mEnv, "INVALID_INPUT", "output '" + t.name + "': TensorRT could not infer its shape from the "
-                                             "input shapes and the shape tensor values given (outside the profile?)",
-                      t.name);
+        Failure why;
+        mCtx.context->inferShapes(why);
+        why.message = "output '" + t.name + "': TensorRT could not infer its shape from the input shapes and the shape "
+                      "tensor values given" + (why.trtMessages.empty() ? std::string() : ": " + why.trtMessages.back());
+        why.code = "INVALID_INPUT";
+        why.tensor = t.name;
+        throw toJsError(mEnv, why);
       }
       mFoundDataDependent = true;
     }

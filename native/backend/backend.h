@@ -89,6 +89,9 @@ class ContextBackend {
   virtual bool setInputShape(std::string const& name, std::vector<int64_t> const& dims, Failure& failure) = 0;
   // Shape of any IO tensor after the input shapes were set (-1 extents if still unknown).
   virtual std::vector<int64_t> tensorShape(std::string const& name) = 0;
+  // Why the output shapes cannot be inferred (IExecutionContext::inferShapes): false with TensorRT's reason, for a
+  // caller that found an extent unknown which the data does not decide.
+  virtual bool inferShapes(Failure& failure) = 0;
   virtual bool setTensorAddress(std::string const& name, void* address, Failure& failure) = 0;
   // Routes a data-dependent output to `sink` (which must outlive the context) instead of a fixed address.
   virtual bool setOutputSink(std::string const& name, DynamicOutputSink* sink, Failure& failure) = 0;

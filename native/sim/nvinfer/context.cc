@@ -182,7 +182,10 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     }
     if (missing > 0) return missing;
     std::string error;
-    return resolved(&error) ? 0 : -1;
+    if (resolved(&error)) return 0;
+    // As TensorRT's shape machine: a layer that cannot take the shapes or shape values given is an internal error.
+    reporter().error(ErrorCode::kFAILED_EXECUTION, "IExecutionContext::inferShapes", "Internal Error", error);
+    return -1;
   }
 
   bool setTensorAddress(char const* tensorName, void* data) noexcept override {
