@@ -52,7 +52,8 @@ std::vector<int64_t> optShape(EngineInfo const& info, int32_t profile, TensorInf
 }
 
 // Shape tensor inputs get the profile's optimum values, in the host memory the context's runs bind (run_submission.cc),
-// before any output shape is read: the output shapes depend on them.
+// before any output shape is read: the output shapes depend on them. An engine that does not tell its values (one
+// TensorRT cannot answer getProfileTensorValues for) gets zeros, as other inputs do.
 bool bindOptimumValues(ContextState& ctx, int32_t profile, Failure& failure) {
   EngineState const& engine = *ctx.engine;
   EngineInfo const& info = engine.engine->info();
@@ -60,8 +61,9 @@ bool bindOptimumValues(ContextState& ctx, int32_t profile, Failure& failure) {
     if (!engine.hostInputs[i]) continue;
     TensorInfo const& input = info.tensors[engine.inputs[i]];
     ProfileShapes const* entry = profileEntry(info, profile, input);
-    if (!entry || entry->optValues.empty()) continue;
-    uint8_t* values = ctx.hostValues[i].write(input.dataType, entry->optValues);
+    std::vector<int64_t> opt = entry ? entry->optValues : std::vector<int64_t>{};
+    if (opt.empty()) opt.assign(volume(optShape(info, profile, input)), 0);
+    uint8_t* values = ctx.hostValues[i].write(input.dataType, opt);
     if (!ctx.bindTensor(engine.inputs[i], values, failure)) return false;
     ++ctx.bindingsEpoch;  // the values changed under the same address
   }

@@ -299,6 +299,10 @@ class ICudaEngine : public INoCopy {
   virtual int32_t getNbOptimizationProfiles() const noexcept = 0;
   virtual Dims getProfileShape(char const* tensorName, int32_t profileIndex,
                                OptProfileSelector select) const noexcept = 0;
+  //! Deprecated in TensorRT 10.11, removed in 11: the values set with the int32 setShapeValues, which the simulator
+  //! does not offer (nullptr always).
+  [[deprecated]] virtual int32_t const* getProfileTensorValues(char const* tensorName, int32_t profileIndex,
+                                                               OptProfileSelector select) const noexcept = 0;
   //! The values of a shape input tensor in a profile; nullptr for another tensor.
   virtual int64_t const* getProfileTensorValuesV2(char const* tensorName, int32_t profileIndex,
                                                   OptProfileSelector select) const noexcept = 0;

@@ -56,6 +56,9 @@ class EngineImpl : public nvinfer1::ICudaEngine {
                                  nvinfer1::OptProfileSelector select) const noexcept override;
   int64_t const* getProfileTensorValuesV2(char const* tensorName, int32_t profileIndex,
                                           nvinfer1::OptProfileSelector select) const noexcept override;
+  int32_t const* getProfileTensorValues(char const*, int32_t, nvinfer1::OptProfileSelector) const noexcept override {
+    return nullptr;  // profiles hold values set with setShapeValuesV2 only
+  }
   int64_t getDeviceMemorySizeV2() const noexcept override;
   int64_t getDeviceMemorySizeForProfileV2(int32_t profileIndex) const noexcept override;
   nvinfer1::IExecutionContext* createExecutionContext(
