@@ -409,7 +409,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       temporary.blocks[idx] = memory;
       addresses[idx] = memory;
     }
-    if (!copyShapeValuesToDevice(addresses, stream)) return false;
+    if (!mShapeValueOffsets.empty() && !copyShapeValuesToDevice(addresses, stream)) return false;
     if (!mLastRun || mLastRun->shapesEpoch != mShapesEpoch || mLastRun->addresses != addresses) {
       auto fresh = std::make_shared<RunState>();
       fresh->plan = mEngine.plan();
@@ -461,8 +461,9 @@ class ContextImpl : public nvinfer1::IExecutionContext {
 
   // Concrete infos of all tensors for the current input shapes, cached until a shape changes.
   std::vector<TensorInfo> const* resolved(std::string* error) const {
+    if (mResolved && mShapeValueOffsets.empty()) return mResolved.get();  // the path of every enqueue
     if (!std::all_of(mShapeSet.begin(), mShapeSet.end(), [](bool b) { return b; })) return nullptr;
-    if (!readShapeValues(error)) return nullptr;
+    if (!readShapeValues(error)) return nullptr;  // shape inputs: their values may have changed in place
     if (mResolved) return mResolved.get();
     try {
       auto infos = std::make_unique<std::vector<TensorInfo>>(resolveGraph(graph(), mInputShapes, mInputValues));
@@ -478,8 +479,8 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   // Reads the shape inputs' values from their host memory into mInputValues, dropping the resolved shapes when they
   // changed. False, with the reason, when an address is missing or the values lie outside the active profile.
   bool readShapeValues(std::string* error) const {
+    if (mShapeValueOffsets.empty()) return true;  // no shape inputs: nothing on the path of every enqueue
     auto const& profile = mEngine.plan()->profiles[mProfile];
-    if (profile.values.empty()) return true;
     mInputValues.resize(graph().inputs.size());
     for (size_t pos = 0; pos < graph().inputs.size(); ++pos) {
       int idx = graph().inputs[pos];
