@@ -33,6 +33,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { buildEngine } from '../build.js';
 import type { Engine } from '../engine.js';
+import type { BuildProfile, ShapeValuesRange } from '../engine-spec.js';
 import type { TensorRTNodeError } from '../errors.js';
 import type { Backend } from '../runtime.js';
 import { Tensor } from '../tensor.js';
@@ -140,27 +141,34 @@ interface PreparedModel {
   readonly shapes?: Map<string, RunShape>;
 }
 
-/** An ONNX model becomes a temporary fp32 engine whose profile admits exactly the run's shapes (known first). */
+/** An ONNX model becomes a temporary fp32 engine whose profile admits exactly the run's shapes (known first), and
+ * exactly the values of its shape tensor inputs: which inputs those are, only the parser knows, so a build that
+ * names one is repeated with that input's values from its file. */
 async function preparePlan(bytes: Uint8Array, onnxInfo: OnnxInfo | undefined, loaded: ReadonlyMap<string, LoadedInput>, o: RunCliOptions): Promise<PreparedModel> {
   if (!onnxInfo) return { plan: bytes, buildSeconds: null };
   const declared: DeclaredInput[] = onnxInfo.inputs.map((i) => ({ name: i.name, dims: i.dims }));
   const shapes = shapesForRun(declared, o.shapes ?? [], loaded);
-  const profile = exactProfile(declared, shapes);
+  const profile: BuildProfile = exactProfile(declared, shapes);
   const progress = buildProgress('build');
   const started = performance.now();
   try {
-    // Built on the device it will run on: a plan loads only on a GPU of the compute capability it was built for.
-    const plan = await buildEngine(bytes, { backend: o.backend, device: o.device, precision: 'fp32', profiles: Object.keys(profile).length ? [profile] : [], onProgress: progress.onProgress }).catch(
-      (error: unknown) => {
-        // The values of a shape tensor input are needed before the inputs are read: build the engine first.
-        if (shapeTensorUsage(error)) {
-          const name = (error as TensorRTNodeError).tensor!;
-          throw usageError(`input '${name}' is a shape tensor (its values decide output shapes), which run cannot build a temporary engine for: build one with \`tensorrt-node build <model.onnx> --values ${name}:<min>:<opt>:<max>\` and run that engine`);
-        }
-        throw error;
-      },
-    );
-    return { plan, buildSeconds: Number(((performance.now() - started) / 1000).toFixed(3)), shapes };
+    for (;;) {
+      // Built on the device it will run on: a plan loads only on a GPU of the compute capability it was built for.
+      const plan = await buildEngine(bytes, { backend: o.backend, device: o.device, precision: 'fp32', profiles: Object.keys(profile).length ? [profile] : [], onProgress: progress.onProgress }).catch(
+        (error: unknown) => {
+          const name = shapeTensorUsage(error) ? (error as TensorRTNodeError).tensor! : undefined;
+          if (name === undefined || Object.hasOwn(profile, name)) throw error;
+          const values = loaded.get(name)?.values;
+          if (!values) {
+            throw usageError(`input '${name}' is a shape tensor (its values decide output shapes), so the engine is built for its values: give them in a file (--input ${name}=values.json), not random`);
+          }
+          const exact = values.map(Number);
+          (profile as Record<string, ShapeValuesRange>)[name] = { values: { min: exact, opt: exact, max: exact } };
+          return undefined;
+        },
+      );
+      if (plan) return { plan, buildSeconds: Number(((performance.now() - started) / 1000).toFixed(3)), shapes };
+    }
   } finally {
     progress.stop();
   }

@@ -238,9 +238,14 @@ describe('shape tensor inputs (--values)', () => {
     expect(ran.code, ran.stderr).toBe(0);
     expect(json(ran).outputs[0]).toMatchObject({ name: 'y', shape: [8, 1] });
 
-    // run builds a temporary engine from ONNX with exact shapes; a shape tensor's values are not known that early.
-    const fromOnnx = await runCli(['run', file, ...SIM, '--input', 'x=random', '--input', `target=${target}`, '--shapes', 'x:2x4']);
-    expect(fromOnnx.code).toBe(2);
-    expect(fromOnnx.stderr).toContain("input 'target' is a shape tensor (its values decide output shapes), which run cannot build a temporary engine for: build one with `tensorrt-node build <model.onnx> --values target:<min>:<opt>:<max>` and run that engine");
+    // run builds a temporary engine from ONNX for exactly the run's shapes and shape tensor values, compared with
+    // onnxruntime; random values for a shape tensor would not fit its layers, so they must come from a file.
+    const fromOnnx = await runCli(['run', file, ...SIM, '--input', 'x=random', '--input', `target=${target}`, '--shapes', 'x:2x4', '--compare', 'cpu', '--json']);
+    expect(fromOnnx.code, fromOnnx.stderr).toBe(0);
+    expect(json(fromOnnx).outputs[0]).toMatchObject({ name: 'y', shape: [8, 1] });
+    expect(json(fromOnnx).compare).toMatchObject({ pass: true });
+    const random = await runCli(['run', file, ...SIM, '--input', 'x=random', '--input', 'target=random', '--shapes', 'x:2x4']);
+    expect(random.code).toBe(2);
+    expect(random.stderr).toContain("input 'target' is a shape tensor (its values decide output shapes), so the engine is built for its values: give them in a file (--input target=values.json), not random");
   });
 });
