@@ -108,6 +108,26 @@ describe('getOrBuild', () => {
     expect(await readdir(store.dir).catch(() => [])).toEqual([]);
   });
 
+  it('records the values of shape tensor inputs in the sidecar: the same values reuse the engine, others rebuild it', async () => {
+    const { model, node, valueInfo } = await import('../models/onnx-builder.js');
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', ['n', 4]), valueInfo('target', 'int64', [2])],
+      outputs: [valueInfo('y', 'float32', ['a', 'b'])],
+      nodes: [node('Reshape', ['x', 'target'], ['y'])],
+    });
+    const profile = (max: number) => [{ x: { min: [1, 4], opt: [2, 4], max: [8, 4] }, target: { values: { min: [-1, 1], opt: [2, 4], max: [max, max] } } }];
+    const store = freshStore();
+    const first = await store.getOrBuild(onnx, { runtime, task: 'test', model: 'reshape', profiles: profile(32) });
+    expect(first.built).toBe(true);
+    expect(first.sidecar.build_options.profiles).toEqual([{ x: { min: [1, 4], opt: [2, 4], max: [8, 4] }, target: { values: { min: [-1, 1], opt: [2, 4], max: [32, 32] } } }]);
+    expect((await store.getOrBuild(onnx, { runtime, task: 'test', model: 'reshape', profiles: profile(32) })).built).toBe(false);
+    const other = await store.getOrBuild(onnx, { runtime, task: 'test', model: 'reshape', profiles: profile(16) });
+    expect(other.built).toBe(true);
+    expect(other.quarantined?.reason.reason).toMatch(/it was built with other optimization profiles .*"max":\[32,32\].*wanted .*"max":\[16,16\]/);
+    using engine = await runtime.loadEngine(other.path);
+    expect(engine.profiles[0]!.target!.values).toEqual({ min: [-1, 1], opt: [2, 4], max: [16, 16] });
+  });
+
   it('records a strongly typed build in the sidecar; a request the other way quarantines it and rebuilds', async () => {
     const store = freshStore();
     const strong = await store.getOrBuild(mlp.onnx, { ...options(), stronglyTyped: true });
