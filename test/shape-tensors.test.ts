@@ -61,7 +61,7 @@ describe('what an engine says of a shape tensor input', () => {
     expect(again.inputs).toEqual(engine.inputs);
   });
 
-  it('a plan without shape inputs keeps its bytes: the values section is written only when there are values', async () => {
+  it('an engine without shape tensor inputs keeps its inputs on the device and its profiles without values', async () => {
     const plain = model({
       inputs: [valueInfo('x', 'float32', ['n', 4])],
       outputs: [valueInfo('y', 'float32', ['n', 4])],

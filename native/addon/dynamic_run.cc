@@ -121,9 +121,10 @@ void submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
       in.bytes = volume(in.dims) * dataTypeSize(t.dataType);
       Napi::Value value = info[3 + i];
       void* first = nullptr;
-      size_t have = in.bytes;
+      size_t have = 0;
       if (engine.hostInputs[i]) {  // staged like any host input; the launcher binds the staging itself
-        hosts[i] = shapeValuesOf(env, value, t, in.dims, in.bytes);
+        hosts[i] = shapeValuesOf(env, value, t, in.dims, in.bytes);  // checks the size itself
+        have = in.bytes;
       } else if (typedArrayBytes(env, value, &first, &have)) {
         hosts[i] = static_cast<uint8_t const*>(first);
       } else if (auto buffer = DeviceBufferWrap::from(env, value)) {

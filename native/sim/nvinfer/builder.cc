@@ -375,7 +375,7 @@ class BuilderImpl : public nvinfer1::IBuilder {
         }
         profile.shapes.emplace(idx, s);
       }
-      addShapeValues(g, shapeInputs, *cfg.profiles[p], p, profile, fail);
+      addShapeValues(g, shapeTensor, *cfg.profiles[p], p, profile, fail);
       profiles.push_back(std::move(profile));
     }
     phases.step("Building engine", 0);
@@ -448,14 +448,13 @@ class BuilderImpl : public nvinfer1::IBuilder {
   // A profile's min/opt/max values for each shape input (the profile's isValid checked their order); values for an
   // input that is no shape tensor are refused, as the builder could not use them.
   template <typename Fail>
-  static void addShapeValues(Graph const& g, std::vector<int> const& shapeInputs, OptimizationProfileImpl const& given,
+  static void addShapeValues(Graph const& g, std::vector<bool> const& shapeTensor, OptimizationProfileImpl const& given,
                              size_t p, Profile& profile, Fail&& fail) {
     std::string const which = "Optimization profile " + std::to_string(p);
     for (int idx : g.inputs) {
       TensorDef const& t = g.tensors[idx];
       auto it = given.values.find(t.name);
-      bool isShapeInput = std::find(shapeInputs.begin(), shapeInputs.end(), idx) != shapeInputs.end();
-      if (!isShapeInput) {
+      if (!shapeTensor[idx]) {
         if (it != given.values.end()) {
           fail(ErrorCode::kINVALID_CONFIG, "Configuration Error",
                which + " sets values for input tensor " + t.name + ", which is not a shape tensor (its values "
