@@ -161,6 +161,8 @@ export interface NativeBuildOptions {
   versionCompatible?: boolean;
   excludeLeanRuntime?: boolean;
   hardwareCompatibility?: 'none' | 'ampere+' | 'same-compute-capability';
+  /** Model outputs to mark as shape tensor outputs (INetworkDefinition::markOutputForShapes). */
+  shapeOutputs?: string[];
   device?: number;
 }
 

@@ -36,6 +36,11 @@ export interface BuildOptions {
   /** Plans that newer TensorRT versions of the same major can run (lean runtime embedded). */
   readonly versionCompatible?: boolean;
   readonly hardwareCompatibility?: HardwareCompatibility;
+  /** Model outputs to build as shape tensor outputs (TensorRT's markOutputForShapes): int32/int64 vectors of fixed size
+   * whose values follow from the input shapes and shape tensor inputs alone, such as a Shape of an input. TensorRT
+   * computes them on the host while it infers shapes, so a run reads them with no kernel and no device copy; such an
+   * output has location 'host' and cannot go to a DeviceTensor. */
+  readonly shapeOutputs?: readonly string[];
   /** The CUDA device to build on (0 by default): the plan is for that GPU's compute capability, and loads only on
    * a GPU like it (unless `hardwareCompatibility` says otherwise). */
   readonly device?: number;
@@ -129,6 +134,17 @@ export function requireBuildLimits(options: Pick<BuildOptions, 'workspaceBytes' 
   if (options.optimizationLevel !== undefined) requireInteger(options.optimizationLevel, 'optimizationLevel', 0, 5);
 }
 
+/** shapeOutputs: distinct output names (that each is an output of the model, of a shape tensor's form, the builder
+ * checks, naming it). */
+export function requireShapeOutputs(names: unknown): void {
+  if (names === undefined) return;
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string' && n.length > 0)) {
+    throw makeError('INVALID_ARGUMENT', `shapeOutputs must be an array of output names, got ${showValue(names)}`);
+  }
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  if (repeated !== undefined) throw makeError('INVALID_ARGUMENT', `shapeOutputs names '${repeated}' twice`, { tensor: repeated });
+}
+
 /** Parses ONNX and builds a plan. Parser errors give BUILD_FAILED listing each failing node. */
 export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}): Promise<Uint8Array> {
   if (!(onnx instanceof Uint8Array)) throw makeError('INVALID_ARGUMENT', 'buildEngine expects the ONNX model as a Uint8Array');
@@ -144,6 +160,7 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   }
   deviceIndexOf(options.device);
   requireBuildLimits(options);
+  requireShapeOutputs(options.shapeOutputs);
   const nativeOptions: NativeBuildOptions = {
     profiles: options.profiles === undefined ? undefined : nativeProfiles(options.profiles),
     workspaceBytes: options.workspaceBytes,
@@ -154,6 +171,7 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
     timingCache: options.timingCachePath ? await readUserFileIfPresent(options.timingCachePath, 'timing cache') : undefined,
     versionCompatible: options.versionCompatible,
     hardwareCompatibility: options.hardwareCompatibility,
+    shapeOutputs: options.shapeOutputs === undefined ? undefined : [...options.shapeOutputs],
     device: options.device,
   };
   let handle;

@@ -499,6 +499,14 @@ export class ExecutionContext extends Disposable {
         chosen[i] = hostTarget(spec.name, spec.dtype, target);
         continue;
       }
+      if (spec.location === 'host') {
+        const array = isDType(spec.dtype) ? DTYPES[spec.dtype].arrayName : 'TypedArray';
+        throw makeError('INVALID_INPUT', `output '${spec.name}' is a shape tensor output, which TensorRT writes on the host: give it a ${array} or nothing, not a DeviceTensor`, {
+          tensor: spec.name,
+          expected: 'a TypedArray or nothing',
+          actual: 'a DeviceTensor',
+        });
+      }
       if (target.dtype !== spec.dtype) {
         throw makeError('INVALID_INPUT', `output '${spec.name}': device tensor dtype ${target.dtype} differs from the engine's ${spec.dtype}`, {
           tensor: spec.name,

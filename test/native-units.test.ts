@@ -52,6 +52,15 @@ describe('simulator C++ unit tests', () => {
         nodes: [node('Reshape', ['x', 'target'], ['y'])],
       }),
     );
+    const shapeOf = path.join(work, 'shape-of.onnx');
+    writeFileSync(
+      shapeOf,
+      model({
+        inputs: [valueInfo('x', 'float32', ['n', 4])],
+        outputs: [valueInfo('y', 'float32', ['n', 4]), valueInfo('dims', 'int64', [2])],
+        nodes: [node('Relu', ['x'], ['y']), node('Shape', ['x'], ['dims'])],
+      }),
+    );
     const libs = path.dirname((createRequire(import.meta.url)('node-gyp-build') as { path(root: string): string }).path(root));
     const binary = path.join(work, 'sim_api_test');
     await run(
@@ -61,7 +70,7 @@ describe('simulator C++ unit tests', () => {
       { maxBuffer: 16 << 20 },
     );
     // A failing check exits 1: its FAIL lines are in stdout, which the assertion shows.
-    const { stdout } = (await run(binary, [onnx, nonZero, reshape]).catch((e: { stdout: string }) => e)) as { stdout: string };
+    const { stdout } = (await run(binary, [onnx, nonZero, reshape, shapeOf]).catch((e: { stdout: string }) => e)) as { stdout: string };
     expect(stdout).toMatch(/\d+ checks, 0 failures/);
   });
 

@@ -1,9 +1,10 @@
 // `tensorrt-node build <model.onnx> [--precision | --strongly-typed] [--profile name:min:opt:max …]
-//   [--values name:min:opt:max …] [--workspace MiB]
+//   [--values name:min:opt:max …] [--shape-output name …] [--workspace MiB]
 //   [--timing-cache file] [--calib-cache file] [--out dir] [--task] [--model] [--revision] [--backend] [--json]`:
 // gets a verified engine for the model from the EngineStore in --out (default ./engines), building it when it is
 // missing or unusable. All --profile and --values options form one optimization profile; --values gives a shape
-// tensor input's (an int input whose values decide output shapes) range of values. Progress goes to stderr. Ctrl-C
+// tensor input's (an int input whose values decide output shapes) range of values; --shape-output builds an int output
+// whose values follow from shapes alone (a Shape of an input) as a shape tensor output. Progress goes to stderr. Ctrl-C
 // (SIGINT) cancels the build through its AbortSignal; the store then leaves no finished-looking file (exit 130).
 //
 // --json document:
@@ -23,7 +24,7 @@ import { EngineStore, PRECISIONS, sidecarPathOf } from '../store/index.js';
 import type { Precision, Sidecar } from '../store/index.js';
 import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
 import { CliError, EXIT, usageError } from './errors.js';
-import { parseMebibytes, parseProfile, parseValues } from './inputs.js';
+import { parseMebibytes, parseProfile, parseShapeOutput, parseValues } from './inputs.js';
 import type { ProfileArg, ValuesArg } from './inputs.js';
 import { profileFromArgs, shapeTensorUsage } from './model-shapes.js';
 import { isPlan, readOnnxFile } from './model-files.js';
@@ -36,6 +37,7 @@ interface BuildCliOptions {
   precision: Precision;
   profile?: ProfileArg[];
   values?: ValuesArg[];
+  shapeOutput?: string[];
   workspace?: number;
   timingCache?: string;
   calibCache?: string;
@@ -121,6 +123,7 @@ async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildRep
       calibrationCache: o.calibCache,
       timingCachePath: o.timingCache,
       profiles,
+      shapeOutputs: o.shapeOutput,
       workspaceBytes: o.workspace === undefined ? undefined : Math.round(o.workspace * 2 ** 20),
       onProgress: progress.onProgress,
       onWarning: (message) => writeErr(`warning: ${message}`),
@@ -169,6 +172,7 @@ export function registerBuild(program: Command): void {
     .addOption(new Option('--precision <precision>', 'precision TensorRT may use').choices(PRECISIONS).default('fp32'))
     .option('--profile <name:min:opt:max>', 'shape range of a dynamic input, dims as 1x16 (repeat per input), e.g. x:1x16:8x16:64x16', parseProfile)
     .option('--values <name:min:opt:max>', 'value range of a shape tensor input (an int input whose values decide output shapes), values joined by \',\' (repeat per input), e.g. target:-1,1:2,4:32,32', parseValues)
+    .option('--shape-output <name>', 'build this int output, whose values follow from input shapes alone (a Shape of an input), as a shape tensor output that TensorRT writes on the host (repeat per output)', parseShapeOutput)
     .option('--workspace <MiB>', 'builder workspace limit in MiB', parseMebibytes('--workspace'))
     .option('--timing-cache <file>', 'timing cache file: read if present, rewritten after the build')
     .option('--calib-cache <file>', 'int8 calibration cache file')

@@ -74,6 +74,13 @@ function parseValueList(text: string, what: string): number[] {
   return values;
 }
 
+/** --shape-output, repeatable: the names in order, each once. */
+export function parseShapeOutput(value: string, previous: readonly string[] = []): string[] {
+  if (value === '') throw new InvalidArgumentError('expected the name of a model output.');
+  if (previous.includes(value)) throw new InvalidArgumentError(`'${value}' is given twice.`);
+  return [...previous, value];
+}
+
 export function parseValues(value: string, previous: readonly ValuesArg[] = []): ValuesArg[] {
   const parts = splitLast(value, ':', 3);
   if (!parts) throw new InvalidArgumentError(`expected name:min:opt:max with the values joined by ',', e.g. target:-1,1:2,4:32,32.`);

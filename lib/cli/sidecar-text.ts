@@ -18,6 +18,7 @@ export function renderSidecar(s: Sidecar, indent = ''): string {
     `target    ${s.backend} TensorRT ${s.trt_version}, CUDA ${s.cuda_version}, compute capability ${s.compute_capability}, ${s.device_name}`,
     `precision ${s.precision}${s.build_options.flags.length ? ` (flags ${s.build_options.flags.join(', ')})` : ''}`,
     `profiles  ${profiles || 'none'}`,
+    ...(s.build_options.shape_outputs?.length ? [`outputs   shape tensor outputs (on the host): ${s.build_options.shape_outputs.join(', ')}`] : []),
     `plan      ${formatBytes(s.plan_bytes)}, sha256 ${s.plan_sha256.slice(0, 16)}…`,
     `built     ${s.created_at} by ${s.builder}`,
   ]

@@ -3,7 +3,7 @@
 // crash leaves either a finished, verifiable engine or something a reader refuses and quarantines.
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { buildEngine, requireBuildLimits, requireProfiles } from '../build.js';
+import { buildEngine, requireBuildLimits, requireProfiles, requireShapeOutputs } from '../build.js';
 import type { BuildProgress } from '../build.js';
 import type { BuildProfile } from '../engine-spec.js';
 import { showValue } from '../dtypes.js';
@@ -57,6 +57,9 @@ export interface GetOrBuildOptions {
   readonly profiles?: readonly BuildProfile[];
   readonly workspaceBytes?: number;
   readonly optimizationLevel?: number;
+  /** Outputs to build as shape tensor outputs (BuildOptions.shapeOutputs). Recorded in the sidecar: an engine built
+   * with others is quarantined and rebuilt. */
+  readonly shapeOutputs?: readonly string[];
   /** Default: the runtime's backend (a plan only loads in the backend that built it). */
   readonly backend?: Backend;
   readonly onProgress?: (event: BuildProgress) => void;
@@ -120,6 +123,7 @@ export class EngineStore {
     requireOptionsObject(options, 'getOrBuild');
     requireBuildLimits(options); // before the folder, the lock or a build exist
     requireProfiles(options.profiles);
+    requireShapeOutputs(options.shapeOutputs);
     const onnxBytes = await readOnnx(onnx);
     const onnxSha256 = sha256(onnxBytes);
     const target = targetOf(options.runtime);
@@ -145,7 +149,8 @@ export class EngineStore {
     const enginePath = this.pathFor(parts);
     const profiles = profilesRecord(options.profiles);
     const stronglyTyped = options.stronglyTyped ?? false;
-    const expect: VerifyOptions = { runtime: options.runtime, onnx: onnxBytes, profiles, stronglyTyped };
+    const shapeOutputs = options.shapeOutputs ?? [];
+    const expect: VerifyOptions = { runtime: options.runtime, onnx: onnxBytes, profiles, stronglyTyped, shapeOutputs };
     await this.#makeDir();
 
     // Fast path, no lock: a finished engine is never rewritten in place, only quarantined and replaced.
@@ -178,6 +183,7 @@ export class EngineStore {
         profiles: options.profiles,
         workspaceBytes: options.workspaceBytes,
         optimizationLevel: options.optimizationLevel,
+        shapeOutputs,
         onProgress: options.onProgress,
         signal: options.signal,
       });
@@ -201,6 +207,7 @@ export class EngineStore {
         profiles,
         workspaceBytes: options.workspaceBytes,
         optimizationLevel: options.optimizationLevel,
+        shapeOutputs,
         planSha256: sha256(plan),
         planBytes: plan.byteLength,
         builder: builderId(),

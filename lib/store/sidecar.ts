@@ -29,6 +29,9 @@ export interface BuildOptionsRecord {
   readonly optimization_level: number | null;
   /** Builder flags beyond the defaults (e.g. 'fp16'); empty for fp32. */
   readonly flags: readonly string[];
+  /** Outputs built as shape tensor outputs (BuildOptions.shapeOutputs), sorted; absent when there are none (and in
+   * sidecars written before they existed). */
+  readonly shape_outputs?: readonly string[];
 }
 
 export interface Sidecar {
@@ -127,6 +130,9 @@ function buildOptionsProblems(value: unknown): string[] {
     if (b[f] !== null && !Number.isSafeInteger(b[f])) problems.push(`build_options.${f} must be an integer or null`);
   }
   if (!Array.isArray(b.flags) || !b.flags.every((f) => typeof f === 'string')) problems.push('build_options.flags must be a list of strings');
+  if (b.shape_outputs !== undefined && (!Array.isArray(b.shape_outputs) || !b.shape_outputs.every((f) => typeof f === 'string'))) {
+    problems.push('build_options.shape_outputs must be a list of output names');
+  }
   return problems;
 }
 
@@ -177,6 +183,7 @@ export interface SidecarInput {
   readonly profiles: BuildOptionsRecord['profiles'];
   readonly workspaceBytes?: number;
   readonly optimizationLevel?: number;
+  readonly shapeOutputs?: readonly string[];
   readonly planSha256: string;
   readonly planBytes: number;
   readonly builder: string;
@@ -204,6 +211,7 @@ export function createSidecar(input: SidecarInput): Sidecar {
       workspace_bytes: input.workspaceBytes ?? null,
       optimization_level: input.optimizationLevel ?? null,
       flags: [...(input.precision === 'fp32' ? [] : [input.precision]), ...(input.stronglyTyped ? [STRONGLY_TYPED_FLAG] : [])],
+      ...(input.shapeOutputs?.length ? { shape_outputs: [...input.shapeOutputs].sort() } : {}),
     },
     max_batch_size: maxDynamicDim(input.profiles, 0),
     seq_len: maxDynamicDim(input.profiles, 1),

@@ -23,6 +23,8 @@ export interface VerifyOptions {
   readonly profiles?: BuildOptionsRecord['profiles'];
   /** Whether the engine must have been built strongly typed (the sidecar's 'strongly-typed' flag). */
   readonly stronglyTyped?: boolean;
+  /** The outputs the engine must have been built to give as shape tensor outputs (in any order; [] for none). */
+  readonly shapeOutputs?: readonly string[];
 }
 
 /** The model's SHA-256; a path is streamed (models can be large), and one that cannot be read is INVALID_ARGUMENT. */
@@ -180,6 +182,15 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
       expected: typing(options.stronglyTyped),
       actual: typing(builtStronglyTyped),
     });
+  }
+
+  if (options.shapeOutputs !== undefined) {
+    const list = (names: readonly string[]) => (names.length === 0 ? 'none' : [...names].sort().join(', '));
+    const wanted = list(options.shapeOutputs);
+    const built = list(sidecar.build_options.shape_outputs ?? []);
+    if (wanted !== built) {
+      throw incompatible(enginePath, `it was built with other shape tensor outputs (${built}, wanted ${wanted})`, { expected: wanted, actual: built });
+    }
   }
 
   // A store file name must describe what its sidecar says (a renamed file would otherwise be trusted).

@@ -149,6 +149,10 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
     if (o.Get("hardwareCompatibility").IsString()) {
       options.hardwareCompatibility = o.Get("hardwareCompatibility").As<Napi::String>().Utf8Value();
     }
+    if (o.Get("shapeOutputs").IsArray()) {
+      Napi::Array names = o.Get("shapeOutputs").As<Napi::Array>();
+      for (uint32_t k = 0; k < names.Length(); ++k) options.shapeOutputs.push_back(names.Get(k).ToString().Utf8Value());
+    }
     uint8_t const* blob = nullptr;
     size_t blobSize = 0;
     if (bytesOf(o.Get("calibrationCache"), &blob, &blobSize)) options.calibrationCache.assign(blob, blob + blobSize);

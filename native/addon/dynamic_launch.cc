@@ -1,6 +1,7 @@
 // The launcher thread's half of a run with data-dependent output shapes (dynamic_run.h): shapes, copies, bindings,
 // enqueueV3 (which waits for the kernels that decide the shapes), the copies out and the completion callback.
 #include <algorithm>
+#include <cstring>
 
 #include "dynamic_run_job.h"
 #include "graph_launch.h"
@@ -114,6 +115,10 @@ class DynamicLaunch {
                                           (why.trtMessages.empty() ? std::string() : ": " + why.trtMessages.back())));
       }
       out.bytes = volume(out.dims) * dataTypeSize(t.dataType);
+      if (mEngine.hostOutputs[o]) {  // bound by refreshShapeOutputs (a DeviceTensor for it was refused)
+        out.shapeValues = true;
+        continue;
+      }
       if (DeviceBufferState const* target = deviceTarget(o)) {
         if (target->bytes < out.bytes) {
           return fail(invalidOutput(t.name, "output buffer for '" + t.name + "' needs " + std::to_string(out.bytes) +
@@ -127,7 +132,7 @@ class DynamicLaunch {
       }
       if (!bindOwnBuffer(mEngine.outputs[o], out.bytes, &out.device)) return false;
     }
-    return true;
+    return !mEngine.anyHostOutput || mCtx.refreshShapeOutputs(mFailure) || fail(mFailure);
   }
 
   DeviceBufferState* deviceTarget(size_t output) const {
@@ -209,8 +214,13 @@ class DynamicLaunch {
     int rc = mRuns.outputStaging.acquire(std::max<size_t>(stagingBytes, 1), mJob.outputStaging);
     if (rc != 0) return failCuda(rc, "cudaMallocHost");
     auto* staging = static_cast<uint8_t*>(mJob.outputStaging.data);
-    for (DynamicRunJob::Output const& out : mJob.outputs) {
+    for (size_t o = 0; o < mJob.outputs.size(); ++o) {
+      DynamicRunJob::Output const& out = mJob.outputs[o];
       if (out.bytes == 0 || out.onDevice) continue;
+      if (out.shapeValues) {  // on the host already, valid for these bindings: no copy queued
+        std::memcpy(staging + out.stagingOffset, mCtx.shapeOutputValues[o].data(), out.bytes);
+        continue;
+      }
       rc = mApi.cudaMemcpyAsync(staging + out.stagingOffset, out.device, out.bytes, cuda::kDeviceToHost, mCtx.stream);
       if (rc != 0) return failCuda(rc, "cudaMemcpyAsync (output)");
     }

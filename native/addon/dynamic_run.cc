@@ -68,6 +68,7 @@ void adoptOutputTargets(Napi::Env env, Napi::Array targets, DynamicRunJob& job) 
     if (!buffer) {
       throw jsError(env, "INVALID_INPUT", "output '" + name + "' must be a TypedArray, its byte length or a DeviceBuffer", name);
     }
+    if (engine.hostOutputs[o]) throw shapeOutputOnDevice(env, name);
     requireUsableByRun(env, *buffer, *job.ctx, "output", name);
     job.deviceTargets[o] = std::move(buffer);
   }

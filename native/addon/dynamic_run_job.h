@@ -148,6 +148,7 @@ class DynamicRunJob : public CompletionJob {
     size_t stagingOffset = 0;
     void* device = nullptr;
     bool onDevice = false;  // written into the caller's DeviceTensor (deviceTargets)
+    bool shapeValues = false;  // a shape tensor output, which TensorRT writes to the context's host memory
   };
   uint8_t const* stagingAt(Output const& out) const {
     return static_cast<uint8_t const*>(outputStaging.data) + out.stagingOffset;

@@ -132,6 +132,7 @@ std::shared_ptr<ContextState> makeContext(std::shared_ptr<EngineState> const& en
   ctx->boundAddress.assign(n, nullptr);
   ctx->inputDims.resize(engine->inputs.size());
   ctx->hostValues.resize(engine->inputs.size());
+  ctx->shapeOutputValues.resize(engine->outputs.size());
   ctx->outputDims.resize(engine->outputs.size());
   if (!selectProfileAndWarmUp(*ctx, setup.profile, setup.warmUp, failure)) return nullptr;
   return ctx;

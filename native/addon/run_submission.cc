@@ -104,12 +104,19 @@ uint8_t const* shapeValuesOf(Napi::Env env, Napi::Value value, TensorInfo const&
   return host;
 }
 
+Napi::Error shapeOutputOnDevice(Napi::Env env, std::string const& name) {
+  return jsError(env, "INVALID_INPUT", "output '" + name + "' is a shape tensor output, which TensorRT writes on the "
+                                       "host: give a TypedArray, its byte length or nothing for it, not a DeviceTensor",
+                 name);
+}
+
 namespace {
 
 struct OutputPlan {
   size_t bytes = 0;
   size_t stagingOffset = 0;
   bool onDevice = false;
+  bool shapeValues = false;  // a shape tensor output: TensorRT writes it to the context's host memory
   napi_ref hostTarget = nullptr;  // the caller's TypedArray, copied into at settle (no allocation per run)
   void* device = nullptr;
 };
@@ -310,6 +317,7 @@ class RunSubmission {
       OutputPlan& plan = mJob.outputs[o];
       std::vector<int64_t> const& dims = mCtx.outputDims[o];
       plan.bytes = volume(dims) * dataTypeSize(t.dataType);
+      plan.shapeValues = mEngine.anyHostOutput && mEngine.hostOutputs[o];
       std::shared_ptr<DeviceBufferState> buffer;
       if (!targets.IsEmpty()) {
         Napi::Value target = targets.Get(static_cast<uint32_t>(o));
@@ -332,6 +340,7 @@ class RunSubmission {
         buffer = DeviceBufferWrap::from(mEnv, target);
         if (!buffer && !target.IsUndefined() && !target.IsNull()) throw notATarget(t.name);
       }
+      if (buffer && plan.shapeValues) throw shapeOutputOnDevice(mEnv, t.name);
       if (buffer) {
         requireUsableByRun(mEnv, *buffer, mCtx, "output", t.name);
         if (buffer->bytes < plan.bytes) {
@@ -371,10 +380,12 @@ class RunSubmission {
     }
     for (size_t o = 0; o < mJob.outputs.size(); ++o) {
       OutputPlan& plan = mJob.outputs[o];
+      if (plan.shapeValues) continue;  // bound by refreshShapeOutputs
       int ti = mEngine.outputs[o];
       if (!plan.onDevice) plan.device = grow(ti, plan.bytes);
       bind(ti, plan.device);
     }
+    if (mEngine.anyHostOutput && !mCtx.refreshShapeOutputs(mFailure)) throw toJsError(mEnv, mFailure);
   }
 
   // The network and the copies back, in stream order, after any pending use of the caller's device buffers.
@@ -394,8 +405,13 @@ class RunSubmission {
       if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaEventRecord"));
     }
     auto* staging = static_cast<uint8_t*>(mJob.staging.data);
-    for (OutputPlan const& plan : mJob.outputs) {
+    for (size_t o = 0; o < mJob.outputs.size(); ++o) {
+      OutputPlan const& plan = mJob.outputs[o];
       if (plan.onDevice || plan.bytes == 0) continue;
+      if (plan.shapeValues) {  // on the host already, valid for these bindings: no copy queued
+        std::memcpy(staging + plan.stagingOffset, mCtx.shapeOutputValues[o].data(), plan.bytes);
+        continue;
+      }
       int rc = mApi.cudaMemcpyAsync(staging + plan.stagingOffset, plan.device, plan.bytes, cuda::kDeviceToHost,
                                     mCtx.stream);
       if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaMemcpyAsync (output)"));

@@ -49,6 +49,9 @@ class FlatDims {
 uint8_t const* shapeValuesOf(Napi::Env env, Napi::Value value, TensorInfo const& input, std::vector<int64_t> const& dims,
                              size_t bytes);
 
+// A DeviceBuffer given for a shape tensor output, which TensorRT writes on the host: INVALID_INPUT naming it.
+Napi::Error shapeOutputOnDevice(Napi::Env env, std::string const& name);
+
 Napi::Error inputTooShort(Napi::Env env, TensorInfo const& input, std::vector<int64_t> const& dims, size_t needed,
                           size_t have);
 

@@ -42,8 +42,12 @@ class DeserializeJob : public BackgroundJob {
     auto const& tensors = mEngine->engine->info().tensors;
     for (size_t i = 0; i < tensors.size(); ++i) {
       (tensors[i].isInput ? mEngine->inputs : mEngine->outputs).push_back(static_cast<int>(i));
-      if (!tensors[i].isInput) continue;
       bool onHost = tensors[i].location == "host";
+      if (!tensors[i].isInput) {
+        mEngine->hostOutputs.push_back(onHost);
+        mEngine->anyHostOutput = mEngine->anyHostOutput || onHost;
+        continue;
+      }
       mEngine->hostInputs.push_back(onHost);
       mEngine->anyHostInput = mEngine->anyHostInput || onHost;
     }

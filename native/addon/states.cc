@@ -1,5 +1,7 @@
 #include "states.h"
 
+#include <algorithm>
+
 #include "device_scope.h"
 #include "dynamic_run.h"
 #include "graph_launch.h"
@@ -66,6 +68,23 @@ bool ContextState::applyInputShape(size_t input, std::vector<int64_t> const& dim
   if (!context->setInputShape(engine->engine->info().tensors[engine->inputs[input]].name, dims, failure)) return false;
   inputDims[input] = dims;
   ++bindingsEpoch;
+  return true;
+}
+
+bool ContextState::refreshShapeOutputs(Failure& failure) {
+  EngineState const& e = *engine;
+  EngineInfo const& info = e.engine->info();
+  for (size_t o = 0; o < e.outputs.size(); ++o) {
+    if (!e.hostOutputs[o]) continue;
+    TensorInfo const& t = info.tensors[e.outputs[o]];
+    size_t elements = 1;
+    for (int64_t d : t.shape) elements *= static_cast<size_t>(std::max<int64_t>(d, 0));  // fixed: no -1
+    uint8_t* values = shapeOutputValues[o].reserve(std::max<size_t>(elements * dataTypeSize(t.dataType), 1));
+    if (!bindTensor(e.outputs[o], values, failure)) return false;
+  }
+  if (shapeOutputsEpoch == bindingsEpoch) return true;
+  if (!context->inferShapes(failure)) return false;
+  shapeOutputsEpoch = bindingsEpoch;
   return true;
 }
 

@@ -54,6 +54,10 @@ struct EngineState {
   // Per input: a shape tensor input (location "host"), whose values TensorRT reads on the host, not on the device.
   std::vector<bool> hostInputs;
   bool anyHostInput = false;
+  // Per output: a shape tensor output (location "host", INetworkDefinition::markOutputForShapes), whose values
+  // TensorRT writes on the host while it infers shapes. Its shape is fixed.
+  std::vector<bool> hostOutputs;
+  bool anyHostOutput = false;
   std::mutex contextCreateMutex;  // createContext on the JS thread, createContextAsync on pool threads
 
   CudaApi const& cuda() const { return runtime->cuda(); }
@@ -124,6 +128,10 @@ struct ContextState {
   // Per input, the host memory bound for a shape tensor input (runs enqueued on the JS thread), holding the values
   // given to TensorRT last: a run with other values has other output shapes (shapesKnown) and other bindings.
   std::vector<ShapeValuesBuffer> hostValues;
+  // Per output, the host memory bound for a shape tensor output, holding its values for the bindings of epoch
+  // `shapeOutputsEpoch` (refreshShapeOutputs). Written by TensorRT on whichever thread enqueues.
+  std::vector<ShapeValuesBuffer> shapeOutputValues;
+  uint64_t shapeOutputsEpoch = ~uint64_t{0};
   std::vector<std::vector<int64_t>> outputDims;     // per output, for the current input shapes
   // The same as a JS array of arrays, shared by the results of runs with these shapes (replaced on a change).
   std::shared_ptr<Napi::Reference<Napi::Array>> outputDimsJs;
@@ -167,6 +175,12 @@ struct ContextState {
   bool bindTensor(int index, void* address, Failure& failure);
   // setInputShape for input `input` (engine input order), only when the shape changed; false with the failure.
   bool applyInputShape(size_t input, std::vector<int64_t> const& dims, Failure& failure);
+  // Binds each shape tensor output to its host buffer and, when the shapes, shape values or addresses changed since it
+  // last did, has TensorRT write their values there (inferShapes: documented to write every shape output whose
+  // address is set). A CUDA graph replay runs no TensorRT code, and TensorRT may skip shape inference on an enqueue
+  // whose shapes it knows, so the values are taken from here, never from a particular enqueue. After every other
+  // binding of a run; false with the failure.
+  bool refreshShapeOutputs(Failure& failure);
   // The JS references, dropped where the last owner let go (always the JS thread) before the reaper gets the rest.
   void releaseOnJsThread() {
     outputDimsJs.reset();

@@ -81,7 +81,7 @@ bool warmUpRun(ContextState& ctx, int32_t profile, Failure& failure) {
   std::vector<ScratchSink*> scratch;
   for (size_t t = 0; t < info.tensors.size(); ++t) {
     TensorInfo const& tensor = info.tensors[t];
-    if (tensor.location == "host") continue;  // bound above
+    if (tensor.location == "host") continue;  // inputs bound above, outputs below
     std::vector<int64_t> dims = ctx.context->tensorShape(tensor.name);
     if (!tensor.isInput && hasUnknownExtent(dims)) {
       auto sink = std::make_unique<ScratchSink>(api);
@@ -105,6 +105,7 @@ bool warmUpRun(ContextState& ctx, int32_t profile, Failure& failure) {
     }
     if (!ctx.bindTensor(static_cast<int>(t), buffer.data, failure)) return false;
   }
+  if (engine.anyHostOutput && !ctx.refreshShapeOutputs(failure)) return false;
   bool enqueued = ctx.context->enqueue(ctx.stream, failure);
   int rc = api.cudaStreamSynchronize(ctx.stream);
   for (ScratchSink* sink : scratch) sink->release();

@@ -130,6 +130,9 @@ struct BuildOptions {
   bool versionCompatible = false;
   bool excludeLeanRuntime = false;
   std::string hardwareCompatibility = "none";        // none | ampere+ | same-compute-capability
+  // Model outputs to mark as shape tensor outputs (markOutputForShapes): TensorRT computes them on the host while it
+  // infers shapes and writes them to host memory, so reading them needs no kernel and no device copy.
+  std::vector<std::string> shapeOutputs;
   // Progress: phase start (name, parent, steps), step (name, step) -> false cancels, finish (name).
   std::function<void(std::string const&, std::string const&, int32_t)> onPhaseStart;
   std::function<bool(std::string const&, int32_t)> onStep;

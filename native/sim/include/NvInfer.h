@@ -83,6 +83,9 @@ class INetworkDefinition : public INoCopy {
   virtual int32_t getNbLayers() const noexcept = 0;
   virtual ITensor* addInput(char const* name, DataType type, Dims const& dimensions) noexcept = 0;
   virtual void markOutput(ITensor& tensor) noexcept = 0;
+  virtual void unmarkOutput(ITensor& tensor) noexcept = 0;
+  virtual bool markOutputForShapes(ITensor& tensor) noexcept = 0;
+  virtual bool unmarkOutputForShapes(ITensor& tensor) noexcept = 0;
   virtual bool getFlag(NetworkDefinitionCreationFlag networkDefinitionCreationFlag) const noexcept = 0;
   virtual void setName(char const* name) noexcept = 0;
   virtual char const* getName() const noexcept = 0;

@@ -341,6 +341,21 @@ class BuilderImpl : public nvinfer1::IBuilder {
       }
       shapeInputs.push_back(idx);
     }
+    // Shape outputs: TensorRT computes their values on the host while it infers shapes, so they too must be small
+    // integer vectors of fixed size.
+    std::vector<int> shapeOutputs;
+    for (int idx : g.outputs) {
+      TensorDef const& t = g.tensors[idx];
+      if (!t.isShapeOutput) continue;
+      bool fixed = std::all_of(t.shape.begin(), t.shape.end(), [](int64_t d) { return d >= 0; });
+      if ((t.type != DType::kINT32 && t.type != DType::kINT64) || t.shape.size() > 1 || !fixed) {
+        fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error",
+             "Network output " + t.name + " is marked as a shape output (markOutputForShapes), so it must be an "
+             "int32 or int64 tensor of rank 0 or 1 with fixed dimensions; it is " + dtypeName(t.type) + " " +
+                 dimsText(t.shape) + ".");
+      }
+      shapeOutputs.push_back(idx);
+    }
     std::vector<Profile> profiles;
     if (cfg.profiles.empty()) {
       if (!dynamicInputs.empty() || !shapeInputs.empty()) {
@@ -400,6 +415,7 @@ class BuilderImpl : public nvinfer1::IBuilder {
         try {
           auto infos = resolveGraph(g, inputShapes, inputValues);
           dataDependentUpperBounds(g, infos);  // enqueueV3 sizes data-dependent tensors by these; they must exist
+          requireShapeOutputValues(g, infos, shapeOutputs, p, fail);
           memory = std::max(memory, activationBytes(g, infos));
         } catch (OpError const& e) {
           if (k != points.front()) continue;
@@ -474,6 +490,20 @@ class BuilderImpl : public nvinfer1::IBuilder {
                  ", which has " + std::to_string(volume) + " elements " + dimsText(t.shape) + ".");
       }
       profile.values.emplace(idx, it->second);
+    }
+  }
+
+  // A shape output's values must follow from the input shapes and shape input values alone, as TensorRT computes
+  // them on the host before any kernel runs: one that depends on execution tensor data is refused.
+  template <typename Fail>
+  static void requireShapeOutputValues(Graph const& g, std::vector<TensorInfo> const& infos,
+                                       std::vector<int> const& shapeOutputs, size_t p, Fail&& fail) {
+    for (int idx : shapeOutputs) {
+      if (infos[idx].constData) continue;
+      fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error",
+           "Network output " + g.tensors[idx].name + " is marked as a shape output (markOutputForShapes), but at "
+           "optimization profile " + std::to_string(p) + " its values depend on execution tensor data, not only on "
+           "input shapes and shape tensor values.");
     }
   }
 

@@ -182,7 +182,13 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     }
     if (missing > 0) return missing;
     std::string error;
-    if (resolved(&error)) return 0;
+    if (auto const* infos = resolved(&error)) {
+      // "If an output tensor has isShapeInferenceIO(t)=true and its address has been specified, then its value is
+      // written."
+      if (mShapeOutputOffsets.empty() || writeShapeOutputs(*infos, /*requireAddresses=*/false, error)) return 0;
+      reporter().error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::inferShapes", "API Usage Error", error);
+      return -1;
+    }
     // As TensorRT's shape machine: a layer that cannot take the shapes or shape values given is an internal error.
     reporter().error(ErrorCode::kFAILED_EXECUTION, "IExecutionContext::inferShapes", "Internal Error", error);
     return -1;
@@ -375,7 +381,10 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     for (size_t i = 0; i < graph().tensors.size(); ++i) {
       TensorDef const& t = graph().tensors[i];
       bool dataDependent = mUpperBounds.count(static_cast<int>(i)) != 0;
-      if (t.isInput || t.isOutput) {
+      if (t.isShapeOutput) {
+        // Written to the caller's host memory below; layers that compute it write the context's device copy.
+        addresses[i] = static_cast<uint8_t*>(mShapeValuesDevice) + mShapeOutputOffsets.at(static_cast<int>(i));
+      } else if (t.isInput || t.isOutput) {
         // An output with an allocator asks it for memory every run, with the address it has (which it may keep if
         // big enough): an address set beforehand is a preallocation that the allocator may replace.
         if (!t.isInput && !dataDependent && mAllocators[i]) {
@@ -410,6 +419,16 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       addresses[idx] = memory;
     }
     if (!mShapeValueOffsets.empty() && !copyShapeValuesToDevice(addresses, stream)) return false;
+    if (!mShapeOutputOffsets.empty()) {
+      if (!mShapeValuesDevice) {
+        report.outOfMemory("IExecutionContext::enqueueV3", 256, trtn::cuda::kErrorMemoryAllocation);
+        return false;
+      }
+      if (!writeShapeOutputs(*infos, /*requireAddresses=*/true, error)) {
+        report.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::enqueueV3", "API Usage Error", error);
+        return false;
+      }
+    }
     if (!mLastRun || mLastRun->shapesEpoch != mShapesEpoch || mLastRun->addresses != addresses) {
       auto fresh = std::make_shared<RunState>();
       fresh->plan = mEngine.plan();
@@ -525,13 +544,20 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     return true;
   }
 
-  // Device memory of the context for its shape inputs' values (their shapes are fixed), like its activations.
+  // Device memory of the context for its shape inputs' values and its shape outputs' (their shapes are fixed), like
+  // its activations.
   void allocateShapeValues() {
     auto const& profile = mEngine.plan()->profiles.front();
     size_t total = 0;
     for (auto const& [idx, values] : profile.values) {
       mShapeValueOffsets[idx] = total;
       total += (values[0].size() * dtypeSize(graph().tensors[idx].type) + 255) / 256 * 256;
+    }
+    for (int idx : graph().outputs) {
+      TensorDef const& t = graph().tensors[idx];
+      if (!t.isShapeOutput) continue;
+      mShapeOutputOffsets[idx] = total;
+      total += (static_cast<size_t>(shapeVolume(t.shape)) * dtypeSize(t.type) + 255) / 256 * 256;
     }
     if (total > 0 && cudaMalloc(&mShapeValuesDevice, total) != 0) mShapeValuesDevice = nullptr;
   }
@@ -562,6 +588,37 @@ class ContextImpl : public nvinfer1::IExecutionContext {
                          cudaGetErrorString(rc));
         return false;
       }
+    }
+    return true;
+  }
+
+  // TensorRT computes shape outputs on the host while it infers shapes, and writes them to the host memory set for
+  // them at once (not in stream order). With `requireAddresses` (enqueueV3) every one needs an address; inferShapes
+  // writes those that have one. False with the reason.
+  bool writeShapeOutputs(std::vector<TensorInfo> const& infos, bool requireAddresses, std::string& error) const {
+    for (auto const& [idx, offset] : mShapeOutputOffsets) {
+      TensorDef const& t = graph().tensors[idx];
+      void* address = mAddresses[idx];
+      if (!address) {
+        if (!requireAddresses) continue;
+        error = addressNotSet(t);
+        return false;
+      }
+      // On a GPU the host would write to a device address and crash; the simulator says what is wrong instead.
+      if (cuda::isDevicePointer(address)) {
+        error = "Parameter check failed, condition: getTensorLocation(" + t.name + ") == TensorLocation::kHOST. The "
+                "address of shape tensor " + t.name + " is device memory; shape tensor outputs are written to host "
+                "memory.";
+        return false;
+      }
+      InputValues const& values = infos[idx].constData;
+      size_t bytes = static_cast<size_t>(shapeVolume(t.shape)) * dtypeSize(t.type);
+      if (!values || values->size() != bytes) {  // the builder refuses such outputs; a damaged plan may not
+        error = "Shape tensor output " + t.name + " could not be computed from the input shapes and shape tensor "
+                "values.";
+        return false;
+      }
+      if (bytes > 0) std::memcpy(address, values->data(), bytes);
     }
     return true;
   }
@@ -777,6 +834,8 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   mutable std::vector<InputValues> mInputValues;
   void* mShapeValuesDevice = nullptr;      // the device copy of the shape inputs' values
   std::map<int, size_t> mShapeValueOffsets;  // by tensor index, into mShapeValuesDevice
+  // Shape outputs, by tensor index, at their offsets into mShapeValuesDevice: the device copy that layers write.
+  std::map<int, size_t> mShapeOutputOffsets;
   std::vector<void*> mScratchAddresses;
   std::shared_ptr<RunState const> mLastRun;
 };

@@ -72,13 +72,13 @@ nvinfer1::Dims EngineImpl::getTensorShape(char const* name) const noexcept {
 
 nvinfer1::TensorLocation EngineImpl::getTensorLocation(char const* name) const noexcept {
   int idx = ioTensor(name);
-  return idx >= 0 && isShapeInput(idx) ? nvinfer1::TensorLocation::kHOST : nvinfer1::TensorLocation::kDEVICE;
+  return idx >= 0 && (isShapeInput(idx) || isShapeOutput(idx)) ? nvinfer1::TensorLocation::kHOST
+                                                                : nvinfer1::TensorLocation::kDEVICE;
 }
 
-// Shape outputs (INetworkDefinition::markOutputForShapes) are not simulated, so only inputs qualify.
 bool EngineImpl::isShapeInferenceIO(char const* name) const noexcept {
   int idx = ioTensor(name);
-  return idx >= 0 && isShapeInput(idx);
+  return idx >= 0 && (isShapeInput(idx) || isShapeOutput(idx));
 }
 
 nvinfer1::TensorFormat EngineImpl::getTensorFormat(char const*) const noexcept {

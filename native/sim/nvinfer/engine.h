@@ -37,6 +37,7 @@ class EngineImpl : public nvinfer1::ICudaEngine {
   bool isInput(int tensor) const { return graph().tensors[tensor].isInput; }
   // An input whose values decide shapes: every profile gives its values, and runs read it from host memory.
   bool isShapeInput(int tensor) const { return mPlan->profiles.front().values.count(tensor) != 0; }
+  bool isShapeOutput(int tensor) const { return graph().tensors[tensor].isShapeOutput; }
 
   int32_t getNbIOTensors() const noexcept override;
   char const* getIOTensorName(int32_t index) const noexcept override;

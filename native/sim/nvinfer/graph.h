@@ -18,6 +18,9 @@ struct TensorDef {
   Shape shape;  // build-time extents; -1 where dynamic
   bool isInput = false;
   bool isOutput = false;
+  // An output marked with markOutputForShapes (isOutput too): TensorRT computes its values while it infers shapes
+  // and writes them to host memory.
+  bool isShapeOutput = false;
   std::shared_ptr<std::vector<uint8_t>> constData;  // weights and folded constants
 };
 

@@ -1,5 +1,7 @@
 #include "network.h"
 
+#include <algorithm>
+
 #include "shapes.h"
 
 namespace trtsim {
@@ -140,6 +142,43 @@ void NetworkImpl::markGraphOutput(std::string const& name) {
   if (mGraph.tensors[idx].isOutput) return;
   mGraph.tensors[idx].isOutput = true;
   mGraph.outputs.push_back(idx);
+}
+
+int NetworkImpl::indexOf(nvinfer1::ITensor const& tensor) const {
+  for (size_t i = 0; i < mHandles.size(); ++i) {
+    if (mHandles[i].get() == &tensor) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void NetworkImpl::removeOutput(int index) {
+  TensorDef& t = mGraph.tensors[index];
+  t.isOutput = false;
+  t.isShapeOutput = false;
+  mGraph.outputs.erase(std::remove(mGraph.outputs.begin(), mGraph.outputs.end(), index), mGraph.outputs.end());
+}
+
+void NetworkImpl::unmarkOutput(nvinfer1::ITensor& tensor) noexcept {
+  int idx = indexOf(tensor);
+  if (idx >= 0 && mGraph.tensors[idx].isOutput && !mGraph.tensors[idx].isShapeOutput) removeOutput(idx);
+}
+
+// False for a tensor already marked as an output of either kind, as the header documents, and for a network input
+// ("an error"). Its type and extents are checked by the builder, which reports why.
+bool NetworkImpl::markOutputForShapes(nvinfer1::ITensor& tensor) noexcept {
+  int idx = indexOf(tensor);
+  if (idx < 0 || mGraph.tensors[idx].isOutput || mGraph.tensors[idx].isInput) return false;
+  mGraph.tensors[idx].isOutput = true;
+  mGraph.tensors[idx].isShapeOutput = true;
+  mGraph.outputs.push_back(idx);
+  return true;
+}
+
+bool NetworkImpl::unmarkOutputForShapes(nvinfer1::ITensor& tensor) noexcept {
+  int idx = indexOf(tensor);
+  if (idx < 0 || !mGraph.tensors[idx].isShapeOutput) return false;
+  removeOutput(idx);
+  return true;
 }
 
 int32_t NetworkImpl::getNbInputs() const noexcept { return static_cast<int32_t>(mGraph.inputs.size()); }

@@ -44,6 +44,9 @@ class TRTSIM_EXPORT NetworkImpl : public nvinfer1::INetworkDefinition {
   int32_t getNbLayers() const noexcept override;
   nvinfer1::ITensor* addInput(char const* name, nvinfer1::DataType type, nvinfer1::Dims const& dims) noexcept override;
   void markOutput(nvinfer1::ITensor& tensor) noexcept override;
+  void unmarkOutput(nvinfer1::ITensor& tensor) noexcept override;
+  bool markOutputForShapes(nvinfer1::ITensor& tensor) noexcept override;
+  bool unmarkOutputForShapes(nvinfer1::ITensor& tensor) noexcept override;
   bool getFlag(nvinfer1::NetworkDefinitionCreationFlag flag) const noexcept override;
   void setName(char const* name) noexcept override;
   char const* getName() const noexcept override;
@@ -52,6 +55,9 @@ class TRTSIM_EXPORT NetworkImpl : public nvinfer1::INetworkDefinition {
   friend class TensorHandle;
   nvinfer1::ITensor* handle(int index) const;
   int addTensor(TensorDef def);
+  // The index of a tensor of this network, or -1 for a handle of another network.
+  int indexOf(nvinfer1::ITensor const& tensor) const;
+  void removeOutput(int index);
 
   Graph mGraph;
   nvinfer1::NetworkDefinitionCreationFlags mFlags;

@@ -236,7 +236,7 @@ void writeBody(Writer& w, PlanContents const& plan) {
     w.pod<int32_t>(static_cast<int32_t>(t.type));
     w.shape(t.shape);
     w.pod<uint8_t>(t.isInput);
-    w.pod<uint8_t>(t.isOutput);
+    w.pod<uint8_t>(t.isShapeOutput ? 2 : t.isOutput);  // 2: a shape output, so other plans keep their bytes
     w.pod<uint8_t>(t.constData != nullptr);
     if (t.constData) w.blob(*t.constData);
   }
@@ -310,6 +310,12 @@ void requireConsistentIo(PlanContents const& plan) {
     if (inputs[i] != (g.tensors[i].isInput ? 1 : 0) || outputs[i] != (g.tensors[i].isOutput ? 1 : 0)) {
       Reader::corrupt("tensor " + g.tensors[i].name + " is listed as IO other than it is marked");
     }
+    // Contexts write a shape output's elements to host memory by its fixed volume.
+    TensorDef const& t = g.tensors[i];
+    if (t.isShapeOutput && ((t.type != DType::kINT32 && t.type != DType::kINT64) || t.shape.size() > 1 ||
+                            shapeVolume(t.shape) < 0)) {
+      Reader::corrupt("shape output " + t.name + " is not an int32 or int64 tensor of rank 0 or 1 and fixed size");
+    }
   }
   if (plan.profiles.empty() || plan.deviceMemoryPerProfile.size() != plan.profiles.size()) {
     Reader::corrupt("the profiles and their device memory sizes do not match");
@@ -357,7 +363,10 @@ PlanContents readBody(Reader& r) {
     t.type = static_cast<DType>(r.pod<int32_t>());
     t.shape = r.shape();
     t.isInput = r.pod<uint8_t>() != 0;
-    t.isOutput = r.pod<uint8_t>() != 0;
+    uint8_t output = r.pod<uint8_t>();
+    if (output > 2) Reader::corrupt("tensor " + t.name + " has an unknown output kind");
+    t.isOutput = output != 0;
+    t.isShapeOutput = output == 2;
     if (r.pod<uint8_t>()) {
       t.constData = std::make_shared<std::vector<uint8_t>>(r.blob());
       requireConstantBytes(t);

@@ -96,6 +96,7 @@ std::map<int, Shape> dataDependentUpperBounds(Graph const& graph, std::vector<Te
 
 std::vector<bool> shapeTensors(Graph const& graph) {
   std::vector<bool> shape(graph.tensors.size(), false);
+  for (int idx : graph.outputs) shape[idx] = graph.tensors[idx].isShapeOutput;
   // Nodes are in topological order, so walking them backwards meets every consumer of a tensor before its producer.
   for (auto node = graph.nodes.rbegin(); node != graph.nodes.rend(); ++node) {
     bool computesShape = false;

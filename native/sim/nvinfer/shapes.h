@@ -21,7 +21,7 @@ std::vector<TensorInfo> resolveGraph(Graph const& graph, std::vector<Shape> cons
                                      std::vector<InputValues> const& inputValues = {}, bool valuesGiven = true);
 
 // TensorRT's shape tensors, by tensor index: the tensors an op reads for the values that decide a shape (Op::
-// isShapeInput), and every tensor those values are computed from, except through ops that read only their inputs'
+// isShapeInput), the shape outputs (markOutputForShapes), and every tensor those values are computed from, except through ops that read only their inputs'
 // extents (Shape, Size). A network input among them is a shape input: its values come from host memory at run time.
 std::vector<bool> shapeTensors(Graph const& graph);
 

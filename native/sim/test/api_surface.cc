@@ -108,6 +108,9 @@ int main() {
   use<int32_t (nvinfer1::INetworkDefinition::*)() const noexcept>(&nvinfer1::INetworkDefinition::getNbLayers);
   use<ITensor* (nvinfer1::INetworkDefinition::*)(char const* name, DataType type, Dims const& dimensions) noexcept>(&nvinfer1::INetworkDefinition::addInput);
   use<void (nvinfer1::INetworkDefinition::*)(ITensor& tensor) noexcept>(&nvinfer1::INetworkDefinition::markOutput);
+  use<void (nvinfer1::INetworkDefinition::*)(ITensor& tensor) noexcept>(&nvinfer1::INetworkDefinition::unmarkOutput);
+  use<bool (nvinfer1::INetworkDefinition::*)(ITensor& tensor) noexcept>(&nvinfer1::INetworkDefinition::markOutputForShapes);
+  use<bool (nvinfer1::INetworkDefinition::*)(ITensor& tensor) noexcept>(&nvinfer1::INetworkDefinition::unmarkOutputForShapes);
   use<bool (nvinfer1::INetworkDefinition::*)(NetworkDefinitionCreationFlag networkDefinitionCreationFlag) const noexcept>(&nvinfer1::INetworkDefinition::getFlag);
   use<void (nvinfer1::INetworkDefinition::*)(char const* name) noexcept>(&nvinfer1::INetworkDefinition::setName);
   use<char const* (nvinfer1::INetworkDefinition::*)() const noexcept>(&nvinfer1::INetworkDefinition::getName);

@@ -2,7 +2,8 @@
 // checking that each misuse is reported where, and how, real TensorRT reports it. Built and run by
 // test/native-units.test.ts against the built libraries; argv[1] is an ONNX model file (x [batch,4] -> Relu -> y),
 // argv[2] one with a data-dependent output (x [n] -> NonZero -> idx), argv[3] one with a shape tensor input
-// (x [n,4], target int64 [2] -> Reshape -> y).
+// (x [n,4], target int64 [2] -> Reshape -> y), argv[4] one with an output that can be a shape output (x [n,4] ->
+// Relu -> y, Shape(x) -> dims).
 #include <NvInfer.h>
 #include <NvOnnxParser.h>
 
@@ -296,6 +297,77 @@ void testShapeInput(Logger& logger, Recorder& recorder, std::vector<uint8_t> con
         "device memory for a host tensor is refused (a GPU would crash reading it): " + recorder.last());
   check(context->setInputTensorAddress("target", target) && context->enqueueV3(stream), "host memory again");
   check(cudaStreamSynchronize(stream) == 0, "the stream stayed healthy");
+  context.reset();
+  engine.reset();
+  runtime.reset();
+  cudaFree(x);
+  cudaFree(y);
+  cudaStreamDestroy(stream);
+}
+
+// A shape tensor output: marked in place of an ordinary output, it lives on the host, and a context writes its values
+// to host memory when it infers shapes and at each enqueueV3, not in stream order.
+void testShapeOutput(Logger& logger, Recorder& recorder, std::vector<uint8_t> const& onnx) {
+  ParsedModel m = parseModel(logger, onnx);
+  auto& [builder, network, config, parser] = m;
+  nvinfer1::ITensor* dims = network->getOutput(1);
+  check(dims && !dims->isShapeTensor(), "an ordinary output is no shape tensor");
+  check(!network->markOutputForShapes(*dims), "markOutputForShapes refuses a tensor already marked as an output");
+  check(!network->markOutputForShapes(*network->getInput(0)), "... and a network input");
+  network->unmarkOutput(*dims);
+  check(network->getNbOutputs() == 1 && !dims->isNetworkOutput(), "unmarkOutput");
+  check(network->markOutputForShapes(*dims) && network->getNbOutputs() == 2 && dims->isShapeTensor() &&
+            !network->getInput(0)->isShapeTensor(),
+        "marked for shapes: a shape tensor, computed from x's extents only");
+  check(!network->unmarkOutputForShapes(*network->getOutput(0)), "unmarkOutputForShapes refuses an ordinary output");
+  nvinfer1::IOptimizationProfile* profile = builder->createOptimizationProfile();
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMIN, dims2(1, 4));
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kOPT, dims2(2, 4));
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMAX, dims2(8, 4));
+  config->addOptimizationProfile(profile);
+  std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
+  check(plan != nullptr, "build with a shape output");
+  if (!plan) return;
+
+  std::unique_ptr<nvinfer1::IRuntime> runtime(
+      static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION)));
+  runtime->setErrorRecorder(&recorder);
+  std::unique_ptr<nvinfer1::ICudaEngine> engine(runtime->deserializeCudaEngine(plan->data(), plan->size()));
+  check(engine != nullptr, "deserialize the shape output model");
+  if (!engine) return;
+  check(engine->getTensorLocation("dims") == nvinfer1::TensorLocation::kHOST &&
+            engine->getTensorLocation("y") == nvinfer1::TensorLocation::kDEVICE && engine->isShapeInferenceIO("dims") &&
+            !engine->isShapeInferenceIO("x"),
+        "the shape output lives on the host and is shape inference IO");
+  check(engine->getTensorShape("dims").nbDims == 1 && engine->getTensorShape("dims").d[0] == 2, "its shape is fixed");
+
+  std::unique_ptr<nvinfer1::IExecutionContext> context(engine->createExecutionContext());
+  cudaStream_t stream = nullptr;
+  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
+  void* x = nullptr;
+  void* y = nullptr;
+  cudaMalloc(&x, 8 * 4 * sizeof(float));
+  cudaMalloc(&y, 8 * 4 * sizeof(float));
+  alignas(256) static int64_t written[32] = {};
+  context->setInputShape("x", dims2(3, 4));
+  context->setTensorAddress("x", x);
+  context->setTensorAddress("y", y);
+  check(context->inferShapes(0, nullptr) == 0 && written[0] == 0, "inferShapes writes no shape output without an address");
+  check(!context->enqueueV3(stream) && recorder.last().find("Address is not set for output tensor dims") != std::string::npos,
+        "enqueueV3 wants the shape output's address: " + recorder.last());
+  check(context->setTensorAddress("dims", written) && context->inferShapes(0, nullptr) == 0 && written[0] == 3 &&
+            written[1] == 4,
+        "inferShapes writes the values to the host address");
+  context->setInputShape("x", dims2(5, 4));
+  written[0] = 0;
+  check(context->enqueueV3(stream) && written[0] == 5 && written[1] == 4,
+        "enqueueV3 writes them before it returns, without waiting for the stream");
+  check(cudaStreamSynchronize(stream) == 0 && written[0] == 5, "the kernels leave the host values alone");
+  check(context->setTensorAddress("dims", y) && !context->enqueueV3(stream) &&
+            recorder.last().find("The address of shape tensor dims is device memory") != std::string::npos,
+        "device memory for a host output is refused (a GPU would crash writing it): " + recorder.last());
+  check(context->setTensorAddress("dims", written) && context->enqueueV3(stream) && cudaStreamSynchronize(stream) == 0,
+        "host memory again");
   context.reset();
   engine.reset();
   runtime.reset();
@@ -1016,6 +1088,12 @@ int main(int argc, char** argv) {
     testShapeInput(logger, recorder, std::vector<uint8_t>((std::istreambuf_iterator<char>(reshape)),
                                                           std::istreambuf_iterator<char>()));
     check(recorder.refs == 0, "every reference returned after the shape input test");
+  }
+  if (argc > 4) {
+    std::ifstream shapeOf(argv[4], std::ios::binary);
+    testShapeOutput(logger, recorder, std::vector<uint8_t>((std::istreambuf_iterator<char>(shapeOf)),
+                                                           std::istreambuf_iterator<char>()));
+    check(recorder.refs == 0, "every reference returned after the shape output test");
   }
   testPlanHeaderChecks(logger, recorder, onnx);
   check(recorder.refs == 0, "every reference returned after the plan header test");
