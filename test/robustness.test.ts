@@ -197,18 +197,19 @@ describe('robustness against malformed input', () => {
     expect(loaded).toBeGreaterThan(100);
   });
 
-  it('1000 such plans of a model with shape tensor inputs: their profile values, and a context reading them per run', async () => {
+  it('1000 such plans of a model with shape tensor inputs and a shape tensor output: their profile values, and a context reading and writing them per run', async () => {
     const onnx = model({
       inputs: [valueInfo('x', 'float32', ['n', 4]), valueInfo('target', 'int64', [2]), valueInfo('limit', 'int32', [])],
-      outputs: [valueInfo('y', 'float32', ['a', 'b']), valueInfo('ids', 'int32', ['len'])],
+      outputs: [valueInfo('y', 'float32', ['a', 'b']), valueInfo('ids', 'int32', ['len']), valueInfo('yDims', 'int64', [2])],
       initializers: [tensor('zero', 'int32', [], [0]), tensor('one', 'int32', [], [1])],
-      nodes: [node('Reshape', ['x', 'target'], ['y']), node('Range', ['zero', 'limit', 'one'], ['ids'])],
+      nodes: [node('Reshape', ['x', 'target'], ['y']), node('Range', ['zero', 'limit', 'one'], ['ids']), node('Shape', ['y'], ['yDims'])],
     });
     const plan = await buildEngine(onnx, {
       backend: 'simulator',
+      shapeOutputs: ['yDims'],
       profiles: [{ x: { min: [1, 4], opt: [2, 4], max: [8, 4] }, target: { values: { min: [-1, 1], opt: [2, 4], max: [32, 32] } }, limit: { values: { min: [0], opt: [5], max: [64] } } }],
     });
-    const { rejected, loaded } = await fuzzPlanWords(plan, 'shape-inputs', 1000);
+    const { rejected, loaded } = await fuzzPlanWords(plan, 'shape-tensors', 1000);
     // A plan with no weights to speak of: most edits land in structure (about 960 refused, 40 loaded, by seed).
     expect(rejected).toBeGreaterThan(500);
     expect(loaded).toBeGreaterThan(25);

@@ -249,3 +249,35 @@ describe('shape tensor inputs (--values)', () => {
     expect(random.stderr).toContain("input 'target' is a shape tensor (its values decide output shapes), so the engine is built for its values: give them in a file (--input target=values.json), not random");
   });
 });
+
+describe('shape tensor outputs (--shape-output)', () => {
+  it('build marks the output, the sidecar and inspect say it lives on the host, and run reads its values', async () => {
+    const file = path.join(dir, 'shape-of.onnx');
+    writeFileSync(
+      file,
+      onnxModel({
+        inputs: [valueInfo('x', 'float32', ['n', 4])],
+        outputs: [valueInfo('y', 'float32', ['n', 4]), valueInfo('dims', 'int64', [2])],
+        nodes: [node('Relu', ['x'], ['y']), node('Shape', ['x'], ['dims'])],
+      }),
+    );
+    const store = path.join(dir, 'shape-output-engines');
+    const unknown = await runCli(['build', file, ...SIM, '--profile', 'x:1x4:2x4:8x4', '--shape-output', 'size', '--out', store]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("shape output 'size': the model has no output of that name (its outputs: y, dims)");
+    const twice = await runCli(['build', file, ...SIM, '--shape-output', 'dims', '--shape-output', 'dims', '--out', store]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain("'dims' is given twice");
+
+    const built = await runCli(['build', file, ...SIM, '--profile', 'x:1x4:2x4:8x4', '--shape-output', 'dims', '--out', store]);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout).toContain('outputs   shape tensor outputs (on the host): dims');
+    const engineFile = path.join(store, readdirSync(store).find((f) => f.endsWith('.engine'))!);
+    const shown = await runCli(['inspect', engineFile, ...SIM]);
+    expect(shown.stdout).toMatch(/dims\s+output\s+int64\s+\[2\]\s+linear\s+host/);
+    expect(shown.stdout).toMatch(/y\s+output\s+float32\s+\[-1,4\]\s+linear\s+device/);
+    const ran = await runCli(['run', engineFile, ...SIM, '--input', 'x=random', '--shapes', 'x:5x4', '--json']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(json(ran).outputs.find((o: { name: string }) => o.name === 'dims')).toMatchObject({ shape: [2], min: 4, max: 5 });
+  });
+});

@@ -128,6 +128,35 @@ describe('getOrBuild', () => {
     expect(engine.profiles[0]!.target!.values).toEqual({ min: [-1, 1], opt: [2, 4], max: [16, 16] });
   });
 
+  it('records shape tensor outputs in the sidecar: the same ones (in any order) reuse the engine, others or none rebuild it', async () => {
+    const { model, node, tensor, valueInfo } = await import('../models/onnx-builder.js');
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', ['n', 4])],
+      outputs: [valueInfo('y', 'float32', ['n', 4]), valueInfo('dims', 'int64', [2]), valueInfo('dims7', 'int64', [3])],
+      initializers: [tensor('seven', 'int64', [1], [7])],
+      nodes: [node('Relu', ['x'], ['y']), node('Shape', ['x'], ['dims']), node('Concat', ['dims', 'seven'], ['dims7'], { axis: 0 })],
+    });
+    const request = (shapeOutputs?: string[]) => ({ runtime, task: 'test', model: 'shapes', profiles: [{ x: { min: [1, 4], opt: [2, 4], max: [8, 4] } }], shapeOutputs });
+    const store = freshStore();
+    const first = await store.getOrBuild(onnx, request(['dims7', 'dims']));
+    expect(first.built).toBe(true);
+    expect(first.sidecar.build_options.shape_outputs).toEqual(['dims', 'dims7']);
+    expect((await store.getOrBuild(onnx, request(['dims', 'dims7']))).built).toBe(false);
+    const fewer = await store.getOrBuild(onnx, request(['dims']));
+    expect(fewer.built).toBe(true);
+    {
+      using engine = await runtime.loadEngine(fewer.path);
+      // Marked again, for shapes, a shape output comes after the ordinary ones (TensorRT lists outputs as marked).
+      expect(engine.outputs.map((t) => [t.name, t.location])).toEqual([['y', 'device'], ['dims7', 'device'], ['dims', 'host']]);
+    }
+    expect(fewer.quarantined?.reason.reason).toMatch(/it was built with other shape tensor outputs \(dims, dims7, wanted dims\)/);
+    const none = await store.getOrBuild(onnx, request());
+    expect(none.quarantined?.reason.reason).toMatch(/it was built with other shape tensor outputs \(dims, wanted none\)/);
+    expect(none.sidecar.build_options.shape_outputs).toBeUndefined();
+    using engine = await runtime.loadEngine(none.path);
+    expect(engine.outputs.map((t) => t.location)).toEqual(['device', 'device', 'device']);
+  });
+
   it('records a strongly typed build in the sidecar; a request the other way quarantines it and rebuilds', async () => {
     const store = freshStore();
     const strong = await store.getOrBuild(mlp.onnx, { ...options(), stronglyTyped: true });
