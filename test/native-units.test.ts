@@ -102,6 +102,11 @@ describe('simulator C++ unit tests', () => {
     expect(stdout.trim().split('\n').length).toBeGreaterThan(100);
   });
 
+  it('IO tensor formats: the layouts of TensorRT\'s vector-major and vector-minor formats, worked out by hand', { timeout: 60_000 }, async () => {
+    const { stdout } = await compileAndRun('tensor_layout_test', ['native/common/test/tensor_layout_test.cc'], 'native/common');
+    expect(stdout).toMatch(/\d+ checks, 0 failures/);
+  });
+
   it('operators: shape inference, computation, errors, float16/bfloat16 conversion', { timeout: 180_000 }, async () => {
     const ops = readdirSync(path.join(root, 'native/sim/nvinfer/ops')).filter((f) => f.endsWith('.cc'));
     const { stdout } = await compileAndRun(
