@@ -163,6 +163,8 @@ export interface NativeBuildOptions {
   hardwareCompatibility?: 'none' | 'ampere+' | 'same-compute-capability';
   /** Model outputs to mark as shape tensor outputs (INetworkDefinition::markOutputForShapes). */
   shapeOutputs?: string[];
+  /** IO tensors' memory layouts by name (ITensor::setAllowedFormats), as the format names engines report. */
+  ioFormats?: Record<string, string>;
   device?: number;
 }
 

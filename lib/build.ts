@@ -12,6 +12,10 @@ export type BuildProgress = NativeProgressEvent;
 export type Precision = 'fp32' | 'fp16' | 'bf16' | 'int8';
 export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'bf16', 'int8'];
 export type HardwareCompatibility = 'none' | 'ampere+' | 'same-compute-capability';
+/** TensorRT's IO tensor formats (memory layouts) that runs convert to and from: row-major `linear`, vector-major
+ * `chw2`/`chw4`/`chw16`/`chw32`/`cdhw32` and vector-minor (channel-last) `hwc`/`hwc8`/`hwc16`/`dhwc`/`dhwc8`. */
+export type IoFormat = 'linear' | 'chw2' | 'hwc8' | 'chw4' | 'chw16' | 'chw32' | 'dhwc8' | 'cdhw32' | 'hwc' | 'hwc16' | 'dhwc';
+export const IO_FORMATS: readonly IoFormat[] = ['linear', 'chw2', 'hwc8', 'chw4', 'chw16', 'chw32', 'dhwc8', 'cdhw32', 'hwc', 'hwc16', 'dhwc'];
 const HARDWARE_COMPATIBILITY: readonly HardwareCompatibility[] = ['none', 'ampere+', 'same-compute-capability'];
 
 export interface BuildOptions {
@@ -41,6 +45,12 @@ export interface BuildOptions {
    * computes them on the host while it infers shapes, so a run reads them with no kernel and no device copy; such an
    * output has location 'host' and cannot go to a DeviceTensor. */
   readonly shapeOutputs?: readonly string[];
+  /** The memory layout of IO tensors, by name (TensorRT's setAllowedFormats, trtexec's --inputIOFormats): TensorRT
+   * then reads and writes that layout instead of row-major, which each format allows for some types only (chw4:
+   * int8; hwc8: float16; chw32: int8, float16, float32; hwc: float32, uint8; ...). Runs still take and give
+   * row-major Tensors and convert on the host, so this is for engines that must match other tooling; a DeviceTensor
+   * cannot be given for such a tensor. */
+  readonly ioFormats?: Readonly<Record<string, IoFormat>>;
   /** The CUDA device to build on (0 by default): the plan is for that GPU's compute capability, and loads only on
    * a GPU like it (unless `hardwareCompatibility` says otherwise). */
   readonly device?: number;
@@ -145,6 +155,20 @@ export function requireShapeOutputs(names: unknown): void {
   if (repeated !== undefined) throw makeError('INVALID_ARGUMENT', `shapeOutputs names '${repeated}' twice`, { tensor: repeated });
 }
 
+/** ioFormats: an object of format names by tensor name (that each tensor exists and its type fits the format, the
+ * builder checks, naming it). */
+export function requireIoFormats(formats: unknown): void {
+  if (formats === undefined) return;
+  if (formats === null || typeof formats !== 'object' || Array.isArray(formats)) {
+    throw makeError('INVALID_ARGUMENT', `ioFormats must be an object of formats by tensor name, got ${showValue(formats)}`);
+  }
+  for (const [name, format] of Object.entries(formats)) {
+    if (!IO_FORMATS.includes(format as IoFormat)) {
+      throw makeError('INVALID_ARGUMENT', `ioFormats.${name} must be one of ${IO_FORMATS.join(', ')}, got ${showValue(format)}`, { tensor: name });
+    }
+  }
+}
+
 /** Parses ONNX and builds a plan. Parser errors give BUILD_FAILED listing each failing node. */
 export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}): Promise<Uint8Array> {
   if (!(onnx instanceof Uint8Array)) throw makeError('INVALID_ARGUMENT', 'buildEngine expects the ONNX model as a Uint8Array');
@@ -161,6 +185,7 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   deviceIndexOf(options.device);
   requireBuildLimits(options);
   requireShapeOutputs(options.shapeOutputs);
+  requireIoFormats(options.ioFormats);
   const nativeOptions: NativeBuildOptions = {
     profiles: options.profiles === undefined ? undefined : nativeProfiles(options.profiles),
     workspaceBytes: options.workspaceBytes,
@@ -172,6 +197,7 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
     versionCompatible: options.versionCompatible,
     hardwareCompatibility: options.hardwareCompatibility,
     shapeOutputs: options.shapeOutputs === undefined ? undefined : [...options.shapeOutputs],
+    ioFormats: options.ioFormats === undefined ? undefined : { ...options.ioFormats },
     device: options.device,
   };
   let handle;

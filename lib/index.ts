@@ -16,8 +16,8 @@ export { completionStats, setCompletionPolling } from './completion.js';
 export type { ContextOptions, EnqueueTime, HostRunResult, RunOptions, RunResult } from './context.js';
 export { DeviceBuffer, DeviceTensor } from './device-tensor.js';
 export type { TensorLike, DeviceTensorLike, Feed } from './validate.js';
-export { buildEngine, PRECISIONS } from './build.js';
-export type { BuildOptions, BuildProgress, Precision } from './build.js';
+export { buildEngine, IO_FORMATS, PRECISIONS } from './build.js';
+export type { BuildOptions, BuildProgress, IoFormat, Precision } from './build.js';
 // The error classes and their fields; the helpers that make them stay internal.
 export {
   TensorRTNodeError, LibraryNotFoundError, LibraryVersionError, AddonNotBuiltError, CudaUnavailableError, EngineIncompatibleError,

@@ -215,6 +215,23 @@ describe('robustness against malformed input', () => {
     expect(loaded).toBeGreaterThan(25);
   });
 
+  it('1000 such plans of a model with IO in other formats (chw32, hwc): the format bits, and contexts converting per run', async () => {
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', ['n', 3, 2, 2])],
+      outputs: [valueInfo('y', 'float32', ['n', 3, 2, 2])],
+      nodes: [node('Neg', ['x'], ['y'])],
+    });
+    const plan = await buildEngine(onnx, {
+      backend: 'simulator',
+      ioFormats: { x: 'chw32', y: 'hwc' },
+      profiles: [{ x: { min: [1, 3, 2, 2], opt: [2, 3, 2, 2], max: [8, 3, 2, 2] } }],
+    });
+    const { rejected, loaded } = await fuzzPlanWords(plan, 'io-formats', 1000);
+    // Almost all structure (974 refused, 26 loaded, by seed): the loaded ones reach the conversions.
+    expect(rejected).toBeGreaterThan(500);
+    expect(loaded).toBeGreaterThan(15);
+  });
+
   it('300 mutated plan bodies (checksum resealed): typed errors, or engines that run or fail with typed errors; never a crash', async () => {
     const plan = await simulatorPlan('embedding');
     const feeds = getModel('embedding').makeFeeds({ seed: 9 });

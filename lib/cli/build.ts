@@ -1,10 +1,11 @@
 // `tensorrt-node build <model.onnx> [--precision | --strongly-typed] [--profile name:min:opt:max …]
-//   [--values name:min:opt:max …] [--shape-output name …] [--workspace MiB]
+//   [--values name:min:opt:max …] [--shape-output name …] [--io-format name:format …] [--workspace MiB]
 //   [--timing-cache file] [--calib-cache file] [--out dir] [--task] [--model] [--revision] [--backend] [--json]`:
 // gets a verified engine for the model from the EngineStore in --out (default ./engines), building it when it is
 // missing or unusable. All --profile and --values options form one optimization profile; --values gives a shape
 // tensor input's (an int input whose values decide output shapes) range of values; --shape-output builds an int output
-// whose values follow from shapes alone (a Shape of an input) as a shape tensor output. Progress goes to stderr. Ctrl-C
+// whose values follow from shapes alone (a Shape of an input) as a shape tensor output; --io-format lays an input or
+// output out other than row-major (trtexec's --inputIOFormats). Progress goes to stderr. Ctrl-C
 // (SIGINT) cancels the build through its AbortSignal; the store then leaves no finished-looking file (exit 130).
 //
 // --json document:
@@ -18,13 +19,14 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
+import type { IoFormat } from '../build.js';
 import { TensorRTNodeError } from '../errors.js';
 import type { Backend } from '../runtime.js';
 import { EngineStore, PRECISIONS, sidecarPathOf } from '../store/index.js';
 import type { Precision, Sidecar } from '../store/index.js';
 import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
 import { CliError, EXIT, usageError } from './errors.js';
-import { parseMebibytes, parseProfile, parseShapeOutput, parseValues } from './inputs.js';
+import { parseIoFormat, parseMebibytes, parseProfile, parseShapeOutput, parseValues } from './inputs.js';
 import type { ProfileArg, ValuesArg } from './inputs.js';
 import { profileFromArgs, shapeTensorUsage } from './model-shapes.js';
 import { isPlan, readOnnxFile } from './model-files.js';
@@ -38,6 +40,7 @@ interface BuildCliOptions {
   profile?: ProfileArg[];
   values?: ValuesArg[];
   shapeOutput?: string[];
+  ioFormat?: Record<string, IoFormat>;
   workspace?: number;
   timingCache?: string;
   calibCache?: string;
@@ -124,6 +127,7 @@ async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildRep
       timingCachePath: o.timingCache,
       profiles,
       shapeOutputs: o.shapeOutput,
+      ioFormats: o.ioFormat,
       workspaceBytes: o.workspace === undefined ? undefined : Math.round(o.workspace * 2 ** 20),
       onProgress: progress.onProgress,
       onWarning: (message) => writeErr(`warning: ${message}`),
@@ -173,6 +177,7 @@ export function registerBuild(program: Command): void {
     .option('--profile <name:min:opt:max>', 'shape range of a dynamic input, dims as 1x16 (repeat per input), e.g. x:1x16:8x16:64x16', parseProfile)
     .option('--values <name:min:opt:max>', 'value range of a shape tensor input (an int input whose values decide output shapes), values joined by \',\' (repeat per input), e.g. target:-1,1:2,4:32,32', parseValues)
     .option('--shape-output <name>', 'build this int output, whose values follow from input shapes alone (a Shape of an input), as a shape tensor output that TensorRT writes on the host (repeat per output)', parseShapeOutput)
+    .option('--io-format <name:format>', 'memory layout of an input or output other than row-major, e.g. x:chw32 (repeat per tensor; runs convert)', parseIoFormat)
     .option('--workspace <MiB>', 'builder workspace limit in MiB', parseMebibytes('--workspace'))
     .option('--timing-cache <file>', 'timing cache file: read if present, rewritten after the build')
     .option('--calib-cache <file>', 'int8 calibration cache file')

@@ -3,6 +3,8 @@
 // exports use names like "input:0") and at the first '=' for --input. Each parser throws commander's
 // InvalidArgumentError, which commander reports with the option and exits 2.
 import { InvalidArgumentError } from 'commander';
+import { IO_FORMATS } from '../build.js';
+import type { IoFormat } from '../build.js';
 
 export interface ProfileArg {
   readonly name: string;
@@ -72,6 +74,18 @@ function parseValueList(text: string, what: string): number[] {
   const values = text.split(',').map(Number);
   if (!values.every(Number.isSafeInteger)) throw new InvalidArgumentError(`${what} '${text}' holds a value beyond 2^53.`);
   return values;
+}
+
+/** --io-format name:format, repeatable: the formats by tensor name, each tensor once. */
+export function parseIoFormat(value: string, previous: Readonly<Record<string, IoFormat>> = {}): Record<string, IoFormat> {
+  const at = value.lastIndexOf(':');
+  const name = value.slice(0, at);
+  const format = value.slice(at + 1);
+  if (at <= 0 || !IO_FORMATS.includes(format as IoFormat)) {
+    throw new InvalidArgumentError(`expected name:format with a format among ${IO_FORMATS.join(', ')}, e.g. x:chw32.`);
+  }
+  if (Object.hasOwn(previous, name)) throw new InvalidArgumentError(`'${name}' is given twice.`);
+  return { ...previous, [name]: format as IoFormat };
 }
 
 /** --shape-output, repeatable: the names in order, each once. */

@@ -19,6 +19,7 @@ export function renderSidecar(s: Sidecar, indent = ''): string {
     `precision ${s.precision}${s.build_options.flags.length ? ` (flags ${s.build_options.flags.join(', ')})` : ''}`,
     `profiles  ${profiles || 'none'}`,
     ...(s.build_options.shape_outputs?.length ? [`outputs   shape tensor outputs (on the host): ${s.build_options.shape_outputs.join(', ')}`] : []),
+    ...(s.build_options.io_formats ? [`formats   ${Object.entries(s.build_options.io_formats).map(([n, f]) => `${n} ${f}`).join(', ')} (others linear)`] : []),
     `plan      ${formatBytes(s.plan_bytes)}, sha256 ${s.plan_sha256.slice(0, 16)}…`,
     `built     ${s.created_at} by ${s.builder}`,
   ]

@@ -3,8 +3,8 @@
 // crash leaves either a finished, verifiable engine or something a reader refuses and quarantines.
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { buildEngine, requireBuildLimits, requireProfiles, requireShapeOutputs } from '../build.js';
-import type { BuildProgress } from '../build.js';
+import { buildEngine, requireBuildLimits, requireProfiles, requireIoFormats, requireShapeOutputs } from '../build.js';
+import type { BuildOptions, BuildProgress } from '../build.js';
 import type { BuildProfile } from '../engine-spec.js';
 import { showValue } from '../dtypes.js';
 import { TensorRTNodeError, makeError, requireOptionsObject } from '../errors.js';
@@ -60,6 +60,9 @@ export interface GetOrBuildOptions {
   /** Outputs to build as shape tensor outputs (BuildOptions.shapeOutputs). Recorded in the sidecar: an engine built
    * with others is quarantined and rebuilt. */
   readonly shapeOutputs?: readonly string[];
+  /** IO tensors' memory layouts (BuildOptions.ioFormats). Recorded in the sidecar: an engine built with others is
+   * quarantined and rebuilt. */
+  readonly ioFormats?: BuildOptions['ioFormats'];
   /** Default: the runtime's backend (a plan only loads in the backend that built it). */
   readonly backend?: Backend;
   readonly onProgress?: (event: BuildProgress) => void;
@@ -124,6 +127,7 @@ export class EngineStore {
     requireBuildLimits(options); // before the folder, the lock or a build exist
     requireProfiles(options.profiles);
     requireShapeOutputs(options.shapeOutputs);
+    requireIoFormats(options.ioFormats);
     const onnxBytes = await readOnnx(onnx);
     const onnxSha256 = sha256(onnxBytes);
     const target = targetOf(options.runtime);
@@ -150,7 +154,8 @@ export class EngineStore {
     const profiles = profilesRecord(options.profiles);
     const stronglyTyped = options.stronglyTyped ?? false;
     const shapeOutputs = options.shapeOutputs ?? [];
-    const expect: VerifyOptions = { runtime: options.runtime, onnx: onnxBytes, profiles, stronglyTyped, shapeOutputs };
+    const ioFormats = options.ioFormats ?? {};
+    const expect: VerifyOptions = { runtime: options.runtime, onnx: onnxBytes, profiles, stronglyTyped, shapeOutputs, ioFormats };
     await this.#makeDir();
 
     // Fast path, no lock: a finished engine is never rewritten in place, only quarantined and replaced.
@@ -184,6 +189,7 @@ export class EngineStore {
         workspaceBytes: options.workspaceBytes,
         optimizationLevel: options.optimizationLevel,
         shapeOutputs,
+        ioFormats,
         onProgress: options.onProgress,
         signal: options.signal,
       });
@@ -208,6 +214,7 @@ export class EngineStore {
         workspaceBytes: options.workspaceBytes,
         optimizationLevel: options.optimizationLevel,
         shapeOutputs,
+        ioFormats,
         planSha256: sha256(plan),
         planBytes: plan.byteLength,
         builder: builderId(),

@@ -32,6 +32,8 @@ export interface BuildOptionsRecord {
   /** Outputs built as shape tensor outputs (BuildOptions.shapeOutputs), sorted; absent when there are none (and in
    * sidecars written before they existed). */
   readonly shape_outputs?: readonly string[];
+  /** IO tensors built in another layout than row-major (BuildOptions.ioFormats), by name; absent when none is. */
+  readonly io_formats?: Readonly<Record<string, string>>;
 }
 
 export interface Sidecar {
@@ -60,6 +62,11 @@ export interface Sidecar {
 export function sidecarPathOf(enginePath: string): string {
   const stem = enginePath.endsWith(ENGINE_EXT) ? enginePath.slice(0, -ENGINE_EXT.length) : enginePath;
   return stem + SIDECAR_EXT;
+}
+
+/** IO formats as recorded: by tensor name in name order, without 'linear' (every tensor's default). */
+export function ioFormatsRecord(formats: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(formats ?? {}).filter(([, f]) => f !== 'linear').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** Profiles as plain JSON (the caller's arrays may be readonly or typed). */
@@ -133,6 +140,10 @@ function buildOptionsProblems(value: unknown): string[] {
   if (b.shape_outputs !== undefined && (!Array.isArray(b.shape_outputs) || !b.shape_outputs.every((f) => typeof f === 'string'))) {
     problems.push('build_options.shape_outputs must be a list of output names');
   }
+  const formats = b.io_formats;
+  if (formats !== undefined && (formats === null || typeof formats !== 'object' || Array.isArray(formats) || !Object.values(formats).every((f) => typeof f === 'string'))) {
+    problems.push('build_options.io_formats must be an object of format names by tensor name');
+  }
   return problems;
 }
 
@@ -184,6 +195,7 @@ export interface SidecarInput {
   readonly workspaceBytes?: number;
   readonly optimizationLevel?: number;
   readonly shapeOutputs?: readonly string[];
+  readonly ioFormats?: Readonly<Record<string, string>>;
   readonly planSha256: string;
   readonly planBytes: number;
   readonly builder: string;
@@ -212,6 +224,7 @@ export function createSidecar(input: SidecarInput): Sidecar {
       optimization_level: input.optimizationLevel ?? null,
       flags: [...(input.precision === 'fp32' ? [] : [input.precision]), ...(input.stronglyTyped ? [STRONGLY_TYPED_FLAG] : [])],
       ...(input.shapeOutputs?.length ? { shape_outputs: [...input.shapeOutputs].sort() } : {}),
+      ...(Object.keys(ioFormatsRecord(input.ioFormats)).length ? { io_formats: ioFormatsRecord(input.ioFormats) } : {}),
     },
     max_batch_size: maxDynamicDim(input.profiles, 0),
     seq_len: maxDynamicDim(input.profiles, 1),

@@ -9,7 +9,7 @@ import { sha256, sha256File } from './checksum.js';
 import { exists, isMissing, isNotAFile } from './files.js';
 import { parseEngineName } from './naming.js';
 import { readPlanHeader } from './plan-header.js';
-import { STRONGLY_TYPED_FLAG, readSidecar, sidecarPathOf } from './sidecar.js';
+import { STRONGLY_TYPED_FLAG, ioFormatsRecord, readSidecar, sidecarPathOf } from './sidecar.js';
 import type { BuildOptionsRecord, Sidecar } from './sidecar.js';
 import { targetOf } from './target.js';
 import type { StoreRuntime } from './target.js';
@@ -25,6 +25,8 @@ export interface VerifyOptions {
   readonly stronglyTyped?: boolean;
   /** The outputs the engine must have been built to give as shape tensor outputs (in any order; [] for none). */
   readonly shapeOutputs?: readonly string[];
+  /** The IO formats the engine must have been built with, by tensor name ({} or 'linear' entries for row-major). */
+  readonly ioFormats?: Readonly<Record<string, string>>;
 }
 
 /** The model's SHA-256; a path is streamed (models can be large), and one that cannot be read is INVALID_ARGUMENT. */
@@ -190,6 +192,18 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
     const built = list(sidecar.build_options.shape_outputs ?? []);
     if (wanted !== built) {
       throw incompatible(enginePath, `it was built with other shape tensor outputs (${built}, wanted ${wanted})`, { expected: wanted, actual: built });
+    }
+  }
+
+  if (options.ioFormats !== undefined) {
+    const list = (formats: Readonly<Record<string, string>> | undefined) => {
+      const entries = Object.entries(ioFormatsRecord(formats));
+      return entries.length === 0 ? 'all linear' : entries.map(([name, format]) => `${name} ${format}`).join(', ');
+    };
+    const wanted = list(options.ioFormats);
+    const built = list(sidecar.build_options.io_formats);
+    if (wanted !== built) {
+      throw incompatible(enginePath, `it was built with other IO formats (${built}, wanted ${wanted})`, { expected: wanted, actual: built });
     }
   }
 

@@ -149,6 +149,14 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
     if (o.Get("hardwareCompatibility").IsString()) {
       options.hardwareCompatibility = o.Get("hardwareCompatibility").As<Napi::String>().Utf8Value();
     }
+    if (o.Get("ioFormats").IsObject()) {
+      Napi::Object formats = o.Get("ioFormats").As<Napi::Object>();
+      Napi::Array names = formats.GetPropertyNames();
+      for (uint32_t k = 0; k < names.Length(); ++k) {
+        std::string name = names.Get(k).ToString().Utf8Value();
+        options.ioFormats.emplace_back(name, formats.Get(name).ToString().Utf8Value());
+      }
+    }
     if (o.Get("shapeOutputs").IsArray()) {
       Napi::Array names = o.Get("shapeOutputs").As<Napi::Array>();
       for (uint32_t k = 0; k < names.Length(); ++k) options.shapeOutputs.push_back(names.Get(k).ToString().Utf8Value());

@@ -79,9 +79,10 @@ class DynamicLaunch {
         continue;
       }
       void* device = nullptr;
-      if (!bindOwnBuffer(mEngine.inputs[i], in.bytes, &device)) return false;
+      if (!bindOwnBuffer(mEngine.inputs[i], in.deviceBytes, &device)) return false;
       if (in.bytes == 0) continue;
-      int rc = mApi.cudaMemcpyAsync(device, staging + in.stagingOffset, in.bytes, cuda::kHostToDevice, mCtx.stream);
+      int rc = mApi.cudaMemcpyAsync(device, staging + in.stagingOffset, in.deviceBytes, cuda::kHostToDevice,
+                                    mCtx.stream);
       if (rc != 0) return failCuda(rc, "cudaMemcpyAsync (input)");
     }
     return true;
@@ -115,6 +116,8 @@ class DynamicLaunch {
                                           (why.trtMessages.empty() ? std::string() : ": " + why.trtMessages.back())));
       }
       out.bytes = volume(out.dims) * dataTypeSize(t.dataType);
+      out.deviceBytes = deviceBytesOf(t, out.dims, out.bytes);
+      if (!t.layout.linear()) out.formatted = &t;
       if (mEngine.hostOutputs[o]) {  // bound by refreshShapeOutputs (a DeviceTensor for it was refused)
         out.shapeValues = true;
         continue;
@@ -130,7 +133,7 @@ class DynamicLaunch {
         if (!mCtx.bindTensor(mEngine.outputs[o], out.device, mFailure)) return fail(mFailure);
         continue;
       }
-      if (!bindOwnBuffer(mEngine.outputs[o], out.bytes, &out.device)) return false;
+      if (!bindOwnBuffer(mEngine.outputs[o], out.deviceBytes, &out.device)) return false;
     }
     return !mEngine.anyHostOutput || mCtx.refreshShapeOutputs(mFailure) || fail(mFailure);
   }
@@ -201,6 +204,7 @@ class DynamicLaunch {
         }
         out.dims = sink->dims();
         out.bytes = volume(out.dims) * dataTypeSize(tensor(mEngine.outputs[o]).dataType);
+        out.deviceBytes = out.bytes;  // row-major: a data-dependent output in another layout is unbindable
         out.device = sink->data();
         if (DeviceBufferState const* target = deviceTarget(o)) {
           if (!copyIntoTarget(name, out, *target)) return false;
@@ -209,7 +213,7 @@ class DynamicLaunch {
       }
       if (out.onDevice) continue;
       out.stagingOffset = stagingBytes;
-      stagingBytes += aligned(out.bytes);
+      stagingBytes += aligned(out.deviceBytes);
     }
     int rc = mRuns.outputStaging.acquire(std::max<size_t>(stagingBytes, 1), mJob.outputStaging);
     if (rc != 0) return failCuda(rc, "cudaMallocHost");
@@ -221,7 +225,8 @@ class DynamicLaunch {
         std::memcpy(staging + out.stagingOffset, mCtx.shapeOutputValues[o].data(), out.bytes);
         continue;
       }
-      rc = mApi.cudaMemcpyAsync(staging + out.stagingOffset, out.device, out.bytes, cuda::kDeviceToHost, mCtx.stream);
+      rc = mApi.cudaMemcpyAsync(staging + out.stagingOffset, out.device, out.deviceBytes, cuda::kDeviceToHost,
+                                mCtx.stream);
       if (rc != 0) return failCuda(rc, "cudaMemcpyAsync (output)");
     }
     return true;

@@ -69,6 +69,8 @@ void adoptOutputTargets(Napi::Env env, Napi::Array targets, DynamicRunJob& job) 
       throw jsError(env, "INVALID_INPUT", "output '" + name + "' must be a TypedArray, its byte length or a DeviceBuffer", name);
     }
     if (engine.hostOutputs[o]) throw shapeOutputOnDevice(env, name);
+    TensorInfo const& t = engine.engine->info().tensors[engine.outputs[o]];
+    if (!t.layout.linear()) throw formattedOnDevice(env, "output", t);
     requireUsableByRun(env, *buffer, *job.ctx, "output", name);
     job.deviceTargets[o] = std::move(buffer);
   }
@@ -120,6 +122,7 @@ void submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
       DynamicRunJob::Input& in = job->inputs[i];
       flat.next(t, in.dims);
       in.bytes = volume(in.dims) * dataTypeSize(t.dataType);
+      in.deviceBytes = deviceBytesOf(t, in.dims, in.bytes);
       Napi::Value value = info[3 + i];
       void* first = nullptr;
       size_t have = 0;
@@ -129,6 +132,7 @@ void submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
       } else if (typedArrayBytes(env, value, &first, &have)) {
         hosts[i] = static_cast<uint8_t const*>(first);
       } else if (auto buffer = DeviceBufferWrap::from(env, value)) {
+        if (!t.layout.linear()) throw formattedOnDevice(env, "input", t);
         requireUsableByRun(env, *buffer, *ctx, "input", t.name);
         if (buffer->bytes < in.bytes) throw inputTooShort(env, t, in.dims, in.bytes, buffer->bytes);
         copyDeviceInput(*job, in, std::move(buffer), t.name);
@@ -138,13 +142,20 @@ void submitDynamicRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextSta
       }
       if (have < in.bytes) throw inputTooShort(env, t, in.dims, in.bytes, have);
       in.stagingOffset = stagingBytes;
-      stagingBytes += aligned(in.bytes);
+      stagingBytes += aligned(in.deviceBytes);
     }
     int rc = ctx->staging->acquire(std::max<size_t>(stagingBytes, 1), job->inputStaging);
     if (rc != 0) throw toJsError(env, cudaFailure(ctx->cuda(), rc, "cudaMallocHost"));
     for (size_t i = 0; i < job->inputs.size(); ++i) {
       DynamicRunJob::Input const& in = job->inputs[i];
-      if (in.bytes && hosts[i]) std::memcpy(static_cast<uint8_t*>(job->inputStaging.data) + in.stagingOffset, hosts[i], in.bytes);
+      if (!in.bytes || !hosts[i]) continue;
+      uint8_t* staged = static_cast<uint8_t*>(job->inputStaging.data) + in.stagingOffset;
+      TensorInfo const& t = engineInfo.tensors[engine.inputs[i]];
+      if (t.layout.linear()) {
+        std::memcpy(staged, hosts[i], in.bytes);
+      } else {
+        stageFormatted(t, in.dims, hosts[i], staged);
+      }
     }
     std::unique_ptr<CompletionJob> owned(job.release());
     auto* expected = static_cast<DynamicRunJob*>(addonData(env).completion->expect(owned));

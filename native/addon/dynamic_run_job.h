@@ -52,6 +52,9 @@ class DynamicRunJob : public CompletionJob {
       settlement.Reject(toJsError(env, f).Value());
       return;
     }
+    for (Output& out : outputs) {
+      if (out.formatted) unstageFormatted(*out.formatted, out.dims, static_cast<uint8_t*>(outputStaging.data) + out.stagingOffset);
+    }
     if (!copyToHostTargets(env)) return;
     size_t n = outputs.size();
     // Output dims as the previous settled run's (a data-dependent extent that repeats): the compact forms.
@@ -133,7 +136,8 @@ class DynamicRunJob : public CompletionJob {
 
   struct Input {
     std::vector<int64_t> dims;
-    size_t bytes = 0;
+    size_t bytes = 0;        // row-major
+    size_t deviceBytes = 0;  // in the engine's layout (deviceBytesOf), as staged
     size_t stagingOffset = 0;
     // A DeviceTensor input: its bytes copied on the JS thread, in the buffer's order of uses, into memory of this run
     // (the launcher queues the run later, too late for the buffer's next user to wait for it); `copied` completes
@@ -144,7 +148,9 @@ class DynamicRunJob : public CompletionJob {
   };
   struct Output {
     std::vector<int64_t> dims;
-    size_t bytes = 0;
+    size_t bytes = 0;        // row-major
+    size_t deviceBytes = 0;  // in the engine's layout, as copied back into staging
+    TensorInfo const* formatted = nullptr;  // another layout than row-major: converted at settle
     size_t stagingOffset = 0;
     void* device = nullptr;
     bool onDevice = false;  // written into the caller's DeviceTensor (deviceTargets)

@@ -104,6 +104,15 @@ ContextSetup contextSetupArgs(Napi::CallbackInfo const& info, size_t first) {
 std::shared_ptr<ContextState> makeContext(std::shared_ptr<EngineState> const& engine, ContextSetup setup,
                                           Failure& failure) {
   CudaApi const& api = engine->runtime->cuda();
+  // The engine loads (inspect shows it), but a run would misread such a tensor's memory.
+  for (TensorInfo const& t : engine->engine->info().tensors) {
+    if (t.unbindable.empty()) continue;
+    failure.code = "ENGINE_INCOMPATIBLE";
+    failure.tensor = t.name;
+    failure.message = std::string(t.isInput ? "input" : "output") + " '" + t.name + "' cannot be bound: " +
+                      t.unbindable + "; rebuild the engine with row-major (linear) IO, TensorRT's default";
+    return nullptr;
+  }
   DeviceScope device(api, engine->deviceIndex());
   std::shared_ptr<ContextState> ctx = reaped(new ContextState());
   ctx->engine = engine;

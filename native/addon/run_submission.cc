@@ -104,6 +104,23 @@ uint8_t const* shapeValuesOf(Napi::Env env, Napi::Value value, TensorInfo const&
   return host;
 }
 
+void stageFormatted(TensorInfo const& t, std::vector<int64_t> const& dims, uint8_t const* linear, uint8_t* staged) {
+  // reformat() only reads the row-major side when it writes the formatted one.
+  layout::reformat(const_cast<uint8_t*>(linear), staged, dims, t.layout, dataTypeSize(t.dataType), true);
+}
+
+void unstageFormatted(TensorInfo const& t, std::vector<int64_t> const& dims, uint8_t* staged) {
+  std::vector<uint8_t> linear(volume(dims) * dataTypeSize(t.dataType));
+  layout::reformat(linear.data(), staged, dims, t.layout, dataTypeSize(t.dataType), false);
+  std::memcpy(staged, linear.data(), linear.size());
+}
+
+Napi::Error formattedOnDevice(Napi::Env env, char const* role, TensorInfo const& t) {
+  return jsError(env, "INVALID_INPUT", std::string(role) + " '" + t.name + "' is laid out as " + t.format + " by the "
+                                       "engine, and a DeviceTensor holds row-major data: give a TypedArray, which "
+                                       "the run converts", t.name);
+}
+
 Napi::Error shapeOutputOnDevice(Napi::Env env, std::string const& name) {
   return jsError(env, "INVALID_INPUT", "output '" + name + "' is a shape tensor output, which TensorRT writes on the "
                                        "host: give a TypedArray, its byte length or nothing for it, not a DeviceTensor",
@@ -113,19 +130,23 @@ Napi::Error shapeOutputOnDevice(Napi::Env env, std::string const& name) {
 namespace {
 
 struct OutputPlan {
-  size_t bytes = 0;
+  size_t bytes = 0;        // row-major, as the caller gets it
+  size_t deviceBytes = 0;  // in the engine's layout (deviceBytesOf), as the device buffer and staging hold it
   size_t stagingOffset = 0;
   bool onDevice = false;
   bool shapeValues = false;  // a shape tensor output: TensorRT writes it to the context's host memory
   napi_ref hostTarget = nullptr;  // the caller's TypedArray, copied into at settle (no allocation per run)
   void* device = nullptr;
+  TensorInfo const* formatted = nullptr;  // an output in another layout than row-major: converted at settle
+  std::vector<int64_t> dims;              // ... with these dims (set only then)
 };
 
 struct InputPlan {
   bool shapeValues = false;  // a shape tensor input: bound in host memory by applyShapeValues
   uint8_t const* host = nullptr;
   void* device = nullptr;  // a DeviceBuffer given by the caller
-  size_t bytes = 0;
+  size_t bytes = 0;        // row-major
+  size_t deviceBytes = 0;  // in the engine's layout
   size_t stagingOffset = 0;
 };
 
@@ -163,6 +184,9 @@ class RunJob : public CompletionJob {
       releaseStaging();
       settlement.Reject(toJsError(env, f).Value());
       return;
+    }
+    for (OutputPlan& plan : outputs) {
+      if (plan.formatted) unstageFormatted(*plan.formatted, plan.dims, static_cast<uint8_t*>(staging.data) + plan.stagingOffset);
     }
     if (!copyToHostTargets(env)) return;
     // Host outputs whose dims equal the previous settled run's (the steady state): the compact forms
@@ -290,12 +314,14 @@ class RunSubmission {
         continue;
       }
       plan.bytes = volume(mCtx.inputDims[i]) * dataTypeSize(t.dataType);
+      plan.deviceBytes = deviceBytesOf(t, mCtx.inputDims[i], plan.bytes);
       Napi::Value value = info[3 + i];
       size_t have = 0;
       void* first = nullptr;
       if (typedArrayBytes(mEnv, value, &first, &have)) {  // the common case first: one N-API call
         plan.host = static_cast<uint8_t const*>(first);
       } else if (auto buffer = DeviceBufferWrap::from(mEnv, value)) {
+        if (!t.layout.linear()) throw formattedOnDevice(mEnv, "input", t);
         requireUsableByRun(mEnv, *buffer, mCtx, "input", t.name);
         plan.device = buffer->data;
         have = buffer->bytes;
@@ -304,7 +330,7 @@ class RunSubmission {
         throw jsError(mEnv, "INVALID_INPUT", "input '" + t.name + "' must be a TypedArray or a DeviceBuffer", t.name);
       }
       if (have < plan.bytes) throw inputTooShort(mEnv, t, mCtx.inputDims[i], plan.bytes, have);
-      if (plan.host) plan.stagingOffset = reserveStaging(plan.bytes);
+      if (plan.host) plan.stagingOffset = reserveStaging(plan.deviceBytes);
     }
   }
 
@@ -317,6 +343,11 @@ class RunSubmission {
       OutputPlan& plan = mJob.outputs[o];
       std::vector<int64_t> const& dims = mCtx.outputDims[o];
       plan.bytes = volume(dims) * dataTypeSize(t.dataType);
+      plan.deviceBytes = deviceBytesOf(t, dims, plan.bytes);
+      if (!t.layout.linear()) {
+        plan.formatted = &t;
+        plan.dims = dims;
+      }
       plan.shapeValues = mEngine.anyHostOutput && mEngine.hostOutputs[o];
       std::shared_ptr<DeviceBufferState> buffer;
       if (!targets.IsEmpty()) {
@@ -334,13 +365,14 @@ class RunSubmission {
           }
           // A byte count: the bytes come back like any host output's, and JS copies them into its array.
           if (isArray) napi_create_reference(mEnv, target, 1, &plan.hostTarget);
-          plan.stagingOffset = reserveStaging(plan.bytes);
+          plan.stagingOffset = reserveStaging(plan.deviceBytes);
           continue;
         }
         buffer = DeviceBufferWrap::from(mEnv, target);
         if (!buffer && !target.IsUndefined() && !target.IsNull()) throw notATarget(t.name);
       }
       if (buffer && plan.shapeValues) throw shapeOutputOnDevice(mEnv, t.name);
+      if (buffer && plan.formatted) throw formattedOnDevice(mEnv, "output", t);
       if (buffer) {
         requireUsableByRun(mEnv, *buffer, mCtx, "output", t.name);
         if (buffer->bytes < plan.bytes) {
@@ -352,7 +384,7 @@ class RunSubmission {
         plan.device = buffer->data;
         mJob.deviceBuffers.push_back(std::move(buffer));
       } else {
-        plan.stagingOffset = reserveStaging(plan.bytes);
+        plan.stagingOffset = reserveStaging(plan.deviceBytes);
       }
     }
   }
@@ -371,18 +403,22 @@ class RunSubmission {
         bind(ti, plan.device);
         continue;
       }
-      bind(ti, grow(ti, plan.bytes));
+      bind(ti, grow(ti, plan.deviceBytes));
       if (plan.bytes == 0) continue;
-      std::memcpy(staging + plan.stagingOffset, plan.host, plan.bytes);
-      rc = mApi.cudaMemcpyAsync(mCtx.boundAddress[ti], staging + plan.stagingOffset, plan.bytes, cuda::kHostToDevice,
-                                mCtx.stream);
+      if (tensor(ti).layout.linear()) {
+        std::memcpy(staging + plan.stagingOffset, plan.host, plan.bytes);
+      } else {
+        stageFormatted(tensor(ti), mCtx.inputDims[i], plan.host, staging + plan.stagingOffset);
+      }
+      rc = mApi.cudaMemcpyAsync(mCtx.boundAddress[ti], staging + plan.stagingOffset, plan.deviceBytes,
+                                cuda::kHostToDevice, mCtx.stream);
       if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaMemcpyAsync (input)"));
     }
     for (size_t o = 0; o < mJob.outputs.size(); ++o) {
       OutputPlan& plan = mJob.outputs[o];
       if (plan.shapeValues) continue;  // bound by refreshShapeOutputs
       int ti = mEngine.outputs[o];
-      if (!plan.onDevice) plan.device = grow(ti, plan.bytes);
+      if (!plan.onDevice) plan.device = grow(ti, plan.deviceBytes);
       bind(ti, plan.device);
     }
     if (mEngine.anyHostOutput && !mCtx.refreshShapeOutputs(mFailure)) throw toJsError(mEnv, mFailure);
@@ -412,7 +448,7 @@ class RunSubmission {
         std::memcpy(staging + plan.stagingOffset, mCtx.shapeOutputValues[o].data(), plan.bytes);
         continue;
       }
-      int rc = mApi.cudaMemcpyAsync(staging + plan.stagingOffset, plan.device, plan.bytes, cuda::kDeviceToHost,
+      int rc = mApi.cudaMemcpyAsync(staging + plan.stagingOffset, plan.device, plan.deviceBytes, cuda::kDeviceToHost,
                                     mCtx.stream);
       if (rc != 0) throw toJsError(mEnv, cudaFailure(mApi, rc, "cudaMemcpyAsync (output)"));
     }

@@ -49,6 +49,23 @@ class FlatDims {
 uint8_t const* shapeValuesOf(Napi::Env env, Napi::Value value, TensorInfo const& input, std::vector<int64_t> const& dims,
                              size_t bytes);
 
+// Bytes of an IO tensor of `dims` (`linearBytes` row-major) in the engine's memory layout, its format's padding
+// included: what its device buffer and staging hold.
+inline size_t deviceBytesOf(TensorInfo const& t, std::vector<int64_t> const& dims, size_t linearBytes) {
+  if (t.layout.linear()) return linearBytes;
+  return static_cast<size_t>(layout::formattedVolume(dims, t.layout)) * dataTypeSize(t.dataType);
+}
+
+// Writes a run's row-major `linear` bytes into `staged` in the tensor's layout (its deviceBytesOf).
+void stageFormatted(TensorInfo const& t, std::vector<int64_t> const& dims, uint8_t const* linear, uint8_t* staged);
+
+// Rewrites a formatted tensor copied back from the device (`staged`, deviceBytesOf long) as row-major, in place.
+void unstageFormatted(TensorInfo const& t, std::vector<int64_t> const& dims, uint8_t* staged);
+
+// A DeviceBuffer given for an IO tensor in another layout than row-major: INVALID_INPUT naming it. `role` is "input"
+// or "output".
+Napi::Error formattedOnDevice(Napi::Env env, char const* role, TensorInfo const& t);
+
 // A DeviceBuffer given for a shape tensor output, which TensorRT writes on the host: INVALID_INPUT naming it.
 Napi::Error shapeOutputOnDevice(Napi::Env env, std::string const& name);
 

@@ -90,7 +90,7 @@ bool warmUpRun(ContextState& ctx, int32_t profile, Failure& failure) {
       ctx.warmUpSinks.push_back(std::move(sink));
       continue;
     }
-    size_t bytes = volume(dims) * dataTypeSize(tensor.dataType);
+    size_t bytes = deviceBytesOf(tensor, dims, volume(dims) * dataTypeSize(tensor.dataType));
     GrowableDeviceBuffer& buffer = ctx.deviceBuffers[t];
     if (int rc = ctx.ensureCapacity(buffer, bytes)) {
       failure = cudaFailure(api, rc, "cudaMallocAsync");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/tensor_layout.h"
 #include "cuda_api.h"
 
 namespace trtn {
@@ -53,6 +54,9 @@ struct TensorInfo {
   DataType dataType = DataType::kUNKNOWN;
   std::vector<int64_t> shape;  // -1 for dynamic extents
   std::string format;          // "linear", "chw4", ...
+  layout::Layout layout;       // the memory layout of `format` (tensor_layout.h)
+  // Why runs cannot bind this tensor (a DLA format, a type without whole-byte elements); empty when they can.
+  std::string unbindable;
   std::string location;        // "device" or "host" (a shape tensor input, whose values TensorRT reads on the host)
   bool dataDependent = false;  // an output whose shape depends on the values computed, not only on input shapes
 };
@@ -133,6 +137,9 @@ struct BuildOptions {
   // Model outputs to mark as shape tensor outputs (markOutputForShapes): TensorRT computes them on the host while it
   // infers shapes and writes them to host memory, so reading them needs no kernel and no device copy.
   std::vector<std::string> shapeOutputs;
+  // IO tensors to build in another memory layout than row-major (ITensor::setAllowedFormats), by name: "chw4",
+  // "hwc8", ... as formatName says. TensorRT then expects and writes that layout; runs convert to and from it.
+  std::vector<std::pair<std::string, std::string>> ioFormats;
   // Progress: phase start (name, parent, steps), step (name, step) -> false cancels, finish (name).
   std::function<void(std::string const&, std::string const&, int32_t)> onPhaseStart;
   std::function<bool(std::string const&, int32_t)> onStep;

@@ -281,3 +281,31 @@ describe('shape tensor outputs (--shape-output)', () => {
     expect(json(ran).outputs.find((o: { name: string }) => o.name === 'dims')).toMatchObject({ shape: [2], min: 4, max: 5 });
   });
 });
+
+describe('IO formats (--io-format)', () => {
+  it('build lays the tensors out as asked, the sidecar and inspect say so, and run converts (checked against onnxruntime)', async () => {
+    const file = path.join(dir, 'neg.onnx');
+    writeFileSync(
+      file,
+      onnxModel({
+        inputs: [valueInfo('x', 'float32', ['n', 3, 2, 2])],
+        outputs: [valueInfo('y', 'float32', ['n', 3, 2, 2])],
+        nodes: [node('Neg', ['x'], ['y'])],
+      }),
+    );
+    const store = path.join(dir, 'io-format-engines');
+    const bad = await runCli(['build', file, ...SIM, '--io-format', 'x:nchw', '--out', store]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected name:format with a format among linear, chw2, hwc8');
+    const built = await runCli(['build', file, ...SIM, '--profile', 'x:1x3x2x2:2x3x2x2:4x3x2x2', '--io-format', 'x:chw32', '--io-format', 'y:hwc', '--out', store]);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout).toContain('formats   x chw32, y hwc (others linear)');
+    const engineFile = path.join(store, readdirSync(store).find((f) => f.endsWith('.engine'))!);
+    const shown = await runCli(['inspect', engineFile, ...SIM]);
+    expect(shown.stdout).toMatch(/x\s+input\s+float32\s+\[-1,3,2,2\]\s+chw32\s+device/);
+    expect(shown.stdout).toMatch(/y\s+output\s+float32\s+\[-1,3,2,2\]\s+hwc\s+device/);
+    const ran = await runCli(['run', engineFile, ...SIM, '--onnx', file, '--input', 'x=random', '--shapes', 'x:3x3x2x2', '--compare', 'cpu', '--json']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(json(ran).compare).toMatchObject({ pass: true });
+  });
+});

@@ -157,6 +157,26 @@ describe('getOrBuild', () => {
     expect(engine.outputs.map((t) => t.location)).toEqual(['device', 'device', 'device']);
   });
 
+  it('records IO formats in the sidecar: the same ones reuse the engine (linear ones are the default), others rebuild it', async () => {
+    const { model, node, valueInfo } = await import('../models/onnx-builder.js');
+    const onnx = model({
+      inputs: [valueInfo('x', 'float32', [1, 3, 2, 2])],
+      outputs: [valueInfo('y', 'float32', [1, 3, 2, 2])],
+      nodes: [node('Neg', ['x'], ['y'])],
+    });
+    const request = (ioFormats?: Record<string, 'linear' | 'hwc' | 'chw32'>) => ({ runtime, task: 'test', model: 'formats', ioFormats });
+    const store = freshStore();
+    const first = await store.getOrBuild(onnx, request({ y: 'chw32', x: 'hwc' }));
+    expect(first.built).toBe(true);
+    expect(first.sidecar.build_options.io_formats).toEqual({ x: 'hwc', y: 'chw32' });
+    expect((await store.getOrBuild(onnx, request({ x: 'hwc', y: 'chw32' }))).built).toBe(false);
+    const other = await store.getOrBuild(onnx, request({ x: 'hwc', y: 'linear' }));
+    expect(other.quarantined?.reason.reason).toMatch(/it was built with other IO formats \(x hwc, y chw32, wanted x hwc\)/);
+    const plain = await store.getOrBuild(onnx, request());
+    expect(plain.quarantined?.reason.reason).toMatch(/it was built with other IO formats \(x hwc, wanted all linear\)/);
+    expect(plain.sidecar.build_options.io_formats).toBeUndefined();
+  });
+
   it('records a strongly typed build in the sidecar; a request the other way quarantines it and rebuilds', async () => {
     const store = freshStore();
     const strong = await store.getOrBuild(mlp.onnx, { ...options(), stronglyTyped: true });

@@ -58,6 +58,8 @@ enum class NetworkDefinitionCreationFlag : int32_t {
   kPREFER_AOT_PYTHON_PLUGINS = 3,
 };
 using NetworkDefinitionCreationFlags = uint32_t;
+//! A bitmask of TensorFormat values (bit 1 << TensorFormat::kX).
+using TensorFormats = uint32_t;
 
 class ITensor : public INoCopy {
  public:
@@ -71,6 +73,8 @@ class ITensor : public INoCopy {
   virtual bool isNetworkInput() const noexcept = 0;
   virtual bool isNetworkOutput() const noexcept = 0;
   virtual bool isShapeTensor() const noexcept = 0;
+  virtual void setAllowedFormats(TensorFormats formats) noexcept = 0;
+  virtual TensorFormats getAllowedFormats() const noexcept = 0;
 };
 
 class INetworkDefinition : public INoCopy {

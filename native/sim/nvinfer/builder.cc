@@ -11,6 +11,7 @@
 
 #include "../include/NvInfer.h"
 #include "../include/trtsim_control.h"
+#include "io_formats.h"
 #include "lib_state.h"
 #include "network.h"
 #include "plan.h"
@@ -356,6 +357,18 @@ class BuilderImpl : public nvinfer1::IBuilder {
       }
       shapeOutputs.push_back(idx);
     }
+    // IO formats: the layout of each input and output in the caller's memory (ITensor::setAllowedFormats).
+    std::vector<int32_t> formats(g.tensors.size(), 0);
+    for (size_t i = 0; i < g.tensors.size(); ++i) {
+      TensorDef const& t = g.tensors[i];
+      if (!t.isInput && !t.isOutput) continue;
+      std::string why;
+      formats[i] = chooseIoFormat(t, shapeTensor[i], why);
+      if (formats[i] < 0) {
+        fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error",
+             std::string("Network ") + (t.isInput ? "input " : "output ") + t.name + ": " + why + ".");
+      }
+    }
     std::vector<Profile> profiles;
     if (cfg.profiles.empty()) {
       if (!dynamicInputs.empty() || !shapeInputs.empty()) {
@@ -414,7 +427,12 @@ class BuilderImpl : public nvinfer1::IBuilder {
         }
         try {
           auto infos = resolveGraph(g, inputShapes, inputValues);
-          dataDependentUpperBounds(g, infos);  // enqueueV3 sizes data-dependent tensors by these; they must exist
+          for (auto const& [idx, bound] : dataDependentUpperBounds(g, infos)) {  // enqueueV3 sizes them by these
+            if (formats[idx] == 0) continue;
+            fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error",
+                 "Network output " + g.tensors[idx].name + " has a data-dependent shape, so its format must be "
+                 "kLINEAR, not " + formatName(formats[idx]) + ".");
+          }
           requireShapeOutputValues(g, infos, shapeOutputs, p, fail);
           memory = std::max(memory, activationBytes(g, infos));
         } catch (OpError const& e) {
@@ -448,6 +466,7 @@ class BuilderImpl : public nvinfer1::IBuilder {
     phases.finish("Building engine");
 
     plan.graph = g;
+    for (size_t i = 0; i < formats.size(); ++i) plan.graph.tensors[i].format = formats[i];
     choosePrecision(net, cfg, plan, fail, report);
     plan.profiles = std::move(profiles);
     if (cfg.getFlag(nvinfer1::BuilderFlag::kVERSION_COMPATIBLE)) {

@@ -9,6 +9,7 @@
 #include "../cudart/sim_cuda.h"
 #include "../include/trtsim_control.h"
 #include "engine.h"
+#include "io_formats.h"
 #include "lib_state.h"
 #include "shapes.h"
 #include "precision.h"
@@ -50,6 +51,22 @@ int launchDeviceCopy(cudaStream_t stream, void const* source, void* destination,
   }, static_cast<double>(bytes));
 }
 
+// Converts an IO tensor between the linear copy the layers use and the caller's memory in the tensor's format, as a
+// kernel on the stream (TensorRT's reformatting layer): addresses outside live allocations fault when it runs.
+int launchReformat(cudaStream_t stream, void* linear, void* formatted, Shape const& dims,
+                   trtn::layout::Layout const& layout, size_t elementSize, bool toFormatted) {
+  size_t const linearBytes = static_cast<size_t>(std::max<int64_t>(shapeVolume(dims), 0)) * elementSize;
+  size_t const formattedBytes = static_cast<size_t>(trtn::layout::formattedVolume(dims, layout)) * elementSize;
+  return cuda::launchKernel(stream, [=] {
+    if (linearBytes == 0) return 0;
+    void* l = cuda::resolveDevice(linear, linearBytes);
+    void* f = cuda::resolveDevice(formatted, formattedBytes);
+    if (!l || !f) return static_cast<int>(trtn::cuda::kErrorIllegalAddress);
+    trtn::layout::reformat(static_cast<uint8_t*>(l), static_cast<uint8_t*>(f), dims, layout, elementSize, toFormatted);
+    return 0;
+  }, static_cast<double>(formattedBytes));
+}
+
 // Storage enqueueV3 needs only while it runs, freed in stream order on every path out of it.
 struct TemporaryStorage {
   explicit TemporaryStorage(cudaStream_t s) : stream(s) {}
@@ -80,6 +97,12 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       }
     }
     allocateShapeValues();
+    for (int idx : graph().inputs) {
+      if (graph().tensors[idx].format != 0) mFormattedIo.push_back(idx);
+    }
+    for (int idx : graph().outputs) {
+      if (graph().tensors[idx].format != 0) mFormattedIo.push_back(idx);
+    }
     inferCounters().contexts++;
   }
 
@@ -418,6 +441,18 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       temporary.blocks[idx] = memory;
       addresses[idx] = memory;
     }
+    // IO tensors in another format than kLINEAR: the layers compute on a linear copy in temporary storage, converted
+    // from the caller's input before them and into the caller's output after them.
+    for (int idx : mFormattedIo) {
+      size_t bytes = static_cast<size_t>(shapeVolume((*infos)[idx].shape)) * dtypeSize((*infos)[idx].type);
+      void* memory = nullptr;
+      if (int rc = cudaMallocAsync(&memory, std::max<size_t>(bytes, 1), stream)) {
+        report.outOfMemory("IExecutionContext::enqueueV3", static_cast<int64_t>(std::max<size_t>(bytes, 1)), rc);
+        return false;
+      }
+      temporary.blocks[idx] = memory;
+      addresses[idx] = memory;
+    }
     if (!mShapeValueOffsets.empty() && !copyShapeValuesToDevice(addresses, stream)) return false;
     if (!mShapeOutputOffsets.empty()) {
       if (!mShapeValuesDevice) {
@@ -455,11 +490,19 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       void* src = static_cast<uint8_t*>(mEngine.weights()) + mEngine.constOffsets()[outputIdx];
       if (int rc = launchDeviceCopy(stream, src, run->addresses[outputIdx], t.constData->size())) return cudaFailure(rc);
     }
+    for (int idx : mFormattedIo) {
+      if (!graph().tensors[idx].isInput) continue;
+      if (int rc = reformatIo(idx, *infos, temporary, stream, /*toFormatted=*/false)) return cudaFailure(rc);
+    }
     for (size_t n = 0; n < graph().nodes.size(); ++n) {
       RunState const* state = run.get();
       mEngine.loadKernel(mProfile, n);
       int rc = cuda::launchKernel(stream, [state, n] { return runNode(*state, n); }, run->flops[n], run);
       if (rc != 0) return cudaFailure(rc);
+    }
+    for (int idx : mFormattedIo) {
+      if (graph().tensors[idx].isInput) continue;
+      if (int rc = reformatIo(idx, *infos, temporary, stream, /*toFormatted=*/true)) return cudaFailure(rc);
     }
     // The inputs may be reused once the event completes; the simulator says so after the last kernel (TensorRT may
     // say so earlier, never later).
@@ -623,6 +666,13 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     return true;
   }
 
+  int reformatIo(int idx, std::vector<TensorInfo> const& infos, TemporaryStorage const& temporary, cudaStream_t stream,
+                 bool toFormatted) const {
+    TensorDef const& t = graph().tensors[idx];
+    return launchReformat(stream, temporary.blocks.at(idx), mAddresses[idx], infos[idx].shape, ioLayout(t),
+                          dtypeSize(t.type), toFormatted);
+  }
+
   static std::string addressNotSet(TensorDef const& t) {
     bool input = t.isInput;
     return std::string("Parameter check failed, condition: mContext.profileObliviousBindings.at(") +
@@ -671,8 +721,9 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   }
 
   bool allocateOutput(int idx, TensorInfo const& info, cudaStream_t stream) {
-    // "Always positive, even for an empty tensor", as for data-dependent outputs.
-    uint64_t bytes = std::max<uint64_t>(static_cast<uint64_t>(shapeVolume(info.shape)) * dtypeSize(info.type), 1);
+    // "Always positive, even for an empty tensor", as for data-dependent outputs; in the output's format.
+    auto elements = static_cast<uint64_t>(trtn::layout::formattedVolume(info.shape, ioLayout(graph().tensors[idx])));
+    uint64_t bytes = std::max<uint64_t>(elements * dtypeSize(info.type), 1);
     char const* name = graph().tensors[idx].name.c_str();
     void* memory = mAllocators[idx]->reallocateOutputAsync(name, mAddresses[idx], bytes, 256, stream);
     if (!memory) {
@@ -836,6 +887,7 @@ class ContextImpl : public nvinfer1::IExecutionContext {
   std::map<int, size_t> mShapeValueOffsets;  // by tensor index, into mShapeValuesDevice
   // Shape outputs, by tensor index, at their offsets into mShapeValuesDevice: the device copy that layers write.
   std::map<int, size_t> mShapeOutputOffsets;
+  std::vector<int> mFormattedIo;  // IO tensors (inputs, then outputs) whose format is not kLINEAR
   std::vector<void*> mScratchAddresses;
   std::shared_ptr<RunState const> mLastRun;
 };

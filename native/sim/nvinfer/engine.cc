@@ -6,6 +6,7 @@
 #include "../cudart/sim_cuda.h"
 #include "../include/trtsim_control.h"
 #include "cudart_calls.h"
+#include "io_formats.h"
 #include "lib_state.h"
 #include "shapes.h"
 
@@ -17,6 +18,7 @@ EngineImpl::EngineImpl(std::shared_ptr<PlanContents const> plan, void* weights, 
       mRecorder(recorder), mRuntime(std::move(runtime)) {
   mIo = graph().inputs;
   mIo.insert(mIo.end(), graph().outputs.begin(), graph().outputs.end());
+  for (int idx : mIo) mFormatDescs[idx] = formatDescription(graph().tensors[idx].format, graph().tensors[idx].type);
   size_t profiles = std::max<size_t>(mPlan->profiles.size(), 1);
   mKernelLoads = std::make_unique<std::once_flag[]>(profiles * graph().nodes.size());
   if (!cuda::lazyModuleLoading()) {
@@ -81,28 +83,41 @@ bool EngineImpl::isShapeInferenceIO(char const* name) const noexcept {
   return idx >= 0 && (isShapeInput(idx) || isShapeOutput(idx));
 }
 
-nvinfer1::TensorFormat EngineImpl::getTensorFormat(char const*) const noexcept {
-  return nvinfer1::TensorFormat::kLINEAR;
+nvinfer1::TensorFormat EngineImpl::getTensorFormat(char const* name) const noexcept {
+  int idx = ioTensor(name);
+  return static_cast<nvinfer1::TensorFormat>(idx < 0 ? 0 : graph().tensors[idx].format);
 }
 
-nvinfer1::TensorFormat EngineImpl::getTensorFormat(char const*, int32_t) const noexcept {
-  return nvinfer1::TensorFormat::kLINEAR;
+// One format per tensor for every profile, as the builder chooses one.
+nvinfer1::TensorFormat EngineImpl::getTensorFormat(char const* name, int32_t) const noexcept {
+  return getTensorFormat(name);
 }
 
 char const* EngineImpl::getTensorFormatDesc(char const* name) const noexcept {
-  return ioTensor(name) < 0 ? nullptr : "Row major linear format";
+  int idx = ioTensor(name);
+  if (idx < 0) return nullptr;
+  return mFormatDescs.at(idx).c_str();
 }
 
+// The three queries below answer -1 for a tensor that is not vectorized (one scalar per vector: kLINEAR, kHWC,
+// kDHWC), as the header documents.
 int32_t EngineImpl::getTensorBytesPerComponent(char const* name) const noexcept {
   int idx = ioTensor(name);
-  return idx < 0 ? -1 : static_cast<int32_t>(dtypeSize(graph().tensors[idx].type));
+  if (idx < 0 || ioLayout(graph().tensors[idx]).components == 1) return -1;
+  return static_cast<int32_t>(dtypeSize(graph().tensors[idx].type));
 }
 
 int32_t EngineImpl::getTensorComponentsPerElement(char const* name) const noexcept {
-  return ioTensor(name) < 0 ? -1 : 1;
+  int idx = ioTensor(name);
+  if (idx < 0 || ioLayout(graph().tensors[idx]).components == 1) return -1;
+  return static_cast<int32_t>(ioLayout(graph().tensors[idx]).components);
 }
 
-int32_t EngineImpl::getTensorVectorizedDim(char const*) const noexcept { return -1; }
+int32_t EngineImpl::getTensorVectorizedDim(char const* name) const noexcept {
+  int idx = ioTensor(name);
+  if (idx < 0 || ioLayout(graph().tensors[idx]).components == 1) return -1;
+  return ioLayout(graph().tensors[idx]).vectorDim;
+}
 
 int32_t EngineImpl::getNbOptimizationProfiles() const noexcept {
   return static_cast<int32_t>(mPlan->profiles.size());

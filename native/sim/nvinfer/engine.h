@@ -1,6 +1,7 @@
 // ICudaEngine of the simulator: an immutable plan plus its weights in (simulated) device memory.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -76,6 +77,7 @@ class EngineImpl : public nvinfer1::ICudaEngine {
  private:
   std::shared_ptr<PlanContents const> mPlan;
   std::vector<int> mIo;  // tensor indices: inputs, then outputs
+  std::map<int, std::string> mFormatDescs;  // per IO tensor, getTensorFormatDesc's text
   void* mWeights;
   std::vector<int64_t> mConstOffsets;
   nvinfer1::ILogger* mLogger;

@@ -22,6 +22,10 @@ struct TensorDef {
   // and writes them to host memory.
   bool isShapeOutput = false;
   std::shared_ptr<std::vector<uint8_t>> constData;  // weights and folded constants
+  // An IO tensor's memory layout (nvinfer1::TensorFormat's value), chosen by the builder from allowedFormats (a
+  // bitmask set through ITensor::setAllowedFormats; network only, not in plans).
+  int32_t format = 0;
+  uint32_t allowedFormats = ~0u;
 };
 
 struct NodeDef {

@@ -27,6 +27,11 @@ class TensorHandle : public nvinfer1::ITensor {
       return false;
     }
   }
+  void setAllowedFormats(nvinfer1::TensorFormats formats) noexcept override { def().allowedFormats = formats; }
+  // All formats unless set; a shape tensor takes only the linear one (the header's rule).
+  nvinfer1::TensorFormats getAllowedFormats() const noexcept override {
+    return isShapeTensor() ? 1u : def().allowedFormats;
+  }
   int index() const { return mIndex; }
 
  private:

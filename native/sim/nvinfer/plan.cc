@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "../include/NvInferVersion.h"
+#include "io_formats.h"
 
 namespace trtsim {
 namespace {
@@ -233,7 +234,8 @@ void writeBody(Writer& w, PlanContents const& plan) {
   w.pod<uint32_t>(static_cast<uint32_t>(g.tensors.size()));
   for (auto const& t : g.tensors) {
     w.str(t.name);
-    w.pod<int32_t>(static_cast<int32_t>(t.type));
+    // An IO tensor's format rides in the upper half of its type word, so plans with linear IO keep their bytes.
+    w.pod<int32_t>(static_cast<int32_t>(t.type) | (t.format << 16));
     w.shape(t.shape);
     w.pod<uint8_t>(t.isInput);
     w.pod<uint8_t>(t.isShapeOutput ? 2 : t.isOutput);  // 2: a shape output, so other plans keep their bytes
@@ -312,6 +314,14 @@ void requireConsistentIo(PlanContents const& plan) {
     }
     // Contexts write a shape output's elements to host memory by its fixed volume.
     TensorDef const& t = g.tensors[i];
+    // ... and convert a formatted IO tensor by its layout, which must exist for its type and rank.
+    if (t.format != 0) {
+      trtn::layout::Layout layout;
+      bool fits = (t.isInput || t.isOutput) && !t.isShapeOutput && formatTakes(t.format, t.type) &&
+                  trtn::layout::layoutOf(t.format, static_cast<int>(t.shape.size()), layout) &&
+                  t.shape[layout.vectorDim] >= 0;
+      if (!fits) Reader::corrupt("tensor " + t.name + " has a format its type, rank or role cannot have");
+    }
     if (t.isShapeOutput && ((t.type != DType::kINT32 && t.type != DType::kINT64) || t.shape.size() > 1 ||
                             shapeVolume(t.shape) < 0)) {
       Reader::corrupt("shape output " + t.name + " is not an int32 or int64 tensor of rank 0 or 1 and fixed size");
@@ -360,7 +370,9 @@ PlanContents readBody(Reader& r) {
   for (uint32_t i = 0; i < nTensors; ++i) {
     TensorDef t;
     t.name = r.str();
-    t.type = static_cast<DType>(r.pod<int32_t>());
+    int32_t typeAndFormat = r.pod<int32_t>();
+    t.type = static_cast<DType>(typeAndFormat & 0xffff);
+    t.format = typeAndFormat >> 16;
     t.shape = r.shape();
     t.isInput = r.pod<uint8_t>() != 0;
     uint8_t output = r.pod<uint8_t>();

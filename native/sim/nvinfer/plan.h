@@ -9,8 +9,8 @@
 //  24  u8   TensorRT major, minor, patch, build of the builder
 //  28  u8   compute capability major, minor; u16 reserved
 //  32  u64  FNV-1a 64 checksum of the body
-// Body: the graph (tensors with weights, nodes with attributes), IO order, optimization profiles, device memory
-// sizes. The header sits outside the checksum, so a test can rewrite the version or compute capability of a valid
+// Body: the graph (tensors with weights, nodes with attributes; an IO tensor's format in the upper 16 bits of its type
+// word), IO order, optimization profiles, device memory sizes. The header sits outside the checksum, so a test can rewrite the version or compute capability of a valid
 // plan and get exactly the error TensorRT gives for a plan from another version or GPU.
 #pragma once
 

@@ -101,6 +101,8 @@ int main() {
   use<bool (nvinfer1::ITensor::*)() const noexcept>(&nvinfer1::ITensor::isNetworkInput);
   use<bool (nvinfer1::ITensor::*)() const noexcept>(&nvinfer1::ITensor::isNetworkOutput);
   use<bool (nvinfer1::ITensor::*)() const noexcept>(&nvinfer1::ITensor::isShapeTensor);
+  use<void (nvinfer1::ITensor::*)(TensorFormats formats) noexcept>(&nvinfer1::ITensor::setAllowedFormats);
+  use<TensorFormats (nvinfer1::ITensor::*)() const noexcept>(&nvinfer1::ITensor::getAllowedFormats);
   use<int32_t (nvinfer1::INetworkDefinition::*)() const noexcept>(&nvinfer1::INetworkDefinition::getNbInputs);
   use<ITensor* (nvinfer1::INetworkDefinition::*)(int32_t index) const noexcept>(&nvinfer1::INetworkDefinition::getInput);
   use<int32_t (nvinfer1::INetworkDefinition::*)() const noexcept>(&nvinfer1::INetworkDefinition::getNbOutputs);
