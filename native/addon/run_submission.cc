@@ -138,7 +138,6 @@ struct OutputPlan {
   napi_ref hostTarget = nullptr;  // the caller's TypedArray, copied into at settle (no allocation per run)
   void* device = nullptr;
   TensorInfo const* formatted = nullptr;  // an output in another layout than row-major: converted at settle
-  std::vector<int64_t> dims;              // ... with these dims (set only then)
 };
 
 struct InputPlan {
@@ -185,8 +184,9 @@ class RunJob : public CompletionJob {
       settlement.Reject(toJsError(env, f).Value());
       return;
     }
-    for (OutputPlan& plan : outputs) {
-      if (plan.formatted) unstageFormatted(*plan.formatted, plan.dims, static_cast<uint8_t*>(staging.data) + plan.stagingOffset);
+    for (size_t o = 0; o < formattedDims.size(); ++o) {
+      OutputPlan const& plan = outputs[o];
+      if (plan.formatted) unstageFormatted(*plan.formatted, formattedDims[o], static_cast<uint8_t*>(staging.data) + plan.stagingOffset);
     }
     if (!copyToHostTargets(env)) return;
     // Host outputs whose dims equal the previous settled run's (the steady state): the compact forms
@@ -252,6 +252,9 @@ class RunJob : public CompletionJob {
   bool queuedWork = false;
   Napi::Reference<Napi::Value> submissionError;  // that failure, rejected at settle
   std::vector<OutputPlan> outputs;
+  // Per output, the dims of those in another layout than row-major, for their conversion at settle; empty when the
+  // engine has none (the usual case costs no allocation).
+  std::vector<std::vector<int64_t>> formattedDims;
   std::shared_ptr<Napi::Reference<Napi::Array>> outputDims;  // the output shapes at enqueue time
   std::vector<std::shared_ptr<DeviceBufferState>> deviceBuffers;  // kept alive until the run settles
 };
@@ -346,7 +349,8 @@ class RunSubmission {
       plan.deviceBytes = deviceBytesOf(t, dims, plan.bytes);
       if (!t.layout.linear()) {
         plan.formatted = &t;
-        plan.dims = dims;
+        mJob.formattedDims.resize(mJob.outputs.size());
+        mJob.formattedDims[o] = dims;
       }
       plan.shapeValues = mEngine.anyHostOutput && mEngine.hostOutputs[o];
       std::shared_ptr<DeviceBufferState> buffer;
