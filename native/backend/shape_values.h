@@ -1,5 +1,6 @@
-// Host memory for a shape tensor input's values. TensorRT reads them on the host (getTensorLocation kHOST) while it
-// infers output shapes and during enqueueV3, from an address aligned like any tensor's (256 bytes).
+// Host memory for a shape tensor's values (getTensorLocation kHOST), at an address aligned like any tensor's (256
+// bytes): an input's, which TensorRT reads while it infers output shapes and during enqueueV3, or a shape output's,
+// which it writes then.
 #pragma once
 
 #include <cstdint>
