@@ -333,8 +333,7 @@ class BuilderImpl : public nvinfer1::IBuilder {
     for (int idx : g.inputs) {
       if (!shapeTensor[idx]) continue;
       TensorDef const& t = g.tensors[idx];
-      bool fixed = std::all_of(t.shape.begin(), t.shape.end(), [](int64_t d) { return d >= 0; });
-      if ((t.type != DType::kINT32 && t.type != DType::kINT64) || t.shape.size() > 1 || !fixed) {
+      if (!hasShapeTensorForm(t)) {
         fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error",
              "Network input " + t.name + " is a shape tensor (its values decide a shape), so it must be an int32 or "
              "int64 tensor of rank 0 or 1 with fixed dimensions; it is " + dtypeName(t.type) + " " +
@@ -348,8 +347,7 @@ class BuilderImpl : public nvinfer1::IBuilder {
     for (int idx : g.outputs) {
       TensorDef const& t = g.tensors[idx];
       if (!t.isShapeOutput) continue;
-      bool fixed = std::all_of(t.shape.begin(), t.shape.end(), [](int64_t d) { return d >= 0; });
-      if ((t.type != DType::kINT32 && t.type != DType::kINT64) || t.shape.size() > 1 || !fixed) {
+      if (!hasShapeTensorForm(t)) {
         fail(ErrorCode::kINVALID_ARGUMENT, "API Usage Error",
              "Network output " + t.name + " is marked as a shape output (markOutputForShapes), so it must be an "
              "int32 or int64 tensor of rank 0 or 1 with fixed dimensions; it is " + dtypeName(t.type) + " " +

@@ -73,6 +73,17 @@ struct TemporaryStorage {
   ~TemporaryStorage() {
     for (auto const& [idx, memory] : blocks) cudaFreeAsync(memory, stream);
   }
+  // A block for tensor `idx` of `shape`; false, reported as enqueueV3 running out of memory, when there is none.
+  bool allocate(int idx, Shape const& shape, DType type, Reporter const& report) {
+    size_t bytes = std::max<size_t>(static_cast<size_t>(std::max<int64_t>(shapeVolume(shape), 0)) * dtypeSize(type), 1);
+    void* memory = nullptr;
+    if (int rc = cudaMallocAsync(&memory, bytes, stream)) {
+      report.outOfMemory("IExecutionContext::enqueueV3", static_cast<int64_t>(bytes), rc);
+      return false;
+    }
+    blocks[idx] = memory;
+    return true;
+  }
   cudaStream_t stream;
   std::map<int, void*> blocks;  // by tensor index
 };
@@ -432,26 +443,14 @@ class ContextImpl : public nvinfer1::IExecutionContext {
     // outputs among them out once their shape is known (below).
     TemporaryStorage temporary(stream);
     for (auto const& [idx, bound] : mUpperBounds) {
-      size_t bytes = static_cast<size_t>(shapeVolume(bound)) * dtypeSize((*infos)[idx].type);
-      void* memory = nullptr;
-      if (int rc = cudaMallocAsync(&memory, std::max<size_t>(bytes, 1), stream)) {
-        report.outOfMemory("IExecutionContext::enqueueV3", static_cast<int64_t>(std::max<size_t>(bytes, 1)), rc);
-        return false;
-      }
-      temporary.blocks[idx] = memory;
-      addresses[idx] = memory;
+      if (!temporary.allocate(idx, bound, (*infos)[idx].type, report)) return false;
+      addresses[idx] = temporary.blocks[idx];
     }
     // IO tensors in another format than kLINEAR: the layers compute on a linear copy in temporary storage, converted
     // from the caller's input before them and into the caller's output after them.
     for (int idx : mFormattedIo) {
-      size_t bytes = static_cast<size_t>(shapeVolume((*infos)[idx].shape)) * dtypeSize((*infos)[idx].type);
-      void* memory = nullptr;
-      if (int rc = cudaMallocAsync(&memory, std::max<size_t>(bytes, 1), stream)) {
-        report.outOfMemory("IExecutionContext::enqueueV3", static_cast<int64_t>(std::max<size_t>(bytes, 1)), rc);
-        return false;
-      }
-      temporary.blocks[idx] = memory;
-      addresses[idx] = memory;
+      if (!temporary.allocate(idx, (*infos)[idx].shape, (*infos)[idx].type, report)) return false;
+      addresses[idx] = temporary.blocks[idx];
     }
     if (!mShapeValueOffsets.empty() && !copyShapeValuesToDevice(addresses, stream)) return false;
     if (!mShapeOutputOffsets.empty()) {

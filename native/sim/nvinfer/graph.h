@@ -59,6 +59,12 @@ struct Graph {
   }
 };
 
+// What a shape tensor input or output must be, as TensorRT reads or writes its values on the host: an int32 or int64
+// tensor of rank 0 or 1 with fixed extents.
+inline bool hasShapeTensorForm(TensorDef const& t) {
+  return (t.type == DType::kINT32 || t.type == DType::kINT64) && t.shape.size() <= 1 && shapeVolume(t.shape) >= 0;
+}
+
 // "[1,-1,16]"-style text used in error messages, like TensorRT's.
 std::string dimsText(Shape const& shape);
 

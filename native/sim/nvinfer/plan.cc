@@ -322,8 +322,7 @@ void requireConsistentIo(PlanContents const& plan) {
                   t.shape[layout.vectorDim] >= 0;
       if (!fits) Reader::corrupt("tensor " + t.name + " has a format its type, rank or role cannot have");
     }
-    if (t.isShapeOutput && ((t.type != DType::kINT32 && t.type != DType::kINT64) || t.shape.size() > 1 ||
-                            shapeVolume(t.shape) < 0)) {
+    if (t.isShapeOutput && !hasShapeTensorForm(t)) {
       Reader::corrupt("shape output " + t.name + " is not an int32 or int64 tensor of rank 0 or 1 and fixed size");
     }
   }
@@ -345,8 +344,7 @@ void readShapeValues(Reader& r, PlanContents& plan) {
       int32_t tensor = r.index(static_cast<uint32_t>(g.tensors.size()), false);
       std::array<std::vector<int64_t>, 3> values{r.vec<int64_t>(), r.vec<int64_t>(), r.vec<int64_t>()};
       TensorDef const& t = g.tensors[tensor];
-      bool fits = t.isInput && (t.type == DType::kINT32 || t.type == DType::kINT64) && t.shape.size() <= 1 &&
-                  shapeVolume(t.shape) >= 0;
+      bool fits = t.isInput && hasShapeTensorForm(t);
       for (auto const& v : values) fits = fits && v.size() == static_cast<size_t>(shapeVolume(t.shape));
       for (size_t i = 0; fits && i < values[0].size(); ++i) {
         fits = values[0][i] <= values[1][i] && values[1][i] <= values[2][i];
