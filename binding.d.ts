@@ -168,6 +168,18 @@ export interface NativeBuildOptions {
   device?: number;
 }
 
+export interface NativeNetworkTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  shapeTensor: boolean;
+}
+
+export interface NativeNetworkDescription {
+  inputs: NativeNetworkTensor[];
+  outputs: NativeNetworkTensor[];
+}
+
 export interface NativeProgressEvent {
   kind: 'start' | 'step' | 'finish';
   phase: string;
@@ -242,6 +254,8 @@ export interface NativeBinding {
     options?: NativeBuildOptions,
     onProgress?: (event: NativeProgressEvent) => void,
   ): { promise: Promise<{ plan: Uint8Array; timingCache: Uint8Array; libraryVersion: number }>; cancel(): void };
+  /** What TensorRT's ONNX parser makes of a model's inputs and outputs, without building. */
+  describeOnnx(backend: 'tensorrt' | 'simulator', onnx: Uint8Array): Promise<NativeNetworkDescription>;
   simulator: NativeSimulatorControl;
   /** This thread's completion polling time in us (omit to only read it); returns the previous value. */
   setCompletionPolling(micros?: number): number;

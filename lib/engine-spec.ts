@@ -54,13 +54,18 @@ export interface EngineSpec {
   readonly profiles: readonly ProfileSpec[];
 }
 
+/** The addon's dtype name as a TensorSpec dtype: a Tensor dtype, one no Tensor holds (fp8, int4, fp4), or 'unknown'. */
+export function tensorDType(name: string): TensorSpec['dtype'] {
+  return (isDType(name) || ['fp8', 'int4', 'fp4'].includes(name) ? name : 'unknown') as TensorSpec['dtype'];
+}
+
 export function toEngineSpec(info: NativeEngineInfo): EngineSpec {
   const tensors = info.tensors.map(
     (t): TensorSpec =>
       Object.freeze({
         name: t.name,
         mode: t.mode,
-        dtype: (isDType(t.dtype) || ['fp8', 'int4', 'fp4'].includes(t.dtype) ? t.dtype : 'unknown') as TensorSpec['dtype'],
+        dtype: tensorDType(t.dtype),
         shape: Object.freeze(t.shape.slice()),
         format: t.format,
         location: t.location,

@@ -17,6 +17,8 @@ export type { ContextOptions, EnqueueTime, HostRunResult, RunOptions, RunResult 
 export { DeviceBuffer, DeviceTensor } from './device-tensor.js';
 export type { TensorLike, DeviceTensorLike, Feed } from './validate.js';
 export { buildEngine, IO_FORMATS, PRECISIONS } from './build.js';
+export { describeOnnx } from './onnx-network.js';
+export type { NetworkTensorSpec, OnnxNetworkSpec } from './onnx-network.js';
 export type { BuildOptions, BuildProgress, IoFormat, Precision } from './build.js';
 // The error classes and their fields; the helpers that make them stay internal.
 export {

@@ -4,7 +4,7 @@
 // each path (on the JS thread, on the launcher, with CUDA graphs, with an output whose shape depends on the data),
 // the validation of their values and feeds, and the build's refusals. Results are checked against onnxruntime-node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BuildFailedError, InvalidInputError, Runtime, Tensor, buildEngine } from '../lib/index.js';
+import { BuildFailedError, InvalidInputError, Runtime, Tensor, buildEngine, describeOnnx } from '../lib/index.js';
 import type { BuildProfile } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { expectLikeOrt } from './helpers/ort.js';
@@ -70,6 +70,30 @@ describe('what an engine says of a shape tensor input', () => {
     using engine = await engineOf(plain, [{ x: { min: [1, 4], opt: [2, 4], max: [8, 4] } }]);
     expect(engine.inputs[0]!.location).toBe('device');
     expect(engine.profiles[0]!.x).toEqual({ min: [1, 4], opt: [2, 4], max: [8, 4] });
+  });
+});
+
+describe('describeOnnx: what the parser makes of a model, before any build', () => {
+  it('lists the inputs and outputs as TensorRT types them, and marks the shape tensor inputs', async () => {
+    const described = await describeOnnx(expandOnnx, { backend: 'simulator' });
+    expect(described).toEqual({
+      inputs: [{ name: 'shape', dtype: 'int64', shape: [2], shapeTensor: true }],
+      outputs: [
+        { name: 'y', dtype: 'float32', shape: [-1, -1], shapeTensor: false }, // Expand's extents come from the values
+        { name: 'sizes', dtype: 'float32', shape: [2], shapeTensor: false },
+      ],
+    });
+    const reshape = await describeOnnx(reshapeOnnx, { backend: 'simulator' });
+    expect(reshape.inputs.map((t) => [t.name, t.shapeTensor])).toEqual([['x', false], ['target', true]]);
+  });
+
+  it('a model the parser rejects is BUILD_FAILED naming the node; a backend that cannot load is LIBRARY_NOT_FOUND', async () => {
+    const unsupported = model({ inputs: [valueInfo('x', 'float32', [4])], outputs: [valueInfo('y', 'float32', [4])], nodes: [node('NoSuchOp', ['x'], ['y'])] });
+    const error = await describeOnnx(unsupported, { backend: 'simulator' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BuildFailedError);
+    expect((error as Error).message).toMatch(/^the ONNX parser rejected the model: node 0 .*NoSuchOp/);
+    await expect(describeOnnx(reshapeOnnx, { backend: 'tensorrt' })).rejects.toMatchObject({ code: 'LIBRARY_NOT_FOUND' });
+    await expect(describeOnnx('model.onnx' as unknown as Uint8Array)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
 

@@ -1,7 +1,9 @@
 // `tensorrt-node inspect <file.engine|file.onnx> [--backend] [--json]`: what a file holds. An engine is
 // deserialized with the chosen backend (IO tensors, profiles, device memory, layers) and its store sidecar is shown
 // when one sits next to it; an ONNX model is read without any backend (IO with dim_param names, opsets, op
-// histogram). The kind is told by content: TensorRT plans start with the "ftrt" tag.
+// histogram), then given to the backend's ONNX parser, which says whether it takes the model and which inputs are
+// shape tensors (a backend that cannot load only leaves that part out). The kind is told by content: TensorRT plans
+// start with the "ftrt" tag.
 //
 // --json document, for an engine:
 //   { command: 'inspect', ok: true, kind: 'engine', file, bytes, backend,
@@ -14,11 +16,16 @@
 //   { command: 'inspect', ok: true, kind: 'onnx', file, bytes, irVersion, producerName, producerVersion,
 //     opsets: [{ domain, version }], graphName,
 //     inputs: [{ name, dtype, dims: (number | string | null)[] | null }], outputs: [same],
-//     initializers, parameters, nodes, ops: { <OpType>: count } }   // most frequent first
+//     initializers, parameters, nodes, ops: { <OpType>: count },   // most frequent first
+//     network: { inputs: [{ name, dtype, shape, shapeTensor }], outputs: [same] } | null,  // the parser's view
+//     networkError: { code, message } | null }                     // why there is none
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { EngineSpec, TensorSpec } from '../engine-spec.js';
+import { TensorRTNodeError } from '../errors.js';
+import { describeOnnx } from '../onnx-network.js';
+import type { NetworkTensorSpec, OnnxNetworkSpec } from '../onnx-network.js';
 import type { Backend } from '../runtime.js';
 import { parsePlanHeader, sidecarPathOf } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
@@ -45,6 +52,8 @@ export interface OnnxReport extends OnnxInfo {
   readonly kind: 'onnx';
   readonly file: string;
   readonly bytes: number;
+  readonly network: OnnxNetworkSpec | null;
+  readonly networkError: { code: string; message: string } | null;
 }
 
 export type InspectReport = EngineReport | OnnxReport;
@@ -64,12 +73,20 @@ async function inspectEngine(file: string, bytes: Uint8Array, backend: Backend, 
   };
 }
 
+function errorSummary(error: unknown): { code: string; message: string } {
+  return error instanceof TensorRTNodeError ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: String(error) };
+}
+
 async function inspect(file: string, backend: Backend, device: number, allowEngineHostCode = false): Promise<Outcome<InspectReport>> {
   await requireFile(file, 'file');
   const bytes = await readFile(file);
   if (isPlan(bytes)) return { ok: true, data: await inspectEngine(file, bytes, backend, device, allowEngineHostCode) };
   const info = readOnnxFile(file, bytes);
-  return { ok: true, data: { kind: 'onnx', file: path.resolve(file), bytes: bytes.byteLength, ...info } };
+  const parsed = await describeOnnx(bytes, { backend }).then(
+    (network) => ({ network, networkError: null }),
+    (error: unknown) => ({ network: null, networkError: errorSummary(error) }),
+  );
+  return { ok: true, data: { kind: 'onnx', file: path.resolve(file), bytes: bytes.byteLength, ...info, ...parsed } };
 }
 
 function renderEngine(r: EngineReport): string {
@@ -102,18 +119,27 @@ function renderEngine(r: EngineReport): string {
   return lines.join('\n');
 }
 
-function renderOnnx(r: OnnxReport): string {
+function renderOnnx(r: OnnxReport, backend: Backend): string {
   const opsets = r.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ');
-  const io = (list: OnnxInfo['inputs']) => table(['NAME', 'DTYPE', 'DIMS'], list.map((v) => [v.name, v.dtype, formatOnnxDims(v.dims)]));
+  // With the parser's view, a last column marks the shape tensor inputs (build them with --values).
+  const parsed = (list: readonly NetworkTensorSpec[] | undefined, name: string) => list?.find((t) => t.name === name);
+  const io = (list: OnnxInfo['inputs'], network: readonly NetworkTensorSpec[] | undefined) =>
+    network
+      ? table(['NAME', 'DTYPE', 'DIMS', 'TENSORRT'], list.map((v) => [v.name, v.dtype, formatOnnxDims(v.dims), parsed(network, v.name)?.shapeTensor ? 'shape tensor (--values)' : '']))
+      : table(['NAME', 'DTYPE', 'DIMS'], list.map((v) => [v.name, v.dtype, formatOnnxDims(v.dims)]));
+  const parser = r.network
+    ? `parser  the ${backend} backend's ONNX parser takes the model`
+    : `parser  not checked with the ${backend} backend: ${r.networkError!.code}: ${r.networkError!.message}`;
   return [
     `onnx    ${r.file} (${formatBytes(r.bytes)}); IR ${r.irVersion}; opsets ${opsets || 'none'}${r.producerName ? `; producer ${r.producerName} ${r.producerVersion}`.trimEnd() : ''}`,
     `graph   ${r.graphName || '(unnamed)'}: ${r.nodes} nodes, ${r.initializers} initializers (${r.parameters} parameters)`,
+    parser,
     '',
     'inputs:',
-    io(r.inputs),
+    io(r.inputs, r.network?.inputs),
     '',
     'outputs:',
-    io(r.outputs),
+    io(r.outputs, undefined),
     '',
     'ops:',
     table(['OP', 'COUNT'], Object.entries(r.ops).map(([op, n]) => [op, String(n)])),
@@ -130,6 +156,6 @@ export function registerInspect(program: Command): void {
     .addOption(hostCodeOption())
     .addOption(jsonOption())
     .action(async (file: string, options: { backend: Backend; device: number; allowEngineHostCode?: boolean; json?: boolean }) => {
-      await respond('inspect', options, () => inspect(file, options.backend, options.device, options.allowEngineHostCode), (r) => (r.kind === 'engine' ? renderEngine(r) : renderOnnx(r)));
+      await respond('inspect', options, () => inspect(file, options.backend, options.device, options.allowEngineHostCode), (r) => (r.kind === 'engine' ? renderEngine(r) : renderOnnx(r, options.backend)));
     });
 }

@@ -34,7 +34,7 @@ import type { Command } from 'commander';
 import { buildEngine } from '../build.js';
 import type { Engine } from '../engine.js';
 import type { BuildProfile, ShapeValuesRange } from '../engine-spec.js';
-import type { TensorRTNodeError } from '../errors.js';
+import { describeOnnx } from '../onnx-network.js';
 import type { Backend } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import { backendOption, deviceOption, hostCodeOption, jsonOption, openRuntime, requireFile } from './common.js';
@@ -46,7 +46,7 @@ import type { LoadedInput } from './feeds.js';
 import { parseInput, parseInteger, parseNonNegative, parseShape } from './inputs.js';
 import type { InputArg, ShapeArg } from './inputs.js';
 import { isPlan, readOnnxFile, sidecarNextTo } from './model-files.js';
-import { exactProfile, shapeTensorUsage, shapesForRun } from './model-shapes.js';
+import { exactProfile, shapesForRun } from './model-shapes.js';
 import type { DeclaredInput, RunShape } from './model-shapes.js';
 import type { OnnxInfo } from './onnx-info.js';
 import { loadOrt, ORT_INSTALL } from './ort.js';
@@ -142,33 +142,27 @@ interface PreparedModel {
 }
 
 /** An ONNX model becomes a temporary fp32 engine whose profile admits exactly the run's shapes (known first), and
- * exactly the values of its shape tensor inputs: which inputs those are, only the parser knows, so a build that
- * names one is repeated with that input's values from its file. */
+ * exactly the values of its shape tensor inputs, which the parser tells (describeOnnx) before the build. */
 async function preparePlan(bytes: Uint8Array, onnxInfo: OnnxInfo | undefined, loaded: ReadonlyMap<string, LoadedInput>, o: RunCliOptions): Promise<PreparedModel> {
   if (!onnxInfo) return { plan: bytes, buildSeconds: null };
   const declared: DeclaredInput[] = onnxInfo.inputs.map((i) => ({ name: i.name, dims: i.dims }));
   const shapes = shapesForRun(declared, o.shapes ?? [], loaded);
   const profile: BuildProfile = exactProfile(declared, shapes);
+  for (const input of (await describeOnnx(bytes, { backend: o.backend })).inputs) {
+    if (!input.shapeTensor) continue;
+    const values = loaded.get(input.name)?.values;
+    if (!values) {
+      throw usageError(`input '${input.name}' is a shape tensor (its values decide output shapes), so the engine is built for its values: give them in a file (--input ${input.name}=values.json), not random`);
+    }
+    const exact = values.map(Number);
+    (profile as Record<string, ShapeValuesRange>)[input.name] = { values: { min: exact, opt: exact, max: exact } };
+  }
   const progress = buildProgress('build');
   const started = performance.now();
   try {
-    for (;;) {
-      // Built on the device it will run on: a plan loads only on a GPU of the compute capability it was built for.
-      const plan = await buildEngine(bytes, { backend: o.backend, device: o.device, precision: 'fp32', profiles: Object.keys(profile).length ? [profile] : [], onProgress: progress.onProgress }).catch(
-        (error: unknown) => {
-          const name = shapeTensorUsage(error) ? (error as TensorRTNodeError).tensor! : undefined;
-          if (name === undefined || Object.hasOwn(profile, name)) throw error;
-          const values = loaded.get(name)?.values;
-          if (!values) {
-            throw usageError(`input '${name}' is a shape tensor (its values decide output shapes), so the engine is built for its values: give them in a file (--input ${name}=values.json), not random`);
-          }
-          const exact = values.map(Number);
-          (profile as Record<string, ShapeValuesRange>)[name] = { values: { min: exact, opt: exact, max: exact } };
-          return undefined;
-        },
-      );
-      if (plan) return { plan, buildSeconds: Number(((performance.now() - started) / 1000).toFixed(3)), shapes };
-    }
+    // Built on the device it will run on: a plan loads only on a GPU of the compute capability it was built for.
+    const plan = await buildEngine(bytes, { backend: o.backend, device: o.device, precision: 'fp32', profiles: Object.keys(profile).length ? [profile] : [], onProgress: progress.onProgress });
+    return { plan, buildSeconds: Number(((performance.now() - started) / 1000).toFixed(3)), shapes };
   } finally {
     progress.stop();
   }

@@ -6,6 +6,7 @@
 namespace trtn {
 
 Napi::Value buildEngine(Napi::CallbackInfo const& info);
+Napi::Value describeOnnx(Napi::CallbackInfo const& info);
 Napi::Object simulatorControl(Napi::Env env);
 
 }  // namespace trtn

@@ -151,6 +151,18 @@ struct BuildResult {
   std::vector<uint8_t> timingCache;
 };
 
+// A network input or output as TensorRT's ONNX parser made it.
+struct NetworkTensor {
+  std::string name;
+  DataType dataType = DataType::kUNKNOWN;
+  std::vector<int64_t> dims;  // -1 for dynamic extents
+  bool shapeTensor = false;   // ITensor::isShapeTensor: an input whose values decide shapes (read on the host)
+};
+
+struct NetworkDescription {
+  std::vector<NetworkTensor> inputs, outputs;
+};
+
 // One loaded set of libraries (TensorRT, ONNX parser, CUDA runtime) and the API compiled for it.
 class Backend {
  public:
@@ -170,6 +182,10 @@ class Backend {
   // On success the plan is non-empty and `timingCache` holds the cache after the build.
   virtual BuildResult buildFromOnnx(uint8_t const* onnx, size_t size, BuildOptions const& options,
                                     std::shared_ptr<LogSink> sink, Failure& failure) = 0;
+  // Parses ONNX into a network and describes its inputs and outputs, without building (failure.code is set when it
+  // fails). Runs on the calling thread.
+  virtual NetworkDescription describeOnnx(uint8_t const* onnx, size_t size, std::shared_ptr<LogSink> sink,
+                                          Failure& failure) = 0;
 };
 
 // Loads (once per process) the libraries of a backend kind and returns it, or nullptr with the failure.

@@ -1,0 +1,44 @@
+// What TensorRT's ONNX parser makes of a model's inputs and outputs, without building an engine: their types and
+// dims as TensorRT sees them, and which inputs are shape tensors (their values decide output shapes, so a build
+// profile gives their values, not their dims). Only the parser knows the last: it follows each input to the layers
+// that read it.
+import { tensorDType } from './engine-spec.js';
+import type { TensorSpec } from './engine-spec.js';
+import { fromNative, makeError } from './errors.js';
+import { getNative } from './native.js';
+import type { Backend } from './runtime.js';
+
+export interface NetworkTensorSpec {
+  readonly name: string;
+  readonly dtype: TensorSpec['dtype'];
+  /** -1 for a dynamic extent. */
+  readonly shape: readonly number[];
+  /** An input whose values decide output shapes (TensorRT's ITensor::isShapeTensor): build profiles give it
+   * `{ values: { min, opt, max } }` and TensorRT reads it on the host. */
+  readonly shapeTensor: boolean;
+}
+
+export interface OnnxNetworkSpec {
+  readonly inputs: readonly NetworkTensorSpec[];
+  readonly outputs: readonly NetworkTensorSpec[];
+}
+
+/** Parses `onnx` with the backend's ONNX parser (off the JS thread) and describes its inputs and outputs. A model the
+ * parser rejects is BUILD_FAILED listing each failing node, as buildEngine says. */
+export async function describeOnnx(onnx: Uint8Array, options: { readonly backend?: Backend } = {}): Promise<OnnxNetworkSpec> {
+  if (!(onnx instanceof Uint8Array)) throw makeError('INVALID_ARGUMENT', 'describeOnnx expects the ONNX model as a Uint8Array');
+  let described;
+  try {
+    described = await getNative().describeOnnx(options.backend ?? 'tensorrt', onnx);
+  } catch (error) {
+    throw fromNative(error);
+  }
+  const spec = (t: (typeof described.inputs)[number]): NetworkTensorSpec =>
+    Object.freeze({
+      name: t.name,
+      dtype: tensorDType(t.dtype),
+      shape: Object.freeze(t.shape),
+      shapeTensor: t.shapeTensor,
+    });
+  return Object.freeze({ inputs: Object.freeze(described.inputs.map(spec)), outputs: Object.freeze(described.outputs.map(spec)) });
+}
