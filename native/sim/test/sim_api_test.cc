@@ -81,7 +81,6 @@ nvinfer1::Dims dims1(int64_t a) {
   return d;
 }
 
-// A plan of the model whose one input "x" gets the profile min..max.
 // A builder, a network parsed from ONNX into it, and a config, as the backend makes them.
 struct ParsedModel {
   std::unique_ptr<nvinfer1::IBuilder> builder;
@@ -101,16 +100,31 @@ ParsedModel parseModel(Logger& logger, std::vector<uint8_t> const& onnx) {
   return m;
 }
 
+// An optimization profile giving input "x" the range min..max (opt in between).
+nvinfer1::IOptimizationProfile* profileForX(nvinfer1::IBuilder& builder, nvinfer1::Dims const& min,
+                                            nvinfer1::Dims const& opt, nvinfer1::Dims const& max) {
+  nvinfer1::IOptimizationProfile* profile = builder.createOptimizationProfile();
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMIN, min);
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kOPT, opt);
+  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMAX, max);
+  return profile;
+}
+
+// The engine of `plan`, from a runtime of its own (handed out in `runtime`) that reports to `recorder`.
+std::unique_ptr<nvinfer1::ICudaEngine> loadPlan(Logger& logger, Recorder& recorder, nvinfer1::IHostMemory const& plan,
+                                                std::unique_ptr<nvinfer1::IRuntime>& runtime) {
+  runtime.reset(static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION)));
+  runtime->setErrorRecorder(&recorder);
+  return std::unique_ptr<nvinfer1::ICudaEngine>(runtime->deserializeCudaEngine(plan.data(), plan.size()));
+}
+
+// A plan of the model whose one input "x" gets the profile min..max.
 std::vector<uint8_t> buildPlan(Logger& logger, std::vector<uint8_t> const& onnx, nvinfer1::Dims const& min,
                                nvinfer1::Dims const& opt, nvinfer1::Dims const& max,
                                std::vector<nvinfer1::BuilderFlag> const& flags = {}) {
   ParsedModel m = parseModel(logger, onnx);
   auto& [builder, network, config, parser] = m;
-  nvinfer1::IOptimizationProfile* profile = builder->createOptimizationProfile();
-  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMIN, min);
-  profile->setDimensions("x", nvinfer1::OptProfileSelector::kOPT, opt);
-  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMAX, max);
-  check(config->addOptimizationProfile(profile) == 0, "add a profile");
+  check(config->addOptimizationProfile(profileForX(*builder, min, opt, max)) == 0, "add a profile");
   for (nvinfer1::BuilderFlag flag : flags) config->setFlag(flag);
   std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
   check(plan != nullptr, "build");
@@ -213,10 +227,7 @@ void testShapeInput(Logger& logger, Recorder& recorder, std::vector<uint8_t> con
   auto& [builder, network, config, parser] = m;
   check(!network->getInput(0)->isShapeTensor() && network->getInput(1)->isShapeTensor(),
         "the target is a shape tensor, x is not");
-  nvinfer1::IOptimizationProfile* profile = builder->createOptimizationProfile();
-  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMIN, dims2(1, 4));
-  profile->setDimensions("x", nvinfer1::OptProfileSelector::kOPT, dims2(2, 4));
-  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMAX, dims2(8, 4));
+  nvinfer1::IOptimizationProfile* profile = profileForX(*builder, dims2(1, 4), dims2(2, 4), dims2(8, 4));
   int64_t const lo[2] = {-1, 1}, mid[2] = {2, 4}, hi[2] = {32, 32};
   check(profile->getNbShapeValues("target") == -1 && profile->getShapeValuesV2("target", nvinfer1::OptProfileSelector::kMIN) == nullptr,
         "no values before they are set");
@@ -235,10 +246,8 @@ void testShapeInput(Logger& logger, Recorder& recorder, std::vector<uint8_t> con
   check(plan != nullptr, "build with the values");
   if (!plan) return;
 
-  std::unique_ptr<nvinfer1::IRuntime> runtime(
-      static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION)));
-  runtime->setErrorRecorder(&recorder);
-  std::unique_ptr<nvinfer1::ICudaEngine> engine(runtime->deserializeCudaEngine(plan->data(), plan->size()));
+  std::unique_ptr<nvinfer1::IRuntime> runtime;
+  std::unique_ptr<nvinfer1::ICudaEngine> engine = loadPlan(logger, recorder, *plan, runtime);
   check(engine != nullptr, "deserialize the Reshape model");
   if (!engine) return;
   check(engine->getTensorLocation("target") == nvinfer1::TensorLocation::kHOST &&
@@ -320,19 +329,13 @@ void testShapeOutput(Logger& logger, Recorder& recorder, std::vector<uint8_t> co
             !network->getInput(0)->isShapeTensor(),
         "marked for shapes: a shape tensor, computed from x's extents only");
   check(!network->unmarkOutputForShapes(*network->getOutput(0)), "unmarkOutputForShapes refuses an ordinary output");
-  nvinfer1::IOptimizationProfile* profile = builder->createOptimizationProfile();
-  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMIN, dims2(1, 4));
-  profile->setDimensions("x", nvinfer1::OptProfileSelector::kOPT, dims2(2, 4));
-  profile->setDimensions("x", nvinfer1::OptProfileSelector::kMAX, dims2(8, 4));
-  config->addOptimizationProfile(profile);
+  config->addOptimizationProfile(profileForX(*builder, dims2(1, 4), dims2(2, 4), dims2(8, 4)));
   std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
   check(plan != nullptr, "build with a shape output");
   if (!plan) return;
 
-  std::unique_ptr<nvinfer1::IRuntime> runtime(
-      static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION)));
-  runtime->setErrorRecorder(&recorder);
-  std::unique_ptr<nvinfer1::ICudaEngine> engine(runtime->deserializeCudaEngine(plan->data(), plan->size()));
+  std::unique_ptr<nvinfer1::IRuntime> runtime;
+  std::unique_ptr<nvinfer1::ICudaEngine> engine = loadPlan(logger, recorder, *plan, runtime);
   check(engine != nullptr, "deserialize the shape output model");
   if (!engine) return;
   check(engine->getTensorLocation("dims") == nvinfer1::TensorLocation::kHOST &&
