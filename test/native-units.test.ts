@@ -25,42 +25,27 @@ async function compileAndRun(name: string, sources: string[], include: string, a
 describe('simulator C++ unit tests', () => {
   it('the TensorRT/CUDA stand-ins report misuse where and how TensorRT does (API-level test)', { timeout: 180_000 }, async () => {
     const { model, node, valueInfo } = await import('./models/onnx-builder.js');
-    const onnx = path.join(work, 'relu.onnx');
-    writeFileSync(
-      onnx,
-      model({
-        inputs: [valueInfo('x', 'float32', ['batch', 4])],
-        outputs: [valueInfo('y', 'float32', ['batch', 4])],
-        nodes: [node('Relu', ['x'], ['y'])],
-      }),
-    );
-    const nonZero = path.join(work, 'nonzero.onnx');
-    writeFileSync(
-      nonZero,
-      model({
-        inputs: [valueInfo('x', 'float32', ['n'])],
-        outputs: [valueInfo('idx', 'int64', [1, 'count'])],
-        nodes: [node('NonZero', ['x'], ['idx'])],
-      }),
-    );
-    const reshape = path.join(work, 'reshape.onnx');
-    writeFileSync(
-      reshape,
-      model({
+    // The fixtures, in the order of sim_api_test's arguments (its header says what each is for).
+    const fixtures = [
+      ['relu.onnx', { inputs: [valueInfo('x', 'float32', ['batch', 4])], outputs: [valueInfo('y', 'float32', ['batch', 4])], nodes: [node('Relu', ['x'], ['y'])] }],
+      ['nonzero.onnx', { inputs: [valueInfo('x', 'float32', ['n'])], outputs: [valueInfo('idx', 'int64', [1, 'count'])], nodes: [node('NonZero', ['x'], ['idx'])] }],
+      ['reshape.onnx', {
         inputs: [valueInfo('x', 'float32', ['n', 4]), valueInfo('target', 'int64', [2])],
         outputs: [valueInfo('y', 'float32', ['a', 'b'])],
         nodes: [node('Reshape', ['x', 'target'], ['y'])],
-      }),
-    );
-    const shapeOf = path.join(work, 'shape-of.onnx');
-    writeFileSync(
-      shapeOf,
-      model({
+      }],
+      ['shape-of.onnx', {
         inputs: [valueInfo('x', 'float32', ['n', 4])],
         outputs: [valueInfo('y', 'float32', ['n', 4]), valueInfo('dims', 'int64', [2])],
         nodes: [node('Relu', ['x'], ['y']), node('Shape', ['x'], ['dims'])],
-      }),
-    );
+      }],
+      ['neg.onnx', { inputs: [valueInfo('x', 'float32', [1, 3, 1, 2])], outputs: [valueInfo('y', 'float32', [1, 3, 1, 2])], nodes: [node('Neg', ['x'], ['y'])] }],
+    ] as const;
+    const files = fixtures.map(([name, graph]) => {
+      const file = path.join(work, name);
+      writeFileSync(file, model({ ...graph, inputs: [...graph.inputs], outputs: [...graph.outputs], nodes: [...graph.nodes] }));
+      return file;
+    });
     const libs = path.dirname((createRequire(import.meta.url)('node-gyp-build') as { path(root: string): string }).path(root));
     const binary = path.join(work, 'sim_api_test');
     await run(
@@ -70,7 +55,7 @@ describe('simulator C++ unit tests', () => {
       { maxBuffer: 16 << 20 },
     );
     // A failing check exits 1: its FAIL lines are in stdout, which the assertion shows.
-    const { stdout } = (await run(binary, [onnx, nonZero, reshape, shapeOf]).catch((e: { stdout: string }) => e)) as { stdout: string };
+    const { stdout } = (await run(binary, files).catch((e: { stdout: string }) => e)) as { stdout: string };
     expect(stdout).toMatch(/\d+ checks, 0 failures/);
   });
 

@@ -3,7 +3,7 @@
 // test/native-units.test.ts against the built libraries; argv[1] is an ONNX model file (x [batch,4] -> Relu -> y),
 // argv[2] one with a data-dependent output (x [n] -> NonZero -> idx), argv[3] one with a shape tensor input
 // (x [n,4], target int64 [2] -> Reshape -> y), argv[4] one with an output that can be a shape output (x [n,4] ->
-// Relu -> y, Shape(x) -> dims).
+// Relu -> y, Shape(x) -> dims), argv[5] one of rank 4 (x [1,3,1,2] -> Neg -> y) for IO formats.
 #include <NvInfer.h>
 #include <NvOnnxParser.h>
 
@@ -371,6 +371,71 @@ void testShapeOutput(Logger& logger, Recorder& recorder, std::vector<uint8_t> co
         "device memory for a host output is refused (a GPU would crash writing it): " + recorder.last());
   check(context->setTensorAddress("dims", written) && context->enqueueV3(stream) && cudaStreamSynchronize(stream) == 0,
         "host memory again");
+  context.reset();
+  engine.reset();
+  runtime.reset();
+  cudaFree(x);
+  cudaFree(y);
+  cudaStreamDestroy(stream);
+}
+
+// IO formats: the builder takes a format per IO tensor, the engine describes it as the header does, and a run reads
+// and writes the caller's memory in that layout, checked here against layouts written out by hand (the binding's
+// conversions are checked against onnxruntime through the same layouts, so a mistake shared by both shows here).
+void testIoFormats(Logger& logger, Recorder& recorder, std::vector<uint8_t> const& onnx) {
+  {
+    ParsedModel m = parseModel(logger, onnx);
+    m.builder->setErrorRecorder(&recorder);
+    m.network->getInput(0)->setAllowedFormats(1u << static_cast<int>(nvinfer1::TensorFormat::kCHW4));
+    std::unique_ptr<nvinfer1::IHostMemory> refused(m.builder->buildSerializedNetwork(*m.network, *m.config));
+    check(!refused && recorder.last().find("Network input x: none of its allowed formats (kCHW4) can hold a float32 "
+                                           "tensor") != std::string::npos,
+          "a format the type does not fit fails the build: " + recorder.last());
+  }
+  ParsedModel m = parseModel(logger, onnx);
+  check(m.network->getInput(0)->getAllowedFormats() == ~0u, "every format is allowed until set");
+  m.network->getInput(0)->setAllowedFormats(1u << static_cast<int>(nvinfer1::TensorFormat::kHWC));
+  m.network->getOutput(0)->setAllowedFormats(1u << static_cast<int>(nvinfer1::TensorFormat::kCHW32));
+  std::unique_ptr<nvinfer1::IHostMemory> plan(m.builder->buildSerializedNetwork(*m.network, *m.config));
+  check(plan != nullptr, "build with IO formats");
+  if (!plan) return;
+  std::unique_ptr<nvinfer1::IRuntime> runtime;
+  std::unique_ptr<nvinfer1::ICudaEngine> engine = loadPlan(logger, recorder, *plan, runtime);
+  if (!engine) return;
+  check(engine->getTensorFormat("x") == nvinfer1::TensorFormat::kHWC &&
+            engine->getTensorFormat("y") == nvinfer1::TensorFormat::kCHW32,
+        "getTensorFormat");
+  // kHWC has one scalar per vector: not vectorized, so -1, as for kLINEAR.
+  check(engine->getTensorVectorizedDim("x") == -1 && engine->getTensorComponentsPerElement("x") == -1 &&
+            engine->getTensorBytesPerComponent("x") == -1,
+        "kHWC is not vectorized");
+  check(engine->getTensorVectorizedDim("y") == 1 && engine->getTensorComponentsPerElement("y") == 32 &&
+            engine->getTensorBytesPerComponent("y") == 4,
+        "kCHW32 is vectorized in dimension 1, 32 components of 4 bytes");
+  check(std::string(engine->getTensorFormatDesc("y")).find("Thirty-two wide channel vectorized") == 0,
+        std::string("getTensorFormatDesc: ") + engine->getTensorFormatDesc("y"));
+
+  std::unique_ptr<nvinfer1::IExecutionContext> context(engine->createExecutionContext());
+  cudaStream_t stream = nullptr;
+  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
+  void* x = nullptr;
+  void* y = nullptr;
+  cudaMalloc(&x, 6 * sizeof(float));
+  cudaMalloc(&y, 64 * sizeof(float));  // [1][1][1][2][32]: C=3 padded to 32 per position
+  // x[0][c][0][w] = 1 + 2c + w, given channel-last: [w][c].
+  float const hwc[6] = {1, 3, 5, 2, 4, 6};
+  cudaMemcpyAsync(x, hwc, sizeof hwc, trtn::cuda::kHostToDevice, stream);
+  context->setTensorAddress("x", x);
+  context->setTensorAddress("y", y);
+  check(context->enqueueV3(stream), "enqueue with formatted IO");
+  float got[64];
+  std::fill(std::begin(got), std::end(got), 99.f);
+  cudaMemcpyAsync(got, y, sizeof got, trtn::cuda::kDeviceToHost, stream);
+  check(cudaStreamSynchronize(stream) == 0, "the run completes");
+  // y = -x in kCHW32: position w holds its 32 channel scalars, zero past C.
+  bool laidOut = got[0] == -1 && got[1] == -3 && got[2] == -5 && got[32] == -2 && got[33] == -4 && got[34] == -6;
+  for (int i : {3, 31, 35, 63}) laidOut = laidOut && got[i] == 0;
+  check(laidOut, "the run read kHWC and wrote kCHW32, padding zeroed");
   context.reset();
   engine.reset();
   runtime.reset();
@@ -1097,6 +1162,11 @@ int main(int argc, char** argv) {
     testShapeOutput(logger, recorder, std::vector<uint8_t>((std::istreambuf_iterator<char>(shapeOf)),
                                                            std::istreambuf_iterator<char>()));
     check(recorder.refs == 0, "every reference returned after the shape output test");
+  }
+  if (argc > 5) {
+    std::ifstream neg(argv[5], std::ios::binary);
+    testIoFormats(logger, recorder, std::vector<uint8_t>((std::istreambuf_iterator<char>(neg)), std::istreambuf_iterator<char>()));
+    check(recorder.refs == 0, "every reference returned after the IO format test");
   }
   testPlanHeaderChecks(logger, recorder, onnx);
   check(recorder.refs == 0, "every reference returned after the plan header test");
