@@ -121,10 +121,10 @@ function renderEngine(r: EngineReport): string {
 
 function renderOnnx(r: OnnxReport, backend: Backend): string {
   const opsets = r.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ');
-  // With the parser's view, a last column marks the shape tensor inputs (build them with --values).
+  // When the parser finds shape tensor inputs, a last column marks them (build them with --values).
   const parsed = (list: readonly NetworkTensorSpec[] | undefined, name: string) => list?.find((t) => t.name === name);
   const io = (list: OnnxInfo['inputs'], network: readonly NetworkTensorSpec[] | undefined) =>
-    network
+    network?.some((t) => t.shapeTensor)
       ? table(['NAME', 'DTYPE', 'DIMS', 'TENSORRT'], list.map((v) => [v.name, v.dtype, formatOnnxDims(v.dims), parsed(network, v.name)?.shapeTensor ? 'shape tensor (--values)' : '']))
       : table(['NAME', 'DTYPE', 'DIMS'], list.map((v) => [v.name, v.dtype, formatOnnxDims(v.dims)]));
   const parser = r.network
