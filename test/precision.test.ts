@@ -10,7 +10,7 @@ import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BuildFailedError, InvalidArgumentError, Runtime, buildEngine } from '../lib/index.js';
+import { BuildFailedError, InvalidArgumentError, Runtime, Tensor as TensorClass, buildEngine, floatToHalfBits, halfBitsToFloat } from '../lib/index.js';
 import type { Precision, Tensor } from '../lib/index.js';
 import { simulator } from '../lib/testing/index.js';
 import { PROFILES } from './helpers/engines.js';
@@ -110,6 +110,31 @@ describe('precision', () => {
       });
     }
   }
+
+  it('fp16 applies to the layers inside an If branch too, each output rounded as a top-level layer\'s is', async () => {
+    const { graphAttr, model, node, tensor, valueInfo } = await import('./models/onnx-builder.js');
+    // then: ((x + 0.001) * 1000) - 100, three layers; else: -x.
+    const onnx = model({
+      inputs: [valueInfo('c', 'bool', []), valueInfo('x', 'float32', [1])],
+      outputs: [valueInfo('y', 'float32', [1])],
+      initializers: [tensor('c1', 'float32', [1], [0.001]), tensor('c2', 'float32', [1], [1000]), tensor('c3', 'float32', [1], [100])],
+      nodes: [node('If', ['c'], ['y'], {
+        then_branch: graphAttr('then', [valueInfo('t3', 'float32', [1])], [node('Add', ['x', 'c1'], ['t1']), node('Mul', ['t1', 'c2'], ['t2']), node('Sub', ['t2', 'c3'], ['t3'])]),
+        else_branch: graphAttr('else', [valueInfo('n', 'float32', [1])], [node('Neg', ['x'], ['n'])]),
+      })],
+    });
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', precision: 'fp16' }));
+    using context = engine.createContext();
+    const half = (v: number) => halfBitsToFloat(floatToHalfBits(v));
+    const [x, c1, c2, c3] = [0.1003, 0.001, 1000, 100].map(Math.fround) as [number, number, number, number];
+    const run = async (c: boolean) =>
+      (await context.run({ c: TensorClass.from('bool', Uint8Array.of(c ? 1 : 0), []), x: TensorClass.from('float32', Float32Array.of(x), [1]) })).y!.data[0];
+    const perLayer = half(Math.fround(half(Math.fround(half(Math.fround(x + c1)) * c2)) - c3));
+    const lastOnly = half(Math.fround(Math.fround(Math.fround(x + c1) * c2) - c3));
+    expect(perLayer).not.toBe(lastOnly); // 1.3125 and 1.2998046875: the inputs tell the two apart
+    expect(await run(true)).toBe(perLayer);
+    expect(await run(false)).toBe(half(-x));
+  });
 
   it('precision flags come with a deprecation warning (TensorRT 10.12+), a strongly typed build without', async () => {
     const warnings: string[] = [];

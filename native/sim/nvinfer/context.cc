@@ -14,6 +14,7 @@
 #include "shapes.h"
 #include "precision.h"
 #include "ops/common.h"
+#include "ops/subgraph.h"
 
 namespace trtsim {
 namespace {
@@ -797,6 +798,8 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       if (readsDataDependent(run, node) && !useActualShapes(run, node, inputs, outputs)) {
         return trtn::cuda::kErrorLaunchFailure;
       }
+      // Layers inside its subgraphs (If branches, Loop bodies) run at the engine's precision too.
+      ops::InnerOutputScope inner(roundInnerOutput, run.plan.get());
       node.op->compute(inputs, outputs);
     } catch (std::exception const&) {
       return trtn::cuda::kErrorLaunchFailure;
@@ -835,6 +838,14 @@ class ContextImpl : public nvinfer1::IExecutionContext {
       if (run.actualShapes.count(idx)) run.actualShapes[idx] = out[k].shape;
     }
     return true;
+  }
+
+  // A subgraph layer's float output at fp16 or bf16, as a top-level one's. Inner tensors have no int8 scales, so at
+  // int8 they stay float, as TensorRT keeps a layer without scales in a float precision.
+  static void roundInnerOutput(HostTensor const& t, void const* state) {
+    auto const& plan = *static_cast<PlanContents const*>(state);
+    if (t.type != DType::kFLOAT || (plan.precision != Precision::kFP16 && plan.precision != Precision::kBF16)) return;
+    reducePrecision(plan.precision, static_cast<float*>(t.data), static_cast<size_t>(std::max<int64_t>(shapeVolume(t.shape), 0)), 0.f);
   }
 
   // What a reduced-precision kernel would have written: float outputs rounded, or quantized where int8 has scales.

@@ -102,6 +102,22 @@ std::vector<TensorInfo> SubGraphRunner::infer(std::vector<TensorInfo> const& inp
   return out;
 }
 
+namespace {
+thread_local InnerOutputHook tInnerHook = nullptr;
+thread_local void const* tInnerState = nullptr;
+}  // namespace
+
+InnerOutputScope::InnerOutputScope(InnerOutputHook hook, void const* state)
+    : mPreviousHook(tInnerHook), mPreviousState(tInnerState) {
+  tInnerHook = hook;
+  tInnerState = state;
+}
+
+InnerOutputScope::~InnerOutputScope() {
+  tInnerHook = mPreviousHook;
+  tInnerState = mPreviousState;
+}
+
 void SubGraphRunner::run(std::vector<HostTensor> const& inputs, std::vector<HostTensor> const& outputs) const {
   std::vector<TensorInfo> infos = seedInfos(infosOf(inputs, true));
   std::vector<HostTensor> tensors(static_cast<size_t>(slots_));
@@ -128,6 +144,11 @@ void SubGraphRunner::run(std::vector<HostTensor> const& inputs, std::vector<Host
       out.push_back(tensors[static_cast<size_t>(slot)]);
     }
     step.op->compute(in, out);
+    if (tInnerHook) {
+      for (HostTensor const& o : out) {
+        if (o.data) tInnerHook(o, tInnerState);
+      }
+    }
     // Small results become known values for the nodes after them (shape arithmetic feeding a Reshape, computed
     // scales), as they are when the whole network's shapes are computed.
     for (int slot : step.outputs) {

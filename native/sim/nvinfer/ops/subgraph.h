@@ -13,6 +13,23 @@
 namespace trtsim {
 namespace ops {
 
+// Called with each output of each layer a subgraph runs, on the thread that runs it, while an InnerOutputScope is
+// alive there: the executor rounds them to the engine's reduced precision as it rounds top-level layers' outputs (ops
+// know nothing of plans). Nested subgraphs are reached too.
+using InnerOutputHook = void (*)(HostTensor const& output, void const* state);
+
+class InnerOutputScope {
+ public:
+  InnerOutputScope(InnerOutputHook hook, void const* state);
+  ~InnerOutputScope();
+  InnerOutputScope(InnerOutputScope const&) = delete;
+  InnerOutputScope& operator=(InnerOutputScope const&) = delete;
+
+ private:
+  InnerOutputHook mPreviousHook;
+  void const* mPreviousState;
+};
+
 class SubGraphRunner {
  public:
   static constexpr int64_t kKnownValues = 64;  // tensors up to this many elements pass their values to inference
