@@ -32,12 +32,6 @@ std::string dimsText(std::vector<int64_t> const& d) {
   return s + "]";
 }
 
-size_t volume(std::vector<int64_t> const& dims) {
-  size_t v = 1;
-  for (int64_t d : dims) v *= static_cast<size_t>(d);
-  return v;
-}
-
 FlatDims::FlatDims(Napi::Env env, Napi::Value value, ContextState const& ctx) : mEnv(env) {
   if (ctx.dimsBlock && value.IsUndefined()) {  // no N-API call: the hot path of run()
     mFlat = ctx.dimsBlock.get();

@@ -25,7 +25,6 @@ void requireUsableByRun(Napi::Env env, DeviceBufferState const& buffer, ContextS
 
 // Shared with dynamic_run.cc.
 std::string dimsText(std::vector<int64_t> const& dims);  // "[2,3]"
-size_t volume(std::vector<int64_t> const& dims);
 // Each tensor's place in a staging buffer starts on a 256-byte boundary, as TensorRT wants device addresses.
 inline size_t aligned(size_t bytes) { return (bytes + 255) / 256 * 256; }
 

@@ -77,9 +77,8 @@ bool ContextState::refreshShapeOutputs(Failure& failure) {
   for (size_t o = 0; o < e.outputs.size(); ++o) {
     if (!e.hostOutputs[o]) continue;
     TensorInfo const& t = info.tensors[e.outputs[o]];
-    size_t elements = 1;
-    for (int64_t d : t.shape) elements *= static_cast<size_t>(std::max<int64_t>(d, 0));  // fixed: no -1
-    uint8_t* values = shapeOutputValues[o].reserve(std::max<size_t>(elements * dataTypeSize(t.dataType), 1));
+    // A shape output's shape is fixed (no -1).
+    uint8_t* values = shapeOutputValues[o].reserve(std::max<size_t>(volume(t.shape) * dataTypeSize(t.dataType), 1));
     if (!bindTensor(e.outputs[o], values, failure)) return false;
   }
   if (shapeOutputsEpoch == bindingsEpoch) return true;

@@ -40,6 +40,13 @@ enum class DataType { kFLOAT, kHALF, kBF16, kINT8, kUINT8, kINT32, kINT64, kBOOL
 char const* dataTypeName(DataType type);  // "float32", "float16", ... ("unknown")
 size_t dataTypeSize(DataType type);       // 0 for sub-byte or unknown types
 
+// Elements of a tensor of known `dims` (every extent non-negative).
+inline size_t volume(std::vector<int64_t> const& dims) {
+  size_t v = 1;
+  for (int64_t d : dims) v *= static_cast<size_t>(d);
+  return v;
+}
+
 // A -1 extent left once every input has a shape: the shape depends on the data (NonZero and the like).
 inline bool hasUnknownExtent(std::vector<int64_t> const& dims) {
   for (int64_t d : dims) {

@@ -118,6 +118,26 @@ std::unique_ptr<nvinfer1::ICudaEngine> loadPlan(Logger& logger, Recorder& record
   return std::unique_ptr<nvinfer1::ICudaEngine>(runtime->deserializeCudaEngine(plan.data(), plan.size()));
 }
 
+// A stream and two device buffers for a test's runs, released at the end of its scope (after the test resets its
+// context, engine and runtime).
+struct DeviceScratch {
+  cudaStream_t stream = nullptr;
+  void* x = nullptr;
+  void* y = nullptr;
+  DeviceScratch(size_t xBytes, size_t yBytes) {
+    cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
+    cudaMalloc(&x, xBytes);
+    if (yBytes > 0) cudaMalloc(&y, yBytes);
+  }
+  ~DeviceScratch() {
+    cudaFree(x);
+    if (y) cudaFree(y);
+    cudaStreamDestroy(stream);
+  }
+  DeviceScratch(DeviceScratch const&) = delete;
+  DeviceScratch& operator=(DeviceScratch const&) = delete;
+};
+
 // A plan of the model whose one input "x" gets the profile min..max.
 std::vector<uint8_t> buildPlan(Logger& logger, std::vector<uint8_t> const& onnx, nvinfer1::Dims const& min,
                                nvinfer1::Dims const& opt, nvinfer1::Dims const& max,
@@ -175,10 +195,8 @@ void testDataDependentOutput(Logger& logger, Recorder& recorder, std::vector<uin
   nvinfer1::Dims engineShape = engine->getTensorShape("idx");
   check(engineShape.nbDims == 2 && engineShape.d[0] == 1 && engineShape.d[1] == -1, "the engine reports [1,-1]");
   std::unique_ptr<nvinfer1::IExecutionContext> context(engine->createExecutionContext());
-  cudaStream_t stream = nullptr;
-  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
-  void* x = nullptr;
-  cudaMalloc(&x, 16 * sizeof(float));
+  DeviceScratch scratch(16 * sizeof(float), 0);
+  auto const& [stream, x, unused] = scratch;
   context->setInputShape("x", dims1(6));
   context->setTensorAddress("x", x);
   nvinfer1::Dims shape = context->getTensorShape("idx");
@@ -216,8 +234,6 @@ void testDataDependentOutput(Logger& logger, Recorder& recorder, std::vector<uin
   context.reset();
   engine.reset();
   runtime.reset();
-  cudaFree(x);
-  cudaStreamDestroy(stream);
 }
 
 // A shape tensor input: the network and the profile say what it is, the engine puts it on the host with its profile
@@ -262,12 +278,8 @@ void testShapeInput(Logger& logger, Recorder& recorder, std::vector<uint8_t> con
         "no values for another input or profile");
 
   std::unique_ptr<nvinfer1::IExecutionContext> context(engine->createExecutionContext());
-  cudaStream_t stream = nullptr;
-  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
-  void* x = nullptr;
-  void* y = nullptr;
-  cudaMalloc(&x, 8 * 4 * sizeof(float));
-  cudaMalloc(&y, 8 * 4 * sizeof(float));
+  DeviceScratch scratch(8 * 4 * sizeof(float), 8 * 4 * sizeof(float));
+  auto const& [stream, x, y] = scratch;
   context->setInputShape("x", dims2(2, 4));
   context->setTensorAddress("x", x);
   context->setTensorAddress("y", y);
@@ -309,9 +321,6 @@ void testShapeInput(Logger& logger, Recorder& recorder, std::vector<uint8_t> con
   context.reset();
   engine.reset();
   runtime.reset();
-  cudaFree(x);
-  cudaFree(y);
-  cudaStreamDestroy(stream);
 }
 
 // A shape tensor output: marked in place of an ordinary output, it lives on the host, and a context writes its values
@@ -345,12 +354,8 @@ void testShapeOutput(Logger& logger, Recorder& recorder, std::vector<uint8_t> co
   check(engine->getTensorShape("dims").nbDims == 1 && engine->getTensorShape("dims").d[0] == 2, "its shape is fixed");
 
   std::unique_ptr<nvinfer1::IExecutionContext> context(engine->createExecutionContext());
-  cudaStream_t stream = nullptr;
-  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
-  void* x = nullptr;
-  void* y = nullptr;
-  cudaMalloc(&x, 8 * 4 * sizeof(float));
-  cudaMalloc(&y, 8 * 4 * sizeof(float));
+  DeviceScratch scratch(8 * 4 * sizeof(float), 8 * 4 * sizeof(float));
+  auto const& [stream, x, y] = scratch;
   alignas(256) static int64_t written[32] = {};
   context->setInputShape("x", dims2(3, 4));
   context->setTensorAddress("x", x);
@@ -374,9 +379,6 @@ void testShapeOutput(Logger& logger, Recorder& recorder, std::vector<uint8_t> co
   context.reset();
   engine.reset();
   runtime.reset();
-  cudaFree(x);
-  cudaFree(y);
-  cudaStreamDestroy(stream);
 }
 
 // IO formats: the builder takes a format per IO tensor, the engine describes it as the header does, and a run reads
@@ -416,12 +418,8 @@ void testIoFormats(Logger& logger, Recorder& recorder, std::vector<uint8_t> cons
         std::string("getTensorFormatDesc: ") + engine->getTensorFormatDesc("y"));
 
   std::unique_ptr<nvinfer1::IExecutionContext> context(engine->createExecutionContext());
-  cudaStream_t stream = nullptr;
-  cudaStreamCreateWithFlags(&stream, trtn::cuda::kStreamNonBlocking);
-  void* x = nullptr;
-  void* y = nullptr;
-  cudaMalloc(&x, 6 * sizeof(float));
-  cudaMalloc(&y, 64 * sizeof(float));  // [1][1][1][2][32]: C=3 padded to 32 per position
+  DeviceScratch scratch(6 * sizeof(float), 64 * sizeof(float));  // y: [1][1][1][2][32], C=3 padded to 32
+  auto const& [stream, x, y] = scratch;
   // x[0][c][0][w] = 1 + 2c + w, given channel-last: [w][c].
   float const hwc[6] = {1, 3, 5, 2, 4, 6};
   cudaMemcpyAsync(x, hwc, sizeof hwc, trtn::cuda::kHostToDevice, stream);
@@ -439,9 +437,6 @@ void testIoFormats(Logger& logger, Recorder& recorder, std::vector<uint8_t> cons
   context.reset();
   engine.reset();
   runtime.reset();
-  cudaFree(x);
-  cudaFree(y);
-  cudaStreamDestroy(stream);
 }
 
 }  // namespace
