@@ -242,6 +242,24 @@ export interface NativeSimulatorControl {
   deviceSynchronize(): number;
 }
 
+export interface NativePluginCreator {
+  name: string;
+  version: string;
+  namespace: string;
+  /** 'v3' (IPluginV3 plugins), 'v2' (the legacy IPluginV2 ones), or the interface kind TensorRT reports. */
+  kind: string;
+}
+
+export interface NativePluginStatus {
+  /** libnvinfer exports its plugin registry (plugin libraries can be loaded). */
+  registry: boolean;
+  /** TensorRT's standard plugins (libnvinfer_plugin): where they were registered from, or why they were not. */
+  standard: { path: string | null; tried: string[]; error?: string };
+  /** Libraries loaded with loadPluginLibrary, by real path. */
+  libraries: string[];
+  creators: NativePluginCreator[];
+}
+
 export interface NativeBinding {
   Runtime: typeof NativeRuntime;
   Engine: typeof NativeEngine;
@@ -256,6 +274,11 @@ export interface NativeBinding {
   ): { promise: Promise<{ plan: Uint8Array; timingCache: Uint8Array; libraryVersion: number }>; cancel(): void };
   /** What TensorRT's ONNX parser makes of a model's inputs and outputs, without building. */
   describeOnnx(backend: 'tensorrt' | 'simulator', onnx: Uint8Array): Promise<NativeNetworkDescription>;
+  /** What the backend's plugin registry holds and where its plugins came from. */
+  plugins(backend: 'tensorrt' | 'simulator'): NativePluginStatus;
+  /** Registers the plugins of a shared library for the whole process (IPluginRegistry::loadLibrary); a library loaded
+   * before is not loaded again. */
+  loadPluginLibrary(backend: 'tensorrt' | 'simulator', path: string): void;
   simulator: NativeSimulatorControl;
   /** This thread's completion polling time in us (omit to only read it); returns the previous value. */
   setCompletionPolling(micros?: number): number;

@@ -4,6 +4,7 @@ import type { NativeBuildOptions, NativeProgressEvent } from '../binding.js';
 import { showValue } from './dtypes.js';
 import type { BuildProfile } from './engine-spec.js';
 import { deviceIndexOf, fromNative, makeError, requireInteger, requireOptionsObject } from './errors.js';
+import { loadPluginLibraries } from './plugins.js';
 import type { TensorRTNodeError } from './errors.js';
 import { getNative } from './native.js';
 import type { Backend } from './runtime.js';
@@ -51,6 +52,9 @@ export interface BuildOptions {
    * row-major Tensors and convert on the host, so this is for engines that must match other tooling; a DeviceTensor
    * cannot be given for such a tensor. */
   readonly ioFormats?: Readonly<Record<string, IoFormat>>;
+  /** Plugin libraries to register before the model is parsed (see loadPluginLibrary): the parser imports an operator
+   * it has no importer for as the plugin of that name, and RoiAlign as TensorRT's ROIAlign_TRT. Process-wide. */
+  readonly pluginLibraries?: readonly string[];
   /** The CUDA device to build on (0 by default): the plan is for that GPU's compute capability, and loads only on
    * a GPU like it (unless `hardwareCompatibility` says otherwise). */
   readonly device?: number;
@@ -186,6 +190,7 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   requireBuildLimits(options);
   requireShapeOutputs(options.shapeOutputs);
   requireIoFormats(options.ioFormats);
+  loadPluginLibraries(options.pluginLibraries, options.backend, 'buildEngine');
   const nativeOptions: NativeBuildOptions = {
     profiles: options.profiles === undefined ? undefined : nativeProfiles(options.profiles),
     workspaceBytes: options.workspaceBytes,

@@ -38,7 +38,15 @@ export interface ErrorDetails {
   actual?: string;
   /** Paths tried (LIBRARY_NOT_FOUND), parser errors per node (BUILD_FAILED). */
   details?: readonly string[];
+  /** The TensorRT plugin an engine needs and no registered library provides (ENGINE_INCOMPATIBLE). */
+  plugin?: PluginRef;
   cause?: unknown;
+}
+
+export interface PluginRef {
+  readonly name: string;
+  readonly version: string;
+  readonly namespace: string;
 }
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['CUDA_TRANSIENT']);
@@ -56,6 +64,7 @@ export class TensorRTNodeError extends Error {
   readonly expected?: string;
   readonly actual?: string;
   readonly details: readonly string[];
+  readonly plugin?: PluginRef;
 
   constructor(code: ErrorCode, message: string, extra: ErrorDetails = {}) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
@@ -71,6 +80,7 @@ export class TensorRTNodeError extends Error {
     this.expected = extra.expected;
     this.actual = extra.actual;
     this.details = extra.details ?? [];
+    this.plugin = extra.plugin;
   }
 }
 
@@ -161,6 +171,14 @@ interface NativeLike {
   trtLog?: unknown;
   details?: unknown;
   tensor?: unknown;
+  plugin?: unknown;
+}
+
+function pluginRefOf(value: unknown): PluginRef | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { name, version, namespace } = value as Record<string, unknown>;
+  if (typeof name !== 'string' || typeof version !== 'string' || typeof namespace !== 'string') return undefined;
+  return Object.freeze({ name, version, namespace });
 }
 
 /** Turns an error thrown by the addon into the typed error; CUDA errors are classified by the one table. */
@@ -176,6 +194,7 @@ export function fromNative(error: unknown): TensorRTNodeError {
     cudaError: typeof e.cudaError === 'number' ? e.cudaError : undefined,
     details: Array.isArray(e.details) ? (e.details as string[]) : [],
     tensor: typeof e.tensor === 'string' ? e.tensor : undefined,
+    plugin: pluginRefOf(e.plugin),
     cause: error,
   };
   const code = typeof e.code === 'string' ? e.code : 'INTERNAL';

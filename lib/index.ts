@@ -18,6 +18,8 @@ export { DeviceBuffer, DeviceTensor } from './device-tensor.js';
 export type { TensorLike, DeviceTensorLike, Feed } from './validate.js';
 export { buildEngine, IO_FORMATS, PRECISIONS } from './build.js';
 export { describeOnnx } from './onnx-network.js';
+export { loadPluginLibrary, plugins } from './plugins.js';
+export type { PluginCreatorSpec, PluginStatus } from './plugins.js';
 export type { NetworkTensorSpec, OnnxNetworkSpec } from './onnx-network.js';
 export type { BuildOptions, BuildProgress, IoFormat, Precision } from './build.js';
 // The error classes and their fields; the helpers that make them stay internal.
@@ -26,7 +28,7 @@ export {
   EngineCorruptError, InvalidInputError, InvalidArgumentError, CudaTransientError, CudaStickyError, OutOfMemoryError,
   BuildFailedError, DisposedError, AbortedError, DeadlineExceededError, FallbackForbiddenError, InternalError,
 } from './errors.js';
-export type { ErrorCode, ErrorDetails } from './errors.js';
+export type { ErrorCode, ErrorDetails, PluginRef } from './errors.js';
 export { EngineStore, engineName, parseEngineName, SIDECAR_FORMAT, readSidecar, sidecarPathOf, verifyEngine, readPlanHeader, parsePlanHeader, PLAN_MAGIC } from './store/index.js';
 export type * from './store/index.js';
 export { classifyCudaError, cudaErrorName, STICKY_CUDA_ERRORS } from './cuda-errors.js';

@@ -6,6 +6,7 @@ import { tensorDType } from './engine-spec.js';
 import type { TensorSpec } from './engine-spec.js';
 import { fromNative, makeError } from './errors.js';
 import { getNative } from './native.js';
+import { loadPluginLibraries } from './plugins.js';
 import type { Backend } from './runtime.js';
 
 export interface NetworkTensorSpec {
@@ -24,9 +25,13 @@ export interface OnnxNetworkSpec {
 }
 
 /** Parses `onnx` with the backend's ONNX parser (off the JS thread) and describes its inputs and outputs. A model the
- * parser rejects is BUILD_FAILED listing each failing node, as buildEngine says. */
-export async function describeOnnx(onnx: Uint8Array, options: { readonly backend?: Backend } = {}): Promise<OnnxNetworkSpec> {
+ * parser rejects is BUILD_FAILED listing each failing node, as buildEngine says. `pluginLibraries`: as buildEngine's. */
+export async function describeOnnx(
+  onnx: Uint8Array,
+  options: { readonly backend?: Backend; readonly pluginLibraries?: readonly string[] } = {},
+): Promise<OnnxNetworkSpec> {
   if (!(onnx instanceof Uint8Array)) throw makeError('INVALID_ARGUMENT', 'describeOnnx expects the ONNX model as a Uint8Array');
+  loadPluginLibraries(options.pluginLibraries, options.backend, 'describeOnnx');
   let described;
   try {
     described = await getNative().describeOnnx(options.backend ?? 'tensorrt', onnx);

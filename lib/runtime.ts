@@ -8,6 +8,7 @@ import type { DType } from './dtypes.js';
 import { Engine } from './engine.js';
 import { deviceIndexOf, fromNative, makeError, requireOptionsObject } from './errors.js';
 import { getNative } from './native.js';
+import { loadPluginLibraries } from './plugins.js';
 import { settleable } from './settlements.js';
 import { Tensor } from './tensor.js';
 
@@ -34,6 +35,9 @@ export interface RuntimeOptions {
    * by default, as in TensorRT: it runs code from the plan, so set it only for plans you trust.
    */
   readonly allowEngineHostCode?: boolean;
+  /** Plugin libraries to register before this runtime deserializes anything (see loadPluginLibrary): the libraries
+   * of the custom plugins its engines use. TensorRT's standard plugins need none. Registration is process-wide. */
+  readonly pluginLibraries?: readonly string[];
 }
 
 export class Runtime extends Disposable {
@@ -62,6 +66,7 @@ export class Runtime extends Disposable {
       throw makeError('INVALID_ARGUMENT', `logger must be a function (severity, message), got ${showValue(logger)}`);
     }
     const native = getNative();
+    loadPluginLibraries(options.pluginLibraries, backend, 'Runtime.create');
     try {
       const toLogger = logger && ((s: number, m: string) => logger(SEVERITIES[s] ?? 'verbose', m));
       const runtime = new native.Runtime(backend, severity, toLogger, device, options.allowEngineHostCode === true);
@@ -92,7 +97,8 @@ export class Runtime extends Disposable {
   }
 
   /** Deserializes a plan (off the JS thread). Corrupt bytes give ENGINE_CORRUPT; a plan from another TensorRT
-   * version or GPU gives ENGINE_INCOMPATIBLE. */
+   * version or GPU, or one using a plugin that no registered library provides (the error's `plugin` names it), gives
+   * ENGINE_INCOMPATIBLE. */
   async deserialize(plan: Uint8Array): Promise<Engine> {
     if (!(plan instanceof Uint8Array)) {
       throw makeError('INVALID_ARGUMENT', 'deserialize expects the plan as a Uint8Array (e.g. a Buffer from readFile)');

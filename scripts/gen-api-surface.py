@@ -34,7 +34,7 @@ def joined_lines(text):
 
 
 # Types nested in a class are spelled through it (the real headers nest them too).
-NESTED = {'ILogger': ['Severity'], 'IErrorRecorder': ['ErrorDesc', 'RefCount']}
+NESTED = {'ILogger': ['Severity'], 'IErrorRecorder': ['ErrorDesc', 'RefCount'], 'IPluginRegistry': ['PluginLibraryHandle']}
 
 for header in HEADERS:
     text = (ROOT / 'native/sim/include' / header).read_text()

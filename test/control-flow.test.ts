@@ -152,7 +152,7 @@ describe('If whose condition is a weight: TensorRT imports only the selected bra
         }, 'the_if'),
       ],
     });
-    expect(await buildError(onnx)).toMatch(/node 0 \(the_if\/else_branch\/Unique_1, Unique\): No importer registered for op: Unique/);
+    expect(await buildError(onnx)).toMatch(/node 0 \(the_if\/else_branch\/Unique_1, Unique\): Plugin not found, are the plugin name, version, and namespace correct\?/);
   });
 });
 

@@ -40,6 +40,7 @@ describe('simulator C++ unit tests', () => {
         nodes: [node('Relu', ['x'], ['y']), node('Shape', ['x'], ['dims'])],
       }],
       ['neg.onnx', { inputs: [valueInfo('x', 'float32', [1, 3, 1, 2])], outputs: [valueInfo('y', 'float32', [1, 3, 1, 2])], nodes: [node('Neg', ['x'], ['y'])] }],
+      ['swish.onnx', { inputs: [valueInfo('x', 'float32', [2, 3])], outputs: [valueInfo('y', 'float32', [2, 3])], nodes: [node('Swish_TRTN', ['x'], ['y'], { beta: 1.5 })] }],
     ] as const;
     const files = fixtures.map(([name, graph]) => {
       const file = path.join(work, name);
@@ -55,7 +56,8 @@ describe('simulator C++ unit tests', () => {
       { maxBuffer: 16 << 20 },
     );
     // A failing check exits 1: its FAIL lines are in stdout, which the assertion shows.
-    const { stdout } = (await run(binary, files).catch((e: { stdout: string }) => e)) as { stdout: string };
+    const pluginLibrary = path.join(libs, 'libtrtsim_test_plugins.so');
+    const { stdout } = (await run(binary, [...files, pluginLibrary]).catch((e: { stdout: string }) => e)) as { stdout: string };
     expect(stdout).toMatch(/\d+ checks, 0 failures/);
   });
 

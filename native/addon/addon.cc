@@ -122,6 +122,8 @@ static Napi::Object InitTensorrtNode(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, buildInfo, "buildInfo"));
   exports.Set("build", Napi::Function::New(env, buildEngine, "build"));
   exports.Set("describeOnnx", Napi::Function::New(env, describeOnnx, "describeOnnx"));
+  exports.Set("plugins", Napi::Function::New(env, plugins, "plugins"));
+  exports.Set("loadPluginLibrary", Napi::Function::New(env, loadPluginLibrary, "loadPluginLibrary"));
   exports.Set("simulator", simulatorControl(env));
   exports.Set("setCompletionPolling", Napi::Function::New(env, setCompletionPolling, "setCompletionPolling"));
   exports.Set("completionStats", Napi::Function::New(env, completionStats, "completionStats"));

@@ -22,6 +22,13 @@ Napi::Error toJsError(Napi::Env env, Failure const& failure) {
   if (!failure.logMessages.empty()) obj.Set("trtLog", toArray(env, failure.logMessages));
   if (!failure.details.empty()) obj.Set("details", toArray(env, failure.details));
   if (!failure.tensor.empty()) obj.Set("tensor", failure.tensor);
+  if (!failure.pluginName.empty()) {
+    Napi::Object plugin = Napi::Object::New(env);
+    plugin.Set("name", failure.pluginName);
+    plugin.Set("version", failure.pluginVersion);
+    plugin.Set("namespace", failure.pluginNamespace);
+    obj.Set("plugin", plugin);
+  }
   return error;
 }
 

@@ -8,5 +8,7 @@ namespace trtn {
 Napi::Value buildEngine(Napi::CallbackInfo const& info);
 Napi::Value describeOnnx(Napi::CallbackInfo const& info);
 Napi::Object simulatorControl(Napi::Env env);
+Napi::Value plugins(Napi::CallbackInfo const& info);
+Napi::Value loadPluginLibrary(Napi::CallbackInfo const& info);
 
 }  // namespace trtn

@@ -26,6 +26,8 @@ struct Failure {
   std::vector<std::string> logMessages;  // warnings and errors TensorRT logged during the call ("[W] ...")
   std::vector<std::string> details;      // paths tried, parser errors ("node 3 (Gemm_3, Gemm): ...")
   std::string tensor;                    // the tensor concerned, when there is one
+  // The plugin concerned (an engine or model needs one no registered library provides); empty name when none.
+  std::string pluginName, pluginVersion, pluginNamespace;
 };
 
 // Log messages from TensorRT, at or above a severity (0 internal error .. 4 verbose). Thread-safe: TensorRT logs
@@ -170,6 +172,22 @@ struct NetworkDescription {
   std::vector<NetworkTensor> inputs, outputs;
 };
 
+// A plugin creator in TensorRT's plugin registry.
+struct PluginCreatorInfo {
+  std::string name, version, pluginNamespace;
+  std::string kind;  // "v3" (IPluginV3 plugins), "v2" (the legacy IPluginV2 ones), or the interface kind TensorRT gives
+};
+
+// What the backend's plugin registry holds and where it came from.
+struct PluginStatus {
+  bool registry = false;                   // libnvinfer exports getPluginRegistry (plugin libraries can be loaded)
+  std::string standardPath;                // libnvinfer_plugin, its plugins registered; empty when not
+  std::vector<std::string> standardTried;  // why not: paths tried with the loader's reasons, missing symbols
+  std::string standardError;               // initLibNvInferPlugins refused
+  std::vector<std::string> libraries;      // loaded by loadPluginLibrary, in order
+  std::vector<PluginCreatorInfo> creators;
+};
+
 // One loaded set of libraries (TensorRT, ONNX parser, CUDA runtime) and the API compiled for it.
 class Backend {
  public:
@@ -193,6 +211,11 @@ class Backend {
   // fails). Runs on the calling thread.
   virtual NetworkDescription describeOnnx(uint8_t const* onnx, size_t size, std::shared_ptr<LogSink> sink,
                                           Failure& failure) = 0;
+  virtual PluginStatus plugins() = 0;
+  // Registers the plugins of a shared library (IPluginRegistry::loadLibrary) for the whole process: runtimes,
+  // builders and the ONNX parser of this backend. Loading a library loaded before does nothing. False with the
+  // failure: LIBRARY_NOT_FOUND when it cannot be opened, INVALID_ARGUMENT when TensorRT refuses its plugins.
+  virtual bool loadPluginLibrary(std::string const& path, Failure& failure) = 0;
 };
 
 // Loads (once per process) the libraries of a backend kind and returns it, or nullptr with the failure.

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,17 @@ struct OpenedLibraries {
   int32_t (*getInferLibVersion)() = nullptr;
   void* (*createNvOnnxParser)(void* network, void* logger, int version) = nullptr;
   void* cudartHandle = nullptr;
+
+  // Plugins. The registry lives in libnvinfer; the standard plugins (libnvinfer_plugin) are optional, as only engines
+  // and models that use them need them, and are registered when the backend is created.
+  void* (*getPluginRegistry)() = nullptr;  // nvinfer1::IPluginRegistry*
+  bool (*initLibNvInferPlugins)(void* logger, char const* libNamespace) = nullptr;
+  std::string standardPluginsPath;                // where libnvinfer_plugin was opened; empty when it was not
+  std::vector<std::string> standardPluginsTried;  // why it was not (paths tried with dlerror, a missing symbol)
+  std::string standardPluginsError;               // initLibNvInferPlugins refused (set by the backend)
+  // Plugin libraries loaded on request (IPluginRegistry::loadLibrary), by real path, in load order.
+  mutable std::mutex pluginMutex;
+  std::vector<std::string> pluginLibraries;
 
   void* cudartSymbol(char const* name) const;
 };

@@ -55,6 +55,28 @@ Failure notFound(std::string const& what, std::vector<std::string> tried) {
   return f;
 }
 
+// The plugin registry (libnvinfer) and TensorRT's standard plugins (libnvinfer_plugin), both optional: without them
+// only engines and models that use plugins fail, and they say why.
+void openStandardPlugins(OpenedLibraries& libs, LoadedLibrary const& nvinfer, bool simulator,
+                         std::vector<int> const& nvMajors, std::vector<std::string> const& dirs) {
+  std::vector<std::string> registryMissing, missing;
+  libs.getPluginRegistry = reinterpret_cast<void* (*)()>(findSymbol(nvinfer, "getPluginRegistry", registryMissing));
+  std::vector<std::string> tried;
+  LoadedLibrary plugins = openLibrary(simulator ? std::vector<std::string>{"libtrtsim_nvinfer_plugin.so"}
+                                                : soNames("libnvinfer_plugin", nvMajors),
+                                      dirs, tried);
+  if (plugins.handle) {
+    libs.initLibNvInferPlugins = reinterpret_cast<bool (*)(void*, char const*)>(
+        findSymbol(plugins, "initLibNvInferPlugins", missing));
+  }
+  if (plugins.handle && missing.empty()) {
+    libs.standardPluginsPath = plugins.path;
+  } else {
+    libs.initLibNvInferPlugins = nullptr;
+    libs.standardPluginsTried = plugins.handle ? missing : tried;
+  }
+}
+
 std::shared_ptr<Backend> open(std::string const& kind, Failure& failure) {
   bool simulator = kind == "simulator";
   auto libs = std::make_shared<OpenedLibraries>();
@@ -110,6 +132,8 @@ std::shared_ptr<Backend> open(std::string const& kind, Failure& failure) {
   } else {
     libs->parserTried = std::move(parserTried);
   }
+
+  openStandardPlugins(*libs, nvinfer, simulator, nvMajors, dirs);
 
   if (simulator) return sim::create(libs, failure);
   if (!kHaveReal) {

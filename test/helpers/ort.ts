@@ -5,6 +5,10 @@ import { type DType, type TensorData, type TypedArray, fromHalf, numel } from '.
 
 export type TensorMap = Record<string, TensorData>;
 
+// Warnings that ORT's kernels log through its default logger (not the session's), such as RoiAlign's note on its old
+// max-mode summation, stay off the terminal too.
+ort.env.logLevel = 'error';
+
 // Sessions are cached per model bytes object (the zoo hands out one stable Uint8Array per model).
 const sessions = new WeakMap<Uint8Array, Promise<ort.InferenceSession>>();
 

@@ -190,6 +190,7 @@ class IBuilder : public INoCopy {
   virtual IHostMemory* buildSerializedNetwork(INetworkDefinition& network, IBuilderConfig& config) noexcept = 0;
   virtual bool isNetworkSupported(INetworkDefinition const& network, IBuilderConfig const& config) const noexcept = 0;
   virtual void reset() noexcept = 0;
+  virtual IPluginRegistry& getPluginRegistry() noexcept = 0;
 };
 
 }  // namespace trtsim

@@ -323,6 +323,115 @@ class ICudaEngine : public INoCopy {
   virtual IErrorRecorder* getErrorRecorder() const noexcept = 0;
 };
 
+//! The types of plugin fields: what a plugin creator is given (the ONNX parser converts a node's attributes to them).
+enum class PluginFieldType : int32_t {
+  kFLOAT16 = 0,
+  kFLOAT32 = 1,
+  kFLOAT64 = 2,
+  kINT8 = 3,
+  kINT16 = 4,
+  kINT32 = 5,
+  kCHAR = 6,
+  kDIMS = 7,
+  kUNKNOWN = 8,
+  kBF16 = 9,
+  kINT64 = 10,
+  kFP8 = 11,
+  kINT4 = 12,
+  kFP4 = 13,
+};
+
+class PluginField {
+ public:
+  AsciiChar const* name;
+  void const* data;
+  PluginFieldType type;
+  int32_t length;
+  PluginField(AsciiChar const* const name_ = nullptr, void const* const data_ = nullptr,
+              PluginFieldType const type_ = PluginFieldType::kUNKNOWN, int32_t const length_ = 0) noexcept
+      : name(name_), data(data_), type(type_), length(length_) {}
+};
+
+struct PluginFieldCollection {
+  int32_t nbFields{};
+  PluginField const* fields{};
+};
+
+namespace v_1_0 {
+//! Base of every plugin creator; getInterfaceInfo().kind says which creator interface it implements.
+class IPluginCreatorInterface : public IVersionedInterface {
+ public:
+  ~IPluginCreatorInterface() noexcept override = default;
+
+ protected:
+  IPluginCreatorInterface() = default;
+  IPluginCreatorInterface(IPluginCreatorInterface const&) = default;
+  IPluginCreatorInterface(IPluginCreatorInterface&&) = default;
+  IPluginCreatorInterface& operator=(IPluginCreatorInterface const&) & = default;
+  IPluginCreatorInterface& operator=(IPluginCreatorInterface&&) & = default;
+};
+
+//! A creator of IPluginV3 plugins. This header names what identifies a creator; creating and running plugins is
+//! between the library and the plugin library, and tensorrt-node takes no part in it.
+class IPluginCreatorV3One : public IPluginCreatorInterface {
+ public:
+  InterfaceInfo getInterfaceInfo() const noexcept override { return InterfaceInfo{"PLUGIN CREATOR_V3ONE", 1, 0}; }
+  virtual PluginFieldCollection const* getFieldNames() noexcept = 0;
+  virtual AsciiChar const* getPluginName() const noexcept = 0;
+  virtual AsciiChar const* getPluginVersion() const noexcept = 0;
+  virtual AsciiChar const* getPluginNamespace() const noexcept = 0;
+  IPluginCreatorV3One() = default;
+  virtual ~IPluginCreatorV3One() = default;
+
+ protected:
+  IPluginCreatorV3One(IPluginCreatorV3One const&) = default;
+  IPluginCreatorV3One(IPluginCreatorV3One&&) = default;
+  IPluginCreatorV3One& operator=(IPluginCreatorV3One const&) & = default;
+  IPluginCreatorV3One& operator=(IPluginCreatorV3One&&) & = default;
+};
+}  // namespace v_1_0
+using IPluginCreatorInterface = v_1_0::IPluginCreatorInterface;
+using IPluginCreatorV3One = v_1_0::IPluginCreatorV3One;
+
+//! A creator of the legacy IPluginV2 plugins (deprecated since TensorRT 10, yet most of libnvinfer_plugin's). As
+//! above, only what identifies one.
+class IPluginCreator : public IPluginCreatorInterface {
+ public:
+  InterfaceInfo getInterfaceInfo() const noexcept override { return InterfaceInfo{"PLUGIN CREATOR_V1", 1, 0}; }
+  virtual AsciiChar const* getPluginName() const noexcept = 0;
+  virtual AsciiChar const* getPluginVersion() const noexcept = 0;
+  virtual PluginFieldCollection const* getFieldNames() noexcept = 0;
+  virtual AsciiChar const* getPluginNamespace() const noexcept = 0;
+};
+
+//! The process-wide registry of plugin creators, shared by every runtime and builder of the library. Deserializing a
+//! plan looks up the creator of each plugin layer by name, version and namespace; the ONNX parser looks up the
+//! plugins it imports (RoiAlign, and any operator it has no importer for) the same way.
+class IPluginRegistry {
+ public:
+  using PluginLibraryHandle = void*;
+  virtual ~IPluginRegistry() noexcept = default;
+  virtual void setErrorRecorder(IErrorRecorder* const recorder) noexcept = 0;
+  virtual IErrorRecorder* getErrorRecorder() const noexcept = 0;
+  //! Opens a plugin library and registers its creators (it exports getCreators or getPluginCreators); nullptr when it
+  //! cannot, the reason reported.
+  virtual PluginLibraryHandle loadLibrary(AsciiChar const* pluginPath) noexcept = 0;
+  virtual void deregisterLibrary(PluginLibraryHandle handle) noexcept = 0;
+  //! False when a creator of the same name, version and namespace is registered already.
+  virtual bool registerCreator(IPluginCreatorInterface& creator, AsciiChar const* const pluginNamespace) noexcept = 0;
+  virtual IPluginCreatorInterface* const* getAllCreators(int32_t* const numCreators) const noexcept = 0;
+  virtual IPluginCreatorInterface* getCreator(AsciiChar const* const pluginName, AsciiChar const* const pluginVersion,
+                                              AsciiChar const* const pluginNamespace = "") noexcept = 0;
+  virtual bool deregisterCreator(IPluginCreatorInterface const& creator) noexcept = 0;
+
+ protected:
+  IPluginRegistry() = default;
+  IPluginRegistry(IPluginRegistry const&) = default;
+  IPluginRegistry(IPluginRegistry&&) = default;
+  IPluginRegistry& operator=(IPluginRegistry const&) & = default;
+  IPluginRegistry& operator=(IPluginRegistry&&) & = default;
+};
+
 class IRuntime : public INoCopy {
  public:
   ~IRuntime() noexcept override = default;
@@ -336,6 +445,7 @@ class IRuntime : public INoCopy {
   virtual int32_t getMaxThreads() const noexcept = 0;
   virtual void setEngineHostCodeAllowed(bool allowed) noexcept = 0;
   virtual bool getEngineHostCodeAllowed() const noexcept = 0;
+  virtual IPluginRegistry& getPluginRegistry() noexcept = 0;
 };
 
 }  // namespace trtsim
@@ -349,6 +459,7 @@ extern "C" TENSORRTAPI int32_t getInferLibMajorVersion() noexcept;
 extern "C" TENSORRTAPI int32_t getInferLibMinorVersion() noexcept;
 extern "C" TENSORRTAPI int32_t getInferLibPatchVersion() noexcept;
 extern "C" TENSORRTAPI int32_t getInferLibBuildVersion() noexcept;
+extern "C" TENSORRTAPI nvinfer1::IPluginRegistry* getPluginRegistry() noexcept;
 
 namespace nvinfer1 {
 inline namespace trtsim {

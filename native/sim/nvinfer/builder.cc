@@ -248,6 +248,7 @@ class BuilderImpl : public nvinfer1::IBuilder {
     return true;
   }
   void reset() noexcept override {}
+  nvinfer1::IPluginRegistry& getPluginRegistry() noexcept override { return *::getPluginRegistry(); }
 
   nvinfer1::IHostMemory* buildSerializedNetwork(nvinfer1::INetworkDefinition& network,
                                                 nvinfer1::IBuilderConfig& config) noexcept override {

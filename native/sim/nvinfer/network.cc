@@ -89,6 +89,24 @@ void NetworkImpl::addNode(std::string const& name, std::string const& opType, At
   node.opType = opType;
   node.attrs = attrs;
   node.op = createOp(opType, attrs, opset, static_cast<int>(outputs.size()));
+  insertNode(std::move(node), inputs, outputs, true);
+}
+
+void NetworkImpl::addPluginNode(std::string const& name, SimPluginCreator const& creator, std::string const& ns,
+                                Attributes const& fields, std::vector<std::string> const& inputs,
+                                std::vector<std::string> const& outputs) {
+  NodeDef node;
+  node.name = name;
+  node.plugin = PluginKey{creator.getPluginName(), creator.getPluginVersion(), ns};
+  node.opType = node.plugin.name;
+  node.attrs = fields;
+  node.op = creator.createOp(fields);
+  insertNode(std::move(node), inputs, outputs, false);
+}
+
+void NetworkImpl::insertNode(NodeDef node, std::vector<std::string> const& inputs,
+                             std::vector<std::string> const& outputs, bool foldable) {
+  std::string const& opType = node.opType;
   int given = static_cast<int>(inputs.size());
   while (given > 0 && inputs[given - 1].empty()) --given;  // trailing omitted optional inputs
   if (given < node.op->minInputs() || given > node.op->maxInputs()) {
@@ -113,7 +131,7 @@ void NetworkImpl::addNode(std::string const& name, std::string const& opType, At
     throw OpError(opType + " produces " + std::to_string(out.size()) + " outputs, the node names " +
                   std::to_string(outputs.size()));
   }
-  bool allConstant = true;
+  bool allConstant = foldable;  // TensorRT runs plugin layers, never folds them
   for (size_t k = 0; k < outputs.size(); ++k) {
     if (outputs[k].empty()) continue;
     if (!out[k].constData) allConstant = false;

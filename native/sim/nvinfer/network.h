@@ -8,6 +8,7 @@
 #include "../cudart/sim_cuda.h"
 #include "../include/NvInfer.h"
 #include "graph.h"
+#include "plugin_registry.h"
 
 namespace trtsim {
 
@@ -24,6 +25,11 @@ class TRTSIM_EXPORT NetworkImpl : public nvinfer1::INetworkDefinition {
   // Adds a node after inferring its outputs; nodes whose outputs are all constant are folded away.
   void addNode(std::string const& name, std::string const& opType, Attributes const& attrs,
                std::vector<std::string> const& inputs, std::vector<std::string> const& outputs, int64_t opset);
+  // Adds a plugin layer: `creator` (found in the plugin registry under namespace `ns`) makes its op from `fields`.
+  // Never folded, even on constant inputs.
+  void addPluginNode(std::string const& name, SimPluginCreator const& creator, std::string const& ns,
+                     Attributes const& fields, std::vector<std::string> const& inputs,
+                     std::vector<std::string> const& outputs);
   // Refuses a network input: TensorRT does not let one be an output too.
   void markGraphOutput(std::string const& name);
   bool isGraphInput(std::string const& name) const {
@@ -58,6 +64,9 @@ class TRTSIM_EXPORT NetworkImpl : public nvinfer1::INetworkDefinition {
   // The index of a tensor of this network, or -1 for a handle of another network.
   int indexOf(nvinfer1::ITensor const& tensor) const;
   void removeOutput(int index);
+  // Checks the inputs against the op, infers the outputs and appends the node (or folds it into constants).
+  void insertNode(NodeDef node, std::vector<std::string> const& inputs, std::vector<std::string> const& outputs,
+                  bool foldable);
 
   Graph mGraph;
   nvinfer1::NetworkDefinitionCreationFlags mFlags;

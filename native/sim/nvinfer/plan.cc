@@ -112,6 +112,9 @@ bool bytesMatch(DType type, Shape const& shape, size_t bytes) {
 
 void writeAttributes(Writer& w, Attributes const& attrs);
 
+// Marks a plugin layer's type in the plan; its version and namespace follow.
+std::string const kPluginPrefix = "plugin:";
+
 void writeStrings(Writer& w, std::vector<std::string> const& strings) {
   w.pod<uint32_t>(static_cast<uint32_t>(strings.size()));
   for (auto const& s : strings) w.str(s);
@@ -245,7 +248,13 @@ void writeBody(Writer& w, PlanContents const& plan) {
   w.pod<uint32_t>(static_cast<uint32_t>(g.nodes.size()));
   for (auto const& n : g.nodes) {
     w.str(n.name);
-    w.str(n.opType);
+    if (n.plugin.empty()) {
+      w.str(n.opType);
+    } else {  // "plugin:" cannot start an ONNX operator's name, so plans without plugins keep their bytes
+      w.str(kPluginPrefix + n.plugin.name);
+      w.str(n.plugin.version);
+      w.str(n.plugin.ns);
+    }
     writeAttributes(w, n.attrs);
     w.vec(std::vector<int32_t>(n.inputs.begin(), n.inputs.end()));
     w.vec(std::vector<int32_t>(n.outputs.begin(), n.outputs.end()));
@@ -388,6 +397,11 @@ PlanContents readBody(Reader& r) {
     NodeDef n;
     n.name = r.str();
     n.opType = r.str();
+    if (n.opType.compare(0, kPluginPrefix.size(), kPluginPrefix) == 0) {
+      n.opType.erase(0, kPluginPrefix.size());
+      if (n.opType.empty()) Reader::corrupt("a plugin layer without a plugin name");
+      n.plugin = PluginKey{n.opType, r.str(), r.str()};
+    }
     n.attrs = readAttributes(r, 0);
     for (int32_t idx : r.vec<int32_t>()) {
       if (idx < -1 || idx >= static_cast<int32_t>(nTensors)) Reader::corrupt("node input out of range");

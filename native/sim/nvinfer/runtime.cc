@@ -7,6 +7,7 @@
 #include "../include/trtsim_control.h"
 #include "engine.h"
 #include "lib_state.h"
+#include "plugin_registry.h"
 #include "shapes.h"
 
 namespace trtsim {
@@ -48,10 +49,17 @@ class RuntimeImpl : public nvinfer1::IRuntime {
     std::shared_ptr<PlanContents> plan;
     try {
       plan = std::make_shared<PlanContents>(readPlan(static_cast<uint8_t const*>(blob), size, ccMajor, ccMinor));
-      for (NodeDef& node : plan->graph.nodes) node.op = createOp(node.opType, node.attrs, plan->graph.opset, static_cast<int>(node.outputs.size()));
+      for (NodeDef& node : plan->graph.nodes) node.op = createNodeOp(node, plan->graph.opset);
       requireConsistentGraph(plan->graph);
     } catch (PlanError const& e) {
       reportPlanError(report, e);
+      return nullptr;
+    } catch (PluginNotFound const& e) {
+      // TensorRT 10's two errors: the registry's miss, then the deserializer's assertion.
+      report.error(ErrorCode::kINVALID_CONFIG, "IPluginRegistry::getCreator", "API Usage Error", e.what());
+      report.error(ErrorCode::kUNSPECIFIED_ERROR, kWhere, "Serialization",
+                   "Serialization assertion creator failed.Cannot deserialize plugin since corresponding "
+                   "IPluginCreator not found in Plugin Registry");
       return nullptr;
     } catch (std::exception const& e) {
       report.error(ErrorCode::kUNSPECIFIED_ERROR, kWhere, "Serialization",
@@ -103,6 +111,7 @@ class RuntimeImpl : public nvinfer1::IRuntime {
   int32_t getMaxThreads() const noexcept override { return mMaxThreads; }
   void setEngineHostCodeAllowed(bool allowed) noexcept override { mHostCodeAllowed = allowed; }
   bool getEngineHostCodeAllowed() const noexcept override { return mHostCodeAllowed; }
+  nvinfer1::IPluginRegistry& getPluginRegistry() noexcept override { return *::getPluginRegistry(); }
 
  private:
   // What the plan says about each tensor must be what its layers compute: the engine's IO sizes come from the stored

@@ -97,11 +97,7 @@ class ParserImpl : public nvonnxparser::IParser {
   bool supportsOperator(char const* opName) const noexcept override {
     if (!opName) return false;
     std::string op(opName);
-    if (op == "Constant") return true;
-    for (auto const& s : supportedOps()) {
-      if (s == op) return true;
-    }
-    return false;
+    return hasImporter(op);
   }
 
   int getNbErrors() const noexcept override { return static_cast<int>(mErrors.size()); }
@@ -343,6 +339,14 @@ class ParserImpl : public nvonnxparser::IParser {
       return;
     }
     Attributes attrs = convertAttributes(node, index, name, opset);
+    if (node.opType == "RoiAlign") {
+      importRoiAlign(node, index, name, attrs, opset);
+      return;
+    }
+    if (!hasImporter(node.opType)) {
+      importAsPlugin(node, index, name, attrs);
+      return;
+    }
     std::vector<std::string> inputs = node.inputs;
     addCaptured(node, attrs, inputs);
     try {
@@ -356,9 +360,103 @@ class ParserImpl : public nvonnxparser::IParser {
     }
   }
 
-  // Refuses a node of another domain, or an operator TensorRT imports that the simulator does not compute.
+  // ONNX operators the parser has an importer for (RoiAlign's imports TensorRT's ROIAlign_TRT plugin).
+  static bool hasImporter(std::string const& op) {
+    if (op == "Constant" || op == "RoiAlign") return true;
+    std::vector<std::string> const ops = supportedOps();
+    return std::find(ops.begin(), ops.end(), op) != ops.end();
+  }
+
+  void logInfo(std::string const& message) const {
+    if (mLogger) mLogger->log(nvinfer1::ILogger::Severity::kINFO, message.c_str());
+  }
+
+  // An operator without an importer becomes a plugin layer, as in TensorRT's parser: the creator registered under the
+  // operator's name, version `plugin_version` ("1" when absent) and namespace `plugin_namespace` ("") gets the
+  // node's attributes that it lists as fields.
+  void importAsPlugin(onnx::Node const& node, int index, std::string const& name, Attributes const& attrs) {
+    logInfo("No importer registered for op: " + node.opType + ". Attempting to import as plugin.");
+    PluginKey key{node.opType, attrs.getString("plugin_version", "1"), attrs.getString("plugin_namespace", "")};
+    logInfo("Searching for plugin: " + key.name + ", plugin_version: " + key.version + ", plugin_namespace: " + key.ns);
+    SimPluginCreator* creator = findPluginCreator(key);
+    if (!creator) {
+      fail(ErrorCode::kUNSUPPORTED_NODE, "Plugin not found, are the plugin name, version, and namespace correct?",
+           index, name, node.opType);
+    }
+    Attributes fields;
+    nvinfer1::PluginFieldCollection const* names = creator->getFieldNames();
+    for (int32_t i = 0; names && i < names->nbFields; ++i) {
+      auto it = attrs.values.find(names->fields[i].name);
+      if (it != attrs.values.end()) fields.values.insert(*it);
+    }
+    addPlugin(node, index, name, *creator, key.ns, fields, node.inputs);
+  }
+
+  // RoiAlign, as TensorRT's importer: the ROIAlign_TRT plugin (version 2) with int32 batch indices. Its fields
+  // follow the importer, defaults included: sampling_ratio defaults to 1 there, where ONNX's default is 0 (adaptive),
+  // so a model that leaves it out samples differently than onnxruntime computes it.
+  void importRoiAlign(onnx::Node const& node, int index, std::string const& name, Attributes const& attrs,
+                      int64_t opset) {
+    auto failNode = [&](ErrorCode code, std::string const& why) { fail(code, why, index, name, node.opType); };
+    if (node.inputs.size() != 3 || node.outputs.size() != 1) failNode(ErrorCode::kINVALID_NODE, "RoiAlign takes 3 inputs and gives 1 output");
+    Graph const& graph = mNetwork->graph();
+    for (std::string const& input : node.inputs) {
+      if (graph.find(input) < 0) failNode(ErrorCode::kINVALID_GRAPH, "Node input was not registered.");
+    }
+    TensorDef const& rois = graph.tensors[static_cast<size_t>(graph.find(node.inputs[1]))];
+    if (rois.shape.size() != 2 || rois.shape[1] != 4) {
+      failNode(ErrorCode::kINVALID_NODE, "Found incorrect dimensions for ROIs input! Rank of ROI input = " +
+                                             std::to_string(rois.shape.size()) + ", roiDims.d[1] = " +
+                                             std::to_string(rois.shape.size() > 1 ? rois.shape[1] : -1) + ".");
+    }
+    std::vector<std::string> inputs = node.inputs;
+    TensorDef const& indices = graph.tensors[static_cast<size_t>(graph.find(node.inputs[2]))];
+    if (indices.type != DType::kINT32) {
+      Attributes to;
+      to.values["to"].i = onnx::kINT32;
+      inputs[2] = name + "_batch_indices_int32";
+      try {
+        mNetwork->addNode(name + "_batch_indices_cast", "Cast", to, {node.inputs[2]}, {inputs[2]}, opset);
+      } catch (OpError const& e) {
+        failNode(ErrorCode::kINVALID_NODE, e.what());
+      }
+    }
+    auto intField = [](int64_t v) {
+      Attribute a;
+      a.kind = Attribute::Kind::kINT;
+      a.i = v;
+      return a;
+    };
+    Attributes fields;
+    bool halfPixel = opset >= 16 && attrs.getString("coordinate_transformation_mode", "half_pixel") == "half_pixel";
+    fields.values["coordinate_transformation_mode"] = intField(halfPixel ? 1 : 0);
+    fields.values["mode"] = intField(attrs.getString("mode", "avg") == "avg" ? 1 : 0);
+    fields.values["output_height"] = intField(attrs.getInt("output_height", 1));
+    fields.values["output_width"] = intField(attrs.getInt("output_width", 1));
+    fields.values["sampling_ratio"] = intField(attrs.getInt("sampling_ratio", 1));
+    Attribute scale;
+    scale.kind = Attribute::Kind::kFLOAT;
+    scale.f = attrs.getFloat("spatial_scale", 1.0f);
+    fields.values["spatial_scale"] = scale;
+    SimPluginCreator* creator = findPluginCreator(PluginKey{"ROIAlign_TRT", "2", ""});
+    if (!creator) failNode(ErrorCode::kUNSUPPORTED_NODE, "ROIAlign plugin was not found in the plugin registry!");
+    addPlugin(node, index, name, *creator, "", fields, inputs);
+  }
+
+  void addPlugin(onnx::Node const& node, int index, std::string const& name, SimPluginCreator& creator,
+                 std::string const& ns, Attributes const& fields, std::vector<std::string> const& inputs) {
+    try {
+      mNetwork->addPluginNode(name, creator, ns, fields, inputs, node.outputs);
+    } catch (OpError const& e) {
+      fail(ErrorCode::kINVALID_NODE, e.what(), index, name, node.opType);
+    }
+  }
+
+  // Refuses a node of another domain, or an operator TensorRT imports that the simulator does not compute. TensorRT's
+  // parser dispatches on the operator's name alone, so a custom domain's operator without an importer goes on to
+  // the plugin registry (exporters put plugins such as EfficientNMS_TRT in domains of their own).
   void checkImportable(onnx::Node const& node, int index, std::string const& name) {
-    if (!node.domain.empty() && node.domain != "ai.onnx") {
+    if (!node.domain.empty() && node.domain != "ai.onnx" && hasImporter(node.opType)) {
       fail(ErrorCode::kUNSUPPORTED_NODE, "No importer registered for op: " + node.opType + " in domain " + node.domain +
                                              ".", index, name, node.opType);
     }
@@ -530,7 +628,7 @@ class ParserImpl : public nvonnxparser::IParser {
   // with the parser's "No importer registered", which would claim TensorRT lacks them.
   static bool importedByTensorRtOnly(std::string const& op) {
     static std::set<std::string> const ops = {
-        "RoiAlign", "DeformConv", "RandomUniform", "RandomUniformLike",
+        "DeformConv", "RandomUniform", "RandomUniformLike",
         "RandomNormal", "RandomNormalLike", "ImageScaler", "ParametricSoftplus", "ScaledTanh"};
     return ops.count(op) != 0;
   }

@@ -3,7 +3,8 @@
 // test/native-units.test.ts against the built libraries; argv[1] is an ONNX model file (x [batch,4] -> Relu -> y),
 // argv[2] one with a data-dependent output (x [n] -> NonZero -> idx), argv[3] one with a shape tensor input
 // (x [n,4], target int64 [2] -> Reshape -> y), argv[4] one with an output that can be a shape output (x [n,4] ->
-// Relu -> y, Shape(x) -> dims), argv[5] one of rank 4 (x [1,3,1,2] -> Neg -> y) for IO formats.
+// Relu -> y, Shape(x) -> dims), argv[5] one of rank 4 (x [1,3,1,2] -> Neg -> y) for IO formats, argv[6] one with a
+// plugin node (x [2,3] -> Swish_TRTN -> y) and argv[7] the test plugin library that provides it.
 #include <NvInfer.h>
 #include <NvOnnxParser.h>
 
@@ -444,6 +445,80 @@ void testIoFormats(Logger& logger, Recorder& recorder, std::vector<uint8_t> cons
 // Two GPUs, with CUDA's rules for the current device: kernels go only into streams of the current device, events
 // record only on streams of their own device, memory is per device, and a kernel that touches another device's
 // memory faults. An engine loaded on device 1 runs there.
+// A plugin creator as an application would register one: identified only, it creates nothing the simulator can run.
+class IdentityOnlyCreator : public nvinfer1::IPluginCreatorV3One {
+ public:
+  nvinfer1::PluginFieldCollection const* getFieldNames() noexcept override { return &mFields; }
+  char const* getPluginName() const noexcept override { return "Probe_TEST"; }
+  char const* getPluginVersion() const noexcept override { return "3"; }
+  char const* getPluginNamespace() const noexcept override { return "probe"; }
+
+ private:
+  nvinfer1::PluginFieldCollection mFields{};
+};
+
+// The plugin registry through the public API: registration and lookup with TensorRT's wording for a miss, a plugin
+// library loaded, used by a plan and removed, and a plan whose plugin is missing refused as TensorRT refuses it.
+// `swishOnnx` is x [2,3] -> Swish_TRTN(beta 1) -> y; `library` the test plugin library that provides it.
+void testPluginRegistry(Logger& logger, Recorder& recorder, std::vector<uint8_t> const& swishOnnx, char const* library) {
+  nvinfer1::IPluginRegistry* registry = getPluginRegistry();
+  check(registry != nullptr, "getPluginRegistry");
+  registry->setErrorRecorder(&recorder);
+  std::unique_ptr<nvinfer1::IRuntime> runtime(
+      static_cast<nvinfer1::IRuntime*>(createInferRuntime_INTERNAL(&logger, NV_TENSORRT_VERSION)));
+  runtime->setErrorRecorder(&recorder);
+  check(&runtime->getPluginRegistry() == registry, "one registry per process: the runtime's is the global one");
+
+  check(registry->getCreator("ROIAlign_TRT", "2", "") == nullptr, "no standard plugins until libnvinfer_plugin registers them");
+  check(recorder.last() == "IPluginRegistry::getCreator: Error Code 4: API Usage Error (Cannot find plugin: ROIAlign_TRT, "
+                           "version: 2, namespace:.)",
+        "... in TensorRT's words: " + recorder.last());
+
+  IdentityOnlyCreator probe;
+  int32_t before = 0;
+  registry->getAllCreators(&before);
+  check(registry->registerCreator(probe, "probe"), "registerCreator");
+  check(!registry->registerCreator(probe, "probe"), "the same name, version and namespace twice is refused");
+  check(recorder.last().find("Plugin creator already registered - probe::Probe_TEST version 3") != std::string::npos,
+        "... saying so: " + recorder.last());
+  int32_t count = 0;
+  nvinfer1::IPluginCreatorInterface* const* all = registry->getAllCreators(&count);
+  check(count == before + 1 && all[count - 1] == &probe, "getAllCreators lists it");
+  check(registry->getCreator("Probe_TEST", "3", "probe") == &probe, "found by name, version and namespace");
+  check(registry->getCreator("Probe_TEST", "3", "") == nullptr, "not in another namespace");
+  check(registry->deregisterCreator(probe) && !registry->deregisterCreator(probe), "deregistered once");
+
+  check(registry->loadLibrary("/nonexistent/libplugins.so") == nullptr, "a missing library does not load");
+  check(recorder.last().find("IPluginRegistry::loadLibrary: Error Code 3: API Usage Error (Cannot load library: ") == 0,
+        "... with the loader's reason: " + recorder.last());
+
+  nvinfer1::IPluginRegistry::PluginLibraryHandle handle = registry->loadLibrary(library);
+  check(handle != nullptr, "the test plugin library loads");
+  check(registry->getCreator("Swish_TRTN", "1", "") != nullptr, "its creator is registered");
+  check(registry->loadLibrary(library) == nullptr, "loading it again is refused: its creators are registered");
+  check(registry->getCreator("Swish_TRTN", "1", "") != nullptr, "... and the refusal leaves the first load's creators");
+  std::vector<uint8_t> plan = buildPlan(logger, swishOnnx, dims2(2, 3), dims2(2, 3), dims2(2, 3));
+  check(!plan.empty(), "a network with the plugin builds");
+  registry->deregisterLibrary(handle);
+  check(registry->getCreator("Swish_TRTN", "1", "") == nullptr, "deregisterLibrary removes its creators");
+
+  recorder.clear();
+  check(runtime->deserializeCudaEngine(plan.data(), plan.size()) == nullptr, "a plan whose plugin is missing does not load");
+  check(recorder.errors.size() == 2 &&
+            recorder.errors[0].second == "IPluginRegistry::getCreator: Error Code 4: API Usage Error (Cannot find plugin: "
+                                         "Swish_TRTN, version: 1, namespace:.)" &&
+            recorder.errors[1].second == "IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Serialization "
+                                         "assertion creator failed.Cannot deserialize plugin since corresponding "
+                                         "IPluginCreator not found in Plugin Registry)",
+        "... with TensorRT's two errors: " + recorder.last());
+  handle = registry->loadLibrary(library);
+  std::unique_ptr<nvinfer1::ICudaEngine> engine(runtime->deserializeCudaEngine(plan.data(), plan.size()));
+  check(engine != nullptr, "with the library loaded again, it does");
+  engine.reset();
+  runtime.reset();
+  registry->setErrorRecorder(nullptr);
+}
+
 void testTwoDevices(Logger& logger, Recorder& recorder, std::vector<uint8_t> const& plan) {
   check(trtsim_set_device_count(2) == 1, "the machine had one device");
   int count = 0;
@@ -1162,6 +1237,11 @@ int main(int argc, char** argv) {
     std::ifstream neg(argv[5], std::ios::binary);
     testIoFormats(logger, recorder, std::vector<uint8_t>((std::istreambuf_iterator<char>(neg)), std::istreambuf_iterator<char>()));
     check(recorder.refs == 0, "every reference returned after the IO format test");
+  }
+  if (argc > 7) {
+    std::ifstream swish(argv[6], std::ios::binary);
+    testPluginRegistry(logger, recorder, std::vector<uint8_t>((std::istreambuf_iterator<char>(swish)), std::istreambuf_iterator<char>()), argv[7]);
+    check(recorder.refs == 0, "every reference returned after the plugin registry test");
   }
   testPlanHeaderChecks(logger, recorder, onnx);
   check(recorder.refs == 0, "every reference returned after the plan header test");

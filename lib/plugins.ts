@@ -1,0 +1,83 @@
+// TensorRT plugins: layers that TensorRT's own libraries do not implement (ROIAlign_TRT, EfficientNMS_TRT, custom
+// ones), found by name, version and namespace in one plugin registry per process. An engine or model that uses one
+// needs the library providing it registered before it is deserialized or parsed. TensorRT's standard plugins
+// (libnvinfer_plugin) are registered when a backend is first loaded, when the library is found; other libraries
+// are loaded with `loadPluginLibrary` or the `pluginLibraries` option of Runtime.create, buildEngine and describeOnnx.
+import path from 'node:path';
+
+import type { NativePluginStatus } from '../binding.js';
+import { showValue } from './dtypes.js';
+import { fromNative, makeError } from './errors.js';
+import { getNative } from './native.js';
+import type { Backend } from './runtime.js';
+
+export interface PluginCreatorSpec {
+  readonly name: string;
+  readonly version: string;
+  readonly namespace: string;
+  /** 'v3' (IPluginV3 plugins), 'v2' (the legacy IPluginV2 ones), or the interface kind TensorRT reports. */
+  readonly kind: string;
+}
+
+export interface PluginStatus {
+  /** TensorRT's standard plugins (libnvinfer_plugin): the file they were registered from, or null with the paths
+   * tried and why each failed. Engines and models that use none of them do not need it. */
+  readonly standard: { readonly path: string | null; readonly tried: readonly string[]; readonly error?: string };
+  /** Libraries loaded with loadPluginLibrary (or the pluginLibraries options), by real path. */
+  readonly libraries: readonly string[];
+  /** Every plugin creator registered in the process: the standard ones, those of loaded libraries, and any that other
+   * code in the process registered. */
+  readonly creators: readonly PluginCreatorSpec[];
+}
+
+function backendOf(options: { readonly backend?: Backend }): Backend {
+  const backend = options.backend ?? 'tensorrt';
+  if (backend !== 'tensorrt' && backend !== 'simulator') {
+    throw makeError('INVALID_ARGUMENT', `backend must be 'tensorrt' or 'simulator', got ${showValue(backend)}`);
+  }
+  return backend;
+}
+
+/** What the backend's plugin registry holds and where its plugins came from. Loads the backend's libraries if no
+ * runtime did yet (LIBRARY_NOT_FOUND when they are missing). */
+export function plugins(options: { readonly backend?: Backend } = {}): PluginStatus {
+  let status: NativePluginStatus;
+  try {
+    status = getNative().plugins(backendOf(options));
+  } catch (error) {
+    throw fromNative(error);
+  }
+  return Object.freeze({
+    standard: Object.freeze({ ...status.standard, tried: Object.freeze(status.standard.tried) }),
+    libraries: Object.freeze(status.libraries),
+    creators: Object.freeze(status.creators.map((c) => Object.freeze({ ...c }))),
+  });
+}
+
+/**
+ * Registers the plugins of a shared library (TensorRT's IPluginRegistry::loadLibrary: the library exports
+ * getCreators or getPluginCreators) for the whole process, so every runtime, build and parse of the backend can use
+ * them. Loading a library again does nothing. A file that cannot be opened is LIBRARY_NOT_FOUND with the loader's
+ * reason; one TensorRT refuses (not a plugin library, a plugin registered already) is INVALID_ARGUMENT. Libraries
+ * stay loaded for the life of the process: engines may run their code at any time.
+ */
+export function loadPluginLibrary(file: string, options: { readonly backend?: Backend } = {}): void {
+  if (typeof file !== 'string' || file === '') {
+    throw makeError('INVALID_ARGUMENT', `the plugin library must be a file path, got ${showValue(file)}`);
+  }
+  const backend = backendOf(options);
+  try {
+    getNative().loadPluginLibrary(backend, path.resolve(file));
+  } catch (error) {
+    throw fromNative(error);
+  }
+}
+
+/** Loads each of `libraries` (the pluginLibraries option of Runtime.create, buildEngine and describeOnnx). */
+export function loadPluginLibraries(libraries: readonly string[] | undefined, backend: Backend | undefined, where: string): void {
+  if (libraries === undefined) return;
+  if (!Array.isArray(libraries)) {
+    throw makeError('INVALID_ARGUMENT', `${where}: pluginLibraries must be an array of file paths, got ${showValue(libraries)}`);
+  }
+  for (const library of libraries) loadPluginLibrary(library, { backend });
+}

@@ -1,0 +1,66 @@
+// plugins(backend) and loadPluginLibrary(backend, path): what a backend's plugin registry holds, and loading a plugin
+// library into it. Both are synchronous: they read a list, or open a library and register its creators.
+#include <string>
+
+#include "../backend/backend.h"
+#include "errors.h"
+#include "exports.h"
+
+namespace trtn {
+namespace {
+
+std::shared_ptr<Backend> backendArg(Napi::CallbackInfo const& info) {
+  if (info.Length() < 1 || !info[0].IsString()) {
+    throw jsError(info.Env(), "INVALID_ARGUMENT", "backend must be 'tensorrt' or 'simulator'");
+  }
+  Failure failure;
+  auto backend = loadBackend(info[0].As<Napi::String>().Utf8Value(), failure);
+  if (!backend) throw toJsError(info.Env(), failure);
+  return backend;
+}
+
+Napi::Array strings(Napi::Env env, std::vector<std::string> const& items) {
+  Napi::Array out = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); ++i) out.Set(static_cast<uint32_t>(i), items[i]);
+  return out;
+}
+
+}  // namespace
+
+Napi::Value plugins(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  PluginStatus status = backendArg(info)->plugins();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("registry", status.registry);
+  Napi::Object standard = Napi::Object::New(env);
+  standard.Set("path", status.standardPath.empty() ? env.Null() : Napi::String::New(env, status.standardPath));
+  standard.Set("tried", strings(env, status.standardTried));
+  if (!status.standardError.empty()) standard.Set("error", status.standardError);
+  out.Set("standard", standard);
+  out.Set("libraries", strings(env, status.libraries));
+  Napi::Array creators = Napi::Array::New(env, status.creators.size());
+  for (size_t i = 0; i < status.creators.size(); ++i) {
+    PluginCreatorInfo const& c = status.creators[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", c.name);
+    o.Set("version", c.version);
+    o.Set("namespace", c.pluginNamespace);
+    o.Set("kind", c.kind);
+    creators.Set(static_cast<uint32_t>(i), o);
+  }
+  out.Set("creators", creators);
+  return out;
+}
+
+Napi::Value loadPluginLibrary(Napi::CallbackInfo const& info) {
+  Napi::Env env = info.Env();
+  auto backend = backendArg(info);
+  if (info.Length() < 2 || !info[1].IsString() || info[1].As<Napi::String>().Utf8Value().empty()) {
+    throw jsError(env, "INVALID_ARGUMENT", "the plugin library must be given as a non-empty path");
+  }
+  Failure failure;
+  if (!backend->loadPluginLibrary(info[1].As<Napi::String>().Utf8Value(), failure)) throw toJsError(env, failure);
+  return env.Undefined();
+}
+
+}  // namespace trtn

@@ -1,0 +1,42 @@
+// The simulator's plugin registry (nvinfer1::IPluginRegistry, one per process as in TensorRT) and what the
+// simulator's plugin libraries implement beyond the public creator interface.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "../cudart/sim_cuda.h"
+#include "../include/NvInferRuntime.h"
+#include "graph.h"
+
+namespace trtsim {
+
+// A plugin creator of the simulator's plugin libraries (libtrtsim_nvinfer_plugin and test libraries): the public
+// creator interface, which identifies it, plus its layers' computation as an Op, since the simulator's kernels are
+// Ops where TensorRT's plugins run their own CUDA.
+class TRTSIM_EXPORT SimPluginCreator : public nvinfer1::IPluginCreatorV3One {
+ public:
+  ~SimPluginCreator() override;  // out of line: the type's identity lives in libtrtsim_nvinfer alone
+  // The layer's op from its fields (the ONNX node's attributes as the parser passes them); throws OpError naming a
+  // field it refuses, as TensorRT's plugins refuse bad fields when created.
+  virtual std::unique_ptr<Op> createOp(Attributes const& fields) const = 0;
+};
+
+// Thrown when a network or plan needs a plugin that no registered creator provides.
+class PluginNotFound : public OpError {
+ public:
+  explicit PluginNotFound(PluginKey key);
+  PluginKey key;
+};
+
+// The registry's wording for a plugin it does not have: "Cannot find plugin: X, version: V, namespace:NS."
+std::string pluginNotFoundText(PluginKey const& key);
+
+// The simulator creator registered for `key`; nullptr when there is none.
+TRTSIM_EXPORT SimPluginCreator* findPluginCreator(PluginKey const& key);
+
+// A node's op: its plugin's creator makes it, or the ONNX operator library (createOp). Throws PluginNotFound, or
+// OpError for what the op refuses.
+std::unique_ptr<Op> createNodeOp(NodeDef const& node, int64_t opset);
+
+}  // namespace trtsim

@@ -1,0 +1,10 @@
+#pragma once
+
+#include "creator_base.h"
+
+namespace trtsim {
+namespace plugins {
+// TensorRT's ROIAlign_TRT plugin, version 2 (the IPluginV3 one the ONNX parser imports RoiAlign with).
+CreatorBase& roiAlignCreator();
+}  // namespace plugins
+}  // namespace trtsim

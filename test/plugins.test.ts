@@ -1,0 +1,249 @@
+// TensorRT plugins: layers that TensorRT's own library does not implement, found by name, version and namespace in
+// the process's plugin registry. Checked here: TensorRT's standard plugins are registered when a backend loads (the
+// ONNX parser imports RoiAlign as ROIAlign_TRT, whose results are compared with onnxruntime-node on the same model,
+// importer quirks included); a custom plugin library loads with loadPluginLibrary or the pluginLibraries options, and
+// an operator without an importer becomes its plugin; what fails without the library (the parse, the
+// deserialization, naming the plugin) and the refusals of bad libraries.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BuildFailedError, InvalidArgumentError, LibraryNotFoundError, Runtime, Tensor, buildEngine, describeOnnx, loadPluginLibrary, plugins,
+} from '../lib/index.js';
+import { packageRoot } from '../lib/native.js';
+import { expectLikeOrt, runOrt } from './helpers/ort.js';
+import { RAW_SETTLEMENTS } from './helpers/raw-addon.js';
+import { model, node, tensor, valueInfo } from './models/onnx-builder.js';
+
+let runtime: Runtime;
+beforeAll(() => {
+  runtime = Runtime.create({ backend: 'simulator' });
+});
+afterAll(() => runtime.dispose());
+
+const simulatorDir = () => path.dirname(plugins({ backend: 'simulator' }).standard.path!);
+// The custom plugin library built with the simulator for these tests: Swish_TRTN (version 1), y = x * sigmoid(beta x).
+const swishLibrary = () => path.join(simulatorDir(), 'libtrtsim_test_plugins.so');
+
+// ---- RoiAlign: the standard ROIAlign_TRT plugin --------------------------------------------------------------------
+
+type RoiAttrs = Record<string, number | string>;
+function roiAlignOnnx(attrs: RoiAttrs, opset = 16, roisWidth: number | string = 4) {
+  return model({
+    opset,
+    inputs: [valueInfo('X', 'float32', [2, 3, 10, 12]), valueInfo('rois', 'float32', ['r', roisWidth]), valueInfo('batch', 'int64', ['r'])],
+    outputs: [valueInfo('Y', 'float32', ['r', 3, 'h', 'w'])],
+    nodes: [node('RoiAlign', ['X', 'rois', 'batch'], ['Y'], attrs)],
+  });
+}
+const roiProfile = { X: { min: [2, 3, 10, 12], opt: [2, 3, 10, 12], max: [2, 3, 10, 12] }, rois: { min: [1, 4], opt: [4, 4], max: [8, 4] }, batch: { min: [1], opt: [4], max: [8] } };
+
+// Regions in input coordinates (spatial_scale maps them onto X): inside, across the borders, tiny and inverted.
+const REGIONS = [
+  [0, 0, 23, 19], [4.5, 2.25, 14, 9.5], [-6, -3, 8, 30], [20, 15, 40, 30], [7, 7, 7.2, 7.1], [9, 6, 3, 2],
+];
+function roiFeeds(count: number) {
+  const x = Float32Array.from({ length: 2 * 3 * 10 * 12 }, (_, i) => Math.sin(i * 0.37) * 3 + (i % 7) * 0.25);
+  return {
+    X: Tensor.from('float32', x, [2, 3, 10, 12]),
+    rois: Tensor.from('float32', Float32Array.from(REGIONS.slice(0, count).flat()), [count, 4]),
+    batch: Tensor.from('int64', BigInt64Array.from(REGIONS.slice(0, count).map((_, i) => BigInt(i % 2))), [count]),
+  };
+}
+
+async function runRoiAlign(onnx: Uint8Array, count: number) {
+  using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [roiProfile] }));
+  using context = engine.createContext();
+  const feeds = roiFeeds(count);
+  return { feeds, result: await context.run(feeds) };
+}
+
+describe("TensorRT's standard plugins", () => {
+  it('are registered when the backend loads: ROIAlign_TRT version 2, from the stand-in of libnvinfer_plugin', () => {
+    const status = plugins({ backend: 'simulator' });
+    expect(path.basename(status.standard.path!)).toBe('libtrtsim_nvinfer_plugin.so');
+    expect(status.standard.tried).toEqual([]);
+    expect(status.creators).toContainEqual({ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3' });
+  });
+
+  it.each([
+    ['opset 16, avg, half_pixel, 2x2 samples, spatial_scale 0.5', { mode: 'avg', output_height: 3, output_width: 4, sampling_ratio: 2, spatial_scale: 0.5 }, 16],
+    ['opset 16, max, output_half_pixel, adaptive samples', { mode: 'max', coordinate_transformation_mode: 'output_half_pixel', output_height: 2, output_width: 3, sampling_ratio: 0, spatial_scale: 0.5 }, 16],
+    ['opset 10 (output_half_pixel always), avg, adaptive samples', { output_height: 2, output_width: 2, sampling_ratio: 0, spatial_scale: 0.25 }, 10],
+  ] as const)('RoiAlign (%s) computes what onnxruntime computes, for 1 and 6 regions', async (_, attrs, opset) => {
+    const onnx = roiAlignOnnx(attrs, opset);
+    for (const count of [1, 6]) {
+      const { feeds, result } = await runRoiAlign(onnx, count);
+      expect(result.Y.dims).toEqual([count, 3, attrs.output_height, attrs.output_width]);
+      await expectLikeOrt(onnx, feeds, result);
+    }
+  });
+
+  it("samples as TensorRT's importer does when sampling_ratio is left out: 1 per bin axis, where onnxruntime adapts", async () => {
+    const { feeds, result } = await runRoiAlign(roiAlignOnnx({ output_height: 2, output_width: 2, spatial_scale: 0.5 }), 6);
+    await expectLikeOrt(roiAlignOnnx({ output_height: 2, output_width: 2, spatial_scale: 0.5, sampling_ratio: 1 }), feeds, result);
+    const adaptive = await runOrt(roiAlignOnnx({ output_height: 2, output_width: 2, spatial_scale: 0.5 }), feeds as never);
+    const ours = result.Y.data as Float32Array;
+    const largest = Math.max(...Array.from(ours, (v, i) => Math.abs(v - (adaptive.Y.data as Float32Array)[i])));
+    expect(largest).toBeGreaterThan(0.05); // the first region spans 6x5 pixels per bin: 1 sample is not their mean
+  });
+
+  it('an engine with the plugin layer round-trips through its plan and runs on the launcher thread too', async () => {
+    const onnx = roiAlignOnnx({ output_height: 3, output_width: 3, sampling_ratio: 2, spatial_scale: 0.5 });
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [roiProfile] }));
+    using again = await runtime.deserialize(engine.serialize());
+    expect(again.inputs).toEqual(engine.inputs);
+    using context = again.createContext({ enqueueOn: 'launcher' });
+    const feeds = roiFeeds(5);
+    await expectLikeOrt(onnx, feeds, await context.run(feeds));
+  });
+
+  it('describeOnnx reads a model with RoiAlign through the parser', async () => {
+    const spec = await describeOnnx(roiAlignOnnx({ output_height: 2, output_width: 2 }), { backend: 'simulator' });
+    expect(spec.outputs).toEqual([{ name: 'Y', dtype: 'float32', shape: [-1, 3, 2, 2], shapeTensor: false }]);
+  });
+
+  it("rois that are not [num_rois, 4] are refused at parse time, in the importer's words", async () => {
+    const error = await buildEngine(roiAlignOnnx({}, 16, 5), { backend: 'simulator' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BuildFailedError);
+    expect((error as BuildFailedError).message).toContain('Found incorrect dimensions for ROIs input! Rank of ROI input = 2, roiDims.d[1] = 5.');
+  });
+});
+
+// ---- custom plugin libraries ----------------------------------------------------------------------------------------
+
+// y = Swish_TRTN(x; beta) as a plugin node, and the same function in standard operators for onnxruntime.
+const SWISH_DIMS = [3, 5];
+function swishOnnx(attrs: Record<string, number | string> = { beta: 1.5 }, domain = '') {
+  const swish = node('Swish_TRTN', ['x'], ['y'], attrs);
+  swish.domain = domain;
+  return model({ inputs: [valueInfo('x', 'float32', SWISH_DIMS)], outputs: [valueInfo('y', 'float32', SWISH_DIMS)], nodes: [swish] });
+}
+const swishReferenceOnnx = model({
+  inputs: [valueInfo('x', 'float32', SWISH_DIMS)],
+  outputs: [valueInfo('y', 'float32', SWISH_DIMS)],
+  initializers: [tensor('beta', 'float32', [], [1.5])],
+  nodes: [node('Mul', ['x', 'beta'], ['bx']), node('Sigmoid', ['bx'], ['s']), node('Mul', ['x', 's'], ['y'])],
+});
+const swishFeeds = () => ({ x: Tensor.from('float32', Float32Array.from({ length: 15 }, (_, i) => (i - 7) * 0.6), SWISH_DIMS) });
+
+// Runs `body` in a fresh process, where no plugin library was loaded (the registry is process-wide), with `native`
+// (the addon), the model bytes `onnx` and `plan`, and the library path in scope; it prints one JSON line.
+async function inFreshProcess(files: { onnx: Uint8Array; plan: Uint8Array }, body: string): Promise<Record<string, unknown>> {
+  const work = mkdtempSync(path.join(tmpdir(), 'trtn-plugins-'));
+  try {
+    writeFileSync(path.join(work, 'model.onnx'), files.onnx);
+    writeFileSync(path.join(work, 'model.plan'), files.plan);
+    const script = `
+      const native = require(${JSON.stringify(path.join(packageRoot, 'node_modules/node-gyp-build'))})(${JSON.stringify(packageRoot)});
+      const fs = require('node:fs');
+      const onnx = fs.readFileSync(${JSON.stringify(path.join(work, 'model.onnx'))});
+      const plan = fs.readFileSync(${JSON.stringify(path.join(work, 'model.plan'))});
+      const library = ${JSON.stringify(swishLibrary())};
+      const failure = (e) => ({ code: e.code, message: e.message, details: e.details, plugin: e.plugin, trtMessages: e.trtMessages });
+      ${RAW_SETTLEMENTS}
+      (async () => { ${body} })().catch((e) => { console.log(JSON.stringify({ crashed: String(e && e.stack) })); });`;
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-e', script]);
+    expect(stderr).toBe('');
+    return JSON.parse(stdout) as Record<string, unknown>;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+describe('custom plugin libraries', () => {
+  it('buildEngine({ pluginLibraries }) imports an operator without an importer as the plugin of its name, and the engine computes it', async () => {
+    const onnx = swishOnnx();
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', pluginLibraries: [swishLibrary()] }));
+    using context = engine.createContext();
+    const feeds = swishFeeds();
+    await expectLikeOrt(swishReferenceOnnx, feeds, await context.run(feeds));
+    const status = plugins({ backend: 'simulator' });
+    expect(status.libraries).toEqual([swishLibrary()]);
+    expect(status.creators).toContainEqual({ name: 'Swish_TRTN', version: '1', namespace: '', kind: 'v3' });
+  });
+
+  it('loading a library again, by another spelling of its path, or through Runtime.create, registers nothing twice', () => {
+    loadPluginLibrary(swishLibrary(), { backend: 'simulator' });
+    loadPluginLibrary(path.relative(process.cwd(), swishLibrary()), { backend: 'simulator' });
+    Runtime.create({ backend: 'simulator', pluginLibraries: [swishLibrary()] }).dispose();
+    const status = plugins({ backend: 'simulator' });
+    expect(status.libraries).toEqual([swishLibrary()]);
+    expect(status.creators.filter((c) => c.name === 'Swish_TRTN')).toHaveLength(1);
+  });
+
+  it('an operator of a custom domain goes to the plugin registry too, as TensorRT\'s parser dispatches on the name alone', async () => {
+    loadPluginLibrary(swishLibrary(), { backend: 'simulator' });
+    using engine = await runtime.deserialize(await buildEngine(swishOnnx({ beta: 1.5 }, 'trt.plugins'), { backend: 'simulator' }));
+    using context = engine.createContext();
+    const feeds = swishFeeds();
+    await expectLikeOrt(swishReferenceOnnx, feeds, await context.run(feeds));
+  });
+
+  it('plugin_version and plugin_namespace attributes select the creator: an unregistered version is not found', async () => {
+    loadPluginLibrary(swishLibrary(), { backend: 'simulator' });
+    const error = await buildEngine(swishOnnx({ beta: 1.5, plugin_version: '2' }), { backend: 'simulator' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BuildFailedError);
+    expect((error as BuildFailedError).message).toContain('Plugin not found, are the plugin name, version, and namespace correct?');
+  });
+
+  it('without the library, the parse fails and the plan does not load, naming the plugin; once loaded, the same plan runs', async () => {
+    const onnx = swishOnnx();
+    const plan = await buildEngine(onnx, { backend: 'simulator', pluginLibraries: [swishLibrary()] });
+    const seen = await inFreshProcess({ onnx, plan }, `
+      const out = {};
+      const build = native.build('simulator', onnx, {});
+      out.build = await build.promise.then(() => 'built', failure);
+      const runtime = new native.Runtime('simulator', 2);
+      out.deserialize = await nativeCall((ticket) => runtime.deserialize(ticket, plan)).then(() => 'loaded', failure);
+      native.loadPluginLibrary('simulator', library);
+      const engine = await nativeCall((ticket) => runtime.deserialize(ticket, plan));
+      const context = engine.createContext();
+      const y = await run(context, Float64Array.of(3, 5), undefined, new Float32Array(15).map((_, i) => (i - 7) * 0.6));
+      const bytes = y instanceof ArrayBuffer ? y : y.find((part) => part instanceof ArrayBuffer); // one output, no dims
+      out.y = Array.from(new Float32Array(bytes));
+      context.dispose(); engine.dispose(); runtime.dispose();
+      console.log(JSON.stringify(out));`);
+    expect(seen.crashed).toBeUndefined();
+    expect(seen.build).toMatchObject({
+      code: 'BUILD_FAILED',
+      message: expect.stringContaining('Plugin not found, are the plugin name, version, and namespace correct?'),
+      details: expect.arrayContaining([expect.stringContaining('no plugin library was loaded')]),
+    });
+    expect(seen.deserialize).toMatchObject({
+      code: 'ENGINE_INCOMPATIBLE',
+      message: 'the engine uses the TensorRT plugin Swish_TRTN (version 1), which no registered plugin library provides',
+      plugin: { name: 'Swish_TRTN', version: '1', namespace: '' },
+      trtMessages: [
+        'IPluginRegistry::getCreator: Error Code 4: API Usage Error (Cannot find plugin: Swish_TRTN, version: 1, namespace:.)',
+        'IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Serialization assertion creator failed.Cannot deserialize plugin since corresponding IPluginCreator not found in Plugin Registry)',
+      ],
+    });
+    const expected = await runOrt(swishReferenceOnnx, { x: { dtype: 'float32', dims: SWISH_DIMS, data: swishFeeds().x.data } });
+    expect(seen.y).toHaveLength(15);
+    (seen.y as number[]).forEach((v, i) => expect(v).toBeCloseTo((expected.y.data as Float32Array)[i]!, 5));
+  });
+
+  it('a file that is not there is LIBRARY_NOT_FOUND; a library without plugins is refused in TensorRT\'s words', () => {
+    expect(() => loadPluginLibrary('/nonexistent/libmyplugins.so', { backend: 'simulator' })).toThrow(LibraryNotFoundError);
+    const notPlugins = path.join(simulatorDir(), 'libtrtsim_cudart.so');
+    let error: unknown;
+    try {
+      loadPluginLibrary(notPlugins, { backend: 'simulator' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).message).toContain('Failed to retrieve getCreators or getPluginCreators');
+    expect(plugins({ backend: 'simulator' }).libraries).not.toContain(notPlugins);
+  });
+
+  it('bad arguments are INVALID_ARGUMENT', () => {
+    expect(() => loadPluginLibrary('', { backend: 'simulator' })).toThrow(InvalidArgumentError);
+    expect(() => Runtime.create({ backend: 'simulator', pluginLibraries: 'lib.so' as never })).toThrow(InvalidArgumentError);
+    expect(() => plugins({ backend: 'cuda' as never })).toThrow(InvalidArgumentError);
+  });
+});
