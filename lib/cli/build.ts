@@ -1,6 +1,6 @@
 // `tensorrt-node build <model.onnx> [--precision | --strongly-typed] [--profile name:min:opt:max …]
 //   [--values name:min:opt:max …] [--shape-output name …] [--io-format name:format …] [--workspace MiB]
-//   [--timing-cache file] [--calib-cache file] [--out dir] [--task] [--model] [--revision] [--backend] [--json]`:
+//   [--timing-cache file] [--calib-cache file] [--out dir] [--task] [--model] [--revision] [--backend] [--plugin lib] [--json]`:
 // gets a verified engine for the model from the EngineStore in --out (default ./engines), building it when it is
 // missing or unusable. All --profile and --values options form one optimization profile; --values gives a shape
 // tensor input's (an int input whose values decide output shapes) range of values; --shape-output builds an int output
@@ -24,7 +24,7 @@ import { TensorRTNodeError } from '../errors.js';
 import type { Backend } from '../runtime.js';
 import { EngineStore, PRECISIONS, sidecarPathOf } from '../store/index.js';
 import type { Precision, Sidecar } from '../store/index.js';
-import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { backendOption, deviceOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, requireFile } from './common.js';
 import { CliError, EXIT, usageError } from './errors.js';
 import { parseIoFormat, parseMebibytes, parseProfile, parseShapeOutput, parseValues } from './inputs.js';
 import type { ProfileArg, ValuesArg } from './inputs.js';
@@ -36,6 +36,7 @@ import { buildProgress } from './progress.js';
 import { renderSidecar } from './sidecar-text.js';
 
 interface BuildCliOptions {
+  plugin?: string[];
   precision: Precision;
   profile?: ProfileArg[];
   values?: ValuesArg[];
@@ -188,8 +189,9 @@ export function registerBuild(program: Command): void {
     .option('--revision <rev>', 'model revision in the engine name (default: the first 12 hex digits of the ONNX SHA-256)')
     .addOption(backendOption())
     .addOption(deviceOption())
+    .addOption(pluginOption())
     .addOption(jsonOption())
     .action(async (file: string, options: BuildCliOptions) => {
-      await respond('build', options, () => build(file, options), render);
+      await respond('build', options, async () => (await loadCliPlugins(options.backend, options.plugin), build(file, options)), render);
     });
 }

@@ -1,6 +1,8 @@
-// Options and checks every command shares: --backend, --device, --json, and "this file must exist" as a usage error.
+// Options and checks every command shares: --backend, --device, --plugin, --json, and "this file must exist" as a usage
+// error.
 import { stat } from 'node:fs/promises';
 import { InvalidArgumentError, Option } from 'commander';
+import { loadPluginLibrary } from '../plugins.js';
 import { Runtime } from '../runtime.js';
 import type { Backend } from '../runtime.js';
 import { usageError } from './errors.js';
@@ -23,6 +25,20 @@ function parseDeviceIndex(value: string): number {
 
 export function hostCodeOption(): Option {
   return new Option('--allow-engine-host-code', "load version-compatible engines, which embed TensorRT's lean runtime (host code): only engines you trust");
+}
+
+export function pluginOption(): Option {
+  return new Option('--plugin <library>', 'a TensorRT plugin library to load first (repeat per library); TensorRT\'s standard plugins need none')
+    .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+}
+
+/** Loads the --plugin libraries: a file that is not there is a usage error (exit 2); one that does not load is the
+ * typed error (LIBRARY_NOT_FOUND, INVALID_ARGUMENT). */
+export async function loadCliPlugins(backend: Backend, libraries: readonly string[] | undefined): Promise<void> {
+  for (const library of libraries ?? []) {
+    await requireFile(library, 'plugin library');
+    loadPluginLibrary(library, { backend });
+  }
 }
 
 export function jsonOption(): Option {

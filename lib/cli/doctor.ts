@@ -1,4 +1,5 @@
-// `tensorrt-node doctor [--backend tensorrt|simulator] [--json]`: can this machine run the chosen backend? One row
+// `tensorrt-node doctor [--backend tensorrt|simulator] [--plugin lib] [--json]`: can this machine run the chosen
+// backend? One row
 // per thing checked, each with a verdict and, when it is not ok, how to fix it. Exit 0 only when the backend can
 // run (the addon loads, its libraries load, and a CUDA device answers); onnxruntime-node is reported but optional.
 //
@@ -12,6 +13,8 @@
 //     cuda: { runtimeVersion: '13.0', driverVersion: '13.0' } | null,
 //     device: { index, name, computeCapability: '8.9', multiProcessors, totalMemoryBytes, freeMemoryBytes } | null,
 //     devices: [same as device, for every CUDA device of the machine],
+//     plugins: { standard: { path: string | null, tried: string[], error?: string }, libraries: string[],
+//                creators: [{ name, version, namespace, kind }] } | null  (null when the libraries did not load),
 //     onnxruntime: { installed: boolean, version: string | null,
 //                    executionProviders: [{ name, bundled }], error: string | null },
 //     checks: [{ id, title, status: 'ok' | 'warn' | 'fail' | 'skip', detail, fix: string | null, details: string[] }],
@@ -23,7 +26,9 @@ import type { NativeBuildInfo } from '../../binding.js';
 import { TensorRTNodeError } from '../errors.js';
 import { buildInfo } from '../index.js';
 import type { Runtime, Backend } from '../runtime.js';
-import { backendOption, cudaVersionString, jsonOption, openRuntime, versionString } from './common.js';
+import { backendOption, cudaVersionString, jsonOption, openRuntime, pluginOption, versionString } from './common.js';
+import { pluginChecks } from './doctor-plugins.js';
+import type { PluginsJson } from './doctor-plugins.js';
 import { reportOf } from './errors.js';
 import { loadOrt, ORT_INSTALL } from './ort.js';
 import { formatBytes, respond, table } from './output.js';
@@ -93,6 +98,7 @@ export interface DoctorReport {
   /** Device 0, as `devices[0]` (kept for the documents of older versions). */
   readonly device: DeviceRow | null;
   readonly devices: readonly DeviceRow[];
+  readonly plugins: PluginsJson | null;
   readonly onnxruntime: { installed: boolean; version: string | null; executionProviders: readonly { name: string; bundled: boolean }[]; error: string | null };
   readonly checks: readonly Check[];
   readonly verdict: string;
@@ -147,7 +153,7 @@ function check(id: string, title: string, status: Status, detail: string, fix: s
   return { id, title, status, detail, fix, details };
 }
 
-async function doctor(backend: Backend): Promise<Outcome<DoctorReport>> {
+async function doctor(backend: Backend, pluginLibraries: readonly string[]): Promise<Outcome<DoctorReport>> {
   const checks: Check[] = [];
   const nodeNapi = process.versions.napi === undefined ? null : Number(process.versions.napi);
   const node = { version: process.version, napiVersion: nodeNapi };
@@ -192,6 +198,7 @@ async function doctor(backend: Backend): Promise<Outcome<DoctorReport>> {
   const devices: DeviceRow[] = [];
   let runtimeOk = false;
   let failure = '';
+  let pluginsJson: PluginsJson | null = null;
   if (info) {
     let runtime: Runtime | undefined;
     try {
@@ -221,6 +228,11 @@ async function doctor(backend: Backend): Promise<Outcome<DoctorReport>> {
           const detail = name === 'libnvinfer' ? `${file} (TensorRT ${trt}, headers ${versionString(rt.headerVersion)})` : file;
           checks.push(check(`library:${name}`, name, 'ok', detail));
         }
+        const pluginRows = pluginChecks(backend, pluginLibraries);
+        pluginsJson = pluginRows.plugins;
+        checks.push(...pluginRows.checks);
+        const badPlugin = pluginRows.checks.find((c) => c.status === 'fail');
+        if (badPlugin) failure = `the plugin library ${badPlugin.id.slice('plugin:'.length)} does not load`;
         try {
           const d = runtime.device;
           cuda = { runtimeVersion: cudaVersionString(d.cudaRuntimeVersion), driverVersion: cudaVersionString(d.cudaDriverVersion) };
@@ -301,7 +313,7 @@ async function doctor(backend: Backend): Promise<Outcome<DoctorReport>> {
 
   const ok = info !== undefined && runtimeOk && checks.every((c) => c.status !== 'fail' || c.id === 'onnxruntime');
   const verdict = ok ? `the '${backend}' backend can run on this machine` : `the '${backend}' backend cannot run on this machine: ${failure || 'see the failed rows'}`;
-  return { ok, data: { backend, node, addon, libraries, cuda, device: devices[0] ?? null, devices, onnxruntime, checks, verdict } };
+  return { ok, data: { backend, node, addon, libraries, cuda, device: devices[0] ?? null, devices, plugins: pluginsJson, onnxruntime, checks, verdict } };
 }
 
 const MARK: Record<Status, string> = { ok: 'ok', warn: 'WARN', fail: 'FAIL', skip: '-' };
@@ -324,8 +336,9 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description('check that this machine can run TensorRT engines (addon, libraries, CUDA, GPU, onnxruntime-node)')
     .addOption(backendOption())
+    .addOption(pluginOption())
     .addOption(jsonOption())
-    .action(async (options: { backend: Backend; json?: boolean }) => {
-      await respond('doctor', options, () => doctor(options.backend), render);
+    .action(async (options: { backend: Backend; plugin?: string[]; json?: boolean }) => {
+      await respond('doctor', options, () => doctor(options.backend, options.plugin ?? []), render);
     });
 }

@@ -1,4 +1,4 @@
-// `tensorrt-node inspect <file.engine|file.onnx> [--backend] [--json]`: what a file holds. An engine is
+// `tensorrt-node inspect <file.engine|file.onnx> [--backend] [--plugin lib] [--json]`: what a file holds. An engine is
 // deserialized with the chosen backend (IO tensors, profiles, device memory, layers) and its store sidecar is shown
 // when one sits next to it; an ONNX model is read without any backend (IO with dim_param names, opsets, op
 // histogram), then given to the backend's ONNX parser, which says whether it takes the model and which inputs are
@@ -29,7 +29,7 @@ import type { NetworkTensorSpec, OnnxNetworkSpec } from '../onnx-network.js';
 import type { Backend } from '../runtime.js';
 import { parsePlanHeader, sidecarPathOf } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
-import { backendOption, deviceOption, hostCodeOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { backendOption, deviceOption, hostCodeOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, requireFile } from './common.js';
 import { isPlan, readOnnxFile, sidecarNextTo } from './model-files.js';
 import { formatOnnxDims } from './onnx-info.js';
 import type { OnnxInfo } from './onnx-info.js';
@@ -154,8 +154,10 @@ export function registerInspect(program: Command): void {
     .addOption(backendOption())
     .addOption(deviceOption())
     .addOption(hostCodeOption())
+    .addOption(pluginOption())
     .addOption(jsonOption())
-    .action(async (file: string, options: { backend: Backend; device: number; allowEngineHostCode?: boolean; json?: boolean }) => {
-      await respond('inspect', options, () => inspect(file, options.backend, options.device, options.allowEngineHostCode), (r) => (r.kind === 'engine' ? renderEngine(r) : renderOnnx(r, options.backend)));
+    .action(async (file: string, options: { backend: Backend; device: number; allowEngineHostCode?: boolean; plugin?: string[]; json?: boolean }) => {
+      const inspected = async () => (await loadCliPlugins(options.backend, options.plugin), inspect(file, options.backend, options.device, options.allowEngineHostCode));
+      await respond('inspect', options, inspected, (r) => (r.kind === 'engine' ? renderEngine(r) : renderOnnx(r, options.backend)));
     });
 }

@@ -1,5 +1,5 @@
 // `tensorrt-node run <model.onnx|file.engine> [--input name=file.json|file.npy|random …] [--shapes name:1x16 …]
-//   [--compare cpu [--onnx model.onnx]] [--atol 1e-5] [--rtol 1e-4] [--seed 0] [--no-warm-up] [--backend] [--json]`:
+//   [--compare cpu [--onnx model.onnx]] [--atol 1e-5] [--rtol 1e-4] [--seed 0] [--no-warm-up] [--backend] [--plugin lib] [--json]`:
 // one inference, with a summary of every output. The context is warmed up first (ContextOptions.warmUp: on a GPU the
 // first run loads every kernel's code), so the latency is a warm one; --no-warm-up measures the cold first run. An ONNX model is first built into a temporary fp32 engine (kept
 // in memory) whose profile admits exactly the run's shapes. Shapes come from the input's file when it carries one,
@@ -37,7 +37,7 @@ import type { BuildProfile, ShapeValuesRange } from '../engine-spec.js';
 import { describeOnnx } from '../onnx-network.js';
 import type { Backend } from '../runtime.js';
 import { Tensor } from '../tensor.js';
-import { backendOption, deviceOption, hostCodeOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { backendOption, deviceOption, hostCodeOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, requireFile } from './common.js';
 import { compareOutput } from './compare.js';
 import type { OutputComparison, Tolerance } from './compare.js';
 import { failure, usageError } from './errors.js';
@@ -60,6 +60,7 @@ import { valuesOf } from './values.js';
 import type { Values } from './values.js';
 
 interface RunCliOptions {
+  plugin?: string[];
   input?: InputArg[];
   shapes?: ShapeArg[];
   compare?: 'cpu';
@@ -351,8 +352,9 @@ export function registerRun(program: Command): void {
     .addOption(backendOption())
     .addOption(deviceOption())
     .addOption(hostCodeOption())
+    .addOption(pluginOption())
     .addOption(jsonOption())
     .action(async (file: string, options: RunCliOptions) => {
-      await respond('run', options, () => run(file, options), render);
+      await respond('run', options, async () => (await loadCliPlugins(options.backend, options.plugin), run(file, options)), render);
     });
 }

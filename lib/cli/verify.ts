@@ -1,4 +1,4 @@
-// `tensorrt-node verify <file.engine> [--onnx model.onnx] [--backend] [--json]`: the EngineStore's checks of an
+// `tensorrt-node verify <file.engine> [--onnx model.onnx] [--backend] [--plugin lib] [--json]`: the EngineStore's checks of an
 // engine against this machine's runtime, without deserializing it: its sidecar, size and SHA-256 (ENGINE_CORRUPT),
 // then TensorRT version, compute capability and backend (ENGINE_INCOMPATIBLE), and with --onnx the model it was
 // built from. Exit 0 when it would load here, 1 with the reason when not; 2 for a file that is no engine at all
@@ -16,7 +16,7 @@ import { TensorRTNodeError } from '../errors.js';
 import type { Backend } from '../runtime.js';
 import { sidecarPathOf, verifyEngine } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
-import { backendOption, deviceOption, jsonOption, openRuntime, requireFile } from './common.js';
+import { backendOption, deviceOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, requireFile } from './common.js';
 import { jsonError, reportOf, usageError } from './errors.js';
 import { fileIsPlan } from './model-files.js';
 import { respond } from './output.js';
@@ -75,8 +75,9 @@ export function registerVerify(program: Command): void {
     .option('--onnx <model.onnx>', 'also check that the engine was built from this ONNX model')
     .addOption(backendOption())
     .addOption(deviceOption())
+    .addOption(pluginOption())
     .addOption(jsonOption())
-    .action(async (file: string, options: { onnx?: string; backend: Backend; device: number; json?: boolean }) => {
-      await respond('verify', options, () => verify(file, options), render);
+    .action(async (file: string, options: { onnx?: string; backend: Backend; device: number; plugin?: string[]; json?: boolean }) => {
+      await respond('verify', options, async () => (await loadCliPlugins(options.backend, options.plugin), verify(file, options)), render);
     });
 }

@@ -1,0 +1,81 @@
+// The CLI and TensorRT plugins: doctor reports where the standard plugins came from and checks --plugin libraries;
+// run imports RoiAlign as TensorRT's ROIAlign_TRT (compared with onnxruntime-node) and a custom operator as the
+// plugin of a --plugin library; without the library the build fails in the parser's words with the cause.
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plugins } from '../../lib/index.js';
+import { model, node, valueInfo } from '../models/onnx-builder.js';
+import { STACK_TRACE, cliPackage, json, runCli, scratch } from './helpers.js';
+
+const dir = scratch('plugins');
+const SIM = ['--backend', 'simulator'];
+const simulatorDir = () => path.dirname(plugins({ backend: 'simulator' }).standard.path!);
+let swishLibrary: string;
+let roiAlign: string;
+let swish: string;
+
+beforeAll(async () => {
+  await cliPackage();
+  swishLibrary = path.join(simulatorDir(), 'libtrtsim_test_plugins.so');
+  roiAlign = path.join(dir, 'roi-align.onnx');
+  writeFileSync(roiAlign, model({
+    opset: 16,
+    inputs: [valueInfo('X', 'float32', [1, 2, 8, 8]), valueInfo('rois', 'float32', [3, 4]), valueInfo('batch', 'int64', [3])],
+    outputs: [valueInfo('Y', 'float32', [3, 2, 2, 2])],
+    nodes: [node('RoiAlign', ['X', 'rois', 'batch'], ['Y'], { output_height: 2, output_width: 2, sampling_ratio: 2 })],
+  }));
+  writeFileSync(path.join(dir, 'rois.json'), JSON.stringify([[0, 0, 7, 7], [1.5, 2, 6, 4.5], [-2, 3, 9, 12]]));
+  writeFileSync(path.join(dir, 'batch.json'), JSON.stringify([0, 0, 0])); // in range: X has one image
+  swish = path.join(dir, 'swish.onnx');
+  writeFileSync(swish, model({
+    inputs: [valueInfo('x', 'float32', [2, 3])],
+    outputs: [valueInfo('y', 'float32', [2, 3])],
+    nodes: [node('Swish_TRTN', ['x'], ['y'], { beta: 2.5 })],
+  }));
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.concurrent('plugins in the CLI', () => {
+  it('doctor reports the standard plugins and checks each --plugin library, failing on one that does not load', async () => {
+    const r = await runCli(['doctor', ...SIM, '--plugin', swishLibrary]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/TensorRT plugins\s+ok\s+\S*libtrtsim_nvinfer_plugin\.so; 2 plugin creator\(s\) registered/);
+    expect(r.stdout).toMatch(/plugin libtrtsim_test_plugins\.so\s+ok\s+\S*libtrtsim_test_plugins\.so: 1 plugin creator\(s\): Swish_TRTN v1/);
+
+    const bad = await runCli(['doctor', ...SIM, '--plugin', path.join(simulatorDir(), 'libtrtsim_cudart.so'), '--json']);
+    expect(bad.code).toBe(1);
+    const doc = json(bad);
+    expect(doc.plugins.standard.path).toMatch(/libtrtsim_nvinfer_plugin\.so$/);
+    expect(doc.plugins.creators).toContainEqual({ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3' });
+    expect(doc.checks.find((c: { id: string }) => c.id.startsWith('plugin:'))).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('INVALID_ARGUMENT: TensorRT refused the plugin library'),
+    });
+    expect(doc.verdict).toMatch(/cannot run on this machine: the plugin library .*libtrtsim_cudart\.so does not load/);
+  });
+
+  it('run imports RoiAlign as ROIAlign_TRT and matches onnxruntime-node', async () => {
+    const r = await runCli(['run', roiAlign, ...SIM, '--input', 'X=random', '--input', `rois=${path.join(dir, 'rois.json')}`, '--input', `batch=${path.join(dir, 'batch.json')}`, '--compare', 'cpu']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/: PASS/);
+  });
+
+  it('run --plugin imports a custom operator as the plugin of that library', async () => {
+    const r = await runCli(['run', swish, ...SIM, '--plugin', swishLibrary, '--input', 'x=random', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(json(r).outputs[0]).toMatchObject({ name: 'y', dtype: 'float32', shape: [2, 3] });
+  });
+
+  it('without the library the build fails with the parser\'s words and the cause; a missing --plugin file is a usage error', async () => {
+    const r = await runCli(['build', swish, ...SIM, '--out', path.join(dir, 'engines')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Plugin not found, are the plugin name, version, and namespace correct?');
+    expect(r.stderr).toContain("TensorRT's ONNX parser has no importer for Swish_TRTN");
+    expect(r.stderr).toContain('no plugin library was loaded');
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+    const missing = await runCli(['build', swish, ...SIM, '--plugin', path.join(dir, 'nope.so')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/the plugin library .*nope\.so does not exist/);
+  });
+});
