@@ -38,7 +38,7 @@ export interface ErrorDetails {
   actual?: string;
   /** Paths tried (LIBRARY_NOT_FOUND), parser errors per node (BUILD_FAILED). */
   details?: readonly string[];
-  /** The TensorRT plugin an engine needs and no registered library provides (ENGINE_INCOMPATIBLE). */
+  /** The TensorRT plugin an engine needs and no registered library provides (LIBRARY_NOT_FOUND). */
   plugin?: PluginRef;
   cause?: unknown;
 }

@@ -97,8 +97,8 @@ export class Runtime extends Disposable {
   }
 
   /** Deserializes a plan (off the JS thread). Corrupt bytes give ENGINE_CORRUPT; a plan from another TensorRT
-   * version or GPU, or one using a plugin that no registered library provides (the error's `plugin` names it), gives
-   * ENGINE_INCOMPATIBLE. */
+   * version or GPU gives ENGINE_INCOMPATIBLE. A plan using a plugin that no registered library provides gives
+   * LIBRARY_NOT_FOUND, its `plugin` naming it: the plan is sound, load the plugin's library (loadPluginLibrary). */
   async deserialize(plan: Uint8Array): Promise<Engine> {
     if (!(plan instanceof Uint8Array)) {
       throw makeError('INVALID_ARGUMENT', 'deserialize expects the plan as a Uint8Array (e.g. a Buffer from readFile)');

@@ -5,13 +5,13 @@
 // an operator without an importer becomes its plugin; what fails without the library (the parse, the
 // deserialization, naming the plugin) and the refusals of bad libraries.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BuildFailedError, InvalidArgumentError, LibraryNotFoundError, Runtime, Tensor, buildEngine, describeOnnx, loadPluginLibrary, plugins,
+  BuildFailedError, EngineStore, InvalidArgumentError, LibraryNotFoundError, Runtime, Tensor, buildEngine, describeOnnx, loadPluginLibrary, plugins,
 } from '../lib/index.js';
 import { packageRoot } from '../lib/native.js';
 import { expectLikeOrt, runOrt } from './helpers/ort.js';
@@ -213,8 +213,9 @@ describe('custom plugin libraries', () => {
       message: expect.stringContaining('Plugin not found, are the plugin name, version, and namespace correct?'),
       details: expect.arrayContaining([expect.stringContaining('no plugin library was loaded')]),
     });
+    // LIBRARY_NOT_FOUND, not ENGINE_INCOMPATIBLE: the plan is sound, and an engine cache must not discard it.
     expect(seen.deserialize).toMatchObject({
-      code: 'ENGINE_INCOMPATIBLE',
+      code: 'LIBRARY_NOT_FOUND',
       message: 'the engine uses the TensorRT plugin Swish_TRTN (version 1), which no registered plugin library provides',
       plugin: { name: 'Swish_TRTN', version: '1', namespace: '' },
       trtMessages: [
@@ -225,6 +226,26 @@ describe('custom plugin libraries', () => {
     const expected = await runOrt(swishReferenceOnnx, { x: { dtype: 'float32', dims: SWISH_DIMS, data: swishFeeds().x.data } });
     expect(seen.y).toHaveLength(15);
     (seen.y as number[]).forEach((v, i) => expect(v).toBeCloseTo((expected.y.data as Float32Array)[i]!, 5));
+  });
+
+  it('EngineStore.getOrBuild({ pluginLibraries }) loads them first: a missing one fails before the store is touched', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trtn-plugin-store-'));
+    try {
+      const store = new EngineStore(path.join(dir, 'engines'));
+      const options = { runtime, task: 'swish', model: 'swish', pluginLibraries: [swishLibrary()] };
+      const missing = await store.getOrBuild(swishOnnx(), { ...options, pluginLibraries: [path.join(dir, 'libnone.so')] }).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(LibraryNotFoundError);
+      expect(existsSync(store.dir)).toBe(false);
+      const first = await store.getOrBuild(swishOnnx(), options);
+      const second = await store.getOrBuild(swishOnnx(), options);
+      expect([first.built, second.built]).toEqual([true, false]);
+      using engine = await runtime.loadEngine(second.path);
+      using context = engine.createContext();
+      const feeds = swishFeeds();
+      await expectLikeOrt(swishReferenceOnnx, feeds, await context.run(feeds));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a file that is not there is LIBRARY_NOT_FOUND; a library without plugins is refused in TensorRT\'s words', () => {

@@ -8,6 +8,7 @@ import type { BuildOptions, BuildProgress } from '../build.js';
 import type { BuildProfile } from '../engine-spec.js';
 import { showValue } from '../dtypes.js';
 import { TensorRTNodeError, makeError, requireOptionsObject } from '../errors.js';
+import { loadPluginLibraries } from '../plugins.js';
 import type { Backend } from '../runtime.js';
 import { readUserFile } from '../user-files.js';
 import { throwIfAborted } from './abort.js';
@@ -63,6 +64,9 @@ export interface GetOrBuildOptions {
   /** IO tensors' memory layouts (BuildOptions.ioFormats). Recorded in the sidecar: an engine built with others is
    * quarantined and rebuilt. */
   readonly ioFormats?: BuildOptions['ioFormats'];
+  /** Plugin libraries the model's plugin nodes need (loadPluginLibrary), loaded before anything else: a missing one
+   * fails the call (LIBRARY_NOT_FOUND) and never touches the store. Not recorded: a plan names its plugins itself. */
+  readonly pluginLibraries?: readonly string[];
   /** Default: the runtime's backend (a plan only loads in the backend that built it). */
   readonly backend?: Backend;
   readonly onProgress?: (event: BuildProgress) => void;
@@ -138,6 +142,7 @@ export class EngineStore {
         `backend '${backend}' differs from the runtime's '${target.backend}': a plan only loads in the backend that built it. Omit backend or pass a '${backend}' runtime.`,
       );
     }
+    loadPluginLibraries(options.pluginLibraries, backend, 'getOrBuild');
     const precision = options.precision ?? 'fp32';
     if (!isPrecision(precision)) {
       throw makeError('INVALID_ARGUMENT', `precision must be one of ${PRECISIONS.join(', ')}, got ${showValue(precision)}`);
