@@ -40,7 +40,7 @@ describe.concurrent('plugins in the CLI', () => {
   it('doctor reports the standard plugins and checks each --plugin library, failing on one that does not load', async () => {
     const r = await runCli(['doctor', ...SIM, '--plugin', swishLibrary]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/TensorRT plugins\s+ok\s+\S*libtrtsim_nvinfer_plugin\.so; 2 plugin creator\(s\) registered/);
+    expect(r.stdout).toMatch(/TensorRT plugins\s+ok\s+\S*libtrtsim_nvinfer_plugin\.so; 3 plugin creator\(s\) registered/);
     expect(r.stdout).toMatch(/plugin libtrtsim_test_plugins\.so\s+ok\s+\S*libtrtsim_test_plugins\.so: 1 plugin creator\(s\): Swish_TRTN v1/);
 
     const bad = await runCli(['doctor', ...SIM, '--plugin', path.join(simulatorDir(), 'libtrtsim_cudart.so'), '--json']);

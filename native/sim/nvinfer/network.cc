@@ -92,15 +92,15 @@ void NetworkImpl::addNode(std::string const& name, std::string const& opType, At
   insertNode(std::move(node), inputs, outputs, true);
 }
 
-void NetworkImpl::addPluginNode(std::string const& name, SimPluginCreator const& creator, std::string const& ns,
-                                Attributes const& fields, std::vector<std::string> const& inputs,
+void NetworkImpl::addPluginNode(std::string const& name, PluginKey const& key, Attributes const& fields,
+                                std::unique_ptr<Op> op, std::vector<std::string> const& inputs,
                                 std::vector<std::string> const& outputs) {
   NodeDef node;
   node.name = name;
-  node.plugin = PluginKey{creator.getPluginName(), creator.getPluginVersion(), ns};
-  node.opType = node.plugin.name;
+  node.plugin = key;
+  node.opType = key.name;
   node.attrs = fields;
-  node.op = creator.createOp(fields);
+  node.op = std::move(op);
   insertNode(std::move(node), inputs, outputs, false);
 }
 

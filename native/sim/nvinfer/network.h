@@ -25,11 +25,9 @@ class TRTSIM_EXPORT NetworkImpl : public nvinfer1::INetworkDefinition {
   // Adds a node after inferring its outputs; nodes whose outputs are all constant are folded away.
   void addNode(std::string const& name, std::string const& opType, Attributes const& attrs,
                std::vector<std::string> const& inputs, std::vector<std::string> const& outputs, int64_t opset);
-  // Adds a plugin layer: `creator` (found in the plugin registry under namespace `ns`) makes its op from `fields`.
-  // Never folded, even on constant inputs.
-  void addPluginNode(std::string const& name, SimPluginCreator const& creator, std::string const& ns,
-                     Attributes const& fields, std::vector<std::string> const& inputs,
-                     std::vector<std::string> const& outputs);
+  // Adds a layer of the plugin `key`, whose creator made `op` from `fields`. Never folded, even on constant inputs.
+  void addPluginNode(std::string const& name, PluginKey const& key, Attributes const& fields, std::unique_ptr<Op> op,
+                     std::vector<std::string> const& inputs, std::vector<std::string> const& outputs);
   // Refuses a network input: TensorRT does not let one be an output too.
   void markGraphOutput(std::string const& name);
   bool isGraphInput(std::string const& name) const {

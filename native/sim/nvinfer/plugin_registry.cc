@@ -13,7 +13,7 @@
 
 namespace trtsim {
 
-SimPluginCreator::~SimPluginCreator() = default;
+SimPlugin::~SimPlugin() = default;
 
 std::string pluginNotFoundText(PluginKey const& key) {
   return "Cannot find plugin: " + key.name + ", version: " + key.version + ", namespace:" + key.ns + ".";
@@ -224,13 +224,13 @@ PluginRegistryImpl& registry() {
 
 }  // namespace
 
-SimPluginCreator* findPluginCreator(PluginKey const& key) {
-  return dynamic_cast<SimPluginCreator*>(registry().find(key));
+SimPlugin const* findPluginCreator(PluginKey const& key) {
+  return dynamic_cast<SimPlugin const*>(registry().find(key));
 }
 
 std::unique_ptr<Op> createNodeOp(NodeDef const& node, int64_t opset) {
   if (node.plugin.empty()) return createOp(node.opType, node.attrs, opset, static_cast<int>(node.outputs.size()));
-  SimPluginCreator* creator = findPluginCreator(node.plugin);
+  SimPlugin const* creator = findPluginCreator(node.plugin);
   if (!creator) throw PluginNotFound(node.plugin);
   return creator->createOp(node.attrs);
 }

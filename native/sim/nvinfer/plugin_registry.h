@@ -11,15 +11,21 @@
 
 namespace trtsim {
 
-// A plugin creator of the simulator's plugin libraries (libtrtsim_nvinfer_plugin and test libraries): the public
-// creator interface, which identifies it, plus its layers' computation as an Op, since the simulator's kernels are
-// Ops where TensorRT's plugins run their own CUDA.
-class TRTSIM_EXPORT SimPluginCreator : public nvinfer1::IPluginCreatorV3One {
+// What a plugin creator of the simulator's plugin libraries (libtrtsim_nvinfer_plugin, test libraries) implements
+// besides one of TensorRT's creator interfaces (IPluginCreatorV3One, or IPluginCreator for the IPluginV2 kind),
+// which only identify it: its layers' computation as an Op, since the simulator's kernels are Ops where TensorRT's
+// plugins run their own CUDA.
+class TRTSIM_EXPORT SimPlugin {
  public:
-  ~SimPluginCreator() override;  // out of line: the type's identity lives in libtrtsim_nvinfer alone
+  virtual ~SimPlugin();  // out of line: the type's identity lives in libtrtsim_nvinfer alone
   // The layer's op from its fields (the ONNX node's attributes as the parser passes them); throws OpError naming a
   // field it refuses, as TensorRT's plugins refuse bad fields when created.
   virtual std::unique_ptr<Op> createOp(Attributes const& fields) const = 0;
+  // The fields it takes (getFieldNames of its creator interface): the parser passes the node's attributes of these
+  // names.
+  virtual nvinfer1::PluginFieldCollection const* fields() const = 0;
+  virtual char const* name() const = 0;
+  virtual char const* version() const = 0;
 };
 
 // Thrown when a network or plan needs a plugin that no registered creator provides.
@@ -32,8 +38,8 @@ class PluginNotFound : public OpError {
 // The registry's wording for a plugin it does not have: "Cannot find plugin: X, version: V, namespace:NS."
 std::string pluginNotFoundText(PluginKey const& key);
 
-// The simulator creator registered for `key`; nullptr when there is none.
-TRTSIM_EXPORT SimPluginCreator* findPluginCreator(PluginKey const& key);
+// The simulator plugin registered for `key`; nullptr when there is none.
+TRTSIM_EXPORT SimPlugin const* findPluginCreator(PluginKey const& key);
 
 // A node's op: its plugin's creator makes it, or the ONNX operator library (createOp). Throws PluginNotFound, or
 // OpError for what the op refuses.

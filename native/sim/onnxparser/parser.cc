@@ -378,18 +378,18 @@ class ParserImpl : public nvonnxparser::IParser {
     logInfo("No importer registered for op: " + node.opType + ". Attempting to import as plugin.");
     PluginKey key{node.opType, attrs.getString("plugin_version", "1"), attrs.getString("plugin_namespace", "")};
     logInfo("Searching for plugin: " + key.name + ", plugin_version: " + key.version + ", plugin_namespace: " + key.ns);
-    SimPluginCreator* creator = findPluginCreator(key);
-    if (!creator) {
+    SimPlugin const* plugin = findPluginCreator(key);
+    if (!plugin) {
       fail(ErrorCode::kUNSUPPORTED_NODE, "Plugin not found, are the plugin name, version, and namespace correct?",
            index, name, node.opType);
     }
     Attributes fields;
-    nvinfer1::PluginFieldCollection const* names = creator->getFieldNames();
+    nvinfer1::PluginFieldCollection const* names = plugin->fields();
     for (int32_t i = 0; names && i < names->nbFields; ++i) {
       auto it = attrs.values.find(names->fields[i].name);
       if (it != attrs.values.end()) fields.values.insert(*it);
     }
-    addPlugin(node, index, name, *creator, key.ns, fields, node.inputs);
+    addPlugin(node, index, name, *plugin, key, fields, node.inputs, "Could not create the plugin.");
   }
 
   // RoiAlign, as TensorRT's importer: the ROIAlign_TRT plugin (version 2) with int32 batch indices. Its fields
@@ -438,15 +438,27 @@ class ParserImpl : public nvonnxparser::IParser {
     scale.kind = Attribute::Kind::kFLOAT;
     scale.f = attrs.getFloat("spatial_scale", 1.0f);
     fields.values["spatial_scale"] = scale;
-    SimPluginCreator* creator = findPluginCreator(PluginKey{"ROIAlign_TRT", "2", ""});
-    if (!creator) failNode(ErrorCode::kUNSUPPORTED_NODE, "ROIAlign plugin was not found in the plugin registry!");
-    addPlugin(node, index, name, *creator, "", fields, inputs);
+    PluginKey key{"ROIAlign_TRT", "2", ""};
+    char const* notFound = "ROIAlign plugin was not found in the plugin registry!";
+    SimPlugin const* plugin = findPluginCreator(key);
+    if (!plugin) failNode(ErrorCode::kUNSUPPORTED_NODE, notFound);
+    addPlugin(node, index, name, *plugin, key, fields, inputs, notFound);
   }
 
-  void addPlugin(onnx::Node const& node, int index, std::string const& name, SimPluginCreator& creator,
-                 std::string const& ns, Attributes const& fields, std::vector<std::string> const& inputs) {
+  // The plugin makes its layer from the fields; when it refuses them, the importer says `notCreated` (TensorRT's
+  // importers get only a null plugin) and the plugin's reason goes to the logger, as TensorRT's plugins log it.
+  void addPlugin(onnx::Node const& node, int index, std::string const& name, SimPlugin const& plugin,
+                 PluginKey const& key, Attributes const& fields, std::vector<std::string> const& inputs,
+                 char const* notCreated) {
+    std::unique_ptr<Op> op;
     try {
-      mNetwork->addPluginNode(name, creator, ns, fields, inputs, node.outputs);
+      op = plugin.createOp(fields);
+    } catch (OpError const& e) {
+      if (mLogger) mLogger->log(nvinfer1::ILogger::Severity::kERROR, e.what());
+      fail(ErrorCode::kUNSUPPORTED_NODE, notCreated, index, name, node.opType);
+    }
+    try {
+      mNetwork->addPluginNode(name, key, fields, std::move(op), inputs, node.outputs);
     } catch (OpError const& e) {
       fail(ErrorCode::kINVALID_NODE, e.what(), index, name, node.opType);
     }

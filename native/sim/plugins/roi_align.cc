@@ -151,10 +151,10 @@ class RoiAlignOp : public ops::OpBase {
   RoiAlignFields f_;
 };
 
-class RoiAlignCreator : public CreatorBase {
+class RoiAlignCreator : public CreatorV3 {
  public:
   RoiAlignCreator()
-      : CreatorBase("ROIAlign_TRT", "2",
+      : CreatorV3("ROIAlign_TRT", "2",
                     {PluginField("coordinate_transformation_mode", nullptr, PluginFieldType::kINT32, 1),
                      PluginField("mode", nullptr, PluginFieldType::kINT32, 1),
                      PluginField("output_height", nullptr, PluginFieldType::kINT32, 1),
@@ -185,7 +185,7 @@ class RoiAlignCreator : public CreatorBase {
 
 }  // namespace
 
-CreatorBase& roiAlignCreator() {
+CreatorV3& roiAlignCreator() {
   static RoiAlignCreator creator;
   return creator;
 }

@@ -5,6 +5,6 @@
 namespace trtsim {
 namespace plugins {
 // TensorRT's ROIAlign_TRT plugin, version 2 (the IPluginV3 one the ONNX parser imports RoiAlign with).
-CreatorBase& roiAlignCreator();
+CreatorV3& roiAlignCreator();
 }  // namespace plugins
 }  // namespace trtsim

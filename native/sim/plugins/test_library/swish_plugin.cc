@@ -35,10 +35,10 @@ class SwishOp : public ops::OpBase {
   float beta_;
 };
 
-class SwishCreator : public CreatorBase {
+class SwishCreator : public CreatorV3 {
  public:
   SwishCreator()
-      : CreatorBase("Swish_TRTN", "1",
+      : CreatorV3("Swish_TRTN", "1",
                     {nvinfer1::PluginField("beta", nullptr, nvinfer1::PluginFieldType::kFLOAT32, 1)}) {}
   std::unique_ptr<Op> createOp(Attributes const& fields) const override {
     return std::make_unique<SwishOp>(fields.getFloat("beta", 1.f));
