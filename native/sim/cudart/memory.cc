@@ -188,7 +188,7 @@ bool isPinnedRange(void const* ptr, size_t bytes) {
     --it;
     if (p >= it->first + it->second) return false;
     range = &tRecentPinned.remember(RememberedRange{it->first, it->second, nullptr, -1,
-                                                    gPinnedFrees.value.load(std::memory_order_relaxed)});
+                                                    gPinnedFrees.value.load(std::memory_order_relaxed), nullptr});
   }
   return bytes <= range->size - (p - range->base);
 }
