@@ -25,8 +25,10 @@ beforeAll(() => {
 afterAll(() => runtime.dispose());
 
 const simulatorDir = () => path.dirname(plugins({ backend: 'simulator' }).standard.path!);
-// The custom plugin library built with the simulator for these tests: Swish_TRTN (version 1), y = x * sigmoid(beta x).
+// The custom plugin libraries built with the simulator for these tests: one exporting getCreators, with Swish_TRTN
+// (version 1), y = x * sigmoid(beta x); one registering its creator when loaded, with Clamp_TRTN, Clip's twin.
 const swishLibrary = () => path.join(simulatorDir(), 'libtrtsim_test_plugins.so');
+const clampLibrary = () => path.join(simulatorDir(), 'libtrtsim_test_static_plugins.so');
 
 // ---- RoiAlign: the standard ROIAlign_TRT plugin --------------------------------------------------------------------
 
@@ -248,7 +250,19 @@ describe('custom plugin libraries', () => {
     }
   });
 
-  it('a file that is not there is LIBRARY_NOT_FOUND; a library without plugins is refused in TensorRT\'s words', () => {
+  it('a library that registers its plugins when loaded (REGISTER_TENSORRT_PLUGIN, exporting nothing) loads too', async () => {
+    loadPluginLibrary(clampLibrary(), { backend: 'simulator' });
+    expect(plugins({ backend: 'simulator' }).creators).toContainEqual({ name: 'Clamp_TRTN', version: '1', namespace: '', kind: 'v3' });
+    const io = { inputs: [valueInfo('x', 'float32', [2, 6])], outputs: [valueInfo('y', 'float32', [2, 6])] };
+    const clamp = model({ ...io, nodes: [node('Clamp_TRTN', ['x'], ['y'], { min: -0.5, max: 1.25 })] });
+    const clip = model({ ...io, initializers: [tensor('lo', 'float32', [], [-0.5]), tensor('hi', 'float32', [], [1.25])], nodes: [node('Clip', ['x', 'lo', 'hi'], ['y'])] });
+    using engine = await runtime.deserialize(await buildEngine(clamp, { backend: 'simulator' }));
+    using context = engine.createContext();
+    const feeds = { x: Tensor.from('float32', Float32Array.from({ length: 12 }, (_, i) => (i - 5) * 0.3), [2, 6]) };
+    await expectLikeOrt(clip, feeds, await context.run(feeds));
+  });
+
+  it('a file that is not there is LIBRARY_NOT_FOUND; a library without plugins is refused, saying what it lacks', () => {
     expect(() => loadPluginLibrary('/nonexistent/libmyplugins.so', { backend: 'simulator' })).toThrow(LibraryNotFoundError);
     const notPlugins = path.join(simulatorDir(), 'libtrtsim_cudart.so');
     let error: unknown;
@@ -258,7 +272,9 @@ describe('custom plugin libraries', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(InvalidArgumentError);
-    expect((error as InvalidArgumentError).message).toContain('Failed to retrieve getCreators or getPluginCreators');
+    expect((error as InvalidArgumentError).message).toContain(
+      'holds no plugin: it registered none when loaded (REGISTER_TENSORRT_PLUGIN) and exports neither getCreators nor getPluginCreators',
+    );
     expect(plugins({ backend: 'simulator' }).libraries).not.toContain(notPlugins);
   });
 

@@ -40,7 +40,7 @@ describe.concurrent('plugins in the CLI', () => {
   it('doctor reports the standard plugins and checks each --plugin library, failing on one that does not load', async () => {
     const r = await runCli(['doctor', ...SIM, '--plugin', swishLibrary]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/TensorRT plugins\s+ok\s+\S*libtrtsim_nvinfer_plugin\.so; 3 plugin creator\(s\) registered/);
+    expect(r.stdout).toMatch(/TensorRT plugins\s+ok\s+\S*libtrtsim_nvinfer_plugin\.so; \d+ plugin creator\(s\) registered/);
     expect(r.stdout).toMatch(/plugin libtrtsim_test_plugins\.so\s+ok\s+\S*libtrtsim_test_plugins\.so: 1 plugin creator\(s\): Swish_TRTN v1/);
 
     const bad = await runCli(['doctor', ...SIM, '--plugin', path.join(simulatorDir(), 'libtrtsim_cudart.so'), '--json']);
@@ -50,7 +50,7 @@ describe.concurrent('plugins in the CLI', () => {
     expect(doc.plugins.creators).toContainEqual({ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3' });
     expect(doc.checks.find((c: { id: string }) => c.id.startsWith('plugin:'))).toMatchObject({
       status: 'fail',
-      detail: expect.stringContaining('INVALID_ARGUMENT: TensorRT refused the plugin library'),
+      detail: expect.stringContaining('INVALID_ARGUMENT: the plugin library'),
     });
     expect(doc.verdict).toMatch(/cannot run on this machine: the plugin library .*libtrtsim_cudart\.so does not load/);
   });

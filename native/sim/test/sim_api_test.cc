@@ -491,6 +491,14 @@ void testPluginRegistry(Logger& logger, Recorder& recorder, std::vector<uint8_t>
   check(registry->loadLibrary("/nonexistent/libplugins.so") == nullptr, "a missing library does not load");
   check(recorder.last().find("IPluginRegistry::loadLibrary: Error Code 3: API Usage Error (Cannot load library: ") == 0,
         "... with the loader's reason: " + recorder.last());
+  std::string staticLibrary = std::string(library).substr(0, std::string(library).rfind('/') + 1) +
+                              "libtrtsim_test_static_plugins.so";
+  check(registry->loadLibrary(staticLibrary.c_str()) == nullptr,
+        "a library exporting neither getCreators nor getPluginCreators is refused");
+  check(recorder.last().find("Failed to retrieve getCreators or getPluginCreators from ") != std::string::npos,
+        "... saying so: " + recorder.last());
+  check(registry->getCreator("Clamp_TRTN", "1", "") != nullptr,
+        "... though its static initializer registered its creator when it was opened, as with TensorRT");
 
   nvinfer1::IPluginRegistry::PluginLibraryHandle handle = registry->loadLibrary(library);
   check(handle != nullptr, "the test plugin library loads");
