@@ -2,7 +2,8 @@
 // ones), found by name, version and namespace in one plugin registry per process. An engine or model that uses one
 // needs the library providing it registered before it is deserialized or parsed. TensorRT's standard plugins
 // (libnvinfer_plugin) are registered when a backend is first loaded, when the library is found; other libraries
-// are loaded with `loadPluginLibrary` or the `pluginLibraries` option of Runtime.create, buildEngine and describeOnnx.
+// are loaded with `loadPluginLibrary` or the `pluginLibraries` option of Runtime.create, buildEngine, describeOnnx and
+// EngineStore.getOrBuild.
 import path from 'node:path';
 
 import type { NativePluginStatus } from '../binding.js';
@@ -55,11 +56,13 @@ export function plugins(options: { readonly backend?: Backend } = {}): PluginSta
 }
 
 /**
- * Registers the plugins of a shared library (TensorRT's IPluginRegistry::loadLibrary: the library exports
- * getCreators or getPluginCreators) for the whole process, so every runtime, build and parse of the backend can use
- * them. Loading a library again does nothing. A file that cannot be opened is LIBRARY_NOT_FOUND with the loader's
- * reason; one TensorRT refuses (not a plugin library, a plugin registered already) is INVALID_ARGUMENT. Libraries
- * stay loaded for the life of the process: engines may run their code at any time.
+ * Registers the plugins of a shared library for the whole process, so every runtime, build and parse of the backend
+ * can use them: a library that registers its creators when it is opened (REGISTER_TENSORRT_PLUGIN), or one that
+ * exports getCreators or getPluginCreators (TensorRT's IPluginRegistry::loadLibrary). Loading a library again does
+ * nothing. A file that cannot be opened is LIBRARY_NOT_FOUND with the loader's reason; one without plugins, or
+ * that TensorRT refuses (a plugin registered already), is INVALID_ARGUMENT. Synchronous: it opens the library on the
+ * calling thread, once per process. Libraries stay loaded for the life of the process: engines may run their code at
+ * any time.
  */
 export function loadPluginLibrary(file: string, options: { readonly backend?: Backend } = {}): void {
   if (typeof file !== 'string' || file === '') {

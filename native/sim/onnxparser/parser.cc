@@ -344,7 +344,7 @@ class ParserImpl : public nvonnxparser::IParser {
       return;
     }
     if (!hasImporter(node.opType)) {
-      importAsPlugin(node, index, name, attrs);
+      importAsPlugin(node, index, name, attrs, opset);
       return;
     }
     std::vector<std::string> inputs = node.inputs;
@@ -374,7 +374,8 @@ class ParserImpl : public nvonnxparser::IParser {
   // An operator without an importer becomes a plugin layer, as in TensorRT's parser: the creator registered under the
   // operator's name, version `plugin_version` ("1" when absent) and namespace `plugin_namespace` ("") gets the
   // node's attributes that it lists as fields.
-  void importAsPlugin(onnx::Node const& node, int index, std::string const& name, Attributes const& attrs) {
+  void importAsPlugin(onnx::Node const& node, int index, std::string const& name, Attributes const& attrs,
+                      int64_t opset) {
     logInfo("No importer registered for op: " + node.opType + ". Attempting to import as plugin.");
     PluginKey key{node.opType, attrs.getString("plugin_version", "1"), attrs.getString("plugin_namespace", "")};
     logInfo("Searching for plugin: " + key.name + ", plugin_version: " + key.version + ", plugin_namespace: " + key.ns);
@@ -389,7 +390,40 @@ class ParserImpl : public nvonnxparser::IParser {
       auto it = attrs.values.find(names->fields[i].name);
       if (it != attrs.values.end()) fields.values.insert(*it);
     }
-    addPlugin(node, index, name, *plugin, key, fields, node.inputs, "Could not create the plugin.");
+    std::vector<std::string> inputs = node.inputs;
+    if (takesInt32Only(key.name)) {
+      Graph const& graph = mNetwork->graph();
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        int t = inputs[i].empty() ? -1 : graph.find(inputs[i]);
+        if (t >= 0 && graph.tensors[static_cast<size_t>(t)].type == DType::kINT64) {
+          inputs[i] = castToInt32(node, index, name, inputs[i], opset);
+        }
+      }
+    }
+    addPlugin(node, index, name, *plugin, key, fields, inputs, "Could not create the plugin.");
+  }
+
+  // TensorRT's plugins that take int32 where ONNX gives int64: the parser casts their int64 inputs (its list).
+  static bool takesInt32Only(std::string const& plugin) {
+    static std::set<std::string> const names = {
+        "CustomQKVToContextPluginDynamic", "EfficientNMS_TRT", "EfficientNMS_ONNX_TRT", "EfficientNMS_Implicit_TF_TRT",
+        "EfficientNMS_Explicit_TF_TRT", "VoxelGeneratorPlugin", "ScatterND", "ROIAlign_TRT", "PillarScatterPlugin",
+        "MultiscaleDeformableAttnPlugin_TRT", "CustomEmbLayerNormPluginDynamic"};
+    return names.count(plugin) != 0;
+  }
+
+  // Adds a Cast of `input` to int32 before the node; returns the cast's output.
+  std::string castToInt32(onnx::Node const& node, int index, std::string const& name, std::string const& input,
+                          int64_t opset) {
+    Attributes to;
+    to.values["to"].i = onnx::kINT32;
+    std::string cast = name + "_" + input + "_int32";
+    try {
+      mNetwork->addNode(cast + "_cast", "Cast", to, {input}, {cast}, opset);
+    } catch (OpError const& e) {
+      fail(ErrorCode::kINVALID_NODE, e.what(), index, name, node.opType);
+    }
+    return cast;
   }
 
   // RoiAlign, as TensorRT's importer: the ROIAlign_TRT plugin (version 2) with int32 batch indices. Its fields
@@ -411,16 +445,7 @@ class ParserImpl : public nvonnxparser::IParser {
     }
     std::vector<std::string> inputs = node.inputs;
     TensorDef const& indices = graph.tensors[static_cast<size_t>(graph.find(node.inputs[2]))];
-    if (indices.type != DType::kINT32) {
-      Attributes to;
-      to.values["to"].i = onnx::kINT32;
-      inputs[2] = name + "_batch_indices_int32";
-      try {
-        mNetwork->addNode(name + "_batch_indices_cast", "Cast", to, {node.inputs[2]}, {inputs[2]}, opset);
-      } catch (OpError const& e) {
-        failNode(ErrorCode::kINVALID_NODE, e.what());
-      }
-    }
+    if (indices.type != DType::kINT32) inputs[2] = castToInt32(node, index, name, inputs[2], opset);
     auto intField = [](int64_t v) {
       Attribute a;
       a.kind = Attribute::Kind::kINT;
