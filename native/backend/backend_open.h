@@ -30,7 +30,7 @@ struct OpenedLibraries {
   std::string standardPluginsPath;                // where libnvinfer_plugin was opened; empty when it was not
   std::vector<std::string> standardPluginsTried;  // why it was not (paths tried with dlerror, a missing symbol)
   std::string standardPluginsError;               // initLibNvInferPlugins refused (set by the backend)
-  // Plugin libraries loaded on request (IPluginRegistry::loadLibrary), by real path, in load order.
+  // Plugin libraries loaded on request (loadPluginLibrary), by real path, in load order.
   mutable std::mutex pluginMutex;
   std::vector<std::string> pluginLibraries;
 
