@@ -66,8 +66,14 @@ const HINTS: Partial<Record<string, string>> = {
 // A version-compatible engine refused for its host code is not a rebuild case: the runtime only has to allow it.
 const HOST_CODE_HINT = 'the engine is version-compatible: --allow-engine-host-code loads it (only for engines you trust)';
 
+// A missing plugin is not a machine problem doctor could fix: the command has to load the library that provides it.
+const PLUGIN_HINT = (what: string) =>
+  `load the plugin library that provides ${what} with --plugin <library> (\`tensorrt-node doctor --plugin <library>\` checks it)`;
+
 function hintFor(error: TensorRTNodeError): string | undefined {
   if (error.code === 'ENGINE_INCOMPATIBLE' && error.details.some((d) => d.includes('allowEngineHostCode'))) return HOST_CODE_HINT;
+  if (error.plugin) return PLUGIN_HINT(`the plugin ${error.plugin.name} (version ${error.plugin.version})`);
+  if (error.code === 'BUILD_FAILED' && /Plugin not found|plugin was not found/.test(error.message)) return PLUGIN_HINT('it');
   return HINTS[error.code];
 }
 

@@ -67,12 +67,29 @@ describe.concurrent('plugins in the CLI', () => {
     expect(json(r).outputs[0]).toMatchObject({ name: 'y', dtype: 'float32', shape: [2, 3] });
   });
 
+  it('an engine with a custom plugin: inspect, verify and run need --plugin, and say so without it', async () => {
+    const out = path.join(dir, 'swish-engines');
+    const built = await runCli(['build', swish, ...SIM, '--plugin', swishLibrary, '--out', out, '--json']);
+    expect(built.code, built.stderr).toBe(0);
+    const engine = json(built).path as string;
+    const without = await runCli(['inspect', engine, ...SIM]);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toContain('error [LIBRARY_NOT_FOUND]: the engine uses the TensorRT plugin Swish_TRTN (version 1), which no registered plugin library provides');
+    expect(without.stderr).toContain('hint: load the plugin library that provides the plugin Swish_TRTN (version 1) with --plugin <library>');
+    expect(without.stderr).not.toMatch(STACK_TRACE);
+    for (const args of [['inspect', engine], ['verify', engine], ['run', engine, '--input', 'x=random']]) {
+      const r = await runCli([...args, ...SIM, '--plugin', swishLibrary]);
+      expect(r.code, `${args[0]}: ${r.stdout}${r.stderr}`).toBe(0);
+    }
+  });
+
   it('without the library the build fails with the parser\'s words and the cause; a missing --plugin file is a usage error', async () => {
     const r = await runCli(['build', swish, ...SIM, '--out', path.join(dir, 'engines')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Plugin not found, are the plugin name, version, and namespace correct?');
     expect(r.stderr).toContain("TensorRT's ONNX parser has no importer for Swish_TRTN");
     expect(r.stderr).toContain('no plugin library was loaded');
+    expect(r.stderr).toContain('hint: load the plugin library that provides it with --plugin <library>');
     expect(r.stderr).not.toMatch(STACK_TRACE);
     const missing = await runCli(['build', swish, ...SIM, '--plugin', path.join(dir, 'nope.so')]);
     expect(missing.code).toBe(2);
