@@ -129,7 +129,11 @@ function renderOnnx(r: OnnxReport, backend: Backend): string {
       : table(['NAME', 'DTYPE', 'DIMS'], list.map((v) => [v.name, v.dtype, formatOnnxDims(v.dims)]));
   const parser = r.network
     ? `parser  the ${backend} backend's ONNX parser takes the model`
-    : `parser  not checked with the ${backend} backend: ${r.networkError!.code}: ${r.networkError!.message}`;
+    : r.networkError!.code === 'BUILD_FAILED'
+      ? `parser  the ${backend} backend's ONNX parser rejects the model: ${r.networkError!.message.replace(/^the ONNX parser rejected the model: /, '')}${
+          /Plugin not found|plugin was not found/.test(r.networkError!.message) ? ' (a plugin: load its library with --plugin <library>)' : ''
+        }`
+      : `parser  not checked with the ${backend} backend: ${r.networkError!.code}: ${r.networkError!.message}`;
   return [
     `onnx    ${r.file} (${formatBytes(r.bytes)}); IR ${r.irVersion}; opsets ${opsets || 'none'}${r.producerName ? `; producer ${r.producerName} ${r.producerVersion}`.trimEnd() : ''}`,
     `graph   ${r.graphName || '(unnamed)'}: ${r.nodes} nodes, ${r.initializers} initializers (${r.parameters} parameters)`,
