@@ -16,7 +16,8 @@ import {
 import { packageRoot } from '../lib/native.js';
 import { expectLikeOrt, runOrt } from './helpers/ort.js';
 import { RAW_SETTLEMENTS } from './helpers/raw-addon.js';
-import { model, node, tensor, valueInfo } from './models/onnx-builder.js';
+import type { NodeProto } from './models/onnx-builder.js';
+import { graphAttr, model, node, tensor, valueInfo } from './models/onnx-builder.js';
 
 let runtime: Runtime;
 beforeAll(() => {
@@ -132,6 +133,23 @@ const swishReferenceOnnx = model({
 });
 const swishFeeds = () => ({ x: Tensor.from('float32', Float32Array.from({ length: 15 }, (_, i) => (i - 7) * 0.6), SWISH_DIMS) });
 
+// y = If(c) then Swish(x) else Neg(x): a plugin layer inside a branch; the reference writes Swish in Sigmoid and Mul.
+function branchOnnx(swish: NodeProto[]) {
+  return model({
+    inputs: [valueInfo('c', 'bool', []), valueInfo('x', 'float32', SWISH_DIMS)],
+    outputs: [valueInfo('y', 'float32', SWISH_DIMS)],
+    initializers: [tensor('beta', 'float32', [], [1.5])],
+    nodes: [
+      node('If', ['c'], ['y'], {
+        then_branch: graphAttr('then', [valueInfo('t', 'float32', SWISH_DIMS)], swish),
+        else_branch: graphAttr('else', [valueInfo('e', 'float32', SWISH_DIMS)], [node('Neg', ['x'], ['e'])]),
+      }, 'branch'),
+    ],
+  });
+}
+const branchWithPlugin = () => branchOnnx([node('Swish_TRTN', ['x'], ['t'], { beta: 1.5 })]);
+const branchReference = branchOnnx([node('Mul', ['x', 'beta'], ['bx']), node('Sigmoid', ['bx'], ['s']), node('Mul', ['x', 's'], ['t'])]);
+
 // Runs `body` in a fresh process, where no plugin library was loaded (the registry is process-wide), with `native`
 // (the addon), the model bytes `onnx` and `plan`, and the library path in scope; it prints one JSON line.
 async function inFreshProcess(files: { onnx: Uint8Array; plan: Uint8Array }, body: string): Promise<Record<string, unknown>> {
@@ -225,6 +243,14 @@ describe('custom plugin libraries', () => {
         'IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Serialization assertion creator failed.Cannot deserialize plugin since corresponding IPluginCreator not found in Plugin Registry)',
       ],
     });
+    // A plugin layer inside a branch is found missing at deserialize too, not at the first run of that branch.
+    const branchPlan = await buildEngine(branchWithPlugin(), { backend: 'simulator', pluginLibraries: [swishLibrary()] });
+    const inBranch = await inFreshProcess({ onnx, plan: branchPlan }, `
+      const runtime = new native.Runtime('simulator', 2);
+      const result = await nativeCall((ticket) => runtime.deserialize(ticket, plan)).then(() => 'loaded', failure);
+      runtime.dispose();
+      console.log(JSON.stringify(result));`);
+    expect(inBranch).toMatchObject({ code: 'LIBRARY_NOT_FOUND', plugin: { name: 'Swish_TRTN', version: '1', namespace: '' } });
     const expected = await runOrt(swishReferenceOnnx, { x: { dtype: 'float32', dims: SWISH_DIMS, data: swishFeeds().x.data } });
     expect(seen.y).toHaveLength(15);
     (seen.y as number[]).forEach((v, i) => expect(v).toBeCloseTo((expected.y.data as Float32Array)[i]!, 5));
@@ -260,6 +286,17 @@ describe('custom plugin libraries', () => {
     using context = engine.createContext();
     const feeds = { x: Tensor.from('float32', Float32Array.from({ length: 12 }, (_, i) => (i - 5) * 0.3), [2, 6]) };
     await expectLikeOrt(clip, feeds, await context.run(feeds));
+  });
+
+  it('a plugin layer inside an If branch: built, run on both branches and through its plan, as onnxruntime computes it', async () => {
+    loadPluginLibrary(swishLibrary(), { backend: 'simulator' });
+    using built = await runtime.deserialize(await buildEngine(branchWithPlugin(), { backend: 'simulator' }));
+    using engine = await runtime.deserialize(built.serialize());
+    using context = engine.createContext();
+    for (const c of [true, false]) {
+      const feeds = { c: Tensor.from('bool', Uint8Array.of(c ? 1 : 0), []), ...swishFeeds() };
+      await expectLikeOrt(branchReference, feeds, await context.run(feeds));
+    }
   });
 
   it('a file that is not there is LIBRARY_NOT_FOUND; a library without plugins is refused, saying what it lacks', () => {

@@ -28,13 +28,6 @@ struct TensorDef {
   uint32_t allowedFormats = ~0u;
 };
 
-// The plugin a layer runs: TensorRT finds its creator in the plugin registry by these three. `name` is empty for the
-// layers of ONNX operators.
-struct PluginKey {
-  std::string name, version, ns;
-  bool empty() const { return name.empty(); }
-};
-
 struct NodeDef {
   std::string name;
   std::string opType;  // the ONNX operator, or the plugin's name for a plugin layer

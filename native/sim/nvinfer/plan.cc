@@ -112,8 +112,28 @@ bool bytesMatch(DType type, Shape const& shape, size_t bytes) {
 
 void writeAttributes(Writer& w, Attributes const& attrs);
 
-// Marks a plugin layer's type in the plan; its version and namespace follow.
+// Marks a plugin layer's type in the plan; its version and namespace follow. "plugin:" cannot start an ONNX
+// operator's name, so plans without plugins keep their bytes.
 std::string const kPluginPrefix = "plugin:";
+
+void writeLayerType(Writer& w, std::string const& opType, PluginKey const& plugin) {
+  if (plugin.empty()) {
+    w.str(opType);
+    return;
+  }
+  w.str(kPluginPrefix + plugin.name);
+  w.str(plugin.version);
+  w.str(plugin.ns);
+}
+
+// The layer's type word: an ONNX operator, or a plugin (whose name is also its opType).
+void readLayerType(Reader& r, std::string& opType, PluginKey& plugin) {
+  opType = r.str();
+  if (opType.compare(0, kPluginPrefix.size(), kPluginPrefix) != 0) return;
+  opType.erase(0, kPluginPrefix.size());
+  if (opType.empty()) Reader::corrupt("a plugin layer without a plugin name");
+  plugin = PluginKey{opType, r.str(), r.str()};
+}
 
 void writeStrings(Writer& w, std::vector<std::string> const& strings) {
   w.pod<uint32_t>(static_cast<uint32_t>(strings.size()));
@@ -133,7 +153,7 @@ void writeSubGraph(Writer& w, SubGraph const& g) {
   w.pod<uint32_t>(static_cast<uint32_t>(g.nodes.size()));
   for (auto const& n : g.nodes) {
     w.str(n.name);
-    w.str(n.opType);
+    writeLayerType(w, n.opType, n.plugin);
     writeAttributes(w, n.attrs);
     writeStrings(w, n.inputs);
     writeStrings(w, n.outputs);
@@ -190,7 +210,7 @@ std::shared_ptr<SubGraph const> readSubGraph(Reader& r, int depth) {
   for (uint32_t k = 0; k < nodes; ++k) {
     SubGraph::Node n;
     n.name = r.str();
-    n.opType = r.str();
+    readLayerType(r, n.opType, n.plugin);
     n.attrs = readAttributes(r, depth + 1);
     n.inputs = readStrings(r);
     n.outputs = readStrings(r);
@@ -248,13 +268,7 @@ void writeBody(Writer& w, PlanContents const& plan) {
   w.pod<uint32_t>(static_cast<uint32_t>(g.nodes.size()));
   for (auto const& n : g.nodes) {
     w.str(n.name);
-    if (n.plugin.empty()) {
-      w.str(n.opType);
-    } else {  // "plugin:" cannot start an ONNX operator's name, so plans without plugins keep their bytes
-      w.str(kPluginPrefix + n.plugin.name);
-      w.str(n.plugin.version);
-      w.str(n.plugin.ns);
-    }
+    writeLayerType(w, n.opType, n.plugin);
     writeAttributes(w, n.attrs);
     w.vec(std::vector<int32_t>(n.inputs.begin(), n.inputs.end()));
     w.vec(std::vector<int32_t>(n.outputs.begin(), n.outputs.end()));
@@ -396,12 +410,7 @@ PlanContents readBody(Reader& r) {
   for (uint32_t i = 0; i < nNodes; ++i) {
     NodeDef n;
     n.name = r.str();
-    n.opType = r.str();
-    if (n.opType.compare(0, kPluginPrefix.size(), kPluginPrefix) == 0) {
-      n.opType.erase(0, kPluginPrefix.size());
-      if (n.opType.empty()) Reader::corrupt("a plugin layer without a plugin name");
-      n.plugin = PluginKey{n.opType, r.str(), r.str()};
-    }
+    readLayerType(r, n.opType, n.plugin);
     n.attrs = readAttributes(r, 0);
     for (int32_t idx : r.vec<int32_t>()) {
       if (idx < -1 || idx >= static_cast<int32_t>(nTensors)) Reader::corrupt("node input out of range");

@@ -228,11 +228,50 @@ SimPlugin const* findPluginCreator(PluginKey const& key) {
   return dynamic_cast<SimPlugin const*>(registry().find(key));
 }
 
+std::unique_ptr<Op> createPluginOp(PluginKey const& key, Attributes const& fields) {
+  SimPlugin const* creator = findPluginCreator(key);
+  if (!creator) throw PluginNotFound(key);
+  return creator->createOp(fields);
+}
+
 std::unique_ptr<Op> createNodeOp(NodeDef const& node, int64_t opset) {
   if (node.plugin.empty()) return createOp(node.opType, node.attrs, opset, static_cast<int>(node.outputs.size()));
-  SimPlugin const* creator = findPluginCreator(node.plugin);
-  if (!creator) throw PluginNotFound(node.plugin);
-  return creator->createOp(node.attrs);
+  return createPluginOp(node.plugin, node.attrs);
+}
+
+namespace {
+
+PluginKey const* missingIn(SubGraph const& graph);
+
+PluginKey const* missingIn(Attributes const& attrs) {
+  for (auto const& [name, a] : attrs.values) {
+    if (a.graph) {
+      if (PluginKey const* key = missingIn(*a.graph)) return key;
+    }
+  }
+  return nullptr;
+}
+
+PluginKey const* missingIn(SubGraph const& graph) {
+  for (SubGraph::Node const& node : graph.nodes) {
+    if (!node.plugin.empty() && !findPluginCreator(node.plugin)) return &node.plugin;
+    if (PluginKey const* key = missingIn(node.attrs)) return key;
+  }
+  return nullptr;
+}
+
+// Subgraph runners make their plugin layers' ops through the registry.
+struct InstallPluginOpFactory {
+  InstallPluginOpFactory() { setPluginOpFactory(&createPluginOp); }
+} const installPluginOpFactory;
+
+}  // namespace
+
+void requirePlugins(Graph const& graph) {
+  for (NodeDef const& node : graph.nodes) {
+    if (!node.plugin.empty() && !findPluginCreator(node.plugin)) throw PluginNotFound(node.plugin);
+    if (PluginKey const* key = missingIn(node.attrs)) throw PluginNotFound(*key);
+  }
 }
 
 }  // namespace trtsim

@@ -41,8 +41,16 @@ std::string pluginNotFoundText(PluginKey const& key);
 // The simulator plugin registered for `key`; nullptr when there is none.
 TRTSIM_EXPORT SimPlugin const* findPluginCreator(PluginKey const& key);
 
+// A plugin layer's op, made by the registered creator of `key`. Throws PluginNotFound, or OpError for what the
+// plugin refuses.
+std::unique_ptr<Op> createPluginOp(PluginKey const& key, Attributes const& fields);
+
 // A node's op: its plugin's creator makes it, or the ONNX operator library (createOp). Throws PluginNotFound, or
 // OpError for what the op refuses.
 std::unique_ptr<Op> createNodeOp(NodeDef const& node, int64_t opset);
+
+// Throws PluginNotFound for the first plugin layer of `graph`, or of a subgraph in it (an If branch, a Loop body),
+// whose creator is not registered: a plan needing it cannot be deserialized.
+void requirePlugins(Graph const& graph);
 
 }  // namespace trtsim

@@ -49,6 +49,7 @@ class RuntimeImpl : public nvinfer1::IRuntime {
     std::shared_ptr<PlanContents> plan;
     try {
       plan = std::make_shared<PlanContents>(readPlan(static_cast<uint8_t const*>(blob), size, ccMajor, ccMinor));
+      requirePlugins(plan->graph);  // subgraphs' plugins too, before any op is made
       for (NodeDef& node : plan->graph.nodes) node.op = createNodeOp(node, plan->graph.opset);
       requireConsistentGraph(plan->graph);
     } catch (PlanError const& e) {

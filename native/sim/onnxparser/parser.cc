@@ -376,20 +376,9 @@ class ParserImpl : public nvonnxparser::IParser {
   // node's attributes that it lists as fields.
   void importAsPlugin(onnx::Node const& node, int index, std::string const& name, Attributes const& attrs,
                       int64_t opset) {
-    logInfo("No importer registered for op: " + node.opType + ". Attempting to import as plugin.");
-    PluginKey key{node.opType, attrs.getString("plugin_version", "1"), attrs.getString("plugin_namespace", "")};
-    logInfo("Searching for plugin: " + key.name + ", plugin_version: " + key.version + ", plugin_namespace: " + key.ns);
-    SimPlugin const* plugin = findPluginCreator(key);
-    if (!plugin) {
-      fail(ErrorCode::kUNSUPPORTED_NODE, "Plugin not found, are the plugin name, version, and namespace correct?",
-           index, name, node.opType);
-    }
     Attributes fields;
-    nvinfer1::PluginFieldCollection const* names = plugin->fields();
-    for (int32_t i = 0; names && i < names->nbFields; ++i) {
-      auto it = attrs.values.find(names->fields[i].name);
-      if (it != attrs.values.end()) fields.values.insert(*it);
-    }
+    PluginKey key = findFallbackPlugin(node, index, name, attrs, fields);
+    SimPlugin const& plugin = *findPluginCreator(key);
     std::vector<std::string> inputs = node.inputs;
     if (takesInt32Only(key.name)) {
       Graph const& graph = mNetwork->graph();
@@ -400,7 +389,39 @@ class ParserImpl : public nvonnxparser::IParser {
         }
       }
     }
-    addPlugin(node, index, name, *plugin, key, fields, inputs, "Could not create the plugin.");
+    addPlugin(node, index, name, plugin, key, fields, inputs, "Could not create the plugin.");
+  }
+
+  // The fallback importer's lookup: the plugin registered under the operator's name, version and namespace (failing
+  // the node when there is none), and in `fields` the node's attributes that the plugin lists.
+  PluginKey findFallbackPlugin(onnx::Node const& node, int index, std::string const& name, Attributes const& attrs,
+                               Attributes& fields) {
+    logInfo("No importer registered for op: " + node.opType + ". Attempting to import as plugin.");
+    PluginKey key{node.opType, attrs.getString("plugin_version", "1"), attrs.getString("plugin_namespace", "")};
+    logInfo("Searching for plugin: " + key.name + ", plugin_version: " + key.version + ", plugin_namespace: " + key.ns);
+    SimPlugin const* plugin = findPluginCreator(key);
+    if (!plugin) {
+      fail(ErrorCode::kUNSUPPORTED_NODE, "Plugin not found, are the plugin name, version, and namespace correct?",
+           index, name, node.opType);
+    }
+    nvinfer1::PluginFieldCollection const* names = plugin->fields();
+    for (int32_t i = 0; names && i < names->nbFields; ++i) {
+      auto it = attrs.values.find(names->fields[i].name);
+      if (it != attrs.values.end()) fields.values.insert(*it);
+    }
+    return key;
+  }
+
+  // The plugin makes its op from the fields, or the importer says `notCreated` and the plugin's reason goes to the
+  // logger, as TensorRT's plugins log it.
+  std::unique_ptr<Op> createPlugin(onnx::Node const& node, int index, std::string const& name, SimPlugin const& plugin,
+                                   Attributes const& fields, char const* notCreated) {
+    try {
+      return plugin.createOp(fields);
+    } catch (OpError const& e) {
+      if (mLogger) mLogger->log(nvinfer1::ILogger::Severity::kERROR, e.what());
+      fail(ErrorCode::kUNSUPPORTED_NODE, notCreated, index, name, node.opType);
+    }
   }
 
   // TensorRT's plugins that take int32 where ONNX gives int64: the parser casts their int64 inputs (its list).
@@ -470,18 +491,12 @@ class ParserImpl : public nvonnxparser::IParser {
     addPlugin(node, index, name, *plugin, key, fields, inputs, notFound);
   }
 
-  // The plugin makes its layer from the fields; when it refuses them, the importer says `notCreated` (TensorRT's
-  // importers get only a null plugin) and the plugin's reason goes to the logger, as TensorRT's plugins log it.
+  // Adds the plugin's layer; when the plugin refuses its fields, the importer says `notCreated` (TensorRT's importers
+  // get only a null plugin).
   void addPlugin(onnx::Node const& node, int index, std::string const& name, SimPlugin const& plugin,
                  PluginKey const& key, Attributes const& fields, std::vector<std::string> const& inputs,
                  char const* notCreated) {
-    std::unique_ptr<Op> op;
-    try {
-      op = plugin.createOp(fields);
-    } catch (OpError const& e) {
-      if (mLogger) mLogger->log(nvinfer1::ILogger::Severity::kERROR, e.what());
-      fail(ErrorCode::kUNSUPPORTED_NODE, notCreated, index, name, node.opType);
-    }
+    std::unique_ptr<Op> op = createPlugin(node, index, name, plugin, fields, notCreated);
     try {
       mNetwork->addPluginNode(name, key, fields, std::move(op), inputs, node.outputs);
     } catch (OpError const& e) {
@@ -654,6 +669,12 @@ class ParserImpl : public nvonnxparser::IParser {
       n.attrs = convertAttributes(node, index, name, opset);
       n.inputs = node.inputs;
       n.outputs = node.outputs;
+      if (!hasImporter(node.opType)) {  // a plugin layer inside the subgraph, as at the top level
+        Attributes fields;
+        n.plugin = findFallbackPlugin(node, index, name, n.attrs, fields);
+        createPlugin(node, index, name, *findPluginCreator(n.plugin), fields, "Could not create the plugin.");
+        n.attrs = std::move(fields);
+      }
       addCaptured(node, n.attrs, n.inputs);
       out->nodes.push_back(std::move(n));
     }

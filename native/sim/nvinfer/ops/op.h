@@ -41,6 +41,13 @@ class OpError : public std::runtime_error {
 
 struct SubGraph;
 
+// The plugin a layer runs: TensorRT finds its creator in the plugin registry by these three. `name` is empty for the
+// layers of ONNX operators.
+struct PluginKey {
+  std::string name, version, ns;
+  bool empty() const { return name.empty(); }
+};
+
 struct Attribute {
   enum class Kind : int32_t { kFLOAT = 0, kINT = 1, kSTRING = 2, kFLOATS = 3, kINTS = 4, kTENSOR = 5, kSTRINGS = 6, kGRAPH = 7 };
   Kind kind = Kind::kINT;
@@ -84,10 +91,11 @@ struct SubGraph {
   };
   struct Node {
     std::string name;
-    std::string opType;
-    Attributes attrs;
+    std::string opType;  // the ONNX operator, or the plugin's name for a plugin layer
+    Attributes attrs;    // the operator's attributes, or the plugin's fields
     std::vector<std::string> inputs;  // "" for an omitted optional input
     std::vector<std::string> outputs;
+    PluginKey plugin;    // last, so brace-initialized nodes of ONNX operators need not name it
   };
   std::string name;
   std::vector<std::string> inputs;
@@ -164,6 +172,12 @@ class Op {
 // the op and the attribute.
 // `outputs`: how many outputs the node names (Split makes that many pieces).
 std::unique_ptr<Op> createOp(std::string const& opType, Attributes const& attrs, int64_t opset, int outputs = 1);
+
+// Makes a plugin layer's op inside a subgraph: the plugin registry installs it (plugin_registry.cc); the op library
+// alone has none, and a subgraph with a plugin layer then fails to build its runner.
+using PluginOpFactory = std::unique_ptr<Op> (*)(PluginKey const& key, Attributes const& fields);
+void setPluginOpFactory(PluginOpFactory factory);
+PluginOpFactory pluginOpFactory();
 
 // Names of all supported ONNX op types (for IParser::supportsOperator and `inspect`).
 std::vector<std::string> supportedOps();

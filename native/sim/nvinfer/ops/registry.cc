@@ -1,4 +1,5 @@
 // createOp / supportedOps: maps ONNX op types (default domain) to the op families' factories.
+#include <atomic>
 #include <map>
 
 #include "common.h"
@@ -82,6 +83,13 @@ std::map<std::string, Factory> const& registry() {
 }
 
 }  // namespace
+
+namespace {
+std::atomic<PluginOpFactory> gPluginOpFactory{nullptr};
+}  // namespace
+
+void setPluginOpFactory(PluginOpFactory factory) { gPluginOpFactory = factory; }
+PluginOpFactory pluginOpFactory() { return gPluginOpFactory.load(); }
 
 std::unique_ptr<Op> createOp(std::string const& opType, Attributes const& attrs, int64_t opset, int outputs) {
   auto it = registry().find(opType);

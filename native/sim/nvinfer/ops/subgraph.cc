@@ -40,7 +40,13 @@ SubGraphRunner::SubGraphRunner(char const* op, char const* label, std::shared_pt
   for (auto const& c : graph_->constants) define(c.name);
   for (auto const& node : graph_->nodes) {
     Step step;
-    step.op = createOp(node.opType, node.attrs, opset, static_cast<int>(node.outputs.size()));
+    if (node.plugin.empty()) {
+      step.op = createOp(node.opType, node.attrs, opset, static_cast<int>(node.outputs.size()));
+    } else if (PluginOpFactory factory = pluginOpFactory()) {
+      step.op = factory(node.plugin, node.attrs);
+    } else {
+      fail("node " + node.name + " is a layer of the plugin " + node.plugin.name + ", and no plugin registry is loaded");
+    }
     if (step.op->dataDependent()) {
       fail("node " + node.name + " (" + node.opType + ") has outputs whose extents depend on the data, which the simulator does not model inside " + op_);
     }
