@@ -2,6 +2,7 @@
 // and the TensorRT and CUDA details riding along.
 import { showValue } from './dtypes.js';
 import { classifyCudaError, cudaErrorFromMessage, cudaErrorName } from './cuda-errors.js';
+import type { Backend } from './runtime.js';
 
 export type ErrorCode =
   | 'LIBRARY_NOT_FOUND'
@@ -151,6 +152,15 @@ export function deviceIndexOf(device: unknown): number {
     throw makeError('INVALID_ARGUMENT', `device must be a CUDA device index (an integer >= 0), got ${showValue(device)}`);
   }
   return device as number;
+}
+
+/** `backend`, or 'tensorrt' when it is undefined; INVALID_ARGUMENT for anything else. */
+export function backendOf(backend: unknown): Backend {
+  if (backend === undefined) return 'tensorrt';
+  if (backend !== 'tensorrt' && backend !== 'simulator') {
+    throw makeError('INVALID_ARGUMENT', `backend must be 'tensorrt' or 'simulator', got ${showValue(backend)}`);
+  }
+  return backend;
 }
 
 /** An INVALID_INPUT error that names the tensor and what was expected versus given. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 import type { NativePluginStatus } from '../binding.js';
 import { showValue } from './dtypes.js';
-import { fromNative, makeError } from './errors.js';
+import { backendOf, fromNative, makeError } from './errors.js';
 import { getNative } from './native.js';
 import type { Backend } from './runtime.js';
 
@@ -31,20 +31,12 @@ export interface PluginStatus {
   readonly creators: readonly PluginCreatorSpec[];
 }
 
-function backendOf(options: { readonly backend?: Backend }): Backend {
-  const backend = options.backend ?? 'tensorrt';
-  if (backend !== 'tensorrt' && backend !== 'simulator') {
-    throw makeError('INVALID_ARGUMENT', `backend must be 'tensorrt' or 'simulator', got ${showValue(backend)}`);
-  }
-  return backend;
-}
-
 /** What the backend's plugin registry holds and where its plugins came from. Loads the backend's libraries if no
  * runtime did yet (LIBRARY_NOT_FOUND when they are missing). */
 export function plugins(options: { readonly backend?: Backend } = {}): PluginStatus {
   let status: NativePluginStatus;
   try {
-    status = getNative().plugins(backendOf(options));
+    status = getNative().plugins(backendOf(options.backend));
   } catch (error) {
     throw fromNative(error);
   }
@@ -68,7 +60,7 @@ export function loadPluginLibrary(file: string, options: { readonly backend?: Ba
   if (typeof file !== 'string' || file === '') {
     throw makeError('INVALID_ARGUMENT', `the plugin library must be a file path, got ${showValue(file)}`);
   }
-  const backend = backendOf(options);
+  const backend = backendOf(options.backend);
   try {
     getNative().loadPluginLibrary(backend, path.resolve(file));
   } catch (error) {

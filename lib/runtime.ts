@@ -6,7 +6,7 @@ import { Disposable } from './disposable.js';
 import { showValue } from './dtypes.js';
 import type { DType } from './dtypes.js';
 import { Engine } from './engine.js';
-import { deviceIndexOf, fromNative, makeError, requireOptionsObject } from './errors.js';
+import { backendOf, deviceIndexOf, fromNative, makeError, requireOptionsObject } from './errors.js';
 import { getNative } from './native.js';
 import { loadPluginLibraries } from './plugins.js';
 import { settleable } from './settlements.js';
@@ -51,10 +51,7 @@ export class Runtime extends Disposable {
   /** Loads the backend's libraries; a missing library is a LIBRARY_NOT_FOUND error naming every path tried. */
   static create(options: RuntimeOptions = {}): Runtime {
     requireOptionsObject(options, 'Runtime.create');
-    const backend = options.backend ?? 'tensorrt';
-    if (backend !== 'tensorrt' && backend !== 'simulator') {
-      throw makeError('INVALID_ARGUMENT', `backend must be 'tensorrt' or 'simulator', got ${showValue(backend)}`);
-    }
+    const backend = backendOf(options.backend);
     const severity = SEVERITIES.indexOf(options.logSeverity ?? 'warning');
     if (severity < 0) throw makeError('INVALID_ARGUMENT', `logSeverity must be one of ${SEVERITIES.join(', ')}`);
     const device = deviceIndexOf(options.device);

@@ -184,9 +184,7 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
       }
     }
   }
-  Failure failure;
-  auto backend = loadBackend(kind, failure);
-  if (!backend) throw toJsError(env, failure);
+  auto backend = loadBackendOrThrow(env, kind);
   requireDeviceExists(env, backend->cuda(), device);
   auto* worker = new BuildWorker(env, backend, device, std::vector<uint8_t>(bytes, bytes + size), options);
   if (info.Length() > 3 && info[3].IsFunction()) worker->attachProgress(env, info[3].As<Napi::Function>());

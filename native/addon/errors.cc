@@ -32,6 +32,13 @@ Napi::Error toJsError(Napi::Env env, Failure const& failure) {
   return error;
 }
 
+std::shared_ptr<Backend> loadBackendOrThrow(Napi::Env env, std::string const& kind) {
+  Failure failure;
+  auto backend = loadBackend(kind, failure);
+  if (!backend) throw toJsError(env, failure);
+  return backend;
+}
+
 Napi::Error jsError(Napi::Env env, std::string const& code, std::string const& message, std::string const& tensor) {
   Failure f;
   f.code = code;

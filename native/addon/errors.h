@@ -17,6 +17,9 @@ Napi::Error jsError(Napi::Env env, std::string const& code, std::string const& m
 // A failure of the CUDA call `what` that returned `rc` (OUT_OF_MEMORY for cudaErrorMemoryAllocation).
 Failure cudaFailure(CudaApi const& api, int rc, std::string const& what);
 
+// The backend of `kind` (its libraries loaded once per process), or throws the typed failure (LIBRARY_NOT_FOUND, ...).
+std::shared_ptr<Backend> loadBackendOrThrow(Napi::Env env, std::string const& kind);
+
 // Throws INVALID_ARGUMENT naming the devices there are, unless the machine has CUDA device `device`.
 void requireDeviceExists(Napi::Env env, CudaApi const& cuda, int device);
 

@@ -67,9 +67,7 @@ Napi::Value describeOnnx(Napi::CallbackInfo const& info) {
   if (info.Length() < 2 || !bytesOf(info[1], &bytes, &size)) {
     throw jsError(env, "INVALID_ARGUMENT", "describeOnnx(backend, onnx: Uint8Array)");
   }
-  Failure failure;
-  auto backend = loadBackend(kind, failure);
-  if (!backend) throw toJsError(env, failure);
+  auto backend = loadBackendOrThrow(env, kind);
   auto* worker = new DescribeWorker(env, backend, std::vector<uint8_t>(bytes, bytes + size));
   Napi::Promise promise = worker->promise();
   worker->Queue();

@@ -13,10 +13,7 @@ std::shared_ptr<Backend> backendArg(Napi::CallbackInfo const& info) {
   if (info.Length() < 1 || !info[0].IsString()) {
     throw jsError(info.Env(), "INVALID_ARGUMENT", "backend must be 'tensorrt' or 'simulator'");
   }
-  Failure failure;
-  auto backend = loadBackend(info[0].As<Napi::String>().Utf8Value(), failure);
-  if (!backend) throw toJsError(info.Env(), failure);
-  return backend;
+  return loadBackendOrThrow(info.Env(), info[0].As<Napi::String>().Utf8Value());
 }
 
 Napi::Array strings(Napi::Env env, std::vector<std::string> const& items) {

@@ -107,15 +107,14 @@ RuntimeWrap::RuntimeWrap(Napi::CallbackInfo const& info) : Napi::ObjectWrap<Runt
   if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull() && !info[2].IsFunction()) {
     throw jsError(env, "INVALID_ARGUMENT", "logger must be a function (severity, message)");
   }
-  Failure failure;
-  auto backend = loadBackend(kind, failure);
-  if (!backend) throw toJsError(env, failure);
+  auto backend = loadBackendOrThrow(env, kind);
   requireDeviceExists(env, backend->cuda(), deviceIndex);
   DeviceScope device(backend->cuda(), deviceIndex);
   std::shared_ptr<RuntimeState> state = reaped(new RuntimeState());
   state->backend = backend;
   state->device = deviceIndex;
   state->sink = JsLogSink::create(env, info.Length() > 2 ? info[2] : env.Undefined());
+  Failure failure;
   int rc = backend->cuda().cudaStreamCreateWithFlags(&state->utilityStream, cuda::kStreamNonBlocking);
   if (rc != 0) {
     failure.code = "CUDA_ERROR";

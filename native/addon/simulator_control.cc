@@ -13,9 +13,7 @@ namespace {
 
 template <typename Fn>
 Fn symbol(Napi::Env env, char const* name) {
-  Failure failure;
-  auto backend = loadBackend("simulator", failure);
-  if (!backend) throw toJsError(env, failure);
+  auto backend = loadBackendOrThrow(env, "simulator");
   void* p = backend->cudaSymbol(name);
   if (!p) throw jsError(env, "LIBRARY_VERSION", std::string("the simulator library lacks ") + name);
   return reinterpret_cast<Fn>(p);

@@ -67,7 +67,7 @@ describe.concurrent('plugins in the CLI', () => {
     expect(json(r).outputs[0]).toMatchObject({ name: 'y', dtype: 'float32', shape: [2, 3] });
   });
 
-  it('an engine with a custom plugin: inspect, verify and run need --plugin, and say so without it', async () => {
+  it('an engine with a custom plugin: inspect and run need --plugin and say so without it; with it inspect, verify and run work', async () => {
     const out = path.join(dir, 'swish-engines');
     const built = await runCli(['build', swish, ...SIM, '--plugin', swishLibrary, '--out', out, '--json']);
     expect(built.code, built.stderr).toBe(0);

@@ -362,9 +362,13 @@ class ParserImpl : public nvonnxparser::IParser {
 
   // ONNX operators the parser has an importer for (RoiAlign's imports TensorRT's ROIAlign_TRT plugin).
   static bool hasImporter(std::string const& op) {
-    if (op == "Constant" || op == "RoiAlign") return true;
-    std::vector<std::string> const ops = supportedOps();
-    return std::find(ops.begin(), ops.end(), op) != ops.end();
+    static std::set<std::string> const ops = [] {  // asked for every node: the op registry's names, read once
+      std::vector<std::string> names = supportedOps();
+      std::set<std::string> set(names.begin(), names.end());
+      set.insert({"Constant", "RoiAlign"});
+      return set;
+    }();
+    return ops.count(op) != 0;
   }
 
   void logInfo(std::string const& message) const {
