@@ -94,6 +94,27 @@ describe("TensorRT's standard plugins", () => {
     expect(largest).toBeGreaterThan(0.05); // the first region spans 6x5 pixels per bin: 1 sample is not their mean
   });
 
+  it("averages a region of zero width to NaN, as the plugin's kernel divides by its sample count of 0 (onnxruntime gives 0)", async () => {
+    // half_pixel with adaptive sampling. [3, 3, 3, 8] has ceil(0) = 0 samples across and 2 down: 0 samples, 0 / 0.
+    // [9, 6, 3, 2] is inverted on both axes: ceil(-1) = -1 twice, no sample taken, yet a count of 1, so 0 / 1 = 0.
+    const onnx = roiAlignOnnx({ mode: 'avg', output_height: 2, output_width: 2, sampling_ratio: 0, spatial_scale: 0.5 });
+    using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [roiProfile] }));
+    using context = engine.createContext();
+    const regions = [[0, 0, 23, 19], [3, 3, 3, 8], [9, 6, 3, 2]];
+    const feeds = {
+      ...roiFeeds(1),
+      rois: Tensor.from('float32', Float32Array.from(regions.flat()), [3, 4]),
+      batch: Tensor.from('int64', BigInt64Array.from([0n, 1n, 0n]), [3]),
+    };
+    const ours = Array.from((await context.run(feeds)).Y.data as Float32Array);
+    const theirs = Array.from((await runOrt(onnx, feeds as never)).Y.data as Float32Array);
+    const perRegion = 3 * 2 * 2;
+    expect(ours.slice(perRegion, 2 * perRegion)).toEqual(new Array(perRegion).fill(NaN));
+    expect(theirs.slice(perRegion, 2 * perRegion)).toEqual(new Array(perRegion).fill(0));
+    expect(ours.slice(2 * perRegion)).toEqual(new Array(perRegion).fill(0));
+    ours.slice(0, perRegion).forEach((v, i) => expect(v).toBeCloseTo(theirs[i]!, 5));
+  });
+
   it('an engine with the plugin layer round-trips through its plan and runs on the launcher thread too', async () => {
     const onnx = roiAlignOnnx({ output_height: 3, output_width: 3, sampling_ratio: 2, spatial_scale: 0.5 });
     using engine = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator', profiles: [roiProfile] }));

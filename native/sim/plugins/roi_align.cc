@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "../nvinfer/ops/common.h"
 
@@ -92,9 +93,11 @@ class RoiAlignOp : public ops::OpBase {
     }
     float const binH = roiHeight / static_cast<float>(f_.outputHeight);
     float const binW = roiWidth / static_cast<float>(f_.outputWidth);
-    int64_t const gridH = f_.samplingRatio > 0 ? f_.samplingRatio : static_cast<int64_t>(std::ceil(roiHeight / f_.outputHeight));
-    int64_t const gridW = f_.samplingRatio > 0 ? f_.samplingRatio : static_cast<int64_t>(std::ceil(roiWidth / f_.outputWidth));
-    float const count = static_cast<float>(gridH * gridW);
+    int32_t const gridH = f_.samplingRatio > 0 ? static_cast<int32_t>(f_.samplingRatio) : gridOf(roiHeight, f_.outputHeight);
+    int32_t const gridW = f_.samplingRatio > 0 ? static_cast<int32_t>(f_.samplingRatio) : gridOf(roiWidth, f_.outputWidth);
+    // The kernel multiplies in int32 (wrapping) and divides by the product even when it is 0: an empty region
+    // averages to NaN (0/0) where onnxruntime, which divides by max(count, 1), gives 0.
+    float const count = static_cast<float>(static_cast<int32_t>(static_cast<uint32_t>(gridH) * static_cast<uint32_t>(gridW)));
     for (int64_t ph = 0; ph < f_.outputHeight; ++ph) {
       for (int64_t pw = 0; pw < f_.outputWidth; ++pw) {
         float const yOff = startH + static_cast<float>(ph) * binH, yFac = binH / static_cast<float>(gridH);
@@ -113,9 +116,19 @@ class RoiAlignOp : public ops::OpBase {
             first = false;
           }
         }
-        bins[ph * f_.outputWidth + pw] = f_.average ? (count > 0 ? value / count : 0.f) : value;
+        bins[ph * f_.outputWidth + pw] = f_.average ? value / count : value;
       }
     }
+  }
+
+  // ceil(extent / bins) converted to int32 as a GPU converts: saturating, NaN to 0 (in C++ the plain cast of an
+  // out-of-range float is undefined).
+  static int32_t gridOf(float extent, int64_t bins) {
+    float const samples = std::ceil(extent / static_cast<float>(bins));
+    if (std::isnan(samples)) return 0;
+    if (samples >= 2147483647.f) return std::numeric_limits<int32_t>::max();
+    if (samples <= -2147483648.f) return std::numeric_limits<int32_t>::min();
+    return static_cast<int32_t>(samples);
   }
 
   float bilinear(float const* plane, int64_t height, int64_t width, float y, float x) const {
