@@ -178,6 +178,8 @@ export interface NativeNetworkTensor {
 export interface NativeNetworkDescription {
   inputs: NativeNetworkTensor[];
   outputs: NativeNetworkTensor[];
+  /** The plugins the network's layers use, each once. */
+  plugins: NativePluginCreator[];
 }
 
 export interface NativeProgressEvent {
@@ -271,8 +273,8 @@ export interface NativeBinding {
     onnx: Uint8Array,
     options?: NativeBuildOptions,
     onProgress?: (event: NativeProgressEvent) => void,
-  ): { promise: Promise<{ plan: Uint8Array; timingCache: Uint8Array; libraryVersion: number }>; cancel(): void };
-  /** What TensorRT's ONNX parser makes of a model's inputs and outputs, without building. */
+  ): { promise: Promise<{ plan: Uint8Array; timingCache: Uint8Array; libraryVersion: number; plugins: NativePluginCreator[] }>; cancel(): void };
+  /** What TensorRT's ONNX parser makes of a model's inputs and outputs, and the plugins it uses, without building. */
   describeOnnx(backend: 'tensorrt' | 'simulator', onnx: Uint8Array): Promise<NativeNetworkDescription>;
   /** What the backend's plugin registry holds and where its plugins came from. */
   plugins(backend: 'tensorrt' | 'simulator'): NativePluginStatus;

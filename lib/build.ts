@@ -5,6 +5,7 @@ import { showValue } from './dtypes.js';
 import type { BuildProfile } from './engine-spec.js';
 import { deviceIndexOf, fromNative, makeError, requireInteger, requireOptionsObject } from './errors.js';
 import { loadPluginLibraries } from './plugins.js';
+import type { PluginCreatorSpec } from './plugins.js';
 import type { TensorRTNodeError } from './errors.js';
 import { getNative } from './native.js';
 import type { Backend } from './runtime.js';
@@ -175,6 +176,17 @@ export function requireIoFormats(formats: unknown): void {
 
 /** Parses ONNX and builds a plan. Parser errors give BUILD_FAILED listing each failing node. */
 export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}): Promise<Uint8Array> {
+  return (await buildPlan(onnx, options)).plan;
+}
+
+/** A built plan and the plugins its layers use (each once): what must be registered for it to deserialize. */
+export interface BuiltPlan {
+  readonly plan: Uint8Array;
+  readonly plugins: readonly PluginCreatorSpec[];
+}
+
+/** buildEngine, with the plugins the plan needs (the EngineStore records them in the sidecar). */
+export async function buildPlan(onnx: Uint8Array, options: BuildOptions = {}): Promise<BuiltPlan> {
   if (!(onnx instanceof Uint8Array)) throw makeError('INVALID_ARGUMENT', 'buildEngine expects the ONNX model as a Uint8Array');
   requireOptionsObject(options, 'buildEngine');
   if (options.signal?.aborted) {
@@ -224,5 +236,5 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   if (options.timingCachePath && result.timingCache.length > 0) await writeUserFile(options.timingCachePath, result.timingCache, 'timing cache');
   const deprecation = precisionFlagDeprecation(options, result.libraryVersion);
   if (deprecation) options.onWarning?.(deprecation);
-  return result.plan;
+  return { plan: result.plan, plugins: Object.freeze(result.plugins.map((p) => Object.freeze({ ...p }))) };
 }

@@ -1,12 +1,13 @@
-// What TensorRT's ONNX parser makes of a model's inputs and outputs, without building an engine: their types and
-// dims as TensorRT sees them, and which inputs are shape tensors (their values decide output shapes, so a build
-// profile gives their values, not their dims). Only the parser knows the last: it follows each input to the layers
-// that read it.
+// What TensorRT's ONNX parser makes of a model without building an engine: its inputs' and outputs' types and dims as
+// TensorRT sees them, which inputs are shape tensors (their values decide output shapes, so a build profile gives
+// their values, not their dims), and which plugins its layers use. Only the parser knows the last two: it follows
+// each input to the layers that read it, and decides which nodes become plugin layers.
 import { tensorDType } from './engine-spec.js';
 import type { TensorSpec } from './engine-spec.js';
 import { fromNative, makeError } from './errors.js';
 import { getNative } from './native.js';
 import { loadPluginLibraries } from './plugins.js';
+import type { PluginCreatorSpec } from './plugins.js';
 import type { Backend } from './runtime.js';
 
 export interface NetworkTensorSpec {
@@ -22,6 +23,9 @@ export interface NetworkTensorSpec {
 export interface OnnxNetworkSpec {
   readonly inputs: readonly NetworkTensorSpec[];
   readonly outputs: readonly NetworkTensorSpec[];
+  /** The TensorRT plugins the parser made layers of (RoiAlign as ROIAlign_TRT, operators without an importer as the
+   * plugin of their name), each once: an engine of the model needs them registered to deserialize. */
+  readonly plugins: readonly PluginCreatorSpec[];
 }
 
 /** Parses `onnx` with the backend's ONNX parser (off the JS thread) and describes its inputs and outputs. A model the
@@ -45,5 +49,9 @@ export async function describeOnnx(
       shape: Object.freeze(t.shape),
       shapeTensor: t.shapeTensor,
     });
-  return Object.freeze({ inputs: Object.freeze(described.inputs.map(spec)), outputs: Object.freeze(described.outputs.map(spec)) });
+  return Object.freeze({
+    inputs: Object.freeze(described.inputs.map(spec)),
+    outputs: Object.freeze(described.outputs.map(spec)),
+    plugins: Object.freeze(described.plugins.map((p) => Object.freeze({ ...p }))),
+  });
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { NativePluginStatus } from '../binding.js';
 import { showValue } from './dtypes.js';
 import { backendOf, fromNative, makeError } from './errors.js';
+import type { PluginRef } from './errors.js';
 import { getNative } from './native.js';
 import type { Backend } from './runtime.js';
 
@@ -75,4 +76,30 @@ export function loadPluginLibraries(libraries: readonly string[] | undefined, ba
     throw makeError('INVALID_ARGUMENT', `${where}: pluginLibraries must be an array of file paths, got ${showValue(libraries)}`);
   }
   for (const library of libraries) loadPluginLibrary(library, { backend });
+}
+
+/** A plugin as messages name it: "Swish_TRTN (version 1)", with its namespace when it has one. */
+export function pluginText(plugin: PluginRef): string {
+  return `${plugin.name} (version ${plugin.version}${plugin.namespace ? `, namespace ${plugin.namespace}` : ''})`;
+}
+
+/** The plugins of `needed` that no creator registered in the backend's plugin registry provides. */
+export function unregisteredPlugins(needed: readonly PluginRef[], backend: Backend): PluginRef[] {
+  if (needed.length === 0) return []; // without loading the backend: a check of an engine without plugins needs none
+  const { creators } = plugins({ backend });
+  return needed.filter((p) => !creators.some((c) => c.name === p.name && c.version === p.version && c.namespace === p.namespace));
+}
+
+/** Where the backend's plugins came from, one line each, as the errors about a missing plugin say it. */
+export function pluginSources(backend: Backend): string[] {
+  const status = plugins({ backend });
+  const standard = status.standard.path !== null && status.standard.error === undefined
+    ? `TensorRT's standard plugins are registered, from ${status.standard.path}`
+    : status.standard.error !== undefined
+      ? `TensorRT's standard plugins were not registered: ${status.standard.error}`
+      : `TensorRT's standard plugins (libnvinfer_plugin) could not be loaded: ${status.standard.tried.join('; ')}`;
+  const loaded = status.libraries.length === 0
+    ? 'no plugin library was loaded: load the one that provides it with the pluginLibraries option or loadPluginLibrary()'
+    : `plugin libraries loaded: ${status.libraries.join(', ')}`;
+  return [standard, loaded];
 }

@@ -41,7 +41,7 @@ for header in HEADERS:
     namespace = 'nvonnxparser' if header == 'NvOnnxParser.h' else 'nvinfer1'
     current = None
     for line in joined_lines(text):
-        m = re.match(r'\s*class (\w+)(?: :| \{)', line)
+        m = re.match(r'\s*class (?:\[\[deprecated\]\] )?(\w+)(?: :| \{)', line)
         if m:
             current = m.group(1)
             continue
@@ -85,6 +85,7 @@ out.append('#include <NvOnnxParser.h>')
 out.append('')
 out.append('#include <cstdio>')
 out.append('')
+out.append('#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // deprecated classes are part of the surface too')
 out.append('using namespace nvinfer1;')
 out.append('template <typename T>')
 out.append('void use(T) {}')

@@ -5,7 +5,7 @@
 // they index; only the ranking of the triples by score is done here. Also checked: the legacy (IPluginV2) creator
 // kind, the plugin's refusals, and its dense path's fill of below-threshold boxes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BuildFailedError, Runtime, Tensor, buildEngine, plugins } from '../lib/index.js';
+import { BuildFailedError, Runtime, Tensor, buildEngine, describeOnnx, plugins } from '../lib/index.js';
 import type { BuildProfile } from '../lib/index.js';
 import { runOrt } from './helpers/ort.js';
 import { model, node, tensor, valueInfo } from './models/onnx-builder.js';
@@ -163,8 +163,11 @@ function expectLike(result: Awaited<ReturnType<typeof runNms>>, want: ReturnType
 }
 
 describe('EfficientNMS_TRT against onnxruntime NonMaxSuppression', () => {
-  it('is one of the standard plugins, with a creator of the legacy IPluginV2 kind', () => {
+  it('is one of the standard plugins, with a creator of the legacy IPluginV2 kind, whose layers are IPluginV2 layers', async () => {
     expect(plugins({ backend: 'simulator' }).creators).toContainEqual({ name: 'EfficientNMS_TRT', version: '1', namespace: '', kind: 'v2' });
+    // The parser's network holds an IPluginV2Layer; its plugin (IPluginV2) names itself.
+    const network = await describeOnnx(nmsOnnx(BASE, 1, 8, 3), { backend: 'simulator' });
+    expect(network.plugins).toEqual([{ name: 'EfficientNMS_TRT', version: '1', namespace: '', kind: 'v2' }]);
   });
 
   it.each([

@@ -5,7 +5,7 @@
 // an operator without an importer becomes its plugin; what fails without the library (the parse, the
 // deserialization, naming the plugin) and the refusals of bad libraries.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BuildFailedError, EngineStore, InvalidArgumentError, LibraryNotFoundError, Runtime, Tensor, buildEngine, describeOnnx, loadPluginLibrary, plugins,
 } from '../lib/index.js';
+import { sidecarPathOf } from '../lib/store/index.js';
 import { packageRoot } from '../lib/native.js';
 import { expectLikeOrt, runOrt } from './helpers/ort.js';
 import { RAW_SETTLEMENTS } from './helpers/raw-addon.js';
@@ -340,5 +341,68 @@ describe('custom plugin libraries', () => {
     expect(() => loadPluginLibrary('', { backend: 'simulator' })).toThrow(InvalidArgumentError);
     expect(() => Runtime.create({ backend: 'simulator', pluginLibraries: 'lib.so' as never })).toThrow(InvalidArgumentError);
     expect(() => plugins({ backend: 'cuda' as never })).toThrow(InvalidArgumentError);
+  });
+});
+
+// ---- what a model or an engine needs ---------------------------------------------------------------------------------
+
+describe('the plugins a model or an engine needs', () => {
+  it("describeOnnx lists the plugins of the parser's layers, each once, from the graph and its subgraphs, with their kind", async () => {
+    loadPluginLibrary(swishLibrary(), { backend: 'simulator' });
+    const roi = await describeOnnx(roiAlignOnnx({ output_height: 2, output_width: 2 }), { backend: 'simulator' });
+    expect(roi.plugins).toEqual([{ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3' }]);
+    // Swish three times: at the top, and in both branches of an If (layers of subgraphs are the network's too).
+    const swishes = model({
+      inputs: [valueInfo('c', 'bool', []), valueInfo('x', 'float32', SWISH_DIMS)],
+      outputs: [valueInfo('y', 'float32', SWISH_DIMS), valueInfo('z', 'float32', SWISH_DIMS)],
+      nodes: [
+        node('Swish_TRTN', ['x'], ['z'], { beta: 1.5 }),
+        node('If', ['c'], ['y'], {
+          then_branch: graphAttr('then', [valueInfo('t', 'float32', SWISH_DIMS)], [node('Swish_TRTN', ['x'], ['t'], { beta: 2.5 })]),
+          else_branch: graphAttr('else', [valueInfo('e', 'float32', SWISH_DIMS)], [node('Swish_TRTN', ['z'], ['e'], { beta: 3.5 })]),
+        }),
+      ],
+    });
+    expect((await describeOnnx(swishes, { backend: 'simulator' })).plugins).toEqual([{ name: 'Swish_TRTN', version: '1', namespace: '', kind: 'v3' }]);
+    const plain = model({ inputs: [valueInfo('x', 'float32', [2])], outputs: [valueInfo('y', 'float32', [2])], nodes: [node('Neg', ['x'], ['y'])] });
+    expect((await describeOnnx(plain, { backend: 'simulator' })).plugins).toEqual([]);
+  });
+
+  it('the EngineStore records them in the sidecar; an engine whose plugin is not registered is LIBRARY_NOT_FOUND for verify, list and getOrBuild, and kept', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trtn-plugin-needs-'));
+    try {
+      const store = new EngineStore(path.join(dir, 'engines'));
+      const options = { runtime, task: 'swish', model: 'swish', pluginLibraries: [swishLibrary()] };
+      const { path: enginePath, sidecar } = await store.getOrBuild(swishOnnx(), options);
+      expect(sidecar.plugins).toEqual([{ name: 'Swish_TRTN', version: '1', namespace: '' }]);
+      expect(JSON.parse(readFileSync(sidecarPathOf(enginePath), 'utf8')).plugins).toEqual(sidecar.plugins);
+
+      // The library stays loaded in this process, so the engine is made to need a plugin nothing provides: its
+      // sidecar names one (the check reads the sidecar, not the plan, so it needs no deserialization).
+      const sidecarFile = sidecarPathOf(enginePath);
+      const needsMissing = { ...sidecar, plugins: [{ name: 'Absent_TRTN', version: '3', namespace: 'acme' }, ...sidecar.plugins!] };
+      writeFileSync(sidecarFile, JSON.stringify(needsMissing));
+      const error = await store.verify(enginePath, { runtime }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LibraryNotFoundError);
+      expect(error).toMatchObject({
+        message: `engine ${enginePath} uses the TensorRT plugin Absent_TRTN (version 3, namespace acme), which no registered plugin library provides`,
+        plugin: { name: 'Absent_TRTN', version: '3', namespace: 'acme' },
+        details: [expect.stringContaining("TensorRT's standard plugins are registered, from"), expect.stringContaining('plugin libraries loaded:')],
+      });
+      expect(await store.list({ runtime })).toMatchObject([{ path: enginePath, status: 'missing-plugin', reason: (error as Error).message }]);
+      // getOrBuild passes it on rather than quarantining a sound engine and rebuilding one that needs the same plugin.
+      await expect(store.getOrBuild(swishOnnx(), options)).rejects.toMatchObject({ code: 'LIBRARY_NOT_FOUND', plugin: { name: 'Absent_TRTN' } });
+      expect(existsSync(enginePath)).toBe(true);
+      expect(existsSync(path.join(store.dir, 'quarantine'))).toBe(false);
+
+      // A sidecar written before plugins were recorded has none: nothing to check, and it still verifies.
+      const { plugins: _, ...older } = sidecar;
+      writeFileSync(sidecarFile, JSON.stringify(older));
+      expect((await store.verify(enginePath, { runtime })).plugins).toBeUndefined();
+      writeFileSync(sidecarFile, JSON.stringify({ ...sidecar, plugins: [{ version: '1' }] }));
+      await expect(store.verify(enginePath, { runtime })).rejects.toMatchObject({ code: 'ENGINE_CORRUPT', message: expect.stringContaining('plugins must be a list of {name, version, namespace}') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

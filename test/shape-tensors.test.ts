@@ -82,6 +82,7 @@ describe('describeOnnx: what the parser makes of a model, before any build', () 
         { name: 'y', dtype: 'float32', shape: [-1, -1], shapeTensor: false }, // Expand's extents come from the values
         { name: 'sizes', dtype: 'float32', shape: [2], shapeTensor: false },
       ],
+      plugins: [],
     });
     const reshape = await describeOnnx(reshapeOnnx, { backend: 'simulator' });
     expect(reshape.inputs.map((t) => [t.name, t.shapeTensor])).toEqual([['x', false], ['target', true]]);

@@ -1,6 +1,8 @@
 // The CLI's failures and exit codes. Expected failures (typed library errors, bad arguments, failed checks) are
 // reported as `error [CODE]: message` plus their details, never with a stack trace.
 import { TensorRTNodeError } from '../errors.js';
+import type { PluginRef } from '../errors.js';
+import { pluginText } from '../plugins.js';
 
 export const EXIT = {
   OK: 0,
@@ -43,6 +45,8 @@ export interface ErrorReport {
   readonly actual?: string;
   /** What to do next, in CLI terms, for library errors whose own message speaks API. */
   readonly hint?: string;
+  /** The TensorRT plugin no loaded library provides (LIBRARY_NOT_FOUND of an engine or model that uses it). */
+  readonly plugin?: PluginRef;
   readonly exitCode: number;
   /** Only for errors nobody anticipated (bugs): shown so they can be reported. */
   readonly stack?: string;
@@ -72,7 +76,7 @@ const PLUGIN_HINT = (what: string) =>
 
 function hintFor(error: TensorRTNodeError): string | undefined {
   if (error.code === 'ENGINE_INCOMPATIBLE' && error.details.some((d) => d.includes('allowEngineHostCode'))) return HOST_CODE_HINT;
-  if (error.plugin) return PLUGIN_HINT(`the plugin ${error.plugin.name} (version ${error.plugin.version})`);
+  if (error.plugin) return PLUGIN_HINT(`the plugin ${pluginText(error.plugin)}`);
   if (error.code === 'BUILD_FAILED' && /Plugin not found|plugin was not found/.test(error.message)) return PLUGIN_HINT('it');
   return HINTS[error.code];
 }
@@ -83,7 +87,7 @@ export function reportOf(error: unknown): ErrorReport {
     const exitCode = error.code === 'ABORTED' ? EXIT.INTERRUPTED : USAGE_CODES.has(error.code) ? EXIT.USAGE : EXIT.FAILED;
     // Native messages often already quote their details; repeating them adds nothing.
     const details = [...new Set([...error.details, ...error.trtMessages, ...error.trtLog])].filter((d) => !error.message.includes(d));
-    return { code: error.code, message: error.message, details, expected: error.expected, actual: error.actual, hint: hintFor(error), exitCode };
+    return { code: error.code, message: error.message, details, expected: error.expected, actual: error.actual, hint: hintFor(error), plugin: error.plugin, exitCode };
   }
   const e = error instanceof Error ? error : new Error(String(error));
   return { code: 'INTERNAL', message: e.message, details: [], exitCode: EXIT.FAILED, stack: e.stack };
@@ -100,6 +104,6 @@ export function formatError(report: ErrorReport): string {
 }
 
 /** The JSON form, for `--json` documents. */
-export function jsonError(report: ErrorReport): { code: string; message: string; details: readonly string[]; expected?: string; actual?: string; hint?: string } {
-  return { code: report.code, message: report.message, details: report.details, expected: report.expected, actual: report.actual, hint: report.hint };
+export function jsonError(report: ErrorReport): Omit<ErrorReport, 'exitCode' | 'stack'> {
+  return { code: report.code, message: report.message, details: report.details, expected: report.expected, actual: report.actual, hint: report.hint, plugin: report.plugin };
 }

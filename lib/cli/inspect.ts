@@ -17,7 +17,8 @@
 //     opsets: [{ domain, version }], graphName,
 //     inputs: [{ name, dtype, dims: (number | string | null)[] | null }], outputs: [same],
 //     initializers, parameters, nodes, ops: { <OpType>: count },   // most frequent first
-//     network: { inputs: [{ name, dtype, shape, shapeTensor }], outputs: [same] } | null,  // the parser's view
+//     network: { inputs: [{ name, dtype, shape, shapeTensor }], outputs: [same],           // the parser's view
+//                plugins: [{ name, version, namespace, kind }] } | null,                 // its plugin layers
 //     networkError: { code, message } | null }                     // why there is none
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,6 +27,7 @@ import type { EngineSpec, TensorSpec } from '../engine-spec.js';
 import { TensorRTNodeError } from '../errors.js';
 import { describeOnnx } from '../onnx-network.js';
 import type { NetworkTensorSpec, OnnxNetworkSpec } from '../onnx-network.js';
+import { pluginText } from '../plugins.js';
 import type { Backend } from '../runtime.js';
 import { parsePlanHeader, sidecarPathOf } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
@@ -128,7 +130,7 @@ function renderOnnx(r: OnnxReport, backend: Backend): string {
       ? table(['NAME', 'DTYPE', 'DIMS', 'TENSORRT'], list.map((v) => [v.name, v.dtype, formatOnnxDims(v.dims), parsed(network, v.name)?.shapeTensor ? 'shape tensor (--values)' : '']))
       : table(['NAME', 'DTYPE', 'DIMS'], list.map((v) => [v.name, v.dtype, formatOnnxDims(v.dims)]));
   const parser = r.network
-    ? `parser  the ${backend} backend's ONNX parser takes the model`
+    ? `parser  the ${backend} backend's ONNX parser takes the model${r.network.plugins.length ? `, with plugin layers: ${r.network.plugins.map(pluginText).join(', ')}` : ''}`
     : r.networkError!.code === 'BUILD_FAILED'
       ? `parser  the ${backend} backend's ONNX parser rejects the model: ${r.networkError!.message.replace(/^the ONNX parser rejected the model: /, '')}${
           /Plugin not found|plugin was not found/.test(r.networkError!.message) ? ' (a plugin: load its library with --plugin <library>)' : ''

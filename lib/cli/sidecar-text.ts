@@ -1,4 +1,5 @@
 // The human form of an EngineStore sidecar, shared by inspect, build and verify.
+import { pluginText } from '../plugins.js';
 import type { Sidecar } from '../store/index.js';
 import { formatBytes, formatDims } from './output.js';
 
@@ -20,6 +21,7 @@ export function renderSidecar(s: Sidecar, indent = ''): string {
     `profiles  ${profiles || 'none'}`,
     ...(s.build_options.shape_outputs?.length ? [`outputs   shape tensor outputs (on the host): ${s.build_options.shape_outputs.join(', ')}`] : []),
     ...(s.build_options.io_formats ? [`formats   ${Object.entries(s.build_options.io_formats).map(([n, f]) => `${n} ${f}`).join(', ')} (others linear)`] : []),
+    ...(s.plugins?.length ? [`plugins   ${s.plugins.map(pluginText).join(', ')}`] : []),
     `plan      ${formatBytes(s.plan_bytes)}, sha256 ${s.plan_sha256.slice(0, 16)}…`,
     `built     ${s.created_at} by ${s.builder}`,
   ]

@@ -1,13 +1,15 @@
 // `tensorrt-node verify <file.engine> [--onnx model.onnx] [--backend] [--plugin lib] [--json]`: the EngineStore's checks of an
 // engine against this machine's runtime, without deserializing it: its sidecar, size and SHA-256 (ENGINE_CORRUPT),
-// then TensorRT version, compute capability and backend (ENGINE_INCOMPATIBLE), and with --onnx the model it was
-// built from. Exit 0 when it would load here, 1 with the reason when not; 2 for a file that is no engine at all
-// (no "ftrt" tag and no sidecar, e.g. an ONNX model).
+// then TensorRT version, compute capability and backend (ENGINE_INCOMPATIBLE), with --onnx the model it was built
+// from, and last the TensorRT plugins its sidecar lists (LIBRARY_NOT_FOUND when no library loaded here, standard or
+// --plugin, provides one). Exit 0 when it would load here, 1 with the reason when not; 2 for a file that is no
+// engine at all (no "ftrt" tag and no sidecar, e.g. an ONNX model).
 //
 // --json document:
 //   { command: 'verify', ok: boolean, path: string, backend: 'tensorrt' | 'simulator',
 //     sidecar: <the store's Sidecar> | null,                      // null when verification failed
-//     error: { code: 'ENGINE_CORRUPT' | 'ENGINE_INCOMPATIBLE', message, details, expected?, actual? } | null,
+//     error: { code: 'ENGINE_CORRUPT' | 'ENGINE_INCOMPATIBLE' | 'LIBRARY_NOT_FOUND', message, details, expected?, actual?,
+//              hint? } | null,
 //     fix: string | null }                                       // what to run when it failed
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -38,6 +40,12 @@ function fixFor(enginePath: string): string {
 
 const VERDICTS = new Set(['ENGINE_CORRUPT', 'ENGINE_INCOMPATIBLE']);
 
+// A verdict about the engine: damaged, incompatible, or sound but using a plugin no loaded library provides (the
+// verdict's fix is then the hint's --plugin, not a rebuild).
+function isVerdict(error: unknown): error is TensorRTNodeError {
+  return error instanceof TensorRTNodeError && (VERDICTS.has(error.code) || (error.code === 'LIBRARY_NOT_FOUND' && error.plugin !== undefined));
+}
+
 async function verify(file: string, options: { onnx?: string; backend: Backend; device: number }): Promise<Outcome<VerifyReport>> {
   await requireFile(file, 'engine file');
   if (options.onnx !== undefined) await requireFile(options.onnx, 'ONNX model');
@@ -52,8 +60,10 @@ async function verify(file: string, options: { onnx?: string; backend: Backend; 
     return { ok: true, data: { path: enginePath, backend: options.backend, sidecar, error: null, fix: null } };
   } catch (error) {
     // Only a verdict about the engine is a result; anything else (I/O, the runtime) is an error of the command.
-    if (!(error instanceof TensorRTNodeError) || !VERDICTS.has(error.code)) throw error;
-    return { ok: false, data: { path: enginePath, backend: options.backend, sidecar: null, error: jsonError(reportOf(error)), fix: fixFor(enginePath) } };
+    if (!isVerdict(error)) throw error;
+    const report = reportOf(error);
+    const fix = error.plugin ? report.hint ?? null : fixFor(enginePath);
+    return { ok: false, data: { path: enginePath, backend: options.backend, sidecar: null, error: jsonError(report), fix } };
   }
 }
 

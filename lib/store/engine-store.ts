@@ -3,7 +3,7 @@
 // crash leaves either a finished, verifiable engine or something a reader refuses and quarantines.
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { buildEngine, requireBuildLimits, requireProfiles, requireIoFormats, requireShapeOutputs } from '../build.js';
+import { buildPlan, requireBuildLimits, requireProfiles, requireIoFormats, requireShapeOutputs } from '../build.js';
 import type { BuildOptions, BuildProgress } from '../build.js';
 import type { BuildProfile } from '../engine-spec.js';
 import { showValue } from '../dtypes.js';
@@ -87,7 +87,8 @@ export interface GetOrBuildResult {
   readonly quarantined?: QuarantineResult;
 }
 
-export type EngineStatus = 'ok' | 'incompatible' | 'corrupt';
+/** 'missing-plugin': sound, but it uses a TensorRT plugin that no library loaded in this process provides. */
+export type EngineStatus = 'ok' | 'incompatible' | 'corrupt' | 'missing-plugin';
 
 export interface EngineListEntry {
   readonly name: string;
@@ -106,6 +107,11 @@ const UNUSABLE = new Set(['ENGINE_CORRUPT', 'ENGINE_INCOMPATIBLE']);
 
 function isUnusable(error: unknown): error is TensorRTNodeError {
   return error instanceof TensorRTNodeError && UNUSABLE.has(error.code);
+}
+
+// A sound engine this process cannot load yet: not a reason to quarantine it (getOrBuild passes the error on).
+function isMissingPlugin(error: unknown): error is TensorRTNodeError {
+  return error instanceof TensorRTNodeError && error.code === 'LIBRARY_NOT_FOUND' && error.plugin !== undefined;
 }
 
 export class EngineStore {
@@ -182,7 +188,7 @@ export class EngineStore {
       const again = await this.#check(enginePath, expect);
       if (again.kind === 'ok') return { path: enginePath, sidecar: again.sidecar, built: false };
       let quarantined = again.kind === 'bad' ? await quarantineEngine(enginePath, again.error) : undefined;
-      const plan = await buildEngine(onnxBytes, {
+      const { plan, plugins } = await buildPlan(onnxBytes, {
         backend,
         device: options.runtime.device.index, // the GPU it is for: the same kind as the runtime's, on a mixed host
         precision,
@@ -223,6 +229,7 @@ export class EngineStore {
         planSha256: sha256(plan),
         planBytes: plan.byteLength,
         builder: builderId(),
+        plugins,
       });
       await commitEngine(enginePath, plan, sidecar, options.signal);
       // Read back through the same checks every reader applies: what is returned is what others will trust.
@@ -289,6 +296,10 @@ export class EngineStore {
       } catch (error) {
         // Quarantined or replaced by another process since readdir: not an entry of this listing.
         if (changedUnderneath(error) || !(await exists(enginePath))) continue;
+        if (isMissingPlugin(error)) {
+          entries.push({ name, path: enginePath, sidecar, status: 'missing-plugin', reason: error.message, error });
+          continue;
+        }
         if (!isUnusable(error)) throw error;
         const status: EngineStatus = error.code === 'ENGINE_CORRUPT' ? 'corrupt' : 'incompatible';
         entries.push({ name, path: enginePath, sidecar, status, reason: error.message, error });

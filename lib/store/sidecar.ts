@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { BuildProfile } from '../engine-spec.js';
 import { makeError } from '../errors.js';
+import type { PluginRef } from '../errors.js';
 import { REBUILD_ADVICE } from './advice.js';
 import { isMissing, isNotAFile } from './files.js';
 import { ENGINE_EXT, SIDECAR_EXT, isPrecision, PRECISIONS } from './naming.js';
@@ -57,6 +58,9 @@ export interface Sidecar {
   readonly plan_bytes: number;
   readonly created_at: string;
   readonly builder: string;
+  /** The TensorRT plugins the engine's layers use: each must be registered for it to deserialize. Absent in sidecars
+   * written before they were recorded (then unknown), [] for an engine without plugin layers. */
+  readonly plugins?: readonly PluginRef[];
 }
 
 export function sidecarPathOf(enginePath: string): string {
@@ -119,6 +123,13 @@ export function sidecarProblems(value: unknown): string[] {
   need(v.seq_len === null || isCount(v.seq_len), 'seq_len', 'a count or null');
   need(typeof v.created_at === 'string' && !Number.isNaN(Date.parse(v.created_at)), 'created_at', 'an ISO date');
   problems.push(...buildOptionsProblems(v.build_options));
+  const isPlugin = (p: unknown) => {
+    const { name, version, namespace } = (p ?? {}) as Record<string, unknown>;
+    return typeof name === 'string' && name !== '' && typeof version === 'string' && typeof namespace === 'string';
+  };
+  if (v.plugins !== undefined && (!Array.isArray(v.plugins) || !v.plugins.every(isPlugin))) {
+    problems.push(`plugins must be a list of {name, version, namespace}, got ${JSON.stringify(v.plugins)}`);
+  }
   return problems;
 }
 
@@ -200,6 +211,8 @@ export interface SidecarInput {
   readonly planBytes: number;
   readonly builder: string;
   readonly createdAt?: Date;
+  /** The plugins the plan's layers use (buildPlan gives them). */
+  readonly plugins: readonly PluginRef[];
 }
 
 /** The build_options flag of an engine built strongly typed (BuildOptions.stronglyTyped). */
@@ -232,5 +245,6 @@ export function createSidecar(input: SidecarInput): Sidecar {
     plan_bytes: input.planBytes,
     created_at: (input.createdAt ?? new Date()).toISOString(),
     builder: input.builder,
+    plugins: input.plugins.map(({ name, version, namespace }) => ({ name, version, namespace })),
   };
 }

@@ -3,6 +3,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TensorRTNodeError, makeError } from '../errors.js';
+import type { PluginRef } from '../errors.js';
+import { pluginSources, pluginText, unregisteredPlugins } from '../plugins.js';
+import type { Backend } from '../runtime.js';
 import { unreadableFile } from '../user-files.js';
 import { REBUILD_ADVICE } from './advice.js';
 import { sha256, sha256File } from './checksum.js';
@@ -100,6 +103,7 @@ function canonical(value: unknown): string {
  * ENGINE_CORRUPT: sidecar missing or malformed, size or SHA-256 differ, not a TensorRT plan, or the sidecar does not
  * describe this file. ENGINE_INCOMPATIBLE: another TensorRT version, compute capability or backend, or (by choice:
  * the file is sound, it is just the wrong one) built from another ONNX model or with other profiles.
+ * LIBRARY_NOT_FOUND (with `plugin`): it uses a TensorRT plugin that no library registered in this process provides.
  */
 export async function verifyEngine(enginePath: string, options: VerifyOptions): Promise<Sidecar> {
   const sidecarPath = sidecarPathOf(enginePath);
@@ -225,5 +229,17 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
       throw corrupt(enginePath, `its file name does not match its sidecar (${list})`);
     }
   }
+
+  // Last, as it is no fault of the engine: the plugins its layers use must be registered, or it will not deserialize.
+  const missing = unregisteredPlugins(sidecar.plugins ?? [], target.backend);
+  if (missing.length > 0) throw missingPlugins(enginePath, missing, target.backend);
   return sidecar;
+}
+
+// LIBRARY_NOT_FOUND, as deserialize would say it: the plan is sound (an engine cache must keep it, and a rebuild would
+// need the same plugin), the process lacks a library.
+function missingPlugins(enginePath: string, missing: readonly PluginRef[], backend: Backend) {
+  const list = missing.map(pluginText).join(', ');
+  const what = missing.length === 1 ? `the TensorRT plugin ${list}, which no registered plugin library provides` : `the TensorRT plugins ${list}, which no registered plugin library provides`;
+  return makeError('LIBRARY_NOT_FOUND', `engine ${enginePath} uses ${what}`, { plugin: missing[0], details: pluginSources(backend) });
 }

@@ -1,4 +1,5 @@
-// build(backend, onnx, options, onProgress?) -> { promise: Promise<{ plan, timingCache }>, cancel(): void }
+// build(backend, onnx, options, onProgress?) -> { promise: Promise<{ plan, timingCache, libraryVersion, plugins }>,
+// cancel(): void }
 // Parses ONNX and builds a plan on a worker thread; progress phases reach JS through a thread-safe function, and
 // cancel() makes the next IProgressMonitor::stepComplete return false, which stops TensorRT's build.
 #include <atomic>
@@ -6,8 +7,9 @@
 #include "addon_data.h"
 #include "device_scope.h"
 #include "errors.h"
-#include "js_bytes.h"
 #include "exports.h"
+#include "js_bytes.h"
+#include "plugin_list.h"
 
 namespace trtn {
 
@@ -103,6 +105,7 @@ class BuildWorker : public Napi::AsyncWorker {
     out.Set("plan", Napi::Buffer<uint8_t>::Copy(env, mResult.plan.data(), mResult.plan.size()));
     out.Set("timingCache", Napi::Buffer<uint8_t>::Copy(env, mResult.timingCache.data(), mResult.timingCache.size()));
     out.Set("libraryVersion", mBackend->libraryVersion());
+    out.Set("plugins", pluginList(env, mResult.plugins));
     mDeferred.Resolve(out);
   }
 

@@ -1,9 +1,11 @@
-// describeOnnx(backend, onnx) -> Promise<{ inputs, outputs }>: what TensorRT's ONNX parser makes of a model's inputs
-// and outputs (names, types, dims, which inputs are shape tensors), without building; parsed on a worker thread, as
+// describeOnnx(backend, onnx) -> Promise<{ inputs, outputs, plugins }>: what TensorRT's ONNX parser makes of a model's
+// inputs and outputs (names, types, dims, which inputs are shape tensors) and which plugins its layers use, without
+// building; parsed on a worker thread, as
 // a large model takes a while.
 #include "errors.h"
 #include "exports.h"
 #include "js_bytes.h"
+#include "plugin_list.h"
 
 namespace trtn {
 
@@ -28,6 +30,7 @@ class DescribeWorker : public Napi::AsyncWorker {
     Napi::Object out = Napi::Object::New(env);
     out.Set("inputs", tensors(env, mDescription.inputs));
     out.Set("outputs", tensors(env, mDescription.outputs));
+    out.Set("plugins", pluginList(env, mDescription.plugins));
     mDeferred.Resolve(out);
   }
 

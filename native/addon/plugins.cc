@@ -5,6 +5,7 @@
 #include "../backend/backend.h"
 #include "errors.h"
 #include "exports.h"
+#include "plugin_list.h"
 
 namespace trtn {
 namespace {
@@ -24,6 +25,20 @@ Napi::Array strings(Napi::Env env, std::vector<std::string> const& items) {
 
 }  // namespace
 
+Napi::Array pluginList(Napi::Env env, std::vector<PluginCreatorInfo> const& plugins) {
+  Napi::Array out = Napi::Array::New(env, plugins.size());
+  for (size_t i = 0; i < plugins.size(); ++i) {
+    PluginCreatorInfo const& c = plugins[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", c.name);
+    o.Set("version", c.version);
+    o.Set("namespace", c.pluginNamespace);
+    o.Set("kind", c.kind);
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
 Napi::Value plugins(Napi::CallbackInfo const& info) {
   Napi::Env env = info.Env();
   PluginStatus status = backendArg(info)->plugins();
@@ -35,17 +50,7 @@ Napi::Value plugins(Napi::CallbackInfo const& info) {
   if (!status.standardError.empty()) standard.Set("error", status.standardError);
   out.Set("standard", standard);
   out.Set("libraries", strings(env, status.libraries));
-  Napi::Array creators = Napi::Array::New(env, status.creators.size());
-  for (size_t i = 0; i < status.creators.size(); ++i) {
-    PluginCreatorInfo const& c = status.creators[i];
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("name", c.name);
-    o.Set("version", c.version);
-    o.Set("namespace", c.pluginNamespace);
-    o.Set("kind", c.kind);
-    creators.Set(static_cast<uint32_t>(i), o);
-  }
-  out.Set("creators", creators);
+  out.Set("creators", pluginList(env, status.creators));
   return out;
 }
 

@@ -155,10 +155,6 @@ struct BuildOptions {
   std::function<void(std::string const&)> onPhaseFinish;
 };
 
-struct BuildResult {
-  std::vector<uint8_t> plan;
-  std::vector<uint8_t> timingCache;
-};
 
 // A network input or output as TensorRT's ONNX parser made it.
 struct NetworkTensor {
@@ -168,14 +164,21 @@ struct NetworkTensor {
   bool shapeTensor = false;   // ITensor::isShapeTensor: an input whose values decide shapes (read on the host)
 };
 
-struct NetworkDescription {
-  std::vector<NetworkTensor> inputs, outputs;
-};
-
-// A plugin creator in TensorRT's plugin registry.
+// A plugin creator in TensorRT's plugin registry, or a plugin that layers use.
 struct PluginCreatorInfo {
   std::string name, version, pluginNamespace;
   std::string kind;  // "v3" (IPluginV3 plugins), "v2" (the legacy IPluginV2 ones), or the interface kind TensorRT gives
+};
+
+struct NetworkDescription {
+  std::vector<NetworkTensor> inputs, outputs;
+  std::vector<PluginCreatorInfo> plugins;  // the plugins its layers use, each once: what a plan of it needs registered
+};
+
+struct BuildResult {
+  std::vector<uint8_t> plan;
+  std::vector<uint8_t> timingCache;
+  std::vector<PluginCreatorInfo> plugins;  // as NetworkDescription's
 };
 
 // What the backend's plugin registry holds and where it came from.

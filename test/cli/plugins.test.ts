@@ -1,7 +1,7 @@
 // The CLI and TensorRT plugins: doctor reports where the standard plugins came from and checks --plugin libraries;
 // run imports RoiAlign as TensorRT's ROIAlign_TRT (compared with onnxruntime-node) and a custom operator as the
 // plugin of a --plugin library; without the library the build fails in the parser's words with the cause.
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plugins } from '../../lib/index.js';
@@ -80,7 +80,34 @@ describe.concurrent('plugins in the CLI', () => {
     for (const args of [['inspect', engine], ['verify', engine], ['run', engine, '--input', 'x=random']]) {
       const r = await runCli([...args, ...SIM, '--plugin', swishLibrary]);
       expect(r.code, `${args[0]}: ${r.stdout}${r.stderr}`).toBe(0);
+      if (args[0] === 'inspect') expect(r.stdout).toMatch(/plugins\s+Swish_TRTN \(version 1\)/); // from the sidecar
     }
+  });
+
+  it('verify reads the plugins an engine needs from its sidecar: without --plugin it fails, naming the plugin and the fix', async () => {
+    const out = path.join(dir, 'swish-verify');
+    const built = await runCli(['build', swish, ...SIM, '--plugin', swishLibrary, '--out', out, '--json']);
+    expect(built.code, built.stderr).toBe(0);
+    expect(json(built).sidecar.plugins).toEqual([{ name: 'Swish_TRTN', version: '1', namespace: '' }]);
+    const engine = json(built).path as string;
+    const r = await runCli(['verify', engine, ...SIM]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain(`[LIBRARY_NOT_FOUND] engine ${engine} uses the TensorRT plugin Swish_TRTN (version 1), which no registered plugin library provides`);
+    expect(r.stdout).toContain('fix: load the plugin library that provides the plugin Swish_TRTN (version 1) with --plugin <library>');
+    const doc = json(await runCli(['verify', engine, ...SIM, '--json']));
+    expect(doc).toMatchObject({ ok: false, error: { code: 'LIBRARY_NOT_FOUND', plugin: { name: 'Swish_TRTN', version: '1', namespace: '' } } });
+    // build --out on the same folder without --plugin: the engine is kept (not quarantined and rebuilt).
+    const again = await runCli(['build', swish, ...SIM, '--out', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('error [LIBRARY_NOT_FOUND]');
+    expect(existsSync(path.join(out, 'quarantine'))).toBe(false);
+  });
+
+  it('inspect of a model names the plugin layers the parser made', async () => {
+    const r = await runCli(['inspect', roiAlign, ...SIM]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("the simulator backend's ONNX parser takes the model, with plugin layers: ROIAlign_TRT (version 2)");
+    expect(json(await runCli(['inspect', roiAlign, ...SIM, '--json'])).network.plugins).toEqual([{ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3' }]);
   });
 
   it('without the library the build fails with the parser\'s words and the cause; a missing --plugin file is a usage error', async () => {

@@ -80,6 +80,7 @@ describe('the sidecar', () => {
       plan_bytes: plan.length,
       created_at: sidecar.created_at,
       builder: `tensorrt-node@${pkg.version}`,
+      plugins: [], // known to use none (absent in sidecars written before plugins were recorded)
     };
     expect(sidecar).toEqual(expected);
     expect(SIDECAR_FORMAT).toBe('tensorrt-node-engine/1');

@@ -77,6 +77,51 @@ class ITensor : public INoCopy {
   virtual TensorFormats getAllowedFormats() const noexcept = 0;
 };
 
+//! What a network layer is (TensorRT 10.16 and 11.1 number these alike).
+enum class LayerType : int32_t {
+  kCONVOLUTION = 0, kCAST = 1, kACTIVATION = 2, kPOOLING = 3, kLRN = 4, kSCALE = 5, kSOFTMAX = 6, kDECONVOLUTION = 7,
+  kCONCATENATION = 8, kELEMENTWISE = 9, kPLUGIN = 10, kUNARY = 11, kPADDING = 12, kSHUFFLE = 13, kREDUCE = 14,
+  kTOPK = 15, kGATHER = 16, kMATRIX_MULTIPLY = 17, kRAGGED_SOFTMAX = 18, kCONSTANT = 19, kIDENTITY = 20,
+  kPLUGIN_V2 = 21, kSLICE = 22, kSHAPE = 23, kPARAMETRIC_RELU = 24, kRESIZE = 25, kTRIP_LIMIT = 26, kRECURRENCE = 27,
+  kITERATOR = 28, kLOOP_OUTPUT = 29, kSELECT = 30, kFILL = 31, kQUANTIZE = 32, kDEQUANTIZE = 33, kCONDITION = 34,
+  kCONDITIONAL_INPUT = 35, kCONDITIONAL_OUTPUT = 36, kSCATTER = 37, kEINSUM = 38, kASSERTION = 39, kONE_HOT = 40,
+  kNON_ZERO = 41, kGRID_SAMPLE = 42, kNMS = 43, kREVERSE_SEQUENCE = 44, kNORMALIZATION = 45, kPLUGIN_V3 = 46,
+  kSQUEEZE = 47, kUNSQUEEZE = 48, kCUMULATIVE = 49, kDYNAMIC_QUANTIZE = 50, kATTENTION_INPUT = 51,
+  kATTENTION_OUTPUT = 52, kROTARY_EMBEDDING = 53, kKVCACHE_UPDATE = 54, kMOE = 55, kDIST_COLLECTIVE = 56,
+};
+
+//! One layer of a network: an operation the ONNX parser added. The simulator's layers are the parser's nodes, with
+//! the nodes of If branches and Loop/Scan bodies among them as in TensorRT's flat list.
+class ILayer : public INoCopy {
+ public:
+  virtual LayerType getType() const noexcept = 0;
+  virtual char const* getName() const noexcept = 0;
+
+ protected:
+  ~ILayer() noexcept override = default;
+};
+
+//! A layer of a legacy (IPluginV2) plugin (deprecated since TensorRT 10.8, as IPluginV2).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // the deprecated layer names its deprecated plugin
+class [[deprecated]] IPluginV2Layer : public ILayer {
+ public:
+  virtual IPluginV2& getPlugin() noexcept = 0;
+
+ protected:
+  ~IPluginV2Layer() noexcept override = default;
+};
+#pragma GCC diagnostic pop
+
+//! A layer of an IPluginV3 plugin.
+class IPluginV3Layer : public ILayer {
+ public:
+  virtual IPluginV3& getPlugin() noexcept = 0;
+
+ protected:
+  ~IPluginV3Layer() noexcept override = default;
+};
+
 class INetworkDefinition : public INoCopy {
  public:
   ~INetworkDefinition() noexcept override = default;
@@ -85,6 +130,7 @@ class INetworkDefinition : public INoCopy {
   virtual int32_t getNbOutputs() const noexcept = 0;
   virtual ITensor* getOutput(int32_t index) const noexcept = 0;
   virtual int32_t getNbLayers() const noexcept = 0;
+  virtual ILayer* getLayer(int32_t index) const noexcept = 0;
   virtual ITensor* addInput(char const* name, DataType type, Dims const& dimensions) noexcept = 0;
   virtual void markOutput(ITensor& tensor) noexcept = 0;
   virtual void unmarkOutput(ITensor& tensor) noexcept = 0;

@@ -404,6 +404,44 @@ class IPluginCreator : public IPluginCreatorInterface {
   virtual AsciiChar const* getPluginNamespace() const noexcept = 0;
 };
 
+//! Which capability interface IPluginV3::getCapabilityInterface returns.
+enum class PluginCapabilityType : int32_t { kCORE = 0, kBUILD = 1, kRUNTIME = 2 };
+
+namespace v_1_0 {
+//! One capability of an IPluginV3 plugin object (its core, build or runtime interface).
+class IPluginCapability : public IVersionedInterface {};
+
+//! A plugin object of the V3 kind, as a plugin layer of a network holds it. As for creators, this header names only
+//! what identifies one (its core capability); building and running plugins is between TensorRT and their library.
+class IPluginV3 : public IVersionedInterface {
+ public:
+  InterfaceInfo getInterfaceInfo() const noexcept override { return InterfaceInfo{"PLUGIN", 1, 0}; }
+  virtual IPluginCapability* getCapabilityInterface(PluginCapabilityType type) noexcept = 0;
+  virtual IPluginV3* clone() noexcept = 0;
+};
+
+//! The core capability of a V3 plugin: its identity, the name, version and namespace of its creator.
+class IPluginV3OneCore : public IPluginCapability {
+ public:
+  InterfaceInfo getInterfaceInfo() const noexcept override { return InterfaceInfo{"PLUGIN_V3ONE_CORE", 1, 0}; }
+  virtual AsciiChar const* getPluginName() const noexcept = 0;
+  virtual AsciiChar const* getPluginVersion() const noexcept = 0;
+  virtual AsciiChar const* getPluginNamespace() const noexcept = 0;
+};
+}  // namespace v_1_0
+using IPluginCapability = v_1_0::IPluginCapability;
+using IPluginV3 = v_1_0::IPluginV3;
+using IPluginV3OneCore = v_1_0::IPluginV3OneCore;
+
+//! A plugin object of the legacy kind (deprecated since TensorRT 10, as its creator): only what identifies it.
+class [[deprecated]] IPluginV2 {
+ public:
+  virtual AsciiChar const* getPluginType() const noexcept = 0;
+  virtual AsciiChar const* getPluginVersion() const noexcept = 0;
+  virtual AsciiChar const* getPluginNamespace() const noexcept = 0;
+  virtual ~IPluginV2() noexcept = default;
+};
+
 //! The process-wide registry of plugin creators, shared by every runtime and builder of the library. Deserializing a
 //! plan looks up the creator of each plugin layer by name, version and namespace; the ONNX parser looks up the
 //! plugins it imports (RoiAlign, and any operator it has no importer for) the same way.

@@ -218,7 +218,23 @@ nvinfer1::ITensor* NetworkImpl::getOutput(int32_t index) const noexcept {
   return handle(mGraph.outputs[index]);
 }
 
-int32_t NetworkImpl::getNbLayers() const noexcept { return static_cast<int32_t>(mGraph.nodes.size()); }
+int32_t NetworkImpl::getNbLayers() const noexcept {
+  try {
+    mLayers.refresh(mGraph);
+    return mLayers.size();
+  } catch (...) {
+    return 0;
+  }
+}
+
+nvinfer1::ILayer* NetworkImpl::getLayer(int32_t index) const noexcept {
+  try {
+    mLayers.refresh(mGraph);
+    return mLayers.at(index);
+  } catch (...) {
+    return nullptr;
+  }
+}
 
 nvinfer1::ITensor* NetworkImpl::addInput(char const* name, nvinfer1::DataType type,
                                          nvinfer1::Dims const& dims) noexcept {

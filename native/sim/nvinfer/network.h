@@ -8,6 +8,7 @@
 #include "../cudart/sim_cuda.h"
 #include "../include/NvInfer.h"
 #include "graph.h"
+#include "network_layers.h"
 #include "plugin_registry.h"
 
 namespace trtsim {
@@ -46,6 +47,7 @@ class TRTSIM_EXPORT NetworkImpl : public nvinfer1::INetworkDefinition {
   int32_t getNbOutputs() const noexcept override;
   nvinfer1::ITensor* getOutput(int32_t index) const noexcept override;
   int32_t getNbLayers() const noexcept override;
+  nvinfer1::ILayer* getLayer(int32_t index) const noexcept override;
   nvinfer1::ITensor* addInput(char const* name, nvinfer1::DataType type, nvinfer1::Dims const& dims) noexcept override;
   void markOutput(nvinfer1::ITensor& tensor) noexcept override;
   void unmarkOutput(nvinfer1::ITensor& tensor) noexcept override;
@@ -69,6 +71,7 @@ class TRTSIM_EXPORT NetworkImpl : public nvinfer1::INetworkDefinition {
   Graph mGraph;
   nvinfer1::NetworkDefinitionCreationFlags mFlags;
   mutable std::vector<std::unique_ptr<TensorHandle>> mHandles;  // one per tensor, created on demand
+  mutable NetworkLayers mLayers;                                // made on demand too
 };
 
 }  // namespace trtsim

@@ -228,6 +228,13 @@ SimPlugin const* findPluginCreator(PluginKey const& key) {
   return dynamic_cast<SimPlugin const*>(registry().find(key));
 }
 
+bool isLegacyPlugin(PluginKey const& key) {
+  IPluginCreatorInterface const* creator = registry().find(key);
+  if (!creator) return false;
+  char const* kind = creator->getInterfaceInfo().kind;
+  return kind && std::strcmp(kind, "PLUGIN CREATOR_V1") == 0;
+}
+
 std::unique_ptr<Op> createPluginOp(PluginKey const& key, Attributes const& fields) {
   SimPlugin const* creator = findPluginCreator(key);
   if (!creator) throw PluginNotFound(key);

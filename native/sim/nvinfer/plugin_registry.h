@@ -41,6 +41,9 @@ std::string pluginNotFoundText(PluginKey const& key);
 // The simulator plugin registered for `key`; nullptr when there is none.
 TRTSIM_EXPORT SimPlugin const* findPluginCreator(PluginKey const& key);
 
+// Whether the creator registered for `key` is of the legacy kind (IPluginCreator, making IPluginV2 plugins).
+bool isLegacyPlugin(PluginKey const& key);
+
 // A plugin layer's op, made by the registered creator of `key`. Throws PluginNotFound, or OpError for what the
 // plugin refuses.
 std::unique_ptr<Op> createPluginOp(PluginKey const& key, Attributes const& fields);

@@ -4,6 +4,7 @@
 #include <NvInfer.h>
 #include <NvOnnxParser.h>
 #include <cstdio>
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // deprecated classes are part of the surface too
 using namespace nvinfer1;
 template <typename T>
 void use(T) {}
@@ -92,6 +93,14 @@ int main() {
   use<AsciiChar const* (nvinfer1::IPluginCreator::*)() const noexcept>(&nvinfer1::IPluginCreator::getPluginVersion);
   use<PluginFieldCollection const* (nvinfer1::IPluginCreator::*)() noexcept>(&nvinfer1::IPluginCreator::getFieldNames);
   use<AsciiChar const* (nvinfer1::IPluginCreator::*)() const noexcept>(&nvinfer1::IPluginCreator::getPluginNamespace);
+  use<IPluginCapability* (nvinfer1::IPluginV3::*)(PluginCapabilityType type) noexcept>(&nvinfer1::IPluginV3::getCapabilityInterface);
+  use<IPluginV3* (nvinfer1::IPluginV3::*)() noexcept>(&nvinfer1::IPluginV3::clone);
+  use<AsciiChar const* (nvinfer1::IPluginV3OneCore::*)() const noexcept>(&nvinfer1::IPluginV3OneCore::getPluginName);
+  use<AsciiChar const* (nvinfer1::IPluginV3OneCore::*)() const noexcept>(&nvinfer1::IPluginV3OneCore::getPluginVersion);
+  use<AsciiChar const* (nvinfer1::IPluginV3OneCore::*)() const noexcept>(&nvinfer1::IPluginV3OneCore::getPluginNamespace);
+  use<AsciiChar const* (nvinfer1::IPluginV2::*)() const noexcept>(&nvinfer1::IPluginV2::getPluginType);
+  use<AsciiChar const* (nvinfer1::IPluginV2::*)() const noexcept>(&nvinfer1::IPluginV2::getPluginVersion);
+  use<AsciiChar const* (nvinfer1::IPluginV2::*)() const noexcept>(&nvinfer1::IPluginV2::getPluginNamespace);
   use<void (nvinfer1::IPluginRegistry::*)(IErrorRecorder* const recorder) noexcept>(&nvinfer1::IPluginRegistry::setErrorRecorder);
   use<IErrorRecorder* (nvinfer1::IPluginRegistry::*)() const noexcept>(&nvinfer1::IPluginRegistry::getErrorRecorder);
   use<IPluginRegistry::PluginLibraryHandle (nvinfer1::IPluginRegistry::*)(AsciiChar const* pluginPath) noexcept>(&nvinfer1::IPluginRegistry::loadLibrary);
@@ -120,11 +129,16 @@ int main() {
   use<bool (nvinfer1::ITensor::*)() const noexcept>(&nvinfer1::ITensor::isShapeTensor);
   use<void (nvinfer1::ITensor::*)(TensorFormats formats) noexcept>(&nvinfer1::ITensor::setAllowedFormats);
   use<TensorFormats (nvinfer1::ITensor::*)() const noexcept>(&nvinfer1::ITensor::getAllowedFormats);
+  use<LayerType (nvinfer1::ILayer::*)() const noexcept>(&nvinfer1::ILayer::getType);
+  use<char const* (nvinfer1::ILayer::*)() const noexcept>(&nvinfer1::ILayer::getName);
+  use<IPluginV2& (nvinfer1::IPluginV2Layer::*)() noexcept>(&nvinfer1::IPluginV2Layer::getPlugin);
+  use<IPluginV3& (nvinfer1::IPluginV3Layer::*)() noexcept>(&nvinfer1::IPluginV3Layer::getPlugin);
   use<int32_t (nvinfer1::INetworkDefinition::*)() const noexcept>(&nvinfer1::INetworkDefinition::getNbInputs);
   use<ITensor* (nvinfer1::INetworkDefinition::*)(int32_t index) const noexcept>(&nvinfer1::INetworkDefinition::getInput);
   use<int32_t (nvinfer1::INetworkDefinition::*)() const noexcept>(&nvinfer1::INetworkDefinition::getNbOutputs);
   use<ITensor* (nvinfer1::INetworkDefinition::*)(int32_t index) const noexcept>(&nvinfer1::INetworkDefinition::getOutput);
   use<int32_t (nvinfer1::INetworkDefinition::*)() const noexcept>(&nvinfer1::INetworkDefinition::getNbLayers);
+  use<ILayer* (nvinfer1::INetworkDefinition::*)(int32_t index) const noexcept>(&nvinfer1::INetworkDefinition::getLayer);
   use<ITensor* (nvinfer1::INetworkDefinition::*)(char const* name, DataType type, Dims const& dimensions) noexcept>(&nvinfer1::INetworkDefinition::addInput);
   use<void (nvinfer1::INetworkDefinition::*)(ITensor& tensor) noexcept>(&nvinfer1::INetworkDefinition::markOutput);
   use<void (nvinfer1::INetworkDefinition::*)(ITensor& tensor) noexcept>(&nvinfer1::INetworkDefinition::unmarkOutput);
@@ -279,6 +293,9 @@ int main() {
   std::printf("nvinfer1::PluginFieldType::kFP8 %d\n", static_cast<int>(nvinfer1::PluginFieldType::kFP8));
   std::printf("nvinfer1::PluginFieldType::kINT4 %d\n", static_cast<int>(nvinfer1::PluginFieldType::kINT4));
   std::printf("nvinfer1::PluginFieldType::kFP4 %d\n", static_cast<int>(nvinfer1::PluginFieldType::kFP4));
+  std::printf("nvinfer1::PluginCapabilityType::kCORE %d\n", static_cast<int>(nvinfer1::PluginCapabilityType::kCORE));
+  std::printf("nvinfer1::PluginCapabilityType::kBUILD %d\n", static_cast<int>(nvinfer1::PluginCapabilityType::kBUILD));
+  std::printf("nvinfer1::PluginCapabilityType::kRUNTIME %d\n", static_cast<int>(nvinfer1::PluginCapabilityType::kRUNTIME));
   std::printf("nvinfer1::BuilderFlag::kFP16 %d\n", static_cast<int>(nvinfer1::BuilderFlag::kFP16));
   std::printf("nvinfer1::BuilderFlag::kINT8 %d\n", static_cast<int>(nvinfer1::BuilderFlag::kINT8));
   std::printf("nvinfer1::BuilderFlag::kDEBUG %d\n", static_cast<int>(nvinfer1::BuilderFlag::kDEBUG));
@@ -318,6 +335,63 @@ int main() {
   std::printf("nvinfer1::NetworkDefinitionCreationFlag::kSTRONGLY_TYPED %d\n", static_cast<int>(nvinfer1::NetworkDefinitionCreationFlag::kSTRONGLY_TYPED));
   std::printf("nvinfer1::NetworkDefinitionCreationFlag::kPREFER_JIT_PYTHON_PLUGINS %d\n", static_cast<int>(nvinfer1::NetworkDefinitionCreationFlag::kPREFER_JIT_PYTHON_PLUGINS));
   std::printf("nvinfer1::NetworkDefinitionCreationFlag::kPREFER_AOT_PYTHON_PLUGINS %d\n", static_cast<int>(nvinfer1::NetworkDefinitionCreationFlag::kPREFER_AOT_PYTHON_PLUGINS));
+  std::printf("nvinfer1::LayerType::kCONVOLUTION %d\n", static_cast<int>(nvinfer1::LayerType::kCONVOLUTION));
+  std::printf("nvinfer1::LayerType::kCAST %d\n", static_cast<int>(nvinfer1::LayerType::kCAST));
+  std::printf("nvinfer1::LayerType::kACTIVATION %d\n", static_cast<int>(nvinfer1::LayerType::kACTIVATION));
+  std::printf("nvinfer1::LayerType::kPOOLING %d\n", static_cast<int>(nvinfer1::LayerType::kPOOLING));
+  std::printf("nvinfer1::LayerType::kLRN %d\n", static_cast<int>(nvinfer1::LayerType::kLRN));
+  std::printf("nvinfer1::LayerType::kSCALE %d\n", static_cast<int>(nvinfer1::LayerType::kSCALE));
+  std::printf("nvinfer1::LayerType::kSOFTMAX %d\n", static_cast<int>(nvinfer1::LayerType::kSOFTMAX));
+  std::printf("nvinfer1::LayerType::kDECONVOLUTION %d\n", static_cast<int>(nvinfer1::LayerType::kDECONVOLUTION));
+  std::printf("nvinfer1::LayerType::kCONCATENATION %d\n", static_cast<int>(nvinfer1::LayerType::kCONCATENATION));
+  std::printf("nvinfer1::LayerType::kELEMENTWISE %d\n", static_cast<int>(nvinfer1::LayerType::kELEMENTWISE));
+  std::printf("nvinfer1::LayerType::kPLUGIN %d\n", static_cast<int>(nvinfer1::LayerType::kPLUGIN));
+  std::printf("nvinfer1::LayerType::kUNARY %d\n", static_cast<int>(nvinfer1::LayerType::kUNARY));
+  std::printf("nvinfer1::LayerType::kPADDING %d\n", static_cast<int>(nvinfer1::LayerType::kPADDING));
+  std::printf("nvinfer1::LayerType::kSHUFFLE %d\n", static_cast<int>(nvinfer1::LayerType::kSHUFFLE));
+  std::printf("nvinfer1::LayerType::kREDUCE %d\n", static_cast<int>(nvinfer1::LayerType::kREDUCE));
+  std::printf("nvinfer1::LayerType::kTOPK %d\n", static_cast<int>(nvinfer1::LayerType::kTOPK));
+  std::printf("nvinfer1::LayerType::kGATHER %d\n", static_cast<int>(nvinfer1::LayerType::kGATHER));
+  std::printf("nvinfer1::LayerType::kMATRIX_MULTIPLY %d\n", static_cast<int>(nvinfer1::LayerType::kMATRIX_MULTIPLY));
+  std::printf("nvinfer1::LayerType::kRAGGED_SOFTMAX %d\n", static_cast<int>(nvinfer1::LayerType::kRAGGED_SOFTMAX));
+  std::printf("nvinfer1::LayerType::kCONSTANT %d\n", static_cast<int>(nvinfer1::LayerType::kCONSTANT));
+  std::printf("nvinfer1::LayerType::kIDENTITY %d\n", static_cast<int>(nvinfer1::LayerType::kIDENTITY));
+  std::printf("nvinfer1::LayerType::kPLUGIN_V2 %d\n", static_cast<int>(nvinfer1::LayerType::kPLUGIN_V2));
+  std::printf("nvinfer1::LayerType::kSLICE %d\n", static_cast<int>(nvinfer1::LayerType::kSLICE));
+  std::printf("nvinfer1::LayerType::kSHAPE %d\n", static_cast<int>(nvinfer1::LayerType::kSHAPE));
+  std::printf("nvinfer1::LayerType::kPARAMETRIC_RELU %d\n", static_cast<int>(nvinfer1::LayerType::kPARAMETRIC_RELU));
+  std::printf("nvinfer1::LayerType::kRESIZE %d\n", static_cast<int>(nvinfer1::LayerType::kRESIZE));
+  std::printf("nvinfer1::LayerType::kTRIP_LIMIT %d\n", static_cast<int>(nvinfer1::LayerType::kTRIP_LIMIT));
+  std::printf("nvinfer1::LayerType::kRECURRENCE %d\n", static_cast<int>(nvinfer1::LayerType::kRECURRENCE));
+  std::printf("nvinfer1::LayerType::kITERATOR %d\n", static_cast<int>(nvinfer1::LayerType::kITERATOR));
+  std::printf("nvinfer1::LayerType::kLOOP_OUTPUT %d\n", static_cast<int>(nvinfer1::LayerType::kLOOP_OUTPUT));
+  std::printf("nvinfer1::LayerType::kSELECT %d\n", static_cast<int>(nvinfer1::LayerType::kSELECT));
+  std::printf("nvinfer1::LayerType::kFILL %d\n", static_cast<int>(nvinfer1::LayerType::kFILL));
+  std::printf("nvinfer1::LayerType::kQUANTIZE %d\n", static_cast<int>(nvinfer1::LayerType::kQUANTIZE));
+  std::printf("nvinfer1::LayerType::kDEQUANTIZE %d\n", static_cast<int>(nvinfer1::LayerType::kDEQUANTIZE));
+  std::printf("nvinfer1::LayerType::kCONDITION %d\n", static_cast<int>(nvinfer1::LayerType::kCONDITION));
+  std::printf("nvinfer1::LayerType::kCONDITIONAL_INPUT %d\n", static_cast<int>(nvinfer1::LayerType::kCONDITIONAL_INPUT));
+  std::printf("nvinfer1::LayerType::kCONDITIONAL_OUTPUT %d\n", static_cast<int>(nvinfer1::LayerType::kCONDITIONAL_OUTPUT));
+  std::printf("nvinfer1::LayerType::kSCATTER %d\n", static_cast<int>(nvinfer1::LayerType::kSCATTER));
+  std::printf("nvinfer1::LayerType::kEINSUM %d\n", static_cast<int>(nvinfer1::LayerType::kEINSUM));
+  std::printf("nvinfer1::LayerType::kASSERTION %d\n", static_cast<int>(nvinfer1::LayerType::kASSERTION));
+  std::printf("nvinfer1::LayerType::kONE_HOT %d\n", static_cast<int>(nvinfer1::LayerType::kONE_HOT));
+  std::printf("nvinfer1::LayerType::kNON_ZERO %d\n", static_cast<int>(nvinfer1::LayerType::kNON_ZERO));
+  std::printf("nvinfer1::LayerType::kGRID_SAMPLE %d\n", static_cast<int>(nvinfer1::LayerType::kGRID_SAMPLE));
+  std::printf("nvinfer1::LayerType::kNMS %d\n", static_cast<int>(nvinfer1::LayerType::kNMS));
+  std::printf("nvinfer1::LayerType::kREVERSE_SEQUENCE %d\n", static_cast<int>(nvinfer1::LayerType::kREVERSE_SEQUENCE));
+  std::printf("nvinfer1::LayerType::kNORMALIZATION %d\n", static_cast<int>(nvinfer1::LayerType::kNORMALIZATION));
+  std::printf("nvinfer1::LayerType::kPLUGIN_V3 %d\n", static_cast<int>(nvinfer1::LayerType::kPLUGIN_V3));
+  std::printf("nvinfer1::LayerType::kSQUEEZE %d\n", static_cast<int>(nvinfer1::LayerType::kSQUEEZE));
+  std::printf("nvinfer1::LayerType::kUNSQUEEZE %d\n", static_cast<int>(nvinfer1::LayerType::kUNSQUEEZE));
+  std::printf("nvinfer1::LayerType::kCUMULATIVE %d\n", static_cast<int>(nvinfer1::LayerType::kCUMULATIVE));
+  std::printf("nvinfer1::LayerType::kDYNAMIC_QUANTIZE %d\n", static_cast<int>(nvinfer1::LayerType::kDYNAMIC_QUANTIZE));
+  std::printf("nvinfer1::LayerType::kATTENTION_INPUT %d\n", static_cast<int>(nvinfer1::LayerType::kATTENTION_INPUT));
+  std::printf("nvinfer1::LayerType::kATTENTION_OUTPUT %d\n", static_cast<int>(nvinfer1::LayerType::kATTENTION_OUTPUT));
+  std::printf("nvinfer1::LayerType::kROTARY_EMBEDDING %d\n", static_cast<int>(nvinfer1::LayerType::kROTARY_EMBEDDING));
+  std::printf("nvinfer1::LayerType::kKVCACHE_UPDATE %d\n", static_cast<int>(nvinfer1::LayerType::kKVCACHE_UPDATE));
+  std::printf("nvinfer1::LayerType::kMOE %d\n", static_cast<int>(nvinfer1::LayerType::kMOE));
+  std::printf("nvinfer1::LayerType::kDIST_COLLECTIVE %d\n", static_cast<int>(nvinfer1::LayerType::kDIST_COLLECTIVE));
 #if NV_TENSORRT_MAJOR < 11
   std::printf("nvinfer1::CalibrationAlgoType::kLEGACY_CALIBRATION %d\n", static_cast<int>(nvinfer1::CalibrationAlgoType::kLEGACY_CALIBRATION));
   std::printf("nvinfer1::CalibrationAlgoType::kENTROPY_CALIBRATION %d\n", static_cast<int>(nvinfer1::CalibrationAlgoType::kENTROPY_CALIBRATION));
