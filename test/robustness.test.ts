@@ -80,6 +80,28 @@ function attributeHeavyModel(): Uint8Array {
   });
 }
 
+// Plugin layers of both kinds and of every source: EfficientNMS_TRT (standard, legacy IPluginV2 kind), Clamp_TRTN
+// (a library that registers itself when opened) and Swish_TRTN (one exporting getCreators) inside an If branch.
+// Loads the two test libraries (once per process).
+function pluginModel(): Uint8Array {
+  const dir = path.dirname(plugins({ backend: 'simulator' }).standard.path!);
+  for (const library of ['libtrtsim_test_plugins.so', 'libtrtsim_test_static_plugins.so']) loadPluginLibrary(path.join(dir, library), { backend: 'simulator' });
+  return model({
+    inputs: [valueInfo('boxes', 'float32', [1, 6, 4]), valueInfo('scores', 'float32', [1, 6, 3]), valueInfo('c', 'bool', [])],
+    outputs: [valueInfo('num', 'int32', [1, 1]), valueInfo('kept', 'float32', [1, 4, 4]), valueInfo('best', 'float32', [1, 4]), valueInfo('classes', 'int32', [1, 4])],
+    nodes: [
+      node('Clamp_TRTN', ['boxes'], ['clamped'], { min: floatAttr(0), max: floatAttr(50) }),
+      node('If', ['c'], ['activated'], {
+        then_branch: graphAttr('then', [valueInfo('s', 'float32', [])], [node('Swish_TRTN', ['scores'], ['s'], { beta: floatAttr(1.5) })]),
+        else_branch: graphAttr('else', [valueInfo('n', 'float32', [])], [node('Neg', ['scores'], ['n'])]),
+      }),
+      node('EfficientNMS_TRT', ['clamped', 'activated'], ['num', 'kept', 'best', 'classes'], {
+        score_threshold: floatAttr(0.2), iou_threshold: floatAttr(0.5), max_output_boxes: 4, background_class: -1, score_activation: 1, box_coding: 0, plugin_version: '1',
+      }),
+    ],
+  });
+}
+
 // The simulator's plan: 40-byte header, FNV-1a 64 of the body at offset 32 (see native/sim/nvinfer/plan.h).
 function resealed(plan: Uint8Array): Uint8Array {
   let h = 0xcbf29ce484222325n;
@@ -236,22 +258,7 @@ describe('robustness against malformed input', () => {
   it('3000 such plans of a model with plugin layers (EfficientNMS_TRT, and one custom plugin of each kind, one inside an If): their type words, versions, namespaces and fields', async () => {
     // ROIAlign_TRT is left out on purpose: its sampling_ratio field sets a per-bin loop that the kernel runs however
     // large it is (up to 2^31 squared samples, on a GPU as in the simulator), so an edit there hangs the run.
-    const dir = path.dirname(plugins({ backend: 'simulator' }).standard.path!);
-    for (const library of ['libtrtsim_test_plugins.so', 'libtrtsim_test_static_plugins.so']) loadPluginLibrary(path.join(dir, library), { backend: 'simulator' });
-    const onnx = model({
-      inputs: [valueInfo('boxes', 'float32', [1, 6, 4]), valueInfo('scores', 'float32', [1, 6, 3]), valueInfo('c', 'bool', [])],
-      outputs: [valueInfo('num', 'int32', [1, 1]), valueInfo('kept', 'float32', [1, 4, 4]), valueInfo('best', 'float32', [1, 4]), valueInfo('classes', 'int32', [1, 4])],
-      nodes: [
-        node('Clamp_TRTN', ['boxes'], ['clamped'], { min: floatAttr(0), max: floatAttr(50) }),
-        node('If', ['c'], ['activated'], {
-          then_branch: graphAttr('then', [valueInfo('s', 'float32', [])], [node('Swish_TRTN', ['scores'], ['s'], { beta: floatAttr(1.5) })]),
-          else_branch: graphAttr('else', [valueInfo('n', 'float32', [])], [node('Neg', ['scores'], ['n'])]),
-        }),
-        node('EfficientNMS_TRT', ['clamped', 'activated'], ['num', 'kept', 'best', 'classes'], {
-          score_threshold: floatAttr(0.2), iou_threshold: floatAttr(0.5), max_output_boxes: 4, background_class: -1, score_activation: 1, box_coding: 0, plugin_version: '1',
-        }),
-      ],
-    });
+    const onnx = pluginModel();
     const plan = await buildEngine(onnx, { backend: 'simulator' });
     const { rejected, loaded } = await fuzzPlanWords(plan, 'plugins', 3000);
     // Mostly structure (2847 refused, 153 loaded, by seed).
@@ -285,6 +292,29 @@ describe('robustness against malformed input', () => {
       }
     }
     expect(rejected).toBeGreaterThan(100);
+  });
+
+  it('600 mutated ONNX models with plugin nodes (RoiAlign, EfficientNMS_TRT, custom ones, one in an If): BUILD_FAILED or a built engine, never a crash', async () => {
+    // The parser's plugin paths: RoiAlign's importer, the fallback importer, the fields each creator takes.
+    const roiAlign = model({
+      opset: 16,
+      inputs: [valueInfo('X', 'float32', [1, 2, 8, 8]), valueInfo('rois', 'float32', [3, 4]), valueInfo('batch', 'int64', [3])],
+      outputs: [valueInfo('Y', 'float32', [3, 2, 2, 2])],
+      nodes: [node('RoiAlign', ['X', 'rois', 'batch'], ['Y'], { output_height: 2, output_width: 2, sampling_ratio: 2, spatial_scale: floatAttr(0.5) })],
+    });
+    let failed = 0;
+    for (const [label, onnx] of [['RoiAlign', roiAlign], ['plugins', pluginModel()]] as const) {
+      for (let seed = 1; seed <= 300; seed++) {
+        try {
+          await buildEngine(mutate(onnx, 5000 + seed, 0), { backend: 'simulator' });
+        } catch (error) {
+          expect(error, `${label} seed ${seed}`).toBeInstanceOf(TensorRTNodeError);
+          expect((error as TensorRTNodeError).code, `${label} seed ${seed}`).toBe('BUILD_FAILED');
+          failed++;
+        }
+      }
+    }
+    expect(failed).toBeGreaterThan(400); // small models: most edits land in structure (547 of 600, by seed)
   });
 
   it('200 mutated ONNX models: BUILD_FAILED (naming the problem) or a built engine, never a crash', async () => {
