@@ -126,6 +126,46 @@ describe("TensorRT's standard plugins", () => {
     await expectLikeOrt(onnx, feeds, await context.run(feeds));
   });
 
+  it('RoiAlign inside an If branch and a Loop body is the plugin too (batch indices cast to int32), as onnxruntime computes it', async () => {
+    // y = If(c) then RoiAlign(X, rois, batch) else RoiAlign with other attributes; z = a Loop whose body pools the
+    // carried X's regions three times, adding up the pooled values.
+    const pooled = [3, 3, 2, 2];
+    const roi = (out: string, attrs: RoiAttrs, x = 'X') => node('RoiAlign', [x, 'rois', 'batch'], [out], { output_height: 2, output_width: 2, ...attrs });
+    const onnx = model({
+      opset: 16,
+      inputs: [valueInfo('c', 'bool', []), valueInfo('X', 'float32', [2, 3, 10, 12]), valueInfo('rois', 'float32', [3, 4]), valueInfo('batch', 'int64', [3])],
+      outputs: [valueInfo('y', 'float32', pooled), valueInfo('z', 'float32', pooled)],
+      initializers: [tensor('trips', 'int64', [], [3n]), tensor('yes', 'bool', [], [true]), tensor('zero', 'float32', pooled, new Array(36).fill(0))],
+      nodes: [
+        node('If', ['c'], ['y'], {
+          then_branch: graphAttr('then', [valueInfo('t', 'float32', pooled)], [roi('t', { sampling_ratio: 2, spatial_scale: 0.5 })]),
+          else_branch: graphAttr('else', [valueInfo('e', 'float32', pooled)], [roi('e', { mode: 'max', sampling_ratio: 1, spatial_scale: 0.25 })]),
+        }),
+        node('Loop', ['trips', 'yes', 'zero'], ['z'], {
+          body: graphAttr('body', [valueInfo('more', 'bool', []), valueInfo('acc_out', 'float32', pooled)], [
+            node('Identity', ['cond_in'], ['more']),
+            roi('step', { sampling_ratio: 2, spatial_scale: 0.5 }),
+            node('Add', ['acc_in', 'step'], ['acc_out']),
+          ], [valueInfo('i', 'int64', []), valueInfo('cond_in', 'bool', []), valueInfo('acc_in', 'float32', pooled)]),
+        }),
+      ],
+    });
+    expect((await describeOnnx(onnx, { backend: 'simulator' })).plugins).toEqual([{ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3' }]);
+    using built = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator' }));
+    using engine = await runtime.deserialize(built.serialize());
+    using context = engine.createContext();
+    const { X } = roiFeeds(1);
+    for (const c of [true, false]) {
+      const feeds = {
+        c: Tensor.from('bool', Uint8Array.of(c ? 1 : 0), []),
+        X,
+        rois: Tensor.from('float32', Float32Array.from(REGIONS.slice(0, 3).flat()), [3, 4]),
+        batch: Tensor.from('int64', BigInt64Array.of(1n, 0n, 1n), [3]),
+      };
+      await expectLikeOrt(onnx, feeds, await context.run(feeds));
+    }
+  });
+
   it('describeOnnx reads a model with RoiAlign through the parser', async () => {
     const spec = await describeOnnx(roiAlignOnnx({ output_height: 2, output_width: 2 }), { backend: 'simulator' });
     expect(spec.outputs).toEqual([{ name: 'Y', dtype: 'float32', shape: [-1, 3, 2, 2], shapeTensor: false }]);

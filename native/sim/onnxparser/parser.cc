@@ -471,6 +471,21 @@ class ParserImpl : public nvonnxparser::IParser {
     std::vector<std::string> inputs = node.inputs;
     TensorDef const& indices = graph.tensors[static_cast<size_t>(graph.find(node.inputs[2]))];
     if (indices.type != DType::kINT32) inputs[2] = castToInt32(node, index, name, inputs[2], opset);
+    SimPlugin const& plugin = roiAlignPlugin(node, index, name);
+    addPlugin(node, index, name, plugin, roiAlignKey(), roiAlignFields(attrs, opset), inputs, kRoiAlignNotFound);
+  }
+
+  static constexpr char const* kRoiAlignNotFound = "ROIAlign plugin was not found in the plugin registry!";
+  static PluginKey roiAlignKey() { return PluginKey{"ROIAlign_TRT", "2", ""}; }
+
+  SimPlugin const& roiAlignPlugin(onnx::Node const& node, int index, std::string const& name) {
+    SimPlugin const* plugin = findPluginCreator(roiAlignKey());
+    if (!plugin) fail(ErrorCode::kUNSUPPORTED_NODE, kRoiAlignNotFound, index, name, node.opType);
+    return *plugin;
+  }
+
+  // ROIAlign_TRT's fields from RoiAlign's attributes, with the importer's defaults.
+  static Attributes roiAlignFields(Attributes const& attrs, int64_t opset) {
     auto intField = [](int64_t v) {
       Attribute a;
       a.kind = Attribute::Kind::kINT;
@@ -488,11 +503,27 @@ class ParserImpl : public nvonnxparser::IParser {
     scale.kind = Attribute::Kind::kFLOAT;
     scale.f = attrs.getFloat("spatial_scale", 1.0f);
     fields.values["spatial_scale"] = scale;
-    PluginKey key{"ROIAlign_TRT", "2", ""};
-    char const* notFound = "ROIAlign plugin was not found in the plugin registry!";
-    SimPlugin const* plugin = findPluginCreator(key);
-    if (!plugin) failNode(ErrorCode::kUNSUPPORTED_NODE, notFound);
-    addPlugin(node, index, name, *plugin, key, fields, inputs, notFound);
+    return fields;
+  }
+
+  // RoiAlign inside a subgraph, as at the top level: the ROIAlign_TRT layer, after a Cast of its batch indices to
+  // int32 (`cast`; ONNX types them int64, and a subgraph's types are known only when the network is built).
+  void importRoiAlignInSubgraph(onnx::Node const& node, int index, int64_t opset, SubGraph::Node& n,
+                                SubGraph::Node& cast) {
+    if (node.inputs.size() != 3 || node.outputs.size() != 1) {
+      fail(ErrorCode::kINVALID_NODE, "RoiAlign takes 3 inputs and gives 1 output", index, n.name, node.opType);
+    }
+    SimPlugin const& plugin = roiAlignPlugin(node, index, n.name);
+    Attributes fields = roiAlignFields(n.attrs, opset);
+    createPlugin(node, index, n.name, plugin, fields, kRoiAlignNotFound);
+    cast.name = n.name + "_" + node.inputs[2] + "_int32_cast";
+    cast.opType = "Cast";
+    cast.attrs.values["to"].i = onnx::kINT32;
+    cast.inputs = {node.inputs[2]};
+    cast.outputs = {n.name + "_" + node.inputs[2] + "_int32"};
+    n.inputs[2] = cast.outputs[0];
+    n.plugin = roiAlignKey();
+    n.attrs = std::move(fields);
   }
 
   // Adds the plugin's layer; when the plugin refuses its fields, the importer says `notCreated` (TensorRT's importers
@@ -673,7 +704,11 @@ class ParserImpl : public nvonnxparser::IParser {
       n.attrs = convertAttributes(node, index, name, opset);
       n.inputs = node.inputs;
       n.outputs = node.outputs;
-      if (!hasImporter(node.opType)) {  // a plugin layer inside the subgraph, as at the top level
+      if (node.opType == "RoiAlign") {
+        SubGraph::Node cast;
+        importRoiAlignInSubgraph(node, index, opset, n, cast);
+        out->nodes.push_back(std::move(cast));
+      } else if (!hasImporter(node.opType)) {  // a plugin layer inside the subgraph, as at the top level
         Attributes fields;
         n.plugin = findFallbackPlugin(node, index, name, n.attrs, fields);
         createPlugin(node, index, name, *findPluginCreator(n.plugin), fields, "Could not create the plugin.");
