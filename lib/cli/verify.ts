@@ -9,7 +9,7 @@
 //   { command: 'verify', ok: boolean, path: string, backend: 'tensorrt' | 'simulator',
 //     sidecar: <the store's Sidecar> | null,                      // null when verification failed
 //     error: { code: 'ENGINE_CORRUPT' | 'ENGINE_INCOMPATIBLE' | 'LIBRARY_NOT_FOUND', message, details, expected?, actual?,
-//              hint? } | null,
+//              hint?, plugin?: { name, version, namespace } } | null,     // plugin: with LIBRARY_NOT_FOUND
 //     fix: string | null }                                       // what to run when it failed
 import { existsSync } from 'node:fs';
 import path from 'node:path';

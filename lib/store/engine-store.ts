@@ -131,7 +131,8 @@ export class EngineStore {
   }
 
   /** Returns a verified engine for the model and runtime, building it (once across processes) when it is missing,
-   * and quarantining then rebuilding it when it is corrupt or incompatible. */
+   * and quarantining then rebuilding it when it is corrupt or incompatible. An engine that uses a plugin no loaded
+   * library provides is kept, and its LIBRARY_NOT_FOUND passed on (load the library with `pluginLibraries`). */
   async getOrBuild(onnx: Uint8Array | string, options: GetOrBuildOptions): Promise<GetOrBuildResult> {
     requireOptionsObject(options, 'getOrBuild');
     requireBuildLimits(options); // before the folder, the lock or a build exist
@@ -240,7 +241,8 @@ export class EngineStore {
   }
 
   /** Checks an engine without deserializing it (see verifyEngine); returns its sidecar, or throws ENGINE_CORRUPT /
-   * ENGINE_INCOMPATIBLE saying what failed. */
+   * ENGINE_INCOMPATIBLE saying what failed, or LIBRARY_NOT_FOUND naming a plugin it uses that no loaded library
+   * provides. */
   async verify(enginePath: string, options: VerifyOptions): Promise<Sidecar> {
     requireOptionsObject(options, 'verify');
     return verifyEngine(this.#resolve(enginePath, 'verify'), options);
