@@ -250,6 +250,8 @@ export interface NativePluginCreator {
   namespace: string;
   /** 'v3' (IPluginV3 plugins), 'v2' (the legacy IPluginV2 ones), or the interface kind TensorRT reports. */
   kind: string;
+  /** The file whose loading registered it (libnvinfer_plugin, or a loadPluginLibrary library); null when unknown. */
+  library: string | null;
 }
 
 export interface NativePluginStatus {

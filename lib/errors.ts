@@ -48,6 +48,8 @@ export interface PluginRef {
   readonly name: string;
   readonly version: string;
   readonly namespace: string;
+  /** The library that provided it where the engine was built, when known (EngineStore sidecars record it). */
+  readonly library?: string;
 }
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['CUDA_TRANSIENT']);

@@ -19,6 +19,9 @@ export interface PluginCreatorSpec {
   readonly namespace: string;
   /** 'v3' (IPluginV3 plugins), 'v2' (the legacy IPluginV2 ones), or the interface kind TensorRT reports. */
   readonly kind: string;
+  /** The file whose loading registered it: TensorRT's libnvinfer_plugin, or a library loaded with loadPluginLibrary
+   * (or the pluginLibraries options). null when something else registered it. */
+  readonly library: string | null;
 }
 
 export interface PluginStatus {
@@ -79,7 +82,7 @@ export function loadPluginLibraries(libraries: readonly string[] | undefined, ba
 }
 
 /** A plugin as messages name it: "Swish_TRTN (version 1)", with its namespace when it has one. */
-export function pluginText(plugin: PluginRef): string {
+export function pluginText(plugin: Pick<PluginRef, 'name' | 'version' | 'namespace'>): string {
   return `${plugin.name} (version ${plugin.version}${plugin.namespace ? `, namespace ${plugin.namespace}` : ''})`;
 }
 

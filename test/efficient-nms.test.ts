@@ -164,10 +164,10 @@ function expectLike(result: Awaited<ReturnType<typeof runNms>>, want: ReturnType
 
 describe('EfficientNMS_TRT against onnxruntime NonMaxSuppression', () => {
   it('is one of the standard plugins, with a creator of the legacy IPluginV2 kind, whose layers are IPluginV2 layers', async () => {
-    expect(plugins({ backend: 'simulator' }).creators).toContainEqual({ name: 'EfficientNMS_TRT', version: '1', namespace: '', kind: 'v2' });
+    expect(plugins({ backend: 'simulator' }).creators).toContainEqual({ name: 'EfficientNMS_TRT', version: '1', namespace: '', kind: 'v2', library: plugins({ backend: 'simulator' }).standard.path });
     // The parser's network holds an IPluginV2Layer; its plugin (IPluginV2) names itself.
     const network = await describeOnnx(nmsOnnx(BASE, 1, 8, 3), { backend: 'simulator' });
-    expect(network.plugins).toEqual([{ name: 'EfficientNMS_TRT', version: '1', namespace: '', kind: 'v2' }]);
+    expect(network.plugins).toEqual([{ name: 'EfficientNMS_TRT', version: '1', namespace: '', kind: 'v2', library: plugins({ backend: 'simulator' }).standard.path }]);
   });
 
   it.each([

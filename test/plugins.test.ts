@@ -26,7 +26,8 @@ beforeAll(() => {
 });
 afterAll(() => runtime.dispose());
 
-const simulatorDir = () => path.dirname(plugins({ backend: 'simulator' }).standard.path!);
+const standardLibrary = () => plugins({ backend: 'simulator' }).standard.path!;
+const simulatorDir = () => path.dirname(standardLibrary());
 // The custom plugin libraries built with the simulator for these tests: one exporting getCreators, with Swish_TRTN
 // (version 1), y = x * sigmoid(beta x); one registering its creator when loaded, with Clamp_TRTN, Clip's twin.
 const swishLibrary = () => path.join(simulatorDir(), 'libtrtsim_test_plugins.so');
@@ -70,7 +71,7 @@ describe("TensorRT's standard plugins", () => {
     const status = plugins({ backend: 'simulator' });
     expect(path.basename(status.standard.path!)).toBe('libtrtsim_nvinfer_plugin.so');
     expect(status.standard.tried).toEqual([]);
-    expect(status.creators).toContainEqual({ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3' });
+    expect(status.creators).toContainEqual({ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3', library: standardLibrary() });
   });
 
   it.each([
@@ -150,7 +151,7 @@ describe("TensorRT's standard plugins", () => {
         }),
       ],
     });
-    expect((await describeOnnx(onnx, { backend: 'simulator' })).plugins).toEqual([{ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3' }]);
+    expect((await describeOnnx(onnx, { backend: 'simulator' })).plugins).toEqual([{ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3', library: standardLibrary() }]);
     using built = await runtime.deserialize(await buildEngine(onnx, { backend: 'simulator' }));
     using engine = await runtime.deserialize(built.serialize());
     using context = engine.createContext();
@@ -245,7 +246,7 @@ describe('custom plugin libraries', () => {
     await expectLikeOrt(swishReferenceOnnx, feeds, await context.run(feeds));
     const status = plugins({ backend: 'simulator' });
     expect(status.libraries).toEqual([swishLibrary()]);
-    expect(status.creators).toContainEqual({ name: 'Swish_TRTN', version: '1', namespace: '', kind: 'v3' });
+    expect(status.creators).toContainEqual({ name: 'Swish_TRTN', version: '1', namespace: '', kind: 'v3', library: swishLibrary() });
   });
 
   it('loading a library again, by another spelling of its path, or through Runtime.create, registers nothing twice', () => {
@@ -340,7 +341,7 @@ describe('custom plugin libraries', () => {
 
   it('a library that registers its plugins when loaded (REGISTER_TENSORRT_PLUGIN, exporting nothing) loads too', async () => {
     loadPluginLibrary(clampLibrary(), { backend: 'simulator' });
-    expect(plugins({ backend: 'simulator' }).creators).toContainEqual({ name: 'Clamp_TRTN', version: '1', namespace: '', kind: 'v3' });
+    expect(plugins({ backend: 'simulator' }).creators).toContainEqual({ name: 'Clamp_TRTN', version: '1', namespace: '', kind: 'v3', library: clampLibrary() });
     const io = { inputs: [valueInfo('x', 'float32', [2, 6])], outputs: [valueInfo('y', 'float32', [2, 6])] };
     const clamp = model({ ...io, nodes: [node('Clamp_TRTN', ['x'], ['y'], { min: -0.5, max: 1.25 })] });
     const clip = model({ ...io, initializers: [tensor('lo', 'float32', [], [-0.5]), tensor('hi', 'float32', [], [1.25])], nodes: [node('Clip', ['x', 'lo', 'hi'], ['y'])] });
@@ -390,7 +391,7 @@ describe('the plugins a model or an engine needs', () => {
   it("describeOnnx lists the plugins of the parser's layers, each once, from the graph and its subgraphs, with their kind", async () => {
     loadPluginLibrary(swishLibrary(), { backend: 'simulator' });
     const roi = await describeOnnx(roiAlignOnnx({ output_height: 2, output_width: 2 }), { backend: 'simulator' });
-    expect(roi.plugins).toEqual([{ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3' }]);
+    expect(roi.plugins).toEqual([{ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3', library: standardLibrary() }]);
     // Swish three times: at the top, and in both branches of an If (layers of subgraphs are the network's too).
     const swishes = model({
       inputs: [valueInfo('c', 'bool', []), valueInfo('x', 'float32', SWISH_DIMS)],
@@ -403,7 +404,7 @@ describe('the plugins a model or an engine needs', () => {
         }),
       ],
     });
-    expect((await describeOnnx(swishes, { backend: 'simulator' })).plugins).toEqual([{ name: 'Swish_TRTN', version: '1', namespace: '', kind: 'v3' }]);
+    expect((await describeOnnx(swishes, { backend: 'simulator' })).plugins).toEqual([{ name: 'Swish_TRTN', version: '1', namespace: '', kind: 'v3', library: swishLibrary() }]);
     const plain = model({ inputs: [valueInfo('x', 'float32', [2])], outputs: [valueInfo('y', 'float32', [2])], nodes: [node('Neg', ['x'], ['y'])] });
     expect((await describeOnnx(plain, { backend: 'simulator' })).plugins).toEqual([]);
   });
@@ -414,20 +415,26 @@ describe('the plugins a model or an engine needs', () => {
       const store = new EngineStore(path.join(dir, 'engines'));
       const options = { runtime, task: 'swish', model: 'swish', pluginLibraries: [swishLibrary()] };
       const { path: enginePath, sidecar } = await store.getOrBuild(swishOnnx(), options);
-      expect(sidecar.plugins).toEqual([{ name: 'Swish_TRTN', version: '1', namespace: '' }]);
+      // With the library that provided it here, so a machine that lacks it can be told which one it was.
+      expect(sidecar.plugins).toEqual([{ name: 'Swish_TRTN', version: '1', namespace: '', library: swishLibrary() }]);
       expect(JSON.parse(readFileSync(sidecarPathOf(enginePath), 'utf8')).plugins).toEqual(sidecar.plugins);
 
       // The library stays loaded in this process, so the engine is made to need a plugin nothing provides: its
       // sidecar names one (the check reads the sidecar, not the plan, so it needs no deserialization).
       const sidecarFile = sidecarPathOf(enginePath);
-      const needsMissing = { ...sidecar, plugins: [{ name: 'Absent_TRTN', version: '3', namespace: 'acme' }, ...sidecar.plugins!] };
+      const absent = { name: 'Absent_TRTN', version: '3', namespace: 'acme', library: '/opt/acme/libabsent.so' };
+      const needsMissing = { ...sidecar, plugins: [absent, ...sidecar.plugins!] };
       writeFileSync(sidecarFile, JSON.stringify(needsMissing));
       const error = await store.verify(enginePath, { runtime }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LibraryNotFoundError);
       expect(error).toMatchObject({
         message: `engine ${enginePath} uses the TensorRT plugin Absent_TRTN (version 3, namespace acme), which no registered plugin library provides`,
-        plugin: { name: 'Absent_TRTN', version: '3', namespace: 'acme' },
-        details: [expect.stringContaining("TensorRT's standard plugins are registered, from"), expect.stringContaining('plugin libraries loaded:')],
+        plugin: absent,
+        details: [
+          'Absent_TRTN (version 3, namespace acme) came from /opt/acme/libabsent.so where the engine was built',
+          expect.stringContaining("TensorRT's standard plugins are registered, from"),
+          expect.stringContaining('plugin libraries loaded:'),
+        ],
       });
       expect(await store.list({ runtime })).toMatchObject([{ path: enginePath, status: 'missing-plugin', reason: (error as Error).message }]);
       // getOrBuild passes it on rather than quarantining a sound engine and rebuilding one that needs the same plugin.
@@ -440,7 +447,7 @@ describe('the plugins a model or an engine needs', () => {
       writeFileSync(sidecarFile, JSON.stringify(older));
       expect((await store.verify(enginePath, { runtime })).plugins).toBeUndefined();
       writeFileSync(sidecarFile, JSON.stringify({ ...sidecar, plugins: [{ version: '1' }] }));
-      await expect(store.verify(enginePath, { runtime })).rejects.toMatchObject({ code: 'ENGINE_CORRUPT', message: expect.stringContaining('plugins must be a list of {name, version, namespace}') });
+      await expect(store.verify(enginePath, { runtime })).rejects.toMatchObject({ code: 'ENGINE_CORRUPT', message: expect.stringContaining('plugins must be a list of {name, version, namespace, library?}') });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -76,6 +76,7 @@ const PLUGIN_HINT = (what: string) =>
 
 function hintFor(error: TensorRTNodeError): string | undefined {
   if (error.code === 'ENGINE_INCOMPATIBLE' && error.details.some((d) => d.includes('allowEngineHostCode'))) return HOST_CODE_HINT;
+  if (error.plugin?.library) return `${PLUGIN_HINT(`the plugin ${pluginText(error.plugin)}`)}; where the engine was built it was ${error.plugin.library}`;
   if (error.plugin) return PLUGIN_HINT(`the plugin ${pluginText(error.plugin)}`);
   if (error.code === 'BUILD_FAILED' && /Plugin not found|plugin was not found/.test(error.message)) return PLUGIN_HINT('it');
   return HINTS[error.code];

@@ -58,8 +58,9 @@ export interface Sidecar {
   readonly plan_bytes: number;
   readonly created_at: string;
   readonly builder: string;
-  /** The TensorRT plugins the engine's layers use: each must be registered for it to deserialize. Absent in sidecars
-   * written before they were recorded (then unknown), [] for an engine without plugin layers. */
+  /** The TensorRT plugins the engine's layers use: each must be registered for it to deserialize. With the library
+   * that provided each where it was built, when known. Absent in sidecars written before they were recorded (then
+   * unknown), [] for an engine without plugin layers. */
   readonly plugins?: readonly PluginRef[];
 }
 
@@ -125,10 +126,12 @@ export function sidecarProblems(value: unknown): string[] {
   problems.push(...buildOptionsProblems(v.build_options));
   const isPlugin = (p: unknown) => {
     const { name, version, namespace } = (p ?? {}) as Record<string, unknown>;
-    return typeof name === 'string' && name !== '' && typeof version === 'string' && typeof namespace === 'string';
+    const { library } = (p ?? {}) as Record<string, unknown>;
+    return typeof name === 'string' && name !== '' && typeof version === 'string' && typeof namespace === 'string' &&
+      (library === undefined || (typeof library === 'string' && library !== ''));
   };
   if (v.plugins !== undefined && (!Array.isArray(v.plugins) || !v.plugins.every(isPlugin))) {
-    problems.push(`plugins must be a list of {name, version, namespace}, got ${JSON.stringify(v.plugins)}`);
+    problems.push(`plugins must be a list of {name, version, namespace, library?}, got ${JSON.stringify(v.plugins)}`);
   }
   return problems;
 }
@@ -211,8 +214,8 @@ export interface SidecarInput {
   readonly planBytes: number;
   readonly builder: string;
   readonly createdAt?: Date;
-  /** The plugins the plan's layers use (buildPlan gives them). */
-  readonly plugins: readonly PluginRef[];
+  /** The plugins the plan's layers use, with the library each came from (buildPlan gives them). */
+  readonly plugins: readonly (Omit<PluginRef, 'library'> & { readonly library?: string | null })[];
 }
 
 /** The build_options flag of an engine built strongly typed (BuildOptions.stronglyTyped). */
@@ -245,6 +248,6 @@ export function createSidecar(input: SidecarInput): Sidecar {
     plan_bytes: input.planBytes,
     created_at: (input.createdAt ?? new Date()).toISOString(),
     builder: input.builder,
-    plugins: input.plugins.map(({ name, version, namespace }) => ({ name, version, namespace })),
+    plugins: input.plugins.map(({ name, version, namespace, library }) => ({ name, version, namespace, ...(library ? { library } : {}) })),
   };
 }

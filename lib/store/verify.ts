@@ -241,5 +241,6 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
 function missingPlugins(enginePath: string, missing: readonly PluginRef[], backend: Backend) {
   const list = missing.map(pluginText).join(', ');
   const what = missing.length === 1 ? `the TensorRT plugin ${list}, which no registered plugin library provides` : `the TensorRT plugins ${list}, which no registered plugin library provides`;
-  return makeError('LIBRARY_NOT_FOUND', `engine ${enginePath} uses ${what}`, { plugin: missing[0], details: pluginSources(backend) });
+  const origins = missing.filter((p) => p.library).map((p) => `${pluginText(p)} came from ${p.library} where the engine was built`);
+  return makeError('LIBRARY_NOT_FOUND', `engine ${enginePath} uses ${what}`, { plugin: missing[0], details: [...origins, ...pluginSources(backend)] });
 }

@@ -1,5 +1,5 @@
 // A list of plugins (registered creators, or the plugins a network's layers use) as JS objects
-// { name, version, namespace, kind }.
+// { name, version, namespace, kind, library } (library: the file that registered it, or null when unknown).
 #pragma once
 
 #include <napi.h>

@@ -34,6 +34,7 @@ Napi::Array pluginList(Napi::Env env, std::vector<PluginCreatorInfo> const& plug
     o.Set("version", c.version);
     o.Set("namespace", c.pluginNamespace);
     o.Set("kind", c.kind);
+    o.Set("library", c.library.empty() ? env.Null() : Napi::String::New(env, c.library));
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;

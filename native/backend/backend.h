@@ -168,6 +168,7 @@ struct NetworkTensor {
 struct PluginCreatorInfo {
   std::string name, version, pluginNamespace;
   std::string kind;  // "v3" (IPluginV3 plugins), "v2" (the legacy IPluginV2 ones), or the interface kind TensorRT gives
+  std::string library;  // the file whose loading registered it (standard plugins or loadPluginLibrary); "" if unknown
 };
 
 struct NetworkDescription {

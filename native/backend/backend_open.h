@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,6 +34,9 @@ struct OpenedLibraries {
   // Plugin libraries loaded on request (loadPluginLibrary), by real path, in load order.
   mutable std::mutex pluginMutex;
   std::vector<std::string> pluginLibraries;
+  // The library each creator came from, by "name/version/namespace": the standard plugins' file, or a library of
+  // pluginLibraries, for the creators that appeared in the registry when the backend loaded it.
+  std::map<std::string, std::string> pluginLibraryOf;
 
   void* cudartSymbol(char const* name) const;
 };

@@ -47,7 +47,7 @@ describe.concurrent('plugins in the CLI', () => {
     expect(bad.code).toBe(1);
     const doc = json(bad);
     expect(doc.plugins.standard.path).toMatch(/libtrtsim_nvinfer_plugin\.so$/);
-    expect(doc.plugins.creators).toContainEqual({ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3' });
+    expect(doc.plugins.creators).toContainEqual({ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3', library: plugins({ backend: 'simulator' }).standard.path });
     expect(doc.checks.find((c: { id: string }) => c.id.startsWith('plugin:'))).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('INVALID_ARGUMENT: the plugin library'),
@@ -88,14 +88,15 @@ describe.concurrent('plugins in the CLI', () => {
     const out = path.join(dir, 'swish-verify');
     const built = await runCli(['build', swish, ...SIM, '--plugin', swishLibrary, '--out', out, '--json']);
     expect(built.code, built.stderr).toBe(0);
-    expect(json(built).sidecar.plugins).toEqual([{ name: 'Swish_TRTN', version: '1', namespace: '' }]);
+    expect(json(built).sidecar.plugins).toEqual([{ name: 'Swish_TRTN', version: '1', namespace: '', library: swishLibrary }]);
     const engine = json(built).path as string;
     const r = await runCli(['verify', engine, ...SIM]);
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toContain(`[LIBRARY_NOT_FOUND] engine ${engine} uses the TensorRT plugin Swish_TRTN (version 1), which no registered plugin library provides`);
     expect(r.stdout).toContain('fix: load the plugin library that provides the plugin Swish_TRTN (version 1) with --plugin <library>');
+    expect(r.stdout).toContain(`where the engine was built it was ${swishLibrary}`);
     const doc = json(await runCli(['verify', engine, ...SIM, '--json']));
-    expect(doc).toMatchObject({ ok: false, error: { code: 'LIBRARY_NOT_FOUND', plugin: { name: 'Swish_TRTN', version: '1', namespace: '' } } });
+    expect(doc).toMatchObject({ ok: false, error: { code: 'LIBRARY_NOT_FOUND', plugin: { name: 'Swish_TRTN', version: '1', namespace: '', library: swishLibrary } } });
     // build --out on the same folder without --plugin: the engine is kept (not quarantined and rebuilt).
     const again = await runCli(['build', swish, ...SIM, '--out', out]);
     expect(again.code).toBe(1);
@@ -107,7 +108,7 @@ describe.concurrent('plugins in the CLI', () => {
     const r = await runCli(['inspect', roiAlign, ...SIM]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("the simulator backend's ONNX parser takes the model, with plugin layers: ROIAlign_TRT (version 2)");
-    expect(json(await runCli(['inspect', roiAlign, ...SIM, '--json'])).network.plugins).toEqual([{ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3' }]);
+    expect(json(await runCli(['inspect', roiAlign, ...SIM, '--json'])).network.plugins).toEqual([{ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3', library: plugins({ backend: 'simulator' }).standard.path }]);
   });
 
   it('without the library the build fails with the parser\'s words and the cause; a missing --plugin file is a usage error', async () => {
