@@ -1,5 +1,6 @@
 // doctor's plugin rows: where TensorRT's standard plugins came from (or why they did not load: optional, so a
 // warning), and each --plugin library the user asked to check.
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { TensorRTNodeError } from '../errors.js';
 import { loadPluginLibrary, plugins } from '../plugins.js';
@@ -19,11 +20,13 @@ export function pluginChecks(backend: Backend, libraries: readonly string[]): { 
   for (const library of libraries) {
     const title = `plugin ${path.basename(library)}`;
     try {
-      const before = new Set(plugins({ backend }).creators.map(key));
       loadPluginLibrary(library, { backend });
-      const added = plugins({ backend }).creators.filter((c) => !before.has(key(c)));
-      const names = added.map((c) => `${c.name} v${c.version}`).join(', ');
-      checks.push(row(`plugin:${library}`, title, 'ok', `${path.resolve(library)}: ${added.length} plugin creator(s)${names ? `: ${names}` : ''}`));
+      // The creators its loading registered (the registry knows them by the library's real path), however often it
+      // was loaded before.
+      const real = realpathSync(library);
+      const provided = plugins({ backend }).creators.filter((c) => c.library === real);
+      const names = provided.map((c) => `${c.name} v${c.version}`).join(', ');
+      checks.push(row(`plugin:${library}`, title, 'ok', `${path.resolve(library)}: ${provided.length} plugin creator(s)${names ? `: ${names}` : ''}`));
     } catch (error) {
       if (!(error instanceof TensorRTNodeError)) throw error;
       const r = reportOf(error);
@@ -39,10 +42,6 @@ export function pluginChecks(backend: Backend, libraries: readonly string[]): { 
     checks.unshift(row('plugins', 'TensorRT plugins', 'warn', `${why}; ${count}`, STANDARD_FIX, status.standard.tried.map((t) => `tried ${t}`)));
   }
   return { plugins: { standard: status.standard, libraries: status.libraries, creators: status.creators }, checks };
-}
-
-function key(c: { name: string; version: string; namespace: string }): string {
-  return `${c.namespace}::${c.name}@${c.version}`;
 }
 
 function row(id: string, title: string, status: Check['status'], detail: string, fix: string | null = null, details: readonly string[] = []): Check {
