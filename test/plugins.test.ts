@@ -245,7 +245,7 @@ describe('custom plugin libraries', () => {
     const feeds = swishFeeds();
     await expectLikeOrt(swishReferenceOnnx, feeds, await context.run(feeds));
     const status = plugins({ backend: 'simulator' });
-    expect(status.libraries).toEqual([swishLibrary()]);
+    expect(status.libraries).toContain(swishLibrary()); // with others when test files share a process (test:native)
     expect(status.creators).toContainEqual({ name: 'Swish_TRTN', version: '1', namespace: '', kind: 'v3', library: swishLibrary() });
   });
 
@@ -254,7 +254,7 @@ describe('custom plugin libraries', () => {
     loadPluginLibrary(path.relative(process.cwd(), swishLibrary()), { backend: 'simulator' });
     Runtime.create({ backend: 'simulator', pluginLibraries: [swishLibrary()] }).dispose();
     const status = plugins({ backend: 'simulator' });
-    expect(status.libraries).toEqual([swishLibrary()]);
+    expect(status.libraries.filter((l) => l === swishLibrary())).toHaveLength(1);
     expect(status.creators.filter((c) => c.name === 'Swish_TRTN')).toHaveLength(1);
   });
 
