@@ -228,6 +228,10 @@ describe("the plugin's own rules", () => {
     expect(error).toBeInstanceOf(BuildFailedError);
     expect(error.details[0]).toBe('node 0 (EfficientNMS_TRT_0, EfficientNMS_TRT): Could not create the plugin.');
     expect(error.trtLog).toContain('[E] EfficientNMS_TRT: the required field box_coding is missing');
+    // Before it, the parser's warning for each field the creator lists that the node does not set (class_agnostic
+    // has a default, box_coding does not), in onnx-tensorrt's words.
+    const warning = (field: string) => `[W] Attribute ${field} not found in plugin node! Ensure that the plugin creator has a default value defined or the engine may fail to build.`;
+    expect(error.trtLog).toEqual(expect.arrayContaining([warning('box_coding'), warning('class_agnostic')]));
   });
 
   it('boxes and scores that disagree on the number of boxes are refused at build time, naming both shapes', async () => {

@@ -375,6 +375,10 @@ class ParserImpl : public nvonnxparser::IParser {
     if (mLogger) mLogger->log(nvinfer1::ILogger::Severity::kINFO, message.c_str());
   }
 
+  void logWarning(std::string const& message) const {
+    if (mLogger) mLogger->log(nvinfer1::ILogger::Severity::kWARNING, message.c_str());
+  }
+
   // An operator without an importer becomes a plugin layer, as in TensorRT's parser: the creator registered under the
   // operator's name, version `plugin_version` ("1" when absent) and namespace `plugin_namespace` ("") gets the
   // node's attributes that it lists as fields.
@@ -411,7 +415,13 @@ class ParserImpl : public nvonnxparser::IParser {
     nvinfer1::PluginFieldCollection const* names = plugin->fields();
     for (int32_t i = 0; names && i < names->nbFields; ++i) {
       auto it = attrs.values.find(names->fields[i].name);
-      if (it != attrs.values.end()) fields.values.insert(*it);
+      if (it != attrs.values.end()) {
+        fields.values.insert(*it);
+      } else {  // TensorRT's words: the creator may have a default, or refuse
+        logWarning(std::string("Attribute ") + names->fields[i].name +
+                   " not found in plugin node! Ensure that the plugin creator has a default value defined or the "
+                   "engine may fail to build.");
+      }
     }
     return key;
   }
