@@ -1,7 +1,6 @@
 // describeOnnx(backend, onnx) -> Promise<{ inputs, outputs, plugins }>: what TensorRT's ONNX parser makes of a model's
 // inputs and outputs (names, types, dims, which inputs are shape tensors) and which plugins its layers use, without
-// building; parsed on a worker thread, as
-// a large model takes a while.
+// building; parsed on a worker thread, as a large model takes a while.
 #include "errors.h"
 #include "exports.h"
 #include "js_bytes.h"

@@ -155,7 +155,6 @@ struct BuildOptions {
   std::function<void(std::string const&)> onPhaseFinish;
 };
 
-
 // A network input or output as TensorRT's ONNX parser made it.
 struct NetworkTensor {
   std::string name;
