@@ -135,6 +135,15 @@ describe('ContextOptions.warmUp', () => {
     expect((await countDuring(() => runLikeOrt(onZero, 'mlp', 2, 4))).loads).toBe(fresh.layers);
   });
 
+  it('a throwaway context warms a profile that another context switches to later (README, Warm-up)', async () => {
+    using fresh = await simulatorEngine(runtime, 'mlp', TWO_PROFILES);
+    const warmed = await countDuring(async () => (await fresh.createContextAsync({ profile: 1, warmUp: true })).dispose());
+    expect(warmed.loads).toBe(fresh.layers);
+    using serving = fresh.createContext(); // on profile 0, then switched
+    serving.setProfile(1);
+    expect((await countDuring(() => runLikeOrt(serving, 'mlp', 30, 6))).loads).toBe(0);
+  });
+
   it.each(['int64_bool', 'embedding', 'nonzero'] as const)('warms %s (zeros are valid indices and masks), and its scratch memory is freed', async (name) => {
     using fresh = await simulatorEngine(runtime, name);
     simulator.synchronize();
