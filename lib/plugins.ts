@@ -86,16 +86,14 @@ export function pluginText(plugin: Pick<PluginRef, 'name' | 'version' | 'namespa
   return `${plugin.name} (version ${plugin.version}${plugin.namespace ? `, namespace ${plugin.namespace}` : ''})`;
 }
 
-/** The plugins of `needed` that no creator registered in the backend's plugin registry provides. */
-export function unregisteredPlugins(needed: readonly PluginRef[], backend: Backend): PluginRef[] {
-  if (needed.length === 0) return []; // without loading the backend: a check of an engine without plugins needs none
-  const { creators } = plugins({ backend });
-  return needed.filter((p) => !creators.some((c) => c.name === p.name && c.version === p.version && c.namespace === p.namespace));
+/** The plugins of `needed` that no creator of the registry (`status`, from plugins()) provides. */
+export function unregisteredPlugins(needed: readonly PluginRef[], status: PluginStatus): PluginRef[] {
+  return needed.filter((p) => !status.creators.some((c) => c.name === p.name && c.version === p.version && c.namespace === p.namespace));
 }
 
-/** Where the backend's plugins came from, one line each, as the errors about a missing plugin say it. */
-export function pluginSources(backend: Backend): string[] {
-  const status = plugins({ backend });
+/** Where the registry's plugins (`status`, from plugins()) came from, one line each, as the errors about a missing
+ * plugin say it. */
+export function pluginSources(status: PluginStatus): string[] {
   const standard = status.standard.path !== null && status.standard.error === undefined
     ? `TensorRT's standard plugins are registered, from ${status.standard.path}`
     : status.standard.error !== undefined

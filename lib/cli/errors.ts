@@ -76,8 +76,10 @@ const PLUGIN_HINT = (what: string) =>
 
 function hintFor(error: TensorRTNodeError): string | undefined {
   if (error.code === 'ENGINE_INCOMPATIBLE' && error.details.some((d) => d.includes('allowEngineHostCode'))) return HOST_CODE_HINT;
-  if (error.plugin?.library) return `${PLUGIN_HINT(`the plugin ${pluginText(error.plugin)}`)}; where the engine was built it was ${error.plugin.library}`;
-  if (error.plugin) return PLUGIN_HINT(`the plugin ${pluginText(error.plugin)}`);
+  if (error.plugin) {
+    const built = error.plugin.library ? `; where the engine was built it was ${error.plugin.library}` : '';
+    return PLUGIN_HINT(`the plugin ${pluginText(error.plugin)}`) + built;
+  }
   if (error.code === 'BUILD_FAILED' && /Plugin not found|plugin was not found/.test(error.message)) return PLUGIN_HINT('it');
   return HINTS[error.code];
 }

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { TensorRTNodeError } from '../errors.js';
 import type { Backend } from '../runtime.js';
-import { sidecarPathOf, verifyEngine } from '../store/index.js';
+import { isMissingPluginError, sidecarPathOf, verifyEngine } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
 import { backendOption, deviceOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, requireFile } from './common.js';
 import { jsonError, reportOf, usageError } from './errors.js';
@@ -43,7 +43,7 @@ const VERDICTS = new Set(['ENGINE_CORRUPT', 'ENGINE_INCOMPATIBLE']);
 // A verdict about the engine: damaged, incompatible, or sound but using a plugin no loaded library provides (the
 // verdict's fix is then the hint's --plugin, not a rebuild).
 function isVerdict(error: unknown): error is TensorRTNodeError {
-  return error instanceof TensorRTNodeError && (VERDICTS.has(error.code) || (error.code === 'LIBRARY_NOT_FOUND' && error.plugin !== undefined));
+  return (error instanceof TensorRTNodeError && VERDICTS.has(error.code)) || isMissingPluginError(error);
 }
 
 async function verify(file: string, options: { onnx?: string; backend: Backend; device: number }): Promise<Outcome<VerifyReport>> {

@@ -27,7 +27,7 @@ import { createSidecar, profilesRecord, readSidecar, sidecarPathOf } from './sid
 import type { Sidecar } from './sidecar.js';
 import { builderId, targetOf } from './target.js';
 import type { StoreRuntime } from './target.js';
-import { changedUnderneath, verifyEngine } from './verify.js';
+import { changedUnderneath, isMissingPluginError, verifyEngine } from './verify.js';
 import type { VerifyOptions } from './verify.js';
 
 export interface EngineStoreOptions {
@@ -107,11 +107,6 @@ const UNUSABLE = new Set(['ENGINE_CORRUPT', 'ENGINE_INCOMPATIBLE']);
 
 function isUnusable(error: unknown): error is TensorRTNodeError {
   return error instanceof TensorRTNodeError && UNUSABLE.has(error.code);
-}
-
-// A sound engine this process cannot load yet: not a reason to quarantine it (getOrBuild passes the error on).
-function isMissingPlugin(error: unknown): error is TensorRTNodeError {
-  return error instanceof TensorRTNodeError && error.code === 'LIBRARY_NOT_FOUND' && error.plugin !== undefined;
 }
 
 export class EngineStore {
@@ -298,7 +293,7 @@ export class EngineStore {
       } catch (error) {
         // Quarantined or replaced by another process since readdir: not an entry of this listing.
         if (changedUnderneath(error) || !(await exists(enginePath))) continue;
-        if (isMissingPlugin(error)) {
+        if (isMissingPluginError(error)) {
           entries.push({ name, path: enginePath, sidecar, status: 'missing-plugin', reason: error.message, error });
           continue;
         }

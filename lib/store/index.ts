@@ -6,7 +6,7 @@ export { engineName, parseEngineName, PRECISIONS } from './naming.js';
 export type { EngineNameParts, Precision } from './naming.js';
 export { SIDECAR_FORMAT, readSidecar, sidecarPathOf } from './sidecar.js';
 export type { BuildOptionsRecord, ShapeRangeRecord, Sidecar } from './sidecar.js';
-export { verifyEngine } from './verify.js';
+export { isMissingPluginError, verifyEngine } from './verify.js';
 export type { VerifyOptions } from './verify.js';
 export { readPlanHeader, parsePlanHeader, PLAN_MAGIC } from './plan-header.js';
 export type { PlanHeader } from './plan-header.js';

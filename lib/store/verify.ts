@@ -4,8 +4,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TensorRTNodeError, makeError } from '../errors.js';
 import type { PluginRef } from '../errors.js';
-import { pluginSources, pluginText, unregisteredPlugins } from '../plugins.js';
-import type { Backend } from '../runtime.js';
+import { plugins, pluginSources, pluginText, unregisteredPlugins } from '../plugins.js';
+import type { PluginStatus } from '../plugins.js';
 import { unreadableFile } from '../user-files.js';
 import { REBUILD_ADVICE } from './advice.js';
 import { sha256, sha256File } from './checksum.js';
@@ -231,16 +231,26 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
   }
 
   // Last, as it is no fault of the engine: the plugins its layers use must be registered, or it will not deserialize.
-  const missing = unregisteredPlugins(sidecar.plugins ?? [], target.backend);
-  if (missing.length > 0) throw missingPlugins(enginePath, missing, target.backend);
+  // An engine without plugins needs no look at the registry (nor a backend loaded to give one).
+  if (sidecar.plugins?.length) {
+    const status = plugins({ backend: target.backend });
+    const missing = unregisteredPlugins(sidecar.plugins, status);
+    if (missing.length > 0) throw missingPlugins(enginePath, missing, status);
+  }
   return sidecar;
+}
+
+/** True for verifyEngine's error about a sound engine whose plugin no loaded library provides (not a reason to
+ * quarantine it: the process lacks a library). */
+export function isMissingPluginError(error: unknown): error is TensorRTNodeError {
+  return error instanceof TensorRTNodeError && error.code === 'LIBRARY_NOT_FOUND' && error.plugin !== undefined;
 }
 
 // LIBRARY_NOT_FOUND, as deserialize would say it: the plan is sound (an engine cache must keep it, and a rebuild would
 // need the same plugin), the process lacks a library.
-function missingPlugins(enginePath: string, missing: readonly PluginRef[], backend: Backend) {
+function missingPlugins(enginePath: string, missing: readonly PluginRef[], status: PluginStatus) {
   const list = missing.map(pluginText).join(', ');
   const what = missing.length === 1 ? `the TensorRT plugin ${list}, which no registered plugin library provides` : `the TensorRT plugins ${list}, which no registered plugin library provides`;
   const origins = missing.filter((p) => p.library).map((p) => `${pluginText(p)} came from ${p.library} where the engine was built`);
-  return makeError('LIBRARY_NOT_FOUND', `engine ${enginePath} uses ${what}`, { plugin: missing[0], details: [...origins, ...pluginSources(backend)] });
+  return makeError('LIBRARY_NOT_FOUND', `engine ${enginePath} uses ${what}`, { plugin: missing[0], details: [...origins, ...pluginSources(status)] });
 }

@@ -467,7 +467,7 @@ class ParserImpl : public nvonnxparser::IParser {
   void importRoiAlign(onnx::Node const& node, int index, std::string const& name, Attributes const& attrs,
                       int64_t opset) {
     auto failNode = [&](ErrorCode code, std::string const& why) { fail(code, why, index, name, node.opType); };
-    if (node.inputs.size() != 3 || node.outputs.size() != 1) failNode(ErrorCode::kINVALID_NODE, "RoiAlign takes 3 inputs and gives 1 output");
+    requireRoiAlignArity(node, index, name);
     Graph const& graph = mNetwork->graph();
     for (std::string const& input : node.inputs) {
       if (graph.find(input) < 0) failNode(ErrorCode::kINVALID_GRAPH, "Node input was not registered.");
@@ -487,6 +487,12 @@ class ParserImpl : public nvonnxparser::IParser {
 
   static constexpr char const* kRoiAlignNotFound = "ROIAlign plugin was not found in the plugin registry!";
   static PluginKey roiAlignKey() { return PluginKey{"ROIAlign_TRT", "2", ""}; }
+
+  void requireRoiAlignArity(onnx::Node const& node, int index, std::string const& name) {
+    if (node.inputs.size() != 3 || node.outputs.size() != 1) {
+      fail(ErrorCode::kINVALID_NODE, "RoiAlign takes 3 inputs and gives 1 output", index, name, node.opType);
+    }
+  }
 
   SimPlugin const& roiAlignPlugin(onnx::Node const& node, int index, std::string const& name) {
     SimPlugin const* plugin = findPluginCreator(roiAlignKey());
@@ -520,9 +526,7 @@ class ParserImpl : public nvonnxparser::IParser {
   // int32 (`cast`; ONNX types them int64, and a subgraph's types are known only when the network is built).
   void importRoiAlignInSubgraph(onnx::Node const& node, int index, int64_t opset, SubGraph::Node& n,
                                 SubGraph::Node& cast) {
-    if (node.inputs.size() != 3 || node.outputs.size() != 1) {
-      fail(ErrorCode::kINVALID_NODE, "RoiAlign takes 3 inputs and gives 1 output", index, n.name, node.opType);
-    }
+    requireRoiAlignArity(node, index, n.name);
     SimPlugin const& plugin = roiAlignPlugin(node, index, n.name);
     Attributes fields = roiAlignFields(n.attrs, opset);
     createPlugin(node, index, n.name, plugin, fields, kRoiAlignNotFound);
