@@ -180,6 +180,8 @@ export interface NativeNetworkDescription {
   outputs: NativeNetworkTensor[];
   /** The plugins the network's layers use, each once. */
   plugins: NativePluginCreator[];
+  /** What the parser logged as warnings or errors, as the build's trtLog. */
+  trtLog: string[];
 }
 
 export interface NativeProgressEvent {
@@ -275,7 +277,12 @@ export interface NativeBinding {
     onnx: Uint8Array,
     options?: NativeBuildOptions,
     onProgress?: (event: NativeProgressEvent) => void,
-  ): { promise: Promise<{ plan: Uint8Array; timingCache: Uint8Array; libraryVersion: number; plugins: NativePluginCreator[] }>; cancel(): void };
+  ): {
+    /** trtLog: what the parser and the builder logged as warnings ("[W] ...") or errors ("[E] ..."), the latest 32, after
+     * a first "(N earlier lines left out)" when there were more. */
+    promise: Promise<{ plan: Uint8Array; timingCache: Uint8Array; libraryVersion: number; plugins: NativePluginCreator[]; trtLog: string[] }>;
+    cancel(): void;
+  };
   /** What TensorRT's ONNX parser makes of a model's inputs and outputs, and the plugins it uses, without building. */
   describeOnnx(backend: 'tensorrt' | 'simulator', onnx: Uint8Array): Promise<NativeNetworkDescription>;
   /** What the backend's plugin registry holds and where its plugins came from. */

@@ -8,9 +8,12 @@ import { loadPluginLibraries } from './plugins.js';
 import type { PluginCreatorSpec } from './plugins.js';
 import type { TensorRTNodeError } from './errors.js';
 import { getNative } from './native.js';
+import { warningsOf } from './trt-log.js';
 import type { Backend } from './runtime.js';
 
 export type BuildProgress = NativeProgressEvent;
+/** Who said it: TensorRT (its parser or builder) or this package. */
+export type WarningSource = 'tensorrt' | 'tensorrt-node';
 export type Precision = 'fp32' | 'fp16' | 'bf16' | 'int8';
 export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'bf16', 'int8'];
 export type HardwareCompatibility = 'none' | 'ampere+' | 'same-compute-capability';
@@ -60,8 +63,12 @@ export interface BuildOptions {
    * a GPU like it (unless `hardwareCompatibility` says otherwise). */
   readonly device?: number;
   readonly onProgress?: (event: BuildProgress) => void;
-  /** Advice about the build that is not an error (e.g. a deprecated way to ask for a precision). */
-  readonly onWarning?: (message: string) => void;
+  /** What a build that succeeded has to say, in order: what TensorRT's parser and builder logged as warnings (`from`
+   * 'tensorrt', TensorRT's own words, such as a plugin node's missing attribute or tensors left without int8 scales;
+   * the latest 32, after one that says how many earlier ones were left out), then this package's advice (`from`
+   * 'tensorrt-node', such as a deprecated way to ask for a precision). A failed build carries TensorRT's lines in
+   * its error's `trtLog` instead. */
+  readonly onWarning?: (message: string, from: WarningSource) => void;
   /** Aborting cancels the build (TensorRT stops at its next progress step); the promise rejects with ABORTED. */
   readonly signal?: AbortSignal;
 }
@@ -234,7 +241,10 @@ export async function buildPlan(onnx: Uint8Array, options: BuildOptions = {}): P
     options.signal?.removeEventListener('abort', onAbort);
   }
   if (options.timingCachePath && result.timingCache.length > 0) await writeUserFile(options.timingCachePath, result.timingCache, 'timing cache');
+  if (options.onWarning) {
+    for (const warning of warningsOf(result.trtLog)) options.onWarning(warning, 'tensorrt');
+  }
   const deprecation = precisionFlagDeprecation(options, result.libraryVersion);
-  if (deprecation) options.onWarning?.(deprecation);
+  if (deprecation) options.onWarning?.(deprecation, 'tensorrt-node');
   return { plan: result.plan, plugins: Object.freeze(result.plugins.map((p) => Object.freeze({ ...p }))) };
 }

@@ -21,7 +21,7 @@ export { describeOnnx } from './onnx-network.js';
 export { loadPluginLibrary, plugins } from './plugins.js';
 export type { PluginCreatorSpec, PluginStatus } from './plugins.js';
 export type { NetworkTensorSpec, OnnxNetworkSpec } from './onnx-network.js';
-export type { BuildOptions, BuildProgress, IoFormat, Precision } from './build.js';
+export type { BuildOptions, BuildProgress, IoFormat, Precision, WarningSource } from './build.js';
 // The error classes and their fields; the helpers that make them stay internal.
 export {
   TensorRTNodeError, LibraryNotFoundError, LibraryVersionError, AddonNotBuiltError, CudaUnavailableError, EngineIncompatibleError,

@@ -1,6 +1,6 @@
 // What TensorRT's ONNX parser makes of a model without building an engine: its inputs' and outputs' types and dims as
 // TensorRT sees them, which inputs are shape tensors (their values decide output shapes, so a build profile gives
-// their values, not their dims), and which plugins its layers use. Only the parser knows the last two: it follows
+// their values, not their dims), which plugins its layers use, and what it warned of. Only the parser knows the last two: it follows
 // each input to the layers that read it, and decides which nodes become plugin layers.
 import { tensorDType } from './engine-spec.js';
 import type { TensorSpec } from './engine-spec.js';
@@ -9,6 +9,7 @@ import { getNative } from './native.js';
 import { loadPluginLibraries } from './plugins.js';
 import type { PluginCreatorSpec } from './plugins.js';
 import type { Backend } from './runtime.js';
+import { warningsOf } from './trt-log.js';
 
 export interface NetworkTensorSpec {
   readonly name: string;
@@ -26,6 +27,9 @@ export interface OnnxNetworkSpec {
   /** The TensorRT plugins the parser made layers of (RoiAlign as ROIAlign_TRT, operators without an importer as the
    * plugin of their name), each once: an engine of the model needs them registered to deserialize. */
   readonly plugins: readonly PluginCreatorSpec[];
+  /** What the parser warned of, in TensorRT's words (a plugin node's attribute left to the creator's default, ...):
+   * the latest 32, after one that says how many earlier ones were left out. A build of the model says them too. */
+  readonly warnings: readonly string[];
 }
 
 /** Parses `onnx` with the backend's ONNX parser (off the JS thread) and describes its inputs and outputs. A model the
@@ -53,5 +57,6 @@ export async function describeOnnx(
     inputs: Object.freeze(described.inputs.map(spec)),
     outputs: Object.freeze(described.outputs.map(spec)),
     plugins: Object.freeze(described.plugins.map((p) => Object.freeze({ ...p }))),
+    warnings: Object.freeze(warningsOf(described.trtLog)),
   });
 }

@@ -249,6 +249,27 @@ describe('custom plugin libraries', () => {
     expect(status.creators).toContainEqual({ name: 'Swish_TRTN', version: '1', namespace: '', kind: 'v3', library: swishLibrary() });
   });
 
+  it("a successful build (and describeOnnx) passes on the parser's warning for each field a plugin node leaves to its default; past 32 lines, how many went", async () => {
+    const build = async (onnx: Uint8Array) => {
+      const warnings: [string, string][] = [];
+      await buildEngine(onnx, { backend: 'simulator', pluginLibraries: [swishLibrary()], onWarning: (m, from) => warnings.push([m, from]) });
+      return warnings;
+    };
+    const beta = "Attribute beta not found in plugin node! Ensure that the plugin creator has a default value defined or the engine may fail to build.";
+    expect(await build(swishOnnx())).toEqual([]);
+    expect(await build(swishOnnx({}))).toEqual([[beta, 'tensorrt']]);
+    // describeOnnx, which only parses, has the parser's.
+    expect((await describeOnnx(swishOnnx({}), { backend: 'simulator' })).warnings).toEqual([beta]);
+    expect((await describeOnnx(swishOnnx(), { backend: 'simulator' })).warnings).toEqual([]);
+    // 40 nodes without beta: the latest 32 warnings, after a line that counts the 8 before them.
+    const chain = model({
+      inputs: [valueInfo('x0', 'float32', SWISH_DIMS)],
+      outputs: [valueInfo('x40', 'float32', SWISH_DIMS)],
+      nodes: Array.from({ length: 40 }, (_, i) => node('Swish_TRTN', [`x${i}`], [`x${i + 1}`], {})),
+    });
+    expect(await build(chain)).toEqual([['(8 earlier lines left out)', 'tensorrt'], ...Array.from({ length: 32 }, () => [beta, 'tensorrt'])]);
+  });
+
   it('loading a library again, by another spelling of its path, or through Runtime.create, registers nothing twice', () => {
     loadPluginLibrary(swishLibrary(), { backend: 'simulator' });
     loadPluginLibrary(path.relative(process.cwd(), swishLibrary()), { backend: 'simulator' });

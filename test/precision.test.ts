@@ -145,6 +145,25 @@ describe('precision', () => {
     expect(warnings).toHaveLength(1);
   });
 
+  it("int8 with a calibration cache that leaves tensors out: TensorRT's warning for each through onWarning, then the package's advice", async () => {
+    // The cache has every node output's scale (h, h_relu, y) but not the input x's; leave h out as well.
+    const cache = (await calibrationCache('mlp')).split('\n').filter((line) => !line.startsWith('h:')).join('\n');
+    const warnings: [string, string][] = [];
+    await buildEngine(getModel('mlp').onnx, {
+      backend: 'simulator',
+      precision: 'int8',
+      profiles: [PROFILES.mlp!],
+      calibrationCache: new TextEncoder().encode(cache),
+      onWarning: (message, from) => warnings.push([message, from]),
+    });
+    const missing = (tensor: string) => `Missing scale and zero-point for tensor ${tensor}, expect fall back to non-int8 implementation for any layer consuming or producing given tensor`;
+    expect(warnings).toEqual([
+      [missing('x'), 'tensorrt'],
+      [missing('h'), 'tensorrt'],
+      [expect.stringMatching(/^precision 'int8' uses TensorRT builder flags and implicit INT8 calibration, deprecated since TensorRT 10\.12/), 'tensorrt-node'],
+    ]);
+  });
+
   it('int8 without a calibration cache on a model without Q/DQ nodes: BUILD_FAILED with TensorRT\'s message and what to give', async () => {
     const e = await buildEngine(getModel('mlp').onnx, { backend: 'simulator', precision: 'int8', profiles: [PROFILES.mlp!] }).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(BuildFailedError);

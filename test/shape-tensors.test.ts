@@ -83,6 +83,7 @@ describe('describeOnnx: what the parser makes of a model, before any build', () 
         { name: 'sizes', dtype: 'float32', shape: [2], shapeTensor: false },
       ],
       plugins: [],
+      warnings: [],
     });
     const reshape = await describeOnnx(reshapeOnnx, { backend: 'simulator' });
     expect(reshape.inputs.map((t) => [t.name, t.shapeTensor])).toEqual([['x', false], ['target', true]]);

@@ -13,7 +13,8 @@
 //     built: boolean,                     // false: an engine that verified was reused
 //     seconds: number,                    // wall time of this command's getOrBuild
 //     quarantined: { files: string[], reason: string } | null,   // a bad engine moved aside first
-//     sidecar: <the store's Sidecar> }
+//     sidecar: <the store's Sidecar>,
+//     warnings: string[] }                // the build's ("TensorRT: …" for TensorRT's own); also printed on stderr
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,7 +31,7 @@ import { parseIoFormat, parseMebibytes, parseProfile, parseShapeOutput, parseVal
 import type { ProfileArg, ValuesArg } from './inputs.js';
 import { profileFromArgs, shapeTensorUsage } from './model-shapes.js';
 import { isPlan, readOnnxFile } from './model-files.js';
-import { respond, writeErr } from './output.js';
+import { buildWarningText, respond, writeErr } from './output.js';
 import type { Outcome } from './output.js';
 import { buildProgress } from './progress.js';
 import { renderSidecar } from './sidecar-text.js';
@@ -62,6 +63,8 @@ export interface BuildReport {
   readonly seconds: number;
   readonly quarantined: { files: readonly string[]; reason: string } | null;
   readonly sidecar: Sidecar;
+  /** What this build had to say (none when the engine was reused); also printed on stderr. */
+  readonly warnings: readonly string[];
 }
 
 /** 'My Model v2.onnx' → 'My_Model_v2': the store's model names allow letters, digits, '_', '-' and '.'. */
@@ -116,6 +119,7 @@ async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildRep
   const controller = new AbortController();
   const stopListening = cancelOnSigint(controller);
   const started = performance.now();
+  const warnings: string[] = [];
   try {
     const result = await store.getOrBuild(onnx, {
       runtime,
@@ -131,7 +135,10 @@ async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildRep
       ioFormats: o.ioFormat,
       workspaceBytes: o.workspace === undefined ? undefined : Math.round(o.workspace * 2 ** 20),
       onProgress: progress.onProgress,
-      onWarning: (message) => writeErr(`warning: ${message}`),
+      onWarning: (message, from) => {
+        warnings.push(buildWarningText(message, from));
+        writeErr(`warning: ${warnings.at(-1)}`);
+      },
       onWait: (holder) =>
         writeErr(`build: another process${holder ? ` (pid ${holder.pid} on ${holder.hostname})` : ''} is building this engine; waiting for it…`),
       signal: controller.signal,
@@ -146,6 +153,7 @@ async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildRep
         seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
         quarantined: q ? { files: q.files, reason: q.reason.reason } : null,
         sidecar: result.sidecar,
+        warnings,
       },
     };
   } catch (error) {

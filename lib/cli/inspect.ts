@@ -18,7 +18,8 @@
 //     inputs: [{ name, dtype, dims: (number | string | null)[] | null }], outputs: [same],
 //     initializers, parameters, nodes, ops: { <OpType>: count },   // most frequent first
 //     network: { inputs: [{ name, dtype, shape, shapeTensor }], outputs: [same],           // the parser's view
-//                plugins: [{ name, version, namespace, kind }] } | null,                 // its plugin layers
+//                plugins: [{ name, version, namespace, kind }],                          // its plugin layers
+//                warnings: string[] } | null,                                          // in TensorRT's words
 //     networkError: { code, message } | null }                     // why there is none
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -140,6 +141,7 @@ function renderOnnx(r: OnnxReport, backend: Backend): string {
     `onnx    ${r.file} (${formatBytes(r.bytes)}); IR ${r.irVersion}; opsets ${opsets || 'none'}${r.producerName ? `; producer ${r.producerName} ${r.producerVersion}`.trimEnd() : ''}`,
     `graph   ${r.graphName || '(unnamed)'}: ${r.nodes} nodes, ${r.initializers} initializers (${r.parameters} parameters)`,
     parser,
+    ...(r.network?.warnings ?? []).map((w) => `        TensorRT warns: ${w}`),
     '',
     'inputs:',
     io(r.inputs, r.network?.inputs),

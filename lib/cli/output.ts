@@ -5,6 +5,7 @@
 // with `code` a library error code (LIBRARY_NOT_FOUND, BUILD_FAILED, …) or one of the CLI's (USAGE, NOT_ONNX,
 // ORT_NOT_INSTALLED, COMPARE_FAILED, ABORTED, INTERNAL). Errors commander finds while parsing the command line
 // (unknown option, missing argument) happen before any command runs and are printed on stderr only.
+import type { WarningSource } from '../build.js';
 import { EXIT, formatError, jsonError, reportOf } from './errors.js';
 
 export interface Outcome<T> {
@@ -39,6 +40,11 @@ let stderrGone = false;
 export function writeErr(text: string): void {
   if (stderrGone) return;
   process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** A build's warning as the CLI shows it: TensorRT's own words say whose they are. */
+export function buildWarningText(message: string, from: WarningSource): string {
+  return from === 'tensorrt' ? `TensorRT: ${message}` : message;
 }
 
 /** Stops writing to stderr (its reader closed the pipe). */

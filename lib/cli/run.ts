@@ -51,7 +51,7 @@ import type { DeclaredInput, RunShape } from './model-shapes.js';
 import type { OnnxInfo } from './onnx-info.js';
 import { loadOrt, ORT_INSTALL } from './ort.js';
 import type { OrtModule, OrtTensor } from './ort.js';
-import { formatDims, formatNumber, respond, table, writeErr } from './output.js';
+import { buildWarningText, formatDims, formatNumber, respond, table, writeErr } from './output.js';
 import type { Outcome } from './output.js';
 import { buildProgress } from './progress.js';
 import { summarize } from './summary.js';
@@ -144,7 +144,7 @@ interface PreparedModel {
 
 /** An ONNX model becomes a temporary fp32 engine whose profile admits exactly the run's shapes (known first), and
  * exactly the values of its shape tensor inputs, which the parser tells (describeOnnx) before the build. */
-async function preparePlan(bytes: Uint8Array, onnxInfo: OnnxInfo | undefined, loaded: ReadonlyMap<string, LoadedInput>, o: RunCliOptions): Promise<PreparedModel> {
+async function preparePlan(bytes: Uint8Array, onnxInfo: OnnxInfo | undefined, loaded: ReadonlyMap<string, LoadedInput>, o: RunCliOptions, warnings: string[]): Promise<PreparedModel> {
   if (!onnxInfo) return { plan: bytes, buildSeconds: null };
   const declared: DeclaredInput[] = onnxInfo.inputs.map((i) => ({ name: i.name, dims: i.dims }));
   const shapes = shapesForRun(declared, o.shapes ?? [], loaded);
@@ -162,7 +162,14 @@ async function preparePlan(bytes: Uint8Array, onnxInfo: OnnxInfo | undefined, lo
   const started = performance.now();
   try {
     // Built on the device it will run on: a plan loads only on a GPU of the compute capability it was built for.
-    const plan = await buildEngine(bytes, { backend: o.backend, device: o.device, precision: 'fp32', profiles: Object.keys(profile).length ? [profile] : [], onProgress: progress.onProgress });
+    const plan = await buildEngine(bytes, {
+      backend: o.backend,
+      device: o.device,
+      precision: 'fp32',
+      profiles: Object.keys(profile).length ? [profile] : [],
+      onProgress: progress.onProgress,
+      onWarning: (message, from) => warnings.push(buildWarningText(message, from)),
+    });
     return { plan, buildSeconds: Number(((performance.now() - started) / 1000).toFixed(3)), shapes };
   } finally {
     progress.stop();
@@ -225,7 +232,7 @@ async function run(file: string, o: RunCliOptions): Promise<Outcome<RunReport>> 
   const warnings: string[] = [];
 
   using runtime = openRuntime(o.backend, o.device, o.allowEngineHostCode);
-  const prepared = await preparePlan(bytes, onnxInfo, loaded, o);
+  const prepared = await preparePlan(bytes, onnxInfo, loaded, o, warnings);
   using engine = await runtime.deserialize(prepared.plan);
   const shapes = prepared.shapes ?? (await engineShapes(file, engine, loaded, o, warnings));
   const feeds: Record<string, Tensor> = {};

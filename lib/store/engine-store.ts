@@ -70,7 +70,8 @@ export interface GetOrBuildOptions {
   /** Default: the runtime's backend (a plan only loads in the backend that built it). */
   readonly backend?: Backend;
   readonly onProgress?: (event: BuildProgress) => void;
-  readonly onWarning?: (message: string) => void;
+  /** A build's warnings: TensorRT's and this package's (BuildOptions.onWarning). */
+  readonly onWarning?: BuildOptions['onWarning'];
   /** Called when another process is building this engine and this call starts waiting for it. */
   readonly onWait?: (holder: LockInfo | undefined) => void;
   /** Cancels waiting for the lock and the build; nothing is left behind (ABORTED). */

@@ -1,5 +1,5 @@
-// build(backend, onnx, options, onProgress?) -> { promise: Promise<{ plan, timingCache, libraryVersion, plugins }>,
-// cancel(): void }
+// build(backend, onnx, options, onProgress?) -> { promise: Promise<{ plan, timingCache, libraryVersion, plugins,
+// trtLog }>, cancel(): void }
 // Parses ONNX and builds a plan on a worker thread; progress phases reach JS through a thread-safe function, and
 // cancel() makes the next IProgressMonitor::stepComplete return false, which stops TensorRT's build.
 #include <atomic>
@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "exports.h"
 #include "js_bytes.h"
+#include "js_strings.h"
 #include "plugin_list.h"
 
 namespace trtn {
@@ -106,6 +107,7 @@ class BuildWorker : public Napi::AsyncWorker {
     out.Set("timingCache", Napi::Buffer<uint8_t>::Copy(env, mResult.timingCache.data(), mResult.timingCache.size()));
     out.Set("libraryVersion", mBackend->libraryVersion());
     out.Set("plugins", pluginList(env, mResult.plugins));
+    out.Set("trtLog", stringArray(env, mResult.log));
     mDeferred.Resolve(out);
   }
 

@@ -1,16 +1,9 @@
 #include "errors.h"
 
+#include "js_strings.h"
 #include "states.h"
 
 namespace trtn {
-
-namespace {
-Napi::Array toArray(Napi::Env env, std::vector<std::string> const& items) {
-  Napi::Array out = Napi::Array::New(env, items.size());
-  for (size_t i = 0; i < items.size(); ++i) out.Set(static_cast<uint32_t>(i), items[i]);
-  return out;
-}
-}  // namespace
 
 Napi::Error toJsError(Napi::Env env, Failure const& failure) {
   Napi::Error error = Napi::Error::New(env, failure.message.empty() ? failure.code : failure.message);
@@ -18,9 +11,9 @@ Napi::Error toJsError(Napi::Env env, Failure const& failure) {
   obj.Set("code", failure.code);
   if (failure.trtErrorCode) obj.Set("trtErrorCode", failure.trtErrorCode);
   if (failure.cudaError) obj.Set("cudaError", failure.cudaError);
-  if (!failure.trtMessages.empty()) obj.Set("trtMessages", toArray(env, failure.trtMessages));
-  if (!failure.logMessages.empty()) obj.Set("trtLog", toArray(env, failure.logMessages));
-  if (!failure.details.empty()) obj.Set("details", toArray(env, failure.details));
+  if (!failure.trtMessages.empty()) obj.Set("trtMessages", stringArray(env, failure.trtMessages));
+  if (!failure.logMessages.empty()) obj.Set("trtLog", stringArray(env, failure.logMessages));
+  if (!failure.details.empty()) obj.Set("details", stringArray(env, failure.details));
   if (!failure.tensor.empty()) obj.Set("tensor", failure.tensor);
   if (!failure.pluginName.empty()) {
     Napi::Object plugin = Napi::Object::New(env);

@@ -1,9 +1,10 @@
-// describeOnnx(backend, onnx) -> Promise<{ inputs, outputs, plugins }>: what TensorRT's ONNX parser makes of a model's
-// inputs and outputs (names, types, dims, which inputs are shape tensors) and which plugins its layers use, without
-// building; parsed on a worker thread, as a large model takes a while.
+// describeOnnx(backend, onnx) -> Promise<{ inputs, outputs, plugins, trtLog }>: what TensorRT's ONNX parser makes of a
+// model's inputs and outputs (names, types, dims, which inputs are shape tensors), which plugins its layers use and
+// what it warned of, without building; parsed on a worker thread, as a large model takes a while.
 #include "errors.h"
 #include "exports.h"
 #include "js_bytes.h"
+#include "js_strings.h"
 #include "plugin_list.h"
 
 namespace trtn {
@@ -30,6 +31,7 @@ class DescribeWorker : public Napi::AsyncWorker {
     out.Set("inputs", tensors(env, mDescription.inputs));
     out.Set("outputs", tensors(env, mDescription.outputs));
     out.Set("plugins", pluginList(env, mDescription.plugins));
+    out.Set("trtLog", stringArray(env, mDescription.log));
     mDeferred.Resolve(out);
   }
 

@@ -5,6 +5,7 @@
 #include "../backend/backend.h"
 #include "errors.h"
 #include "exports.h"
+#include "js_strings.h"
 #include "plugin_list.h"
 
 namespace trtn {
@@ -15,12 +16,6 @@ std::shared_ptr<Backend> backendArg(Napi::CallbackInfo const& info) {
     throw jsError(info.Env(), "INVALID_ARGUMENT", "backend must be 'tensorrt' or 'simulator'");
   }
   return loadBackendOrThrow(info.Env(), info[0].As<Napi::String>().Utf8Value());
-}
-
-Napi::Array strings(Napi::Env env, std::vector<std::string> const& items) {
-  Napi::Array out = Napi::Array::New(env, items.size());
-  for (size_t i = 0; i < items.size(); ++i) out.Set(static_cast<uint32_t>(i), items[i]);
-  return out;
 }
 
 }  // namespace
@@ -47,10 +42,10 @@ Napi::Value plugins(Napi::CallbackInfo const& info) {
   out.Set("registry", status.registry);
   Napi::Object standard = Napi::Object::New(env);
   standard.Set("path", status.standardPath.empty() ? env.Null() : Napi::String::New(env, status.standardPath));
-  standard.Set("tried", strings(env, status.standardTried));
+  standard.Set("tried", stringArray(env, status.standardTried));
   if (!status.standardError.empty()) standard.Set("error", status.standardError);
   out.Set("standard", standard);
-  out.Set("libraries", strings(env, status.libraries));
+  out.Set("libraries", stringArray(env, status.libraries));
   out.Set("creators", pluginList(env, status.creators));
   return out;
 }

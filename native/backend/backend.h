@@ -173,12 +173,14 @@ struct PluginCreatorInfo {
 struct NetworkDescription {
   std::vector<NetworkTensor> inputs, outputs;
   std::vector<PluginCreatorInfo> plugins;  // the plugins its layers use, each once: what a plan of it needs registered
+  std::vector<std::string> log;            // what the parser logged as warnings or errors ("[W] ...")
 };
 
 struct BuildResult {
   std::vector<uint8_t> plan;
   std::vector<uint8_t> timingCache;
   std::vector<PluginCreatorInfo> plugins;  // as NetworkDescription's
+  std::vector<std::string> log;            // the parser's and the builder's, as NetworkDescription's
 };
 
 // What the backend's plugin registry holds and where it came from.

@@ -112,6 +112,28 @@ describe.concurrent('plugins in the CLI', () => {
     expect(json(await runCli(['inspect', roiAlign, ...SIM, '--json'])).network.plugins).toEqual([{ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3', library: plugins({ backend: 'simulator' }).standard.path }]);
   });
 
+  it("build and run print TensorRT's warnings of a build that succeeded, once, and --json carries them; inspect shows the parser's", async () => {
+    const defaults = path.join(dir, 'swish-defaults.onnx');
+    writeFileSync(defaults, model({
+      inputs: [valueInfo('x', 'float32', [2, 3])],
+      outputs: [valueInfo('y', 'float32', [2, 3])],
+      nodes: [node('Swish_TRTN', ['x'], ['y'], {})],
+    }));
+    const warning = 'TensorRT: Attribute beta not found in plugin node! Ensure that the plugin creator has a default value defined or the engine may fail to build.';
+    const out = path.join(dir, 'defaults-engines');
+    const built = await runCli(['build', defaults, ...SIM, '--plugin', swishLibrary, '--out', out]);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stderr.split('\n').filter((line) => line.includes('warning'))).toEqual([`warning: ${warning}`]);
+    const reused = await runCli(['build', defaults, ...SIM, '--plugin', swishLibrary, '--out', out, '--json']);
+    expect(json(reused)).toMatchObject({ built: false, warnings: [] }); // nothing was built, so nothing to say
+    const ran = await runCli(['run', defaults, ...SIM, '--plugin', swishLibrary, '--input', 'x=random', '--json']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(json(ran).warnings).toEqual([warning]);
+    expect(ran.stderr).toContain(`warning: ${warning}`);
+    const inspected = await runCli(['inspect', defaults, ...SIM, '--plugin', swishLibrary]);
+    expect(inspected.stdout).toContain(`        TensorRT warns: ${warning.replace('TensorRT: ', '')}`);
+  });
+
   it('without the library the build fails with the parser\'s words and the cause; a missing --plugin file is a usage error', async () => {
     const r = await runCli(['build', swish, ...SIM, '--out', path.join(dir, 'engines')]);
     expect(r.code).toBe(1);

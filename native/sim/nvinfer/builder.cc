@@ -598,7 +598,6 @@ class BuilderImpl : public nvinfer1::IBuilder {
              "Calibration failure occurred with no scaling factors detected. This could be due to no int8 "
              "calibrator or insufficient custom scales for network layers.");
       }
-      size_t missing = 0;
       for (size_t i = 0; i < plan.graph.tensors.size(); ++i) {
         TensorDef const& t = plan.graph.tensors[i];
         if (t.type != DType::kFLOAT || t.constData) continue;
@@ -606,13 +605,12 @@ class BuilderImpl : public nvinfer1::IBuilder {
         if (it != byName.end() && it->second > 0) {
           plan.int8Scales[static_cast<int>(i)] = it->second;
         } else {
-          ++missing;
+          // One warning per tensor, as TensorRT logs it.
+          report.log(nvinfer1::ILogger::Severity::kWARNING,
+                     "Missing scale and zero-point for tensor " + t.name +
+                         ", expect fall back to non-int8 implementation for any layer consuming or producing given "
+                         "tensor");
         }
-      }
-      if (missing > 0) {
-        report.log(nvinfer1::ILogger::Severity::kWARNING,
-                   "Missing scale and zero-point for " + std::to_string(missing) +
-                       " tensors; they run in higher precision.");
       }
     }
     // Weights as reduced-precision kernels see them: rounded (fp16, bf16) or quantized per tensor (int8, matrices).
