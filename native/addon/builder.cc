@@ -1,8 +1,10 @@
 // build(backend, onnx, options, onProgress?) -> { promise: Promise<{ plan, timingCache, libraryVersion, plugins,
 // trtLog }>, cancel(): void }
 // Parses ONNX and builds a plan on a worker thread; progress phases reach JS through a thread-safe function, and
-// cancel() makes the next IProgressMonitor::stepComplete return false, which stops TensorRT's build.
+// cancel() makes the next IProgressMonitor::stepComplete return false, which stops TensorRT's build. With progress,
+// the promise settles through the same thread-safe function, behind the last event: no event after the promise.
 #include <atomic>
+#include <functional>
 
 #include "addon_data.h"
 #include "device_scope.h"
@@ -21,11 +23,18 @@ struct ProgressEvent {
   std::string phase;
   std::string parent;
   int32_t value = 0;  // steps for "start", the step for "step"
+  // Instead of an event: the build's settlement, queued behind the events.
+  std::function<void(Napi::Env)> settle;
 };
 
 void callProgress(Napi::Env env, Napi::Function callback, std::nullptr_t*, ProgressEvent* event) {
   std::unique_ptr<ProgressEvent> owned(event);
-  if (env == nullptr || callback.IsEmpty()) return;
+  if (env == nullptr) return;  // the environment is going away: nobody waits for the promise
+  if (owned->settle) {
+    owned->settle(env);
+    return;
+  }
+  if (callback.IsEmpty()) return;
   Napi::Object o = Napi::Object::New(env);
   o.Set("kind", owned->kind);
   o.Set("phase", owned->phase);
@@ -82,33 +91,39 @@ class BuildWorker : public Napi::AsyncWorker {
       if (mHasProgress) mProgress.NonBlockingCall(new ProgressEvent(std::move(e)));
     };
     mOptions.onPhaseStart = [&](std::string const& phase, std::string const& parent, int32_t steps) {
-      emit(ProgressEvent{"start", phase, parent, steps});
+      emit(ProgressEvent{"start", phase, parent, steps, {}});
     };
     mOptions.onStep = [&](std::string const& phase, int32_t step) {
-      emit(ProgressEvent{"step", phase, "", step});
+      emit(ProgressEvent{"step", phase, "", step, {}});
       return !mCancelled->load();
     };
-    mOptions.onPhaseFinish = [&](std::string const& phase) { emit(ProgressEvent{"finish", phase, "", 0}); };
+    mOptions.onPhaseFinish = [&](std::string const& phase) { emit(ProgressEvent{"finish", phase, "", 0, {}}); };
     mResult = mBackend->buildFromOnnx(mOnnx.data(), mOnnx.size(), mOptions, nullptr, mFailure);
   }
 
   void OnOK() override {
-    Napi::Env env = Env();
-    if (mResult.plan.empty()) {
-      if (mCancelled->load()) {
-        mFailure.code = "ABORTED";
-        mFailure.message = "the build was cancelled";
-      }
-      mDeferred.Reject(toJsError(env, mFailure).Value());
-      return;
+    if (mResult.plan.empty() && mCancelled->load()) {
+      mFailure.code = "ABORTED";
+      mFailure.message = "the build was cancelled";
     }
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("plan", Napi::Buffer<uint8_t>::Copy(env, mResult.plan.data(), mResult.plan.size()));
-    out.Set("timingCache", Napi::Buffer<uint8_t>::Copy(env, mResult.timingCache.data(), mResult.timingCache.size()));
-    out.Set("libraryVersion", mBackend->libraryVersion());
-    out.Set("plugins", pluginList(env, mResult.plugins));
-    out.Set("trtLog", stringArray(env, mResult.log));
-    mDeferred.Resolve(out);
+    auto settle = [deferred = mDeferred, result = std::make_shared<BuildResult>(std::move(mResult)),
+                   failure = std::make_shared<Failure>(std::move(mFailure)),
+                   libraryVersion = mBackend->libraryVersion()](Napi::Env env) {
+      Napi::HandleScope scope(env);
+      if (result->plan.empty()) {
+        deferred.Reject(toJsError(env, *failure).Value());
+        return;
+      }
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("plan", Napi::Buffer<uint8_t>::Copy(env, result->plan.data(), result->plan.size()));
+      out.Set("timingCache", Napi::Buffer<uint8_t>::Copy(env, result->timingCache.data(), result->timingCache.size()));
+      out.Set("libraryVersion", libraryVersion);
+      out.Set("plugins", pluginList(env, result->plugins));
+      out.Set("trtLog", stringArray(env, result->log));
+      deferred.Resolve(out);
+    };
+    // Behind the progress events still queued; settled here when there are none, or the queue is closing.
+    if (!mHasProgress || mProgress.NonBlockingCall(new ProgressEvent{"", "", "", 0, settle}) != napi_ok) settle(Env());
   }
 
   void OnError(Napi::Error const& e) override { mDeferred.Reject(e.Value()); }
