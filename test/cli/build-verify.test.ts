@@ -1,5 +1,6 @@
 // build through the EngineStore (engine + sidecar, reuse, naming, progress, SIGINT) and verify against this
 // machine's runtime (ok, corrupted, wrong model, missing sidecar).
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +162,27 @@ describe('verify', () => {
     expect(doc).toMatchObject({ command: 'verify', ok: false, sidecar: null, error: { code: 'ENGINE_CORRUPT' } });
     expect(doc.error.expected).toMatch(/^[0-9a-f]{64}$/);
     expect(doc.fix).toContain('tensorrt-node build');
+  });
+
+  it('--load deserializes it too: a plan TensorRT refuses though its sidecar vouches for it exits 1, a sound one says it was loaded', async () => {
+    const loaded = await runCli(['verify', engine, ...SIM, '--load']);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect(loaded.stdout).toContain(`ok      ${engine} was loaded by this 'simulator' runtime`);
+    expect(json(await runCli(['verify', engine, ...SIM, '--load', '--json']))).toMatchObject({ ok: true, loaded: true });
+    expect(json(await runCli(['verify', engine, ...SIM, '--json']))).toMatchObject({ ok: true, loaded: false });
+    // A byte of the body changed and the sidecar rewritten to match: the store's checks pass, TensorRT's do not.
+    const copy = copyEntry('resealed');
+    const bytes = readFileSync(copy);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(copy, bytes);
+    const sidecarPath = copy.replace(/\.engine$/, '.json');
+    const sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8'));
+    sidecar.plan_sha256 = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(sidecarPath, JSON.stringify(sidecar));
+    expect((await runCli(['verify', copy, ...SIM])).code).toBe(0);
+    const r = await runCli(['verify', copy, ...SIM, '--load', '--json']);
+    expect(r.code).toBe(1);
+    expect(json(r)).toMatchObject({ ok: false, loaded: false, error: { code: 'ENGINE_CORRUPT' }, fix: expect.stringContaining('tensorrt-node build') });
   });
 
   it('a truncated engine, or one without its sidecar, exits 1 saying which', async () => {

@@ -1,7 +1,7 @@
 // The CLI and TensorRT plugins: doctor reports where the standard plugins came from and checks --plugin libraries;
 // run imports RoiAlign as TensorRT's ROIAlign_TRT (compared with onnxruntime-node) and a custom operator as the
 // plugin of a --plugin library; without the library the build fails in the parser's words with the cause.
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plugins } from '../../lib/index.js';
@@ -103,6 +103,22 @@ describe.concurrent('plugins in the CLI', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('error [LIBRARY_NOT_FOUND]');
     expect(existsSync(path.join(out, 'quarantine'))).toBe(false);
+  });
+
+  it('verify --load finds the plugin an older sidecar does not list: deserializing names it', async () => {
+    const out = path.join(dir, 'swish-old-sidecar');
+    const built = await runCli(['build', swish, ...SIM, '--plugin', swishLibrary, '--out', out, '--json']);
+    expect(built.code, built.stderr).toBe(0);
+    const engine = json(built).path as string;
+    const sidecarPath = engine.replace(/\.engine$/, '.json');
+    const { plugins: _, ...older } = JSON.parse(readFileSync(sidecarPath, 'utf8'));
+    writeFileSync(sidecarPath, JSON.stringify(older));
+    expect((await runCli(['verify', engine, ...SIM])).code).toBe(0); // what the sidecar alone can tell
+    const r = await runCli(['verify', engine, ...SIM, '--load']);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/\[LIBRARY_NOT_FOUND\] .*Swish_TRTN/);
+    expect(r.stdout).toContain('fix: load the plugin library that provides');
+    expect((await runCli(['verify', engine, ...SIM, '--load', '--plugin', swishLibrary])).stdout).toContain(`ok      ${engine} was loaded by this 'simulator' runtime`);
   });
 
   it('inspect of a model names the plugin layers the parser made', async () => {
