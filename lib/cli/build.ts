@@ -12,7 +12,8 @@
 //   { command: 'build', ok: true, path: string, sidecarPath: string,
 //     built: boolean,                     // false: an engine that verified was reused
 //     seconds: number,                    // wall time of this command's getOrBuild
-//     quarantined: { files: string[], reason: string } | null,   // a bad engine moved aside first
+//     quarantined: { files: string[], reason: string } | null,   // the engine there moved aside first (bad, or
+//                                                                 // built with other options: then also a warning)
 //     sidecar: <the store's Sidecar>,
 //     warnings: string[] }                // the build's ("TensorRT: …" for TensorRT's own); also printed on stderr
 import { existsSync } from 'node:fs';
@@ -173,7 +174,7 @@ function render(r: BuildReport): string {
     `sidecar ${r.sidecarPath}`,
     renderSidecar(r.sidecar, '  '),
   ];
-  if (r.quarantined) lines.push(`note: a bad engine was moved aside first (${r.quarantined.reason}): ${r.quarantined.files.join(', ')}`);
+  if (r.quarantined) lines.push(`note: the engine there was moved aside first (${r.quarantined.reason}): ${r.quarantined.files.join(', ')}`);
   return lines.join('\n');
 }
 

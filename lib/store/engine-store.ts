@@ -27,7 +27,7 @@ import { createSidecar, profilesRecord, readSidecar, sidecarPathOf } from './sid
 import type { Sidecar } from './sidecar.js';
 import { builderId, targetOf } from './target.js';
 import type { StoreRuntime } from './target.js';
-import { changedUnderneath, isMissingPluginError, verifyEngine } from './verify.js';
+import { changedUnderneath, isMissingPluginError, otherBuildOptionsOf, verifyEngine } from './verify.js';
 import type { VerifyOptions } from './verify.js';
 
 export interface EngineStoreOptions {
@@ -84,7 +84,8 @@ export interface GetOrBuildResult {
   readonly sidecar: Sidecar;
   /** True when this call built it, false when it was already there or another process built it meanwhile. */
   readonly built: boolean;
-  /** The bad engine this call moved aside before rebuilding, if any. */
+  /** The engine this call moved aside before rebuilding, if any: a bad one, or one built with other options (which
+   * onWarning is told of). */
   readonly quarantined?: QuarantineResult;
 }
 
@@ -108,6 +109,19 @@ const UNUSABLE = new Set(['ENGINE_CORRUPT', 'ENGINE_INCOMPATIBLE']);
 
 function isUnusable(error: unknown): error is TensorRTNodeError {
   return error instanceof TensorRTNodeError && UNUSABLE.has(error.code);
+}
+
+// Two callers that build one model with different options under one name replace each other's engine on every start
+// (a build each time, minutes on a GPU): say so when it happens, and what keeps both.
+function warnIfOtherOptions(error: TensorRTNodeError, enginePath: string, onWarning: GetOrBuildOptions['onWarning']): void {
+  const what = otherBuildOptionsOf(error);
+  if (what === undefined) return;
+  onWarning?.(
+    `the engine ${path.basename(enginePath)} there is sound but ${what.replace(/^it /, '')}: it is moved to quarantine/ and ` +
+      'rebuilt with these options. If another caller needs the other options, give each set its own task (or revision): ' +
+      "otherwise each replaces the other's engine whenever it starts",
+    'tensorrt-node',
+  );
 }
 
 export class EngineStore {
@@ -184,6 +198,7 @@ export class EngineStore {
       // Another process may have built it (or quarantined it) while this one waited.
       const again = await this.#check(enginePath, expect);
       if (again.kind === 'ok') return { path: enginePath, sidecar: again.sidecar, built: false };
+      if (again.kind === 'bad') warnIfOtherOptions(again.error, enginePath, options.onWarning);
       let quarantined = again.kind === 'bad' ? await quarantineEngine(enginePath, again.error) : undefined;
       const { plan, plugins } = await buildPlan(onnxBytes, {
         backend,
@@ -208,7 +223,10 @@ export class EngineStore {
         lock = await acquire();
         const latest = await this.#check(enginePath, expect);
         if (latest.kind === 'ok') return { path: enginePath, sidecar: latest.sidecar, built: false, quarantined };
-        if (latest.kind === 'bad') quarantined = await quarantineEngine(enginePath, latest.error);
+        if (latest.kind === 'bad') {
+          warnIfOtherOptions(latest.error, enginePath, options.onWarning);
+          quarantined = await quarantineEngine(enginePath, latest.error);
+        }
       }
       const sidecar = createSidecar({
         task: parts.task,

@@ -50,6 +50,22 @@ function incompatible(enginePath: string, what: string, extra: { expected?: stri
   return makeError('ENGINE_INCOMPATIBLE', `engine ${enginePath} cannot be used with this runtime: ${what}. ${REBUILD_ADVICE}.`, extra);
 }
 
+// The errors about a sound engine built with other build options than the caller's (profiles, typing, shape tensor
+// outputs, IO formats), with what differs: another caller's engine, not a bad one.
+const otherOptions = new WeakMap<object, string>();
+
+/** For a verifyEngine error that says the engine was built with other build options than asked for (sound, and some
+ * other caller's choice): what differs, e.g. "it was built with other optimization profiles (...)". */
+export function otherBuildOptionsOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? otherOptions.get(error) : undefined;
+}
+
+function otherBuildOptions(enginePath: string, what: string, extra: { expected: string; actual: string }) {
+  const error = incompatible(enginePath, what, extra);
+  otherOptions.set(error, what);
+  return error;
+}
+
 // The errors of a check whose files were moved away while it read them: another process quarantined or rebuilt the
 // engine meanwhile. Lock-free readers look again (getOrBuild, under the lock) or skip the entry (list).
 const changed = new WeakSet<object>();
@@ -175,7 +191,7 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
     }
   }
   if (options.profiles !== undefined && canonical(options.profiles) !== canonical(sidecar.build_options.profiles)) {
-    throw incompatible(enginePath, `it was built with other optimization profiles (${canonical(sidecar.build_options.profiles)}, wanted ${canonical(options.profiles)})`, {
+    throw otherBuildOptions(enginePath, `it was built with other optimization profiles (${canonical(sidecar.build_options.profiles)}, wanted ${canonical(options.profiles)})`, {
       expected: canonical(options.profiles),
       actual: canonical(sidecar.build_options.profiles),
     });
@@ -184,7 +200,7 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
   const builtStronglyTyped = sidecar.build_options.flags.includes(STRONGLY_TYPED_FLAG);
   if (options.stronglyTyped !== undefined && options.stronglyTyped !== builtStronglyTyped) {
     const typing = (strong: boolean) => (strong ? 'strongly typed' : 'weakly typed');
-    throw incompatible(enginePath, `it was built ${typing(builtStronglyTyped)}, wanted ${typing(options.stronglyTyped)}`, {
+    throw otherBuildOptions(enginePath, `it was built ${typing(builtStronglyTyped)}, wanted ${typing(options.stronglyTyped)}`, {
       expected: typing(options.stronglyTyped),
       actual: typing(builtStronglyTyped),
     });
@@ -195,7 +211,7 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
     const wanted = list(options.shapeOutputs);
     const built = list(sidecar.build_options.shape_outputs ?? []);
     if (wanted !== built) {
-      throw incompatible(enginePath, `it was built with other shape tensor outputs (${built}, wanted ${wanted})`, { expected: wanted, actual: built });
+      throw otherBuildOptions(enginePath, `it was built with other shape tensor outputs (${built}, wanted ${wanted})`, { expected: wanted, actual: built });
     }
   }
 
@@ -207,7 +223,7 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
     const wanted = list(options.ioFormats);
     const built = list(sidecar.build_options.io_formats);
     if (wanted !== built) {
-      throw incompatible(enginePath, `it was built with other IO formats (${built}, wanted ${wanted})`, { expected: wanted, actual: built });
+      throw otherBuildOptions(enginePath, `it was built with other IO formats (${built}, wanted ${wanted})`, { expected: wanted, actual: built });
     }
   }
 

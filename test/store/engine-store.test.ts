@@ -183,11 +183,23 @@ describe('getOrBuild', () => {
     expect(strong.built).toBe(true);
     expect(strong.sidecar.build_options.flags).toEqual(['strongly-typed']);
     expect((await store.getOrBuild(mlp.onnx, { ...options(), stronglyTyped: true })).built).toBe(false);
-    const weak = await store.getOrBuild(mlp.onnx, options());
+    const warnings: [string, string][] = [];
+    const weak = await store.getOrBuild(mlp.onnx, { ...options(), onWarning: (m, from) => warnings.push([m, from]) });
     expect(weak.path).toBe(strong.path); // the same name: fp32 either way
     expect(weak.built).toBe(true);
     expect(weak.quarantined?.reason.reason).toMatch(/it was built strongly typed, wanted weakly typed/);
     expect(weak.sidecar.build_options.flags).toEqual([]);
+    // Sound, but another caller's: said, with what keeps both (a bad engine is no news to a warning; see below).
+    expect(warnings).toEqual([
+      [
+        `the engine ${path.basename(strong.path)} there is sound but was built strongly typed, wanted weakly typed: it is moved to quarantine/ and rebuilt with these options. If another caller needs the other options, give each set its own task (or revision): otherwise each replaces the other's engine whenever it starts`,
+        'tensorrt-node',
+      ],
+    ]);
+    const other = await store.getOrBuild(mlp.onnx, { ...options(), task: 'strong', stronglyTyped: true, onWarning: (m, from) => warnings.push([m, from]) });
+    expect(other.path).not.toBe(weak.path);
+    expect((await store.getOrBuild(mlp.onnx, options())).built).toBe(false); // both kept, each under its task
+    expect(warnings).toHaveLength(1);
   });
 
   it('refuses a workspace that is not a safe byte count or an optimization level outside 0-5 before building or writing', async () => {
@@ -313,8 +325,10 @@ describe.each(DAMAGES)('an engine with $name', (d) => {
     if (d.deserialize) expect(await errorOf(runtime.deserialize(damagedBytes))).toBeInstanceOf(d.deserialize);
 
     const builds = simulator.counters().builds;
-    const rebuilt = await store.getOrBuild(mlp.onnx, options());
+    const warnings: string[] = [];
+    const rebuilt = await store.getOrBuild(mlp.onnx, { ...options(), onWarning: (m) => warnings.push(m) });
     expect(rebuilt.built).toBe(true);
+    expect(warnings).toEqual([]); // a bad engine is not another caller's choice
     expect(simulator.counters().builds).toBe(builds + 1);
     expect(rebuilt.path).toBe(original.path);
     expect(await readFile(rebuilt.path)).toEqual(Buffer.from(plan));
