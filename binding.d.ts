@@ -42,6 +42,9 @@ export interface NativeRuntimeInfo {
   libraryVersion: number;
   headerVersion: number;
   libraryPaths: string[];
+  /** Why the ONNX parser cannot be used (builds need it, running engines does not): the error a build would fail
+   * with (LIBRARY_NOT_FOUND, LIBRARY_VERSION), as the addon throws it; null when it can. */
+  onnxParserError: (Error & { code: string; details?: string[] }) | null;
 }
 
 /** [dims of every output, then each output's bytes (undefined for outputs written to a DeviceBuffer or copied into

@@ -8,7 +8,7 @@ export { DTYPES, isDType } from './dtypes.js';
 export type { DType, TypedArrayFor, AnyTypedArray } from './dtypes.js';
 export { floatToHalfBits, halfBitsToFloat, floatToBfloat16Bits, bfloat16BitsToFloat, toFloat16Array, fromFloat16Array, toBfloat16Array, fromBfloat16Array } from './float16.js';
 export { Runtime } from './runtime.js';
-export type { Backend, LogSeverity, RuntimeOptions } from './runtime.js';
+export type { Backend, LogSeverity, RuntimeInfo, RuntimeOptions } from './runtime.js';
 export { Engine } from './engine.js';
 export type { EngineSpec, TensorSpec, ProfileSpec, ShapeRange, InputRange, ShapeValuesRange, BuildProfile } from './engine-spec.js';
 export { ExecutionContext, defaultMaxRunsInFlight } from './context.js';

@@ -7,6 +7,7 @@ import { showValue } from './dtypes.js';
 import type { DType } from './dtypes.js';
 import { Engine } from './engine.js';
 import { backendOf, deviceIndexOf, fromNative, makeError, requireOptionsObject } from './errors.js';
+import type { TensorRTNodeError } from './errors.js';
 import { getNative } from './native.js';
 import { loadPluginLibraries } from './plugins.js';
 import { settleable } from './settlements.js';
@@ -38,6 +39,13 @@ export interface RuntimeOptions {
   /** Plugin libraries to register before this runtime deserializes anything (see loadPluginLibrary): the libraries
    * of the custom plugins its engines use. TensorRT's standard plugins need none. Registration is process-wide. */
   readonly pluginLibraries?: readonly string[];
+}
+
+export interface RuntimeInfo extends Omit<NativeRuntimeInfo, 'onnxParserError'> {
+  /** Why the ONNX parser cannot be used (builds from ONNX need it, running engines does not): the error a build
+   * would fail with, LIBRARY_NOT_FOUND (with every path tried) or LIBRARY_VERSION (another TensorRT version than
+   * libnvinfer); null when it can. */
+  readonly onnxParserError: TensorRTNodeError | null;
 }
 
 export class Runtime extends Disposable {
@@ -73,9 +81,11 @@ export class Runtime extends Disposable {
     }
   }
 
-  /** Which libraries were loaded, their TensorRT version and the header version the backend was compiled with. */
-  get info(): NativeRuntimeInfo {
-    return this.native<NativeRuntime>().info();
+  /** Which libraries were loaded, their TensorRT version and the header version the backend was compiled with, and
+   * why the ONNX parser cannot be used, if it cannot. */
+  get info(): RuntimeInfo {
+    const info = this.native<NativeRuntime>().info();
+    return { ...info, onnxParserError: info.onnxParserError === null ? null : fromNative(info.onnxParserError) };
   }
 
   /** The CUDA device this runtime uses: compute capability, memory, CUDA runtime and driver versions. */

@@ -16,6 +16,7 @@ describe('runtime info', () => {
       'libtrtsim_cudart.so',
       'libtrtsim_nvonnxparser.so',
     ]);
+    expect(info.onnxParserError).toBeNull(); // builds can parse ONNX
   });
 
   it('reports the device, which the simulator lets a test change', () => {

@@ -8,8 +8,9 @@
 //     node: { version: string, napiVersion: number | null },
 //     addon: { loaded: boolean, napiVersion: number | null,
 //              backends: [{ kind, headerVersion, simulatorHeader }], error: ErrorJson | null },
-//     libraries: [{ name: 'libnvinfer', status: 'ok' | 'fail' | 'skip', path: string | null,
+//     libraries: [{ name: 'libnvinfer', status: 'ok' | 'warn' | 'fail' | 'skip', path: string | null,
 //                   version: string | null, error: ErrorJson | null, tried: string[] }],
+//                                          // 'warn': the ONNX parser (only builds need it) missing or of another version
 //     cuda: { runtimeVersion: '13.0', driverVersion: '13.0' } | null,
 //     device: { index, name, computeCapability: '8.9', multiProcessors, totalMemoryBytes, freeMemoryBytes } | null,
 //     devices: [same as device, for every CUDA device of the machine],
@@ -53,7 +54,8 @@ export interface Check {
 
 export interface LibraryRow {
   readonly name: string;
-  readonly status: 'ok' | 'fail' | 'skip';
+  /** 'warn': the ONNX parser, which only builds need, cannot be used. */
+  readonly status: 'ok' | 'warn' | 'fail' | 'skip';
   readonly path: string | null;
   readonly version: string | null;
   readonly error: ErrorJson | null;
@@ -227,6 +229,17 @@ async function doctor(backend: Backend, pluginLibraries: readonly string[]): Pro
           libraries.push({ name, status: 'ok', path: file, version, error: null, tried: [] });
           const detail = name === 'libnvinfer' ? `${file} (TensorRT ${trt}, headers ${versionString(rt.headerVersion)})` : file;
           checks.push(check(`library:${name}`, name, 'ok', detail));
+        }
+        const parserError = rt.onnxParserError;
+        if (parserError) {
+          const name = 'libnvonnxparser';
+          libraries.push({ name, status: 'warn', path: null, version: null, error: errorJson(parserError), tried: parserError.details });
+          const fix =
+            parserError.code === 'LIBRARY_VERSION'
+              ? "Builds from ONNX need the parser of libnvinfer's TensorRT version (running engines does not): install it, or point TENSORRT_NODE_LIB_DIR at one TensorRT install's lib folder."
+              : `Builds from ONNX need it (running engines does not): ${fixFor(parserError, backend, name)}`;
+          const tried = parserError.details.map((d) => `tried ${d}`);
+          checks.push(check(`library:${name}`, name, 'warn', `${parserError.code}: ${firstSentence(parserError.message)}`, fix, tried));
         }
         const pluginRows = pluginChecks(backend, pluginLibraries);
         pluginsJson = pluginRows.plugins;

@@ -144,6 +144,8 @@ Napi::Value RuntimeWrap::info(Napi::CallbackInfo const& info) {
   Napi::Array list = Napi::Array::New(env, paths.size());
   for (size_t i = 0; i < paths.size(); ++i) list.Set(static_cast<uint32_t>(i), paths[i]);
   out.Set("libraryPaths", list);
+  Failure parser = s->backend->onnxParserProblem();
+  out.Set("onnxParserError", parser.code.empty() ? env.Null() : toJsError(env, parser).Value());
   return out;
 }
 

@@ -202,6 +202,9 @@ class Backend {
   virtual int32_t libraryVersion() const = 0;  // getInferLibVersion()
   virtual int32_t headerVersion() const = 0;   // NV_TENSORRT_VERSION the backend was compiled with
   virtual std::vector<std::string> libraryPaths() const = 0;
+  // Why the ONNX parser cannot be used (builds need it, running engines does not): LIBRARY_NOT_FOUND or
+  // LIBRARY_VERSION, as a build would fail; code "" when it can.
+  virtual Failure onnxParserProblem() const = 0;
   // A symbol of the loaded CUDA runtime (the simulator's control functions live there).
   virtual void* cudaSymbol(char const* name) const = 0;
   // allowEngineHostCode: IRuntime::setEngineHostCodeAllowed (needed for version-compatible plans, which embed the

@@ -17,6 +17,7 @@ struct OpenedLibraries {
   std::string kind;
   std::vector<std::string> paths;        // nvinfer first, then cudart, then the parser when found
   std::vector<std::string> parserTried;  // why the ONNX parser could not be opened (builds need it)
+  std::string parserVersionError;        // it opened, but is of another TensorRT version than libnvinfer: not used
   CudaApi cuda;
   void* (*createInferRuntime)(void* logger, int32_t version) = nullptr;
   void* (*createInferBuilder)(void* logger, int32_t version) = nullptr;

@@ -55,6 +55,23 @@ Failure notFound(std::string const& what, std::vector<std::string> tried) {
   return f;
 }
 
+// NVIDIA ships libnvinfer, its ONNX parser and its standard plugins as one version, each built against that version's
+// libnvinfer; a search path can still mix installs (a parser from /usr/lib beside a libnvinfer from TENSORRT_ROOT).
+// Neither library tells its version through an API (the parser's getNvOnnxParserVersion is a constant 0.1.0,
+// libnvinfer_plugin exports initLibNvInferPlugins alone), but their files usually do: "libnvonnxparser.so.10.16.1".
+// One whose file says another major.minor than libnvinfer is not used (a newer one calls methods libnvinfer lacks);
+// one whose name says no version (pip's wheels) is trusted. Returns why not, or "".
+std::string versionMismatch(std::string const& what, LoadedLibrary const& lib, int32_t nvinferVersion,
+                            std::string const& nvinferPath) {
+  std::string file = realFileOf(lib);
+  int32_t version = versionInFileName(file);
+  if (version == 0 || version / 100 == nvinferVersion / 100) return "";
+  std::string wanted = std::to_string(nvinferVersion / 10000) + "." + std::to_string(nvinferVersion / 100 % 100);
+  return what + " at " + file + " is TensorRT " + versionText(version) + " (by its file name), but libnvinfer at " +
+         nvinferPath + " is " + versionText(nvinferVersion) + ": TensorRT's libraries must be of one version. Install " +
+         "the one of TensorRT " + wanted + ", or point TENSORRT_NODE_LIB_DIR at the lib folder of one TensorRT install";
+}
+
 // The plugin registry (libnvinfer) and TensorRT's standard plugins (libnvinfer_plugin), both optional: without them
 // only engines and models that use plugins fail, and they say why.
 void openStandardPlugins(OpenedLibraries& libs, LoadedLibrary const& nvinfer, bool simulator,
@@ -68,6 +85,13 @@ void openStandardPlugins(OpenedLibraries& libs, LoadedLibrary const& nvinfer, bo
   if (plugins.handle) {
     libs.initLibNvInferPlugins = reinterpret_cast<bool (*)(void*, char const*)>(
         findSymbol(plugins, "initLibNvInferPlugins", missing));
+  }
+  std::string mismatch =
+      plugins.handle ? versionMismatch("libnvinfer_plugin", plugins, libs.getInferLibVersion(), nvinfer.path) : "";
+  if (!mismatch.empty()) {
+    libs.initLibNvInferPlugins = nullptr;
+    libs.standardPluginsError = mismatch;
+    return;
   }
   if (plugins.handle && missing.empty()) {
     libs.standardPluginsPath = plugins.path;
@@ -127,8 +151,13 @@ std::shared_ptr<Backend> open(std::string const& kind, Failure& failure) {
     std::vector<std::string> parserMissing;
     libs->createNvOnnxParser = reinterpret_cast<void* (*)(void*, void*, int)>(
         findSymbol(parser, "createNvOnnxParser_INTERNAL", parserMissing));
-    libs->paths.push_back(parser.path);
     libs->parserTried = parserMissing;
+    libs->parserVersionError = versionMismatch("the ONNX parser", parser, libs->getInferLibVersion(), nvinfer.path);
+    if (libs->parserVersionError.empty()) {
+      libs->paths.push_back(parser.path);
+    } else {
+      libs->createNvOnnxParser = nullptr;
+    }
   } else {
     libs->parserTried = std::move(parserTried);
   }

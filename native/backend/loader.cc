@@ -1,8 +1,11 @@
 #include "loader.h"
 
 #include <dlfcn.h>
+#include <link.h>
 
+#include <climits>
 #include <cstdlib>
+#include <regex>
 #include <sstream>
 
 namespace trtn {
@@ -24,6 +27,24 @@ LoadedLibrary openLibrary(std::vector<std::string> const& names, std::vector<std
     }
   }
   return LoadedLibrary{};
+}
+
+std::string realFileOf(LoadedLibrary const& lib) {
+  std::string file = lib.path;
+  link_map* map = nullptr;
+  if (lib.handle && dlinfo(lib.handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name && *map->l_name) {
+    file = map->l_name;
+  }
+  char resolved[PATH_MAX];
+  return realpath(file.c_str(), resolved) ? std::string(resolved) : file;
+}
+
+int32_t versionInFileName(std::string const& file) {
+  // TensorRT's numbering: minor and patch below 100 (a fourth number, the build, may follow).
+  static std::regex const versioned(R"(\.so\.(\d{1,4})\.(\d{1,2})\.(\d{1,2})(\.\d+)*$)");
+  std::smatch m;
+  if (!std::regex_search(file, m, versioned)) return 0;
+  return std::stoi(m[1]) * 10000 + std::stoi(m[2]) * 100 + std::stoi(m[3]);
 }
 
 void* findSymbol(LoadedLibrary const& lib, char const* symbol, std::vector<std::string>& missing) {

@@ -1,4 +1,6 @@
 // IRuntime of the simulator and the library's C entry points (the names libnvinfer exports).
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "cudart_calls.h"
@@ -186,6 +188,21 @@ bool versionAccepted(void* logger, int32_t version, char const* what) {
   return false;
 }
 
+// TRTSIM_LIBRARY_VERSION=10.15.1: the version the library says it is (getInferLibVersion and its parts), to exercise
+// a caller's version checks against a library of another version. What it builds and loads is unchanged.
+int32_t reportedVersion() {
+  static int32_t const version = [] {
+    char const* text = std::getenv("TRTSIM_LIBRARY_VERSION");
+    int major = 0, minor = 0, patch = 0;
+    if (text && std::sscanf(text, "%d.%d.%d", &major, &minor, &patch) == 3 && major >= 0 && minor >= 0 && minor < 100 &&
+        patch >= 0 && patch < 100) {
+      return major * 10000 + minor * 100 + patch;
+    }
+    return static_cast<int>(NV_TENSORRT_VERSION);
+  }();
+  return version;
+}
+
 void addInferCounters(trtsim_counters* out) {
   InferCounters& c = inferCounters();
   out->live_runtimes = c.runtimes.load();
@@ -216,10 +233,10 @@ TRTSIM_EXPORT void* createInferBuilder_INTERNAL(void* logger, int32_t version) n
   return trtsim::createBuilder(static_cast<nvinfer1::ILogger*>(logger));
 }
 
-TRTSIM_EXPORT int32_t getInferLibVersion() noexcept { return NV_TENSORRT_VERSION; }
-TRTSIM_EXPORT int32_t getInferLibMajorVersion() noexcept { return NV_TENSORRT_MAJOR; }
-TRTSIM_EXPORT int32_t getInferLibMinorVersion() noexcept { return NV_TENSORRT_MINOR; }
-TRTSIM_EXPORT int32_t getInferLibPatchVersion() noexcept { return NV_TENSORRT_PATCH; }
+TRTSIM_EXPORT int32_t getInferLibVersion() noexcept { return trtsim::reportedVersion(); }
+TRTSIM_EXPORT int32_t getInferLibMajorVersion() noexcept { return trtsim::reportedVersion() / 10000; }
+TRTSIM_EXPORT int32_t getInferLibMinorVersion() noexcept { return trtsim::reportedVersion() / 100 % 100; }
+TRTSIM_EXPORT int32_t getInferLibPatchVersion() noexcept { return trtsim::reportedVersion() % 100; }
 TRTSIM_EXPORT int32_t getInferLibBuildVersion() noexcept { return NV_TENSORRT_BUILD; }
 
 }  // extern "C"
