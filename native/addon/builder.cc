@@ -88,7 +88,7 @@ class BuildWorker : public Napi::AsyncWorker {
   void Execute() override {
     DeviceScope device(mBackend->cuda(), mDevice);  // TensorRT builds for, and times kernels on, the current device
     auto emit = [this](ProgressEvent e) {
-      if (mHasProgress) mProgress.NonBlockingCall(new ProgressEvent(std::move(e)));
+      if (mHasProgress) queue(std::move(e));
     };
     mOptions.onPhaseStart = [&](std::string const& phase, std::string const& parent, int32_t steps) {
       emit(ProgressEvent{"start", phase, parent, steps, {}});
@@ -123,12 +123,20 @@ class BuildWorker : public Napi::AsyncWorker {
       deferred.Resolve(out);
     };
     // Behind the progress events still queued; settled here when there are none, or the queue is closing.
-    if (!mHasProgress || mProgress.NonBlockingCall(new ProgressEvent{"", "", "", 0, settle}) != napi_ok) settle(Env());
+    if (!mHasProgress || !queue(ProgressEvent{"", "", "", 0, settle})) settle(Env());
   }
 
   void OnError(Napi::Error const& e) override { mDeferred.Reject(e.Value()); }
 
  private:
+  // Queues an event (or the settlement) behind those queued before; false when the queue is closing.
+  bool queue(ProgressEvent event) {
+    auto owned = std::make_unique<ProgressEvent>(std::move(event));
+    if (mProgress.NonBlockingCall(owned.get()) != napi_ok) return false;
+    owned.release();  // the queue owns it now
+    return true;
+  }
+
   std::shared_ptr<Backend> mBackend;
   int mDevice;
   std::vector<uint8_t> mOnnx;
