@@ -249,7 +249,7 @@ describe('custom plugin libraries', () => {
     expect(status.creators).toContainEqual({ name: 'Swish_TRTN', version: '1', namespace: '', kind: 'v3', library: swishLibrary() });
   });
 
-  it("a successful build (and describeOnnx) passes on the parser's warning for each field a plugin node leaves to its default; past 32 lines, how many went", async () => {
+  it("a successful build (and describeOnnx) passes on the parser's warning for each field a plugin node leaves to its default; past 32 lines, how many went; a build failing after the parse carries them", async () => {
     const build = async (onnx: Uint8Array) => {
       const warnings: [string, string][] = [];
       await buildEngine(onnx, { backend: 'simulator', pluginLibraries: [swishLibrary()], onWarning: (m, from) => warnings.push([m, from]) });
@@ -268,6 +268,11 @@ describe('custom plugin libraries', () => {
       nodes: Array.from({ length: 40 }, (_, i) => node('Swish_TRTN', [`x${i}`], [`x${i + 1}`], {})),
     });
     expect(await build(chain)).toEqual([['(8 earlier lines left out)', 'tensorrt'], ...Array.from({ length: 32 }, () => [beta, 'tensorrt'])]);
+    // A build that fails after the parse (int8 without scales) carries the parser's warnings with TensorRT's error.
+    const failed = (await buildEngine(swishOnnx({}), { backend: 'simulator', pluginLibraries: [swishLibrary()], precision: 'int8' }).catch((e: unknown) => e)) as BuildFailedError;
+    expect(failed).toBeInstanceOf(BuildFailedError);
+    expect(failed.message).toMatch(/Calibration failure occurred with no scaling factors detected/);
+    expect(failed.trtLog).toContain(`[W] ${beta}`);
   });
 
   it('loading a library again, by another spelling of its path, or through Runtime.create, registers nothing twice', () => {
