@@ -137,6 +137,7 @@ describe('the ONNX parser and the standard plugins of another version than libnv
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/libnvonnxparser\s+WARN\s+LIBRARY_VERSION: the ONNX parser at \S+libtrtsim_nvonnxparser\.so\.10\.15\.0 is TensorRT 10\.15\.0 \(by its file name\)/);
     expect(r.stdout).toContain("fix: Builds from ONNX need the parser of libnvinfer's TensorRT version");
+    expect(r.stdout).toContain("verdict: the 'simulator' backend can run on this machine, but it cannot build engines from ONNX (libnvonnxparser: LIBRARY_VERSION)");
     const doc = json(await runCli(['doctor', '--backend', 'simulator', '--json'], { env: { TENSORRT_NODE_SIM_DIR: folder } }));
     expect(doc.libraries.map((l: { name: string; status: string }) => [l.name, l.status])).toEqual([
       ['libnvinfer', 'ok'],

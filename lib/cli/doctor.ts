@@ -325,7 +325,10 @@ async function doctor(backend: Backend, pluginLibraries: readonly string[]): Pro
   }
 
   const ok = info !== undefined && runtimeOk && checks.every((c) => c.status !== 'fail' || c.id === 'onnxruntime');
-  const verdict = ok ? `the '${backend}' backend can run on this machine` : `the '${backend}' backend cannot run on this machine: ${failure || 'see the failed rows'}`;
+  // Engines run without the ONNX parser; builds do not, which a verdict of "can run" alone would hide.
+  const parserRow = libraries.find((l) => l.name === 'libnvonnxparser' && l.status === 'warn');
+  const noBuilds = parserRow?.error ? `, but it cannot build engines from ONNX (libnvonnxparser: ${parserRow.error.code})` : '';
+  const verdict = ok ? `the '${backend}' backend can run on this machine${noBuilds}` : `the '${backend}' backend cannot run on this machine: ${failure || 'see the failed rows'}`;
   return { ok, data: { backend, node, addon, libraries, cuda, device: devices[0] ?? null, devices, plugins: pluginsJson, onnxruntime, checks, verdict } };
 }
 
