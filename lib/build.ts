@@ -186,10 +186,12 @@ export async function buildEngine(onnx: Uint8Array, options: BuildOptions = {}):
   return (await buildPlan(onnx, options)).plan;
 }
 
-/** A built plan and the plugins its layers use (each once): what must be registered for it to deserialize. */
+/** A built plan, the plugins its layers use (each once: what must be registered for it to deserialize), and what
+ * TensorRT warned of while it built it (as onWarning got them with 'tensorrt'). */
 export interface BuiltPlan {
   readonly plan: Uint8Array;
   readonly plugins: readonly PluginCreatorSpec[];
+  readonly warnings: readonly string[];
 }
 
 /** buildEngine, with the plugins the plan needs (the EngineStore records them in the sidecar). */
@@ -241,10 +243,9 @@ export async function buildPlan(onnx: Uint8Array, options: BuildOptions = {}): P
     options.signal?.removeEventListener('abort', onAbort);
   }
   if (options.timingCachePath && result.timingCache.length > 0) await writeUserFile(options.timingCachePath, result.timingCache, 'timing cache');
-  if (options.onWarning) {
-    for (const warning of warningsOf(result.trtLog)) options.onWarning(warning, 'tensorrt');
-  }
+  const warnings = Object.freeze(warningsOf(result.trtLog));
+  for (const warning of warnings) options.onWarning?.(warning, 'tensorrt');
   const deprecation = precisionFlagDeprecation(options, result.libraryVersion);
   if (deprecation) options.onWarning?.(deprecation, 'tensorrt-node');
-  return { plan: result.plan, plugins: Object.freeze(result.plugins.map((p) => Object.freeze({ ...p }))) };
+  return { plan: result.plan, plugins: Object.freeze(result.plugins.map((p) => Object.freeze({ ...p }))), warnings };
 }

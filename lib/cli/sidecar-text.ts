@@ -24,6 +24,7 @@ export function renderSidecar(s: Sidecar, indent = ''): string {
     ...(s.plugins?.length ? [`plugins   ${s.plugins.map(pluginText).join(', ')}`] : []),
     `plan      ${formatBytes(s.plan_bytes)}, sha256 ${s.plan_sha256.slice(0, 16)}…`,
     `built     ${s.created_at} by ${s.builder}`,
+    ...(s.build_warnings ?? []).map((w, i) => `${i === 0 ? 'warned    ' : '          '}TensorRT: ${w}`),
   ]
     .map((l) => indent + l)
     .join('\n');

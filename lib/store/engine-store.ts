@@ -200,7 +200,7 @@ export class EngineStore {
       if (again.kind === 'ok') return { path: enginePath, sidecar: again.sidecar, built: false };
       if (again.kind === 'bad') warnIfOtherOptions(again.error, enginePath, options.onWarning);
       let quarantined = again.kind === 'bad' ? await quarantineEngine(enginePath, again.error) : undefined;
-      const { plan, plugins } = await buildPlan(onnxBytes, {
+      const { plan, plugins, warnings } = await buildPlan(onnxBytes, {
         backend,
         device: options.runtime.device.index, // the GPU it is for: the same kind as the runtime's, on a mixed host
         precision,
@@ -245,6 +245,7 @@ export class EngineStore {
         planBytes: plan.byteLength,
         builder: builderId(),
         plugins,
+        buildWarnings: warnings,
       });
       await commitEngine(enginePath, plan, sidecar, options.signal);
       // Read back through the same checks every reader applies: what is returned is what others will trust.

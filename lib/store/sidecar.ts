@@ -62,6 +62,10 @@ export interface Sidecar {
    * that provided each where it was built, when known. Absent in sidecars written before they were recorded (then
    * unknown), [] for an engine without plugin layers. */
   readonly plugins?: readonly PluginRef[];
+  /** What TensorRT's parser and builder warned of when they made the engine, in their words (BuildOptions.onWarning
+   * with 'tensorrt'): why an engine is slower or less precise than expected (tensors without int8 scales, a plugin
+   * field left to its default) stays with it. Absent in sidecars written before they were recorded. */
+  readonly build_warnings?: readonly string[];
 }
 
 export function sidecarPathOf(enginePath: string): string {
@@ -132,6 +136,9 @@ export function sidecarProblems(value: unknown): string[] {
   };
   if (v.plugins !== undefined && (!Array.isArray(v.plugins) || !v.plugins.every(isPlugin))) {
     problems.push(`plugins must be a list of {name, version, namespace, library?}, got ${JSON.stringify(v.plugins)}`);
+  }
+  if (v.build_warnings !== undefined && (!Array.isArray(v.build_warnings) || !v.build_warnings.every((w) => typeof w === 'string'))) {
+    problems.push(`build_warnings must be a list of strings, got ${JSON.stringify(v.build_warnings)}`);
   }
   return problems;
 }
@@ -216,6 +223,8 @@ export interface SidecarInput {
   readonly createdAt?: Date;
   /** The plugins the plan's layers use, with the library each came from (buildPlan gives them). */
   readonly plugins: readonly (Omit<PluginRef, 'library'> & { readonly library?: string | null })[];
+  /** TensorRT's warnings during the build (buildPlan gives them). */
+  readonly buildWarnings: readonly string[];
 }
 
 /** The build_options flag of an engine built strongly typed (BuildOptions.stronglyTyped). */
@@ -249,5 +258,6 @@ export function createSidecar(input: SidecarInput): Sidecar {
     created_at: (input.createdAt ?? new Date()).toISOString(),
     builder: input.builder,
     plugins: input.plugins.map(({ name, version, namespace, library }) => ({ name, version, namespace, ...(library ? { library } : {}) })),
+    build_warnings: [...input.buildWarnings],
   };
 }

@@ -128,7 +128,7 @@ describe.concurrent('plugins in the CLI', () => {
     expect(json(await runCli(['inspect', roiAlign, ...SIM, '--json'])).network.plugins).toEqual([{ name: 'ROIAlign_TRT', version: '2', namespace: '', kind: 'v3', library: plugins({ backend: 'simulator' }).standard.path }]);
   });
 
-  it("build and run print TensorRT's warnings of a build that succeeded, once, and --json carries them; inspect shows the parser's", async () => {
+  it("build and run print TensorRT's warnings of a build that succeeded, once, and --json carries them; the sidecar keeps them; inspect shows them and the parser's", async () => {
     const defaults = path.join(dir, 'swish-defaults.onnx');
     writeFileSync(defaults, model({
       inputs: [valueInfo('x', 'float32', [2, 3])],
@@ -142,6 +142,10 @@ describe.concurrent('plugins in the CLI', () => {
     expect(built.stderr.split('\n').filter((line) => line.includes('warning'))).toEqual([`warning: ${warning}`]);
     const reused = await runCli(['build', defaults, ...SIM, '--plugin', swishLibrary, '--out', out, '--json']);
     expect(json(reused)).toMatchObject({ built: false, warnings: [] }); // nothing was built, so nothing to say
+    // The sidecar keeps them with the engine, and inspect shows them.
+    expect(json(reused).sidecar.build_warnings).toEqual([warning.replace('TensorRT: ', '')]);
+    const engineInspected = await runCli(['inspect', json(reused).path, ...SIM, '--plugin', swishLibrary]);
+    expect(engineInspected.stdout).toContain(`  warned    ${warning}`);
     const ran = await runCli(['run', defaults, ...SIM, '--plugin', swishLibrary, '--input', 'x=random', '--json']);
     expect(ran.code, ran.stderr).toBe(0);
     expect(json(ran).warnings).toEqual([warning]);

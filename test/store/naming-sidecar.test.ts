@@ -1,6 +1,6 @@
 // Engine names, the sidecar's fields, the plan header read without deserializing, and the commit of both files.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,7 @@ describe('the sidecar', () => {
       created_at: sidecar.created_at,
       builder: `tensorrt-node@${pkg.version}`,
       plugins: [], // known to use none (absent in sidecars written before plugins were recorded)
+      build_warnings: [], // TensorRT had nothing to say (absent in sidecars written before they were recorded)
     };
     expect(sidecar).toEqual(expected);
     expect(SIDECAR_FORMAT).toBe('tensorrt-node-engine/1');
@@ -89,6 +90,26 @@ describe('the sidecar', () => {
     // The file holds exactly what getOrBuild returned, and the plan's own header agrees on the version.
     expect((await readPlanHeader(enginePath)).trtVersion?.slice(0, 3)).toEqual([10, 16, 1]);
     expect(await readSidecar(sidecarPathOf(enginePath))).toEqual(expected);
+  });
+
+  it("keeps TensorRT's build warnings; a sidecar from before they were recorded verifies, a malformed list does not", async () => {
+    const store = new EngineStore(path.join(work, 'warnings'));
+    const { path: enginePath, sidecar } = await store.getOrBuild(getModel('mlp').onnx, {
+      runtime,
+      task: 'int8',
+      model: 'mlp',
+      profiles: [PROFILES.mlp!],
+      precision: 'int8',
+      calibrationCache: new TextEncoder().encode('TRT-101601-EntropyCalibration2\nh: 3c000000\nh_relu: 3c000000\ny: 3c000000\n'),
+    });
+    expect(sidecar.build_warnings).toEqual([
+      'Missing scale and zero-point for tensor x, expect fall back to non-int8 implementation for any layer consuming or producing given tensor',
+    ]);
+    const { build_warnings: _, ...older } = sidecar;
+    await writeFile(sidecarPathOf(enginePath), JSON.stringify(older));
+    expect((await store.verify(enginePath, { runtime })).build_warnings).toBeUndefined();
+    await writeFile(sidecarPathOf(enginePath), JSON.stringify({ ...sidecar, build_warnings: 'x' }));
+    await expect(store.verify(enginePath, { runtime })).rejects.toMatchObject({ code: 'ENGINE_CORRUPT', message: expect.stringContaining('build_warnings must be a list of strings, got "x"') });
   });
 
   it('max_batch_size and seq_len come from the dims the profiles let vary; options are recorded', async () => {
