@@ -172,7 +172,7 @@ function render(r: BuildReport): string {
   const lines = [
     r.built ? `built   ${r.path} (${r.seconds} s)` : `reused  ${r.path} (already built and verified)`,
     `sidecar ${r.sidecarPath}`,
-    renderSidecar(r.sidecar, '  '),
+    renderSidecar(r.sidecar, '  ', { withWarnings: !r.built }), // a build has just printed its warnings
   ];
   if (r.quarantined) lines.push(`note: the engine there was moved aside first (${r.quarantined.reason}): ${r.quarantined.files.join(', ')}`);
   return lines.join('\n');

@@ -3,7 +3,18 @@ import { pluginText } from '../plugins.js';
 import type { Sidecar } from '../store/index.js';
 import { formatBytes, formatDims } from './output.js';
 
-export function renderSidecar(s: Sidecar, indent = ''): string {
+/** The build warnings shown: a few, then how many more the sidecar holds (a large int8 model has hundreds). */
+const WARNINGS_SHOWN = 3;
+
+function warningLines(warnings: readonly string[]): string[] {
+  const lines = warnings.slice(0, WARNINGS_SHOWN).map((w, i) => `${i === 0 ? 'warned    ' : '          '}TensorRT: ${w}`);
+  const more = warnings.length - WARNINGS_SHOWN;
+  if (more > 0) lines.push(`          … and ${more} more in the sidecar's build_warnings`);
+  return lines;
+}
+
+/** `withWarnings: false` leaves out the build's warnings (build has just printed them). */
+export function renderSidecar(s: Sidecar, indent = '', { withWarnings = true } = {}): string {
   const profiles = s.build_options.profiles
     .map((p, i) =>
       Object.entries(p)
@@ -24,7 +35,7 @@ export function renderSidecar(s: Sidecar, indent = ''): string {
     ...(s.plugins?.length ? [`plugins   ${s.plugins.map(pluginText).join(', ')}`] : []),
     `plan      ${formatBytes(s.plan_bytes)}, sha256 ${s.plan_sha256.slice(0, 16)}…`,
     `built     ${s.created_at} by ${s.builder}`,
-    ...(s.build_warnings ?? []).map((w, i) => `${i === 0 ? 'warned    ' : '          '}TensorRT: ${w}`),
+    ...(withWarnings ? warningLines(s.build_warnings ?? []) : []),
   ]
     .map((l) => indent + l)
     .join('\n');

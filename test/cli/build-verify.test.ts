@@ -71,6 +71,19 @@ describe('build', () => {
     expect(existsSync(cache)).toBe(true);
   });
 
+  it("--precision int8 with a calibration cache that misses tensors: TensorRT's warnings on stderr once, a few of them in inspect", async () => {
+    const cache = path.join(dir, 'partial.cache');
+    writeFileSync(cache, 'TRT-101601-EntropyCalibration2\nunrelated: 3c000000\n'); // scales for none of the model's tensors
+    const r = await runCli(['build', model, ...SIM, ...PROFILE, '--precision', 'int8', '--calib-cache', cache, '--out', path.join(dir, 'int8')]);
+    expect(r.code, r.stderr).toBe(0);
+    const missing = r.stderr.split('\n').filter((l) => l.startsWith('warning: TensorRT: Missing scale and zero-point for tensor '));
+    expect(missing.length).toBeGreaterThan(3);
+    expect(r.stdout).not.toContain('Missing scale'); // not repeated under the sidecar
+    const inspected = await runCli(['inspect', readdirSync(path.join(dir, 'int8')).map((f) => path.join(dir, 'int8', f)).find((f) => f.endsWith('.engine'))!, ...SIM]);
+    expect(inspected.stdout.match(/TensorRT: Missing scale/g)).toHaveLength(3);
+    expect(inspected.stdout).toContain(`… and ${missing.length - 3} more in the sidecar's build_warnings`);
+  });
+
   it('--precision int8 of a model with Q/DQ nodes needs no --calib-cache (explicit quantization); one without still does', async () => {
     const qdq = path.join(dir, 'qdq.onnx');
     writeFileSync(qdq, qdqMlp());
