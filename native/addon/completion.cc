@@ -1,5 +1,6 @@
 #include "completion.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <thread>
@@ -248,6 +249,7 @@ size_t CompletionQueue::settleReady(Napi::Env env) {
     mLate.clear();
     return dropped;
   }
+  flushPendingJs(env);
   refreshArena(env);
   mDelivering = true;
   // The settled values go to JS as the arguments of one call per group of jobs: no JS array to fill element by
@@ -326,6 +328,17 @@ void CompletionQueue::settleOne(Napi::Env env, CompletionJob& job, int status) {
       // The environment is stopping (a worker's process.exit): nothing can receive the error.
     }
   }
+}
+
+// A copy is walked: a flush runs JS, which may add to the list (a logger that creates a runtime with a logger).
+void CompletionQueue::flushPendingJs(Napi::Env env) {
+  if (mFlushFirst.empty()) return;
+  std::vector<std::weak_ptr<PendingJs>> current = mFlushFirst;
+  for (auto const& weak : current) {
+    if (auto pending = weak.lock()) pending->flush(env);
+  }
+  mFlushFirst.erase(std::remove_if(mFlushFirst.begin(), mFlushFirst.end(), [](auto const& w) { return w.expired(); }),
+                    mFlushFirst.end());
 }
 
 void CompletionQueue::close() {

@@ -32,6 +32,13 @@ namespace trtn {
 
 class CompletionQueue;
 
+// Something that has JS calls waiting (log messages) which must happen before the promises settled after them.
+class PendingJs {
+ public:
+  virtual ~PendingJs() = default;
+  virtual void flush(Napi::Env env) = 0;  // JS thread
+};
+
 // The JS promise of one call, by its ticket. Settling it inside a drain adds it to the drain's batch; outside one (a
 // call that fails while it submits) it is delivered by the next drain, so JS never re-enters the caller.
 class Settlement {
@@ -102,6 +109,10 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   // JS thread, at environment teardown: later callbacks are dropped.
   void close();
 
+  // JS thread: `pending` is flushed before each batch of settlements, after the jobs are taken, so what another
+  // thread queued there before finishing a job reaches JS before the job's promise settles. Held weakly.
+  void flushBeforeSettling(std::weak_ptr<PendingJs> pending) { mFlushFirst.push_back(std::move(pending)); }
+
   size_t pending() const { return mPending; }
 
   // JS thread: how long after a submission to poll for completions instead of sleeping (0: never). Returns the
@@ -128,6 +139,7 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   void deliver(Napi::Env env);  // JS thread: hands the batch (if any) to JS and starts an empty one
   bool canRunJs(napi_env env);  // JS thread: false once the environment is stopping (then remembered)
   void refreshArena(napi_env env);  // JS thread: mArenaData/mArenaBytes from the arena as it is now
+  void flushPendingJs(Napi::Env env);  // JS thread: flushes what flushBeforeSettling registered
 
   Napi::TypedThreadSafeFunction<CompletionQueue, void, &CompletionQueue::callJs> mTsfn;
   std::mutex mMutex;
@@ -150,6 +162,7 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   size_t mArenaBytes = 0;
   size_t mArenaUsed = 0;  // by the batch not yet delivered
   std::vector<Napi::Reference<Napi::Value>> mLate;  // each a [code, value] array
+  std::vector<std::weak_ptr<PendingJs>> mFlushFirst;  // JS thread only
   Napi::FunctionReference mSetImmediate;
   Napi::FunctionReference mDrainNextTurn;
   size_t mPending = 0;  // JS thread only: jobs submitted and not settled; the TSFN holds the loop while > 0

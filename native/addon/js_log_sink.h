@@ -1,7 +1,9 @@
-// TensorRT's log messages delivered to a JS callback (severity, message). TensorRT logs from any thread, so the
-// callback is reached through a thread-safe function that never keeps the process alive. The sink may outlive its
-// environment (a runtime released by the reaper thread after a worker exited): once the thread-safe function is
-// finalized, messages are dropped instead of reaching a freed function.
+// TensorRT's log messages delivered to a JS callback (severity, message). TensorRT logs from any thread, so messages
+// wait in the sink until the JS thread takes them: when a thread-safe function (which never keeps the process
+// alive) wakes it, and before the environment's completion queue settles any promise, so a message logged during a
+// call reaches the logger before that call's promise settles. The sink may outlive its environment (a runtime
+// released by the reaper thread after a worker exited): once the thread-safe function is finalized, messages are
+// dropped instead of reaching a freed function.
 #pragma once
 
 #include <napi.h>
@@ -9,8 +11,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "../backend/backend.h"
+#include "completion.h"
 
 namespace trtn {
 
@@ -26,15 +30,19 @@ class JsLogSink : public LogSink {
     int severity;
     std::string text;
   };
-  // Whether the thread-safe function may still be called; its finalizer closes it (on the JS thread).
-  struct Gate {
+  // Shared by the sink, its thread-safe function (whose finalizer ends it) and the completion queue (which flushes
+  // it before settling).
+  struct State : PendingJs {
     std::mutex mutex;
-    bool open = false;
+    bool accepting = false;      // log() may queue (until the sink goes)
+    bool wakePending = false;    // a thread-safe function call is on its way
+    std::vector<Message> pending;
+    Napi::FunctionReference* callback = nullptr;  // JS thread only; null once the thread-safe function is finalized
+    void flush(Napi::Env env) override;  // JS thread: hands the pending messages to the callback
+    static void wakeUp(Napi::Env env, Napi::Function, State* state, std::nullptr_t*);
+    Napi::TypedThreadSafeFunction<State, std::nullptr_t, &State::wakeUp> tsfn;  // the wake-up; its finalizer ends this
   };
-  static void callJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, Message* message);
-  using Tsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Message, &JsLogSink::callJs>;
-  Tsfn mTsfn;
-  std::shared_ptr<Gate> mGate = std::make_shared<Gate>();
+  std::shared_ptr<State> mState = std::make_shared<State>();
 };
 
 }  // namespace trtn
