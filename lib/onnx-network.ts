@@ -1,7 +1,7 @@
 // What TensorRT's ONNX parser makes of a model without building an engine: its inputs' and outputs' types and dims as
 // TensorRT sees them, which inputs are shape tensors (their values decide output shapes, so a build profile gives
-// their values, not their dims), which plugins its layers use, and what it warned of. Only the parser knows the last two: it follows
-// each input to the layers that read it, and decides which nodes become plugin layers.
+// their values, not their dims), which plugins its layers use, and what it warned of. Only the parser knows which
+// inputs are shape tensors and which nodes become plugin layers: it follows each input to the layers that read it.
 import { tensorDType } from './engine-spec.js';
 import type { TensorSpec } from './engine-spec.js';
 import { fromNative, makeError } from './errors.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plugins } from '../lib/index.js';
+import { buildEngine, plugins } from '../lib/index.js';
 import { packageRoot } from '../lib/native.js';
 import { getModel } from './models/index.js';
 import { cliPackage, json, runCli } from './cli/helpers.js';
@@ -53,14 +53,23 @@ const report = (e) => ({ code: e.code, message: e.message });
   } catch (e) {
     out.runtime = report(e);
   }
-  out.build = await buildEngine(Buffer.from(process.argv[2], 'base64'), { backend: 'simulator' }).then(() => 'built', report);
+  let plan;
+  out.build = await buildEngine(Buffer.from(process.argv[2], 'base64'), { backend: 'simulator' }).then((p) => ((plan = p), 'built'), report);
+  if (process.argv[3] && out.build === 'built') {
+    // A plan of the default simulator (argv[3]), and the one just built, loaded by this library.
+    const runtime = Runtime.create({ backend: 'simulator' });
+    const load = (bytes) => runtime.deserialize(bytes).then((e) => (e.dispose(), 'loaded'), report);
+    out.loads = { given: await load(Buffer.from(process.argv[3], 'base64')), built: await load(plan) };
+    runtime.dispose();
+  }
   console.log(JSON.stringify(out));
 })();
 `;
 
-async function child(env: Record<string, string>) {
+async function child(env: Record<string, string>, plan?: Uint8Array) {
   const onnx = Buffer.from(getModel('tiny_add').onnx).toString('base64');
-  const { stdout } = await promisify(execFile)(process.execPath, ['-e', CHILD, path.join(packageRoot, 'dist/index.cjs'), onnx], {
+  const args = ['-e', CHILD, path.join(packageRoot, 'dist/index.cjs'), onnx, ...(plan ? [Buffer.from(plan).toString('base64')] : [])];
+  const { stdout } = await promisify(execFile)(process.execPath, args, {
     timeout: 20_000,
     env: { ...process.env, ...env },
   });
@@ -80,9 +89,12 @@ describe('libnvinfer of another version than the headers', () => {
     expect(seen.build).toMatchObject({ code: 'LIBRARY_VERSION' });
   });
 
-  it.concurrent('a newer one of the same major serves it (its vtables only grow)', async () => {
-    const seen = await child({ TRTSIM_LIBRARY_VERSION: '10.17.0' });
+  it.concurrent('a newer one of the same major serves it (its vtables only grow), and like TensorRT 10.17 loads only its own plans', async () => {
+    const plan = await buildEngine(getModel('tiny_add').onnx, { backend: 'simulator' }); // by 10.16.1, this process's
+    const seen = await child({ TRTSIM_LIBRARY_VERSION: '10.17.0' }, plan);
     expect(seen.runtime).toMatchObject({ version: '10.17.0', onnxParserError: null });
+    expect(seen.loads.given).toMatchObject({ code: 'ENGINE_INCOMPATIBLE' });
+    expect(seen.loads.built).toBe('loaded');
   });
 });
 

@@ -198,8 +198,12 @@ export class EngineStore {
       // Another process may have built it (or quarantined it) while this one waited.
       const again = await this.#check(enginePath, expect);
       if (again.kind === 'ok') return { path: enginePath, sidecar: again.sidecar, built: false };
-      if (again.kind === 'bad') warnIfOtherOptions(again.error, enginePath, options.onWarning);
-      let quarantined = again.kind === 'bad' ? await quarantineEngine(enginePath, again.error) : undefined;
+      // Moves the engine there aside, saying so when it is another caller's sound one.
+      const moveAside = (error: TensorRTNodeError) => {
+        warnIfOtherOptions(error, enginePath, options.onWarning);
+        return quarantineEngine(enginePath, error);
+      };
+      let quarantined = again.kind === 'bad' ? await moveAside(again.error) : undefined;
       const { plan, plugins, warnings } = await buildPlan(onnxBytes, {
         backend,
         device: options.runtime.device.index, // the GPU it is for: the same kind as the runtime's, on a mixed host
@@ -223,10 +227,7 @@ export class EngineStore {
         lock = await acquire();
         const latest = await this.#check(enginePath, expect);
         if (latest.kind === 'ok') return { path: enginePath, sidecar: latest.sidecar, built: false, quarantined };
-        if (latest.kind === 'bad') {
-          warnIfOtherOptions(latest.error, enginePath, options.onWarning);
-          quarantined = await quarantineEngine(enginePath, latest.error);
-        }
+        if (latest.kind === 'bad') quarantined = await moveAside(latest.error);
       }
       const sidecar = createSidecar({
         task: parts.task,

@@ -7,6 +7,7 @@
 #include "device_scope.h"
 #include "errors.h"
 #include "js_bytes.h"
+#include "js_strings.h"
 #include "quiesce.h"
 #include "reaper.h"
 #include "wraps.h"
@@ -140,10 +141,7 @@ Napi::Value RuntimeWrap::info(Napi::CallbackInfo const& info) {
   out.Set("backend", s->backend->kind());
   out.Set("libraryVersion", s->backend->libraryVersion());
   out.Set("headerVersion", s->backend->headerVersion());
-  auto paths = s->backend->libraryPaths();
-  Napi::Array list = Napi::Array::New(env, paths.size());
-  for (size_t i = 0; i < paths.size(); ++i) list.Set(static_cast<uint32_t>(i), paths[i]);
-  out.Set("libraryPaths", list);
+  out.Set("libraryPaths", stringArray(env, s->backend->libraryPaths()));
   Failure parser = s->backend->onnxParserProblem();
   out.Set("onnxParserError", parser.code.empty() ? env.Null() : toJsError(env, parser).Value());
   return out;

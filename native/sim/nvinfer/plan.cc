@@ -5,6 +5,7 @@
 
 #include "../include/NvInferVersion.h"
 #include "io_formats.h"
+#include "library_version.h"
 
 namespace trtsim {
 namespace {
@@ -482,11 +483,11 @@ std::vector<uint8_t> writePlan(PlanContents const& plan, int ccMajor, int ccMino
   putU32(out, 0, kPlanMagic);
   putU32(out, 4, 0);
   putU64(out, 8, kPlanHeaderSize + body.bytes.size());
-  putU32(out, 16, serializationVersionOf(NV_TENSORRT_MAJOR, NV_TENSORRT_MINOR, NV_TENSORRT_PATCH));
+  putU32(out, 16, serializationVersionOf(libraryMajor(), libraryMinor(), libraryPatch()));
   putU32(out, 20, plan.flags);
-  out[24] = NV_TENSORRT_MAJOR;
-  out[25] = NV_TENSORRT_MINOR;
-  out[26] = NV_TENSORRT_PATCH;
+  out[24] = static_cast<uint8_t>(libraryMajor());
+  out[25] = static_cast<uint8_t>(libraryMinor());
+  out[26] = static_cast<uint8_t>(libraryPatch());
   out[27] = NV_TENSORRT_BUILD;
   out[28] = static_cast<uint8_t>(ccMajor);
   out[29] = static_cast<uint8_t>(ccMinor);
@@ -520,20 +521,19 @@ PlanHeader readPlanHeader(uint8_t const* data, size_t size) {
 
 PlanContents readPlan(uint8_t const* data, size_t size, int ccMajor, int ccMinor) {
   PlanHeader h = readPlanHeader(data, size);
-  uint32_t const currentTag = serializationVersionOf(NV_TENSORRT_MAJOR, NV_TENSORRT_MINOR, NV_TENSORRT_PATCH);
+  uint32_t const currentTag = serializationVersionOf(libraryMajor(), libraryMinor(), libraryPatch());
   // TensorRT refuses a plan by its serialization tag (the stdVersionRead assertion), and only layout 0 is known: a
   // header of another layout comes from another format version. The version bytes must agree as well (the default
   // rule: the exact TensorRT build).
-  bool sameVersion = h.layout == 0 && h.serializationVersion == currentTag && h.trtMajor == NV_TENSORRT_MAJOR &&
-                     h.trtMinor == NV_TENSORRT_MINOR && h.trtPatch == NV_TENSORRT_PATCH &&
+  bool sameVersion = h.layout == 0 && h.serializationVersion == currentTag && h.trtMajor == libraryMajor() &&
+                     h.trtMinor == libraryMinor() && h.trtPatch == libraryPatch() &&
                      h.trtBuild == NV_TENSORRT_BUILD;
   // A version-compatible plan runs on a newer TensorRT of the same major through the lean runtime it embeds (host
   // code, see runtime.cc). Built with kEXCLUDE_LEAN_RUNTIME it carries none: only a lean runtime of its own version,
   // loaded with IRuntime::loadRuntime, runs it elsewhere, and a plain runtime refuses it by its version tag.
   bool compatible = h.layout == 0 && (h.flags & kPlanFlagVersionCompatible) && (h.flags & kPlanFlagHostCode) &&
-                    h.trtMajor == NV_TENSORRT_MAJOR &&
-                    (h.trtMinor < NV_TENSORRT_MINOR ||
-                     (h.trtMinor == NV_TENSORRT_MINOR && h.trtPatch <= NV_TENSORRT_PATCH));
+                    h.trtMajor == libraryMajor() &&
+                    (h.trtMinor < libraryMinor() || (h.trtMinor == libraryMinor() && h.trtPatch <= libraryPatch()));
   if (!sameVersion && !compatible) {
     std::ostringstream why;
     why << "Version tag does not match. Note: Current Version: " << currentTag

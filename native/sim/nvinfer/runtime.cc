@@ -1,6 +1,4 @@
 // IRuntime of the simulator and the library's C entry points (the names libnvinfer exports).
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 #include "cudart_calls.h"
@@ -9,6 +7,7 @@
 #include "../include/trtsim_control.h"
 #include "engine.h"
 #include "lib_state.h"
+#include "library_version.h"
 #include "plugin_registry.h"
 #include "shapes.h"
 
@@ -178,29 +177,14 @@ class RuntimeImpl : public nvinfer1::IRuntime {
 
 // Factories refuse callers compiled against another major version, whose vtables would not match.
 bool versionAccepted(void* logger, int32_t version, char const* what) {
-  if (version / 10000 == NV_TENSORRT_MAJOR) return true;
+  if (version / 10000 == libraryMajor()) return true;
   if (logger) {
     std::string message = std::string(what) + ": Error Code 6: API Usage Error (The caller was compiled against "
                           "TensorRT version " + std::to_string(version) + ", this library is " +
-                          std::to_string(NV_TENSORRT_VERSION) + ".)";
+                          std::to_string(libraryVersion()) + ".)";
     static_cast<nvinfer1::ILogger*>(logger)->log(nvinfer1::ILogger::Severity::kERROR, message.c_str());
   }
   return false;
-}
-
-// TRTSIM_LIBRARY_VERSION=10.15.1: the version the library says it is (getInferLibVersion and its parts), to exercise
-// a caller's version checks against a library of another version. What it builds and loads is unchanged.
-int32_t reportedVersion() {
-  static int32_t const version = [] {
-    char const* text = std::getenv("TRTSIM_LIBRARY_VERSION");
-    int major = 0, minor = 0, patch = 0;
-    if (text && std::sscanf(text, "%d.%d.%d", &major, &minor, &patch) == 3 && major >= 0 && minor >= 0 && minor < 100 &&
-        patch >= 0 && patch < 100) {
-      return major * 10000 + minor * 100 + patch;
-    }
-    return static_cast<int>(NV_TENSORRT_VERSION);
-  }();
-  return version;
 }
 
 void addInferCounters(trtsim_counters* out) {
@@ -233,10 +217,10 @@ TRTSIM_EXPORT void* createInferBuilder_INTERNAL(void* logger, int32_t version) n
   return trtsim::createBuilder(static_cast<nvinfer1::ILogger*>(logger));
 }
 
-TRTSIM_EXPORT int32_t getInferLibVersion() noexcept { return trtsim::reportedVersion(); }
-TRTSIM_EXPORT int32_t getInferLibMajorVersion() noexcept { return trtsim::reportedVersion() / 10000; }
-TRTSIM_EXPORT int32_t getInferLibMinorVersion() noexcept { return trtsim::reportedVersion() / 100 % 100; }
-TRTSIM_EXPORT int32_t getInferLibPatchVersion() noexcept { return trtsim::reportedVersion() % 100; }
+TRTSIM_EXPORT int32_t getInferLibVersion() noexcept { return trtsim::libraryVersion(); }
+TRTSIM_EXPORT int32_t getInferLibMajorVersion() noexcept { return trtsim::libraryMajor(); }
+TRTSIM_EXPORT int32_t getInferLibMinorVersion() noexcept { return trtsim::libraryMinor(); }
+TRTSIM_EXPORT int32_t getInferLibPatchVersion() noexcept { return trtsim::libraryPatch(); }
 TRTSIM_EXPORT int32_t getInferLibBuildVersion() noexcept { return NV_TENSORRT_BUILD; }
 
 }  // extern "C"
