@@ -1,5 +1,6 @@
 // Standalone test of the simulator's operator library (no framework). Prints every failure; exits non-zero if any.
-// Build: g++ -std=c++17 -O1 -g -fsanitize=address,undefined -I<ops dir> <ops dir>/*.cc <ops dir>/test/ops_test.cc
+// Build: g++ -std=c++17 -O1 -I<ops dir> <ops dir>/test/ops_test.cc -L<build dir> -ltrtsim_nvinfer (npm test), or from
+// source with sanitizers: g++ ... -fsanitize=address,undefined -I<ops dir> <ops dir>/*.cc <ops dir>/test/ops_test.cc
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
