@@ -65,7 +65,7 @@ export interface BuildOptions {
   readonly onProgress?: (event: BuildProgress) => void;
   /** What a build that succeeded has to say, in order: what TensorRT's parser and builder logged as warnings (`from`
    * 'tensorrt', TensorRT's own words, such as a plugin node's missing attribute or tensors left without int8 scales;
-   * the latest 32, after one that says how many earlier ones were left out), then this package's advice (`from`
+   * the first 16 and the latest 16, with a line that counts those left out between), then this package's advice (`from`
    * 'tensorrt-node', such as a deprecated way to ask for a precision). A failed build carries TensorRT's lines in
    * its error's `trtLog` instead. */
   readonly onWarning?: (message: string, from: WarningSource) => void;

@@ -28,7 +28,7 @@ export interface OnnxNetworkSpec {
    * plugin of their name), each once: an engine of the model needs them registered to deserialize. */
   readonly plugins: readonly PluginCreatorSpec[];
   /** What the parser warned of, in TensorRT's words (a plugin node's attribute left to the creator's default, ...):
-   * the latest 32, after one that says how many earlier ones were left out. A build of the model says them too. */
+   * the first 16 and the latest 16, with a line that counts those left out between. A build says them too. */
   readonly warnings: readonly string[];
 }
 

@@ -17,6 +17,7 @@ import { PROFILES } from './helpers/engines.js';
 import { compareOutputs, formatComparison, runOrt } from './helpers/ort.js';
 import type { TensorMap } from './helpers/ort.js';
 import { getModel } from './models/index.js';
+import { model, node, valueInfo } from './models/onnx-builder.js';
 import type { ModelName } from './models/index.js';
 
 const TOLERANCE: Record<Precision, { atol: number; rtol: number }> = {
@@ -161,6 +162,29 @@ describe('precision', () => {
       [missing('x'), 'tensorrt'],
       [missing('h'), 'tensorrt'],
       [expect.stringMatching(/^precision 'int8' uses TensorRT builder flags and implicit INT8 calibration, deprecated since TensorRT 10\.12/), 'tensorrt-node'],
+    ]);
+  });
+
+  it('many warnings: the first 16 and the latest 16 of what TensorRT logged, with a line that counts those left out between', async () => {
+    // 40 Relus in a chain, and a cache with a scale for the output only: one warning per other tensor, x0 to x39.
+    const chain = model({
+      inputs: [valueInfo('x0', 'float32', [2, 4])],
+      outputs: [valueInfo('x40', 'float32', [2, 4])],
+      nodes: Array.from({ length: 40 }, (_, i) => node('Relu', [`x${i}`], [`x${i + 1}`])),
+    });
+    const warnings: [string, string][] = [];
+    await buildEngine(chain, {
+      backend: 'simulator',
+      precision: 'int8',
+      calibrationCache: new TextEncoder().encode('TRT-101601-EntropyCalibration2\nx40: 3c010204\n'),
+      onWarning: (message, from) => warnings.push([message, from]),
+    });
+    const missing = (i: number) => `Missing scale and zero-point for tensor x${i}, expect fall back to non-int8 implementation for any layer consuming or producing given tensor`;
+    const fromTensorRT = warnings.filter(([, from]) => from === 'tensorrt').map(([message]) => message);
+    expect(fromTensorRT).toEqual([
+      ...Array.from({ length: 16 }, (_, i) => missing(i)),
+      '(8 lines left out)',
+      ...Array.from({ length: 16 }, (_, i) => missing(24 + i)),
     ]);
   });
 
