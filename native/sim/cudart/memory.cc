@@ -24,7 +24,7 @@ constexpr uint8_t kUninitialized = 0xFF;  // fresh device memory reads as NaN, s
 // marker that sets it and the threads that remember the range, so none of them outlives it.
 using Availability = std::shared_ptr<std::atomic<bool>>;
 
-// Shared, not owned: a stream worker holds the storage it resolved until its work item is done (see tDevicePins), so
+// Shared, not owned: a stream worker holds the storage it resolved until its work item is done (see ThreadView::devicePins), so
 // a free made meanwhile by another stream, unordered with that work, cannot pull the memory from under it.
 using Storage = std::shared_ptr<uint8_t[]>;
 
@@ -34,12 +34,6 @@ struct Allocation {
   int device;
   Availability available;  // null: cudaMalloc, usable at once
 };
-
-// The device whose kernel runs on this thread (a stream worker, while it runs one), or -1: a kernel reaches only its
-// own device's memory.
-thread_local int tKernelDevice = -1;
-// This thread is a stream worker: what it resolves is an access by the device, made when the work runs.
-thread_local bool tStreamWorker = false;
 
 struct AddressSpace {
   uintptr_t base = 0;
@@ -93,13 +87,22 @@ class RecentRanges {
   RememberedRange mRanges[N];
   size_t mNext = 0;
 };
-thread_local RecentRanges<8> tRecentDevice;  // a run touches its inputs, outputs, weights and activations
-
-// The storage a stream worker resolved during its current work item (a kernel, a copy). On a GPU, memory freed
-// while a kernel of another stream still uses it stays mapped in the pool (the kernel reads stale data) or faults;
-// it never frees the host's heap under the kernel. Released by releaseDevicePins() once the item is done.
-thread_local std::vector<Storage> tDevicePins;
-thread_local RecentRanges<4> tRecentPinned;
+// What this thread knows of memory, in one thread_local: in a shared library each access to a thread_local is a
+// call to __tls_get_addr, and a run's lookups on a stream worker made about fifty of them when these were five.
+struct ThreadView {
+  // The device whose kernel runs on this thread (a stream worker, while it runs one), or -1: a kernel reaches only
+  // its own device's memory.
+  int kernelDevice = -1;
+  // This thread is a stream worker: what it resolves is an access by the device, made when the work runs.
+  bool streamWorker = false;
+  RecentRanges<8> recentDevice;  // a run touches its inputs, outputs, weights and activations
+  RecentRanges<4> recentPinned;
+  // The storage a stream worker resolved during its current work item (a kernel, a copy). On a GPU, memory freed
+  // while a kernel of another stream still uses it stays mapped in the pool (the kernel reads stale data) or
+  // faults; it never frees the host's heap under the kernel. Released by releaseDevicePins() once the item is done.
+  std::vector<Storage> devicePins;
+};
+thread_local ThreadView tView;
 
 bool reserveAddressSpace() {
   if (gSpace.base != 0) return true;
@@ -135,9 +138,14 @@ int64_t bytesInUseLocked(int device) {
 
 }  // namespace
 
-void* resolveDevice(void const* ptr, size_t bytes) {
+namespace {
+
+// resolveDevice's work, given the thread's view as an argument: GCC recomputes a thread_local's address at each use
+// (each a __tls_get_addr call, six per lookup) rather than keep it in a register; a parameter it keeps, as long as
+// no interprocedural pass turns it back into the thread_local (noipa).
+__attribute__((noipa)) void* resolveIn(ThreadView& view, void const* ptr, size_t bytes) {
   auto p = reinterpret_cast<uintptr_t>(ptr);
-  RememberedRange const* range = tRecentDevice.find(p, gDeviceFrees.value.load(std::memory_order_acquire));
+  RememberedRange const* range = view.recentDevice.find(p, gDeviceFrees.value.load(std::memory_order_acquire));
   RememberedRange looked;
   if (!range) {
     std::lock_guard<std::mutex> lock(gMutex);
@@ -146,25 +154,29 @@ void* resolveDevice(void const* ptr, size_t bytes) {
     if (!a) return nullptr;
     looked = RememberedRange{base, a->size, a->storage, a->device,
                              gDeviceFrees.value.load(std::memory_order_relaxed), a->available};
-    range = &tRecentDevice.remember(looked);
+    range = &view.recentDevice.remember(looked);
   }
-  if (tKernelDevice >= 0 && range->device != tKernelDevice) return nullptr;
+  if (view.kernelDevice >= 0 && range->device != view.kernelDevice) return nullptr;
   // Stream-ordered memory is usable once its stream reached the allocation: work queued after it there, or on
   // another stream ordered after it by an event. Reached earlier, the access races the allocation (a GPU may not
   // notice; the simulator faults, so the missing order shows in tests).
-  if (tStreamWorker && range->available && !range->available->load(std::memory_order_acquire)) return nullptr;
+  if (view.streamWorker && range->available && !range->available->load(std::memory_order_acquire)) return nullptr;
   size_t offset = p - range->base;
   if (bytes > range->size - offset) return nullptr;
-  if (tStreamWorker && (tDevicePins.empty() || tDevicePins.back() != range->storage)) {
-    tDevicePins.push_back(range->storage);
+  if (view.streamWorker && (view.devicePins.empty() || view.devicePins.back() != range->storage)) {
+    view.devicePins.push_back(range->storage);
   }
   return range->storage.get() + offset;
 }
 
-void releaseDevicePins() { tDevicePins.clear(); }
+}  // namespace
 
-KernelDeviceScope::KernelDeviceScope(int device) : mPrevious(tKernelDevice) { tKernelDevice = device; }
-KernelDeviceScope::~KernelDeviceScope() { tKernelDevice = mPrevious; }
+void* resolveDevice(void const* ptr, size_t bytes) { return resolveIn(tView, ptr, bytes); }
+
+void releaseDevicePins() { tView.devicePins.clear(); }
+
+KernelDeviceScope::KernelDeviceScope(int device) : mPrevious(tView.kernelDevice) { tView.kernelDevice = device; }
+KernelDeviceScope::~KernelDeviceScope() { tView.kernelDevice = mPrevious; }
 
 int deviceOfPointer(void const* ptr) {
   std::lock_guard<std::mutex> lock(gMutex);
@@ -180,20 +192,21 @@ bool isDevicePointer(void const* ptr) {
 
 bool isPinnedRange(void const* ptr, size_t bytes) {
   auto p = reinterpret_cast<uintptr_t>(ptr);
-  RememberedRange const* range = tRecentPinned.find(p, gPinnedFrees.value.load(std::memory_order_acquire));
+  ThreadView& view = tView;
+  RememberedRange const* range = view.recentPinned.find(p, gPinnedFrees.value.load(std::memory_order_acquire));
   if (!range) {
     std::lock_guard<std::mutex> lock(gMutex);
     auto it = gPinned.upper_bound(p);
     if (it == gPinned.begin()) return false;
     --it;
     if (p >= it->first + it->second) return false;
-    range = &tRecentPinned.remember(RememberedRange{it->first, it->second, nullptr, -1,
-                                                    gPinnedFrees.value.load(std::memory_order_relaxed), nullptr});
+    range = &view.recentPinned.remember(RememberedRange{it->first, it->second, nullptr, -1,
+                                                        gPinnedFrees.value.load(std::memory_order_relaxed), nullptr});
   }
   return bytes <= range->size - (p - range->base);
 }
 
-void markStreamWorkerThread() { tStreamWorker = true; }
+void markStreamWorkerThread() { tView.streamWorker = true; }
 
 int allocateDevice(void** out, size_t size, int deviceIndex, std::shared_ptr<std::atomic<bool>> available) {
   if (!out) return recordError(trtn::cuda::kErrorInvalidValue);
