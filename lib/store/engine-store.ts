@@ -117,8 +117,9 @@ function warnIfOtherOptions(error: TensorRTNodeError, enginePath: string, onWarn
   const what = otherBuildOptionsOf(error);
   if (what === undefined) return;
   onWarning?.(
-    `the engine ${path.basename(enginePath)} there is sound but ${what.replace(/^it /, '')}: it is moved to quarantine/ and ` +
-      'rebuilt with these options. If another caller needs the other options, give each set its own task (or revision): ' +
+    `the engine ${path.basename(enginePath)} there is sound but ${what.replace(/^it /, '')}: it is rebuilt with these ` +
+      'options, and moved to quarantine/ once the new engine is built. If another caller needs the other options, give ' +
+      'each set its own task (or revision): ' +
       "otherwise each replaces the other's engine whenever it starts",
     'tensorrt-node',
   );
@@ -198,12 +199,15 @@ export class EngineStore {
       // Another process may have built it (or quarantined it) while this one waited.
       const again = await this.#check(enginePath, expect);
       if (again.kind === 'ok') return { path: enginePath, sidecar: again.sidecar, built: false };
-      // Moves the engine there aside, saying so when it is another caller's sound one.
-      const moveAside = (error: TensorRTNodeError) => {
-        warnIfOtherOptions(error, enginePath, options.onWarning);
-        return quarantineEngine(enginePath, error);
-      };
-      let quarantined = again.kind === 'bad' ? await moveAside(again.error) : undefined;
+      // A corrupt or incompatible engine goes now. A sound one built with other options stays until the new one is
+      // built, so a build that fails or is cancelled leaves it in place.
+      let replace = again.kind === 'bad' ? again.error : undefined;
+      let quarantined: QuarantineResult | undefined;
+      if (replace) warnIfOtherOptions(replace, enginePath, options.onWarning);
+      if (replace && otherBuildOptionsOf(replace) === undefined) {
+        quarantined = await quarantineEngine(enginePath, replace);
+        replace = undefined;
+      }
       const { plan, plugins, warnings } = await buildPlan(onnxBytes, {
         backend,
         device: options.runtime.device.index, // the GPU it is for: the same kind as the runtime's, on a mixed host
@@ -227,8 +231,9 @@ export class EngineStore {
         lock = await acquire();
         const latest = await this.#check(enginePath, expect);
         if (latest.kind === 'ok') return { path: enginePath, sidecar: latest.sidecar, built: false, quarantined };
-        if (latest.kind === 'bad') quarantined = await moveAside(latest.error);
+        replace = latest.kind === 'bad' ? latest.error : undefined;
       }
+      if (replace) quarantined = await quarantineEngine(enginePath, replace);
       const sidecar = createSidecar({
         task: parts.task,
         model: parts.model,

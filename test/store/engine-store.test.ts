@@ -192,7 +192,7 @@ describe('getOrBuild', () => {
     // Sound, but another caller's: said, with what keeps both (a bad engine is no news to a warning; see below).
     expect(warnings).toEqual([
       [
-        `the engine ${path.basename(strong.path)} there is sound but was built strongly typed, wanted weakly typed: it is moved to quarantine/ and rebuilt with these options. If another caller needs the other options, give each set its own task (or revision): otherwise each replaces the other's engine whenever it starts`,
+        `the engine ${path.basename(strong.path)} there is sound but was built strongly typed, wanted weakly typed: it is rebuilt with these options, and moved to quarantine/ once the new engine is built. If another caller needs the other options, give each set its own task (or revision): otherwise each replaces the other's engine whenever it starts`,
         'tensorrt-node',
       ],
     ]);
@@ -200,6 +200,20 @@ describe('getOrBuild', () => {
     expect(other.path).not.toBe(weak.path);
     expect((await store.getOrBuild(mlp.onnx, options())).built).toBe(false); // both kept, each under its task
     expect(warnings).toHaveLength(1);
+  });
+
+  it('a sound engine built with other options stays in place when the build meant to replace it fails or is cancelled', async () => {
+    const store = freshStore();
+    const strong = await store.getOrBuild(mlp.onnx, { ...options(), stronglyTyped: true });
+    const failed = await errorOf(store.getOrBuild(mlp.onnx, { ...options(), ioFormats: { x: 'chw32' } }));
+    expect(failed).toBeInstanceOf(BuildFailedError);
+    const controller = new AbortController();
+    const cancelled = await errorOf(store.getOrBuild(mlp.onnx, { ...options(), signal: controller.signal, onProgress: () => controller.abort() }));
+    expect(cancelled).toBeInstanceOf(AbortedError);
+    // Neither moved it: it is there, sound, and what its own caller gets without a build.
+    expect(await readdir(store.dir)).not.toContain('quarantine');
+    const again = await store.getOrBuild(mlp.onnx, { ...options(), stronglyTyped: true });
+    expect([again.path, again.built]).toEqual([strong.path, false]);
   });
 
   it('refuses a workspace that is not a safe byte count or an optimization level outside 0-5 before building or writing', async () => {
