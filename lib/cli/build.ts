@@ -17,7 +17,7 @@
 //     sidecar: <the store's Sidecar>,
 //     warnings: string[] }                // the build's ("TensorRT: …" for TensorRT's own); also printed on stderr
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -26,7 +26,7 @@ import { TensorRTNodeError } from '../errors.js';
 import type { Backend } from '../runtime.js';
 import { EngineStore, PRECISIONS, sidecarPathOf } from '../store/index.js';
 import type { Precision, Sidecar } from '../store/index.js';
-import { backendOption, deviceOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, requireFile } from './common.js';
+import { backendOption, deviceOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, readInputFile, requireFile } from './common.js';
 import { CliError, EXIT, usageError } from './errors.js';
 import { parseIoFormat, parseMebibytes, parseProfile, parseShapeOutput, parseValues } from './inputs.js';
 import type { ProfileArg, ValuesArg } from './inputs.js';
@@ -97,13 +97,12 @@ async function requireTimingCachePath(file: string): Promise<void> {
 }
 
 async function build(file: string, o: BuildCliOptions): Promise<Outcome<BuildReport>> {
-  await requireFile(file, 'ONNX model');
+  const onnx = await readInputFile(file, 'ONNX model');
   if (o.timingCache !== undefined) await requireTimingCachePath(o.timingCache);
   if (o.stronglyTyped && o.precision !== 'fp32') {
     throw usageError(`--strongly-typed takes no --precision (got ${o.precision}): the model's own types decide`);
   }
   if (o.calibCache !== undefined) await requireFile(o.calibCache, 'calibration cache');
-  const onnx = await readFile(file);
   if (isPlan(onnx)) throw usageError(`${file} is already a TensorRT engine; build takes the ONNX model (inspect or verify take engines)`);
   const { inputs: declared, ops } = readOnnxFile(file, onnx);
   // Q/DQ nodes say where int8 is used (explicit quantization); without them TensorRT needs calibration scales.

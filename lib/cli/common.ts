@@ -1,6 +1,6 @@
 // Options and checks every command shares: --backend, --device, --plugin, --json, and "this file must exist" as a usage
 // error.
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { InvalidArgumentError, Option } from 'commander';
 import { loadPluginLibrary } from '../plugins.js';
 import { Runtime } from '../runtime.js';
@@ -58,6 +58,17 @@ export async function requireFile(file: string, what: string): Promise<void> {
     throw error;
   }
   if (!isFile) throw usageError(`the ${what} ${file} is not a file`);
+}
+
+/** requireFile, then the file's bytes: one that cannot be read (no permission, ...) is a usage error (exit 2) too. */
+export async function readInputFile(file: string, what: string): Promise<Uint8Array> {
+  await requireFile(file, what);
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if (typeof (error as NodeJS.ErrnoException).code === 'string') throw usageError(`the ${what} ${file} cannot be read: ${(error as Error).message}`);
+    throw error;
+  }
 }
 
 /** A runtime for the chosen backend; its typed errors (LIBRARY_NOT_FOUND, …) propagate with their messages. */

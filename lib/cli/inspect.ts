@@ -21,7 +21,6 @@
 //                plugins: [{ name, version, namespace, kind }],                          // its plugin layers
 //                warnings: string[] } | null,                                          // in TensorRT's words
 //     networkError: { code, message } | null }                     // why there is none
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { EngineSpec, TensorSpec } from '../engine-spec.js';
@@ -32,7 +31,7 @@ import { pluginText } from '../plugins.js';
 import type { Backend } from '../runtime.js';
 import { parsePlanHeader, sidecarPathOf } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
-import { backendOption, deviceOption, hostCodeOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, requireFile } from './common.js';
+import { backendOption, deviceOption, hostCodeOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, readInputFile } from './common.js';
 import { isPlan, readOnnxFile, sidecarNextTo } from './model-files.js';
 import { formatOnnxDims } from './onnx-info.js';
 import type { OnnxInfo } from './onnx-info.js';
@@ -81,8 +80,7 @@ function errorSummary(error: unknown): { code: string; message: string } {
 }
 
 async function inspect(file: string, backend: Backend, device: number, allowEngineHostCode = false): Promise<Outcome<InspectReport>> {
-  await requireFile(file, 'file');
-  const bytes = await readFile(file);
+  const bytes = await readInputFile(file, 'file');
   if (isPlan(bytes)) return { ok: true, data: await inspectEngine(file, bytes, backend, device, allowEngineHostCode) };
   const info = readOnnxFile(file, bytes);
   const parsed = await describeOnnx(bytes, { backend }).then(

@@ -27,7 +27,6 @@
 //     warnings: string[] }              // also printed on stderr
 //   Element: a number; int64 values beyond 2^53 are strings. Non-finite numbers are null.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -37,7 +36,7 @@ import type { BuildProfile, ShapeValuesRange } from '../engine-spec.js';
 import { describeOnnx } from '../onnx-network.js';
 import type { Backend } from '../runtime.js';
 import { Tensor } from '../tensor.js';
-import { backendOption, deviceOption, hostCodeOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, requireFile } from './common.js';
+import { backendOption, deviceOption, hostCodeOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, readInputFile, requireFile } from './common.js';
 import { compareOutput } from './compare.js';
 import type { OutputComparison, Tolerance } from './compare.js';
 import { failure, usageError } from './errors.js';
@@ -181,7 +180,7 @@ async function engineShapes(file: string, engine: Engine, loaded: ReadonlyMap<st
   const declared: DeclaredInput[] = engine.inputs.map((t) => ({ name: t.name, dims: t.shape.map((d) => (d < 0 ? null : d)) }));
   const shapes = shapesForRun(declared, o.shapes ?? [], loaded, (name) => engine.profiles[0]?.[name]?.opt);
   if (o.onnx !== undefined) {
-    const onnx = await readFile(o.onnx);
+    const onnx = await readInputFile(o.onnx, 'ONNX model');
     if (o.compare) checkSameInputs(engine, readOnnxFile(o.onnx, onnx).inputs.map((i) => i.name), o.onnx);
     const { sidecar } = await sidecarNextTo(file);
     const given = createHash('sha256').update(onnx).digest('hex');
@@ -200,7 +199,7 @@ async function compareWithCpu(
   actual: ReadonlyMap<string, Values>,
   tol: Tolerance,
 ): Promise<CompareReport> {
-  const expected = await runReference(reference.ort, await readFile(onnxPath), feeds);
+  const expected = await runReference(reference.ort, await readInputFile(onnxPath, 'ONNX model'), feeds);
   const outputs = engine.outputs.map((spec) => {
     const ref = expected[spec.name];
     return compareOutput(spec.name, actual.get(spec.name), ref ? ortValues(ref) : undefined, tol);
@@ -218,8 +217,7 @@ async function compareWithCpu(
 }
 
 async function run(file: string, o: RunCliOptions): Promise<Outcome<RunReport>> {
-  await requireFile(file, 'model');
-  const bytes = await readFile(file);
+  const bytes = await readInputFile(file, 'model');
   const kind: RunReport['kind'] = isPlan(bytes) ? 'engine' : 'onnx';
   const onnxInfo = kind === 'onnx' ? readOnnxFile(file, bytes) : undefined;
   if (o.onnx !== undefined && kind === 'onnx') throw usageError(`--onnx is for engines (to name the model they were built from); ${file} is already an ONNX model`);

@@ -66,7 +66,11 @@ async function verify(file: string, options: VerifyCliOptions): Promise<Outcome<
   if (options.onnx !== undefined) await requireFile(options.onnx, 'ONNX model');
   const enginePath = path.resolve(file);
   // With a sidecar it is a damaged engine, which the store's checks describe; without one, something else entirely.
-  if (!(await fileIsPlan(enginePath)) && !existsSync(sidecarPathOf(enginePath))) {
+  const plan = await fileIsPlan(enginePath).catch((error: unknown) => {
+    if (typeof (error as NodeJS.ErrnoException).code === 'string') throw usageError(`the engine file ${file} cannot be read: ${(error as Error).message}`);
+    throw error;
+  });
+  if (!plan && !existsSync(sidecarPathOf(enginePath))) {
     throw usageError(`${file} is not a TensorRT engine (it does not start with the "ftrt" tag); verify takes an engine file (inspect and run take ONNX models too)`);
   }
   using runtime = openRuntime(options.backend, options.device);

@@ -125,6 +125,28 @@ function warnIfOtherOptions(error: TensorRTNodeError, enginePath: string, onWarn
   );
 }
 
+// Timer values in ms, as setTimeout and setInterval take them (at most 2^31 - 1; beyond, Node fires after 1 ms).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+// A NaN stale time never expires a lock, 0 ms of polling spins, and a huge one refreshes the lock every 1 ms.
+function requireLockTimes(options: EngineStoreOptions): void {
+  const time = (name: keyof EngineStoreOptions, min: number): number | undefined => {
+    const value: unknown = options[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !(value >= min && value <= MAX_TIMER_MS)) {
+      throw makeError('INVALID_ARGUMENT', `EngineStore: ${name} must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${showValue(value)}`);
+    }
+    return value;
+  };
+  // The holder refreshes its lock every quarter of the stale time, and at most every 250 ms.
+  time('lockStaleMs', 1000);
+  const min = time('lockPollMinMs', 1);
+  const max = time('lockPollMaxMs', 1);
+  if ((max ?? 1000) < (min ?? 25)) {
+    throw makeError('INVALID_ARGUMENT', `EngineStore: lockPollMaxMs (${max ?? 1000}) must not be less than lockPollMinMs (${min ?? 25})`);
+  }
+}
+
 export class EngineStore {
   readonly dir: string;
   readonly #options: EngineStoreOptions;
@@ -132,6 +154,7 @@ export class EngineStore {
   constructor(dir: string, options: EngineStoreOptions = {}) {
     if (typeof dir !== 'string' || dir === '') throw makeError('INVALID_ARGUMENT', 'EngineStore needs the path of its folder');
     requireOptionsObject(options, 'EngineStore');
+    requireLockTimes(options);
     this.dir = path.resolve(dir);
     this.#options = options;
   }
@@ -187,13 +210,15 @@ export class EngineStore {
 
     const lockPath = path.join(this.dir, stemOf(path.basename(enginePath)) + LOCK_EXT);
     const acquire = () =>
-      acquireLock(lockPath, {
-        staleMs: this.#options.lockStaleMs,
-        pollMinMs: this.#options.lockPollMinMs,
-        pollMaxMs: this.#options.lockPollMaxMs,
-        signal: options.signal,
-        onWait: options.onWait,
-      });
+      this.#writing(() =>
+        acquireLock(lockPath, {
+          staleMs: this.#options.lockStaleMs,
+          pollMinMs: this.#options.lockPollMinMs,
+          pollMaxMs: this.#options.lockPollMaxMs,
+          signal: options.signal,
+          onWait: options.onWait,
+        }),
+      );
     let lock: FileLock = await acquire();
     try {
       // Another process may have built it (or quarantined it) while this one waited.
@@ -205,7 +230,8 @@ export class EngineStore {
       let quarantined: QuarantineResult | undefined;
       if (replace) warnIfOtherOptions(replace, enginePath, options.onWarning);
       if (replace && otherBuildOptionsOf(replace) === undefined) {
-        quarantined = await quarantineEngine(enginePath, replace);
+        const unusable = replace;
+        quarantined = await this.#writing(() => quarantineEngine(enginePath, unusable));
         replace = undefined;
       }
       const { plan, plugins, warnings } = await buildPlan(onnxBytes, {
@@ -233,7 +259,8 @@ export class EngineStore {
         if (latest.kind === 'ok') return { path: enginePath, sidecar: latest.sidecar, built: false, quarantined };
         replace = latest.kind === 'bad' ? latest.error : undefined;
       }
-      if (replace) quarantined = await quarantineEngine(enginePath, replace);
+      const replaced = replace;
+      if (replaced) quarantined = await this.#writing(() => quarantineEngine(enginePath, replaced));
       const sidecar = createSidecar({
         task: parts.task,
         model: parts.model,
@@ -253,7 +280,7 @@ export class EngineStore {
         plugins,
         buildWarnings: warnings,
       });
-      await commitEngine(enginePath, plan, sidecar, options.signal);
+      await this.#writing(() => commitEngine(enginePath, plan, sidecar, options.signal));
       // Read back through the same checks every reader applies: what is returned is what others will trust.
       return { path: enginePath, sidecar: await verifyEngine(enginePath, expect), built: true, quarantined };
     } finally {
@@ -345,8 +372,19 @@ export class EngineStore {
     }
   }
 
+  // Writes into the folder (the lock, the engine, quarantine/): a system error there (no permission, a read-only
+  // file system, no space left) is the folder's, named with why, not an INTERNAL one.
+  async #writing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof TensorRTNodeError || typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
+      throw this.#folderError('written', error);
+    }
+  }
+
   // The folder the caller chose is unusable (a file, under a file, not permitted): theirs to fix, so named with why.
-  #folderError(what: 'created' | 'read', error: unknown): TensorRTNodeError {
+  #folderError(what: 'created' | 'read' | 'written', error: unknown): TensorRTNodeError {
     return makeError('INVALID_ARGUMENT', `the engine store folder ${JSON.stringify(this.dir)} cannot be ${what}: ${(error as Error).message}`, { cause: error });
   }
 

@@ -2,11 +2,14 @@
 // time. No lock library is installed (proper-lockfile is not a dependency), so this is the classic O_EXCL scheme:
 // - acquire: open(O_CREAT|O_EXCL); EEXIST means someone holds it, so poll with backoff (honouring an AbortSignal);
 // - liveness: the holder touches the file's mtime every staleMs/4, so a long build is never mistaken for a dead one;
-// - staleness: the holder's pid is not a pid at all (0, negative, beyond int32) or is dead on this host, or the mtime is older than staleMs (another host, or a pid
-//   reused after a crash), or the file is unreadable (crash between create and write) for more than 10 s;
+// - staleness: the holder's pid is not a pid at all (0, negative, beyond int32) or is dead on this host, or is alive
+//   but is another process (this one without the lock's token, or one that started after the lock was taken: a pid
+//   reused after a crash, as a restarted container's pid 1), or the mtime is older than staleMs (another host), or
+//   the file is unreadable (crash between create and write) for more than 10 s;
 // - breaking a stale lock happens under a second O_EXCL file, `<lock>.break`, and re-reads the lock under it, so two
 //   waiters that both saw the same stale lock cannot remove a fresh lock the other one just created.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { open, stat, utimes, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { sleep, throwIfAborted } from './abort.js';
@@ -41,7 +44,7 @@ export interface LockOptions {
 
 export const DEFAULT_STALE_MS = 10 * 60_000;
 const UNREADABLE_GRACE_MS = 10_000;
-const BREAKER_STALE_MS = 30_000;
+export const BREAKER_STALE_MS = 30_000;
 
 // pid_t is a 32-bit int; 0 and negative numbers address process groups, so kill(0, 0) "succeeds" for any of them.
 const MAX_PID = 2 ** 31 - 1;
@@ -63,6 +66,41 @@ export function isProcessAlive(pid: number): boolean {
     if (code === 'EPERM') return true;
     throw error;
   }
+}
+
+// The tokens of the locks this process holds: a lock with this process's pid and another token was left by an
+// earlier process that had the same pid.
+const heldTokens = new Set<string>();
+
+// Slack for comparing a process's start with a time the holder wrote: the start is derived from the boot time, in
+// whole seconds, and a clock stepped forward makes a live holder look younger than it is.
+const START_SLACK_MS = 5_000;
+
+let bootTimeMs: number | undefined | null = null;
+
+/** When the process with this pid started (ms since the epoch), from /proc (Linux); undefined where unknown. */
+function processStartMs(pid: number): number | undefined {
+  try {
+    if (bootTimeMs === null) {
+      const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+      bootTimeMs = Number.isFinite(btime) ? btime * 1000 : undefined;
+    }
+    if (bootTimeMs === undefined) return undefined;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22, starttime, in clock ticks since boot (USER_HZ, 100 on Linux); fields 3.. follow the ")" of the name.
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isFinite(ticks) ? bootTimeMs + ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a process with this pid runs on this host and is the one that was there at `sinceMs` (ms since the
+ * epoch): one that started later only reuses the pid. */
+export function isProcessAliveSince(pid: number, sinceMs: number): boolean {
+  if (!isProcessAlive(pid)) return false;
+  const started = processStartMs(pid);
+  return started === undefined || !Number.isFinite(sinceMs) || started <= sinceMs + START_SLACK_MS;
 }
 
 function parseInfo(text: string): LockInfo | undefined {
@@ -105,13 +143,26 @@ export function staleReason(state: LockState, staleMs: number = DEFAULT_STALE_MS
   }
   // No writer records such a pid, on any host: it is a damaged or forged lock, not a build in progress.
   if (!isPid(info.pid)) return `its pid ${info.pid} is not a process id`;
-  if (info.hostname === hostname() && !isProcessAlive(info.pid)) {
-    return `its holder, pid ${info.pid} on this host, is no longer running`;
+  if (info.hostname === hostname()) {
+    if (info.pid === process.pid && !heldTokens.has(info.token)) {
+      return `its holder was an earlier process with this one's pid (${info.pid}) on this host`;
+    }
+    if (!isProcessAliveSince(info.pid, Date.parse(info.started_at))) {
+      return `its holder, pid ${info.pid} on this host, is no longer running`;
+    }
   }
   if (age > staleMs) {
     return `its holder (pid ${info.pid} on ${info.hostname}) has not refreshed it for ${Math.round(age / 1000)} s (stale after ${Math.round(staleMs / 1000)} s)`;
   }
   return undefined;
+}
+
+/** True while another holder (not this process's own lock) may be working under the lock: a build saving its
+ * engine renames the engine into place before its sidecar. */
+export async function heldByAnother(lockPath: string): Promise<boolean> {
+  const state = await readLock(lockPath).catch(() => undefined);
+  if (!state || staleReason(state) !== undefined) return false;
+  return !(state.info && heldTokens.has(state.info.token));
 }
 
 export class FileLock {
@@ -145,7 +196,11 @@ export class FileLock {
   async release(): Promise<void> {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
-    if (await this.isHeld()) await removeIfPresent(this.path);
+    try {
+      if (await this.isHeld()) await removeIfPresent(this.path);
+    } finally {
+      heldTokens.delete(this.info.token);
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -174,6 +229,7 @@ export async function tryAcquireLock(lockPath: string, staleMs: number = DEFAULT
     await removeIfPresent(lockPath);
     throw error;
   }
+  heldTokens.add(info.token);
   return new FileLock(lockPath, info, staleMs);
 }
 

@@ -47,6 +47,9 @@ export function isPrecision(value: unknown): value is Precision {
 }
 
 /** The engine's file name; throws INVALID_ARGUMENT naming the part that cannot go into a file name. */
+/** The longest engine name: 255 bytes less what the longest file made from it adds. */
+export const MAX_ENGINE_NAME = 197;
+
 export function engineName(parts: EngineNameParts): string {
   requireOptionsObject(parts, 'engine name');
   check(parts.task, TASK, 'task', "use letters, digits and '_'");
@@ -58,7 +61,16 @@ export function engineName(parts: EngineNameParts): string {
     throw makeError('INVALID_ARGUMENT', `precision must be one of ${PRECISIONS.join(', ')}, got ${showValue(parts.precision)}`);
   }
   const sm = parts.computeCapability.replace('.', '');
-  return `${parts.task}.${parts.model}-${parts.revision}-trt${parts.trtVersion}-${parts.precision}-sm${sm}${ENGINE_EXT}`;
+  const name = `${parts.task}.${parts.model}-${parts.revision}-trt${parts.trtVersion}-${parts.precision}-sm${sm}${ENGINE_EXT}`;
+  // Checked before any build: the longest file made from the name (a quarantined entry's reason file, while it is
+  // written) is 58 bytes longer, and a file name has at most 255 bytes.
+  if (name.length > MAX_ENGINE_NAME) {
+    throw makeError(
+      'INVALID_ARGUMENT',
+      `the engine name ${name} has ${name.length} characters, more than ${MAX_ENGINE_NAME} (the files made from it must fit in 255 bytes): shorten the model name (${parts.model.length} characters), the task or the revision`,
+    );
+  }
+  return name;
 }
 
 /** The parts of a store engine name, or undefined for any other file name. */

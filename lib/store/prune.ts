@@ -6,7 +6,7 @@ import { showValue } from '../dtypes.js';
 import { makeError } from '../errors.js';
 import { parseTempName } from './atomic-write.js';
 import { isMissing, removeIfPresent } from './files.js';
-import { breakStaleLock, DEFAULT_STALE_MS, isProcessAlive } from './lock.js';
+import { BREAKER_STALE_MS, breakStaleLock, DEFAULT_STALE_MS, isProcessAliveSince } from './lock.js';
 import { LOCK_EXT } from './naming.js';
 import { listQuarantine, QUARANTINE_DIR } from './quarantine.js';
 
@@ -41,7 +41,7 @@ async function namesIn(dir: string): Promise<string[]> {
 
 // The pid in a temp name is only meaningful on the host that wrote it; the minimum age keeps a write in progress on
 // another host sharing the folder safe (a write takes seconds, not a minute).
-async function pruneTemp(dir: string, minAgeMs: number, now: number): Promise<string[]> {
+async function pruneTemp(dir: string, minAgeMs: number, abandonedMs: number, now: number): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await namesIn(dir)) {
     const temp = parseTempName(name);
@@ -51,7 +51,10 @@ async function pruneTemp(dir: string, minAgeMs: number, now: number): Promise<st
       if (isMissing(e)) return undefined;
       throw e;
     });
-    if (!st || now - st.mtimeMs < minAgeMs || isProcessAlive(temp.pid)) continue;
+    // A live pid keeps it, unless that process started after the file was last written (a pid reused after a crash)
+    // or the file is older than any write takes.
+    if (!st || now - st.mtimeMs < minAgeMs) continue;
+    if (now - st.mtimeMs < abandonedMs && isProcessAliveSince(temp.pid, st.mtimeMs)) continue;
     if (await removeIfPresent(file)) removed.push(file);
   }
   return removed;
@@ -72,13 +75,24 @@ export async function pruneStore(dir: string, options: PruneOptions = {}): Promi
   const minAge = durationOption(options, 'tempMinAgeMs', 60_000);
   const lockStaleMs = durationOption(options, 'lockStaleMs', DEFAULT_STALE_MS);
   const now = Date.now();
-  const temp = [...(await pruneTemp(dir, minAge, now)), ...(await pruneTemp(path.join(dir, QUARANTINE_DIR), minAge, now))];
+  const temp = [
+    ...(await pruneTemp(dir, minAge, lockStaleMs, now)),
+    ...(await pruneTemp(path.join(dir, QUARANTINE_DIR), minAge, lockStaleMs, now)),
+  ];
 
   const locks: string[] = [];
   for (const name of await namesIn(dir)) {
-    if (!name.endsWith(LOCK_EXT)) continue;
     const file = path.join(dir, name);
-    if ((await breakStaleLock(file, lockStaleMs)) !== undefined) locks.push(file);
+    if (name.endsWith(LOCK_EXT)) {
+      if ((await breakStaleLock(file, lockStaleMs)) !== undefined) locks.push(file);
+    } else if (name.endsWith(`${LOCK_EXT}.break`)) {
+      // Left by a process that died while it broke a stale lock; a live breaker holds one for milliseconds.
+      const st = await stat(file).catch((e: unknown) => {
+        if (isMissing(e)) return undefined;
+        throw e;
+      });
+      if (st && now - st.mtimeMs > BREAKER_STALE_MS && (await removeIfPresent(file))) locks.push(file);
+    }
   }
 
   const quarantined: string[] = [];

@@ -184,6 +184,10 @@ export async function readSidecar(path: string): Promise<Sidecar> {
     if (isNotAFile(error)) {
       throw makeError('ENGINE_CORRUPT', `the engine's sidecar ${path} is not a readable file (${(error as Error).message}). ${REBUILD_ADVICE}.`, { cause: error });
     }
+    // No permission, an I/O error: the file may be fine, so not corrupt; named, with the system's reason.
+    if (typeof (error as NodeJS.ErrnoException).code === 'string') {
+      throw makeError('INVALID_ARGUMENT', `the engine's sidecar ${path} cannot be read: ${(error as Error).message}`, { cause: error });
+    }
     throw error;
   }
   let parsed: unknown;

@@ -10,7 +10,8 @@ import { unreadableFile } from '../user-files.js';
 import { REBUILD_ADVICE } from './advice.js';
 import { sha256, sha256File } from './checksum.js';
 import { exists, isMissing, isNotAFile } from './files.js';
-import { parseEngineName } from './naming.js';
+import { heldByAnother } from './lock.js';
+import { LOCK_EXT, parseEngineName, stemOf } from './naming.js';
 import { readPlanHeader } from './plan-header.js';
 import { STRONGLY_TYPED_FLAG, ioFormatsRecord, readSidecar, sidecarPathOf } from './sidecar.js';
 import type { BuildOptionsRecord, Sidecar } from './sidecar.js';
@@ -90,16 +91,26 @@ async function whileThere<T>(enginePath: string, read: () => Promise<T>): Promis
     return await read();
   } catch (error) {
     if (isMissing(error)) throw movedAway(enginePath, error);
+    if (typeof (error as NodeJS.ErrnoException).code === 'string' && !(error instanceof TensorRTNodeError)) {
+      throw makeError('INVALID_ARGUMENT', `the engine ${enginePath} cannot be read: ${(error as Error).message}`, { cause: error });
+    }
     throw error;
   }
 }
 
 // Quarantine moves the engine first, then its sidecar: a sidecar missing after its engine went too was moved with it.
+// A save renames the engine into place first: a sidecar missing while another process holds the engine's build
+// lock is on its way.
 async function readSidecarOf(enginePath: string, sidecarPath: string): Promise<Sidecar> {
   try {
     return await readSidecar(sidecarPath);
   } catch (error) {
-    if (error instanceof TensorRTNodeError && isMissing(error.cause) && !(await exists(enginePath))) throw movedAway(enginePath, error);
+    if (!(error instanceof TensorRTNodeError && isMissing(error.cause))) throw error;
+    if (!(await exists(enginePath))) throw movedAway(enginePath, error);
+    const lockPath = path.join(path.dirname(enginePath), stemOf(path.basename(enginePath)) + LOCK_EXT);
+    if (await heldByAnother(lockPath)) {
+      throw underneath(makeError('ENGINE_CORRUPT', `engine ${enginePath} is being saved by another process (it holds ${lockPath}); check it again`, { cause: error }));
+    }
     throw error;
   }
 }

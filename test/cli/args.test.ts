@@ -65,6 +65,16 @@ describe.concurrent('the command line', () => {
     expect(existsSync(path.join(dir, 'tc'))).toBe(false);
   });
 
+  it('a file that exists but cannot be read exits 2 naming it and the system error, with no stack', async () => {
+    // /proc/self/mem is a regular file whose first page cannot be read (EIO): what a file without permission gives
+    // to anyone but root, which these tests may run as.
+    const unreadable = '/proc/self/mem';
+    await usage(['inspect', unreadable], /^error \[USAGE\]: the file \/proc\/self\/mem cannot be read: EIO/m);
+    await usage(['build', unreadable, '--backend', 'simulator'], /the ONNX model \/proc\/self\/mem cannot be read: EIO/);
+    await usage(['run', unreadable, '--backend', 'simulator'], /the model \/proc\/self\/mem cannot be read: EIO/);
+    await usage(['verify', unreadable, '--backend', 'simulator'], /the engine file \/proc\/self\/mem cannot be read: EIO/);
+  });
+
   it('a malformed --profile exits 2 with the expected form', async () => {
     await usage(['build', model, '--profile', 'x:1x16:8x16'], /--profile[\s\S]*expected name:min:opt:max, e\.g\. x:1x16:8x16:64x16/);
     await usage(['build', model, '--profile', 'x:1x16:8xa:64x16'], /opt '8xa' is not a shape: write the dims joined by 'x'/);

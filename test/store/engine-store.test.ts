@@ -1,9 +1,10 @@
 // getOrBuild: builds once and reuses; every kind of bad engine gets its typed error from verify, is quarantined with
 // a reason and is rebuilt into an engine that runs; cancellation leaves nothing behind.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError, BuildFailedError, EngineCorruptError, EngineIncompatibleError, InvalidArgumentError, Runtime, Tensor } from '../../lib/index.js';
@@ -480,6 +481,39 @@ describe('list', () => {
       for (const f of [...files, ...moved]) await rm(f, { force: true });
       await store.getOrBuild(mlp.onnx, options()); // a sound entry again for the next round
     }
+  });
+
+  it('an engine whose sidecar is not there yet while another process holds its lock (a save between its two renames) is skipped, not corrupt', async () => {
+    const store = freshStore();
+    const built = await store.getOrBuild(mlp.onnx, options());
+    const sidecar = sidecarPathOf(built.path);
+    await rename(sidecar, `${sidecar}.aside`);
+    const lockFile = built.path.replace(/\.engine$/, '.lock');
+    const saver = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => saver.once('spawn', resolve));
+      await writeFile(lockFile, JSON.stringify({ pid: saver.pid, hostname: hostname(), started_at: new Date().toISOString(), token: 'saver' }));
+      expect(await store.list({ runtime })).toEqual([]);
+      const e = await errorOf(store.verify(built.path, { runtime }));
+      expect(e.message).toMatch(/is being saved by another process \(it holds .*\.lock\); check it again$/);
+    } finally {
+      saver.kill();
+    }
+    // With no save in progress, the same files are an unfinished build.
+    await rm(lockFile);
+    expect((await store.list({ runtime })).map((e) => e.status)).toEqual(['corrupt']);
+  });
+
+  it('refuses an engine name too long for the files made from it, and lock timings that hang, spin or overflow, before any build', async () => {
+    const builds = simulator.counters().builds;
+    const long = await errorOf(freshStore().getOrBuild(mlp.onnx, { ...options(), model: 'm'.repeat(200) }));
+    expect(long).toBeInstanceOf(InvalidArgumentError);
+    expect(long.message).toMatch(/^the engine name test\.m+-.* has \d+ characters, more than 197 .*shorten the model name \(200 characters\)/);
+    for (const [name, value] of [['lockStaleMs', NaN], ['lockStaleMs', Infinity], ['lockStaleMs', 10], ['lockPollMinMs', 0], ['lockPollMaxMs', 2 ** 40]] as const) {
+      expect(() => new EngineStore(work, { [name]: value }), `${name} ${value}`).toThrow(new RegExp(`^EngineStore: ${name} must be a number of milliseconds from \\d+ to 2147483647, got `));
+    }
+    expect(() => new EngineStore(work, { lockPollMinMs: 500, lockPollMaxMs: 100 })).toThrow(/lockPollMaxMs \(100\) must not be less than lockPollMinMs \(500\)/);
+    expect(simulator.counters().builds).toBe(builds);
   });
 
   it('a store folder that is a file: INVALID_ARGUMENT naming it and the system error', async () => {

@@ -1,6 +1,6 @@
 // The cross-process build lock: O_EXCL creation, waiting with backoff, stale detection (dead pid, age, unreadable),
 // breaking a stale lock without ever removing a live one, and cancellation.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,10 @@ let n = 0;
 const lockPath = () => path.join(work, `engine-${++n}.lock`);
 /** A pid that just exited (spawnSync reaps it, so it is not a zombie). */
 const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
-const lockRecord = (pid: number, host = hostname()) => JSON.stringify({ pid, hostname: host, started_at: new Date().toISOString(), token: 'x' });
+const lockRecord = (pid: number, host = hostname(), startedAt = new Date()) =>
+  JSON.stringify({ pid, hostname: host, started_at: startedAt.toISOString(), token: 'x' });
+/** Another process that runs until killed. */
+const liveProcess = () => spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
 const age = async (file: string, ms: number) => {
   const t = new Date(Date.now() - ms);
   await utimes(file, t, t);
@@ -72,9 +75,14 @@ describe('the build lock', () => {
 
   it('a live holder on this host is never stale by pid; one on another host is judged by age', async () => {
     const file = lockPath();
-    await writeFile(file, lockRecord(process.pid));
-    await age(file, 60_000);
-    expect(staleReason((await readLock(file))!)).toBeUndefined();
+    const holder = liveProcess();
+    try {
+      await writeFile(file, lockRecord(holder.pid!));
+      await age(file, 60_000);
+      expect(staleReason((await readLock(file))!)).toBeUndefined();
+    } finally {
+      holder.kill();
+    }
     await writeFile(file, lockRecord(deadPid(), 'another-host'));
     expect(staleReason((await readLock(file))!)).toBeUndefined();
     await age(file, 11 * 60_000);
@@ -82,6 +90,27 @@ describe('the build lock', () => {
     expect(staleReason((await readLock(file))!, 20 * 60_000)).toBeUndefined();
     expect(await breakStaleLock(file)).toMatch(/has not refreshed it/);
     await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a pid reused after a crash does not keep the lock: this very process without the token, or one started after it was taken', async () => {
+    // A restarted container's entrypoint is pid 1 again: the lock its crashed predecessor left names this process.
+    const file = lockPath();
+    await writeFile(file, lockRecord(process.pid));
+    expect(staleReason((await readLock(file))!)).toBe(`its holder was an earlier process with this one's pid (${process.pid}) on this host`);
+    const lock = await acquireLock(file, { signal: AbortSignal.timeout(5000) });
+    expect(staleReason((await readLock(file))!)).toBeUndefined(); // its own, held
+    await lock.release();
+    // A live process that started after the lock was taken only reuses its holder's pid.
+    const other = liveProcess();
+    try {
+      await new Promise((resolve) => other.once('spawn', resolve));
+      await writeFile(file, lockRecord(other.pid!, hostname(), new Date(Date.now() - 3600_000)));
+      expect(staleReason((await readLock(file))!)).toBe(`its holder, pid ${other.pid} on this host, is no longer running`);
+      await writeFile(file, lockRecord(other.pid!));
+      expect(staleReason((await readLock(file))!)).toBeUndefined();
+    } finally {
+      other.kill();
+    }
   });
 
   it('an empty lock file (holder died between create and write) is stale only after a grace period', async () => {

@@ -1,6 +1,6 @@
 // quarantine() moves an engine aside with its reason and never deletes it; prune() removes only what is provably
 // abandoned: temp files of dead writers, stale locks, and quarantined entries past their keep time.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -86,7 +86,7 @@ describe('quarantine', () => {
 });
 
 describe('prune', () => {
-  it('removes temp files of dead writers older than a minute, and keeps the others', async () => {
+  it('removes temp files of dead writers older than the minimum age, and keeps the others', async () => {
     const { store, built } = await storeWithEngine();
     const name = path.basename(built.path);
     const dead = deadPid();
@@ -94,9 +94,11 @@ describe('prune', () => {
     const young = path.join(store.dir, `.${name}.${dead}.d4e5f6.tmp`);
     const live = path.join(store.dir, `.${name}.${process.pid}.0a0b0c.tmp`);
     for (const f of [abandoned, young, live]) await writeFile(f, 'partial');
-    await age(abandoned, 2 * 60_000);
-    await age(live, 2 * 60_000);
-    const result = await store.prune();
+    // Aged by seconds, not minutes, with a minimum age to match: a file written before its writer started would
+    // be one of an earlier process that had the same pid.
+    await age(abandoned, 2000);
+    await age(live, 2000);
+    const result = await store.prune({ tempMinAgeMs: 1000 });
     expect(result).toEqual({ temp: [abandoned], locks: [], quarantined: [] });
     expect((await readdir(store.dir)).sort()).toEqual([path.basename(young), path.basename(live), name, path.basename(sidecarPathOf(built.path))].sort());
   });
@@ -117,9 +119,28 @@ describe('prune', () => {
     const stale = built.path.replace(/\.engine$/, '.lock');
     await writeFile(stale, JSON.stringify({ pid: deadPid(), hostname: hostname(), started_at: new Date().toISOString(), token: 't' }));
     const held = path.join(store.dir, 'other.lock');
-    await writeFile(held, JSON.stringify({ pid: process.pid, hostname: hostname(), started_at: new Date().toISOString(), token: 'u' }));
-    expect(await store.prune()).toEqual({ temp: [], locks: [stale], quarantined: [] });
-    expect((await readdir(store.dir)).filter((f) => f.endsWith('.lock'))).toEqual(['other.lock']);
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => holder.once('spawn', resolve));
+      await writeFile(held, JSON.stringify({ pid: holder.pid, hostname: hostname(), started_at: new Date().toISOString(), token: 'u' }));
+      expect(await store.prune()).toEqual({ temp: [], locks: [stale], quarantined: [] });
+      expect((await readdir(store.dir)).filter((f) => f.endsWith('.lock'))).toEqual(['other.lock']);
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it('removes a breaker file left by a process that died mid-break, and a temp file older than any write even if its pid lives', async () => {
+    const { store, built } = await storeWithEngine();
+    const breaker = built.path.replace(/\.engine$/, '.lock.break');
+    await writeFile(breaker, '');
+    expect(await store.prune()).toEqual({ temp: [], locks: [], quarantined: [] }); // a live breaker's, maybe
+    await age(breaker, 60_000);
+    // Named with this process's pid (a pid 1 that crashed and came back), last written an hour ago.
+    const old = path.join(store.dir, `.${path.basename(built.path)}.${process.pid}.0a0b0c.tmp`);
+    await writeFile(old, 'partial');
+    await age(old, 3600_000);
+    expect(await store.prune()).toEqual({ temp: [old], locks: [breaker], quarantined: [] });
   });
 
   it('removes quarantined entries older than `keep`, and only those', async () => {
