@@ -236,6 +236,23 @@ describe('timing cache', () => {
     expect(second.timingCacheMisses - first.timingCacheMisses).toBe(0);
   });
 
+  it('a cache shared through a symlink stays shared, and a private one stays private: the file the path names is updated', async () => {
+    const fsp = await import('node:fs/promises');
+    const dir = mkdtempSync(path.join(tmpdir(), 'trtn-tc-'));
+    const shared = path.join(dir, 'shared.cache');
+    const link = path.join(dir, 'link.cache');
+    await buildEngine(getModel('mlp').onnx, { backend: 'simulator', profiles: [PROFILES.mlp!], timingCachePath: shared });
+    await fsp.chmod(shared, 0o600);
+    await fsp.symlink(shared, link);
+    const before = (await fsp.stat(shared)).mtimeMs;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await buildEngine(getModel('embedding').onnx, { backend: 'simulator', profiles: [PROFILES.embedding!], timingCachePath: link });
+    expect((await fsp.lstat(link)).isSymbolicLink()).toBe(true);
+    const after = await fsp.stat(shared);
+    expect(after.mtimeMs).toBeGreaterThan(before);
+    expect(after.mode & 0o777).toBe(0o600);
+  });
+
   it('a timing cache path that cannot be read or written: INVALID_ARGUMENT naming it (a missing file is just a first build)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'trtn-tc-'));
     const build = (timingCachePath: string) =>

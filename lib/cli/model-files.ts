@@ -1,6 +1,6 @@
 // Telling engines from ONNX models and reading what sits next to them, for inspect, build and run.
 import { existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, realpath } from 'node:fs/promises';
 import { TensorRTNodeError } from '../errors.js';
 import { PLAN_MAGIC, readSidecar, sidecarPathOf } from '../store/index.js';
 import type { Sidecar } from '../store/index.js';
@@ -24,9 +24,10 @@ export async function fileIsPlan(file: string): Promise<boolean> {
   }
 }
 
-/** The sidecar next to an engine, if any; a broken one is reported, not fatal (inspect still shows the engine). */
+/** The sidecar next to an engine (next to the file a symlink names), if any; a broken one is reported, not fatal
+ * (inspect still shows the engine). */
 export async function sidecarNextTo(file: string): Promise<{ sidecar: Sidecar | null; sidecarError: { code: string; message: string } | null }> {
-  const sidecarPath = sidecarPathOf(file);
+  const sidecarPath = sidecarPathOf(await realpath(file).catch(() => file));
   if (!existsSync(sidecarPath)) return { sidecar: null, sidecarError: null };
   try {
     return { sidecar: await readSidecar(sidecarPath), sidecarError: null };

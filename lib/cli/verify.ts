@@ -16,7 +16,7 @@
 //              hint?, plugin?: { name, version, namespace } } | null,     // plugin: with LIBRARY_NOT_FOUND
 //     fix: string | null }                                       // what to run when it failed
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { TensorRTNodeError } from '../errors.js';
@@ -64,7 +64,8 @@ interface VerifyCliOptions {
 async function verify(file: string, options: VerifyCliOptions): Promise<Outcome<VerifyReport>> {
   await requireFile(file, 'engine file');
   if (options.onnx !== undefined) await requireFile(options.onnx, 'ONNX model');
-  const enginePath = path.resolve(file);
+  // A symlink's engine is the file it names, with the sidecar beside that file.
+  const enginePath = await realpath(file);
   // With a sidecar it is a damaged engine, which the store's checks describe; without one, something else entirely.
   const plan = await fileIsPlan(enginePath).catch((error: unknown) => {
     if (typeof (error as NodeJS.ErrnoException).code === 'string') throw usageError(`the engine file ${file} cannot be read: ${(error as Error).message}`);

@@ -1,7 +1,7 @@
 // The EngineStore: a folder of verified engines, one per (model, TensorRT version, precision, GPU), built at most
 // once across processes. Readers trust an engine only when its sidecar exists and its checksum matches, so every
 // crash leaves either a finished, verifiable engine or something a reader refuses and quarantines.
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { buildPlan, requireBuildLimits, requireProfiles, requireIoFormats, requireShapeOutputs } from '../build.js';
 import type { BuildOptions, BuildProgress } from '../build.js';
@@ -299,13 +299,16 @@ export class EngineStore {
   /** Moves an engine and its sidecar to `<dir>/quarantine/` with a reason file. It does not take the build lock:
    * call it for an engine no build is writing (getOrBuild quarantines under the lock itself). */
   async quarantine(enginePath: string, reason: string | Error): Promise<QuarantineResult> {
-    return quarantineEngine(this.#engineInStore(this.#resolve(enginePath, 'quarantine'), 'quarantine'), reason);
+    return quarantineEngine(await this.#engineInStore(this.#resolve(enginePath, 'quarantine'), 'quarantine'), reason);
   }
 
   // quarantine/ is made next to the file and the sidecar is named after it: anything else than an engine directly
   // in this folder would create a quarantine folder elsewhere, or move a file there under a wrong name.
-  #engineInStore(resolved: string, what: string): string {
-    if (path.dirname(resolved) !== this.dir || !resolved.endsWith(ENGINE_EXT) || path.basename(resolved).startsWith('.')) {
+  async #engineInStore(resolved: string, what: string): Promise<string> {
+    // The folder by its real path too: a store opened through a symlinked folder and an engine's real path agree.
+    const real = (p: string) => realpath(p).catch(() => p);
+    const inFolder = path.dirname(resolved) === this.dir || (await real(path.dirname(resolved))) === (await real(this.dir));
+    if (!inFolder || !resolved.endsWith(ENGINE_EXT) || path.basename(resolved).startsWith('.')) {
       throw makeError('INVALID_ARGUMENT', `${what} takes an engine file (*${ENGINE_EXT}) in the store's folder ${this.dir}, got ${resolved}`);
     }
     return resolved;

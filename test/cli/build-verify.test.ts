@@ -1,7 +1,7 @@
 // build through the EngineStore (engine + sidecar, reuse, naming, progress, SIGINT) and verify against this
 // machine's runtime (ok, corrupted, wrong model, missing sidecar).
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { model as onnxModel, node, valueInfo } from '../models/onnx-builder.js';
@@ -160,6 +160,14 @@ describe('verify', () => {
     const doc = json(await runCli(['verify', engine, ...SIM, '--json', '--onnx', model]));
     expect(doc).toMatchObject({ command: 'verify', ok: true, path: engine, backend: 'simulator', error: null, fix: null });
     expect(doc.sidecar.model_name).toBe('mlp');
+  });
+
+  it('an engine reached through a symlink is the file it names: verify and inspect find its sidecar beside that file', async () => {
+    const link = path.join(dir, `current-${Date.now()}.engine`);
+    symlinkSync(engine, link);
+    const r = await runCli(['verify', link, ...SIM]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(await runCli(['inspect', link, ...SIM, '--json'])).sidecar.model_name).toBe('mlp');
   });
 
   it('a corrupted engine exits 1 with the reason and what to run', async () => {
