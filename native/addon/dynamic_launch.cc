@@ -74,8 +74,16 @@ class DynamicLaunch {
         continue;
       }
       // A shape tensor input: TensorRT reads the values on the host, from this run's staging (kept until it settles).
+      // The same address with other values is another binding: a CUDA graph captured with the old ones is stale.
       if (mEngine.hostInputs[i]) {
+        uint8_t const* values = staging + in.stagingOffset;
         if (!mCtx.bindTensor(mEngine.inputs[i], staging + in.stagingOffset, mFailure)) return fail(mFailure);
+        if (mCtx.launchedValues.size() < mJob.inputs.size()) mCtx.launchedValues.resize(mJob.inputs.size());
+        std::vector<uint8_t>& last = mCtx.launchedValues[i];
+        if (last.size() != in.bytes || !std::equal(last.begin(), last.end(), values)) {
+          last.assign(values, values + in.bytes);
+          ++mCtx.bindingsEpoch;
+        }
         continue;
       }
       void* device = nullptr;

@@ -128,6 +128,9 @@ struct ContextState {
   // Per input, the host memory bound for a shape tensor input (runs enqueued on the JS thread), holding the values
   // given to TensorRT last: a run with other values has other output shapes (shapesKnown) and other bindings.
   std::vector<ShapeValuesBuffer> hostValues;
+  // Per input, the shape tensor values a launcher thread bound last (runs enqueued there bind them in their staging,
+  // whose block, and so address, the pool gives the next run again): other values must count as other bindings.
+  std::vector<std::vector<uint8_t>> launchedValues;
   // Per output, the host memory bound for a shape tensor output, holding its values for the bindings of epoch
   // `shapeOutputsEpoch` (refreshShapeOutputs). Written by TensorRT on whichever thread enqueues.
   std::vector<ShapeValuesBuffer> shapeOutputValues;
