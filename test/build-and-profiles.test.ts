@@ -1,5 +1,6 @@
 // Building from ONNX (minimal builder of the foundation): profiles, progress, cancellation, and the typed errors of a
 // model the parser or builder refuses.
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { AbortedError, BuildFailedError, InvalidArgumentError, InvalidInputError, Runtime, Tensor, buildEngine } from '../lib/index.js';
 import type { BuildProgress } from '../lib/index.js';
@@ -107,6 +108,24 @@ describe('buildEngine', () => {
       expect(e).toBeInstanceOf(AbortedError);
       expect(phases).not.toContain('Tactic selection');
       expect(simulator.counters().builds).toBe(builds);
+    } finally {
+      simulator.setBuildStepDelay(0);
+    }
+  });
+
+  it("builds do not hold libuv's thread pool: a file read made while four run settles before any of them", async () => {
+    // The pool has 4 threads, shared with every fs, dns and crypto call of the process: builds that take minutes on a
+    // GPU used to occupy it, and the read waited for the first build to end.
+    simulator.setBuildStepDelay(100);
+    try {
+      const settled: string[] = [];
+      const builds = Array.from({ length: 4 }, (_, i) =>
+        buildEngine(getModel('mlp').onnx, { backend: 'simulator', profiles: [PROFILES.mlp!] }).then(() => settled.push(`build ${i}`)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50)); // all four started
+      const read = readFile(__filename).then(() => settled.push('read'));
+      await Promise.all([...builds, read]);
+      expect(settled[0]).toBe('read');
     } finally {
       simulator.setBuildStepDelay(0);
     }

@@ -160,6 +160,33 @@ describe('worker threads', () => {
     expect({ code, signal, stdout, stderr }).toEqual({ code: 0, signal: null, stdout: 'first worker exit 0\ndone\n', stderr: '' });
   }, 70_000);
 
+  it('a worker terminated mid-build does not wait for its build, which stops at its next step', async () => {
+    const { simulator } = await import('../lib/testing/index.js');
+    const { buildEngine } = await import('../lib/index.js');
+    const { getModel } = await import('./models/index.js');
+    const { PROFILES } = await import('./helpers/engines.js');
+    const onnx = getModel('mlp').onnx;
+    simulator.setBuildStepDelay(100); // a build of about 0.7 s
+    try {
+      const builds = simulator.counters().builds;
+      const worker = new Worker(
+        `const { parentPort, workerData } = require('node:worker_threads');
+         const native = require('node-gyp-build')(workerData.root);
+         native.build('simulator', workerData.onnx, { profiles: [[{ tensor: 'x', min: [1, 16], opt: [4, 16], max: [16, 16] }]] },
+           () => parentPort.postMessage('progress')).promise.catch(() => {});`,
+        { eval: true, workerData: { root: packageRoot, onnx } },
+      );
+      await new Promise((resolve) => worker.once('message', resolve)); // its build runs
+      // A build started now in the main thread takes as long: the termination must come first.
+      const built = buildEngine(onnx, { backend: 'simulator', profiles: [PROFILES.mlp!] }).then(() => 'built');
+      expect(await Promise.race([worker.terminate().then(() => 'terminated'), built])).toBe('terminated');
+      await built;
+      expect(simulator.counters().builds - builds).toBe(1); // the worker's was cancelled, not finished
+    } finally {
+      simulator.setBuildStepDelay(0);
+    }
+  });
+
   it('two workers and the main thread run engines at the same time, each getting its own results', async () => {
     const plan = await simulatorPlan('mlp');
     const { Runtime, Tensor } = await import('../lib/index.js');

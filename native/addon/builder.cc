@@ -1,10 +1,13 @@
 // build(backend, onnx, options, onProgress?) -> { promise: Promise<{ plan, timingCache, libraryVersion, plugins,
 // trtLog }>, cancel(): void }
-// Parses ONNX and builds a plan on a worker thread; progress phases reach JS through a thread-safe function, and
-// cancel() makes the next IProgressMonitor::stepComplete return false, which stops TensorRT's build. With progress,
-// the promise settles through the same thread-safe function, behind the last event: no event after the promise.
+// Parses ONNX and builds a plan on a thread of its own; progress phases reach JS through a thread-safe function, and
+// cancel() makes the next IProgressMonitor::stepComplete return false, which stops TensorRT's build. The promise
+// settles through the same thread-safe function, behind the last event: no event after the promise.
 #include <atomic>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include "addon_data.h"
 #include "device_scope.h"
@@ -56,6 +59,8 @@ using ProgressTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, ProgressEvent
 std::vector<int64_t> dimsOf(Napi::Env env, Napi::Value v, std::string const& what) {
   if (!v.IsArray()) throw jsError(env, "INVALID_ARGUMENT", what + " must be an array of integers");
   Napi::Array a = v.As<Napi::Array>();
+  // A sparse array's length can be 2^32 - 1: sized from it unchecked, the vector's bad_alloc aborted the process.
+  if (a.Length() > 4096) throw jsError(env, "INVALID_ARGUMENT", what + " has " + std::to_string(a.Length()) + " entries, more than 4096");
   std::vector<int64_t> out(a.Length());
   for (uint32_t i = 0; i < a.Length(); ++i) {
     Napi::Value d = a.Get(i);
@@ -65,50 +70,84 @@ std::vector<int64_t> dimsOf(Napi::Env env, Napi::Value v, std::string const& wha
   return out;
 }
 
-class BuildWorker : public Napi::AsyncWorker {
- public:
-  BuildWorker(Napi::Env env, std::shared_ptr<Backend> backend, int device, std::vector<uint8_t> onnx,
-              BuildOptions options)
-      : Napi::AsyncWorker(env, "tensorrt-node build"), mBackend(std::move(backend)), mDevice(device),
-        mOnnx(std::move(onnx)), mOptions(std::move(options)), mDeferred(env),
-        mCancelled(std::make_shared<std::atomic<bool>>(false)) {}
+// What the build's thread and its environment share. The environment's cleanup hook closes it: node destroys the
+// thread-safe function with the environment, so a call made after that would touch freed memory (a worker
+// terminated mid-build aborted the process). Cleanup hooks run in reverse order of registration, so this one,
+// registered after the thread-safe function was made, closes the channel before the function is destroyed.
+struct BuildChannel {
+  std::mutex mutex;
+  bool closed = false;  // under mutex
+  ProgressTsfn events;  // progress (when there is a callback), then the settlement
+  std::atomic<bool> cancelled{false};
 
-  ~BuildWorker() override {
-    if (mHasProgress) mProgress.Release();
+  // Queues an event (or the settlement) behind those queued before; false once the environment is closing.
+  bool queue(ProgressEvent event) {
+    auto owned = std::make_unique<ProgressEvent>(std::move(event));
+    std::lock_guard<std::mutex> lock(mutex);
+    if (closed || events.NonBlockingCall(owned.get()) != napi_ok) return false;
+    owned.release();  // the queue owns it now
+    return true;
   }
-
-  void attachProgress(Napi::Env env, Napi::Function callback) {
-    mProgress = ProgressTsfn::New(env, callback, "tensorrt-node build progress", 0, 1);
-    mHasProgress = true;
+  void release() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!closed) events.Release();
   }
-
-  Napi::Promise promise() { return mDeferred.Promise(); }
-  std::shared_ptr<std::atomic<bool>> cancelled() { return mCancelled; }
-
-  void Execute() override {
-    DeviceScope device(mBackend->cuda(), mDevice);  // TensorRT builds for, and times kernels on, the current device
-    auto emit = [this](ProgressEvent e) {
-      if (mHasProgress) queue(std::move(e));
-    };
-    mOptions.onPhaseStart = [&](std::string const& phase, std::string const& parent, int32_t steps) {
-      emit(ProgressEvent{"start", phase, parent, steps, {}});
-    };
-    mOptions.onStep = [&](std::string const& phase, int32_t step) {
-      emit(ProgressEvent{"step", phase, "", step, {}});
-      return !mCancelled->load();
-    };
-    mOptions.onPhaseFinish = [&](std::string const& phase) { emit(ProgressEvent{"finish", phase, "", 0, {}}); };
-    mResult = mBackend->buildFromOnnx(mOnnx.data(), mOnnx.size(), mOptions, nullptr, mFailure);
+  // The environment's cleanup hook: the build stops at its next step, and nothing reaches the environment again.
+  static void closeAtTeardown(void* holder) {
+    std::unique_ptr<std::shared_ptr<BuildChannel>> owned(static_cast<std::shared_ptr<BuildChannel>*>(holder));
+    BuildChannel& channel = **owned;
+    channel.cancelled.store(true);
+    std::lock_guard<std::mutex> lock(channel.mutex);
+    channel.closed = true;
   }
+};
 
-  void OnOK() override {
-    if (mResult.plan.empty() && mCancelled->load()) {
-      mFailure.code = "ABORTED";
-      mFailure.message = "the build was cancelled";
+// A build runs on a thread of its own, not on libuv's pool: TensorRT builds take minutes, and the pool's 4 threads
+// also serve the process's fs, dns and crypto (4 builds stopped a readFile for their whole length), and a worker's
+// teardown waits for pool work (worker.terminate() waited for the build). The build settles through its
+// thread-safe function, behind its progress events.
+struct Build {
+  std::shared_ptr<Backend> backend;
+  int device = 0;
+  std::vector<uint8_t> onnx;
+  BuildOptions options;
+  Napi::Promise::Deferred deferred;
+  std::shared_ptr<BuildChannel> channel = std::make_shared<BuildChannel>();
+  bool reportProgress = false;
+  // The cleanup hook's argument, owned by the hook until the settlement removes it (both on the JS thread).
+  std::shared_ptr<BuildChannel>* hook = nullptr;
+
+  explicit Build(Napi::Env env) : deferred(env) {}
+
+  // On the build's thread.
+  void run() {
+    BuildResult result;
+    Failure failure;
+    {
+      DeviceScope scope(backend->cuda(), device);  // TensorRT builds for, and times kernels on, the current device
+      auto emit = [this](ProgressEvent e) {
+        if (reportProgress) channel->queue(std::move(e));
+      };
+      options.onPhaseStart = [&](std::string const& phase, std::string const& parent, int32_t steps) {
+        emit(ProgressEvent{"start", phase, parent, steps, {}});
+      };
+      options.onStep = [&](std::string const& phase, int32_t step) {
+        emit(ProgressEvent{"step", phase, "", step, {}});
+        return !channel->cancelled.load();
+      };
+      options.onPhaseFinish = [&](std::string const& phase) { emit(ProgressEvent{"finish", phase, "", 0, {}}); };
+      result = backend->buildFromOnnx(onnx.data(), onnx.size(), options, nullptr, failure);
     }
-    auto settle = [deferred = mDeferred, result = std::make_shared<BuildResult>(std::move(mResult)),
-                   failure = std::make_shared<Failure>(std::move(mFailure)),
-                   libraryVersion = mBackend->libraryVersion()](Napi::Env env) {
+    onnx = {};
+    if (result.plan.empty() && channel->cancelled.load()) {
+      failure.code = "ABORTED";
+      failure.message = "the build was cancelled";
+    }
+    auto settle = [deferred = deferred, hook = hook, result = std::make_shared<BuildResult>(std::move(result)),
+                   failure = std::make_shared<Failure>(std::move(failure)),
+                   libraryVersion = backend->libraryVersion()](Napi::Env env) {
+      napi_remove_env_cleanup_hook(env, BuildChannel::closeAtTeardown, hook);
+      delete hook;
       Napi::HandleScope scope(env);
       if (result->plan.empty()) {
         deferred.Reject(toJsError(env, *failure).Value());
@@ -122,31 +161,10 @@ class BuildWorker : public Napi::AsyncWorker {
       out.Set("trtLog", stringArray(env, result->log));
       deferred.Resolve(out);
     };
-    // Behind the progress events still queued; settled here when there are none, or the queue is closing.
-    if (!mHasProgress || !queue(ProgressEvent{"", "", "", 0, settle})) settle(Env());
+    // Refused only once the environment is closing: nobody waits for the promise then.
+    channel->queue(ProgressEvent{"", "", "", 0, settle});
+    channel->release();
   }
-
-  void OnError(Napi::Error const& e) override { mDeferred.Reject(e.Value()); }
-
- private:
-  // Queues an event (or the settlement) behind those queued before; false when the queue is closing.
-  bool queue(ProgressEvent event) {
-    auto owned = std::make_unique<ProgressEvent>(std::move(event));
-    if (mProgress.NonBlockingCall(owned.get()) != napi_ok) return false;
-    owned.release();  // the queue owns it now
-    return true;
-  }
-
-  std::shared_ptr<Backend> mBackend;
-  int mDevice;
-  std::vector<uint8_t> mOnnx;
-  BuildOptions mOptions;
-  Napi::Promise::Deferred mDeferred;
-  std::shared_ptr<std::atomic<bool>> mCancelled;
-  ProgressTsfn mProgress;
-  bool mHasProgress = false;
-  BuildResult mResult;
-  Failure mFailure;
 };
 
 }  // namespace
@@ -159,6 +177,8 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
   if (info.Length() < 2 || !bytesOf(info[1], &bytes, &size)) {
     throw jsError(env, "INVALID_ARGUMENT", "build(backend, onnx: Uint8Array, options?, onProgress?)");
   }
+  // Copied before the options are read: a getter among them could detach or shrink the model's buffer.
+  std::vector<uint8_t> onnx(bytes, bytes + size);
   BuildOptions options;
   int device = 0;
   if (info.Length() > 2 && info[2].IsObject()) {
@@ -214,14 +234,32 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
   }
   auto backend = loadBackendOrThrow(env, kind);
   requireDeviceExists(env, backend->cuda(), device);
-  auto* worker = new BuildWorker(env, backend, device, std::vector<uint8_t>(bytes, bytes + size), options);
-  if (info.Length() > 3 && info[3].IsFunction()) worker->attachProgress(env, info[3].As<Napi::Function>());
+  auto build = std::make_unique<Build>(env);
+  build->backend = backend;
+  build->device = device;
+  build->onnx = std::move(onnx);
+  build->options = std::move(options);
+  build->reportProgress = info.Length() > 3 && info[3].IsFunction();
+  build->channel->events = ProgressTsfn::New(env, build->reportProgress ? info[3].As<Napi::Function>() : Napi::Function(),
+                                             "tensorrt-node build", 0, 1);
+  build->hook = new std::shared_ptr<BuildChannel>(build->channel);
+  napi_add_env_cleanup_hook(env, BuildChannel::closeAtTeardown, build->hook);
   Napi::Object handle = Napi::Object::New(env);
-  handle.Set("promise", worker->promise());
-  auto cancelled = worker->cancelled();
-  handle.Set("cancel", Napi::Function::New(env, [cancelled](Napi::CallbackInfo const&) { cancelled->store(true); },
-                                           "cancel"));
-  worker->Queue();
+  handle.Set("promise", build->deferred.Promise());
+  std::weak_ptr<BuildChannel> channel = build->channel;
+  handle.Set("cancel", Napi::Function::New(env, [channel](Napi::CallbackInfo const&) {
+                         if (auto open = channel.lock()) open->cancelled.store(true);
+                       }, "cancel"));
+  Build* started = build.release();
+  try {
+    std::thread([started] { std::unique_ptr<Build>(started)->run(); }).detach();
+  } catch (std::exception const& e) {  // no thread to be had: nothing may escape into N-API
+    std::unique_ptr<Build> unstarted(started);
+    napi_remove_env_cleanup_hook(env, BuildChannel::closeAtTeardown, unstarted->hook);
+    delete unstarted->hook;
+    unstarted->channel->release();
+    throw jsError(env, "INTERNAL", std::string("could not start the build's thread: ") + e.what());
+  }
   return handle;
 }
 
