@@ -12,9 +12,12 @@ import { getNative } from './native.js';
  * matters more than the CPU of the JS thread. Applies to the calling thread (the main thread or one worker);
  * 0 (the default) turns it off. Returns the previous value.
  */
+// Polling longer than a run takes buys nothing; beyond this, the native deadline's arithmetic would overflow.
+const MAX_POLL_MICROS = 60_000_000;
+
 export function setCompletionPolling(micros: number): number {
-  if (typeof micros !== 'number' || !Number.isFinite(micros) || micros < 0) {
-    throw makeError('INVALID_ARGUMENT', `completion polling time must be a finite number of microseconds >= 0, got ${showValue(micros)}`);
+  if (typeof micros !== 'number' || !(micros >= 0 && micros <= MAX_POLL_MICROS)) {
+    throw makeError('INVALID_ARGUMENT', `completion polling time must be a number of microseconds from 0 to ${MAX_POLL_MICROS} (60 s), got ${showValue(micros)}`);
   }
   return getNative().setCompletionPolling(micros);
 }

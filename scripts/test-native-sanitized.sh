@@ -42,7 +42,8 @@ grep -q __asan_report "$work/addon-symbols.txt" || { echo "the addon is not inst
     test/faults.test.ts test/sticky.test.ts test/device-tensors.test.ts test/validation.test.ts \
     test/data-dependent-shapes.test.ts test/devices.test.ts test/cuda-graphs.test.ts test/native-surface.test.ts \
     test/enqueue-on.test.ts test/create-context-async.test.ts test/warm-up.test.ts test/shape-tensors.test.ts \
-    test/shape-outputs.test.ts test/io-formats.test.ts test/plugins.test.ts test/efficient-nms.test.ts >"$work/addon-tests.log" 2>&1) || {
+    test/shape-outputs.test.ts test/io-formats.test.ts test/plugins.test.ts test/efficient-nms.test.ts \
+    test/hostile-prototypes.test.ts test/build-and-profiles.test.ts >"$work/addon-tests.log" 2>&1) || {
   # Which test failed, and why: the summary alone does not say.
   grep -E "FAIL|×|Error|expected" "$work/addon-tests.log" | head -40; tail -4 "$work/addon-tests.log"; exit 1; }
 tail -4 "$work/addon-tests.log"
@@ -78,7 +79,8 @@ mkdir -p "$work/tsan-reports"
     test/data-dependent-shapes.test.ts test/device-tensors.test.ts test/cuda-graphs.test.ts test/lifecycle.test.ts \
     test/faults.test.ts test/devices.test.ts test/output-targets.test.ts test/sticky.test.ts test/validation.test.ts \
     test/native-surface.test.ts test/enqueue-on.test.ts test/create-context-async.test.ts test/warm-up.test.ts \
-    test/shape-tensors.test.ts test/shape-outputs.test.ts test/io-formats.test.ts test/plugins.test.ts test/efficient-nms.test.ts >"$work/tsan-tests.log" 2>&1) || {
+    test/shape-tensors.test.ts test/shape-outputs.test.ts test/io-formats.test.ts test/plugins.test.ts test/efficient-nms.test.ts \
+    test/build-and-profiles.test.ts test/hostile-prototypes.test.ts >"$work/tsan-tests.log" 2>&1) || {
   grep -E "FAIL|×|Error|expected" "$work/tsan-tests.log" | head -40; tail -4 "$work/tsan-tests.log"; exit 1; }
 tail -4 "$work/tsan-tests.log" | head -2
 node "$root/scripts/sanitizers/our-races.mjs" "$work/tsan-reports"

@@ -48,10 +48,12 @@ describe('completion polling', () => {
     expect(setCompletionPolling(0)).toBe(250);
   });
 
-  it('rejects a negative or non-finite time with INVALID_ARGUMENT', () => {
-    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number]) {
+  it('rejects a negative, non-finite or huge time with INVALID_ARGUMENT (1e300 us overflowed the deadline and turned polling off)', () => {
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number, 60_000_001, 1e300]) {
       expect(() => setCompletionPolling(bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     }
+    expect(setCompletionPolling(60_000_000)).toBe(0);
+    expect(setCompletionPolling(0)).toBe(60_000_000);
   });
 
   it('picks up completions without waking the JS thread, and every result is right', async () => {

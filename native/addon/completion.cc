@@ -68,7 +68,7 @@ void CompletionQueue::finish(CompletionJob* job, int status) { job->mQueue->push
 
 double CompletionQueue::setPollMicros(double micros) {
   double before = mPollMicros;
-  mPollMicros = micros > 0 ? micros : 0;
+  mPollMicros = micros > 0 ? std::min(micros, 60e6) : 0;  // at most 60 s (the TS layer refuses more): no overflow
   return before;
 }
 
@@ -132,8 +132,13 @@ void CompletionQueue::refreshArena(napi_env env) {
 uint8_t* CompletionQueue::arenaSpace(Napi::Env env, size_t bytes, size_t* offset) {
   constexpr size_t kAlign = 8;  // any typed array can view it
   size_t size = (bytes + kAlign - 1) / kAlign * kAlign;
+  // Looked up again first: settle() may have run JS (a setter on Array.prototype) that detached the arena.
+  refreshArena(env);
   if (!mDelivering || mArenaData == nullptr || size > mArenaBytes) return nullptr;
-  if (mArenaUsed + size > mArenaBytes) deliver(env);  // JS copies the earlier results out; the arena is free again
+  if (mArenaUsed + size > mArenaBytes) {
+    deliver(env);  // JS copies the earlier results out; the arena is free again
+    if (mArenaData == nullptr || size > mArenaBytes) return nullptr;  // that JS may have given a smaller one
+  }
   *offset = mArenaUsed;
   mArenaUsed += size;
   return mArenaData + *offset;
@@ -141,7 +146,8 @@ uint8_t* CompletionQueue::arenaSpace(Napi::Env env, size_t bytes, size_t* offset
 
 void CompletionQueue::settle(uint32_t ticket, Napi::Value value, bool fulfilled) {
   Napi::Number code = Napi::Number::New(mEnv, fulfilled ? static_cast<double>(ticket) : -1.0 - static_cast<double>(ticket));
-  if (!mDelivering) {  // outside a drain: the next one delivers it
+  // Outside a drain, or not the settlement of the job being settled: the next drain delivers it.
+  if (!mDelivering || !mSettlingJob || ticket != mSettlingTicket) {
     Napi::Array pair = Napi::Array::New(mEnv, 2);
     pair.Set(uint32_t{0}, code);
     pair.Set(uint32_t{1}, value);
@@ -319,6 +325,8 @@ void CompletionQueue::deliver(Napi::Env env) {
 // escape into the thread-safe function's dispatch, which would abort the process: the error rejects the promise
 // instead, and when even that is impossible there is no JS left to tell.
 void CompletionQueue::settleOne(Napi::Env env, CompletionJob& job, int status) {
+  mSettlingJob = true;
+  mSettlingTicket = job.settlement.ticket();
   try {
     job.settle(env, status);
   } catch (Napi::Error const& e) {
@@ -328,6 +336,7 @@ void CompletionQueue::settleOne(Napi::Env env, CompletionJob& job, int status) {
       // The environment is stopping (a worker's process.exit): nothing can receive the error.
     }
   }
+  mSettlingJob = false;
 }
 
 // A copy is walked: a flush runs JS, which may add to the list (a logger that creates a runtime with a logger).

@@ -47,6 +47,7 @@ class Settlement {
   void Resolve(Napi::Value value) const { settle(value, true); }
   void Reject(Napi::Value error) const { settle(error, false); }
   Napi::Env Env() const { return mEnv; }
+  uint32_t ticket() const { return mTicket; }
 
  private:
   void settle(Napi::Value value, bool fulfilled) const;
@@ -135,7 +136,7 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   void scheduleNextTurn();  // JS thread
   void drain(Napi::Env env, bool fromWakeUp);  // JS thread: settles what is ready, then schedules the next drain
   size_t settleReady(Napi::Env env);            // JS thread: returns how many jobs it settled
-  static void settleOne(Napi::Env env, CompletionJob& job, int status);  // JS thread
+  void settleOne(Napi::Env env, CompletionJob& job, int status);  // JS thread
   void deliver(Napi::Env env);  // JS thread: hands the batch (if any) to JS and starts an empty one
   bool canRunJs(napi_env env);  // JS thread: false once the environment is stopping (then remembered)
   void refreshArena(napi_env env);  // JS thread: mArenaData/mArenaBytes from the arena as it is now
@@ -155,6 +156,12 @@ class CompletionQueue : public std::enable_shared_from_this<CompletionQueue> {
   Napi::FunctionReference mSettleBatch;
   // The drain under way: [code, value] pairs not yet handed to JS. And the settlements made outside a drain.
   bool mDelivering = false;
+  // The ticket of the job whose settle() runs now (with mSettlingJob): only its own settlement joins the batch.
+  // settle() sets properties on new objects, which runs setters a program defined on Object.prototype or
+  // Array.prototype; a run such JS submits and the addon rejects at once belongs to that nested call's handle
+  // scope, so it takes the late path.
+  bool mSettlingJob = false;
+  uint32_t mSettlingTicket = 0;
   std::vector<napi_value> mBatch;
   std::vector<napi_value> mArgs;  // the batch being handed over (kept for its capacity)
   Napi::Reference<Napi::ArrayBuffer> mArena;
