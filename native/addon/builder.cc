@@ -1,13 +1,9 @@
 // build(backend, onnx, options, onProgress?) -> { promise: Promise<{ plan, timingCache, libraryVersion, plugins,
 // trtLog }>, cancel(): void }
-// Parses ONNX and builds a plan on a thread of its own; progress phases reach JS through a thread-safe function, and
-// cancel() makes the next IProgressMonitor::stepComplete return false, which stops TensorRT's build. The promise
-// settles through the same thread-safe function, behind the last event: no event after the promise.
-#include <atomic>
-#include <functional>
+// Parses ONNX and builds a plan on a thread of its own; progress phases reach JS through its channel
+// (thread_channel.h), and cancel() makes the next IProgressMonitor::stepComplete return false, which stops
+// TensorRT's build. The promise settles through the same channel, behind the last event: no event after it.
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "addon_data.h"
 #include "device_scope.h"
@@ -16,51 +12,19 @@
 #include "js_bytes.h"
 #include "js_strings.h"
 #include "plugin_list.h"
+#include "thread_channel.h"
 
 namespace trtn {
 
 namespace {
 
-struct ProgressEvent {
-  std::string kind;  // "start", "step", "finish"
-  std::string phase;
-  std::string parent;
-  int32_t value = 0;  // steps for "start", the step for "step"
-  // Instead of an event: the build's settlement, queued behind the events.
-  std::function<void(Napi::Env)> settle;
-};
-
-void callProgress(Napi::Env env, Napi::Function callback, std::nullptr_t*, ProgressEvent* event) {
-  std::unique_ptr<ProgressEvent> owned(event);
-  if (env == nullptr) return;  // the environment is going away: nobody waits for the promise
-  if (owned->settle) {
-    owned->settle(env);
-    return;
-  }
-  if (callback.IsEmpty()) return;
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("kind", owned->kind);
-  o.Set("phase", owned->phase);
-  if (!owned->parent.empty()) o.Set("parent", owned->parent);
-  if (owned->kind == "start") o.Set("steps", owned->value);
-  if (owned->kind == "step") o.Set("step", owned->value);
-  try {
-    callback.Call({o});
-  } catch (Napi::Error const& e) {
-    // Not swallowed: the callback's exception surfaces as an uncaught exception, like any throwing event handler.
-    // (Thrown back from a thread-safe function's call, Node's default policy for this N-API version only prints a
-    // DEP0168 warning.)
-    if (!e.Value().IsEmpty()) napi_fatal_exception(env, e.Value());
-  }
-}
-
-using ProgressTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, ProgressEvent, &callProgress>;
-
 std::vector<int64_t> dimsOf(Napi::Env env, Napi::Value v, std::string const& what) {
   if (!v.IsArray()) throw jsError(env, "INVALID_ARGUMENT", what + " must be an array of integers");
   Napi::Array a = v.As<Napi::Array>();
   // A sparse array's length can be 2^32 - 1: sized from it unchecked, the vector's bad_alloc aborted the process.
-  if (a.Length() > 4096) throw jsError(env, "INVALID_ARGUMENT", what + " has " + std::to_string(a.Length()) + " entries, more than 4096");
+  if (a.Length() > 4096) {
+    throw jsError(env, "INVALID_ARGUMENT", what + " has " + std::to_string(a.Length()) + " entries, more than 4096");
+  }
   std::vector<int64_t> out(a.Length());
   for (uint32_t i = 0; i < a.Length(); ++i) {
     Napi::Value d = a.Get(i);
@@ -70,52 +34,17 @@ std::vector<int64_t> dimsOf(Napi::Env env, Napi::Value v, std::string const& wha
   return out;
 }
 
-// What the build's thread and its environment share. The environment's cleanup hook closes it: node destroys the
-// thread-safe function with the environment, so a call made after that would touch freed memory (a worker
-// terminated mid-build aborted the process). Cleanup hooks run in reverse order of registration, so this one,
-// registered after the thread-safe function was made, closes the channel before the function is destroyed.
-struct BuildChannel {
-  std::mutex mutex;
-  bool closed = false;  // under mutex
-  ProgressTsfn events;  // progress (when there is a callback), then the settlement
-  std::atomic<bool> cancelled{false};
-
-  // Queues an event (or the settlement) behind those queued before; false once the environment is closing.
-  bool queue(ProgressEvent event) {
-    auto owned = std::make_unique<ProgressEvent>(std::move(event));
-    std::lock_guard<std::mutex> lock(mutex);
-    if (closed || events.NonBlockingCall(owned.get()) != napi_ok) return false;
-    owned.release();  // the queue owns it now
-    return true;
-  }
-  void release() {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (!closed) events.Release();
-  }
-  // The environment's cleanup hook: the build stops at its next step, and nothing reaches the environment again.
-  static void closeAtTeardown(void* holder) {
-    std::unique_ptr<std::shared_ptr<BuildChannel>> owned(static_cast<std::shared_ptr<BuildChannel>*>(holder));
-    BuildChannel& channel = **owned;
-    channel.cancelled.store(true);
-    std::lock_guard<std::mutex> lock(channel.mutex);
-    channel.closed = true;
-  }
-};
-
-// A build runs on a thread of its own, not on libuv's pool: TensorRT builds take minutes, and the pool's 4 threads
-// also serve the process's fs, dns and crypto (4 builds stopped a readFile for their whole length), and a worker's
-// teardown waits for pool work (worker.terminate() waited for the build). The build settles through its
-// thread-safe function, behind its progress events.
+// A build runs on a thread of its own (thread_channel.h): TensorRT builds take minutes, and on libuv's pool four of
+// them stopped every fs, dns and crypto call of the process, and a worker's terminate() waited for its build. The
+// build settles through its channel, behind its progress events; a worker torn down mid-build cancels it.
 struct Build {
   std::shared_ptr<Backend> backend;
   int device = 0;
   std::vector<uint8_t> onnx;
   BuildOptions options;
   Napi::Promise::Deferred deferred;
-  std::shared_ptr<BuildChannel> channel = std::make_shared<BuildChannel>();
+  std::shared_ptr<ThreadChannel> channel;
   bool reportProgress = false;
-  // The cleanup hook's argument, owned by the hook until the settlement removes it (both on the JS thread).
-  std::shared_ptr<BuildChannel>* hook = nullptr;
 
   explicit Build(Napi::Env env) : deferred(env) {}
 
@@ -125,17 +54,17 @@ struct Build {
     Failure failure;
     {
       DeviceScope scope(backend->cuda(), device);  // TensorRT builds for, and times kernels on, the current device
-      auto emit = [this](ProgressEvent e) {
+      auto emit = [this](ChannelEvent e) {
         if (reportProgress) channel->queue(std::move(e));
       };
       options.onPhaseStart = [&](std::string const& phase, std::string const& parent, int32_t steps) {
-        emit(ProgressEvent{"start", phase, parent, steps, {}});
+        emit(ChannelEvent{"start", phase, parent, steps, {}});
       };
       options.onStep = [&](std::string const& phase, int32_t step) {
-        emit(ProgressEvent{"step", phase, "", step, {}});
+        emit(ChannelEvent{"step", phase, "", step, {}});
         return !channel->cancelled.load();
       };
-      options.onPhaseFinish = [&](std::string const& phase) { emit(ProgressEvent{"finish", phase, "", 0, {}}); };
+      options.onPhaseFinish = [&](std::string const& phase) { emit(ChannelEvent{"finish", phase, "", 0, {}}); };
       result = backend->buildFromOnnx(onnx.data(), onnx.size(), options, nullptr, failure);
     }
     onnx = {};
@@ -143,11 +72,9 @@ struct Build {
       failure.code = "ABORTED";
       failure.message = "the build was cancelled";
     }
-    auto settle = [deferred = deferred, hook = hook, result = std::make_shared<BuildResult>(std::move(result)),
-                   failure = std::make_shared<Failure>(std::move(failure)),
-                   libraryVersion = backend->libraryVersion()](Napi::Env env) {
-      napi_remove_env_cleanup_hook(env, BuildChannel::closeAtTeardown, hook);
-      delete hook;
+    channel->settle([deferred = deferred, result = std::make_shared<BuildResult>(std::move(result)),
+                     failure = std::make_shared<Failure>(std::move(failure)),
+                     libraryVersion = backend->libraryVersion()](Napi::Env env) {
       Napi::HandleScope scope(env);
       if (result->plan.empty()) {
         deferred.Reject(toJsError(env, *failure).Value());
@@ -160,10 +87,7 @@ struct Build {
       out.Set("plugins", pluginList(env, result->plugins));
       out.Set("trtLog", stringArray(env, result->log));
       deferred.Resolve(out);
-    };
-    // Refused only once the environment is closing: nobody waits for the promise then.
-    channel->queue(ProgressEvent{"", "", "", 0, settle});
-    channel->release();
+    });
   }
 };
 
@@ -240,25 +164,20 @@ Napi::Value buildEngine(Napi::CallbackInfo const& info) {
   build->onnx = std::move(onnx);
   build->options = std::move(options);
   build->reportProgress = info.Length() > 3 && info[3].IsFunction();
-  build->channel->events = ProgressTsfn::New(env, build->reportProgress ? info[3].As<Napi::Function>() : Napi::Function(),
-                                             "tensorrt-node build", 0, 1);
-  build->hook = new std::shared_ptr<BuildChannel>(build->channel);
-  napi_add_env_cleanup_hook(env, BuildChannel::closeAtTeardown, build->hook);
+  build->channel = ThreadChannel::open(env, build->reportProgress ? info[3].As<Napi::Function>() : Napi::Function(),
+                                       "tensorrt-node build");
   Napi::Object handle = Napi::Object::New(env);
   handle.Set("promise", build->deferred.Promise());
-  std::weak_ptr<BuildChannel> channel = build->channel;
+  std::weak_ptr<ThreadChannel> channel = build->channel;
   handle.Set("cancel", Napi::Function::New(env, [channel](Napi::CallbackInfo const&) {
                          if (auto open = channel.lock()) open->cancelled.store(true);
                        }, "cancel"));
-  Build* started = build.release();
+  std::shared_ptr<ThreadChannel> opened = build->channel;
   try {
-    std::thread([started] { std::unique_ptr<Build>(started)->run(); }).detach();
-  } catch (std::exception const& e) {  // no thread to be had: nothing may escape into N-API
-    std::unique_ptr<Build> unstarted(started);
-    napi_remove_env_cleanup_hook(env, BuildChannel::closeAtTeardown, unstarted->hook);
-    delete unstarted->hook;
-    unstarted->channel->release();
-    throw jsError(env, "INTERNAL", std::string("could not start the build's thread: ") + e.what());
+    startThread(env, [build = std::shared_ptr<Build>(std::move(build))] { build->run(); }, "the build");
+  } catch (...) {
+    opened->abandon(env);
+    throw;
   }
   return handle;
 }
