@@ -201,7 +201,22 @@ export class EngineStore {
     const stronglyTyped = options.stronglyTyped ?? false;
     const shapeOutputs = options.shapeOutputs ?? [];
     const ioFormats = options.ioFormats ?? {};
-    const expect: VerifyOptions = { runtime: options.runtime, onnx: onnxBytes, profiles, stronglyTyped, shapeOutputs, ioFormats };
+    // Read once: its hash decides whether an int8 engine is the one asked for, and the build gets the same bytes.
+    const calibrationCache =
+      typeof options.calibrationCache === 'string' ? await readUserFile(options.calibrationCache, 'calibration cache') : options.calibrationCache;
+    if (calibrationCache !== undefined && !(calibrationCache instanceof Uint8Array)) {
+      throw makeError('INVALID_ARGUMENT', `calibrationCache must be the cache's bytes or the path of its file, got ${showValue(calibrationCache)}`);
+    }
+    const calibrationCacheSha256 = calibrationCache === undefined ? null : sha256(calibrationCache);
+    const expect: VerifyOptions = {
+      runtime: options.runtime,
+      onnx: onnxBytes,
+      profiles,
+      stronglyTyped,
+      shapeOutputs,
+      ioFormats,
+      ...(precision === 'int8' ? { calibrationCacheSha256 } : {}),
+    };
     await this.#makeDir();
 
     // Fast path, no lock: a finished engine is never rewritten in place, only quarantined and replaced.
@@ -239,7 +254,7 @@ export class EngineStore {
         device: options.runtime.device.index, // the GPU it is for: the same kind as the runtime's, on a mixed host
         precision,
         stronglyTyped,
-        calibrationCache: options.calibrationCache,
+        calibrationCache,
         timingCachePath: options.timingCachePath,
         onWarning: options.onWarning,
         profiles: options.profiles,
@@ -279,6 +294,7 @@ export class EngineStore {
         builder: builderId(),
         plugins,
         buildWarnings: warnings,
+        ...(precision === 'int8' && calibrationCacheSha256 ? { calibrationCacheSha256 } : {}),
       });
       await this.#writing(() => commitEngine(enginePath, plan, sidecar, options.signal));
       // Read back through the same checks every reader applies: what is returned is what others will trust.

@@ -35,6 +35,9 @@ export interface BuildOptionsRecord {
   readonly shape_outputs?: readonly string[];
   /** IO tensors built in another layout than row-major (BuildOptions.ioFormats), by name; absent when none is. */
   readonly io_formats?: Readonly<Record<string, string>>;
+  /** The SHA-256 of the int8 calibration cache the engine was built with; absent without one (and in sidecars
+   * written before it was recorded). */
+  readonly calibration_cache_sha256?: string;
 }
 
 export interface Sidecar {
@@ -165,6 +168,9 @@ function buildOptionsProblems(value: unknown): string[] {
   if (formats !== undefined && (formats === null || typeof formats !== 'object' || Array.isArray(formats) || !Object.values(formats).every((f) => typeof f === 'string'))) {
     problems.push('build_options.io_formats must be an object of format names by tensor name');
   }
+  if (b.calibration_cache_sha256 !== undefined && !(typeof b.calibration_cache_sha256 === 'string' && /^[0-9a-f]{64}$/.test(b.calibration_cache_sha256))) {
+    problems.push('build_options.calibration_cache_sha256 must be a SHA-256 in hex');
+  }
   return problems;
 }
 
@@ -229,6 +235,8 @@ export interface SidecarInput {
   readonly plugins: readonly (Omit<PluginRef, 'library'> & { readonly library?: string | null })[];
   /** TensorRT's warnings during the build (buildPlan gives them). */
   readonly buildWarnings: readonly string[];
+  /** The SHA-256 of the calibration cache given to the build, if any. */
+  readonly calibrationCacheSha256?: string;
 }
 
 /** The build_options flag of an engine built strongly typed (BuildOptions.stronglyTyped). */
@@ -254,6 +262,7 @@ export function createSidecar(input: SidecarInput): Sidecar {
       flags: [...(input.precision === 'fp32' ? [] : [input.precision]), ...(input.stronglyTyped ? [STRONGLY_TYPED_FLAG] : [])],
       ...(input.shapeOutputs?.length ? { shape_outputs: [...input.shapeOutputs].sort() } : {}),
       ...(Object.keys(ioFormatsRecord(input.ioFormats)).length ? { io_formats: ioFormatsRecord(input.ioFormats) } : {}),
+      ...(input.calibrationCacheSha256 ? { calibration_cache_sha256: input.calibrationCacheSha256 } : {}),
     },
     max_batch_size: maxDynamicDim(input.profiles, 0),
     seq_len: maxDynamicDim(input.profiles, 1),

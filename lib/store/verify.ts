@@ -31,6 +31,9 @@ export interface VerifyOptions {
   readonly shapeOutputs?: readonly string[];
   /** The IO formats the engine must have been built with, by tensor name ({} or 'linear' entries for row-major). */
   readonly ioFormats?: Readonly<Record<string, string>>;
+  /** The SHA-256 of the calibration cache the engine must have been built with (null: none). A sidecar that does not
+   * record one (written before it was recorded) is taken to match. */
+  readonly calibrationCacheSha256?: string | null;
 }
 
 /** The model's SHA-256; a path is streamed (models can be large), and one that cannot be read is INVALID_ARGUMENT. */
@@ -224,6 +227,15 @@ export async function verifyEngine(enginePath: string, options: VerifyOptions): 
     if (wanted !== built) {
       throw otherBuildOptions(enginePath, `it was built with other shape tensor outputs (${built}, wanted ${wanted})`, { expected: wanted, actual: built });
     }
+  }
+
+  const builtCache = sidecar.build_options.calibration_cache_sha256;
+  if (options.calibrationCacheSha256 !== undefined && builtCache !== undefined && builtCache !== (options.calibrationCacheSha256 ?? undefined)) {
+    const cache = (sha: string | null | undefined) => (sha ? `SHA-256 ${sha.slice(0, 12)}…` : 'none');
+    throw otherBuildOptions(enginePath, `it was built with another int8 calibration cache (${cache(builtCache)}, wanted ${cache(options.calibrationCacheSha256)})`, {
+      expected: cache(options.calibrationCacheSha256),
+      actual: cache(builtCache),
+    });
   }
 
   if (options.ioFormats !== undefined) {

@@ -217,6 +217,24 @@ describe('getOrBuild', () => {
     expect([again.path, again.built]).toEqual([strong.path, false]);
   });
 
+  it('records the int8 calibration cache by its hash: the same cache (bytes or file) reuses the engine, another rebuilds it', async () => {
+    const store = freshStore();
+    const cache = (scale: string) => new TextEncoder().encode(`TRT-101601-EntropyCalibration2\nx: ${scale}\nh: ${scale}\nh_relu: ${scale}\ny: ${scale}\n`);
+    const int8 = { ...options(), precision: 'int8' as const };
+    const first = await store.getOrBuild(mlp.onnx, { ...int8, calibrationCache: cache('3c000000') });
+    expect(first.sidecar.build_options.calibration_cache_sha256).toBe(sha256(cache('3c000000')));
+    const file = path.join(work, `calibration-${++n}.cache`);
+    await writeFile(file, cache('3c000000'));
+    expect((await store.getOrBuild(mlp.onnx, { ...int8, calibrationCache: file })).built).toBe(false);
+    const other = await store.getOrBuild(mlp.onnx, { ...int8, calibrationCache: cache('3d000000') });
+    expect(other.built).toBe(true);
+    expect(other.quarantined?.reason.reason).toMatch(/it was built with another int8 calibration cache \(SHA-256 [0-9a-f]{12}…, wanted SHA-256 [0-9a-f]{12}…\)/);
+    // A sidecar from before the hash was recorded matches any cache: no rebuild of every int8 engine on upgrade.
+    const { calibration_cache_sha256: _, ...older } = other.sidecar.build_options;
+    await writeSidecarJson(other.path, { ...other.sidecar, build_options: older });
+    expect((await store.getOrBuild(mlp.onnx, { ...int8, calibrationCache: cache('3c000000') })).built).toBe(false);
+  });
+
   it('refuses a workspace that is not a safe byte count or an optimization level outside 0-5 before building or writing', async () => {
     const store = freshStore();
     const builds = simulator.counters().builds;
