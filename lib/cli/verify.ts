@@ -22,6 +22,7 @@ import type { Command } from 'commander';
 import { TensorRTNodeError } from '../errors.js';
 import type { Backend } from '../runtime.js';
 import { isMissingPluginError, sidecarPathOf, verifyEngine } from '../store/index.js';
+import { parseEngineName } from '../store/naming.js';
 import type { Sidecar } from '../store/index.js';
 import { backendOption, deviceOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, requireFile } from './common.js';
 import { jsonError, reportOf, usageError } from './errors.js';
@@ -39,9 +40,14 @@ export interface VerifyReport {
   readonly fix: string | null;
 }
 
-/** The CLI form of the store's remedy: `build` quarantines the bad engine and builds a new one. */
+/** The CLI form of the store's remedy: `build` quarantines the bad engine and builds a new one, when the engine has
+ * a store's name; any other file `build` would not replace. */
 function fixFor(enginePath: string): string {
-  return `rebuild it with \`tensorrt-node build <model.onnx> --out ${path.dirname(enginePath)}\` (with the same --task, --model and --profile), which moves this engine to quarantine/ first`;
+  const rebuild = `tensorrt-node build <model.onnx> --out ${path.dirname(enginePath)}`;
+  if (parseEngineName(path.basename(enginePath)) === undefined) {
+    return `build a new engine from its model (\`${rebuild}\`); this file is not named as the store names engines, so the build writes another file, and this one is yours to remove`;
+  }
+  return `rebuild it with \`${rebuild}\` (with the same --task, --model and --profile), which moves this engine to quarantine/ first`;
 }
 
 const VERDICTS = new Set(['ENGINE_CORRUPT', 'ENGINE_INCOMPATIBLE']);

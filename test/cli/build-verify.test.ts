@@ -218,6 +218,14 @@ describe('verify', () => {
     const l = await runCli(['verify', lone, ...SIM]);
     expect(l.code).toBe(1);
     expect(l.stdout).toMatch(/\[ENGINE_CORRUPT\] the engine's sidecar .* is missing/);
+    expect(l.stdout).toMatch(/fix: rebuild it with .*which moves this engine to quarantine\/ first/);
+
+    // A file the store did not name: build would write another file, and says so.
+    const renamed = path.join(path.dirname(lone), 'current.engine');
+    copyFileSync(lone, renamed);
+    const r = await runCli(['verify', renamed, ...SIM]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/fix: build a new engine from its model .*this file is not named as the store names engines/);
   });
 
   it('a file that is not an engine (an ONNX model) exits 2 saying so, not that its sidecar is missing', async () => {
