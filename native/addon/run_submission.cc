@@ -563,8 +563,10 @@ void submitRun(Napi::CallbackInfo const& info, std::shared_ptr<ContextState> con
       enableDynamicRuns(env, ctx);
       return submitDynamicRun(info, ctx);
     }
-    submission.planInputs(info);
+    // Outputs first: reading the targets can run JS (a getter), which could free an input's buffer after its
+    // address was taken. Inputs are read without running JS, right before they are copied.
     submission.planOutputs(info[2].IsArray() ? info[2].As<Napi::Array>() : Napi::Array());
+    submission.planInputs(info);
     submission.stageAndBind();
     submission.enqueue();
     CudaApi const& api = ctx->cuda();
