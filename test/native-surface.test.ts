@@ -235,6 +235,30 @@ describe('objects that are not what they seem, and user code that runs inside a 
     disguised.dispose();
   });
 
+  it("JS run by a getter among a call's arguments cannot free memory the call already holds, and a sparse dims array is refused", async () => {
+    // run(): a getter among the output targets shrank the input's buffer after its address was taken (SIGSEGV).
+    type Resizable = ArrayBuffer & { resize(bytes: number): void };
+    const resizable = new (ArrayBuffer as unknown as new (bytes: number, o: { maxByteLength: number }) => Resizable)(64, { maxByteLength: 1 << 20 });
+    const x = new Float32Array(resizable).fill(1); // tracks the buffer's length: 16 floats now
+    const targets: unknown[] = [];
+    Object.defineProperty(targets, 0, { get: () => (resizable.resize(0), undefined) });
+    const own = engine.createContext(); // the shared context's shapes stay as the other tests expect them
+    const run = await settleable((t) => own.run(t, new Float64Array([1, 16]), targets as never, x)).catch((e: unknown) => e);
+    own.dispose();
+    expect(run).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/needs 64 bytes .* got 0/) });
+    // build(): a getter among the options transferred the model's buffer after its address was taken.
+    const onnx = new Uint8Array(getModel('mlp').onnx);
+    const options = { profiles: [[{ tensor: 'x', min: [1, 16], opt: [4, 16], max: [16, 16] }]] };
+    Object.defineProperty(options, 'precision', { get: () => (structuredClone(onnx.buffer, { transfer: [onnx.buffer] }), 'fp32') });
+    const built = (await native.build('simulator', onnx, options as never).promise) as { plan: Uint8Array };
+    expect(built.plan.byteLength).toBeGreaterThan(0); // built from the bytes as they were when the call began
+    // A sparse array of length 2^32 - 1 as a profile's min: its bad_alloc aborted the process.
+    const sparse: number[] = [];
+    sparse.length = 2 ** 32 - 1;
+    expect(() => native.build('simulator', new Uint8Array(getModel('mlp').onnx), { profiles: [[{ tensor: 'x', min: sparse, opt: [4, 16], max: [16, 16] }]] } as never))
+      .toThrow(/x\.min has 4294967295 entries, more than 4096/);
+  });
+
   it('a getter reached through another object refuses it (Illegal invocation) instead of reading it as its own', () => {
     const getter = (Class: unknown, name: string) =>
       Object.getOwnPropertyDescriptor((Class as { prototype: object }).prototype, name)!.get!;
