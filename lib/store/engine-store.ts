@@ -235,6 +235,7 @@ export class EngineStore {
         }),
       );
     let lock: FileLock = await acquire();
+    let failed = false;
     try {
       // Another process may have built it (or quarantined it) while this one waited.
       const again = await this.#check(enginePath, expect);
@@ -299,8 +300,12 @@ export class EngineStore {
       await this.#writing(() => commitEngine(enginePath, plan, sidecar, options.signal));
       // Read back through the same checks every reader applies: what is returned is what others will trust.
       return { path: enginePath, sidecar: await verifyEngine(enginePath, expect), built: true, quarantined };
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
-      await lock.release();
+      // After a failure, that error is the one to report, not a failure to remove the lock after it.
+      await (failed ? lock.release().catch(() => undefined) : lock.release());
     }
   }
 

@@ -110,19 +110,34 @@ export async function listQuarantine(home: string): Promise<QuarantinedEntry[]> 
   for (const [stem, files] of groups) {
     const reasonFile = files.find((f) => f.endsWith(REASON_EXT));
     let reason: QuarantineReason | undefined;
+    // Another prune may remove an entry while this one reads it: a file gone meanwhile drops the entry.
+    let gone = false;
     if (reasonFile) {
       try {
         reason = JSON.parse(await readFile(reasonFile, 'utf8')) as QuarantineReason;
       } catch (error) {
-        if (!(error instanceof SyntaxError)) throw error;
+        if (isMissing(error)) gone = true;
+        else if (!(error instanceof SyntaxError)) throw error;
         // An unreadable reason file: the entry is dated by its files' mtimes instead.
       }
     }
     let time = reason && !Number.isNaN(Date.parse(reason.time)) ? new Date(reason.time) : undefined;
-    if (!time) {
-      const mtimes = await Promise.all(files.map(async (f) => (await stat(f)).mtimeMs));
-      time = new Date(Math.max(...mtimes));
+    if (!time && !gone) {
+      const mtimes = await Promise.all(
+        files.map((f) =>
+          stat(f).then(
+            (st) => st.mtimeMs,
+            (error: unknown) => {
+              if (isMissing(error)) return undefined;
+              throw error;
+            },
+          ),
+        ),
+      );
+      gone = mtimes.includes(undefined);
+      time = new Date(Math.max(...mtimes.map((m) => m ?? 0)));
     }
+    if (gone || !time) continue;
     entries.push({ stem, files, time, reason });
   }
   return entries.sort((a, b) => a.time.getTime() - b.time.getTime());

@@ -153,6 +153,19 @@ describe('prune', () => {
     expect(await readdir(q.dir)).toEqual([]);
   });
 
+  it('two prunes at once remove each expired entry once, and neither fails on the files the other removed', async () => {
+    const { store, built } = await storeWithEngine();
+    const entries = [await store.quarantine(built.path, 'first')];
+    for (let i = 0; i < 5; i++) {
+      const again = await store.getOrBuild(getModel('mlp').onnx, { runtime, task: 't', model: 'mlp', profiles: [PROFILES.mlp!] });
+      entries.push(await store.quarantine(again.path, `round ${i}`));
+    }
+    const results = await Promise.all([store.prune({ keep: 0 }), store.prune({ keep: 0 }), store.prune({ keep: 0 })]);
+    const removed = results.flatMap((r) => r.quarantined);
+    for (const q of entries) for (const f of [...q.files, q.reasonPath]) expect(removed).toContain(f);
+    expect(await readdir(entries[0]!.dir)).toEqual([]);
+  });
+
   it('refuses an invalid keep, tempMinAgeMs or lockStaleMs before removing anything', async () => {
     const { store, built } = await storeWithEngine();
     const q = await store.quarantine(built.path, 'kept');
