@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { InvalidArgumentError, Option } from 'commander';
 import { loadPluginLibrary } from '../plugins.js';
 import { Runtime } from '../runtime.js';
+import { isMissing, isSystemError } from '../store/files.js';
 import type { Backend } from '../runtime.js';
 import { usageError } from './errors.js';
 
@@ -51,13 +52,16 @@ export async function requireFile(file: string, what: string): Promise<void> {
   try {
     isFile = (await stat(file)).isFile();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw usageError(`the ${what} ${file} does not exist; check the path`);
+    if (isMissing(error)) throw usageError(`the ${what} ${file} does not exist; check the path`);
     // ENOTDIR, ELOOP, ENAMETOOLONG, EACCES: the path given is unusable, which only its author can fix.
-    if (typeof code === 'string') throw usageError(`the ${what} ${file} cannot be used: ${(error as Error).message}`);
-    throw error;
+    throw fileUsageError(file, what, 'used', error);
   }
   if (!isFile) throw usageError(`the ${what} ${file} is not a file`);
+}
+
+/** A system call's failure on a file the user named is a usage error (exit 2) naming it and why; others pass. */
+export function fileUsageError(file: string, what: string, verb: 'used' | 'read', error: unknown): unknown {
+  return isSystemError(error) ? usageError(`the ${what} ${file} cannot be ${verb}: ${error.message}`) : error;
 }
 
 /** requireFile, then the file's bytes: one that cannot be read (no permission, ...) is a usage error (exit 2) too. */
@@ -66,8 +70,7 @@ export async function readInputFile(file: string, what: string): Promise<Uint8Ar
   try {
     return await readFile(file);
   } catch (error) {
-    if (typeof (error as NodeJS.ErrnoException).code === 'string') throw usageError(`the ${what} ${file} cannot be read: ${(error as Error).message}`);
-    throw error;
+    throw fileUsageError(file, what, 'read', error);
   }
 }
 

@@ -24,7 +24,7 @@ import type { Backend } from '../runtime.js';
 import { isMissingPluginError, sidecarPathOf, verifyEngine } from '../store/index.js';
 import { parseEngineName } from '../store/naming.js';
 import type { Sidecar } from '../store/index.js';
-import { backendOption, deviceOption, jsonOption, loadCliPlugins, openRuntime, pluginOption, requireFile } from './common.js';
+import { backendOption, deviceOption, fileUsageError, jsonOption, loadCliPlugins, openRuntime, pluginOption, requireFile } from './common.js';
 import { jsonError, reportOf, usageError } from './errors.js';
 import { fileIsPlan } from './model-files.js';
 import { respond } from './output.js';
@@ -74,8 +74,7 @@ async function verify(file: string, options: VerifyCliOptions): Promise<Outcome<
   const enginePath = await realpath(file);
   // With a sidecar it is a damaged engine, which the store's checks describe; without one, something else entirely.
   const plan = await fileIsPlan(enginePath).catch((error: unknown) => {
-    if (typeof (error as NodeJS.ErrnoException).code === 'string') throw usageError(`the engine file ${file} cannot be read: ${(error as Error).message}`);
-    throw error;
+    throw fileUsageError(file, 'engine file', 'read', error);
   });
   if (!plan && !existsSync(sidecarPathOf(enginePath))) {
     throw usageError(`${file} is not a TensorRT engine (it does not start with the "ftrt" tag); verify takes an engine file (inspect and run take ONNX models too)`);

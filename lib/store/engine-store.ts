@@ -14,10 +14,10 @@ import { readUserFile } from '../user-files.js';
 import { throwIfAborted } from './abort.js';
 import { sha256 } from './checksum.js';
 import { commitEngine } from './commit.js';
-import { exists, isMissing } from './files.js';
+import { exists, isMissing, isSystemError } from './files.js';
 import { acquireLock } from './lock.js';
 import type { FileLock, LockInfo } from './lock.js';
-import { ENGINE_EXT, LOCK_EXT, engineName, isPrecision, PRECISIONS, stemOf } from './naming.js';
+import { ENGINE_EXT, engineName, isPrecision, lockPathOf, PRECISIONS } from './naming.js';
 import type { EngineNameParts, Precision } from './naming.js';
 import { pruneStore } from './prune.js';
 import type { PruneOptions, PruneResult } from './prune.js';
@@ -223,7 +223,7 @@ export class EngineStore {
     const first = await this.#check(enginePath, expect);
     if (first.kind === 'ok') return { path: enginePath, sidecar: first.sidecar, built: false };
 
-    const lockPath = path.join(this.dir, stemOf(path.basename(enginePath)) + LOCK_EXT);
+    const lockPath = lockPathOf(enginePath);
     const acquire = () =>
       this.#writing(() =>
         acquireLock(lockPath, {
@@ -402,8 +402,7 @@ export class EngineStore {
     try {
       return await write();
     } catch (error) {
-      if (error instanceof TensorRTNodeError || typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
-      throw this.#folderError('written', error);
+      throw isSystemError(error) ? this.#folderError('written', error) : error;
     }
   }
 

@@ -1,4 +1,5 @@
 // File-system answers where "not there" is a normal outcome, not an error; every other failure is reported.
+import type { Stats } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 
 export function isMissing(error: unknown): boolean {
@@ -10,6 +11,23 @@ export function isMissing(error: unknown): boolean {
 export function isNotAFile(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'EISDIR' || code === 'ELOOP';
+}
+
+/** An error of a system call (no permission, an I/O error, ...): it carries errno's code and the call, unlike a
+ * TensorRTNodeError, whose code is the package's. */
+export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  const e = error as NodeJS.ErrnoException | undefined;
+  return typeof e?.code === 'string' && typeof e.syscall === 'string';
+}
+
+/** stat, or undefined when the file is not there (any more). */
+export async function statIfPresent(file: string): Promise<Stats | undefined> {
+  try {
+    return await stat(file);
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
 }
 
 export async function exists(file: string): Promise<boolean> {

@@ -10,10 +10,10 @@
 //   waiters that both saw the same stale lock cannot remove a fresh lock the other one just created.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { open, stat, utimes, unlink } from 'node:fs/promises';
+import { open, utimes, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { sleep, throwIfAborted } from './abort.js';
-import { isMissing, removeIfPresent } from './files.js';
+import { isMissing, removeIfPresent, statIfPresent } from './files.js';
 
 export interface LockInfo {
   readonly pid: number;
@@ -44,7 +44,7 @@ export interface LockOptions {
 
 export const DEFAULT_STALE_MS = 10 * 60_000;
 const UNREADABLE_GRACE_MS = 10_000;
-export const BREAKER_STALE_MS = 30_000;
+const BREAKER_STALE_MS = 30_000;
 
 // pid_t is a 32-bit int; 0 and negative numbers address process groups, so kill(0, 0) "succeeds" for any of them.
 const MAX_PID = 2 ** 31 - 1;
@@ -233,6 +233,13 @@ export async function tryAcquireLock(lockPath: string, staleMs: number = DEFAULT
   return new FileLock(lockPath, info, staleMs);
 }
 
+/** Removes a breaker file old enough to be a dead process's (a live breaker holds one for milliseconds); returns
+ * whether it did. */
+export async function removeStaleBreaker(breaker: string): Promise<boolean> {
+  const st = await statIfPresent(breaker);
+  return st !== undefined && Date.now() - st.mtimeMs > BREAKER_STALE_MS && (await removeIfPresent(breaker));
+}
+
 /** Removes the lock if it is stale; returns why, or undefined when it was not (or no longer) stale. */
 export async function breakStaleLock(lockPath: string, staleMs: number = DEFAULT_STALE_MS): Promise<string | undefined> {
   const seen = await readLock(lockPath);
@@ -243,12 +250,8 @@ export async function breakStaleLock(lockPath: string, staleMs: number = DEFAULT
     handle = await open(breaker, 'wx', 0o644);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    // Someone else is breaking it; a breaker file this old belongs to a process that died mid-break.
-    const st = await stat(breaker).catch((e: unknown) => {
-      if (isMissing(e)) return undefined;
-      throw e;
-    });
-    if (st && Date.now() - st.mtimeMs > BREAKER_STALE_MS) await removeIfPresent(breaker);
+    // Someone else is breaking it, or a process died while it did.
+    await removeStaleBreaker(breaker);
     return undefined;
   }
   try {

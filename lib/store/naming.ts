@@ -1,5 +1,6 @@
 // Engine file names: `<task>.<model>-<revision>-trt<version>-<precision>-sm<cc>.engine`. Everything that decides
 // whether a plan can be loaded here is in the name, so two incompatible engines never share a file.
+import path from 'node:path';
 import { showValue } from '../dtypes.js';
 import { makeError, requireOptionsObject } from '../errors.js';
 
@@ -85,4 +86,9 @@ export function parseEngineName(fileName: string): EngineNameParts | undefined {
 /** `embed.minilm-…-sm89.engine` → `embed.minilm-…-sm89`: the stem the sidecar and the lock share. */
 export function stemOf(fileName: string): string {
   return fileName.endsWith(ENGINE_EXT) ? fileName.slice(0, -ENGINE_EXT.length) : fileName;
+}
+
+/** The build lock of an engine: `<stem>.lock` beside it. */
+export function lockPathOf(enginePath: string): string {
+  return path.join(path.dirname(enginePath), stemOf(path.basename(enginePath)) + LOCK_EXT);
 }

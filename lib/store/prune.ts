@@ -1,12 +1,12 @@
 // Cleaning up after crashes and expiring the quarantine. Only what is provably abandoned is removed: temp files
 // whose writer is dead, stale locks (same rule as waiters use), and quarantined entries past their keep time.
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { showValue } from '../dtypes.js';
 import { makeError } from '../errors.js';
 import { parseTempName } from './atomic-write.js';
-import { isMissing, removeIfPresent } from './files.js';
-import { BREAKER_STALE_MS, breakStaleLock, DEFAULT_STALE_MS, isProcessAliveSince } from './lock.js';
+import { isMissing, removeIfPresent, statIfPresent } from './files.js';
+import { breakStaleLock, DEFAULT_STALE_MS, isProcessAliveSince, removeStaleBreaker } from './lock.js';
 import { LOCK_EXT } from './naming.js';
 import { listQuarantine, QUARANTINE_DIR } from './quarantine.js';
 
@@ -47,10 +47,7 @@ async function pruneTemp(dir: string, minAgeMs: number, abandonedMs: number, now
     const temp = parseTempName(name);
     if (!temp) continue;
     const file = path.join(dir, name);
-    const st = await stat(file).catch((e: unknown) => {
-      if (isMissing(e)) return undefined;
-      throw e;
-    });
+    const st = await statIfPresent(file);
     // A live pid keeps it, unless that process started after the file was last written (a pid reused after a crash)
     // or the file is older than any write takes.
     if (!st || now - st.mtimeMs < minAgeMs) continue;
@@ -86,12 +83,8 @@ export async function pruneStore(dir: string, options: PruneOptions = {}): Promi
     if (name.endsWith(LOCK_EXT)) {
       if ((await breakStaleLock(file, lockStaleMs)) !== undefined) locks.push(file);
     } else if (name.endsWith(`${LOCK_EXT}.break`)) {
-      // Left by a process that died while it broke a stale lock; a live breaker holds one for milliseconds.
-      const st = await stat(file).catch((e: unknown) => {
-        if (isMissing(e)) return undefined;
-        throw e;
-      });
-      if (st && now - st.mtimeMs > BREAKER_STALE_MS && (await removeIfPresent(file))) locks.push(file);
+      // Left by a process that died while it broke a stale lock.
+      if (await removeStaleBreaker(file)) locks.push(file);
     }
   }
 

@@ -1,12 +1,12 @@
 // Moving a bad engine aside instead of deleting it: `<dir>/quarantine/<stem>.<time>-<rand>.{engine,json}` plus a
 // `.reason.json` saying why, so an operator can inspect what failed and prune() can expire it later.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { TensorRTNodeError, makeError } from '../errors.js';
 import { fsyncDir, writeFileAtomic } from './atomic-write.js';
-import { exists, isMissing, removeIfPresent } from './files.js';
+import { exists, isMissing, removeIfPresent, statIfPresent } from './files.js';
 import { ENGINE_EXT, SIDECAR_EXT, stemOf } from './naming.js';
 import { sidecarPathOf } from './sidecar.js';
 
@@ -123,17 +123,7 @@ export async function listQuarantine(home: string): Promise<QuarantinedEntry[]> 
     }
     let time = reason && !Number.isNaN(Date.parse(reason.time)) ? new Date(reason.time) : undefined;
     if (!time && !gone) {
-      const mtimes = await Promise.all(
-        files.map((f) =>
-          stat(f).then(
-            (st) => st.mtimeMs,
-            (error: unknown) => {
-              if (isMissing(error)) return undefined;
-              throw error;
-            },
-          ),
-        ),
-      );
+      const mtimes = await Promise.all(files.map(async (f) => (await statIfPresent(f))?.mtimeMs));
       gone = mtimes.includes(undefined);
       time = new Date(Math.max(...mtimes.map((m) => m ?? 0)));
     }

@@ -5,7 +5,7 @@ import type { BuildProfile } from '../engine-spec.js';
 import { makeError } from '../errors.js';
 import type { PluginRef } from '../errors.js';
 import { REBUILD_ADVICE } from './advice.js';
-import { isMissing, isNotAFile } from './files.js';
+import { isMissing, isNotAFile, isSystemError } from './files.js';
 import { ENGINE_EXT, SIDECAR_EXT, isPrecision, PRECISIONS } from './naming.js';
 import type { Precision } from './naming.js';
 import type { Target } from './target.js';
@@ -191,7 +191,7 @@ export async function readSidecar(path: string): Promise<Sidecar> {
       throw makeError('ENGINE_CORRUPT', `the engine's sidecar ${path} is not a readable file (${(error as Error).message}). ${REBUILD_ADVICE}.`, { cause: error });
     }
     // No permission, an I/O error: the file may be fine, so not corrupt; named, with the system's reason.
-    if (typeof (error as NodeJS.ErrnoException).code === 'string') {
+    if (isSystemError(error)) {
       throw makeError('INVALID_ARGUMENT', `the engine's sidecar ${path} cannot be read: ${(error as Error).message}`, { cause: error });
     }
     throw error;

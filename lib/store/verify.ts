@@ -9,9 +9,9 @@ import type { PluginStatus } from '../plugins.js';
 import { unreadableFile } from '../user-files.js';
 import { REBUILD_ADVICE } from './advice.js';
 import { sha256, sha256File } from './checksum.js';
-import { exists, isMissing, isNotAFile } from './files.js';
+import { exists, isMissing, isNotAFile, isSystemError } from './files.js';
 import { heldByAnother } from './lock.js';
-import { LOCK_EXT, parseEngineName, stemOf } from './naming.js';
+import { lockPathOf, parseEngineName } from './naming.js';
 import { readPlanHeader } from './plan-header.js';
 import { STRONGLY_TYPED_FLAG, ioFormatsRecord, readSidecar, sidecarPathOf } from './sidecar.js';
 import type { BuildOptionsRecord, Sidecar } from './sidecar.js';
@@ -94,7 +94,7 @@ async function whileThere<T>(enginePath: string, read: () => Promise<T>): Promis
     return await read();
   } catch (error) {
     if (isMissing(error)) throw movedAway(enginePath, error);
-    if (typeof (error as NodeJS.ErrnoException).code === 'string' && !(error instanceof TensorRTNodeError)) {
+    if (isSystemError(error)) {
       throw makeError('INVALID_ARGUMENT', `the engine ${enginePath} cannot be read: ${(error as Error).message}`, { cause: error });
     }
     throw error;
@@ -110,7 +110,7 @@ async function readSidecarOf(enginePath: string, sidecarPath: string): Promise<S
   } catch (error) {
     if (!(error instanceof TensorRTNodeError && isMissing(error.cause))) throw error;
     if (!(await exists(enginePath))) throw movedAway(enginePath, error);
-    const lockPath = path.join(path.dirname(enginePath), stemOf(path.basename(enginePath)) + LOCK_EXT);
+    const lockPath = lockPathOf(enginePath);
     if (await heldByAnother(lockPath)) {
       throw underneath(makeError('ENGINE_CORRUPT', `engine ${enginePath} is being saved by another process (it holds ${lockPath}); check it again`, { cause: error }));
     }

@@ -111,8 +111,9 @@ void CompletionQueue::installSettle(Napi::Function settleBatch, Napi::ArrayBuffe
   refreshArena(mEnv);
 }
 
-// The arena is JS's: it may have been detached (transferred) since the last drain, and its memory freed. So each
-// drain, and each batch after JS ran, looks it up again; a detached arena is no arena (results go as ArrayBuffers).
+// The arena is JS's: it may have been detached (transferred) whenever JS ran, and its memory freed, including JS
+// that a job's settle() ran through a setter. So it is looked up again before each result is placed in it, and after
+// each delivery; a detached arena is no arena (results go as ArrayBuffers).
 void CompletionQueue::refreshArena(napi_env env) {
   mArenaData = nullptr;
   mArenaBytes = 0;
@@ -132,9 +133,9 @@ void CompletionQueue::refreshArena(napi_env env) {
 uint8_t* CompletionQueue::arenaSpace(Napi::Env env, size_t bytes, size_t* offset) {
   constexpr size_t kAlign = 8;  // any typed array can view it
   size_t size = (bytes + kAlign - 1) / kAlign * kAlign;
-  // Looked up again first: settle() may have run JS (a setter on Array.prototype) that detached the arena.
-  refreshArena(env);
-  if (!mDelivering || mArenaData == nullptr || size > mArenaBytes) return nullptr;
+  if (!mDelivering) return nullptr;
+  refreshArena(env);  // settle() may have run JS (a setter on Array.prototype) that detached it
+  if (mArenaData == nullptr || size > mArenaBytes) return nullptr;
   if (mArenaUsed + size > mArenaBytes) {
     deliver(env);  // JS copies the earlier results out; the arena is free again
     if (mArenaData == nullptr || size > mArenaBytes) return nullptr;  // that JS may have given a smaller one
@@ -256,7 +257,6 @@ size_t CompletionQueue::settleReady(Napi::Env env) {
     return dropped;
   }
   flushPendingJs(env);
-  refreshArena(env);
   mDelivering = true;
   // The settled values go to JS as the arguments of one call per group of jobs: no JS array to fill element by
   // element (napi_set_element costs about 1k instructions). One handle scope per group too (opening one allocates).

@@ -76,8 +76,8 @@ class DynamicLaunch {
       // A shape tensor input: TensorRT reads the values on the host, from this run's staging (kept until it settles).
       // The same address with other values is another binding: a CUDA graph captured with the old ones is stale.
       if (mEngine.hostInputs[i]) {
-        uint8_t const* values = staging + in.stagingOffset;
-        if (!mCtx.bindTensor(mEngine.inputs[i], staging + in.stagingOffset, mFailure)) return fail(mFailure);
+        uint8_t* values = staging + in.stagingOffset;
+        if (!mCtx.bindTensor(mEngine.inputs[i], values, mFailure)) return fail(mFailure);
         if (mCtx.launchedValues.size() < mJob.inputs.size()) mCtx.launchedValues.resize(mJob.inputs.size());
         std::vector<uint8_t>& last = mCtx.launchedValues[i];
         if (last.size() != in.bytes || !std::equal(last.begin(), last.end(), values)) {
