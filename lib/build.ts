@@ -73,8 +73,13 @@ export interface BuildOptions {
   readonly signal?: AbortSignal;
 }
 
-async function bytesOf(value: Uint8Array | string | undefined, what: string): Promise<Uint8Array | undefined> {
+/** An option given as bytes or as the path of a file (read here). Anything else is INVALID_ARGUMENT: a number
+ * would otherwise be read as a file descriptor. */
+export async function bytesOf(value: Uint8Array | string | undefined, what: string): Promise<Uint8Array | undefined> {
   if (value === undefined || value instanceof Uint8Array) return value;
+  if (typeof value !== 'string') {
+    throw makeError('INVALID_ARGUMENT', `the ${what} must be its bytes or the path of its file, got ${showValue(value)}`);
+  }
   return readUserFile(value, what);
 }
 

@@ -131,6 +131,14 @@ describe('buildEngine', () => {
     }
   });
 
+  it('a calibration cache that is neither bytes nor a path: INVALID_ARGUMENT (a number was read as a file descriptor)', async () => {
+    for (const calibrationCache of [0, 3, {}]) {
+      const e = await buildEngine(getModel('mlp').onnx, { backend: 'simulator', precision: 'int8', profiles: [PROFILES.mlp!], calibrationCache: calibrationCache as never }).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect((e as Error).message).toMatch(/^the calibration cache must be its bytes or the path of its file, got /);
+    }
+  });
+
   it('an already aborted signal rejects before any work', async () => {
     const e = await buildEngine(getModel('mlp').onnx, { backend: 'simulator', signal: AbortSignal.abort() }).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(AbortedError);

@@ -3,7 +3,7 @@
 // crash leaves either a finished, verifiable engine or something a reader refuses and quarantines.
 import { mkdir, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { buildPlan, requireBuildLimits, requireProfiles, requireIoFormats, requireShapeOutputs } from '../build.js';
+import { buildPlan, bytesOf, requireBuildLimits, requireProfiles, requireIoFormats, requireShapeOutputs } from '../build.js';
 import type { BuildOptions, BuildProgress } from '../build.js';
 import type { BuildProfile } from '../engine-spec.js';
 import { showValue } from '../dtypes.js';
@@ -202,11 +202,7 @@ export class EngineStore {
     const shapeOutputs = options.shapeOutputs ?? [];
     const ioFormats = options.ioFormats ?? {};
     // Read once: its hash decides whether an int8 engine is the one asked for, and the build gets the same bytes.
-    const calibrationCache =
-      typeof options.calibrationCache === 'string' ? await readUserFile(options.calibrationCache, 'calibration cache') : options.calibrationCache;
-    if (calibrationCache !== undefined && !(calibrationCache instanceof Uint8Array)) {
-      throw makeError('INVALID_ARGUMENT', `calibrationCache must be the cache's bytes or the path of its file, got ${showValue(calibrationCache)}`);
-    }
+    const calibrationCache = await bytesOf(options.calibrationCache, 'calibration cache');
     const calibrationCacheSha256 = calibrationCache === undefined ? null : sha256(calibrationCache);
     const expect: VerifyOptions = {
       runtime: options.runtime,
